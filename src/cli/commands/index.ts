@@ -1,0 +1,12 @@
+/**
+ * The command registry: one line per command module. Each module exports `register(program)`,
+ * which adds its subcommand to the commander program. Adding a command = one file + one line here.
+ */
+import type { Command } from 'commander';
+import * as simulate from './simulate.js';
+import * as list from './list.js';
+
+export const commands: ReadonlyArray<{ register(program: Command): void }> = [
+  simulate,
+  list,
+];

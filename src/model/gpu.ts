@@ -1,0 +1,69 @@
+/**
+ * GPU hardware profiles as data (models/gpu/<id>.json): datasheet figures with sources, plus the
+ * efficiency curves the perf model uses. Calibrated profiles carry the provenance of their fit;
+ * uncalibrated ones say so and give an expected error band.
+ */
+
+/**
+ * A saturating efficiency curve: eta(x) = max * x^exponent / (x^exponent + halfAt^exponent).
+ * `halfAt` 0 means a constant `max`. `max` lies in (0, 1].
+ */
+export interface EfficiencyCurve {
+  max: number;
+  halfAt: number;
+  exponent: number;
+}
+
+export function efficiency(c: EfficiencyCurve, x: number): number {
+  if (c.halfAt <= 0) return c.max;
+  const xe = Math.pow(Math.max(x, 1e-9), c.exponent);
+  return (c.max * xe) / (xe + Math.pow(c.halfAt, c.exponent));
+}
+
+export interface CollectiveModel {
+  /** Fixed latency of one all-reduce (alpha). */
+  latencyUs: number;
+  /** Bus bandwidth of a ring all-reduce: t = alpha + 2 (n-1)/n * S / busBw. */
+  busBandwidthGBps: number;
+}
+
+export interface GpuPerfParams {
+  /** Dense GEMMs (QKV, O, MLP, LM head): compute efficiency vs rows (tokens), memory efficiency. */
+  gemm: { compute: EfficiencyCurve; memoryEfficiency: number; launchUs: number };
+  /** Prefill (context) attention: compute efficiency vs the sequence's new tokens. */
+  attentionPrefill: { compute: EfficiencyCurve; memoryEfficiency: number; launchUs: number };
+  /** Decode attention: KV read at this fraction of HBM bandwidth. */
+  attentionDecode: { memoryEfficiency: number; launchUs: number };
+  /** Norms, RoPE, activation, residual adds: memory-bound. */
+  elementwise: { memoryEfficiency: number; launchUs: number };
+  /** All-reduce for tensor parallelism; `byTp` overrides per GPU count ("2", "4", "8"). */
+  allReduce: CollectiveModel & { byTp?: Record<string, CollectiveModel> };
+  /** Per-iteration CPU overhead of the serving engine (schedule, prepare inputs, sample, process outputs). */
+  cpuOverhead: { baseMs: number; perSeqMs: number };
+}
+
+export interface GpuProfile {
+  id: string;
+  name: string;
+  /** Memory the runtime reports as total (what vLLM's gpu_memory_utilization is a fraction of). */
+  memGiB: number;
+  hbmBandwidthGBps: number;
+  /** Dense FP16/BF16 tensor-core peak. */
+  fp16Tflops: number;
+  fp8Tflops: number | null;
+  computeCapability: string;
+  /** Link id (models/link) of the host link. */
+  hostLink: string;
+  /** Link id of the NVLink generation, or null. */
+  nvlink: string | null;
+  tdpW: number;
+  flashAttention: boolean;
+  bf16: boolean;
+  calibrated: boolean;
+  /** For uncalibrated profiles: the error band to expect, e.g. "±30% (datasheet + transferred efficiency)". */
+  expectedError?: string;
+  sources: string[];
+  perf: GpuPerfParams;
+  /** Where the perf parameters came from (set by `pdsim calibrate`). */
+  provenance?: unknown;
+}
