@@ -1,0 +1,99 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { escapeScript, formatCell, renderReportHtml } from './html.js';
+import { buildCharts } from './specs.js';
+import { sampleInput } from './testing.js';
+
+const EVIL = '<script>alert(1)</script>';
+
+describe('renderReportHtml', () => {
+  const input = sampleInput();
+  const html = renderReportHtml(input);
+
+  it('inlines vega, vega-lite and vega-embed and loads nothing from the network', () => {
+    for (const name of ['vega', 'vega-lite', 'vega-embed']) expect(html).toContain(`<script data-library="${name}">`);
+    expect(html).not.toMatch(/<script[^>]*\ssrc=/i);
+    expect(html).not.toMatch(/<link[^>]*href="http/i);
+    expect(html.length).toBeGreaterThan(800_000);
+  });
+
+  it('has a div for every chart and embeds them with actions off', () => {
+    for (const c of buildCharts(input)) expect(html).toContain(`<div class="chart" id="${c.id}"></div>`);
+    expect(html).toContain('actions: false');
+  });
+
+  it('shows title, subtitle, table and notes', () => {
+    expect(html).toContain('<h1>Quickstart</h1>');
+    expect(html).toContain('scenarios/quickstart.yaml, seed 1');
+    expect(html).toContain('<td>123.5</td>');
+    expect(html).toContain('<td>—</td>');
+    expect(html).toContain('uses uncalibrated GPU profile l4');
+  });
+
+  it('escapes user text everywhere: title, labels, table, notes', () => {
+    const evil = sampleInput([EVIL, 'live']);
+    evil.title = EVIL;
+    evil.subtitle = EVIL;
+    evil.notes = [EVIL];
+    evil.runs[0]!.timeline![0]!.resource = EVIL;
+    const page = renderReportHtml(evil);
+    expect(page).not.toContain(EVIL);
+    expect(page).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    // Exactly our five script elements open and close: 3 libraries, the specs JSON, the boot script.
+    expect(page.match(/<script/gi)).toHaveLength(5);
+    expect(page.match(/<\/script/gi)).toHaveLength(5);
+    // The label still reaches the charts, unescaped once the JSON is parsed.
+    const json = page.match(/<script type="application\/json" id="pdsim-charts">(.*?)<\/script>/s)![1]!;
+    expect(JSON.stringify(JSON.parse(json))).toContain(EVIL);
+  });
+
+  it('keeps script text that would close a <script> element harmless', () => {
+    expect(escapeScript('var s="</script><!--";')).toBe('var s="\\x3C/script>\\x3C!--";');
+  });
+
+  it('says so when there is nothing to chart', () => {
+    expect(renderReportHtml({ title: 'empty', runs: [] })).toContain('No chart data in this report.');
+  });
+});
+
+describe('formatCell', () => {
+  it('trims float noise and marks missing values', () => {
+    expect(formatCell(0.1 + 0.2)).toBe('0.3');
+    expect(formatCell(42)).toBe('42');
+    expect(formatCell(null)).toBe('—');
+    expect(formatCell('x')).toBe('x');
+  });
+});
+
+/** Only where a Chromium is already installed; the report must not depend on one. */
+function findChromium(): string | undefined {
+  for (const name of ['chromium', 'chromium-browser', 'google-chrome']) {
+    try {
+      return execFileSync('which', [name], { encoding: 'utf8' }).trim() || undefined;
+    } catch {
+      // not installed under this name
+    }
+  }
+  return undefined;
+}
+const chromium = findChromium();
+
+describe.skipIf(chromium === undefined)('in headless Chromium', () => {
+  it('draws every chart offline', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pdsim-report-'));
+    const file = join(dir, 'report.html');
+    writeFileSync(file, renderReportHtml(sampleInput()));
+    const dom = execFileSync(
+      chromium!,
+      ['--headless', '--no-sandbox', '--disable-gpu', '--virtual-time-budget=10000', '--dump-dom', `file://${file}`],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    for (const c of buildCharts(sampleInput())) {
+      expect(dom).toMatch(new RegExp(`id="${c.id}"[^>]*>.*?<svg`, 's'));
+    }
+    expect(dom).not.toContain('failed to render');
+  }, 90_000);
+});

@@ -1,0 +1,235 @@
+/**
+ * Vega-Lite specs for the report charts. Pure functions: ReportInput in, specs out, no I/O; html.ts
+ * embeds them and svg.ts renders them headless. Data is inlined (`data.values`) so every spec is
+ * self-contained. Runs are told apart by color (and by dash where color already encodes something
+ * else), with the run order fixing the color order so "sim" and "live" keep their color across charts.
+ */
+import type { TopLevelSpec } from 'vega-lite';
+import type { ReportInput, RunSeries, TimelineSegment } from './types.js';
+
+/** A chart ready to embed: `id` is a safe HTML id built from fixed words and indices, never from labels. */
+export interface ChartSpec {
+  id: string;
+  spec: TopLevelSpec;
+}
+
+export interface ChartOptions {
+  /** Cap on Gantt bars per run; browsers and SVG viewers bog down past a few thousand. Default 5000. */
+  maxTimelineBars?: number;
+  /** Show only the first seconds of the timeline (from its first segment). Default: no limit. */
+  maxTimelineS?: number;
+}
+
+const WIDTH_PX = 640;
+const HEIGHT_PX = 220;
+const DEFAULT_MAX_TIMELINE_BARS = 5000;
+
+/** Colors for the kinds the simulator emits, so prefill/decode look the same in every report. */
+const KIND_COLORS: Record<string, string> = {
+  prefill: '#4c78a8',
+  decode: '#f58518',
+  mixed: '#54a24b',
+  transfer: '#e45756',
+  offload: '#b279a2',
+  onload: '#72b7b2',
+  idle: '#bab0ac',
+};
+const KNOWN_KINDS = Object.keys(KIND_COLORS);
+const EXTRA_COLORS = ['#eeca3b', '#9d755d', '#ff9da6', '#79706e', '#d67195', '#439894'];
+
+const CDF_METRICS = [
+  { key: 'ttftMs', id: 'ttft', title: 'Time to first token (TTFT)' },
+  { key: 'tpotMs', id: 'tpot', title: 'Time per output token (TPOT)' },
+  { key: 'itlMs', id: 'itl', title: 'Inter-token latency (ITL)' },
+  { key: 'e2elMs', id: 'e2el', title: 'End-to-end latency (E2EL)' },
+] as const;
+
+/** All charts with data, in display order. Charts whose data is empty are left out. */
+export function buildCharts(input: ReportInput, options: ChartOptions = {}): ChartSpec[] {
+  const runs = withUniqueLabels(input.runs);
+  const charts: ChartSpec[] = [];
+  for (const m of CDF_METRICS) {
+    const spec = cdfSpec(runs, m.key, m.title);
+    if (spec) charts.push({ id: `chart-cdf-${m.id}`, spec });
+  }
+  const series = [
+    ['chart-throughput', throughputSpec(runs)],
+    ['chart-completions', completionsSpec(runs)],
+    ['chart-queue', queueSpec(runs)],
+    ['chart-kv', kvOccupancySpec(runs)],
+    ['chart-tiers', tierOccupancySpec(runs)],
+  ] as const;
+  for (const [id, spec] of series) if (spec) charts.push({ id, spec });
+  runs.forEach((run, i) => {
+    const spec = timelineSpec(run, options);
+    if (spec) charts.push({ id: `chart-timeline-${i}`, spec });
+  });
+  return charts;
+}
+
+/** Two runs labelled alike would merge into one line; suffix repeats ("sim", "sim #2"). */
+export function withUniqueLabels(runs: readonly RunSeries[]): RunSeries[] {
+  const seen = new Map<string, number>();
+  return runs.map((run) => {
+    const count = (seen.get(run.label) ?? 0) + 1;
+    seen.set(run.label, count);
+    return count === 1 ? run : { ...run, label: `${run.label} #${count}` };
+  });
+}
+
+function runColor(runs: readonly RunSeries[]) {
+  return {
+    field: 'run',
+    type: 'nominal',
+    title: 'run',
+    scale: { domain: runs.map((r) => r.label) },
+  } as const;
+}
+
+export function cdfSpec(runs: readonly RunSeries[], metric: keyof RunSeries['cdf'], title: string): TopLevelSpec | undefined {
+  const values = runs.flatMap((r) => r.cdf[metric].map((pt) => ({ run: r.label, valueMs: pt.valueMs, p: pt.p })));
+  if (values.length === 0) return undefined;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: WIDTH_PX,
+    height: HEIGHT_PX,
+    data: { values },
+    mark: { type: 'line', interpolate: 'step-after', tooltip: true },
+    encoding: {
+      x: { field: 'valueMs', type: 'quantitative', title: 'latency (ms)' },
+      y: { field: 'p', type: 'quantitative', title: 'fraction of requests ≤ x', scale: { domain: [0, 1] }, axis: { format: '.0%' } },
+      color: runColor(runs),
+      // Keep each run's points in p order even if two points share a value.
+      order: { field: 'p', type: 'quantitative' },
+    },
+  };
+}
+
+function timeLineSpec(
+  runs: readonly RunSeries[],
+  title: string,
+  field: 'outputTokensPerS' | 'requestsCompletedPerS' | 'kvOccupancy',
+  yTitle: string,
+): TopLevelSpec | undefined {
+  const values = runs.flatMap((r) => r.timeSeries.map((s) => ({ run: r.label, tS: s.tS, [field]: s[field] })));
+  if (values.length === 0) return undefined;
+  const isFraction = field === 'kvOccupancy';
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: WIDTH_PX,
+    height: HEIGHT_PX,
+    data: { values },
+    mark: { type: 'line', tooltip: true },
+    encoding: {
+      x: { field: 'tS', type: 'quantitative', title: 'time (s)' },
+      y: isFraction
+        ? { field, type: 'quantitative', title: yTitle, scale: { domain: [0, 1] }, axis: { format: '.0%' } }
+        : { field, type: 'quantitative', title: yTitle },
+      color: runColor(runs),
+    },
+  };
+}
+
+export const throughputSpec = (runs: readonly RunSeries[]) =>
+  timeLineSpec(runs, 'Output throughput over time', 'outputTokensPerS', 'output tokens/s');
+export const completionsSpec = (runs: readonly RunSeries[]) =>
+  timeLineSpec(runs, 'Completed requests over time', 'requestsCompletedPerS', 'requests/s');
+export const kvOccupancySpec = (runs: readonly RunSeries[]) =>
+  timeLineSpec(runs, 'KV cache occupancy over time', 'kvOccupancy', 'KV occupancy');
+
+/** Waiting vs running requests: color tells the series apart, dash tells the runs apart. */
+export function queueSpec(runs: readonly RunSeries[]): TopLevelSpec | undefined {
+  const values = runs.flatMap((r) =>
+    r.timeSeries.flatMap((s) => [
+      { run: r.label, tS: s.tS, series: 'waiting', requests: s.queueLength },
+      { run: r.label, tS: s.tS, series: 'running', requests: s.running },
+    ]),
+  );
+  if (values.length === 0) return undefined;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: 'Queue length and running requests over time',
+    width: WIDTH_PX,
+    height: HEIGHT_PX,
+    data: { values },
+    mark: { type: 'line', tooltip: true },
+    encoding: {
+      x: { field: 'tS', type: 'quantitative', title: 'time (s)' },
+      y: { field: 'requests', type: 'quantitative', title: 'requests' },
+      color: { field: 'series', type: 'nominal', title: 'requests', scale: { domain: ['waiting', 'running'] } },
+      strokeDash: { field: 'run', type: 'nominal', title: 'run', scale: { domain: runs.map((r) => r.label) } },
+    },
+  };
+}
+
+/** KV occupancy per tier: color per tier, dash per run. */
+export function tierOccupancySpec(runs: readonly RunSeries[]): TopLevelSpec | undefined {
+  const values = runs.flatMap((r) => (r.tiers ?? []).map((s) => ({ run: r.label, tS: s.tS, tier: s.tier, occupancy: s.occupancy })));
+  if (values.length === 0) return undefined;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: 'KV occupancy per tier over time',
+    width: WIDTH_PX,
+    height: HEIGHT_PX,
+    data: { values },
+    mark: { type: 'line', tooltip: true },
+    encoding: {
+      x: { field: 'tS', type: 'quantitative', title: 'time (s)' },
+      y: { field: 'occupancy', type: 'quantitative', title: 'fraction of tier capacity', scale: { domain: [0, 1] }, axis: { format: '.0%' } },
+      color: { field: 'tier', type: 'nominal', title: 'tier' },
+      strokeDash: { field: 'run', type: 'nominal', title: 'run', scale: { domain: runs.map((r) => r.label) } },
+    },
+  };
+}
+
+/** The segments a timeline chart shows and how much was cut, for the title. */
+export function capTimeline(segments: readonly TimelineSegment[], options: ChartOptions = {}) {
+  const maxBars = options.maxTimelineBars ?? DEFAULT_MAX_TIMELINE_BARS;
+  const sorted = [...segments].sort((a, b) => a.startS - b.startS || a.endS - b.endS);
+  const firstS = sorted[0]?.startS ?? 0;
+  let endS = options.maxTimelineS === undefined ? Infinity : firstS + options.maxTimelineS;
+  // Cut at a time, not at a bar count, so the window shows every bar that starts inside it.
+  if (sorted.length > maxBars) endS = Math.min(endS, sorted[maxBars]!.startS);
+  const shown = sorted.filter((s) => s.startS < endS);
+  return { shown, total: sorted.length, firstS, endS: Number.isFinite(endS) ? endS : undefined };
+}
+
+export function timelineSpec(run: RunSeries, options: ChartOptions = {}): TopLevelSpec | undefined {
+  const segments = run.timeline ?? [];
+  if (segments.length === 0) return undefined;
+  const { shown, total, firstS, endS } = capTimeline(segments, options);
+  const cut = shown.length < total && endS !== undefined
+    ? ` (first ${fmtS(endS - firstS)} s: ${shown.length} of ${total} segments)`
+    : '';
+  // Known kinds first, in pipeline order (prefill before decode), then the rest alphabetically.
+  const rank = (k: string) => (k in KIND_COLORS ? KNOWN_KINDS.indexOf(k) : KNOWN_KINDS.length);
+  const kinds = [...new Set(shown.map((s) => s.kind))].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  let extra = 0;
+  const range = kinds.map((k) => KIND_COLORS[k] ?? EXTRA_COLORS[extra++ % EXTRA_COLORS.length]!);
+  const values = shown.map((s) => ({ resource: s.resource, kind: s.kind, startS: s.startS, endS: s.endS, label: s.label ?? s.kind }));
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: `Timeline: ${run.label}${cut}`,
+    width: WIDTH_PX,
+    height: { step: 22 },
+    data: { values },
+    mark: { type: 'bar', clip: true, tooltip: true },
+    encoding: {
+      x: {
+        field: 'startS',
+        type: 'quantitative',
+        title: 'time (s)',
+        ...(endS !== undefined ? { scale: { domain: [firstS, endS] } } : {}),
+      },
+      x2: { field: 'endS' },
+      y: { field: 'resource', type: 'nominal', title: null },
+      color: { field: 'kind', type: 'nominal', title: 'kind', scale: { domain: kinds, range } },
+    },
+  };
+}
+
+function fmtS(s: number): string {
+  return Number(s.toPrecision(3)).toString();
+}
