@@ -1,0 +1,339 @@
+/**
+ * Links as shared resources. Every transfer is a flow over a path of directed channels (one direction
+ * of a PCIe link, an NVLink port, a NIC side, host DRAM, a disk). Moving flows share channels max-min
+ * fairly, and the allocation is recomputed only when the set of moving flows changes (a flow starts
+ * moving or ends): between those instants every rate is constant, so one event, the next completion,
+ * is all the kernel needs to hold. See DESIGN.md section 2, layer 2.
+ *
+ * A flow first waits its path latency, then moves bytes. Full-duplex links are two channels; a duplex
+ * coupling lowers both directions to the measured bidirectional rate while both carry flows
+ * (reference/hardware.md Table 2: Gen4 11-16 GB/s per direction when both are busy, vs ~25 one way).
+ */
+import type { EventHandle, Simulator } from '../kernel/simulator.js';
+import { didYouMean } from '../errors.js';
+import { maxMinFairRates, type ChannelUse, type FairShareFlow } from './max-min.js';
+import type { ChannelStats, FlowHandle, FlowNetworkListener, FlowSpec, FlowState } from './flow-types.js';
+
+export type { ChannelSegment, ChannelStats, FlowHandle, FlowNetworkListener, FlowSpec, FlowState } from './flow-types.js';
+
+interface Channel {
+  id: string;
+  index: number;
+  capacityBytesPerS: number;
+  effectiveBytesPerS: number;
+  partner?: Channel;
+  bidirectionalBytesPerS: number;
+  movingFlows: number;
+  loadBytesPerS: number;
+  peakLoadBytesPerS: number;
+  bytesCarried: number;
+  busyS: number;
+  utilisationIntegralS: number;
+  flowsCarried: number;
+}
+
+interface Use {
+  channel: Channel;
+  weight: number;
+}
+
+/** Relative slack for "finishes now" and for the capacity guard (float round-off, not physics). */
+const TIME_TOLERANCE = 1e-12;
+const CAPACITY_TOLERANCE = 1e-9;
+
+class Flow implements FlowHandle {
+  state: FlowState = 'waiting';
+  sent = 0;
+  rate = 0;
+  movingSinceS = 0;
+  finishS = Infinity;
+  activation?: EventHandle;
+  /** The flow as the fair-share solver sees it, built once. */
+  readonly share: FairShareFlow;
+  constructor(
+    private readonly net: FlowNetwork,
+    readonly id: number,
+    readonly tag: string,
+    readonly bytes: number,
+    readonly startS: number,
+    readonly uses: readonly Use[],
+    readonly capBytesPerS: number,
+    readonly onDone: ((flow: FlowHandle) => void) | undefined,
+  ) {
+    this.share = { uses: uses.map((u): ChannelUse => ({ channel: u.channel.index, weight: u.weight })), capBytesPerS };
+  }
+  sentBytes(): number {
+    return this.net.sentBytesOf(this);
+  }
+  rateBytesPerS(): number {
+    return this.state === 'moving' ? this.rate : 0;
+  }
+  cancel(): void {
+    this.net.cancelFlow(this);
+  }
+}
+
+export class FlowNetwork {
+  private readonly channels = new Map<string, Channel>();
+  private readonly channelList: Channel[] = [];
+  private readonly capacities: number[] = [];
+  /** Moving flows in start order, so simultaneous finishes are reported deterministically. */
+  private readonly moving = new Set<Flow>();
+  private readonly busyChannels = new Set<Channel>();
+  private lastAdvanceS = 0;
+  private nextCompletion?: EventHandle;
+  private nextFlowId = 0;
+  private completed = 0;
+  private delivered = 0;
+
+  constructor(
+    private readonly sim: Simulator,
+    private readonly listener: FlowNetworkListener = {},
+    /** Kernel priority of the network's events among others at the same time. */
+    private readonly eventPriority = 0,
+  ) {
+    this.lastAdvanceS = sim.now;
+  }
+
+  addChannel(id: string, capacityBytesPerS: number): void {
+    if (this.channels.has(id)) throw new Error(`Channel ${id} already exists`);
+    if (!(capacityBytesPerS > 0) || !Number.isFinite(capacityBytesPerS)) {
+      throw new RangeError(`Channel ${id}: capacity must be a positive finite number of bytes/s, got ${capacityBytesPerS}`);
+    }
+    const ch: Channel = {
+      id,
+      index: this.channelList.length,
+      capacityBytesPerS,
+      effectiveBytesPerS: capacityBytesPerS,
+      bidirectionalBytesPerS: capacityBytesPerS,
+      movingFlows: 0,
+      loadBytesPerS: 0,
+      peakLoadBytesPerS: 0,
+      bytesCarried: 0,
+      busyS: 0,
+      utilisationIntegralS: 0,
+      flowsCarried: 0,
+    };
+    this.channels.set(id, ch);
+    this.channelList.push(ch);
+    this.capacities.push(capacityBytesPerS);
+  }
+
+  /**
+   * Couples two opposite directions of one full-duplex link: while both carry moving flows, each is
+   * limited to `bidirectionalBytesPerSPerDirection` (a step on the set of busy directions, so the
+   * allocation needs no fixed point).
+   */
+  coupleDuplex(aId: string, bId: string, bidirectionalBytesPerSPerDirection: number): void {
+    const a = this.channel(aId);
+    const b = this.channel(bId);
+    if (a === b || a.partner !== undefined || b.partner !== undefined) {
+      throw new Error(`Cannot couple ${aId} and ${bId}: a channel has one partner, not itself`);
+    }
+    if (!(bidirectionalBytesPerSPerDirection > 0)) {
+      throw new RangeError(`Duplex ${aId}/${bId}: bidirectional rate must be positive, got ${bidirectionalBytesPerSPerDirection}`);
+    }
+    a.partner = b;
+    b.partner = a;
+    a.bidirectionalBytesPerS = Math.min(a.capacityBytesPerS, bidirectionalBytesPerSPerDirection);
+    b.bidirectionalBytesPerS = Math.min(b.capacityBytesPerS, bidirectionalBytesPerSPerDirection);
+  }
+
+  hasChannel(id: string): boolean {
+    return this.channels.has(id);
+  }
+
+  channelIds(): string[] {
+    return this.channelList.map((c) => c.id);
+  }
+
+  /** Accounting for one channel, advanced to now. */
+  channelStats(id: string): ChannelStats {
+    this.advance();
+    const c = this.channel(id);
+    return {
+      id: c.id,
+      capacityBytesPerS: c.capacityBytesPerS,
+      effectiveCapacityBytesPerS: c.effectiveBytesPerS,
+      loadBytesPerS: c.loadBytesPerS,
+      peakLoadBytesPerS: c.peakLoadBytesPerS,
+      bytesCarried: c.bytesCarried,
+      busyS: c.busyS,
+      utilisationIntegralS: c.utilisationIntegralS,
+      flowsCarried: c.flowsCarried,
+    };
+  }
+
+  get activeFlows(): number {
+    return this.moving.size;
+  }
+
+  get flowsCompleted(): number {
+    return this.completed;
+  }
+
+  /** Bytes of all completed flows (cancelled flows excluded). */
+  get bytesDelivered(): number {
+    return this.delivered;
+  }
+
+  startFlow(spec: FlowSpec): FlowHandle {
+    const latencyS = spec.latencyS ?? 0;
+    const cap = spec.rateCapBytesPerS ?? Infinity;
+    if (!(spec.bytes >= 0) || !Number.isFinite(spec.bytes)) throw new RangeError(`Flow bytes must be >= 0, got ${spec.bytes}`);
+    if (!(latencyS >= 0)) throw new RangeError(`Flow latency must be >= 0 s, got ${latencyS}`);
+    if (!(cap > 0)) throw new RangeError(`Flow rate cap must be > 0 bytes/s, got ${cap}`);
+    const weights = new Map<Channel, number>();
+    for (const id of spec.path) {
+      const c = this.channel(id);
+      weights.set(c, (weights.get(c) ?? 0) + 1);
+    }
+    const uses = [...weights].map(([channel, weight]) => ({ channel, weight }));
+    const flow = new Flow(this, this.nextFlowId++, spec.tag ?? '', spec.bytes, this.sim.now, uses, cap, spec.onDone);
+    // A flow with nothing to move, or nothing to limit it, finishes when its latency is over.
+    const instantaneous = spec.bytes === 0 || (uses.length === 0 && cap === Infinity);
+    if (instantaneous) {
+      flow.activation = this.sim.schedule(latencyS, () => this.finishInstantaneous(flow), this.eventPriority);
+    } else if (latencyS > 0) {
+      flow.activation = this.sim.schedule(latencyS, () => this.activate(flow), this.eventPriority);
+    } else {
+      this.activate(flow);
+    }
+    return flow;
+  }
+
+  /** @internal Bytes a flow has delivered up to now. */
+  sentBytesOf(flow: Flow): number {
+    if (flow.state !== 'moving') return flow.sent;
+    return Math.min(flow.bytes, flow.sent + flow.rate * (this.sim.now - this.lastAdvanceS));
+  }
+
+  /** @internal */
+  cancelFlow(flow: Flow): void {
+    if (flow.state === 'waiting') {
+      flow.activation?.cancel();
+      flow.state = 'cancelled';
+    } else if (flow.state === 'moving') {
+      this.advance();
+      this.detach(flow, 'cancelled');
+      this.rerate();
+    }
+  }
+
+  private channel(id: string): Channel {
+    const c = this.channels.get(id);
+    if (c === undefined) {
+      const hint = didYouMean(id, [...this.channels.keys()]);
+      throw new Error(`Unknown channel ${id}${hint ? ` (did you mean ${hint}?)` : ''}`);
+    }
+    return c;
+  }
+
+  private activate(flow: Flow): void {
+    this.advance();
+    flow.state = 'moving';
+    flow.movingSinceS = this.sim.now;
+    this.moving.add(flow);
+    for (const { channel } of flow.uses) {
+      if (channel.movingFlows++ === 0) this.busyChannels.add(channel);
+      channel.flowsCarried++;
+    }
+    this.rerate();
+  }
+
+  private finishInstantaneous(flow: Flow): void {
+    flow.sent = flow.bytes;
+    flow.state = 'done';
+    this.completed++;
+    this.delivered += flow.bytes;
+    flow.onDone?.(flow);
+  }
+
+  /** Brings every moving flow's delivered bytes and every channel's integrals up to now. */
+  private advance(): void {
+    const now = this.sim.now;
+    const dt = now - this.lastAdvanceS;
+    if (dt <= 0) return;
+    for (const f of this.moving) f.sent += f.rate * dt;
+    for (const c of this.busyChannels) {
+      c.bytesCarried += c.loadBytesPerS * dt;
+      c.busyS += dt;
+      c.utilisationIntegralS += (c.loadBytesPerS / c.capacityBytesPerS) * dt;
+    }
+    this.lastAdvanceS = now;
+  }
+
+  /** Removes a moving flow; a finishing flow's round-off residue is credited so bytes balance exactly. */
+  private detach(flow: Flow, state: 'done' | 'cancelled'): void {
+    const residual = state === 'done' ? flow.bytes - flow.sent : 0;
+    if (state === 'done') flow.sent = flow.bytes;
+    flow.state = state;
+    flow.rate = 0;
+    this.moving.delete(flow);
+    const now = this.sim.now;
+    for (const { channel, weight } of flow.uses) {
+      channel.bytesCarried += residual * weight;
+      channel.utilisationIntegralS += (residual * weight) / channel.capacityBytesPerS;
+      if (--channel.movingFlows === 0) {
+        this.busyChannels.delete(channel);
+        channel.loadBytesPerS = 0;
+        channel.effectiveBytesPerS = channel.capacityBytesPerS;
+      }
+      this.listener.onSegment?.({
+        channelId: channel.id,
+        flowId: flow.id,
+        tag: flow.tag,
+        startS: flow.movingSinceS,
+        endS: now,
+        bytes: flow.sent * weight,
+      });
+    }
+  }
+
+  /** Recomputes every moving flow's rate and reschedules the single next-completion event. */
+  private rerate(): void {
+    for (const c of this.busyChannels) {
+      const duplexBusy = c.partner !== undefined && c.partner.movingFlows > 0;
+      c.effectiveBytesPerS = duplexBusy ? c.bidirectionalBytesPerS : c.capacityBytesPerS;
+      this.capacities[c.index] = c.effectiveBytesPerS;
+      c.loadBytesPerS = 0;
+    }
+    const flows = [...this.moving];
+    const rates = maxMinFairRates(flows.map((f) => f.share), this.capacities);
+    const now = this.sim.now;
+    let nextS = Infinity;
+    flows.forEach((f, i) => {
+      f.rate = rates[i]!;
+      for (const { channel, weight } of f.uses) channel.loadBytesPerS += f.rate * weight;
+      f.finishS = now + Math.max(0, f.bytes - f.sent) / f.rate;
+      nextS = Math.min(nextS, f.finishS);
+    });
+    for (const c of this.busyChannels) {
+      if (c.loadBytesPerS > c.effectiveBytesPerS * (1 + CAPACITY_TOLERANCE)) {
+        throw new Error(`FlowNetwork bug: channel ${c.id} carries ${c.loadBytesPerS} B/s over its capacity ${c.effectiveBytesPerS} B/s`);
+      }
+      c.peakLoadBytesPerS = Math.max(c.peakLoadBytesPerS, c.loadBytesPerS);
+    }
+    this.nextCompletion?.cancel();
+    this.nextCompletion = Number.isFinite(nextS)
+      ? this.sim.scheduleAt(Math.max(now, nextS), () => this.completeDue(), this.eventPriority)
+      : undefined;
+    this.listener.onRerate?.(now);
+  }
+
+  private completeDue(): void {
+    this.nextCompletion = undefined;
+    this.advance();
+    const now = this.sim.now;
+    const limitS = now + TIME_TOLERANCE * Math.max(1, now);
+    const finished = [...this.moving].filter((f) => f.finishS <= limitS);
+    for (const f of finished) {
+      this.detach(f, 'done');
+      this.completed++;
+      this.delivered += f.bytes;
+    }
+    this.rerate();
+    // Callbacks last: they may start flows, which re-rates against the state just settled.
+    for (const f of finished) f.onDone?.(f);
+  }
+}

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { Simulator } from '../kernel/simulator.js';
+import { RandomStreams } from '../kernel/random.js';
+import { UserError } from '../errors.js';
+import { StagingBuffer, type Reservation } from './staging-buffer.js';
+
+const MiB = 1 << 20;
+
+describe('StagingBuffer', () => {
+  it('grants through the event queue, never inside reserve()', () => {
+    const sim = new Simulator();
+    const buf = new StagingBuffer(sim, { capacityBytes: 4 * MiB, pageBytes: MiB });
+    const log: string[] = [];
+    expect(buf.reserve(1, 1.5 * MiB, (r) => log.push(`granted ${r.pages.join(',')}`))).toBe('granted');
+    log.push('after reserve');
+    sim.run();
+    expect(log).toEqual(['after reserve', 'granted 0,1']);
+    expect(buf.usedBytes).toBe(2 * MiB);
+    expect(buf.pagesOf(1)).toEqual([0, 1]);
+  });
+
+  it('applies back-pressure in strict FIFO order, the head never overtaken by smaller requests', () => {
+    const sim = new Simulator();
+    const buf = new StagingBuffer(sim, { capacityBytes: 4 * MiB, pageBytes: MiB });
+    const granted: [number, number][] = [];
+    const onGranted = (r: Reservation): void => void granted.push([r.reqId, sim.now]);
+    buf.reserve(1, 3 * MiB, onGranted);
+    expect(buf.reserve(2, 2 * MiB, onGranted)).toBe('queued');
+    // Would fit in the one free page, but must wait behind request 2.
+    expect(buf.reserve(3, 1 * MiB, onGranted)).toBe('queued');
+    sim.schedule(0.5, () => buf.release(1));
+    sim.run();
+    expect(granted).toEqual([
+      [1, 0],
+      [2, 0.5],
+      [3, 0.5],
+    ]);
+    const s = buf.stats();
+    expect(s.waits).toBe(2);
+    expect(s.backPressureWaitS).toBeCloseTo(1.0, 12);
+    expect(s.maxQueueLength).toBe(2);
+    expect(s.peakUsedBytes).toBe(3 * MiB);
+  });
+
+  it('frees one layer reservation at a time and drops a released request from the queue', () => {
+    const sim = new Simulator();
+    const buf = new StagingBuffer(sim, { capacityBytes: 2 * MiB, pageBytes: MiB });
+    const held: Reservation[] = [];
+    buf.reserve(7, MiB, (r) => held.push(r));
+    buf.reserve(7, MiB, (r) => held.push(r));
+    let queuedRan = false;
+    buf.reserve(8, MiB, () => (queuedRan = true));
+    buf.reserve(9, MiB, (r) => held.push(r));
+    buf.release(8);
+    sim.run();
+    expect(held.map((r) => r.reqId)).toEqual([7, 7]);
+    buf.free(held[0]!);
+    sim.run();
+    expect(queuedRan).toBe(false);
+    expect(held.map((r) => r.reqId)).toEqual([7, 7, 9]);
+    expect(buf.pagesOf(7)).toEqual([1]);
+    expect(buf.pagesOf(9)).toEqual([0]);
+  });
+
+  it('rejects a buffer smaller than the given minimum, naming the size', () => {
+    const sim = new Simulator();
+    const make = (): StagingBuffer =>
+      new StagingBuffer(sim, { capacityBytes: 4 * MiB, pageBytes: MiB, minimum: { bytes: 8 * MiB, what: "one layer's KV of the largest prompt" } });
+    expect(make).toThrow(UserError);
+    expect(make).toThrow(/4194304 bytes.*smaller than one layer's KV of the largest prompt \(8388608 bytes\)/);
+    const buf = new StagingBuffer(sim, { capacityBytes: 4 * MiB, pageBytes: MiB });
+    expect(() => buf.reserve(1, 5 * MiB, () => {})).toThrow(/exceeds the whole buffer/);
+  });
+
+  it('conserves pages over a randomized run and reports time-weighted occupancy', () => {
+    const rng = new RandomStreams(11).stream('staging');
+    const sim = new Simulator();
+    const occupancy: number[] = [];
+    const buf = new StagingBuffer(sim, { capacityBytes: 64 * MiB, pageBytes: MiB, onOccupancy: (_, used) => occupancy.push(used) });
+    let granted = 0;
+    for (let req = 0; req < 500; req++) {
+      sim.schedule(rng.next() * 10, () => {
+        buf.reserve(req, rng.next() * 20 * MiB, (r) => {
+          granted++;
+          // No page is ever held twice.
+          const all = Array.from({ length: 500 }, (_, id) => buf.pagesOf(id)).flat();
+          expect(new Set(all).size).toBe(all.length);
+          expect(all.length * MiB).toBe(buf.usedBytes);
+          sim.schedule(rng.next() * 0.2, () => buf.release(r.reqId));
+        });
+      });
+    }
+    sim.run();
+    expect(granted).toBe(500);
+    expect(buf.usedBytes).toBe(0);
+    expect(buf.freeBytes).toBe(64 * MiB);
+    expect(Math.max(...occupancy)).toBeLessThanOrEqual(64 * MiB);
+    const s = buf.stats();
+    expect(s.waits).toBeGreaterThan(0);
+    expect(s.meanUsedBytes).toBeGreaterThan(0);
+    expect(s.meanUsedBytes).toBeLessThanOrEqual(s.peakUsedBytes);
+  });
+});

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { RandomStreams } from '../kernel/random.js';
+import { TierStore } from './tier-store.js';
+
+describe('TierStore', () => {
+  it('evicts the least recently used block when there is no disk tier', () => {
+    const t = new TierStore({ cpuBlocks: 3, blockBytes: 100 });
+    t.store([1]);
+    t.store([2]);
+    t.store([3]);
+    t.lookup([1]); // 1 is now the most recent; 2 is the LRU
+    const r = t.store([4]);
+    expect(r).toEqual({ written: [4], alreadyHeld: [], demoted: [], evicted: [2] });
+    expect(t.peek([1, 3, 4])).toEqual(['cpu', 'cpu', 'cpu']);
+    expect(t.tierOf(2)).toBeUndefined();
+    t.checkInvariants();
+  });
+
+  it('demotes CPU LRU blocks to disk, then evicts from disk LRU when disk is full', () => {
+    const t = new TierStore({ cpuBlocks: 2, diskBlocks: 2, blockBytes: 100 });
+    t.store([10]);
+    t.store([11]);
+    expect(t.store([12])).toMatchObject({ demoted: [10], evicted: [] });
+    expect(t.store([13])).toMatchObject({ demoted: [11], evicted: [] });
+    expect(t.store([14])).toMatchObject({ demoted: [12], evicted: [10] });
+    expect([10, 11, 12, 13, 14].map((h) => t.tierOf(h))).toEqual([undefined, 'disk', 'disk', 'cpu', 'cpu']);
+    const s = t.stats();
+    expect(s).toMatchObject({ blocksIn: 5, cpuHeld: 2, diskHeld: 2, evictions: 1, demotions: 3, bytesGpuToCpu: 500, bytesCpuToDisk: 300 });
+    t.checkInvariants();
+  });
+
+  it('looks up the longest held prefix, tier by tier, and counts hits', () => {
+    const t = new TierStore({ cpuBlocks: 2, diskBlocks: 4, blockBytes: 1 });
+    t.store([1, 2, 3, 4]);
+    // Stored tail first, so the head (1, 2) stays in CPU and the tail went to disk.
+    expect(t.lookup([1, 2, 3, 4, 99, 5])).toEqual(['cpu', 'cpu', 'disk', 'disk']);
+    expect(t.stats()).toMatchObject({ cpuHitBlocks: 2, diskHitBlocks: 2, lookups: 1 });
+    expect(t.peek([99, 1])).toEqual([]);
+  });
+
+  it('promotes disk blocks back to CPU and rewrites disk-only blocks on store', () => {
+    const t = new TierStore({ cpuBlocks: 2, diskBlocks: 4, blockBytes: 1 });
+    t.store([1, 2, 3]);
+    expect(t.tierOf(3)).toBe('disk');
+    const p = t.promote([3]);
+    expect(p).toMatchObject({ promoted: [3], demoted: [2] });
+    expect(t.tierOf(3)).toBe('cpu');
+    const s = t.store([2]);
+    expect(s.written).toEqual([2]);
+    expect(t.stats().blocksIn).toBe(3);
+    t.checkInvariants();
+  });
+
+  it('conserves blocks (in = held + evicted) over randomized runs', () => {
+    for (const disk of [0, 50]) {
+      const rng = new RandomStreams(3).stream(`tiers${disk}`);
+      const t = new TierStore({ cpuBlocks: 20, diskBlocks: disk, blockBytes: 4096 });
+      for (let i = 0; i < 2000; i++) {
+        const start = rng.intBetween(0, 200);
+        const hashes = Array.from({ length: rng.intBetween(1, 30) }, (_, k) => start + k);
+        const op = rng.next();
+        if (op < 0.5) t.store(hashes);
+        else if (op < 0.8) t.lookup(hashes);
+        else t.promote(hashes);
+        t.checkInvariants();
+      }
+      const s = t.stats();
+      expect(s.blocksIn).toBe(s.cpuHeld + s.diskHeld + s.evictions);
+      expect(s.cpuHeld).toBe(20);
+    }
+  });
+});
