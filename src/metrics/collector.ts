@@ -1,0 +1,156 @@
+/**
+ * Collects what the engines report: per-request records (streamed to a writer, never all kept),
+ * latency distributions, throughput and gauge time series, per-instance busy time and batch
+ * sizes, and a capped compute timeline. Definitions follow `vllm bench serve` (docs/metrics.md).
+ */
+import type { EngineSink } from '../serving/engine-sink.js';
+import type { RequestState } from '../serving/request-state.js';
+import type { RequestRecord } from '../serving/types.js';
+import { Distribution } from './distribution.js';
+import { TimeSeries } from './time-series.js';
+
+export interface RecordWriter {
+  write(rec: RequestRecord): void;
+}
+
+export interface SloSpec {
+  ttftMs?: number;
+  tpotMs?: number;
+  e2elMs?: number;
+}
+
+export interface InstanceStats {
+  busyS: number;
+  iterations: number;
+  batchSizeSum: number;
+  newTokensSum: number;
+  preemptions: number;
+}
+
+export interface TimelineSegment {
+  resource: string;
+  kind: string;
+  startS: number;
+  endS: number;
+}
+
+export const MAX_TIMELINE_SEGMENTS = 5000;
+
+export class MetricsCollector implements EngineSink {
+  readonly ttftMs = new Distribution();
+  readonly tpotMs = new Distribution();
+  readonly itlMs = new Distribution();
+  readonly e2elMs = new Distribution();
+  readonly series: TimeSeries;
+  readonly instances = new Map<string, InstanceStats>();
+  readonly timeline: TimelineSegment[] = [];
+  completed = 0;
+  failed = 0;
+  totalInputTokens = 0;
+  totalOutputTokens = 0;
+  good = 0;
+  lastFinishS = 0;
+  preemptedRequests = 0;
+  cachedPromptTokens = 0;
+  /** Sum over completed requests with output > 1 of (e2el - ttft), and of (output - 1): mean ITL. */
+  decodeSpanS = 0;
+  decodeGaps = 0;
+  readonly failures = new Map<string, number>();
+  nextGaugeS: number;
+  /** Decode-side hooks (disaggregation) add transfer stats here. */
+  readonly extra: Record<string, unknown> = {};
+
+  constructor(
+    private readonly writer: RecordWriter,
+    private readonly slo: SloSpec,
+    sampleIntervalS: number,
+    private readonly recordTimeline = true,
+  ) {
+    this.series = new TimeSeries(sampleIntervalS);
+    this.nextGaugeS = 0;
+  }
+
+  private stats(instance: string): InstanceStats {
+    let s = this.instances.get(instance);
+    if (!s) this.instances.set(instance, (s = { busyS: 0, iterations: 0, batchSizeSum: 0, newTokensSum: 0, preemptions: 0 }));
+    return s;
+  }
+
+  firstToken(_req: RequestState, _timeS: number): void {}
+
+  tokens(timeS: number, count: number): void {
+    this.series.addTokens(timeS, count);
+  }
+
+  itl(gapS: number, weight: number): void {
+    this.itlMs.add(gapS * 1000, weight);
+  }
+
+  iteration(instance: string, startS: number, endS: number, batchSize: number, newTokens: number, kind: 'prefill' | 'decode' | 'mixed'): void {
+    const s = this.stats(instance);
+    s.busyS += endS - startS;
+    s.iterations++;
+    s.batchSizeSum += batchSize;
+    s.newTokensSum += newTokens;
+    if (this.recordTimeline && this.timeline.length < MAX_TIMELINE_SEGMENTS) this.timeline.push({ resource: instance, kind, startS, endS });
+  }
+
+  gauges(instance: string, timeS: number, running: number, waiting: number, usedBlocks: number, totalBlocks: number): void {
+    this.series.gauge(instance, timeS, [running, waiting, usedBlocks, totalBlocks]);
+    this.nextGaugeS = this.series.nextBoundaryS(timeS);
+  }
+
+  preemption(instance: string): void {
+    this.stats(instance).preemptions++;
+  }
+
+  /** Records a transfer or other non-compute activity on the timeline. */
+  segment(seg: TimelineSegment): void {
+    if (this.recordTimeline && this.timeline.length < MAX_TIMELINE_SEGMENTS) this.timeline.push(seg);
+  }
+
+  finish(req: RequestState, timeS: number, instance: string, error?: string, extra?: Partial<RequestRecord>): void {
+    const spec = req.spec;
+    const rec: RequestRecord = {
+      id: spec.id,
+      arrivalS: spec.arrivalS,
+      firstTokenS: req.firstTokenS,
+      finishS: error === undefined ? timeS : null,
+      promptTokens: spec.promptTokens,
+      outputTokens: error === undefined ? req.generated : 0,
+      replica: instance,
+      preemptions: req.preemptions,
+      cachedPromptTokens: req.cachedPromptTokens,
+      ...extra,
+    };
+    if (error !== undefined) {
+      rec.error = error;
+      this.failed++;
+      this.failures.set(error.replace(/\d+/g, 'N'), (this.failures.get(error.replace(/\d+/g, 'N')) ?? 0) + 1);
+      this.writer.write(rec);
+      return;
+    }
+    this.completed++;
+    this.totalInputTokens += spec.promptTokens;
+    this.totalOutputTokens += req.generated;
+    this.cachedPromptTokens += req.cachedPromptTokens;
+    if (req.preemptions > 0) this.preemptedRequests++;
+    const ttftMs = ((req.firstTokenS ?? timeS) - spec.arrivalS) * 1000;
+    const e2elMs = (timeS - spec.arrivalS) * 1000;
+    this.ttftMs.add(ttftMs);
+    this.e2elMs.add(e2elMs);
+    let tpotMs = 0;
+    if (req.generated > 1) {
+      tpotMs = (e2elMs - ttftMs) / (req.generated - 1);
+      this.tpotMs.add(tpotMs);
+      this.decodeSpanS += timeS - (req.firstTokenS ?? timeS);
+      this.decodeGaps += req.generated - 1;
+    }
+    // Goodput as vllm bench: every given SLO holds (TPOT counts 0 for single-token outputs).
+    const s = this.slo;
+    if ((s.ttftMs === undefined || ttftMs <= s.ttftMs) && (s.tpotMs === undefined || tpotMs <= s.tpotMs) && (s.e2elMs === undefined || e2elMs <= s.e2elMs)) this.good++;
+    if (timeS > this.lastFinishS) this.lastFinishS = timeS;
+    this.series.addCompletion(timeS);
+    this.writer.write(rec);
+  }
+}

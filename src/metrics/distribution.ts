@@ -1,0 +1,125 @@
+/**
+ * A distribution of non-negative values with exact percentiles up to `exactCap` samples
+ * (numpy's linear interpolation, as `vllm bench serve` computes them) and a log-bucketed sketch
+ * beyond, whose quantiles are within `SKETCH_RELATIVE_ACCURACY` (0.5%) of the true sample quantile
+ * (DDSketch construction: bucket i holds (gamma^(i-1), gamma^i]). Memory stays bounded however many
+ * samples arrive. Samples may carry integer weights (n identical gaps at once).
+ */
+export const SKETCH_RELATIVE_ACCURACY = 0.005;
+const GAMMA = (1 + SKETCH_RELATIVE_ACCURACY) / (1 - SKETCH_RELATIVE_ACCURACY);
+const LOG_GAMMA = Math.log(GAMMA);
+const OFFSET = 4000; // bucket index range [-4000, 4000): values from ~1e-18 to ~1e17
+
+export class Distribution {
+  private values: number[] = [];
+  private weights: number[] = [];
+  private sketch: Float64Array | null = null;
+  private zeroCount = 0;
+  count = 0;
+  sum = 0;
+  sumSq = 0;
+  min = Infinity;
+  max = -Infinity;
+
+  constructor(private readonly exactCap = 200_000) {}
+
+  add(value: number, weight = 1): void {
+    if (weight <= 0) return;
+    this.count += weight;
+    this.sum += value * weight;
+    this.sumSq += value * value * weight;
+    if (value < this.min) this.min = value;
+    if (value > this.max) this.max = value;
+    if (this.sketch === null) {
+      this.values.push(value);
+      this.weights.push(weight);
+      if (this.values.length > this.exactCap) this.toSketch();
+    } else this.addToSketch(value, weight);
+  }
+
+  get isExact(): boolean {
+    return this.sketch === null;
+  }
+
+  private toSketch(): void {
+    this.sketch = new Float64Array(2 * OFFSET);
+    for (let i = 0; i < this.values.length; i++) this.addToSketch(this.values[i]!, this.weights[i]!);
+    this.values = [];
+    this.weights = [];
+  }
+
+  private addToSketch(v: number, w: number): void {
+    if (v <= 0) {
+      this.zeroCount += w;
+      return;
+    }
+    const i = Math.min(2 * OFFSET - 1, Math.max(0, Math.ceil(Math.log(v) / LOG_GAMMA) + OFFSET));
+    this.sketch![i]! += w;
+  }
+
+  private cache: { sorted: Float64Array; cum: Float64Array; n: number } | null = null;
+
+  private sortedCache(): { sorted: Float64Array; cum: Float64Array } {
+    if (this.cache !== null && this.cache.n === this.values.length) return this.cache;
+    const idx = this.values.map((_, i) => i).sort((a, b) => this.values[a]! - this.values[b]! || a - b);
+    const sorted = new Float64Array(idx.length);
+    const cum = new Float64Array(idx.length);
+    let c = 0;
+    idx.forEach((i, j) => {
+      sorted[j] = this.values[i]!;
+      c += this.weights[i]!;
+      cum[j] = c;
+    });
+    this.cache = { sorted, cum, n: this.values.length };
+    return this.cache;
+  }
+
+  mean(): number {
+    return this.count > 0 ? this.sum / this.count : NaN;
+  }
+
+  /** Population standard deviation (numpy's default, as vllm bench). */
+  std(): number {
+    if (this.count === 0) return NaN;
+    const m = this.mean();
+    return Math.sqrt(Math.max(0, this.sumSq / this.count - m * m));
+  }
+
+  /** Percentile p in [0, 100]. */
+  percentile(p: number): number {
+    if (this.count === 0) return NaN;
+    const rank = (p / 100) * (this.count - 1);
+    if (this.sketch === null) {
+      const { sorted, cum } = this.sortedCache();
+      const at = (r: number): number => {
+        // First index whose cumulative weight exceeds r (binary search).
+        let lo = 0;
+        let hi = cum.length - 1;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (cum[mid]! > r) hi = mid;
+          else lo = mid + 1;
+        }
+        return sorted[lo]!;
+      };
+      const lo = Math.floor(rank);
+      const frac = rank - lo;
+      const vLo = at(lo);
+      return frac === 0 ? vLo : vLo + (at(lo + 1) - vLo) * frac;
+    }
+    let cum = this.zeroCount;
+    if (rank < cum) return 0;
+    const s = this.sketch;
+    for (let i = 0; i < s.length; i++) {
+      cum += s[i]!;
+      if (rank < cum) {
+        const v = (2 * Math.pow(GAMMA, i - OFFSET)) / (GAMMA + 1);
+        return Math.min(this.max, Math.max(this.min, v));
+      }
+    }
+    return this.max;
+  }
+
+  /** A quantile function for CDF charts (q in [0, 1]). */
+  quantile = (q: number): number => this.percentile(q * 100);
+}

@@ -1,0 +1,121 @@
+/**
+ * One simulation run, the pipeline every command shares:
+ *   1. load (the caller) -> 2. build (composition root) -> 3. run (arrivals through the kernel, in
+ *   slices so progress and Ctrl-C are handled) -> 4. summarize -> 5. report data.
+ * No file I/O here except through the record writer the caller passes in.
+ */
+import { Simulator } from '../kernel/simulator.js';
+import { RandomStreams } from '../kernel/random.js';
+import { MetricsCollector, type RecordWriter } from '../metrics/collector.js';
+import { summarize, type Summary } from '../metrics/summary.js';
+import { cdfFromQuantiles } from '../report/cdf.js';
+import type { ReportInput, RunSeries } from '../report/types.js';
+import { buildDeployment, type Built } from '../scenario/build-deployment.js';
+import type { LoadedScenario } from '../scenario/load.js';
+import { makeWorkload } from '../workload/generator.js';
+
+export interface Progress {
+  requestsDone: number;
+  requestsTotal: number;
+  simTimeS: number;
+  events: number;
+}
+
+export interface RunOptions {
+  seed?: number;
+  writer: RecordWriter;
+  /** Defaults to true; false forces step-by-step simulation (tests compare both). */
+  fastForward?: boolean;
+  onProgress?: (p: Progress) => void;
+  /** Polled between slices; returning true stops the run early (Ctrl-C). */
+  shouldStop?: () => boolean;
+  modelsDir?: string;
+}
+
+export interface RunResult {
+  summary: Summary;
+  series: RunSeries;
+  built: Built;
+  collector: MetricsCollector;
+  interrupted: boolean;
+  events: number;
+  simTimeS: number;
+}
+
+export async function runSimulation(loaded: LoadedScenario, opts: RunOptions): Promise<RunResult> {
+  const sc = loaded.scenario;
+  const seed = opts.seed ?? sc.seed;
+  const streams = new RandomStreams(seed);
+  const sim = new Simulator();
+  const workload = makeWorkload(sc, loaded.baseDir, loaded.file, streams);
+  // Initial chart resolution: a guess at the run's length; the series coarsens itself if longer.
+  const rate = sc.workload.arrival?.rate;
+  const guessS = sc.output?.sampleIntervalS !== undefined ? sc.output.sampleIntervalS * 200 : rate ? workload.count / rate : 60;
+  const collector = new MetricsCollector(opts.writer, sc.slo ?? {}, Math.max(guessS / 200, 1e-3), sc.output?.timeline ?? true);
+  const built = buildDeployment(sc, loaded.file, sim, streams, collector, { fastForward: opts.fastForward ?? true, modelsDir: opts.modelsDir });
+  const dep = built.deployment;
+  // Arrivals are generated lazily: one pending arrival event at a time.
+  const it = workload.requests()[Symbol.iterator]();
+  const scheduleNext = (): void => {
+    const n = it.next();
+    if (n.done) return;
+    const spec = n.value;
+    sim.scheduleAt(Math.max(spec.arrivalS, sim.now), () => {
+      dep.submit(spec);
+      scheduleNext();
+    }, 0);
+  };
+  scheduleNext();
+  let interrupted = false;
+  const total = workload.count;
+  const done = () => collector.completed + collector.failed;
+  let lastReport = 0;
+  // Slices of simulated time: small enough to report progress and notice Ctrl-C, large enough to be cheap.
+  let sliceS = Math.max(guessS / 100, 1e-3);
+  while (sim.peekTime() !== Infinity) {
+    const before = sim.eventsProcessed;
+    sim.run(sim.now + sliceS);
+    if (sim.eventsProcessed - before < 2000) sliceS *= 2;
+    if (opts.onProgress && done() - lastReport >= total / 100) {
+      lastReport = done();
+      opts.onProgress({ requestsDone: done(), requestsTotal: total, simTimeS: sim.now, events: sim.eventsProcessed });
+    }
+    if (opts.shouldStop) {
+      await new Promise((r) => setImmediate(r));
+      if (opts.shouldStop()) {
+        interrupted = true;
+        break;
+      }
+    }
+  }
+  opts.onProgress?.({ requestsDone: done(), requestsTotal: total, simTimeS: sim.now, events: sim.eventsProcessed });
+  const hasSlo = sc.slo !== undefined && Object.keys(sc.slo).length > 0;
+  const summary = summarize(collector, {
+    hasSlo,
+    seed,
+    scenario: sc.name,
+    model: sc.model,
+    simulated_events: sim.eventsProcessed,
+    interrupted,
+    uncalibrated_gpus: built.uncalibratedGpus,
+    kv_capacity: Object.fromEntries(built.pools.map((p) => [p.spec.name ?? p.spec.role, { gpu: p.gpu.id, tp: p.spec.tp, num_gpu_blocks: p.capacity.numGpuBlocks, block_size: p.engine.blockSize, kv_tokens: p.capacity.numGpuBlocks * p.engine.blockSize }])),
+    ...built.extraSummary?.(),
+  });
+  const series: RunSeries = {
+    label: sc.name,
+    cdf: {
+      ttftMs: cdfFromQuantiles(collector.ttftMs.quantile),
+      tpotMs: cdfFromQuantiles(collector.tpotMs.quantile),
+      itlMs: cdfFromQuantiles(collector.itlMs.quantile),
+      e2elMs: cdfFromQuantiles(collector.e2elMs.quantile),
+    },
+    timeSeries: collector.series.rows(collector.lastFinishS),
+    timeline: collector.timeline,
+    tiers: built.tierSeries?.(),
+  };
+  return { summary, series, built, collector, interrupted, events: sim.eventsProcessed, simTimeS: sim.now };
+}
+
+export function reportInput(title: string, subtitle: string, runs: RunSeries[], table: ReportInput['table'], notes: string[]): ReportInput {
+  return { title, subtitle, runs, table, notes };
+}

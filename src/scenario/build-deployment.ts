@@ -1,0 +1,21 @@
+/**
+ * Chooses how to build a scenario's deployment: colocated pools only, or prefill and decode pools
+ * joined by KV transfers.
+ */
+import type { RandomStreams } from '../kernel/random.js';
+import type { Simulator } from '../kernel/simulator.js';
+import type { MetricsCollector } from '../metrics/collector.js';
+import { UserError } from '../errors.js';
+import { buildColocated, type BuildOptions, type Built } from './build.js';
+import type { Scenario } from './schema.js';
+
+export type { Built } from './build.js';
+
+export function isDisaggregated(sc: Scenario): boolean {
+  return sc.deployment.pools.some((p) => p.role !== 'colocated');
+}
+
+export function buildDeployment(sc: Scenario, file: string, sim: Simulator, streams: RandomStreams, collector: MetricsCollector, opts: BuildOptions): Built {
+  if (isDisaggregated(sc)) throw new UserError('disaggregated deployments are not built yet', file, '/deployment/pools');
+  return buildColocated(sc, file, sim, streams, collector, opts);
+}

@@ -1,0 +1,141 @@
+/**
+ * The composition root: a resolved scenario becomes perf models, engine instances, a router and a
+ * metrics collector. Concrete classes are created here and nowhere else; models receive their
+ * collaborators. Impossible deployments (a model that does not fit, a KV cache that cannot hold one
+ * max-length sequence) are rejected here with the field to fix.
+ */
+import type { Simulator } from '../kernel/simulator.js';
+import type { RandomStreams } from '../kernel/random.js';
+import { UserError } from '../errors.js';
+import { deriveSizes, type LlmArchitecture } from '../model/architecture.js';
+import { loadGpu, loadLink, loadLlm } from '../model/catalog.js';
+import type { GpuProfile } from '../model/gpu.js';
+import { RooflinePerfModel } from '../perf/perf-model.js';
+import { blockKeys } from '../serving/block-keys.js';
+import type { Deployment } from '../serving/deployment.js';
+import type { EngineSink } from '../serving/engine-sink.js';
+import { EngineInstance, type InstanceConfig } from '../serving/instance.js';
+import { kvCapacity, type KvCapacity } from '../serving/kv-capacity.js';
+import { RequestState } from '../serving/request-state.js';
+import { pickInstance } from '../serving/pick-instance.js';
+import type { RequestSpec } from '../serving/types.js';
+import type { EngineArgs, PoolSpec, Scenario } from './schema.js';
+
+export interface BuildOptions {
+  /** Advance decode-only segments in closed form (identical results; off for real-time serving). */
+  fastForward: boolean;
+  /** Per-iteration token callbacks (real-time serving). */
+  onTokens?: (spec: RequestSpec, timeS: number, count: number) => void;
+  /** Models directory override (tests). */
+  modelsDir?: string;
+}
+
+export interface BuiltPool {
+  spec: PoolSpec;
+  index: number;
+  gpu: GpuProfile;
+  engine: EngineArgs;
+  capacity: KvCapacity;
+  instances: EngineInstance[];
+}
+
+export interface Built {
+  deployment: Deployment;
+  arch: LlmArchitecture;
+  pools: BuiltPool[];
+  /** GPUs whose profiles are not calibrated (the CLI says so). */
+  uncalibratedGpus: string[];
+  /** Figures the deployment adds under summary.pdsim (transfers, links, tiers). */
+  extraSummary?: () => Record<string, unknown>;
+  /** KV occupancy per tier over time, for the report. */
+  tierSeries?: () => { tS: number; tier: string; occupancy: number }[];
+}
+
+/** Engine args of a pool: top-level engine, then the pool's overrides. */
+export function poolEngine(sc: Scenario, pool: PoolSpec): EngineArgs {
+  return { ...(sc.engine as EngineArgs), ...(pool.engine ?? {}) } as EngineArgs;
+}
+
+export function buildPool(sc: Scenario, file: string, pool: PoolSpec, index: number, arch: LlmArchitecture, sim: Simulator, sink: EngineSink, opts: BuildOptions): BuiltPool {
+  const where = `/deployment/pools/${index}`;
+  const gpu = wrap(() => loadGpu(pool.gpu, opts.modelsDir), file, `${where}/gpu`);
+  const engine = poolEngine(sc, pool);
+  const sizes = deriveSizes(arch);
+  const tp = pool.tp;
+  if (arch.numHeads % tp !== 0 || arch.numKvHeads % tp !== 0 && tp % arch.numKvHeads !== 0) {
+    throw new UserError(`tp ${tp} must divide the model's ${arch.numHeads} attention heads`, file, `${where}/tp`);
+  }
+  const maxModelLen = engine.maxModelLen ?? arch.maxPositionEmbeddings;
+  if (!engine.enableChunkedPrefill && engine.maxNumBatchedTokens < maxModelLen) {
+    throw new UserError(`with chunked prefill off, maxNumBatchedTokens (${engine.maxNumBatchedTokens}) must be at least maxModelLen (${maxModelLen}), as vLLM requires`, file, '/engine/maxNumBatchedTokens');
+  }
+  const capacity = kvCapacity({
+    arch, sizes, tp, memGiB: gpu.memGiB, gpuMemoryUtilization: engine.gpuMemoryUtilization,
+    maxNumBatchedTokens: engine.maxNumBatchedTokens, maxNumSeqs: engine.maxNumSeqs, blockSizeTokens: engine.blockSize,
+    cpuOffloadGiB: engine.cpuOffloadGB, activationReserveGiB: engine.activationReserveGiB,
+  });
+  const GiB = 2 ** 30;
+  const numGpuBlocks = engine.numGpuBlocks ?? capacity.numGpuBlocks;
+  if (numGpuBlocks <= 0) {
+    throw new UserError(
+      `${arch.id} does not fit on ${gpu.id} at tp ${tp}: budget ${(capacity.budgetBytes / GiB).toFixed(2)} GiB (${gpu.memGiB} GiB x gpuMemoryUtilization ${engine.gpuMemoryUtilization}) - weights ${((capacity.weightBytesPerGpu - capacity.offloadedWeightBytesPerGpu) / GiB).toFixed(2)} GiB - activation reserve ${(capacity.activationReserveBytes / GiB).toFixed(2)} GiB leaves no KV cache; raise tp, gpuMemoryUtilization or cpuOffloadGB, or use a larger GPU`,
+      file, `${where}/gpu`);
+  }
+  if (numGpuBlocks * engine.blockSize < maxModelLen && pool.role !== 'prefill') {
+    throw new UserError(`the KV cache holds ${numGpuBlocks * engine.blockSize} tokens, less than maxModelLen ${maxModelLen} (vLLM refuses to start); lower engine.maxModelLen or give the cache more memory`, file, '/engine/maxModelLen');
+  }
+  const hostLinkGBps = engine.cpuOffloadGB > 0 ? wrap(() => loadLink(sc.deployment.topology?.hostLink ?? gpu.hostLink, opts.modelsDir), file, '/deployment/topology/hostLink').pinnedGBpsPerDirection : undefined;
+  const perf = new RooflinePerfModel(arch, gpu, { tp, offloadedWeightBytes: capacity.offloadedWeightBytesPerGpu, hostLinkGBps });
+  const name = pool.name ?? pool.role;
+  const instances: EngineInstance[] = [];
+  for (let k = 0; k < pool.instances; k++) {
+    const cfg: InstanceConfig = {
+      name: pool.instances === 1 && sc.deployment.pools.length === 1 ? `${name}0` : `${name}${k}`,
+      role: pool.role,
+      maxNumSeqs: engine.maxNumSeqs,
+      maxNumBatchedTokens: engine.maxNumBatchedTokens,
+      blockSizeTokens: engine.blockSize,
+      numGpuBlocks,
+      maxModelLen,
+      enableChunkedPrefill: engine.enableChunkedPrefill,
+      enablePrefixCaching: engine.enablePrefixCaching,
+      prefillOrder: sc.deployment.policies?.prefill ?? 'fcfs',
+      fastForward: opts.fastForward,
+    };
+    instances.push(new EngineInstance(cfg, sim, perf, sink, opts.onTokens ? { onTokens: (r, t, n) => opts.onTokens!(r.spec, t, n) } : {}));
+  }
+  return { spec: pool, index, gpu, engine, capacity: { ...capacity, numGpuBlocks }, instances };
+}
+
+function wrap<T>(f: () => T, file: string, pointer: string): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof UserError) throw new UserError(e.message, file, pointer);
+    throw e;
+  }
+}
+
+export function buildColocated(sc: Scenario, file: string, sim: Simulator, streams: RandomStreams, sink: EngineSink, opts: BuildOptions): Built {
+  const arch = wrap(() => loadLlm(sc.model, opts.modelsDir), file, '/model');
+  const roles = new Set(sc.deployment.pools.map((p) => p.role));
+  if (roles.has('prefill') !== roles.has('decode')) {
+    throw new UserError('a disaggregated deployment needs both a prefill pool and a decode pool', file, '/deployment/pools');
+  }
+  const pools = sc.deployment.pools.map((p, i) => buildPool(sc, file, p, i, arch, sim, sink, opts));
+  const instances = pools.flatMap((p) => p.instances);
+  const policy = sc.deployment.router?.policy ?? 'round-robin';
+  const rng = streams.stream('router');
+  const rr = { next: 0 };
+  const bs = pools[0]!.engine.blockSize;
+  const prefixCaching = pools.some((p) => p.engine.enablePrefixCaching);
+  const deployment: Deployment = {
+    fastForwardSafe: policy === 'round-robin' || policy === 'least-loaded' || policy === 'power-of-two',
+    submit(spec: RequestSpec) {
+      const keys = prefixCaching ? blockKeys(spec.promptTokens, spec.prefixHashes, spec.prefixBlockTokens, bs) : [];
+      const inst = pickInstance(policy, instances, rr, rng, keys);
+      inst.submit(new RequestState(spec, keys));
+    },
+  };
+  return { deployment, arch, pools, uncalibratedGpus: [...new Set(pools.filter((p) => !p.gpu.calibrated).map((p) => p.gpu.id))] };
+}

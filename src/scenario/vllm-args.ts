@@ -1,0 +1,76 @@
+/**
+ * Parses a `vllm serve` argument string into the scenario's engine knobs, so a user can paste the
+ * command line they actually run. Flags that do not change timing are accepted and ignored; an
+ * unknown flag is an error with a did-you-mean.
+ */
+import { didYouMean, UserError } from '../errors.js';
+import type { EngineArgs } from './schema.js';
+
+type Knob = keyof EngineArgs;
+const NUMERIC: Record<string, Knob> = {
+  '--max-num-seqs': 'maxNumSeqs',
+  '--max-num-batched-tokens': 'maxNumBatchedTokens',
+  '--block-size': 'blockSize',
+  '--gpu-memory-utilization': 'gpuMemoryUtilization',
+  '--num-gpu-blocks-override': 'numGpuBlocks',
+  '--max-model-len': 'maxModelLen',
+  '--cpu-offload-gb': 'cpuOffloadGB',
+  '--kv-offloading-size': 'kvOffloadingGiB',
+  '--swap-space': 'swapSpaceGiB',
+};
+const BOOLEAN: Record<string, Knob> = {
+  '--enable-chunked-prefill': 'enableChunkedPrefill',
+  '--enable-prefix-caching': 'enablePrefixCaching',
+};
+/** Flags that take a value but do not affect the simulated timing. */
+const IGNORED_WITH_VALUE = new Set(['--dtype', '--host', '--port', '--served-model-name', '--model', '--kv-transfer-config', '--kv-offloading-backend', '--seed', '--api-key', '--tokenizer', '--download-dir', '--uvicorn-log-level', '--quantization']);
+const IGNORED_FLAGS = new Set(['--trust-remote-code', '--disable-log-requests', '--disable-log-stats', '--enforce-eager', '--no-enable-log-requests']);
+
+export interface ParsedVllmArgs {
+  engine: Partial<EngineArgs>;
+  tensorParallelSize?: number;
+  model?: string;
+}
+
+export function parseVllmArgs(args: string, file?: string): ParsedVllmArgs {
+  const tokens = args.trim().split(/\s+/).filter((t) => t !== '');
+  const out: ParsedVllmArgs = { engine: {} };
+  const engine = out.engine as Record<string, number | boolean>;
+  let i = 0;
+  // `vllm serve MODEL ...`: a leading positional is the model.
+  if (tokens[0] === 'vllm') i++;
+  if (tokens[i] === 'serve') i++;
+  if (tokens[i] !== undefined && !tokens[i]!.startsWith('-')) out.model = tokens[i++];
+  const known = [...Object.keys(NUMERIC), ...Object.keys(BOOLEAN), ...[...Object.keys(BOOLEAN)].map((f) => f.replace('--', '--no-')), '--tensor-parallel-size', '-tp', ...IGNORED_WITH_VALUE, ...IGNORED_FLAGS];
+  while (i < tokens.length) {
+    let flag = tokens[i++]!;
+    let value: string | undefined;
+    const eq = flag.indexOf('=');
+    if (eq > 0) {
+      value = flag.slice(eq + 1);
+      flag = flag.slice(0, eq);
+    }
+    const needValue = (): string => {
+      const v = value ?? tokens[i++];
+      if (v === undefined) throw new UserError(`${flag} needs a value`, file, '/vllmArgs');
+      return v;
+    };
+    const num = (): number => {
+      const raw = needValue();
+      const v = Number(raw);
+      if (!Number.isFinite(v)) throw new UserError(`${flag} expects a number, got "${raw}"`, file, '/vllmArgs');
+      return v;
+    };
+    if (flag in NUMERIC) engine[NUMERIC[flag]!] = num();
+    else if (flag in BOOLEAN) engine[BOOLEAN[flag]!] = true;
+    else if (flag.startsWith('--no-') && `--${flag.slice(5)}` in BOOLEAN) engine[BOOLEAN[`--${flag.slice(5)}`]!] = false;
+    else if (flag === '--tensor-parallel-size' || flag === '-tp') out.tensorParallelSize = num();
+    else if (IGNORED_WITH_VALUE.has(flag)) needValue();
+    else if (IGNORED_FLAGS.has(flag)) continue;
+    else {
+      const hint = didYouMean(flag, known);
+      throw new UserError(`unknown vllm serve argument "${flag}"${hint ? ` (did you mean "${hint}"?)` : ''}`, file, '/vllmArgs');
+    }
+  }
+  return out;
+}

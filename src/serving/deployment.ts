@@ -1,0 +1,12 @@
+/**
+ * A deployment: pools of engine instances behind a router. A colocated pool serves whole
+ * requests; disaggregated pools are wired by src/serving/disagg (prefill -> KV transfer -> decode).
+ */
+import type { RequestSpec } from './types.js';
+
+export interface Deployment {
+  /** A request arrives now (the caller schedules arrivals). */
+  submit(spec: RequestSpec): void;
+  /** Whether fast-forwarding decode segments gives results identical to step-by-step here. */
+  readonly fastForwardSafe: boolean;
+}

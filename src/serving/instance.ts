@@ -1,0 +1,421 @@
+/**
+ * One vLLM-V1-style engine instance: continuous batching under `maxNumBatchedTokens` and
+ * `maxNumSeqs`, chunked prefill, paged KV blocks, recompute preemption, optional prefix caching.
+ *
+ * Each iteration: (1) schedule running requests first (preempting the newest when blocks run out),
+ * (2) admit waiting requests if nothing was preempted, (3) price the batch with the perf model,
+ * (4) at its end, advance every request and sample tokens.
+ *
+ * Fast path: while the batch is decode-only and nothing can join it, every iteration has the same
+ * shape; the instance then advances many iterations in one event, doing per-iteration work in O(1)
+ * and per-request work once per segment. It stops at the first iteration boundary at or after the
+ * next pending event, so whatever that event does is seen exactly as step-by-step simulation would
+ * see it; a test checks that both give byte-identical results.
+ */
+import type { Simulator } from '../kernel/simulator.js';
+import { BlockManager } from '../kv/block-manager.js';
+import type { BatchEntry, PerfModel } from '../perf/perf-model.js';
+import type { EngineSink } from './engine-sink.js';
+import { RequestState } from './request-state.js';
+
+export type InstanceRole = 'colocated' | 'prefill' | 'decode';
+
+export interface InstanceConfig {
+  name: string;
+  role: InstanceRole;
+  maxNumSeqs: number;
+  maxNumBatchedTokens: number;
+  blockSizeTokens: number;
+  numGpuBlocks: number;
+  maxModelLen: number;
+  enableChunkedPrefill: boolean;
+  enablePrefixCaching: boolean;
+  prefillOrder: 'fcfs' | 'shortest-prompt-first';
+  fastForward: boolean;
+}
+
+export interface InstanceHooks {
+  /** Prefill role: the request's KV is complete (its first token was sampled). */
+  onPrefillDone?(req: RequestState, timeS: number): void;
+  /** Per-iteration token callback for real-time serving (only called with fastForward off). */
+  onTokens?(req: RequestState, timeS: number, count: number): void;
+  /** Called when a request leaves the instance (finished or failed). */
+  onLeave?(req: RequestState): void;
+}
+
+const PRIORITY_ITERATION_END = 1;
+
+export class EngineInstance {
+  readonly blocks: BlockManager;
+  private readonly waiting: RequestState[] = [];
+  private readonly running: RequestState[] = [];
+  private scheduled: RequestState[] = [];
+  private busy = false;
+  busyS = 0;
+  iterations = 0;
+  /** Requests admitted and not yet left (routing load figure). */
+  outstanding = 0;
+
+  constructor(
+    readonly cfg: InstanceConfig,
+    private readonly sim: Simulator,
+    readonly perf: PerfModel,
+    private readonly sink: EngineSink,
+    private readonly hooks: InstanceHooks = {},
+  ) {
+    this.blocks = new BlockManager(cfg.numGpuBlocks, cfg.blockSizeTokens);
+  }
+
+  get name(): string {
+    return this.cfg.name;
+  }
+  get numRunning(): number {
+    return this.running.length;
+  }
+  get numWaiting(): number {
+    return this.waiting.length;
+  }
+
+  /** Why a request can never run here, or undefined. */
+  rejectReason(promptTokens: number, outputTokens: number): string | undefined {
+    if (promptTokens + outputTokens > this.cfg.maxModelLen) {
+      return `prompt (${promptTokens}) + output (${outputTokens}) tokens exceed max_model_len ${this.cfg.maxModelLen}`;
+    }
+    if (this.blocks.blocksFor(promptTokens + outputTokens) > this.cfg.numGpuBlocks) {
+      return `needs ${this.blocks.blocksFor(promptTokens + outputTokens)} KV blocks, the instance has ${this.cfg.numGpuBlocks}`;
+    }
+    return undefined;
+  }
+
+  /** A new request (colocated or prefill role). */
+  submit(req: RequestState): void {
+    const reason = this.rejectReason(req.spec.promptTokens, this.cfg.role === 'prefill' ? 1 : req.spec.outputTokens);
+    if (reason !== undefined) {
+      this.sink.finish(req, this.sim.now, this.name, reason);
+      return;
+    }
+    this.outstanding++;
+    this.enqueue(req);
+    this.kick();
+  }
+
+  /**
+   * Decode role: a request whose KV (prompt + first token) has arrived. Its blocks were reserved
+   * with `reserveForRemote`; it joins the waiting queue as a decode-ready request.
+   */
+  admitRemote(req: RequestState): void {
+    this.enqueue(req);
+    this.kick();
+  }
+
+  /** Decode role: reserve blocks for a request's incoming KV; false when they are not available. */
+  reserveForRemote(req: RequestState): boolean {
+    const need = this.blocks.blocksFor(req.spec.promptTokens + 1);
+    if (!this.blocks.allocate(need)) return false;
+    req.blocks = need;
+    req.numComputed = req.spec.promptTokens;
+    req.numTokens = req.spec.promptTokens + 1;
+    this.outstanding++;
+    return true;
+  }
+
+  /** Prefill role: the KV has been transferred away; free its blocks. */
+  releaseHandedOff(req: RequestState): void {
+    this.freeBlocks(req);
+    this.outstanding--;
+    this.hooks.onLeave?.(req);
+  }
+
+  private enqueue(req: RequestState): void {
+    if (this.cfg.prefillOrder === 'shortest-prompt-first' && req.generated === 0) {
+      let i = this.waiting.length;
+      while (i > 0 && this.waiting[i - 1]!.generated === 0 && this.waiting[i - 1]!.numTokens > req.numTokens) i--;
+      this.waiting.splice(i, 0, req);
+    } else this.waiting.push(req);
+  }
+
+  private kick(): void {
+    if (!this.busy) {
+      this.busy = true;
+      // Through the queue, so that every arrival at this instant is seen by the scheduler.
+      this.sim.schedule(0, () => this.step(), PRIORITY_ITERATION_END);
+    }
+  }
+
+  private freeBlocks(req: RequestState): void {
+    this.blocks.release(req.blocks);
+    req.blocks = 0;
+    if (req.hashedKeys.length > 0) {
+      this.blocks.releaseHashed(req.hashedKeys);
+      req.hashedKeys = [];
+    }
+  }
+
+  private preempt(victim: RequestState): void {
+    this.freeBlocks(victim);
+    victim.numComputed = 0;
+    victim.preemptions++;
+    this.sink.preemption(this.name);
+    this.waiting.unshift(victim);
+  }
+
+  /** Blocks a request must add to hold `tokens` tokens of KV. */
+  private extraBlocks(req: RequestState, tokens: number): number {
+    return this.blocks.blocksFor(tokens) - req.blocks - req.hashedKeys.length;
+  }
+
+  private schedule(): RequestState[] {
+    const cfg = this.cfg;
+    let budget = cfg.maxNumBatchedTokens;
+    const out: RequestState[] = [];
+    let preempted = false;
+    for (let i = 0; i < this.running.length && budget > 0; ) {
+      const r = this.running[i]!;
+      const remaining = r.numTokens - r.numComputed;
+      const n = Math.min(remaining, budget);
+      if (!cfg.enableChunkedPrefill && n < remaining) {
+        i++;
+        continue;
+      }
+      const need = this.extraBlocks(r, r.numComputed + n);
+      let selfPreempted = false;
+      while (!this.blocks.allocate(need)) {
+        const victim = this.running.pop()!;
+        this.preempt(victim);
+        preempted = true;
+        if (victim === r) {
+          selfPreempted = true;
+          break;
+        }
+      }
+      if (selfPreempted) break;
+      r.blocks += Math.max(0, need);
+      r.scheduled = n;
+      budget -= n;
+      out.push(r);
+      i++;
+    }
+    if (!preempted) {
+      while (this.waiting.length > 0 && this.running.length < cfg.maxNumSeqs && budget > 0) {
+        const r = this.waiting[0]!;
+        let hitBlocks = 0;
+        if (cfg.enablePrefixCaching && r.numComputed === 0 && r.blockKeys.length > 0) {
+          // Never the whole prompt: the last token must be computed to sample from it (as vLLM).
+          const maxHit = Math.floor((r.numTokens - 1) / cfg.blockSizeTokens);
+          hitBlocks = Math.min(this.blocks.matchPrefix(r.blockKeys), maxHit);
+        }
+        const computed = r.numComputed > 0 ? r.numComputed : hitBlocks * cfg.blockSizeTokens;
+        const remaining = r.numTokens - computed;
+        const n = Math.min(remaining, budget);
+        if (!cfg.enableChunkedPrefill && n < remaining) break;
+        const need = this.blocks.blocksFor(computed + n) - (r.numComputed > 0 ? r.blocks : hitBlocks);
+        if (hitBlocks > 0) this.blocks.acquire(r.blockKeys.slice(0, hitBlocks));
+        if (!this.blocks.allocate(need)) {
+          if (hitBlocks > 0) this.blocks.releaseHashed(r.blockKeys.slice(0, hitBlocks));
+          break;
+        }
+        if (hitBlocks > 0) {
+          r.hashedKeys = r.blockKeys.slice(0, hitBlocks);
+          r.numComputed = computed;
+          if (r.generated === 0) r.cachedPromptTokens = computed;
+        }
+        r.blocks += need;
+        this.waiting.shift();
+        this.running.push(r);
+        r.scheduled = n;
+        budget -= n;
+        out.push(r);
+      }
+    }
+    return out;
+  }
+
+  private step(): void {
+    const batch = this.schedule();
+    if (batch.length === 0) {
+      this.busy = false;
+      return;
+    }
+    this.scheduled = batch;
+    const startS = this.sim.now;
+    this.lastStartS = startS;
+    let allDecode = true;
+    let newTokens = 0;
+    let contextTokens = 0;
+    for (const r of batch) {
+      if (r.scheduled !== 1 || r.generated === 0) allDecode = false;
+      newTokens += r.scheduled;
+      contextTokens += r.numComputed;
+    }
+    let endS: number;
+    if (allDecode) {
+      const c = this.perf.decodeCoefficients(batch.length);
+      const dtS = (c.fixedMs + c.perContextTokenMs * contextTokens) / 1000;
+      endS = startS + dtS;
+      this.finishIterationAccounting(startS, endS, batch.length, newTokens, 'decode');
+      const segmentEnd = this.cfg.fastForward ? this.fastForward(batch, startS, endS, contextTokens, c) : null;
+      if (segmentEnd !== null) {
+        this.sim.scheduleAt(segmentEnd, () => this.endIteration(segmentEnd), PRIORITY_ITERATION_END);
+        return;
+      }
+    } else {
+      const entries: BatchEntry[] = batch.map((r) => ({ newTokens: r.scheduled, contextTokens: r.numComputed }));
+      endS = startS + this.perf.iterationMs(entries) / 1000;
+      const kind = batch.every((r) => r.generated === 0 || r.numTokens - r.numComputed > 1) ? 'prefill' : 'mixed';
+      this.finishIterationAccounting(startS, endS, batch.length, newTokens, kind);
+    }
+    this.sim.scheduleAt(endS, () => this.endIteration(endS), PRIORITY_ITERATION_END);
+  }
+
+  private finishIterationAccounting(startS: number, endS: number, batchSize: number, newTokens: number, kind: 'prefill' | 'decode' | 'mixed'): void {
+    this.busyS += endS - startS;
+    this.iterations++;
+    this.sink.iteration(this.name, startS, endS, batchSize, newTokens, kind);
+  }
+
+  /**
+   * Extends a decode-only iteration (scheduled, blocks allocated, accounted) into a segment of K
+   * identical-shape iterations. Iterations 1..K-1 are applied here in aggregate; the K-th is left to
+   * endIteration, which processes it exactly as in step-by-step mode. Returns the segment's end
+   * time, or null to run step by step. Every float is computed by the same operations, in the same
+   * order, as step-by-step simulation would compute it.
+   */
+  private fastForward(batch: RequestState[], startS: number, firstEndS: number, context0: number, c: { fixedMs: number; perContextTokenMs: number }): number | null {
+    if (this.waiting.length > 0 && this.running.length < this.cfg.maxNumSeqs) return null;
+    if (this.hooks.onTokens || batch.length !== this.running.length || batch.length > this.cfg.maxNumBatchedTokens) return null;
+    const B = batch.length;
+    // (a) No request may finish before the last iteration of the segment.
+    let kMax = Infinity;
+    for (const r of batch) kMax = Math.min(kMax, r.spec.outputTokens - r.generated);
+    if (kMax < 2) return null;
+    // (b) Blocks for all K iterations must be available now, so no preemption can occur inside.
+    const bs = this.cfg.blockSizeTokens;
+    const avail = this.blocks.availableBlocks;
+    // Blocks to add, beyond those held for iteration 1, to hold c_i + k tokens.
+    const extraFor = (k: number): number => {
+      let s = 0;
+      for (const r of batch) s += Math.ceil((r.numComputed + k) / bs) - r.blocks - r.hashedKeys.length;
+      return s;
+    };
+    if (extraFor(2) > avail) return null;
+    if (extraFor(kMax) > avail) {
+      let lo = 2;
+      let hi = kMax;
+      while (hi - lo > 1) {
+        const mid = (lo + hi) >>> 1;
+        if (extraFor(mid) <= avail) lo = mid;
+        else hi = mid;
+      }
+      kMax = lo;
+    }
+    // (c) Stop at the first boundary at or after the next pending event.
+    const nextEventS = this.sim.peekTime();
+    if (firstEndS >= nextEventS) return null;
+    // Iteration 1's outputs, as endIteration would record them.
+    let same = 0;
+    for (const r of batch) {
+      if (r.lastTokenS === startS) same++;
+      else this.sink.itl(firstEndS - r.lastTokenS, 1);
+    }
+    if (same > 0) this.sink.itl(firstEndS - startS, same);
+    this.sink.tokens(firstEndS, B);
+    if (firstEndS >= this.sink.nextGaugeS) this.gaugesMidSegment(batch, 1, firstEndS);
+    let prevEnd = firstEndS;
+    let t = firstEndS;
+    let ctx = context0 + B;
+    let k = 1;
+    for (;;) {
+      const start = t;
+      t = start + (c.fixedMs + c.perContextTokenMs * ctx) / 1000;
+      k++;
+      ctx += B;
+      this.busyS += t - start;
+      this.iterations++;
+      this.sink.iteration(this.name, start, t, B, B, 'decode');
+      if (k >= kMax || t >= nextEventS) break;
+      // Iteration k (not the last): every request's gap is this iteration.
+      this.sink.itl(t - start, B);
+      this.sink.tokens(t, B);
+      if (t >= this.sink.nextGaugeS) this.gaugesMidSegment(batch, k, t);
+      prevEnd = t;
+    }
+    // Apply iterations 1..k-1 to every request and take the blocks iteration k needs.
+    const done = k - 1;
+    this.blocks.allocate(extraFor(k));
+    for (const r of batch) {
+      r.blocks = Math.ceil((r.numComputed + k) / bs) - r.hashedKeys.length;
+      r.numComputed += done;
+      r.numTokens += done;
+      r.generated += done;
+      r.lastTokenS = prevEnd;
+      r.scheduled = 1;
+    }
+    this.lastStartS = prevEnd;
+    return t;
+  }
+
+  private gaugesMidSegment(batch: RequestState[], k: number, t: number): void {
+    let used = this.blocks.usedBlocks;
+    const bs = this.cfg.blockSizeTokens;
+    for (const r of batch) used += Math.ceil((r.numComputed + k) / bs) - r.blocks - r.hashedKeys.length;
+    this.sink.gauges(this.name, t, this.running.length, this.waiting.length, used, this.cfg.numGpuBlocks);
+  }
+
+  private endIteration(endS: number): void {
+    const batch = this.scheduled;
+    this.scheduled = [];
+    const iterStartS = this.lastStartS;
+    let sameGap = 0;
+    let tokens = 0;
+    const finished: RequestState[] = [];
+    for (const r of batch) {
+      r.numComputed += r.scheduled;
+      r.scheduled = 0;
+      if (r.numComputed < r.numTokens) continue; // a prefill chunk that is not the last
+      if (r.firstTokenS === null) {
+        r.firstTokenS = endS;
+        this.sink.firstToken(r, endS);
+      } else if (r.lastTokenS === iterStartS) sameGap++;
+      else this.sink.itl(endS - r.lastTokenS, 1);
+      r.lastTokenS = endS;
+      r.generated++;
+      r.numTokens++;
+      tokens++;
+      this.hooks.onTokens?.(r, endS, 1);
+      if (this.cfg.enablePrefixCaching && r.generated === 1 && r.hashedKeys.length < r.blockKeys.length) this.commitPromptBlocks(r);
+      if (r.generated >= r.spec.outputTokens || (this.cfg.role === 'prefill' && r.generated === 1)) finished.push(r);
+    }
+    if (sameGap > 0) this.sink.itl(endS - iterStartS, sameGap);
+    if (tokens > 0) this.sink.tokens(endS, tokens);
+    for (const r of finished) this.leave(r, endS);
+    if (endS >= this.sink.nextGaugeS) this.sink.gauges(this.name, endS, this.running.length, this.waiting.length, this.blocks.usedBlocks, this.cfg.numGpuBlocks);
+    this.step();
+  }
+
+  /** Start of the iteration in flight (all requests of one iteration share it). */
+  private lastStartS = 0;
+
+  private commitPromptBlocks(r: RequestState): void {
+    // Prompt blocks that are full are now complete and shareable.
+    const full = Math.min(r.blockKeys.length, Math.floor(r.spec.promptTokens / this.cfg.blockSizeTokens));
+    const newKeys = r.blockKeys.slice(r.hashedKeys.length, full);
+    if (newKeys.length === 0) return;
+    this.blocks.commit(newKeys);
+    r.blocks -= newKeys.length;
+    r.hashedKeys = r.hashedKeys.concat(newKeys);
+  }
+
+  private leave(r: RequestState, timeS: number): void {
+    const idx = this.running.indexOf(r);
+    if (idx >= 0) this.running.splice(idx, 1);
+    if (this.cfg.role === 'prefill') {
+      r.handedOff = true;
+      this.hooks.onPrefillDone?.(r, timeS);
+      return;
+    }
+    this.freeBlocks(r);
+    this.outstanding--;
+    this.sink.finish(r, timeS, this.name);
+    this.hooks.onLeave?.(r);
+  }
+}

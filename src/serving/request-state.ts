@@ -1,0 +1,39 @@
+/**
+ * Mutable per-request state inside an engine instance, in vLLM V1's unified view: a request has
+ * `numTokens` known tokens (prompt + generated so far) of which `numComputed` have KV computed; an
+ * iteration computes some of the rest, and when it reaches `numTokens` a new token is sampled.
+ * A decode step is simply `numTokens - numComputed == 1`.
+ */
+import type { RequestSpec } from './types.js';
+
+export class RequestState {
+  numComputed = 0;
+  numTokens: number;
+  generated = 0;
+  /** Anonymous KV blocks held. */
+  blocks = 0;
+  /** Prefix-block keys this request holds references on (prefix caching). */
+  hashedKeys: number[] = [];
+  firstTokenS: number | null = null;
+  lastTokenS = 0;
+  preemptions = 0;
+  cachedPromptTokens = 0;
+  /** Tokens scheduled in the iteration in flight. */
+  scheduled = 0;
+  /** Set when the request finished in the iteration in flight. */
+  finishedAtS: number | null = null;
+  /** Prefill-only instances hand the request over after its first token. */
+  handedOff = false;
+
+  constructor(
+    readonly spec: RequestSpec,
+    /** Precomputed prefix-block keys in units of the engine's block size (empty without prefix caching). */
+    readonly blockKeys: readonly number[],
+  ) {
+    this.numTokens = spec.promptTokens;
+  }
+
+  get isDecode(): boolean {
+    return this.numTokens - this.numComputed === 1 && this.generated > 0;
+  }
+}
