@@ -61,15 +61,23 @@ export class Distribution {
 
   private sortedCache(): { sorted: Float64Array; cum: Float64Array } {
     if (this.cache !== null && this.cache.n === this.values.length) return this.cache;
-    const idx = this.values.map((_, i) => i).sort((a, b) => this.values[a]! - this.values[b]! || a - b);
-    const sorted = new Float64Array(idx.length);
-    const cum = new Float64Array(idx.length);
-    let c = 0;
-    idx.forEach((i, j) => {
-      sorted[j] = this.values[i]!;
-      c += this.weights[i]!;
-      cum[j] = c;
-    });
+    const n = this.values.length;
+    const sorted = new Float64Array(n);
+    const cum = new Float64Array(n);
+    if (this.weights.every((w) => w === 1)) {
+      // Unit weights (the common case): a native numeric sort, no comparator.
+      sorted.set(this.values);
+      sorted.sort();
+      for (let j = 0; j < n; j++) cum[j] = j + 1;
+    } else {
+      const idx = this.values.map((_, i) => i).sort((a, b) => this.values[a]! - this.values[b]! || a - b);
+      let c = 0;
+      idx.forEach((i, j) => {
+        sorted[j] = this.values[i]!;
+        c += this.weights[i]!;
+        cum[j] = c;
+      });
+    }
     this.cache = { sorted, cum, n: this.values.length };
     return this.cache;
   }

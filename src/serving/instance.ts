@@ -14,7 +14,8 @@
  */
 import type { Simulator } from '../kernel/simulator.js';
 import { BlockManager } from '../kv/block-manager.js';
-import type { BatchEntry, PerfModel } from '../perf/perf-model.js';
+import type { BatchEntry, IterationBreakdown, PerfModel } from '../perf/perf-model.js';
+import type { DecodeBatchPolicy } from './batch-policy.js';
 import type { EngineSink } from './engine-sink.js';
 import { RequestState } from './request-state.js';
 
@@ -32,11 +33,18 @@ export interface InstanceConfig {
   enablePrefixCaching: boolean;
   prefillOrder: 'fcfs' | 'shortest-prompt-first';
   fastForward: boolean;
+  /** Decode batch policy (src/serving/batch-policy.ts); absent = continuous batching. Disables fast-forward. */
+  decodePolicy?: DecodeBatchPolicy;
 }
 
 export interface InstanceHooks {
   /** Prefill role: the request's KV is complete (its first token was sampled). */
   onPrefillDone?(req: RequestState, timeS: number): void;
+  /**
+   * Prefill role: at the start of the iteration that completes `req`'s prompt, its timing (layer-wise
+   * KV streaming schedules each layer's transfer from it). Called inside the scheduling step.
+   */
+  onPrefillIteration?(req: RequestState, startS: number, breakdown: IterationBreakdown): void;
   /** Per-iteration token callback for real-time serving (only called with fastForward off). */
   onTokens?(req: RequestState, timeS: number, count: number): void;
   /** Called when a request leaves the instance (finished or failed). */
@@ -169,7 +177,13 @@ export class EngineInstance {
     let budget = cfg.maxNumBatchedTokens;
     const out: RequestState[] = [];
     let preempted = false;
-    for (let i = 0; i < this.running.length && budget > 0; ) {
+    const pol = cfg.decodePolicy;
+    let cap = Infinity;
+    if (pol) {
+      pol.arrange(this.running);
+      cap = pol.seqCap(this.running.length < cfg.maxNumSeqs ? this.running.concat(this.waiting.slice(0, cfg.maxNumSeqs - this.running.length)) : this.running, this.perf, cfg.maxNumSeqs);
+    }
+    for (let i = 0; i < this.running.length && budget > 0 && out.length < cap; ) {
       const r = this.running[i]!;
       const remaining = r.numTokens - r.numComputed;
       const n = Math.min(remaining, budget);
@@ -196,7 +210,9 @@ export class EngineInstance {
       i++;
     }
     if (!preempted) {
-      while (this.waiting.length > 0 && this.running.length < cfg.maxNumSeqs && budget > 0) {
+      let freeing = 0;
+      if (pol?.sameIterationEviction) for (const r of out) if (r.generated > 0 && r.generated + 1 >= r.spec.outputTokens) freeing++;
+      while (this.waiting.length > 0 && this.running.length - freeing < cfg.maxNumSeqs && budget > 0 && out.length < cap) {
         const r = this.waiting[0]!;
         let hitBlocks = 0;
         if (cfg.enablePrefixCaching && r.numComputed === 0 && r.blockKeys.length > 0) {
@@ -253,18 +269,22 @@ export class EngineInstance {
       const dtS = (c.fixedMs + c.perContextTokenMs * contextTokens) / 1000;
       endS = startS + dtS;
       this.finishIterationAccounting(startS, endS, batch.length, newTokens, 'decode');
-      const segmentEnd = this.cfg.fastForward ? this.fastForward(batch, startS, endS, contextTokens, c) : null;
+      const segmentEnd = this.cfg.fastForward && !this.cfg.decodePolicy ? this.fastForward(batch, startS, endS, contextTokens, c) : null;
       if (segmentEnd !== null) {
-        this.sim.scheduleAt(segmentEnd, () => this.endIteration(segmentEnd), PRIORITY_ITERATION_END);
+        this.sim.scheduleAt(segmentEnd, this.onIterationEnd, PRIORITY_ITERATION_END);
         return;
       }
     } else {
       const entries: BatchEntry[] = batch.map((r) => ({ newTokens: r.scheduled, contextTokens: r.numComputed }));
-      endS = startS + this.perf.iterationMs(entries) / 1000;
+      const breakdown = this.perf.iteration(entries);
+      endS = startS + breakdown.totalMs / 1000;
+      if (this.hooks.onPrefillIteration) {
+        for (const r of batch) if (r.generated === 0 && r.numComputed + r.scheduled === r.numTokens) this.hooks.onPrefillIteration(r, startS, breakdown);
+      }
       const kind = batch.every((r) => r.generated === 0 || r.numTokens - r.numComputed > 1) ? 'prefill' : 'mixed';
       this.finishIterationAccounting(startS, endS, batch.length, newTokens, kind);
     }
-    this.sim.scheduleAt(endS, () => this.endIteration(endS), PRIORITY_ITERATION_END);
+    this.sim.scheduleAt(endS, this.onIterationEnd, PRIORITY_ITERATION_END);
   }
 
   private finishIterationAccounting(startS: number, endS: number, batchSize: number, newTokens: number, kind: 'prefill' | 'decode' | 'mixed'): void {
@@ -291,12 +311,7 @@ export class EngineInstance {
     // (b) Blocks for all K iterations must be available now, so no preemption can occur inside.
     const bs = this.cfg.blockSizeTokens;
     const avail = this.blocks.availableBlocks;
-    // Blocks to add, beyond those held for iteration 1, to hold c_i + k tokens.
-    const extraFor = (k: number): number => {
-      let s = 0;
-      for (const r of batch) s += Math.ceil((r.numComputed + k) / bs) - r.blocks - r.hashedKeys.length;
-      return s;
-    };
+    const extraFor = (k: number): number => this.extraBlocksFor(batch, k);
     if (extraFor(2) > avail) return null;
     if (extraFor(kMax) > avail) {
       let lo = 2;
@@ -354,12 +369,23 @@ export class EngineInstance {
     return t;
   }
 
+  /** Blocks to add, beyond those held for iteration 1, to hold c_i + k tokens for every request. */
+  private extraBlocksFor(batch: RequestState[], k: number): number {
+    const bs = this.cfg.blockSizeTokens;
+    let s = 0;
+    for (const r of batch) s += Math.ceil((r.numComputed + k) / bs) - r.blocks - r.hashedKeys.length;
+    return s;
+  }
+
   private gaugesMidSegment(batch: RequestState[], k: number, t: number): void {
     let used = this.blocks.usedBlocks;
     const bs = this.cfg.blockSizeTokens;
     for (const r of batch) used += Math.ceil((r.numComputed + k) / bs) - r.blocks - r.hashedKeys.length;
     this.sink.gauges(this.name, t, this.running.length, this.waiting.length, used, this.cfg.numGpuBlocks);
   }
+
+  /** Bound once: scheduling an iteration end allocates no closure. */
+  private readonly onIterationEnd = (): void => this.endIteration(this.sim.now);
 
   private endIteration(endS: number): void {
     const batch = this.scheduled;

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
 import { buildCharts } from '../../report/specs.js';
-import { renderSvg } from '../../report/svg.js';
 import { readReportInput, writeReport } from '../../report/write.js';
 
 export interface ReportOptions {
@@ -31,7 +30,8 @@ export async function runReport(runDir: string, options: ReportOptions): Promise
     await mkdir(chartsDir, { recursive: true });
     for (const chart of buildCharts(input)) {
       const path = join(chartsDir, `${chart.id.replace(/^chart-/, '')}.svg`);
-      await writeFile(path, await renderSvg(chart.spec));
+      // vega is heavy to load; only --svg needs it, so it is imported here rather than at start-up.
+      await writeFile(path, await (await import('../../report/svg.js')).renderSvg(chart.spec));
       svgPaths.push(path);
     }
   }

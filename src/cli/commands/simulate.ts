@@ -37,7 +37,7 @@ export function summaryTable(s: Summary): string {
   return lines.join('\n');
 }
 
-export async function simulateCommand(file: string, o: { out?: string; seed?: string; set?: string[]; progress?: boolean }): Promise<RunResult> {
+export async function simulateCommand(file: string, o: { out?: string; seed?: string; set?: string[]; progress?: boolean; report?: boolean; stats?: boolean }): Promise<RunResult> {
   const loaded = loadScenario(file, o.set ?? []);
   const sc = loaded.scenario;
   const seed = o.seed !== undefined ? Number(o.seed) : sc.seed;
@@ -66,7 +66,7 @@ export async function simulateCommand(file: string, o: { out?: string; seed?: st
   }
   writeFileSync(path.join(outDir, 'summary.json'), JSON.stringify(result.summary, null, 2) + '\n');
   const notes = result.built.uncalibratedGpus.map((g) => `GPU profile "${g}" is not calibrated against measured data: expect a wider error (see models/gpu/${g}.json expectedError).`);
-  await writeReport(outDir, {
+  if (o.report !== false) await writeReport(outDir, {
     title: `pdsim simulate: ${sc.name}`,
     subtitle: `${loaded.file} · seed ${seed} · model ${sc.model}`,
     table: { columns: ['metric', sc.name], rows: ['ttft', 'tpot', 'itl', 'e2el'].flatMap((m) => [[`median ${m} ms`, result.summary[`median_${m}_ms`] as number], [`p99 ${m} ms`, result.summary[`p99_${m}_ms`] as number]]).concat([['output tok/s', result.summary.output_throughput as number], ['completed', result.summary.completed as number]]) },
@@ -77,7 +77,11 @@ export async function simulateCommand(file: string, o: { out?: string; seed?: st
   out.write(`pdsim simulate ${sc.name} (seed ${seed})\n\n${summaryTable(result.summary)}\n\n`);
   for (const n of notes) out.write(`note: ${n}\n`);
   if (result.interrupted) out.write(`interrupted: partial results (${result.summary.completed} requests) are in ${outDir}\n`);
-  out.write(`results: ${outDir}/{summary.json,requests.jsonl,scenario.resolved.json,report.html}\n`);
+  out.write(`results: ${outDir}/{summary.json,requests.jsonl,scenario.resolved.json${o.report !== false ? ',report.html' : ''}}\n`);
+  if (o.stats) {
+    // Machine-readable run statistics for `npm run bench` (peak RSS as the OS counts it).
+    process.stderr.write(`PDSIM_STATS ${JSON.stringify({ events: result.events, requests: result.summary.completed, maxRssMB: process.resourceUsage().maxRSS / 1024 })}\n`);
+  }
   return result;
 }
 
@@ -90,7 +94,9 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed (overrides the scenario\'s)')
     .option('--set <path=value>', 'override a scenario field, e.g. workload.requests=5000 (repeatable)', collect, [])
     .option('--no-progress', 'no progress output')
-    .action(async (file: string, o: { out?: string; seed?: string; set?: string[]; progress?: boolean }) => {
+    .option('--no-report', 'skip report.html')
+    .option('--stats', 'print run statistics (events, peak RSS) to stderr')
+    .action(async (file: string, o: { out?: string; seed?: string; set?: string[]; progress?: boolean; report?: boolean; stats?: boolean }) => {
       await simulateCommand(file, o);
     });
 }
