@@ -14,7 +14,8 @@ import { RooflinePerfModel } from '../perf/perf-model.js';
 import { blockKeys } from '../serving/block-keys.js';
 import type { Deployment } from '../serving/deployment.js';
 import type { EngineSink } from '../serving/engine-sink.js';
-import { EngineInstance, type InstanceConfig } from '../serving/instance.js';
+import { EngineInstance, type InstanceConfig, type InstanceHooks } from '../serving/instance.js';
+import type { DecodeBatchPolicy } from '../serving/batch-policy.js';
 import { kvCapacity, type KvCapacity } from '../serving/kv-capacity.js';
 import { RequestState } from '../serving/request-state.js';
 import { pickInstance } from '../serving/pick-instance.js';
@@ -56,7 +57,17 @@ export function poolEngine(sc: Scenario, pool: PoolSpec): EngineArgs {
   return { ...(sc.engine as EngineArgs), ...(pool.engine ?? {}) } as EngineArgs;
 }
 
-export function buildPool(sc: Scenario, file: string, pool: PoolSpec, index: number, arch: LlmArchitecture, sim: Simulator, sink: EngineSink, opts: BuildOptions): BuiltPool {
+/** What a deployment builder adds to each instance of a pool (disaggregation hooks, decode policy). */
+export interface PoolExtras {
+  hooks?: (instanceName: string) => InstanceHooks;
+  decodePolicy?: DecodeBatchPolicy;
+}
+
+export function wrapField<T>(f: () => T, file: string, pointer: string): T {
+  return wrap(f, file, pointer);
+}
+
+export function buildPool(sc: Scenario, file: string, pool: PoolSpec, index: number, arch: LlmArchitecture, sim: Simulator, sink: EngineSink, opts: BuildOptions, extras: PoolExtras = {}): BuiltPool {
   const where = `/deployment/pools/${index}`;
   const gpu = wrap(() => loadGpu(pool.gpu, opts.modelsDir), file, `${where}/gpu`);
   const engine = poolEngine(sc, pool);
@@ -101,8 +112,11 @@ export function buildPool(sc: Scenario, file: string, pool: PoolSpec, index: num
       enablePrefixCaching: engine.enablePrefixCaching,
       prefillOrder: sc.deployment.policies?.prefill ?? 'fcfs',
       fastForward: opts.fastForward,
+      decodePolicy: extras.decodePolicy,
     };
-    instances.push(new EngineInstance(cfg, sim, perf, sink, opts.onTokens ? { onTokens: (r, t, n) => opts.onTokens!(r.spec, t, n) } : {}));
+    const hooks: InstanceHooks = { ...extras.hooks?.(cfg.name) };
+    if (opts.onTokens) hooks.onTokens = (r, t, n) => opts.onTokens!(r.spec, t, n);
+    instances.push(new EngineInstance(cfg, sim, perf, sink, hooks));
   }
   return { spec: pool, index, gpu, engine, capacity: { ...capacity, numGpuBlocks }, instances };
 }

@@ -1,0 +1,95 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { UserError } from '../errors.js';
+import { loadScenario } from './load.js';
+import { parseVllmArgs } from './vllm-args.js';
+import { SCHEMA_PATH, schemaText } from './write-schema.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'pdsim-load-'));
+function write(name: string, text: string): string {
+  const f = path.join(dir, name);
+  writeFileSync(f, text);
+  return f;
+}
+const base = `name: t
+model: llama-3.1-8b
+deployment:
+  pools:
+    - gpu: h100-sxm
+workload:
+  requests: 10
+  arrival: { process: poisson, rate: 2 }
+  input: { dist: fixed, value: 100 }
+  output: { dist: fixed, value: 10 }
+`;
+
+function userError(f: () => unknown): UserError {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof UserError) return e;
+    throw e;
+  }
+  throw new Error('no error thrown');
+}
+
+describe('loadScenario', () => {
+  it('fills every default in', () => {
+    const { scenario } = loadScenario(write('ok.yaml', base));
+    expect(scenario.engine!.maxNumSeqs).toBe(256);
+    expect(scenario.engine!.blockSize).toBe(16);
+    expect(scenario.deployment.pools[0]!.role).toBe('colocated');
+    expect(scenario.deployment.pools[0]!.tp).toBe(1);
+    expect(scenario.deployment.router!.policy).toBe('round-robin');
+  });
+
+  it('names file, pointer and line for an unknown key, with a did-you-mean', () => {
+    const e = userError(() => loadScenario(write('typo.yaml', base.replace('requests: 10', 'requets: 10'))));
+    expect(e.message).toContain('typo.yaml');
+    expect(e.message).toContain('/workload/requets');
+    expect(e.message).toContain('did you mean "requests"');
+    expect(e.message).toMatch(/line 7/);
+  });
+
+  it('rejects a wrong type and a negative rate with the expectation', () => {
+    expect(userError(() => loadScenario(write('type.yaml', base.replace('requests: 10', 'requests: many')))).message).toMatch(/\/workload\/requests.*expected integer/);
+    expect(userError(() => loadScenario(write('neg.yaml', base.replace('rate: 2', 'rate: -2')))).message).toMatch(/\/workload\/arrival\/rate.*> 0/);
+  });
+
+  it('reports a missing file and invalid YAML', () => {
+    expect(userError(() => loadScenario(path.join(dir, 'nope.yaml'))).message).toMatch(/nope.yaml: scenario file not found/);
+    expect(userError(() => loadScenario(write('bad.yaml', 'name: [unclosed\n'))).message).toMatch(/bad.yaml: line \d+, column \d+: not valid YAML/);
+  });
+
+  it('applies --set overrides with YAML-typed values', () => {
+    const { scenario } = loadScenario(write('set.yaml', base), ['workload.requests=5000', 'deployment.pools.0.tp=2', 'engine.enablePrefixCaching=true']);
+    expect(scenario.workload.requests).toBe(5000);
+    expect(scenario.deployment.pools[0]!.tp).toBe(2);
+    expect(scenario.engine!.enablePrefixCaching).toBe(true);
+  });
+
+  it('parses a vllm serve argument string into the same knobs', () => {
+    const { scenario } = loadScenario(write('args.yaml', `${base}vllmArgs: "vllm serve meta-llama/Llama-3.1-8B --max-num-seqs 64 --gpu-memory-utilization=0.8 --no-enable-chunked-prefill --max-model-len 8192 --max-num-batched-tokens 8192 -tp 2"\n`));
+    expect(scenario.engine!.maxNumSeqs).toBe(64);
+    expect(scenario.engine!.gpuMemoryUtilization).toBe(0.8);
+    expect(scenario.engine!.enableChunkedPrefill).toBe(false);
+    expect(scenario.deployment.pools[0]!.tp).toBe(2);
+    expect(() => parseVllmArgs('--max-num-seq 4')).toThrow(/did you mean "--max-num-seqs"/);
+  });
+});
+
+describe('scenario.schema.json', () => {
+  it('is up to date with the TypeBox schema (run `npm run schema`)', () => {
+    expect(readFileSync(SCHEMA_PATH, 'utf8')).toBe(schemaText());
+  });
+
+  it('every shipped scenario validates', async () => {
+    const { readdirSync } = await import('node:fs');
+    const scenDir = path.dirname(SCHEMA_PATH);
+    const files = readdirSync(scenDir).filter((f) => f.endsWith('.yaml'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) expect(() => loadScenario(path.join(scenDir, f))).not.toThrow();
+  });
+});
