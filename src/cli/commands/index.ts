@@ -6,9 +6,11 @@ import type { Command } from 'commander';
 import * as simulate from './simulate.js';
 import * as list from './list.js';
 import * as report from './report.js';
+import * as sweep from './sweep.js';
 
 export const commands: ReadonlyArray<{ register(program: Command): void }> = [
   simulate,
   list,
   report,
+  sweep,
 ];
