@@ -1,0 +1,41 @@
+/** Starting and stopping node:http servers: loopback unless told otherwise, port 0 = any free port. */
+import type { Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export const DEFAULT_HOST = '127.0.0.1';
+
+export interface Listening {
+  host: string;
+  port: number;
+  /** http://host:port, with IPv6 hosts bracketed. */
+  url: string;
+  /** Stops accepting, destroys open sockets (streams in flight included) and resolves when closed. */
+  close(): Promise<void>;
+}
+
+export async function listen(server: Server, host = DEFAULT_HOST, port = 0): Promise<Listening> {
+  const sockets = new Set<Socket>();
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = server.address() as AddressInfo;
+  const shown = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  return {
+    host: addr.address,
+    port: addr.port,
+    url: `http://${shown}:${addr.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,31 @@
+/**
+ * Least outstanding tokens: the instance with the least work queued, counted in tokens because one
+ * 8k-token prompt weighs more than ten short ones. Ties go to fewer requests, then the lower index,
+ * so the choice is deterministic.
+ */
+import { assertCandidates, type RouteCandidate, type Router } from './types.js';
+
+export function leastLoadedIndex(candidates: readonly RouteCandidate[], among?: readonly number[]): number {
+  const indices = among ?? candidates.map((_, i) => i);
+  let best = indices[0]!;
+  for (const i of indices) {
+    const c = candidates[i]!;
+    const b = candidates[best]!;
+    if (
+      c.outstandingTokens < b.outstandingTokens ||
+      (c.outstandingTokens === b.outstandingTokens && c.outstandingRequests < b.outstandingRequests)
+    ) {
+      best = i;
+    }
+  }
+  return best;
+}
+
+export function leastOutstandingTokens(): Router {
+  return {
+    pick(candidates: readonly RouteCandidate[]): number {
+      assertCandidates(candidates);
+      return leastLoadedIndex(candidates);
+    },
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * Prefix affinity: requests that share their first prefix block go to the same instance, so its
+ * prefix cache hits. The instance is chosen by rendezvous hashing (highest hash of block + instance
+ * id), which moves only 1/n of the prefixes when an instance is added or removed. Requests without
+ * prefix hashes, and requests whose preferred instance is overloaded (more than `maxImbalance` times
+ * the least loaded one's outstanding tokens, plus one request's worth), fall back to least-loaded.
+ */
+import { leastLoadedIndex } from './least-outstanding-tokens.js';
+import { assertCandidates, type RouteCandidate, type RouteRequest, type Router } from './types.js';
+
+/** 32-bit FNV-1a over a string; stable across runs and platforms. */
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+export function prefixAffinity(maxImbalance = 2): Router {
+  if (!(maxImbalance >= 1)) throw new RangeError(`maxImbalance must be >= 1, got ${maxImbalance}`);
+  return {
+    pick(candidates: readonly RouteCandidate[], req: RouteRequest): number {
+      assertCandidates(candidates);
+      const first = req.prefixHashes?.[0];
+      const least = leastLoadedIndex(candidates);
+      if (first === undefined) return least;
+      let best = 0;
+      let bestScore = -1;
+      candidates.forEach((c, i) => {
+        const score = fnv1a(`${first}/${c.id}`);
+        if (score > bestScore) {
+          bestScore = score;
+          best = i;
+        }
+      });
+      const limit = maxImbalance * candidates[least]!.outstandingTokens + req.promptTokens;
+      return candidates[best]!.outstandingTokens > limit ? least : best;
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { RandomStreams } from '../../kernel/random.js';
+import { createRouter, leastOutstandingTokens, powerOfTwo, prefixAffinity, roundRobin, routingPolicyNames } from './index.js';
+import type { RouteCandidate } from './types.js';
+
+const idle = (n: number): RouteCandidate[] =>
+  Array.from({ length: n }, (_, i) => ({ id: `i${i}`, outstandingRequests: 0, outstandingTokens: 0 }));
+
+/** The contract every policy meets. */
+describe.each(routingPolicyNames)('router contract: %s', (name) => {
+  const rng = new RandomStreams(7).stream('route');
+  it('always returns a valid index, and 0 for a single candidate', () => {
+    const r = createRouter(name, () => rng.next());
+    for (let k = 0; k < 200; k++) {
+      const n = 1 + (k % 5);
+      const cands = idle(n).map((c, i) => ({ ...c, outstandingTokens: (k * 7 + i * 13) % 50 }));
+      const i = r.pick(cands, { promptTokens: 100, prefixHashes: k % 2 ? [k % 3] : undefined });
+      expect(Number.isInteger(i) && i >= 0 && i < n).toBe(true);
+    }
+    expect(r.pick(idle(1), { promptTokens: 1 })).toBe(0);
+  });
+  it('refuses an empty candidate list', () => {
+    expect(() => createRouter(name, () => rng.next()).pick([], { promptTokens: 1 })).toThrow(/No candidate/);
+  });
+  it('is deterministic for the same inputs and seed', () => {
+    const run = (): number[] => {
+      const s = new RandomStreams(3).stream('route');
+      const r = createRouter(name, () => s.next());
+      return Array.from({ length: 50 }, (_, k) => r.pick(idle(4), { promptTokens: 10, prefixHashes: [k % 7] }));
+    };
+    expect(run()).toEqual(run());
+  });
+});
+
+describe('policies', () => {
+  it('round-robin cycles', () => {
+    const r = roundRobin();
+    expect([0, 1, 2, 3].map(() => r.pick(idle(3), { promptTokens: 1 }))).toEqual([0, 1, 2, 0]);
+  });
+  it('least outstanding tokens picks the lightest, ties by requests then index', () => {
+    const c = idle(3);
+    c[0]!.outstandingTokens = 10;
+    c[1]!.outstandingTokens = 5;
+    c[1]!.outstandingRequests = 2;
+    c[2]!.outstandingTokens = 5;
+    c[2]!.outstandingRequests = 1;
+    expect(leastOutstandingTokens().pick(c, { promptTokens: 1 })).toBe(2);
+  });
+  it('power of two never picks the heavier of its two samples', () => {
+    const c = idle(2);
+    c[0]!.outstandingTokens = 100;
+    const r = powerOfTwo(() => 0.3);
+    expect(r.pick(c, { promptTokens: 1 })).toBe(1);
+  });
+  it('prefix affinity keeps a prefix on one instance and falls back when it is overloaded', () => {
+    const r = prefixAffinity(2);
+    const c = idle(4);
+    const first = r.pick(c, { promptTokens: 10, prefixHashes: [42, 1] });
+    expect(r.pick(c, { promptTokens: 10, prefixHashes: [42, 9] })).toBe(first);
+    c[first]!.outstandingTokens = 1000;
+    expect(r.pick(c, { promptTokens: 10, prefixHashes: [42] })).not.toBe(first);
+    // Different prefixes spread over instances.
+    const spread = new Set(Array.from({ length: 40 }, (_, h) => r.pick(idle(4), { promptTokens: 1, prefixHashes: [h] })));
+    expect(spread.size).toBe(4);
+  });
+});

@@ -1,0 +1,33 @@
+/**
+ * Request routing across serving instances, shared by the simulator (replica and P/D instance
+ * choice) and the live proxy, so both make the same decision from the same inputs. A router is a
+ * small object over a list of candidates with their load; it returns the index of the chosen one.
+ */
+
+/** One instance a request could go to, with the load the caller tracks for it. */
+export interface RouteCandidate {
+  /** Stable name ("p0", "http://10.0.0.1:8100"); prefix affinity hashes it. */
+  id: string;
+  /** Requests sent to it and not yet finished. */
+  outstandingRequests: number;
+  /** Tokens still to process for those requests (prompt + output still to generate, as the caller counts them). */
+  outstandingTokens: number;
+}
+
+/** What a router may look at in the request. */
+export interface RouteRequest {
+  promptTokens: number;
+  /** Hashes of the prompt's prefix blocks, when known (Mooncake `hash_ids`). */
+  prefixHashes?: readonly number[];
+}
+
+export interface Router {
+  /** Index into `candidates` (non-empty) of the instance that gets `req`. */
+  pick(candidates: readonly RouteCandidate[], req: RouteRequest): number;
+}
+
+export type RoutingPolicyName = 'round_robin' | 'least_outstanding_tokens' | 'power_of_two' | 'prefix_affinity';
+
+export function assertCandidates(candidates: readonly RouteCandidate[]): void {
+  if (candidates.length === 0) throw new RangeError('No candidate instance to route to');
+}
