@@ -28,18 +28,47 @@ export interface CollectiveModel {
 }
 
 export interface GpuPerfParams {
-  /** Dense GEMMs (QKV, O, MLP, LM head): compute efficiency vs rows (tokens), memory efficiency. */
-  gemm: { compute: EfficiencyCurve; memoryEfficiency: number; launchUs: number };
-  /** Prefill (context) attention: compute efficiency vs the sequence's new tokens. */
-  attentionPrefill: { compute: EfficiencyCurve; memoryEfficiency: number; launchUs: number };
-  /** Decode attention: KV read at this fraction of HBM bandwidth. */
-  attentionDecode: { memoryEfficiency: number; launchUs: number };
-  /** Norms, RoPE, activation, residual adds: memory-bound. */
-  elementwise: { memoryEfficiency: number; launchUs: number };
+  /**
+   * Dense GEMMs (QKV, O, MLP, LM head): compute efficiency vs rows m (tokens), times
+   * nk / (nk + shapeHalfAtElems) for the weight matrix size n*k (small matrices leave SMs idle);
+   * memory efficiency for the weight-streaming (small m) regime; fixed latency per kernel.
+   */
+  gemm: { compute: EfficiencyCurve; memoryEfficiency: number; launchUs: number; shapeHalfAtElems?: number };
+  /**
+   * Prefill (context) attention: compute efficiency vs the sequence's KV length (new + cached
+   * tokens), times `parallel` (max 1) vs the work available to the kernel: new tokens in the batch x
+   * query heads per GPU. Without `parallel` only the first factor applies.
+   */
+  attentionPrefill: { compute: EfficiencyCurve; memoryEfficiency: number; launchUs: number; parallel?: EfficiencyCurve };
+  /**
+   * Decode attention: KV read at this fraction of HBM bandwidth, plus a fixed cost per query head
+   * row (sequence x query heads per GPU) that does not depend on context length, so a decode
+   * iteration stays affine in total context.
+   */
+  attentionDecode: { memoryEfficiency: number; launchUs: number; perQueryHeadUs?: number };
+  /**
+   * Norms, RoPE, activation, residual adds: memory-bound. `byOp` gives a kernel its own achieved
+   * bandwidth fraction (an RMSNorm reduces in fp32 and reaches far less than a residual add).
+   */
+  elementwise: { memoryEfficiency: number; launchUs: number; byOp?: Record<string, number> };
   /** All-reduce for tensor parallelism; `byTp` overrides per GPU count ("2", "4", "8"). */
   allReduce: CollectiveModel & { byTp?: Record<string, CollectiveModel> };
   /** Per-iteration CPU overhead of the serving engine (schedule, prepare inputs, sample, process outputs). */
   cpuOverhead: { baseMs: number; perSeqMs: number };
+  /** What the fit saw; `pdsim perf` warns outside it. Absent for uncalibrated profiles. */
+  calibratedRange?: CalibratedRange;
+}
+
+/** The envelope of the measured data a profile was fitted on. */
+export interface CalibratedRange {
+  /** Largest token count (GEMM rows, prefill tokens) measured. */
+  maxTokens: number;
+  /** Largest KV length (context) measured for attention. */
+  maxContextTokens: number;
+  /** Largest decode batch measured for attention. */
+  maxBatch: number;
+  /** Tensor-parallel degrees with measured all-reduce / layer data. */
+  tp: number[];
 }
 
 export interface GpuProfile {

@@ -1,5 +1,5 @@
 /**
- * Perf model v1: the time of one engine iteration for a mixed batch, per operator group and per
+ * Perf model v2: the time of one engine iteration for a mixed batch, per operator group and per
  * layer, as a roofline (max of compute time and memory time) with fitted efficiency curves
  * (../shared/DESIGN.md section 3). Tensor parallelism splits GEMMs and attention heads by `tp` and
  * adds two ring all-reduces per layer.
@@ -7,15 +7,30 @@
  * Every op group reports whether it is compute-, memory-, link- or CPU-bound so a user can see why.
  */
 import { deriveSizes, type DerivedSizes, type LlmArchitecture } from '../model/architecture.js';
-import { efficiency, type CollectiveModel, type GpuProfile } from '../model/gpu.js';
+import type { CollectiveModel, GpuPerfParams, GpuProfile } from '../model/gpu.js';
+import {
+  decodeAttentionTime,
+  ELEMENTWISE_PER_LAYER,
+  elementwiseBytesPerToken,
+  elementwiseMs,
+  gemmTime,
+  hwRates,
+  prefillAttentionTime,
+  type AttnGeometry,
+  type Bound,
+  type ElementwiseOp,
+  type HwRates,
+  type PrefillSeq,
+  type Roof,
+} from './op-times.js';
+
+export type { Bound } from './op-times.js';
 
 /** One sequence's share of an iteration: tokens computed now, tokens already in its KV cache. */
 export interface BatchEntry {
   newTokens: number;
   contextTokens: number;
 }
-
-export type Bound = 'compute' | 'memory' | 'interconnect' | 'host-link' | 'cpu';
 
 export interface OpGroupTime {
   name: string;
@@ -61,23 +76,21 @@ export interface PerfModel {
   decodeCoefficients(batchSize: number): DecodeCoefficients;
 }
 
-interface Roof {
-  ms: number;
-  bound: Bound;
-  flops: number;
-  bytes: number;
-}
-
 export function ringAllReduceMs(c: CollectiveModel, n: number, bytes: number): number {
   if (n <= 1) return 0;
   return c.latencyUs / 1000 + ((2 * (n - 1)) / n) * (bytes / (c.busBandwidthGBps * 1e9)) * 1000;
 }
 
+/** The collective model for `tp` GPUs: the per-TP override when the profile has one. */
+export function collectiveFor(p: GpuPerfParams['allReduce'], tp: number): CollectiveModel {
+  return p.byTp?.[String(tp)] ?? p;
+}
+
 export class RooflinePerfModel implements PerfModel {
   readonly sizes: DerivedSizes;
   readonly tp: number;
-  private readonly peakFlops: number;
-  private readonly hbmBytesPerMs: number;
+  private readonly hw: HwRates;
+  private readonly geom: AttnGeometry;
   private readonly offloadMs: number;
   private readonly decodeCache = new Map<number, DecodeCoefficients>();
 
@@ -90,112 +103,95 @@ export class RooflinePerfModel implements PerfModel {
     if (arch.numHeads % opts.tp !== 0) throw new RangeError(`tp ${opts.tp} does not divide ${arch.numHeads} heads`);
     this.tp = opts.tp;
     this.sizes = deriveSizes(arch);
-    this.peakFlops = gpu.fp16Tflops * 1e12;
-    this.hbmBytesPerMs = gpu.hbmBandwidthGBps * 1e6;
+    this.hw = hwRates(gpu.fp16Tflops, gpu.hbmBandwidthGBps);
+    // KV heads are replicated when TP exceeds their count (vLLM does the same for GQA).
+    this.geom = {
+      qHeads: arch.numHeads / opts.tp,
+      kvHeads: Math.max(1, arch.numKvHeads / opts.tp),
+      headDim: arch.headDim,
+      bytesPerElement: this.sizes.bytesPerElement,
+    };
     const off = opts.offloadedWeightBytes ?? 0;
     if (off > 0 && !(opts.hostLinkGBps && opts.hostLinkGBps > 0)) throw new RangeError('offloadedWeightBytes needs hostLinkGBps');
     // UVA weight offload: those weights are read over the host link instead of HBM on every forward pass.
-    this.offloadMs = off > 0 ? (off / (opts.hostLinkGBps! * 1e9)) * 1000 - off / (this.hbmBytesPerMs * gpu.perf.gemm.memoryEfficiency) : 0;
+    this.offloadMs = off > 0 ? (off / (opts.hostLinkGBps! * 1e9)) * 1000 - off / (this.hw.hbmBytesPerMs * gpu.perf.gemm.memoryEfficiency) : 0;
   }
 
-  private gemm(m: number, n: number, k: number): Roof {
-    const p = this.gpu.perf.gemm;
-    const b = this.sizes.bytesPerElement;
-    const flops = 2 * m * n * k;
-    const bytes = (m * k + k * n + m * n) * b;
-    const c = (flops / (this.peakFlops * efficiency(p.compute, m))) * 1000;
-    const mem = bytes / (this.hbmBytesPerMs * p.memoryEfficiency);
-    return { ms: Math.max(c, mem) + p.launchUs / 1000, bound: c >= mem ? 'compute' : 'memory', flops, bytes };
-  }
-
-  iteration(batch: readonly BatchEntry[]): IterationBreakdown {
+  /** The decoder-layer groups for `tokens` new tokens; exported to calibration through perLayerGroups(). */
+  private layerGroups(batch: readonly BatchEntry[]): OpGroupTime[] {
     const a = this.arch;
-    const s = this.sizes;
-    const tp = this.tp;
-    const b = s.bytesPerElement;
     const p = this.gpu.perf;
-    const L = a.numLayers;
+    const b = this.sizes.bytesPerElement;
+    const g = this.geom;
+    const qDim = g.qHeads * a.headDim;
+    const kvDim = g.kvHeads * a.headDim;
+    const inter = a.intermediateSize / this.tp;
     let tokens = 0;
-    let sampled = 0;
-    let decodeCtx = 0;
     let decodeSeqs = 0;
-    const qDim = (a.numHeads * a.headDim) / tp;
-    const kvDim = (a.numKvHeads * a.headDim) / tp;
-    const kvBytesPerTokLayer = s.kvBytesPerTokenPerLayer / tp;
-    // Prefill attention, summed over sequences that compute more than one token.
-    let apFlops = 0;
-    let apBytes = 0;
-    let apMs = 0;
-    let apCompute = 0;
+    let decodeKv = 0;
+    const prefill: PrefillSeq[] = [];
     for (const e of batch) {
       tokens += e.newTokens;
-      sampled++;
       if (e.newTokens === 1) {
-        decodeCtx += e.contextTokens;
         decodeSeqs++;
-        continue;
+        // The new token's K and V are written first and read with the rest.
+        decodeKv += e.contextTokens + 1;
+      } else if (e.newTokens > 1) {
+        prefill.push(e);
       }
-      const n = e.newTokens;
-      const fl = 4 * qDim * n * (e.contextTokens + (n + 1) / 2);
-      const by = 2 * n * qDim * b + (e.contextTokens + n) * kvBytesPerTokLayer;
-      const c = (fl / (this.peakFlops * efficiency(p.attentionPrefill.compute, n))) * 1000;
-      const m = by / (this.hbmBytesPerMs * p.attentionPrefill.memoryEfficiency);
-      apFlops += fl;
-      apBytes += by;
-      apMs += Math.max(c, m);
-      apCompute += c >= m ? 1 : 0;
     }
     const groups: OpGroupTime[] = [];
-    const perLayer = (name: string, r: Roof) => groups.push({ name, ms: r.ms * L, bound: r.bound, flops: r.flops * L, bytes: r.bytes * L });
+    const add = (name: string, r: Roof) => groups.push({ name, ms: r.ms, bound: r.bound, flops: r.flops, bytes: r.bytes });
     if (tokens > 0) {
-      perLayer('qkv_proj', this.gemm(tokens, qDim + 2 * kvDim, a.hiddenSize));
-      perLayer('o_proj', this.gemm(tokens, a.hiddenSize, qDim));
-      const inter = a.intermediateSize / tp;
-      const up = this.gemm(tokens, (a.gatedMlp ? 2 : 1) * inter, a.hiddenSize);
-      const down = this.gemm(tokens, a.hiddenSize, inter);
-      perLayer('mlp', {
+      add('qkv_proj', gemmTime(p.gemm, this.hw, tokens, qDim + 2 * kvDim, a.hiddenSize, b));
+      add('o_proj', gemmTime(p.gemm, this.hw, tokens, a.hiddenSize, qDim, b));
+      const up = gemmTime(p.gemm, this.hw, tokens, (a.gatedMlp ? 2 : 1) * inter, a.hiddenSize, b);
+      const down = gemmTime(p.gemm, this.hw, tokens, a.hiddenSize, inter, b);
+      add('mlp', {
         ms: up.ms + down.ms,
         bound: up.bound === 'compute' || down.bound === 'compute' ? 'compute' : 'memory',
         flops: up.flops + down.flops,
         bytes: up.bytes + down.bytes,
       });
     }
-    if (apFlops > 0) {
-      perLayer('attn_prefill', {
-        ms: apMs + p.attentionPrefill.launchUs / 1000,
-        bound: apCompute * 2 >= batch.length - decodeSeqs ? 'compute' : 'memory',
-        flops: apFlops,
-        bytes: apBytes,
-      });
-    }
-    if (decodeSeqs > 0) {
-      const by = decodeCtx * kvBytesPerTokLayer + decodeSeqs * 2 * qDim * b;
-      perLayer('attn_decode', {
-        ms: by / (this.hbmBytesPerMs * p.attentionDecode.memoryEfficiency) + p.attentionDecode.launchUs / 1000,
-        bound: 'memory',
-        flops: 4 * qDim * decodeCtx,
-        bytes: by,
-      });
-    }
+    if (prefill.length > 0) add('attn_prefill', prefillAttentionTime(p.attentionPrefill, this.hw, prefill, g));
+    if (decodeSeqs > 0) add('attn_decode', decodeAttentionTime(p.attentionDecode, this.hw, decodeSeqs, decodeKv, g));
     if (tokens > 0) {
-      // Two RMSNorms, RoPE, SiLU*up, two residual adds: each reads and writes a token's activations.
-      const elemBytes = tokens * b * (2 * 2 * a.hiddenSize + 2 * (qDim + kvDim) + 3 * (a.intermediateSize / tp) + 2 * 3 * a.hiddenSize);
-      perLayer('elementwise', {
-        ms: elemBytes / (this.hbmBytesPerMs * p.elementwise.memoryEfficiency) + (5 * p.elementwise.launchUs) / 1000,
-        bound: 'memory',
-        flops: 0,
-        bytes: elemBytes,
-      });
-      if (tp > 1) {
-        const c = p.allReduce.byTp?.[String(tp)] ?? p.allReduce;
+      const per = elementwiseBytesPerToken(a.hiddenSize, qDim, kvDim, inter, b);
+      let ms = 0;
+      let bytes = 0;
+      for (const op of Object.keys(per) as ElementwiseOp[]) {
+        const count = ELEMENTWISE_PER_LAYER[op];
+        ms += count * elementwiseMs(p.elementwise, this.hw, tokens * per[op], op);
+        bytes += count * tokens * per[op];
+      }
+      add('elementwise', { ms, bound: 'memory', flops: 0, bytes });
+      if (this.tp > 1) {
+        // Two all-reduces per layer (after O and after down), each of the tokens' hidden states.
         const arBytes = tokens * a.hiddenSize * b;
-        perLayer('allreduce', { ms: 2 * ringAllReduceMs(c, tp, arBytes), bound: 'interconnect', flops: 0, bytes: 2 * arBytes });
+        add('allreduce', { ms: 2 * ringAllReduceMs(collectiveFor(p.allReduce, this.tp), this.tp, arBytes), bound: 'interconnect', flops: 0, bytes: 2 * arBytes });
       }
     }
+    return groups;
+  }
+
+  /** Groups of one decoder layer (not multiplied by the layer count); what calibration compares against measured layers. */
+  perLayerGroups(batch: readonly BatchEntry[]): OpGroupTime[] {
+    return this.layerGroups(batch);
+  }
+
+  iteration(batch: readonly BatchEntry[]): IterationBreakdown {
+    const a = this.arch;
+    const p = this.gpu.perf;
+    const L = a.numLayers;
+    const groups: OpGroupTime[] = this.layerGroups(batch).map((g) => ({ ...g, ms: g.ms * L, flops: g.flops * L, bytes: g.bytes * L }));
     const perLayerMs = groups.reduce((acc, g) => acc + g.ms, 0) / L;
+    let tokens = 0;
+    for (const e of batch) tokens += e.newTokens;
     // Outside the layers: LM head over sampled rows, CPU overhead, streamed (offloaded) weights.
-    if (sampled > 0) {
-      const head = this.gemm(sampled, a.vocabSize / tp, a.hiddenSize);
+    const sampled = batch.length;
+    if (sampled > 0 && tokens > 0) {
+      const head = gemmTime(p.gemm, this.hw, sampled, a.vocabSize / this.tp, a.hiddenSize, this.sizes.bytesPerElement);
       groups.push({ name: 'lm_head', ms: head.ms, bound: head.bound, flops: head.flops, bytes: head.bytes });
     }
     if (batch.length > 0) {
@@ -227,8 +223,11 @@ export class RooflinePerfModel implements PerfModel {
     let c = this.decodeCache.get(batchSize);
     if (c === undefined) {
       const zero = this.iteration(Array.from({ length: batchSize }, () => ({ newTokens: 1, contextTokens: 0 })));
+      // d(time)/d(context) of decode attention alone: every other term depends on the batch size only.
       const p = this.gpu.perf.attentionDecode;
-      const perContextTokenMs = (this.arch.numLayers * (this.sizes.kvBytesPerTokenPerLayer / this.tp)) / (this.hbmBytesPerMs * p.memoryEfficiency);
+      const g = this.geom;
+      const kvBytesPerToken = 2 * g.kvHeads * g.headDim * g.bytesPerElement;
+      const perContextTokenMs = (this.arch.numLayers * kvBytesPerToken) / (this.hw.hbmBytesPerMs * p.memoryEfficiency);
       c = { fixedMs: zero.totalMs, perContextTokenMs };
       this.decodeCache.set(batchSize, c);
     }

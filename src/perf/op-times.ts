@@ -1,0 +1,127 @@
+/**
+ * Time of one operator on one GPU, as the perf model sees it. These functions are shared by the
+ * RooflinePerfModel (which composes them into iterations) and by `pdsim calibrate` (which fits
+ * their parameters to measured operator timings), so the model that is fitted is exactly the model
+ * that is used.
+ *
+ * Every op: a fixed latency (launch + kernel prologue) plus the roofline max(compute, memory).
+ */
+import { efficiency, type GpuPerfParams } from '../model/gpu.js';
+
+export type Bound = 'compute' | 'memory' | 'interconnect' | 'host-link' | 'cpu';
+
+export interface Roof {
+  ms: number;
+  bound: Bound;
+  flops: number;
+  bytes: number;
+}
+
+/** Peak rates of one GPU in the units the formulas use. */
+export interface HwRates {
+  peakFlopsPerMs: number;
+  hbmBytesPerMs: number;
+}
+
+export function hwRates(fp16Tflops: number, hbmBandwidthGBps: number): HwRates {
+  return { peakFlopsPerMs: fp16Tflops * 1e9, hbmBytesPerMs: hbmBandwidthGBps * 1e6 };
+}
+
+/** GEMM compute efficiency for an (m x k) x (k x n) product; in (0, max], increasing in m and in n*k. */
+export function gemmEfficiency(p: GpuPerfParams['gemm'], m: number, n: number, k: number): number {
+  const nk = n * k;
+  const shape = p.shapeHalfAtElems && p.shapeHalfAtElems > 0 ? nk / (nk + p.shapeHalfAtElems) : 1;
+  return efficiency(p.compute, m) * shape;
+}
+
+/** One GEMM of m rows (tokens) by a k x n weight matrix; bytes = read A and B, write C. */
+export function gemmTime(p: GpuPerfParams['gemm'], hw: HwRates, m: number, n: number, k: number, bytesPerElement: number): Roof {
+  const flops = 2 * m * n * k;
+  const bytes = (m * k + k * n + m * n) * bytesPerElement;
+  const c = flops / (hw.peakFlopsPerMs * gemmEfficiency(p, m, n, k));
+  const mem = bytes / (hw.hbmBytesPerMs * p.memoryEfficiency);
+  return { ms: Math.max(c, mem) + p.launchUs / 1000, bound: c >= mem ? 'compute' : 'memory', flops, bytes };
+}
+
+/** A sequence's part in a prefill attention kernel. */
+export interface PrefillSeq {
+  newTokens: number;
+  contextTokens: number;
+  /** This many identical sequences (default 1); lets calibration price a batch of equal prompts in O(1). */
+  count?: number;
+}
+
+/** Geometry of attention on one GPU (heads already divided by TP). */
+export interface AttnGeometry {
+  qHeads: number;
+  kvHeads: number;
+  headDim: number;
+  bytesPerElement: number;
+}
+
+/**
+ * One varlen prefill attention kernel over several sequences. Causal FLOPs of a chunk of n new
+ * tokens after c cached ones: QK^T and PV, 2 x 2 x d per (query, key) pair, n*c + n(n+1)/2 pairs.
+ */
+export function prefillAttentionTime(p: GpuPerfParams['attentionPrefill'], hw: HwRates, seqs: readonly PrefillSeq[], g: AttnGeometry): Roof {
+  const qDim = g.qHeads * g.headDim;
+  const kvBytesPerToken = 2 * g.kvHeads * g.headDim * g.bytesPerElement;
+  let totalNew = 0;
+  for (const s of seqs) totalNew += s.newTokens * (s.count ?? 1);
+  const par = p.parallel ? efficiency(p.parallel, totalNew * g.qHeads) : 1;
+  let flops = 0;
+  let bytes = 0;
+  let computeMs = 0;
+  for (const s of seqs) {
+    const n = s.newTokens;
+    const count = s.count ?? 1;
+    const f = count * 4 * qDim * n * (s.contextTokens + (n + 1) / 2);
+    flops += f;
+    bytes += count * (2 * n * qDim * g.bytesPerElement + (s.contextTokens + n) * kvBytesPerToken);
+    computeMs += f / (hw.peakFlopsPerMs * efficiency(p.compute, s.contextTokens + n) * par);
+  }
+  const memMs = bytes / (hw.hbmBytesPerMs * p.memoryEfficiency);
+  return { ms: Math.max(computeMs, memMs) + p.launchUs / 1000, bound: computeMs >= memMs ? 'compute' : 'memory', flops, bytes };
+}
+
+/**
+ * One decode attention kernel for `batch` sequences whose KV lengths (cached + the new token) sum
+ * to `kvTokens`. Memory-bound: it reads every K and V once. Affine in kvTokens for a fixed batch.
+ */
+export function decodeAttentionTime(p: GpuPerfParams['attentionDecode'], hw: HwRates, batch: number, kvTokens: number, g: AttnGeometry): Roof {
+  const qDim = g.qHeads * g.headDim;
+  const bytes = kvTokens * 2 * g.kvHeads * g.headDim * g.bytesPerElement + batch * 2 * qDim * g.bytesPerElement;
+  const ms = p.launchUs / 1000 + ((p.perQueryHeadUs ?? 0) * batch * g.qHeads) / 1000 + bytes / (hw.hbmBytesPerMs * p.memoryEfficiency);
+  return { ms, bound: 'memory', flops: 4 * qDim * kvTokens, bytes };
+}
+
+/** One memory-bound elementwise kernel moving `bytes` (reads + writes); `op` picks its own efficiency if the profile has one. */
+export function elementwiseMs(p: GpuPerfParams['elementwise'], hw: HwRates, bytes: number, op?: ElementwiseOp): number {
+  const eff = (op !== undefined ? p.byOp?.[op] : undefined) ?? p.memoryEfficiency;
+  return bytes / (hw.hbmBytesPerMs * eff) + p.launchUs / 1000;
+}
+
+/** Shapes of the elementwise kernels of one Llama-style layer, in bytes moved per token. */
+export function elementwiseBytesPerToken(hidden: number, qDim: number, kvDim: number, interPerGpu: number, bytesPerElement: number): Record<ElementwiseOp, number> {
+  return {
+    // RMSNorm reads and writes the hidden state.
+    input_layernorm: 2 * hidden * bytesPerElement,
+    post_attention_layernorm: 2 * hidden * bytesPerElement,
+    // RoPE rotates Q and K in place.
+    attn_rope: 2 * (qDim + kvDim) * bytesPerElement,
+    // SiLU(gate) * up: reads two halves, writes one.
+    mlp_act: 3 * interPerGpu * bytesPerElement,
+    // Residual add: two reads, one write (two per layer).
+    add: 3 * hidden * bytesPerElement,
+  };
+}
+
+export type ElementwiseOp = 'input_layernorm' | 'post_attention_layernorm' | 'attn_rope' | 'mlp_act' | 'add';
+/** How many times each elementwise op runs per layer (two residual adds). */
+export const ELEMENTWISE_PER_LAYER: Record<ElementwiseOp, number> = {
+  input_layernorm: 1,
+  post_attention_layernorm: 1,
+  attn_rope: 1,
+  mlp_act: 1,
+  add: 2,
+};
