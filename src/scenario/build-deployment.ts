@@ -1,11 +1,11 @@
 /**
  * Chooses how to build a scenario's deployment: colocated pools only, or prefill and decode pools
- * joined by KV transfers.
+ * joined by KV transfers (src/serving/disagg).
  */
 import type { RandomStreams } from '../kernel/random.js';
 import type { Simulator } from '../kernel/simulator.js';
 import type { MetricsCollector } from '../metrics/collector.js';
-import { UserError } from '../errors.js';
+import { buildDisaggregated } from '../serving/disagg/build-disagg.js';
 import { buildColocated, type BuildOptions, type Built } from './build.js';
 import type { Scenario } from './schema.js';
 
@@ -16,6 +16,6 @@ export function isDisaggregated(sc: Scenario): boolean {
 }
 
 export function buildDeployment(sc: Scenario, file: string, sim: Simulator, streams: RandomStreams, collector: MetricsCollector, opts: BuildOptions): Built {
-  if (isDisaggregated(sc)) throw new UserError('disaggregated deployments are not built yet', file, '/deployment/pools');
+  if (isDisaggregated(sc)) return buildDisaggregated(sc, file, sim, streams, collector, opts);
   return buildColocated(sc, file, sim, streams, collector, opts);
 }

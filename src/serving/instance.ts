@@ -116,9 +116,19 @@ export class EngineInstance {
     this.kick();
   }
 
-  /** Decode role: reserve blocks for a request's incoming KV; false when they are not available. */
+  /** Blocks the head of the waiting queue still needs (0 when it holds its KV or nothing waits). */
+  get headNeedBlocks(): number {
+    const r = this.waiting[0];
+    return r !== undefined && r.blocks === 0 ? this.blocks.blocksFor(r.numTokens) : 0;
+  }
+
+  /**
+   * Decode role: reserve blocks for a request's incoming KV; false when they are not available, or
+   * when taking them would starve a waiting (preempted) request of blocks it needs.
+   */
   reserveForRemote(req: RequestState): boolean {
     const need = this.blocks.blocksFor(req.spec.promptTokens + 1);
+    if (this.blocks.availableBlocks - need < this.headNeedBlocks) return false;
     if (!this.blocks.allocate(need)) return false;
     req.blocks = need;
     req.numComputed = req.spec.promptTokens;
@@ -212,8 +222,16 @@ export class EngineInstance {
     if (!preempted) {
       let freeing = 0;
       if (pol?.sameIterationEviction) for (const r of out) if (r.generated > 0 && r.generated + 1 >= r.spec.outputTokens) freeing++;
-      while (this.waiting.length > 0 && this.running.length - freeing < cfg.maxNumSeqs && budget > 0 && out.length < cap) {
-        const r = this.waiting[0]!;
+      // A request whose KV arrived from a prefill instance already holds its blocks: it may pass a
+      // head that cannot get blocks (otherwise a preempted head could wait forever on blocks held
+      // by such requests). Never the case on colocated instances.
+      const passer = (from: number): number => {
+        for (let k = from; k < this.waiting.length; k++) if (this.waiting[k]!.blocks > 0) return k;
+        return -1;
+      };
+      let j = 0;
+      while (j < this.waiting.length && this.running.length - freeing < cfg.maxNumSeqs && budget > 0 && out.length < cap) {
+        const r = this.waiting[j]!;
         let hitBlocks = 0;
         if (cfg.enablePrefixCaching && r.numComputed === 0 && r.blockKeys.length > 0) {
           // Never the whole prompt: the last token must be computed to sample from it (as vLLM).
@@ -228,7 +246,9 @@ export class EngineInstance {
         if (hitBlocks > 0) this.blocks.acquire(r.blockKeys.slice(0, hitBlocks));
         if (!this.blocks.allocate(need)) {
           if (hitBlocks > 0) this.blocks.releaseHashed(r.blockKeys.slice(0, hitBlocks));
-          break;
+          j = this.cfg.role === 'decode' ? passer(j + 1) : -1;
+          if (j < 0) break;
+          continue;
         }
         if (hitBlocks > 0) {
           r.hashedKeys = r.blockKeys.slice(0, hitBlocks);
@@ -236,11 +256,12 @@ export class EngineInstance {
           if (r.generated === 0) r.cachedPromptTokens = computed;
         }
         r.blocks += need;
-        this.waiting.shift();
+        this.waiting.splice(j, 1);
         this.running.push(r);
         r.scheduled = n;
         budget -= n;
         out.push(r);
+        if (j > 0 && (j = passer(j)) < 0) break;
       }
     }
     return out;

@@ -1,0 +1,215 @@
+/**
+ * Moves one request's KV from its prefill GPUs to its decode GPUs as flows on the flow network.
+ *
+ * The KV is cut into chunks: one (whole: all layers, when prefill ends) or one per layer
+ * (layer-wise: layer i leaves when layer i's compute ends). Each chunk goes shard by shard (TP
+ * rank k of the prefill instance to rank k mod tp of the decode instance) along the path:
+ *   direct / network: one flow GPU -> GPU (NVLink, PCIe P2P, host bounce, or RDMA), which needs the
+ *     decode blocks reserved first;
+ *   staging: D2H into the CPU pinned staging buffer (pages reserved first: back-pressure when full),
+ *     then H2D into the decode GPU once its blocks are reserved; pages are freed after the H2D;
+ *   disk: GPU -> shared disk, then disk -> decode GPU (LMCache-style shared store).
+ * The source blocks are released when every source-side leg is done; the KV is ready when every
+ * destination-side leg is done.
+ */
+import type { Simulator } from '../../kernel/simulator.js';
+import type { ChannelSegment, FlowNetwork } from '../../hardware/flow-network.js';
+import type { Endpoint, Route, Topology } from '../../hardware/topology.js';
+import type { Reservation, StagingBuffer } from '../../kv/staging-buffer.js';
+import type { RequestState } from '../request-state.js';
+
+export type TransferPolicy = 'whole' | 'layerwise';
+export type TransferPath = 'direct' | 'staging' | 'network' | 'disk';
+
+export interface TransferConfig {
+  policy: TransferPolicy;
+  path: TransferPath;
+  hostMemory: 'pinned' | 'pageable';
+  numLayers: number;
+  /** KV bytes of one token in one layer, all heads (split evenly over the source's TP ranks). */
+  kvBytesPerTokenPerLayer: number;
+}
+
+export interface Transfer {
+  readonly req: RequestState;
+  readonly srcGpus: readonly number[];
+  dstGpus: readonly number[] | null;
+  readonly bytes: number;
+  /** Bytes of one chunk of one shard. */
+  readonly shardBytes: number;
+  /** When the first chunk was due (its layer's compute ended, or prefill ended). */
+  firstDueS: number;
+  firstMoveS: number;
+  doneS: number;
+  prefillDoneS: number | null;
+  srcReleased: boolean;
+  ready: boolean;
+  srcLeft: number;
+  dstLeft: number;
+  /** Per channel: first and last instant this transfer's bytes crossed it (Gantt). */
+  readonly channels: Map<string, { startS: number; endS: number }>;
+  /** Source legs waiting for the decode reservation (direct) or staged legs waiting to be pulled. */
+  readonly waiting: { shard: number; res?: Reservation }[];
+}
+
+export interface TransferCallbacks {
+  onSourceFree(t: Transfer): void;
+  onReady(t: Transfer): void;
+}
+
+const PRIORITY_TRANSFER = 0;
+
+export class KvTransferManager {
+  private readonly byTag = new Map<string, Transfer>();
+  private readonly routes = new Map<string, Route>();
+
+  constructor(
+    private readonly sim: Simulator,
+    private readonly net: FlowNetwork,
+    private readonly topo: Topology,
+    readonly cfg: TransferConfig,
+    /** The staging buffer a source GPU writes into (path staging), by GPU index. */
+    private readonly stagingOf: (srcGpu: number) => StagingBuffer | undefined,
+    private readonly cb: TransferCallbacks,
+  ) {}
+
+  /** Chunk count of one transfer. */
+  get chunks(): number {
+    return this.cfg.policy === 'layerwise' ? this.cfg.numLayers : 1;
+  }
+
+  /** Bytes of one chunk of one shard for a prompt of `tokens` tokens from `tp` ranks. */
+  shardChunkBytes(tokens: number, tp: number): number {
+    return (tokens * this.cfg.kvBytesPerTokenPerLayer * (this.cfg.numLayers / this.chunks)) / tp;
+  }
+
+  /** Every route a transfer between these GPUs uses (throws UserError when there is none). */
+  routesFor(src: number, dst: number): Route[] {
+    const hostOf = (g: number): Endpoint => ({ host: this.topo.nodeOfGpu(g) });
+    const diskOf = (g: number): Endpoint => ({ disk: this.topo.disksOfNode(this.topo.nodeOfGpu(g))[0]! });
+    const opt = { hostMemory: this.cfg.hostMemory };
+    switch (this.cfg.path) {
+      case 'direct':
+      case 'network':
+        return [this.route(`g${src}-g${dst}`, () => this.topo.path({ gpu: src }, { gpu: dst }))];
+      case 'staging':
+        return [this.route(`g${src}-h`, () => this.topo.path({ gpu: src }, hostOf(src), opt)), this.route(`h${src}-g${dst}`, () => this.topo.path(hostOf(src), { gpu: dst }, opt))];
+      case 'disk':
+        return [this.route(`g${src}-d`, () => this.topo.path({ gpu: src }, diskOf(src))), this.route(`d${src}-g${dst}`, () => this.topo.path(diskOf(src), { gpu: dst }))];
+    }
+  }
+
+  private route(key: string, make: () => Route): Route {
+    let r = this.routes.get(key);
+    if (!r) this.routes.set(key, (r = make()));
+    return r;
+  }
+
+  /** Starts a transfer whose chunks become due at `dueS` (one time per chunk, non-decreasing, >= now). */
+  begin(req: RequestState, srcGpus: readonly number[], dueS: readonly number[]): Transfer {
+    const tp = srcGpus.length;
+    const shardBytes = this.shardChunkBytes(req.spec.promptTokens, tp);
+    const legs = dueS.length * tp;
+    const t: Transfer = {
+      req, srcGpus, dstGpus: null, bytes: shardBytes * legs, shardBytes, firstDueS: dueS[0]!, firstMoveS: NaN, doneS: NaN, prefillDoneS: null,
+      srcReleased: false, ready: false, srcLeft: legs, dstLeft: legs, channels: new Map(), waiting: [],
+    };
+    this.byTag.set(tag(req), t);
+    for (const at of dueS) {
+      this.sim.scheduleAt(at, () => {
+        for (let k = 0; k < tp; k++) this.launchSource(t, k, shardBytes);
+      }, PRIORITY_TRANSFER);
+    }
+    return t;
+  }
+
+  /** The decode side has reserved blocks on these GPUs: legs waiting for it may go. */
+  setDestination(t: Transfer, dstGpus: readonly number[]): void {
+    t.dstGpus = dstGpus;
+    const shardBytes = t.shardBytes;
+    for (const w of t.waiting.splice(0)) {
+      if (this.cfg.path === 'direct' || this.cfg.path === 'network') this.flowDirect(t, w.shard, shardBytes);
+      else this.pull(t, w.shard, shardBytes, w.res);
+    }
+  }
+
+  prefillDone(t: Transfer, timeS: number): void {
+    t.prefillDoneS = timeS;
+    this.check(t);
+  }
+
+  /** Flow-network segment listener: folds a transfer's segments into one bar per channel. */
+  onSegment(seg: ChannelSegment): void {
+    const t = this.byTag.get(seg.tag);
+    if (!t) return;
+    const c = t.channels.get(seg.channelId);
+    if (!c) t.channels.set(seg.channelId, { startS: seg.startS, endS: seg.endS });
+    else {
+      c.startS = Math.min(c.startS, seg.startS);
+      c.endS = Math.max(c.endS, seg.endS);
+    }
+  }
+
+  private launchSource(t: Transfer, shard: number, bytes: number): void {
+    if (this.cfg.path === 'direct' || this.cfg.path === 'network') {
+      if (t.dstGpus === null) t.waiting.push({ shard });
+      else this.flowDirect(t, shard, bytes);
+      return;
+    }
+    const push = (res?: Reservation) => {
+      const [leg1] = this.routesFor(t.srcGpus[shard]!, t.srcGpus[shard]!);
+      this.flow(t, leg1!, bytes, () => {
+        t.srcLeft--;
+        if (t.dstGpus === null) t.waiting.push({ shard, res });
+        else this.pull(t, shard, bytes, res);
+        this.check(t);
+      });
+    };
+    const buf = this.stagingOf(t.srcGpus[shard]!);
+    if (buf) buf.reserve(t.req.spec.id, bytes, (res) => push(res));
+    else push();
+  }
+
+  private flowDirect(t: Transfer, shard: number, bytes: number): void {
+    const src = t.srcGpus[shard]!;
+    const dst = t.dstGpus![shard % t.dstGpus!.length]!;
+    this.flow(t, this.routesFor(src, dst)[0]!, bytes, () => {
+      t.srcLeft--;
+      t.dstLeft--;
+      this.check(t);
+    });
+  }
+
+  private pull(t: Transfer, shard: number, bytes: number, res?: Reservation): void {
+    const src = t.srcGpus[shard]!;
+    const dst = t.dstGpus![shard % t.dstGpus!.length]!;
+    this.flow(t, this.routesFor(src, dst)[1]!, bytes, () => {
+      if (res) this.stagingOf(src)!.free(res);
+      t.dstLeft--;
+      this.check(t);
+    });
+  }
+
+  private flow(t: Transfer, r: Route, bytes: number, onDone: () => void): void {
+    if (Number.isNaN(t.firstMoveS)) t.firstMoveS = this.sim.now;
+    this.net.startFlow({ path: r.path, bytes, latencyS: r.latencyS, rateCapBytesPerS: r.rateCapBytesPerS, tag: tag(t.req), onDone: () => onDone() });
+  }
+
+  private check(t: Transfer): void {
+    if (t.prefillDoneS === null) return;
+    if (t.srcLeft === 0 && !t.srcReleased) {
+      t.srcReleased = true;
+      this.cb.onSourceFree(t);
+    }
+    if (t.dstLeft === 0 && !t.ready) {
+      t.ready = true;
+      t.doneS = this.sim.now;
+      this.byTag.delete(tag(t.req));
+      this.cb.onReady(t);
+    }
+  }
+}
+
+function tag(req: RequestState): string {
+  return `kv r${req.spec.id}`;
+}
