@@ -1,0 +1,73 @@
+/**
+ * The measured data each calibrated GPU profile is fitted on, as paths under the data root
+ * (`../shared/data` beside the repository, as the project's CI checks it out).
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface Dataset {
+  gpuId: string;
+  /** Files the fit uses. */
+  fit: string[];
+  /** Files used only to check the fit (another harness), never fitted. */
+  crossCheck: string[];
+  notes: string[];
+}
+
+const vidurLayers = (gpu: string, models: string[]) => models.map((m) => `vidur/compute/${gpu}/${m}/mlp.csv`);
+
+export const DATASETS: Record<string, Dataset> = {
+  'a100-sxm-80gb': {
+    gpuId: 'a100-sxm-80gb',
+    fit: [
+      ...vidurLayers('a100', ['Llama-2-7b-hf', 'Llama-2-70b-hf', 'Meta-Llama-3-8B', 'Meta-Llama-3-70B']),
+      'aiconfigurator/a100_sxm/vllm-0.14.0/context_attention_perf.csv',
+      'aiconfigurator/a100_sxm/vllm-0.14.0/generation_attention_perf.csv',
+      'vidur/network/a100_dgx/all_reduce.csv',
+      'vidur/historical/a100_cpu_overheads_57720caf.csv',
+    ],
+    crossCheck: ['aiconfigurator/a100_sxm/vllm-0.14.0/gemm_perf.csv'],
+    notes: ['CPU overhead is vidur\'s historical vLLM (V0-era) table: schedule + prepare inputs + sampler + process outputs.'],
+  },
+  'h100-sxm': {
+    gpuId: 'h100-sxm',
+    fit: [
+      ...vidurLayers('h100', ['Llama-2-7b-hf', 'Llama-2-70b-hf']),
+      'aiconfigurator/h100_sxm/vllm-0.24.0/context_attention_perf.csv',
+      'aiconfigurator/h100_sxm/vllm-0.24.0/generation_attention_perf.csv',
+      'vidur/network/h100_dgx/all_reduce.csv',
+      // The only CPU-overhead table is from an A100 host; that overhead is host-side (Python, scheduling), not GPU work.
+      'vidur/historical/a100_cpu_overheads_57720caf.csv',
+    ],
+    crossCheck: ['aiconfigurator/h100_sxm/vllm-0.24.0/gemm_perf.csv'],
+    notes: [
+      'Only two model shapes (Llama-2-7B, Llama-2-70B) have per-layer tables on H100.',
+      'CPU overhead comes from the A100 host table (host-side cost; no H100 host measurement exists here).',
+    ],
+  },
+};
+
+/** Profiles derived from a calibrated one (same chip, different memory). */
+export const TRANSFERS: { from: string; to: string; note: string }[] = [
+  {
+    from: 'a100-sxm-80gb',
+    to: 'a100-sxm-40gb',
+    note: 'Same GA100 chip: efficiencies (fractions of the datasheet peaks) transferred from the a100-sxm-80gb fit; the 40 GB part has HBM2 at 1555 GB/s instead of HBM2e at 2039 GB/s, which the fit never saw.',
+  },
+];
+
+/** The repository root (src/calibrate -> ../..). */
+export function repoRoot(): string {
+  return fileURLToPath(new URL('../..', import.meta.url));
+}
+
+/** `../shared/data` next to the repository. */
+export function defaultDataDir(): string {
+  return join(repoRoot(), '..', 'shared', 'data');
+}
+
+export function datasetPaths(ds: Dataset, dataDir: string): { fit: string[]; crossCheck: string[] } {
+  const abs = (p: string) => join(dataDir, p);
+  return { fit: ds.fit.map(abs), crossCheck: ds.crossCheck.map(abs).filter((p) => existsSync(p)) };
+}

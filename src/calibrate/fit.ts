@@ -1,0 +1,212 @@
+/**
+ * Fits the perf model's per-operator parameters to measured samples. Each fit minimises a robust
+ * loss on log(predicted / measured), so a 10% miss on a 10 us kernel weighs as much as on a 10 ms
+ * one, and the prediction is computed by the very functions the perf model uses (src/perf/op-times).
+ *
+ * Physical sense is built into the parameterisation: efficiencies go through a logistic (0, 1),
+ * latencies, half-points and exponents through exp (> 0), so every saturating curve is monotone
+ * increasing and bounded by its max. A group with too few points is refused, not extrapolated.
+ */
+import { UserError } from '../errors.js';
+import type { CollectiveModel, EfficiencyCurve, GpuPerfParams } from '../model/gpu.js';
+import { decodeAttentionTime, elementwiseMs, gemmTime, prefillAttentionTime, type ElementwiseOp, type HwRates } from '../perf/op-times.js';
+import { ringAllReduceMs } from '../perf/perf-model.js';
+import { logistic, logit, minimize, softL1 } from './optimize.js';
+import type { AllReduceSample, CpuOverheadSample, DecodeAttentionSample, GemmSample, PrefillAttentionSample } from './samples.js';
+
+/** Minimum points for a fit of `params` parameters: 4 per parameter and at least 3 distinct sizes per parameter. */
+export function requireEnough(group: string, points: number, distinctSizes: number, params: number): void {
+  const needPoints = Math.max(8, 4 * params);
+  const needSizes = params + 1;
+  if (points < needPoints || distinctSizes < needSizes) {
+    throw new UserError(
+      `too few measured points to fit ${group}: ${points} points over ${distinctSizes} distinct sizes (need at least ${needPoints} points over ${needSizes} sizes); refusing to extrapolate`,
+    );
+  }
+}
+
+const distinct = <T>(xs: readonly T[], key: (x: T) => string | number): number => new Set(xs.map(key)).size;
+
+function logResiduals<T>(samples: readonly T[], predict: (s: T) => number, measured: (s: T) => number): number[] {
+  return samples.map((s) => Math.log(predict(s) / measured(s)));
+}
+
+const curve = (max: number, halfAt: number, exponent: number): EfficiencyCurve => ({ max, halfAt, exponent });
+
+export function fitGemm(samples: readonly GemmSample[], hw: HwRates, bytesPerElement = 2): GpuPerfParams['gemm'] {
+  requireEnough('GEMM efficiency', samples.length, distinct(samples, (s) => `${s.m}/${s.n}/${s.k}`), 6);
+  const decode = (x: number[]): GpuPerfParams['gemm'] => ({
+    launchUs: Math.exp(x[0]!),
+    compute: curve(logistic(x[1]!), Math.exp(x[2]!), Math.exp(x[3]!)),
+    shapeHalfAtElems: Math.exp(x[4]!),
+    memoryEfficiency: logistic(x[5]!),
+  });
+  const x0 = [Math.log(5), logit(0.75), Math.log(100), Math.log(1.2), Math.log(2e5), logit(0.8)];
+  // The loss runs ~10^4 times over ~10^4 samples: precompute what does not depend on the parameters.
+  const n = samples.length;
+  const logM = new Float64Array(n);
+  const nk = new Float64Array(n);
+  const flopsT = new Float64Array(n);
+  const bytesT = new Float64Array(n);
+  const logMs = new Float64Array(n);
+  samples.forEach((s, i) => {
+    logM[i] = Math.log(s.m);
+    nk[i] = s.n * s.k;
+    flopsT[i] = (2 * s.m * s.n * s.k) / hw.peakFlopsPerMs;
+    bytesT[i] = ((s.m * s.k + s.k * s.n + s.m * s.n) * bytesPerElement) / hw.hbmBytesPerMs;
+    logMs[i] = Math.log(s.ms);
+  });
+  const loss = (x: number[]) => {
+    const p = decode(x);
+    const c = p.compute;
+    const logHalf = Math.log(c.halfAt);
+    const shapeHalf = p.shapeHalfAtElems!;
+    const launch = p.launchUs / 1000;
+    const res = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      // Same arithmetic as gemmTime/gemmEfficiency, written out: max * m^e / (m^e + h^e) * nk / (nk + s).
+      const sat = 1 / (1 + Math.exp(c.exponent * (logHalf - logM[i]!)));
+      const eff = c.max * sat * (nk[i]! / (nk[i]! + shapeHalf));
+      const t = Math.max(flopsT[i]! / eff, bytesT[i]! / p.memoryEfficiency) + launch;
+      res[i] = Math.log(t) - logMs[i]!;
+    }
+    return softL1(res);
+  };
+  return decode(minimize(loss, x0).x);
+}
+
+/** `memoryEfficiency` is not identifiable from compute-bound prefill attention; it is taken from the GEMM fit. */
+export function fitPrefillAttention(samples: readonly PrefillAttentionSample[], hw: HwRates, memoryEfficiency: number): GpuPerfParams['attentionPrefill'] {
+  requireEnough('prefill attention', samples.length, distinct(samples, (s) => `${s.batch}/${s.seqLen}/${s.qHeads}/${s.kvHeads}`), 6);
+  const decode = (x: number[]): GpuPerfParams['attentionPrefill'] => ({
+    launchUs: Math.exp(x[0]!),
+    compute: curve(logistic(x[1]!), Math.exp(x[2]!), Math.exp(x[3]!)),
+    parallel: curve(1, Math.exp(x[4]!), Math.exp(x[5]!)),
+    memoryEfficiency,
+  });
+  const x0 = [Math.log(10), logit(0.65), Math.log(500), Math.log(1.2), Math.log(1e4), Math.log(0.8)];
+  // Precomputed per sample; the loss repeats prefillAttentionTime's arithmetic for `batch` equal prompts.
+  const n = samples.length;
+  const flopsT = new Float64Array(n);
+  const memT = new Float64Array(n);
+  const logKv = new Float64Array(n);
+  const logWork = new Float64Array(n);
+  const logMs = new Float64Array(n);
+  samples.forEach((s, i) => {
+    const r = prefillAttentionTime({ compute: curve(1, 0, 1), memoryEfficiency: 1, launchUs: 0 }, hw, [{ newTokens: s.seqLen, contextTokens: 0, count: s.batch }], {
+      qHeads: s.qHeads,
+      kvHeads: s.kvHeads,
+      headDim: s.headDim,
+      bytesPerElement: 2,
+    });
+    flopsT[i] = r.flops / hw.peakFlopsPerMs;
+    memT[i] = r.bytes / hw.hbmBytesPerMs;
+    logKv[i] = Math.log(s.seqLen);
+    logWork[i] = Math.log(s.batch * s.seqLen * s.qHeads);
+    logMs[i] = Math.log(s.ms);
+  });
+  const loss = (x: number[]) => {
+    const p = decode(x);
+    const c = p.compute;
+    const par = p.parallel!;
+    const lh = Math.log(c.halfAt);
+    const lp = Math.log(par.halfAt);
+    const res = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const eff = (c.max / (1 + Math.exp(c.exponent * (lh - logKv[i]!)))) / (1 + Math.exp(par.exponent * (lp - logWork[i]!)));
+      res[i] = Math.log(Math.max(flopsT[i]! / eff, memT[i]! / memoryEfficiency) + p.launchUs / 1000) - logMs[i]!;
+    }
+    return softL1(res);
+  };
+  return decode(minimize(loss, x0).x);
+}
+
+/** The model's time for a measured prefill-attention sample: `batch` equal prompts, no cached prefix. */
+export function prefillSampleMs(p: GpuPerfParams['attentionPrefill'], hw: HwRates, s: PrefillAttentionSample): number {
+  const g = { qHeads: s.qHeads, kvHeads: s.kvHeads, headDim: s.headDim, bytesPerElement: 2 };
+  return prefillAttentionTime(p, hw, [{ newTokens: s.seqLen, contextTokens: 0, count: s.batch }], g).ms;
+}
+
+/** The model's time for a measured decode-attention sample. */
+export function decodeSampleMs(p: GpuPerfParams['attentionDecode'], hw: HwRates, s: DecodeAttentionSample): number {
+  return decodeAttentionTime(p, hw, s.batch, s.batch * s.kvLen, { qHeads: s.qHeads, kvHeads: s.kvHeads, headDim: s.headDim, bytesPerElement: 2 }).ms;
+}
+
+export function fitDecodeAttention(samples: readonly DecodeAttentionSample[], hw: HwRates): GpuPerfParams['attentionDecode'] {
+  requireEnough('decode attention', samples.length, distinct(samples, (s) => `${s.batch}/${s.kvLen}/${s.qHeads}/${s.kvHeads}`), 3);
+  const decode = (x: number[]): GpuPerfParams['attentionDecode'] => ({
+    launchUs: Math.exp(x[0]!),
+    perQueryHeadUs: Math.exp(x[1]!),
+    memoryEfficiency: logistic(x[2]!),
+  });
+  const loss = (x: number[]) => {
+    const p = decode(x);
+    return softL1(
+      logResiduals(samples, (s) => decodeSampleMs(p, hw, s), (s) => s.ms),
+    );
+  };
+  return decode(minimize(loss, [Math.log(10), Math.log(0.005), logit(0.8)]).x);
+}
+
+/**
+ * Elementwise kernels: (op, bytes moved, measured ms). One launch latency shared by all, one
+ * bandwidth fraction per op kind (each kind needs its own points); `memoryEfficiency` is the
+ * median of those, for ops the data does not cover.
+ */
+export function fitElementwise(samples: readonly { op: string; bytes: number; ms: number }[], hw: HwRates): GpuPerfParams['elementwise'] {
+  const ops = [...new Set(samples.map((s) => s.op))].sort();
+  for (const op of ops) {
+    const own = samples.filter((s) => s.op === op);
+    requireEnough(`elementwise ${op}`, own.length, distinct(own, (s) => s.bytes), 2);
+  }
+  const decode = (x: number[]): GpuPerfParams['elementwise'] => {
+    const byOp: Record<string, number> = {};
+    ops.forEach((op, i) => (byOp[op] = logistic(x[i + 1]!)));
+    const effs = Object.values(byOp).sort((a, b) => a - b);
+    return { launchUs: Math.exp(x[0]!), memoryEfficiency: effs[Math.floor(effs.length / 2)] ?? 0.7, byOp };
+  };
+  const opIndex = new Int32Array(samples.map((s) => ops.indexOf(s.op)));
+  const memT = new Float64Array(samples.map((s) => s.bytes / hw.hbmBytesPerMs));
+  const logMs = new Float64Array(samples.map((s) => Math.log(s.ms)));
+  // elementwiseMs written out over precomputed arrays: bytes / (bw * eff[op]) + launch.
+  const loss = (x: number[]) => {
+    const launch = Math.exp(x[0]!) / 1000;
+    const eff = ops.map((_, i) => logistic(x[i + 1]!));
+    const res = new Float64Array(samples.length);
+    for (let i = 0; i < res.length; i++) res[i] = Math.log(memT[i]! / eff[opIndex[i]!]! + launch) - logMs[i]!;
+    return softL1(res);
+  };
+  return decode(minimize(loss, [Math.log(4), ...ops.map(() => logit(0.7))]).x);
+}
+
+/** Ring all-reduce (alpha + 2(n-1)/n S / busBw) for one GPU count. */
+export function fitAllReduce(samples: readonly AllReduceSample[], gpus: number): CollectiveModel {
+  const own = samples.filter((s) => s.gpus === gpus);
+  requireEnough(`all-reduce on ${gpus} GPUs`, own.length, distinct(own, (s) => s.bytes), 2);
+  const decode = (x: number[]): CollectiveModel => ({ latencyUs: Math.exp(x[0]!), busBandwidthGBps: Math.exp(x[1]!) });
+  const loss = (x: number[]) => {
+    const c = decode(x);
+    return softL1(logResiduals(own, (s) => ringAllReduceMs(c, gpus, s.bytes), (s) => s.ms));
+  };
+  return decode(minimize(loss, [Math.log(10), Math.log(100)]).x);
+}
+
+/** Per-iteration CPU overhead: least squares of base + perSeq x batch, both clamped at >= 0. */
+export function fitCpuOverhead(samples: readonly CpuOverheadSample[]): GpuPerfParams['cpuOverhead'] {
+  requireEnough('CPU overhead', samples.length, distinct(samples, (s) => s.batch), 2);
+  const n = samples.length;
+  let sx = 0;
+  let sy = 0;
+  let sxx = 0;
+  let sxy = 0;
+  for (const s of samples) {
+    sx += s.batch;
+    sy += s.ms;
+    sxx += s.batch * s.batch;
+    sxy += s.batch * s.ms;
+  }
+  let slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+  if (!(slope >= 0)) slope = 0;
+  const base = Math.max(0, (sy - slope * sx) / n);
+  return { baseMs: base, perSeqMs: slope };
+}

@@ -1,0 +1,128 @@
+/**
+ * `pdsim perf`: the time of one engine iteration, what-if, straight from the perf model.
+ *
+ *   pdsim perf --model llama-3.1-8b --gpu h100-sxm --tp 1 --prefill 2048
+ *   pdsim perf --model llama-3.1-8b --gpu h100-sxm --decode-batch 32 --context 1024 [--json]
+ *
+ * --prefill and --decode-batch together describe one mixed (chunked-prefill) iteration.
+ * Steps: 1 parse -> 2 load model and GPU -> 3 build batch -> 4 predict -> 5 print.
+ */
+import type { Command } from 'commander';
+import { UserError } from '../../errors.js';
+import { Catalog } from '../../model/catalog.js';
+import { RooflinePerfModel, type BatchEntry, type IterationBreakdown } from '../../perf/perf-model.js';
+import { rangeWarnings } from '../../perf/range-check.js';
+
+export interface PerfOptions {
+  model: string;
+  gpu: string;
+  tp?: string;
+  prefill?: string;
+  prefillContext?: string;
+  decodeBatch?: string;
+  context?: string;
+  json?: boolean;
+  modelsDir?: string;
+}
+
+export function positiveInt(flag: string, v: string | undefined, dflt?: number): number {
+  if (v === undefined) {
+    if (dflt === undefined) throw new UserError(`missing ${flag}`);
+    return dflt;
+  }
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag} must be a positive integer, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+export function nonNegativeInt(flag: string, v: string | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new UserError(`${flag} must be a non-negative integer, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+export function buildModel(catalog: Catalog, modelId: string, gpuId: string, tp: number): RooflinePerfModel {
+  const arch = catalog.loadLlm(modelId);
+  const gpu = catalog.loadGpu(gpuId);
+  if (arch.numHeads % tp !== 0) throw new UserError(`--tp ${tp} does not divide the ${arch.numHeads} attention heads of ${modelId}`);
+  return new RooflinePerfModel(arch, gpu, { tp });
+}
+
+export interface PerfResult {
+  model: string;
+  gpu: string;
+  tp: number;
+  calibrated: boolean;
+  batch: { prefillTokens: number; prefillContext: number; decodeBatch: number; decodeContext: number };
+  totalMs: number;
+  perLayerMs: number;
+  layers: number;
+  outsideLayersMs: number;
+  groups: { name: string; ms: number; bound: string; tflops: number; gb: number }[];
+  warnings: string[];
+}
+
+export function runPerf(o: PerfOptions): PerfResult {
+  // 1. Parse
+  const tp = positiveInt('--tp', o.tp, 1);
+  const prefill = o.prefill === undefined ? 0 : positiveInt('--prefill', o.prefill);
+  const prefillContext = nonNegativeInt('--prefill-context', o.prefillContext, 0);
+  const decodeBatch = o.decodeBatch === undefined ? 0 : positiveInt('--decode-batch', o.decodeBatch);
+  const context = nonNegativeInt('--context', o.context, 0);
+  if (prefill === 0 && decodeBatch === 0) throw new UserError('give --prefill <tokens> and/or --decode-batch <n> (with --context <tokens>)');
+  if (o.context !== undefined && decodeBatch === 0) throw new UserError('--context applies to --decode-batch; for a prefill with a cached prefix use --prefill-context');
+  // 2. Load
+  const model = buildModel(new Catalog(o.modelsDir), o.model, o.gpu, tp);
+  // 3. Batch: one prompt chunk plus `decodeBatch` sequences each with `context` cached tokens.
+  const batch: BatchEntry[] = [];
+  if (prefill > 0) batch.push({ newTokens: prefill, contextTokens: prefillContext });
+  for (let i = 0; i < decodeBatch; i++) batch.push({ newTokens: 1, contextTokens: context });
+  // 4. Predict
+  const it: IterationBreakdown = model.iteration(batch);
+  return {
+    model: o.model,
+    gpu: o.gpu,
+    tp,
+    calibrated: model.gpu.calibrated,
+    batch: { prefillTokens: prefill, prefillContext, decodeBatch, decodeContext: context },
+    totalMs: it.totalMs,
+    perLayerMs: it.perLayerMs,
+    layers: model.arch.numLayers,
+    outsideLayersMs: it.outsideLayersMs,
+    groups: it.groups.map((g) => ({ name: g.name, ms: g.ms, bound: g.bound, tflops: g.flops / 1e12, gb: g.bytes / 1e9 })),
+    warnings: rangeWarnings(model.gpu, tp, batch),
+  };
+}
+
+export function formatPerf(r: PerfResult): string {
+  const lines: string[] = [];
+  const what = [r.batch.prefillTokens ? `prefill ${r.batch.prefillTokens} tokens${r.batch.prefillContext ? ` after ${r.batch.prefillContext} cached` : ''}` : '', r.batch.decodeBatch ? `decode batch ${r.batch.decodeBatch} at context ${r.batch.decodeContext}` : '']
+    .filter(Boolean)
+    .join(' + ');
+  lines.push(`${r.model} on ${r.gpu} x${r.tp} (TP ${r.tp})${r.calibrated ? '' : ' [uncalibrated profile]'}: ${what}`);
+  lines.push(`total ${r.totalMs.toFixed(3)} ms = ${r.layers} layers x ${r.perLayerMs.toFixed(4)} ms + ${r.outsideLayersMs.toFixed(3)} ms outside the layers`);
+  lines.push('');
+  lines.push(`${'group'.padEnd(14)}${'ms'.padStart(11)}${'share'.padStart(8)}  bound`);
+  for (const g of r.groups) lines.push(`${g.name.padEnd(14)}${g.ms.toFixed(3).padStart(11)}${((100 * g.ms) / r.totalMs).toFixed(1).padStart(7)}%  ${g.bound}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function register(program: Command): void {
+  program
+    .command('perf')
+    .description('Predict the time of one engine iteration (per operator group, compute- or memory-bound, per layer)')
+    .requiredOption('--model <id>', 'LLM architecture (models/llm/<id>.json)')
+    .requiredOption('--gpu <id>', 'GPU profile (models/gpu/<id>.json)')
+    .option('--tp <n>', 'tensor-parallel degree', '1')
+    .option('--prefill <tokens>', 'prompt tokens computed in this iteration (one sequence)')
+    .option('--prefill-context <tokens>', 'tokens of that prompt already in the KV cache (chunked prefill)', '0')
+    .option('--decode-batch <n>', 'sequences decoding one token each')
+    .option('--context <tokens>', 'KV tokens already cached per decoding sequence', undefined)
+    .option('--json', 'print JSON')
+    .action((o: PerfOptions) => {
+      const r = runPerf(o);
+      for (const w of r.warnings) process.stderr.write(`pdsim: warning: ${w}\n`);
+      process.stdout.write(o.json ? `${JSON.stringify(r, null, 2)}\n` : formatPerf(r));
+    });
+}
