@@ -1,0 +1,72 @@
+/**
+ * `pdsim compare A B`: simulates two scenarios on the same seeded workload (the seed of A unless
+ * --seed is given; the workload sections must match, so arrivals and lengths are identical) and
+ * prints the differences; writes both summaries and a report.html with overlaid CDFs into --out.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { UserError } from '../../errors.js';
+import { NullRecordWriter } from '../../run/record-writer.js';
+import { runSimulation, type RunResult } from '../../run/simulation.js';
+import { loadScenario, type LoadedScenario } from '../../scenario/load.js';
+import { writeReport } from '../../report/write.js';
+import { fmt, formatTable } from '../table.js';
+import { collect, defaultOutDir } from './simulate.js';
+import { compareFigures, deltaPct } from './compare-figures.js';
+
+export interface CompareResult {
+  a: RunResult;
+  b: RunResult;
+  seed: number;
+  table: string;
+}
+
+/** Runs both scenarios with one seed; throws a UserError when their workloads differ. */
+export async function compareScenarios(la: LoadedScenario, lb: LoadedScenario, seed: number): Promise<{ a: RunResult; b: RunResult }> {
+  if (JSON.stringify(la.scenario.workload) !== JSON.stringify(lb.scenario.workload)) {
+    throw new UserError(`the workload differs from ${la.file}'s; compare needs identical workload sections (same arrivals and lengths)`, lb.file, '/workload');
+  }
+  const a = await runSimulation(la, { seed, writer: new NullRecordWriter() });
+  const b = await runSimulation(lb, { seed, writer: new NullRecordWriter() });
+  return { a, b };
+}
+
+export async function compareCommand(fa: string, fb: string, o: { out?: string; seed?: string; set?: string[] }): Promise<CompareResult> {
+  const la = loadScenario(fa, o.set ?? []);
+  const lb = loadScenario(fb, o.set ?? []);
+  const seed = o.seed !== undefined ? Number(o.seed) : la.scenario.seed;
+  const { a, b } = await compareScenarios(la, lb, seed);
+  const [na, nb] = [la.scenario.name, lb.scenario.name];
+  const figs = compareFigures(a.summary, b.summary);
+  const table = formatTable(['figure', na, nb, 'B vs A'], figs.filter((f) => f.a !== null || f.b !== null).map((f) => [f.name, f.a, f.b, deltaPct(f)]));
+  const outDir = o.out ?? defaultOutDir(`compare-${na}-vs-${nb}`);
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(path.join(outDir, 'summary-a.json'), JSON.stringify(a.summary, null, 2) + '\n');
+  writeFileSync(path.join(outDir, 'summary-b.json'), JSON.stringify(b.summary, null, 2) + '\n');
+  const rows = figs.filter((f) => f.a !== null || f.b !== null).map((f) => [f.name, f.a, f.b]);
+  await writeReport(outDir, {
+    title: `pdsim compare: ${na} vs ${nb}`,
+    subtitle: `A ${la.file} · B ${lb.file} · seed ${seed} · same workload`,
+    table: { columns: ['figure', na, nb], rows },
+    runs: [{ ...a.series, label: na }, { ...b.series, label: nb }],
+    notes: [...new Set([...a.built.uncalibratedGpus, ...b.built.uncalibratedGpus])].map((g) => `GPU profile "${g}" is not calibrated against measured data: expect a wider error (see models/gpu/${g}.json expectedError).`),
+  });
+  const out = process.stdout;
+  out.write(`pdsim compare (seed ${seed}, ${fmt(a.summary.completed as number)} + ${fmt(b.summary.completed as number)} requests)\n  A: ${na}\n  B: ${nb}\n\n${table}\n\nresults: ${outDir}/{summary-a.json,summary-b.json,report.html}\n`);
+  return { a, b, seed, table };
+}
+
+export function register(program: Command): void {
+  program
+    .command('compare')
+    .description('Simulate two scenarios on the same seeded workload and print the differences; writes report.html with overlaid CDFs')
+    .argument('<a>', 'scenario A (YAML or JSON)')
+    .argument('<b>', 'scenario B (same workload section)')
+    .option('-o, --out <dir>', 'output directory (default runs/compare-<a>-vs-<b>-<timestamp>)')
+    .option('--seed <n>', "seed for both runs (default: A's)")
+    .option('--set <path=value>', 'override a field in both scenarios, e.g. workload.arrival.rate=2 (repeatable)', collect, [])
+    .action(async (a: string, b: string, o: { out?: string; seed?: string; set?: string[] }) => {
+      await compareCommand(a, b, o);
+    });
+}
