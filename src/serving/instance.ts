@@ -142,6 +142,8 @@ export class EngineInstance {
     this.freeBlocks(req);
     this.outstanding--;
     this.hooks.onLeave?.(req);
+    // Waiting prompts may have stalled for want of these blocks.
+    if (this.waiting.length > 0) this.kick();
   }
 
   private enqueue(req: RequestState): void {
