@@ -112,6 +112,6 @@ function predictGemm(gpu: GpuProfile, m: number, n: number, k: number): number {
   return gemmTime(gpu.perf.gemm, hwRates(gpu.fp16Tflops, gpu.hbmBandwidthGBps), m, n, k, 2).ms;
 }
 
-function elementwiseOf(gpu: GpuProfile, s: { op: string; bytes: number }): number {
-  return elementwiseMs(gpu.perf.elementwise, hwRates(gpu.fp16Tflops, gpu.hbmBandwidthGBps), s.bytes, s.op as ElementwiseOp);
+function elementwiseOf(gpu: GpuProfile, s: { op: string; bytes: number; tokens: number }): number {
+  return elementwiseMs(gpu.perf.elementwise, hwRates(gpu.fp16Tflops, gpu.hbmBandwidthGBps), s.bytes, s.tokens, s.op as ElementwiseOp);
 }

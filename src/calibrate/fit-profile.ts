@@ -19,15 +19,15 @@ export interface PerfFit {
 }
 
 /** Elementwise kernels of vidur layer samples as (bytes moved, ms). */
-export function elementwiseSamples(layers: readonly LayerSample[]): { bytes: number; ms: number; op: string }[] {
-  const out: { bytes: number; ms: number; op: string }[] = [];
+export function elementwiseSamples(layers: readonly LayerSample[]): { bytes: number; tokens: number; ms: number; op: string }[] {
+  const out: { bytes: number; tokens: number; ms: number; op: string }[] = [];
   for (const l of layers) {
     const m = l.model;
     const hd = m.hidden / m.heads;
     const per = elementwiseBytesPerToken(m.hidden, (m.heads / l.tp) * hd, Math.max(1, m.kvHeads / l.tp) * hd, m.intermediate / l.tp, 2);
     for (const op of ELEMENTWISE_OPS) {
       const ms = l.opsMs[op];
-      if (ms !== undefined) out.push({ op, bytes: l.tokens * per[op as ElementwiseOp], ms });
+      if (ms !== undefined) out.push({ op, bytes: l.tokens * per[op as ElementwiseOp], tokens: l.tokens, ms });
     }
   }
   return out;
@@ -106,7 +106,7 @@ export function groupErrors(set: SampleSet, gpu: GpuProfile, perf: GpuPerfParams
     if (pairs.length > 0) out.push({ group, ...errorStats(pairs) });
   };
   push('gemm', gemmSamplesOf(set).map((s) => [gemmTime(perf.gemm, hw, s.m, s.n, s.k, 2).ms, s.ms]));
-  push('elementwise', elementwiseSamples(set.layers).map((s) => [elementwiseMs(perf.elementwise, hw, s.bytes, s.op as ElementwiseOp), s.ms]));
+  push('elementwise', elementwiseSamples(set.layers).map((s) => [elementwiseMs(perf.elementwise, hw, s.bytes, s.tokens, s.op as ElementwiseOp), s.ms]));
   push('attention prefill', set.prefill.map((s) => [prefillSampleMs(perf.attentionPrefill, hw, s), s.ms]));
   push('attention decode', set.decode.map((s) => [decodeSampleMs(perf.attentionDecode, hw, s), s.ms]));
   for (const n of [...new Set(set.allReduce.map((s) => s.gpus))].sort((a, b) => a - b)) {

@@ -133,10 +133,11 @@ export function decodeSampleMs(p: GpuPerfParams['attentionDecode'], hw: HwRates,
 }
 
 export function fitDecodeAttention(samples: readonly DecodeAttentionSample[], hw: HwRates): GpuPerfParams['attentionDecode'] {
-  requireEnough('decode attention', samples.length, distinct(samples, (s) => `${s.batch}/${s.kvLen}/${s.qHeads}/${s.kvHeads}`), 3);
+  requireEnough('decode attention', samples.length, distinct(samples, (s) => `${s.batch}/${s.kvLen}/${s.qHeads}/${s.kvHeads}`), 4);
   const decode = (x: number[]): GpuPerfParams['attentionDecode'] => ({
     launchUs: Math.exp(x[0]!),
     perQueryHeadUs: Math.exp(x[1]!),
+    perKvHeadUs: Math.exp(x[3]!),
     memoryEfficiency: logistic(x[2]!),
   });
   const loss = (x: number[]) => {
@@ -145,7 +146,7 @@ export function fitDecodeAttention(samples: readonly DecodeAttentionSample[], hw
       logResiduals(samples, (s) => decodeSampleMs(p, hw, s), (s) => s.ms),
     );
   };
-  return decode(minimize(loss, [Math.log(10), Math.log(0.005), logit(0.8)]).x);
+  return decode(minimize(loss, [Math.log(10), Math.log(0.005), logit(0.8), Math.log(0.02)]).x);
 }
 
 /**
@@ -153,30 +154,43 @@ export function fitDecodeAttention(samples: readonly DecodeAttentionSample[], hw
  * bandwidth fraction per op kind (each kind needs its own points); `memoryEfficiency` is the
  * median of those, for ops the data does not cover.
  */
-export function fitElementwise(samples: readonly { op: string; bytes: number; ms: number }[], hw: HwRates): GpuPerfParams['elementwise'] {
+export function fitElementwise(samples: readonly { op: string; bytes: number; tokens: number; ms: number }[], hw: HwRates): GpuPerfParams['elementwise'] {
   const ops = [...new Set(samples.map((s) => s.op))].sort();
   for (const op of ops) {
     const own = samples.filter((s) => s.op === op);
     requireEnough(`elementwise ${op}`, own.length, distinct(own, (s) => s.bytes), 2);
   }
+  requireEnough('elementwise parallelism', samples.length, distinct(samples, (s) => s.tokens), 3);
+  const k = ops.length;
   const decode = (x: number[]): GpuPerfParams['elementwise'] => {
     const byOp: Record<string, number> = {};
     ops.forEach((op, i) => (byOp[op] = logistic(x[i + 1]!)));
     const effs = Object.values(byOp).sort((a, b) => a - b);
-    return { launchUs: Math.exp(x[0]!), memoryEfficiency: effs[Math.floor(effs.length / 2)] ?? 0.7, byOp };
+    return {
+      launchUs: Math.exp(x[0]!),
+      memoryEfficiency: effs[Math.floor(effs.length / 2)] ?? 0.7,
+      byOp,
+      parallel: curve(1, Math.exp(x[k + 1]!), Math.exp(x[k + 2]!)),
+    };
   };
   const opIndex = new Int32Array(samples.map((s) => ops.indexOf(s.op)));
   const memT = new Float64Array(samples.map((s) => s.bytes / hw.hbmBytesPerMs));
+  const logTok = new Float64Array(samples.map((s) => Math.log(s.tokens)));
   const logMs = new Float64Array(samples.map((s) => Math.log(s.ms)));
-  // elementwiseMs written out over precomputed arrays: bytes / (bw * eff[op]) + launch.
+  // elementwiseMs written out over precomputed arrays: bytes / (bw * eff[op] * par(tokens)) + launch.
   const loss = (x: number[]) => {
     const launch = Math.exp(x[0]!) / 1000;
     const eff = ops.map((_, i) => logistic(x[i + 1]!));
+    const logHalf = x[k + 1]!;
+    const e = Math.exp(x[k + 2]!);
     const res = new Float64Array(samples.length);
-    for (let i = 0; i < res.length; i++) res[i] = Math.log(memT[i]! / eff[opIndex[i]!]! + launch) - logMs[i]!;
+    for (let i = 0; i < res.length; i++) {
+      const par = 1 / (1 + Math.exp(e * (logHalf - logTok[i]!)));
+      res[i] = Math.log(memT[i]! / (eff[opIndex[i]!]! * par) + launch) - logMs[i]!;
+    }
     return softL1(res);
   };
-  return decode(minimize(loss, [Math.log(4), ...ops.map(() => logit(0.7))]).x);
+  return decode(minimize(loss, [Math.log(4), ...ops.map(() => logit(0.7)), Math.log(30), Math.log(1)]).x);
 }
 
 /** Ring all-reduce (alpha + 2(n-1)/n S / busBw) for one GPU count. */

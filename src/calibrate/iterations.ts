@@ -6,7 +6,7 @@
  *   norm + QKV + RoPE + attention + O + norm + gate/up + act + down + 2 x add  (vidur mlp.csv)
  *   + attention kernel                                                        (aiconfigurator tables)
  *   + 2 x all-reduce of the tokens' hidden states when TP > 1                 (vidur/NCCL all_reduce,
- *     interpolated log-log between the two nearest measured message sizes)
+ *     median of the measurements within a factor 1.5 of the message size)
  *
  * Prefill: one prompt of n tokens (vidur row at num_tokens = n, attention at batch 1, isl = n).
  * Decode: b sequences at KV length c (vidur row at num_tokens = b, attention at batch b, step c-1).
@@ -51,20 +51,30 @@ export function shapeToArch(m: ModelShape): LlmArchitecture {
   };
 }
 
-/** Measured all-reduce time at `bytes` for `gpus`, by log-log interpolation; undefined outside the measured sizes. */
+/**
+ * Measured all-reduce time at `bytes` for `gpus`: the median of the measurements within a factor
+ * 1.5 of that size. Small all-reduces in the vidur tables are bimodal run to run (20 or 60 us at
+ * neighbouring sizes), so interpolating between the two nearest points would pick the noise; the
+ * local median is still purely measured. Undefined outside the measured sizes.
+ */
 export function interpolateAllReduce(samples: readonly AllReduceSample[], gpus: number, bytes: number): number | undefined {
-  const own = samples.filter((s) => s.gpus === gpus).sort((a, b) => a.bytes - b.bytes);
-  if (own.length === 0 || bytes < own[0]!.bytes || bytes > own[own.length - 1]!.bytes) return undefined;
-  for (let i = 0; i < own.length; i++) {
-    const hi = own[i]!;
-    if (hi.bytes === bytes) return hi.ms;
-    if (hi.bytes > bytes) {
-      const lo = own[i - 1]!;
-      const t = Math.log(bytes / lo.bytes) / Math.log(hi.bytes / lo.bytes);
-      return Math.exp(Math.log(lo.ms) + t * Math.log(hi.ms / lo.ms));
-    }
+  const own = samples.filter((s) => s.gpus === gpus);
+  if (own.length === 0) return undefined;
+  let lo = Infinity;
+  let hi = 0;
+  for (const s of own) {
+    lo = Math.min(lo, s.bytes);
+    hi = Math.max(hi, s.bytes);
   }
-  return undefined;
+  if (bytes < lo || bytes > hi) return undefined;
+  let near = own.filter((s) => s.bytes >= bytes / 1.5 && s.bytes <= bytes * 1.5).map((s) => s.ms);
+  if (near.length < 2) {
+    // Sparse tables: the two nearest sizes in log distance.
+    near = [...own].sort((a, b) => Math.abs(Math.log(a.bytes / bytes)) - Math.abs(Math.log(b.bytes / bytes))).slice(0, 2).map((s) => s.ms);
+  }
+  near.sort((a, b) => a - b);
+  const m = near.length >> 1;
+  return near.length % 2 ? near[m]! : (near[m - 1]! + near[m]!) / 2;
 }
 
 const LAYER_OP_COUNTS: Record<string, number> = {

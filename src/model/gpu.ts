@@ -41,16 +41,18 @@ export interface GpuPerfParams {
    */
   attentionPrefill: { compute: EfficiencyCurve; memoryEfficiency: number; launchUs: number; parallel?: EfficiencyCurve };
   /**
-   * Decode attention: KV read at this fraction of HBM bandwidth, plus a fixed cost per query head
-   * row (sequence x query heads per GPU) that does not depend on context length, so a decode
-   * iteration stays affine in total context.
+   * Decode attention: KV read at this fraction of HBM bandwidth, plus fixed costs per query-head
+   * row (sequence x query heads per GPU) and per KV-head block (sequence x KV heads per GPU) that
+   * do not depend on context length, so a decode iteration stays affine in total context.
    */
-  attentionDecode: { memoryEfficiency: number; launchUs: number; perQueryHeadUs?: number };
+  attentionDecode: { memoryEfficiency: number; launchUs: number; perQueryHeadUs?: number; perKvHeadUs?: number };
   /**
    * Norms, RoPE, activation, residual adds: memory-bound. `byOp` gives a kernel its own achieved
    * bandwidth fraction (an RMSNorm reduces in fp32 and reaches far less than a residual add).
+   * `parallel` (max 1) scales bandwidth by the token rows in flight: these kernels run one thread
+   * block per token, so a handful of tokens cannot keep the memory system busy.
    */
-  elementwise: { memoryEfficiency: number; launchUs: number; byOp?: Record<string, number> };
+  elementwise: { memoryEfficiency: number; launchUs: number; byOp?: Record<string, number>; parallel?: EfficiencyCurve };
   /** All-reduce for tensor parallelism; `byTp` overrides per GPU count ("2", "4", "8"). */
   allReduce: CollectiveModel & { byTp?: Record<string, CollectiveModel> };
   /** Per-iteration CPU overhead of the serving engine (schedule, prepare inputs, sample, process outputs). */

@@ -91,14 +91,19 @@ export function prefillAttentionTime(p: GpuPerfParams['attentionPrefill'], hw: H
 export function decodeAttentionTime(p: GpuPerfParams['attentionDecode'], hw: HwRates, batch: number, kvTokens: number, g: AttnGeometry): Roof {
   const qDim = g.qHeads * g.headDim;
   const bytes = kvTokens * 2 * g.kvHeads * g.headDim * g.bytesPerElement + batch * 2 * qDim * g.bytesPerElement;
-  const ms = p.launchUs / 1000 + ((p.perQueryHeadUs ?? 0) * batch * g.qHeads) / 1000 + bytes / (hw.hbmBytesPerMs * p.memoryEfficiency);
+  const fixedUs = p.launchUs + (p.perQueryHeadUs ?? 0) * batch * g.qHeads + (p.perKvHeadUs ?? 0) * batch * g.kvHeads;
+  const ms = fixedUs / 1000 + bytes / (hw.hbmBytesPerMs * p.memoryEfficiency);
   return { ms, bound: 'memory', flops: 4 * qDim * kvTokens, bytes };
 }
 
-/** One memory-bound elementwise kernel moving `bytes` (reads + writes); `op` picks its own efficiency if the profile has one. */
-export function elementwiseMs(p: GpuPerfParams['elementwise'], hw: HwRates, bytes: number, op?: ElementwiseOp): number {
+/**
+ * One memory-bound elementwise kernel over `tokens` rows moving `bytes` (reads + writes); `op`
+ * picks its own efficiency if the profile has one.
+ */
+export function elementwiseMs(p: GpuPerfParams['elementwise'], hw: HwRates, bytes: number, tokens: number, op?: ElementwiseOp): number {
   const eff = (op !== undefined ? p.byOp?.[op] : undefined) ?? p.memoryEfficiency;
-  return bytes / (hw.hbmBytesPerMs * eff) + p.launchUs / 1000;
+  const par = p.parallel ? efficiency(p.parallel, tokens) : 1;
+  return bytes / (hw.hbmBytesPerMs * eff * par) + p.launchUs / 1000;
 }
 
 /** Shapes of the elementwise kernels of one Llama-style layer, in bytes moved per token. */

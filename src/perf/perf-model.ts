@@ -162,7 +162,7 @@ export class RooflinePerfModel implements PerfModel {
       let bytes = 0;
       for (const op of Object.keys(per) as ElementwiseOp[]) {
         const count = ELEMENTWISE_PER_LAYER[op];
-        ms += count * elementwiseMs(p.elementwise, this.hw, tokens * per[op], op);
+        ms += count * elementwiseMs(p.elementwise, this.hw, tokens * per[op], tokens, op);
         bytes += count * tokens * per[op];
       }
       add('elementwise', { ms, bound: 'memory', flops: 0, bytes });

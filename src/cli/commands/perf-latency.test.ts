@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { UserError } from '../../errors.js';
+import { Catalog } from '../../model/catalog.js';
+import { runLatency } from './latency.js';
+import { formatPerf, runPerf } from './perf.js';
+
+const catalog = new Catalog();
+const models = catalog.listIds('llm');
+const gpus = catalog.listIds('gpu');
+
+describe('pdsim perf', () => {
+  it('predicts a prefill and a decode step for every model and GPU in models/', () => {
+    expect(models.length).toBeGreaterThan(0);
+    expect(gpus.length).toBeGreaterThan(0);
+    for (const model of models) {
+      for (const gpu of gpus) {
+        const p = runPerf({ model, gpu, prefill: '512' });
+        const d = runPerf({ model, gpu, decodeBatch: '8', context: '1024' });
+        for (const r of [p, d]) {
+          expect(r.totalMs).toBeGreaterThan(0);
+          expect(Number.isFinite(r.totalMs)).toBe(true);
+          expect(r.groups.reduce((a, g) => a + g.ms, 0)).toBeCloseTo(r.totalMs, 9);
+        }
+        // Decoding 8 tokens costs less than prefilling 512 on any GPU.
+        expect(d.totalMs).toBeLessThan(p.totalMs);
+      }
+    }
+  });
+
+  it('prints groups with their bound, and warns outside the calibrated range', () => {
+    const r = runPerf({ model: 'llama-3.1-8b', gpu: 'h100-sxm', prefill: '2048' });
+    const text = formatPerf(r);
+    expect(text).toMatch(/mlp .* compute/);
+    expect(text).toMatch(/layers x/);
+    const far = runPerf({ model: 'llama-3.1-8b', gpu: 'h100-sxm', decodeBatch: '4096', context: '500000' });
+    expect(far.warnings.join('\n')).toMatch(/beyond the calibrated range|not calibrated/);
+  });
+
+  it('rejects bad flags as user errors', () => {
+    expect(() => runPerf({ model: 'llama-3.1-8b', gpu: 'h100-sxm' })).toThrow(UserError);
+    expect(() => runPerf({ model: 'llama-3.1-8b', gpu: 'h100-sxm', prefill: '-3' })).toThrow(/--prefill must be a positive integer/);
+    expect(() => runPerf({ model: 'llama-3.1-8b', gpu: 'h100-sxm', tp: '3', prefill: '8' })).toThrow(/does not divide/);
+  });
+});
+
+describe('pdsim latency', () => {
+  it('predicts a static batch for every model and GPU, with vLLM bench latency keys', () => {
+    for (const model of models) {
+      for (const gpu of gpus) {
+        const r = runLatency({ model, gpu, batchSize: '4', inputLen: '128', outputLen: '16' });
+        expect(r.avg_latency_s).toBeGreaterThan(0);
+        expect(r.prefill_s + r.decode_s).toBeCloseTo(r.avg_latency_s, 12);
+        expect(r.prefill_s).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it('grows with output length and with batch size', () => {
+    const base = { model: 'llama-3.1-8b', gpu: 'a100-sxm-80gb' };
+    const a = runLatency({ ...base, batchSize: '8', inputLen: '32', outputLen: '128' });
+    const b = runLatency({ ...base, batchSize: '8', inputLen: '32', outputLen: '256' });
+    const c = runLatency({ ...base, batchSize: '64', inputLen: '32', outputLen: '128' });
+    expect(b.avg_latency_s).toBeGreaterThan(a.avg_latency_s * 1.8);
+    expect(c.avg_latency_s).toBeGreaterThan(a.avg_latency_s);
+    expect(a.steps).toBe(128);
+  });
+});
