@@ -7,10 +7,18 @@ import * as simulate from './simulate.js';
 import * as list from './list.js';
 import * as report from './report.js';
 import * as sweep from './sweep.js';
+import * as latency from './latency.js';
+import * as perf from './perf.js';
+import * as calibrate from './calibrate.js';
+import * as compare from './compare.js';
 
 export const commands: ReadonlyArray<{ register(program: Command): void }> = [
   simulate,
   list,
   report,
   sweep,
+  latency,
+  perf,
+  calibrate,
+  compare,
 ];
