@@ -33,8 +33,7 @@ describe('bench metrics', () => {
     // request 0: ttft 100 <= 200 but tpot 15 > 12 -> bad; request 1: ttft 300 > 200 -> bad
     expect(s.request_goodput).toBe(0);
     expect(benchSummary(results, { durationS: 2 }).request_goodput).toBeNull();
-    expect(s.max_concurrent_requests).toBe(1);
-    expect(s.pdsim).toMatchObject({ failure_reasons: { 'http 500: x': 1 } });
+    expect(s.pdsim).toMatchObject({ failures: { 'http 500: x': 1 }, max_concurrent_requests: 1 });
   });
   it('reads a vllm bench result file and compares with a signed error', () => {
     const text = JSON.stringify({ date: '20260101-000000', backend: 'vllm', model_id: 'meta-llama/Llama-3.1-8B', num_prompts: 10, request_rate: 'inf',

@@ -10,6 +10,8 @@
  */
 import { LATENCY_METRICS, type BenchSummary, type GoodputSlo, type LatencyMetric, type LiveRequestResult } from './types.js';
 
+const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
+
 /** numpy.percentile with linear interpolation on ascending `sorted`. */
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;
@@ -60,25 +62,29 @@ export function benchSummary(results: readonly LiveRequestResult[], opts: Summar
   const perS = (x: number): number => (dur > 0 ? x / dur : 0);
 
   const stats: Record<LatencyMetric, number[]> = { ttft, tpot, itl, e2el };
+  // Key order and rounding as the simulator's summary.json (src/metrics/summary.ts), so the two
+  // files have the same keys in the same order.
   const summary: BenchSummary = {
     completed: ok.length,
     failed: results.length - ok.length,
-    duration: dur,
+    duration: round6(dur),
     total_input_tokens: totalIn,
     total_output_tokens: totalOut,
-    request_throughput: perS(ok.length),
-    output_throughput: perS(totalOut),
-    total_token_throughput: perS(totalIn + totalOut),
-    request_goodput: opts.goodput ? perS(ok.filter((r) => isGood(r, opts.goodput!)).length) : null,
-    max_output_tokens_per_s: maxChunksPerSecond(ok),
-    max_concurrent_requests: maxConcurrent(ok),
+    request_throughput: round6(perS(ok.length)),
+    request_goodput: opts.goodput ? round6(perS(ok.filter((r) => isGood(r, opts.goodput!)).length)) : null,
+    output_throughput: round6(perS(totalOut)),
+    total_token_throughput: round6(perS(totalIn + totalOut)),
   };
-  for (const m of LATENCY_METRICS) Object.assign(summary, statsOf(stats[m], m));
+  for (const m of LATENCY_METRICS) {
+    for (const [k, v] of Object.entries(statsOf(stats[m], m))) summary[k as `${string}_ms`] = round6(v);
+  }
   const reasons: Record<string, number> = {};
   for (const r of results) if (!r.success) reasons[r.error ?? 'unknown'] = (reasons[r.error ?? 'unknown'] ?? 0) + 1;
   summary.pdsim = {
-    failure_reasons: reasons,
+    failures: reasons,
     length_mismatches: results.filter((r) => r.lengthMismatch !== undefined).length,
+    max_output_tokens_per_s: maxChunksPerSecond(ok),
+    max_concurrent_requests: maxConcurrent(ok),
   };
   return summary;
 }

@@ -33,7 +33,10 @@ export interface ReplayOptions {
 
 export interface ReplayOutcome {
   results: LiveRequestResult[];
-  /** First send to last completion, seconds (scaled by speed). */
+  /**
+   * Start of the run (simulated time 0) to the last completion, seconds (scaled by speed): the
+   * bench's benchmark_duration, and the simulator's `duration`.
+   */
   durationS: number;
   /** Requests never sent because the run was interrupted. */
   notSent: number;
@@ -58,7 +61,6 @@ export async function replay(specs: readonly RequestSpec[], opts: ReplayOptions)
   const results: LiveRequestResult[] = [];
   const inFlight: Promise<void>[] = [];
   const t0 = performance.now();
-  let firstStartS = Infinity;
   let lastEndS = 0;
   let sent = 0;
   for (const spec of ordered) {
@@ -77,7 +79,6 @@ export async function replay(specs: readonly RequestSpec[], opts: ReplayOptions)
     inFlight.push(
       sendStreamed(opts.target, req, t0).then((raw) => {
         const r = scaled(raw, speed);
-        firstStartS = Math.min(firstStartS, r.startS);
         lastEndS = Math.max(lastEndS, r.startS + (r.e2elMs ?? 0) / 1000);
         results.push(r);
         if (opts.jsonlPath) appendFileSync(opts.jsonlPath, JSON.stringify(r) + '\n');
@@ -87,5 +88,5 @@ export async function replay(specs: readonly RequestSpec[], opts: ReplayOptions)
   }
   await Promise.all(inFlight);
   results.sort((a, b) => a.id - b.id);
-  return { results, durationS: results.length ? lastEndS - firstStartS : 0, notSent: ordered.length - sent };
+  return { results, durationS: lastEndS, notSent: ordered.length - sent };
 }

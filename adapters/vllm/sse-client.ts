@@ -10,7 +10,7 @@
  * is what a mid-stream server fault looks like, and its timings are not a completed request.
  * Failures never throw: they come back as `success: false` with a reason.
  */
-import { EventSourceParserStream } from 'eventsource-parser/stream';
+import { createParser } from 'eventsource-parser';
 import type { LiveRequestResult } from './types.js';
 
 export type ApiKind = 'completions' | 'chat';
@@ -135,28 +135,38 @@ export async function sendStreamed(target: LiveTarget, req: LiveRequest, runStar
       result.error = await httpErrorReason(resp);
       return result;
     }
-    const events = resp.body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
-    for await (const ev of iterate(events)) {
-      if (ev.data === '[DONE]') {
-        sawDone = true;
-        break;
-      }
+    // One TransformStream-free pass per network read: the parser collects the events of the
+    // chunk, all timestamped when the read resolved (as the bench timestamps each message).
+    const reader = resp.body.getReader();
+    const decoder = new TextDecoder();
+    const events: string[] = [];
+    const parser = createParser({ onEvent: (ev) => events.push(ev.data) });
+    read: for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
       const now = performance.now();
-      let chunk: Chunk;
-      try {
-        chunk = JSON.parse(ev.data) as Chunk;
-      } catch {
-        result.error = 'malformed SSE data';
-        return result;
-      }
-      if (chunk.choices && chunk.choices.length > 0) {
-        if (lastTokenMs === null) result.ttftMs = now - st;
-        else result.itlMs.push(now - lastTokenMs);
-        lastTokenMs = now;
-      }
-      if (chunk.usage) {
-        result.outputTokens = chunk.usage.completion_tokens ?? null;
-        result.usagePromptTokens = chunk.usage.prompt_tokens ?? null;
+      parser.feed(decoder.decode(value, { stream: true }));
+      for (const data of events.splice(0)) {
+        if (data === '[DONE]') {
+          sawDone = true;
+          break read;
+        }
+        let chunk: Chunk;
+        try {
+          chunk = JSON.parse(data) as Chunk;
+        } catch {
+          result.error = 'malformed SSE data';
+          return result;
+        }
+        if (chunk.choices && chunk.choices.length > 0) {
+          if (lastTokenMs === null) result.ttftMs = now - st;
+          else result.itlMs.push(now - lastTokenMs);
+          lastTokenMs = now;
+        }
+        if (chunk.usage) {
+          result.outputTokens = chunk.usage.completion_tokens ?? null;
+          result.usagePromptTokens = chunk.usage.prompt_tokens ?? null;
+        }
       }
     }
     if (lastTokenMs === null) result.error = 'never received a chunk with choices';
@@ -175,20 +185,6 @@ export async function sendStreamed(target: LiveTarget, req: LiveRequest, runStar
     clearTimeout(timer);
     // Release the socket of a half-read stream; a failed request keeps its partial TTFT for diagnosis.
     if (!result.success) controller.abort();
-  }
-}
-
-/** The DOM lib's ReadableStream type has no async iterator (Node's has), so read it by hand. */
-async function* iterate<T>(stream: ReadableStream<T>): AsyncGenerator<T> {
-  const reader = stream.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
-    }
-  } finally {
-    reader.releaseLock();
   }
 }
 

@@ -43,8 +43,9 @@ export interface BenchSummary {
   output_throughput: number;
   total_token_throughput: number;
   request_goodput: number | null;
-  max_output_tokens_per_s: number | null;
-  max_concurrent_requests: number | null;
+  /** Present in vllm bench files; pdsim puts its own under `pdsim`. */
+  max_output_tokens_per_s?: number | null;
+  max_concurrent_requests?: number | null;
   [statKey: `${string}_ms`]: number | null;
   /** pdsim's own extras (failure reasons, length mismatches, metric deltas...). */
   pdsim?: Record<string, unknown>;

@@ -1,19 +1,20 @@
 /** Registry of routing policies: a new policy is one file plus one line here. */
-import { leastOutstandingTokens } from './least-outstanding-tokens.js';
+import { leastLoaded, leastOutstandingTokens } from './least-outstanding-tokens.js';
 import { powerOfTwo } from './power-of-two.js';
 import { prefixAffinity } from './prefix-affinity.js';
 import { roundRobin } from './round-robin.js';
 import type { Router, RoutingPolicyName } from './types.js';
 
 export type { RouteCandidate, RouteRequest, Router, RoutingPolicyName } from './types.js';
-export { leastOutstandingTokens, powerOfTwo, prefixAffinity, roundRobin };
+export { leastLoaded, leastOutstandingTokens, powerOfTwo, prefixAffinity, roundRobin };
 
 /** Factories by policy name; `random` is the seeded stream a randomized policy draws from. */
 export const routingPolicies: Record<RoutingPolicyName, (random: () => number) => Router> = {
-  round_robin: () => roundRobin(),
-  least_outstanding_tokens: () => leastOutstandingTokens(),
-  power_of_two: (random) => powerOfTwo(random),
-  prefix_affinity: () => prefixAffinity(),
+  'round-robin': () => roundRobin(),
+  'least-loaded': () => leastLoaded(),
+  'least-outstanding-tokens': () => leastOutstandingTokens(),
+  'power-of-two': (random) => powerOfTwo(random),
+  'prefix-aware': () => prefixAffinity(),
 };
 
 export const routingPolicyNames = Object.keys(routingPolicies) as RoutingPolicyName[];

@@ -29,3 +29,18 @@ export function leastOutstandingTokens(): Router {
     },
   };
 }
+
+/** Least loaded by request count (then tokens, then index): the figure a proxy always knows. */
+export function leastLoaded(): Router {
+  return {
+    pick(candidates: readonly RouteCandidate[]): number {
+      assertCandidates(candidates);
+      let best = 0;
+      candidates.forEach((c, i) => {
+        const b = candidates[best]!;
+        if (c.outstandingRequests < b.outstandingRequests || (c.outstandingRequests === b.outstandingRequests && c.outstandingTokens < b.outstandingTokens)) best = i;
+      });
+      return best;
+    },
+  };
+}

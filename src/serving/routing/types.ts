@@ -26,7 +26,8 @@ export interface Router {
   pick(candidates: readonly RouteCandidate[], req: RouteRequest): number;
 }
 
-export type RoutingPolicyName = 'round_robin' | 'least_outstanding_tokens' | 'power_of_two' | 'prefix_affinity';
+/** The names of the scenario schema's `deployment.router.policy`. */
+export type RoutingPolicyName = 'round-robin' | 'least-loaded' | 'least-outstanding-tokens' | 'power-of-two' | 'prefix-aware';
 
 export function assertCandidates(candidates: readonly RouteCandidate[]): void {
   if (candidates.length === 0) throw new RangeError('No candidate instance to route to');

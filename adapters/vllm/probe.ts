@@ -1,0 +1,69 @@
+/**
+ * What a validation needs to know about the server before it starts: that it answers, which model
+ * it serves and its max_model_len (`/v1/models`), its version (`/version`) and, when asked, its KV
+ * capacity (`vllm:cache_config_info` on `/metrics`). Problems become UserErrors with a fix.
+ */
+import { didYouMean, UserError } from '../../src/errors.js';
+import { liveMessages as msg } from './messages.js';
+import { cacheConfig, snapshot, type CacheConfig, type MetricsSnapshot } from './metrics-scrape.js';
+import { failureReason } from './sse-client.js';
+
+export interface ServerInfo {
+  baseUrl: string;
+  model: string;
+  maxModelLen: number | null;
+  version: string | null;
+}
+
+const authHeaders = (apiKey?: string): Record<string, string> => (apiKey ? { authorization: `Bearer ${apiKey}` } : {});
+
+async function get(url: string, apiKey: string | undefined, timeoutMs: number): Promise<Response> {
+  try {
+    return await fetch(url, { headers: authHeaders(apiKey), signal: AbortSignal.timeout(timeoutMs) });
+  } catch (e) {
+    const timedOut = (e as Error).name === 'TimeoutError';
+    throw new UserError(msg.unreachable(url, failureReason(e, timeoutMs, timedOut)));
+  }
+}
+
+export async function probeServer(baseUrl: string, o: { model?: string; apiKey?: string; timeoutMs?: number }): Promise<ServerInfo> {
+  const timeoutMs = o.timeoutMs ?? 10_000;
+  const modelsResp = await get(`${baseUrl}/v1/models`, o.apiKey, timeoutMs);
+  if (modelsResp.status === 401 || modelsResp.status === 403) throw new UserError(msg.needsApiKey(baseUrl));
+  if (!modelsResp.ok) throw new UserError(msg.badStatus(`${baseUrl}/v1/models`, `HTTP ${modelsResp.status}`));
+  const body = (await modelsResp.json().catch(() => ({}))) as { data?: { id?: string; max_model_len?: number }[] };
+  const served = (body.data ?? []).filter((m) => typeof m.id === 'string');
+  const ids = served.map((m) => m.id!);
+  let model = o.model;
+  if (model === undefined) {
+    if (ids.length !== 1) throw new UserError(ids.length ? msg.severalModels(ids) : msg.badStatus(`${baseUrl}/v1/models`, 'an empty model list'));
+    model = ids[0]!;
+  } else if (!ids.includes(model)) {
+    throw new UserError(msg.modelNotServed(model, ids, didYouMean(model, ids)));
+  }
+  const entry = served.find((m) => m.id === model)!;
+  let version: string | null = null;
+  try {
+    const v = await fetch(`${baseUrl}/version`, { headers: authHeaders(o.apiKey), signal: AbortSignal.timeout(timeoutMs) });
+    if (v.ok) version = ((await v.json()) as { version?: string }).version ?? null;
+  } catch {
+    // /version is optional (proxies do not have it)
+  }
+  return { baseUrl, model, maxModelLen: typeof entry.max_model_len === 'number' ? entry.max_model_len : null, version };
+}
+
+/** One /metrics scrape, or undefined when the server has none. */
+export async function scrapeMetrics(baseUrl: string, apiKey?: string, timeoutMs = 10_000): Promise<MetricsSnapshot | undefined> {
+  try {
+    const r = await fetch(`${baseUrl}/metrics`, { headers: authHeaders(apiKey), signal: AbortSignal.timeout(timeoutMs) });
+    if (!r.ok) return undefined;
+    return snapshot(await r.text());
+  } catch {
+    return undefined;
+  }
+}
+
+export async function serverCacheConfig(baseUrl: string, apiKey?: string): Promise<CacheConfig | undefined> {
+  const s = await scrapeMetrics(baseUrl, apiKey);
+  return s ? cacheConfig(s) : undefined;
+}
