@@ -17,5 +17,5 @@ export function isDisaggregated(sc: Scenario): boolean {
 
 export function buildDeployment(sc: Scenario, file: string, sim: Simulator, streams: RandomStreams, collector: MetricsCollector, opts: BuildOptions): Built {
   if (isDisaggregated(sc)) return buildDisaggregated(sc, file, sim, streams, collector, opts);
-  return buildColocated(sc, file, sim, streams, collector, opts);
+  return buildColocated(sc, file, sim, streams, collector, opts, collector);
 }

@@ -6,6 +6,7 @@
  */
 import type { Simulator } from '../kernel/simulator.js';
 import type { RandomStreams } from '../kernel/random.js';
+import type { MetricsCollector } from '../metrics/collector.js';
 import { UserError } from '../errors.js';
 import { deriveSizes, type LlmArchitecture } from '../model/architecture.js';
 import { loadGpu, loadLink, loadLlm } from '../model/catalog.js';
@@ -18,6 +19,8 @@ import { EngineInstance, type InstanceConfig, type InstanceHooks } from '../serv
 import type { DecodeBatchPolicy } from '../serving/batch-policy.js';
 import { kvCapacity, type KvCapacity } from '../serving/kv-capacity.js';
 import { RequestState } from '../serving/request-state.js';
+import { colocatedKvTiers } from '../serving/kv-tiers-setup.js';
+import { thin } from '../serving/disagg/build-disagg.js';
 import { pickInstance } from '../serving/pick-instance.js';
 import type { RequestSpec } from '../serving/types.js';
 import type { EngineArgs, PoolSpec, Scenario } from './schema.js';
@@ -130,7 +133,7 @@ function wrap<T>(f: () => T, file: string, pointer: string): T {
   }
 }
 
-export function buildColocated(sc: Scenario, file: string, sim: Simulator, streams: RandomStreams, sink: EngineSink, opts: BuildOptions): Built {
+export function buildColocated(sc: Scenario, file: string, sim: Simulator, streams: RandomStreams, sink: EngineSink, opts: BuildOptions, collector?: MetricsCollector): Built {
   const arch = wrap(() => loadLlm(sc.model, opts.modelsDir), file, '/model');
   const roles = new Set(sc.deployment.pools.map((p) => p.role));
   if (roles.has('prefill') !== roles.has('decode')) {
@@ -142,7 +145,10 @@ export function buildColocated(sc: Scenario, file: string, sim: Simulator, strea
   const rng = streams.stream('router');
   const rr = { next: 0 };
   const bs = pools[0]!.engine.blockSize;
-  const prefixCaching = pools.some((p) => p.engine.enablePrefixCaching);
+  // CPU/disk KV tiers and swap: a machine and links only when some pool uses them.
+  const tiers = colocatedKvTiers(sc, file, sim, pools, collector, opts.modelsDir);
+  // Tier lookups are by prefix block key, so requests carry keys when tiers are on.
+  const prefixCaching = pools.some((p) => p.engine.enablePrefixCaching) || (tiers !== undefined && pools.some((p) => p.engine.kvOffloadingGiB > 0));
   const deployment: Deployment = {
     fastForwardSafe: policy === 'round-robin' || policy === 'least-loaded' || policy === 'power-of-two',
     submit(spec: RequestSpec) {
@@ -151,5 +157,10 @@ export function buildColocated(sc: Scenario, file: string, sim: Simulator, strea
       inst.submit(new RequestState(spec, keys));
     },
   };
-  return { deployment, arch, pools, uncalibratedGpus: [...new Set(pools.filter((p) => !p.gpu.calibrated).map((p) => p.gpu.id))] };
+  const built: Built = { deployment, arch, pools, uncalibratedGpus: [...new Set(pools.filter((p) => !p.gpu.calibrated).map((p) => p.gpu.id))] };
+  if (tiers) {
+    built.extraSummary = tiers.extraSummary;
+    built.tierSeries = () => thin(tiers.tierSeries());
+  }
+  return built;
 }

@@ -11,12 +11,19 @@
  * and per-request work once per segment. It stops at the first iteration boundary at or after the
  * next pending event, so whatever that event does is seen exactly as step-by-step simulation would
  * see it; a test checks that both give byte-identical results.
+ *
+ * KV tiers and swap (src/serving/kv-tiers.ts, attached by the composition root): prefix blocks held
+ * in CPU/disk tiers are loaded back before a request's prefill, and preemption may swap KV to CPU
+ * instead of recomputing it. Fast-forward stays exact with them: every tier action happens in step()
+ * or endIteration() (never inside a decode-only segment), and their byte moves end on flow-network
+ * events, which end a segment like any other pending event (kv-tiers.test.ts compares both modes).
  */
 import type { Simulator } from '../kernel/simulator.js';
 import { BlockManager } from '../kv/block-manager.js';
 import type { BatchEntry, IterationBreakdown, PerfModel } from '../perf/perf-model.js';
 import type { DecodeBatchPolicy } from './batch-policy.js';
 import type { EngineSink } from './engine-sink.js';
+import type { KvTiers } from './kv-tiers.js';
 import { RequestState } from './request-state.js';
 
 export type InstanceRole = 'colocated' | 'prefill' | 'decode';
@@ -63,6 +70,8 @@ export class EngineInstance {
   iterations = 0;
   /** Requests admitted and not yet left (routing load figure). */
   outstanding = 0;
+  /** CPU/disk KV tiers and swap area of this instance, when configured (attachKvTiers). */
+  tiers: KvTiers | null = null;
 
   constructor(
     readonly cfg: InstanceConfig,
@@ -76,6 +85,10 @@ export class EngineInstance {
 
   get name(): string {
     return this.cfg.name;
+  }
+
+  attachKvTiers(tiers: KvTiers): void {
+    this.tiers = tiers;
   }
   get numRunning(): number {
     return this.running.length;
@@ -172,8 +185,10 @@ export class EngineInstance {
   }
 
   private preempt(victim: RequestState): void {
+    // Swap (legacy V0): the computed KV goes to the CPU swap area if it fits; else recompute.
+    const swapped = this.tiers !== null && victim.numComputed > 0 && this.tiers.trySwapOut(victim, this.blocks.blocksFor(victim.numComputed));
     this.freeBlocks(victim);
-    victim.numComputed = 0;
+    if (!swapped) victim.numComputed = 0;
     victim.preemptions++;
     this.sink.preemption(this.name);
     this.waiting.unshift(victim);
@@ -232,8 +247,23 @@ export class EngineInstance {
         return -1;
       };
       let j = 0;
+      let passing = false;
       while (j < this.waiting.length && this.running.length - freeing < cfg.maxNumSeqs && budget > 0 && out.length < cap) {
         const r = this.waiting[j]!;
+        if (this.tiers !== null) {
+          // Loading from a tier or swapping in: skipped (as vLLM's WAITING_FOR_REMOTE_KVS).
+          const t = this.tierAdmit(r, budget);
+          if (t !== 'go') {
+            if (t === 'busy') j = passing ? passer(j + 1) : j + 1;
+            else {
+              j = this.cfg.role === 'decode' ? passer(j + 1) : -1;
+              passing = true;
+            }
+            if (j < 0) break;
+            continue;
+          }
+        }
+        const fresh = r.numComputed === 0;
         let hitBlocks = 0;
         if (cfg.enablePrefixCaching && r.numComputed === 0 && r.blockKeys.length > 0) {
           // Never the whole prompt: the last token must be computed to sample from it (as vLLM).
@@ -242,16 +272,27 @@ export class EngineInstance {
         }
         const computed = r.numComputed > 0 ? r.numComputed : hitBlocks * cfg.blockSizeTokens;
         const remaining = r.numTokens - computed;
-        const n = Math.min(remaining, budget);
+        let n = Math.min(remaining, budget);
         if (!cfg.enableChunkedPrefill && n < remaining) break;
-        const need = this.blocks.blocksFor(computed + n) - (r.numComputed > 0 ? r.blocks : hitBlocks);
+        // Blocks already held: a request whose KV arrived, was loaded from a tier or swapped in.
+        const held = r.numComputed > 0 ? r.blocks + r.hashedKeys.length : hitBlocks;
+        let need = Math.max(0, this.blocks.blocksFor(computed + n) - held);
         if (hitBlocks > 0) this.blocks.acquire(r.blockKeys.slice(0, hitBlocks));
         if (!this.blocks.allocate(need)) {
-          if (hitBlocks > 0) this.blocks.releaseHashed(r.blockKeys.slice(0, hitBlocks));
-          j = this.cfg.role === 'decode' ? passer(j + 1) : -1;
-          if (j < 0) break;
-          continue;
+          // Loaded or swapped in, but no blocks for a longer chunk: run what its blocks hold.
+          const room = held * cfg.blockSizeTokens - computed;
+          if (this.tiers !== null && r.numComputed > 0 && cfg.enableChunkedPrefill && room > 0) {
+            n = Math.min(n, room);
+            need = 0;
+          } else {
+            if (hitBlocks > 0) this.blocks.releaseHashed(r.blockKeys.slice(0, hitBlocks));
+            j = this.cfg.role === 'decode' ? passer(j + 1) : -1;
+            passing = true;
+            if (j < 0) break;
+            continue;
+          }
         }
+        if (fresh && this.tiers !== null && r.blockKeys.length > 0) this.tiers.noteAdmission(r.numTokens, hitBlocks);
         if (hitBlocks > 0) {
           r.hashedKeys = r.blockKeys.slice(0, hitBlocks);
           r.numComputed = computed;
@@ -263,11 +304,63 @@ export class EngineInstance {
         r.scheduled = n;
         budget -= n;
         out.push(r);
-        if (j > 0 && (j = passer(j)) < 0) break;
+        if (passing && (j = passer(j)) < 0) break;
       }
     }
     return out;
   }
+
+  /**
+   * Tier part of admitting waiting request `r`: 'busy' while it loads or swaps in (also when that
+   * starts now), 'fail' when it cannot get the GPU blocks to load into, 'go' for the usual path.
+   */
+  private tierAdmit(r: RequestState, budget: number): 'go' | 'busy' | 'fail' {
+    const tiers = this.tiers!;
+    if (tiers.busy(r)) return 'busy';
+    const bs = this.cfg.blockSizeTokens;
+    if (tiers.swappedOut(r)) {
+      const need = this.blocks.blocksFor(r.numComputed + Math.min(r.numTokens - r.numComputed, budget));
+      if (!this.blocks.allocate(need)) return 'fail';
+      r.blocks = need;
+      tiers.startSwapIn(r, this.onTierReady);
+      return 'busy';
+    }
+    if (tiers.store === null || r.numComputed > 0 || r.blockKeys.length === 0) return 'go';
+    // After the GPU prefix hit, the next leading blocks the tiers hold (never the last token).
+    const maxHit = Math.floor((r.numTokens - 1) / bs);
+    const gpuHit = this.cfg.enablePrefixCaching ? Math.min(this.blocks.matchPrefix(r.blockKeys), maxHit) : 0;
+    const tierHit = tiers.hits(r.blockKeys, gpuHit, maxHit);
+    if (tierHit === 0) return 'go';
+    const loaded = (gpuHit + tierHit) * bs;
+    const n = Math.min(r.numTokens - loaded, budget);
+    if (!this.cfg.enableChunkedPrefill && n < r.numTokens - loaded) return 'fail';
+    // GPU blocks for the loaded tokens and the first chunk after them (vLLM allocates both at once).
+    const need = this.blocks.blocksFor(loaded + n) - gpuHit;
+    const gpuKeys = r.blockKeys.slice(0, gpuHit);
+    if (gpuHit > 0) this.blocks.acquire(gpuKeys);
+    if (!this.blocks.allocate(need)) {
+      if (gpuHit > 0) this.blocks.releaseHashed(gpuKeys);
+      return 'fail';
+    }
+    r.hashedKeys = gpuKeys;
+    r.blocks = need;
+    tiers.noteAdmission(r.numTokens, gpuHit);
+    const keys = r.blockKeys.slice(gpuHit, gpuHit + tierHit);
+    tiers.startLoad(r, keys, () => {
+      r.numComputed = loaded;
+      if (r.generated === 0) r.cachedPromptTokens = loaded;
+      if (this.cfg.enablePrefixCaching) {
+        this.blocks.commit(keys);
+        r.blocks -= keys.length;
+        r.hashedKeys = r.hashedKeys.concat(keys);
+      }
+      this.kick();
+    });
+    return 'busy';
+  }
+
+  /** Bound once: a swap-in or tier load has landed. */
+  private readonly onTierReady = (): void => this.kick();
 
   private step(): void {
     const batch = this.schedule();
@@ -432,6 +525,7 @@ export class EngineInstance {
       tokens++;
       this.hooks.onTokens?.(r, endS, 1);
       if (this.cfg.enablePrefixCaching && r.generated === 1 && r.hashedKeys.length < r.blockKeys.length) this.commitPromptBlocks(r);
+      if (r.generated === 1 && this.tiers !== null) this.tiers.offloadPrompt(r);
       if (r.generated >= r.spec.outputTokens || (this.cfg.role === 'prefill' && r.generated === 1)) finished.push(r);
     }
     if (sameGap > 0) this.sink.itl(endS - iterStartS, sameGap);

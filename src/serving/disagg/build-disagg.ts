@@ -29,6 +29,7 @@ import { makeDecodePolicy } from '../batch-policy.js';
 import { blockKeys } from '../block-keys.js';
 import type { Deployment } from '../deployment.js';
 import type { EngineInstance, InstanceHooks } from '../instance.js';
+import { attachKvTiers, kvTiersSummary, kvTierSeries } from '../kv-tiers-setup.js';
 import { pickInstance } from '../pick-instance.js';
 import { RequestState } from '../request-state.js';
 import type { RequestSpec } from '../types.js';
@@ -86,6 +87,8 @@ export function buildDisaggregated(sc: Scenario, file: string, sim: Simulator, s
   const tr = dep.transfer ?? { policy: 'layerwise' as const, path: 'direct' as const, stagingBufferGiB: 4, hostMemory: 'pinned' as const };
   const net = new FlowNetwork(sim, { onSegment: (seg) => mgr.onSegment(seg) });
   topo.install(net);
+  // CPU/disk KV tiers and swap areas share these links with the KV transfers.
+  attachKvTiers(sc, file, sim, net, topo, pools, (p, k) => machine.placement.gpus[p.index]![k]!, machine.hostMemoryCapacityGiB);
   const maxModelLen = Math.max(...pools.map((p) => p.instances[0]!.cfg.maxModelLen));
   pools.forEach((p) => {
     if (p.spec.role !== 'prefill') return;
@@ -131,7 +134,7 @@ export function buildDisaggregated(sc: Scenario, file: string, sim: Simulator, s
   const rrD = { next: 0 };
   const rrC = { next: 0 };
   const bs = prefills[0]!.cfg.blockSizeTokens;
-  const prefixCaching = pools.some((p) => p.engine.enablePrefixCaching);
+  const prefixCaching = pools.some((p) => p.engine.enablePrefixCaching || p.engine.kvOffloadingGiB > 0);
   const threshold = dep.router?.disaggregate === 'above-threshold' ? dep.router.thresholdTokens ?? 0 : 0;
   const deployment: Deployment = {
     fastForwardSafe: policy === 'round-robin' || policy === 'least-loaded' || policy === 'power-of-two',
@@ -223,8 +226,11 @@ export function buildDisaggregated(sc: Scenario, file: string, sim: Simulator, s
     arch,
     pools,
     uncalibratedGpus: [...new Set(pools.filter((p) => !p.gpu.calibrated).map((p) => p.gpu.id))],
-    extraSummary: () => disaggSummary({ collector, stats, net, pools, gpusOf, staging, transfer: tr, decodePolicy: decodePolicy?.name ?? 'continuous', pendingTransfers: flights.size, decodeQueue: queue.length }),
-    tierSeries: () => thin([...sink.occupancy, ...stagingSeries]),
+    extraSummary: () => ({
+      ...disaggSummary({ collector, stats, net, pools, gpusOf, staging, transfer: tr, decodePolicy: decodePolicy?.name ?? 'continuous', pendingTransfers: flights.size, decodeQueue: queue.length }),
+      ...kvTiersSummary([...instanceByName.values()], collector.lastFinishS),
+    }),
+    tierSeries: () => thin([...sink.occupancy, ...stagingSeries, ...kvTierSeries([...instanceByName.values()])]),
   };
 }
 

@@ -74,22 +74,26 @@ export function gpuSummary(collector: MetricsCollector, pools: BuiltPool[], gpus
   return out;
 }
 
+/** Per channel that carried bytes: utilisation, busy fraction, bytes, peak load (docs/metrics.md). */
+export function linkSummary(net: FlowNetwork, duration: number): Record<string, unknown> {
+  const links: Record<string, unknown> = {};
+  for (const id of net.channelIds()) {
+    const c = net.channelStats(id);
+    if (c.bytesCarried === 0) continue;
+    links[id] = {
+      utilisation: round6(duration > 0 ? c.utilisationIntegralS / duration : 0),
+      busy_fraction: round6(duration > 0 ? c.busyS / duration : 0),
+      bytes: c.bytesCarried,
+      peak_load_fraction: round6(c.peakLoadBytesPerS / c.capacityBytesPerS),
+    };
+  }
+  return links;
+}
+
 export function disaggSummary(i: DisaggSummaryInput): Record<string, unknown> {
   const duration = i.collector.lastFinishS;
   const s = i.stats;
-  const links: Record<string, unknown> = {};
-  if (i.net) {
-    for (const id of i.net.channelIds()) {
-      const c = i.net.channelStats(id);
-      if (c.bytesCarried === 0) continue;
-      links[id] = {
-        utilisation: round6(duration > 0 ? c.utilisationIntegralS / duration : 0),
-        busy_fraction: round6(duration > 0 ? c.busyS / duration : 0),
-        bytes: c.bytesCarried,
-        peak_load_fraction: round6(c.peakLoadBytesPerS / c.capacityBytesPerS),
-      };
-    }
-  }
+  const links: Record<string, unknown> = i.net ? linkSummary(i.net, duration) : {};
   const staging: Record<string, unknown> = {};
   let stagingWaitS = 0;
   for (const [n, b] of i.staging ?? []) {

@@ -1,0 +1,449 @@
+/**
+ * KV tiers of one engine instance below its GPU blocks, and swap preemption, with the bytes moved as
+ * flows on the flow network (so they share PCIe, host DRAM and disk channels with everything else,
+ * KV transfers of a disaggregated deployment included).
+ *
+ * - CPU tier (vLLM `--kv-offloading-size`, OffloadingConnector) and optional disk tier below it
+ *   (LMCache local disk): a TierStore (src/kv/tier-store.ts) keyed by prefix block hash. As vLLM's
+ *   default `offload_prompt_only`, a request's full prompt blocks are stored once its prompt is
+ *   computed (its first token sampled): blocks the CPU tier does not hold yet go D2H over each TP
+ *   rank's PCIe link; blocks the CPU tier pushes out go CPU -> disk over the disk's write channel.
+ *   The bookkeeping is done when a store starts (space is reserved then, as vLLM's prepare_store);
+ *   a block whose bytes are still moving is not a hit for anyone (vLLM: only "ready" blocks are).
+ *   The GPU copy of a block being stored is not pinned (a store takes ms; noted, not modelled).
+ * - Loads: on admission, after the GPU prefix-cache hit, the next leading blocks held by the tiers
+ *   are loaded (disk -> CPU, then CPU -> GPU over H2D) into GPU blocks the request has allocated;
+ *   the request is not scheduled until every load flow has landed. The engine counts the loaded
+ *   tokens as cached (vLLM's external prefix-cache hits).
+ * - Swap (legacy vLLM V0 `--swap-space` with preemption mode swap): a preempted request's computed KV
+ *   goes D2H into a bounded CPU swap area (full: recompute instead) and comes back H2D, into blocks
+ *   allocated when the scheduler takes it back, instead of being recomputed.
+ *
+ * Per-shard flows: an instance of tp GPUs moves 1/tp of every block over each GPU's link; disk
+ * traffic is one flow per shard on the node's disk.
+ */
+import type { FlowNetwork } from '../hardware/flow-network.js';
+import type { Route } from '../hardware/topology.js';
+import type { Simulator } from '../kernel/simulator.js';
+import { TierStore, type BlockHash } from '../kv/tier-store.js';
+import type { RequestState } from './request-state.js';
+
+export interface KvTierRoutes {
+  /** One per TP rank: GPU -> its node's host DRAM. */
+  d2h: Route[];
+  /** One per TP rank: host DRAM -> GPU. */
+  h2d: Route[];
+  /** Host DRAM -> disk and back (needed only with a disk tier). */
+  toDisk?: Route;
+  fromDisk?: Route;
+}
+
+export interface KvTiersConfig {
+  instance: string;
+  blockSizeTokens: number;
+  /** KV bytes of one block, all TP ranks together. */
+  blockBytes: number;
+  /** CPU tier blocks; 0 = no CPU tier. */
+  cpuBlocks: number;
+  /** Disk tier blocks (below the CPU tier); 0 = none. */
+  diskBlocks: number;
+  /** CPU swap area blocks (preemption by swap); 0 = preempt by recompute. */
+  swapBlocks: number;
+}
+
+type ReqState =
+  | { kind: 'load'; startS: number; left: number; onDone: () => void }
+  | { kind: 'swap'; blocks: number; outDone: boolean; admitted: boolean; inStartS: number; onIn: (() => void) | null };
+
+export interface TierOccupancyRow {
+  tS: number;
+  tier: string;
+  occupancy: number;
+}
+
+/** Rows kept per tier before the series is thinned by half (the report shows ~300 points). */
+const MAX_SERIES_ROWS = 20_000;
+
+export class KvTiers {
+  readonly store: TierStore | null;
+  private readonly reqs = new Map<RequestState, ReqState>();
+  /** Blocks whose bytes are still moving (count of flows in flight per hash). */
+  private readonly pending = new Map<BlockHash, number>();
+  readonly series: TierOccupancyRow[] = [];
+  private lastS = 0;
+  private cpuHeld = 0;
+  private diskHeld = 0;
+  private cpuIntegral = 0;
+  private diskIntegral = 0;
+  private cpuPeak = 0;
+  private diskPeak = 0;
+  private swapIntegral = 0;
+  readonly c = {
+    lookups: 0,
+    queriedTokens: 0,
+    gpuHitBlocks: 0,
+    cpuHitBlocks: 0,
+    diskHitBlocks: 0,
+    loads: 0,
+    loadsDone: 0,
+    loadWaitS: 0,
+    loadWaitMaxS: 0,
+    storedBlocks: 0,
+    bytesD2H: 0,
+    bytesH2D: 0,
+    bytesToDisk: 0,
+    bytesFromDisk: 0,
+    swapOuts: 0,
+    swapIns: 0,
+    swapFallbacks: 0,
+    swapUsed: 0,
+    swapPeak: 0,
+    swapWaitS: 0,
+    swapBytesOut: 0,
+    swapBytesIn: 0,
+    flowsInFlight: 0,
+  };
+
+  constructor(
+    private readonly sim: Simulator,
+    private readonly net: FlowNetwork,
+    private readonly routes: KvTierRoutes,
+    readonly cfg: KvTiersConfig,
+  ) {
+    this.store = cfg.cpuBlocks > 0 ? new TierStore({ cpuBlocks: cfg.cpuBlocks, diskBlocks: cfg.diskBlocks, blockBytes: cfg.blockBytes }) : null;
+    if (cfg.diskBlocks > 0 && (!routes.toDisk || !routes.fromDisk)) throw new Error(`${cfg.instance}: a disk KV tier needs a disk`);
+    this.lastS = sim.now;
+  }
+
+  get swapEnabled(): boolean {
+    return this.cfg.swapBlocks > 0;
+  }
+
+  /** Loading or swapping in: the scheduler skips it. */
+  busy(r: RequestState): boolean {
+    const s = this.reqs.get(r);
+    return s !== undefined && (s.kind === 'load' || s.admitted);
+  }
+
+  /** Swapped out and not yet taken back by the scheduler. */
+  swappedOut(r: RequestState): boolean {
+    const s = this.reqs.get(r);
+    return s !== undefined && s.kind === 'swap' && !s.admitted;
+  }
+
+  /** Leading blocks of keys[from, to) the tiers hold and can load now (no side effect). */
+  hits(keys: readonly number[], from: number, to: number): number {
+    if (this.store === null) return 0;
+    let n = 0;
+    for (let i = from; i < to && i < keys.length; i++) {
+      const k = keys[i]!;
+      if (this.pending.has(k) || this.store.tierOf(k) === undefined) break;
+      n++;
+    }
+    return n;
+  }
+
+  /** A request starting from zero was admitted: `tokens` queried, GPU and tier hits in blocks. */
+  noteAdmission(tokens: number, gpuHitBlocks: number): void {
+    this.c.lookups++;
+    this.c.queriedTokens += tokens;
+    this.c.gpuHitBlocks += gpuHitBlocks;
+  }
+
+  /**
+   * Loads `keys` (all held by the tiers, see `hits`) into GPU blocks the request holds; `onDone`
+   * runs when the last byte has landed.
+   */
+  startLoad(r: RequestState, keys: readonly number[], onDone: () => void): void {
+    const store = this.store!;
+    this.advance();
+    const tiers = store.lookup(keys);
+    const diskKeys = keys.filter((_, i) => tiers[i] === 'disk');
+    this.c.cpuHitBlocks += keys.length - diskKeys.length;
+    this.c.diskHitBlocks += diskKeys.length;
+    this.c.loads++;
+    const st: ReqState = { kind: 'load', startS: this.sim.now, left: 0, onDone };
+    this.reqs.set(r, st);
+    const finish = (): void => {
+      if (--st.left > 0) return;
+      this.reqs.delete(r);
+      const waitS = this.sim.now - st.startS;
+      this.c.loadsDone++;
+      this.c.loadWaitS += waitS;
+      this.c.loadWaitMaxS = Math.max(this.c.loadWaitMaxS, waitS);
+      onDone();
+    };
+    const cpuCount = keys.length - diskKeys.length;
+    const tag = `tier r${r.spec.id}`;
+    if (cpuCount > 0) {
+      st.left++;
+      this.c.bytesH2D += cpuCount * this.cfg.blockBytes;
+      this.toGpu(cpuCount, `${tag} h2d`, finish);
+    }
+    if (diskKeys.length > 0) {
+      st.left++;
+      const mv = store.promote(diskKeys);
+      this.afterMove(mv.demoted, []);
+      this.hold(diskKeys);
+      this.c.bytesFromDisk += diskKeys.length * this.cfg.blockBytes;
+      this.diskFlow(this.routes.fromDisk!, diskKeys.length, `${tag} disk read`, () => {
+        this.unhold(diskKeys);
+        this.c.bytesH2D += diskKeys.length * this.cfg.blockBytes;
+        this.toGpu(diskKeys.length, `${tag} h2d`, finish);
+      });
+    }
+    this.sample();
+  }
+
+  /** The request's prompt blocks are complete: store those not in the CPU tier yet (offload_prompt_only). */
+  offloadPrompt(r: RequestState): void {
+    if (this.store === null || r.blockKeys.length === 0) return;
+    this.advance();
+    const res = this.store.store(r.blockKeys);
+    if (res.written.length > 0) {
+      this.c.storedBlocks += res.written.length;
+      this.c.bytesD2H += res.written.length * this.cfg.blockBytes;
+      const written = res.written;
+      this.hold(written);
+      this.toHost(written.length, `tier r${r.spec.id} store`, () => this.unhold(written));
+    }
+    this.afterMove(res.demoted, res.evicted);
+    this.sample();
+  }
+
+  /**
+   * Preemption: swaps `blocks` blocks of the victim's KV out to the CPU swap area; false when swap
+   * is off or the area is full (the caller recomputes instead).
+   */
+  trySwapOut(r: RequestState, blocks: number): boolean {
+    if (!this.swapEnabled || blocks <= 0) return false;
+    if (this.c.swapUsed + blocks > this.cfg.swapBlocks) {
+      this.c.swapFallbacks++;
+      return false;
+    }
+    this.advance();
+    this.c.swapUsed += blocks;
+    this.c.swapPeak = Math.max(this.c.swapPeak, this.c.swapUsed);
+    this.c.swapOuts++;
+    this.c.swapBytesOut += blocks * this.cfg.blockBytes;
+    this.c.bytesD2H += blocks * this.cfg.blockBytes;
+    const st: ReqState = { kind: 'swap', blocks, outDone: false, admitted: false, inStartS: 0, onIn: null };
+    this.reqs.set(r, st);
+    this.toHost(blocks, `swap r${r.spec.id} out`, () => {
+      st.outDone = true;
+      if (st.onIn) this.swapInFlow(r, st);
+    });
+    return true;
+  }
+
+  /** The scheduler took a swapped-out request back (its GPU blocks are allocated): copy its KV in. */
+  startSwapIn(r: RequestState, onDone: () => void): void {
+    const st = this.reqs.get(r);
+    if (st === undefined || st.kind !== 'swap' || st.admitted) throw new Error(`request ${r.spec.id} is not swapped out`);
+    st.admitted = true;
+    st.inStartS = this.sim.now;
+    st.onIn = onDone;
+    if (st.outDone) this.swapInFlow(r, st);
+  }
+
+  private swapInFlow(r: RequestState, st: Extract<ReqState, { kind: 'swap' }>): void {
+    this.c.swapBytesIn += st.blocks * this.cfg.blockBytes;
+    this.c.bytesH2D += st.blocks * this.cfg.blockBytes;
+    this.toGpu(st.blocks, `swap r${r.spec.id} in`, () => {
+      this.advance();
+      this.c.swapUsed -= st.blocks;
+      this.c.swapIns++;
+      this.c.swapWaitS += this.sim.now - st.inStartS;
+      this.reqs.delete(r);
+      st.onIn!();
+    });
+  }
+
+  /** Throws when bookkeeping is broken (tests): tier store invariants, swap area, requests in flight. */
+  checkConservation(): void {
+    this.store?.checkInvariants();
+    let swapped = 0;
+    for (const s of this.reqs.values()) if (s.kind === 'swap') swapped += s.blocks;
+    if (swapped !== this.c.swapUsed || this.c.swapUsed < 0 || this.c.swapUsed > this.cfg.swapBlocks) {
+      throw new Error(`${this.cfg.instance}: swap area holds ${this.c.swapUsed} blocks, swapped requests ${swapped}, capacity ${this.cfg.swapBlocks}`);
+    }
+    for (const n of this.pending.values()) if (!(n > 0)) throw new Error(`${this.cfg.instance}: negative pending count`);
+    if (this.c.flowsInFlight === 0 && this.pending.size > 0) throw new Error(`${this.cfg.instance}: blocks pending with no flow in flight`);
+  }
+
+  /** Requests loading or swapped, and flows in flight (0 at the end of a run). */
+  get inFlight(): { requests: number; flows: number } {
+    return { requests: this.reqs.size, flows: this.c.flowsInFlight };
+  }
+
+  /** Figures for summary.pdsim.kv_tiers[instance] (docs/metrics.md, "KV tiers"); durationS > 0. */
+  tierSummary(durationS: number): Record<string, unknown> | undefined {
+    if (this.store === null) return undefined;
+    this.advanceTo(Math.max(durationS, this.lastS));
+    const st = this.store.stats();
+    const bs = this.cfg.blockSizeTokens;
+    const bb = this.cfg.blockBytes;
+    const span = Math.max(durationS, this.lastS);
+    const c = this.c;
+    const tierHit = c.cpuHitBlocks + c.diskHitBlocks;
+    const rate = (blocks: number) => r6(c.queriedTokens > 0 ? (blocks * bs) / c.queriedTokens : 0);
+    const out: Record<string, unknown> = {
+      block_bytes: bb,
+      lookups: c.lookups,
+      queried_tokens: c.queriedTokens,
+      gpu_hit_tokens: c.gpuHitBlocks * bs,
+      gpu_hit_rate: rate(c.gpuHitBlocks),
+      tier_hit_tokens: tierHit * bs,
+      tier_hit_rate: rate(tierHit),
+      cpu: {
+        capacity_blocks: this.cfg.cpuBlocks,
+        capacity_bytes: this.cfg.cpuBlocks * bb,
+        peak_occupancy: r6(this.cpuPeak / this.cfg.cpuBlocks),
+        mean_occupancy: r6(span > 0 ? this.cpuIntegral / span / this.cfg.cpuBlocks : 0),
+        held_blocks_end: st.cpuHeld,
+        hit_blocks: c.cpuHitBlocks,
+        hit_tokens: c.cpuHitBlocks * bs,
+        hit_rate: rate(c.cpuHitBlocks),
+        stored_blocks: c.storedBlocks,
+        store_calls: st.storeCalls,
+        evictions: this.cfg.diskBlocks > 0 ? 0 : st.evictions,
+        demotions: st.demotions,
+        bytes_d2h: c.bytesD2H - c.swapBytesOut,
+        bytes_h2d: c.bytesH2D - c.swapBytesIn,
+      },
+      loads: {
+        count: c.loadsDone,
+        loaded_tokens: tierHit * bs,
+        mean_wait_ms: r6(c.loadsDone > 0 ? (c.loadWaitS / c.loadsDone) * 1000 : 0),
+        max_wait_ms: r6(c.loadWaitMaxS * 1000),
+      },
+    };
+    if (this.cfg.diskBlocks > 0) {
+      out.disk = {
+        capacity_blocks: this.cfg.diskBlocks,
+        capacity_bytes: this.cfg.diskBlocks * bb,
+        peak_occupancy: r6(this.diskPeak / this.cfg.diskBlocks),
+        mean_occupancy: r6(span > 0 ? this.diskIntegral / span / this.cfg.diskBlocks : 0),
+        held_blocks_end: st.diskHeld,
+        hit_blocks: c.diskHitBlocks,
+        hit_tokens: c.diskHitBlocks * bs,
+        hit_rate: rate(c.diskHitBlocks),
+        evictions: st.evictions,
+        promotions: st.promotions,
+        bytes_written: c.bytesToDisk,
+        bytes_read: c.bytesFromDisk,
+      };
+    }
+    return out;
+  }
+
+  /** Figures for summary.pdsim.swap[instance], or undefined when swap is off. */
+  swapSummary(durationS: number): Record<string, unknown> | undefined {
+    if (!this.swapEnabled) return undefined;
+    this.advanceTo(Math.max(durationS, this.lastS));
+    const c = this.c;
+    const span = Math.max(durationS, this.lastS);
+    return {
+      capacity_blocks: this.cfg.swapBlocks,
+      capacity_bytes: this.cfg.swapBlocks * this.cfg.blockBytes,
+      swap_outs: c.swapOuts,
+      swap_ins: c.swapIns,
+      recompute_fallbacks: c.swapFallbacks,
+      peak_occupancy: r6(c.swapPeak / this.cfg.swapBlocks),
+      mean_occupancy: r6(span > 0 ? this.swapIntegral / span / this.cfg.swapBlocks : 0),
+      bytes_out: c.swapBytesOut,
+      bytes_in: c.swapBytesIn,
+      mean_swap_in_wait_ms: r6(c.swapIns > 0 ? (c.swapWaitS / c.swapIns) * 1000 : 0),
+    };
+  }
+
+  // --- moving bytes -------------------------------------------------------------------------
+
+  private toHost(blocks: number, tag: string, onDone: () => void): void {
+    this.shards(this.routes.d2h, blocks, tag, onDone);
+  }
+
+  private toGpu(blocks: number, tag: string, onDone: () => void): void {
+    this.shards(this.routes.h2d, blocks, tag, onDone);
+  }
+
+  private diskFlow(route: Route, blocks: number, tag: string, onDone: () => void): void {
+    this.shards(this.routes.d2h.map(() => route), blocks, tag, onDone);
+  }
+
+  /** One flow per TP rank, each 1/tp of the bytes; `onDone` once all have landed. */
+  private shards(routes: readonly Route[], blocks: number, tag: string, onDone: () => void): void {
+    const bytes = (blocks * this.cfg.blockBytes) / routes.length;
+    let left = routes.length;
+    this.c.flowsInFlight += routes.length;
+    for (const r of routes) {
+      this.net.startFlow({
+        path: r.path, bytes, latencyS: r.latencyS, rateCapBytesPerS: r.rateCapBytesPerS, tag,
+        onDone: () => {
+          this.c.flowsInFlight--;
+          if (--left === 0) onDone();
+        },
+      });
+    }
+  }
+
+  /** Demoted blocks are written CPU -> disk; evicted ones just vanish. */
+  private afterMove(demoted: readonly BlockHash[], _evicted: readonly BlockHash[]): void {
+    if (demoted.length === 0) return;
+    this.c.bytesToDisk += demoted.length * this.cfg.blockBytes;
+    const keys = demoted.slice();
+    this.hold(keys);
+    this.diskFlow(this.routes.toDisk!, keys.length, `tier ${this.cfg.instance} demote`, () => this.unhold(keys));
+  }
+
+  private hold(keys: readonly BlockHash[]): void {
+    for (const k of keys) this.pending.set(k, (this.pending.get(k) ?? 0) + 1);
+  }
+
+  private unhold(keys: readonly BlockHash[]): void {
+    for (const k of keys) {
+      const n = this.pending.get(k)!;
+      if (n > 1) this.pending.set(k, n - 1);
+      else this.pending.delete(k);
+    }
+  }
+
+  // --- occupancy ----------------------------------------------------------------------------
+
+  private advance(): void {
+    this.advanceTo(this.sim.now);
+  }
+
+  private advanceTo(t: number): void {
+    const dt = t - this.lastS;
+    if (dt > 0) {
+      this.cpuIntegral += this.cpuHeld * dt;
+      this.diskIntegral += this.diskHeld * dt;
+      this.swapIntegral += this.c.swapUsed * dt;
+      this.lastS = t;
+    }
+  }
+
+  /** After a change of the tier store: new occupancy, peaks, a series row per tier. */
+  private sample(): void {
+    const st = this.store!.stats();
+    this.cpuHeld = st.cpuHeld;
+    this.diskHeld = st.diskHeld;
+    this.cpuPeak = Math.max(this.cpuPeak, st.cpuHeld);
+    this.diskPeak = Math.max(this.diskPeak, st.diskHeld);
+    const t = this.sim.now;
+    this.series.push({ tS: t, tier: `cpu ${this.cfg.instance}`, occupancy: st.cpuHeld / this.cfg.cpuBlocks });
+    if (this.cfg.diskBlocks > 0) this.series.push({ tS: t, tier: `disk ${this.cfg.instance}`, occupancy: st.diskHeld / this.cfg.diskBlocks });
+    if (this.series.length > MAX_SERIES_ROWS) {
+      // Keep every other sample (the report thins to ~300 points per tier anyway).
+      const per = this.cfg.diskBlocks > 0 ? 2 : 1;
+      let w = 0;
+      for (let i = 0; i < this.series.length; i++) if (Math.floor(i / per) % 2 === 0) this.series[w++] = this.series[i]!;
+      this.series.length = w;
+    }
+  }
+}
+
+function r6(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
