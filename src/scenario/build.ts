@@ -21,7 +21,7 @@ import { kvCapacity, type KvCapacity } from '../serving/kv-capacity.js';
 import { RequestState } from '../serving/request-state.js';
 import { colocatedKvTiers } from '../serving/kv-tiers-setup.js';
 import { thin } from '../serving/disagg/build-disagg.js';
-import { pickInstance } from '../serving/pick-instance.js';
+import { fastForwardSafePolicy, pickInstance, type RouteState } from '../serving/pick-instance.js';
 import type { RequestSpec } from '../serving/types.js';
 import type { EngineArgs, PoolSpec, Scenario } from './schema.js';
 
@@ -114,7 +114,8 @@ export function buildPool(sc: Scenario, file: string, pool: PoolSpec, index: num
       enableChunkedPrefill: engine.enableChunkedPrefill,
       enablePrefixCaching: engine.enablePrefixCaching,
       prefillOrder: sc.deployment.policies?.prefill ?? 'fcfs',
-      fastForward: opts.fastForward,
+      // Routers that read per-iteration figures need every iteration simulated (pick-instance.ts).
+      fastForward: opts.fastForward && fastForwardSafePolicy(sc.deployment.router?.policy ?? 'round-robin'),
       decodePolicy: extras.decodePolicy,
     };
     const hooks: InstanceHooks = { ...extras.hooks?.(cfg.name) };
@@ -143,17 +144,17 @@ export function buildColocated(sc: Scenario, file: string, sim: Simulator, strea
   const instances = pools.flatMap((p) => p.instances);
   const policy = sc.deployment.router?.policy ?? 'round-robin';
   const rng = streams.stream('router');
-  const rr = { next: 0 };
+  const rr: RouteState = { next: 0 };
   const bs = pools[0]!.engine.blockSize;
   // CPU/disk KV tiers and swap: a machine and links only when some pool uses them.
   const tiers = colocatedKvTiers(sc, file, sim, pools, collector, opts.modelsDir);
   // Tier lookups are by prefix block key, so requests carry keys when tiers are on.
   const prefixCaching = pools.some((p) => p.engine.enablePrefixCaching) || (tiers !== undefined && pools.some((p) => p.engine.kvOffloadingGiB > 0));
   const deployment: Deployment = {
-    fastForwardSafe: policy === 'round-robin' || policy === 'least-loaded' || policy === 'power-of-two',
+    fastForwardSafe: fastForwardSafePolicy(policy),
     submit(spec: RequestSpec) {
       const keys = prefixCaching ? blockKeys(spec.promptTokens, spec.prefixHashes, spec.prefixBlockTokens, bs) : [];
-      const inst = pickInstance(policy, instances, rr, rng, keys);
+      const inst = pickInstance(policy, instances, rr, rng, keys, spec.promptTokens);
       inst.submit(new RequestState(spec, keys));
     },
   };

@@ -52,6 +52,14 @@ describe('decode fast-forward', () => {
     });
   }
 
+  it('is switched off for routers that read per-iteration load (least-outstanding-tokens), keeping results identical', async () => {
+    const make = () => scenario({ deployment: { pools: [{ role: 'colocated', gpu: 'h100-sxm', instances: 3 }], router: { policy: 'least-outstanding-tokens' } } });
+    const { fast, slow, a, b } = await both(make);
+    expect(fast.events).toBe(slow.events);
+    expect(JSON.stringify(fast.summary)).toBe(JSON.stringify(slow.summary));
+    expect(JSON.stringify(a.records)).toBe(JSON.stringify(b.records));
+  });
+
   it('exercised preemption in the KV-starved case', async () => {
     const r = await runSimulation(cases[1]![1](), { writer: new MemoryRecordWriter() });
     expect((r.summary.pdsim as { preemptions: number }).preemptions).toBeGreaterThan(0);

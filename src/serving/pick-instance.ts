@@ -1,43 +1,33 @@
 /**
- * Picks the engine instance for a request under a router policy. Load figures are those that stay
- * constant between iteration boundaries (outstanding requests), so fast-forwarding stays exact;
- * least-outstanding-tokens reads tokens still to compute, which is exact only step by step.
+ * Picks the engine instance for a request with the routing policies the live proxy uses
+ * (src/serving/routing: one implementation for both). Load figures come from the instances:
+ * outstanding requests change only at iteration boundaries, so policies reading only them keep
+ * fast-forwarding exact; outstanding tokens change every iteration, so policies reading them
+ * (least-outstanding-tokens, prefix-aware's overload check) run step by step (see build.ts).
  */
 import type { RandomStream } from '../kernel/random.js';
 import type { EngineInstance } from './instance.js';
+import { createRouter, type RouteCandidate, type Router, type RoutingPolicyName } from './routing/index.js';
 
-export type RouterPolicy = 'round-robin' | 'least-loaded' | 'least-outstanding-tokens' | 'power-of-two' | 'prefix-aware';
+export type RouterPolicy = RoutingPolicyName;
 
-export function pickInstance(policy: RouterPolicy, instances: readonly EngineInstance[], rr: { next: number }, rng: RandomStream, keys: readonly number[]): EngineInstance {
-  const n = instances.length;
-  if (n === 1) return instances[0]!;
-  const load = (i: EngineInstance) => i.outstanding;
-  switch (policy) {
-    case 'round-robin':
-      return instances[rr.next++ % n]!;
-    case 'least-loaded':
-    case 'least-outstanding-tokens': {
-      let best = instances[0]!;
-      for (const i of instances) if (load(i) < load(best)) best = i;
-      return best;
-    }
-    case 'power-of-two': {
-      const a = instances[Math.floor(rng.next() * n)]!;
-      const b = instances[Math.floor(rng.next() * n)]!;
-      return load(b) < load(a) ? b : a;
-    }
-    case 'prefix-aware': {
-      // Most cached leading blocks wins; ties go to the least loaded.
-      let best = instances[0]!;
-      let bestHit = -1;
-      for (const i of instances) {
-        const hit = keys.length > 0 ? i.blocks.matchPrefix(keys) : 0;
-        if (hit > bestHit || (hit === bestHit && load(i) < load(best))) {
-          best = i;
-          bestHit = hit;
-        }
-      }
-      return best;
-    }
-  }
+/** Per-pool routing state (the router keeps round-robin position and the like). */
+export interface RouteState {
+  next: number;
+  router?: Router;
+}
+
+const TOKEN_POLICIES = new Set<RouterPolicy>(['least-outstanding-tokens', 'prefix-aware']);
+
+/** Whether a policy reads only figures that are constant between iteration boundaries. */
+export function fastForwardSafePolicy(policy: RouterPolicy): boolean {
+  return !TOKEN_POLICIES.has(policy);
+}
+
+export function pickInstance(policy: RouterPolicy, instances: readonly EngineInstance[], state: RouteState, rng: RandomStream, keys: readonly number[], promptTokens = 0): EngineInstance {
+  if (instances.length === 1) return instances[0]!;
+  state.router ??= createRouter(policy, () => rng.next());
+  const tokens = TOKEN_POLICIES.has(policy);
+  const candidates: RouteCandidate[] = instances.map((i) => ({ id: i.name, outstandingRequests: i.outstanding, outstandingTokens: tokens ? i.outstandingTokens() : i.outstanding }));
+  return instances[state.router.pick(candidates, { promptTokens, prefixHashes: keys.length > 0 ? keys : undefined })]!;
 }

@@ -30,7 +30,7 @@ import { blockKeys } from '../block-keys.js';
 import type { Deployment } from '../deployment.js';
 import type { EngineInstance, InstanceHooks } from '../instance.js';
 import { attachKvTiers, kvTiersSummary, kvTierSeries } from '../kv-tiers-setup.js';
-import { pickInstance } from '../pick-instance.js';
+import { fastForwardSafePolicy, pickInstance } from '../pick-instance.js';
 import { RequestState } from '../request-state.js';
 import type { RequestSpec } from '../types.js';
 import { DisaggSink } from './disagg-sink.js';
@@ -137,7 +137,7 @@ export function buildDisaggregated(sc: Scenario, file: string, sim: Simulator, s
   const prefixCaching = pools.some((p) => p.engine.enablePrefixCaching || p.engine.kvOffloadingGiB > 0);
   const threshold = dep.router?.disaggregate === 'above-threshold' ? dep.router.thresholdTokens ?? 0 : 0;
   const deployment: Deployment = {
-    fastForwardSafe: policy === 'round-robin' || policy === 'least-loaded' || policy === 'power-of-two',
+    fastForwardSafe: fastForwardSafePolicy(policy),
     submit(spec: RequestSpec) {
       const keys = prefixCaching ? blockKeys(spec.promptTokens, spec.prefixHashes, spec.prefixBlockTokens, bs) : [];
       const req = new RequestState(spec, keys);
