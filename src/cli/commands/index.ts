@@ -11,6 +11,10 @@ import * as latency from './latency.js';
 import * as perf from './perf.js';
 import * as calibrate from './calibrate.js';
 import * as compare from './compare.js';
+import * as vllmArgs from './vllm-args.js';
+import * as validate from './validate.js';
+import * as proxy from './proxy.js';
+import * as serve from './serve.js';
 
 export const commands: ReadonlyArray<{ register(program: Command): void }> = [
   simulate,
@@ -21,4 +25,8 @@ export const commands: ReadonlyArray<{ register(program: Command): void }> = [
   perf,
   calibrate,
   compare,
+  vllmArgs,
+  validate,
+  proxy,
+  serve,
 ];
