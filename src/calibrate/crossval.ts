@@ -26,10 +26,22 @@ export interface HeldOutRow extends ErrorStats {
   slice: string;
 }
 
+export interface WorstPoint {
+  phase: string;
+  model: string;
+  tp: number;
+  tokens: number;
+  kvLen?: number;
+  measuredMs: number;
+  predictedMs: number;
+}
+
 export interface CrossValidation {
   gpu: string;
   folds: string[];
   rows: HeldOutRow[];
+  /** The held-out iterations with the largest errors, per phase: where the model misses. */
+  worst: WorstPoint[];
 }
 
 type Pair = [number, number];
@@ -50,6 +62,7 @@ export function crossValidate(set: SampleSet, gpu: GpuProfile, crossCheck?: Samp
   const rng = seedrandom(HOLDOUT_SEED);
   const arTest = set.allReduce.map(() => rng() < HOLDOUT_FRACTION);
   const arTrain = set.allReduce.filter((_, i) => !arTest[i]);
+  const points: WorstPoint[] = [];
   for (const held of models) {
     const heldLayers = set.layers.filter((l) => l.model.name === held);
     const heldGeoms = new Set(heldLayers.map((l) => shapeGeometry(l.model, l.tp)));
@@ -76,6 +89,7 @@ export function crossValidate(set: SampleSet, gpu: GpuProfile, crossCheck?: Samp
     add('attention decode', held, test.decode.map((s) => [decodeSampleMs(perf.attentionDecode, hw, s), s.ms]));
     for (const it of composeIterations(test)) {
       const pair: Pair = [predictIterationMs(prof, it), it.measuredMs];
+      points.push({ phase: it.phase, model: held, tp: it.tp, tokens: it.tokens, kvLen: it.kvLen, measuredMs: it.measuredMs, predictedMs: pair[0] });
       add(`iteration ${it.phase}`, 'all', [pair]);
       add(`iteration ${it.phase}`, `tp${it.tp}`, [pair]);
       add(`iteration ${it.phase}`, held, [pair]);
@@ -104,7 +118,9 @@ export function crossValidate(set: SampleSet, gpu: GpuProfile, crossCheck?: Samp
     const [group, slice] = key.split('\u0000') as [string, string];
     rows.push({ gpu: gpu.id, group, slice, ...errorStats(pairs) });
   }
-  return { gpu: gpu.id, folds: models, rows };
+  const ape = (p: WorstPoint) => Math.abs(p.predictedMs / p.measuredMs - 1);
+  const worst = ['prefill', 'decode'].flatMap((ph) => points.filter((p) => p.phase === ph).sort((a, b) => ape(b) - ape(a)).slice(0, 6));
+  return { gpu: gpu.id, folds: models, rows, worst };
 }
 
 

@@ -15,6 +15,11 @@ export interface Dataset {
   notes: string[];
 }
 
+// Why not vidur's NCCL table: vLLM runs its own all-reduce (CUDA-graphed) for TP on NVLink, ~5 us at
+// small sizes, and the vidur NCCL medians at small sizes jump between ~20 and ~60 us run to run.
+const ALL_REDUCE_NOTE =
+  "All-reduce (fit and composed iterations): vLLM's custom all-reduce under CUDA graphs (aiconfigurator), which is what vLLM runs for tensor parallelism over NVLink; vidur's NCCL table is bimodal at small sizes.";
+
 const vidurLayers = (gpu: string, models: string[]) => models.map((m) => `vidur/compute/${gpu}/${m}/mlp.csv`);
 
 export const DATASETS: Record<string, Dataset> = {
@@ -24,11 +29,11 @@ export const DATASETS: Record<string, Dataset> = {
       ...vidurLayers('a100', ['Llama-2-7b-hf', 'Llama-2-70b-hf', 'Meta-Llama-3-8B', 'Meta-Llama-3-70B']),
       'aiconfigurator/a100_sxm/vllm-0.14.0/context_attention_perf.csv',
       'aiconfigurator/a100_sxm/vllm-0.14.0/generation_attention_perf.csv',
-      'vidur/network/a100_dgx/all_reduce.csv',
+      'aiconfigurator/a100_sxm/vllm-0.14.0/custom_allreduce_perf.csv',
       'vidur/historical/a100_cpu_overheads_57720caf.csv',
     ],
     crossCheck: ['aiconfigurator/a100_sxm/vllm-0.14.0/gemm_perf.csv'],
-    notes: ['CPU overhead is vidur\'s historical vLLM (V0-era) table: schedule + prepare inputs + sampler + process outputs.'],
+    notes: [ALL_REDUCE_NOTE, 'CPU overhead is vidur\'s historical vLLM (V0-era) table: schedule + prepare inputs + sampler + process outputs.'],
   },
   'h100-sxm': {
     gpuId: 'h100-sxm',
@@ -36,12 +41,13 @@ export const DATASETS: Record<string, Dataset> = {
       ...vidurLayers('h100', ['Llama-2-7b-hf', 'Llama-2-70b-hf']),
       'aiconfigurator/h100_sxm/vllm-0.24.0/context_attention_perf.csv',
       'aiconfigurator/h100_sxm/vllm-0.24.0/generation_attention_perf.csv',
-      'vidur/network/h100_dgx/all_reduce.csv',
+      'aiconfigurator/h100_sxm/vllm-0.24.0/custom_allreduce_perf.csv',
       // The only CPU-overhead table is from an A100 host; that overhead is host-side (Python, scheduling), not GPU work.
       'vidur/historical/a100_cpu_overheads_57720caf.csv',
     ],
     crossCheck: ['aiconfigurator/h100_sxm/vllm-0.24.0/gemm_perf.csv'],
     notes: [
+      ALL_REDUCE_NOTE,
       'Only two model shapes (Llama-2-7B, Llama-2-70B) have per-layer tables on H100.',
       'CPU overhead comes from the A100 host table (host-side cost; no H100 host measurement exists here).',
     ],

@@ -6,13 +6,15 @@
 import type { GpuPerfParams, GpuProfile } from '../model/gpu.js';
 import { elementwiseBytesPerToken, elementwiseMs, gemmTime, hwRates, type ElementwiseOp, type HwRates } from '../perf/op-times.js';
 import { ringAllReduceMs } from '../perf/perf-model.js';
-import { fitAllReduce, fitCpuOverhead, fitDecodeAttention, fitElementwise, fitGemm, fitPrefillAttention, decodeSampleMs, prefillSampleMs } from './fit.js';
+import { fitCopies, type CopyFit, fitAllReduce, fitCpuOverhead, fitDecodeAttention, fitElementwise, fitGemm, fitPrefillAttention, decodeSampleMs, prefillSampleMs } from './fit.js';
 import { composeIterations, predictIterationMs } from './iterations.js';
 import { ELEMENTWISE_OPS, layerGemms, type GemmSample, type LayerSample, type SampleSet } from './samples.js';
 import { errorStats, type ErrorStats } from './stats.js';
 
 export interface PerfFit {
   perf: GpuPerfParams;
+  /** Copy bandwidths from a pdsim profile, for the host-link profiles (models/link); not part of the GPU perf model. */
+  copies: CopyFit[];
   /** Groups fitted from data, and groups that kept the previous profile's values (no data). */
   fitted: string[];
   kept: string[];
@@ -78,7 +80,8 @@ export function fitPerf(set: SampleSet, gpu: GpuProfile): PerfFit {
     fitted.push('cpuOverhead');
   } else kept.push('cpuOverhead');
   const perf: GpuPerfParams = { gemm, attentionPrefill, attentionDecode, elementwise, allReduce, cpuOverhead, calibratedRange: rangeOf(set) };
-  return { perf, fitted, kept };
+  const copies = set.copies.length > 0 ? fitCopies(set.copies) : [];
+  return { perf, fitted, kept, copies };
 }
 
 function maxOf(xs: readonly number[]): number {

@@ -13,7 +13,7 @@ const noise = (i: number) => 1 + 0.02 * Math.sin(i * 12.9898);
 
 describe('fits recover the parameters of a known curve', () => {
   it('GEMM: efficiency vs rows and weight size, memory efficiency, launch', () => {
-    const truth: GpuPerfParams['gemm'] = { compute: { max: 0.72, halfAt: 120, exponent: 1.3 }, memoryEfficiency: 0.8, launchUs: 6, shapeHalfAtElems: 3e5 };
+    const truth: GpuPerfParams['gemm'] = { compute: { max: 0.72, halfAt: 120, exponent: 0.9 }, memoryEfficiency: 0.8, launchUs: 6, shapeHalfAtElems: 3e5 };
     const samples: GemmSample[] = [];
     let i = 0;
     for (const m of [1, 4, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192])

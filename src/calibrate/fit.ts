@@ -12,7 +12,7 @@ import type { CollectiveModel, EfficiencyCurve, GpuPerfParams } from '../model/g
 import { decodeAttentionTime, elementwiseMs, gemmTime, prefillAttentionTime, type ElementwiseOp, type HwRates } from '../perf/op-times.js';
 import { ringAllReduceMs } from '../perf/perf-model.js';
 import { logistic, logit, minimize, softL1 } from './optimize.js';
-import type { AllReduceSample, CpuOverheadSample, DecodeAttentionSample, GemmSample, PrefillAttentionSample } from './samples.js';
+import type { AllReduceSample, CopySample, CpuOverheadSample, DecodeAttentionSample, GemmSample, PrefillAttentionSample } from './samples.js';
 
 /** Minimum points for a fit of `params` parameters: 4 per parameter and at least 3 distinct sizes per parameter. */
 export function requireEnough(group: string, points: number, distinctSizes: number, params: number): void {
@@ -33,15 +33,22 @@ function logResiduals<T>(samples: readonly T[], predict: (s: T) => number, measu
 
 const curve = (max: number, halfAt: number, exponent: number): EfficiencyCurve => ({ max, halfAt, exponent });
 
+/**
+ * An exponent in (0, cap). Time must not fall when work grows: at small x a saturating efficiency
+ * goes like x^e, so time ~ work / x^e stays non-decreasing only if e <= 1 for work ~ x (GEMM rows,
+ * elementwise rows, attention tokens x heads) and e <= 2 for work ~ x^2 (causal attention length).
+ */
+const upTo = (cap: number, x: number): number => cap * logistic(x);
+
 export function fitGemm(samples: readonly GemmSample[], hw: HwRates, bytesPerElement = 2): GpuPerfParams['gemm'] {
   requireEnough('GEMM efficiency', samples.length, distinct(samples, (s) => `${s.m}/${s.n}/${s.k}`), 6);
   const decode = (x: number[]): GpuPerfParams['gemm'] => ({
     launchUs: Math.exp(x[0]!),
-    compute: curve(logistic(x[1]!), Math.exp(x[2]!), Math.exp(x[3]!)),
+    compute: curve(logistic(x[1]!), Math.exp(x[2]!), upTo(1, x[3]!)),
     shapeHalfAtElems: Math.exp(x[4]!),
     memoryEfficiency: logistic(x[5]!),
   });
-  const x0 = [Math.log(5), logit(0.75), Math.log(100), Math.log(1.2), Math.log(2e5), logit(0.8)];
+  const x0 = [Math.log(5), logit(0.75), Math.log(100), logit(0.9), Math.log(2e5), logit(0.8)];
   // The loss runs ~10^4 times over ~10^4 samples: precompute what does not depend on the parameters.
   const n = samples.length;
   const logM = new Float64Array(n);
@@ -80,11 +87,11 @@ export function fitPrefillAttention(samples: readonly PrefillAttentionSample[], 
   requireEnough('prefill attention', samples.length, distinct(samples, (s) => `${s.batch}/${s.seqLen}/${s.qHeads}/${s.kvHeads}`), 6);
   const decode = (x: number[]): GpuPerfParams['attentionPrefill'] => ({
     launchUs: Math.exp(x[0]!),
-    compute: curve(logistic(x[1]!), Math.exp(x[2]!), Math.exp(x[3]!)),
-    parallel: curve(1, Math.exp(x[4]!), Math.exp(x[5]!)),
+    compute: curve(logistic(x[1]!), Math.exp(x[2]!), upTo(2, x[3]!)),
+    parallel: curve(1, Math.exp(x[4]!), upTo(1, x[5]!)),
     memoryEfficiency,
   });
-  const x0 = [Math.log(10), logit(0.65), Math.log(500), Math.log(1.2), Math.log(1e4), Math.log(0.8)];
+  const x0 = [Math.log(10), logit(0.65), Math.log(500), logit(0.6), Math.log(1e4), logit(0.8)];
   // Precomputed per sample; the loss repeats prefillAttentionTime's arithmetic for `batch` equal prompts.
   const n = samples.length;
   const flopsT = new Float64Array(n);
@@ -170,7 +177,7 @@ export function fitElementwise(samples: readonly { op: string; bytes: number; to
       launchUs: Math.exp(x[0]!),
       memoryEfficiency: effs[Math.floor(effs.length / 2)] ?? 0.7,
       byOp,
-      parallel: curve(1, Math.exp(x[k + 1]!), Math.exp(x[k + 2]!)),
+      parallel: curve(1, Math.exp(x[k + 1]!), upTo(1, x[k + 2]!)),
     };
   };
   const opIndex = new Int32Array(samples.map((s) => ops.indexOf(s.op)));
@@ -182,7 +189,7 @@ export function fitElementwise(samples: readonly { op: string; bytes: number; to
     const launch = Math.exp(x[0]!) / 1000;
     const eff = ops.map((_, i) => logistic(x[i + 1]!));
     const logHalf = x[k + 1]!;
-    const e = Math.exp(x[k + 2]!);
+    const e = upTo(1, x[k + 2]!);
     const res = new Float64Array(samples.length);
     for (let i = 0; i < res.length; i++) {
       const par = 1 / (1 + Math.exp(e * (logHalf - logTok[i]!)));
@@ -190,7 +197,7 @@ export function fitElementwise(samples: readonly { op: string; bytes: number; to
     }
     return softL1(res);
   };
-  return decode(minimize(loss, [Math.log(4), ...ops.map(() => logit(0.7)), Math.log(30), Math.log(1)]).x);
+  return decode(minimize(loss, [Math.log(4), ...ops.map(() => logit(0.7)), Math.log(30), logit(0.8)]).x);
 }
 
 /** Ring all-reduce (alpha + 2(n-1)/n S / busBw) for one GPU count. */
@@ -223,4 +230,26 @@ export function fitCpuOverhead(samples: readonly CpuOverheadSample[]): GpuPerfPa
   if (!(slope >= 0)) slope = 0;
   const base = Math.max(0, (sy - slope * sx) / n);
   return { baseMs: base, perSeqMs: slope };
+}
+
+/** Host<->device and device copies (pdsim profiler): latency + bytes / bandwidth per kind and memory type. */
+export interface CopyFit {
+  kind: string;
+  pinned: boolean;
+  latencyUs: number;
+  bandwidthGBps: number;
+  points: number;
+}
+
+export function fitCopies(samples: readonly CopySample[]): CopyFit[] {
+  const keys = [...new Set(samples.map((s) => `${s.kind}/${s.pinned}`))].sort();
+  return keys.map((key) => {
+    const own = samples.filter((s) => `${s.kind}/${s.pinned}` === key);
+    const [kind, pinned] = key.split('/') as [string, string];
+    requireEnough(`copy ${kind} (${pinned === 'true' ? 'pinned' : 'pageable'})`, own.length, distinct(own, (s) => s.bytes), 2);
+    // For copy_bidir, bytes move in each direction; the fitted bandwidth is per direction.
+    const loss = (x: number[]) => softL1(logResiduals(own, (s) => Math.exp(x[0]!) / 1000 + s.bytes / (Math.exp(x[1]!) * 1e6), (s) => s.ms));
+    const x = minimize(loss, [Math.log(10), Math.log(20)]).x;
+    return { kind, pinned: pinned === 'true', latencyUs: Math.exp(x[0]!), bandwidthGBps: Math.exp(x[1]!), points: own.length };
+  });
 }

@@ -18,6 +18,8 @@ export interface Provenance {
   fitError: { inSample: GroupError[]; heldOut?: HeldOutRow[] };
   notes: string[];
   transferredFrom?: string;
+  /** Measured copy latency/bandwidth (pdsim profiler), for the host-link profiles. */
+  copies?: unknown[];
 }
 
 const round = (x: number, digits = 4) => Number(x.toPrecision(digits));

@@ -58,6 +58,7 @@ export function writeProfiles(catalog: Catalog, r: CalibrationResult, command: s
     keptFromPrevious: r.fit.kept,
     fitError: { inSample: r.inSample, heldOut: heldOutSummary(r.heldOut) },
     notes: [...notes],
+    ...(r.fit.copies.length > 0 ? { copies: r.fit.copies } : {}),
   };
   const written: string[] = [];
   const file = catalog.file('gpu', r.gpu.id);

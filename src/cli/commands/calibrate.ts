@@ -24,6 +24,8 @@ export interface CalibrateOptions {
   out?: string;
   json?: boolean;
   modelsDir?: string;
+  /** The command line recorded in provenance (default: this process's arguments). */
+  command?: string;
 }
 
 export function runCalibrate(files: readonly string[], o: CalibrateOptions, log: (s: string) => void = (s) => process.stdout.write(s)): CalibrationResult[] {
@@ -42,7 +44,7 @@ export function runCalibrate(files: readonly string[], o: CalibrateOptions, log:
       return { gpuId: id, ...f, notes: DATASETS[id]!.notes };
     });
   }
-  const command = ['pdsim calibrate', ...process.argv.slice(3)].join(' ').trim();
+  const command = o.command ?? ['npx pdsim calibrate', ...process.argv.slice(3)].join(' ').trim();
   const results: CalibrationResult[] = [];
   for (const job of jobs) {
     // 2. Load: the profile (datasheet peaks) and the measured files.
@@ -56,6 +58,7 @@ export function runCalibrate(files: readonly string[], o: CalibrateOptions, log:
     if (!o.json && !o.report) {
       log(`${gpu.id}: fitted ${r.fit.fitted.join(', ')}${r.fit.kept.length ? `; kept previous ${r.fit.kept.join(', ')} (no data)` : ''}\n`);
       for (const g of r.inSample) log(`  ${g.group.padEnd(20)} n=${String(g.n).padStart(6)}  median ${g.medianPct.toFixed(1)}%  p90 ${g.p90Pct.toFixed(1)}%  (in-sample)\n`);
+      for (const c of r.fit.copies) log(`  copy ${c.kind} ${c.pinned ? 'pinned' : 'pageable'}: ${c.bandwidthGBps.toFixed(1)} GB/s, ${c.latencyUs.toFixed(1)} us latency (${c.points} points)\n`);
     }
     if (o.write) for (const f of writeProfiles(catalog, r, command, job.notes)) if (!o.json) log(`wrote ${f}\n`);
   }

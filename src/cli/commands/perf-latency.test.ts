@@ -65,3 +65,33 @@ describe('pdsim latency', () => {
     expect(a.steps).toBe(128);
   });
 });
+
+describe('pdsim latency CPU overhead', () => {
+  it('defaults to the vLLM V1 figure and can use the fitted profile value', () => {
+    const base = { model: 'llama-3.1-8b', gpu: 'h100-sxm', batchSize: '8', inputLen: '32', outputLen: '128' };
+    const v1 = runLatency(base);
+    const prof = runLatency({ ...base, cpuOverhead: 'profile' });
+    expect(v1.cpu_overhead_ms).toEqual({ base: 0.3, per_seq: 0 });
+    expect(prof.avg_latency_s).toBeGreaterThan(v1.avg_latency_s);
+    expect(() => runLatency({ ...base, cpuOverhead: 'v0' })).toThrow(/--cpu-overhead must be/);
+  });
+});
+
+describe('physical sense of the calibrated profiles', () => {
+  it('more work never takes less time (decode batch, prefill tokens, context)', () => {
+    for (const gpu of gpus) {
+      let prev = 0;
+      for (const b of [1, 2, 4, 8, 16, 32, 64, 128, 256]) {
+        const t = runPerf({ model: 'llama-3.1-8b', gpu, decodeBatch: String(b), context: '512' }).totalMs;
+        expect(t).toBeGreaterThanOrEqual(prev);
+        prev = t;
+      }
+      prev = 0;
+      for (const n of [2, 8, 32, 64, 128, 256, 512, 1024, 4096, 16384]) {
+        const t = runPerf({ model: 'llama-3.1-8b', gpu, prefill: String(n) }).totalMs;
+        expect(t).toBeGreaterThanOrEqual(prev);
+        prev = t;
+      }
+    }
+  });
+});

@@ -1,0 +1,34 @@
+// One fit on the real A100 tables (../shared/data, as CI checks it out), to catch a fit that
+// silently degrades. Skipped where the data is not present. Runs in a few seconds.
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { Catalog } from '../model/catalog.js';
+import { efficiency } from '../model/gpu.js';
+import { DATASETS, datasetPaths, defaultDataDir } from './datasets.js';
+import { calibrate, loadSamples } from './run.js';
+
+// The two 70B tables are left out to keep this test short; the full fit runs in `pdsim calibrate`.
+const files = datasetPaths(DATASETS['a100-sxm-80gb']!, defaultDataDir()).fit.filter((f) => !f.includes('70'));
+const present = files.every((f) => existsSync(f));
+
+describe.skipIf(!present)('real A100 data', () => {
+  it('fits physically sensible curves that reproduce whole iterations', () => {
+    const gpu = new Catalog().loadGpu('a100-sxm-80gb');
+    const r = calibrate(gpu, loadSamples(files));
+    const p = r.fit.perf;
+    expect(r.fit.kept).toEqual([]);
+    for (const e of [p.gemm.compute.max, p.gemm.memoryEfficiency, p.attentionPrefill.compute.max, p.attentionDecode.memoryEfficiency, ...Object.values(p.elementwise.byOp!)]) {
+      expect(e).toBeGreaterThan(0);
+      expect(e).toBeLessThanOrEqual(1);
+    }
+    // Table 3 of hardware.md: A100 prefill GEMMs reach 68-72% of peak at >= 512 tokens on these shapes.
+    const at4096 = efficiency(p.gemm.compute, 4096);
+    expect(at4096).toBeGreaterThan(0.6);
+    expect(at4096).toBeLessThan(0.8);
+    for (const phase of ['prefill', 'decode']) {
+      const g = r.inSample.find((x) => x.group === `iteration ${phase}`)!;
+      expect(g.n).toBeGreaterThan(100);
+      expect(g.medianPct).toBeLessThan(8);
+    }
+  }, 30_000);
+});
