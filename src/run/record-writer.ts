@@ -37,7 +37,8 @@ export class JsonlRecordWriter implements RecordWriter {
   }
 }
 
-const num = (x: number | null): string => (x === null ? 'null' : JSON.stringify(x));
+// String(x) prints a finite number exactly as JSON.stringify does, without its generic path.
+const num = (x: number | null): string => (x === null || !Number.isFinite(x) ? 'null' : String(x));
 
 /**
  * One JSON line; the same text as JSON.stringify(rec) for these fields, built by hand because it

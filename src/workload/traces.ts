@@ -35,20 +35,24 @@ function positiveInt(raw: string | undefined, file: string, line: number, column
 }
 
 function parseCsv(text: string, file: string, required: readonly string[]): { header: Map<string, number>; rows: string[][]; firstLine: number } {
-  const lines = text.split(/\r?\n/);
-  const headerCells = (lines[0] ?? '').split(',').map((s) => s.trim());
+  // Rows are split lazily by the caller's loop below (one pass, no per-line regex): traces reach
+  // 100k+ lines and parsing them was a visible part of a benchmark run.
+  const firstEnd = text.indexOf('\n');
+  const headerLine = (firstEnd < 0 ? text : text.slice(0, firstEnd)).replace(/\r$/, '');
+  const headerCells = headerLine.split(',').map((s) => s.trim());
   const header = new Map(headerCells.map((h, i) => [h, i]));
   for (const r of required) {
     if (!header.has(r)) throw new UserError(`missing column "${r}" in the header (found: ${headerCells.join(', ')})`, file, 'line 1');
   }
   const rows: string[][] = [];
-  for (let i = 1; i < lines.length; i++) {
-    const l = lines[i]!;
-    if (l.trim() === '') {
-      rows.push([]);
-      continue;
-    }
-    rows.push(l.split(','));
+  let pos = firstEnd < 0 ? text.length : firstEnd + 1;
+  while (pos < text.length) {
+    let end = text.indexOf('\n', pos);
+    if (end < 0) end = text.length;
+    let line = text.slice(pos, end);
+    if (line.endsWith('\r')) line = line.slice(0, -1);
+    rows.push(line.trim() === '' ? [] : line.split(','));
+    pos = end + 1;
   }
   return { header, rows, firstLine: 2 };
 }
