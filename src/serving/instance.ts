@@ -97,6 +97,13 @@ export class EngineInstance {
     return this.waiting.length;
   }
 
+  /** Tokens still to compute or generate for admitted requests (a routing load figure; O(requests)). */
+  outstandingTokens(): number {
+    let t = 0;
+    for (const q of [this.waiting, this.running]) for (const r of q) t += r.numTokens - r.numComputed + r.spec.outputTokens - r.generated;
+    return t;
+  }
+
   /** Why a request can never run here, or undefined. */
   rejectReason(promptTokens: number, outputTokens: number): string | undefined {
     if (promptTokens + outputTokens > this.cfg.maxModelLen) {
@@ -194,6 +201,11 @@ export class EngineInstance {
     this.waiting.unshift(victim);
   }
 
+  /** Waiting requests may hold blocks (remote KV, tier loads, swap-ins), so they may pass the head. */
+  private get mayPass(): boolean {
+    return this.cfg.role === 'decode' || this.tiers !== null;
+  }
+
   /** Blocks a request must add to hold `tokens` tokens of KV. */
   private extraBlocks(req: RequestState, tokens: number): number {
     return this.blocks.blocksFor(tokens) - req.blocks - req.hashedKeys.length;
@@ -236,16 +248,20 @@ export class EngineInstance {
       out.push(r);
       i++;
     }
-    if (!preempted) {
+    // No admissions in an iteration that preempted (as vLLM), except when nothing runs at all while
+    // waiting requests hold blocks (tier loads, swap-ins): the instance would otherwise stall.
+    if (!preempted || (out.length === 0 && this.tiers !== null)) {
       let freeing = 0;
       if (pol?.sameIterationEviction) for (const r of out) if (r.generated > 0 && r.generated + 1 >= r.spec.outputTokens) freeing++;
-      // A request whose KV arrived from a prefill instance already holds its blocks: it may pass a
-      // head that cannot get blocks (otherwise a preempted head could wait forever on blocks held
-      // by such requests). Never the case on colocated instances.
+      // A request whose KV arrived from a prefill instance, or was loaded from a KV tier or swapped
+      // in, already holds its blocks: it may pass a head that cannot get blocks (otherwise the head
+      // could wait forever on blocks held by such requests). Never the case on colocated instances
+      // without tiers.
       const passer = (from: number): number => {
         for (let k = from; k < this.waiting.length; k++) if (this.waiting[k]!.blocks > 0) return k;
         return -1;
       };
+      if (this.tiers !== null) this.readyHoldersFirst();
       let j = 0;
       let passing = false;
       while (j < this.waiting.length && this.running.length - freeing < cfg.maxNumSeqs && budget > 0 && out.length < cap) {
@@ -256,7 +272,7 @@ export class EngineInstance {
           if (t !== 'go') {
             if (t === 'busy') j = passing ? passer(j + 1) : j + 1;
             else {
-              j = this.cfg.role === 'decode' ? passer(j + 1) : -1;
+              j = this.mayPass ? passer(j + 1) : -1;
               passing = true;
             }
             if (j < 0) break;
@@ -286,7 +302,7 @@ export class EngineInstance {
             need = 0;
           } else {
             if (hitBlocks > 0) this.blocks.releaseHashed(r.blockKeys.slice(0, hitBlocks));
-            j = this.cfg.role === 'decode' ? passer(j + 1) : -1;
+            j = this.mayPass ? passer(j + 1) : -1;
             passing = true;
             if (j < 0) break;
             continue;
@@ -357,6 +373,25 @@ export class EngineInstance {
       this.kick();
     });
     return 'busy';
+  }
+
+  /**
+   * Waiting requests whose tier load or swap-in has landed hold GPU blocks they cannot use until they
+   * run: they go first (stable), so that a fresh head needing those blocks cannot starve them.
+   */
+  private readyHoldersFirst(): void {
+    const w = this.waiting;
+    let k = 0;
+    for (let i = 0; i < w.length; i++) {
+      const r = w[i]!;
+      if (r.numComputed > 0 && r.blocks + r.hashedKeys.length > 0 && !this.tiers!.busy(r)) {
+        if (i !== k) {
+          w.splice(i, 1);
+          w.splice(k, 0, r);
+        }
+        k++;
+      }
+    }
   }
 
   /** Bound once: a swap-in or tier load has landed. */
