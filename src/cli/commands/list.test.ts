@@ -8,7 +8,8 @@ describe('pdsim list', () => {
     const lines = listText('gpus').trimEnd().split('\n');
     expect(lines[0]).toMatch(/^id\s+name\s+mem GiB\s+HBM GB\/s\s+FP16 TFLOPS\s+calibrated/);
     const h100 = lines.find((l) => l.startsWith('h100-sxm '));
-    expect(h100).toMatch(/79\.2\s+3350\s+989\s+no\s+±\d+%/);
+    expect(h100).toMatch(/79\.2\s+3350\s+989\s+yes/);
+    expect(lines.find((l) => l.startsWith('l4 '))).toMatch(/22\.0\s+300\s+121\s+no\s+±30%/);
   });
 
   it('lists models with params, KV bytes per token and layers', () => {
