@@ -21,6 +21,16 @@ export function formatUserError(message: string, file?: string, where?: string):
   return loc ? `${loc}: ${message}` : message;
 }
 
+/** Runs `f`; a UserError it throws is re-thrown as being about `file` at `pointer`. */
+export function atPointer<T>(file: string, pointer: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof UserError) throw new UserError(e.message, file, pointer);
+    throw e;
+  }
+}
+
 /** Levenshtein distance, for did-you-mean suggestions. */
 export function editDistance(a: string, b: string): number {
   const dp = Array.from({ length: b.length + 1 }, (_, j) => j);

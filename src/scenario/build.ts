@@ -7,7 +7,7 @@
 import type { Simulator } from '../kernel/simulator.js';
 import type { RandomStreams } from '../kernel/random.js';
 import type { MetricsCollector } from '../metrics/collector.js';
-import { UserError } from '../errors.js';
+import { atPointer, UserError } from '../errors.js';
 import { deriveSizes, type LlmArchitecture } from '../model/architecture.js';
 import { loadGpu, loadLink, loadLlm } from '../model/catalog.js';
 import type { GpuProfile } from '../model/gpu.js';
@@ -66,13 +66,9 @@ export interface PoolExtras {
   decodePolicy?: DecodeBatchPolicy;
 }
 
-export function wrapField<T>(f: () => T, file: string, pointer: string): T {
-  return wrap(f, file, pointer);
-}
-
 export function buildPool(sc: Scenario, file: string, pool: PoolSpec, index: number, arch: LlmArchitecture, sim: Simulator, sink: EngineSink, opts: BuildOptions, extras: PoolExtras = {}): BuiltPool {
   const where = `/deployment/pools/${index}`;
-  const gpu = wrap(() => loadGpu(pool.gpu, opts.modelsDir), file, `${where}/gpu`);
+  const gpu = atPointer(file, `${where}/gpu`, () => loadGpu(pool.gpu, opts.modelsDir));
   const engine = poolEngine(sc, pool);
   const sizes = deriveSizes(arch);
   const tp = pool.tp;
@@ -98,7 +94,7 @@ export function buildPool(sc: Scenario, file: string, pool: PoolSpec, index: num
   if (numGpuBlocks * engine.blockSize < maxModelLen && pool.role !== 'prefill') {
     throw new UserError(`the KV cache holds ${numGpuBlocks * engine.blockSize} tokens, less than maxModelLen ${maxModelLen} (vLLM refuses to start); lower engine.maxModelLen or give the cache more memory`, file, '/engine/maxModelLen');
   }
-  const hostLinkGBps = engine.cpuOffloadGB > 0 ? wrap(() => loadLink(sc.deployment.topology?.hostLink ?? gpu.hostLink, opts.modelsDir), file, '/deployment/topology/hostLink').pinnedGBpsPerDirection : undefined;
+  const hostLinkGBps = engine.cpuOffloadGB > 0 ? atPointer(file, '/deployment/topology/hostLink', () => loadLink(sc.deployment.topology?.hostLink ?? gpu.hostLink, opts.modelsDir)).pinnedGBpsPerDirection : undefined;
   const perf = new RooflinePerfModel(arch, gpu, { tp, offloadedWeightBytes: capacity.offloadedWeightBytesPerGpu, hostLinkGBps });
   const name = pool.name ?? pool.role;
   const instances: EngineInstance[] = [];
@@ -125,17 +121,9 @@ export function buildPool(sc: Scenario, file: string, pool: PoolSpec, index: num
   return { spec: pool, index, gpu, engine, capacity: { ...capacity, numGpuBlocks }, instances };
 }
 
-function wrap<T>(f: () => T, file: string, pointer: string): T {
-  try {
-    return f();
-  } catch (e) {
-    if (e instanceof UserError) throw new UserError(e.message, file, pointer);
-    throw e;
-  }
-}
 
 export function buildColocated(sc: Scenario, file: string, sim: Simulator, streams: RandomStreams, sink: EngineSink, opts: BuildOptions, collector?: MetricsCollector): Built {
-  const arch = wrap(() => loadLlm(sc.model, opts.modelsDir), file, '/model');
+  const arch = atPointer(file, '/model', () => loadLlm(sc.model, opts.modelsDir));
   const roles = new Set(sc.deployment.pools.map((p) => p.role));
   if (roles.has('prefill') !== roles.has('decode')) {
     throw new UserError('a disaggregated deployment needs both a prefill pool and a decode pool', file, '/deployment/pools');

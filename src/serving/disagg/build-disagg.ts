@@ -16,14 +16,14 @@
  */
 import type { RandomStreams } from '../../kernel/random.js';
 import type { Simulator } from '../../kernel/simulator.js';
-import { UserError } from '../../errors.js';
+import { atPointer, UserError } from '../../errors.js';
 import { FlowNetwork } from '../../hardware/flow-network.js';
 import { Topology } from '../../hardware/topology.js';
 import { StagingBuffer } from '../../kv/staging-buffer.js';
 import type { MetricsCollector } from '../../metrics/collector.js';
 import { loadLlm } from '../../model/catalog.js';
 import { loadGpu } from '../../model/catalog.js';
-import { buildPool, wrapField, type BuildOptions, type Built, type BuiltPool } from '../../scenario/build.js';
+import { buildPool, type BuildOptions, type Built, type BuiltPool } from '../../scenario/build.js';
 import type { Scenario } from '../../scenario/schema.js';
 import { makeDecodePolicy } from '../batch-policy.js';
 import { blockKeys } from '../block-keys.js';
@@ -51,7 +51,7 @@ interface Flight {
 }
 
 export function buildDisaggregated(sc: Scenario, file: string, sim: Simulator, streams: RandomStreams, collector: MetricsCollector, opts: BuildOptions): Built {
-  const arch = wrapField(() => loadLlm(sc.model, opts.modelsDir), file, '/model');
+  const arch = atPointer(file, '/model', () => loadLlm(sc.model, opts.modelsDir));
   const dep = sc.deployment;
   const roles = dep.pools.map((p) => p.role);
   if (!roles.includes('prefill') || !roles.includes('decode')) {
@@ -78,7 +78,7 @@ export function buildDisaggregated(sc: Scenario, file: string, sim: Simulator, s
   const instanceByName = new Map(pools.flatMap((p) => p.instances.map((inst) => [inst.name, inst] as const)));
 
   // The machine, the links, and up-front checks of every prefill -> decode path.
-  const gpus = dep.pools.map((p, i) => wrapField(() => loadGpu(p.gpu, opts.modelsDir), file, `/deployment/pools/${i}/gpu`));
+  const gpus = dep.pools.map((p, i) => atPointer(file, `/deployment/pools/${i}/gpu`, () => loadGpu(p.gpu, opts.modelsDir)));
   const machine = buildMachine(sc, file, gpus, opts.modelsDir);
   const topo = new Topology(machine.spec);
   const gpusOf = new Map<EngineInstance, number[]>();
@@ -111,7 +111,7 @@ export function buildDisaggregated(sc: Scenario, file: string, sim: Simulator, s
     const minimum = { bytes: mgr.shardChunkBytes(maxModelLen, minTp), what: tr.policy === 'layerwise' ? `one layer's KV of a maxModelLen (${maxModelLen}) prompt` : `the whole KV of a maxModelLen (${maxModelLen}) prompt` };
     const nodes = new Set(prefills.map((i) => topo.nodeOfGpu(gpusOf.get(i)![0]!)));
     for (const n of nodes) {
-      const buf = wrapField(() => new StagingBuffer(sim, { capacityBytes: tr.stagingBufferGiB * GiB, pageBytes, minimum, onOccupancy: (tS, used) => stagingSeries.push({ tS, tier: `cpu staging node${n}`, occupancy: used / (tr.stagingBufferGiB * GiB) }) }), file, '/deployment/transfer/stagingBufferGiB');
+      const buf = atPointer(file, '/deployment/transfer/stagingBufferGiB', () => new StagingBuffer(sim, { capacityBytes: tr.stagingBufferGiB * GiB, pageBytes, minimum, onOccupancy: (tS, used) => stagingSeries.push({ tS, tier: `cpu staging node${n}`, occupancy: used / (tr.stagingBufferGiB * GiB) }) }));
       staging.set(n, buf);
     }
   }
@@ -122,7 +122,7 @@ export function buildDisaggregated(sc: Scenario, file: string, sim: Simulator, s
       if (tr.path === 'direct' && topo.nodeOfGpu(a) !== topo.nodeOfGpu(b)) {
         throw new UserError(`decode instance ${d.name} (gpu${b}, node${topo.nodeOfGpu(b)}) has no direct path to prefill instance ${p.name} (gpu${a}, node${topo.nodeOfGpu(a)}): direct means NVLink or PCIe within one node; use path network, or raise topology.gpusPerNode`, file, '/deployment/transfer/path');
       }
-      wrapField(() => mgr.routesFor(a, b), file, '/deployment/topology/nic');
+      atPointer(file, '/deployment/topology/nic', () => mgr.routesFor(a, b));
     }
   }
 

@@ -5,7 +5,7 @@
  * memory, one disk, and a NIC. Link profiles map onto topology channels as catalog.ts describes
  * (`h2dGBps ?? pinnedGBpsPerDirection`, ...).
  */
-import { UserError } from '../../errors.js';
+import { atPointer, UserError } from '../../errors.js';
 import type { NodeSpec, HostLinkSpec, TopologySpec } from '../../hardware/topology.js';
 import { loadDisk, loadHost, loadLink } from '../../model/catalog.js';
 import type { GpuProfile } from '../../model/gpu.js';
@@ -35,14 +35,6 @@ export function hostLinkSpec(l: LinkProfile): HostLinkSpec {
   };
 }
 
-function wrap<T>(f: () => T, file: string, pointer: string): T {
-  try {
-    return f();
-  } catch (e) {
-    if (e instanceof UserError) throw new UserError(e.message, file, pointer);
-    throw e;
-  }
-}
 
 export function buildMachine(sc: Scenario, file: string, gpus: GpuProfile[], modelsDir?: string): Machine {
   const topo = sc.deployment.topology;
@@ -67,9 +59,9 @@ export function buildMachine(sc: Scenario, file: string, gpus: GpuProfile[], mod
     placement.gpus.push(pool);
   });
   placement.nodes = Math.ceil(next / gpusPerNode);
-  const host = wrap(() => loadHost(topo?.hostMemory ?? 'server-ddr5', modelsDir), file, '/deployment/topology/hostMemory');
-  const disk = wrap(() => loadDisk(topo?.disk ?? 'nvme-gen4', modelsDir), file, '/deployment/topology/disk');
-  const nic = wrap(() => loadLink(topo?.nic ?? 'ib-ndr', modelsDir), file, '/deployment/topology/nic');
+  const host = atPointer(file, '/deployment/topology/hostMemory', () => loadHost(topo?.hostMemory ?? 'server-ddr5', modelsDir));
+  const disk = atPointer(file, '/deployment/topology/disk', () => loadDisk(topo?.disk ?? 'nvme-gen4', modelsDir));
+  const nic = atPointer(file, '/deployment/topology/nic', () => loadLink(topo?.nic ?? 'ib-ndr', modelsDir));
   const nodes: NodeSpec[] = [];
   for (let n = 0; n < placement.nodes; n++) {
     const ids: number[] = [];
@@ -78,12 +70,12 @@ export function buildMachine(sc: Scenario, file: string, gpus: GpuProfile[], mod
       const prof = gpuProfiles[g];
       // Holes (an instance skipped to the next node) get the first GPU's link; nothing is placed there.
       const id = topo?.hostLink ?? (prof ?? gpus[0]!).hostLink;
-      return wrap(() => loadLink(id, modelsDir), file, topo?.hostLink ? '/deployment/topology/hostLink' : '/deployment/pools');
+      return atPointer(file, topo?.hostLink ? '/deployment/topology/hostLink' : '/deployment/pools', () => loadLink(id, modelsDir));
     });
     const nvIds = ids.map((g) => gpuProfiles[g]?.nvlink ?? null);
     let nvlink: NodeSpec['nvlink'];
     if (useNvlink && nvIds.length > 1 && nvIds.every((x) => x !== null)) {
-      const nv = wrap(() => loadLink(nvIds[0]!, modelsDir), file, '/deployment/pools');
+      const nv = atPointer(file, '/deployment/pools', () => loadLink(nvIds[0]!, modelsDir));
       nvlink = { perDirectionGBps: nv.pinnedGBpsPerDirection, latencyUs: nv.latencyUs };
     }
     const bounce = links.map((l) => l.hostBounceGBps).filter((x): x is number => x !== undefined);
