@@ -89,6 +89,14 @@ export async function runSimulation(loaded: LoadedScenario, opts: RunOptions): P
     }
   }
   opts.onProgress?.({ requestsDone: done(), requestsTotal: total, simTimeS: sim.now, events: sim.eventsProcessed });
+  // Every request completes or is reported failed with a reason: if the events ran out with requests
+  // still inside the deployment (a stall), count them as failed rather than let them vanish.
+  const arrived = interrupted ? done() : total;
+  if (done() < arrived) {
+    const n = arrived - done();
+    collector.failed += n;
+    collector.failures.set('did not finish: the simulation ran out of events with the request still queued (no requests.jsonl line)', n);
+  }
   const hasSlo = sc.slo !== undefined && Object.keys(sc.slo).length > 0;
   const summary = summarize(collector, {
     hasSlo,

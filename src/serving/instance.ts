@@ -323,8 +323,12 @@ export class EngineInstance {
         if (passing && (j = passer(j)) < 0) break;
       }
     }
+    this.lastSchedulePreempted = preempted;
     return out;
   }
+
+  /** Whether the last schedule() preempted (it then admits nothing, as vLLM's scheduler). */
+  private lastSchedulePreempted = false;
 
   /**
    * Tier part of admitting waiting request `r`: 'busy' while it loads or swaps in (also when that
@@ -401,6 +405,9 @@ export class EngineInstance {
     const batch = this.schedule();
     if (batch.length === 0) {
       this.busy = false;
+      // A preemption emptied the batch (that step admits nothing); the next step may admit, so take
+      // it now rather than idle until some other event wakes the instance.
+      if (this.lastSchedulePreempted && this.waiting.length > 0) this.kick();
       return;
     }
     this.scheduled = batch;
