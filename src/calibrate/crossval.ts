@@ -10,7 +10,7 @@
  */
 import seedrandom from 'seedrandom';
 import type { GpuPerfParams, GpuProfile } from '../model/gpu.js';
-import { elementwiseMs, gemmTime, hwRates, type ElementwiseOp } from '../perf/op-times.js';
+import { elementwiseMs, gemmTime, hwRatesOf, type ElementwiseOp } from '../perf/op-times.js';
 import { ringAllReduceMs } from '../perf/perf-model.js';
 import { decodeSampleMs, fitAllReduce, fitCpuOverhead, prefillSampleMs } from './fit.js';
 import { elementwiseSamples, fitPerf, gemmSamplesOf } from './fit-profile.js';
@@ -51,7 +51,7 @@ export const HOLDOUT_FRACTION = 0.3;
 
 /** `fullPerf`: the fit on all of `set`, used for the cross-source GEMM check (refitted when absent). */
 export function crossValidate(set: SampleSet, gpu: GpuProfile, crossCheck?: SampleSet, fullPerf?: GpuPerfParams): CrossValidation {
-  const hw = hwRates(gpu.fp16Tflops, gpu.hbmBandwidthGBps);
+  const hw = hwRatesOf(gpu);
   const models = [...new Set(set.layers.map((l) => l.model.name))].sort();
   const acc = new Map<string, Pair[]>();
   const add = (group: string, slice: string, pairs: Pair[]) => {
@@ -125,9 +125,9 @@ export function crossValidate(set: SampleSet, gpu: GpuProfile, crossCheck?: Samp
 
 
 function predictGemm(gpu: GpuProfile, m: number, n: number, k: number): number {
-  return gemmTime(gpu.perf.gemm, hwRates(gpu.fp16Tflops, gpu.hbmBandwidthGBps), m, n, k, 2).ms;
+  return gemmTime(gpu.perf.gemm, hwRatesOf(gpu), m, n, k, 2).ms;
 }
 
 function elementwiseOf(gpu: GpuProfile, s: { op: string; bytes: number; tokens: number }): number {
-  return elementwiseMs(gpu.perf.elementwise, hwRates(gpu.fp16Tflops, gpu.hbmBandwidthGBps), s.bytes, s.tokens, s.op as ElementwiseOp);
+  return elementwiseMs(gpu.perf.elementwise, hwRatesOf(gpu), s.bytes, s.tokens, s.op as ElementwiseOp);
 }

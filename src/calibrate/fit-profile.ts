@@ -4,7 +4,7 @@
  * the profile's previous values and are listed as such, never silently invented.
  */
 import type { GpuPerfParams, GpuProfile } from '../model/gpu.js';
-import { elementwiseBytesPerToken, elementwiseMs, gemmTime, hwRates, type ElementwiseOp, type HwRates } from '../perf/op-times.js';
+import { elementwiseBytesPerToken, elementwiseMs, gemmTime, hwRatesOf, type ElementwiseOp, type HwRates } from '../perf/op-times.js';
 import { ringAllReduceMs } from '../perf/perf-model.js';
 import { fitCopies, type CopyFit, fitAllReduce, fitCpuOverhead, fitDecodeAttention, fitElementwise, fitGemm, fitPrefillAttention, decodeSampleMs, prefillSampleMs } from './fit.js';
 import { composeIterations, predictIterationMs } from './iterations.js';
@@ -40,7 +40,7 @@ export function gemmSamplesOf(set: SampleSet): GemmSample[] {
 }
 
 export function fitPerf(set: SampleSet, gpu: GpuProfile): PerfFit {
-  const hw = hwRates(gpu.fp16Tflops, gpu.hbmBandwidthGBps);
+  const hw = hwRatesOf(gpu);
   const prev = gpu.perf;
   const fitted: string[] = [];
   const kept: string[] = [];
@@ -103,7 +103,7 @@ export interface GroupError extends ErrorStats {
 
 /** Errors per operator group and per whole iteration of `perf` on the samples in `set`. */
 export function groupErrors(set: SampleSet, gpu: GpuProfile, perf: GpuPerfParams): GroupError[] {
-  const hw: HwRates = hwRates(gpu.fp16Tflops, gpu.hbmBandwidthGBps);
+  const hw: HwRates = hwRatesOf(gpu);
   const out: GroupError[] = [];
   const push = (group: string, pairs: [number, number][]) => {
     if (pairs.length > 0) out.push({ group, ...errorStats(pairs) });

@@ -40,27 +40,44 @@ const curve = (max: number, halfAt: number, exponent: number): EfficiencyCurve =
  */
 const upTo = (cap: number, x: number): number => cap * logistic(x);
 
+/** Row tile the tensor-core GEMM kernels pad m to, and the output tile counted in waves (CUTLASS/cuBLAS defaults on Ampere/Hopper). */
+export const GEMM_ROW_TILE = 64;
+export const GEMM_WAVE_TILE = { tileRows: 128, tileCols: 128 } as const;
+
 export function fitGemm(samples: readonly GemmSample[], hw: HwRates, bytesPerElement = 2): GpuPerfParams['gemm'] {
-  requireEnough('GEMM efficiency', samples.length, distinct(samples, (s) => `${s.m}/${s.n}/${s.k}`), 6);
+  // Row padding and wave quantization are one tile model, which needs the SM count; without it the
+  // smooth curve alone is fitted.
+  const waves = hw.numSms !== undefined && hw.numSms > 0;
+  const rowTile = waves ? GEMM_ROW_TILE : 1;
+  const nParams = waves ? 7 : 6;
+  requireEnough('GEMM efficiency', samples.length, distinct(samples, (s) => `${s.m}/${s.n}/${s.k}`), nParams);
   const decode = (x: number[]): GpuPerfParams['gemm'] => ({
     launchUs: Math.exp(x[0]!),
     compute: curve(logistic(x[1]!), Math.exp(x[2]!), upTo(1, x[3]!)),
     shapeHalfAtElems: Math.exp(x[4]!),
     memoryEfficiency: logistic(x[5]!),
+    ...(waves ? { rowTile, wave: { ...GEMM_WAVE_TILE, exponent: logistic(x[6]!) } } : {}),
   });
-  const x0 = [Math.log(5), logit(0.75), Math.log(100), logit(0.9), Math.log(2e5), logit(0.8)];
+  const x0 = [Math.log(5), logit(0.75), Math.log(100), logit(0.9), Math.log(2e5), logit(0.8), ...(waves ? [0] : [])];
   // The loss runs ~10^4 times over ~10^4 samples: precompute what does not depend on the parameters.
+  // It uses gemmTime's arithmetic without the monotone envelope (which only lifts rare dips).
   const n = samples.length;
   const logM = new Float64Array(n);
   const nk = new Float64Array(n);
   const flopsT = new Float64Array(n);
   const bytesT = new Float64Array(n);
+  const logUtil = new Float64Array(n);
   const logMs = new Float64Array(n);
   samples.forEach((s, i) => {
-    logM[i] = Math.log(s.m);
+    const mp = Math.ceil(s.m / rowTile) * rowTile;
+    logM[i] = Math.log(mp);
     nk[i] = s.n * s.k;
-    flopsT[i] = (2 * s.m * s.n * s.k) / hw.peakFlopsPerMs;
+    flopsT[i] = (2 * mp * s.n * s.k) / hw.peakFlopsPerMs;
     bytesT[i] = ((s.m * s.k + s.k * s.n + s.m * s.n) * bytesPerElement) / hw.hbmBytesPerMs;
+    if (waves) {
+      const tiles = Math.ceil(s.m / GEMM_WAVE_TILE.tileRows) * Math.ceil(s.n / GEMM_WAVE_TILE.tileCols);
+      logUtil[i] = Math.log(tiles / (Math.ceil(tiles / hw.numSms!) * hw.numSms!));
+    }
     logMs[i] = Math.log(s.ms);
   });
   const loss = (x: number[]) => {
@@ -69,11 +86,12 @@ export function fitGemm(samples: readonly GemmSample[], hw: HwRates, bytesPerEle
     const logHalf = Math.log(c.halfAt);
     const shapeHalf = p.shapeHalfAtElems!;
     const launch = p.launchUs / 1000;
+    const we = p.wave?.exponent ?? 0;
     const res = new Float64Array(n);
     for (let i = 0; i < n; i++) {
-      // Same arithmetic as gemmTime/gemmEfficiency, written out: max * m^e / (m^e + h^e) * nk / (nk + s).
+      // max * mp^e / (mp^e + h^e) * nk / (nk + s) * util^we, mp = m padded to the row tile.
       const sat = 1 / (1 + Math.exp(c.exponent * (logHalf - logM[i]!)));
-      const eff = c.max * sat * (nk[i]! / (nk[i]! + shapeHalf));
+      const eff = c.max * sat * (nk[i]! / (nk[i]! + shapeHalf)) * Math.exp(we * logUtil[i]!);
       const t = Math.max(flopsT[i]! / eff, bytesT[i]! / p.memoryEfficiency) + launch;
       res[i] = Math.log(t) - logMs[i]!;
     }
@@ -141,19 +159,30 @@ export function decodeSampleMs(p: GpuPerfParams['attentionDecode'], hw: HwRates,
 
 export function fitDecodeAttention(samples: readonly DecodeAttentionSample[], hw: HwRates): GpuPerfParams['attentionDecode'] {
   requireEnough('decode attention', samples.length, distinct(samples, (s) => `${s.batch}/${s.kvLen}/${s.qHeads}/${s.kvHeads}`), 4);
-  const decode = (x: number[]): GpuPerfParams['attentionDecode'] => ({
-    launchUs: Math.exp(x[0]!),
-    perQueryHeadUs: Math.exp(x[1]!),
-    perKvHeadUs: Math.exp(x[3]!),
-    memoryEfficiency: logistic(x[2]!),
-  });
+  // Occupancy per kernel family (see GpuPerfParams.attentionDecode), each fitted only where its
+  // geometries were measured; a family without data takes the other's value.
+  const hasMha = samples.some((s) => s.kvHeads >= s.qHeads);
+  const hasGqa = samples.some((s) => s.kvHeads < s.qHeads);
+  const occ = hw.numSms !== undefined && hw.numSms > 0;
+  const decode = (x: number[]): GpuPerfParams['attentionDecode'] => {
+    const mha = Math.exp(x[hasMha ? 4 : 5]!);
+    const gqa = Math.exp(x[hasGqa ? 5 : 4]!);
+    return {
+      launchUs: Math.exp(x[0]!),
+      perQueryHeadUs: Math.exp(x[1]!),
+      perKvHeadUs: Math.exp(x[3]!),
+      memoryEfficiency: logistic(x[2]!),
+      ...(occ ? { occupancy: { mhaItemsPerSm: mha, gqaItemsPerSm: gqa } } : {}),
+    };
+  };
   const loss = (x: number[]) => {
     const p = decode(x);
     return softL1(
       logResiduals(samples, (s) => decodeSampleMs(p, hw, s), (s) => s.ms),
     );
   };
-  return decode(minimize(loss, [Math.log(10), Math.log(0.005), logit(0.8), Math.log(0.02)]).x);
+  const x0 = [Math.log(10), Math.log(0.005), logit(0.8), Math.log(0.02), ...(occ ? [Math.log(0.5), Math.log(0.05)] : [])];
+  return decode(minimize(loss, x0).x);
 }
 
 /**
@@ -167,37 +196,39 @@ export function fitElementwise(samples: readonly { op: string; bytes: number; to
     const own = samples.filter((s) => s.op === op);
     requireEnough(`elementwise ${op}`, own.length, distinct(own, (s) => s.bytes), 2);
   }
-  requireEnough('elementwise parallelism', samples.length, distinct(samples, (s) => s.tokens), 3);
   const k = ops.length;
   const decode = (x: number[]): GpuPerfParams['elementwise'] => {
     const byOp: Record<string, number> = {};
-    ops.forEach((op, i) => (byOp[op] = logistic(x[i + 1]!)));
+    const rowGBps: Record<string, number> = {};
+    ops.forEach((op, i) => {
+      byOp[op] = logistic(x[i + 1]!);
+      rowGBps[op] = Math.exp(x[k + i + 1]!);
+    });
     const effs = Object.values(byOp).sort((a, b) => a - b);
     return {
       launchUs: Math.exp(x[0]!),
       memoryEfficiency: effs[Math.floor(effs.length / 2)] ?? 0.7,
       byOp,
-      parallel: curve(1, Math.exp(x[k + 1]!), upTo(1, x[k + 2]!)),
+      rowGBps,
     };
   };
   const opIndex = new Int32Array(samples.map((s) => ops.indexOf(s.op)));
   const memT = new Float64Array(samples.map((s) => s.bytes / hw.hbmBytesPerMs));
-  const logTok = new Float64Array(samples.map((s) => Math.log(s.tokens)));
+  const rowBytes = new Float64Array(samples.map((s) => s.bytes / s.tokens / 1e6));
   const logMs = new Float64Array(samples.map((s) => Math.log(s.ms)));
-  // elementwiseMs written out over precomputed arrays: bytes / (bw * eff[op] * par(tokens)) + launch.
+  // elementwiseMs written out over precomputed arrays: max(bytes / (bw * eff[op]), rowBytes / rowBw[op]) + launch.
   const loss = (x: number[]) => {
     const launch = Math.exp(x[0]!) / 1000;
     const eff = ops.map((_, i) => logistic(x[i + 1]!));
-    const logHalf = x[k + 1]!;
-    const e = upTo(1, x[k + 2]!);
+    const rowBw = ops.map((_, i) => Math.exp(x[k + i + 1]!));
     const res = new Float64Array(samples.length);
     for (let i = 0; i < res.length; i++) {
-      const par = 1 / (1 + Math.exp(e * (logHalf - logTok[i]!)));
-      res[i] = Math.log(memT[i]! / (eff[opIndex[i]!]! * par) + launch) - logMs[i]!;
+      const o = opIndex[i]!;
+      res[i] = Math.log(Math.max(memT[i]! / eff[o]!, rowBytes[i]! / rowBw[o]!) + launch) - logMs[i]!;
     }
     return softL1(res);
   };
-  return decode(minimize(loss, [Math.log(4), ...ops.map(() => logit(0.7)), Math.log(30), logit(0.8)]).x);
+  return decode(minimize(loss, [Math.log(2), ...ops.map(() => logit(0.7)), ...ops.map(() => Math.log(10))]).x);
 }
 
 /** Ring all-reduce (alpha + 2(n-1)/n S / busBw) for one GPU count. */

@@ -33,7 +33,24 @@ export interface GpuPerfParams {
    * nk / (nk + shapeHalfAtElems) for the weight matrix size n*k (small matrices leave SMs idle);
    * memory efficiency for the weight-streaming (small m) regime; fixed latency per kernel.
    */
-  gemm: { compute: EfficiencyCurve; memoryEfficiency: number; launchUs: number; shapeHalfAtElems?: number };
+  gemm: {
+    compute: EfficiencyCurve;
+    memoryEfficiency: number;
+    launchUs: number;
+    shapeHalfAtElems?: number;
+    /**
+     * Tensor-core kernels compute whole row tiles: m is padded up to a multiple of this (e.g. 64)
+     * in the compute term, so 65 rows cost as much as 128. Absent: no padding.
+     */
+    rowTile?: number;
+    /**
+     * Wave quantization: the output is cut into tileRows x tileCols tiles, one per SM at a time, so
+     * the last wave of ceil(tiles / numSms) runs part-empty. Compute efficiency is multiplied by
+     * (tiles / (waves x numSms))^exponent; exponent in [0, 1] (1: full quantization, 0: none, as
+     * cuBLAS hides part of it with other tile shapes and split-K). Needs the profile's numSms.
+     */
+    wave?: { tileRows: number; tileCols: number; exponent: number };
+  };
   /**
    * Prefill (context) attention: compute efficiency vs the sequence's KV length (new + cached
    * tokens), times `parallel` (max 1) vs the work available to the kernel: new tokens in the batch x
@@ -45,14 +62,39 @@ export interface GpuPerfParams {
    * row (sequence x query heads per GPU) and per KV-head block (sequence x KV heads per GPU) that
    * do not depend on context length, so a decode iteration stays affine in total context.
    */
-  attentionDecode: { memoryEfficiency: number; launchUs: number; perQueryHeadUs?: number; perKvHeadUs?: number };
+  attentionDecode: {
+    memoryEfficiency: number;
+    launchUs: number;
+    perQueryHeadUs?: number;
+    perKvHeadUs?: number;
+    /**
+     * Occupancy: the kernel runs one thread block per (sequence, KV head) work item, or splits each
+     * sequence's KV across several (split-KV / flash-decoding). With too few items to fill the SMs
+     * the KV is read at a fraction min(1, items / (numSms x itemsPerSm)) of the bandwidth. `mha`
+     * applies where KV heads == query heads, `gqa` to grouped-query geometries (a GPU's kernels may
+     * split only one of them). Depends on batch size and geometry only, never on context lengths,
+     * so a decode iteration stays affine in total context. Needs numSms; absent: full occupancy.
+     */
+    occupancy?: { mhaItemsPerSm: number; gqaItemsPerSm: number };
+  };
   /**
    * Norms, RoPE, activation, residual adds: memory-bound. `byOp` gives a kernel its own achieved
    * bandwidth fraction (an RMSNorm reduces in fp32 and reaches far less than a residual add).
    * `parallel` (max 1) scales bandwidth by the token rows in flight: these kernels run one thread
    * block per token, so a handful of tokens cannot keep the memory system busy.
    */
-  elementwise: { memoryEfficiency: number; launchUs: number; byOp?: Record<string, number>; parallel?: EfficiencyCurve };
+  elementwise: {
+    memoryEfficiency: number;
+    launchUs: number;
+    byOp?: Record<string, number>;
+    parallel?: EfficiencyCurve;
+    /**
+     * Per-row floor: these kernels run one thread block per token row, and one block alone reads
+     * its row at this bandwidth (GB/s, by op), so with few rows a kernel takes at least
+     * rowBytes / rowGBps however few rows there are (time = launch + max(that, bytes / bandwidth)).
+     */
+    rowGBps?: Record<string, number>;
+  };
   /** All-reduce for tensor parallelism; `byTp` overrides per GPU count ("2", "4", "8"). */
   allReduce: CollectiveModel & { byTp?: Record<string, CollectiveModel> };
   /** Per-iteration CPU overhead of the serving engine (schedule, prepare inputs, sample, process outputs). */
@@ -82,6 +124,8 @@ export interface GpuProfile {
   /** Dense FP16/BF16 tensor-core peak. */
   fp16Tflops: number;
   fp8Tflops: number | null;
+  /** Streaming multiprocessors (datasheet); used by the occupancy and wave-quantization terms. */
+  numSms?: number;
   computeCapability: string;
   /** Link id (models/link) of the host link. */
   hostLink: string;

@@ -21,10 +21,17 @@ export interface Roof {
 export interface HwRates {
   peakFlopsPerMs: number;
   hbmBytesPerMs: number;
+  /** Streaming multiprocessors, when the profile gives them (occupancy and wave terms need it). */
+  numSms?: number;
 }
 
-export function hwRates(fp16Tflops: number, hbmBandwidthGBps: number): HwRates {
-  return { peakFlopsPerMs: fp16Tflops * 1e9, hbmBytesPerMs: hbmBandwidthGBps * 1e6 };
+export function hwRates(fp16Tflops: number, hbmBandwidthGBps: number, numSms?: number): HwRates {
+  return { peakFlopsPerMs: fp16Tflops * 1e9, hbmBytesPerMs: hbmBandwidthGBps * 1e6, ...(numSms !== undefined && numSms > 0 ? { numSms } : {}) };
+}
+
+/** The rates of a GPU profile. */
+export function hwRatesOf(gpu: { fp16Tflops: number; hbmBandwidthGBps: number; numSms?: number }): HwRates {
+  return hwRates(gpu.fp16Tflops, gpu.hbmBandwidthGBps, gpu.numSms);
 }
 
 /** GEMM compute efficiency for an (m x k) x (k x n) product; in (0, max], increasing in m and in n*k. */
@@ -34,11 +41,47 @@ export function gemmEfficiency(p: GpuPerfParams['gemm'], m: number, n: number, k
   return efficiency(p.compute, m) * shape;
 }
 
+/** Rows as the tensor cores compute them: m padded up to the profile's row tile. */
+export function paddedRows(p: GpuPerfParams['gemm'], m: number): number {
+  const t = p.rowTile;
+  return t && t > 1 ? Math.ceil(m / t) * t : m;
+}
+
+/** Fraction of the SMs busy over a GEMM's waves of output tiles, or 1 without wave data. */
+export function waveUtilization(p: GpuPerfParams['gemm'], hw: HwRates, m: number, n: number): number {
+  const w = p.wave;
+  if (!w || !hw.numSms || w.exponent <= 0) return 1;
+  const tiles = Math.ceil(m / w.tileRows) * Math.ceil(n / w.tileCols);
+  const waves = Math.ceil(tiles / hw.numSms);
+  return Math.pow(tiles / (waves * hw.numSms), w.exponent);
+}
+
+/** Compute time of a GEMM (no launch, no memory roof), before the monotone envelope. */
+function gemmComputeRaw(p: GpuPerfParams['gemm'], hw: HwRates, m: number, n: number, k: number): number {
+  const mp = paddedRows(p, m);
+  return (2 * mp * n * k) / (hw.peakFlopsPerMs * gemmEfficiency(p, mp, n, k) * waveUtilization(p, hw, m, n));
+}
+
+/**
+ * Compute time of a GEMM with row padding and wave quantization. A partial wave exponent can make
+ * the raw formula dip where one more tile row improves the wave fill; physically adding rows never
+ * makes a GEMM faster, so the time is the running maximum over the ends of the earlier tile rows.
+ */
+export function gemmComputeMs(p: GpuPerfParams['gemm'], hw: HwRates, m: number, n: number, k: number): number {
+  let t = gemmComputeRaw(p, hw, m, n, k);
+  const w = p.wave;
+  if (w && hw.numSms && w.exponent > 0) {
+    const rowsBefore = Math.ceil(m / w.tileRows) - 1;
+    for (let j = 1; j <= rowsBefore; j++) t = Math.max(t, gemmComputeRaw(p, hw, j * w.tileRows, n, k));
+  }
+  return t;
+}
+
 /** One GEMM of m rows (tokens) by a k x n weight matrix; bytes = read A and B, write C. */
 export function gemmTime(p: GpuPerfParams['gemm'], hw: HwRates, m: number, n: number, k: number, bytesPerElement: number): Roof {
   const flops = 2 * m * n * k;
   const bytes = (m * k + k * n + m * n) * bytesPerElement;
-  const c = flops / (hw.peakFlopsPerMs * gemmEfficiency(p, m, n, k));
+  const c = gemmComputeMs(p, hw, m, n, k);
   const mem = bytes / (hw.hbmBytesPerMs * p.memoryEfficiency);
   return { ms: Math.max(c, mem) + p.launchUs / 1000, bound: c >= mem ? 'compute' : 'memory', flops, bytes };
 }
@@ -92,8 +135,22 @@ export function decodeAttentionTime(p: GpuPerfParams['attentionDecode'], hw: HwR
   const qDim = g.qHeads * g.headDim;
   const bytes = kvTokens * 2 * g.kvHeads * g.headDim * g.bytesPerElement + batch * 2 * qDim * g.bytesPerElement;
   const fixedUs = p.launchUs + (p.perQueryHeadUs ?? 0) * batch * g.qHeads + (p.perKvHeadUs ?? 0) * batch * g.kvHeads;
-  const ms = fixedUs / 1000 + bytes / (hw.hbmBytesPerMs * p.memoryEfficiency);
+  const ms = fixedUs / 1000 + bytes / decodeBytesPerMs(p, hw, batch, g);
   return { ms, bound: 'memory', flops: 4 * qDim * kvTokens, bytes };
+}
+
+/** Fraction of the bandwidth decode attention's thread blocks can draw: min(1, items / (SMs x items per SM)). */
+export function decodeOccupancy(p: GpuPerfParams['attentionDecode'], hw: HwRates, batch: number, g: AttnGeometry): number {
+  const o = p.occupancy;
+  if (!o || !hw.numSms) return 1;
+  const perSm = g.kvHeads >= g.qHeads ? o.mhaItemsPerSm : o.gqaItemsPerSm;
+  if (!(perSm > 0)) return 1;
+  return Math.min(1, (batch * g.kvHeads) / (hw.numSms * perSm));
+}
+
+/** Bytes per ms decode attention reads KV at for a batch of this size (depends on batch and geometry only). */
+export function decodeBytesPerMs(p: GpuPerfParams['attentionDecode'], hw: HwRates, batch: number, g: AttnGeometry): number {
+  return hw.hbmBytesPerMs * p.memoryEfficiency * decodeOccupancy(p, hw, batch, g);
 }
 
 /**
@@ -103,7 +160,11 @@ export function decodeAttentionTime(p: GpuPerfParams['attentionDecode'], hw: HwR
 export function elementwiseMs(p: GpuPerfParams['elementwise'], hw: HwRates, bytes: number, tokens: number, op?: ElementwiseOp): number {
   const eff = (op !== undefined ? p.byOp?.[op] : undefined) ?? p.memoryEfficiency;
   const par = p.parallel ? efficiency(p.parallel, tokens) : 1;
-  return bytes / (hw.hbmBytesPerMs * eff * par) + p.launchUs / 1000;
+  const bulk = bytes / (hw.hbmBytesPerMs * eff * par);
+  const rowGBps = op !== undefined ? p.rowGBps?.[op] : undefined;
+  // One thread block per token row: a row is read no faster than one block can stream it.
+  const floor = rowGBps && rowGBps > 0 && tokens > 0 ? bytes / tokens / (rowGBps * 1e6) : 0;
+  return Math.max(bulk, floor) + p.launchUs / 1000;
 }
 
 /** Shapes of the elementwise kernels of one Llama-style layer, in bytes moved per token. */

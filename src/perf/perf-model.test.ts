@@ -122,3 +122,21 @@ describe('RooflinePerfModel', () => {
     }
   });
 });
+
+describe('decode occupancy keeps a decode iteration affine in total context', () => {
+  const occGpu: GpuProfile = {
+    ...gpu,
+    numSms: 108,
+    perf: { ...gpu.perf, attentionDecode: { memoryEfficiency: 0.5, launchUs: 0, occupancy: { mhaItemsPerSm: 0.5, gqaItemsPerSm: 0.05 } } },
+  };
+  const m = new RooflinePerfModel(arch, occGpu, { tp: 1 });
+  it('matches decodeCoefficients for uneven contexts', () => {
+    for (const ctx of [[10, 200, 3000, 7], [1, 1], [50000, 2, 9, 77, 1024, 65536, 3]]) {
+      const c = m.decodeCoefficients(ctx.length);
+      const total = ctx.reduce((a, b) => a + b, 0);
+      expect(m.iterationMs(ctx.map((x) => ({ newTokens: 1, contextTokens: x })))).toBeCloseTo(c.fixedMs + c.perContextTokenMs * total, 9);
+    }
+    // Fewer sequences than the SMs can hold: each context token costs more than at full occupancy.
+    expect(m.decodeCoefficients(1).perContextTokenMs).toBeGreaterThan(m.decodeCoefficients(512).perContextTokenMs);
+  });
+});

@@ -10,11 +10,12 @@ import { deriveSizes, type DerivedSizes, type LlmArchitecture } from '../model/a
 import type { CollectiveModel, GpuPerfParams, GpuProfile } from '../model/gpu.js';
 import {
   decodeAttentionTime,
+  decodeBytesPerMs,
   ELEMENTWISE_PER_LAYER,
   elementwiseBytesPerToken,
   elementwiseMs,
   gemmTime,
-  hwRates,
+  hwRatesOf,
   prefillAttentionTime,
   type AttnGeometry,
   type Bound,
@@ -103,7 +104,7 @@ export class RooflinePerfModel implements PerfModel {
     if (arch.numHeads % opts.tp !== 0) throw new RangeError(`tp ${opts.tp} does not divide ${arch.numHeads} heads`);
     this.tp = opts.tp;
     this.sizes = deriveSizes(arch);
-    this.hw = hwRates(gpu.fp16Tflops, gpu.hbmBandwidthGBps);
+    this.hw = hwRatesOf(gpu);
     // KV heads are replicated when TP exceeds their count (vLLM does the same for GQA).
     this.geom = {
       qHeads: arch.numHeads / opts.tp,
@@ -227,7 +228,8 @@ export class RooflinePerfModel implements PerfModel {
       const p = this.gpu.perf.attentionDecode;
       const g = this.geom;
       const kvBytesPerToken = 2 * g.kvHeads * g.headDim * g.bytesPerElement;
-      const perContextTokenMs = (this.arch.numLayers * kvBytesPerToken) / (this.hw.hbmBytesPerMs * p.memoryEfficiency);
+      // Occupancy depends on the batch size and geometry only, so this stays a constant per batch size.
+      const perContextTokenMs = (this.arch.numLayers * kvBytesPerToken) / decodeBytesPerMs(p, this.hw, batchSize, g);
       c = { fixedMs: zero.totalMs, perContextTokenMs };
       this.decodeCache.set(batchSize, c);
     }
