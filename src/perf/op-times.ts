@@ -121,7 +121,13 @@ export function prefillAttentionTime(p: GpuPerfParams['attentionPrefill'], hw: H
     const f = count * 4 * qDim * n * (s.contextTokens + (n + 1) / 2);
     flops += f;
     bytes += count * (2 * n * qDim * g.bytesPerElement + (s.contextTokens + n) * kvBytesPerToken);
-    computeMs += f / (hw.peakFlopsPerMs * efficiency(p.compute, s.contextTokens + n) * par);
+    const raw = f / (hw.peakFlopsPerMs * efficiency(p.compute, s.contextTokens + n) * par);
+    // The fitted curves rise faster than the work at a handful of tokens, which would make 4 new
+    // tokens cheaper than 2; a chunk never takes less than a one-token chunk on the same context.
+    const f1 = count * 4 * qDim * (s.contextTokens + 1);
+    const par1 = p.parallel ? efficiency(p.parallel, (totalNew - (n - 1) * count) * g.qHeads) : 1;
+    const one = f1 / (hw.peakFlopsPerMs * efficiency(p.compute, s.contextTokens + 1) * par1);
+    computeMs += Math.max(raw, one);
   }
   const memMs = bytes / (hw.hbmBytesPerMs * p.memoryEfficiency);
   return { ms: Math.max(computeMs, memMs) + p.launchUs / 1000, bound: computeMs >= memMs ? 'compute' : 'memory', flops, bytes };

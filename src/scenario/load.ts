@@ -8,7 +8,10 @@ import path from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { LineCounter, parseDocument, parse as parseYaml } from 'yaml';
 import { didYouMean, UserError } from '../errors.js';
-import { ScenarioSchema, type Scenario } from './schema.js';
+import type { Scenario } from './schema.js';
+// The generated JSON Schema (a test keeps it equal to schema.ts), not the TypeBox module: loading
+// TypeBox at start-up took ~170 ms of every command, and the JSON gets bundled as data.
+import ScenarioSchema from '../../scenarios/scenario.schema.json' with { type: 'json' };
 import { parseVllmArgs } from './vllm-args.js';
 
 export interface LoadedScenario {

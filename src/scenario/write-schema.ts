@@ -23,7 +23,7 @@ function relaxDefaults(node: unknown): unknown {
 }
 
 export function schemaText(): string {
-  return JSON.stringify({ $schema: 'https://json-schema.org/draft-07/schema#', ...(relaxDefaults(ScenarioSchema) as object) }, null, 2) + '\n';
+  return JSON.stringify({ $schema: 'http://json-schema.org/draft-07/schema#', ...(relaxDefaults(ScenarioSchema) as object) }, null, 2) + '\n';
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
