@@ -3,6 +3,8 @@ import type { LlmArchitecture } from '../model/architecture.js';
 import type { GpuProfile } from '../model/gpu.js';
 import { efficiency } from '../model/gpu.js';
 import { RooflinePerfModel } from './perf-model.js';
+import { listIds, loadGpu, loadLlm } from '../model/catalog.js';
+import { RandomStreams } from '../kernel/random.js';
 
 // Round numbers so every step can be checked by hand: peak 100 TFLOPS = 1e11 FLOP/ms,
 // HBM 1000 GB/s = 1e9 B/ms, every efficiency a constant 0.5, no launch latency, CPU 1 ms.
@@ -138,5 +140,23 @@ describe('decode occupancy keeps a decode iteration affine in total context', ()
     }
     // Fewer sequences than the SMs can hold: each context token costs more than at full occupancy.
     expect(m.decodeCoefficients(1).perContextTokenMs).toBeGreaterThan(m.decodeCoefficients(512).perContextTokenMs);
+  });
+});
+
+describe('iterationMs', () => {
+  it('equals iteration().totalMs bit for bit on random mixed batches (every GPU profile, TP 1 and 2)', () => {
+    const rng = new RandomStreams(9).stream('batches');
+    const arch = loadLlm('llama-3.1-8b');
+    for (const id of listIds('gpu')) {
+      for (const tp of [1, 2]) {
+        const m = new RooflinePerfModel(arch, loadGpu(id), { tp });
+        for (let k = 0; k < 40; k++) {
+          const batch = Array.from({ length: rng.intBetween(1, 12) }, () =>
+            rng.next() < 0.6 ? { newTokens: 1, contextTokens: rng.intBetween(1, 8000) } : { newTokens: rng.intBetween(2, 3000), contextTokens: rng.intBetween(0, 4000) },
+          );
+          expect(m.iterationMs(batch)).toBe(m.iteration(batch).totalMs);
+        }
+      }
+    }
   });
 });

@@ -94,6 +94,11 @@ export class RooflinePerfModel implements PerfModel {
   private readonly geom: AttnGeometry;
   private readonly offloadMs: number;
   private readonly decodeCache = new Map<number, DecodeCoefficients>();
+  /** Per-layer ms of the groups that depend on the token count alone: [qkv, o, mlp, elementwise, allreduce]. */
+  private readonly denseCache = new Map<number, Float64Array>();
+  /** LM head ms by number of sampled rows. */
+  private readonly headCache = new Map<number, number>();
+  private readonly prefillScratch: BatchEntry[] = [];
 
   constructor(
     readonly arch: LlmArchitecture,
@@ -212,8 +217,53 @@ export class RooflinePerfModel implements PerfModel {
     return { totalMs, perLayerMs, outsideLayersMs: totalMs - perLayerMs * L, groups, flops, hbmBytes };
   }
 
+  /**
+   * iteration(batch).totalMs, bit for bit, without building the breakdown: the engine prices
+   * every mixed or prefill iteration, and the breakdown's objects made that a measurable share of a
+   * run. Groups that depend on the token count (or row count) alone are cached; attention is
+   * computed as iteration() computes it; the sum runs in iteration()'s order.
+   */
   iterationMs(batch: readonly BatchEntry[]): number {
-    return this.iteration(batch).totalMs;
+    let tokens = 0;
+    let decodeSeqs = 0;
+    let decodeKv = 0;
+    const prefill = this.prefillScratch;
+    prefill.length = 0;
+    for (const e of batch) {
+      tokens += e.newTokens;
+      if (e.newTokens === 1) {
+        decodeSeqs++;
+        decodeKv += e.contextTokens + 1;
+      } else if (e.newTokens > 1) prefill.push(e);
+    }
+    if (tokens === 0) return this.iteration(batch).totalMs;
+    let dense = this.denseCache.get(tokens);
+    if (dense === undefined) {
+      const groups = this.layerGroups([{ newTokens: tokens, contextTokens: 0 }]);
+      const ms = (name: string) => groups.find((g) => g.name === name)?.ms ?? 0;
+      dense = Float64Array.of(ms('qkv_proj'), ms('o_proj'), ms('mlp'), ms('elementwise'), ms('allreduce'));
+      this.denseCache.set(tokens, dense);
+    }
+    const a = this.arch;
+    const p = this.gpu.perf;
+    const L = a.numLayers;
+    let head = this.headCache.get(batch.length);
+    if (head === undefined) {
+      head = gemmTime(p.gemm, this.hw, batch.length, a.vocabSize / this.tp, a.hiddenSize, this.sizes.bytesPerElement).ms;
+      this.headCache.set(batch.length, head);
+    }
+    let total = 0;
+    total += dense[0]! * L;
+    total += dense[1]! * L;
+    total += dense[2]! * L;
+    if (prefill.length > 0) total += prefillAttentionTime(p.attentionPrefill, this.hw, prefill, this.geom).ms * L;
+    if (decodeSeqs > 0) total += decodeAttentionTime(p.attentionDecode, this.hw, decodeSeqs, decodeKv, this.geom).ms * L;
+    total += dense[3]! * L;
+    if (this.tp > 1) total += dense[4]! * L;
+    total += head;
+    total += p.cpuOverhead.baseMs + p.cpuOverhead.perSeqMs * batch.length;
+    if (this.offloadMs > 0) total += this.offloadMs;
+    return total;
   }
 
   /**

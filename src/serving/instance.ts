@@ -327,6 +327,10 @@ export class EngineInstance {
     return out;
   }
 
+  /** Reused batch entries for pricing an iteration (no per-iteration allocation). */
+  private readonly entries: BatchEntry[] = [];
+  private readonly entryPool: BatchEntry[] = [];
+
   /** Whether the last schedule() preempted (it then admits nothing, as vLLM's scheduler). */
   private lastSchedulePreempted = false;
 
@@ -433,12 +437,20 @@ export class EngineInstance {
         return;
       }
     } else {
-      const entries: BatchEntry[] = batch.map((r) => ({ newTokens: r.scheduled, contextTokens: r.numComputed }));
-      const breakdown = this.perf.iteration(entries);
-      endS = startS + breakdown.totalMs / 1000;
-      if (this.hooks.onPrefillIteration) {
-        for (const r of batch) if (r.generated === 0 && r.numComputed + r.scheduled === r.numTokens) this.hooks.onPrefillIteration(r, startS, breakdown);
+      const entries = this.entries;
+      entries.length = 0;
+      for (let i = 0; i < batch.length; i++) {
+        const e = (this.entryPool[i] ??= { newTokens: 0, contextTokens: 0 });
+        e.newTokens = batch[i]!.scheduled;
+        e.contextTokens = batch[i]!.numComputed;
+        entries.push(e);
       }
+      if (this.hooks.onPrefillIteration) {
+        // Layer-wise KV streaming needs the per-layer breakdown; iterationMs equals its total exactly.
+        const breakdown = this.perf.iteration(entries);
+        endS = startS + breakdown.totalMs / 1000;
+        for (const r of batch) if (r.generated === 0 && r.numComputed + r.scheduled === r.numTokens) this.hooks.onPrefillIteration(r, startS, breakdown);
+      } else endS = startS + this.perf.iterationMs(entries) / 1000;
       const kind = batch.every((r) => r.generated === 0 || r.numTokens - r.numComputed > 1) ? 'prefill' : 'mixed';
       this.finishIterationAccounting(startS, endS, batch.length, newTokens, kind);
     }
