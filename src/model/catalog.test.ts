@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
 import { deriveSizes } from './architecture.js';
 import { Catalog, CATALOG_KINDS, defaultModelsDir, listIds, loadDisk, loadGpu, loadHost, loadLink, loadLlm } from './catalog.js';
+import { userError } from '../errors-testing.js';
 
 const loaders = { llm: loadLlm, gpu: loadGpu, link: loadLink, host: loadHost, disk: loadDisk } as const;
 
@@ -14,16 +15,6 @@ function tempCatalog(kind: string, id: string, content: string): Catalog {
   mkdirSync(join(dir, kind));
   writeFileSync(join(dir, kind, `${id}.json`), content);
   return new Catalog(dir);
-}
-
-function userError(f: () => unknown): UserError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof UserError) return e;
-    throw e;
-  }
-  throw new Error('expected a UserError');
 }
 
 describe('catalog files', () => {

@@ -6,6 +6,7 @@ import { UserError } from '../errors.js';
 import { loadScenario } from './load.js';
 import { parseVllmArgs } from './vllm-args.js';
 import { SCHEMA_PATH, schemaText } from './write-schema.js';
+import { userError } from '../errors-testing.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'pdsim-load-'));
 function write(name: string, text: string): string {
@@ -24,16 +25,6 @@ workload:
   input: { dist: fixed, value: 100 }
   output: { dist: fixed, value: 10 }
 `;
-
-function userError(f: () => unknown): UserError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof UserError) return e;
-    throw e;
-  }
-  throw new Error('no error thrown');
-}
 
 describe('loadScenario', () => {
   it('fills every default in', () => {
