@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
 import { loadScenario } from './load.js';
 import { parseVllmArgs } from './vllm-args.js';
-import { SCHEMA_PATH, schemaText } from './write-schema.js';
+import { SCHEMA_PATH, schemaText, VALIDATOR_PATH, validatorText } from './write-schema.js';
 import { userError } from '../errors-testing.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'pdsim-load-'));
@@ -74,6 +74,10 @@ describe('loadScenario', () => {
 describe('scenario.schema.json', () => {
   it('is up to date with the TypeBox schema (run `npm run schema`)', () => {
     expect(readFileSync(SCHEMA_PATH, 'utf8')).toBe(schemaText());
+  });
+
+  it('has an up-to-date precompiled validator (run `npm run schema`)', () => {
+    expect(readFileSync(VALIDATOR_PATH, 'utf8')).toBe(validatorText());
   });
 
   it('every shipped scenario validates', async () => {

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { LineCounter, parseDocument, parse as parseYaml } from 'yaml';
 import { didYouMean, UserError } from '../errors.js';
 import type { Scenario } from './schema.js';
@@ -13,6 +13,8 @@ import type { Scenario } from './schema.js';
 // TypeBox at start-up took ~170 ms of every command, and the JSON gets bundled as data.
 import ScenarioSchema from '../../scenarios/scenario.schema.json' with { type: 'json' };
 import { parseVllmArgs } from './vllm-args.js';
+// Compiled ahead of time by `npm run schema` (a test keeps it equal to a fresh compile).
+import validateGenerated from './validate-scenario.generated.js';
 
 export interface LoadedScenario {
   scenario: Scenario;
@@ -22,8 +24,7 @@ export interface LoadedScenario {
   baseDir: string;
 }
 
-const ajv = new Ajv({ allErrors: false, useDefaults: true, strict: false });
-const validate = ajv.compile<Scenario>(ScenarioSchema);
+const validate = validateGenerated as unknown as ((data: unknown) => data is Scenario) & { errors?: ErrorObject[] | null };
 
 /** Optional sections that get their defaults filled in, so the resolved scenario shows every knob. */
 function fillSections(raw: Record<string, unknown>): void {
