@@ -4,6 +4,7 @@
  * never holds the whole workload in memory. Streams: "arrivals", "input-lengths",
  * "output-lengths", "prefix-groups".
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { RandomStreams } from '../kernel/random.js';
 import { UserError } from '../errors.js';
@@ -38,6 +39,7 @@ export function makeWorkload(sc: Scenario, baseDir: string, file: string, stream
   const w = sc.workload;
   if (w.trace) {
     const tracePath = path.resolve(baseDir, w.trace.path);
+    if (!existsSync(tracePath)) throw new UserError(`trace file ${tracePath} not found (paths are relative to the scenario file)`, file, '/workload/trace/path');
     const rows = readTrace(tracePath, w.trace.format);
     const scale = w.trace.timeScale;
     const start = w.trace.startOffsetS;
