@@ -35,6 +35,7 @@ export const Arrival = Type.Object(
     process: Enum(['poisson', 'gamma', 'constant', 'all-at-once'] as const, 'Arrival process (gamma = `vllm bench serve --burstiness`).', 'poisson'),
     rate: Opt(Num('Mean arrival rate, requests/s (not for all-at-once).', { exclusiveMinimum: 0 })),
     burstiness: Opt(Num('gamma: shape factor; 1 = Poisson, < 1 burstier, > 1 more regular.', { exclusiveMinimum: 0, default: 1 })),
+    rescale: Opt(Bool('poisson/gamma: rescale the random delays so the requests span exactly requests / rate, as `vllm bench serve` does.', true)),
   },
   { additionalProperties: false },
 );

@@ -79,12 +79,23 @@ export function makeWorkload(sc: Scenario, baseDir: string, file: string, stream
     count: w.requests,
     *requests() {
       const gap = interArrival(sc, streams, file);
+      // As `vllm bench serve`: random delays are rescaled so the N requests span exactly N / rate.
+      // The scale needs the sum of all delays, so a first pass draws them from a twin stream (same
+      // seed and name, same draws) and keeps only the sum: memory stays O(1).
+      const a = sc.workload.arrival;
+      let scale = 1;
+      if (a?.rescale !== false && (a?.process === 'poisson' || a?.process === 'gamma' || a === undefined) && a?.rate !== undefined) {
+        const twin = interArrival(sc, streams, file);
+        let sum = 0;
+        for (let i = 0; i < w.requests; i++) sum += twin();
+        if (sum > 0) scale = w.requests / a.rate / sum;
+      }
       const inLen = makeLengthSampler(input, streams.stream('input-lengths'), '/workload/input', file, inputValues);
       const outLen = makeLengthSampler(output, streams.stream('output-lengths'), '/workload/output', file, outputValues);
       const groups = streams.stream('prefix-groups');
       let t = 0;
       for (let id = 0; id < w.requests; id++) {
-        t += gap();
+        t += gap() * scale;
         const promptTokens = inLen();
         const spec: RequestSpec = { id, arrivalS: t, promptTokens, outputTokens: outLen() };
         if (sharing && sharing.sharedPrefixTokens > 0) {

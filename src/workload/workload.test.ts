@@ -41,6 +41,15 @@ describe('synthetic workload', () => {
     }
   });
 
+  it('rescales delays so N requests span exactly N / rate (vllm bench serve), unless told not to', () => {
+    const last = (arrival: object) => {
+      const reqs = [...makeWorkload(sc(arrival), '.', 'w.yaml', new RandomStreams(5)).requests()];
+      return reqs[reqs.length - 1]!.arrivalS;
+    };
+    expect(last({ process: 'gamma', rate: 4, burstiness: 0.5 })).toBeCloseTo(20000 / 4, 6);
+    expect(Math.abs(last({ process: 'poisson', rate: 4, rescale: false }) - 5000)).toBeGreaterThan(1e-3);
+  });
+
   it('gamma with burstiness < 1 is burstier than Poisson (higher inter-arrival CV)', () => {
     const cv = (arrival: object) => {
       const reqs = [...makeWorkload(sc(arrival), '.', 'w.yaml', new RandomStreams(2)).requests()];
