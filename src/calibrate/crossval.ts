@@ -15,7 +15,7 @@ import { ringAllReduceMs } from '../perf/perf-model.js';
 import { decodeSampleMs, fitAllReduce, fitCpuOverhead, prefillSampleMs } from './fit.js';
 import { elementwiseSamples, fitPerf, gemmSamplesOf } from './fit-profile.js';
 import { attentionGeometry, composeIterations, predictIterationMs, shapeGeometry } from './iterations.js';
-import type { SampleSet } from './samples.js';
+import { layerGemms, type SampleSet } from './samples.js';
 import { errorStats, type ErrorStats } from './stats.js';
 
 export interface HeldOutRow extends ErrorStats {
@@ -66,13 +66,15 @@ export function crossValidate(set: SampleSet, gpu: GpuProfile, crossCheck?: Samp
   for (const held of models) {
     const heldLayers = set.layers.filter((l) => l.model.name === held);
     const heldGeoms = new Set(heldLayers.map((l) => shapeGeometry(l.model, l.tp)));
+    // GEMM tables of other sources train every fold, less the held-out model's own (n, k) shapes.
+    const heldShapes = new Set(heldLayers.flatMap(layerGemms).map((g) => `${g.n}x${g.k}`));
     const train: SampleSet = {
       ...set,
       layers: set.layers.filter((l) => l.model.name !== held),
       prefill: set.prefill.filter((s) => !heldGeoms.has(attentionGeometry(s))),
       decode: set.decode.filter((s) => !heldGeoms.has(attentionGeometry(s))),
       allReduce: arTrain,
-      gemm: set.gemm,
+      gemm: set.gemm.filter((g) => !heldShapes.has(`${g.n}x${g.k}`)),
     };
     const test: SampleSet = {
       ...set,
