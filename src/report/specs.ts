@@ -139,7 +139,26 @@ export const completionsSpec = (runs: readonly RunSeries[]) =>
 export const kvOccupancySpec = (runs: readonly RunSeries[]) =>
   timeLineSpec(runs, 'KV cache occupancy over time', 'kvOccupancy', 'KV occupancy');
 
-/** Waiting vs running requests: color tells the series apart, dash tells the runs apart. */
+/** A line chart over time where color tells series apart and dash tells runs apart. */
+function seriesLineSpec(runs: readonly RunSeries[], title: string, values: Record<string, unknown>[], y: Record<string, unknown>, color: Record<string, unknown>): TopLevelSpec | undefined {
+  if (values.length === 0) return undefined;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: WIDTH_PX,
+    height: HEIGHT_PX,
+    data: { values },
+    mark: { type: 'line', tooltip: true },
+    encoding: {
+      x: { field: 'tS', type: 'quantitative', title: 'time (s)' },
+      y: { type: 'quantitative', ...y },
+      color: { type: 'nominal', ...color },
+      strokeDash: { field: 'run', type: 'nominal', title: 'run', scale: { domain: runs.map((r) => r.label) } },
+    },
+  } as TopLevelSpec;
+}
+
+/** Waiting vs running requests. */
 export function queueSpec(runs: readonly RunSeries[]): TopLevelSpec | undefined {
   const values = runs.flatMap((r) =>
     r.timeSeries.flatMap((s) => [
@@ -147,44 +166,15 @@ export function queueSpec(runs: readonly RunSeries[]): TopLevelSpec | undefined 
       { run: r.label, tS: s.tS, series: 'running', requests: s.running },
     ]),
   );
-  if (values.length === 0) return undefined;
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: 'Queue length and running requests over time',
-    width: WIDTH_PX,
-    height: HEIGHT_PX,
-    data: { values },
-    mark: { type: 'line', tooltip: true },
-    encoding: {
-      x: { field: 'tS', type: 'quantitative', title: 'time (s)' },
-      y: { field: 'requests', type: 'quantitative', title: 'requests' },
-      color: { field: 'series', type: 'nominal', title: 'requests', scale: { domain: ['waiting', 'running'] } },
-      strokeDash: { field: 'run', type: 'nominal', title: 'run', scale: { domain: runs.map((r) => r.label) } },
-    },
-  };
+  return seriesLineSpec(runs, 'Queue length and running requests over time', values, { field: 'requests', title: 'requests' }, { field: 'series', title: 'requests', scale: { domain: ['waiting', 'running'] } });
 }
 
-/** KV occupancy per tier: color per tier, dash per run. */
+/** KV occupancy per tier. */
 export function tierOccupancySpec(runs: readonly RunSeries[]): TopLevelSpec | undefined {
   const values = runs.flatMap((r) => (r.tiers ?? []).map((s) => ({ run: r.label, tS: s.tS, tier: s.tier, occupancy: s.occupancy })));
-  if (values.length === 0) return undefined;
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: 'KV occupancy per tier over time',
-    width: WIDTH_PX,
-    height: HEIGHT_PX,
-    data: { values },
-    mark: { type: 'line', tooltip: true },
-    encoding: {
-      x: { field: 'tS', type: 'quantitative', title: 'time (s)' },
-      y: { field: 'occupancy', type: 'quantitative', title: 'fraction of tier capacity', scale: { domain: [0, 1] }, axis: { format: '.0%' } },
-      color: { field: 'tier', type: 'nominal', title: 'tier' },
-      strokeDash: { field: 'run', type: 'nominal', title: 'run', scale: { domain: runs.map((r) => r.label) } },
-    },
-  };
+  return seriesLineSpec(runs, 'KV occupancy per tier over time', values, { field: 'occupancy', title: 'fraction of tier capacity', scale: { domain: [0, 1] }, axis: { format: '.0%' } }, { field: 'tier', title: 'tier' });
 }
 
-/** The segments a timeline chart shows and how much was cut, for the title. */
 export function capTimeline(segments: readonly TimelineSegment[], options: ChartOptions = {}) {
   const maxBars = options.maxTimelineBars ?? DEFAULT_MAX_TIMELINE_BARS;
   const sorted = [...segments].sort((a, b) => a.startS - b.startS || a.endS - b.endS);
