@@ -106,15 +106,9 @@ export function cdfSpec(runs: readonly RunSeries[], metric: keyof RunSeries['cdf
   };
 }
 
-function timeLineSpec(
-  runs: readonly RunSeries[],
-  title: string,
-  field: 'outputTokensPerS' | 'requestsCompletedPerS' | 'kvOccupancy',
-  yTitle: string,
-): TopLevelSpec | undefined {
-  const values = runs.flatMap((r) => r.timeSeries.map((s) => ({ run: r.label, tS: s.tS, [field]: s[field] })));
+/** A line chart over time: the envelope every time-series chart shares. */
+function lineOverTime(title: string, values: Record<string, unknown>[], encoding: Record<string, unknown>): TopLevelSpec | undefined {
   if (values.length === 0) return undefined;
-  const isFraction = field === 'kvOccupancy';
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,
@@ -122,14 +116,21 @@ function timeLineSpec(
     height: HEIGHT_PX,
     data: { values },
     mark: { type: 'line', tooltip: true },
-    encoding: {
-      x: { field: 'tS', type: 'quantitative', title: 'time (s)' },
-      y: isFraction
-        ? { field, type: 'quantitative', title: yTitle, scale: { domain: [0, 1] }, axis: { format: '.0%' } }
-        : { field, type: 'quantitative', title: yTitle },
-      color: runColor(runs),
-    },
-  };
+    encoding: { x: { field: 'tS', type: 'quantitative', title: 'time (s)' }, ...encoding },
+  } as TopLevelSpec;
+}
+
+function timeLineSpec(
+  runs: readonly RunSeries[],
+  title: string,
+  field: 'outputTokensPerS' | 'requestsCompletedPerS' | 'kvOccupancy',
+  yTitle: string,
+): TopLevelSpec | undefined {
+  const values = runs.flatMap((r) => r.timeSeries.map((s) => ({ run: r.label, tS: s.tS, [field]: s[field] })));
+  const y = field === 'kvOccupancy'
+    ? { field, type: 'quantitative', title: yTitle, scale: { domain: [0, 1] }, axis: { format: '.0%' } }
+    : { field, type: 'quantitative', title: yTitle };
+  return lineOverTime(title, values, { y, color: runColor(runs) });
 }
 
 export const throughputSpec = (runs: readonly RunSeries[]) =>
@@ -141,21 +142,11 @@ export const kvOccupancySpec = (runs: readonly RunSeries[]) =>
 
 /** A line chart over time where color tells series apart and dash tells runs apart. */
 function seriesLineSpec(runs: readonly RunSeries[], title: string, values: Record<string, unknown>[], y: Record<string, unknown>, color: Record<string, unknown>): TopLevelSpec | undefined {
-  if (values.length === 0) return undefined;
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title,
-    width: WIDTH_PX,
-    height: HEIGHT_PX,
-    data: { values },
-    mark: { type: 'line', tooltip: true },
-    encoding: {
-      x: { field: 'tS', type: 'quantitative', title: 'time (s)' },
-      y: { type: 'quantitative', ...y },
-      color: { type: 'nominal', ...color },
-      strokeDash: { field: 'run', type: 'nominal', title: 'run', scale: { domain: runs.map((r) => r.label) } },
-    },
-  } as TopLevelSpec;
+  return lineOverTime(title, values, {
+    y: { type: 'quantitative', ...y },
+    color: { type: 'nominal', ...color },
+    strokeDash: { field: 'run', type: 'nominal', title: 'run', scale: { domain: runs.map((r) => r.label) } },
+  });
 }
 
 /** Waiting vs running requests. */
