@@ -57,8 +57,6 @@ export class MetricsCollector implements EngineSink {
   decodeGaps = 0;
   readonly failures = new Map<string, number>();
   nextGaugeS: number;
-  /** Decode-side hooks (disaggregation) add transfer stats here. */
-  readonly extra: Record<string, unknown> = {};
 
   constructor(
     private readonly writer: RecordWriter,

@@ -62,7 +62,6 @@ export function summarize(m: MetricsCollector, extra: Record<string, unknown> = 
     failures: Object.fromEntries([...m.failures.entries()].sort()),
     quantiles_exact: m.ttftMs.isExact && m.tpotMs.isExact && m.itlMs.isExact && m.e2elMs.isExact,
     instances,
-    ...m.extra,
     ...rest,
   };
   return s as Summary;

@@ -9,7 +9,7 @@ import { RandomStreams } from '../kernel/random.js';
 import { MetricsCollector, type RecordWriter } from '../metrics/collector.js';
 import { summarize, type Summary } from '../metrics/summary.js';
 import { cdfFromQuantiles } from '../report/cdf.js';
-import type { ReportInput, RunSeries } from '../report/types.js';
+import type { RunSeries } from '../report/types.js';
 import { buildDeployment, type Built } from '../scenario/build-deployment.js';
 import type { LoadedScenario } from '../scenario/load.js';
 import { makeWorkload } from '../workload/generator.js';
@@ -122,8 +122,4 @@ export async function runSimulation(loaded: LoadedScenario, opts: RunOptions): P
     tiers: built.tierSeries?.(),
   };
   return { summary, series, built, collector, interrupted, events: sim.eventsProcessed, simTimeS: sim.now };
-}
-
-export function reportInput(title: string, subtitle: string, runs: RunSeries[], table: ReportInput['table'], notes: string[]): ReportInput {
-  return { title, subtitle, runs, table, notes };
 }

@@ -139,7 +139,6 @@ export function buildColocated(sc: Scenario, file: string, sim: Simulator, strea
   // Tier lookups are by prefix block key, so requests carry keys when tiers are on.
   const prefixCaching = pools.some((p) => p.engine.enablePrefixCaching) || (tiers !== undefined && pools.some((p) => p.engine.kvOffloadingGiB > 0));
   const deployment: Deployment = {
-    fastForwardSafe: fastForwardSafePolicy(policy),
     submit(spec: RequestSpec) {
       const keys = prefixCaching ? blockKeys(spec.promptTokens, spec.prefixHashes, spec.prefixBlockTokens, bs) : [];
       const inst = pickInstance(policy, instances, rr, rng, keys, spec.promptTokens);

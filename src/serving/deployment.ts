@@ -7,6 +7,4 @@ import type { RequestSpec } from './types.js';
 export interface Deployment {
   /** A request arrives now (the caller schedules arrivals). */
   submit(spec: RequestSpec): void;
-  /** Whether fast-forwarding decode segments gives results identical to step-by-step here. */
-  readonly fastForwardSafe: boolean;
 }

@@ -606,7 +606,6 @@ export class EngineInstance {
     const idx = this.running.indexOf(r);
     if (idx >= 0) this.running.splice(idx, 1);
     if (this.cfg.role === 'prefill') {
-      r.handedOff = true;
       this.hooks.onPrefillDone?.(r, timeS);
       return;
     }

@@ -20,10 +20,6 @@ export class RequestState {
   cachedPromptTokens = 0;
   /** Tokens scheduled in the iteration in flight. */
   scheduled = 0;
-  /** Set when the request finished in the iteration in flight. */
-  finishedAtS: number | null = null;
-  /** Prefill-only instances hand the request over after its first token. */
-  handedOff = false;
 
   constructor(
     readonly spec: RequestSpec,

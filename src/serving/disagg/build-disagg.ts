@@ -137,7 +137,6 @@ export function buildDisaggregated(sc: Scenario, file: string, sim: Simulator, s
   const prefixCaching = pools.some((p) => p.engine.enablePrefixCaching || p.engine.kvOffloadingGiB > 0);
   const threshold = dep.router?.disaggregate === 'above-threshold' ? dep.router.thresholdTokens ?? 0 : 0;
   const deployment: Deployment = {
-    fastForwardSafe: fastForwardSafePolicy(policy),
     submit(spec: RequestSpec) {
       const keys = prefixCaching ? blockKeys(spec.promptTokens, spec.prefixHashes, spec.prefixBlockTokens, bs) : [];
       const req = new RequestState(spec, keys);
