@@ -7,6 +7,7 @@ import type { Simulator } from '../kernel/simulator.js';
 import type { MetricsCollector } from '../metrics/collector.js';
 import { buildDisaggregated } from '../serving/disagg/build-disagg.js';
 import { buildColocated, type BuildOptions, type Built } from './build.js';
+import { checkScenario } from './check.js';
 import type { Scenario } from './schema.js';
 
 export type { Built } from './build.js';
@@ -16,6 +17,7 @@ export function isDisaggregated(sc: Scenario): boolean {
 }
 
 export function buildDeployment(sc: Scenario, file: string, sim: Simulator, streams: RandomStreams, collector: MetricsCollector, opts: BuildOptions): Built {
+  checkScenario(sc, file);
   if (isDisaggregated(sc)) return buildDisaggregated(sc, file, sim, streams, collector, opts);
   return buildColocated(sc, file, sim, streams, collector, opts, collector);
 }
