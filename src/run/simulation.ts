@@ -8,9 +8,9 @@ import { Simulator } from '../kernel/simulator.js';
 import { RandomStreams } from '../kernel/random.js';
 import { MetricsCollector, type RecordWriter } from '../metrics/collector.js';
 import { summarize, type Summary } from '../metrics/summary.js';
-import { cdfFromQuantiles } from '../report/cdf.js';
-import type { RunSeries } from '../report/types.js';
-import { buildDeployment, type Built } from '../scenario/build-deployment.js';
+import { cdfFromQuantiles } from '../metrics/cdf.js';
+import type { RunSeries } from '../metrics/run-series.js';
+import { buildDeployment, type Built } from '../scenario/build/index.js';
 import type { LoadedScenario } from '../scenario/load.js';
 import { makeWorkload } from '../workload/generator.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { userError } from '../errors-testing.js';
-import { buildDeployment } from './build-deployment.js';
+import { buildDeployment } from './build/index.js';
 import { loadScenario } from './load.js';
 import { checkScenario, scenarioProblems } from './check.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadScenario } from './load.js';
-import { poolEngine } from './build.js';
+import { poolEngine } from './build/index.js';
 
 describe('pool engine overrides', () => {
   it('a pool engine block overrides only what it names; the rest is the scenario engine, not vLLM defaults', () => {

@@ -25,6 +25,7 @@ import type { DecodeBatchPolicy } from './batch-policy.js';
 import type { EngineSink } from './engine-sink.js';
 import type { KvTiers } from './kv-tiers.js';
 import { RequestState } from './request-state.js';
+import { messages } from '../messages.js';
 
 export type InstanceRole = 'colocated' | 'prefill' | 'decode';
 
@@ -70,6 +71,8 @@ export class EngineInstance {
   iterations = 0;
   /** Requests admitted and not yet left (routing load figure). */
   outstanding = 0;
+  /** Requests aborted here (typed counter; vLLM counts them as finished_reason "abort"). */
+  aborted = 0;
   /** CPU/disk KV tiers and swap area of this instance, when configured (attachKvTiers). */
   tiers: KvTiers | null = null;
 
@@ -157,6 +160,14 @@ export class EngineInstance {
     return true;
   }
 
+  /** Decode role: a reservation whose request was aborted before it arrived; its blocks go back. */
+  releaseReserved(req: RequestState): void {
+    this.freeBlocks(req);
+    this.outstanding--;
+    this.hooks.onLeave?.(req);
+    if (this.waiting.length > 0) this.kick();
+  }
+
   /** Prefill role: the KV has been transferred away; free its blocks. */
   releaseHandedOff(req: RequestState): void {
     this.freeBlocks(req);
@@ -164,6 +175,36 @@ export class EngineInstance {
     this.hooks.onLeave?.(req);
     // Waiting prompts may have stalled for want of these blocks.
     if (this.waiting.length > 0) this.kick();
+  }
+
+  /**
+   * Aborts request `id` if it is waiting or running here: frees its KV blocks and batch slot now, so
+   * a waiting request may be admitted at the next step, and reports it finished with an error. A
+   * request whose tier load or swap-in is under way is left alone (its blocks are being written);
+   * false when the request is not here.
+   */
+  abort(id: number): boolean {
+    let q = this.waiting;
+    let i = q.findIndex((r) => r.spec.id === id);
+    if (i < 0) {
+      q = this.running;
+      i = q.findIndex((r) => r.spec.id === id);
+    }
+    if (i < 0) return false;
+    const r = q[i]!;
+    if (this.tiers !== null && this.tiers.busy(r)) return false;
+    q.splice(i, 1);
+    // In the iteration in flight: it leaves the batch (the iteration's cost was already priced).
+    const k = this.scheduled.indexOf(r);
+    if (k >= 0) this.scheduled.splice(k, 1);
+    r.scheduled = 0;
+    this.freeBlocks(r);
+    this.outstanding--;
+    this.aborted++;
+    this.sink.finish(r, this.sim.now, this.name, messages.abortedReason());
+    this.hooks.onLeave?.(r);
+    if (this.waiting.length > 0) this.kick();
+    return true;
   }
 
   private enqueue(req: RequestState): void {
