@@ -71,7 +71,7 @@ function overrides(o: ValidateOptions, extra: string[] = []): string[] {
 
 /** The requests the simulation will see (same generator, same seed). */
 function workloadOf(loaded: LoadedScenario, seed: number): RequestSpec[] {
-  return [...makeWorkload(loaded.scenario, loaded.baseDir, loaded.file, new RandomStreams(seed)).requests()];
+  return [...makeWorkload(loaded.scenario.workload, loaded.baseDir, loaded.file, new RandomStreams(seed)).requests()];
 }
 
 function liveSeries(label: string, results: readonly LiveRequestResult[]): RunSeries {

@@ -47,7 +47,7 @@ export async function runSimulation(loaded: LoadedScenario, opts: RunOptions): P
   const seed = opts.seed ?? sc.seed;
   const streams = new RandomStreams(seed);
   const sim = new Simulator();
-  const workload = makeWorkload(sc, loaded.baseDir, loaded.file, streams);
+  const workload = makeWorkload(sc.workload, loaded.baseDir, loaded.file, streams);
   // Initial chart resolution: a guess at the run's length; the series coarsens itself if longer.
   const rate = sc.workload.arrival?.rate;
   const guessS = sc.output?.sampleIntervalS !== undefined ? sc.output.sampleIntervalS * 200 : rate ? workload.count / rate : 60;

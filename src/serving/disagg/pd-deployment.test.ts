@@ -16,7 +16,7 @@ function stub(name: string, outstanding: number, tokens: number) {
 }
 
 function counting(s: RandomStream): RandomStream & { draws: number } {
-  const c = { draws: 0, next: () => (c.draws++, s.next()), exponential: (m: number) => s.exponential(m), normal: () => s.normal(), gamma: (a: number, b: number) => s.gamma(a, b) };
+  const c = { draws: 0, next: () => (c.draws++, s.next()), exponential: (m: number) => s.exponential(m), normal: () => s.normal(), gamma: (a: number, b: number) => s.gamma(a, b), intBetween: (a: number, b: number) => s.intBetween(a, b) };
   return c;
 }
 
