@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const RANK: Record<string, number> = {
-  'src/errors': 0, 'src/messages': 0, 'src/errors-testing': 0.5,
+  'src/errors': 0, 'src/messages': 0, 'src/round': 0, 'src/errors-testing': 0.5,
   'src/kernel': 1,
   'src/model': 2, 'src/hardware': 2,
   'src/kv': 3, 'src/perf': 3,

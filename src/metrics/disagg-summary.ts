@@ -11,7 +11,7 @@ import type { EngineInstance } from '../serving/instance.js';
 import type { PdCounters } from '../serving/disagg/pd-deployment.js';
 import type { MetricsCollector } from './collector.js';
 import { Distribution } from './distribution.js';
-import { round6 } from './summary.js';
+import { round6 } from '../round.js';
 
 /** What the summary reads of a pool (the composition root's BuiltPool has it). */
 export interface SummaryPool {

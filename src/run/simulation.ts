@@ -13,6 +13,7 @@ import type { RunSeries } from '../metrics/run-series.js';
 import { buildDeployment, type Built } from '../scenario/build/index.js';
 import type { LoadedScenario } from '../scenario/load.js';
 import { makeWorkload } from '../workload/generator.js';
+import { EventPriority } from '../serving/event-priorities.js';
 
 export interface Progress {
   requestsDone: number;
@@ -63,7 +64,7 @@ export async function runSimulation(loaded: LoadedScenario, opts: RunOptions): P
     sim.scheduleAt(Math.max(spec.arrivalS, sim.now), () => {
       dep.submit(spec);
       scheduleNext();
-    }, 0);
+    }, EventPriority.arrival);
   };
   scheduleNext();
   let interrupted = false;

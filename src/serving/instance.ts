@@ -26,6 +26,7 @@ import type { EngineSink } from './engine-sink.js';
 import type { KvTiers } from './kv-tiers.js';
 import { RequestState } from './request-state.js';
 import { messages } from '../messages.js';
+import { EventPriority } from './event-priorities.js';
 import { createScheduler, type Scheduler, type SchedulerContext, type SchedulerName } from './scheduler/index.js';
 
 export type InstanceRole = 'colocated' | 'prefill' | 'decode';
@@ -62,7 +63,6 @@ export interface InstanceHooks {
   onLeave?(req: RequestState): void;
 }
 
-const PRIORITY_ITERATION_END = 1;
 
 export class EngineInstance {
   readonly blocks: BlockManager;
@@ -251,7 +251,7 @@ export class EngineInstance {
     if (!this.busy) {
       this.busy = true;
       // Through the queue, so that every arrival at this instant is seen by the scheduler.
-      this.sim.schedule(0, () => this.step(), PRIORITY_ITERATION_END);
+      this.sim.schedule(0, () => this.step(), EventPriority.iterationEnd);
     }
   }
 
@@ -309,7 +309,7 @@ export class EngineInstance {
       this.finishIterationAccounting(startS, endS, batch.length, newTokens, 'decode');
       const segmentEnd = this.cfg.fastForward && this.scheduler.stableDecodeShape ? this.fastForward(batch, startS, endS, contextTokens, c) : null;
       if (segmentEnd !== null) {
-        this.sim.scheduleAt(segmentEnd, this.onIterationEnd, PRIORITY_ITERATION_END);
+        this.sim.scheduleAt(segmentEnd, this.onIterationEnd, EventPriority.iterationEnd);
         return;
       }
     } else {
@@ -330,7 +330,7 @@ export class EngineInstance {
       const kind = batch.every((r) => r.generated === 0 || r.numTokens - r.numComputed > 1) ? 'prefill' : 'mixed';
       this.finishIterationAccounting(startS, endS, batch.length, newTokens, kind);
     }
-    this.sim.scheduleAt(endS, this.onIterationEnd, PRIORITY_ITERATION_END);
+    this.sim.scheduleAt(endS, this.onIterationEnd, EventPriority.iterationEnd);
   }
 
   private finishIterationAccounting(startS: number, endS: number, batchSize: number, newTokens: number, kind: 'prefill' | 'decode' | 'mixed'): void {

@@ -23,6 +23,7 @@ import type { RandomStream } from '../../kernel/random.js';
 import type { Simulator } from '../../kernel/simulator.js';
 import type { IterationBreakdown } from '../../perf/perf-model.js';
 import { messages } from '../../messages.js';
+import { round3 } from '../../round.js';
 import { blockKeys } from '../block-keys.js';
 import { abortedOf, admitDecodeLeg, type Deployment } from '../deployment.js';
 import type { EngineInstance } from '../instance.js';
@@ -221,8 +222,4 @@ export class PdDeployment implements Deployment {
       this.counters.queued(this.queue.length);
     }
   }
-}
-
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }

@@ -15,6 +15,8 @@ export interface SchedulerConfig {
   role: 'colocated' | 'prefill' | 'decode';
   maxNumSeqs: number;
   maxNumBatchedTokens: number;
+  /** Longest prompt + output (a V0-style scheduler derives its token budget from it). */
+  maxModelLen: number;
   blockSizeTokens: number;
   enableChunkedPrefill: boolean;
   enablePrefixCaching: boolean;
