@@ -27,6 +27,7 @@ import type { KvTiers } from './kv-tiers.js';
 import { RequestState } from './request-state.js';
 import { messages } from '../messages.js';
 import { EventPriority } from './event-priorities.js';
+import { connectorForRole, NoKvConnector, TiersKvConnector, type KvConnector } from './kv-connector/index.js';
 import { createScheduler, type Scheduler, type SchedulerContext, type SchedulerName } from './scheduler/index.js';
 
 export type InstanceRole = 'colocated' | 'prefill' | 'decode';
@@ -88,35 +89,22 @@ export class EngineInstance {
   ) {
     this.blocks = new BlockManager(cfg.numGpuBlocks, cfg.blockSizeTokens);
     this.scheduler = createScheduler(cfg.scheduler ?? 'v1', cfg.decodePolicy);
+    this.connector = connectorForRole(cfg.role, new NoKvConnector());
     const self = this;
     this.ctx = {
       cfg, waiting: this.waiting, running: this.running, blocks: this.blocks, perf,
-      get tiers() {
-        return self.tiers;
+      get connector() {
+        return self.connector;
       },
       preempt: (victim) => this.preempt(victim),
-      startSwapIn: (r) => this.tiers!.startSwapIn(r, this.onTierReady),
-      startLoad: (r, keys, loaded) => this.startLoad(r, keys, loaded),
     };
   }
 
   private readonly scheduler: Scheduler;
   /** What the scheduler sees of this engine. */
   private readonly ctx: SchedulerContext;
-
-  /** Connector side of a tier load the scheduler admitted: blocks are written, then the request may run. */
-  private startLoad(r: RequestState, keys: readonly number[], loaded: number): void {
-    this.tiers!.startLoad(r, keys, () => {
-      r.numComputed = loaded;
-      if (r.generated === 0) r.cachedPromptTokens = loaded;
-      if (this.cfg.enablePrefixCaching) {
-        this.blocks.commit(keys);
-        r.blocks -= keys.length;
-        r.hashedKeys = r.hashedKeys.concat(keys);
-      }
-      this.kick();
-    });
-  }
+  /** KV connector: none, tiers, and the P/D role around it (src/serving/kv-connector). */
+  private connector: KvConnector;
 
   get name(): string {
     return this.cfg.name;
@@ -124,6 +112,7 @@ export class EngineInstance {
 
   attachKvTiers(tiers: KvTiers): void {
     this.tiers = tiers;
+    this.connector = connectorForRole(this.cfg.role, new TiersKvConnector(tiers, this, this.onTierReady));
   }
   get numRunning(): number {
     return this.running.length;
@@ -152,7 +141,7 @@ export class EngineInstance {
 
   /** A new request (colocated or prefill role). */
   submit(req: RequestState): void {
-    const reason = this.rejectReason(req.spec.promptTokens, this.cfg.role === 'prefill' ? 1 : req.spec.outputTokens);
+    const reason = this.rejectReason(req.spec.promptTokens, this.connector.leavesAfterPrefill ? 1 : req.spec.outputTokens);
     if (reason !== undefined) {
       this.sink.finish(req, this.sim.now, this.name, reason);
       return;
@@ -224,7 +213,7 @@ export class EngineInstance {
     }
     if (i < 0) return false;
     const r = q[i]!;
-    if (this.tiers !== null && this.tiers.busy(r)) return false;
+    if (this.connector.isBusy(r)) return false;
     q.splice(i, 1);
     // In the iteration in flight: it leaves the batch (the iteration's cost was already priced).
     const k = this.scheduled.indexOf(r);
@@ -266,7 +255,7 @@ export class EngineInstance {
 
   private preempt(victim: RequestState): void {
     // Swap (legacy V0): the computed KV goes to the CPU swap area if it fits; else recompute.
-    const swapped = this.tiers !== null && victim.numComputed > 0 && this.tiers.trySwapOut(victim, this.blocks.blocksFor(victim.numComputed));
+    const swapped = this.connector.saveOnPreempt(victim, this.blocks.blocksFor(victim.numComputed));
     this.freeBlocks(victim);
     if (!swapped) victim.numComputed = 0;
     victim.preemptions++;
@@ -455,8 +444,8 @@ export class EngineInstance {
       tokens++;
       this.hooks.onTokens?.(r, endS, 1);
       if (this.cfg.enablePrefixCaching && r.generated === 1 && r.hashedKeys.length < r.blockKeys.length) this.commitPromptBlocks(r);
-      if (r.generated === 1 && this.tiers !== null) this.tiers.offloadPrompt(r);
-      if (r.generated >= r.spec.outputTokens || (this.cfg.role === 'prefill' && r.generated === 1)) finished.push(r);
+      if (r.generated === 1) this.connector.onPromptDone(r);
+      if (r.generated >= r.spec.outputTokens || (this.connector.leavesAfterPrefill && r.generated === 1)) finished.push(r);
     }
     if (sameGap > 0) this.sink.itl(endS - iterStartS, sameGap);
     if (tokens > 0) this.sink.tokens(endS, tokens);
@@ -481,7 +470,7 @@ export class EngineInstance {
   private leave(r: RequestState, timeS: number): void {
     const idx = this.running.indexOf(r);
     if (idx >= 0) this.running.splice(idx, 1);
-    if (this.cfg.role === 'prefill') {
+    if (this.connector.leavesAfterPrefill) {
       this.hooks.onPrefillDone?.(r, timeS);
       return;
     }

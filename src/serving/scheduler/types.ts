@@ -1,14 +1,14 @@
 /**
  * The engine's scheduler seam, after vLLM V1's `Scheduler.schedule()`: given the engine's queues and
  * KV block pool, form the next batch (which requests, how many tokens each) and allocate its blocks.
- * A scheduler schedules no events and records no metrics: what needs the clock (tier loads,
- * swap-ins, preemption accounting) it asks of the engine through the context. Implementations sit
+ * A scheduler schedules no events and records no metrics: KV loads and swap-ins are the KV
+ * connector's (it asks `ctx.connector`), preemption accounting the engine's (`ctx.preempt`). Implementations sit
  * beside this file, one per file, and are registered in index.ts.
  */
 import type { BlockManager } from '../../kv/block-manager.js';
 import type { PerfModel } from '../../perf/perf-model.js';
 import type { DecodeBatchPolicy } from '../batch-policy.js';
-import type { KvTiers } from '../kv-tiers.js';
+import type { KvConnector } from '../kv-connector/types.js';
 import type { RequestState } from '../request-state.js';
 
 export interface SchedulerConfig {
@@ -33,14 +33,10 @@ export interface SchedulerContext {
   readonly running: RequestState[];
   readonly blocks: BlockManager;
   readonly perf: PerfModel;
-  /** CPU/disk KV tiers and swap area, or null. */
-  readonly tiers: KvTiers | null;
+  /** The engine's KV connector (src/serving/kv-connector): loads, swap, P/D roles. */
+  readonly connector: KvConnector;
   /** Preempts `victim` (frees its blocks, swaps or recomputes, requeues it at the head of waiting). */
   preempt(victim: RequestState): void;
-  /** Starts swapping `r`'s KV back in (its blocks are allocated); the engine steps again when it lands. */
-  startSwapIn(r: RequestState): void;
-  /** Starts loading tier blocks `keys` into `r`'s allocated blocks; when they land `loadedTokens` are computed. */
-  startLoad(r: RequestState, keys: readonly number[], loadedTokens: number): void;
 }
 
 export interface Scheduler {
@@ -51,7 +47,7 @@ export interface Scheduler {
   readonly preempted: boolean;
   /**
    * Whether a decode-only batch keeps its shape from one iteration to the next while nothing new
-   * arrives (the engine's exact decode fast path relies on it).
+   * arrives (the engine's exact decode fast path relies on it, with the connector's word too).
    */
   readonly stableDecodeShape: boolean;
 }

@@ -21,9 +21,6 @@ export class V1Scheduler implements Scheduler {
   }
 
   /** Waiting requests may hold blocks (remote KV, tier loads, swap-ins), so they may pass the head. */
-  private mayPass(c: SchedulerContext): boolean {
-    return c.cfg.role === 'decode' || c.tiers !== null;
-  }
 
   /** Blocks a request must add to hold `tokens` tokens of KV. */
   private extraBlocks(c: SchedulerContext, req: RequestState, tokens: number): number {
@@ -69,29 +66,30 @@ export class V1Scheduler implements Scheduler {
     }
     // No admissions in an iteration that preempted (as vLLM), except when nothing runs at all while
     // waiting requests hold blocks (tier loads, swap-ins): the instance would otherwise stall.
-    if (!preempted || (out.length === 0 && c.tiers !== null)) {
+    const conn = c.connector;
+    if (!preempted || (out.length === 0 && conn.loadsKv)) {
       let freeing = 0;
       if (pol?.sameIterationEviction) for (const r of out) if (r.generated > 0 && r.generated + 1 >= r.spec.outputTokens) freeing++;
       // A request whose KV arrived from a prefill instance, or was loaded from a KV tier or swapped
       // in, already holds its blocks: it may pass a head that cannot get blocks (otherwise the head
-      // could wait forever on blocks held by such requests). Never the case on colocated instances
-      // without tiers.
+      // could wait forever on blocks held by such requests). The KV connector says whether that can
+      // happen (never on a colocated instance without tiers).
       const passer = (from: number): number => {
         for (let k = from; k < c.waiting.length; k++) if (c.waiting[k]!.blocks > 0) return k;
         return -1;
       };
-      if (c.tiers !== null) this.readyHoldersFirst(c);
+      if (conn.loadsKv) conn.orderWaiting(c.waiting);
       let j = 0;
       let passing = false;
       while (j < c.waiting.length && c.running.length - freeing < cfg.maxNumSeqs && budget > 0 && out.length < cap) {
         const r = c.waiting[j]!;
-        if (c.tiers !== null) {
+        if (conn.loadsKv) {
           // Loading from a tier or swapping in: skipped (as vLLM's WAITING_FOR_REMOTE_KVS).
-          const t = this.tierAdmit(c, r, budget);
+          const t = conn.admit(r, budget);
           if (t !== 'go') {
             if (t === 'busy') j = passing ? passer(j + 1) : j + 1;
             else {
-              j = this.mayPass(c) ? passer(j + 1) : -1;
+              j = conn.waitingMayHoldBlocks ? passer(j + 1) : -1;
               passing = true;
             }
             if (j < 0) break;
@@ -116,18 +114,18 @@ export class V1Scheduler implements Scheduler {
         if (!c.blocks.allocate(need)) {
           // Loaded or swapped in, but no blocks for a longer chunk: run what its blocks hold.
           const room = held * cfg.blockSizeTokens - computed;
-          if (c.tiers !== null && r.numComputed > 0 && cfg.enableChunkedPrefill && room > 0) {
+          if (conn.loadsKv && r.numComputed > 0 && cfg.enableChunkedPrefill && room > 0) {
             n = Math.min(n, room);
             need = 0;
           } else {
             if (hitBlocks > 0) c.blocks.releaseHashed(r.blockKeys.slice(0, hitBlocks));
-            j = this.mayPass(c) ? passer(j + 1) : -1;
+            j = conn.waitingMayHoldBlocks ? passer(j + 1) : -1;
             passing = true;
             if (j < 0) break;
             continue;
           }
         }
-        if (fresh && c.tiers !== null && r.blockKeys.length > 0) c.tiers.noteAdmission(r.numTokens, hitBlocks);
+        if (fresh && conn.loadsKv && r.blockKeys.length > 0) conn.noteAdmission(r.numTokens, hitBlocks);
         if (hitBlocks > 0) {
           r.hashedKeys = r.blockKeys.slice(0, hitBlocks);
           r.numComputed = computed;
@@ -144,65 +142,5 @@ export class V1Scheduler implements Scheduler {
     }
     this.preempted = preempted;
     return out;
-  }
-
-
-  /**
-   * Tier part of admitting waiting request `r`: 'busy' while it loads or swaps in (also when that
-   * starts now), 'fail' when it cannot get the GPU blocks to load into, 'go' for the usual path.
-   */
-  private tierAdmit(c: SchedulerContext, r: RequestState, budget: number): 'go' | 'busy' | 'fail' {
-    const tiers = c.tiers!;
-    if (tiers.busy(r)) return 'busy';
-    const bs = c.cfg.blockSizeTokens;
-    if (tiers.swappedOut(r)) {
-      const need = c.blocks.blocksFor(r.numComputed + Math.min(r.numTokens - r.numComputed, budget));
-      if (!c.blocks.allocate(need)) return 'fail';
-      r.blocks = need;
-      c.startSwapIn(r);
-      return 'busy';
-    }
-    if (tiers.store === null || r.numComputed > 0 || r.blockKeys.length === 0) return 'go';
-    // After the GPU prefix hit, the next leading blocks the tiers hold (never the last token).
-    const maxHit = Math.floor((r.numTokens - 1) / bs);
-    const gpuHit = c.cfg.enablePrefixCaching ? Math.min(c.blocks.matchPrefix(r.blockKeys), maxHit) : 0;
-    const tierHit = tiers.hits(r.blockKeys, gpuHit, maxHit);
-    if (tierHit === 0) return 'go';
-    const loaded = (gpuHit + tierHit) * bs;
-    const n = Math.min(r.numTokens - loaded, budget);
-    if (!c.cfg.enableChunkedPrefill && n < r.numTokens - loaded) return 'fail';
-    // GPU blocks for the loaded tokens and the first chunk after them (vLLM allocates both at once).
-    const need = c.blocks.blocksFor(loaded + n) - gpuHit;
-    const gpuKeys = r.blockKeys.slice(0, gpuHit);
-    if (gpuHit > 0) c.blocks.acquire(gpuKeys);
-    if (!c.blocks.allocate(need)) {
-      if (gpuHit > 0) c.blocks.releaseHashed(gpuKeys);
-      return 'fail';
-    }
-    r.hashedKeys = gpuKeys;
-    r.blocks = need;
-    tiers.noteAdmission(r.numTokens, gpuHit);
-    const keys = r.blockKeys.slice(gpuHit, gpuHit + tierHit);
-    c.startLoad(r, keys, loaded);
-    return 'busy';
-  }
-
-  /**
-   * Waiting requests whose tier load or swap-in has landed hold GPU blocks they cannot use until they
-   * run: they go first (stable), so that a fresh head needing those blocks cannot starve them.
-   */
-  private readyHoldersFirst(c: SchedulerContext): void {
-    const w = c.waiting;
-    let k = 0;
-    for (let i = 0; i < w.length; i++) {
-      const r = w[i]!;
-      if (r.numComputed > 0 && r.blocks + r.hashedKeys.length > 0 && !c.tiers!.busy(r)) {
-        if (i !== k) {
-          w.splice(i, 1);
-          w.splice(k, 0, r);
-        }
-        k++;
-      }
-    }
   }
 }
