@@ -36,15 +36,27 @@ describe('disaggregated prefill -> KV transfer -> decode, one request by hand', 
   const perLayerBytes = 1000 * deriveSizes(arch).kvBytesPerTokenPerLayer; // 1000 tokens x 4096 B
   const pcieGBps = 25; // pcie-gen4-x16 pinned, one direction; P2P: gpu0 d2h then gpu1 h2d
   const latencyS = 2 * 10e-6;
-  const prefillS = new RooflinePerfModel(arch, loadGpu('l4'), { tp: 1 }).iterationMs([{ newTokens: 1000, contextTokens: 0 }]) / 1000;
+  const perf = new RooflinePerfModel(arch, loadGpu('l4'), { tp: 1 });
+  const prefillS = perf.iterationMs([{ newTokens: 1000, contextTokens: 0 }]) / 1000;
+  const decodeStepS = perf.iterationMs([{ newTokens: 1, contextTokens: 999 }]) / 1000;
 
   it('layer-wise: the exposed time is the last layer transfer alone', async () => {
     const r = await run(scenario());
     const rec = r.records[0]!;
     expect(rec.error).toBeUndefined();
-    expect(rec.firstTokenS).toBeCloseTo(prefillS, 12);
+    // The prefill's own token, then (as vLLM's proxy sees it) the decode side's first token:
+    // prefill + exposed transfer + D's 1-token recompute step over the 1000-token context.
+    expect(rec.prefillFirstTokenS).toBeCloseTo(prefillS, 12);
     const lastLayerMs = (latencyS + perLayerBytes / (pcieGBps * 1e9)) * 1000;
     expect(rec.kvExposedMs).toBeCloseTo(lastLayerMs, 3);
+    expect(rec.kvLinkExposedMs).toBeCloseTo(lastLayerMs, 3);
+    expect(rec.kvReservationWaitMs).toBe(0);
+    expect(rec.kvStagingWaitMs).toBe(0);
+    expect(rec.firstTokenS).toBeCloseTo(prefillS + lastLayerMs / 1000 + decodeStepS, 6);
+    expect(r.summary.median_ttft_ms).toBeCloseTo((prefillS + lastLayerMs / 1000 + decodeStepS) * 1000, 2);
+    expect((r.summary.pdsim.prefill_ttft_ms as Record<string, number>).median).toBeCloseTo(prefillS * 1000, 3);
+    // The decode side makes all 4 output tokens (the prefill's one is discarded).
+    expect(rec.outputTokens).toBe(4);
     expect(rec.replica).toBe('prefill0->decode0');
     const kv = r.summary.pdsim.kv_transfer as Record<string, number>;
     expect(kv.count).toBe(1);
@@ -56,6 +68,8 @@ describe('disaggregated prefill -> KV transfer -> decode, one request by hand', 
     const r = await run(scenario({ transfer: { policy: 'whole' } }));
     const wholeMs = (latencyS + (arch.numLayers * perLayerBytes) / (pcieGBps * 1e9)) * 1000;
     expect(r.records[0]!.kvExposedMs).toBeCloseTo(wholeMs, 3);
+    expect(r.records[0]!.firstTokenS).toBeCloseTo(prefillS + wholeMs / 1000 + decodeStepS, 6);
+    // Nothing of a whole copy runs under the prefill.
     expect((r.summary.pdsim.kv_transfer as Record<string, number>).overlap_fraction).toBe(0);
   });
 

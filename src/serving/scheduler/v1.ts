@@ -129,7 +129,7 @@ export class V1Scheduler implements Scheduler {
         if (hitBlocks > 0) {
           r.hashedKeys = r.blockKeys.slice(0, hitBlocks);
           r.numComputed = computed;
-          if (r.generated === 0) r.cachedPromptTokens = computed;
+          if (r.generated === 0 && !r.remoteKv) r.cachedPromptTokens = computed;
         }
         r.blocks += need;
         c.waiting.splice(j, 1);
