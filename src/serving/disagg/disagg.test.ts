@@ -81,6 +81,30 @@ describe('disaggregated prefill -> KV transfer -> decode, one request by hand', 
   });
 });
 
+describe('waits for decode KV reservation that overlap', () => {
+  it('give per-request waits and a time-weighted queue length, not a sum of concurrent waits', async () => {
+    // Three 1000-token prompts prefilled in one iteration (all want decode blocks at t = 0); the
+    // decode cache (70 blocks of 16) holds one request (63 blocks), so r1 waits until r0 leaves
+    // decode (F0) and r2 until r1 leaves (F1): two waits run at once over [0, F0].
+    const r = await run(scenario({
+      engine: { maxModelLen: 1024 },
+      pools: [{ role: 'prefill', gpu: 'l4' }, { role: 'decode', gpu: 'l4', engine: { numGpuBlocks: 70 } }],
+      workload: { requests: 3, arrival: { process: 'all-at-once' }, input: { dist: 'fixed', value: 1000 }, output: { dist: 'fixed', value: 4 } },
+    }));
+    const recs = [...r.records].sort((a, b) => a.id - b.id);
+    const [f0, f1, f2] = recs.map((x) => x.finishS!) as [number, number, number];
+    expect(recs.map((x) => x.kvReservationWaitMs)).toEqual([0, f0, f1].map((x) => Math.round(x * 1e6) / 1e3));
+    const p = r.summary.pdsim as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- summary JSON
+    // Time-weighted mean queue length over the run [0, F2]: 2 waiting on [0, F0], 1 on [F0, F1].
+    expect(p.back_pressure.decode_queue_mean_length).toBeCloseTo((2 * f0 + (f1 - f0)) / f2, 5);
+    expect(p.back_pressure.decode_queue_max).toBe(2);
+    expect(p.kv_transfer.decode_reservation_wait_ms.mean).toBeCloseTo(((f0 + f1) / 3) * 1000, 2);
+    // Exposed after prefill (which ended at prefillFirstTokenS; the waits began at t = 0) = the part
+    // of the wait after prefill + the link time once reserved.
+    for (const x of recs) expect(x.kvExposedMs!).toBeCloseTo(Math.max(0, x.kvReservationWaitMs! - x.prefillFirstTokenS! * 1000) + x.kvLinkExposedMs!, 2);
+  });
+});
+
 describe('invariants over randomized runs', () => {
   const cases = [
     { seed: 2, transfer: { policy: 'layerwise', path: 'staging', stagingBufferGiB: 0.05 }, rate: 3, policies: { decodeBatching: 'length-bins', evictAtEos: 'same-iteration' } },
