@@ -81,7 +81,9 @@ export class V1Scheduler implements Scheduler {
       if (conn.loadsKv) conn.orderWaiting(c.waiting);
       let j = 0;
       let passing = false;
-      while (j < c.waiting.length && c.running.length - freeing < cfg.maxNumSeqs && budget > 0 && out.length < cap) {
+      // A sequence sampling its last token in this iteration gives its slot (in maxNumSeqs and in
+      // the policy's cap) to a waiting one now; its blocks are still read by this iteration.
+      while (j < c.waiting.length && c.running.length - freeing < cfg.maxNumSeqs && budget > 0 && out.length - freeing < cap) {
         const r = c.waiting[j]!;
         if (conn.loadsKv) {
           // Loading from a tier or swapping in: skipped (as vLLM's WAITING_FOR_REMOTE_KVS).
