@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Simulator } from '../kernel/simulator.js';
-import { makeDecodePolicy, type DecodeBatchPolicy } from './batch-policy.js';
+import { adaptiveTargetInfeasible, makeDecodePolicy, type DecodeBatchPolicy } from './batch-policy.js';
 import { EngineInstance, type InstanceConfig } from './instance.js';
 import { RequestState } from './request-state.js';
 import { LinearPerfModel, RecordingSink } from './testing.js';
@@ -55,5 +55,42 @@ describe('length bins', () => {
     const running = [mk(0, 30), mk(1, 900), mk(2, 60)];
     pol.arrange(running);
     expect(running.map((r) => r.spec.id)).toEqual([0, 2, 1]);
+  });
+});
+
+describe('adaptive batching', () => {
+  // 16 requests at once (prompt 10, 30 output tokens), 16 slots; decode step = 1 + 0.1 x batch ms
+  // (+ 0.001 ms per context token). Continuous batching runs all 16 (~2.9 ms a step).
+  const specs = Array.from({ length: 16 }, (_, i) => ({ id: i, arrivalS: 0, promptTokens: 10, outputTokens: 30 }));
+  const meanTpot = (s: RecordingSink) => s.finished.reduce((a, f) => a + (f.timeS - f.firstTokenS!) / (f.generated - 1), 0) / s.finished.length;
+  const perf = new LinearPerfModel(1, 0.1, 0.001);
+  const runWith = (pol?: DecodeBatchPolicy) => {
+    const cfg: InstanceConfig = {
+      name: 'r0', role: 'colocated', maxNumSeqs: 16, maxNumBatchedTokens: 256, blockSizeTokens: 4, numGpuBlocks: 1000,
+      maxModelLen: 4096, enableChunkedPrefill: true, enablePrefixCaching: false, prefillOrder: 'fcfs', fastForward: false, decodePolicy: pol,
+    };
+    const sim = new Simulator();
+    const sink = new RecordingSink();
+    const inst = new EngineInstance(cfg, sim, perf, sink);
+    for (const s of specs) sim.scheduleAt(0, () => inst.submit(new RequestState(s, [])));
+    sim.run();
+    return sink;
+  };
+  it('at a feasible target: never worse TPOT than continuous', () => {
+    const cont = runWith(undefined);
+    for (const target of [1.6, 2.0, 2.6, 10]) {
+      const ad = runWith(makeDecodePolicy({ adaptiveTpotMs: target, sameIterationEviction: false }));
+      expect(ad.finished).toHaveLength(16);
+      expect(meanTpot(ad)).toBeLessThanOrEqual(meanTpot(cont) + 1e-12);
+    }
+    // A binding target does lower TPOT (fewer sequences per step), at the cost of TTFT.
+    const tight = runWith(makeDecodePolicy({ adaptiveTpotMs: 1.6, sameIterationEviction: false }));
+    expect(meanTpot(tight)).toBeLessThan(0.8 * meanTpot(cont));
+    // A target every batch meets changes nothing.
+    expect(JSON.stringify(runWith(makeDecodePolicy({ adaptiveTpotMs: 1000, sameIterationEviction: false })).finished)).toBe(JSON.stringify(cont.finished));
+  });
+  it('an infeasible target (below one sequence\'s step) is detected for a warning', () => {
+    expect(adaptiveTargetInfeasible(1.05, perf)).toBeCloseTo(1.1, 12);
+    expect(adaptiveTargetInfeasible(1.2, perf)).toBeUndefined();
   });
 });

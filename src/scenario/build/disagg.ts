@@ -15,7 +15,8 @@ import type { MetricsCollector } from '../../metrics/collector.js';
 import { disaggSummary, TransferStats } from '../../metrics/disagg-summary.js';
 import { kvTierSeries, kvTiersSummary, thin } from '../../metrics/kv-tiers-summary.js';
 import { loadGpu, loadLlm } from '../../model/catalog.js';
-import { makeDecodePolicy } from '../../serving/batch-policy.js';
+import { adaptiveTargetInfeasible, makeDecodePolicy } from '../../serving/batch-policy.js';
+import { messages } from '../../messages.js';
 import { DisaggSink } from '../../serving/disagg/disagg-sink.js';
 import { KvTransferManager } from '../../serving/disagg/kv-transfer.js';
 import { PdDeployment } from '../../serving/disagg/pd-deployment.js';
@@ -112,7 +113,17 @@ export function buildDisaggregated(sc: Scenario, file: string, sim: Simulator, s
     gpusOf,
   });
   const deployment = pd;
+  const warnings: string[] = [];
+  const target = pol?.adaptiveBatchTpotMs;
+  if (target !== undefined) {
+    for (const p of pools) {
+      if (p.spec.role !== 'decode') continue;
+      const oneMs = adaptiveTargetInfeasible(target, p.instances[0]!.perf);
+      if (oneMs !== undefined) warnings.push(`${file}: ${messages.adaptiveTargetInfeasible('/deployment/policies/adaptiveBatchTpotMs', target, oneMs, p.spec.name ?? 'decode')}`);
+    }
+  }
   return {
+    warnings,
     deployment,
     arch,
     pools,

@@ -167,6 +167,11 @@ describe('impossible set-ups are rejected up front, naming the field', () => {
   it('a prompt larger than the prefill KV cache', async () => {
     await expect(run(scenario({ pools: [{ role: 'prefill', gpu: 'l4', engine: { numGpuBlocks: 10 } }, { role: 'decode', gpu: 'l4' }] }))).rejects.toThrow(/\/deployment\/pools\/0\/gpu.*prefill KV cache/);
   });
+  it('an adaptive TPOT target below one decode step is a warning naming the field', async () => {
+    const r = await run(scenario({ policies: { adaptiveBatchTpotMs: 1 } }));
+    expect(r.built.warnings).toEqual([expect.stringMatching(/^test\.yaml: \/deployment\/policies\/adaptiveBatchTpotMs \(1 ms\) is below one decode step/)]);
+    expect((await run(scenario({ policies: { adaptiveBatchTpotMs: 200 } }))).built.warnings).toEqual([]);
+  });
   it('a request too long for the decode cache fails with a reason', async () => {
     const r = await run(scenario({ engine: { maxModelLen: 8192, maxNumBatchedTokens: 8192 }, pools: [{ role: 'prefill', gpu: 'l4' }, { role: 'decode', gpu: 'l4' }], workload: { requests: 1, arrival: { process: 'all-at-once' }, input: { dist: 'fixed', value: 8000 }, output: { dist: 'fixed', value: 300 } } }));
     expect(r.records[0]!.error).toMatch(/^decode: prompt \(8000\) \+ output \(300\) tokens exceed max_model_len 8192/);

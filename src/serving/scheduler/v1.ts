@@ -36,7 +36,7 @@ export class V1Scheduler implements Scheduler {
     let cap = Infinity;
     if (pol) {
       pol.arrange(c.running);
-      cap = pol.seqCap(c.running.length < cfg.maxNumSeqs ? c.running.concat(c.waiting.slice(0, cfg.maxNumSeqs - c.running.length)) : c.running, c.perf, cfg.maxNumSeqs);
+      cap = pol.seqCap(c.running.length < cfg.maxNumSeqs ? c.running.concat(c.waiting.slice(0, cfg.maxNumSeqs - c.running.length)) : c.running, c.perf, cfg.maxNumSeqs, c.running.length);
     }
     for (let i = 0; i < c.running.length && budget > 0 && out.length < cap; ) {
       const r = c.running[i]!;
