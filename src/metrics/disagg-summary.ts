@@ -78,10 +78,36 @@ export interface DisaggSummaryInput {
   decodePolicy?: string;
   pendingTransfers?: number;
   decodeQueue?: number;
+  /** KV occupancy samples per instance (`tier` = "gpu <instance>"), from the disaggregated sink. */
+  occupancy?: readonly { tS: number; tier: string; occupancy: number }[];
+}
+
+/** Time-weighted mean and peak KV occupancy per instance, each sample held until the next (or `endS`). */
+export function kvOccupancyByInstance(rows: readonly { tS: number; tier: string; occupancy: number }[], endS: number): Map<string, { mean: number; peak: number }> {
+  const acc = new Map<string, { t0: number; lastT: number; last: number; integral: number; peak: number }>();
+  for (const r of rows) {
+    if (!r.tier.startsWith('gpu ')) continue;
+    const name = r.tier.slice(4);
+    const a = acc.get(name);
+    if (!a) acc.set(name, { t0: r.tS, lastT: r.tS, last: r.occupancy, integral: 0, peak: r.occupancy });
+    else {
+      a.integral += a.last * (r.tS - a.lastT);
+      a.lastT = r.tS;
+      a.last = r.occupancy;
+      a.peak = Math.max(a.peak, r.occupancy);
+    }
+  }
+  const out = new Map<string, { mean: number; peak: number }>();
+  for (const [name, a] of acc) {
+    const end = Math.max(endS, a.lastT);
+    const integral = a.integral + a.last * (end - a.lastT);
+    out.set(name, { mean: end > a.t0 ? integral / (end - a.t0) : a.last, peak: a.peak });
+  }
+  return out;
 }
 
 /** Per-GPU busy fraction, MFU and (weight-streaming) MBU from the instances' counters. */
-export function gpuSummary(collector: MetricsCollector, pools: readonly SummaryPool[], gpusOf: (inst: EngineInstance, k: number) => readonly number[]): Record<string, unknown> {
+export function gpuSummary(collector: MetricsCollector, pools: readonly SummaryPool[], gpusOf: (inst: EngineInstance, k: number) => readonly number[], kv?: ReadonlyMap<string, { mean: number; peak: number }>): Record<string, unknown> {
   const duration = collector.lastFinishS;
   const out: Record<string, unknown> = {};
   for (const p of pools) {
@@ -100,6 +126,7 @@ export function gpuSummary(collector: MetricsCollector, pools: readonly SummaryP
           busy_fraction: round6(duration > 0 ? busy / duration : 0),
           mfu: round6(duration > 0 ? flops / (p.gpu.fp16Tflops * 1e12 * duration) : 0),
           mbu_weights: round6(duration > 0 ? hbm / (p.gpu.hbmBandwidthGBps * 1e9 * duration) : 0),
+          ...(kv?.has(inst.name) ? { kv_occupancy_mean: round6(kv.get(inst.name)!.mean), kv_occupancy_peak: round6(kv.get(inst.name)!.peak) } : {}),
         };
       }
     });
@@ -163,7 +190,7 @@ export function disaggSummary(i: DisaggSummaryInput): Record<string, unknown> {
       decode_queue_max: s.maxQueue,
       staging_queue_mean_length: round6(duration > 0 ? stagingWaitS / duration : 0),
     },
-    gpus: gpuSummary(i.collector, i.pools, (inst) => i.gpusOf.get(inst) ?? []),
+    gpus: gpuSummary(i.collector, i.pools, (inst) => i.gpusOf.get(inst) ?? [], i.occupancy ? kvOccupancyByInstance(i.occupancy, duration) : undefined),
     links,
     staging,
   };

@@ -47,5 +47,7 @@ export interface RunSeries {
   cdf: { ttftMs: CdfPoint[]; tpotMs: CdfPoint[]; itlMs: CdfPoint[]; e2elMs: CdfPoint[] };
   timeSeries: TimeSample[];
   timeline?: TimelineSegment[];
+  /** Segments the run produced, when more than `timeline` keeps (the Gantt says what it shows). */
+  timelineTotal?: number;
   tiers?: TierSample[];
 }

@@ -120,6 +120,7 @@ export async function runSimulation(loaded: LoadedScenario, opts: RunOptions): P
     },
     timeSeries: collector.series.rows(collector.lastFinishS),
     timeline: collector.timeline,
+    ...(collector.timelineTotal > collector.timeline.length ? { timelineTotal: collector.timelineTotal } : {}),
     tiers: built.tierSeries?.(),
   };
   return { summary, series, built, collector, interrupted, events: sim.eventsProcessed, simTimeS: sim.now };

@@ -129,7 +129,7 @@ export function buildDisaggregated(sc: Scenario, file: string, sim: Simulator, s
     pools,
     uncalibratedGpus: [...new Set(pools.filter((p) => !p.gpu.calibrated).map((p) => p.gpu.id))],
     extraSummary: () => ({
-      ...disaggSummary({ collector, stats, net, pools, gpusOf, staging, transfer: tr, decodePolicy: decodePolicy?.name ?? 'continuous', pendingTransfers: deployment.pendingTransfers, decodeQueue: deployment.decodeQueueLength }),
+      ...disaggSummary({ collector, stats, net, pools, gpusOf, staging, transfer: tr, decodePolicy: decodePolicy?.name ?? 'continuous', pendingTransfers: deployment.pendingTransfers, decodeQueue: deployment.decodeQueueLength, occupancy: sink.occupancy }),
       ...kvTiersSummary([...instanceByName.values()], collector.lastFinishS),
     }),
     tierSeries: () => thin([...sink.occupancy, ...stagingSeries, ...kvTierSeries([...instanceByName.values()])]),
