@@ -159,7 +159,10 @@ describe('invariants over randomized runs', () => {
 
 describe('impossible set-ups are rejected up front, naming the field', () => {
   it('a decode GPU with no direct path to its prefill GPU', async () => {
-    await expect(run(scenario({ topology: { gpusPerNode: 1 } }))).rejects.toThrow(/\/deployment\/transfer\/path.*no direct path/);
+    await expect(run(scenario({ topology: { gpusPerNode: 1, nodes: 2 } }))).rejects.toThrow(/\/deployment\/transfer\/path.*no direct path/);
+  });
+  it('a machine too small for the pools (one GPU, two pools, no second node declared), never an added node', async () => {
+    await expect(run(scenario({ topology: { gpusPerNode: 1 } }))).rejects.toThrow(/\/deployment\/topology\/gpusPerNode.*need 2 node\(s\) of 1 GPU\(s\).*has 1 \(topology.nodes\)/);
   });
   it('a staging buffer smaller than one layer of a max-length prompt', async () => {
     await expect(run(scenario({ transfer: { path: 'staging', stagingBufferGiB: 0.001 } }))).rejects.toThrow(/\/deployment\/transfer\/stagingBufferGiB/);
