@@ -22,6 +22,8 @@ type ControlledItem = number | [number, { generateNext?: { token?: boolean } }];
 interface Sequence {
   controlledEvaluate(input: ControlledItem[]): Promise<({ next: { token?: number | null } } | undefined)[]>;
   clearHistory(): Promise<void>;
+  eraseContextTokenRanges(ranges: { start: number; end: number }[]): Promise<void>;
+  readonly nextTokenIndex: number;
 }
 interface Context {
   readonly contextSize: number;
@@ -74,6 +76,8 @@ export interface Engine {
   step(items: readonly StepItem[]): Promise<(number | null)[]>;
   /** Frees a slot's KV (the request finished or was aborted). */
   reset(slot: number): Promise<void>;
+  /** Drops a slot's KV past its first `keep` tokens (the profiler undoes its timed decode steps). */
+  truncate(slot: number, keep: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -104,6 +108,7 @@ export async function loadEngine(o: EngineOptions): Promise<Engine> {
       return outs.map((out, i) => (items[i]!.sample ? (out[items[i]!.tokens.length - 1]?.next.token ?? null) : null));
     },
     reset: (slot) => seqs[slot]!.clearHistory(),
+    truncate: (slot, keep) => seqs[slot]!.eraseContextTokenRanges([{ start: keep, end: seqs[slot]!.nextTokenIndex }]),
     async close() {
       await ctx.dispose();
       await model.dispose();

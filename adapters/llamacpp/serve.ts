@@ -101,8 +101,3 @@ export function llamaServeCommand(): Command {
       process.once('SIGTERM', stop);
     });
 }
-
-/** `pdsim llamacpp-serve` (src/cli/commands/index.ts). */
-export function register(program: Command): void {
-  program.addCommand(llamaServeCommand());
-}
