@@ -115,6 +115,8 @@ export class StepLoopBackend implements TimingBackend {
     if (this.loop || this.closed) return;
     this.loop = (async () => {
       try {
+        // Start on the next macrotask, so requests that arrived in the same tick share the first step.
+        await new Promise<void>((r) => setImmediate(r));
         while (!this.closed && (this.running.length > 0 || this.waiting.length > 0)) {
           await this.iteration();
           // Let the HTTP side run (new arrivals, writes) between engine steps.
