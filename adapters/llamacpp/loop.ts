@@ -13,6 +13,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCalibrate } from '../../src/cli/commands/calibrate.js';
 import { defaultModelsDir } from '../../src/model/catalog.js';
+import { NullRecordWriter } from '../../src/run/record-writer.js';
+import { runSimulation } from '../../src/run/simulation.js';
+import { loadScenario } from '../../src/scenario/load.js';
 import { spawnCli } from '../testing/child.js';
 import { runValidate, type ValidateResult } from '../vllm/validate-run.js';
 import { runProfile } from './profile.js';
@@ -26,8 +29,10 @@ export interface LoopOptions {
   workDir: string;
   modelDir?: string;
   quick?: boolean;
-  rates: readonly number[];
-  requests: number;
+  /** Arrival rates, req/s; or fractions of the predicted capacity (the simulated throughput when every request arrives at once). */
+  rates: readonly number[] | { ofCapacity: readonly number[] };
+  /** Requests per rate (a number), or per rate as a function of it (e.g. more at low load). */
+  requests: number | ((rate: number) => number);
   input: { min: number; max: number };
   output: { min: number; max: number };
   maxNumSeqs: number;
@@ -39,11 +44,13 @@ export interface LoopOptions {
 
 export interface LoopPoint {
   rate: number;
+  /** The rate as a fraction of the predicted capacity, when rates were given that way. */
+  ofCapacity?: number;
   dir: string;
   result: ValidateResult;
 }
 
-export function loopScenario(o: LoopOptions, deviceId: string, rate: number): Record<string, unknown> {
+export function loopScenario(o: LoopOptions, deviceId: string, rate: number, requests: number): Record<string, unknown> {
   return {
     name: `llamacpp-${o.testModel}-${o.threads}t-rate${rate}`,
     seed: 1,
@@ -59,8 +66,8 @@ export function loopScenario(o: LoopOptions, deviceId: string, rate: number): Re
     },
     deployment: { pools: [{ role: 'colocated', gpu: deviceId, instances: 1, tp: 1 }] },
     workload: {
-      requests: o.requests,
-      arrival: { process: 'poisson', rate },
+      requests,
+      arrival: rate === Infinity ? { process: 'all-at-once' } : { process: 'poisson', rate },
       input: { dist: 'uniform', min: o.input.min, max: o.input.max },
       output: { dist: 'uniform', min: o.output.min, max: o.output.max },
     },
@@ -91,17 +98,33 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
     MAIN,
   );
   const points: LoopPoint[] = [];
+  const nOf = (rate: number): number => (typeof o.requests === 'number' ? o.requests : o.requests(rate));
   try {
+    let rates: { rate: number; ofCapacity?: number }[];
+    if (Array.isArray(o.rates)) rates = (o.rates as readonly number[]).map((rate) => ({ rate }));
+    else {
+      const cap = await predictedCapacity(o, deviceId, modelsDir);
+      log(`predicted capacity ${cap.toFixed(3)} req/s`);
+      rates = (o.rates as { ofCapacity: readonly number[] }).ofCapacity.map((f) => ({ rate: Number((f * cap).toPrecision(3)), ofCapacity: f }));
+    }
     // 4. Validate at each rate.
-    for (const rate of o.rates) {
+    for (const { rate, ofCapacity } of rates) {
       const file = join(o.workDir, `scenario-rate${rate}.json`);
-      writeFileSync(file, `${JSON.stringify(loopScenario(o, deviceId, rate), null, 2)}\n`);
+      writeFileSync(file, `${JSON.stringify(loopScenario(o, deviceId, rate, nOf(rate)), null, 2)}\n`);
       const dir = join(o.workDir, `rate${rate}`);
       const result = await runValidate(file, { out: dir, endpoint: server.url, modelsDir, speed: 1, report: o.report ?? false, log });
-      points.push({ rate, dir, result });
+      points.push({ rate, ...(ofCapacity !== undefined ? { ofCapacity } : {}), dir, result });
     }
   } finally {
     await server.close();
   }
   return { deviceId, modelsDir, points };
+}
+
+/** Simulated request throughput with every request queued at once: the deployment's capacity for this workload. */
+async function predictedCapacity(o: LoopOptions, deviceId: string, modelsDir: string): Promise<number> {
+  const file = join(o.workDir, 'scenario-capacity.json');
+  writeFileSync(file, `${JSON.stringify(loopScenario(o, deviceId, Infinity, 200), null, 2)}\n`);
+  const r = await runSimulation(loadScenario(file), { modelsDir, writer: new NullRecordWriter() });
+  return (r.summary as unknown as { request_throughput: number }).request_throughput;
 }
