@@ -26,7 +26,7 @@ export interface ProfilePlan {
   repeats: number;
 }
 
-export const FULL_PLAN: ProfilePlan = { prefillTokens: [16, 32, 64, 128, 256, 512, 1024], decodeBatches: [1, 2, 4, 8, 16], decodeKvLens: [64, 256, 1024], repeats: 5 };
+export const FULL_PLAN: ProfilePlan = { prefillTokens: [16, 32, 64, 128, 256, 512], decodeBatches: [1, 2, 4, 8, 16], decodeKvLens: [64, 256, 512], repeats: 5 };
 export const QUICK_PLAN: ProfilePlan = { prefillTokens: [16, 32, 64, 128, 256], decodeBatches: [1, 2, 4, 8], decodeKvLens: [64, 256], repeats: 3 };
 
 export interface ProfileRow {
@@ -54,39 +54,47 @@ async function fill(e: Engine, slot: number, tokens: number[]): Promise<void> {
   for (let i = 0; i < tokens.length; i += e.batchTokens) await e.step([{ slot, tokens: tokens.slice(i, i + e.batchTokens), sample: false }]);
 }
 
+/**
+ * Repeats are interleaved: each round times every shape once, so a burst of load from other
+ * processes falls on all shapes alike instead of inflating the few measured during it; the row is
+ * the median over rounds.
+ */
 export async function profileEngine(e: Engine, vocab: number, plan: ProfilePlan, log: (s: string) => void = () => {}): Promise<ProfileRow[]> {
   const rows: ProfileRow[] = [];
   // A warm-up iteration: the first llama_decode allocates its compute buffers.
   await e.step([{ slot: 0, tokens: promptFor(0, 8, vocab), sample: true }]);
   await e.reset(0);
-  for (const n of plan.prefillTokens) {
-    if (n > e.batchTokens || n > e.contextTokens) continue;
-    const ms: number[] = [];
-    for (let r = 0; r < plan.repeats; r++) {
+  const sizes = plan.prefillTokens.filter((n) => n <= e.batchTokens && n <= e.contextTokens);
+  const prefillMs = sizes.map(() => [] as number[]);
+  for (let r = 0; r < plan.repeats; r++) {
+    for (const [i, n] of sizes.entries()) {
       const p = promptFor(r + 1, n, vocab);
-      ms.push(await timed(() => e.step([{ slot: 0, tokens: p, sample: true }])));
+      prefillMs[i]!.push(await timed(() => e.step([{ slot: 0, tokens: p, sample: true }])));
       await e.reset(0);
     }
-    rows.push({ op: 'iter_prefill', batch: 1, seqLen: n, ms: median(ms) });
-    log(`prefill ${n} tokens: ${median(ms).toFixed(1)} ms`);
   }
+  sizes.forEach((n, i) => {
+    rows.push({ op: 'iter_prefill', batch: 1, seqLen: n, ms: median(prefillMs[i]!) });
+    log(`prefill ${n} tokens: ${median(prefillMs[i]!).toFixed(1)} ms`);
+  });
   const batches = plan.decodeBatches.filter((b) => b <= e.slots);
   const maxB = Math.max(...batches);
   for (const kv of plan.decodeKvLens) {
-    if (kv + plan.repeats > e.contextTokens) continue;
-    // Every slot holds kv - 1 tokens; each batch size steps the first b of them, then the steps are undone.
+    if (kv + 1 > e.contextTokens) continue;
+    // Every slot holds kv - 1 tokens; a timed step of the first b appends one token each, then is undone.
     for (let s = 0; s < maxB; s++) await fill(e, s, promptFor(s + 1, kv - 1, vocab));
-    for (const b of batches) {
-      const ms: number[] = [];
-      for (let r = 0; r < plan.repeats; r++) {
+    const ms = batches.map(() => [] as number[]);
+    for (let r = 0; r < plan.repeats; r++) {
+      for (const [i, b] of batches.entries()) {
         const items = Array.from({ length: b }, (_, s) => ({ slot: s, tokens: [300 + r], sample: true }));
-        ms.push(await timed(() => e.step(items)));
+        ms[i]!.push(await timed(() => e.step(items)));
+        for (let s = 0; s < b; s++) await e.truncate(s, kv - 1);
       }
-      for (let s = 0; s < b; s++) await e.truncate(s, kv - 1);
-      // Repeats grow the KV by one token each; the row is at the middle KV length.
-      rows.push({ op: 'iter_decode', batch: b, kvLen: kv + Math.floor((plan.repeats - 1) / 2), ms: median(ms) });
-      log(`decode batch ${b} at KV ${kv}: ${median(ms).toFixed(1)} ms`);
     }
+    batches.forEach((b, i) => {
+      rows.push({ op: 'iter_decode', batch: b, kvLen: kv, ms: median(ms[i]!) });
+      log(`decode batch ${b} at KV ${kv}: ${median(ms[i]!).toFixed(1)} ms`);
+    });
     for (let s = 0; s < maxB; s++) await e.reset(s);
   }
   return rows;
