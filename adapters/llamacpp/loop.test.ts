@@ -26,7 +26,7 @@ describe.skipIf(!installed)('llama.cpp loop: profile -> calibrate -> simulate ->
       workDir: work,
       modelDir: join(work, 'gguf'),
       quick: true,
-      rates: [0.5],
+      rates: { ofCapacity: [0.3] }, // relative to the speed profiled under the same machine load
       requests,
       input: { min: 16, max: 128 },
       output: { min: 8, max: 24 },
