@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { startSimServer } from '../server/server.js';
 import type { Engine, StepItem } from './engine-api.js';
 import { promptFor, StepLoopBackend } from './step-loop.js';
 
@@ -104,5 +105,35 @@ describe('step loop (vLLM V1 schedule over one batched engine step)', () => {
     const b = new StepLoopBackend(fakeEngine(1, 64, 100).engine, 32000);
     const err = await new Promise<string | undefined>((res) => b.submit({ id: 0, promptTokens: 90, outputTokens: 20 }, { onTokens: () => {}, onFinish: res }));
     expect(err).toMatch(/exceeds the engine's 100-token context/);
+  });
+});
+
+describe('step loop behind the OpenAI server (real HTTP)', () => {
+  it('streams one SSE chunk per token with usage, and a client disconnect frees the sequence', async () => {
+    const f = fakeEngine(2, 64);
+    const backend = new StepLoopBackend(f.engine, 32000);
+    const s = await startSimServer({ backend, modelName: 'm', maxModelLen: 1024 });
+    try {
+      const body = { model: 'm', prompt: [300, 301, 302], max_tokens: 3, stream: true, stream_options: { include_usage: true }, ignore_eos: true };
+      const r = await fetch(`${s.url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const events = (await r.text()).split('\n\n').filter((e) => e.startsWith('data: ')).map((e) => e.slice(6));
+      expect(events.at(-1)).toBe('[DONE]');
+      const chunks = events.slice(0, -1).map((e) => JSON.parse(e) as { choices: unknown[]; usage?: unknown });
+      expect(chunks.filter((c) => c.choices.length > 0)).toHaveLength(3);
+      expect(chunks.at(-1)!.usage).toEqual({ prompt_tokens: 3, completion_tokens: 3, total_tokens: 6 });
+
+      const ctl = new AbortController();
+      const long = await fetch(`${s.url}/v1/completions`, { method: 'POST', signal: ctl.signal, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...body, max_tokens: 900 }) });
+      const reader = long.body!.getReader();
+      await reader.read();
+      expect(backend.load().running).toBe(1);
+      ctl.abort();
+      await reader.read().catch(() => undefined);
+      for (let i = 0; i < 200 && backend.load().running > 0; i++) await new Promise((res) => setTimeout(res, 5));
+      expect(backend.load().running).toBe(0);
+      expect(f.kv.every((k) => k === 0)).toBe(true);
+    } finally {
+      await s.close();
+    }
   });
 });
