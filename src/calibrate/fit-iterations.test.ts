@@ -47,7 +47,7 @@ describe('whole-iteration rows in the pdsim profile CSV', () => {
 });
 
 describe('fitting a device profile to whole iterations', () => {
-  it('recovers the iteration times of a known device from noisy measurements', () => {
+  it('recovers the iteration times of a known device from noisy measurements', { timeout: 120_000 }, () => {
     const gpu = device();
     // Deterministic +-4% "noise".
     const samples = grid(gpu, (i) => 1 + 0.04 * Math.sin(i * 2.3));
@@ -62,7 +62,7 @@ describe('fitting a device profile to whole iterations', () => {
     for (const p of probes) expect(predictEngineIterationMs(gpu, fitted, p) / predictEngineIterationMs(gpu, truth, p)).toBeCloseTo(1, 1);
   });
 
-  it('fitPerf takes those groups from iterations and keeps all-reduce; too few shapes are refused', () => {
+  it('fitPerf takes those groups from iterations and keeps all-reduce; too few shapes are refused', { timeout: 120_000 }, () => {
     const gpu = device();
     const samples = grid(gpu, () => 1);
     const set = { gemm: [], layers: [], prefill: [], decode: [], allReduce: [], cpu: [], copies: [], iterations: samples, sources: [] };

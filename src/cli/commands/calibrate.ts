@@ -8,7 +8,7 @@
  *
  * Steps: 1 resolve files -> 2 load -> 3 fit (+ cross-validate) -> 4 print / write.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
@@ -28,7 +28,20 @@ export interface CalibrateOptions {
   command?: string;
 }
 
-export function runCalibrate(files: readonly string[], o: CalibrateOptions, log: (s: string) => void = (s) => process.stdout.write(s)): CalibrationResult[] {
+/**
+ * `--gpu <id...>` is variadic, so in `pdsim calibrate --gpu l4 profile.csv` commander hands the
+ * file to --gpu too: values that name existing files are files.
+ */
+function splitGpuAndFiles(files: readonly string[], gpu: readonly string[] | undefined): { files: string[]; gpu: string[] | undefined } {
+  if (!gpu) return { files: [...files], gpu };
+  const isFile = (x: string): boolean => /[./\\]/.test(x) && existsSync(x);
+  return { files: [...files, ...gpu.filter(isFile)], gpu: gpu.filter((x) => !isFile(x)) };
+}
+
+export function runCalibrate(filesArg: readonly string[], oArg: CalibrateOptions, log: (s: string) => void = (s) => process.stdout.write(s)): CalibrationResult[] {
+  const split = splitGpuAndFiles(filesArg, oArg.gpu);
+  const files = split.files;
+  const o = { ...oArg, gpu: split.gpu };
   const catalog = new Catalog(o.modelsDir);
   const dataDir = resolve(o.dataDir ?? defaultDataDir());
   // 1. Resolve what to fit on.
