@@ -52,8 +52,7 @@ describe.skipIf(!installed)('llama.cpp loop: profile -> calibrate -> simulate ->
     expect(m['median_ttft_ms']!.measured!).toBeLessThan(30_000);
     // Prediction and measurement within a factor 8 of each other: on the shared machine the
     // profiling and the serving minutes see different load from other processes (runs here gave
-    // measured/predicted mean TPOT from 0.8 to 5); a lost batch (8 sequences stepped one by one)
-    // or a unit slip would still show.
+    // measured/predicted mean TPOT from 0.8 to 5); a unit slip or a stalling server would still show.
     const keys = ['median_ttft_ms', 'mean_tpot_ms', 'mean_e2el_ms'];
     console.info(`llama.cpp loop at ${p.rate} req/s: ${keys.map((k) => `${k} predicted ${m[k]!.predicted!.toFixed(0)} / measured ${m[k]!.measured!.toFixed(0)}`).join(', ')}`);
     for (const k of keys) {
