@@ -178,7 +178,7 @@ async function main(): Promise<void> {
     '',
     'What each knob does:',
     '',
-    '- `cpu_offload_gb 8` is weight offload: with an 8 GB cap every weight of the 1.5B model sits in host memory and crosses PCIe Gen3 (~12 GB/s) on every forward pass, so a decode step becomes host-link-bound at ~250 ms whatever the batch size (TPOT ~15x worse) and capacity collapses (the GPU is busy 100% of the time at 0.5 req/s and p99 TTFT reaches seconds); in exchange the freed GPU memory holds several times more KV tokens, which this workload never needs. Offload pays only when the model does not fit otherwise.',
+    '- `cpu_offload_gb 8` is weight offload: with an 8 GB cap every decoder layer of the 1.5B model sits in host memory (as vLLM, the embedding, final norm and LM head stay on the GPU) and crosses PCIe Gen3 (~12 GB/s) on every forward pass, so a decode step becomes host-link-bound at ~220 ms whatever the batch size (TPOT ~15x worse) and capacity collapses (the GPU is busy 100% of the time at 0.5 req/s and p99 TTFT reaches seconds); in exchange the freed GPU memory holds several times more KV tokens, which this workload never needs. Offload pays only when the model does not fit otherwise.',
     '- `kv_offloading_size 8` (CPU KV tier) pays only with prefix reuse whose working set exceeds the GPU prefix cache; see the table above.',
     '- `swap_space 8` (V0 only) changes nothing on V1, which preempts by recompute; with this workload there is no preemption to begin with (`preemptionMode: swap` simulates V0 swapping when preemptions occur).',
     '- `gpu_memory_utilization 0.55` leaves room for the display; the KV cache still holds far more than the ~2-5 concurrent sequences of this workload.',
