@@ -23,6 +23,8 @@ import type { RequestSpec } from '../../src/serving/types.js';
 import { makeWorkload } from '../../src/workload/generator.js';
 import { benchSummary, tpotMsOf } from './bench-metrics.js';
 import { readBenchResult } from './bench-result.js';
+import { checkBenchAgainstScenario } from './bench-check.js';
+import { loadLlm } from '../../src/model/catalog.js';
 import { compareSummaries, formatComparisonTable, type Comparison } from './compare.js';
 import { liveMessages as msg } from './messages.js';
 import { metricsDelta } from './metrics-scrape.js';
@@ -113,6 +115,9 @@ export async function runValidate(file: string, o: ValidateOptions): Promise<Val
     }
   }
   const specs = workloadOf(loaded, seed);
+  // A bench result is checked before anything is simulated: a wrong file fails at once.
+  const bench = o.benchResult ? readBenchResult(o.benchResult) : undefined;
+  if (bench) for (const w of checkBenchAgainstScenario(bench, loaded.scenario, specs, loadLlm(loaded.scenario.model).hfId, o.benchResult!)) note(w);
   if (server?.maxModelLen) {
     const bad = specs.find((s) => s.promptTokens + s.outputTokens > server!.maxModelLen!);
     if (bad) throw new UserError(msg.tooLong(bad.id, bad.promptTokens, bad.outputTokens, server.maxModelLen));
@@ -131,11 +136,13 @@ export async function runValidate(file: string, o: ValidateOptions): Promise<Val
   let live: BenchSummary;
   let liveResults: LiveRequestResult[] = [];
   let liveRun: RunSeries | undefined;
-  if (o.benchResult) {
-    const imported = readBenchResult(o.benchResult);
-    live = imported.summary;
-    if (imported.info.num_prompts !== null && imported.info.num_prompts !== specs.length) {
-      note(`the bench result has ${imported.info.num_prompts} prompts, the scenario ${specs.length}`);
+  if (bench) {
+    live = bench.summary;
+    if (bench.requests) {
+      liveResults = bench.requests;
+      liveRun = liveSeries('bench result', bench.requests);
+    } else {
+      note('the bench result has no per-request arrays (run vllm bench serve with --save-detailed): no measured CDFs in the report');
     }
   } else {
     const base = o.endpoint!;
