@@ -27,6 +27,13 @@ export interface Tokenizer {
   chatPrompt(messages: readonly ChatMessage[]): string;
   /** Generated token i: its id and its text. */
   generated(i: number): { id: number; text: string };
+  /**
+   * User-message text whose chat prompt (template included) is `ids.length` tokens long, for the
+   * live client's chat mode; the same ids give the same text.
+   */
+  chatContentForTokens(ids: readonly number[]): string;
+  /** Tokens the chat template adds around one user message. */
+  readonly chatOverheadTokens: number;
 }
 
 export const GENERATED_WORDS = 100;
@@ -61,4 +68,6 @@ export const APPROXIMATE_TOKENIZER: Tokenizer = {
   },
   chatPrompt: (messages) => messages.map((m) => m.content).join(' '),
   generated: (i) => ({ id: wordId(`t${i % GENERATED_WORDS}`), text: tokenText(i) }),
+  chatContentForTokens: (ids) => ids.map((id) => `w${id}`).join(' '),
+  chatOverheadTokens: 0,
 };

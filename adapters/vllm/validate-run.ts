@@ -25,6 +25,7 @@ import { benchSummary, tpotMsOf } from './bench-metrics.js';
 import { readBenchResult } from './bench-result.js';
 import { checkBenchAgainstScenario } from './bench-check.js';
 import { loadLlm } from '../../src/model/catalog.js';
+import { loadTokenizer } from '../server/tokenizer-real.js';
 import { compareSummaries, formatComparisonTable, type Comparison } from './compare.js';
 import { liveMessages as msg } from './messages.js';
 import { metricsDelta } from './metrics-scrape.js';
@@ -146,7 +147,16 @@ export async function runValidate(file: string, o: ValidateOptions): Promise<Val
     }
   } else {
     const base = o.endpoint!;
-    const target = { baseUrl: base, model: server!.model, api: o.api ?? 'completions', apiKey: o.apiKey, timeoutMs: (o.timeoutS ?? 600) * 1000 } as const;
+    const api = o.api ?? 'completions';
+    let chatContent: ((ids: readonly number[]) => string) | undefined;
+    if (api === 'chat') {
+      const tok = await loadTokenizer(loaded.scenario.model);
+      chatContent = tok.chatContentForTokens;
+      note(tok.kind === 'real'
+        ? `chat prompts are sized with ${tok.description}: lengths match a server using the same tokenizer and template`
+        : `chat prompts are sized with the ${tok.description}: exact against pdsim serve, approximate against a real server (its tokenizer and chat template count differently); use --api completions for exact lengths`);
+    }
+    const target = { baseUrl: base, model: server!.model, api, apiKey: o.apiKey, timeoutMs: (o.timeoutS ?? 600) * 1000, chatContent } as const;
     await initialTestRequest(target, specs[0], seed);
     const before = await scrapeMetrics(base, o.apiKey);
     if (!before) note(msg.noMetrics(base));
