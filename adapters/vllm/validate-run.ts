@@ -23,6 +23,7 @@ import type { RequestSpec } from '../../src/serving/types.js';
 import { makeWorkload } from '../../src/workload/generator.js';
 import { benchSummary, tpotMsOf } from './bench-metrics.js';
 import { readBenchResult } from './bench-result.js';
+import { LIVE_UNMEASURED, liveTimeSeries } from './live-series.js';
 import { checkBenchAgainstScenario } from './bench-check.js';
 import { loadLlm } from '../../src/model/catalog.js';
 import { loadTokenizer } from '../server/tokenizer-real.js';
@@ -88,7 +89,8 @@ function liveSeries(label: string, results: readonly LiveRequestResult[]): RunSe
       itlMs: cdfFromSorted(sorted(ok.flatMap((r) => r.itlMs))),
       e2elMs: cdfFromSorted(sorted(ok.map((r) => r.e2elMs!))),
     },
-    timeSeries: [],
+    timeSeries: liveTimeSeries(results),
+    unmeasured: LIVE_UNMEASURED,
   };
 }
 

@@ -57,6 +57,8 @@ export class MetricsCollector implements EngineSink {
   decodeSpanS = 0;
   decodeGaps = 0;
   readonly failures = new Map<string, number>();
+  /** P/D: KV transfer time per completed request (its requests.jsonl kvTransferMs). */
+  readonly kvTransferMs = new Distribution();
   /** vllm bench's peak figures; the arrival loop reports sends. */
   readonly peaks = new BenchPeaks();
   nextGaugeS: number;
@@ -134,6 +136,7 @@ export class MetricsCollector implements EngineSink {
       return;
     }
     this.completed++;
+    if (rec.kvTransferMs !== undefined) this.kvTransferMs.add(rec.kvTransferMs);
     this.totalInputTokens += spec.promptTokens;
     this.totalOutputTokens += req.generated;
     this.cachedPromptTokens += req.cachedPromptTokens;

@@ -16,6 +16,7 @@ import type { RequestRecord, RequestSpec } from '../serving/types.js';
 import { makeWorkload } from '../workload/generator.js';
 import { ConcurrencyGate } from '../workload/concurrency.js';
 import { withBenchRunInfo } from '../metrics/bench-info.js';
+import { pdSeries } from '../metrics/pd-series.js';
 
 export interface Progress {
   requestsDone: number;
@@ -140,6 +141,7 @@ export async function runSimulation(loaded: LoadedScenario, opts: RunOptions): P
     timeSeries: collector.series.rows(collector.lastFinishS),
     timeline: collector.timeline,
     tiers: built.tierSeries?.(),
+    ...pdSeries(collector, summary),
   };
   return { summary, series, built, collector, interrupted, queueS: gate?.queueS, events: sim.eventsProcessed, simTimeS: sim.now };
 }
