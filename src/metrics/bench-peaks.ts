@@ -7,7 +7,8 @@
  */
 export class BenchPeaks {
   private t0S: number | null = null;
-  private readonly perSecond = new Map<number, number>();
+  /** Tokens per 1-second bucket; a dense array because buckets only grow with time (called every iteration). */
+  private readonly perSecond: number[] = [];
   private inFlight = 0;
   maxConcurrent = 0;
 
@@ -24,13 +25,13 @@ export class BenchPeaks {
   }
 
   tokens(timeS: number, count: number): void {
-    const b = Math.floor(timeS - (this.t0S ?? 0));
-    this.perSecond.set(b, (this.perSecond.get(b) ?? 0) + count);
+    const b = Math.max(0, Math.floor(timeS - (this.t0S ?? 0)));
+    this.perSecond[b] = (this.perSecond[b] ?? 0) + count;
   }
 
   get maxOutputTokensPerS(): number {
     let m = 0;
-    for (const v of this.perSecond.values()) if (v > m) m = v;
+    for (const v of this.perSecond) if (v !== undefined && v > m) m = v;
     return m;
   }
 }
