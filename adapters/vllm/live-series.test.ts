@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { liveTimeSeries } from './live-series.js';
+import { livePeaks, liveTimeSeries } from './live-series.js';
 import type { LiveRequestResult } from './types.js';
 
 const req = (id: number, startS: number, ttftMs: number, itlMs: number[], outputTokens: number): LiveRequestResult => ({
@@ -25,5 +25,13 @@ describe('live time series', () => {
 
   it('gives nothing when the results carry no send times', () => {
     expect(liveTimeSeries([req(0, 0, 1, [1], 2), req(1, 0, 1, [1], 2)])).toEqual([]);
+  });
+
+  it('peaks as vllm bench: tokens per second from the first send, exact in-flight peak', () => {
+    // Request 0: [0, 0.4) with 4 tokens in its first second; 1: [1, 1.1), 2 tokens; 2: [2, 3.9), 20 tokens, 10 chunks
+    // at 3.0, 3.1, ... 3.9: 2 tokens each, so second 3 (3.0..3.9) holds 20 of them.
+    const p = livePeaks([req(0, 0, 100, [100, 100, 100], 4), req(1, 1, 50, [50], 2), req(2, 2, 1000, Array(9).fill(100), 20), req(3, 2.5, 10, [], 1)]);
+    expect(p.maxOutputTokensPerS).toBeCloseTo(20, 9);
+    expect(p.maxConcurrent).toBe(2); // requests 2 and 3 overlap at 2.5
   });
 });

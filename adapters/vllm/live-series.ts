@@ -6,6 +6,7 @@
  * length and KV occupancy are not visible from the client: the run is marked as not measuring them,
  * so those charts leave it out rather than draw a flat zero.
  */
+import { BenchPeaks } from '../../src/metrics/bench-peaks.js';
 import type { RunSeries, TimeSample } from '../../src/report/types.js';
 import type { LiveRequestResult } from './types.js';
 
@@ -43,3 +44,33 @@ export function liveTimeSeries(results: readonly LiveRequestResult[]): TimeSampl
 }
 
 export const LIVE_UNMEASURED: NonNullable<RunSeries['unmeasured']> = ['queueLength', 'kvOccupancy'];
+
+/**
+ * vllm bench's peak figures of a measured run: output tokens per 1-second bucket from the first send
+ * (each chunk's share of the request's usage count), and the exact peak of requests in flight.
+ */
+export function livePeaks(results: readonly LiveRequestResult[]): BenchPeaks {
+  const ok = results.filter((r) => r.success && r.ttftMs !== null && r.e2elMs !== null);
+  // Events in time order, as BenchPeaks expects: sends (+1), leaves (-1), token chunks.
+  const ev: { t: number; kind: 0 | 1 | 2; n: number }[] = [];
+  for (const r of ok) {
+    ev.push({ t: r.startS, kind: 0, n: 0 }, { t: r.startS + r.e2elMs! / 1000, kind: 1, n: 0 });
+    const chunks = r.itlMs.length + 1;
+    const per = (r.outputTokens ?? chunks) / chunks;
+    let t = r.startS + r.ttftMs! / 1000;
+    ev.push({ t, kind: 2, n: per });
+    for (const g of r.itlMs) ev.push({ t: (t += g / 1000), kind: 2, n: per });
+  }
+  // At equal times a leave goes before a send: a request finishing as another starts is not overlap.
+  ev.sort((a, b) => a.t - b.t || b.kind - a.kind);
+  const p = new BenchPeaks();
+  const first = ok.length > 0 ? Math.min(...ok.map((r) => r.startS)) : 0;
+  p.sent(first);
+  p.left(); // fixes the bucket origin at the first send without counting a request
+  for (const e of ev) {
+    if (e.kind === 0) p.sent(e.t);
+    else if (e.kind === 1) p.left();
+    else p.tokens(e.t, e.n);
+  }
+  return p;
+}

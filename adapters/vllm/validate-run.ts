@@ -23,7 +23,8 @@ import type { RequestSpec } from '../../src/serving/types.js';
 import { makeWorkload } from '../../src/workload/generator.js';
 import { benchSummary, tpotMsOf } from './bench-metrics.js';
 import { readBenchResult } from './bench-result.js';
-import { LIVE_UNMEASURED, liveTimeSeries } from './live-series.js';
+import { LIVE_UNMEASURED, livePeaks, liveTimeSeries } from './live-series.js';
+import { withBenchRunInfo } from '../../src/metrics/bench-info.js';
 import { checkBenchAgainstScenario } from './bench-check.js';
 import { loadLlm } from '../../src/model/catalog.js';
 import { loadTokenizer } from '../server/tokenizer-real.js';
@@ -179,6 +180,8 @@ export async function runValidate(file: string, o: ValidateOptions): Promise<Val
     const after = before ? await scrapeMetrics(base, o.apiKey) : undefined;
     liveResults = outcome.results;
     live = benchSummary(liveResults, { durationS: outcome.durationS, goodput: Object.keys(loaded.scenario.slo ?? {}).length ? loaded.scenario.slo : undefined });
+    // The run-info keys and peak figures, in the same places as the simulation's summary.
+    live = withBenchRunInfo(live, { scenario: loaded.scenario, numPrompts: specs.length, hfId: server!.model, peaks: livePeaks(liveResults), backend: api === 'chat' ? 'openai-chat' : 'openai' });
     live.pdsim = { ...live.pdsim, server: { url: base, model: server!.model, version: server!.version, max_model_len: server!.maxModelLen }, seed, not_sent: outcome.notSent };
     if (before && after) writeJson(join(o.out, 'live', 'metrics-delta.json'), metricsDelta(before, after));
     const failed = liveResults.filter((r) => !r.success);

@@ -20,6 +20,8 @@ export interface BenchInfoInput {
   hfId: string;
   peaks: BenchPeaks;
   env?: Record<string, string | undefined>;
+  /** `backend` / `endpoint_type`: "pdsim" for a simulation; a measured run names its API ("openai", "openai-chat"). */
+  backend?: string;
 }
 
 /** `YYYYmmdd-HHMMSS` (UTC) of a Unix time in seconds, as vLLM's `datetime.now().strftime`. */
@@ -42,8 +44,8 @@ export function benchRunInfo(i: BenchInfoInput): Record<string, unknown> {
   }
   const info: Record<string, unknown> = {
     date: epochText !== undefined && epochText !== '' && Number.isFinite(Number(epochText)) ? benchDate(Number(epochText)) : null,
-    endpoint_type: 'pdsim',
-    backend: 'pdsim',
+    endpoint_type: i.backend ?? 'pdsim',
+    backend: i.backend ?? 'pdsim',
     label: i.scenario.name,
     model_id: i.hfId,
     tokenizer_id: i.hfId,
@@ -64,9 +66,9 @@ export function benchRunInfo(i: BenchInfoInput): Record<string, unknown> {
  * The summary with the run-info keys first (where vLLM puts them) and the peak figures after the
  * throughputs; every other key keeps its place.
  */
-export function withBenchRunInfo<S extends Record<string, unknown>>(summary: S, i: BenchInfoInput): S {
+export function withBenchRunInfo<S extends object>(summary: S, i: BenchInfoInput): S {
   const out: Record<string, unknown> = { ...benchRunInfo(i) };
-  for (const [k, v] of Object.entries(summary)) {
+  for (const [k, v] of Object.entries(summary as Record<string, unknown>)) {
     out[k] = v;
     if (k === 'total_token_throughput') {
       out['max_output_tokens_per_s'] = i.peaks.maxOutputTokensPerS;
