@@ -91,7 +91,7 @@ describe('charts people expect', () => {
     expect(ttft.encoding.y.scale.type).toBe('log');
     expect(ttft.data.values.filter((v) => v.x === 8).map((v) => [v.percentile, v.valueMs])).toEqual([['p50', 80], ['p90', 160], ['p99', 320]]);
     for (const c of charts.slice(0, 5)) expect(await renderSvg(c.spec)).toContain('<svg');
-  });
+  }, 60_000);
 
   it('P/D: link bandwidth from transfer bars x the mean busy rate conserves the bytes moved', async () => {
     const { linkBandwidthRows } = await import('./specs-pd.js');

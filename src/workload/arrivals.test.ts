@@ -42,6 +42,8 @@ describe('ramp-up (vllm bench serve --ramp-up-strategy)', () => {
   it('refuses rate together with rampUp, naming the field', () => {
     const sc = scenario({ arrival: { process: 'poisson', rate: 2, rampUp: { strategy: 'linear', startRps: 1, endRps: 2 } } });
     expect(() => [...arrivalTimes(sc, 10, new RandomStreams(1), 'w.yaml')]).toThrow(/w.yaml: \/workload\/arrival\/rate: give either "rate" or "rampUp"/);
+    const burst = scenario({ arrival: { process: 'all-at-once', rampUp: { strategy: 'linear', startRps: 1, endRps: 2 } } });
+    expect(() => [...arrivalTimes(burst, 10, new RandomStreams(1), 'w.yaml')]).toThrow(/\/workload\/arrival\/rampUp: a ramp-up needs process poisson/);
   });
 });
 

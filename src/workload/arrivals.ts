@@ -24,7 +24,10 @@ export function rampRate(ramp: NonNullable<ArrivalSpec['rampUp']>, i: number, n:
 
 /** A function giving the gap before request i (seconds), before any rescaling. */
 function gapFn(a: ArrivalSpec, n: number, streams: RandomStreams, file: string): (i: number) => number {
-  if (a.process === 'all-at-once') return () => 0;
+  if (a.process === 'all-at-once') {
+    if (a.rampUp) throw new UserError('a ramp-up needs process poisson, gamma or constant (all-at-once has no rate to ramp)', file, '/workload/arrival/rampUp');
+    return () => 0;
+  }
   const rng = streams.stream('arrivals');
   const ramp = a.rampUp;
   if (ramp) {
