@@ -65,14 +65,14 @@ export function sweepCharts(sweep: ReportInput['sweep']): { id: string; spec: To
   }
   const rates = sweep.points.flatMap((p) => [
     { x: xOf(p.value), figure: 'throughput', reqPerS: p.figures['request_throughput'] ?? null },
-    { x: xOf(p.value), figure: 'goodput (all SLOs met)', reqPerS: p.figures['request_goodput'] ?? null },
+    { x: xOf(p.value), figure: 'goodput', reqPerS: p.figures['request_goodput'] ?? null },
   ]).filter((r) => r.reqPerS !== null);
   if (rates.length > 0) {
     out.push({
       id: 'chart-sweep-goodput',
       spec: {
         $schema: SCHEMA,
-        title: `Throughput and goodput vs ${xTitle(sweep.field)}`,
+        title: { text: `Throughput and goodput vs ${xTitle(sweep.field)}`, subtitle: 'goodput: completed requests meeting every SLO of the scenario, per second' },
         width: WIDTH_PX,
         height: HEIGHT_PX,
         data: { values: rates },
@@ -80,7 +80,7 @@ export function sweepCharts(sweep: ReportInput['sweep']): { id: string; spec: To
         encoding: {
           x,
           y: { field: 'reqPerS', type: 'quantitative', title: 'requests/s' },
-          color: { field: 'figure', type: 'nominal', title: 'figure', scale: { domain: ['throughput', 'goodput (all SLOs met)'] } },
+          color: { field: 'figure', type: 'nominal', title: 'figure', scale: { domain: ['throughput', 'goodput'] } },
         },
       } as TopLevelSpec,
     });
