@@ -24,7 +24,7 @@ const baseName = (id: string): string => id.toLowerCase().split('/').pop()!.repl
 export function checkBenchAgainstScenario(b: BenchResult, sc: Scenario, specs: readonly RequestSpec[], hfId: string, file: string): string[] {
   const warnings: string[] = [];
   const info = b.info;
-  const mine = benchRunInfo({ scenario: sc, numPrompts: specs.length, hfId, peaks: new BenchPeaks(), env: {} });
+  const mine = benchRunInfo({ label: sc.name, workload: sc.workload, numPrompts: specs.length, hfId, peaks: new BenchPeaks(), env: {} });
   const mismatch = (key: string, theirs: unknown, ours: unknown, fix: string): never => {
     throw new UserError(`the bench result was run with ${key} ${show(theirs)}, the scenario has ${show(ours)}: ${fix}`, file, `/${key}`);
   };

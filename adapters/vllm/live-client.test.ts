@@ -44,12 +44,12 @@ describe('live client', () => {
     expect(r.lengthMismatch).toBeUndefined();
     expect(r.itlMs).toHaveLength(4);
     expect(r.ttftMs!).toBeGreaterThanOrEqual(19);
-    // Bounds are loose above: on a loaded machine (parallel test files, a browser test) the real-time
-    // driver runs late and then catches up, so single gaps can be long or short. It never runs early:
-    // the last token cannot come before prefill + 4 ITLs.
+    // Wall clock on a shared, loaded machine: timers fire late, never early, so the lower bounds are
+    // tight and the upper ones only catch gross errors (it measured TTFT 64-83 ms, ITL +4 ms at load 20).
     expect(r.ttftMs!, `ttft ${r.ttftMs}`).toBeLessThan(500);
-    expect(r.e2elMs!).toBeGreaterThanOrEqual(19 + 4 * ITL_MS - 1);
-    expect(r.e2elMs!).toBeLessThan(19 + 4 * ITL_MS + 1000);
+    const meanItl = r.itlMs.reduce((a, b) => a + b, 0) / 4;
+    expect(meanItl).toBeGreaterThan(ITL_MS - 3);
+    expect(meanItl).toBeLessThan(ITL_MS + 100);
     expect(r.e2elMs!).toBeCloseTo(r.ttftMs! + r.itlMs.reduce((a, b) => a + b, 0), 6);
   });
 

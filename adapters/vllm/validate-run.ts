@@ -13,8 +13,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../src/errors.js';
 import { RandomStreams } from '../../src/kernel/random.js';
-import { cdfFromSorted } from '../../src/report/cdf.js';
-import type { RunSeries } from '../../src/report/types.js';
+import { cdfFromSorted } from '../../src/metrics/cdf.js';
+import type { RunSeries } from '../../src/metrics/run-series.js';
 import { writeReport } from '../../src/report/write.js';
 import { JsonlRecordWriter } from '../../src/run/record-writer.js';
 import { runSimulation } from '../../src/run/simulation.js';
@@ -76,7 +76,7 @@ function overrides(o: ValidateOptions, extra: string[] = []): string[] {
 
 /** The requests the simulation will see (same generator, same seed). */
 function workloadOf(loaded: LoadedScenario, seed: number): RequestSpec[] {
-  return [...makeWorkload(loaded.scenario, loaded.baseDir, loaded.file, new RandomStreams(seed)).requests()];
+  return [...makeWorkload(loaded.scenario.workload, loaded.baseDir, loaded.file, new RandomStreams(seed)).requests()];
 }
 
 function liveSeries(label: string, results: readonly LiveRequestResult[]): RunSeries {
@@ -181,7 +181,7 @@ export async function runValidate(file: string, o: ValidateOptions): Promise<Val
     liveResults = outcome.results;
     live = benchSummary(liveResults, { durationS: outcome.durationS, goodput: Object.keys(loaded.scenario.slo ?? {}).length ? loaded.scenario.slo : undefined });
     // The run-info keys and peak figures, in the same places as the simulation's summary.
-    live = withBenchRunInfo(live, { scenario: loaded.scenario, numPrompts: specs.length, hfId: server!.model, peaks: livePeaks(liveResults), backend: api === 'chat' ? 'openai-chat' : 'openai' });
+    live = withBenchRunInfo(live, { label: loaded.scenario.name, workload: loaded.scenario.workload, numPrompts: specs.length, hfId: server!.model, peaks: livePeaks(liveResults), backend: api === 'chat' ? 'openai-chat' : 'openai' });
     live.pdsim = { ...live.pdsim, server: { url: base, model: server!.model, version: server!.version, max_model_len: server!.maxModelLen }, seed, not_sent: outcome.notSent };
     if (before && after) writeJson(join(o.out, 'live', 'metrics-delta.json'), metricsDelta(before, after));
     const failed = liveResults.filter((r) => !r.success);

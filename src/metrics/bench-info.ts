@@ -10,11 +10,13 @@
  * simulation must give byte-identical output for the same scenario and seed, so it carries no
  * wall-clock date of its own.
  */
-import type { Scenario } from '../scenario/schema.js';
+import type { WorkloadSpec } from '../workload/spec.js';
 import type { BenchPeaks } from './bench-peaks.js';
 
 export interface BenchInfoInput {
-  scenario: Scenario;
+  /** `label`: the scenario's name. */
+  label: string;
+  workload: WorkloadSpec;
   numPrompts: number;
   /** The model's Hugging Face id (catalog `hfId`). */
   hfId: string;
@@ -32,7 +34,7 @@ export function benchDate(epochS: number): string {
 }
 
 export function benchRunInfo(i: BenchInfoInput): Record<string, unknown> {
-  const w = i.scenario.workload;
+  const w = i.workload;
   const a = w.arrival ?? { process: 'poisson' as const };
   const epochText = (i.env ?? process.env)['SOURCE_DATE_EPOCH'];
   let rate: number | 'inf' | null = null;
@@ -46,7 +48,7 @@ export function benchRunInfo(i: BenchInfoInput): Record<string, unknown> {
     date: epochText !== undefined && epochText !== '' && Number.isFinite(Number(epochText)) ? benchDate(Number(epochText)) : null,
     endpoint_type: i.backend ?? 'pdsim',
     backend: i.backend ?? 'pdsim',
-    label: i.scenario.name,
+    label: i.label,
     model_id: i.hfId,
     tokenizer_id: i.hfId,
     num_prompts: i.numPrompts,

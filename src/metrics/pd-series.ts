@@ -4,8 +4,8 @@
  * bytes / (busy_fraction x duration)), per-instance gauges and the back-pressure counters. Empty
  * for a colocated run.
  */
-import { cdfFromQuantiles } from '../report/cdf.js';
-import type { RunSeries } from '../report/types.js';
+import { cdfFromQuantiles } from './cdf.js';
+import type { RunSeries } from './run-series.js';
 import type { MetricsCollector } from './collector.js';
 
 type PdSeries = Pick<RunSeries, 'kvTransferMs' | 'linkBusyGBps' | 'instances' | 'backPressure'>;

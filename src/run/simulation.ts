@@ -8,15 +8,16 @@ import { Simulator } from '../kernel/simulator.js';
 import { RandomStreams } from '../kernel/random.js';
 import { MetricsCollector, type RecordWriter } from '../metrics/collector.js';
 import { summarize, type Summary } from '../metrics/summary.js';
-import { cdfFromQuantiles } from '../report/cdf.js';
-import type { RunSeries } from '../report/types.js';
-import { buildDeployment, type Built } from '../scenario/build-deployment.js';
+import { cdfFromQuantiles } from '../metrics/cdf.js';
+import type { RunSeries } from '../metrics/run-series.js';
+import { buildDeployment, type Built } from '../scenario/build/index.js';
 import type { LoadedScenario } from '../scenario/load.js';
 import type { RequestRecord, RequestSpec } from '../serving/types.js';
 import { makeWorkload } from '../workload/generator.js';
 import { ConcurrencyGate } from '../workload/concurrency.js';
 import { withBenchRunInfo } from '../metrics/bench-info.js';
 import { pdSeries } from '../metrics/pd-series.js';
+import { EventPriority } from '../serving/event-priorities.js';
 
 export interface Progress {
   requestsDone: number;
@@ -53,7 +54,7 @@ export async function runSimulation(loaded: LoadedScenario, opts: RunOptions): P
   const seed = opts.seed ?? sc.seed;
   const streams = new RandomStreams(seed);
   const sim = new Simulator();
-  const workload = makeWorkload(sc, loaded.baseDir, loaded.file, streams);
+  const workload = makeWorkload(sc.workload, loaded.baseDir, loaded.file, streams);
   // Initial chart resolution: a guess at the run's length; the series coarsens itself if longer.
   const rate = sc.workload.arrival?.rate;
   const guessS = sc.output?.sampleIntervalS !== undefined ? sc.output.sampleIntervalS * 200 : rate ? workload.count / rate : 60;
@@ -72,7 +73,7 @@ export async function runSimulation(loaded: LoadedScenario, opts: RunOptions): P
     sim.scheduleAt(Math.max(spec.arrivalS, sim.now), () => {
       const go = gate ? gate.admit(spec, sim.now) : spec;
       if (go) send(go); // else held: onExit sends it and resumes the arrivals
-    }, 0);
+    }, EventPriority.arrival);
   };
   const send = (spec: RequestSpec): void => {
     collector.peaks.sent(sim.now);
@@ -84,7 +85,7 @@ export async function runSimulation(loaded: LoadedScenario, opts: RunOptions): P
     sim.scheduleAt(Math.max(r.finishS ?? sim.now, sim.now), () => {
       const next = gate!.release(sim.now);
       if (next) send(next);
-    }, 0);
+    }, EventPriority.arrival);
   }
   scheduleNext();
   let interrupted = false;
@@ -129,7 +130,7 @@ export async function runSimulation(loaded: LoadedScenario, opts: RunOptions): P
     uncalibrated_gpus: built.uncalibratedGpus,
     kv_capacity: Object.fromEntries(built.pools.map((p) => [p.spec.name ?? p.spec.role, { gpu: p.gpu.id, tp: p.spec.tp, num_gpu_blocks: p.capacity.numGpuBlocks, block_size: p.engine.blockSize, kv_tokens: p.capacity.numGpuBlocks * p.engine.blockSize }])),
     ...built.extraSummary?.(),
-  }), { scenario: sc, numPrompts: total, hfId: built.arch.hfId, peaks: collector.peaks });
+  }), { label: sc.name, workload: sc.workload, numPrompts: total, hfId: built.arch.hfId, peaks: collector.peaks });
   const series: RunSeries = {
     label: sc.name,
     cdf: {

@@ -21,13 +21,13 @@ describe('ramp-up (vllm bench serve --ramp-up-strategy)', () => {
 
   it('constant gaps follow 1 / rate exactly; random gaps are not rescaled', () => {
     const sc = scenario({ requests: 5, arrival: { process: 'constant', rampUp: { strategy: 'exponential', startRps: 1, endRps: 16 } } });
-    const t = [...arrivalTimes(sc, 5, new RandomStreams(1), 'w.yaml')];
+    const t = [...arrivalTimes(sc.workload, new RandomStreams(1), 'w.yaml')];
     expect(t).toEqual([1, 1.5, 1.75, 1.875, 1.9375]);
   });
 
   it('a linear Poisson ramp from 1 to 20 req/s arrives faster at the end than at the start', () => {
     const sc = scenario({ arrival: { process: 'poisson', rampUp: { strategy: 'linear', startRps: 1, endRps: 20 } } });
-    const t = [...arrivalTimes(sc, 2000, new RandomStreams(3), 'w.yaml')];
+    const t = [...arrivalTimes(sc.workload, new RandomStreams(3), 'w.yaml')];
     const firstRate = 200 / t[199]!;
     const lastRate = 200 / (t[1999]! - t[1799]!);
     expect(firstRate).toBeLessThan(4); // rates 1..2.9 over the first tenth
@@ -41,9 +41,9 @@ describe('ramp-up (vllm bench serve --ramp-up-strategy)', () => {
 
   it('refuses rate together with rampUp, naming the field', () => {
     const sc = scenario({ arrival: { process: 'poisson', rate: 2, rampUp: { strategy: 'linear', startRps: 1, endRps: 2 } } });
-    expect(() => [...arrivalTimes(sc, 10, new RandomStreams(1), 'w.yaml')]).toThrow(/w.yaml: \/workload\/arrival\/rate: give either "rate" or "rampUp"/);
+    expect(() => [...arrivalTimes({ ...sc.workload, requests: 10 }, new RandomStreams(1), 'w.yaml')]).toThrow(/w.yaml: \/workload\/arrival\/rate: give either "rate" or "rampUp"/);
     const burst = scenario({ arrival: { process: 'all-at-once', rampUp: { strategy: 'linear', startRps: 1, endRps: 2 } } });
-    expect(() => [...arrivalTimes(burst, 10, new RandomStreams(1), 'w.yaml')]).toThrow(/\/workload\/arrival\/rampUp: a ramp-up needs process poisson/);
+    expect(() => [...arrivalTimes({ ...burst.workload, requests: 10 }, new RandomStreams(1), 'w.yaml')]).toThrow(/\/workload\/arrival\/rampUp: a ramp-up needs process poisson/);
   });
 });
 
@@ -53,7 +53,7 @@ describe('random dataset lengths (--random-input-len, --random-range-ratio, --ra
       arrival: { process: 'poisson', rate: 10 }, prefixLen: 32,
       input: { dist: 'random', value: 100, rangeRatio: 0.25 }, output: { dist: 'random', value: 3, rangeRatio: 0.9 },
     });
-    const reqs = [...makeWorkload(sc, '.', 'w.yaml', new RandomStreams(2)).requests()];
+    const reqs = [...makeWorkload(sc.workload, '.', 'w.yaml', new RandomStreams(2)).requests()];
     const ins = reqs.map((r) => r.promptTokens - 32);
     const outs = reqs.map((r) => r.outputTokens);
     expect(Math.min(...ins)).toBe(75);
@@ -67,6 +67,6 @@ describe('random dataset lengths (--random-input-len, --random-range-ratio, --ra
 
   it('refuses prefixLen together with prefixSharing', () => {
     const sc = scenario({ arrival: { process: 'poisson', rate: 1 }, prefixLen: 8, prefixSharing: { sharedPrefixTokens: 16, groups: 2 } });
-    expect(() => makeWorkload(sc, '.', 'w.yaml', new RandomStreams(1))).toThrow(/\/workload\/prefixLen/);
+    expect(() => makeWorkload(sc.workload, '.', 'w.yaml', new RandomStreams(1))).toThrow(/\/workload\/prefixLen/);
   });
 });

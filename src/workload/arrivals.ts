@@ -11,9 +11,7 @@
  */
 import type { RandomStreams } from '../kernel/random.js';
 import { UserError } from '../errors.js';
-import type { Scenario } from '../scenario/schema.js';
-
-type ArrivalSpec = NonNullable<Scenario['workload']['arrival']>;
+import type { ArrivalSpec, WorkloadSpec } from './spec.js';
 
 /** The rate of request `i` of `n` under a ramp-up (vLLM's `_get_current_request_rate`). */
 export function rampRate(ramp: NonNullable<ArrivalSpec['rampUp']>, i: number, n: number): number {
@@ -46,8 +44,9 @@ function gapFn(a: ArrivalSpec, n: number, streams: RandomStreams, file: string):
  * Lazily yields the n arrival times (seconds from the start), non-decreasing. The first request
  * waits one gap, as in vLLM (its delay list starts with a draw).
  */
-export function* arrivalTimes(sc: Scenario, n: number, streams: RandomStreams, file: string): Generator<number> {
-  const a: ArrivalSpec = sc.workload.arrival ?? { process: 'poisson' };
+export function* arrivalTimes(w: WorkloadSpec, streams: RandomStreams, file: string): Generator<number> {
+  const n = w.requests;
+  const a: ArrivalSpec = w.arrival ?? { process: 'poisson' };
   const gap = gapFn(a, n, streams, file);
   let scale = 1;
   const randomGaps = a.process === 'poisson' || a.process === 'gamma';

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { RandomStreams } from '../kernel/random.js';
 import { UserError } from '../errors.js';
-import type { Scenario } from '../scenario/schema.js';
+import type { WorkloadSpec } from './spec.js';
 import type { RequestSpec } from '../serving/types.js';
 import { arrivalTimes } from './arrivals.js';
 import { makeLengthSampler } from './lengths.js';
@@ -23,8 +23,7 @@ export interface Workload {
   requests(): Iterable<RequestSpec>;
 }
 
-export function makeWorkload(sc: Scenario, baseDir: string, file: string, streams: RandomStreams): Workload {
-  const w = sc.workload;
+export function makeWorkload(w: WorkloadSpec, baseDir: string, file: string, streams: RandomStreams): Workload {
   if (w.trace) {
     const tracePath = path.resolve(baseDir, w.trace.path);
     if (!existsSync(tracePath)) throw new UserError(`trace file ${tracePath} not found (paths are relative to the scenario file)`, file, '/workload/trace/path');
@@ -71,7 +70,7 @@ export function makeWorkload(sc: Scenario, baseDir: string, file: string, stream
   return {
     count: w.requests,
     *requests() {
-      const times = arrivalTimes(sc, w.requests, streams, file);
+      const times = arrivalTimes(w, streams, file);
       const inLen = makeLengthSampler(input, streams.stream('input-lengths'), '/workload/input', file, inputValues);
       const outLen = makeLengthSampler(output, streams.stream('output-lengths'), '/workload/output', file, outputValues);
       const groups = streams.stream('prefix-groups');
