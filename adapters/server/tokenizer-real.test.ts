@@ -22,7 +22,7 @@ describe('real tokenizers', () => {
     );
     expect(t.chatPrompt([{ role: 'system', content: 'S' }, { role: 'user', content: 'u' }])).toBe('<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nu<|im_end|>\n<|im_start|>assistant\n');
     for (let i = 0; i < 100; i++) expect(t.encode(t.generated(i).text)).toEqual([t.generated(i).id]);
-  });
+  }, 60_000); // loading the 7 MB vocabulary takes seconds on a loaded machine
 
   it('sizes chat prompts exactly: template included, same ids give the same text', async () => {
     const t = await loadTokenizer('qwen2.5-1.5b-instruct');
@@ -32,7 +32,7 @@ describe('real tokenizers', () => {
       expect(t.encode(t.chatPrompt([{ role: 'user', content }])).length).toBe(n);
       expect(t.chatContentForTokens(ids)).toBe(content);
     }
-  });
+  }, 60_000);
 
   it('models without a shippable tokenizer get the approximate one and say so', async () => {
     const t = await loadTokenizer('llama-3.1-8b');

@@ -74,13 +74,13 @@ describe('validate --bench-result', () => {
     expect(measured.cdf.itlMs.at(-1)!.valueMs).toBeCloseTo(Math.max(...(raw(DETAILED)['itls'] as number[][]).flat()) * 1000, 9);
     const sim = JSON.parse(readFileSync(join(out, 'sim', 'summary.json'), 'utf8')) as Record<string, unknown>;
     expect(sim).toMatchObject({ model_id: 'meta-llama/Llama-3.1-8B', num_prompts: 40, request_rate: 8, burstiness: 1, max_concurrency: null });
-  });
+  }, 60_000);
 
   it('says when the file has no arrays, and still compares the stats', async () => {
     const r = await runValidate(SCENARIO, { out: tmp(), benchResult: BASIC, report: false });
     expect(r.notes.join('\n')).toMatch(/no per-request arrays .*--save-detailed/);
     expect(r.comparison.metrics['p99_itl_ms']!.measured).toBeCloseTo(raw(BASIC)['p99_itl_ms'] as number, 9);
-  });
+  }, 60_000);
 
   it('refuses a bench result of other traffic before simulating, saying what to change', async () => {
     const out = tmp();
@@ -93,7 +93,7 @@ describe('validate --bench-result', () => {
     const inf = join(out, 'inf.json');
     writeFileSync(inf, JSON.stringify({ ...raw(BASIC), request_rate: 'inf' }));
     await expect(runValidate(SCENARIO, { out, benchResult: inf })).rejects.toThrow(/set workload\.arrival\.process=all-at-once/);
-  });
+  }, 60_000);
 
   it('warns about another model and other lengths, without refusing', async () => {
     const out = tmp();
@@ -102,5 +102,5 @@ describe('validate --bench-result', () => {
     const r = await runValidate(SCENARIO, { out, benchResult: other, set: ['workload.output.value=300'], report: false });
     expect(r.notes.join('\n')).toMatch(/model "Qwen\/Qwen2.5-7B-Instruct", the scenario simulates llama-3.1-8b/);
     expect(r.notes.join('\n')).toMatch(/mean output length: the bench result 128\.\d tokens, the scenario 3\d\d\.\d/);
-  });
+  }, 60_000);
 });

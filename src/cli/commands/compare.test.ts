@@ -20,5 +20,5 @@ describe('pdsim compare', () => {
     } finally {
       w.mockRestore();
     }
-  });
+  }, 60_000);
 });
