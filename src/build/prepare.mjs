@@ -14,7 +14,7 @@ const run = (cmd, args, env = process.env) => {
 };
 
 if (!existsSync(new URL('../../node_modules/esbuild/package.json', import.meta.url)) || !existsSync(new URL('../../node_modules/tsx/package.json', import.meta.url))) {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_config_(global|prefix|location)$/i.test(k)));
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_config_(global|prefix|location|allow[-_]scripts)$/i.test(k)));
   run('npm', ['install', '--include=dev', '--no-save', '--no-audit', '--no-fund', '--ignore-scripts'], env);
 }
 run(process.execPath, ['--import', 'tsx', 'src/build/bundle.ts']);
