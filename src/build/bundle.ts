@@ -1,7 +1,8 @@
 /**
  * Builds dist/pdsim.mjs, what the `pdsim` command runs (bin/pdsim.mjs): the CLI bundled by esbuild
  * into ESM, split so that each command's module is a chunk loaded only when that command runs
- * (src/cli/commands/index.ts imports them dynamically). Our dependencies are inlined, except the
+ * (src/cli/commands/index.ts imports them dynamically); and dist/lib.mjs, the notebooks' library
+ * (src/notebook/index.ts), sharing those chunks. Our dependencies are inlined, except the
  * vega packages, which stay in node_modules because reports read their browser builds from there
  * and only `report --svg` imports them. Run by `npm ci` / `npm install` through the `prepare`
  * script, by `npm pack`, and by `npm run bench`; `npm run build` after editing sources.
@@ -25,7 +26,7 @@ export interface BundleResult {
 export async function buildBundle(outDir: string = path.join(packageRoot(), 'dist')): Promise<BundleResult> {
   rmSync(outDir, { recursive: true, force: true });
   const r = await build({
-    entryPoints: { pdsim: path.join(packageRoot(), 'src/cli/main.ts') },
+    entryPoints: { pdsim: path.join(packageRoot(), 'src/cli/main.ts'), lib: path.join(packageRoot(), 'src/notebook/index.ts') },
     bundle: true,
     splitting: true,
     platform: 'node',
