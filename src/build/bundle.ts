@@ -10,7 +10,7 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 import { packageRoot } from '../package-files.js';
 
 /** Loaded from node_modules at run time (see above). */
@@ -21,6 +21,7 @@ export interface BundleResult {
   entry: string;
   /** Bytes of every output file. */
   bytes: number;
+  metafile: Metafile;
 }
 
 export async function buildBundle(outDir: string = path.join(packageRoot(), 'dist')): Promise<BundleResult> {
@@ -42,7 +43,7 @@ export async function buildBundle(outDir: string = path.join(packageRoot(), 'dis
     logLevel: 'error',
   });
   const bytes = Object.values(r.metafile.outputs).reduce((s, o) => s + o.bytes, 0);
-  return { entry: path.join(outDir, 'pdsim.mjs'), bytes };
+  return { entry: path.join(outDir, 'pdsim.mjs'), bytes, metafile: r.metafile };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
