@@ -8,6 +8,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { parseCsv } from './calibrate/csv.js';
+import { simulateScenario } from './notebook/explore.js';
 import { packageDataDir, packageRoot, readTextFile, withGzFallback } from './package-files.js';
 
 const DATA_FOLDERS = [packageDataDir(), path.join(packageRoot(), 'scenarios', 'traces')];
@@ -34,10 +35,19 @@ describe('shipped data', () => {
         expect(r.cells[col('source_repo')], file).toMatch(/^[\w.-]+\/[\w.-]+$/);
         const text = readTextFile(path.join(dir, file));
         expect(createHash('sha256').update(text).digest('hex'), file).toBe(r.cells[col('sha256')]);
-        expect(text.trimEnd().split('\n').length - 1, file).toBe(Number(r.cells[col('rows')]));
+        const lines = text.trimEnd().split('\n').length;
+        expect(/\.jsonl(\.gz)?$/.test(file) ? lines : lines - 1, file).toBe(Number(r.cells[col('rows')])); // CSV: minus the header
       }
     });
   }
+
+  it('the scenarios replaying shipped traces run from them (first 100 requests each)', async () => {
+    for (const name of ['azure-conv-trace.yaml', 'mooncake-conversation.yaml', 'bench/vidur-parity.yaml']) {
+      const r = await simulateScenario(path.join(packageRoot(), 'scenarios', name), ['workload.requests=100']);
+      expect(r.summary.completed, name).toBe(100);
+      expect(r.summary.total_input_tokens, name).toBeGreaterThan(100 * 100);
+    }
+  }, 60_000);
 
   it('reads .gz transparently and falls back to the compressed name', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'pdsim-files-'));
