@@ -26,7 +26,8 @@ export function latencyVsValueSpec(rows: readonly Row[], metric: 'ttft' | 'tpot'
     width: o.width ?? 520,
     height: 260,
     data: { values },
-    mark: { type: 'line', point: true },
+    // No point marks: with them the dash legend shows dots, which cannot tell p50 from p99.
+    mark: { type: 'line', strokeWidth: 2 },
     encoding: {
       x: { field: 'value', type: 'quantitative', title: o.xTitle },
       y: { field: 'ms', type: 'quantitative', title: `${metric.toUpperCase()} (ms, log scale)`, scale: { type: 'log' } },
