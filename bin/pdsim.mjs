@@ -8,11 +8,15 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 const bundle = new URL('../dist/pdsim.mjs', import.meta.url);
 const sourceDirs = ['../src/', '../adapters/'].map((d) => new URL(d, import.meta.url));
 
-/** Newest modification time under a folder (a few ms for the project's sources). */
+/** Newest modification time of the .ts files under a folder, node_modules skipped (a few ms). */
 function newestMs(dir) {
   let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (e.isFile() && e.name.endsWith('.ts')) newest = Math.max(newest, statSync(`${e.parentPath ?? e.path}/${e.name}`).mtimeMs);
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.isDirectory()) {
+      if (e.name !== 'node_modules') newest = Math.max(newest, newestMs(new URL(`${e.name}/`, dir)));
+    } else if (e.name.endsWith('.ts')) {
+      newest = Math.max(newest, statSync(new URL(e.name, dir)).mtimeMs);
+    }
   }
   return newest;
 }

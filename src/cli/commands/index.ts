@@ -4,6 +4,7 @@
  * command at all (the bundle splits each module into its own chunk). Each module exports
  * `register(program)`, which adds its subcommand to the commander program. The name, arguments and
  * summary here are what the top-level help lists; registry.test.ts checks they match the modules.
+ * A module may register several commands (adapters/llamacpp/cli.ts: one entry each, same module).
  * Adding a command = one file + one entry here.
  */
 import type { Command } from 'commander';
@@ -33,6 +34,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'validate', args: '<scenario>', summary: 'Simulate a scenario and replay it against a live vLLM-compatible server; compare per metric', load: () => import('./validate.js') },
   { name: 'proxy', args: '', summary: "P/D proxy speaking vLLM's two-leg protocol (prefill with kv_transfer_params, then streamed decode)", load: () => import('./proxy.js') },
   { name: 'serve', args: '<scenario>', summary: 'Serve a scenario as an OpenAI-compatible (vLLM-shaped) HTTP server timed by the simulator in real time', load: () => import('./serve.js') },
+  { name: 'llamacpp-serve', args: '', summary: 'OpenAI-compatible server over llama.cpp on the CPU (node-llama-cpp) with a continuous-batching step loop', load: () => import('../../../adapters/llamacpp/cli.js') },
+  { name: 'llamacpp-profile', args: '', summary: 'Time llama.cpp iterations on this CPU (prefill vs tokens, decode vs batch and KV length) into a CSV that pdsim calibrate fits', load: () => import('../../../adapters/llamacpp/cli.js') },
 ];
 
 /** The command an argument list runs (`pdsim help X` counts as X), or undefined for none/unknown. */
