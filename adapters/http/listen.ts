@@ -4,6 +4,14 @@ import type { AddressInfo, Socket } from 'node:net';
 
 export const DEFAULT_HOST = '127.0.0.1';
 
+/** True for addresses only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '::ffff:127.0.0.1' || /^127\./.test(host);
+}
+
+export const exposedWarning = (url: string): string =>
+  `warning: listening on ${url}, reachable beyond this machine, without an API key: anyone who can reach it can use it (set --api-key or PDSIM_API_KEY, or bind 127.0.0.1)`;
+
 export interface Listening {
   host: string;
   port: number;

@@ -11,10 +11,10 @@
  * Safety: binds 127.0.0.1 unless told otherwise, caps body size, checks the API key when one is
  * set, and never logs request headers (the Authorization header included).
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { DEFAULT_MAX_BODY_BYTES, HttpError, readJsonBody, sendError, sendJson, sendText } from '../http/body.js';
-import { DEFAULT_HOST, listen, type Listening } from '../http/listen.js';
+import { DEFAULT_HOST, exposedWarning, isLoopbackHost, listen, type Listening } from '../http/listen.js';
 import type { TimingBackend } from './backend.js';
 import { createFaultPicker, type FaultOptions } from './faults.js';
 import { fullResponse, sse, SSE_DONE, streamChunk, usageChunk, usageOf } from './openai-format.js';
@@ -41,7 +41,12 @@ export interface SimServerOptions {
   kvPullGBps?: number;
   /** One line per request (method, path, status); never headers or bodies. */
   log?: (line: string) => void;
+  /** Warnings (binding beyond loopback without a key); default stderr. */
+  warn?: (line: string) => void;
 }
+
+/** /tokenize bodies: a context of ids is ~1 MB of JSON; more is not a tokenize request. */
+export const TOKENIZE_MAX_BODY_BYTES = 2 * 1024 * 1024;
 
 export interface SimServer extends Listening {
   metrics: ServerMetrics;
@@ -57,15 +62,20 @@ export async function startSimServer(o: SimServerOptions): Promise<SimServer> {
   let address = { host: o.host ?? DEFAULT_HOST, port: 0 };
 
   const served = { modelName: o.modelName, maxModelLen: o.maxModelLen };
+  const expected = o.apiKey !== undefined ? createHash('sha256').update(`Bearer ${o.apiKey}`).digest() : undefined;
+  /** Constant-time compare of SHA-256 digests (equal lengths whatever the header), so timing says nothing about the key. */
+  const authorized = (header: string | undefined): boolean => expected === undefined || (header !== undefined && timingSafeEqual(createHash('sha256').update(header).digest(), expected));
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!;
-    if (path.startsWith('/v1/') && o.apiKey !== undefined && req.headers['authorization'] !== `Bearer ${o.apiKey}`) {
+    if ((path.startsWith('/v1/') || path === '/tokenize' || path === '/detokenize') && !authorized(req.headers['authorization'])) {
       return sendJson(res, 401, { error: 'Unauthorized' });
     }
     const key = `${req.method} ${path}`;
     switch (key) {
+      // vLLM answers /health; load balancers and Kubernetes probes often ask /healthz: both.
       case 'GET /health':
+      case 'GET /healthz':
         res.writeHead(200, { 'content-length': 0 });
         return void res.end();
       case 'GET /version':
@@ -84,9 +94,15 @@ export async function startSimServer(o: SimServerOptions): Promise<SimServer> {
           ],
         });
       case 'POST /tokenize': {
-        const body = (await readJsonBody(req, maxBodyBytes)) as { prompt?: unknown; messages?: { content?: unknown }[] };
-        const text = typeof body.prompt === 'string' ? body.prompt : (body.messages ?? []).map((m) => String(m.content ?? '')).join(' ');
-        const tokens = Array.isArray(body.prompt) ? (body.prompt as number[]) : tokenizeText(text);
+        const body = (await readJsonBody(req, Math.min(maxBodyBytes, TOKENIZE_MAX_BODY_BYTES))) as { prompt?: unknown; messages?: { content?: unknown }[] };
+        if (body === null || typeof body !== 'object') throw new HttpError(400, 'Request body must be a JSON object');
+        const ids = body.prompt;
+        if (Array.isArray(ids) && !ids.every((t) => Number.isSafeInteger(t) && (t as number) >= 0)) throw new HttpError(400, 'prompt must be a string or a list of non-negative integer token ids');
+        const messages = Array.isArray(body.messages) ? body.messages : [];
+        const text = typeof ids === 'string' ? ids : messages.map((m) => String(m?.content ?? '')).join(' ');
+        const tokens = Array.isArray(ids) ? (ids as number[]) : tokenizeText(text);
+        // Never echo more than a context's worth of ids back (an unbounded echo is free amplification).
+        if (tokens.length > o.maxModelLen) throw new HttpError(400, `This model's maximum context length is ${o.maxModelLen} tokens. However, you requested ${tokens.length} tokens.`);
         return sendJson(res, 200, { count: tokens.length, max_model_len: o.maxModelLen, tokens, token_strs: null });
       }
       case 'POST /v1/completions':
@@ -210,6 +226,7 @@ export async function startSimServer(o: SimServerOptions): Promise<SimServer> {
   });
   const l = await listen(server, o.host ?? DEFAULT_HOST, o.port ?? 0);
   address = { host: l.host, port: l.port };
+  if (o.apiKey === undefined && !isLoopbackHost(l.host)) (o.warn ?? ((s) => process.stderr.write(`${s}\n`)))(exposedWarning(l.url));
   return {
     ...l,
     metrics,

@@ -12,7 +12,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .name('pdsim')
     .description('Predict, then check against live vLLM, how (disaggregated) LLM serving behaves.')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    // Commander's own errors ("unknown option", a did-you-mean on a second line) as one line.
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(`pdsim: ${s.trim().split('\n').map((l) => l.trim()).join(' ')}\n`) });
   for (const c of commands) c.register(program);
   try {
     await program.parseAsync(argv as string[], { from: 'user' });

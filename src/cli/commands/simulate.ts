@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadScenario } from '../../scenario/load.js';
+import { checkOutDir, prepareOutDir, seedFlag } from '../flags.js';
 import { runSimulation, type RunResult } from '../../run/simulation.js';
 import { JsonlRecordWriter } from '../../run/record-writer.js';
 import { writeReport } from '../../report/write.js';
@@ -38,11 +39,12 @@ export function summaryTable(s: Summary): string {
 }
 
 export async function simulateCommand(file: string, o: { out?: string; seed?: string; set?: string[]; progress?: boolean; report?: boolean; stats?: boolean }): Promise<RunResult> {
+  const seedArg = o.seed !== undefined ? seedFlag('--seed', o.seed) : undefined;
+  if (o.out !== undefined) checkOutDir(o.out);
   const loaded = loadScenario(file, o.set ?? []);
   const sc = loaded.scenario;
-  const seed = o.seed !== undefined ? Number(o.seed) : sc.seed;
-  const outDir = o.out ?? defaultOutDir(sc.name);
-  mkdirSync(outDir, { recursive: true });
+  const seed = seedArg ?? sc.seed;
+  const outDir = prepareOutDir(o.out ?? defaultOutDir(sc.name));
   writeFileSync(path.join(outDir, 'scenario.resolved.json'), JSON.stringify({ ...sc, seed }, null, 2) + '\n');
   const writer = new JsonlRecordWriter(path.join(outDir, 'requests.jsonl'));
   const progress = new ProgressReporter('simulate');
