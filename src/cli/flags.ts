@@ -41,7 +41,7 @@ export function hostFlag(flag: string, v: string): string {
 }
 
 /** Kernel filesystems where a run's files make no sense (statfs magic numbers, linux/magic.h). */
-const SPECIAL_FS: Record<number, string> = { 0x9fa0: 'proc', 0x62656572: 'sysfs', 0x1373: 'devfs', 0x64626720: 'debugfs', 0x27e0eb: 'cgroup', 0x63677270: 'cgroup2', 0x73636673: 'securityfs', 0x1021994: 'devtmpfs' };
+const SPECIAL_FS: Record<number, string> = { 0x9fa0: 'proc', 0x62656572: 'sysfs', 0x1373: 'devfs', 0x64626720: 'debugfs', 0x27e0eb: 'cgroup', 0x63677270: 'cgroup2', 0x73636673: 'securityfs' };
 
 /** Creates the output folder after checkOutDir's checks. */
 export function prepareOutDir(dir: string, flag = '--out'): string {
