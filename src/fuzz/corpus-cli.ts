@@ -27,7 +27,7 @@ export function cliCases(): BadCase[] {
   c.push({ id: 'cli/calibrate/missing-file', argv: ['calibrate', '--gpu', 'h100-sxm', '{dir}/nope.csv'], mention: ['nope.csv'] });
   c.push({ id: 'cli/calibrate/unknown-gpu', files: { 'm.csv': 'a,b\n1,2\n' }, argv: ['calibrate', '--gpu', 'h100-sxn', '{dir}/m.csv'], mention: ['h100-sxn'] });
   c.push({ id: 'cli/list/unknown', argv: ['list', 'gpuz'], mention: ['gpuz'] });
-  c.push({ id: 'cli/perf/tp', argv: ['perf', 'llama-3.1-8b', 'h100-sxm', '--tp', 'x', '--decode-batch', '8', '--context', '100'], mention: ['--tp'] });
+  c.push({ id: 'cli/perf/tp', argv: ['perf', '--model', 'llama-3.1-8b', '--gpu', 'h100-sxm', '--tp', 'x', '--decode-batch', '8', '--context', '100'], mention: ['--tp'] });
   c.push({ id: 'cli/validate/no-endpoint', files: s, argv: ['validate', '{dir}/s.yaml', '--out', '{dir}/out'], mention: ['--endpoint'] });
   c.push({ id: 'cli/validate/requests', files: s, argv: ['validate', '{dir}/s.yaml', '--endpoint', 'http://127.0.0.1:9', '--requests', '-4', '--out', '{dir}/out'], mention: ['--requests'] });
   c.push({ id: 'cli/vllm-args/base-port', files: s, argv: ['vllm-args', '{dir}/s.yaml', '--base-port', '70000'], mention: ['--base-port'] });

@@ -90,7 +90,7 @@ export function handWrittenScenarioCases(): BadCase[] {
   c.push({ id: 'scenario/size/dev-zero', files: { 's.yaml': '@symlink:/dev/zero' }, argv: ['simulate', '{dir}/s.yaml', '--out', '{dir}/out', '--no-progress'], mention: ['s.yaml'] });
   c.push({ id: 'scenario/size/directory', files: { 'd/x': '' }, argv: ['simulate', '{dir}/d', '--out', '{dir}/out'], mention: ['d'] });
   c.push({ id: 'scenario/size/missing', argv: ['simulate', '{dir}/nope.yaml', '--out', '{dir}/out'], mention: ['nope.yaml'] });
-  c.push(textCase('scenario/size/huge', base + `# ${'x'.repeat(100)}\n`.repeat(40_000), ['MiB']));
+  c.push(textCase('scenario/size/huge', base + `# ${'x'.repeat(100)}\n`.repeat(60_000), ['MiB']));
   c.push(textCase('scenario/syntax/empty', '', []));
   c.push(textCase('scenario/syntax/binary', Buffer.from([0, 1, 2, 255, 254, 0, 10, 13, 0x80]), []));
   c.push(textCase('scenario/syntax/yaml', 'name: [x\nmodel: y\n', ['line']));
