@@ -48,6 +48,26 @@ describe('serve: health, keys, /tokenize, exposure', () => {
     }
   });
 
+  it('counts a client that disconnects mid-stream as aborted in /metrics', async () => {
+    const s = await start();
+    try {
+      const ac = new AbortController();
+      const r = await fetch(`${s.url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', prompt: [1, 2], max_tokens: 500, stream: true }), signal: ac.signal });
+      const reader = r.body!.getReader();
+      await reader.read();
+      ac.abort();
+      const deadline = Date.now() + 5000;
+      let text = '';
+      while (Date.now() < deadline && !/finished_reason="abort"\} 1/.test(text)) {
+        await new Promise((res) => setTimeout(res, 50));
+        text = await (await fetch(`${s.url}/metrics`)).text();
+      }
+      expect(text).toMatch(/vllm:request_success_total\{[^}]*finished_reason="abort"\} 1/);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('warns when bound beyond loopback without a key, and not on loopback or with a key', async () => {
     const lines: string[] = [];
     const warn = (l: string) => lines.push(l);

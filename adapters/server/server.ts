@@ -139,7 +139,11 @@ export async function startSimServer(o: SimServerOptions): Promise<SimServer> {
     const faultAfter = Math.max(1, Math.floor(outputTokens / 2));
 
     res.on('close', () => {
-      if (!done) job?.cancel(); // the client went away: stop generating, as vLLM aborts the request
+      if (done) return;
+      // The client went away: stop generating (the backend frees its slot), as vLLM aborts the request.
+      done = true;
+      job?.cancel();
+      metrics.aborted();
     });
     if (stream) {
       res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
