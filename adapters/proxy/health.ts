@@ -16,6 +16,8 @@ export interface Backend extends RouteCandidate {
   retryAtMs: number;
   backoffMs: number;
   ejections: number;
+  /** Consecutive soft failures (timeouts, 502/503 answers) while healthy. */
+  softFailures: number;
   lastError?: string;
 }
 
@@ -30,7 +32,21 @@ export interface HealthOptions {
 }
 
 export const backendsOf = (urls: readonly string[], role: 'prefill' | 'decode'): Backend[] =>
-  urls.map((u, i) => ({ id: `${role[0]}${i}`, url: u.replace(/\/+$/, ''), role, outstandingRequests: 0, outstandingTokens: 0, healthy: true, retryAtMs: 0, backoffMs: 0, ejections: 0 }));
+  urls.map((u, i) => ({ id: `${role[0]}${i}`, url: u.replace(/\/+$/, ''), role, outstandingRequests: 0, outstandingTokens: 0, healthy: true, retryAtMs: 0, backoffMs: 0, ejections: 0, softFailures: 0 }));
+
+/** Consecutive soft failures that eject a backend. */
+const SOFT_FAILURES_TO_EJECT = 3;
+
+/** A timeout says "slow", not "down". */
+export function isSoft(e: unknown): boolean {
+  return (e as Error)?.name === 'TimeoutError';
+}
+
+/** fetch's "fetch failed" with the socket error that caused it (ECONNREFUSED, ECONNRESET...). */
+export function describeFetchError(e: unknown): string {
+  const err = e as Error & { cause?: { code?: string; message?: string } };
+  return err.cause?.code ?? err.cause?.message ?? err.message;
+}
 
 export class HealthTracker {
   private timer: NodeJS.Timeout | undefined;
@@ -49,9 +65,15 @@ export class HealthTracker {
     return this.backends.filter((b) => b.role === role && b.healthy);
   }
 
-  /** A request to `b` failed in a way that says the backend is down (not the client's fault). */
-  fail(b: Backend, reason: string): void {
+  /**
+   * A request to `b` failed in a way that is not the client's fault. A refused or reset connection
+   * ejects at once; a soft failure (a timeout or a 502/503: a busy server answers slowly) only when
+   * it repeats, so a loaded backend is not ejected for being slow once.
+   */
+  fail(b: Backend, reason: string, soft = false): void {
     b.lastError = reason;
+    if (soft && b.healthy && ++b.softFailures < SOFT_FAILURES_TO_EJECT) return;
+    b.softFailures = 0;
     b.backoffMs = b.healthy ? this.initialBackoffMs : Math.min(this.maxBackoffMs, b.backoffMs * 2);
     b.retryAtMs = performance.now() + b.backoffMs;
     if (b.healthy) {
@@ -62,6 +84,7 @@ export class HealthTracker {
   }
 
   ok(b: Backend): void {
+    b.softFailures = 0;
     if (b.healthy) return;
     b.healthy = true;
     b.backoffMs = 0;
@@ -74,12 +97,12 @@ export class HealthTracker {
     const now = performance.now();
     await Promise.all(this.backends.filter((b) => b.healthy || now >= b.retryAtMs).map(async (b) => {
       try {
-        const r = await fetch(`${b.url}/health`, { signal: AbortSignal.timeout(this.o.probeTimeoutMs ?? 1000) });
+        const r = await fetch(`${b.url}/health`, { signal: AbortSignal.timeout(this.o.probeTimeoutMs ?? 5000) });
         await r.arrayBuffer();
         if (r.ok) this.ok(b);
-        else this.fail(b, `/health answered ${r.status}`);
+        else this.fail(b, `/health answered ${r.status}`, true);
       } catch (e) {
-        this.fail(b, `/health: ${(e as Error).message}`);
+        this.fail(b, `/health: ${describeFetchError(e)}`, isSoft(e));
       }
     }));
   }

@@ -17,7 +17,7 @@ import { RandomStreams } from '../../src/kernel/random.js';
 import { createRouter, type RoutingPolicyName } from '../../src/serving/routing/index.js';
 import { DEFAULT_MAX_BODY_BYTES, HttpError, readJsonBody, sendError, sendJson, sendText } from '../http/body.js';
 import { DEFAULT_HOST, isLoopbackHost, listen, type Listening } from '../http/listen.js';
-import { backendsOf, HealthTracker, type Backend, type HealthOptions } from './health.js';
+import { backendsOf, describeFetchError, HealthTracker, isSoft, type Backend, type HealthOptions } from './health.js';
 import { PromRegistry } from '../http/prom-text.js';
 
 export interface ProxyOptions {
@@ -151,13 +151,13 @@ export async function startProxy(o: ProxyOptions): Promise<Listening> {
         break;
       } catch (e) {
         if (abort.signal.aborted) return void outcome('client_gone');
-        health.fail(p, (e as Error).message);
+        health.fail(p, describeFetchError(e), isSoft(e) || /^answered 50[23]$/.test((e as Error).message));
         if (attempt < MAX_ATTEMPTS && health.healthy('prefill').length > 0) {
           reg.inc('pdsim_proxy:retries', { role: 'prefill' });
           continue;
         }
         outcome('prefill_error');
-        return sendError(res, 502, `prefill server ${p.id} failed: ${(e as Error).message}`, 'BadGateway');
+        return sendError(res, 502, `prefill server ${p.id} failed: ${describeFetchError(e)}`, 'BadGateway');
       } finally {
         release(p, promptTokens);
       }
@@ -197,7 +197,7 @@ export async function startProxy(o: ProxyOptions): Promise<Listening> {
         return;
       } catch (e) {
         if (abort.signal.aborted) return void outcome('client_gone');
-        health.fail(d, (e as Error).message);
+        health.fail(d, describeFetchError(e), isSoft(e) || /^answered 50[23]$/.test((e as Error).message));
         if (res.headersSent) {
           // Mid-stream the status is already sent: cutting the connection is the only honest signal.
           outcome('decode_cut');
@@ -208,7 +208,7 @@ export async function startProxy(o: ProxyOptions): Promise<Listening> {
           continue;
         }
         outcome('decode_error');
-        return sendError(res, 502, `decode server ${d.id} failed: ${(e as Error).message}`, 'BadGateway');
+        return sendError(res, 502, `decode server ${d.id} failed: ${describeFetchError(e)}`, 'BadGateway');
       } finally {
         release(d, dTokens);
       }

@@ -8,7 +8,7 @@ import { proxyLoad, serveLoad } from './load.js';
 
 describe('load over loopback', () => {
   it('serve holds 300 concurrent streams, every one completed', async () => {
-    const r = await serveLoad(300);
+    const r = await serveLoad(300, 256);
     expect(r.reasons).toEqual({});
     expect(r.completed).toBe(300);
     // Wide bound: most streams overlap (each lasts 256 tokens); a slow machine only lengthens them.

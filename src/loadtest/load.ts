@@ -23,7 +23,7 @@ export interface LoadResult {
 
 const SCENARIO = `name: loadtest
 model: llama-3.1-8b
-engine: { maxNumSeqs: 8192, maxNumBatchedTokens: 65536, maxModelLen: 1024 }
+engine: { maxNumSeqs: 8192, maxNumBatchedTokens: 65536, maxModelLen: 2048 }
 deployment:
   pools:
     - gpu: h100-sxm
@@ -104,7 +104,7 @@ async function drive(url: string, n: number, maxTokens: number, onProgress?: (t:
 }
 
 /** `streams` concurrent streams on one `pdsim serve`. */
-export async function serveLoad(streams: number, maxTokens = 256): Promise<LoadResult> {
+export async function serveLoad(streams: number, maxTokens = 1000): Promise<LoadResult> {
   const server = await spawnCli(['serve', scenarioFile(), '--port', '0', '--speed', '1', '--quiet', '--model-name', 'loadtest'], 60_000);
   try {
     return await drive(server.url, streams, maxTokens);
