@@ -29,7 +29,9 @@ export async function listen(server: Server, host = DEFAULT_HOST, port = 0): Pro
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    // A deep accept queue: thousands of clients connecting at once (a benchmark's burst) would
+    // otherwise overflow Node's default of 511 and see SYN retries or resets.
+    server.listen({ port, host, backlog: 4096 }, () => {
       server.off('error', reject);
       resolve();
     });

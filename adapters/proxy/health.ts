@@ -37,9 +37,13 @@ export const backendsOf = (urls: readonly string[], role: 'prefill' | 'decode'):
 /** Consecutive soft failures that eject a backend. */
 const SOFT_FAILURES_TO_EJECT = 3;
 
-/** A timeout says "slow", not "down". */
+/**
+ * "Slow or overloaded", not "down": a timeout, or a reset connection (an overflowing server resets
+ * some; a killed one refuses every new connection, ECONNREFUSED, which ejects at once).
+ */
 export function isSoft(e: unknown): boolean {
-  return (e as Error)?.name === 'TimeoutError';
+  const code = (e as { cause?: { code?: string } })?.cause?.code;
+  return (e as Error)?.name === 'TimeoutError' || (code !== undefined && code !== 'ECONNREFUSED');
 }
 
 /** fetch's "fetch failed" with the socket error that caused it (ECONNREFUSED, ECONNRESET...). */

@@ -23,7 +23,7 @@ export interface LoadResult {
 
 const SCENARIO = `name: loadtest
 model: llama-3.1-8b
-engine: { maxNumSeqs: 8192, maxNumBatchedTokens: 65536, maxModelLen: 2048 }
+engine: { maxNumSeqs: 8192, maxNumBatchedTokens: 65536, maxModelLen: 1024 }
 deployment:
   pools:
     - gpu: h100-sxm
@@ -61,8 +61,12 @@ function oneStream(url: string, maxTokens: number, agent: Agent, t: Tracker, tim
     };
     const req = request(`${url}/v1/completions`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
       if (res.statusCode !== 200) {
-        res.resume();
-        return finish(`HTTP ${res.statusCode}`);
+        let err = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (err += d));
+        res.on('end', () => finish(`HTTP ${res.statusCode} ${(/"message":"([^"]{0,40})/.exec(err)?.[1] ?? '').trim()}`.trim()));
+        res.on('error', () => finish(`HTTP ${res.statusCode}`));
+        return;
       }
       let text = '';
       res.setEncoding('utf8');
@@ -94,7 +98,7 @@ async function drive(url: string, n: number, maxTokens: number, onProgress?: (t:
   const t: Tracker = { active: 0, peak: 0, started: 0 };
   const t0 = performance.now();
   const timer = onProgress ? setInterval(() => onProgress(t), 20) : undefined;
-  const outcomes = await Promise.all(Array.from({ length: n }, () => oneStream(url, maxTokens, agent, t, 180_000)));
+  const outcomes = await Promise.all(Array.from({ length: n }, () => oneStream(url, maxTokens, agent, t, 600_000)));
   if (timer) clearInterval(timer);
   agent.destroy();
   const reasons: Record<string, number> = {};
@@ -104,7 +108,7 @@ async function drive(url: string, n: number, maxTokens: number, onProgress?: (t:
 }
 
 /** `streams` concurrent streams on one `pdsim serve`. */
-export async function serveLoad(streams: number, maxTokens = 1000): Promise<LoadResult> {
+export async function serveLoad(streams: number, maxTokens = 256): Promise<LoadResult> {
   const server = await spawnCli(['serve', scenarioFile(), '--port', '0', '--speed', '1', '--quiet', '--model-name', 'loadtest'], 60_000);
   try {
     return await drive(server.url, streams, maxTokens);
