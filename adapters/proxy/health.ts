@@ -10,6 +10,8 @@ import type { RouteCandidate } from '../../src/serving/routing/index.js';
 
 export interface Backend extends RouteCandidate {
   url: string;
+  /** The proxy always counts tokens (every router may read them). */
+  outstandingTokens: number;
   role: 'prefill' | 'decode';
   healthy: boolean;
   /** Wall-clock ms (performance.now) before which an ejected backend is not probed again. */

@@ -7,11 +7,13 @@ import path from 'node:path';
 import type { ErrorObject } from 'ajv';
 import { parseDocument, parse as parseYaml } from 'yaml';
 import { UserError } from '../errors.js';
+import { messages } from '../messages.js';
 import { MiB, readTextBounded } from '../io/bounded-read.js';
 import type { Scenario } from './schema.js';
 import { formatProblems, nonFiniteProblems, schemaProblems, type Problem } from './schema-errors.js';
 import { assertNoProblems, semanticProblems } from './semantic.js';
 import { parseVllmArgs } from './vllm-args.js';
+import { inheritPoolEngines, poolEngineKeys } from './resolve.js';
 // Compiled ahead of time by `npm run schema` (a test keeps it equal to a fresh compile).
 import validateGenerated from './validate-scenario.generated.js';
 
@@ -50,7 +52,7 @@ export function applyOverride(raw: Record<string, unknown>, assignment: string):
   const keys = fieldPath.split('.');
   for (const k of keys) {
     if (k === '') throw new UserError(`--set ${fieldPath}: empty field name in the path`);
-    if (FORBIDDEN_KEYS.has(k)) throw new UserError(`--set ${fieldPath}: "${k}" is not a scenario field`);
+    if (FORBIDDEN_KEYS.has(k)) throw new UserError(messages.notAField(fieldPath, k));
   }
   let value: unknown;
   try {
@@ -99,7 +101,7 @@ export function parseScenarioText(text: string, file: string): unknown {
     if (e instanceof RangeError) throw new UserError('nested too deeply to be a scenario', file);
     const err = e as { code?: string; pos?: [number, number]; linePos?: { line: number; col: number }[]; message: string };
     if (err.code === 'DUPLICATE_KEY') {
-      throw new UserError(`duplicate key "${keyAt(text, err.pos?.[0])}" (each field may appear once)`, file, err.pos ? lineCol(text, err.pos[0]) : undefined);
+      throw new UserError(messages.duplicateKey(keyAt(text, err.pos?.[0])), file, err.pos ? lineCol(text, err.pos[0]) : undefined);
     }
     const linePos = err.linePos?.[0];
     throw new UserError(`not valid ${json ? 'JSON' : 'YAML'}: ${String(err.message).split('\n')[0]}`, file, linePos ? `line ${linePos.line}, column ${linePos.col}` : undefined);
@@ -116,6 +118,7 @@ export function resolveScenario(raw: unknown, file: string, text?: string, model
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new UserError('a scenario must be a mapping (YAML) or an object (JSON)', file);
   const obj = raw as Record<string, unknown>;
   const nonFinite = nonFiniteProblems(obj);
+  const poolKeys = poolEngineKeys(obj);
   fillSections(obj);
   const format = (p: readonly Problem[]) => formatProblems(p, text);
   if (!validate(obj) || nonFinite.length > 0) assertNoProblems(dedupe([...nonFinite, ...schemaProblems(validate.errors ?? [])]), file, format);
@@ -126,6 +129,7 @@ export function resolveScenario(raw: unknown, file: string, text?: string, model
     if (parsed.tensorParallelSize !== undefined) for (const p of sc.deployment.pools) p.tp = parsed.tensorParallelSize;
     if (!validate(sc)) assertNoProblems(schemaProblems(validate.errors ?? []).map((p) => ({ ...p, message: `${p.message} (from /vllmArgs)` })), file, (p) => formatProblems(p));
   }
+  inheritPoolEngines(sc, poolKeys);
   assertNoProblems(semanticProblems(sc, modelsDir), file, format);
   return sc;
 }

@@ -7,6 +7,7 @@
 import type { ErrorObject } from 'ajv';
 import { LineCounter, parseDocument } from 'yaml';
 import { didYouMean } from '../errors.js';
+import { messages } from '../messages.js';
 import ScenarioSchema from '../../scenarios/scenario.schema.json' with { type: 'json' };
 
 export interface Problem {
@@ -55,7 +56,7 @@ function describe(e: ErrorObject): Problem {
 
 /** Non-finite numbers (YAML .inf, .nan, 1e400): JSON Schema cannot say "finite", so this walk does. */
 export function nonFiniteProblems(value: unknown, pointer = ''): Problem[] {
-  if (typeof value === 'number') return Number.isFinite(value) ? [] : [{ pointer, message: `must be a finite number, got ${String(value)}${schemaAt(pointer)?.description ? ` (${String(schemaAt(pointer)!.description)})` : ''}` }];
+  if (typeof value === 'number') return Number.isFinite(value) ? [] : [{ pointer, message: messages.nonFinite(value, schemaAt(pointer)?.description ? ` (${String(schemaAt(pointer)!.description)})` : '') }];
   if (value === null || typeof value !== 'object') return [];
   const out: Problem[] = [];
   for (const [k, v] of Object.entries(value)) out.push(...nonFiniteProblems(v, `${pointer}/${k}`));
@@ -109,6 +110,5 @@ export function formatProblems(problems: readonly Problem[], text?: string): { m
   };
   if (problems.length === 1) return { message: problems[0]!.message, where: at(problems[0]!) };
   const shown = problems.slice(0, MAX_SHOWN).map((p) => `${at(p)}: ${p.message}`);
-  const more = problems.length > MAX_SHOWN ? `; and ${problems.length - MAX_SHOWN} more` : '';
-  return { message: `${problems.length} problems: ${shown.join('; ')}${more}` };
+  return { message: messages.problems(problems.length, shown.join('; '), Math.max(0, problems.length - MAX_SHOWN)) };
 }

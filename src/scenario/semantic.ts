@@ -6,6 +6,8 @@ import { UserError } from '../errors.js';
 import { openCatalog, unknownId, type CatalogKind } from '../model/catalog.js';
 import type { Scenario } from './schema.js';
 import type { Problem } from './schema-errors.js';
+import { messages } from '../messages.js';
+import { scenarioProblems } from './check.js';
 
 export function semanticProblems(sc: Scenario, modelsDir?: string): Problem[] {
   const cat = openCatalog(modelsDir);
@@ -20,13 +22,14 @@ export function semanticProblems(sc: Scenario, modelsDir?: string): Problem[] {
   sc.deployment.pools.forEach((p, i) => {
     id('gpu', p.gpu, `/deployment/pools/${i}/gpu`);
     const perNode = topo?.gpusPerNode ?? 8;
-    if (p.tp > perNode) out.push({ pointer: `/deployment/pools/${i}/tp`, message: `tensor-parallel degree ${p.tp} does not fit on a node of ${perNode} GPUs (/deployment/topology/gpusPerNode); an instance's GPUs must share a node` });
+    if (p.tp > perNode) out.push({ pointer: `/deployment/pools/${i}/tp`, message: messages.tpOverNode(p.tp, perNode) });
   });
   id('link', topo?.nic, '/deployment/topology/nic');
   id('link', topo?.hostLink, '/deployment/topology/hostLink');
   id('host', topo?.hostMemory, '/deployment/topology/hostMemory');
   id('disk', topo?.disk, '/deployment/topology/disk');
-  return out;
+  // The check step's cross-field rules too, so one run reports everything.
+  return [...out, ...scenarioProblems(sc)];
 }
 
 export function assertNoProblems(problems: readonly Problem[], file: string, format: (p: readonly Problem[]) => { message: string; where?: string }): void {

@@ -1,0 +1,18 @@
+/**
+ * User-facing messages of the scenario check step and the engine's typed counters, in one module so
+ * they stay consistent, testable and greppable (STYLE.md habit 11). Functions, not templates, so the
+ * type checker sees every argument.
+ */
+export const messages = {
+  needsBothPools: () => 'a disaggregated deployment needs both a prefill pool and a decode pool',
+  decodePolicyWithoutDecodePool: (field: string, value: unknown) =>
+    `${field} (${JSON.stringify(value)}) is a decode-pool batch policy, and this deployment has no decode pool (vLLM's colocated scheduler has no such policy); remove it, or add prefill and decode pools`,
+  andMore: (n: number) => ` (and ${n} more problem${n === 1 ? '' : 's'} in this file)`,
+  abortedReason: () => 'aborted by the client',
+  // Input hardening (issue 11): load, semantic checks, --set.
+  tpOverNode: (tp: number, perNode: number) => `tensor-parallel degree ${tp} does not fit on a node of ${perNode} GPUs (/deployment/topology/gpusPerNode); an instance's GPUs must share a node`,
+  notAField: (fieldPath: string, key: string) => `--set ${fieldPath}: "${key}" is not a scenario field`,
+  duplicateKey: (key: string) => `duplicate key "${key}" (each field may appear once)`,
+  nonFinite: (value: number, about: string) => `must be a finite number, got ${String(value)}${about}`,
+  problems: (n: number, list: string, more: number) => `${n} problems: ${list}${more > 0 ? `; and ${more} more` : ''}`,
+};
