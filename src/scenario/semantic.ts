@@ -7,7 +7,6 @@ import { openCatalog, unknownId, type CatalogKind } from '../model/catalog.js';
 import type { Scenario } from './schema.js';
 import type { Problem } from './schema-errors.js';
 import { messages } from '../messages.js';
-import { scenarioProblems } from './check.js';
 
 export function semanticProblems(sc: Scenario, modelsDir?: string): Problem[] {
   const cat = openCatalog(modelsDir);
@@ -28,8 +27,7 @@ export function semanticProblems(sc: Scenario, modelsDir?: string): Problem[] {
   id('link', topo?.hostLink, '/deployment/topology/hostLink');
   id('host', topo?.hostMemory, '/deployment/topology/hostMemory');
   id('disk', topo?.disk, '/deployment/topology/disk');
-  // The check step's cross-field rules too, so one run reports everything.
-  return [...out, ...scenarioProblems(sc)];
+  return out;
 }
 
 export function assertNoProblems(problems: readonly Problem[], file: string, format: (p: readonly Problem[]) => { message: string; where?: string }): void {
