@@ -9,6 +9,7 @@ import { createFakeBackend } from '../server/fake-backend.js';
 import { startSimServer, type SimServer } from '../server/server.js';
 import type { Listening } from '../http/listen.js';
 import { startProxy } from './proxy.js';
+import { backendsOf, HealthTracker } from './health.js';
 
 const mk = (port = 0): Promise<SimServer> =>
   startSimServer({ backend: createFakeBackend({ prefillBaseMs: 2, prefillMsPerToken: 0.01, itlMs: 2 }), modelName: 'm', maxModelLen: 4096, kvPullGBps: 100, port });
@@ -73,4 +74,23 @@ describe('proxy health checks, ejection and back-off', () => {
     expect((await fetch(proxy.url + '/healthz')).status).toBe(200);
     expect((await stream(proxy.url)).ok).toBe(true);
   }, 60_000);
+
+  it('ejects at once on a refused connection, after 3 soft failures otherwise, and never the last healthy backend for slowness', () => {
+    const two = new HealthTracker([...backendsOf(['http://a', 'http://b'], 'decode')]);
+    const [a, b] = two.backends as [ReturnType<typeof backendsOf>[number], ReturnType<typeof backendsOf>[number]];
+    two.fail(a, 'timeout', true);
+    two.fail(a, 'timeout', true);
+    expect(a.healthy).toBe(true);
+    two.fail(a, 'timeout', true);
+    expect(a.healthy).toBe(false);
+    for (let i = 0; i < 5; i++) two.fail(b, 'timeout', true);
+    expect(b.healthy).toBe(true); // the last one standing
+    two.fail(b, 'ECONNREFUSED');
+    expect(b.healthy).toBe(false);
+    expect(b.backoffMs).toBe(500);
+    two.fail(b, 'ECONNREFUSED');
+    expect(b.backoffMs).toBe(1000); // back-off doubles while it stays down
+    two.ok(b);
+    expect([b.healthy, b.backoffMs]).toEqual([true, 0]);
+  });
 });

@@ -78,7 +78,12 @@ export class HealthTracker {
    */
   fail(b: Backend, reason: string, soft = false): void {
     b.lastError = reason;
-    if (soft && b.healthy && ++b.softFailures < SOFT_FAILURES_TO_EJECT) return;
+    if (soft && b.healthy) {
+      // Slow is not dead: never eject the last healthy backend of a role for it (the role would go
+      // dark while its server is only busy), as Envoy's max_ejection_percent keeps some hosts.
+      const others = this.backends.some((x) => x !== b && x.role === b.role && x.healthy);
+      if (++b.softFailures < SOFT_FAILURES_TO_EJECT || !others) return;
+    }
     b.softFailures = 0;
     b.backoffMs = b.healthy ? this.initialBackoffMs : Math.min(this.maxBackoffMs, b.backoffMs * 2);
     b.retryAtMs = performance.now() + b.backoffMs;
