@@ -4,18 +4,20 @@
  */
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../errors.js';
-import { commands } from './commands/index.js';
+import { packageVersion } from '../package-files.js';
+import { registerCommands } from './commands/index.js';
 
 export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command();
   program
     .name('pdsim')
     .description('Predict, then check against live vLLM, how (disaggregated) LLM serving behaves.')
+    .version(packageVersion(), '-V, --version')
     .exitOverride()
     // Commander's own errors ("unknown option", a did-you-mean on a second line) as one line.
     .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(`pdsim: ${s.trim().split('\n').map((l) => l.trim()).join(' ')}\n`) });
-  for (const c of commands) c.register(program);
   try {
+    await registerCommands(program, argv);
     await program.parseAsync(argv as string[], { from: 'user' });
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (e) {

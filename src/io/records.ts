@@ -4,7 +4,8 @@
  * O(chunk), not O(file); a record longer than 1 MiB (a file with no newlines, such as /dev/zero
  * behind a symlink that slipped past the checks) is an error, not an unbounded buffer.
  */
-import { closeSync, readSync } from 'node:fs';
+import { closeSync, readFileSync, readSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { StringDecoder } from 'node:string_decoder';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { UserError } from '../errors.js';
@@ -16,6 +17,22 @@ export const MAX_RECORD_BYTES = 1024 * 1024;
 /** Text chunks of a regular file, decoded as UTF-8 (a BOM at the start is dropped). */
 function* textChunks(file: string, what: string): Generator<string> {
   const fd = openRegular(file, what);
+  if (file.endsWith('.gz')) {
+    // zlib has no synchronous streaming API: a compressed trace (the bundled ones, a few MB) is
+    // inflated whole, then cut into records as a plain one is.
+    try {
+      let text: string;
+      try {
+        text = gunzipSync(readFileSync(fd)).toString('utf8');
+      } catch (e) {
+        throw new UserError(`not a valid gzip file (${(e as Error).message})`, file);
+      }
+      yield text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+      return;
+    } finally {
+      closeSync(fd);
+    }
+  }
   const buf = Buffer.allocUnsafe(CHUNK_BYTES);
   const dec = new StringDecoder('utf8');
   let first = true;

@@ -1,5 +1,5 @@
 /**
- * Trace readers: Azure LLM inference trace CSV, Mooncake JSONL (with prefix `hash_ids`), and
+ * Trace readers (plain or gzip-compressed `.gz` files): Azure LLM inference trace CSV, Mooncake JSONL (with prefix `hash_ids`), and
  * vidur's request CSV, streamed record by record (src/io/records.ts: memory O(chunk), not O(trace)).
  * Every cell is validated: lengths are positive integers, arrival times finite, non-negative and
  * non-decreasing, Azure timestamps honour a zone suffix (UTC when none, as the trace is). Errors name

@@ -14,6 +14,7 @@ import { writeReport } from '../../report/write.js';
 import { ProgressReporter } from '../progress.js';
 import { fmt, formatTable } from '../table.js';
 import type { Summary } from '../../metrics/summary.js';
+import { DetailedRecorder } from '../../metrics/bench-detailed.js';
 
 /**
  * Writes a file whole or not at all: to a temporary name, then renamed over the target, so a full
@@ -55,7 +56,17 @@ export function summaryTable(s: Summary): string {
   return lines.join('\n');
 }
 
-export async function simulateCommand(file: string, o: { out?: string; seed?: string; set?: string[]; progress?: boolean; report?: boolean; stats?: boolean }): Promise<RunResult> {
+export interface SimulateCliOptions {
+  out?: string;
+  seed?: string;
+  set?: string[];
+  progress?: boolean;
+  report?: boolean;
+  stats?: boolean;
+  saveDetailed?: boolean;
+}
+
+export async function simulateCommand(file: string, o: SimulateCliOptions): Promise<RunResult> {
   const seedArg = o.seed !== undefined ? seedFlag('--seed', o.seed) : undefined;
   if (o.out !== undefined) checkOutDir(o.out);
   const loaded = loadScenario(file, o.set ?? []);
@@ -64,6 +75,7 @@ export async function simulateCommand(file: string, o: { out?: string; seed?: st
   const outDir = prepareOutDir(o.out ?? defaultOutDir(sc.name));
   writeFileAtomic(path.join(outDir, 'scenario.resolved.json'), JSON.stringify({ ...sc, seed }, null, 2) + '\n');
   const writer = new JsonlRecordWriter(path.join(outDir, 'requests.jsonl'));
+  const detailed = o.saveDetailed ? new DetailedRecorder(writer) : undefined;
   const progress = new ProgressReporter('simulate');
   // SIGINT (Ctrl-C) and SIGTERM (kill, a container stop) both stop at the next event boundary and
   // keep everything so far; a second signal ends the process at once (the default handler is back).
@@ -77,7 +89,7 @@ export async function simulateCommand(file: string, o: { out?: string; seed?: st
   try {
     result = await runSimulation(loaded, {
       seed,
-      writer,
+      writer: detailed ?? writer,
       shouldStop: () => stopSignal !== undefined || writer.error !== undefined,
       onProgress: o.progress === false ? undefined : (p) => progress.update(p.requestsDone, p.requestsTotal, `sim ${p.simTimeS.toFixed(0)}s`),
     });
@@ -95,7 +107,8 @@ export async function simulateCommand(file: string, o: { out?: string; seed?: st
     result.summary.pdsim.requests_jsonl_records = writer.flushed;
   }
   try {
-    writeFileAtomic(path.join(outDir, 'summary.json'), JSON.stringify(result.summary, null, 2) + '\n');
+    const summaryOut = detailed ? { ...result.summary, ...detailed.arrays(result.queueS) } : result.summary;
+    writeFileAtomic(path.join(outDir, 'summary.json'), JSON.stringify(summaryOut, null, 2) + '\n');
   } catch (e) {
     // The first failure is the one to report; the summary's is its consequence.
     if (writer.error) throw new UserError(`${writer.errorDetail}; summary.json could not be written either (nothing partial was left)`, writer.file);
@@ -137,7 +150,8 @@ export function register(program: Command): void {
     .option('--no-progress', 'no progress output')
     .option('--no-report', 'skip report.html')
     .option('--stats', 'print run statistics (events, peak RSS) to stderr')
-    .action(async (file: string, o: { out?: string; seed?: string; set?: string[]; progress?: boolean; report?: boolean; stats?: boolean }) => {
+    .option('--save-detailed', 'add vllm bench serve --save-detailed per-request arrays to summary.json (input_lens, output_lens, ttfts, start_times, latencies, errors; seconds)')
+    .action(async (file: string, o: SimulateCliOptions) => {
       await simulateCommand(file, o);
     });
 }
