@@ -54,7 +54,8 @@ const arch: LlmArchitecture = {
 };
 
 describe('RooflinePerfModel', () => {
-  const m = new RooflinePerfModel(arch, gpu, { tp: 1 });
+  // CPU 1 ms per step, whatever the batch (the engine overhead model is tested in step-overhead.test.ts).
+  const m = new RooflinePerfModel(arch, gpu, { tp: 1, overhead: { baseMs: 1, perSeqMs: 0, tpMs: 0 } });
 
   it('prices one 1000-token prefill by hand', () => {
     // Per layer, compute ms = FLOPs / (1e11 x 0.5), memory ms = bytes / (1e9 x 0.5):
