@@ -39,6 +39,12 @@ export interface Precision {
   fp8TensorCores: boolean;
   /** One line on how it runs, e.g. "fp8 W8A16 via FP8 Marlin (no fp8 tensor cores below cc 8.9)". */
   kernel: string;
+  /**
+   * Row tile of the weight-only kernels: Marlin and the AWQ/GPTQ GEMMs issue 16-row MMA tiles
+   * (m16n8k16; Marlin on Turing m16n8k8, sheet 7), so a decode batch is padded to 16 rows, not to
+   * the fp16 GEMMs' fitted tile. Absent: the profile's.
+   */
+  rowTile?: number;
 }
 
 export interface PrecisionInput {
@@ -62,7 +68,7 @@ export function resolvePrecision(i: PrecisionInput, gpu: { id: string; computeCa
       break;
     case 'fp8':
       if (cc >= 8.9 && gpu.fp8Tflops) Object.assign(base, { linearWeightBytes: 1, fp8TensorCores: true, kernel: 'fp8 W8A8 on fp8 tensor cores' });
-      else if (cc >= 8 || turingMarlin) Object.assign(base, { linearWeightBytes: 1, kernel: `fp8 W8A16 via FP8 Marlin (no fp8 tensor cores below cc 8.9; ${gpu.id} is ${gpu.computeCapability})` });
+      else if (cc >= 8 || turingMarlin) Object.assign(base, { linearWeightBytes: 1, rowTile: 16, kernel: `fp8 W8A16 via FP8 Marlin (no fp8 tensor cores below cc 8.9; ${gpu.id} is ${gpu.computeCapability})` });
       else throw new UserError(`${fields.quantization}: fp8 needs compute capability >= 8.0 in vLLM ${version.text} (${gpu.id} is ${gpu.computeCapability}; FP8 Marlin reached Turing in PR #29901, modelled from 0.14.0)`);
       break;
     case 'int8':
@@ -70,12 +76,12 @@ export function resolvePrecision(i: PrecisionInput, gpu: { id: string; computeCa
       break;
     case 'awq':
     case 'gptq':
-      Object.assign(base, { linearWeightBytes: FOUR_BIT_BYTES, kernel: `${q} 4-bit weight-only, dequantised to fp16 in the GEMM` });
+      Object.assign(base, { linearWeightBytes: FOUR_BIT_BYTES, rowTile: 16, kernel: `${q} 4-bit weight-only, dequantised to fp16 in the GEMM` });
       break;
     case 'awq_marlin':
     case 'gptq_marlin':
       if (cc < 8 && !turingMarlin) throw new UserError(`${fields.quantization}: ${q} needs compute capability >= 8.0 in vLLM ${version.text} (${gpu.id} is ${gpu.computeCapability}; Marlin reached Turing in PR #29901, modelled from 0.14.0); use "${q.replace('_marlin', '')}"`);
-      Object.assign(base, { linearWeightBytes: FOUR_BIT_BYTES, kernel: `${q.replace('_marlin', '')} 4-bit weight-only via Marlin` });
+      Object.assign(base, { linearWeightBytes: FOUR_BIT_BYTES, rowTile: 16, kernel: `${q.replace('_marlin', '')} 4-bit weight-only via Marlin` });
       break;
   }
   const kv = i.kvCacheDtype ?? 'auto';

@@ -103,6 +103,8 @@ export class RooflinePerfModel implements PerfModel {
   private readonly hw: HwRates;
   /** Rates of the decoder's linear layers (fp8/int8 tensor cores where the precision uses them). */
   private readonly linearHw: HwRates;
+  /** GEMM parameters of the linear layers (the weight-only kernels' own row tile). */
+  private readonly linearGemm: GpuPerfParams['gemm'];
   private readonly geom: AttnGeometry;
   readonly overhead: StepOverheadCoefficients;
   private readonly offloadMs: number;
@@ -128,6 +130,8 @@ export class RooflinePerfModel implements PerfModel {
     // Fitted efficiencies are fractions of the peak; a quantized GEMM is taken to reach the same fraction of its own peak.
     const peakTflops = prec?.fp8TensorCores && gpu.fp8Tflops ? gpu.fp8Tflops : gpu.fp16Tflops * (prec?.linearComputeSpeedup ?? 1);
     this.linearHw = { ...this.hw, peakFlopsPerMs: peakTflops * 1e9 };
+    const g = gpu.perf.gemm;
+    this.linearGemm = prec?.rowTile !== undefined && g.rowTile !== undefined && prec.rowTile < g.rowTile ? { ...g, rowTile: prec.rowTile } : g;
     // KV heads are replicated when TP exceeds their count (vLLM does the same for GQA).
     this.geom = {
       qHeads: arch.numHeads / opts.tp,
@@ -170,10 +174,11 @@ export class RooflinePerfModel implements PerfModel {
     const groups: OpGroupTime[] = [];
     const add = (name: string, r: Roof) => groups.push({ name, ms: r.ms, bound: r.bound, flops: r.flops, bytes: r.bytes });
     if (tokens > 0) {
-      add('qkv_proj', gemmTime(p.gemm, lhw, tokens, qDim + 2 * kvDim, a.hiddenSize, b, wb));
-      add('o_proj', gemmTime(p.gemm, lhw, tokens, a.hiddenSize, qDim, b, wb));
-      const up = gemmTime(p.gemm, lhw, tokens, (a.gatedMlp ? 2 : 1) * inter, a.hiddenSize, b, wb);
-      const down = gemmTime(p.gemm, lhw, tokens, a.hiddenSize, inter, b, wb);
+      const lg = this.linearGemm;
+      add('qkv_proj', gemmTime(lg, lhw, tokens, qDim + 2 * kvDim, a.hiddenSize, b, wb));
+      add('o_proj', gemmTime(lg, lhw, tokens, a.hiddenSize, qDim, b, wb));
+      const up = gemmTime(lg, lhw, tokens, (a.gatedMlp ? 2 : 1) * inter, a.hiddenSize, b, wb);
+      const down = gemmTime(lg, lhw, tokens, a.hiddenSize, inter, b, wb);
       add('mlp', {
         ms: up.ms + down.ms,
         bound: up.bound === 'compute' || down.bound === 'compute' ? 'compute' : 'memory',
