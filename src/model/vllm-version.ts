@@ -28,7 +28,7 @@ const OLDEST_MODELLED_VERSION = '0.2.0';
 /** Accepts "0.6.6", "v0.6.6", "0.6.6.post1", "0.8.0rc2", "0.11.0+cu128", "0.10" (patch 0). */
 export function parseVllmVersion(text: string, field = 'engine.vllmVersion'): VllmVersion {
   const m = /^v?(\d+)\.(\d+)(?:\.(\d+))?(?:[.+-]?(?:post|rc|dev|a|b)\d*)*(?:\+[\w.]+)?$/i.exec(text.trim());
-  if (!m) throw new UserError(`${field}: "${text}" is not a vLLM version; expected MAJOR.MINOR[.PATCH], e.g. "0.5.4" or "0.11.0"`);
+  if (!m) throw new UserError(`${field ? `${field}: ` : ''}"${text}" is not a vLLM version; expected MAJOR.MINOR[.PATCH], e.g. "0.5.4" or "0.11.0"`);
   const v = { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3] ?? 0) };
   return { ...v, text: `${v.major}.${v.minor}.${v.patch}` };
 }
@@ -85,7 +85,7 @@ export function engineBehaviour(versionText: string | undefined, gpu: GpuFacts, 
     v = V(NEWEST_MODELLED_VERSION);
   }
   if (compareVersions(v, V(OLDEST_MODELLED_VERSION)) < 0) {
-    throw new UserError(`${field}: vLLM ${v.text} is older than the oldest modelled version (${OLDEST_MODELLED_VERSION})`);
+    throw new UserError(`${field ? `${field}: ` : ''}vLLM ${v.text} is older than the oldest modelled version (${OLDEST_MODELLED_VERSION})`);
   }
   const cc = ccOf(gpu);
   const turing = cc < 8;

@@ -12,6 +12,7 @@ import type { Scenario } from './schema.js';
 // The generated JSON Schema (a test keeps it equal to schema.ts), not the TypeBox module: loading
 // TypeBox at start-up took ~170 ms of every command, and the JSON gets bundled as data.
 import ScenarioSchema from '../../scenarios/scenario.schema.json' with { type: 'json' };
+import { resolveEngineDefaults } from './engine-defaults.js';
 import { parseVllmArgs } from './vllm-args.js';
 // Compiled ahead of time by `npm run schema` (a test keeps it equal to a fresh compile).
 import validateGenerated from './validate-scenario.generated.js';
@@ -22,6 +23,8 @@ export interface LoadedScenario {
   file: string;
   /** Directory that relative paths in the scenario are resolved against. */
   baseDir: string;
+  /** Notes and warnings for the user (version mapping, vllmArgs flags that change timing but are not modelled). */
+  notes?: string[];
 }
 
 const validate = validateGenerated as unknown as ((data: unknown) => data is Scenario) & { errors?: ErrorObject[] | null };
@@ -112,8 +115,11 @@ export function parseScenarioText(text: string, file: string): unknown {
   }
 }
 
-/** Validates a raw object (already parsed) into a resolved scenario. */
-export function resolveScenario(raw: unknown, file: string, text?: string): Scenario {
+/**
+ * Validates a raw object (already parsed) into a resolved scenario, with the engine defaults of
+ * its vLLM version filled in; notes for the user go to `notes` when given.
+ */
+export function resolveScenario(raw: unknown, file: string, text?: string, notes: string[] = []): Scenario {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new UserError('a scenario must be a mapping (YAML) or an object (JSON)', file);
   const obj = raw as Record<string, unknown>;
   fillSections(obj);
@@ -126,12 +132,14 @@ export function resolveScenario(raw: unknown, file: string, text?: string): Scen
   if (sc.vllmArgs) {
     const parsed = parseVllmArgs(sc.vllmArgs, file);
     Object.assign(sc.engine!, parsed.engine);
+    notes.push(...parsed.warnings);
     if (parsed.tensorParallelSize !== undefined) for (const p of sc.deployment.pools) p.tp = parsed.tensorParallelSize;
     if (!validate(sc)) {
       const { pointer, message } = describeError(validate.errors![0]!);
       throw new UserError(`${message} (from vllmArgs)`, file, pointer);
     }
   }
+  notes.push(...resolveEngineDefaults(sc, file));
   return sc;
 }
 
@@ -145,6 +153,7 @@ export function loadScenario(file: string, overrides: readonly string[] = []): L
   }
   const raw = parseScenarioText(text, file) as Record<string, unknown>;
   if (raw !== null && typeof raw === 'object') for (const o of overrides) applyOverride(raw, o);
-  const scenario = resolveScenario(raw, file, overrides.length === 0 ? text : undefined);
-  return { scenario, file: abs, baseDir: path.dirname(abs) };
+  const notes: string[] = [];
+  const scenario = resolveScenario(raw, file, overrides.length === 0 ? text : undefined, notes);
+  return { scenario, file: abs, baseDir: path.dirname(abs), notes };
 }

@@ -37,8 +37,8 @@ export function summaryTable(s: Summary): string {
   return lines.join('\n');
 }
 
-export async function simulateCommand(file: string, o: { out?: string; seed?: string; set?: string[]; progress?: boolean; report?: boolean; stats?: boolean }): Promise<RunResult> {
-  const loaded = loadScenario(file, o.set ?? []);
+export async function simulateCommand(file: string, o: { out?: string; seed?: string; set?: string[]; progress?: boolean; report?: boolean; stats?: boolean; vllmVersion?: string }): Promise<RunResult> {
+  const loaded = loadScenario(file, withVersion(o.set ?? [], o.vllmVersion));
   const sc = loaded.scenario;
   const seed = o.seed !== undefined ? Number(o.seed) : sc.seed;
   const outDir = o.out ?? defaultOutDir(sc.name);
@@ -65,7 +65,7 @@ export async function simulateCommand(file: string, o: { out?: string; seed?: st
     progress.done();
   }
   writeFileSync(path.join(outDir, 'summary.json'), JSON.stringify(result.summary, null, 2) + '\n');
-  const notes = result.built.uncalibratedGpus.map((g) => `GPU profile "${g}" is not calibrated against measured data: expect a wider error (see models/gpu/${g}.json expectedError).`);
+  const notes = [...(loaded.notes ?? []), ...result.built.uncalibratedGpus.map((g) => `GPU profile "${g}" is not calibrated against measured data: expect a wider error (see models/gpu/${g}.json expectedError).`)];
   if (o.report !== false) await writeReport(outDir, {
     title: `pdsim simulate: ${sc.name}`,
     subtitle: `${loaded.file} · seed ${seed} · model ${sc.model}`,
@@ -96,7 +96,13 @@ export function register(program: Command): void {
     .option('--no-progress', 'no progress output')
     .option('--no-report', 'skip report.html')
     .option('--stats', 'print run statistics (events, peak RSS) to stderr')
-    .action(async (file: string, o: { out?: string; seed?: string; set?: string[]; progress?: boolean; report?: boolean; stats?: boolean }) => {
+    .option('--vllm-version <x.y.z>', 'vLLM version to predict (same as --set engine.vllmVersion=X)')
+    .action(async (file: string, o: { out?: string; seed?: string; set?: string[]; progress?: boolean; report?: boolean; stats?: boolean; vllmVersion?: string }) => {
       await simulateCommand(file, o);
     });
+}
+
+/** `--vllm-version X` is `--set engine.vllmVersion=X` (quoted so YAML keeps "0.10" a string). */
+export function withVersion(set: readonly string[], version: string | undefined): string[] {
+  return version === undefined ? [...set] : [...set, `engine.vllmVersion=${JSON.stringify(version)}`];
 }
