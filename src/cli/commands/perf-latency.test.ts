@@ -144,3 +144,19 @@ describe('physical sense of the calibrated profiles', () => {
     }
   });
 });
+
+describe('perf and latency agree on one iteration', () => {
+  it('a batch of 1 with 2 output tokens is perf\'s prefill step plus perf\'s decode step, for every engine generation', () => {
+    for (const vllmVersion of ['0.5.4', '0.6.3', '0.10.0', '0.14.0']) {
+      for (const [gpu, tp] of [['h100-sxm', '1'], ['a100-sxm-80gb', '2']] as const) {
+        const common = { model: 'llama-3.1-8b', gpu, tp, vllmVersion };
+        const lat = runLatency({ ...common, batchSize: '1', inputLen: '512', outputLen: '2', maxModelLen: '4096' });
+        const prefill = runPerf({ ...common, prefill: '512' }).totalMs;
+        const decode = runPerf({ ...common, decodeBatch: '1', context: '512' }).totalMs;
+        expect(lat.steps).toBe(2);
+        expect(lat.avg_latency_s * 1000).toBeCloseTo(prefill + decode, 9);
+        expect(lat.prefill_s * 1000).toBeCloseTo(prefill, 9);
+      }
+    }
+  });
+});
