@@ -14,7 +14,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
 import { DATASETS, defaultDataDir } from '../../calibrate/datasets.js';
-import { withE2eSection } from '../../calibrate/e2e.js';
+import { withE2eSection } from '../e2e.js';
 import { calibrate, defaultFiles, loadSamples, reportMarkdown, writeProfiles, type CalibrationResult } from '../../calibrate/run.js';
 import { Catalog } from '../../model/catalog.js';
 

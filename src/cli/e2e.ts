@@ -13,8 +13,8 @@
  *   iteration model directly.)
  */
 import { readFileSync } from 'node:fs';
-import { runLatency } from '../cli/commands/latency.js';
-import { runPerf } from '../cli/commands/perf.js';
+import { runLatency } from './commands/latency.js';
+import { runPerf } from './commands/perf.js';
 import { engineBehaviour } from '../model/vllm-version.js';
 import { Catalog } from '../model/catalog.js';
 import { frontEndCost } from '../perf/front-end.js';
@@ -105,7 +105,7 @@ export function e2eMarkdown(rows: readonly E2eRow[] = e2eRows()): string {
     E2E_BEGIN,
     '## End to end: real vLLM, predicted',
     '',
-    'Public measurements of real vLLM (`models/data/e2e/vllm-measurements.json`, each with its source), re-predicted by `src/calibrate/e2e.ts`: static batches with `pdsim latency` at the row\'s vLLM version (bench latency\'s offline defaults); closed-loop serving sweeps (`vllm bench serve --max-concurrency C`) from the same iteration model (median ITL = a decode step of C sequences at the mean context; median TTFT at C = 1 = the front-end cost + the prefill step). Error = (predicted - measured) / measured. Only the row marked *fitted* was used to set a constant (the V1 front-end cost, src/perf/front-end.ts); every other row is held out: the perf model was fitted on operator tables, the step overhead on vidur\'s V0 table and published V1 figures (src/perf/step-overhead.ts), none of them these runs.',
+    'Public measurements of real vLLM (`models/data/e2e/vllm-measurements.json`, each with its source), re-predicted by `src/cli/e2e.ts`: static batches with `pdsim latency` at the row\'s vLLM version (bench latency\'s offline defaults); closed-loop serving sweeps (`vllm bench serve --max-concurrency C`) from the same iteration model (median ITL = a decode step of C sequences at the mean context; median TTFT at C = 1 = the front-end cost + the prefill step). Error = (predicted - measured) / measured. Only the row marked *fitted* was used to set a constant (the V1 front-end cost, src/perf/front-end.ts); every other row is held out: the perf model was fitted on operator tables, the step overhead on vidur\'s V0 table and published V1 figures (src/perf/step-overhead.ts), none of them these runs.',
     '',
     '| measurement | GPU | model | TP | vLLM | shape | metric | measured | pdsim | error |',
     '|---|---|---|---|---|---|---|---|---|---|',
