@@ -13,6 +13,7 @@ describe('parseVllmVersion', () => {
     expect(parseVllmVersion('v0.8.0rc2').text).toBe('0.8.0');
     expect(parseVllmVersion('0.11.0+cu128').text).toBe('0.11.0');
     expect(parseVllmVersion('0.10').text).toBe('0.10.0');
+    expect(parseVllmVersion('0.10.1.1').text).toBe('0.10.1');
   });
   it('rejects malformed versions with a UserError naming the field', () => {
     expect(() => parseVllmVersion('latest')).toThrow(UserError);

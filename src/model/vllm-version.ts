@@ -25,9 +25,10 @@ export const NEWEST_MODELLED_VERSION = '0.30.0';
 /** Older than this nothing is modelled (the oldest measurements here are vLLM 0.2 era). */
 const OLDEST_MODELLED_VERSION = '0.2.0';
 
-/** Accepts "0.6.6", "v0.6.6", "0.6.6.post1", "0.8.0rc2", "0.11.0+cu128", "0.10" (patch 0). */
+/** Accepts "0.6.6", "v0.6.6", "0.6.6.post1", "0.8.0rc2", "0.11.0+cu128", "0.10.1.1", "0.10" (patch 0). */
 export function parseVllmVersion(text: string, field = 'engine.vllmVersion'): VllmVersion {
-  const m = /^v?(\d+)\.(\d+)(?:\.(\d+))?(?:[.+-]?(?:post|rc|dev|a|b)\d*)*(?:\+[\w.]+)?$/i.exec(text.trim());
+  // A fourth numeric part exists too (0.10.1.1); it does not change the behaviour modelled.
+  const m = /^v?(\d+)\.(\d+)(?:\.(\d+))?(?:\.\d+)?(?:[.+-]?(?:post|rc|dev|a|b)\d*)*(?:\+[\w.]+)?$/i.exec(text.trim());
   if (!m) throw new UserError(`${field ? `${field}: ` : ''}"${text}" is not a vLLM version; expected MAJOR.MINOR[.PATCH], e.g. "0.5.4" or "0.11.0"`);
   const v = { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3] ?? 0) };
   return { ...v, text: `${v.major}.${v.minor}.${v.patch}` };
