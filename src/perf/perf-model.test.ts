@@ -161,3 +161,18 @@ describe('iterationMs', () => {
     }
   });
 });
+
+describe('RooflinePerfModel: streaming share (V0 served engines)', () => {
+  const a = loadLlm('llama-3.1-8b');
+  const g = loadGpu('h100-sxm');
+  const plain = new RooflinePerfModel(a, g, { tp: 1 });
+  const streamed = new RooflinePerfModel(a, g, { tp: 1, streamingFraction: 0.06 });
+  it('adds 6% to every step, equal in iteration() and iterationMs(), and keeps decode affine in context', () => {
+    for (const batch of [[{ newTokens: 512, contextTokens: 0 }], Array.from({ length: 8 }, () => ({ newTokens: 1, contextTokens: 700 }))]) {
+      expect(streamed.iteration(batch).totalMs).toBeCloseTo(1.06 * plain.iteration(batch).totalMs, 9);
+      expect(streamed.iterationMs(batch)).toBeCloseTo(streamed.iteration(batch).totalMs, 9);
+    }
+    const c = streamed.decodeCoefficients(8);
+    expect(c.fixedMs + c.perContextTokenMs * 8 * 700).toBeCloseTo(streamed.iteration(Array.from({ length: 8 }, () => ({ newTokens: 1, contextTokens: 700 }))).totalMs, 9);
+  });
+});

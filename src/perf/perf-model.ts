@@ -69,6 +69,11 @@ export interface PerfModelOptions {
   overhead?: StepOverheadCoefficients;
   /** Weight/KV precision (src/model/quantization.ts); default: the checkpoint dtype everywhere. */
   precision?: Precision;
+  /**
+   * Served engines whose API server shares the engine's process stream every token in the step
+   * (V0: +6% per step, src/perf/front-end.ts). Default 0 (offline, or V1's separate API process).
+   */
+  streamingFraction?: number;
 }
 
 /** Coefficients of a decode-only iteration: totalMs = fixedMs + perContextTokenMs * sum(contextTokens). */
@@ -107,6 +112,7 @@ export class RooflinePerfModel implements PerfModel {
   private readonly linearGemm: GpuPerfParams['gemm'];
   private readonly geom: AttnGeometry;
   readonly overhead: StepOverheadCoefficients;
+  private readonly streamingFraction: number;
   private readonly offloadMs: number;
   private readonly decodeCache = new Map<number, DecodeCoefficients>();
   /** Per-layer ms of the groups that depend on the token count alone: [qkv, o, mlp, elementwise, allreduce]. */
@@ -127,6 +133,7 @@ export class RooflinePerfModel implements PerfModel {
     this.sizes = deriveSizes(arch, prec ? { linearWeightBytes: prec.linearWeightBytes, kvBytes: prec.kvBytes } : undefined);
     this.hw = hwRatesOf(gpu);
     this.overhead = opts.overhead ?? V1_ASYNC_OVERHEAD;
+    this.streamingFraction = opts.streamingFraction ?? 0;
     // Fitted efficiencies are fractions of the peak; a quantized GEMM is taken to reach the same fraction of its own peak.
     const peakTflops = prec?.fp8TensorCores && gpu.fp8Tflops ? gpu.fp8Tflops : gpu.fp16Tflops * (prec?.linearComputeSpeedup ?? 1);
     this.linearHw = { ...this.hw, peakFlopsPerMs: peakTflops * 1e9 };
@@ -240,6 +247,11 @@ export class RooflinePerfModel implements PerfModel {
       flops += g.flops;
       hbmBytes += g.bytes;
     }
+    if (this.streamingFraction > 0 && batch.length > 0) {
+      const ms = this.streamingFraction * totalMs;
+      groups.push({ name: 'streaming', ms, bound: 'cpu', flops: 0, bytes: 0 });
+      totalMs += ms;
+    }
     return { totalMs, perLayerMs, outsideLayersMs: totalMs - perLayerMs * L, groups, flops, hbmBytes };
   }
 
@@ -289,6 +301,7 @@ export class RooflinePerfModel implements PerfModel {
     total += head;
     total += stepOverheadMs(this.overhead, this.tp, batch.length);
     if (this.offloadMs > 0) total += this.offloadMs;
+    if (this.streamingFraction > 0) total += this.streamingFraction * total;
     return total;
   }
 
@@ -305,7 +318,7 @@ export class RooflinePerfModel implements PerfModel {
       const g = this.geom;
       const kvBytesPerToken = kvBytesPerTokenOf(g);
       // Occupancy depends on the batch size and geometry only, so this stays a constant per batch size.
-      const perContextTokenMs = (this.arch.numLayers * kvBytesPerToken) / decodeBytesPerMs(p, this.hw, batchSize, g);
+      const perContextTokenMs = ((1 + this.streamingFraction) * this.arch.numLayers * kvBytesPerToken) / decodeBytesPerMs(p, this.hw, batchSize, g);
       c = { fixedMs: zero.totalMs, perContextTokenMs };
       this.decodeCache.set(batchSize, c);
     }
