@@ -81,3 +81,19 @@ describe('what vLLM refuses is a UserError naming the field', () => {
     expect(() => resolvePrecision({ kvCacheDtype: 'fp8' }, h100, v('0.3.0'), fields)).toThrow(/\/engine\/kvCacheDtype: vLLM 0.3.0 has no fp8 KV cache/);
   });
 });
+
+describe('fp8 KV capacity against vLLM\'s docs (sheet 1.8: L4, Qwen3-4B, 11.47 GiB of KV)', () => {
+  it('holds 83,488 tokens in bf16 and twice that in fp8, within the rounding of "11.47 GiB"', () => {
+    const q = loadLlm('qwen3-4b');
+    const l4 = loadGpu('l4');
+    const tokens = (kv: 'auto' | 'fp8') => {
+      const p = resolvePrecision({ kvCacheDtype: kv }, l4, v('0.25.1'), fields);
+      // 2 x 36 layers x 8 KV heads x 128 x (2 or 1) bytes = 147,456 or 73,728 bytes per token.
+      const perToken = deriveSizes(q, { linearWeightBytes: p.linearWeightBytes, kvBytes: p.kvBytes }).kvBytesPerToken;
+      expect(perToken).toBe(kv === 'fp8' ? 73_728 : 147_456);
+      return Math.floor((11.47 * 2 ** 30) / (16 * perToken)) * 16;
+    };
+    expect(Math.abs(tokens('auto') - 83_488) / 83_488).toBeLessThan(0.001);
+    expect(Math.abs(tokens('fp8') - 166_992) / 166_992).toBeLessThan(0.001);
+  });
+});
