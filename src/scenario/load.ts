@@ -14,6 +14,7 @@ import type { Scenario } from './schema.js';
 import ScenarioSchema from '../../scenarios/scenario.schema.json' with { type: 'json' };
 import { resolveEngineDefaults } from './engine-defaults.js';
 import { parseVllmArgs } from './vllm-args.js';
+import { inheritPoolEngines, poolEngineKeys } from './resolve.js';
 // Compiled ahead of time by `npm run schema` (a test keeps it equal to a fresh compile).
 import validateGenerated from './validate-scenario.generated.js';
 
@@ -122,6 +123,7 @@ export function parseScenarioText(text: string, file: string): unknown {
 export function resolveScenario(raw: unknown, file: string, text?: string, notes: string[] = []): Scenario {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new UserError('a scenario must be a mapping (YAML) or an object (JSON)', file);
   const obj = raw as Record<string, unknown>;
+  const poolKeys = poolEngineKeys(obj);
   fillSections(obj);
   if (!validate(obj)) {
     const { pointer, message } = describeError(validate.errors![0]!);
@@ -139,6 +141,8 @@ export function resolveScenario(raw: unknown, file: string, text?: string, notes
       throw new UserError(`${message} (from vllmArgs)`, file, pointer);
     }
   }
+  inheritPoolEngines(sc, poolKeys);
+  // After the pools keep only what they name: version defaults may then differ per pool's GPU.
   notes.push(...resolveEngineDefaults(sc, file));
   return sc;
 }
