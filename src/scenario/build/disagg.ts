@@ -19,6 +19,8 @@ import { makeDecodePolicy } from '../../serving/batch-policy.js';
 import { DisaggSink } from '../../serving/disagg/disagg-sink.js';
 import { KvTransferManager } from '../../serving/disagg/kv-transfer.js';
 import { PdDeployment } from '../../serving/disagg/pd-deployment.js';
+import { FrontEndDeployment } from '../../serving/front-end-deployment.js';
+import { frontEndCost } from '../../perf/front-end.js';
 import type { EngineInstance, InstanceHooks } from '../../serving/instance.js';
 import type { Scenario } from '../schema.js';
 import { attachKvTiers } from './kv-tiers.js';
@@ -113,7 +115,8 @@ export function buildDisaggregated(sc: Scenario, file: string, sim: Simulator, s
   });
   const deployment = pd;
   return {
-    deployment,
+    // The client talks to the proxy, whose first hop is a prefill instance's API server.
+    deployment: new FrontEndDeployment(pd, sim, frontEndCost(pools[0]!.setup.behaviour.generation).requestMs),
     arch,
     pools,
     uncalibratedGpus: [...new Set(pools.filter((p) => !p.gpu.calibrated).map((p) => p.gpu.id))],
