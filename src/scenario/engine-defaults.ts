@@ -36,6 +36,11 @@ function poolDefaults(sc: Scenario, file: string, index: number, given: Partial<
   const enableChunkedPrefill = given.enableChunkedPrefill ?? b.chunkedPrefill(maxModelLen);
   const limits = batchDefaults(b, gpu, 'serve', maxModelLen, enableChunkedPrefill, given.maxNumSeqs);
   const asyncScheduling = b.generation === 'v1' ? given.asyncScheduling ?? b.asyncScheduling : false;
+  const notes = [...b.notes];
+  const caching = given.enablePrefixCaching ?? b.prefixCaching;
+  if (b.generation === 'v0' && (caching || (given.enableChunkedPrefill ?? false) || (given.kvOffloadingGiB ?? 0) > 0)) {
+    notes.push(`vLLM ${b.version.text} runs V0 here; with prefix caching, chunked prefill or a KV tier its batches are formed as V1 forms them (src/serving/scheduler/v0.ts), the overhead stays V0's`);
+  }
   return {
     d: {
       vllmVersion,
@@ -46,7 +51,7 @@ function poolDefaults(sc: Scenario, file: string, index: number, given: Partial<
       enablePrefixCaching: given.enablePrefixCaching ?? b.prefixCaching,
       asyncScheduling,
     },
-    notes: b.notes,
+    notes,
   };
 }
 

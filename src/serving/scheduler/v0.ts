@@ -10,8 +10,9 @@
  *   newest running request is preempted (by recompute for a single sequence; by swap when the
  *   engine has swap space and preemptionMode is swap: the engine's `preempt` decides).
  * With chunked prefill on, V0 (`_schedule_chunked_prefill`) schedules decodes first and then
- * prompt chunks in the remaining budget, which is V1's order: that case, and instances whose KV
- * connector loads KV (tiers, P/D, which V0 engines did not have in this form), use the V1 logic.
+ * prompt chunks in the remaining budget, which is V1's order: that case, instances whose KV
+ * connector loads KV (tiers, P/D, which V0 engines did not have in this form) and prefix caching
+ * (whose block hits the V1 logic counts) use the V1 logic; load.ts notes the last case to the user.
  */
 import type { DecodeBatchPolicy } from '../batch-policy.js';
 import type { RequestState } from '../request-state.js';
@@ -33,7 +34,7 @@ export class V0Scheduler implements Scheduler {
   }
 
   schedule(c: SchedulerContext): RequestState[] {
-    if (c.cfg.enableChunkedPrefill || c.connector.loadsKv || c.cfg.decodePolicy) {
+    if (c.cfg.enableChunkedPrefill || c.cfg.enablePrefixCaching || c.connector.loadsKv || c.cfg.decodePolicy) {
       const out = this.v1.schedule(c);
       this.preempted = this.v1.preempted;
       return out;
