@@ -7,7 +7,6 @@ import { atPointer } from '../../errors.js';
 import { loadLlm } from '../../model/catalog.js';
 import { ColocatedDeployment } from '../../serving/colocated-deployment.js';
 import { FrontEndDeployment } from '../../serving/front-end-deployment.js';
-import { frontEndCost } from '../../perf/front-end.js';
 import type { Scenario } from '../schema.js';
 import { colocatedKvTiers } from './kv-tiers.js';
 import { buildPool, type BuildOptions, type Built } from './pool.js';
@@ -27,7 +26,7 @@ export function buildColocated(sc: Scenario, file: string, sim: Simulator, strea
     nowS: () => sim.now,
   });
   // `vllm serve`'s API server in front of the replicas (a client's TTFT includes it).
-  const served = new FrontEndDeployment(deployment, sim, frontEndCost(pools[0]!.setup.behaviour.generation).requestMs);
+  const served = new FrontEndDeployment(deployment, sim, pools[0]!.setup.frontEnd.requestMs);
   const built: Built = { deployment: served, arch, pools, uncalibratedGpus: [...new Set(pools.filter((p) => !p.gpu.calibrated).map((p) => p.gpu.id))] };
   if (tiers) {
     built.extraSummary = tiers.extraSummary;

@@ -20,7 +20,6 @@ import { DisaggSink } from '../../serving/disagg/disagg-sink.js';
 import { KvTransferManager } from '../../serving/disagg/kv-transfer.js';
 import { PdDeployment } from '../../serving/disagg/pd-deployment.js';
 import { FrontEndDeployment } from '../../serving/front-end-deployment.js';
-import { frontEndCost } from '../../perf/front-end.js';
 import type { EngineInstance, InstanceHooks } from '../../serving/instance.js';
 import type { Scenario } from '../schema.js';
 import { attachKvTiers } from './kv-tiers.js';
@@ -116,7 +115,7 @@ export function buildDisaggregated(sc: Scenario, file: string, sim: Simulator, s
   const deployment = pd;
   return {
     // The client talks to the proxy, whose first hop is a prefill instance's API server.
-    deployment: new FrontEndDeployment(pd, sim, frontEndCost(pools[0]!.setup.behaviour.generation).requestMs),
+    deployment: new FrontEndDeployment(pd, sim, pools[0]!.setup.frontEnd.requestMs),
     arch,
     pools,
     uncalibratedGpus: [...new Set(pools.filter((p) => !p.gpu.calibrated).map((p) => p.gpu.id))],

@@ -10,7 +10,6 @@ import { deriveSizes, type LlmArchitecture } from '../../model/architecture.js';
 import { loadGpu, loadLink, loadLlm } from '../../model/catalog.js';
 import type { GpuProfile } from '../../model/gpu.js';
 import { engineSetup, type EngineSetup } from '../../perf/engine-setup.js';
-import { frontEndCost } from '../../perf/front-end.js';
 import { RooflinePerfModel } from '../../perf/perf-model.js';
 import type { Deployment } from '../../serving/deployment.js';
 import type { TierOccupancyRow } from '../../serving/kv-tiers.js';
@@ -103,7 +102,7 @@ export function buildPool(sc: Scenario, file: string, pool: PoolSpec, index: num
   // A scenario is served (`vllm serve`): the version's step overhead, and V0's in-process streaming share.
   const perf = new RooflinePerfModel(arch, gpu, {
     tp, offloadedWeightBytes: capacity.offloadedWeightBytesPerGpu, hostLinkGBps,
-    overhead: setup.overhead, precision: setup.precision, streamingFraction: frontEndCost(setup.behaviour.generation).perTokenFraction,
+    overhead: setup.overhead, precision: setup.precision, streamingFraction: setup.frontEnd.perTokenFraction,
   });
   const name = pool.name ?? pool.role;
   const instances: EngineInstance[] = [];
