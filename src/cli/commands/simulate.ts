@@ -12,6 +12,7 @@ import { writeReport } from '../../report/write.js';
 import { ProgressReporter } from '../progress.js';
 import { fmt, formatTable } from '../table.js';
 import type { Summary } from '../../metrics/summary.js';
+import { DetailedRecorder } from '../../metrics/bench-detailed.js';
 
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -37,7 +38,18 @@ export function summaryTable(s: Summary): string {
   return lines.join('\n');
 }
 
-export async function simulateCommand(file: string, o: { out?: string; seed?: string; set?: string[]; progress?: boolean; report?: boolean; stats?: boolean; vllmVersion?: string }): Promise<RunResult> {
+export interface SimulateCliOptions {
+  out?: string;
+  seed?: string;
+  set?: string[];
+  progress?: boolean;
+  report?: boolean;
+  stats?: boolean;
+  saveDetailed?: boolean;
+  vllmVersion?: string;
+}
+
+export async function simulateCommand(file: string, o: SimulateCliOptions): Promise<RunResult> {
   const loaded = loadScenario(file, withVersion(o.set ?? [], o.vllmVersion));
   const sc = loaded.scenario;
   const seed = o.seed !== undefined ? Number(o.seed) : sc.seed;
@@ -45,6 +57,7 @@ export async function simulateCommand(file: string, o: { out?: string; seed?: st
   mkdirSync(outDir, { recursive: true });
   writeFileSync(path.join(outDir, 'scenario.resolved.json'), JSON.stringify({ ...sc, seed }, null, 2) + '\n');
   const writer = new JsonlRecordWriter(path.join(outDir, 'requests.jsonl'));
+  const detailed = o.saveDetailed ? new DetailedRecorder(writer) : undefined;
   const progress = new ProgressReporter('simulate');
   let stop = false;
   const onSigint = () => {
@@ -55,7 +68,7 @@ export async function simulateCommand(file: string, o: { out?: string; seed?: st
   try {
     result = await runSimulation(loaded, {
       seed,
-      writer,
+      writer: detailed ?? writer,
       shouldStop: () => stop,
       onProgress: o.progress === false ? undefined : (p) => progress.update(p.requestsDone, p.requestsTotal, `sim ${p.simTimeS.toFixed(0)}s`),
     });
@@ -64,7 +77,8 @@ export async function simulateCommand(file: string, o: { out?: string; seed?: st
     writer.close();
     progress.done();
   }
-  writeFileSync(path.join(outDir, 'summary.json'), JSON.stringify(result.summary, null, 2) + '\n');
+  const summaryOut = detailed ? { ...result.summary, ...detailed.arrays(result.queueS) } : result.summary;
+  writeFileSync(path.join(outDir, 'summary.json'), JSON.stringify(summaryOut, null, 2) + '\n');
   const notes = [...(loaded.notes ?? []), ...result.built.uncalibratedGpus.map((g) => `GPU profile "${g}" is not calibrated against measured data: expect a wider error (see models/gpu/${g}.json expectedError).`)];
   if (o.report !== false) await writeReport(outDir, {
     title: `pdsim simulate: ${sc.name}`,
@@ -96,8 +110,9 @@ export function register(program: Command): void {
     .option('--no-progress', 'no progress output')
     .option('--no-report', 'skip report.html')
     .option('--stats', 'print run statistics (events, peak RSS) to stderr')
+    .option('--save-detailed', 'add vllm bench serve --save-detailed per-request arrays to summary.json (input_lens, output_lens, ttfts, start_times, latencies, errors; seconds)')
     .option('--vllm-version <x.y.z>', 'vLLM version to predict (same as --set engine.vllmVersion=X)')
-    .action(async (file: string, o: { out?: string; seed?: string; set?: string[]; progress?: boolean; report?: boolean; stats?: boolean; vllmVersion?: string }) => {
+    .action(async (file: string, o: SimulateCliOptions) => {
       await simulateCommand(file, o);
     });
 }
