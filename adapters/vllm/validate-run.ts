@@ -11,6 +11,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseVllmVersion } from '../../src/model/vllm-version.js';
 import { UserError } from '../../src/errors.js';
 import { RandomStreams } from '../../src/kernel/random.js';
 import { cdfFromSorted } from '../../src/metrics/cdf.js';
@@ -106,11 +107,14 @@ export async function runValidate(file: string, o: ValidateOptions): Promise<Val
   };
   // 1-2. Load, probe, calibrate.
   let loaded = loadScenario(file, overrides(o));
+  for (const n of loaded.notes ?? []) note(n);
   const seed = o.seed ?? loaded.scenario.seed;
   let server: ServerInfo | undefined;
   if (!o.benchResult) {
     if (!o.endpoint) throw new UserError('--endpoint URL is required (or --bench-result FILE)');
     server = await probeServer(o.endpoint, { model: o.model, apiKey: o.apiKey });
+    const mismatch = versionMismatch(server.version, loaded.scenario.engine?.vllmVersion);
+    if (mismatch) note(mismatch);
     if (o.calibrateCapacity) {
       const cc = await serverCacheConfig(o.endpoint, o.apiKey);
       if (!cc) note(msg.noCacheInfo(o.endpoint));
@@ -226,3 +230,17 @@ async function initialTestRequest(target: LiveTarget, first: RequestSpec | undef
 }
 
 export { formatComparisonTable };
+
+/** A warning when the live server's /version differs from the version the scenario predicts (undefined when they agree or either is unknown). */
+export function versionMismatch(serverVersion: string | null | undefined, scenarioVersion: string | undefined): string | undefined {
+  if (!serverVersion || !scenarioVersion) return undefined;
+  let live: string;
+  try {
+    live = parseVllmVersion(serverVersion, '').text;
+  } catch {
+    // Not a vLLM version string (e.g. a proxy's or pdsim serve's own): nothing to compare.
+    return undefined;
+  }
+  const sim = parseVllmVersion(scenarioVersion, '').text;
+  return live === sim ? undefined : `warning: the server runs vLLM ${serverVersion} but the scenario predicts vLLM ${scenarioVersion} (engine.vllmVersion); pass --vllm-version ${live} to simulate the server's version`;
+}

@@ -32,6 +32,11 @@ function engineFlags(e: EngineArgs): string[] {
   if (e.numGpuBlocks !== undefined) f.push(`--num-gpu-blocks-override ${e.numGpuBlocks}`);
   if (e.cpuOffloadGB > 0) f.push(`--cpu-offload-gb ${e.cpuOffloadGB}`);
   if (e.kvOffloadingGiB > 0) f.push(`--kv-offloading-size ${e.kvOffloadingGiB} --kv-offloading-backend native`);
+  if (e.quantization && e.quantization !== 'none') f.push(`--quantization ${e.quantization}`);
+  if (e.kvCacheDtype && e.kvCacheDtype !== 'auto') f.push(`--kv-cache-dtype ${e.kvCacheDtype}`);
+  if (e.dtype && e.dtype !== 'auto') f.push(`--dtype ${e.dtype}`);
+  // Spelled out either way: the default flipped across versions (sheet 1.6).
+  if (e.asyncScheduling !== undefined && e.vllmVersion !== undefined && !/^0\.[0-7]\./.test(e.vllmVersion)) f.push(e.asyncScheduling ? '--async-scheduling' : '--no-async-scheduling');
   return f;
 }
 
@@ -74,6 +79,8 @@ export function vllmServeLines(sc: Scenario, o: { host?: string; basePort?: numb
   }
   if ((sc.engine as EngineArgs | undefined)?.swapSpaceGiB) notes.push('swapSpaceGiB has no vLLM V1 flag (--swap-space was removed in v0.18)');
   if (sc.deployment.pools.some((p) => poolEngine(sc, p).kvDiskGiB > 0)) notes.push('kvDiskGiB needs LMCache (LMCACHE_LOCAL_DISK, LMCACHE_MAX_LOCAL_DISK_SIZE); not expressed here');
+  const version = (sc.engine as EngineArgs | undefined)?.vllmVersion;
+  if (version) notes.push(`the scenario predicts vLLM ${version} (engine.vllmVersion): install that version (pip install vllm==${version}) or pass the installed one to validate with --vllm-version`);
   lines.push('# then, once the servers answer /v1/models:');
   lines.push(`pdsim validate ${o.scenarioFile ?? '<scenario>'} --endpoint ${endpoint} --calibrate-capacity`);
   return { lines, notes };

@@ -49,7 +49,9 @@ export function iterationBatch(s: EngineIterationSample): BatchEntry[] {
 }
 
 export function predictEngineIterationMs(gpu: GpuProfile, perf: GpuPerfParams, s: EngineIterationSample): number {
-  return new RooflinePerfModel(iterationArch(s), { ...gpu, perf }, { tp: 1 }).iterationMs(iterationBatch(s));
+  // The engine's own per-step cost is one of the fitted parameters: the model must price it.
+  const overhead = { baseMs: perf.cpuOverhead.baseMs, perSeqMs: perf.cpuOverhead.perSeqMs, tpMs: 0 };
+  return new RooflinePerfModel(iterationArch(s), { ...gpu, perf }, { tp: 1, overhead }).iterationMs(iterationBatch(s));
 }
 
 type Fitted = Pick<GpuPerfParams, 'gemm' | 'attentionPrefill' | 'attentionDecode' | 'elementwise' | 'cpuOverhead'>;

@@ -43,13 +43,23 @@ export interface DerivedSizes {
   /** KV bytes per token over all layers: 2 (K,V) x layers x kvHeads x headDim x bytes. */
   kvBytesPerToken: number;
   kvBytesPerTokenPerLayer: number;
+  /** Bytes per weight of the decoder's linear layers (2 unquantized; 1 fp8/int8; ~0.52 4-bit). */
+  linearWeightBytes: number;
+  /** Bytes per KV-cache element (2, or 1 for an fp8 KV cache). */
+  kvBytesPerElement: number;
+}
+
+/** Storage precision (src/model/quantization.ts resolves it from vLLM's flags); absent: the checkpoint dtype. */
+export interface StoragePrecision {
+  linearWeightBytes: number;
+  kvBytes: number;
 }
 
 export function bytesPerElement(dtype: LlmArchitecture['dtype']): number {
   return dtype === 'float16' || dtype === 'bfloat16' ? 2 : 4;
 }
 
-export function deriveSizes(a: LlmArchitecture): DerivedSizes {
+export function deriveSizes(a: LlmArchitecture, precision?: StoragePrecision): DerivedSizes {
   const qDim = a.numHeads * a.headDim;
   const kvDim = a.numKvHeads * a.headDim;
   const attn = a.hiddenSize * qDim + 2 * a.hiddenSize * kvDim + qDim * a.hiddenSize + (a.qkvBias ? qDim + 2 * kvDim : 0);
@@ -61,7 +71,12 @@ export function deriveSizes(a: LlmArchitecture): DerivedSizes {
   const nonEmbeddingParams = paramsPerLayer * a.numLayers;
   const totalParams = nonEmbeddingParams + embeddingParams + lmHeadParams + a.hiddenSize;
   const b = bytesPerElement(a.dtype);
-  const kvPerLayer = 2 * kvDim * b;
+  const wq = precision?.linearWeightBytes ?? b;
+  const kvB = precision?.kvBytes ?? b;
+  const kvPerLayer = 2 * kvDim * kvB;
+  // Quantization covers the linear layers' weight matrices; biases, norms, embeddings and the LM head keep the model dtype.
+  const linearPerLayer = a.hiddenSize * qDim + 2 * a.hiddenSize * kvDim + qDim * a.hiddenSize + mlp;
+  const weightBytes = totalParams * b - linearPerLayer * a.numLayers * (b - wq);
   return {
     paramsPerLayer,
     attnParamsPerLayer: attn,
@@ -71,8 +86,10 @@ export function deriveSizes(a: LlmArchitecture): DerivedSizes {
     nonEmbeddingParams,
     totalParams,
     bytesPerElement: b,
-    weightBytes: totalParams * b,
+    weightBytes,
     kvBytesPerToken: kvPerLayer * a.numLayers,
     kvBytesPerTokenPerLayer: kvPerLayer,
+    linearWeightBytes: wq,
+    kvBytesPerElement: kvB,
   };
 }

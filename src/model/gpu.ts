@@ -97,7 +97,11 @@ export interface GpuPerfParams {
   };
   /** All-reduce for tensor parallelism; `byTp` overrides per GPU count ("2", "4", "8"). */
   allReduce: CollectiveModel & { byTp?: Record<string, CollectiveModel> };
-  /** Per-iteration CPU overhead of the serving engine (schedule, prepare inputs, sample, process outputs). */
+  /**
+   * Per-iteration CPU overhead fitted by `pdsim calibrate` on the profile's host table (vidur's V0
+   * data), reported in docs/accuracy.md. Predictions do not read it: the engine's overhead depends on
+   * the vLLM version, TP and batch and is one model for every GPU (src/perf/step-overhead.ts).
+   */
   cpuOverhead: { baseMs: number; perSeqMs: number };
   /** What the fit saw; `pdsim perf` warns outside it. Absent for uncalibrated profiles. */
   calibratedRange?: CalibratedRange;

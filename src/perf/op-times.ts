@@ -77,10 +77,13 @@ export function gemmComputeMs(p: GpuPerfParams['gemm'], hw: HwRates, m: number, 
   return t;
 }
 
-/** One GEMM of m rows (tokens) by a k x n weight matrix; bytes = read A and B, write C. */
-export function gemmTime(p: GpuPerfParams['gemm'], hw: HwRates, m: number, n: number, k: number, bytesPerElement: number): Roof {
+/**
+ * One GEMM of m rows (tokens) by a k x n weight matrix; bytes = read A and B, write C. A quantized
+ * weight matrix (`weightBytesPerElement` < the activations') is read at its own width.
+ */
+export function gemmTime(p: GpuPerfParams['gemm'], hw: HwRates, m: number, n: number, k: number, bytesPerElement: number, weightBytesPerElement = bytesPerElement): Roof {
   const flops = 2 * m * n * k;
-  const bytes = (m * k + k * n + m * n) * bytesPerElement;
+  const bytes = (m * k + m * n) * bytesPerElement + k * n * weightBytesPerElement;
   const c = gemmComputeMs(p, hw, m, n, k);
   const mem = bytes / (hw.hbmBytesPerMs * p.memoryEfficiency);
   return { ms: Math.max(c, mem) + p.launchUs / 1000, bound: c >= mem ? 'compute' : 'memory', flops, bytes };
@@ -100,6 +103,13 @@ export interface AttnGeometry {
   kvHeads: number;
   headDim: number;
   bytesPerElement: number;
+  /** Bytes per KV-cache element when it differs from the activations' (fp8 KV cache). */
+  kvBytesPerElement?: number;
+}
+
+/** KV bytes per token per layer of this geometry. */
+export function kvBytesPerTokenOf(g: AttnGeometry): number {
+  return 2 * g.kvHeads * g.headDim * (g.kvBytesPerElement ?? g.bytesPerElement);
 }
 
 /**
@@ -108,7 +118,7 @@ export interface AttnGeometry {
  */
 export function prefillAttentionTime(p: GpuPerfParams['attentionPrefill'], hw: HwRates, seqs: readonly PrefillSeq[], g: AttnGeometry): Roof {
   const qDim = g.qHeads * g.headDim;
-  const kvBytesPerToken = 2 * g.kvHeads * g.headDim * g.bytesPerElement;
+  const kvBytesPerToken = kvBytesPerTokenOf(g);
   let totalNew = 0;
   for (const s of seqs) totalNew += s.newTokens * (s.count ?? 1);
   const par = p.parallel ? efficiency(p.parallel, totalNew * g.qHeads) : 1;
@@ -139,7 +149,7 @@ export function prefillAttentionTime(p: GpuPerfParams['attentionPrefill'], hw: H
  */
 export function decodeAttentionTime(p: GpuPerfParams['attentionDecode'], hw: HwRates, batch: number, kvTokens: number, g: AttnGeometry): Roof {
   const qDim = g.qHeads * g.headDim;
-  const bytes = kvTokens * 2 * g.kvHeads * g.headDim * g.bytesPerElement + batch * 2 * qDim * g.bytesPerElement;
+  const bytes = kvTokens * kvBytesPerTokenOf(g) + batch * 2 * qDim * g.bytesPerElement;
   const fixedUs = p.launchUs + (p.perQueryHeadUs ?? 0) * batch * g.qHeads + (p.perKvHeadUs ?? 0) * batch * g.kvHeads;
   const ms = fixedUs / 1000 + bytes / decodeBytesPerMs(p, hw, batch, g);
   return { ms, bound: 'memory', flops: 4 * qDim * kvTokens, bytes };

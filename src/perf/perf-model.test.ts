@@ -54,7 +54,8 @@ const arch: LlmArchitecture = {
 };
 
 describe('RooflinePerfModel', () => {
-  const m = new RooflinePerfModel(arch, gpu, { tp: 1 });
+  // CPU 1 ms per step, whatever the batch (the engine overhead model is tested in step-overhead.test.ts).
+  const m = new RooflinePerfModel(arch, gpu, { tp: 1, overhead: { baseMs: 1, perSeqMs: 0, tpMs: 0 } });
 
   it('prices one 1000-token prefill by hand', () => {
     // Per layer, compute ms = FLOPs / (1e11 x 0.5), memory ms = bytes / (1e9 x 0.5):
@@ -158,5 +159,20 @@ describe('iterationMs', () => {
         }
       }
     }
+  });
+});
+
+describe('RooflinePerfModel: streaming share (V0 served engines)', () => {
+  const a = loadLlm('llama-3.1-8b');
+  const g = loadGpu('h100-sxm');
+  const plain = new RooflinePerfModel(a, g, { tp: 1 });
+  const streamed = new RooflinePerfModel(a, g, { tp: 1, streamingFraction: 0.06 });
+  it('adds 6% to every step, equal in iteration() and iterationMs(), and keeps decode affine in context', () => {
+    for (const batch of [[{ newTokens: 512, contextTokens: 0 }], Array.from({ length: 8 }, () => ({ newTokens: 1, contextTokens: 700 }))]) {
+      expect(streamed.iteration(batch).totalMs).toBeCloseTo(1.06 * plain.iteration(batch).totalMs, 9);
+      expect(streamed.iterationMs(batch)).toBeCloseTo(streamed.iteration(batch).totalMs, 9);
+    }
+    const c = streamed.decodeCoefficients(8);
+    expect(c.fixedMs + c.perContextTokenMs * 8 * 700).toBeCloseTo(streamed.iteration(Array.from({ length: 8 }, () => ({ newTokens: 1, contextTokens: 700 }))).totalMs, 9);
   });
 });

@@ -8,6 +8,8 @@
  */
 import { deriveSizes, type DerivedSizes, type LlmArchitecture } from '../model/architecture.js';
 import type { CollectiveModel, GpuPerfParams, GpuProfile } from '../model/gpu.js';
+import type { Precision } from '../model/quantization.js';
+import { stepOverheadMs, V1_ASYNC_OVERHEAD, type StepOverheadCoefficients } from './step-overhead.js';
 import {
   decodeAttentionTime,
   decodeBytesPerMs,
@@ -16,6 +18,7 @@ import {
   elementwiseMs,
   gemmTime,
   hwRatesOf,
+  kvBytesPerTokenOf,
   prefillAttentionTime,
   type AttnGeometry,
   type Bound,
@@ -59,6 +62,18 @@ export interface PerfModelOptions {
   offloadedWeightBytes?: number;
   /** Effective host-link bandwidth for those weights, GB/s (needed when offloadedWeightBytes > 0). */
   hostLinkGBps?: number;
+  /**
+   * Per-step CPU overhead of the engine version (src/perf/step-overhead.ts); default: the newest
+   * modelled behaviour (V1 with async scheduling).
+   */
+  overhead?: StepOverheadCoefficients;
+  /** Weight/KV precision (src/model/quantization.ts); default: the checkpoint dtype everywhere. */
+  precision?: Precision;
+  /**
+   * Served engines whose API server shares the engine's process stream every token in the step
+   * (V0: +6% per step, src/perf/front-end.ts). Default 0 (offline, or V1's separate API process).
+   */
+  streamingFraction?: number;
 }
 
 /** Coefficients of a decode-only iteration: totalMs = fixedMs + perContextTokenMs * sum(contextTokens). */
@@ -91,7 +106,13 @@ export class RooflinePerfModel implements PerfModel {
   readonly sizes: DerivedSizes;
   readonly tp: number;
   private readonly hw: HwRates;
+  /** Rates of the decoder's linear layers (fp8/int8 tensor cores where the precision uses them). */
+  private readonly linearHw: HwRates;
+  /** GEMM parameters of the linear layers (the weight-only kernels' own row tile). */
+  private readonly linearGemm: GpuPerfParams['gemm'];
   private readonly geom: AttnGeometry;
+  readonly overhead: StepOverheadCoefficients;
+  private readonly streamingFraction: number;
   private readonly offloadMs: number;
   private readonly decodeCache = new Map<number, DecodeCoefficients>();
   /** Per-layer ms of the groups that depend on the token count alone: [qkv, o, mlp, elementwise, allreduce]. */
@@ -108,14 +129,23 @@ export class RooflinePerfModel implements PerfModel {
     if (!(opts.tp >= 1) || !Number.isInteger(opts.tp)) throw new RangeError(`Invalid tp ${opts.tp}`);
     if (arch.numHeads % opts.tp !== 0) throw new RangeError(`tp ${opts.tp} does not divide ${arch.numHeads} heads`);
     this.tp = opts.tp;
-    this.sizes = deriveSizes(arch);
+    const prec = opts.precision;
+    this.sizes = deriveSizes(arch, prec ? { linearWeightBytes: prec.linearWeightBytes, kvBytes: prec.kvBytes } : undefined);
     this.hw = hwRatesOf(gpu);
+    this.overhead = opts.overhead ?? V1_ASYNC_OVERHEAD;
+    this.streamingFraction = opts.streamingFraction ?? 0;
+    // Fitted efficiencies are fractions of the peak; a quantized GEMM is taken to reach the same fraction of its own peak.
+    const peakTflops = prec?.fp8TensorCores && gpu.fp8Tflops ? gpu.fp8Tflops : gpu.fp16Tflops * (prec?.linearComputeSpeedup ?? 1);
+    this.linearHw = { ...this.hw, peakFlopsPerMs: peakTflops * 1e9 };
+    const g = gpu.perf.gemm;
+    this.linearGemm = prec?.rowTile !== undefined && g.rowTile !== undefined && prec.rowTile < g.rowTile ? { ...g, rowTile: prec.rowTile } : g;
     // KV heads are replicated when TP exceeds their count (vLLM does the same for GQA).
     this.geom = {
       qHeads: arch.numHeads / opts.tp,
       kvHeads: Math.max(1, arch.numKvHeads / opts.tp),
       headDim: arch.headDim,
       bytesPerElement: this.sizes.bytesPerElement,
+      kvBytesPerElement: this.sizes.kvBytesPerElement,
     };
     const off = opts.offloadedWeightBytes ?? 0;
     if (off > 0 && !(opts.hostLinkGBps && opts.hostLinkGBps > 0)) throw new RangeError('offloadedWeightBytes needs hostLinkGBps');
@@ -128,6 +158,8 @@ export class RooflinePerfModel implements PerfModel {
     const a = this.arch;
     const p = this.gpu.perf;
     const b = this.sizes.bytesPerElement;
+    const wb = this.sizes.linearWeightBytes;
+    const lhw = this.linearHw;
     const g = this.geom;
     const qDim = g.qHeads * a.headDim;
     const kvDim = g.kvHeads * a.headDim;
@@ -149,10 +181,11 @@ export class RooflinePerfModel implements PerfModel {
     const groups: OpGroupTime[] = [];
     const add = (name: string, r: Roof) => groups.push({ name, ms: r.ms, bound: r.bound, flops: r.flops, bytes: r.bytes });
     if (tokens > 0) {
-      add('qkv_proj', gemmTime(p.gemm, this.hw, tokens, qDim + 2 * kvDim, a.hiddenSize, b));
-      add('o_proj', gemmTime(p.gemm, this.hw, tokens, a.hiddenSize, qDim, b));
-      const up = gemmTime(p.gemm, this.hw, tokens, (a.gatedMlp ? 2 : 1) * inter, a.hiddenSize, b);
-      const down = gemmTime(p.gemm, this.hw, tokens, a.hiddenSize, inter, b);
+      const lg = this.linearGemm;
+      add('qkv_proj', gemmTime(lg, lhw, tokens, qDim + 2 * kvDim, a.hiddenSize, b, wb));
+      add('o_proj', gemmTime(lg, lhw, tokens, a.hiddenSize, qDim, b, wb));
+      const up = gemmTime(lg, lhw, tokens, (a.gatedMlp ? 2 : 1) * inter, a.hiddenSize, b, wb);
+      const down = gemmTime(lg, lhw, tokens, a.hiddenSize, inter, b, wb);
       add('mlp', {
         ms: up.ms + down.ms,
         bound: up.bound === 'compute' || down.bound === 'compute' ? 'compute' : 'memory',
@@ -201,7 +234,7 @@ export class RooflinePerfModel implements PerfModel {
       groups.push({ name: 'lm_head', ms: head.ms, bound: head.bound, flops: head.flops, bytes: head.bytes });
     }
     if (batch.length > 0) {
-      groups.push({ name: 'cpu_overhead', ms: p.cpuOverhead.baseMs + p.cpuOverhead.perSeqMs * batch.length, bound: 'cpu', flops: 0, bytes: 0 });
+      groups.push({ name: 'cpu_overhead', ms: stepOverheadMs(this.overhead, this.tp, batch.length), bound: 'cpu', flops: 0, bytes: 0 });
     }
     if (this.offloadMs > 0 && tokens > 0) {
       groups.push({ name: 'weight_offload', ms: this.offloadMs, bound: 'host-link', flops: 0, bytes: 0 });
@@ -213,6 +246,11 @@ export class RooflinePerfModel implements PerfModel {
       totalMs += g.ms;
       flops += g.flops;
       hbmBytes += g.bytes;
+    }
+    if (this.streamingFraction > 0 && batch.length > 0) {
+      const ms = this.streamingFraction * totalMs;
+      groups.push({ name: 'streaming', ms, bound: 'cpu', flops: 0, bytes: 0 });
+      totalMs += ms;
     }
     return { totalMs, perLayerMs, outsideLayersMs: totalMs - perLayerMs * L, groups, flops, hbmBytes };
   }
@@ -261,8 +299,9 @@ export class RooflinePerfModel implements PerfModel {
     total += dense[3]! * L;
     if (this.tp > 1) total += dense[4]! * L;
     total += head;
-    total += p.cpuOverhead.baseMs + p.cpuOverhead.perSeqMs * batch.length;
+    total += stepOverheadMs(this.overhead, this.tp, batch.length);
     if (this.offloadMs > 0) total += this.offloadMs;
+    if (this.streamingFraction > 0) total += this.streamingFraction * total;
     return total;
   }
 
@@ -277,9 +316,9 @@ export class RooflinePerfModel implements PerfModel {
       // d(time)/d(context) of decode attention alone: every other term depends on the batch size only.
       const p = this.gpu.perf.attentionDecode;
       const g = this.geom;
-      const kvBytesPerToken = 2 * g.kvHeads * g.headDim * g.bytesPerElement;
+      const kvBytesPerToken = kvBytesPerTokenOf(g);
       // Occupancy depends on the batch size and geometry only, so this stays a constant per batch size.
-      const perContextTokenMs = (this.arch.numLayers * kvBytesPerToken) / decodeBytesPerMs(p, this.hw, batchSize, g);
+      const perContextTokenMs = ((1 + this.streamingFraction) * this.arch.numLayers * kvBytesPerToken) / decodeBytesPerMs(p, this.hw, batchSize, g);
       c = { fixedMs: zero.totalMs, perContextTokenMs };
       this.decodeCache.set(batchSize, c);
     }

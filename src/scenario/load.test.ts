@@ -29,11 +29,34 @@ workload:
 describe('loadScenario', () => {
   it('fills every default in', () => {
     const { scenario } = loadScenario(write('ok.yaml', base));
-    expect(scenario.engine!.maxNumSeqs).toBe(256);
+    // The newest modelled vLLM's `vllm serve` defaults on an 80 GB H100 (sheet 1.2, 1.6, 1.8, 5).
+    expect(scenario.engine).toMatchObject({ vllmVersion: '0.30.0', maxNumSeqs: 1024, maxNumBatchedTokens: 8192, gpuMemoryUtilization: 0.92, enableChunkedPrefill: true, enablePrefixCaching: true, asyncScheduling: true, quantization: 'none', kvCacheDtype: 'auto' });
     expect(scenario.engine!.blockSize).toBe(16);
     expect(scenario.deployment.pools[0]!.role).toBe('colocated');
     expect(scenario.deployment.pools[0]!.tp).toBe(1);
     expect(scenario.deployment.router!.policy).toBe('round-robin');
+  });
+
+  it('takes the defaults of engine.vllmVersion on the pool\'s GPU, per pool', () => {
+    const v0 = loadScenario(write('v0.yaml', `${base}engine: { vllmVersion: "0.6.3", maxModelLen: 4096 }\n`)).scenario.engine!;
+    expect(v0).toMatchObject({ maxNumSeqs: 256, maxNumBatchedTokens: 4096, gpuMemoryUtilization: 0.9, enableChunkedPrefill: false, enablePrefixCaching: false, asyncScheduling: false });
+    const mixed = loadScenario(write('mixed.yaml', base.replace('    - gpu: h100-sxm', '    - { gpu: h100-sxm, role: prefill }\n    - { gpu: l4, role: decode }'))).scenario;
+    expect(mixed.engine!.maxNumBatchedTokens).toBe(8192);
+    expect(mixed.deployment.pools[1]!.engine).toMatchObject({ maxNumSeqs: 256, maxNumBatchedTokens: 2048 });
+    expect(loadScenario(write('t4.yaml', base.replace('h100-sxm', 't4') + 'engine: { vllmVersion: "0.9.2" }\n')).notes!.join()).toMatch(/V0 engine/);
+  });
+
+  it('rejects a malformed version and a precision the GPU cannot run, naming the field', () => {
+    expect(() => loadScenario(write('bad.yaml', `${base}engine: { vllmVersion: "latest" }\n`))).toThrow(/\/engine\/vllmVersion: "latest" is not a vLLM version/);
+    expect(() => loadScenario(write('fp8.yaml', base.replace('h100-sxm', 't4') + 'engine: { vllmVersion: "0.10.0", quantization: fp8 }\n'))).toThrow(/\/engine\/quantization: fp8 needs compute capability/);
+  });
+
+  it('honours --quantization, --kv-cache-dtype and --dtype in vllmArgs and warns about timing flags it does not model', () => {
+    const r = loadScenario(write('args.yaml', `${base}vllmArgs: "--quantization awq_marlin --kv-cache-dtype fp8 --dtype half --enforce-eager --speculative-config {} --no-async-scheduling"\n`));
+    expect(r.scenario.engine).toMatchObject({ quantization: 'awq_marlin', kvCacheDtype: 'fp8', dtype: 'half', asyncScheduling: false });
+    expect(r.notes!.join('\n')).toMatch(/--enforce-eager changes timing/);
+    expect(r.notes!.join('\n')).toMatch(/--speculative-config changes timing/);
+    expect(() => parseVllmArgs('--kv-cache-dtype int4')).toThrow(/--kv-cache-dtype "int4" is not supported/);
   });
 
   it('names file, pointer and line for an unknown key, with a did-you-mean', () => {

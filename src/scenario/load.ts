@@ -12,6 +12,7 @@ import { MiB, readTextBounded } from '../io/bounded-read.js';
 import type { Scenario } from './schema.js';
 import { formatProblems, nonFiniteProblems, schemaProblems, type Problem } from './schema-errors.js';
 import { assertNoProblems, semanticProblems } from './semantic.js';
+import { resolveEngineDefaults } from './engine-defaults.js';
 import { parseVllmArgs } from './vllm-args.js';
 import { inheritPoolEngines, poolEngineKeys } from './resolve.js';
 // Compiled ahead of time by `npm run schema` (a test keeps it equal to a fresh compile).
@@ -23,6 +24,8 @@ export interface LoadedScenario {
   file: string;
   /** Directory that relative paths in the scenario are resolved against. */
   baseDir: string;
+  /** Notes and warnings for the user (version mapping, vllmArgs flags that change timing but are not modelled). */
+  notes?: string[];
 }
 
 const validate = validateGenerated as unknown as ((data: unknown) => data is Scenario) & { errors?: ErrorObject[] | null };
@@ -113,8 +116,11 @@ function dedupe(problems: readonly Problem[]): Problem[] {
   return problems.filter((p) => !seen.has(p.pointer) && (seen.add(p.pointer), true));
 }
 
-/** Validates a raw object (already parsed) into a resolved scenario. */
-export function resolveScenario(raw: unknown, file: string, text?: string, modelsDir?: string): Scenario {
+/**
+ * Validates a raw object (already parsed) into a resolved scenario, with the engine defaults of
+ * its vLLM version filled in; notes for the user go to `notes` when given.
+ */
+export function resolveScenario(raw: unknown, file: string, text?: string, modelsDir?: string, notes: string[] = []): Scenario {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new UserError('a scenario must be a mapping (YAML) or an object (JSON)', file);
   const obj = raw as Record<string, unknown>;
   const nonFinite = nonFiniteProblems(obj);
@@ -126,11 +132,14 @@ export function resolveScenario(raw: unknown, file: string, text?: string, model
   if (sc.vllmArgs) {
     const parsed = parseVllmArgs(sc.vllmArgs, file);
     Object.assign(sc.engine!, parsed.engine);
+    notes.push(...parsed.warnings);
     if (parsed.tensorParallelSize !== undefined) for (const p of sc.deployment.pools) p.tp = parsed.tensorParallelSize;
     if (!validate(sc)) assertNoProblems(schemaProblems(validate.errors ?? []).map((p) => ({ ...p, message: `${p.message} (from /vllmArgs)` })), file, (p) => formatProblems(p));
   }
   inheritPoolEngines(sc, poolKeys);
   assertNoProblems(semanticProblems(sc, modelsDir), file, format);
+  // After the pools keep only what they name: version defaults may then differ per pool's GPU.
+  notes.push(...resolveEngineDefaults(sc, file));
   return sc;
 }
 
@@ -139,6 +148,7 @@ export function loadScenario(file: string, overrides: readonly string[] = []): L
   const text = readTextBounded(abs, 'scenario file', SCENARIO_MAX_BYTES, file);
   const raw = parseScenarioText(text, file) as Record<string, unknown>;
   if (raw !== null && typeof raw === 'object') for (const o of overrides) applyOverride(raw, o);
-  const scenario = resolveScenario(raw, file, overrides.length === 0 ? text : undefined);
-  return { scenario, file: abs, baseDir: path.dirname(abs) };
+  const notes: string[] = [];
+  const scenario = resolveScenario(raw, file, overrides.length === 0 ? text : undefined, undefined, notes);
+  return { scenario, file: abs, baseDir: path.dirname(abs), notes };
 }

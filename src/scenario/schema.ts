@@ -5,6 +5,7 @@
  * engine arguments they model, in camelCase.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { KV_CACHE_DTYPES, MODEL_DTYPES, WEIGHT_QUANTIZATIONS } from '../model/quantization.js';
 
 const Num = (description: string, opts: Record<string, unknown> = {}) => Type.Number({ description, ...opts });
 const Int = (description: string, opts: Record<string, unknown> = {}) => Type.Integer({ description, ...opts });
@@ -90,14 +91,19 @@ export const Workload = Type.Object(
 
 export const Engine = Type.Object(
   {
-    maxNumSeqs: Int('vLLM --max-num-seqs: most sequences in one iteration (at most 65,536).', { minimum: 1, maximum: 65536, default: 256 }),
-    maxNumBatchedTokens: Int('vLLM --max-num-batched-tokens: token budget of one iteration, tokens (at most 16,777,216).', { minimum: 1, maximum: 16_777_216, default: 8192 }),
+    vllmVersion: Opt(Str('vLLM version to predict, e.g. "0.5.4" or "0.11.0": picks the engine generation (V0/V1, by GPU: Turing ran V0 up to 0.10), its scheduler, per-step CPU overhead and the defaults of the knobs below left unset (default: the newest modelled, written into scenario.resolved.json).')),
+    maxNumSeqs: Opt(Int('vLLM --max-num-seqs: most sequences in one iteration (at most 65,536; default: the version\'s: V0 256; V1 1024 on >= 70 GiB non-A100 GPUs, else 256).', { minimum: 1, maximum: 65536 })),
+    maxNumBatchedTokens: Opt(Int('vLLM --max-num-batched-tokens: token budget of one iteration, tokens (at most 16,777,216; default: the version\'s `vllm serve` default: V1 8192 on >= 70 GiB non-A100 GPUs, else 2048; V0 max(maxModelLen, 2048), or 2048 with chunked prefill).', { minimum: 1, maximum: 16_777_216 })),
     blockSize: Int('vLLM --block-size: tokens per KV block (at most 1024).', { minimum: 1, maximum: 1024, default: 16 }),
-    gpuMemoryUtilization: Num('vLLM --gpu-memory-utilization: fraction of GPU memory the instance may use.', { exclusiveMinimum: 0, maximum: 1, default: 0.9 }),
+    gpuMemoryUtilization: Opt(Num('vLLM --gpu-memory-utilization: fraction of GPU memory the instance may use (default: the version\'s, 0.90; 0.92 from 0.25).', { exclusiveMinimum: 0, maximum: 1 })),
     numGpuBlocks: Opt(Int('Override the derived KV block count (vLLM --num-gpu-blocks-override, or read from a live server).', { minimum: 1, maximum: 100_000_000 })),
     maxModelLen: Opt(Int('vLLM --max-model-len: longest prompt + output, tokens (default: the model\'s).', { minimum: 1, maximum: MAX_TOKENS })),
-    enableChunkedPrefill: Bool('vLLM --enable-chunked-prefill: split long prompts across iterations.', true),
-    enablePrefixCaching: Bool('vLLM --enable-prefix-caching: reuse KV blocks of identical prefixes (block-hash LRU).', false),
+    enableChunkedPrefill: Opt(Type.Boolean({ description: 'vLLM --enable-chunked-prefill: split long prompts across iterations (default: V1 on; V0 off, on above 32K context from 0.5.4).' })),
+    enablePrefixCaching: Opt(Type.Boolean({ description: 'vLLM --enable-prefix-caching: reuse KV blocks of identical prefixes, block-hash LRU (default: V1 on, V0 off).' })),
+    asyncScheduling: Opt(Type.Boolean({ description: 'vLLM --async-scheduling (V1): schedule step N+1 while N runs, hiding most per-step CPU time (default: the version\'s, on from 0.14).' })),
+    quantization: Enum(WEIGHT_QUANTIZATIONS, 'vLLM --quantization of the decoder\'s linear weights: fp8 (W8A8 on Ada/Hopper, weight-only Marlin below), int8 (W8A8), awq/gptq (4-bit, group 128), *_marlin (Marlin kernels).', 'none'),
+    kvCacheDtype: Enum(KV_CACHE_DTYPES, 'vLLM --kv-cache-dtype: fp8 halves KV bytes per token (twice the KV capacity).', 'auto'),
+    dtype: Enum(MODEL_DTYPES, 'vLLM --dtype of activations and unquantized weights (2 bytes either way; bfloat16 needs compute capability >= 8.0).', 'auto'),
     cpuOffloadGB: Num('vLLM --cpu-offload-gb: GB of weights per GPU kept in host memory and streamed over PCIe every forward pass.', { minimum: 0, maximum: 10_000, default: 0 }),
     kvOffloadingGiB: Num('vLLM --kv-offloading-size: GiB of host memory for a CPU KV tier (OffloadingConnector).', { minimum: 0, maximum: 1_000_000, default: 0 }),
     kvDiskGiB: Num('GiB of disk for a KV tier below the CPU tier (LMCache local disk).', { minimum: 0, maximum: 1_000_000, default: 0 }),
@@ -105,7 +111,7 @@ export const Engine = Type.Object(
     preemptionMode: Enum(['recompute', 'swap'] as const, 'How to preempt when KV blocks run out (V1: recompute).', 'recompute'),
     activationReserveGiB: Opt(Num('Memory kept for activations, CUDA graphs and non-torch allocations, GiB (default: derived from the model and token budget).', { minimum: 0, maximum: 10_000 })),
   },
-  { additionalProperties: false, description: 'vLLM engine arguments, camelCase. Defaults are vLLM V1\'s.' },
+  { additionalProperties: false, description: 'vLLM engine arguments, camelCase. Knobs left unset take the defaults of engine.vllmVersion on the pool\'s GPU.' },
 );
 
 export const Pool = Type.Object(
@@ -208,7 +214,10 @@ export const ScenarioSchema = Type.Object(
 );
 
 export type Scenario = Static<typeof ScenarioSchema>;
-export type EngineArgs = Static<typeof Engine>;
+/** Engine knobs whose defaults depend on the vLLM version and GPU; filled in at load (src/scenario/engine-defaults.ts). */
+export type VersionDefaulted = 'vllmVersion' | 'maxNumSeqs' | 'maxNumBatchedTokens' | 'gpuMemoryUtilization' | 'enableChunkedPrefill' | 'enablePrefixCaching' | 'asyncScheduling';
+/** Engine arguments as resolved: every version-dependent default filled in. */
+export type EngineArgs = Static<typeof Engine> & Required<Pick<Static<typeof Engine>, VersionDefaulted>>;
 export type PoolSpec = Static<typeof Pool>;
 export type LengthDistSpec = Static<typeof LengthDist>;
 export type WorkloadSpec = Static<typeof Workload>;

@@ -1,9 +1,11 @@
 /**
  * Parses a `vllm serve` argument string into the scenario's engine knobs, so a user can paste the
- * command line they actually run. Flags that do not change timing are accepted and ignored; an
- * unknown flag is an error with a did-you-mean.
+ * command line they actually run. Flags that do not change timing are accepted and ignored; flags
+ * that change timing but are not modelled are accepted with a warning naming them (never silence);
+ * an unknown flag is an error with a did-you-mean.
  */
 import { didYouMean, UserError } from '../errors.js';
+import { KV_CACHE_DTYPES, MODEL_DTYPES, WEIGHT_QUANTIZATIONS } from '../model/quantization.js';
 import type { EngineArgs } from './schema.js';
 
 type Knob = keyof EngineArgs;
@@ -21,6 +23,7 @@ const NUMERIC: Record<string, Knob> = {
 const BOOLEAN: Record<string, Knob> = {
   '--enable-chunked-prefill': 'enableChunkedPrefill',
   '--enable-prefix-caching': 'enablePrefixCaching',
+  '--async-scheduling': 'asyncScheduling',
 };
 const INTEGER_KNOBS = new Set<Knob>(['maxNumSeqs', 'maxNumBatchedTokens', 'blockSize', 'numGpuBlocks', 'maxModelLen']);
 
@@ -37,26 +40,39 @@ function boolValue(flag: string, value: string | undefined, file: string | undef
   throw new UserError(`${flag} is a switch: write ${flag}, --no-${flag.slice(2)} or ${flag}=false, got "${flag}=${value}"`, file, '/vllmArgs');
 }
 
+/** Flags with a string value the engine models, and the values it accepts. */
+const STRING: Record<string, { knob: Knob; values: readonly string[] }> = {
+  '--quantization': { knob: 'quantization', values: WEIGHT_QUANTIZATIONS },
+  '-q': { knob: 'quantization', values: WEIGHT_QUANTIZATIONS },
+  '--kv-cache-dtype': { knob: 'kvCacheDtype', values: KV_CACHE_DTYPES },
+  '--dtype': { knob: 'dtype', values: MODEL_DTYPES },
+};
+/** Flags that change timing in vLLM but that pdsim does not model: accepted, with a warning. */
+const UNMODELLED_WITH_VALUE = new Set(['--speculative-config', '--num-scheduler-steps', '--pipeline-parallel-size', '-pp', '--data-parallel-size', '-dp', '--stream-interval', '--api-server-count', '--max-seq-len-to-capture', '--compilation-config', '-O', '--performance-mode', '--max-num-partial-prefills', '--long-prefill-token-threshold', '--scheduling-policy', '--attention-backend']);
+const UNMODELLED_FLAGS = new Set(['--enforce-eager', '--enable-expert-parallel', '--disable-custom-all-reduce']);
 /** Flags that take a value but do not affect the simulated timing. */
-const IGNORED_WITH_VALUE = new Set(['--dtype', '--host', '--port', '--served-model-name', '--model', '--kv-transfer-config', '--kv-offloading-backend', '--seed', '--api-key', '--tokenizer', '--download-dir', '--uvicorn-log-level', '--quantization']);
-const IGNORED_FLAGS = new Set(['--trust-remote-code', '--disable-log-requests', '--disable-log-stats', '--enforce-eager', '--no-enable-log-requests']);
+const IGNORED_WITH_VALUE = new Set(['--host', '--port', '--served-model-name', '--model', '--kv-transfer-config', '--kv-offloading-backend', '--seed', '--api-key', '--tokenizer', '--download-dir', '--uvicorn-log-level']);
+const IGNORED_FLAGS = new Set(['--trust-remote-code', '--disable-log-requests', '--disable-log-stats', '--no-enable-log-requests']);
 
 export interface ParsedVllmArgs {
   engine: Partial<EngineArgs>;
   tensorParallelSize?: number;
   model?: string;
+  /** Flags that change timing but are not modelled, each named. */
+  warnings: string[];
 }
 
 export function parseVllmArgs(args: string, file?: string): ParsedVllmArgs {
   const tokens = args.trim().split(/\s+/).filter((t) => t !== '');
-  const out: ParsedVllmArgs = { engine: {} };
-  const engine = out.engine as Record<string, number | boolean>;
+  const out: ParsedVllmArgs = { engine: {}, warnings: [] };
+  const engine = out.engine as Record<string, number | boolean | string>;
   let i = 0;
   // `vllm serve MODEL ...`: a leading positional is the model.
   if (tokens[0] === 'vllm') i++;
   if (tokens[i] === 'serve') i++;
   if (tokens[i] !== undefined && !tokens[i]!.startsWith('-')) out.model = tokens[i++];
-  const known = [...Object.keys(NUMERIC), ...Object.keys(BOOLEAN), ...[...Object.keys(BOOLEAN)].map((f) => f.replace('--', '--no-')), '--tensor-parallel-size', '-tp', ...IGNORED_WITH_VALUE, ...IGNORED_FLAGS];
+  const known = [...Object.keys(NUMERIC), ...Object.keys(BOOLEAN), ...[...Object.keys(BOOLEAN)].map((f) => f.replace('--', '--no-')), ...Object.keys(STRING), '--tensor-parallel-size', '-tp', ...IGNORED_WITH_VALUE, ...IGNORED_FLAGS, ...UNMODELLED_WITH_VALUE, ...UNMODELLED_FLAGS];
+  const unmodelled = (f: string) => out.warnings.push(`vllmArgs: ${f} changes timing in vLLM but is not modelled; the prediction ignores it`);
   while (i < tokens.length) {
     let flag = tokens[i++]!;
     let value: string | undefined;
@@ -84,6 +100,15 @@ export function parseVllmArgs(args: string, file?: string): ParsedVllmArgs {
       if (value !== undefined) throw new UserError(`${flag} takes no value, got "${flag}=${value}"`, file, '/vllmArgs');
       engine[BOOLEAN[`--${flag.slice(5)}`]!] = false;
     } else if (flag === '--tensor-parallel-size' || flag === '-tp') out.tensorParallelSize = num(true);
+    else if (flag in STRING) {
+      const { knob, values } = STRING[flag]!;
+      const raw = needValue();
+      if (!values.includes(raw)) throw new UserError(`${flag} "${raw}" is not supported; expected one of: ${values.join(', ')}`, file, '/vllmArgs');
+      engine[knob] = raw;
+    } else if (UNMODELLED_WITH_VALUE.has(flag)) {
+      needValue();
+      unmodelled(flag);
+    } else if (UNMODELLED_FLAGS.has(flag)) unmodelled(flag);
     else if (IGNORED_WITH_VALUE.has(flag)) needValue();
     else if (IGNORED_FLAGS.has(flag)) continue;
     else {

@@ -5,14 +5,16 @@
  *   pdsim calibrate --write                 ... and write models/gpu/{a100-sxm-80gb,a100-sxm-40gb,h100-sxm}.json
  *   pdsim calibrate --report --out docs/accuracy.md   held-out (leave-one-model-out) report
  *   pdsim calibrate --gpu h100-sxm my-profile.csv ... fit on explicit files (any supported format)
+ *   pdsim calibrate --e2e                   recompute the end-to-end (real vLLM) section of docs/accuracy.md
  *
  * Steps: 1 resolve files -> 2 load -> 3 fit (+ cross-validate) -> 4 print / write.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
 import { DATASETS, defaultDataDir } from '../../calibrate/datasets.js';
+import { withE2eSection } from '../e2e.js';
 import { calibrate, defaultFiles, loadSamples, reportMarkdown, writeProfiles, type CalibrationResult } from '../../calibrate/run.js';
 import { Catalog } from '../../model/catalog.js';
 
@@ -23,6 +25,8 @@ export interface CalibrateOptions {
   report?: boolean;
   out?: string;
   json?: boolean;
+  /** Rewrite only the end-to-end section of --out (default docs/accuracy.md) from models/data/e2e. */
+  e2e?: boolean;
   modelsDir?: string;
   /** The command line recorded in provenance (default: this process's arguments). */
   command?: string;
@@ -42,6 +46,18 @@ export function runCalibrate(filesArg: readonly string[], oArg: CalibrateOptions
   const split = splitGpuAndFiles(filesArg, oArg.gpu);
   const files = split.files;
   const o = { ...oArg, gpu: split.gpu };
+  if (o.e2e) {
+    const out = o.out ?? 'docs/accuracy.md';
+    let doc = '';
+    try {
+      doc = readFileSync(out, 'utf8');
+    } catch {
+      throw new UserError(`--e2e rewrites the end-to-end section of ${out}, which cannot be read`);
+    }
+    writeFileSync(out, withE2eSection(doc));
+    log(`wrote the end-to-end section of ${out}\n`);
+    return [];
+  }
   const catalog = new Catalog(o.modelsDir);
   const dataDir = resolve(o.dataDir ?? defaultDataDir());
   // 1. Resolve what to fit on.
@@ -77,7 +93,7 @@ export function runCalibrate(filesArg: readonly string[], oArg: CalibrateOptions
     if (o.write) for (const f of writeProfiles(catalog, r, command, job.notes)) if (!o.json) log(`wrote ${f}\n`);
   }
   if (o.report) {
-    const md = reportMarkdown(results, 'npx pdsim calibrate --report --out docs/accuracy.md');
+    const md = withE2eSection(reportMarkdown(results, 'npx pdsim calibrate --report --out docs/accuracy.md'));
     if (o.out) writeFileSync(o.out, md);
     else log(md);
   }
@@ -96,6 +112,7 @@ export function register(program: Command): void {
     .option('--report', 'also fit leaving one model out at a time and report held-out errors (markdown)')
     .option('--out <file>', 'write the --report markdown to this file instead of stdout')
     .option('--json', 'print the fit as JSON')
+    .option('--e2e', 'rewrite only the end-to-end section (real vLLM measurements in models/data/e2e) of --out (default docs/accuracy.md)')
     .action((files: string[], o: CalibrateOptions) => {
       runCalibrate(files, o);
     });

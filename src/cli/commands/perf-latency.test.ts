@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../errors.js';
+import { deriveSizes } from '../../model/architecture.js';
 import { Catalog } from '../../model/catalog.js';
 import { runLatency } from './latency.js';
 import { formatPerf, runPerf } from './perf.js';
@@ -49,7 +50,19 @@ describe('pdsim latency', () => {
   it('predicts a static batch for every model and GPU, with vLLM bench latency keys', () => {
     for (const model of models) {
       for (const gpu of gpus) {
-        const r = runLatency({ model, gpu, batchSize: '4', inputLen: '128', outputLen: '16' });
+        const sizes = deriveSizes(catalog.loadLlm(model));
+        const g = catalog.loadGpu(gpu);
+        const run = () => runLatency({ model, gpu, batchSize: '4', inputLen: '128', outputLen: '16', maxModelLen: '2048' });
+        // Models whose weights leave no KV cache on the card cannot start (vLLM refuses; so does pdsim).
+        if (sizes.weightBytes > 0.75 * g.memGiB * 2 ** 30) {
+          try {
+            run();
+          } catch (e) {
+            expect(e).toBeInstanceOf(UserError);
+          }
+          continue;
+        }
+        const r = run();
         expect(r.avg_latency_s).toBeGreaterThan(0);
         expect(r.prefill_s + r.decode_s).toBeCloseTo(r.avg_latency_s, 12);
         expect(r.prefill_s).toBeGreaterThan(0);
@@ -68,14 +81,50 @@ describe('pdsim latency', () => {
   });
 });
 
-describe('pdsim latency CPU overhead', () => {
-  it('defaults to the vLLM V1 figure and can use the fitted profile value', () => {
-    const base = { model: 'llama-3.1-8b', gpu: 'h100-sxm', batchSize: '8', inputLen: '32', outputLen: '128' };
-    const v1 = runLatency(base);
-    const prof = runLatency({ ...base, cpuOverhead: 'profile' });
-    expect(v1.cpu_overhead_ms).toEqual({ base: 0.3, per_seq: 0 });
-    expect(prof.avg_latency_s).toBeGreaterThan(v1.avg_latency_s);
-    expect(() => runLatency({ ...base, cpuOverhead: 'v0' })).toThrow(/--cpu-overhead must be/);
+describe('pdsim latency: engine version, KV capacity, preemption', () => {
+  const base = { model: 'llama-3.1-8b', gpu: 'h100-sxm', batchSize: '8', inputLen: '32', outputLen: '128', maxModelLen: '8192' };
+
+  it('prices each version with its engine: V0 (0.5.4) costs more per step than V1, V1 sync more than V1 async', () => {
+    const v0 = runLatency({ ...base, vllmVersion: '0.5.4' });
+    const v1 = runLatency({ ...base, vllmVersion: '0.10.0' });
+    const v1async = runLatency({ ...base, vllmVersion: '0.14.0' });
+    expect([v0.engine, v1.engine, v1async.engine]).toEqual(['v0', 'v1', 'v1']);
+    expect([v0.async_scheduling, v1.async_scheduling, v1async.async_scheduling]).toEqual([false, false, true]);
+    expect(v0.avg_latency_s).toBeGreaterThan(v1.avg_latency_s);
+    expect(v1.avg_latency_s).toBeGreaterThan(v1async.avg_latency_s);
+    // V0 offline budget max(max_model_len, 2048); V1 on an 80 GB H100: 16384 tokens, 1024 sequences (sheet 1.2).
+    expect(v0.max_num_batched_tokens).toBe(8192);
+    expect(v0.max_num_seqs).toBe(256);
+    expect([v1.max_num_batched_tokens, v1.max_num_seqs]).toEqual([16384, 1024]);
+    // bench latency on a 128-step batch: same steps, the difference is overhead only (128 steps x per-step difference).
+    const perStepV0 = 0.8986 + 0.04168 * 8;
+    expect(v0.steps).toBe(128);
+    expect((v0.avg_latency_s - v1async.avg_latency_s) * 1000).toBeCloseTo(128 * (perStepV0 - 0.25), 3);
+  });
+
+  it('rejects malformed versions naming the flag; maps versions newer than modelled with a note', () => {
+    expect(() => runLatency({ ...base, vllmVersion: 'latest' })).toThrow(/--vllm-version: "latest" is not a vLLM version/);
+    const future = runLatency({ ...base, vllmVersion: '9.0.0' });
+    expect(future.notes.join('\n')).toMatch(/newer than the newest modelled/);
+  });
+
+  it('a static batch that does not fit in the KV cache is preempted by recompute (64 x 4096 on one A100-40GB)', () => {
+    const r = runLatency({ model: 'llama-3.1-8b', gpu: 'a100-sxm-40gb', batchSize: '64', inputLen: '4096', outputLen: '128', maxModelLen: '8192' });
+    // Needed at the end: 64 x ceil(4224 / 16) = 16,896 blocks; the cache holds far fewer.
+    expect(r.num_gpu_blocks).toBeLessThan(64 * Math.ceil(4224 / 16));
+    expect(r.preemptions).toBeGreaterThan(0);
+    const fits = runLatency({ model: 'llama-3.1-8b', gpu: 'a100-sxm-40gb', batchSize: '64', inputLen: '4096', outputLen: '128', maxModelLen: '8192', numGpuBlocksOverride: String(64 * 264) });
+    expect(fits.preemptions).toBe(0);
+    // Recompute costs time: the batch that does not fit is slower than the same batch with room.
+    expect(r.avg_latency_s).toBeGreaterThan(fits.avg_latency_s);
+  });
+
+  it('an fp8 KV cache doubles the KV capacity; bad precision flags are user errors naming the flag', () => {
+    const a = runLatency(base);
+    const b = runLatency({ ...base, kvCacheDtype: 'fp8' });
+    expect(b.num_gpu_blocks / a.num_gpu_blocks).toBeCloseTo(2, 2);
+    expect(() => runLatency({ ...base, gpu: 't4', quantization: 'fp8', vllmVersion: '0.10.0', maxModelLen: '4096' })).toThrow(/--quantization: fp8 needs compute capability/);
+    expect(() => runLatency({ ...base, quantization: 'int3' })).toThrow(/--quantization: "int3" is not supported/);
   });
 });
 
@@ -93,6 +142,22 @@ describe('physical sense of the calibrated profiles', () => {
         const t = runPerf({ model: 'llama-3.1-8b', gpu, prefill: String(n) }).totalMs;
         expect(t).toBeGreaterThanOrEqual(prev);
         prev = t;
+      }
+    }
+  });
+});
+
+describe('perf and latency agree on one iteration', () => {
+  it('a batch of 1 with 2 output tokens is perf\'s prefill step plus perf\'s decode step, for every engine generation', () => {
+    for (const vllmVersion of ['0.5.4', '0.6.3', '0.10.0', '0.14.0']) {
+      for (const [gpu, tp] of [['h100-sxm', '1'], ['a100-sxm-80gb', '2']] as const) {
+        const common = { model: 'llama-3.1-8b', gpu, tp, vllmVersion };
+        const lat = runLatency({ ...common, batchSize: '1', inputLen: '512', outputLen: '2', maxModelLen: '4096' });
+        const prefill = runPerf({ ...common, prefill: '512' }).totalMs;
+        const decode = runPerf({ ...common, decodeBatch: '1', context: '512' }).totalMs;
+        expect(lat.steps).toBe(2);
+        expect(lat.avg_latency_s * 1000).toBeCloseTo(prefill + decode, 9);
+        expect(lat.prefill_s * 1000).toBeCloseTo(prefill, 9);
       }
     }
   });

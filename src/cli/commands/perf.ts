@@ -10,6 +10,8 @@
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
 import { Catalog } from '../../model/catalog.js';
+import { KV_CACHE_DTYPES, MODEL_DTYPES, oneOf, WEIGHT_QUANTIZATIONS } from '../../model/quantization.js';
+import { engineSetup, type EngineSetup } from '../../perf/engine-setup.js';
 import { RooflinePerfModel, type BatchEntry, type IterationBreakdown } from '../../perf/perf-model.js';
 import { rangeWarnings } from '../../perf/range-check.js';
 
@@ -21,6 +23,11 @@ export interface PerfOptions {
   prefillContext?: string;
   decodeBatch?: string;
   context?: string;
+  vllmVersion?: string;
+  asyncScheduling?: boolean;
+  quantization?: string;
+  kvCacheDtype?: string;
+  dtype?: string;
   json?: boolean;
   modelsDir?: string;
 }
@@ -42,17 +49,35 @@ export function nonNegativeInt(flag: string, v: string | undefined, dflt: number
   return n;
 }
 
-export function buildModel(catalog: Catalog, modelId: string, gpuId: string, tp: number): RooflinePerfModel {
-  const arch = catalog.loadLlm(modelId);
-  const gpu = catalog.loadGpu(gpuId);
-  if (arch.numHeads % tp !== 0) throw new UserError(`--tp ${tp} does not divide the ${arch.numHeads} attention heads of ${modelId}`);
-  return new RooflinePerfModel(arch, gpu, { tp });
+/** The engine flags `perf` and `latency` share, resolved for `gpu` (UserErrors name the flag). */
+export function engineFromFlags(o: Pick<PerfOptions, 'vllmVersion' | 'asyncScheduling' | 'quantization' | 'kvCacheDtype' | 'dtype'>, gpu: Parameters<typeof engineSetup>[0]['gpu']): EngineSetup {
+  return engineSetup({
+    gpu,
+    vllmVersion: o.vllmVersion,
+    asyncScheduling: o.asyncScheduling,
+    quantization: o.quantization === undefined ? undefined : oneOf(o.quantization, WEIGHT_QUANTIZATIONS, '--quantization'),
+    kvCacheDtype: o.kvCacheDtype === undefined ? undefined : oneOf(o.kvCacheDtype, KV_CACHE_DTYPES, '--kv-cache-dtype'),
+    dtype: o.dtype === undefined ? undefined : oneOf(o.dtype, MODEL_DTYPES, '--dtype'),
+    fields: { vllmVersion: '--vllm-version', quantization: '--quantization', kvCacheDtype: '--kv-cache-dtype', dtype: '--dtype', asyncScheduling: '--async-scheduling' },
+  });
+}
+
+/** The perf model `perf` and `latency` price iterations with: the version's overhead and the flags' precision. */
+export function buildModel(catalog: Catalog, o: Pick<PerfOptions, 'model' | 'gpu' | 'vllmVersion' | 'asyncScheduling' | 'quantization' | 'kvCacheDtype' | 'dtype'>, tp: number): { model: RooflinePerfModel; setup: EngineSetup } {
+  const arch = catalog.loadLlm(o.model);
+  const gpu = catalog.loadGpu(o.gpu);
+  if (arch.numHeads % tp !== 0) throw new UserError(`--tp ${tp} does not divide the ${arch.numHeads} attention heads of ${o.model}`);
+  const setup = engineFromFlags(o, gpu);
+  return { model: new RooflinePerfModel(arch, gpu, { tp, overhead: setup.overhead, precision: setup.precision }), setup };
 }
 
 export interface PerfResult {
   model: string;
   gpu: string;
   tp: number;
+  vllmVersion: string;
+  engine: 'v0' | 'v1';
+  asyncScheduling: boolean;
   calibrated: boolean;
   batch: { prefillTokens: number; prefillContext: number; decodeBatch: number; decodeContext: number };
   totalMs: number;
@@ -73,7 +98,7 @@ export function runPerf(o: PerfOptions): PerfResult {
   if (prefill === 0 && decodeBatch === 0) throw new UserError('give --prefill <tokens> and/or --decode-batch <n> (with --context <tokens>)');
   if (o.context !== undefined && decodeBatch === 0) throw new UserError('--context applies to --decode-batch; for a prefill with a cached prefix use --prefill-context');
   // 2. Load
-  const model = buildModel(new Catalog(o.modelsDir), o.model, o.gpu, tp);
+  const { model, setup } = buildModel(new Catalog(o.modelsDir), o, tp);
   // 3. Batch: one prompt chunk plus `decodeBatch` sequences each with `context` cached tokens.
   const batch: BatchEntry[] = [];
   if (prefill > 0) batch.push({ newTokens: prefill, contextTokens: prefillContext });
@@ -84,6 +109,9 @@ export function runPerf(o: PerfOptions): PerfResult {
     model: o.model,
     gpu: o.gpu,
     tp,
+    vllmVersion: setup.behaviour.version.text,
+    engine: setup.behaviour.generation,
+    asyncScheduling: setup.asyncScheduling,
     calibrated: model.gpu.calibrated,
     batch: { prefillTokens: prefill, prefillContext, decodeBatch, decodeContext: context },
     totalMs: it.totalMs,
@@ -91,7 +119,7 @@ export function runPerf(o: PerfOptions): PerfResult {
     layers: model.arch.numLayers,
     outsideLayersMs: it.outsideLayersMs,
     groups: it.groups.map((g) => ({ name: g.name, ms: g.ms, bound: g.bound, tflops: g.flops / 1e12, gb: g.bytes / 1e9 })),
-    warnings: rangeWarnings(model.gpu, tp, batch),
+    warnings: [...setup.notes, ...rangeWarnings(model.gpu, tp, batch)],
   };
 }
 
@@ -100,7 +128,7 @@ export function formatPerf(r: PerfResult): string {
   const what = [r.batch.prefillTokens ? `prefill ${r.batch.prefillTokens} tokens${r.batch.prefillContext ? ` after ${r.batch.prefillContext} cached` : ''}` : '', r.batch.decodeBatch ? `decode batch ${r.batch.decodeBatch} at context ${r.batch.decodeContext}` : '']
     .filter(Boolean)
     .join(' + ');
-  lines.push(`${r.model} on ${r.gpu} x${r.tp} (TP ${r.tp})${r.calibrated ? '' : ' [uncalibrated profile]'}: ${what}`);
+  lines.push(`${r.model} on ${r.gpu} x${r.tp} (TP ${r.tp}), vLLM ${r.vllmVersion} ${r.engine.toUpperCase()}${r.asyncScheduling ? ' async' : ''}${r.calibrated ? '' : ' [uncalibrated profile]'}: ${what}`);
   lines.push(`total ${r.totalMs.toFixed(3)} ms = ${r.layers} layers x ${r.perLayerMs.toFixed(4)} ms + ${r.outsideLayersMs.toFixed(3)} ms outside the layers`);
   lines.push('');
   lines.push(`${'group'.padEnd(14)}${'ms'.padStart(11)}${'share'.padStart(8)}  bound`);
@@ -119,6 +147,12 @@ export function register(program: Command): void {
     .option('--prefill-context <tokens>', 'tokens of that prompt already in the KV cache (chunked prefill)', '0')
     .option('--decode-batch <n>', 'sequences decoding one token each')
     .option('--context <tokens>', 'KV tokens already cached per decoding sequence', undefined)
+    .option('--vllm-version <x.y.z>', 'vLLM version whose per-step overhead to add (default: the newest modelled)')
+    .option('--async-scheduling', 'force V1 async scheduling on (default: the version\'s)')
+    .option('--no-async-scheduling', 'force V1 async scheduling off')
+    .option('--quantization <method>', `weight quantization: ${WEIGHT_QUANTIZATIONS.join(', ')}`)
+    .option('--kv-cache-dtype <dtype>', `KV cache dtype: ${KV_CACHE_DTYPES.join(', ')}`)
+    .option('--dtype <dtype>', `model dtype: ${MODEL_DTYPES.join(', ')}`)
     .option('--json', 'print JSON')
     .action((o: PerfOptions) => {
       const r = runPerf(o);

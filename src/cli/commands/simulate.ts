@@ -64,12 +64,13 @@ export interface SimulateCliOptions {
   report?: boolean;
   stats?: boolean;
   saveDetailed?: boolean;
+  vllmVersion?: string;
 }
 
 export async function simulateCommand(file: string, o: SimulateCliOptions): Promise<RunResult> {
   const seedArg = o.seed !== undefined ? seedFlag('--seed', o.seed) : undefined;
   if (o.out !== undefined) checkOutDir(o.out);
-  const loaded = loadScenario(file, o.set ?? []);
+  const loaded = loadScenario(file, withVersion(o.set ?? [], o.vllmVersion));
   const sc = loaded.scenario;
   const seed = seedArg ?? sc.seed;
   const outDir = prepareOutDir(o.out ?? defaultOutDir(sc.name));
@@ -115,7 +116,7 @@ export async function simulateCommand(file: string, o: SimulateCliOptions): Prom
     throw e;
   }
   if (writer.error) throw writer.error;
-  const notes = result.built.uncalibratedGpus.map((g) => `GPU profile "${g}" is not calibrated against measured data: expect a wider error (see models/gpu/${g}.json expectedError).`);
+  const notes = [...(loaded.notes ?? []), ...result.built.uncalibratedGpus.map((g) => `GPU profile "${g}" is not calibrated against measured data: expect a wider error (see models/gpu/${g}.json expectedError).`)];
   const warnings = result.built.warnings ?? [];
   for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
   if (o.report !== false) await writeReport(outDir, {
@@ -153,7 +154,13 @@ export function register(program: Command): void {
     .option('--no-report', 'skip report.html')
     .option('--stats', 'print run statistics (events, peak RSS) to stderr')
     .option('--save-detailed', 'add vllm bench serve --save-detailed per-request arrays to summary.json (input_lens, output_lens, ttfts, start_times, latencies, errors; seconds)')
+    .option('--vllm-version <x.y.z>', 'vLLM version to predict (same as --set engine.vllmVersion=X)')
     .action(async (file: string, o: SimulateCliOptions) => {
       await simulateCommand(file, o);
     });
+}
+
+/** `--vllm-version X` is `--set engine.vllmVersion=X` (quoted so YAML keeps "0.10" a string). */
+export function withVersion(set: readonly string[], version: string | undefined): string[] {
+  return version === undefined ? [...set] : [...set, `engine.vllmVersion=${JSON.stringify(version)}`];
 }

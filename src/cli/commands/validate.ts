@@ -8,7 +8,7 @@ import { UserError } from '../../errors.js';
 import { intFlag, numFlag, prepareOutDir, seedFlag } from '../flags.js';
 import { formatComparisonTable, runValidate, type ValidateResult } from '../../../adapters/vllm/validate-run.js';
 import type { ApiKind } from '../../../adapters/vllm/sse-client.js';
-import { collect, defaultOutDir } from './simulate.js';
+import { collect, defaultOutDir, withVersion } from './simulate.js';
 import { loadScenario } from '../../scenario/load.js';
 
 export interface ValidateCliOptions {
@@ -24,6 +24,7 @@ export interface ValidateCliOptions {
   calibrateCapacity?: boolean;
   benchResult?: string;
   speed: string;
+  vllmVersion?: string;
   report?: boolean;
 }
 
@@ -34,8 +35,9 @@ export async function validateCommand(file: string, o: ValidateCliOptions): Prom
   if (o.api !== 'completions' && o.api !== 'chat') throw new UserError(`--api must be "completions" or "chat", got "${o.api}"`);
   if (!o.endpoint && !o.benchResult) throw new UserError('pass --endpoint URL (a live server) or --bench-result FILE (a vllm bench serve result)');
   const endpoint = o.endpoint?.replace(/\/+$/, '').replace(/\/v1$/, '');
+  const set = withVersion(o.set, o.vllmVersion);
   const requests = o.requests !== undefined ? posInt('--requests', o.requests) : undefined;
-  const out = prepareOutDir(o.out ?? defaultOutDir(`${loadScenario(file, o.set).scenario.name}-validate`));
+  const out = prepareOutDir(o.out ?? defaultOutDir(`${loadScenario(file, set).scenario.name}-validate`));
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
   process.once('SIGINT', onSigint);
@@ -45,7 +47,7 @@ export async function validateCommand(file: string, o: ValidateCliOptions): Prom
       endpoint,
       requests,
       seed: o.seed !== undefined ? seedFlag('--seed', o.seed) : undefined,
-      set: o.set,
+      set,
       model: o.model,
       api: o.api as ApiKind,
       apiKey: o.apiKey ?? process.env['PDSIM_API_KEY'] ?? process.env['VLLM_API_KEY'],
@@ -83,6 +85,7 @@ export function register(program: Command): void {
     .option('--bench-result <file>', 'compare with this `vllm bench serve --save-result` file instead of measuring')
     .option('--speed <x>', "the server's simulated seconds per wall second (pdsim serve --speed); 1 for vLLM", '1')
     .option('--no-report', 'skip report.html')
+    .option('--vllm-version <x.y.z>', 'vLLM version to simulate (same as --set engine.vllmVersion=X); a warning says when the server\'s /version differs')
     .action(async (file: string, o: ValidateCliOptions) => {
       await validateCommand(file, o);
     });

@@ -4,7 +4,7 @@ import { vllmArgsCommand } from './vllm-args.js';
 describe('pdsim vllm-args', () => {
   it('prints a colocated vllm serve line with the scenario engine knobs', () => {
     const out = vllmArgsCommand('scenarios/quickstart.yaml', { set: [], host: '127.0.0.1', basePort: '8100' });
-    expect(out).toMatch(/^CUDA_VISIBLE_DEVICES=0 vllm serve meta-llama\/Llama-3\.1-8B --port 8100 --tensor-parallel-size 1 --max-num-seqs 256 --max-num-batched-tokens 8192 --gpu-memory-utilization 0\.9 --block-size 16 --enable-chunked-prefill --no-enable-prefix-caching --max-model-len 16384 &$/m);
+    expect(out).toMatch(/^CUDA_VISIBLE_DEVICES=0 vllm serve meta-llama\/Llama-3\.1-8B --port 8100 --tensor-parallel-size 1 --max-num-seqs 256 --max-num-batched-tokens 8192 --gpu-memory-utilization 0\.9 --block-size 16 --enable-chunked-prefill --enable-prefix-caching --max-model-len 16384 --async-scheduling &$/m);
     expect(out).toContain('pdsim validate scenarios/quickstart.yaml --endpoint http://127.0.0.1:8100 --calibrate-capacity');
     expect(out).not.toContain('NixlConnector');
   });

@@ -6,6 +6,7 @@ import { thin } from '../../metrics/kv-tiers-summary.js';
 import { atPointer } from '../../errors.js';
 import { loadLlm } from '../../model/catalog.js';
 import { ColocatedDeployment } from '../../serving/colocated-deployment.js';
+import { FrontEndDeployment } from '../../serving/front-end-deployment.js';
 import type { Scenario } from '../schema.js';
 import { colocatedKvTiers } from './kv-tiers.js';
 import { buildPool, type BuildOptions, type Built } from './pool.js';
@@ -24,7 +25,9 @@ export function buildColocated(sc: Scenario, file: string, sim: Simulator, strea
     blockSizeTokens: pools[0]!.engine.blockSize,
     nowS: () => sim.now,
   });
-  const built: Built = { deployment, arch, pools, uncalibratedGpus: [...new Set(pools.filter((p) => !p.gpu.calibrated).map((p) => p.gpu.id))] };
+  // `vllm serve`'s API server in front of the replicas (a client's TTFT includes it).
+  const served = new FrontEndDeployment(deployment, sim, pools[0]!.setup.frontEnd.requestMs);
+  const built: Built = { deployment: served, arch, pools, uncalibratedGpus: [...new Set(pools.filter((p) => !p.gpu.calibrated).map((p) => p.gpu.id))] };
   if (tiers) {
     built.extraSummary = tiers.extraSummary;
     built.tierSeries = () => thin(tiers.tierSeries());

@@ -20,6 +20,7 @@ import { messages } from '../../messages.js';
 import { DisaggSink } from '../../serving/disagg/disagg-sink.js';
 import { KvTransferManager } from '../../serving/disagg/kv-transfer.js';
 import { PdDeployment } from '../../serving/disagg/pd-deployment.js';
+import { FrontEndDeployment } from '../../serving/front-end-deployment.js';
 import type { EngineInstance, InstanceHooks } from '../../serving/instance.js';
 import type { Scenario } from '../schema.js';
 import { attachKvTiers } from './kv-tiers.js';
@@ -112,7 +113,6 @@ export function buildDisaggregated(sc: Scenario, file: string, sim: Simulator, s
     blockSizeTokens: prefills[0]!.cfg.blockSizeTokens,
     gpusOf,
   });
-  const deployment = pd;
   const warnings: string[] = [];
   const target = pol?.adaptiveBatchTpotMs;
   if (target !== undefined) {
@@ -124,12 +124,13 @@ export function buildDisaggregated(sc: Scenario, file: string, sim: Simulator, s
   }
   return {
     warnings,
-    deployment,
+    // The client talks to the proxy, whose first hop is a prefill instance's API server.
+    deployment: new FrontEndDeployment(pd, sim, pools[0]!.setup.frontEnd.requestMs),
     arch,
     pools,
     uncalibratedGpus: [...new Set(pools.filter((p) => !p.gpu.calibrated).map((p) => p.gpu.id))],
     extraSummary: () => ({
-      ...disaggSummary({ collector, stats, net, pools, gpusOf, staging, transfer: tr, decodePolicy: decodePolicy?.name ?? 'continuous', pendingTransfers: deployment.pendingTransfers, decodeQueue: deployment.decodeQueueLength, occupancy: sink.occupancy }),
+      ...disaggSummary({ collector, stats, net, pools, gpusOf, staging, transfer: tr, decodePolicy: decodePolicy?.name ?? 'continuous', pendingTransfers: pd.pendingTransfers, decodeQueue: pd.decodeQueueLength, occupancy: sink.occupancy }),
       ...kvTiersSummary([...instanceByName.values()], collector.lastFinishS),
     }),
     tierSeries: () => thin([...sink.occupancy, ...stagingSeries, ...kvTierSeries([...instanceByName.values()])]),

@@ -9,6 +9,7 @@ import { atPointer, UserError } from '../../errors.js';
 import { deriveSizes, type LlmArchitecture } from '../../model/architecture.js';
 import { loadGpu, loadLink, loadLlm } from '../../model/catalog.js';
 import type { GpuProfile } from '../../model/gpu.js';
+import { engineSetup, type EngineSetup } from '../../perf/engine-setup.js';
 import { RooflinePerfModel } from '../../perf/perf-model.js';
 import type { Deployment } from '../../serving/deployment.js';
 import type { TierOccupancyRow } from '../../serving/kv-tiers.js';
@@ -34,6 +35,8 @@ export interface BuiltPool {
   index: number;
   gpu: GpuProfile;
   engine: EngineArgs;
+  /** What engine.vllmVersion runs on this pool's GPU: generation, precision, step overhead. */
+  setup: EngineSetup;
   capacity: KvCapacity;
   instances: EngineInstance[];
 }
@@ -67,7 +70,13 @@ export function buildPool(sc: Scenario, file: string, pool: PoolSpec, index: num
   const where = `/deployment/pools/${index}`;
   const gpu = atPointer(file, `${where}/gpu`, () => loadGpu(pool.gpu, opts.modelsDir));
   const engine = poolEngine(sc, pool);
-  const sizes = deriveSizes(arch);
+  const engineAt = pool.engine && 'vllmVersion' in pool.engine ? `${where}/engine` : '/engine';
+  const setup = atPointer(file, '', () => engineSetup({
+    gpu, vllmVersion: engine.vllmVersion, asyncScheduling: engine.asyncScheduling, quantization: engine.quantization, kvCacheDtype: engine.kvCacheDtype, dtype: engine.dtype,
+    fields: { vllmVersion: `${engineAt}/vllmVersion`, quantization: '/engine/quantization', kvCacheDtype: '/engine/kvCacheDtype', dtype: '/engine/dtype', asyncScheduling: '/engine/asyncScheduling' },
+  }));
+  // Weight and KV bytes at the engine's precision: KV capacity follows from them.
+  const sizes = deriveSizes(arch, { linearWeightBytes: setup.precision.linearWeightBytes, kvBytes: setup.precision.kvBytes });
   const tp = pool.tp;
   if (arch.numHeads % tp !== 0 || arch.numKvHeads % tp !== 0 && tp % arch.numKvHeads !== 0) {
     throw new UserError(`tp ${tp} must divide the model's ${arch.numHeads} attention heads`, file, `${where}/tp`);
@@ -92,7 +101,11 @@ export function buildPool(sc: Scenario, file: string, pool: PoolSpec, index: num
     throw new UserError(`the KV cache holds ${numGpuBlocks * engine.blockSize} tokens, less than maxModelLen ${maxModelLen} (vLLM refuses to start); lower engine.maxModelLen or give the cache more memory`, file, '/engine/maxModelLen');
   }
   const hostLinkGBps = engine.cpuOffloadGB > 0 ? atPointer(file, '/deployment/topology/hostLink', () => loadLink(sc.deployment.topology?.hostLink ?? gpu.hostLink, opts.modelsDir)).pinnedGBpsPerDirection : undefined;
-  const perf = new RooflinePerfModel(arch, gpu, { tp, offloadedWeightBytes: capacity.offloadedWeightBytesPerGpu, hostLinkGBps });
+  // A scenario is served (`vllm serve`): the version's step overhead, and V0's in-process streaming share.
+  const perf = new RooflinePerfModel(arch, gpu, {
+    tp, offloadedWeightBytes: capacity.offloadedWeightBytesPerGpu, hostLinkGBps,
+    overhead: setup.overhead, precision: setup.precision, streamingFraction: setup.frontEnd.perTokenFraction,
+  });
   const name = pool.name ?? pool.role;
   const instances: EngineInstance[] = [];
   for (let k = 0; k < pool.instances; k++) {
@@ -110,10 +123,11 @@ export function buildPool(sc: Scenario, file: string, pool: PoolSpec, index: num
       // Routers that read per-iteration figures need every iteration simulated (pick-instance.ts).
       fastForward: opts.fastForward && fastForwardSafePolicy(sc.deployment.router?.policy ?? 'round-robin'),
       decodePolicy: extras.decodePolicy,
+      scheduler: setup.behaviour.generation,
     };
     const hooks: InstanceHooks = { ...extras.hooks?.(cfg.name) };
     if (opts.onTokens) hooks.onTokens = (r, t, n) => opts.onTokens!(r.spec, t, n);
     instances.push(new EngineInstance(cfg, sim, perf, sink, hooks));
   }
-  return { spec: pool, index, gpu, engine, capacity: { ...capacity, numGpuBlocks }, instances };
+  return { spec: pool, index, gpu, engine, setup, capacity: { ...capacity, numGpuBlocks }, instances };
 }

@@ -1,3 +1,4 @@
+import { V1_FRONT_END } from '../../perf/front-end.js';
 import { describe, expect, it } from 'vitest';
 import { MemoryRecordWriter } from '../../run/record-writer.js';
 import { runSimulation } from '../../run/simulation.js';
@@ -44,17 +45,19 @@ describe('disaggregated prefill -> KV transfer -> decode, one request by hand', 
     const r = await run(scenario());
     const rec = r.records[0]!;
     expect(rec.error).toBeUndefined();
+    // The API server's front end (src/perf/front-end.ts) comes before the prefill.
+    const feS = V1_FRONT_END.requestMs / 1000;
     // The prefill's own token, then (as vLLM's proxy sees it) the decode side's first token:
     // prefill + exposed transfer + D's 1-token recompute step over the 1000-token context.
-    expect(rec.prefillFirstTokenS).toBeCloseTo(prefillS, 12);
+    expect(rec.prefillFirstTokenS).toBeCloseTo(feS + prefillS, 12);
     const lastLayerMs = (latencyS + perLayerBytes / (pcieGBps * 1e9)) * 1000;
     expect(rec.kvExposedMs).toBeCloseTo(lastLayerMs, 3);
     expect(rec.kvLinkExposedMs).toBeCloseTo(lastLayerMs, 3);
     expect(rec.kvReservationWaitMs).toBe(0);
     expect(rec.kvStagingWaitMs).toBe(0);
-    expect(rec.firstTokenS).toBeCloseTo(prefillS + lastLayerMs / 1000 + decodeStepS, 6);
-    expect(r.summary.median_ttft_ms).toBeCloseTo((prefillS + lastLayerMs / 1000 + decodeStepS) * 1000, 2);
-    expect((r.summary.pdsim.prefill_ttft_ms as Record<string, number>).median).toBeCloseTo(prefillS * 1000, 3);
+    expect(rec.firstTokenS).toBeCloseTo(feS + prefillS + lastLayerMs / 1000 + decodeStepS, 6);
+    expect(r.summary.median_ttft_ms).toBeCloseTo((feS + prefillS + lastLayerMs / 1000 + decodeStepS) * 1000, 2);
+    expect((r.summary.pdsim.prefill_ttft_ms as Record<string, number>).median).toBeCloseTo((feS + prefillS) * 1000, 3);
     // The decode side makes all 4 output tokens (the prefill's one is discarded).
     expect(rec.outputTokens).toBe(4);
     expect(rec.replica).toBe('prefill0->decode0');
@@ -68,7 +71,7 @@ describe('disaggregated prefill -> KV transfer -> decode, one request by hand', 
     const r = await run(scenario({ transfer: { policy: 'whole' } }));
     const wholeMs = (latencyS + (arch.numLayers * perLayerBytes) / (pcieGBps * 1e9)) * 1000;
     expect(r.records[0]!.kvExposedMs).toBeCloseTo(wholeMs, 3);
-    expect(r.records[0]!.firstTokenS).toBeCloseTo(prefillS + wholeMs / 1000 + decodeStepS, 6);
+    expect(r.records[0]!.firstTokenS).toBeCloseTo(V1_FRONT_END.requestMs / 1000 + prefillS + wholeMs / 1000 + decodeStepS, 6);
     // Nothing of a whole copy runs under the prefill.
     expect((r.summary.pdsim.kv_transfer as Record<string, number>).overlap_fraction).toBe(0);
   });
@@ -93,15 +96,17 @@ describe('waits for decode KV reservation that overlap', () => {
     }));
     const recs = [...r.records].sort((a, b) => a.id - b.id);
     const [f0, f1, f2] = recs.map((x) => x.finishS!) as [number, number, number];
-    expect(recs.map((x) => x.kvReservationWaitMs)).toEqual([0, f0, f1].map((x) => Math.round(x * 1e6) / 1e3));
+    // Every request wants decode blocks once it is past the API server's front end.
+    const fe = V1_FRONT_END.requestMs / 1000;
+    expect(recs.map((x) => x.kvReservationWaitMs)).toEqual([0, f0 - fe, f1 - fe].map((x) => Math.round(x * 1e6) / 1e3));
     const p = r.summary.pdsim as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- summary JSON
     // Time-weighted mean queue length over the run [0, F2]: 2 waiting on [0, F0], 1 on [F0, F1].
-    expect(p.back_pressure.decode_queue_mean_length).toBeCloseTo((2 * f0 + (f1 - f0)) / f2, 5);
+    expect(p.back_pressure.decode_queue_mean_length).toBeCloseTo((2 * (f0 - fe) + (f1 - f0)) / f2, 5);
     expect(p.back_pressure.decode_queue_max).toBe(2);
-    expect(p.kv_transfer.decode_reservation_wait_ms.mean).toBeCloseTo(((f0 + f1) / 3) * 1000, 2);
+    expect(p.kv_transfer.decode_reservation_wait_ms.mean).toBeCloseTo(((f0 - fe + f1 - fe) / 3) * 1000, 2);
     // Exposed after prefill (which ended at prefillFirstTokenS; the waits began at t = 0) = the part
     // of the wait after prefill + the link time once reserved.
-    for (const x of recs) expect(x.kvExposedMs!).toBeCloseTo(Math.max(0, x.kvReservationWaitMs! - x.prefillFirstTokenS! * 1000) + x.kvLinkExposedMs!, 2);
+    for (const x of recs) expect(x.kvExposedMs!).toBeCloseTo(Math.max(0, x.kvReservationWaitMs! - (x.prefillFirstTokenS! - fe) * 1000) + x.kvLinkExposedMs!, 2);
   });
 });
 

@@ -1,0 +1,25 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { E2E_BEGIN, E2E_END, e2eMarkdown, e2eRows, e2eSummary, loadE2e, withE2eSection } from './e2e.js';
+
+describe('end-to-end accuracy against public vLLM measurements', () => {
+  const rows = e2eRows();
+  it('every measurement names a source and gets a finite prediction', () => {
+    expect(rows.length).toBe(loadE2e().length);
+    for (const r of rows) {
+      expect(r.source).toMatch(/^https:\/\//);
+      expect(Number.isFinite(r.predicted) && r.predicted > 0).toBe(true);
+    }
+  });
+  it('docs/accuracy.md holds the current end-to-end section (run `npx pdsim calibrate --e2e`)', () => {
+    const doc = readFileSync(new URL('../../docs/accuracy.md', import.meta.url), 'utf8');
+    expect(doc.slice(doc.indexOf(E2E_BEGIN), doc.indexOf(E2E_END) + E2E_END.length + 1)).toBe(e2eMarkdown(rows));
+    expect(withE2eSection(doc)).toBe(doc);
+  });
+  it('held-out errors stay within the issue targets (static median <= 10%, p90 <= 25%; serving ITL median <= 15%)', () => {
+    const s = Object.fromEntries(e2eSummary(rows).map((x) => [x.kind, x]));
+    expect(s['static avg_latency_ms']!.medianAbsPct).toBeLessThanOrEqual(10);
+    expect(s['static avg_latency_ms']!.p90AbsPct).toBeLessThanOrEqual(25);
+    expect(s['closed-loop median_itl_ms']!.medianAbsPct).toBeLessThanOrEqual(15);
+  });
+});
