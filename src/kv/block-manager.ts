@@ -6,10 +6,12 @@
  * Cached blocks whose reference count drops to zero stay reusable (evictable, LRU) until an
  * allocation needs their space.
  */
+import { LruSet } from './lru.js';
+
 export class BlockManager {
   private free: number;
-  /** Hashed blocks with refcount 0, in LRU order (Map keeps insertion order; oldest first). */
-  private readonly evictable = new Map<number, true>();
+  /** Hashed blocks with refcount 0, in LRU order (oldest first; O(1) eviction, see lru.ts). */
+  private readonly evictable = new LruSet();
   /** Hashed blocks with refcount > 0. */
   private readonly referenced = new Map<number, number>();
   private anonymousInUse = 0;
@@ -50,10 +52,8 @@ export class BlockManager {
     this.free -= fromFree;
     let rest = n - fromFree;
     if (rest > 0) {
-      const it = this.evictable.keys();
       while (rest-- > 0) {
-        const k = it.next().value as number;
-        this.evictable.delete(k);
+        this.evictable.popOldest();
         this.evictions++;
       }
     }
@@ -114,7 +114,7 @@ export class BlockManager {
       if (r > 1) this.referenced.set(k, r - 1);
       else {
         this.referenced.delete(k);
-        this.evictable.set(k, true);
+        this.evictable.add(k);
       }
     }
   }
