@@ -15,7 +15,8 @@
  *
  * Options: --runs N, --only a,b, --million, --data-dir DIR (measured data, default ../shared/data
  * beside the repository; a regime whose trace is found neither there nor at the scenario's own
- * path is skipped, saying so), --tsx (one extra parity run through bin/pdsim.mjs).
+ * path is skipped, saying so), --tsx (one extra parity run through bin/pdsim.mjs), --bundle FILE
+ * (measure an already built bundle, e.g. an older one for a before/after table).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -37,9 +38,9 @@ function runOnce(cmd: string[], scenario: string, outDir: string, sets: string[]
   if (r.status !== 0) throw new Error(`simulate ${scenario} failed (${r.status}):\n${r.stderr}`);
   const line = r.stderr.split('\n').find((l) => l.startsWith('PDSIM_STATS '));
   if (!line) throw new Error(`no stats line in:\n${r.stderr}`);
-  const s = JSON.parse(line.slice('PDSIM_STATS '.length)) as Omit<Measured, 'wallS'>;
+  const s = JSON.parse(line.slice('PDSIM_STATS '.length)) as Omit<Measured, 'wallS' | 'cpuS'> & { cpuS?: number };
   rmSync(outDir, { recursive: true, force: true });
-  return { wallS, ...s };
+  return { wallS, ...s, cpuS: s.cpuS ?? NaN };
 }
 
 /** `--set` overrides that point a regime at its trace, or a reason to skip it. */
@@ -75,8 +76,9 @@ async function main(): Promise<void> {
   const dataDir = path.resolve(opt(args, '--data-dir') ?? path.join(root, '..', 'shared', 'data'));
   const tmp = mkdtempSync(path.join(tmpdir(), 'pdsim-bench-'));
   // Inside the repository, so the bundle resolves node_modules like the sources do.
-  const bundle = path.join(root, 'dist', 'pdsim.mjs');
-  await build({
+  const given = opt(args, '--bundle');
+  const bundle = given !== undefined ? path.resolve(given) : path.join(root, 'dist', 'pdsim.mjs');
+  if (given === undefined) await build({
     entryPoints: [path.join(root, 'src/cli/main.ts')],
     bundle: true,
     platform: 'node',
