@@ -30,16 +30,25 @@ import { fmtK, type Measured, medianOf, REGIMES, type Regime, rssAt1M, TARGETS, 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SLOW_RUN_S = 30;
 
+/** GNU time, when installed: the child's CPU seconds and peak RSS for any bundle (older ones print no cpuS). */
+const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+
 function runOnce(cmd: string[], scenario: string, outDir: string, sets: string[]): Measured {
   const t0 = performance.now();
-  const args = [...cmd.slice(1), 'simulate', scenario, '--out', outDir, '--no-progress', '--stats', ...sets.flatMap((s) => ['--set', s])];
-  const r = spawnSync(cmd[0]!, args, { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const args = [...cmd, 'simulate', scenario, '--out', outDir, '--no-progress', '--stats', ...sets.flatMap((s) => ['--set', s])];
+  const full = GNU_TIME ? [GNU_TIME, '-f', 'PDSIM_TIME %U %S %M', ...args] : args;
+  const r = spawnSync(full[0]!, full.slice(1), { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 });
   const wallS = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`simulate ${scenario} failed (${r.status}):\n${r.stderr}`);
   const line = r.stderr.split('\n').find((l) => l.startsWith('PDSIM_STATS '));
   if (!line) throw new Error(`no stats line in:\n${r.stderr}`);
   const s = JSON.parse(line.slice('PDSIM_STATS '.length)) as Omit<Measured, 'wallS' | 'cpuS'> & { cpuS?: number };
   rmSync(outDir, { recursive: true, force: true });
+  const time = r.stderr.split('\n').find((l) => l.startsWith('PDSIM_TIME '));
+  if (time) {
+    const [user, sys, rssKB] = time.split(' ').slice(1).map(Number) as [number, number, number];
+    return { wallS, events: s.events, requests: s.requests, cpuS: user + sys, maxRssMB: rssKB / 1024 };
+  }
   return { wallS, ...s, cpuS: s.cpuS ?? NaN };
 }
 
