@@ -11,7 +11,7 @@
  */
 import type { EventHandle, Simulator } from '../kernel/simulator.js';
 import { didYouMean } from '../errors.js';
-import { maxMinFairRates, type ChannelUse, type FairShareFlow } from './max-min.js';
+import { maxMinFairRatesInto, type ChannelUse, type FairShareFlow } from './max-min.js';
 import type { ChannelStats, FlowHandle, FlowNetworkListener, FlowSpec, FlowState } from './flow-types.js';
 
 export type { ChannelSegment, ChannelStats, FlowHandle, FlowNetworkListener, FlowSpec, FlowState } from './flow-types.js';
@@ -81,6 +81,9 @@ export class FlowNetwork {
   private readonly moving = new Set<Flow>();
   private readonly busyChannels = new Set<Channel>();
   private lastAdvanceS = 0;
+  private readonly scratchFlows: Flow[] = [];
+  private readonly scratchShares: FairShareFlow[] = [];
+  private readonly scratchRates: number[] = [];
   private nextCompletion?: EventHandle;
   private nextFlowId = 0;
   private completed = 0;
@@ -298,16 +301,27 @@ export class FlowNetwork {
       this.capacities[c.index] = c.effectiveBytesPerS;
       c.loadBytesPerS = 0;
     }
-    const flows = [...this.moving];
-    const rates = maxMinFairRates(flows.map((f) => f.share), this.capacities);
+    // Reused arrays: this runs on every flow start and finish.
+    const flows = this.scratchFlows;
+    const shares = this.scratchShares;
+    let n = 0;
+    for (const f of this.moving) {
+      flows[n] = f;
+      shares[n++] = f.share;
+    }
+    flows.length = n;
+    shares.length = n;
+    const rates = this.scratchRates;
+    maxMinFairRatesInto(shares, n, this.capacities, rates);
     const now = this.sim.now;
     let nextS = Infinity;
-    flows.forEach((f, i) => {
+    for (let i = 0; i < n; i++) {
+      const f = flows[i]!;
       f.rate = rates[i]!;
       for (const { channel, weight } of f.uses) channel.loadBytesPerS += f.rate * weight;
       f.finishS = now + Math.max(0, f.bytes - f.sent) / f.rate;
       nextS = Math.min(nextS, f.finishS);
-    });
+    }
     for (const c of this.busyChannels) {
       if (c.loadBytesPerS > c.effectiveBytesPerS * (1 + CAPACITY_TOLERANCE)) {
         throw new Error(`FlowNetwork bug: channel ${c.id} carries ${c.loadBytesPerS} B/s over its capacity ${c.effectiveBytesPerS} B/s`);
@@ -326,7 +340,8 @@ export class FlowNetwork {
     this.advance();
     const now = this.sim.now;
     const limitS = now + TIME_TOLERANCE * Math.max(1, now);
-    const finished = [...this.moving].filter((f) => f.finishS <= limitS);
+    const finished: Flow[] = [];
+    for (const f of this.moving) if (f.finishS <= limitS) finished.push(f);
     for (const f of finished) {
       this.detach(f, 'done');
       this.completed++;
