@@ -57,10 +57,11 @@ class Flow implements FlowHandle {
     readonly bytes: number,
     readonly startS: number,
     readonly uses: readonly Use[],
+    shareUses: readonly ChannelUse[],
     readonly capBytesPerS: number,
     readonly onDone: ((flow: FlowHandle) => void) | undefined,
   ) {
-    this.share = { uses: uses.map((u): ChannelUse => ({ channel: u.channel.index, weight: u.weight })), capBytesPerS };
+    this.share = { uses: shareUses, capBytesPerS };
   }
   sentBytes(): number {
     return this.net.sentBytesOf(this);
@@ -186,13 +187,8 @@ export class FlowNetwork {
     if (!(spec.bytes >= 0) || !Number.isFinite(spec.bytes)) throw new RangeError(`Flow bytes must be >= 0, got ${spec.bytes}`);
     if (!(latencyS >= 0)) throw new RangeError(`Flow latency must be >= 0 s, got ${latencyS}`);
     if (!(cap > 0)) throw new RangeError(`Flow rate cap must be > 0 bytes/s, got ${cap}`);
-    const weights = new Map<Channel, number>();
-    for (const id of spec.path) {
-      const c = this.channel(id);
-      weights.set(c, (weights.get(c) ?? 0) + 1);
-    }
-    const uses = [...weights].map(([channel, weight]) => ({ channel, weight }));
-    const flow = new Flow(this, this.nextFlowId++, spec.tag ?? '', spec.bytes, this.sim.now, uses, cap, spec.onDone);
+    const { uses, shareUses } = this.usesOf(spec.path);
+    const flow = new Flow(this, this.nextFlowId++, spec.tag ?? '', spec.bytes, this.sim.now, uses, shareUses, cap, spec.onDone);
     // A flow with nothing to move, or nothing to limit it, finishes when its latency is over.
     const instantaneous = spec.bytes === 0 || (uses.length === 0 && cap === Infinity);
     if (instantaneous) {
@@ -222,6 +218,26 @@ export class FlowNetwork {
       this.rerate();
     }
   }
+
+  /**
+   * Channels a path crosses, with crossing counts, in first-crossing order; cached per path array
+   * (callers reuse their routes' arrays, so a transfer's thousands of flows resolve it once).
+   */
+  private usesOf(path: readonly string[]): { uses: readonly Use[]; shareUses: readonly ChannelUse[] } {
+    const hit = this.pathUses.get(path);
+    if (hit !== undefined && hit.ids.length === path.length && hit.ids.every((id, i) => id === path[i])) return hit;
+    const weights = new Map<Channel, number>();
+    for (const id of path) {
+      const c = this.channel(id);
+      weights.set(c, (weights.get(c) ?? 0) + 1);
+    }
+    const uses = [...weights].map(([channel, weight]) => ({ channel, weight }));
+    const entry = { ids: [...path], uses, shareUses: uses.map((u): ChannelUse => ({ channel: u.channel.index, weight: u.weight })) };
+    this.pathUses.set(path, entry);
+    return entry;
+  }
+
+  private readonly pathUses = new WeakMap<readonly string[], { ids: readonly string[]; uses: readonly Use[]; shareUses: readonly ChannelUse[] }>();
 
   private channel(id: string): Channel {
     const c = this.channels.get(id);
