@@ -7,13 +7,14 @@
  * allocation needs their space.
  */
 import { LruSet } from './lru.js';
+import { NumMap } from './num-map.js';
 
 export class BlockManager {
   private free: number;
   /** Hashed blocks with refcount 0, in LRU order (oldest first; O(1) eviction, see lru.ts). */
   private readonly evictable = new LruSet();
-  /** Hashed blocks with refcount > 0. */
-  private readonly referenced = new Map<number, number>();
+  /** Hashed blocks with refcount > 0 (unboxed keys, see num-map.ts). */
+  private readonly referenced = new NumMap();
   private anonymousInUse = 0;
   /** Blocks taken from the evictable LRU to satisfy allocations (prefix-cache evictions). */
   evictions = 0;
@@ -79,7 +80,7 @@ export class BlockManager {
   acquire(keys: readonly number[]): void {
     for (const k of keys) {
       const r = this.referenced.get(k);
-      if (r !== undefined) this.referenced.set(k, r + 1);
+      if (r >= 0) this.referenced.set(k, r + 1);
       else if (this.evictable.delete(k)) this.referenced.set(k, 1);
       else throw new Error(`acquire of uncached block ${k}`);
     }
@@ -94,7 +95,7 @@ export class BlockManager {
     for (const k of keys) {
       this.anonymousInUse--;
       const r = this.referenced.get(k);
-      if (r !== undefined) {
+      if (r >= 0) {
         this.referenced.set(k, r + 1);
         this.free++;
       } else if (this.evictable.delete(k)) {
@@ -110,7 +111,7 @@ export class BlockManager {
     for (let i = keys.length - 1; i >= 0; i--) {
       const k = keys[i]!;
       const r = this.referenced.get(k);
-      if (r === undefined) throw new Error(`release of unreferenced block ${k}`);
+      if (r < 0) throw new Error(`release of unreferenced block ${k}`);
       if (r > 1) this.referenced.set(k, r - 1);
       else {
         this.referenced.delete(k);

@@ -5,13 +5,15 @@
  * Why not a `Map` in insertion order: V8's Map marks deleted entries and only compacts them when it
  * rehashes, so `map.keys().next()` after many deletes walks every dead slot (37 us per eviction at
  * 131k entries, measured). Here the order is an intrusive doubly-linked list over typed arrays (slot
- * indices, no object per key), and a Map only answers key -> slot. The order it keeps is exactly the
+ * indices, no object per key), and a NumMap (unboxed keys) answers key -> slot. The order it keeps is exactly the
  * Map's: `add` appends (a present key stays put), `touch` is delete-then-append, iteration runs oldest first.
  */
+import { NumMap } from './num-map.js';
+
 const NIL = -1;
 
 export class LruSet {
-  private readonly slotOf = new Map<number, number>();
+  private readonly slotOf = new NumMap();
   private keyAt: Float64Array;
   private prev: Int32Array;
   private next: Int32Array;
@@ -48,7 +50,7 @@ export class LruSet {
   /** Makes a present key the most recent (as Map delete + set); false when absent. */
   touch(key: number): boolean {
     const s = this.slotOf.get(key);
-    if (s === undefined) return false;
+    if (s < 0) return false;
     if (s !== this.tail) {
       this.unlink(s);
       this.linkLast(s);
@@ -58,7 +60,7 @@ export class LruSet {
 
   delete(key: number): boolean {
     const s = this.slotOf.get(key);
-    if (s === undefined) return false;
+    if (s < 0) return false;
     this.slotOf.delete(key);
     this.unlink(s);
     this.freeSlots.push(s);
