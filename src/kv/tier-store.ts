@@ -83,6 +83,14 @@ export class TierStore {
     this.blockBytes = opts.blockBytes;
   }
 
+  /** Blocks held in the CPU tier (as stats().cpuHeld, without building the stats object). */
+  get cpuHeld(): number {
+    return this.cpu.size;
+  }
+  get diskHeld(): number {
+    return this.disk.size;
+  }
+
   tierOf(hash: BlockHash): Tier | undefined {
     return this.cpu.has(hash) ? 'cpu' : this.disk.has(hash) ? 'disk' : undefined;
   }
