@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { median, medianOf, REGIMES, rssAt1M, verdict } from './regimes.js';
 import { existsSync } from 'node:fs';
+import { loadScenario } from '../scenario/load.js';
 
 describe('bench arithmetic', () => {
   it('median of odd and even counts', () => {
@@ -30,7 +31,10 @@ describe('bench arithmetic', () => {
     expect(w.ok).toBe(true);
   });
 
-  it('every regime names a scenario that exists', () => {
-    for (const r of REGIMES) expect(existsSync(r.scenario), r.scenario).toBe(true);
+  it('every regime names a scenario that exists and validates', () => {
+    for (const r of REGIMES) {
+      expect(existsSync(r.scenario), r.scenario).toBe(true);
+      expect(() => loadScenario(r.scenario), r.scenario).not.toThrow();
+    }
   });
 });
