@@ -101,8 +101,7 @@ export class TierStore {
     const result: StoreResult = { written: [], alreadyHeld: [], demoted: [], evicted: [] };
     for (let i = hashes.length - 1; i >= 0; i--) {
       const h = hashes[i]!;
-      if (this.cpu.has(h)) {
-        this.cpu.touch(h);
+      if (this.cpu.touch(h)) {
         result.alreadyHeld.push(h);
         continue;
       }
@@ -152,8 +151,8 @@ export class TierStore {
     const result = { promoted: [] as BlockHash[], demoted: [] as BlockHash[], evicted: [] as BlockHash[] };
     for (let i = hashes.length - 1; i >= 0; i--) {
       const h = hashes[i]!;
-      if (this.cpu.has(h)) this.cpu.touch(h);
-      else if (this.disk.delete(h)) {
+      if (this.cpu.touch(h)) continue;
+      if (this.disk.delete(h)) {
         this.insertCpu(h, result);
         result.promoted.push(h);
         this.counters.promotions++;
