@@ -44,6 +44,7 @@ describe('NumMap', () => {
       if (m.size !== ref.size) mismatches++;
     }
     for (const k of pool) if (m.get(k) !== (ref.get(k) ?? -1)) mismatches++;
+    expect([...m.values()].sort((a, b) => a - b)).toEqual([...ref.values()].sort((a, b) => a - b));
     expect(ref.size).toBeGreaterThan(500);
     expect(mismatches).toBe(0);
   });

@@ -100,6 +100,11 @@ export class NumMap {
     return true;
   }
 
+  /** Values, in no particular order (for invariant checks). */
+  *values(): IterableIterator<number> {
+    for (let i = 0; i < this.vals.length; i++) if (this.vals[i] !== EMPTY) yield this.vals[i]!;
+  }
+
   private grow(): void {
     const oldKeys = this.keys;
     const oldVals = this.vals;

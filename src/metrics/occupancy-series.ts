@@ -19,7 +19,7 @@ export class OccupancySeries {
 
   constructor(
     readonly tier: string,
-    private readonly maxRows = 20_000,
+    private readonly maxRows = 1 << 16,
   ) {
     if (!(maxRows >= 2)) throw new RangeError(`OccupancySeries needs maxRows >= 2, got ${maxRows}`);
   }
