@@ -78,10 +78,11 @@ export class BlockManager {
 
   /** Takes a reference on cached blocks (a prefix hit); they must all be cached. */
   acquire(keys: readonly number[]): void {
+    const ref = this.referenced;
     for (const k of keys) {
-      const r = this.referenced.get(k);
-      if (r >= 0) this.referenced.set(k, r + 1);
-      else if (this.evictable.delete(k)) this.referenced.set(k, 1);
+      const i = ref.find(k);
+      if (i >= 0) ref.setValueAt(i, ref.valueAt(i) + 1);
+      else if (this.evictable.delete(k)) ref.set(k, 1);
       else throw new Error(`acquire of uncached block ${k}`);
     }
   }
@@ -92,16 +93,17 @@ export class BlockManager {
    * duplicate block is freed, as vLLM does.
    */
   commit(keys: readonly number[]): void {
+    const ref = this.referenced;
     for (const k of keys) {
       this.anonymousInUse--;
-      const r = this.referenced.get(k);
-      if (r >= 0) {
-        this.referenced.set(k, r + 1);
+      const i = ref.find(k);
+      if (i >= 0) {
+        ref.setValueAt(i, ref.valueAt(i) + 1);
         this.free++;
-      } else if (this.evictable.delete(k)) {
-        this.referenced.set(k, 1);
-        this.free++;
-      } else this.referenced.set(k, 1);
+      } else {
+        if (this.evictable.delete(k)) this.free++;
+        ref.set(k, 1);
+      }
     }
   }
 
@@ -110,9 +112,10 @@ export class BlockManager {
     // Reverse order: a request's tail blocks are evicted before its head (vLLM frees in reverse).
     for (let i = keys.length - 1; i >= 0; i--) {
       const k = keys[i]!;
-      const r = this.referenced.get(k);
-      if (r < 0) throw new Error(`release of unreferenced block ${k}`);
-      if (r > 1) this.referenced.set(k, r - 1);
+      const at = this.referenced.find(k);
+      if (at < 0) throw new Error(`release of unreferenced block ${k}`);
+      const r = this.referenced.valueAt(at);
+      if (r > 1) this.referenced.setValueAt(at, r - 1);
       else {
         this.referenced.delete(k);
         this.evictable.add(k);

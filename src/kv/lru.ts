@@ -40,10 +40,11 @@ export class LruSet {
 
   /** Appends `key` as the most recent; a key already present keeps its place (as `Map.set`). */
   add(key: number): void {
-    if (this.slotOf.has(key)) return;
-    const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.newSlot();
+    const slot = this.freeSlots.length > 0 ? this.freeSlots[this.freeSlots.length - 1]! : this.used;
+    if (!this.slotOf.addIfAbsent(key, slot)) return;
+    if (slot === this.used) this.newSlot();
+    else this.freeSlots.pop();
     this.keyAt[slot] = key;
-    this.slotOf.set(key, slot);
     this.linkLast(slot);
   }
 

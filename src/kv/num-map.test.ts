@@ -20,6 +20,14 @@ describe('NumMap', () => {
     expect(m.delete(-1e10)).toBe(true);
     expect(m.delete(-1e10)).toBe(false);
     expect(m.size).toBe(3);
+    expect(m.addIfAbsent(0.5, 1)).toBe(false);
+    expect(m.get(0.5)).toBe(8);
+    expect(m.addIfAbsent(77, 1)).toBe(true);
+    const at = m.find(77);
+    m.setValueAt(at, m.valueAt(at) + 4);
+    expect(m.get(77)).toBe(5);
+    expect(m.find(78)).toBe(-1);
+    m.delete(77);
     expect(() => m.set(1, -2)).toThrow(RangeError);
     expect(() => m.set(NaN, 1)).toThrow(RangeError);
   });

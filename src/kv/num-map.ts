@@ -39,8 +39,11 @@ export class NumMap {
     return Math.imul(u32[0]! ^ Math.imul(u32[1]!, 0x85ebca6b), 0x9e3779b1) & this.mask;
   }
 
-  /** Slot holding `key`, or -1. */
-  private find(key: number): number {
+  /**
+   * Slot holding `key`, or -1: with valueAt/setValueAt, a read-modify-write (reference counts)
+   * probes once. A slot stays valid until the next set of a new key or delete.
+   */
+  find(key: number): number {
     if (key === 0) key = 0; // -0 -> 0
     const keys = this.keys;
     const vals = this.vals;
@@ -60,7 +63,27 @@ export class NumMap {
     return i < 0 ? -1 : this.vals[i]!;
   }
 
+  valueAt(slot: number): number {
+    return this.vals[slot]!;
+  }
+
+  setValueAt(slot: number, value: number): void {
+    if ((value | 0) !== value || value < 0) throw new RangeError(`NumMap values are int32 >= 0, got ${value}`);
+    this.vals[slot] = value;
+  }
+
+  /** Sets `key` to `value` unless present (one probe); true when it was added. */
+  addIfAbsent(key: number, value: number): boolean {
+    const before = this.count;
+    this.upsert(key, value, false);
+    return this.count !== before;
+  }
+
   set(key: number, value: number): void {
+    this.upsert(key, value, true);
+  }
+
+  private upsert(key: number, value: number, overwrite: boolean): void {
     if ((value | 0) !== value || value < 0) throw new RangeError(`NumMap values are int32 >= 0, got ${value}`);
     if (key !== key) throw new RangeError('NumMap key NaN');
     if (key === 0) key = 0;
@@ -69,7 +92,7 @@ export class NumMap {
     let i = this.slot(key);
     for (; vals[i] !== EMPTY; i = (i + 1) & this.mask) {
       if (keys[i] === key) {
-        vals[i] = value;
+        if (overwrite) vals[i] = value;
         return;
       }
     }
