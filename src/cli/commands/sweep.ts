@@ -12,7 +12,7 @@ import { loadScenario } from '../../scenario/load.js';
 import { runSimulation } from '../../run/simulation.js';
 import { NullRecordWriter } from '../../run/record-writer.js';
 import { writeReport } from '../../report/write.js';
-import type { RunSeries } from '../../report/types.js';
+import type { RunSeries } from '../../metrics/run-series.js';
 import { formatTable } from '../table.js';
 import { collect, defaultOutDir } from './simulate.js';
 
