@@ -33,9 +33,9 @@ const SLOW_RUN_S = 30;
 /** GNU time, when installed: the child's CPU seconds and peak RSS for any bundle (older ones print no cpuS). */
 const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
-function runOnce(cmd: string[], scenario: string, outDir: string, sets: string[]): Measured {
+function runOnce(cmd: string[], scenario: string, outDir: string, sets: string[], extra: readonly string[] = []): Measured {
   const t0 = performance.now();
-  const args = [...cmd, 'simulate', scenario, '--out', outDir, '--no-progress', '--stats', ...sets.flatMap((s) => ['--set', s])];
+  const args = [...cmd, 'simulate', scenario, '--out', outDir, '--no-progress', '--stats', ...extra, ...sets.flatMap((s) => ['--set', s])];
   const full = GNU_TIME ? [GNU_TIME, '-f', 'PDSIM_TIME %U %S %M', ...args] : args;
   const r = spawnSync(full[0]!, full.slice(1), { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 });
   const wallS = (performance.now() - t0) / 1000;
@@ -113,22 +113,22 @@ async function main(): Promise<void> {
       continue;
     }
     const out = () => path.join(tmp, `run${n++}`);
-    const results = [runOnce(node, regime.scenario, out(), sets)];
-    while (results.length < runs && results[0]!.wallS <= SLOW_RUN_S) results.push(runOnce(node, regime.scenario, out(), sets));
+    const results = [runOnce(node, regime.scenario, out(), sets, regime.args)];
+    while (results.length < runs && results[0]!.wallS <= SLOW_RUN_S) results.push(runOnce(node, regime.scenario, out(), sets, regime.args));
     const m = medianOf(results);
     let rss1M: number;
     let measured = false;
     if (million && !regime.trace) {
-      const big = runOnce(node, regime.scenario, out(), [...sets, 'workload.requests=1000000']);
+      const big = runOnce(node, regime.scenario, out(), [...sets, 'workload.requests=1000000'], regime.args);
       rss1M = big.maxRssMB;
       measured = true;
       console.log(row(regime.name, m, results.length) + `\n${'  at 1M requests'.padEnd(18)} ${row('', big, 1).slice(19)}`);
     } else {
-      const half = runOnce(node, regime.scenario, out(), [...sets, `workload.requests=${Math.floor(scenarioRequests(regime) / 2)}`]);
+      const half = runOnce(node, regime.scenario, out(), [...sets, `workload.requests=${Math.floor(scenarioRequests(regime) / 2)}`], regime.args);
       rss1M = rssAt1M(half, m);
       console.log(row(regime.name, m, results.length, `; ${fmtK(half.requests)} requests: ${half.maxRssMB.toFixed(0)} MB`));
     }
-    if (regime.parity) {
+    if (regime.parity && regime.args === undefined) {
       console.log(`${''.padEnd(18)} ${(VIDUR_WALL_S / m.wallS).toFixed(0)}x Vidur's ${VIDUR_WALL_S} s wall, ${(VIDUR_RSS_MB / m.maxRssMB).toFixed(1)}x less memory than its ${VIDUR_RSS_MB} MB`);
       if (args.includes('--tsx')) console.log(row('  via tsx', runOnce(['node', path.join(root, 'bin/pdsim.mjs')], regime.scenario, out(), sets), 1));
     }

@@ -25,10 +25,14 @@ export interface Regime {
   trace?: { dataFile: string };
   /** The parity run: held to the wall-time target too. */
   parity?: boolean;
+  /** Extra `simulate` options. */
+  args?: string[];
 }
 
 export const REGIMES: readonly Regime[] = [
   { name: 'parity', scenario: 'scenarios/bench/vidur-parity.yaml', trace: { dataFile: 'bench/vidur-parity-100k.csv' }, parity: true },
+  // What writing requests.jsonl costs: the same run without it.
+  { name: 'parity-no-jsonl', scenario: 'scenarios/bench/vidur-parity.yaml', trace: { dataFile: 'bench/vidur-parity-100k.csv' }, parity: true, args: ['--no-requests'] },
   { name: 'dual-l4-disagg', scenario: 'scenarios/bench/dual-l4-disagg.yaml' },
   { name: 'kv-tiers', scenario: 'scenarios/bench/kv-tiers.yaml' },
   { name: 'mooncake-4xh100', scenario: 'scenarios/bench/mooncake-4xh100.yaml', trace: { dataFile: 'mooncake/conversation_trace.jsonl' } },
