@@ -49,6 +49,8 @@ export interface ValidateOptions {
   /** Server's simulated seconds per wall second (pdsim serve --speed); 1 for a real server. */
   speed?: number;
   report?: boolean;
+  /** Catalog directory for the simulation (default: the package's models/). */
+  modelsDir?: string;
   /** Progress and notes. */
   log?: (line: string) => void;
   signal?: AbortSignal;
@@ -123,7 +125,7 @@ export async function runValidate(file: string, o: ValidateOptions): Promise<Val
   // 3. Simulate.
   log(`simulating ${specs.length} requests (seed ${seed})...`);
   const writer = new JsonlRecordWriter(join(o.out, 'sim', 'requests.jsonl'));
-  const simRun = await runSimulation(loaded, { seed, writer }).finally(() => writer.close());
+  const simRun = await runSimulation(loaded, { seed, writer, modelsDir: o.modelsDir }).finally(() => writer.close());
   const sim = simRun.summary as unknown as BenchSummary;
   writeJson(join(o.out, 'sim', 'summary.json'), sim);
 

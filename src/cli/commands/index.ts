@@ -15,6 +15,7 @@ import * as vllmArgs from './vllm-args.js';
 import * as validate from './validate.js';
 import * as proxy from './proxy.js';
 import * as serve from './serve.js';
+import * as llamacppServe from '../../../adapters/llamacpp/cli.js';
 
 export const commands: ReadonlyArray<{ register(program: Command): void }> = [
   simulate,
@@ -29,4 +30,5 @@ export const commands: ReadonlyArray<{ register(program: Command): void }> = [
   validate,
   proxy,
   serve,
+  llamacppServe,
 ];
