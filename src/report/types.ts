@@ -6,7 +6,13 @@
 
 import type { RunSeries } from '../metrics/run-series.js';
 
-export type { CdfPoint, RunSeries, TierSample, TimelineSegment, TimeSample } from '../metrics/run-series.js';
+export type { CdfPoint, InstanceSample, RunSeries, TierSample, TimelineSegment, TimeSample } from '../metrics/run-series.js';
+
+/** One point of a sweep: the swept value and the figures of its run (summary.json keys). */
+export interface SweepPoint {
+  value: string;
+  figures: Record<string, number | null>;
+}
 
 export interface ReportInput {
   title: string;
@@ -18,4 +24,6 @@ export interface ReportInput {
   runs: RunSeries[];
   /** Warnings such as "uses uncalibrated GPU profile l4". */
   notes?: string[];
+  /** `pdsim sweep`: the swept field and one point per value, for the figures-vs-value charts. */
+  sweep?: { field: string; points: SweepPoint[] };
 }

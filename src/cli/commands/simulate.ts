@@ -12,6 +12,7 @@ import { writeReport } from '../../report/write.js';
 import { ProgressReporter } from '../progress.js';
 import { fmt, formatTable } from '../table.js';
 import type { Summary } from '../../metrics/summary.js';
+import { DetailedRecorder } from '../../metrics/bench-detailed.js';
 
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -37,7 +38,19 @@ export function summaryTable(s: Summary): string {
   return lines.join('\n');
 }
 
-export async function simulateCommand(file: string, o: { out?: string; seed?: string; set?: string[]; progress?: boolean; report?: boolean; stats?: boolean; requests?: boolean }): Promise<RunResult> {
+export interface SimulateCliOptions {
+  out?: string;
+  seed?: string;
+  set?: string[];
+  progress?: boolean;
+  report?: boolean;
+  stats?: boolean;
+  saveDetailed?: boolean;
+  /** false: no requests.jsonl (`--no-requests`). */
+  requests?: boolean;
+}
+
+export async function simulateCommand(file: string, o: SimulateCliOptions): Promise<RunResult> {
   const loaded = loadScenario(file, o.set ?? []);
   const sc = loaded.scenario;
   const seed = o.seed !== undefined ? Number(o.seed) : sc.seed;
@@ -45,6 +58,7 @@ export async function simulateCommand(file: string, o: { out?: string; seed?: st
   mkdirSync(outDir, { recursive: true });
   writeFileSync(path.join(outDir, 'scenario.resolved.json'), JSON.stringify({ ...sc, seed }, null, 2) + '\n');
   const writer = o.requests === false ? new NullRecordWriter() : new JsonlRecordWriter(path.join(outDir, 'requests.jsonl'));
+  const detailed = o.saveDetailed ? new DetailedRecorder(writer) : undefined;
   const progress = new ProgressReporter('simulate');
   let stop = false;
   const onSigint = () => {
@@ -55,7 +69,7 @@ export async function simulateCommand(file: string, o: { out?: string; seed?: st
   try {
     result = await runSimulation(loaded, {
       seed,
-      writer,
+      writer: detailed ?? writer,
       shouldStop: () => stop,
       onProgress: o.progress === false ? undefined : (p) => progress.update(p.requestsDone, p.requestsTotal, `sim ${p.simTimeS.toFixed(0)}s`),
     });
@@ -64,7 +78,8 @@ export async function simulateCommand(file: string, o: { out?: string; seed?: st
     if (writer instanceof JsonlRecordWriter) writer.close();
     progress.done();
   }
-  writeFileSync(path.join(outDir, 'summary.json'), JSON.stringify(result.summary, null, 2) + '\n');
+  const summaryOut = detailed ? { ...result.summary, ...detailed.arrays(result.queueS) } : result.summary;
+  writeFileSync(path.join(outDir, 'summary.json'), JSON.stringify(summaryOut, null, 2) + '\n');
   const notes = result.built.uncalibratedGpus.map((g) => `GPU profile "${g}" is not calibrated against measured data: expect a wider error (see models/gpu/${g}.json expectedError).`);
   if (o.report !== false) await writeReport(outDir, {
     title: `pdsim simulate: ${sc.name}`,
@@ -100,7 +115,8 @@ export function register(program: Command): void {
     .option('--no-report', 'skip report.html')
     .option('--no-requests', 'skip requests.jsonl (per-request records; ~15 % of a 100k-request run\'s time)')
     .option('--stats', 'print run statistics (events, peak RSS) to stderr')
-    .action(async (file: string, o: { out?: string; seed?: string; set?: string[]; progress?: boolean; report?: boolean; stats?: boolean; requests?: boolean }) => {
+    .option('--save-detailed', 'add vllm bench serve --save-detailed per-request arrays to summary.json (input_lens, output_lens, ttfts, start_times, latencies, errors; seconds)')
+    .action(async (file: string, o: SimulateCliOptions) => {
       await simulateCommand(file, o);
     });
 }

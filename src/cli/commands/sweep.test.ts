@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { sweepCommand } from './sweep.js';
+import { buildCharts } from '../../report/specs.js';
+import type { ReportInput } from '../../report/types.js';
 
 describe('pdsim sweep', () => {
   it('writes one sweep.jsonl line per value, and latency does not fall as load rises', async () => {
@@ -17,6 +19,17 @@ describe('pdsim sweep', () => {
       expect(tpot[1]!).toBeGreaterThanOrEqual(tpot[0]!);
       expect(tpot[2]!).toBeGreaterThan(tpot[1]!);
       expect(rows.every((r) => r.completed === 200)).toBe(true);
+      // The report plots each point's percentiles and goodput against the swept value, from the same summaries.
+      const report = JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8')) as ReportInput;
+      expect(report.sweep!.field).toBe('workload.arrival.rate');
+      expect(report.sweep!.points.map((p) => p.value)).toEqual(['2', '8', '32']);
+      const sums = lines.map((l) => (JSON.parse(l) as { summary: Record<string, number> }).summary);
+      report.sweep!.points.forEach((p, i) => {
+        expect(p.figures['p99_ttft_ms']).toBe(sums[i]!['p99_ttft_ms']);
+        expect(p.figures['request_goodput']).toBe(sums[i]!['request_goodput']);
+      });
+      const ids = buildCharts(report).map((c) => c.id);
+      expect(ids).toEqual(expect.arrayContaining(['chart-sweep-ttft', 'chart-sweep-tpot', 'chart-sweep-e2el', 'chart-sweep-goodput']));
     } finally {
       w1.mockRestore();
       w2.mockRestore();

@@ -1,7 +1,7 @@
 /**
  * `pdsim sweep SCENARIO --vary path=v1,v2,...`: one simulation per value (same seed, so the same
  * request lengths; only the varied field changes), a table of the key figures, and a report with
- * the latency CDFs overlaid. Each point is appended to sweep.jsonl as soon as it finishes, so an
+ * the latency CDFs overlaid and latency percentiles, throughput and goodput against the value. Each point is appended to sweep.jsonl as soon as it finishes, so an
  * interrupted sweep keeps its finished points.
  */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -13,10 +13,17 @@ import { runSimulation } from '../../run/simulation.js';
 import { NullRecordWriter } from '../../run/record-writer.js';
 import { writeReport } from '../../report/write.js';
 import type { RunSeries } from '../../metrics/run-series.js';
+import type { SweepPoint } from '../../report/types.js';
 import { formatTable } from '../table.js';
 import { collect, defaultOutDir } from './simulate.js';
 
 export const SWEEP_COLUMNS = ['request_throughput', 'output_throughput', 'request_goodput', 'median_ttft_ms', 'p99_ttft_ms', 'mean_tpot_ms', 'p99_tpot_ms', 'median_e2el_ms', 'completed', 'failed'] as const;
+
+/** What the sweep charts plot per point: p50/p90/p99 of each latency metric, throughput and goodput. */
+const SWEEP_FIGURES = [
+  ...['ttft', 'tpot', 'itl', 'e2el'].flatMap((m) => ['median', 'p90', 'p99'].map((s) => `${s}_${m}_ms`)),
+  'request_throughput', 'request_goodput', 'output_throughput',
+];
 
 export async function sweepCommand(file: string, o: { vary: string; out?: string; set?: string[] }): Promise<Record<string, unknown>[]> {
   const eq = o.vary.indexOf('=');
@@ -31,6 +38,7 @@ export async function sweepCommand(file: string, o: { vary: string; out?: string
   writeFileSync(jsonl, '');
   const rows: Record<string, unknown>[] = [];
   const runs: RunSeries[] = [];
+  const points: SweepPoint[] = [];
   for (const v of values) {
     const loaded = loadScenario(file, [...(o.set ?? []), `${field}=${v}`]);
     const r = await runSimulation(loaded, { writer: new NullRecordWriter() });
@@ -39,10 +47,11 @@ export async function sweepCommand(file: string, o: { vary: string; out?: string
     rows.push(row);
     appendFileSync(jsonl, JSON.stringify({ ...row, summary: r.summary }) + '\n');
     runs.push({ ...r.series, label: `${field}=${v}`, timeline: undefined });
+    points.push({ value: v, figures: Object.fromEntries(SWEEP_FIGURES.map((k) => [k, typeof r.summary[k] === 'number' ? (r.summary[k] as number) : null])) });
     process.stderr.write(`sweep: ${field}=${v} done (${rows.length}/${values.length})\n`);
   }
   process.stdout.write(formatTable([field, ...SWEEP_COLUMNS], rows.map((r) => [String(r[field]), ...SWEEP_COLUMNS.map((k) => r[k] as number | null)])) + '\n');
-  await writeReport(outDir, { title: `pdsim sweep: ${first.scenario.name}, ${field}`, subtitle: first.file, runs, table: { columns: [field, ...SWEEP_COLUMNS], rows: rows.map((r) => [String(r[field]), ...SWEEP_COLUMNS.map((k) => r[k] as number | null)]) } });
+  await writeReport(outDir, { title: `pdsim sweep: ${first.scenario.name}, ${field}`, subtitle: first.file, runs, table: { columns: [field, ...SWEEP_COLUMNS], rows: rows.map((r) => [String(r[field]), ...SWEEP_COLUMNS.map((k) => r[k] as number | null)]) }, sweep: { field, points } });
   process.stdout.write(`results: ${outDir}/{sweep.jsonl,report.html}\n`);
   return rows;
 }
