@@ -2,8 +2,8 @@
  * `npm run bench`: the speed figures the project promises (issue 14), measured the way a user runs
  * pdsim, for every regime in src/bench/regimes.ts.
  *
- * 1. Bundle the CLI into one ESM file with esbuild (what an installed `pdsim` runs; it removes the
- *    TypeScript transpile step that `tsx` redoes at every start).
+ * 1. Build the bundle the `pdsim` command runs (src/build/bundle.ts; it removes the TypeScript
+ *    transpile step that `tsx` redoes at every start).
  * 2. Per regime, run `node <bundle> simulate <scenario> --out DIR` (default outputs) in a fresh
  *    process `--runs` times (default 5; a regime whose first run takes over 30 s runs once) and
  *    print the medians: wall seconds (start-up included), simulated requests per wall-second, events
@@ -15,7 +15,7 @@
  *
  * Options: --runs N, --only a,b, --million, --data-dir DIR (measured data, default ../shared/data
  * beside the repository; a regime whose trace is found neither there nor at the scenario's own
- * path is skipped, saying so), --tsx (one extra parity run through bin/pdsim.mjs), --bundle FILE
+ * path is skipped, saying so), --tsx (one extra parity run of the sources through tsx), --bundle FILE
  * (measure an already built bundle, e.g. an older one for a before/after table).
  */
 import { spawnSync } from 'node:child_process';
@@ -23,7 +23,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { buildBundle } from '../build/bundle.js';
 import { parse as parseYaml } from 'yaml';
 import { fmtK, type Measured, medianOf, REGIMES, type Regime, rssAt1M, TARGETS, verdict, VIDUR_RSS_MB, VIDUR_WALL_S } from './regimes.js';
 
@@ -86,21 +86,10 @@ async function main(): Promise<void> {
   const tmp = mkdtempSync(path.join(tmpdir(), 'pdsim-bench-'));
   // Inside the repository, so the bundle resolves node_modules like the sources do.
   const given = opt(args, '--bundle');
-  const bundle = given !== undefined ? path.resolve(given) : path.join(root, 'dist', 'pdsim.mjs');
-  if (given === undefined) await build({
-    entryPoints: [path.join(root, 'src/cli/main.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    outfile: bundle,
-    // vega and friends are only needed by `report --svg`; keep node_modules external so they load lazily.
-    packages: 'external',
-    banner: { js: "import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);" },
-    logLevel: 'error',
-  });
+  // The bundle the `pdsim` command runs (bin/pdsim.mjs), rebuilt so it matches the sources.
+  const bundle = given !== undefined ? path.resolve(given) : (await buildBundle()).entry;
   const node = ['node', bundle];
-  console.log(`pdsim bench: node ${path.relative(root, bundle)} simulate <scenario> --out DIR (default outputs), medians of up to ${runs} whole-process runs`);
+  console.log(`pdsim bench: node ${path.relative(root, bundle) || bundle} simulate <scenario> --out DIR (default outputs), medians of up to ${runs} whole-process runs`);
   console.log(`${'regime'.padEnd(18)} ${'wall'.padStart(9)} ${'CPU'.padStart(9)} ${'simulated'.padStart(12)} ${'events'.padStart(11)} ${''.padStart(13)} peak RSS`);
   const verdicts: string[] = [];
   let n = 0;
@@ -130,7 +119,7 @@ async function main(): Promise<void> {
     }
     if (regime.parity && regime.args === undefined) {
       console.log(`${''.padEnd(18)} ${(VIDUR_WALL_S / m.wallS).toFixed(0)}x Vidur's ${VIDUR_WALL_S} s wall, ${(VIDUR_RSS_MB / m.maxRssMB).toFixed(1)}x less memory than its ${VIDUR_RSS_MB} MB`);
-      if (args.includes('--tsx')) console.log(row('  via tsx', runOnce(['node', path.join(root, 'bin/pdsim.mjs')], regime.scenario, out(), sets), 1));
+      if (args.includes('--tsx')) console.log(row('  via tsx', runOnce(['node', '--import', 'tsx', path.join(root, 'src/cli/main.ts')], regime.scenario, out(), sets), 1));
     }
     verdicts.push(verdict(regime, m, rss1M, measured).text);
   }

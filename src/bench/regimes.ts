@@ -4,7 +4,7 @@
  */
 
 /** Vidur (microsoft/vidur @ 7d47513) on the parity workload, this machine type, trace output off. */
-export const VIDUR_WALL_S = 179;
+export const VIDUR_WALL_S = 179; // scenarios/traces/README.md
 export const VIDUR_RSS_MB = 1600;
 
 export const TARGETS = {
