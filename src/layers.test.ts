@@ -15,7 +15,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const RANK: Record<string, number> = {
   'src/errors': 0, 'src/messages': 0, 'src/round': 0, 'src/package-files': 0, 'src/errors-testing': 0.5,
-  'src/kernel': 1,
+  'src/kernel': 1, 'src/io': 1,
   'src/model': 2, 'src/hardware': 2,
   'src/kv': 3, 'src/perf': 3,
   'src/serving': 4,
@@ -29,6 +29,8 @@ const RANK: Record<string, number> = {
   'src/cli': 10, 'src/bench': 10, 'src/docs': 10, 'adapters': 10,
   // The notebooks' library facade combines edges (serve, validate) with the core; nothing imports it.
   'src/notebook': 11,
+  // Test tooling that drives the CLI and the servers from outside.
+  'src/fuzz': 11, 'src/loadtest': 11,
 };
 const EDGE = 10;
 

@@ -9,4 +9,12 @@ export const messages = {
     `${field} (${JSON.stringify(value)}) is a decode-pool batch policy, and this deployment has no decode pool (vLLM's colocated scheduler has no such policy); remove it, or add prefill and decode pools`,
   andMore: (n: number) => ` (and ${n} more problem${n === 1 ? '' : 's'} in this file)`,
   abortedReason: () => 'aborted by the client',
+  adaptiveTargetInfeasible: (field: string, targetMs: number, oneStepMs: number, pool: string) =>
+    `${field} (${targetMs} ms) is below one decode step of a single sequence on pool "${pool}" (${oneStepMs.toFixed(2)} ms): no batch meets it, so adaptive batching admits one sequence at a time; raise the target or drop it`,
+  // Input hardening (issue 11): load, semantic checks, --set.
+  tpOverNode: (tp: number, perNode: number) => `tensor-parallel degree ${tp} does not fit on a node of ${perNode} GPUs (/deployment/topology/gpusPerNode); an instance's GPUs must share a node`,
+  notAField: (fieldPath: string, key: string) => `--set ${fieldPath}: "${key}" is not a scenario field`,
+  duplicateKey: (key: string) => `duplicate key "${key}" (each field may appear once)`,
+  nonFinite: (value: number, about: string) => `must be a finite number, got ${String(value)}${about}`,
+  problems: (n: number, list: string, more: number) => `${n} problems: ${list}${more > 0 ? `; and ${more} more` : ''}`,
 };

@@ -4,6 +4,14 @@ import type { AddressInfo, Socket } from 'node:net';
 
 export const DEFAULT_HOST = '127.0.0.1';
 
+/** True for addresses only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '::ffff:127.0.0.1' || /^127\./.test(host);
+}
+
+export const exposedWarning = (url: string): string =>
+  `warning: listening on ${url}, reachable beyond this machine, without an API key: anyone who can reach it can use it (set --api-key or PDSIM_API_KEY, or bind 127.0.0.1)`;
+
 export interface Listening {
   host: string;
   port: number;
@@ -21,7 +29,9 @@ export async function listen(server: Server, host = DEFAULT_HOST, port = 0): Pro
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    // A deep accept queue: thousands of clients connecting at once (a benchmark's burst) would
+    // otherwise overflow Node's default of 511 and see SYN retries or resets.
+    server.listen({ port, host, backlog: 4096 }, () => {
       server.off('error', reject);
       resolve();
     });

@@ -6,15 +6,18 @@
  *      decode server and stream its answer back to the client unchanged.
  * Both legs carry the same X-Request-Id. Servers are chosen by the simulator's routing policies
  * (src/serving/routing) over the load the proxy sees (requests and tokens in flight per server).
- * `/metrics` exposes per-leg timing histograms. Binds loopback by default, caps body size, and
+ * `/metrics` exposes per-leg timing histograms. Backends are health-checked (health.ts): a failing
+ * one is ejected and retried with back-off, a failed leg is retried on another healthy backend, and
+ * `/health` and `/healthz` answer 503 while a role has none. Binds loopback by default, caps body size, and
  * forwards the client's Authorization header without ever logging it.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { RandomStreams } from '../../src/kernel/random.js';
-import { createRouter, type RouteCandidate, type RoutingPolicyName } from '../../src/serving/routing/index.js';
+import { createRouter, type RoutingPolicyName } from '../../src/serving/routing/index.js';
 import { DEFAULT_MAX_BODY_BYTES, HttpError, readJsonBody, sendError, sendJson, sendText } from '../http/body.js';
-import { DEFAULT_HOST, listen, type Listening } from '../http/listen.js';
+import { DEFAULT_HOST, isLoopbackHost, listen, type Listening } from '../http/listen.js';
+import { backendsOf, describeFetchError, HealthTracker, isSoft, type Backend, type HealthOptions } from './health.js';
 import { PromRegistry } from '../http/prom-text.js';
 
 export interface ProxyOptions {
@@ -27,19 +30,16 @@ export interface ProxyOptions {
   maxBodyBytes?: number;
   /** Per-leg timeout, ms. */
   timeoutMs?: number;
+  /** Backend health checks (probe period, back-off); see health.ts. */
+  health?: HealthOptions;
   log?: (line: string) => void;
+  /** Warnings (binding beyond loopback); default stderr. */
+  warn?: (line: string) => void;
 }
 
 const LEG_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
-
-interface Backend extends RouteCandidate {
-  url: string;
-  /** The proxy always counts tokens (every router may read them). */
-  outstandingTokens: number;
-}
-
-const backendsOf = (urls: readonly string[], role: string): Backend[] =>
-  urls.map((u, i) => ({ id: `${role}${i}`, url: u.replace(/\/+$/, ''), outstandingRequests: 0, outstandingTokens: 0 }));
+/** Tries of one leg on different healthy backends before the request fails. */
+const MAX_ATTEMPTS = 3;
 
 function promptTokensOf(body: Record<string, unknown>): number {
   const p = body['prompt'];
@@ -65,8 +65,7 @@ export function prefillBody(body: Record<string, unknown>): Record<string, unkno
 
 export async function startProxy(o: ProxyOptions): Promise<Listening> {
   if (o.prefill.length === 0 || o.decode.length === 0) throw new RangeError('the proxy needs at least one prefill and one decode server');
-  const prefills = backendsOf(o.prefill, 'p');
-  const decodes = backendsOf(o.decode, 'd');
+  const backends = [...backendsOf(o.prefill, 'prefill'), ...backendsOf(o.decode, 'decode')];
   const streams = new RandomStreams(o.seed ?? 0);
   const policy = o.policy ?? 'round-robin';
   const routeP = createRouter(policy, () => streams.stream('route-prefill').next());
@@ -79,8 +78,21 @@ export async function startProxy(o: ProxyOptions): Promise<Listening> {
   reg.histogram('pdsim_proxy:decode_first_byte_seconds', 'Decode leg: request sent to D until the first body byte.', LEG_BUCKETS_S);
   reg.histogram('pdsim_proxy:decode_leg_seconds', 'Decode leg: request sent to D until its stream ends.', LEG_BUCKETS_S);
   reg.histogram('pdsim_proxy:request_seconds', 'Whole request through the proxy.', LEG_BUCKETS_S);
-  reg.counter('pdsim_proxy:requests', 'Requests by outcome (ok, prefill_error, decode_error, client_gone).');
+  reg.counter('pdsim_proxy:requests', 'Requests by outcome (ok, prefill_error, decode_error, decode_cut, no_backend, client_gone).');
+  reg.counter('pdsim_proxy:retries', 'Legs retried on another backend after one failed, by role.');
+  reg.counter('pdsim_proxy:ejections', 'Backends taken out of routing after a failure, by backend.');
   reg.gauge('pdsim_proxy:outstanding_requests', 'Requests in flight per backend.');
+  reg.gauge('pdsim_proxy:backend_healthy', '1 while a backend is in routing, 0 while ejected.');
+  const health = new HealthTracker(backends, {
+    ...o.health,
+    onChange: (b, up, reason) => {
+      reg.set('pdsim_proxy:backend_healthy', { backend: b.url }, up ? 1 : 0);
+      if (!up) reg.inc('pdsim_proxy:ejections', { backend: b.url });
+      o.log?.(`backend ${b.url} (${b.role}) ${up ? 'readmitted' : `ejected: ${reason}`}`);
+      o.health?.onChange?.(b, up, reason);
+    },
+  });
+  for (const b of backends) reg.set('pdsim_proxy:backend_healthy', { backend: b.url }, 1);
 
   const headersFor = (req: IncomingMessage, rid: string): Record<string, string> => {
     const h: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': rid };
@@ -97,6 +109,8 @@ export async function startProxy(o: ProxyOptions): Promise<Listening> {
     b.outstandingTokens -= tokens;
     reg.set('pdsim_proxy:outstanding_requests', { backend: b.url }, b.outstandingRequests);
   };
+  /** 502/503 say the backend cannot serve; other statuses (a 500 for one request, a 400) are the request's. */
+  const backendDown = (status: number): boolean => status === 502 || status === 503;
 
   async function forward(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const body = (await readJsonBody(req, maxBodyBytes)) as Record<string, unknown>;
@@ -109,75 +123,115 @@ export async function startProxy(o: ProxyOptions): Promise<Listening> {
     res.on('close', () => {
       if (!res.writableFinished) abort.abort();
     });
-    const signal = AbortSignal.any([abort.signal, AbortSignal.timeout(timeoutMs)]);
+    const legSignal = () => AbortSignal.any([abort.signal, AbortSignal.timeout(timeoutMs)]);
     const outcome = (o2: string): void => reg.inc('pdsim_proxy:requests', { outcome: o2 });
+    const noBackend = (role: string): void => {
+      outcome('no_backend');
+      sendError(res, 503, `no healthy ${role} server: every one failed and is ejected until a health probe succeeds (see /health)`, 'ServiceUnavailable');
+    };
 
-    // 1. Prefill leg.
-    const p = prefills[routeP.pick(prefills, { promptTokens })]!;
-    take(p, promptTokens);
+    // 1. Prefill leg, retried on another healthy prefill server when one is down.
     let kv: unknown;
-    try {
-      const r = await fetch(p.url + path, { method: 'POST', headers: headersFor(req, rid), body: JSON.stringify(prefillBody(body)), signal });
-      const text = await r.text();
-      if (!r.ok) {
-        outcome('prefill_error');
-        res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' });
-        return void res.end(text);
-      }
-      kv = (JSON.parse(text) as { kv_transfer_params?: unknown }).kv_transfer_params;
-    } catch (e) {
-      outcome(abort.signal.aborted ? 'client_gone' : 'prefill_error');
-      return sendError(res, 502, `prefill server ${p.id} failed: ${(e as Error).message}`, 'BadGateway');
-    } finally {
-      release(p, promptTokens);
-    }
-    reg.observe('pdsim_proxy:prefill_leg_seconds', { backend: p.url }, (performance.now() - t0) / 1000);
-
-    // 2. Decode leg, streamed through unchanged.
-    const dTokens = promptTokens + maxTokens;
-    const d = decodes[routeD.pick(decodes, { promptTokens })]!;
-    take(d, dTokens);
-    const t1 = performance.now();
-    try {
-      const r = await fetch(d.url + path, { method: 'POST', headers: headersFor(req, rid), body: JSON.stringify({ ...body, kv_transfer_params: kv }), signal });
-      res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json', 'x-request-id': rid });
-      res.flushHeaders();
-      if (r.body) {
-        const reader = r.body.getReader();
-        let first = true;
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          if (first) reg.observe('pdsim_proxy:decode_first_byte_seconds', { backend: d.url }, (performance.now() - t1) / 1000);
-          first = false;
-          res.write(value);
+    for (let attempt = 1; ; attempt++) {
+      const healthy = health.healthy('prefill');
+      if (healthy.length === 0) return noBackend('prefill');
+      const p = healthy[routeP.pick(healthy, { promptTokens })]!;
+      take(p, promptTokens);
+      try {
+        const r = await fetch(p.url + path, { method: 'POST', headers: headersFor(req, rid), body: JSON.stringify(prefillBody(body)), signal: legSignal() });
+        const text = await r.text();
+        if (backendDown(r.status)) throw new Error(`answered ${r.status}`);
+        if (!r.ok) {
+          outcome('prefill_error');
+          res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' });
+          return void res.end(text);
         }
+        kv = (JSON.parse(text) as { kv_transfer_params?: unknown }).kv_transfer_params;
+        reg.observe('pdsim_proxy:prefill_leg_seconds', { backend: p.url }, (performance.now() - t0) / 1000);
+        break;
+      } catch (e) {
+        if (abort.signal.aborted) return void outcome('client_gone');
+        health.fail(p, describeFetchError(e), isSoft(e) || /^answered 50[23]$/.test((e as Error).message));
+        if (attempt < MAX_ATTEMPTS && health.healthy('prefill').length > 0) {
+          reg.inc('pdsim_proxy:retries', { role: 'prefill' });
+          continue;
+        }
+        outcome('prefill_error');
+        return sendError(res, 502, `prefill server ${p.id} failed: ${describeFetchError(e)}`, 'BadGateway');
+      } finally {
+        release(p, promptTokens);
       }
-      res.end();
-      outcome(r.ok ? 'ok' : 'decode_error');
-      reg.observe('pdsim_proxy:decode_leg_seconds', { backend: d.url }, (performance.now() - t1) / 1000);
-      reg.observe('pdsim_proxy:request_seconds', {}, (performance.now() - t0) / 1000);
-    } catch (e) {
-      outcome(abort.signal.aborted ? 'client_gone' : 'decode_error');
-      // Mid-stream the status is already sent: cutting the connection is the only honest signal.
-      if (res.headersSent) res.destroy();
-      else sendError(res, 502, `decode server ${d.id} failed: ${(e as Error).message}`, 'BadGateway');
-    } finally {
-      release(d, dTokens);
+    }
+
+    // 2. Decode leg, streamed through unchanged; retried on another decode server until the first byte.
+    const dTokens = promptTokens + maxTokens;
+    for (let attempt = 1; ; attempt++) {
+      const healthy = health.healthy('decode');
+      if (healthy.length === 0) return noBackend('decode');
+      const d = healthy[routeD.pick(healthy, { promptTokens })]!;
+      take(d, dTokens);
+      const t1 = performance.now();
+      try {
+        const r = await fetch(d.url + path, { method: 'POST', headers: headersFor(req, rid), body: JSON.stringify({ ...body, kv_transfer_params: kv }), signal: legSignal() });
+        if (backendDown(r.status)) {
+          await r.arrayBuffer().catch(() => undefined);
+          throw new Error(`answered ${r.status}`);
+        }
+        res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json', 'x-request-id': rid });
+        res.flushHeaders();
+        if (r.body) {
+          const reader = r.body.getReader();
+          let first = true;
+          for (;;) {
+            const { done, value } = await reader.read();
+            if (done) break;
+            if (first) reg.observe('pdsim_proxy:decode_first_byte_seconds', { backend: d.url }, (performance.now() - t1) / 1000);
+            first = false;
+            res.write(value);
+          }
+        }
+        res.end();
+        outcome(r.ok ? 'ok' : 'decode_error');
+        reg.observe('pdsim_proxy:decode_leg_seconds', { backend: d.url }, (performance.now() - t1) / 1000);
+        reg.observe('pdsim_proxy:request_seconds', {}, (performance.now() - t0) / 1000);
+        return;
+      } catch (e) {
+        if (abort.signal.aborted) return void outcome('client_gone');
+        health.fail(d, describeFetchError(e), isSoft(e) || /^answered 50[23]$/.test((e as Error).message));
+        if (res.headersSent) {
+          // Mid-stream the status is already sent: cutting the connection is the only honest signal.
+          outcome('decode_cut');
+          return void res.destroy();
+        }
+        if (attempt < MAX_ATTEMPTS && health.healthy('decode').length > 0) {
+          reg.inc('pdsim_proxy:retries', { role: 'decode' });
+          continue;
+        }
+        outcome('decode_error');
+        return sendError(res, 502, `decode server ${d.id} failed: ${describeFetchError(e)}`, 'BadGateway');
+      } finally {
+        release(d, dTokens);
+      }
     }
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!;
     switch (`${req.method} ${path}`) {
-      case 'GET /healthz':
-        return sendJson(res, 200, { status: 'ok', prefill: prefills.map((b) => b.url), decode: decodes.map((b) => b.url) });
+      // Both paths (vLLM answers /health, probes often ask /healthz); 503 when a role has no healthy server.
+      case 'GET /health':
+      case 'GET /healthz': {
+        const st = health.status();
+        return sendJson(res, st.status === 'ok' ? 200 : 503, st);
+      }
       case 'GET /metrics':
         return sendText(res, 200, reg.render(), 'text/plain; version=0.0.4; charset=utf-8');
       case 'GET /v1/models': {
         const h: Record<string, string> = {};
         if (typeof req.headers['authorization'] === 'string') h['authorization'] = req.headers['authorization'];
-        const r = await fetch(decodes[0]!.url + '/v1/models', { headers: h, signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+        const d = health.healthy('decode')[0];
+        if (!d) return sendError(res, 503, 'no healthy decode server (see /health)', 'ServiceUnavailable');
+        const r = await fetch(d.url + '/v1/models', { headers: h, signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
         if (!r) return sendError(res, 502, 'decode server unreachable', 'BadGateway');
         res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' });
         return void res.end(await r.text());
@@ -198,5 +252,14 @@ export async function startProxy(o: ProxyOptions): Promise<Listening> {
       sendError(res, 500, 'Internal proxy error', 'InternalServerError');
     });
   });
-  return listen(server, o.host ?? DEFAULT_HOST, o.port ?? 0);
+  const l = await listen(server, o.host ?? DEFAULT_HOST, o.port ?? 0);
+  if (!isLoopbackHost(l.host)) (o.warn ?? ((s) => process.stderr.write(`${s}\n`)))(`warning: the proxy listens on ${l.url}, reachable beyond this machine, and checks no key itself: its backends must require one (--api-key)`);
+  health.start();
+  return {
+    ...l,
+    close: async () => {
+      health.stop();
+      await l.close();
+    },
+  };
 }

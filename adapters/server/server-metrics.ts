@@ -42,6 +42,12 @@ export class ServerMetrics {
       r.inc(c, this.labels, 0);
     }
     r.inc('vllm:request_success', { ...this.labels, finished_reason: 'length' }, 0);
+    r.inc('vllm:request_success', { ...this.labels, finished_reason: 'abort' }, 0);
+  }
+
+  /** A client went away before the end: vLLM V1 counts it under finished_reason="abort". */
+  aborted(): void {
+    this.reg.inc('vllm:request_success', { ...this.labels, finished_reason: 'abort' });
   }
 
   fault(kind: string): void {

@@ -11,10 +11,10 @@
  * Safety: binds 127.0.0.1 unless told otherwise, caps body size, checks the API key when one is
  * set, and never logs request headers (the Authorization header included).
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { DEFAULT_MAX_BODY_BYTES, HttpError, readJsonBody, sendError, sendJson, sendText } from '../http/body.js';
-import { DEFAULT_HOST, listen, type Listening } from '../http/listen.js';
+import { DEFAULT_HOST, exposedWarning, isLoopbackHost, listen, type Listening } from '../http/listen.js';
 import type { TimingBackend } from './backend.js';
 import { createFaultPicker, type FaultOptions } from './faults.js';
 import { fullResponse, roleChunk, sse, SSE_DONE, streamChunk, usageChunk, usageOf } from './openai-format.js';
@@ -47,7 +47,12 @@ export interface SimServerOptions {
   tokenizer?: Tokenizer;
   /** One line per request (method, path, status); never headers or bodies. */
   log?: (line: string) => void;
+  /** Warnings (binding beyond loopback without a key); default stderr. */
+  warn?: (line: string) => void;
 }
+
+/** /tokenize bodies: a context of ids is ~1 MB of JSON; more is not a tokenize request. */
+export const TOKENIZE_MAX_BODY_BYTES = 2 * 1024 * 1024;
 
 export interface SimServer extends Listening {
   metrics: ServerMetrics;
@@ -64,15 +69,20 @@ export async function startSimServer(o: SimServerOptions): Promise<SimServer> {
 
   const tok = o.tokenizer ?? APPROXIMATE_TOKENIZER;
   const served = { modelName: o.modelName, maxModelLen: o.maxModelLen, tokenizer: tok };
+  const expected = o.apiKey !== undefined ? createHash('sha256').update(`Bearer ${o.apiKey}`).digest() : undefined;
+  /** Constant-time compare of SHA-256 digests (equal lengths whatever the header), so timing says nothing about the key. */
+  const authorized = (header: string | undefined): boolean => expected === undefined || (header !== undefined && timingSafeEqual(createHash('sha256').update(header).digest(), expected));
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!;
-    if (path.startsWith('/v1/') && o.apiKey !== undefined && req.headers['authorization'] !== `Bearer ${o.apiKey}`) {
+    if ((path.startsWith('/v1/') || path === '/tokenize' || path === '/detokenize') && !authorized(req.headers['authorization'])) {
       return sendJson(res, 401, { error: 'Unauthorized' });
     }
     const key = `${req.method} ${path}`;
     switch (key) {
+      // vLLM answers /health; load balancers and Kubernetes probes often ask /healthz: both.
       case 'GET /health':
+      case 'GET /healthz':
         res.writeHead(200, { 'content-length': 0 });
         return void res.end();
       case 'GET /version':
@@ -91,12 +101,18 @@ export async function startSimServer(o: SimServerOptions): Promise<SimServer> {
           ],
         });
       case 'POST /tokenize': {
-        const body = (await readJsonBody(req, maxBodyBytes)) as { prompt?: unknown; messages?: { role?: unknown; content?: unknown }[] };
-        const tokens = Array.isArray(body.prompt)
-          ? (body.prompt as number[])
-          : typeof body.prompt === 'string'
-            ? tok.encode(body.prompt)
-            : tok.encode(tok.chatPrompt((body.messages ?? []).map((m) => ({ role: String(m.role ?? 'user'), content: String(m.content ?? '') }))));
+        const body = (await readJsonBody(req, Math.min(maxBodyBytes, TOKENIZE_MAX_BODY_BYTES))) as { prompt?: unknown; messages?: { role?: unknown; content?: unknown }[] };
+        if (body === null || typeof body !== 'object') throw new HttpError(400, 'Request body must be a JSON object');
+        const ids = body.prompt;
+        if (Array.isArray(ids) && !ids.every((t) => Number.isSafeInteger(t) && (t as number) >= 0)) throw new HttpError(400, 'prompt must be a string or a list of non-negative integer token ids');
+        const messages = Array.isArray(body.messages) ? body.messages : [];
+        const tokens = Array.isArray(ids)
+          ? (ids as number[])
+          : typeof ids === 'string'
+            ? tok.encode(ids)
+            : tok.encode(tok.chatPrompt(messages.map((m) => ({ role: String(m?.role ?? 'user'), content: String(m?.content ?? '') }))));
+        // Never echo more than a context's worth of ids back (an unbounded echo is free amplification).
+        if (tokens.length > o.maxModelLen) throw new HttpError(400, `This model's maximum context length is ${o.maxModelLen} tokens. However, you requested ${tokens.length} tokens.`);
         return sendJson(res, 200, { count: tokens.length, max_model_len: o.maxModelLen, tokens, token_strs: null });
       }
       case 'POST /detokenize': {
@@ -144,7 +160,11 @@ export async function startSimServer(o: SimServerOptions): Promise<SimServer> {
     const cancelAll = (): void => jobs.forEach((j) => j.cancel());
 
     res.on('close', () => {
-      if (!done) cancelAll(); // the client went away: stop generating, as vLLM aborts the request
+      if (done) return;
+      // The client went away: stop generating (the backend frees its slot), as vLLM aborts the request.
+      done = true;
+      cancelAll();
+      metrics.aborted();
     });
     if (stream) {
       res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
@@ -252,6 +272,7 @@ export async function startSimServer(o: SimServerOptions): Promise<SimServer> {
   });
   const l = await listen(server, o.host ?? DEFAULT_HOST, o.port ?? 0);
   address = { host: l.host, port: l.port };
+  if (o.apiKey === undefined && !isLoopbackHost(l.host)) (o.warn ?? ((s) => process.stderr.write(`${s}\n`)))(exposedWarning(l.url));
   return {
     ...l,
     metrics,

@@ -43,7 +43,7 @@ export function spawnCli(args: readonly string[], timeoutMs = 20_000, entry = EN
         stderr: () => err,
         close: () =>
           new Promise<void>((res) => {
-            if (child.exitCode !== null) return res();
+            if (child.exitCode !== null || child.signalCode !== null) return res();
             child.once('exit', () => res());
             child.kill('SIGTERM');
             setTimeout(() => child.kill('SIGKILL'), 3000).unref();

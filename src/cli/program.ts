@@ -14,7 +14,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('Predict, then check against live vLLM, how (disaggregated) LLM serving behaves.')
     .version(packageVersion(), '-V, --version')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    // Commander's own errors ("unknown option", a did-you-mean on a second line) as one line.
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(`pdsim: ${s.trim().split('\n').map((l) => l.trim()).join(' ')}\n`) });
   try {
     await registerCommands(program, argv);
     await program.parseAsync(argv as string[], { from: 'user' });

@@ -63,7 +63,7 @@ describe('pdsim simulate (CLI)', () => {
     writeFileSync(bad, readFileSync(quick, 'utf8').replace('gpu: h100-sxm', 'gpu: h100-sxn'));
     const r = await cli(['simulate', bad, '--out', path.join(tmp, 'c')]);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/bad.yaml: \/deployment\/pools\/0\/gpu: unknown gpu id "h100-sxn".*did you mean "h100-sxm"/is);
+    expect(r.err).toMatch(/bad.yaml: \/deployment\/pools\/0\/gpu \(line \d+\): unknown gpu id "h100-sxn".*did you mean "h100-sxm"/is);
     expect(r.err).not.toMatch(/at .*\.ts:\d+/);
     const big = path.join(tmp, 'big.yaml');
     writeFileSync(big, readFileSync(quick, 'utf8').replace('model: llama-3.1-8b', 'model: llama-3.1-70b'));

@@ -88,7 +88,7 @@ export class Catalog {
   }
 }
 
-function unknownId(kind: CatalogKind, id: string, ids: readonly string[]): UserError {
+export function unknownId(kind: CatalogKind, id: string, ids: readonly string[]): UserError {
   // A dropped suffix ("h100" for "h100-sxm") beats edit distance, which would rank "llama-3-8b"
   // as close to "llama-3.1" as "llama-3.1-8b" is; didYouMean catches the typos.
   const guess = ids.find((k) => k.startsWith(id.toLowerCase())) ?? didYouMean(id, ids);

@@ -1,34 +1,88 @@
 /**
- * Streams per-request records to requests.jsonl as they complete, in 64 KiB chunks, so memory does
- * not grow with the run and an interrupt keeps everything flushed so far.
+ * Streams per-request records to requests.jsonl as they complete, in 64 KiB chunks of whole lines,
+ * so memory does not grow with the run and an interrupt keeps everything flushed so far. Every write
+ * is checked: a short write (the disk filled mid-chunk) or an error (ENOSPC, EIO) truncates the
+ * file back to its last complete line, so it never ends in half a record, and the writer keeps the
+ * error for the caller to stop the run and report; later records are counted, not written.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { UserError } from '../errors.js';
 import type { RecordWriter } from '../metrics/collector.js';
 import type { RequestRecord } from '../serving/types.js';
+
+/** writeSync's shape; tests inject a failing one. */
+export type WriteFn = (fd: number, buf: Buffer, offset: number, length: number) => number;
 
 export class JsonlRecordWriter implements RecordWriter {
   private buf: string[] = [];
   private size = 0;
   private readonly fd: number;
+  /** Bytes of complete lines in the file. */
+  private goodBytes = 0;
   written = 0;
+  /** Records that reached the file (whole lines). */
+  flushed = 0;
+  private pendingRecords = 0;
+  /** Set when a write failed; the run should stop and report it. */
+  error: UserError | undefined;
+  /** The error's message without the file name. */
+  errorDetail: string | undefined;
 
-  constructor(readonly file: string) {
+  constructor(
+    readonly file: string,
+    private readonly writeFn: WriteFn = (fd, b, o, l) => writeSync(fd, b, o, l),
+  ) {
     this.fd = openSync(file, 'w');
   }
 
   write(rec: RequestRecord): void {
+    this.written++;
+    if (this.error) return;
     const line = recordLine(rec);
     this.buf.push(line);
     this.size += line.length;
-    this.written++;
+    this.pendingRecords++;
     if (this.size >= 65536) this.flush();
   }
 
   flush(): void {
-    if (this.buf.length === 0) return;
-    writeSync(this.fd, this.buf.join(''));
+    if (this.buf.length === 0 || this.error) return;
+    const data = Buffer.from(this.buf.join(''));
+    const records = this.pendingRecords;
     this.buf = [];
     this.size = 0;
+    this.pendingRecords = 0;
+    let off = 0;
+    try {
+      while (off < data.length) {
+        const n = this.writeFn(this.fd, data, off, data.length - off);
+        // A zero-byte write makes no progress: the device is full in all but name.
+        if (n <= 0) throw Object.assign(new Error('no space left on device (write returned 0)'), { code: 'ENOSPC' });
+        off += n;
+      }
+      this.goodBytes += data.length;
+      this.flushed += records;
+    } catch (e) {
+      this.fail(e as NodeJS.ErrnoException, data, off);
+    }
+  }
+
+  private fail(e: NodeJS.ErrnoException, data: Buffer, off: number): void {
+    // Keep the whole lines of the part that made it; cut the half line after them.
+    const lastNl = data.lastIndexOf(10, off - 1);
+    const keep = off > 0 && lastNl >= 0 ? lastNl + 1 : 0;
+    let wholeLines = 0;
+    for (let i = data.indexOf(10); i >= 0 && i < keep; i = data.indexOf(10, i + 1)) wholeLines++;
+    try {
+      ftruncateSync(this.fd, this.goodBytes + keep);
+      this.goodBytes += keep;
+      this.flushed += wholeLines;
+    } catch {
+      // A device (/dev/full) cannot be truncated; nothing partial reached it anyway.
+    }
+    const what = e.code === 'ENOSPC' ? 'the disk is full (ENOSPC)' : e.code === 'EIO' ? 'an I/O error (EIO)' : `${e.code ?? 'an error'}: ${e.message}`;
+    this.errorDetail = `writing stopped: ${what}; the file holds ${this.flushed} complete records, whole lines only`;
+    this.error = new UserError(this.errorDetail, this.file);
   }
 
   close(): void {

@@ -3,15 +3,15 @@
  * schema (ajv, defaults filled in) -> semantic checks. Every error names the file, the field (JSON
  * pointer, and the YAML line when known) and what was expected.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ErrorObject } from 'ajv';
-import { LineCounter, parseDocument, parse as parseYaml } from 'yaml';
-import { didYouMean, UserError } from '../errors.js';
+import { parseDocument, parse as parseYaml } from 'yaml';
+import { UserError } from '../errors.js';
+import { messages } from '../messages.js';
+import { MiB, readTextBounded } from '../io/bounded-read.js';
 import type { Scenario } from './schema.js';
-// The generated JSON Schema (a test keeps it equal to schema.ts), not the TypeBox module: loading
-// TypeBox at start-up took ~170 ms of every command, and the JSON gets bundled as data.
-import ScenarioSchema from '../../scenarios/scenario.schema.json' with { type: 'json' };
+import { formatProblems, nonFiniteProblems, schemaProblems, type Problem } from './schema-errors.js';
+import { assertNoProblems, semanticProblems } from './semantic.js';
 import { parseVllmArgs } from './vllm-args.js';
 import { inheritPoolEngines, poolEngineKeys } from './resolve.js';
 // Compiled ahead of time by `npm run schema` (a test keeps it equal to a fresh compile).
@@ -27,6 +27,9 @@ export interface LoadedScenario {
 
 const validate = validateGenerated as unknown as ((data: unknown) => data is Scenario) & { errors?: ErrorObject[] | null };
 
+/** A scenario is a page of YAML; 4 MiB is far beyond any real one and keeps a wrong path cheap. */
+export const SCENARIO_MAX_BYTES = 4 * MiB;
+
 /** Optional sections that get their defaults filled in, so the resolved scenario shows every knob. */
 function fillSections(raw: Record<string, unknown>): void {
   raw.engine ??= {};
@@ -38,114 +41,102 @@ function fillSections(raw: Record<string, unknown>): void {
   raw.output ??= {};
 }
 
-function schemaAt(pointer: string): Record<string, unknown> | undefined {
-  let s: Record<string, unknown> | undefined = ScenarioSchema as unknown as Record<string, unknown>;
-  for (const part of pointer.split('/').filter((p) => p !== '')) {
-    if (!s) return undefined;
-    if (s.type === 'array') s = s.items as Record<string, unknown>;
-    else s = (s.properties as Record<string, Record<string, unknown>> | undefined)?.[part];
-  }
-  return s;
-}
-
-function describeError(e: ErrorObject): { pointer: string; message: string } {
-  const p = e.params as Record<string, unknown>;
-  switch (e.keyword) {
-    case 'additionalProperties': {
-      const key = String(p.additionalProperty);
-      const props = Object.keys((schemaAt(e.instancePath)?.properties as object) ?? {});
-      const hint = didYouMean(key, props);
-      return {
-        pointer: `${e.instancePath}/${key}`,
-        message: `unknown field "${key}"${hint ? ` (did you mean "${hint}"?)` : ''}; expected one of: ${props.join(', ')}`,
-      };
-    }
-    case 'required':
-      return { pointer: `${e.instancePath}/${String(p.missingProperty)}`, message: 'required field is missing' };
-    case 'enum':
-      return { pointer: e.instancePath, message: `expected one of: ${(p.allowedValues as unknown[]).map(String).join(', ')}` };
-    case 'type':
-      return { pointer: e.instancePath, message: `expected ${String(p.type)}` };
-    default: {
-      const desc = schemaAt(e.instancePath)?.description;
-      return { pointer: e.instancePath, message: `${e.message ?? 'invalid value'}${desc ? ` (${String(desc)})` : ''}` };
-    }
-  }
-}
-
-function lineOf(text: string, pointer: string): number | undefined {
-  try {
-    const lc = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lc });
-    const keys = pointer.split('/').filter((s) => s !== '').map((k) => (/^\d+$/.test(k) ? Number(k) : k));
-    for (let n = keys.length; n >= 1; n--) {
-      const node = doc.getIn(keys.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-      if (node?.range) return lc.linePos(node.range[0]).line;
-    }
-  } catch {
-    // Line numbers are a courtesy; the JSON pointer is always given.
-  }
-  return undefined;
-}
+/** Keys that would reach Object.prototype (or a constructor) instead of a scenario field. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Applies "a.b.0.c=value" (value parsed as YAML, so numbers and booleans keep their type). */
 export function applyOverride(raw: Record<string, unknown>, assignment: string): void {
   const eq = assignment.indexOf('=');
-  if (eq <= 0) throw new UserError(`--set expects path=value, got "${assignment}"`);
-  const keys = assignment.slice(0, eq).split('.');
-  const value: unknown = parseYaml(assignment.slice(eq + 1));
-  let obj: Record<string, unknown> = raw;
-  for (const k of keys.slice(0, -1)) {
-    if (obj[k] === undefined || obj[k] === null) obj[k] = /^\d+$/.test(keys[keys.indexOf(k) + 1] ?? '') ? [] : {};
+  if (eq <= 0) throw new UserError(`--set expects path=value (e.g. workload.requests=500), got "${assignment}"`);
+  const fieldPath = assignment.slice(0, eq);
+  const keys = fieldPath.split('.');
+  for (const k of keys) {
+    if (k === '') throw new UserError(`--set ${fieldPath}: empty field name in the path`);
+    if (FORBIDDEN_KEYS.has(k)) throw new UserError(messages.notAField(fieldPath, k));
+  }
+  let value: unknown;
+  try {
+    value = parseYaml(assignment.slice(eq + 1));
+  } catch (e) {
+    throw new UserError(`--set ${fieldPath}: the value is not valid YAML (${(e as Error).message.split('\n')[0]})`);
+  }
+  let obj = raw;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    if (Array.isArray(obj) && (!/^\d+$/.test(k) || Number(k) > obj.length)) {
+      throw new UserError(`--set ${fieldPath}: "${keys.slice(0, i).join('.')}" is a list of ${obj.length}; "${k}" must be an index from 0 to ${obj.length}`);
+    }
+    if (i === keys.length - 1) break;
+    if (!Object.hasOwn(obj, k) || obj[k] === undefined || obj[k] === null) obj[k] = /^\d+$/.test(keys[i + 1]!) ? [] : {};
     const next = obj[k];
-    if (typeof next !== 'object') throw new UserError(`--set ${assignment}: "${k}" is not an object`);
+    if (typeof next !== 'object') throw new UserError(`--set ${fieldPath}: "${keys.slice(0, i + 1).join('.')}" is a ${typeof next}, not a section with fields`);
     obj = next as Record<string, unknown>;
   }
   obj[keys[keys.length - 1]!] = value;
 }
 
+/** The key a YAML error offset points at, for "duplicate key" messages. */
+function keyAt(text: string, offset: number | undefined): string {
+  const m = /^["']?([^"':\s,{}]+)/.exec(text.slice(offset ?? 0));
+  return m?.[1] ?? '?';
+}
+
+function lineCol(text: string, offset: number): string {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return `line ${line}, column ${offset - before.lastIndexOf('\n')}`;
+}
+
 export function parseScenarioText(text: string, file: string): unknown {
+  const json = file.endsWith('.json');
   try {
-    return file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    const value: unknown = json ? JSON.parse(text) : parseYaml(text, { uniqueKeys: true });
+    if (json) {
+      // JSON.parse keeps the last of duplicate keys silently; the YAML parser (JSON is YAML) finds them.
+      const dup = parseDocument(text, { uniqueKeys: true }).errors.find((e) => e.code === 'DUPLICATE_KEY');
+      if (dup) throw dup;
+    }
+    return value;
   } catch (e) {
-    const linePos = (e as { linePos?: { line: number; col: number }[] }).linePos?.[0];
-    throw new UserError(`not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`, file, linePos ? `line ${linePos.line}, column ${linePos.col}` : undefined);
+    if (e instanceof RangeError) throw new UserError('nested too deeply to be a scenario', file);
+    const err = e as { code?: string; pos?: [number, number]; linePos?: { line: number; col: number }[]; message: string };
+    if (err.code === 'DUPLICATE_KEY') {
+      throw new UserError(messages.duplicateKey(keyAt(text, err.pos?.[0])), file, err.pos ? lineCol(text, err.pos[0]) : undefined);
+    }
+    const linePos = err.linePos?.[0];
+    throw new UserError(`not valid ${json ? 'JSON' : 'YAML'}: ${String(err.message).split('\n')[0]}`, file, linePos ? `line ${linePos.line}, column ${linePos.col}` : undefined);
   }
 }
 
+function dedupe(problems: readonly Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => !seen.has(p.pointer) && (seen.add(p.pointer), true));
+}
+
 /** Validates a raw object (already parsed) into a resolved scenario. */
-export function resolveScenario(raw: unknown, file: string, text?: string): Scenario {
+export function resolveScenario(raw: unknown, file: string, text?: string, modelsDir?: string): Scenario {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new UserError('a scenario must be a mapping (YAML) or an object (JSON)', file);
   const obj = raw as Record<string, unknown>;
+  const nonFinite = nonFiniteProblems(obj);
   const poolKeys = poolEngineKeys(obj);
   fillSections(obj);
-  if (!validate(obj)) {
-    const { pointer, message } = describeError(validate.errors![0]!);
-    const line = text !== undefined ? lineOf(text, pointer) : undefined;
-    throw new UserError(message, file, `${pointer || '/'}${line !== undefined ? ` (line ${line})` : ''}`);
-  }
+  const format = (p: readonly Problem[]) => formatProblems(p, text);
+  if (!validate(obj) || nonFinite.length > 0) assertNoProblems(dedupe([...nonFinite, ...schemaProblems(validate.errors ?? [])]), file, format);
   const sc = obj as Scenario;
   if (sc.vllmArgs) {
     const parsed = parseVllmArgs(sc.vllmArgs, file);
     Object.assign(sc.engine!, parsed.engine);
     if (parsed.tensorParallelSize !== undefined) for (const p of sc.deployment.pools) p.tp = parsed.tensorParallelSize;
-    if (!validate(sc)) {
-      const { pointer, message } = describeError(validate.errors![0]!);
-      throw new UserError(`${message} (from vllmArgs)`, file, pointer);
-    }
+    if (!validate(sc)) assertNoProblems(schemaProblems(validate.errors ?? []).map((p) => ({ ...p, message: `${p.message} (from /vllmArgs)` })), file, (p) => formatProblems(p));
   }
   inheritPoolEngines(sc, poolKeys);
+  assertNoProblems(semanticProblems(sc, modelsDir), file, format);
   return sc;
 }
 
 export function loadScenario(file: string, overrides: readonly string[] = []): LoadedScenario {
   const abs = path.resolve(file);
-  let text: string;
-  try {
-    text = readFileSync(abs, 'utf8');
-  } catch {
-    throw new UserError('scenario file not found or not readable', file);
-  }
+  const text = readTextBounded(abs, 'scenario file', SCENARIO_MAX_BYTES, file);
   const raw = parseScenarioText(text, file) as Record<string, unknown>;
   if (raw !== null && typeof raw === 'object') for (const o of overrides) applyOverride(raw, o);
   const scenario = resolveScenario(raw, file, overrides.length === 0 ? text : undefined);

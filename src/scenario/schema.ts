@@ -14,17 +14,22 @@ const Opt = <T extends TSchema>(t: T) => Type.Optional(t);
 const Enum = <T extends string>(values: readonly T[], description: string, dflt?: T) =>
   Type.Unsafe<T>({ type: 'string', enum: values, description, ...(dflt !== undefined ? { default: dflt } : {}) });
 
+/** Longest sequence any field may name, tokens (10M: beyond every catalog model's context). */
+const MAX_TOKENS = 10_000_000;
+/** Most requests a run may have: a million-request run takes seconds, so 10M is minutes, not days. */
+export const MAX_REQUESTS = 10_000_000;
+
 export const LengthDist = Type.Object(
   {
     dist: Enum(['fixed', 'uniform', 'normal', 'lognormal', 'empirical', 'random'] as const, 'Length distribution family (random = `vllm bench serve --dataset-name random`).'),
-    value: Opt(Int('fixed: the length; random: `--random-input-len` / `--random-output-len`, tokens.', { minimum: 1 })),
+    value: Opt(Int('fixed: the length; random: `--random-input-len` / `--random-output-len`, tokens.', { minimum: 1, maximum: MAX_TOKENS })),
     rangeRatio: Opt(Num('random: `--random-range-ratio`; lengths are uniform integers in [floor(value x (1 - r)), ceil(value x (1 + r))] (default 0).', { minimum: 0, exclusiveMaximum: 1 })),
-    min: Opt(Int('Lower clamp (uniform: lower bound), tokens.', { minimum: 1 })),
-    max: Opt(Int('Upper clamp (uniform: upper bound), tokens.', { minimum: 1 })),
-    mean: Opt(Num('normal: mean, tokens.', { exclusiveMinimum: 0 })),
-    std: Opt(Num('normal: standard deviation, tokens.', { minimum: 0 })),
-    median: Opt(Num('lognormal: median (= e^mu), tokens.', { exclusiveMinimum: 0 })),
-    sigma: Opt(Num('lognormal: sigma of ln(length).', { minimum: 0 })),
+    min: Opt(Int('Lower clamp (uniform: lower bound), tokens.', { minimum: 1, maximum: MAX_TOKENS })),
+    max: Opt(Int('Upper clamp (uniform: upper bound), tokens.', { minimum: 1, maximum: MAX_TOKENS })),
+    mean: Opt(Num('normal: mean, tokens.', { exclusiveMinimum: 0, maximum: MAX_TOKENS })),
+    std: Opt(Num('normal: standard deviation, tokens.', { minimum: 0, maximum: MAX_TOKENS })),
+    median: Opt(Num('lognormal: median (= e^mu), tokens.', { exclusiveMinimum: 0, maximum: MAX_TOKENS })),
+    sigma: Opt(Num('lognormal: sigma of ln(length).', { minimum: 0, maximum: 10 })),
     path: Opt(Str('empirical: CSV or JSONL file to sample lengths from (relative to the scenario file).')),
     column: Opt(Str('empirical: column (CSV) or key (JSONL) holding the length.')),
   },
@@ -34,15 +39,15 @@ export const LengthDist = Type.Object(
 export const Arrival = Type.Object(
   {
     process: Enum(['poisson', 'gamma', 'constant', 'all-at-once'] as const, 'Arrival process (gamma = `vllm bench serve --burstiness`).', 'poisson'),
-    rate: Opt(Num('Mean arrival rate, requests/s (not for all-at-once).', { exclusiveMinimum: 0 })),
-    burstiness: Opt(Num('gamma: shape factor; 1 = Poisson, < 1 burstier, > 1 more regular.', { exclusiveMinimum: 0, default: 1 })),
+    rate: Opt(Num('Mean arrival rate, requests/s (not for all-at-once; at most 1,000,000).', { exclusiveMinimum: 0, maximum: 1e6 })),
+    burstiness: Opt(Num('gamma: shape factor; 1 = Poisson, < 1 burstier, > 1 more regular.', { exclusiveMinimum: 0, maximum: 1000, default: 1 })),
     rescale: Opt(Bool('poisson/gamma: rescale the random delays so the requests span exactly requests / rate, as `vllm bench serve` does (not with rampUp, as there).', true)),
     rampUp: Opt(
       Type.Object(
         {
           strategy: Enum(['linear', 'exponential'] as const, '`--ramp-up-strategy`: the rate of request i of N moves from startRps to endRps with progress i / (N - 1), linearly or geometrically.'),
-          startRps: Num('`--ramp-up-start-rps`, requests/s.', { exclusiveMinimum: 0 }),
-          endRps: Num('`--ramp-up-end-rps`, requests/s.', { exclusiveMinimum: 0 }),
+          startRps: Num('`--ramp-up-start-rps`, requests/s.', { exclusiveMinimum: 0, maximum: 1e6 }),
+          endRps: Num('`--ramp-up-end-rps`, requests/s.', { exclusiveMinimum: 0, maximum: 1e6 }),
         },
         { additionalProperties: false, description: 'Ramp-up of the arrival rate (poisson/gamma; replaces `rate`).' },
       ),
@@ -55,26 +60,26 @@ export const Trace = Type.Object(
   {
     path: Str('Trace file, relative to the scenario file.'),
     format: Enum(['azure', 'mooncake', 'vidur'] as const, 'azure: TIMESTAMP,ContextTokens,GeneratedTokens CSV; mooncake: JSONL with hash_ids; vidur: request_id,arrived_at,num_prefill_tokens,num_decode_tokens CSV.'),
-    timeScale: Num('Multiply inter-arrival times by this (0.5 = twice the rate).', { exclusiveMinimum: 0, default: 1 }),
-    startOffsetS: Num('Skip requests that arrive before this offset from the first arrival, s.', { minimum: 0, default: 0 }),
+    timeScale: Num('Multiply inter-arrival times by this (0.5 = twice the rate).', { exclusiveMinimum: 0, maximum: 1e6, default: 1 }),
+    startOffsetS: Num('Skip requests that arrive before this offset from the first arrival, s.', { minimum: 0, maximum: 1e9, default: 0 }),
   },
   { additionalProperties: false },
 );
 
 export const Workload = Type.Object(
   {
-    requests: Int('Number of requests (for a trace: the most to replay).', { minimum: 1, default: 1000 }),
+    requests: Int('Number of requests (for a trace: the most to replay); at most 10,000,000.', { minimum: 1, maximum: MAX_REQUESTS, default: 1000 }),
     arrival: Opt(Arrival),
     input: Opt(LengthDist),
     output: Opt(LengthDist),
     trace: Opt(Trace),
-    maxConcurrency: Opt(Int('`vllm bench serve --max-concurrency`: at most this many requests in flight; an arrival waits for a free slot (closed loop), and its latencies count from when it is sent.', { minimum: 1 })),
-    prefixLen: Opt(Int('`--random-prefix-len`: tokens of one prefix shared by every prompt, added to the sampled input length.', { minimum: 0 })),
+    maxConcurrency: Opt(Int('`vllm bench serve --max-concurrency`: at most this many requests in flight; an arrival waits for a free slot (closed loop), and its latencies count from when it is sent.', { minimum: 1, maximum: 1_000_000 })),
+    prefixLen: Opt(Int('`--random-prefix-len`: tokens of one prefix shared by every prompt, added to the sampled input length.', { minimum: 0, maximum: MAX_TOKENS })),
     prefixSharing: Opt(
       Type.Object(
         {
-          sharedPrefixTokens: Int('Tokens of a system prompt shared by requests of one group.', { minimum: 0 }),
-          groups: Int('Number of distinct shared prefixes.', { minimum: 1, default: 1 }),
+          sharedPrefixTokens: Int('Tokens of a system prompt shared by requests of one group.', { minimum: 0, maximum: MAX_TOKENS }),
+          groups: Int('Number of distinct shared prefixes.', { minimum: 1, maximum: 1_000_000, default: 1 }),
         },
         { additionalProperties: false, description: 'Synthetic shared prefixes (for prefix caching); traces with hash_ids bring their own.' },
       ),
@@ -85,20 +90,20 @@ export const Workload = Type.Object(
 
 export const Engine = Type.Object(
   {
-    maxNumSeqs: Int('vLLM --max-num-seqs: most sequences in one iteration.', { minimum: 1, default: 256 }),
-    maxNumBatchedTokens: Int('vLLM --max-num-batched-tokens: token budget of one iteration.', { minimum: 1, default: 8192 }),
-    blockSize: Int('vLLM --block-size: tokens per KV block.', { minimum: 1, default: 16 }),
+    maxNumSeqs: Int('vLLM --max-num-seqs: most sequences in one iteration (at most 65,536).', { minimum: 1, maximum: 65536, default: 256 }),
+    maxNumBatchedTokens: Int('vLLM --max-num-batched-tokens: token budget of one iteration, tokens (at most 16,777,216).', { minimum: 1, maximum: 16_777_216, default: 8192 }),
+    blockSize: Int('vLLM --block-size: tokens per KV block (at most 1024).', { minimum: 1, maximum: 1024, default: 16 }),
     gpuMemoryUtilization: Num('vLLM --gpu-memory-utilization: fraction of GPU memory the instance may use.', { exclusiveMinimum: 0, maximum: 1, default: 0.9 }),
-    numGpuBlocks: Opt(Int('Override the derived KV block count (vLLM --num-gpu-blocks-override, or read from a live server).', { minimum: 1 })),
-    maxModelLen: Opt(Int('vLLM --max-model-len: longest prompt + output, tokens (default: the model\'s).', { minimum: 1 })),
+    numGpuBlocks: Opt(Int('Override the derived KV block count (vLLM --num-gpu-blocks-override, or read from a live server).', { minimum: 1, maximum: 100_000_000 })),
+    maxModelLen: Opt(Int('vLLM --max-model-len: longest prompt + output, tokens (default: the model\'s).', { minimum: 1, maximum: MAX_TOKENS })),
     enableChunkedPrefill: Bool('vLLM --enable-chunked-prefill: split long prompts across iterations.', true),
     enablePrefixCaching: Bool('vLLM --enable-prefix-caching: reuse KV blocks of identical prefixes (block-hash LRU).', false),
-    cpuOffloadGB: Num('vLLM --cpu-offload-gb: GB of weights per GPU kept in host memory and streamed over PCIe every forward pass.', { minimum: 0, default: 0 }),
-    kvOffloadingGiB: Num('vLLM --kv-offloading-size: GiB of host memory for a CPU KV tier (OffloadingConnector).', { minimum: 0, default: 0 }),
-    kvDiskGiB: Num('GiB of disk for a KV tier below the CPU tier (LMCache local disk).', { minimum: 0, default: 0 }),
-    swapSpaceGiB: Num('Legacy vLLM --swap-space (V0): preempt by swapping KV to this much CPU memory instead of recompute.', { minimum: 0, default: 0 }),
+    cpuOffloadGB: Num('vLLM --cpu-offload-gb: GB of weights per GPU kept in host memory and streamed over PCIe every forward pass.', { minimum: 0, maximum: 10_000, default: 0 }),
+    kvOffloadingGiB: Num('vLLM --kv-offloading-size: GiB of host memory for a CPU KV tier (OffloadingConnector).', { minimum: 0, maximum: 1_000_000, default: 0 }),
+    kvDiskGiB: Num('GiB of disk for a KV tier below the CPU tier (LMCache local disk).', { minimum: 0, maximum: 1_000_000, default: 0 }),
+    swapSpaceGiB: Num('Legacy vLLM --swap-space (V0): preempt by swapping KV to this much CPU memory instead of recompute.', { minimum: 0, maximum: 1_000_000, default: 0 }),
     preemptionMode: Enum(['recompute', 'swap'] as const, 'How to preempt when KV blocks run out (V1: recompute).', 'recompute'),
-    activationReserveGiB: Opt(Num('Memory kept for activations, CUDA graphs and non-torch allocations, GiB (default: derived from the model and token budget).', { minimum: 0 })),
+    activationReserveGiB: Opt(Num('Memory kept for activations, CUDA graphs and non-torch allocations, GiB (default: derived from the model and token budget).', { minimum: 0, maximum: 10_000 })),
   },
   { additionalProperties: false, description: 'vLLM engine arguments, camelCase. Defaults are vLLM V1\'s.' },
 );
@@ -108,8 +113,8 @@ export const Pool = Type.Object(
     name: Opt(Str('Pool name used in results (default: its role).')),
     role: Enum(['colocated', 'prefill', 'decode'] as const, 'colocated runs whole requests; prefill and decode pools split them.', 'colocated'),
     gpu: Str('GPU profile id (models/gpu/<id>.json).'),
-    instances: Int('Engine instances (replicas) in this pool.', { minimum: 1, default: 1 }),
-    tp: Int('Tensor-parallel degree of each instance.', { minimum: 1, default: 1 }),
+    instances: Int('Engine instances (replicas) in this pool (at most 4096).', { minimum: 1, maximum: 4096, default: 1 }),
+    tp: Int('Tensor-parallel degree of each instance, GPUs (at most 64).', { minimum: 1, maximum: 64, default: 1 }),
     engine: Opt(Type.Partial(Engine, { additionalProperties: false, description: 'Per-pool overrides of the top-level engine arguments.' })),
   },
   { additionalProperties: false },
@@ -119,7 +124,7 @@ export const Transfer = Type.Object(
   {
     policy: Enum(['whole', 'layerwise'] as const, 'whole: KV moves after prefill ends; layerwise: layer i moves as soon as layer i is computed.', 'layerwise'),
     path: Enum(['direct', 'staging', 'network', 'disk'] as const, 'direct: GPU to GPU (NVLink or PCIe P2P); staging: via a CPU pinned buffer; network: RDMA between nodes; disk: shared disk KV store.', 'direct'),
-    stagingBufferGiB: Num('staging: pinned host buffer capacity, GiB.', { exclusiveMinimum: 0, default: 4 }),
+    stagingBufferGiB: Num('staging: pinned host buffer capacity, GiB.', { exclusiveMinimum: 0, maximum: 100_000, default: 4 }),
     hostMemory: Enum(['pinned', 'pageable'] as const, 'Host memory type of the staging buffer.', 'pinned'),
   },
   { additionalProperties: false, description: 'How KV moves from prefill to decode instances.' },
@@ -127,7 +132,8 @@ export const Transfer = Type.Object(
 
 export const Topology = Type.Object(
   {
-    gpusPerNode: Int('GPUs per node; instances are placed in pool order, tp GPUs each.', { minimum: 1, default: 8 }),
+    gpusPerNode: Int('GPUs per node; instances are placed in pool order, tp GPUs each (at most 64).', { minimum: 1, maximum: 64, default: 8 }),
+    nodes: Opt(Int('Nodes of the machine (default 1); pools needing more than nodes x gpusPerNode GPUs are an error, never extra nodes.', { minimum: 1, maximum: 4096 })),
     nvlink: Bool('GPUs of a node are connected by their NVLink (if the GPU profile has one).', true),
     p2pOverPcie: Bool('PCIe peer-to-peer between GPUs of a node (otherwise copies bounce through host memory).', false),
     hostLink: Opt(Str('Override the GPUs\' host link profile id (models/link), e.g. pcie-gen3-x16 for a laptop wired x16 Gen3.')),
@@ -142,7 +148,7 @@ export const Router = Type.Object(
   {
     policy: Enum(['round-robin', 'least-loaded', 'least-outstanding-tokens', 'power-of-two', 'prefix-aware'] as const, 'How requests are spread over instances of a pool.', 'round-robin'),
     disaggregate: Enum(['always', 'above-threshold'] as const, 'Send every request through prefill and decode pools, or only prompts above `thresholdTokens` (shorter ones go to a colocated pool or run prefill on the decode instance).', 'always'),
-    thresholdTokens: Int('above-threshold: prompt length from which requests are disaggregated, tokens.', { minimum: 0, default: 0 }),
+    thresholdTokens: Int('above-threshold: prompt length from which requests are disaggregated, tokens.', { minimum: 0, maximum: MAX_TOKENS, default: 0 }),
   },
   { additionalProperties: false },
 );
@@ -151,18 +157,18 @@ export const Policies = Type.Object(
   {
     prefill: Enum(['fcfs', 'shortest-prompt-first'] as const, 'Order of waiting prompts on prefill (and colocated) instances.', 'fcfs'),
     decodeBatching: Enum(['continuous', 'length-bins'] as const, 'Decode batch composition: vLLM continuous batching, or bins by sequence length.', 'continuous'),
-    lengthBinTokens: Int('length-bins: width of a bin, tokens of context.', { minimum: 1, default: 512 }),
+    lengthBinTokens: Int('length-bins: width of a bin, tokens of context.', { minimum: 1, maximum: MAX_TOKENS, default: 512 }),
     evictAtEos: Enum(['iteration-end', 'same-iteration'] as const, 'When a finished sequence frees its slot and blocks.', 'iteration-end'),
-    adaptiveBatchTpotMs: Opt(Num('Adaptive decode batch size: shrink the batch to keep TPOT under this target, ms.', { exclusiveMinimum: 0 })),
+    adaptiveBatchTpotMs: Opt(Num('Adaptive decode batch size: shrink the batch to keep TPOT under this target, ms.', { exclusiveMinimum: 0, maximum: 1e9 })),
   },
   { additionalProperties: false },
 );
 
 export const Slo = Type.Object(
   {
-    ttftMs: Opt(Num('TTFT SLO, ms.', { exclusiveMinimum: 0 })),
-    tpotMs: Opt(Num('TPOT SLO, ms.', { exclusiveMinimum: 0 })),
-    e2elMs: Opt(Num('End-to-end latency SLO, ms.', { exclusiveMinimum: 0 })),
+    ttftMs: Opt(Num('TTFT SLO, ms.', { exclusiveMinimum: 0, maximum: 1e9 })),
+    tpotMs: Opt(Num('TPOT SLO, ms.', { exclusiveMinimum: 0, maximum: 1e9 })),
+    e2elMs: Opt(Num('End-to-end latency SLO, ms.', { exclusiveMinimum: 0, maximum: 1e9 })),
   },
   { additionalProperties: false, description: 'Goodput counts requests meeting every given SLO (vllm bench serve --goodput).' },
 );
@@ -172,7 +178,7 @@ export const ScenarioSchema = Type.Object(
     $schema: Opt(Str('Path of scenario.schema.json, for editors.')),
     name: Str('Scenario name (used in output paths).', { pattern: '^[A-Za-z0-9._-]+$' }),
     description: Opt(Str('What this scenario is for.')),
-    seed: Int('Seed of every random stream.', { default: 1 }),
+    seed: Int('Seed of every random stream: an integer from 0 to 2^53 - 1.', { minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 1 }),
     model: Str('LLM architecture id (models/llm/<id>.json).'),
     engine: Type.Optional(Engine),
     vllmArgs: Opt(Str('Alternative to `engine`: a `vllm serve` argument string, parsed into the same knobs (e.g. "--max-num-seqs 128 --gpu-memory-utilization 0.8").')),
@@ -191,7 +197,7 @@ export const ScenarioSchema = Type.Object(
     output: Opt(
       Type.Object(
         {
-          sampleIntervalS: Opt(Num('Time-series sampling interval for reports, simulated seconds (default: about duration/200).', { exclusiveMinimum: 0 })),
+          sampleIntervalS: Opt(Num('Time-series sampling interval for reports, simulated seconds (default: about duration/200).', { exclusiveMinimum: 0, maximum: 1e9 })),
           timeline: Bool('Record the compute/transfer timeline (Gantt) for the report.', true),
         },
         { additionalProperties: false },

@@ -22,6 +22,21 @@ const BOOLEAN: Record<string, Knob> = {
   '--enable-chunked-prefill': 'enableChunkedPrefill',
   '--enable-prefix-caching': 'enablePrefixCaching',
 };
+const INTEGER_KNOBS = new Set<Knob>(['maxNumSeqs', 'maxNumBatchedTokens', 'blockSize', 'numGpuBlocks', 'maxModelLen']);
+
+/**
+ * vLLM's boolean flags are argparse BooleanOptionalAction: `--flag` sets true, `--no-flag` false;
+ * `--flag=false` is what users write too, so an explicit true/false (1/0, yes/no) is honoured, and
+ * anything else is an error rather than "present, so true".
+ */
+function boolValue(flag: string, value: string | undefined, file: string | undefined): boolean {
+  if (value === undefined) return true;
+  const v = value.toLowerCase();
+  if (['true', '1', 'yes'].includes(v)) return true;
+  if (['false', '0', 'no'].includes(v)) return false;
+  throw new UserError(`${flag} is a switch: write ${flag}, --no-${flag.slice(2)} or ${flag}=false, got "${flag}=${value}"`, file, '/vllmArgs');
+}
+
 /** Flags that take a value but do not affect the simulated timing. */
 const IGNORED_WITH_VALUE = new Set(['--dtype', '--host', '--port', '--served-model-name', '--model', '--kv-transfer-config', '--kv-offloading-backend', '--seed', '--api-key', '--tokenizer', '--download-dir', '--uvicorn-log-level', '--quantization']);
 const IGNORED_FLAGS = new Set(['--trust-remote-code', '--disable-log-requests', '--disable-log-stats', '--enforce-eager', '--no-enable-log-requests']);
@@ -55,16 +70,20 @@ export function parseVllmArgs(args: string, file?: string): ParsedVllmArgs {
       if (v === undefined) throw new UserError(`${flag} needs a value`, file, '/vllmArgs');
       return v;
     };
-    const num = (): number => {
+    // As argparse's int() and float(): decimal digits only ("0x10" and "1e3" are not ints to vLLM).
+    const num = (integer: boolean): number => {
       const raw = needValue();
+      const ok = integer ? /^\d+$/.test(raw) : /^(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(raw);
       const v = Number(raw);
-      if (!Number.isFinite(v)) throw new UserError(`${flag} expects a number, got "${raw}"`, file, '/vllmArgs');
+      if (!ok || !Number.isFinite(v)) throw new UserError(`${flag} expects ${integer ? 'a decimal integer' : 'a decimal number'}, got "${raw}"`, file, '/vllmArgs');
       return v;
     };
-    if (flag in NUMERIC) engine[NUMERIC[flag]!] = num();
-    else if (flag in BOOLEAN) engine[BOOLEAN[flag]!] = true;
-    else if (flag.startsWith('--no-') && `--${flag.slice(5)}` in BOOLEAN) engine[BOOLEAN[`--${flag.slice(5)}`]!] = false;
-    else if (flag === '--tensor-parallel-size' || flag === '-tp') out.tensorParallelSize = num();
+    if (flag in NUMERIC) engine[NUMERIC[flag]!] = num(INTEGER_KNOBS.has(NUMERIC[flag]!));
+    else if (flag in BOOLEAN) engine[BOOLEAN[flag]!] = boolValue(flag, value, file);
+    else if (flag.startsWith('--no-') && `--${flag.slice(5)}` in BOOLEAN) {
+      if (value !== undefined) throw new UserError(`${flag} takes no value, got "${flag}=${value}"`, file, '/vllmArgs');
+      engine[BOOLEAN[`--${flag.slice(5)}`]!] = false;
+    } else if (flag === '--tensor-parallel-size' || flag === '-tp') out.tensorParallelSize = num(true);
     else if (IGNORED_WITH_VALUE.has(flag)) needValue();
     else if (IGNORED_FLAGS.has(flag)) continue;
     else {

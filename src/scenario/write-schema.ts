@@ -34,7 +34,7 @@ export function schemaText(): string {
  * start, so it is compiled once here. Same options as an in-process compile would use.
  */
 export function validatorText(): string {
-  const ajv = new Ajv({ allErrors: false, useDefaults: true, strict: false, code: { source: true, esm: true } });
+  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, code: { source: true, esm: true } });
   const validate = ajv.compile(JSON.parse(schemaText()) as object);
   // The CommonJS module's export is `default` under some loaders and the function itself under others.
   type Gen = (a: Ajv, v: unknown) => string;

@@ -12,7 +12,7 @@ import type { WorkloadSpec } from './spec.js';
 import type { RequestSpec } from '../serving/types.js';
 import { arrivalTimes } from './arrivals.js';
 import { makeLengthSampler } from './lengths.js';
-import { MOONCAKE_BLOCK_TOKENS, readLengthColumn, readTrace } from './traces.js';
+import { MOONCAKE_BLOCK_TOKENS, readLengthColumn, traceRows } from './traces.js';
 
 /** Block size of synthetic prefix hashes, tokens (vLLM's default KV block). */
 export const SYNTHETIC_PREFIX_BLOCK_TOKENS = 16;
@@ -27,23 +27,35 @@ export function makeWorkload(w: WorkloadSpec, baseDir: string, file: string, str
   if (w.trace) {
     const tracePath = path.resolve(baseDir, w.trace.path);
     if (!existsSync(tracePath)) throw new UserError(`trace file ${tracePath} not found (paths are relative to the scenario file)`, file, '/workload/trace/path');
-    const rows = readTrace(tracePath, w.trace.format);
+    const format = w.trace.format;
     const scale = w.trace.timeScale;
     const start = w.trace.startOffsetS;
-    const selected = rows.filter((r) => r.arrivalS >= start).slice(0, w.requests);
-    if (selected.length === 0) throw new UserError(`no request arrives after startOffsetS ${start}`, file, '/workload/trace/startOffsetS');
-    const t0 = selected[0]!.arrivalS;
-    const blockTokens = w.trace.format === 'mooncake' ? MOONCAKE_BLOCK_TOKENS : undefined;
+    // Streamed twice: a first pass validates every row up to the last one replayed and counts them
+    // (so a bad cell is reported before the run starts), the second yields them. Memory stays O(1).
+    const selected = function* () {
+      let n = 0;
+      for (const r of traceRows(tracePath, format)) {
+        if (n >= w.requests) return;
+        if (r.arrivalS < start) continue;
+        n++;
+        yield r;
+      }
+    };
+    let count = 0;
+    let t0 = 0;
+    for (const r of selected()) if (count++ === 0) t0 = r.arrivalS;
+    if (count === 0) throw new UserError(`no request arrives after startOffsetS ${start}`, file, '/workload/trace/startOffsetS');
+    const blockTokens = format === 'mooncake' ? MOONCAKE_BLOCK_TOKENS : undefined;
     return {
-      count: selected.length,
+      count,
       *requests() {
-        for (let i = 0; i < selected.length; i++) {
-          const r = selected[i]!;
+        let i = 0;
+        for (const r of selected()) {
           yield {
-            id: i,
+            id: i++,
             arrivalS: (r.arrivalS - t0) * scale,
-            promptTokens: Math.max(1, r.promptTokens),
-            outputTokens: Math.max(1, r.outputTokens),
+            promptTokens: r.promptTokens,
+            outputTokens: r.outputTokens,
             prefixHashes: r.prefixHashes,
             prefixBlockTokens: r.prefixHashes ? blockTokens : undefined,
           };

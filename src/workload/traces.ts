@@ -1,16 +1,20 @@
 /**
- * Trace readers (plain or gzip-compressed `.gz` files): Azure LLM inference trace CSV, Mooncake JSONL
- * (with prefix `hash_ids`), and vidur's request CSV. Errors name the file and line. Arrival times
- * are returned in seconds from the trace's first request.
+ * Trace readers (plain or gzip-compressed `.gz` files): Azure LLM inference trace CSV, Mooncake JSONL (with prefix `hash_ids`), and
+ * vidur's request CSV, streamed record by record (src/io/records.ts: memory O(chunk), not O(trace)).
+ * Every cell is validated: lengths are positive integers, arrival times finite, non-negative and
+ * non-decreasing, Azure timestamps honour a zone suffix (UTC when none, as the trace is). Errors name
+ * the file and line. Arrival times are seconds from the trace's first request.
  */
 import { UserError } from '../errors.js';
-import { readTextFile } from '../package-files.js';
+import { csvRecords, lines, type CsvRecord } from '../io/records.js';
 
 export interface TraceRow {
   arrivalS: number;
   promptTokens: number;
   outputTokens: number;
   prefixHashes?: number[];
+  /** Line of the file the row came from, for later error messages. */
+  line: number;
 }
 
 export type TraceFormat = 'azure' | 'mooncake' | 'vidur';
@@ -18,132 +22,129 @@ export type TraceFormat = 'azure' | 'mooncake' | 'vidur';
 /** Mooncake hash_ids cover 512-token blocks (Mooncake FAST'25 trace README). */
 export const MOONCAKE_BLOCK_TOKENS = 512;
 
-function readText(file: string): string {
-  try {
-    return readTextFile(file);
-  } catch {
-    throw new UserError('trace file not found or not readable', file);
-  }
-}
-
 function positiveInt(raw: string | undefined, file: string, line: number, column: string): number {
-  const v = Number(raw);
-  if (raw === undefined || raw.trim() === '' || !Number.isInteger(v) || v < 0) {
-    throw new UserError(`column "${column}" must be a non-negative integer, got "${raw ?? ''}"`, file, `line ${line}`);
+  const t = raw?.trim() ?? '';
+  const v = Number(t);
+  if (!/^\d+$/.test(t) || v < 1 || !Number.isSafeInteger(v)) {
+    throw new UserError(`column "${column}" must be a positive integer (tokens), got "${raw ?? ''}"`, file, `line ${line}`);
   }
   return v;
 }
 
-function csvHeader(text: string, file: string, required: readonly string[]): { columns: Map<string, number>; bodyStart: number } {
-  const firstEnd = text.indexOf('\n');
-  const headerLine = (firstEnd < 0 ? text : text.slice(0, firstEnd)).replace(/\r$/, '');
-  const cells = headerLine.split(',').map((c) => c.trim());
+function header(first: CsvRecord | undefined, file: string, required: readonly string[]): Map<string, number> {
+  if (!first) throw new UserError('trace has no header and no requests', file);
+  const cells = first.cells.map((c) => c.trim());
   const columns = new Map(cells.map((h, i) => [h, i]));
   for (const r of required) {
-    if (!columns.has(r)) throw new UserError(`missing column "${r}" in the header (found: ${cells.join(', ')})`, file, 'line 1');
+    if (!columns.has(r)) throw new UserError(`missing column "${r}" in the header (found: ${cells.join(', ')})`, file, `line ${first.line}`);
   }
-  return { columns, bodyStart: firstEnd < 0 ? text.length : firstEnd + 1 };
+  return columns;
 }
 
-function parseAzureTimestamp(s: string | undefined, file: string, line: number): number {
-  // "2023-11-16 18:15:46.6805900": 7 fractional digits, which Date cannot parse; split them off.
-  const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(\.\d+)?/.exec(s?.trim() ?? '');
-  if (!m) throw new UserError(`column "TIMESTAMP" must look like "2023-11-16 18:15:46.6805900", got "${s ?? ''}"`, file, `line ${line}`);
-  return Date.parse(`${m[1]}T${m[2]}Z`) / 1000 + (m[3] ? Number(m[3]) : 0);
+const AZURE_TS = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(\.\d+)?\s*(Z|[+-]\d{2}:?\d{2})?$/;
+
+/** "2023-11-16 18:15:46.6805900" (7 fractional digits, which Date cannot parse: split off), UTC unless a zone is given. */
+export function parseAzureTimestamp(s: string | undefined, file: string, line: number): number {
+  const m = AZURE_TS.exec(s?.trim() ?? '');
+  const zone = m?.[4] === undefined ? 'Z' : m[4].length === 5 ? `${m[4].slice(0, 3)}:${m[4].slice(3)}` : m[4];
+  const t = m ? Date.parse(`${m[1]}T${m[2]}${zone}`) : NaN;
+  // Date.parse rolls 2023-02-31 over to March; a round trip catches impossible dates.
+  const valid = Number.isFinite(t) && m !== null && new Date(Date.parse(`${m[1]}T00:00:00Z`)).toISOString().slice(0, 10) === m[1];
+  if (!valid) throw new UserError(`column "TIMESTAMP" must be a date and time like "2023-11-16 18:15:46.6805900" (optionally with a zone, "+01:00" or "Z"), got "${s ?? ''}"`, file, `line ${line}`);
+  return t / 1000 + (m[3] ? Number(m[3]) : 0);
 }
 
-export function readTrace(file: string, format: TraceFormat): TraceRow[] {
-  const text = readText(file);
-  const out: TraceRow[] = [];
+function* rawRows(file: string, format: TraceFormat): Generator<TraceRow> {
   if (format === 'mooncake') {
-    const lines = text.split(/\r?\n/);
-    for (let i = 0; i < lines.length; i++) {
-      const l = lines[i]!.trim();
-      if (l === '') continue;
-      let o: Record<string, unknown>;
+    for (const { text, line } of lines(file, 'trace file')) {
+      if (text.trim() === '') continue;
+      let o: unknown;
       try {
-        o = JSON.parse(l) as Record<string, unknown>;
+        o = JSON.parse(text);
       } catch {
-        throw new UserError('not valid JSON (Mooncake traces have one JSON object a line)', file, `line ${i + 1}`);
+        throw new UserError('not valid JSON (Mooncake traces have one JSON object a line)', file, `line ${line}`);
       }
-      const num = (k: string): number => {
-        const v = o[k];
-        if (typeof v !== 'number' || !(v >= 0)) throw new UserError(`key "${k}" must be a non-negative number`, file, `line ${i + 1}`);
+      if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new UserError('expected a JSON object with timestamp, input_length, output_length', file, `line ${line}`);
+      const rec = o as Record<string, unknown>;
+      const len = (k: string): number => {
+        const v = rec[k];
+        if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw new UserError(`key "${k}" must be a positive integer (tokens), got ${JSON.stringify(v) ?? 'nothing'}`, file, `line ${line}`);
         return v;
       };
-      const hashes = o.hash_ids;
-      if (hashes !== undefined && !(Array.isArray(hashes) && hashes.every((h) => typeof h === 'number'))) {
-        throw new UserError('key "hash_ids" must be an array of numbers', file, `line ${i + 1}`);
+      const ts = rec.timestamp;
+      if (typeof ts !== 'number' || !Number.isFinite(ts) || ts < 0) throw new UserError(`key "timestamp" must be a non-negative number of milliseconds, got ${JSON.stringify(ts) ?? 'nothing'}`, file, `line ${line}`);
+      const hashes = rec.hash_ids;
+      if (hashes !== undefined && !(Array.isArray(hashes) && hashes.every((h) => Number.isSafeInteger(h)))) {
+        throw new UserError('key "hash_ids" must be an array of integers', file, `line ${line}`);
       }
-      out.push({ arrivalS: num('timestamp') / 1000, promptTokens: num('input_length'), outputTokens: num('output_length'), prefixHashes: hashes as number[] | undefined });
+      yield { arrivalS: ts / 1000, promptTokens: len('input_length'), outputTokens: len('output_length'), prefixHashes: hashes as number[] | undefined, line };
     }
-  } else {
-    const cols = format === 'azure' ? ['TIMESTAMP', 'ContextTokens', 'GeneratedTokens'] : ['arrived_at', 'num_prefill_tokens', 'num_decode_tokens'];
-    const header = csvHeader(text, file, cols);
-    const [ti, pi, oi] = cols.map((c) => header.columns.get(c)!) as [number, number, number];
-    const last = Math.max(ti, pi, oi);
-    const cells: string[] = [];
-    // One pass with indexOf and no per-line arrays: a 100k-line trace parses in tens of milliseconds.
-    let pos = header.bodyStart;
-    let line = 1;
-    while (pos < text.length) {
-      line++;
-      let end = text.indexOf('\n', pos);
-      if (end < 0) end = text.length;
-      const lineEnd = end > pos && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
-      if (lineEnd > pos) {
-        cells.length = 0;
-        let a = pos;
-        for (let c = 0; c <= last; c++) {
-          let b = text.indexOf(',', a);
-          if (b < 0 || b > lineEnd) b = lineEnd;
-          cells.push(text.slice(a, b));
-          a = b + 1;
-          if (b === lineEnd) break;
-        }
-        if (cells.length > 1 || cells[0]!.trim() !== '') {
-          let t: number;
-          if (format === 'azure') t = parseAzureTimestamp(cells[ti], file, line);
-          else {
-            t = Number(cells[ti]);
-            if (cells[ti] === undefined || cells[ti]!.trim() === '' || !Number.isFinite(t) || t < 0) throw new UserError(`column "arrived_at" must be a non-negative number of seconds, got "${cells[ti] ?? ''}"`, file, `line ${line}`);
-          }
-          out.push({ arrivalS: t, promptTokens: positiveInt(cells[pi], file, line, cols[1]!), outputTokens: positiveInt(cells[oi], file, line, cols[2]!) });
-        }
-      }
-      pos = end + 1;
+    return;
+  }
+  const cols = format === 'azure' ? ['TIMESTAMP', 'ContextTokens', 'GeneratedTokens'] : ['arrived_at', 'num_prefill_tokens', 'num_decode_tokens'];
+  const records = csvRecords(file, 'trace file');
+  const first = records.next();
+  const columns = header(first.done ? undefined : first.value, file, cols);
+  const [ti, pi, oi] = cols.map((c) => columns.get(c)!) as [number, number, number];
+  const width = first.done ? 0 : first.value.cells.length;
+  for (const { cells, line } of records) {
+    if (cells.length !== width) throw new UserError(`expected ${width} cells as in the header (${[...columns.keys()].join(', ')}), got ${cells.length}`, file, `line ${line}`);
+    let t: number;
+    if (format === 'azure') t = parseAzureTimestamp(cells[ti], file, line);
+    else {
+      const raw = cells[ti]!.trim();
+      t = Number(raw);
+      if (raw === '' || !Number.isFinite(t) || t < 0) throw new UserError(`column "arrived_at" must be a non-negative number of seconds, got "${cells[ti]}"`, file, `line ${line}`);
     }
+    yield { arrivalS: t, promptTokens: positiveInt(cells[pi], file, line, cols[1]!), outputTokens: positiveInt(cells[oi], file, line, cols[2]!), line };
   }
-  if (out.length === 0) throw new UserError('trace has no requests', file);
-  const t0 = out[0]!.arrivalS;
-  let prev = -Infinity;
-  for (let i = 0; i < out.length; i++) {
-    const row = out[i]!;
-    row.arrivalS -= t0;
-    if (row.arrivalS < prev) throw new UserError(`arrival times must not decrease (request ${i + 1} arrives before the one before it)`, file, `request ${i + 1}`);
-    prev = row.arrivalS;
-  }
-  return out;
 }
 
-/** Reads one numeric column (CSV) or key (JSONL) as a list of lengths, for empirical distributions. */
+/** Rows in file order, arrival seconds from the first row; decreasing arrival times are an error. */
+export function* traceRows(file: string, format: TraceFormat): Generator<TraceRow> {
+  let t0: number | undefined;
+  let prev = -Infinity;
+  let prevLine = 0;
+  for (const row of rawRows(file, format)) {
+    t0 ??= row.arrivalS;
+    if (row.arrivalS < prev) {
+      throw new UserError(`arrival time goes back ${(prev - row.arrivalS).toFixed(3)} s from the request on line ${prevLine}: traces must be sorted by arrival`, file, `line ${row.line}`);
+    }
+    prev = row.arrivalS;
+    prevLine = row.line;
+    row.arrivalS -= t0;
+    yield row;
+  }
+  if (t0 === undefined) throw new UserError('trace has no requests', file);
+}
+
+/** The whole trace in memory (tests and small traces; runs stream with traceRows). */
+export function readTrace(file: string, format: TraceFormat): TraceRow[] {
+  return [...traceRows(file, format)];
+}
+
+/** Reads one length column (CSV) or key (JSONL) as a list of positive integers, for empirical distributions. */
 export function readLengthColumn(file: string, column: string): number[] {
-  const text = readText(file);
   const out: number[] = [];
   if (file.endsWith('.jsonl')) {
-    text.split(/\r?\n/).forEach((l, i) => {
-      if (l.trim() === '') return;
-      const v = (JSON.parse(l) as Record<string, unknown>)[column];
-      if (typeof v !== 'number') throw new UserError(`key "${column}" must be a number`, file, `line ${i + 1}`);
+    for (const { text, line } of lines(file, 'lengths file')) {
+      if (text.trim() === '') continue;
+      let o: unknown;
+      try {
+        o = JSON.parse(text);
+      } catch {
+        throw new UserError('not valid JSON (expected one JSON object a line)', file, `line ${line}`);
+      }
+      const v = o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[column] : undefined;
+      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw new UserError(`key "${column}" must be a positive integer (tokens), got ${JSON.stringify(v) ?? 'nothing'}`, file, `line ${line}`);
       out.push(v);
-    });
-    return out;
+    }
+  } else {
+    const records = csvRecords(file, 'lengths file');
+    const first = records.next();
+    const ci = header(first.done ? undefined : first.value, file, [column]).get(column)!;
+    for (const { cells, line } of records) out.push(positiveInt(cells[ci], file, line, column));
   }
-  const { columns, bodyStart } = csvHeader(text, file, [column]);
-  const ci = columns.get(column)!;
-  text.slice(bodyStart).split('\n').forEach((l, r) => {
-    const cells = l.replace(/\r$/, '').split(',');
-    if (l.trim() !== '') out.push(positiveInt(cells[ci], file, r + 2, column));
-  });
+  if (out.length === 0) throw new UserError(`no lengths in the file (column "${column}")`, file);
   return out;
 }

@@ -11,15 +11,15 @@ const fx = (f: string) => path.join(path.dirname(fileURLToPath(import.meta.url))
 describe('trace readers', () => {
   it('reads vidur CSV and Mooncake JSONL (arrivals relative to the first, seconds)', () => {
     expect(readTrace(fx('vidur.csv'), 'vidur')).toEqual([
-      { arrivalS: 0, promptTokens: 100, outputTokens: 10 },
-      { arrivalS: 1, promptTokens: 200, outputTokens: 20 },
+      { arrivalS: 0, promptTokens: 100, outputTokens: 10, line: 2 },
+      { arrivalS: 1, promptTokens: 200, outputTokens: 20, line: 3 },
     ]);
     const m = readTrace(fx('mooncake.jsonl'), 'mooncake');
-    expect(m[1]).toEqual({ arrivalS: 0.5, promptTokens: 600, outputTokens: 3, prefixHashes: [0, 2] });
+    expect(m[1]).toEqual({ arrivalS: 0.5, promptTokens: 600, outputTokens: 3, prefixHashes: [0, 2], line: 2 });
   });
 
   it('names file, line and column of a bad value', () => {
-    expect(() => readTrace(fx('azure-bad.csv'), 'azure')).toThrow(/azure-bad.csv: line 4: column "GeneratedTokens" must be a non-negative integer, got "x"/);
+    expect(() => readTrace(fx('azure-bad.csv'), 'azure')).toThrow(/azure-bad.csv: line 4: column "GeneratedTokens" must be a positive integer \(tokens\), got "x"/);
     expect(() => readTrace(fx('vidur.csv'), 'azure')).toThrow(/line 1: missing column "TIMESTAMP"/);
     expect(() => readTrace(fx('missing.csv'), 'vidur')).toThrow(/trace file not found/);
   });

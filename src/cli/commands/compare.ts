@@ -10,6 +10,7 @@ import { UserError } from '../../errors.js';
 import { NullRecordWriter } from '../../run/record-writer.js';
 import { runSimulation, type RunResult } from '../../run/simulation.js';
 import { loadScenario, type LoadedScenario } from '../../scenario/load.js';
+import { checkOutDir, prepareOutDir, seedFlag } from '../flags.js';
 import { writeReport } from '../../report/write.js';
 import { fmt, formatTable } from '../table.js';
 import { collect, defaultOutDir } from './simulate.js';
@@ -33,15 +34,17 @@ export async function compareScenarios(la: LoadedScenario, lb: LoadedScenario, s
 }
 
 export async function compareCommand(fa: string, fb: string, o: { out?: string; seed?: string; set?: string[] }): Promise<CompareResult> {
+  const seedArg = o.seed !== undefined ? seedFlag('--seed', o.seed) : undefined;
+  if (o.out !== undefined) checkOutDir(o.out);
   const la = loadScenario(fa, o.set ?? []);
   const lb = loadScenario(fb, o.set ?? []);
-  const seed = o.seed !== undefined ? Number(o.seed) : la.scenario.seed;
+  const seed = seedArg ?? la.scenario.seed;
   const { a, b } = await compareScenarios(la, lb, seed);
   const [na, nb] = [la.scenario.name, lb.scenario.name];
   const figs = compareFigures(a.summary, b.summary);
   const table = formatTable(['figure', na, nb, 'B vs A'], figs.filter((f) => f.a !== null || f.b !== null).map((f) => [f.name, f.a, f.b, deltaPct(f)]));
   const outDir = o.out ?? defaultOutDir(`compare-${na}-vs-${nb}`);
-  mkdirSync(outDir, { recursive: true });
+  prepareOutDir(outDir);
   // As the README says: a/summary.json and b/summary.json, the same file a simulate run writes.
   for (const [side, r] of [['a', a], ['b', b]] as const) {
     mkdirSync(path.join(outDir, side), { recursive: true });

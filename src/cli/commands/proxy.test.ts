@@ -4,11 +4,12 @@ import { proxyCommand, type ProxyCliOptions } from './proxy.js';
 const base: ProxyCliOptions = { prefill: 'http://127.0.0.1:8100', decode: 'http://127.0.0.1:8200', host: '127.0.0.1', port: '0', policy: 'round-robin', seed: '0', timeoutS: '5', quiet: true };
 
 describe('pdsim proxy (command)', () => {
-  it('starts on loopback and answers /healthz', async () => {
+  it('starts on loopback and answers /healthz and /health', async () => {
     const l = await proxyCommand(base);
     try {
       expect(l.host).toBe('127.0.0.1');
-      expect(await (await fetch(l.url + '/healthz')).json()).toMatchObject({ status: 'ok', decode: ['http://127.0.0.1:8200'] });
+      // Before the first probe every backend counts as healthy.
+      for (const p of ['/healthz', '/health']) expect(await (await fetch(l.url + p)).json()).toMatchObject({ status: 'ok', decode: [{ url: 'http://127.0.0.1:8200', healthy: true }] });
     } finally {
       await l.close();
     }

@@ -7,6 +7,7 @@ import { UserError, didYouMean } from '../../errors.js';
 import { routingPolicyNames, type RoutingPolicyName } from '../../serving/routing/index.js';
 import { startProxy } from '../../../adapters/proxy/proxy.js';
 import type { Listening } from '../../../adapters/http/listen.js';
+import { hostFlag, numFlag, portFlag, seedFlag } from '../flags.js';
 
 export interface ProxyCliOptions {
   prefill: string;
@@ -39,19 +40,22 @@ export async function proxyCommand(o: ProxyCliOptions): Promise<Listening> {
     const hint = didYouMean(o.policy, routingPolicyNames);
     throw new UserError(`--policy "${o.policy}" is not one of ${routingPolicyNames.join(', ')}${hint ? ` (did you mean "${hint}"?)` : ''}`);
   }
-  const port = Number(o.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port must be an integer in [0, 65535], got "${o.port}"`);
+  const port = portFlag('--port', o.port);
+  const host = hostFlag('--host', o.host);
+  const seed = seedFlag('--seed', o.seed);
+  const timeoutMs = numFlag('--timeout-s', o.timeoutS, 0, 86_400, true, 'seconds') * 1000;
   const prefill = urls('--prefill', o.prefill);
   const decode = urls('--decode', o.decode);
   let l: Listening;
   try {
     l = await startProxy({
-      prefill, decode, host: o.host, port, policy: o.policy as RoutingPolicyName, seed: Number(o.seed) || 0,
-      timeoutMs: Number(o.timeoutS) * 1000,
+      prefill, decode, host, port, policy: o.policy as RoutingPolicyName, seed, timeoutMs,
       log: o.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
     });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UserError(`port ${port} on ${o.host} is already in use; pick another with --port`);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new UserError(`port ${port} on ${o.host} is already in use; pick another with --port`);
+    if (code === 'EACCES' || code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw new UserError(`--host ${o.host}: cannot listen on ${o.host}:${port} (${code})`);
     throw e;
   }
   process.stdout.write(`pdsim proxy: ${prefill.length} prefill, ${decode.length} decode, policy ${o.policy}, on ${l.url}\n`);

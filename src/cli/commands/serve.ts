@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
 import { startScenarioServer, type ScenarioServer, type ServeOptions } from '../../../adapters/server/from-scenario.js';
 import { collect } from './simulate.js';
+import { hostFlag, intFlag, numFlag, pctFlag, portFlag, seedFlag } from '../flags.js';
 
 export interface ServeCliOptions {
   host: string;
@@ -26,33 +27,22 @@ export interface ServeCliOptions {
   quiet?: boolean;
 }
 
-function num(flag: string, v: string, min: number, integer = false): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) {
-    throw new UserError(`${flag} must be ${integer ? 'an integer' : 'a number'} >= ${min}, got "${v}"`);
-  }
-  return n;
-}
-
 export function serveOptions(o: ServeCliOptions): ServeOptions {
+  const faults = { failPct: pctFlag('--fail-pct', o.failPct), stallPct: pctFlag('--stall-pct', o.stallPct), resetPct: pctFlag('--reset-pct', o.resetPct), breakPct: pctFlag('--break-pct', o.breakPct) };
+  const sum = faults.failPct + faults.stallPct + faults.resetPct + faults.breakPct;
+  if (sum > 100) throw new UserError(`--fail-pct, --stall-pct, --reset-pct and --break-pct add up to ${sum}; at most 100 (percent of requests)`);
   return {
-    host: o.host,
-    port: num('--port', o.port, 0, true),
-    speed: num('--speed', o.speed, Number.MIN_VALUE),
-    seed: o.seed !== undefined ? num('--seed', o.seed, 0, true) : undefined,
+    host: hostFlag('--host', o.host),
+    port: portFlag('--port', o.port),
+    speed: numFlag('--speed', o.speed, 0, 1e6, true, '(simulated seconds per wall second)'),
+    seed: o.seed !== undefined ? seedFlag('--seed', o.seed) : undefined,
     set: o.set,
     modelName: o.modelName,
     // The key may come from the environment so it never shows in `ps` output or shell history.
     apiKey: o.apiKey ?? process.env['PDSIM_API_KEY'] ?? process.env['VLLM_API_KEY'],
-    maxBodyBytes: num('--max-body-bytes', o.maxBodyBytes, 1024, true),
-    faults: {
-      failPct: num('--fail-pct', o.failPct, 0),
-      stallPct: num('--stall-pct', o.stallPct, 0),
-      resetPct: num('--reset-pct', o.resetPct, 0),
-      breakPct: num('--break-pct', o.breakPct, 0),
-      seed: o.faultSeed,
-    },
-    kvPullGBps: num('--kv-pull-gbps', o.kvPullGbps, Number.MIN_VALUE),
+    maxBodyBytes: intFlag('--max-body-bytes', o.maxBodyBytes, 1024, 1024 * 1024 * 1024),
+    faults: { ...faults, seed: o.faultSeed },
+    kvPullGBps: numFlag('--kv-pull-gbps', o.kvPullGbps, 0, 1e6, true, 'GB/s'),
     log: o.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
   };
 }
@@ -64,7 +54,7 @@ export async function serveCommand(file: string, o: ServeCliOptions): Promise<Sc
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new UserError(`port ${o.port} on ${o.host} is already in use; pick another with --port`);
-    if (code === 'EACCES' || code === 'EADDRNOTAVAIL') throw new UserError(`cannot listen on ${o.host}:${o.port} (${code})`);
+    if (code === 'EACCES' || code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw new UserError(`--host ${o.host}: cannot listen on ${o.host}:${o.port} (${code})`);
     throw e;
   }
   process.stdout.write(

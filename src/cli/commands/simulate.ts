@@ -2,10 +2,12 @@
  * `pdsim simulate SCENARIO`: virtual-time run. Writes summary.json, requests.jsonl (streamed),
  * scenario.resolved.json and report.html into --out (default runs/<scenario>-<timestamp>).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { UserError } from '../../errors.js';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadScenario } from '../../scenario/load.js';
+import { checkOutDir, prepareOutDir, seedFlag } from '../flags.js';
 import { runSimulation, type RunResult } from '../../run/simulation.js';
 import { JsonlRecordWriter, NullRecordWriter } from '../../run/record-writer.js';
 import { writeReport } from '../../report/write.js';
@@ -13,6 +15,22 @@ import { ProgressReporter } from '../progress.js';
 import { fmt, formatTable } from '../table.js';
 import type { Summary } from '../../metrics/summary.js';
 import { DetailedRecorder } from '../../metrics/bench-detailed.js';
+
+/**
+ * Writes a file whole or not at all: to a temporary name, then renamed over the target, so a full
+ * disk or a kill mid-write never leaves half a JSON document.
+ */
+export function writeFileAtomic(file: string, text: string): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(`cannot write (${code === 'ENOSPC' ? 'the disk is full' : code ?? (e as Error).message}); nothing partial was left`, file);
+  }
+}
 
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -51,54 +69,81 @@ export interface SimulateCliOptions {
 }
 
 export async function simulateCommand(file: string, o: SimulateCliOptions): Promise<RunResult> {
+  const seedArg = o.seed !== undefined ? seedFlag('--seed', o.seed) : undefined;
+  if (o.out !== undefined) checkOutDir(o.out);
   const loaded = loadScenario(file, o.set ?? []);
   const sc = loaded.scenario;
-  const seed = o.seed !== undefined ? Number(o.seed) : sc.seed;
-  const outDir = o.out ?? defaultOutDir(sc.name);
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(path.join(outDir, 'scenario.resolved.json'), JSON.stringify({ ...sc, seed }, null, 2) + '\n');
-  const writer = o.requests === false ? new NullRecordWriter() : new JsonlRecordWriter(path.join(outDir, 'requests.jsonl'));
-  const detailed = o.saveDetailed ? new DetailedRecorder(writer) : undefined;
+  const seed = seedArg ?? sc.seed;
+  const outDir = prepareOutDir(o.out ?? defaultOutDir(sc.name));
+  writeFileAtomic(path.join(outDir, 'scenario.resolved.json'), JSON.stringify({ ...sc, seed }, null, 2) + '\n');
+  const writer = new JsonlRecordWriter(path.join(outDir, 'requests.jsonl'));
+  // --no-requests: records go nowhere, and the (empty) file is removed after the run.
+  const records = o.requests === false ? new NullRecordWriter() : writer;
+  const detailed = o.saveDetailed ? new DetailedRecorder(records) : undefined;
   const progress = new ProgressReporter('simulate');
-  let stop = false;
-  const onSigint = () => {
-    stop = true;
+  // SIGINT (Ctrl-C) and SIGTERM (kill, a container stop) both stop at the next event boundary and
+  // keep everything so far; a second signal ends the process at once (the default handler is back).
+  let stopSignal: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    stopSignal = sig;
   };
-  process.once('SIGINT', onSigint);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   let result: RunResult;
   try {
     result = await runSimulation(loaded, {
       seed,
-      writer: detailed ?? writer,
-      shouldStop: () => stop,
+      writer: detailed ?? records,
+      shouldStop: () => stopSignal !== undefined || writer.error !== undefined,
       onProgress: o.progress === false ? undefined : (p) => progress.update(p.requestsDone, p.requestsTotal, `sim ${p.simTimeS.toFixed(0)}s`),
     });
   } finally {
-    process.removeListener('SIGINT', onSigint);
-    if (writer instanceof JsonlRecordWriter) writer.close();
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    writer.close();
+    if (o.requests === false) rmSync(writer.file, { force: true });
     progress.done();
   }
-  const summaryOut = detailed ? { ...result.summary, ...detailed.arrays(result.queueS) } : result.summary;
-  writeFileSync(path.join(outDir, 'summary.json'), JSON.stringify(summaryOut, null, 2) + '\n');
+  // pdsim.interrupted is set by the run; say why, and how much of requests.jsonl a disk error kept.
+  if (stopSignal) result.summary.pdsim.interrupt_reason = stopSignal;
+  if (writer.error) {
+    result.summary.pdsim.interrupted = true;
+    result.summary.pdsim.interrupt_reason = writer.error.message;
+    result.summary.pdsim.requests_jsonl_records = writer.flushed;
+  }
+  try {
+    const summaryOut = detailed ? { ...result.summary, ...detailed.arrays(result.queueS) } : result.summary;
+    writeFileAtomic(path.join(outDir, 'summary.json'), JSON.stringify(summaryOut, null, 2) + '\n');
+  } catch (e) {
+    // The first failure is the one to report; the summary's is its consequence.
+    if (writer.error) throw new UserError(`${writer.errorDetail}; summary.json could not be written either (nothing partial was left)`, writer.file);
+    throw e;
+  }
+  if (writer.error) throw writer.error;
   const notes = result.built.uncalibratedGpus.map((g) => `GPU profile "${g}" is not calibrated against measured data: expect a wider error (see models/gpu/${g}.json expectedError).`);
+  const warnings = result.built.warnings ?? [];
+  for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
   if (o.report !== false) await writeReport(outDir, {
     title: `pdsim simulate: ${sc.name}`,
     subtitle: `${loaded.file} · seed ${seed} · model ${sc.model}`,
     table: { columns: ['metric', sc.name], rows: ['ttft', 'tpot', 'itl', 'e2el'].flatMap((m) => [[`median ${m} ms`, result.summary[`median_${m}_ms`] as number], [`p99 ${m} ms`, result.summary[`p99_${m}_ms`] as number]]).concat([['output tok/s', result.summary.output_throughput as number], ['completed', result.summary.completed as number]]) },
     runs: [result.series],
-    notes,
+    notes: [...warnings.map((w) => `warning: ${w}`), ...notes],
   });
   const out = process.stdout;
   out.write(`pdsim simulate ${sc.name} (seed ${seed})\n\n${summaryTable(result.summary)}\n\n`);
   for (const n of notes) out.write(`note: ${n}\n`);
-  if (result.interrupted) out.write(`interrupted: partial results (${result.summary.completed} requests) are in ${outDir}\n`);
+  if (result.interrupted) {
+    out.write(`interrupted (${stopSignal ?? 'stopped'}): partial results (${result.summary.completed} requests) are in ${outDir}\n`);
+    // 128 + signal number, as a shell reports a process a signal ended.
+    process.exitCode = stopSignal === 'SIGTERM' ? 143 : 130;
+  }
   out.write(`results: ${outDir}/{summary.json,${o.requests !== false ? 'requests.jsonl,' : ''}scenario.resolved.json${o.report !== false ? ',report.html' : ''}}\n`);
   if (o.stats) {
-    // Machine-readable run statistics for `npm run bench` (peak RSS as the OS counts it; CPU seconds
-    // of this process, start-up included, which a loaded machine inflates less than wall time).
+    // Machine-readable run statistics for `npm run bench` (peak RSS as the OS counts it).
+    // CPU seconds of this process too (start-up included): a loaded machine inflates them less than wall time.
     const ru = process.resourceUsage();
-    const cpuS = (ru.userCPUTime + ru.systemCPUTime) / 1e6;
-    process.stderr.write(`PDSIM_STATS ${JSON.stringify({ events: result.events, requests: result.summary.completed, maxRssMB: ru.maxRSS / 1024, cpuS })}\n`);
+    process.stderr.write(`PDSIM_STATS ${JSON.stringify({ events: result.events, requests: result.summary.completed, maxRssMB: ru.maxRSS / 1024, cpuS: (ru.userCPUTime + ru.systemCPUTime) / 1e6 })}\n`);
   }
   return result;
 }
@@ -113,7 +158,7 @@ export function register(program: Command): void {
     .option('--set <path=value>', 'override a scenario field, e.g. workload.requests=5000 (repeatable)', collect, [])
     .option('--no-progress', 'no progress output')
     .option('--no-report', 'skip report.html')
-    .option('--no-requests', 'skip requests.jsonl (per-request records; ~15 % of a 100k-request run\'s time)')
+    .option('--no-requests', 'skip requests.jsonl (per-request records; a quarter of a 100k-request run\'s CPU time)')
     .option('--stats', 'print run statistics (events, peak RSS) to stderr')
     .option('--save-detailed', 'add vllm bench serve --save-detailed per-request arrays to summary.json (input_lens, output_lens, ttfts, start_times, latencies, errors; seconds)')
     .action(async (file: string, o: SimulateCliOptions) => {

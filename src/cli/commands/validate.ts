@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
+import { intFlag, numFlag, prepareOutDir, seedFlag } from '../flags.js';
 import { formatComparisonTable, runValidate, type ValidateResult } from '../../../adapters/vllm/validate-run.js';
 import type { ApiKind } from '../../../adapters/vllm/sse-client.js';
 import { collect, defaultOutDir } from './simulate.js';
@@ -26,22 +27,15 @@ export interface ValidateCliOptions {
   report?: boolean;
 }
 
-const posInt = (flag: string, v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag} must be an integer >= 1, got "${v}"`);
-  return n;
-};
-const posNum = (flag: string, v: string): number => {
-  const n = Number(v);
-  if (!(n > 0) || !Number.isFinite(n)) throw new UserError(`${flag} must be a number > 0, got "${v}"`);
-  return n;
-};
+const posInt = (flag: string, v: string): number => intFlag(flag, v, 1);
+const posNum = (flag: string, v: string): number => numFlag(flag, v, 0, Number.MAX_VALUE, true);
 
 export async function validateCommand(file: string, o: ValidateCliOptions): Promise<ValidateResult> {
   if (o.api !== 'completions' && o.api !== 'chat') throw new UserError(`--api must be "completions" or "chat", got "${o.api}"`);
   if (!o.endpoint && !o.benchResult) throw new UserError('pass --endpoint URL (a live server) or --bench-result FILE (a vllm bench serve result)');
   const endpoint = o.endpoint?.replace(/\/+$/, '').replace(/\/v1$/, '');
-  const out = o.out ?? defaultOutDir(`${loadScenario(file, o.set).scenario.name}-validate`);
+  const requests = o.requests !== undefined ? posInt('--requests', o.requests) : undefined;
+  const out = prepareOutDir(o.out ?? defaultOutDir(`${loadScenario(file, o.set).scenario.name}-validate`));
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
   process.once('SIGINT', onSigint);
@@ -49,8 +43,8 @@ export async function validateCommand(file: string, o: ValidateCliOptions): Prom
     const r = await runValidate(file, {
       out,
       endpoint,
-      requests: o.requests !== undefined ? posInt('--requests', o.requests) : undefined,
-      seed: o.seed !== undefined ? posInt('--seed', o.seed) : undefined,
+      requests,
+      seed: o.seed !== undefined ? seedFlag('--seed', o.seed) : undefined,
       set: o.set,
       model: o.model,
       api: o.api as ApiKind,

@@ -1,0 +1,156 @@
+/**
+ * Streams the records of a user's text file without reading it whole: JSON lines, or CSV records
+ * through csv-parse (quoting, escaped quotes, CRLF). Files are read in 1 MiB chunks, so memory is
+ * O(chunk), not O(file); a record longer than 1 MiB (a file with no newlines, such as /dev/zero
+ * behind a symlink that slipped past the checks) is an error, not an unbounded buffer.
+ */
+import { closeSync, readFileSync, readSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { StringDecoder } from 'node:string_decoder';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { UserError } from '../errors.js';
+import { openRegular } from './bounded-read.js';
+
+const CHUNK_BYTES = 1024 * 1024;
+export const MAX_RECORD_BYTES = 1024 * 1024;
+
+/** Text chunks of a regular file, decoded as UTF-8 (a BOM at the start is dropped). */
+function* textChunks(file: string, what: string): Generator<string> {
+  const fd = openRegular(file, what);
+  if (file.endsWith('.gz')) {
+    // zlib has no synchronous streaming API: a compressed trace (the bundled ones, a few MB) is
+    // inflated whole, then cut into records as a plain one is.
+    try {
+      let text: string;
+      try {
+        text = gunzipSync(readFileSync(fd)).toString('utf8');
+      } catch (e) {
+        throw new UserError(`not a valid gzip file (${(e as Error).message})`, file);
+      }
+      yield text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+      return;
+    } finally {
+      closeSync(fd);
+    }
+  }
+  const buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  const dec = new StringDecoder('utf8');
+  let first = true;
+  try {
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      let s = dec.write(buf.subarray(0, n));
+      if (first && s.charCodeAt(0) === 0xfeff) s = s.slice(1);
+      first = false;
+      yield s;
+    }
+    const rest = dec.end();
+    if (rest) yield rest;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const tooLong = (file: string, line: number) => new UserError(`a record is longer than ${MAX_RECORD_BYTES / 1024 / 1024} MiB (is this the right file?)`, file, `line ${line}`);
+
+/** Lines with their 1-based numbers, without the line break. */
+export function* lines(file: string, what: string): Generator<{ text: string; line: number }> {
+  let carry = '';
+  let line = 0;
+  for (const chunk of textChunks(file, what)) {
+    let text = carry + chunk;
+    let start = 0;
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+      line++;
+      yield { text: text.slice(start, nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl), line };
+      start = nl + 1;
+    }
+    carry = text.slice(start);
+    text = '';
+    if (carry.length > MAX_RECORD_BYTES) throw tooLong(file, line + 1);
+  }
+  if (carry !== '') yield { text: carry.replace(/\r$/, ''), line: line + 1 };
+}
+
+export interface CsvRecord {
+  cells: string[];
+  /** Line the record starts on (1-based). */
+  line: number;
+}
+
+/**
+ * End of the last complete record in `text`: the last newline outside quotes. RFC 4180 escapes a
+ * quote by doubling it, so parity of the quote count since the start tells inside from outside.
+ */
+function lastRecordEnd(text: string): number {
+  let inQuotes = false;
+  let end = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) inQuotes = !inQuotes;
+    else if (c === 10 && !inQuotes) end = i;
+  }
+  return end;
+}
+
+function countLines(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+/**
+ * Hand-written splitting where the text has no quote character at all (then CSV is plain comma
+ * splitting, RFC 4180), because it is several times faster than the library (measured on a 100k-line trace);
+ * anything quoted goes through csv-parse.
+ */
+function* plainRecords(text: string, firstLine: number): Generator<CsvRecord> {
+  let line = firstLine;
+  let pos = 0;
+  while (pos < text.length) {
+    let end = text.indexOf('\n', pos);
+    if (end < 0) end = text.length;
+    const lineEnd = end > pos && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
+    if (lineEnd > pos && text.slice(pos, lineEnd).trim() !== '') yield { cells: text.slice(pos, lineEnd).split(','), line };
+    line++;
+    pos = end + 1;
+  }
+}
+
+function* parsedRecords(text: string, firstLine: number, file: string): Generator<CsvRecord> {
+  let rows: { record: string[]; info: { lines: number } }[];
+  try {
+    rows = parseCsv(text, { info: true, relax_column_count: true, skip_empty_lines: true }) as unknown as typeof rows;
+  } catch (e) {
+    const err = e as { lines?: number; message: string; code?: string };
+    // Only the last, unfinished record can leave a quote open (complete parts end outside quotes).
+    if (err.code === 'CSV_QUOTE_NOT_CLOSED') throw new UserError('not valid CSV: a quote opened in this record is never closed', file, `line ${firstLine}`);
+    // csv-parse counts lines from the start of this part; the message's own "at line N" would mislead.
+    throw new UserError(`not valid CSV: ${err.message.replace(/,? (at|on) line \d+.*$/s, '')}`, file, `line ${firstLine - 1 + (err.lines ?? 1)}`);
+  }
+  for (const r of rows) yield { cells: r.record, line: firstLine - 1 + r.info.lines - r.record.reduce((n, c) => n + countLines(c), 0) };
+}
+
+/** CSV records (header included), streamed. */
+export function* csvRecords(file: string, what: string): Generator<CsvRecord> {
+  let carry = '';
+  let nextLine = 1;
+  const emit = function* (part: string): Generator<CsvRecord> {
+    yield* part.includes('"') ? parsedRecords(part, nextLine, file) : plainRecords(part, nextLine);
+    nextLine += countLines(part);
+  };
+  for (const chunk of textChunks(file, what)) {
+    const text = carry + chunk;
+    const end = lastRecordEnd(text);
+    if (end < 0) {
+      carry = text;
+      if (carry.length > MAX_RECORD_BYTES) throw tooLong(file, nextLine);
+      continue;
+    }
+    carry = text.slice(end + 1);
+    yield* emit(text.slice(0, end + 1));
+    if (carry.length > MAX_RECORD_BYTES) throw tooLong(file, nextLine);
+  }
+  if (carry.trim() !== '') yield* emit(carry);
+}
