@@ -1,62 +1,131 @@
 /**
- * `npm run bench`: the speed figures the project promises, measured the way a user runs pdsim.
+ * `npm run bench`: the speed figures the project promises (issue 14), measured the way a user runs
+ * pdsim, for every regime in src/bench/regimes.ts.
  *
  * 1. Build the bundle the `pdsim` command runs (src/build/bundle.ts; it removes the TypeScript
  *    transpile step that `tsx` redoes at every start).
- * 2. Run `simulate scenarios/bench/vidur-parity.yaml` (100,000 requests, requests.jsonl written,
- *    report off as Vidur's trace output was) in a fresh process, `--runs` times.
- * 3. Print wall seconds (start-up included), simulated requests per wall-second, events per second
- *    and peak RSS, for the bundle (what `pdsim` runs) and, once, for the sources through tsx.
+ * 2. Per regime, run `node <bundle> simulate <scenario> --out DIR` (default outputs) in a fresh
+ *    process `--runs` times (default 5; a regime whose first run takes over 30 s runs once) and
+ *    print the medians: wall seconds (start-up included), simulated requests per wall-second, events
+ *    per second, peak RSS (the child's own `process.resourceUsage().maxRSS`), and the child's CPU
+ *    seconds (a loaded machine inflates wall time; CPU time less so).
+ * 3. Peak RSS at 1,000,000 requests: extrapolated from one more run at half the requests, or
+ *    measured with `--million` (synthetic regimes run once at 1M requests; traces cannot grow).
+ * 4. A line per regime against its targets, and the parity speed-up against Vidur's 179 s.
+ *
+ * Options: --runs N, --only a,b, --million, --data-dir DIR (measured data, default ../shared/data
+ * beside the repository; a regime whose trace is found neither there nor at the scenario's own
+ * path is skipped, saying so), --tsx (one extra parity run of the sources through tsx), --bundle FILE
+ * (measure an already built bundle, e.g. an older one for a before/after table).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildBundle } from '../build/bundle.js';
+import { parse as parseYaml } from 'yaml';
+import { fmtK, type Measured, medianOf, REGIMES, type Regime, rssAt1M, TARGETS, verdict, VIDUR_RSS_MB, VIDUR_WALL_S } from './regimes.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const VIDUR_WALL_S = 179; // scenarios/traces/README.md (Vidur @ 7d47513): Vidur on this machine type, trace output off
-const VIDUR_RSS_MB = 1600;
+const SLOW_RUN_S = 30;
 
-interface Measured {
-  wallS: number;
-  events: number;
-  requests: number;
-  maxRssMB: number;
-}
+/** GNU time, when installed: the child's CPU seconds and peak RSS for any bundle (older ones print no cpuS). */
+const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
-function runOnce(cmd: string[], outDir: string, scenario: string): Measured {
+function runOnce(cmd: string[], scenario: string, outDir: string, sets: string[], extra: readonly string[] = []): Measured {
   const t0 = performance.now();
-  const r = spawnSync(cmd[0]!, [...cmd.slice(1), 'simulate', scenario, '--out', outDir, '--no-report', '--no-progress', '--stats'], { cwd: root, encoding: 'utf8' });
+  const args = [...cmd, 'simulate', scenario, '--out', outDir, '--no-progress', '--stats', ...extra, ...sets.flatMap((s) => ['--set', s])];
+  const full = GNU_TIME ? [GNU_TIME, '-f', 'PDSIM_TIME %U %S %M', ...args] : args;
+  const r = spawnSync(full[0]!, full.slice(1), { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 });
   const wallS = (performance.now() - t0) / 1000;
-  if (r.status !== 0) throw new Error(`simulate failed (${r.status}):\n${r.stderr}`);
+  if (r.status !== 0) throw new Error(`simulate ${scenario} failed (${r.status}):\n${r.stderr}`);
   const line = r.stderr.split('\n').find((l) => l.startsWith('PDSIM_STATS '));
   if (!line) throw new Error(`no stats line in:\n${r.stderr}`);
-  const s = JSON.parse(line.slice('PDSIM_STATS '.length)) as Omit<Measured, 'wallS'>;
-  return { wallS, ...s };
+  const s = JSON.parse(line.slice('PDSIM_STATS '.length)) as Omit<Measured, 'wallS' | 'cpuS'> & { cpuS?: number };
+  rmSync(outDir, { recursive: true, force: true });
+  const time = r.stderr.split('\n').find((l) => l.startsWith('PDSIM_TIME '));
+  if (time) {
+    const [user, sys, rssKB] = time.split(' ').slice(1).map(Number) as [number, number, number];
+    return { wallS, events: s.events, requests: s.requests, cpuS: user + sys, maxRssMB: rssKB / 1024 };
+  }
+  return { wallS, ...s, cpuS: s.cpuS ?? NaN };
+}
+
+/** `--set` overrides that point a regime at its trace, or a reason to skip it. */
+function traceSets(regime: Regime, dataDir: string): string[] | string {
+  if (!regime.trace) return [];
+  const sc = parseYaml(readFileSync(path.join(root, regime.scenario), 'utf8')) as { workload?: { trace?: { path?: string } } };
+  const own = sc.workload?.trace?.path;
+  if (own !== undefined && existsSync(path.resolve(root, path.dirname(regime.scenario), own))) return [];
+  const fallback = path.resolve(dataDir, regime.trace.dataFile);
+  if (existsSync(fallback)) return [`workload.trace.path=${fallback}`];
+  return `trace not found (${own ?? '?'} beside the scenario, or ${fallback})`;
+}
+
+function scenarioRequests(regime: Regime): number {
+  const sc = parseYaml(readFileSync(path.join(root, regime.scenario), 'utf8')) as { workload?: { requests?: number } };
+  return sc.workload?.requests ?? 1000;
+}
+
+function row(label: string, m: Measured, runs: number, extra = ''): string {
+  return `${label.padEnd(18)} ${m.wallS.toFixed(2).padStart(7)} s ${m.cpuS.toFixed(2).padStart(7)} s ${fmtK(m.requests / m.wallS).padStart(6)} req/s ${fmtK(m.events / m.wallS).padStart(6)} ev/s ${(m.events / m.requests).toFixed(2).padStart(6)} ev/req ${m.maxRssMB.toFixed(0).padStart(5)} MB  ${String(runs).padStart(2)} run${runs > 1 ? 's' : ' '}${extra}`;
+}
+
+function opt(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
 }
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const runs = Number(args[args.indexOf('--runs') + 1] ?? 3) || 3;
-  const scenario = 'scenarios/bench/vidur-parity.yaml';
+  const runs = Math.max(1, Number(opt(args, '--runs') ?? 5) || 5);
+  const only = opt(args, '--only')?.split(',');
+  const million = args.includes('--million');
+  const dataDir = path.resolve(opt(args, '--data-dir') ?? path.join(root, '..', 'shared', 'data'));
   const tmp = mkdtempSync(path.join(tmpdir(), 'pdsim-bench-'));
+  // Inside the repository, so the bundle resolves node_modules like the sources do.
+  const given = opt(args, '--bundle');
   // The bundle the `pdsim` command runs (bin/pdsim.mjs), rebuilt so it matches the sources.
-  const { entry: bundle } = await buildBundle();
-  const results: Measured[] = [];
-  for (let i = 0; i < runs; i++) results.push(runOnce(['node', bundle], path.join(tmp, `run${i}`), scenario));
-  const tsx = runOnce(['node', '--import', 'tsx', path.join(root, 'src/cli/main.ts')], path.join(tmp, 'tsx'), scenario);
+  const bundle = given !== undefined ? path.resolve(given) : (await buildBundle()).entry;
+  const node = ['node', bundle];
+  console.log(`pdsim bench: node ${path.relative(root, bundle) || bundle} simulate <scenario> --out DIR (default outputs), medians of up to ${runs} whole-process runs`);
+  console.log(`${'regime'.padEnd(18)} ${'wall'.padStart(9)} ${'CPU'.padStart(9)} ${'simulated'.padStart(12)} ${'events'.padStart(11)} ${''.padStart(13)} peak RSS`);
+  const verdicts: string[] = [];
+  let n = 0;
+  for (const regime of REGIMES) {
+    if (only && !only.includes(regime.name)) continue;
+    const sets = traceSets(regime, dataDir);
+    if (typeof sets === 'string') {
+      console.log(`${regime.name.padEnd(18)} skipped: ${sets}`);
+      verdicts.push(`SKIP   ${regime.name.padEnd(16)} ${sets}`);
+      continue;
+    }
+    const out = () => path.join(tmp, `run${n++}`);
+    const results = [runOnce(node, regime.scenario, out(), sets, regime.args)];
+    while (results.length < runs && results[0]!.wallS <= SLOW_RUN_S) results.push(runOnce(node, regime.scenario, out(), sets, regime.args));
+    const m = medianOf(results);
+    let rss1M: number;
+    let measured = false;
+    if (million && !regime.trace) {
+      const big = runOnce(node, regime.scenario, out(), [...sets, 'workload.requests=1000000'], regime.args);
+      rss1M = big.maxRssMB;
+      measured = true;
+      console.log(row(regime.name, m, results.length) + `\n${'  at 1M requests'.padEnd(18)} ${row('', big, 1).slice(19)}`);
+    } else {
+      const half = runOnce(node, regime.scenario, out(), [...sets, `workload.requests=${Math.floor(scenarioRequests(regime) / 2)}`], regime.args);
+      rss1M = rssAt1M(half, m);
+      console.log(row(regime.name, m, results.length, `; ${fmtK(half.requests)} requests: ${half.maxRssMB.toFixed(0)} MB`));
+    }
+    if (regime.parity && regime.args === undefined) {
+      console.log(`${''.padEnd(18)} ${(VIDUR_WALL_S / m.wallS).toFixed(0)}x Vidur's ${VIDUR_WALL_S} s wall, ${(VIDUR_RSS_MB / m.maxRssMB).toFixed(1)}x less memory than its ${VIDUR_RSS_MB} MB`);
+      if (args.includes('--tsx')) console.log(row('  via tsx', runOnce(['node', '--import', 'tsx', path.join(root, 'src/cli/main.ts')], regime.scenario, out(), sets), 1));
+    }
+    verdicts.push(verdict(regime, m, rss1M, measured).text);
+  }
   rmSync(tmp, { recursive: true, force: true });
-  const best = results.reduce((a, b) => (b.wallS < a.wallS ? b : a));
-  const median = [...results].sort((a, b) => a.wallS - b.wallS)[Math.floor(results.length / 2)]!;
-  const line = (label: string, m: Measured) =>
-    `${label.padEnd(28)} wall ${m.wallS.toFixed(2)} s  ${(m.requests / m.wallS).toFixed(0)} req/s  ${(m.events / m.wallS / 1e3).toFixed(0)}k events/s  peak RSS ${m.maxRssMB.toFixed(0)} MB  (${(VIDUR_WALL_S / m.wallS).toFixed(0)}x Vidur)`;
-  console.log(`pdsim bench: ${scenario} (${best.requests} requests, ${best.events} events), ${runs} runs`);
-  console.log(line('bundled node, best', best));
-  console.log(line('bundled node, median', median));
-  console.log(line('tsx (sources), one run', tsx));
-  console.log(`targets: wall < ${(VIDUR_WALL_S / 100).toFixed(2)} s (100x Vidur's ${VIDUR_WALL_S} s), peak RSS < 300 MB (Vidur ${VIDUR_RSS_MB} MB)`);
+  console.log(`\ntargets: parity <= ${TARGETS.parityWallS} s wall (${(VIDUR_WALL_S / TARGETS.parityWallS).toFixed(0)}x Vidur), every regime >= ${fmtK(TARGETS.minSimulatedReqPerS)} simulated req/s, peak RSS <= ${TARGETS.maxRssMBAt1M} MB at 1M requests`);
+  for (const v of verdicts) console.log(v);
 }
 
 await main();

@@ -47,6 +47,17 @@ describe('pdsim simulate (CLI)', () => {
     expect(resolved.engine.blockSize).toBe(16);
   });
 
+  it('--no-requests skips requests.jsonl and changes nothing else', async () => {
+    const a = path.join(tmp, 'with');
+    const b = path.join(tmp, 'without');
+    const args = ['simulate', quick, '--seed', '3', '--set', 'workload.requests=200', '--no-progress', '--no-report'];
+    expect((await cli([...args, '--out', a])).code).toBe(0);
+    expect((await cli([...args, '--out', b, '--no-requests'])).code).toBe(0);
+    expect(existsSync(path.join(a, 'requests.jsonl'))).toBe(true);
+    expect(existsSync(path.join(b, 'requests.jsonl'))).toBe(false);
+    expect(readFileSync(path.join(b, 'summary.json'), 'utf8')).toBe(readFileSync(path.join(a, 'summary.json'), 'utf8'));
+  });
+
   it('exits 2 with one clear line and no stack trace for user errors', async () => {
     const bad = path.join(tmp, 'bad.yaml');
     writeFileSync(bad, readFileSync(quick, 'utf8').replace('gpu: h100-sxm', 'gpu: h100-sxn'));

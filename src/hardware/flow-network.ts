@@ -11,7 +11,7 @@
  */
 import type { EventHandle, Simulator } from '../kernel/simulator.js';
 import { didYouMean } from '../errors.js';
-import { maxMinFairRates, type ChannelUse, type FairShareFlow } from './max-min.js';
+import { maxMinFairRatesInto, type ChannelUse, type FairShareFlow } from './max-min.js';
 import type { ChannelStats, FlowHandle, FlowNetworkListener, FlowSpec, FlowState } from './flow-types.js';
 
 export type { ChannelSegment, ChannelStats, FlowHandle, FlowNetworkListener, FlowSpec, FlowState } from './flow-types.js';
@@ -57,10 +57,11 @@ class Flow implements FlowHandle {
     readonly bytes: number,
     readonly startS: number,
     readonly uses: readonly Use[],
+    shareUses: readonly ChannelUse[],
     readonly capBytesPerS: number,
     readonly onDone: ((flow: FlowHandle) => void) | undefined,
   ) {
-    this.share = { uses: uses.map((u): ChannelUse => ({ channel: u.channel.index, weight: u.weight })), capBytesPerS };
+    this.share = { uses: shareUses, capBytesPerS };
   }
   sentBytes(): number {
     return this.net.sentBytesOf(this);
@@ -81,6 +82,9 @@ export class FlowNetwork {
   private readonly moving = new Set<Flow>();
   private readonly busyChannels = new Set<Channel>();
   private lastAdvanceS = 0;
+  private readonly scratchFlows: Flow[] = [];
+  private readonly scratchShares: FairShareFlow[] = [];
+  private readonly scratchRates: number[] = [];
   private nextCompletion?: EventHandle;
   private nextFlowId = 0;
   private completed = 0;
@@ -183,13 +187,8 @@ export class FlowNetwork {
     if (!(spec.bytes >= 0) || !Number.isFinite(spec.bytes)) throw new RangeError(`Flow bytes must be >= 0, got ${spec.bytes}`);
     if (!(latencyS >= 0)) throw new RangeError(`Flow latency must be >= 0 s, got ${latencyS}`);
     if (!(cap > 0)) throw new RangeError(`Flow rate cap must be > 0 bytes/s, got ${cap}`);
-    const weights = new Map<Channel, number>();
-    for (const id of spec.path) {
-      const c = this.channel(id);
-      weights.set(c, (weights.get(c) ?? 0) + 1);
-    }
-    const uses = [...weights].map(([channel, weight]) => ({ channel, weight }));
-    const flow = new Flow(this, this.nextFlowId++, spec.tag ?? '', spec.bytes, this.sim.now, uses, cap, spec.onDone);
+    const { uses, shareUses } = this.usesOf(spec.path);
+    const flow = new Flow(this, this.nextFlowId++, spec.tag ?? '', spec.bytes, this.sim.now, uses, shareUses, cap, spec.onDone);
     // A flow with nothing to move, or nothing to limit it, finishes when its latency is over.
     const instantaneous = spec.bytes === 0 || (uses.length === 0 && cap === Infinity);
     if (instantaneous) {
@@ -219,6 +218,26 @@ export class FlowNetwork {
       this.rerate();
     }
   }
+
+  /**
+   * Channels a path crosses, with crossing counts, in first-crossing order; cached per path array
+   * (callers reuse their routes' arrays, so a transfer's thousands of flows resolve it once).
+   */
+  private usesOf(path: readonly string[]): { uses: readonly Use[]; shareUses: readonly ChannelUse[] } {
+    const hit = this.pathUses.get(path);
+    if (hit !== undefined && hit.ids.length === path.length && hit.ids.every((id, i) => id === path[i])) return hit;
+    const weights = new Map<Channel, number>();
+    for (const id of path) {
+      const c = this.channel(id);
+      weights.set(c, (weights.get(c) ?? 0) + 1);
+    }
+    const uses = [...weights].map(([channel, weight]) => ({ channel, weight }));
+    const entry = { ids: [...path], uses, shareUses: uses.map((u): ChannelUse => ({ channel: u.channel.index, weight: u.weight })) };
+    this.pathUses.set(path, entry);
+    return entry;
+  }
+
+  private readonly pathUses = new WeakMap<readonly string[], { ids: readonly string[]; uses: readonly Use[]; shareUses: readonly ChannelUse[] }>();
 
   private channel(id: string): Channel {
     const c = this.channels.get(id);
@@ -298,16 +317,27 @@ export class FlowNetwork {
       this.capacities[c.index] = c.effectiveBytesPerS;
       c.loadBytesPerS = 0;
     }
-    const flows = [...this.moving];
-    const rates = maxMinFairRates(flows.map((f) => f.share), this.capacities);
+    // Reused arrays: this runs on every flow start and finish.
+    const flows = this.scratchFlows;
+    const shares = this.scratchShares;
+    let n = 0;
+    for (const f of this.moving) {
+      flows[n] = f;
+      shares[n++] = f.share;
+    }
+    flows.length = n;
+    shares.length = n;
+    const rates = this.scratchRates;
+    maxMinFairRatesInto(shares, n, this.capacities, rates);
     const now = this.sim.now;
     let nextS = Infinity;
-    flows.forEach((f, i) => {
+    for (let i = 0; i < n; i++) {
+      const f = flows[i]!;
       f.rate = rates[i]!;
       for (const { channel, weight } of f.uses) channel.loadBytesPerS += f.rate * weight;
       f.finishS = now + Math.max(0, f.bytes - f.sent) / f.rate;
       nextS = Math.min(nextS, f.finishS);
-    });
+    }
     for (const c of this.busyChannels) {
       if (c.loadBytesPerS > c.effectiveBytesPerS * (1 + CAPACITY_TOLERANCE)) {
         throw new Error(`FlowNetwork bug: channel ${c.id} carries ${c.loadBytesPerS} B/s over its capacity ${c.effectiveBytesPerS} B/s`);
@@ -326,7 +356,8 @@ export class FlowNetwork {
     this.advance();
     const now = this.sim.now;
     const limitS = now + TIME_TOLERANCE * Math.max(1, now);
-    const finished = [...this.moving].filter((f) => f.finishS <= limitS);
+    const finished: Flow[] = [];
+    for (const f of this.moving) if (f.finishS <= limitS) finished.push(f);
     for (const f of finished) {
       this.detach(f, 'done');
       this.completed++;

@@ -31,41 +31,76 @@ const LEVEL_TOLERANCE = 1e-12;
  */
 export function maxMinFairRates(flows: readonly FairShareFlow[], capacityBytesPerS: readonly number[]): number[] {
   const rates = new Array<number>(flows.length).fill(0);
-  const remaining = new Map<number, number>();
-  const weightSum = new Map<number, number>();
-  for (const f of flows) {
-    for (const u of f.uses) {
-      weightSum.set(u.channel, (weightSum.get(u.channel) ?? 0) + u.weight);
-      if (!remaining.has(u.channel)) remaining.set(u.channel, capacityBytesPerS[u.channel]!);
+  maxMinFairRatesInto(flows, flows.length, capacityBytesPerS, rates);
+  return rates;
+}
+
+// Scratch space reused across calls (the flow network calls this on every flow start and finish):
+// per-channel remaining capacity and crossing weight, and two lists of unfrozen flow indices.
+let remaining = new Float64Array(16);
+let weightSum = new Float64Array(16);
+let unfrozenA = new Int32Array(16);
+let unfrozenB = new Int32Array(16);
+let freezing = new Int32Array(16);
+
+/**
+ * `maxMinFairRates` for the first `n` flows, writing rates into `out`, allocating nothing once its
+ * scratch space has grown. The floating-point operations are the same, in the same order, as the
+ * textbook loop, so results are bit-identical to it.
+ */
+export function maxMinFairRatesInto(flows: readonly FairShareFlow[], n: number, capacityBytesPerS: readonly number[], out: number[]): void {
+  if (remaining.length < capacityBytesPerS.length) {
+    remaining = new Float64Array(capacityBytesPerS.length * 2);
+    weightSum = new Float64Array(capacityBytesPerS.length * 2);
+  }
+  if (unfrozenA.length < n) {
+    unfrozenA = new Int32Array(n * 2);
+    unfrozenB = new Int32Array(n * 2);
+    freezing = new Int32Array(n * 2);
+  }
+  for (let i = 0; i < n; i++) {
+    out[i] = 0;
+    for (const u of flows[i]!.uses) {
+      remaining[u.channel] = capacityBytesPerS[u.channel]!;
+      weightSum[u.channel] = 0;
     }
   }
-  const fillLevel = (c: number): number => remaining.get(c)! / weightSum.get(c)!;
+  for (let i = 0; i < n; i++) for (const u of flows[i]!.uses) weightSum[u.channel]! += u.weight;
 
-  let unfrozen = flows.map((_, i) => i);
-  while (unfrozen.length > 0) {
+  let unfrozen = unfrozenA;
+  let next = unfrozenB;
+  let count = n;
+  for (let i = 0; i < n; i++) unfrozen[i] = i;
+  while (count > 0) {
     let level = Infinity;
-    for (const i of unfrozen) {
-      const f = flows[i]!;
+    for (let k = 0; k < count; k++) {
+      const f = flows[unfrozen[k]!]!;
       level = Math.min(level, f.capBytesPerS);
-      for (const u of f.uses) level = Math.min(level, fillLevel(u.channel));
+      for (const u of f.uses) level = Math.min(level, remaining[u.channel]! / weightSum[u.channel]!);
     }
     const threshold = level * (1 + LEVEL_TOLERANCE);
     // Decide every freeze before subtracting, so one flow's freeze does not change the test of another.
-    const freezing: number[] = [];
-    const next: number[] = [];
-    for (const i of unfrozen) {
+    let nFreeze = 0;
+    let nNext = 0;
+    for (let k = 0; k < count; k++) {
+      const i = unfrozen[k]!;
       const f = flows[i]!;
-      const saturated = f.capBytesPerS <= threshold || f.uses.some((u) => fillLevel(u.channel) <= threshold);
-      (saturated ? freezing : next).push(i);
+      let saturated = f.capBytesPerS <= threshold;
+      if (!saturated) for (const u of f.uses) if (remaining[u.channel]! / weightSum[u.channel]! <= threshold) { saturated = true; break; }
+      if (saturated) freezing[nFreeze++] = i;
+      else next[nNext++] = i;
     }
-    for (const i of freezing) {
-      rates[i] = level;
+    for (let k = 0; k < nFreeze; k++) {
+      const i = freezing[k]!;
+      out[i] = level;
       for (const u of flows[i]!.uses) {
-        remaining.set(u.channel, Math.max(0, remaining.get(u.channel)! - u.weight * level));
-        weightSum.set(u.channel, weightSum.get(u.channel)! - u.weight);
+        remaining[u.channel] = Math.max(0, remaining[u.channel]! - u.weight * level);
+        weightSum[u.channel] = weightSum[u.channel]! - u.weight;
       }
     }
+    const t = unfrozen;
     unfrozen = next;
+    next = t;
+    count = nNext;
   }
-  return rates;
 }

@@ -6,12 +6,15 @@
  * Cached blocks whose reference count drops to zero stay reusable (evictable, LRU) until an
  * allocation needs their space.
  */
+import { LruSet } from './lru.js';
+import { NumMap } from './num-map.js';
+
 export class BlockManager {
   private free: number;
-  /** Hashed blocks with refcount 0, in LRU order (Map keeps insertion order; oldest first). */
-  private readonly evictable = new Map<number, true>();
-  /** Hashed blocks with refcount > 0. */
-  private readonly referenced = new Map<number, number>();
+  /** Hashed blocks with refcount 0, in LRU order (oldest first; O(1) eviction, see lru.ts). */
+  private readonly evictable = new LruSet();
+  /** Hashed blocks with refcount > 0 (unboxed keys, see num-map.ts). */
+  private readonly referenced = new NumMap();
   private anonymousInUse = 0;
   /** Blocks taken from the evictable LRU to satisfy allocations (prefix-cache evictions). */
   evictions = 0;
@@ -50,10 +53,8 @@ export class BlockManager {
     this.free -= fromFree;
     let rest = n - fromFree;
     if (rest > 0) {
-      const it = this.evictable.keys();
       while (rest-- > 0) {
-        const k = it.next().value as number;
-        this.evictable.delete(k);
+        this.evictable.popOldest();
         this.evictions++;
       }
     }
@@ -77,10 +78,11 @@ export class BlockManager {
 
   /** Takes a reference on cached blocks (a prefix hit); they must all be cached. */
   acquire(keys: readonly number[]): void {
+    const ref = this.referenced;
     for (const k of keys) {
-      const r = this.referenced.get(k);
-      if (r !== undefined) this.referenced.set(k, r + 1);
-      else if (this.evictable.delete(k)) this.referenced.set(k, 1);
+      const i = ref.find(k);
+      if (i >= 0) ref.setValueAt(i, ref.valueAt(i) + 1);
+      else if (this.evictable.delete(k)) ref.set(k, 1);
       else throw new Error(`acquire of uncached block ${k}`);
     }
   }
@@ -91,16 +93,17 @@ export class BlockManager {
    * duplicate block is freed, as vLLM does.
    */
   commit(keys: readonly number[]): void {
+    const ref = this.referenced;
     for (const k of keys) {
       this.anonymousInUse--;
-      const r = this.referenced.get(k);
-      if (r !== undefined) {
-        this.referenced.set(k, r + 1);
+      const i = ref.find(k);
+      if (i >= 0) {
+        ref.setValueAt(i, ref.valueAt(i) + 1);
         this.free++;
-      } else if (this.evictable.delete(k)) {
-        this.referenced.set(k, 1);
-        this.free++;
-      } else this.referenced.set(k, 1);
+      } else {
+        if (this.evictable.delete(k)) this.free++;
+        ref.set(k, 1);
+      }
     }
   }
 
@@ -109,12 +112,13 @@ export class BlockManager {
     // Reverse order: a request's tail blocks are evicted before its head (vLLM frees in reverse).
     for (let i = keys.length - 1; i >= 0; i--) {
       const k = keys[i]!;
-      const r = this.referenced.get(k);
-      if (r === undefined) throw new Error(`release of unreferenced block ${k}`);
-      if (r > 1) this.referenced.set(k, r - 1);
+      const at = this.referenced.find(k);
+      if (at < 0) throw new Error(`release of unreferenced block ${k}`);
+      const r = this.referenced.valueAt(at);
+      if (r > 1) this.referenced.setValueAt(at, r - 1);
       else {
         this.referenced.delete(k);
-        this.evictable.set(k, true);
+        this.evictable.add(k);
       }
     }
   }

@@ -10,6 +10,7 @@
  * eviction takes tails before heads, as vLLM's free-block queue does, and a prefix is never cut at its
  * head while its tail survives.
  */
+import { LruSet } from './lru.js';
 
 export type BlockHash = number;
 export type Tier = 'cpu' | 'disk';
@@ -52,9 +53,9 @@ export interface TierStoreStats {
 }
 
 export class TierStore {
-  /** Insertion order is recency: the first key is the least recently used. */
-  private readonly cpu = new Map<BlockHash, true>();
-  private readonly disk = new Map<BlockHash, true>();
+  /** Recency order, least recently used first (O(1) eviction, see lru.ts). */
+  private readonly cpu = new LruSet();
+  private readonly disk = new LruSet();
   private readonly cpuBlocks: number;
   private readonly diskBlocks: number;
   private readonly blockBytes: number;
@@ -82,6 +83,14 @@ export class TierStore {
     this.blockBytes = opts.blockBytes;
   }
 
+  /** Blocks held in the CPU tier (as stats().cpuHeld, without building the stats object). */
+  get cpuHeld(): number {
+    return this.cpu.size;
+  }
+  get diskHeld(): number {
+    return this.disk.size;
+  }
+
   tierOf(hash: BlockHash): Tier | undefined {
     return this.cpu.has(hash) ? 'cpu' : this.disk.has(hash) ? 'disk' : undefined;
   }
@@ -92,8 +101,7 @@ export class TierStore {
     const result: StoreResult = { written: [], alreadyHeld: [], demoted: [], evicted: [] };
     for (let i = hashes.length - 1; i >= 0; i--) {
       const h = hashes[i]!;
-      if (this.cpu.has(h)) {
-        touch(this.cpu, h);
+      if (this.cpu.touch(h)) {
         result.alreadyHeld.push(h);
         continue;
       }
@@ -118,10 +126,10 @@ export class TierStore {
     for (let i = tiers.length - 1; i >= 0; i--) {
       const h = hashes[i]!;
       if (tiers[i] === 'cpu') {
-        touch(this.cpu, h);
+        this.cpu.touch(h);
         this.counters.cpuHitBlocks++;
       } else {
-        touch(this.disk, h);
+        this.disk.touch(h);
         this.counters.diskHitBlocks++;
       }
     }
@@ -143,8 +151,8 @@ export class TierStore {
     const result = { promoted: [] as BlockHash[], demoted: [] as BlockHash[], evicted: [] as BlockHash[] };
     for (let i = hashes.length - 1; i >= 0; i--) {
       const h = hashes[i]!;
-      if (this.cpu.has(h)) touch(this.cpu, h);
-      else if (this.disk.delete(h)) {
+      if (this.cpu.touch(h)) continue;
+      if (this.disk.delete(h)) {
         this.insertCpu(h, result);
         result.promoted.push(h);
         this.counters.promotions++;
@@ -177,16 +185,14 @@ export class TierStore {
 
   private insertCpu(h: BlockHash, out: Movement): void {
     if (this.cpu.size >= this.cpuBlocks) {
-      const victim = this.cpu.keys().next().value as BlockHash;
-      this.cpu.delete(victim);
+      const victim = this.cpu.popOldest();
       if (this.diskBlocks > 0) {
         if (this.disk.size >= this.diskBlocks) {
-          const dropped = this.disk.keys().next().value as BlockHash;
-          this.disk.delete(dropped);
+          const dropped = this.disk.popOldest();
           out.evicted.push(dropped);
           this.counters.evictions++;
         }
-        this.disk.set(victim, true);
+        this.disk.add(victim);
         out.demoted.push(victim);
         this.counters.demotions++;
       } else {
@@ -194,11 +200,6 @@ export class TierStore {
         this.counters.evictions++;
       }
     }
-    this.cpu.set(h, true);
+    this.cpu.add(h);
   }
-}
-
-function touch(m: Map<BlockHash, true>, h: BlockHash): void {
-  m.delete(h);
-  m.set(h, true);
 }

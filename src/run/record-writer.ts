@@ -110,11 +110,23 @@ const num = secondsText;
  * generic path dominated the benchmark's write time. Times (seconds) are rounded to the microsecond.
  */
 export function recordLine(rec: RequestRecord): string {
-  let s = `{"id":${rec.id},"arrivalS":${num(rec.arrivalS)},"firstTokenS":${num(rec.firstTokenS)},"finishS":${num(rec.finishS)},"promptTokens":${rec.promptTokens},"outputTokens":${rec.outputTokens},"replica":${JSON.stringify(rec.replica)},"preemptions":${rec.preemptions},"cachedPromptTokens":${rec.cachedPromptTokens}`;
-  for (const k of Object.keys(rec)) {
+  let s = `{"id":${rec.id},"arrivalS":${num(rec.arrivalS)},"firstTokenS":${num(rec.firstTokenS)},"finishS":${num(rec.finishS)},"promptTokens":${rec.promptTokens},"outputTokens":${rec.outputTokens},"replica":${replicaJson(rec.replica)},"preemptions":${rec.preemptions},"cachedPromptTokens":${rec.cachedPromptTokens}`;
+  // for-in rather than Object.keys: no array per record (records are plain object literals).
+  for (const k in rec) {
     if (!(k in BASE_KEYS)) s += `,${JSON.stringify(k)}:${JSON.stringify(rec[k as keyof RequestRecord])}`;
   }
   return s + '}\n';
+}
+
+/** Replica names repeat (instances, or prefill->decode pairs): quote each once. */
+const replicaCache = new Map<string, string>();
+function replicaJson(name: string): string {
+  let q = replicaCache.get(name);
+  if (q === undefined) {
+    q = JSON.stringify(name);
+    if (replicaCache.size < 4096) replicaCache.set(name, q);
+  }
+  return q;
 }
 const BASE_KEYS = { id: 1, arrivalS: 1, firstTokenS: 1, finishS: 1, promptTokens: 1, outputTokens: 1, replica: 1, preemptions: 1, cachedPromptTokens: 1 };
 

@@ -52,13 +52,26 @@ describe('decode fast-forward', () => {
     });
   }
 
-  it('is switched off for routers that read per-iteration load (least-outstanding-tokens), keeping results identical', async () => {
-    const make = () => scenario({ deployment: { pools: [{ role: 'colocated', gpu: 'h100-sxm', instances: 3 }], router: { policy: 'least-outstanding-tokens' } } });
-    const { fast, slow, a, b } = await both(make);
-    expect(fast.events).toBe(slow.events);
-    expect(JSON.stringify(fast.summary)).toBe(JSON.stringify(slow.summary));
-    expect(JSON.stringify(a.records)).toBe(JSON.stringify(b.records));
-  });
+  for (const policy of ['least-outstanding-tokens', 'power-of-two', 'prefix-aware'] as const) {
+    it(`stays exact for a router that reads outstanding tokens (${policy}): byte-identical to step by step, with fewer events`, async () => {
+      const make = () => scenario({
+        engine: { maxNumSeqs: 32, maxNumBatchedTokens: 2048, maxModelLen: 4096, enablePrefixCaching: policy === 'prefix-aware' },
+        deployment: { pools: [{ role: 'colocated', gpu: 'h100-sxm', instances: 3 }], router: { policy } },
+        workload: {
+          requests: 300, arrival: { process: 'poisson', rate: 12 },
+          input: { dist: 'lognormal', median: 600, sigma: 0.9, min: 4, max: 3000 },
+          output: { dist: 'lognormal', median: 120, sigma: 0.8, min: 2, max: 800 },
+          ...(policy === 'prefix-aware' ? { prefixSharing: { sharedPrefixTokens: 512, groups: 4 } } : {}),
+        },
+      });
+      const { fast, slow, a, b } = await both(make);
+      expect(fast.events).toBeLessThan(slow.events);
+      const strip = (s: Record<string, unknown>) => JSON.stringify({ ...s, pdsim: { ...(s.pdsim as object), simulated_events: 0 } });
+      expect(strip(fast.summary)).toBe(strip(slow.summary));
+      expect(JSON.stringify(a.records)).toBe(JSON.stringify(b.records));
+      expect(JSON.stringify(fast.series.timeSeries)).toBe(JSON.stringify(slow.series.timeSeries));
+    });
+  }
 
   it('exercised preemption in the KV-starved case', async () => {
     const r = await runSimulation(cases[1]![1](), { writer: new MemoryRecordWriter() });

@@ -25,6 +25,7 @@
 import type { FlowNetwork } from '../hardware/flow-network.js';
 import type { Route } from '../hardware/topology.js';
 import type { Simulator } from '../kernel/simulator.js';
+import { NumMap } from '../kv/num-map.js';
 import { TierStore, type BlockHash } from '../kv/tier-store.js';
 import type { RequestState } from './request-state.js';
 import { round6 } from '../round.js';
@@ -69,8 +70,10 @@ export class KvTiers {
   readonly store: TierStore | null;
   private readonly reqs = new Map<RequestState, ReqState>();
   /** Blocks whose bytes are still moving (count of flows in flight per hash). */
-  private readonly pending = new Map<BlockHash, number>();
+  private readonly pending = new NumMap();
   readonly series: TierOccupancyRow[] = [];
+  private readonly cpuTierName: string;
+  private readonly diskTierName: string;
   private lastS = 0;
   private cpuHeld = 0;
   private diskHeld = 0;
@@ -111,6 +114,8 @@ export class KvTiers {
     private readonly routes: KvTierRoutes,
     readonly cfg: KvTiersConfig,
   ) {
+    this.cpuTierName = `cpu ${cfg.instance}`;
+    this.diskTierName = `disk ${cfg.instance}`;
     this.store = cfg.cpuBlocks > 0 ? new TierStore({ cpuBlocks: cfg.cpuBlocks, diskBlocks: cfg.diskBlocks, blockBytes: cfg.blockBytes }) : null;
     if (cfg.diskBlocks > 0 && (!routes.toDisk || !routes.fromDisk)) throw new Error(`${cfg.instance}: a disk KV tier needs a disk`);
     this.lastS = sim.now;
@@ -398,14 +403,21 @@ export class KvTiers {
   }
 
   private hold(keys: readonly BlockHash[]): void {
-    for (const k of keys) this.pending.set(k, (this.pending.get(k) ?? 0) + 1);
+    const p = this.pending;
+    for (const k of keys) {
+      const i = p.find(k);
+      if (i >= 0) p.setValueAt(i, p.valueAt(i) + 1);
+      else p.set(k, 1);
+    }
   }
 
   private unhold(keys: readonly BlockHash[]): void {
+    const p = this.pending;
     for (const k of keys) {
-      const n = this.pending.get(k)!;
-      if (n > 1) this.pending.set(k, n - 1);
-      else this.pending.delete(k);
+      const i = p.find(k);
+      if (i < 0) throw new Error(`${this.cfg.instance}: unhold of block ${k} not held`);
+      if (p.valueAt(i) > 1) p.setValueAt(i, p.valueAt(i) - 1);
+      else p.delete(k);
     }
   }
 
@@ -427,14 +439,15 @@ export class KvTiers {
 
   /** After a change of the tier store: new occupancy, peaks, a series row per tier. */
   private sample(): void {
-    const st = this.store!.stats();
-    this.cpuHeld = st.cpuHeld;
-    this.diskHeld = st.diskHeld;
-    this.cpuPeak = Math.max(this.cpuPeak, st.cpuHeld);
-    this.diskPeak = Math.max(this.diskPeak, st.diskHeld);
+    // Held counts straight from the store (no stats object per change), tier names built once.
+    const store = this.store!;
+    this.cpuHeld = store.cpuHeld;
+    this.diskHeld = store.diskHeld;
+    this.cpuPeak = Math.max(this.cpuPeak, this.cpuHeld);
+    this.diskPeak = Math.max(this.diskPeak, this.diskHeld);
     const t = this.sim.now;
-    this.series.push({ tS: t, tier: `cpu ${this.cfg.instance}`, occupancy: st.cpuHeld / this.cfg.cpuBlocks });
-    if (this.cfg.diskBlocks > 0) this.series.push({ tS: t, tier: `disk ${this.cfg.instance}`, occupancy: st.diskHeld / this.cfg.diskBlocks });
+    this.series.push({ tS: t, tier: this.cpuTierName, occupancy: this.cpuHeld / this.cfg.cpuBlocks });
+    if (this.cfg.diskBlocks > 0) this.series.push({ tS: t, tier: this.diskTierName, occupancy: this.diskHeld / this.cfg.diskBlocks });
     if (this.series.length > MAX_SERIES_ROWS) {
       // Keep every other sample (the report thins to ~300 points per tier anyway).
       const per = this.cfg.diskBlocks > 0 ? 2 : 1;

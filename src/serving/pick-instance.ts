@@ -1,9 +1,10 @@
 /**
  * Picks the engine instance for a request with the routing policies the live proxy uses
- * (src/serving/routing: one implementation for both). Load figures come from the instances:
- * outstanding requests change only at iteration boundaries, so policies reading only them keep
- * fast-forwarding exact; outstanding tokens change every iteration, so policies reading them
- * (the routers declaring `reads: 'tokens'`) run step by step (see build.ts).
+ * (src/serving/routing: one implementation for both). Load figures come from the instances, and
+ * are exact with decode fast-forward on, outstanding tokens included: a fast-forward segment ends at
+ * the first iteration boundary at or after the next pending event, so when any event (an arrival
+ * that routes) runs, every instance has applied exactly the iterations that ended before it and has
+ * the one in flight pending, as step by step (fast-forward.test.ts checks token readers too).
  */
 import type { RandomStream } from '../kernel/random.js';
 import type { EngineInstance } from './instance.js';
@@ -15,11 +16,6 @@ export type RouterPolicy = RoutingPolicyName;
 export interface RouteState {
   next: number;
   router?: Router;
-}
-
-/** Whether a policy reads only figures that are constant between iteration boundaries (it declares what it reads). */
-export function fastForwardSafePolicy(policy: RouterPolicy): boolean {
-  return createRouter(policy, () => 0).reads !== 'tokens';
 }
 
 export function pickInstance(policy: RouterPolicy, instances: readonly EngineInstance[], state: RouteState, rng: RandomStream, keys: readonly number[], promptTokens = 0): EngineInstance {

@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { loadScenario } from '../../scenario/load.js';
 import { checkOutDir, prepareOutDir, seedFlag } from '../flags.js';
 import { runSimulation, type RunResult } from '../../run/simulation.js';
-import { JsonlRecordWriter } from '../../run/record-writer.js';
+import { JsonlRecordWriter, NullRecordWriter } from '../../run/record-writer.js';
 import { writeReport } from '../../report/write.js';
 import { ProgressReporter } from '../progress.js';
 import { fmt, formatTable } from '../table.js';
@@ -65,6 +65,8 @@ export interface SimulateCliOptions {
   stats?: boolean;
   saveDetailed?: boolean;
   vllmVersion?: string;
+  /** false: no requests.jsonl (`--no-requests`). */
+  requests?: boolean;
 }
 
 export async function simulateCommand(file: string, o: SimulateCliOptions): Promise<RunResult> {
@@ -76,7 +78,9 @@ export async function simulateCommand(file: string, o: SimulateCliOptions): Prom
   const outDir = prepareOutDir(o.out ?? defaultOutDir(sc.name));
   writeFileAtomic(path.join(outDir, 'scenario.resolved.json'), JSON.stringify({ ...sc, seed }, null, 2) + '\n');
   const writer = new JsonlRecordWriter(path.join(outDir, 'requests.jsonl'));
-  const detailed = o.saveDetailed ? new DetailedRecorder(writer) : undefined;
+  // --no-requests: records go nowhere, and the (empty) file is removed after the run.
+  const records = o.requests === false ? new NullRecordWriter() : writer;
+  const detailed = o.saveDetailed ? new DetailedRecorder(records) : undefined;
   const progress = new ProgressReporter('simulate');
   // SIGINT (Ctrl-C) and SIGTERM (kill, a container stop) both stop at the next event boundary and
   // keep everything so far; a second signal ends the process at once (the default handler is back).
@@ -90,7 +94,7 @@ export async function simulateCommand(file: string, o: SimulateCliOptions): Prom
   try {
     result = await runSimulation(loaded, {
       seed,
-      writer: detailed ?? writer,
+      writer: detailed ?? records,
       shouldStop: () => stopSignal !== undefined || writer.error !== undefined,
       onProgress: o.progress === false ? undefined : (p) => progress.update(p.requestsDone, p.requestsTotal, `sim ${p.simTimeS.toFixed(0)}s`),
     });
@@ -98,6 +102,7 @@ export async function simulateCommand(file: string, o: SimulateCliOptions): Prom
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
     writer.close();
+    if (o.requests === false) rmSync(writer.file, { force: true });
     progress.done();
   }
   // pdsim.interrupted is set by the run; say why, and how much of requests.jsonl a disk error kept.
@@ -134,10 +139,12 @@ export async function simulateCommand(file: string, o: SimulateCliOptions): Prom
     // 128 + signal number, as a shell reports a process a signal ended.
     process.exitCode = stopSignal === 'SIGTERM' ? 143 : 130;
   }
-  out.write(`results: ${outDir}/{summary.json,requests.jsonl,scenario.resolved.json${o.report !== false ? ',report.html' : ''}}\n`);
+  out.write(`results: ${outDir}/{summary.json,${o.requests !== false ? 'requests.jsonl,' : ''}scenario.resolved.json${o.report !== false ? ',report.html' : ''}}\n`);
   if (o.stats) {
     // Machine-readable run statistics for `npm run bench` (peak RSS as the OS counts it).
-    process.stderr.write(`PDSIM_STATS ${JSON.stringify({ events: result.events, requests: result.summary.completed, maxRssMB: process.resourceUsage().maxRSS / 1024 })}\n`);
+    // CPU seconds of this process too (start-up included): a loaded machine inflates them less than wall time.
+    const ru = process.resourceUsage();
+    process.stderr.write(`PDSIM_STATS ${JSON.stringify({ events: result.events, requests: result.summary.completed, maxRssMB: ru.maxRSS / 1024, cpuS: (ru.userCPUTime + ru.systemCPUTime) / 1e6 })}\n`);
   }
   return result;
 }
@@ -152,6 +159,7 @@ export function register(program: Command): void {
     .option('--set <path=value>', 'override a scenario field, e.g. workload.requests=5000 (repeatable)', collect, [])
     .option('--no-progress', 'no progress output')
     .option('--no-report', 'skip report.html')
+    .option('--no-requests', 'skip requests.jsonl (per-request records; a quarter of a 100k-request run\'s CPU time)')
     .option('--stats', 'print run statistics (events, peak RSS) to stderr')
     .option('--save-detailed', 'add vllm bench serve --save-detailed per-request arrays to summary.json (input_lens, output_lens, ttfts, start_times, latencies, errors; seconds)')
     .option('--vllm-version <x.y.z>', 'vLLM version to predict (same as --set engine.vllmVersion=X)')

@@ -14,6 +14,7 @@ import { StagingBuffer } from '../../kv/staging-buffer.js';
 import type { MetricsCollector } from '../../metrics/collector.js';
 import { disaggSummary, TransferStats } from '../../metrics/disagg-summary.js';
 import { kvTierSeries, kvTiersSummary, thin } from '../../metrics/kv-tiers-summary.js';
+import { OccupancySeries } from '../../metrics/occupancy-series.js';
 import { loadGpu, loadLlm } from '../../model/catalog.js';
 import { adaptiveTargetInfeasible, makeDecodePolicy } from '../../serving/batch-policy.js';
 import { messages } from '../../messages.js';
@@ -79,6 +80,7 @@ export function buildDisaggregated(sc: Scenario, file: string, sim: Simulator, s
   const mgr = new KvTransferManager(sim, net, topo, {
     policy: tr.policy, path: tr.path, hostMemory: tr.hostMemory, numLayers: arch.numLayers, kvBytesPerTokenPerLayer: sizes.kvBytesPerTokenPerLayer,
   }, (g) => staging.get(topo.nodeOfGpu(g)), { onSourceFree: (t) => runtime().onSourceFree(t), onReady: (t) => runtime().onReady(t) });
+  const stagingSeries: OccupancySeries[] = [];
   if (tr.path === 'staging') {
     if (tr.stagingBufferGiB > machine.hostMemoryCapacityGiB) {
       throw new UserError(`staging buffer of ${tr.stagingBufferGiB} GiB exceeds the host's ${machine.hostMemoryCapacityGiB} GiB of memory`, file, '/deployment/transfer/stagingBufferGiB');
@@ -88,11 +90,16 @@ export function buildDisaggregated(sc: Scenario, file: string, sim: Simulator, s
     const minimum = { bytes: mgr.shardChunkBytes(maxModelLen, minTp), what: tr.policy === 'layerwise' ? `one layer's KV of a maxModelLen (${maxModelLen}) prompt` : `the whole KV of a maxModelLen (${maxModelLen}) prompt` };
     const nodes = new Set(prefills.map((i) => topo.nodeOfGpu(gpusOf.get(i)![0]!)));
     for (const n of nodes) {
-      const buf = atPointer(file, '/deployment/transfer/stagingBufferGiB', () => new StagingBuffer(sim, { capacityBytes: tr.stagingBufferGiB * GiB, pageBytes, minimum, onOccupancy: (tS, used) => stagingSeries.push({ tS, tier: `cpu staging node${n}`, occupancy: used / (tr.stagingBufferGiB * GiB) }) }));
+      // Bounded (every change of a 100k-request run was 2 GB); series listed in order of first change.
+      const series = new OccupancySeries(`cpu staging node${n}`);
+      const onOccupancy = (tS: number, used: number): void => {
+        if (series.samples === 0) stagingSeries.push(series);
+        series.add(tS, used / (tr.stagingBufferGiB * GiB));
+      };
+      const buf = atPointer(file, '/deployment/transfer/stagingBufferGiB', () => new StagingBuffer(sim, { capacityBytes: tr.stagingBufferGiB * GiB, pageBytes, minimum, onOccupancy }));
       staging.set(n, buf);
     }
   }
-  const stagingSeries: { tS: number; tier: string; occupancy: number }[] = [];
   for (const p of prefills) {
     for (const d of decodes) {
       const [a, b] = [gpusOf.get(p)![0]!, gpusOf.get(d)![0]!];
@@ -133,6 +140,6 @@ export function buildDisaggregated(sc: Scenario, file: string, sim: Simulator, s
       ...disaggSummary({ collector, stats, net, pools, gpusOf, staging, transfer: tr, decodePolicy: decodePolicy?.name ?? 'continuous', pendingTransfers: pd.pendingTransfers, decodeQueue: pd.decodeQueueLength, occupancy: sink.occupancy }),
       ...kvTiersSummary([...instanceByName.values()], collector.lastFinishS),
     }),
-    tierSeries: () => thin([...sink.occupancy, ...stagingSeries, ...kvTierSeries([...instanceByName.values()])]),
+    tierSeries: () => thin([...sink.occupancy, ...stagingSeries.flatMap((x) => x.rows()), ...kvTierSeries([...instanceByName.values()])]),
   };
 }

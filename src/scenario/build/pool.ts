@@ -17,7 +17,6 @@ import type { EngineSink } from '../../serving/engine-sink.js';
 import { EngineInstance, type InstanceConfig, type InstanceHooks } from '../../serving/instance.js';
 import type { DecodeBatchPolicy } from '../../serving/batch-policy.js';
 import { kvCapacity, type KvCapacity } from '../../serving/kv-capacity.js';
-import { fastForwardSafePolicy } from '../../serving/pick-instance.js';
 import type { RequestSpec } from '../../serving/types.js';
 import type { EngineArgs, PoolSpec, Scenario } from '../schema.js';
 
@@ -120,8 +119,9 @@ export function buildPool(sc: Scenario, file: string, pool: PoolSpec, index: num
       enableChunkedPrefill: engine.enableChunkedPrefill,
       enablePrefixCaching: engine.enablePrefixCaching,
       prefillOrder: sc.deployment.policies?.prefill ?? 'fcfs',
-      // Routers that read per-iteration figures need every iteration simulated (pick-instance.ts).
-      fastForward: opts.fastForward && fastForwardSafePolicy(sc.deployment.router?.policy ?? 'round-robin'),
+      // Every router, token readers included: at any event an instance's state is the step-by-step one
+      // (a segment ends at the first iteration boundary at or after the next event; pick-instance.ts).
+      fastForward: opts.fastForward,
       decodePolicy: extras.decodePolicy,
       scheduler: setup.behaviour.generation,
     };

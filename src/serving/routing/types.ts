@@ -12,8 +12,7 @@ export interface RouteCandidate {
   outstandingRequests: number;
   /**
    * Tokens still to process for those requests (prompt + output still to generate, as the caller
-   * counts them). Given only to routers that declare `reads: 'tokens'` (counting them is O(requests)
-   * and, in the simulator, keeps the engines from fast-forwarding).
+   * counts them). Given only to routers that declare `reads: 'tokens'` (counting them is O(requests)).
    */
   outstandingTokens?: number;
 }

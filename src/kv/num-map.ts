@@ -1,0 +1,141 @@
+/**
+ * A hash map from numbers to small non-negative integers (slot indices, reference counts) for the
+ * KV block tables, whose keys are 52-bit prefix hashes (src/serving/block-keys.ts).
+ *
+ * Why not a `Map`: keys that large are not small integers to V8, so each one is a boxed heap number
+ * and a Map lookup hashes and compares objects; with ~10^5 blocks touched per second of simulated
+ * prefill, those lookups were most of a prefix-caching run's time. Here keys sit unboxed in a
+ * Float64Array with linear probing, and deletion shifts the following run back (no tombstones, so
+ * lookups never slow down however many deletions a long run makes). Keys compare as `Map` does
+ * (SameValueZero: -0 equals 0); NaN is not a valid key.
+ */
+const EMPTY = -1;
+
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+
+export class NumMap {
+  private keys: Float64Array;
+  /** Value per slot; EMPTY marks a free slot (values are >= 0). */
+  private vals: Int32Array;
+  private mask: number;
+  private count = 0;
+
+  constructor(initialCapacity = 16) {
+    let cap = 16;
+    while (cap < initialCapacity * 2) cap *= 2;
+    this.keys = new Float64Array(cap);
+    this.vals = new Int32Array(cap).fill(EMPTY);
+    this.mask = cap - 1;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  private slot(key: number): number {
+    f64[0] = key;
+    // Mix both halves of the double (keys differ in high and low bits alike), Fibonacci hashing.
+    return Math.imul(u32[0]! ^ Math.imul(u32[1]!, 0x85ebca6b), 0x9e3779b1) & this.mask;
+  }
+
+  /**
+   * Slot holding `key`, or -1: with valueAt/setValueAt, a read-modify-write (reference counts)
+   * probes once. A slot stays valid until the next set of a new key or delete.
+   */
+  find(key: number): number {
+    if (key === 0) key = 0; // -0 -> 0
+    const keys = this.keys;
+    const vals = this.vals;
+    for (let i = this.slot(key); ; i = (i + 1) & this.mask) {
+      if (vals[i] === EMPTY) return -1;
+      if (keys[i] === key) return i;
+    }
+  }
+
+  has(key: number): boolean {
+    return this.find(key) >= 0;
+  }
+
+  /** The value of `key`, or -1 when absent. */
+  get(key: number): number {
+    const i = this.find(key);
+    return i < 0 ? -1 : this.vals[i]!;
+  }
+
+  valueAt(slot: number): number {
+    return this.vals[slot]!;
+  }
+
+  setValueAt(slot: number, value: number): void {
+    if ((value | 0) !== value || value < 0) throw new RangeError(`NumMap values are int32 >= 0, got ${value}`);
+    this.vals[slot] = value;
+  }
+
+  /** Sets `key` to `value` unless present (one probe); true when it was added. */
+  addIfAbsent(key: number, value: number): boolean {
+    const before = this.count;
+    this.upsert(key, value, false);
+    return this.count !== before;
+  }
+
+  set(key: number, value: number): void {
+    this.upsert(key, value, true);
+  }
+
+  private upsert(key: number, value: number, overwrite: boolean): void {
+    if ((value | 0) !== value || value < 0) throw new RangeError(`NumMap values are int32 >= 0, got ${value}`);
+    if (key !== key) throw new RangeError('NumMap key NaN');
+    if (key === 0) key = 0;
+    const keys = this.keys;
+    const vals = this.vals;
+    let i = this.slot(key);
+    for (; vals[i] !== EMPTY; i = (i + 1) & this.mask) {
+      if (keys[i] === key) {
+        if (overwrite) vals[i] = value;
+        return;
+      }
+    }
+    keys[i] = key;
+    vals[i] = value;
+    if (++this.count * 2 > this.mask + 1) this.grow();
+  }
+
+  delete(key: number): boolean {
+    let i = this.find(key);
+    if (i < 0) return false;
+    const keys = this.keys;
+    const vals = this.vals;
+    const mask = this.mask;
+    // Backward-shift deletion (Knuth 6.4, Algorithm R): move later entries of the run into the hole
+    // when their home slot does not lie cyclically in (hole, their slot].
+    for (let j = (i + 1) & mask; vals[j] !== EMPTY; j = (j + 1) & mask) {
+      const home = this.slot(keys[j]!);
+      const stays = i <= j ? i < home && home <= j : i < home || home <= j;
+      if (!stays) {
+        keys[i] = keys[j]!;
+        vals[i] = vals[j]!;
+        i = j;
+      }
+    }
+    vals[i] = EMPTY;
+    this.count--;
+    return true;
+  }
+
+  /** Values, in no particular order (for invariant checks). */
+  *values(): IterableIterator<number> {
+    for (let i = 0; i < this.vals.length; i++) if (this.vals[i] !== EMPTY) yield this.vals[i]!;
+  }
+
+  private grow(): void {
+    const oldKeys = this.keys;
+    const oldVals = this.vals;
+    const cap = oldKeys.length * 2;
+    this.keys = new Float64Array(cap);
+    this.vals = new Int32Array(cap).fill(EMPTY);
+    this.mask = cap - 1;
+    this.count = 0;
+    for (let i = 0; i < oldKeys.length; i++) if (oldVals[i] !== EMPTY) this.set(oldKeys[i]!, oldVals[i]!);
+  }
+}
