@@ -47,7 +47,7 @@ const CDF_METRICS = [
 /** All charts with data, in display order. Charts whose data is empty are left out. */
 export function buildCharts(input: ReportInput, options: ChartOptions = {}): ChartSpec[] {
   const runs = withUniqueLabels(input.runs);
-  const charts: ChartSpec[] = [];
+  const charts: ChartSpec[] = (input.extraCharts ?? []).map((c, i) => ({ id: `chart-extra-${i}`, spec: c.spec as unknown as TopLevelSpec }));
   for (const m of CDF_METRICS) {
     const spec = cdfSpec(runs, m.key, m.title);
     if (spec) charts.push({ id: `chart-cdf-${m.id}`, spec });

@@ -60,4 +60,6 @@ export interface ReportInput {
   runs: RunSeries[];
   /** Warnings such as "uses uncalibrated GPU profile l4". */
   notes?: string[];
+  /** Charts a command builds itself (e.g. the plan's frontier), as Vega-Lite specs, shown after the table. */
+  extraCharts?: { title: string; spec: Record<string, unknown> }[];
 }

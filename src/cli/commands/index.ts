@@ -15,6 +15,8 @@ import * as vllmArgs from './vllm-args.js';
 import * as validate from './validate.js';
 import * as proxy from './proxy.js';
 import * as serve from './serve.js';
+import * as plan from './plan.js';
+import * as merge from './merge.js';
 
 export const commands: ReadonlyArray<{ register(program: Command): void }> = [
   simulate,
@@ -29,4 +31,6 @@ export const commands: ReadonlyArray<{ register(program: Command): void }> = [
   validate,
   proxy,
   serve,
+  plan,
+  merge,
 ];

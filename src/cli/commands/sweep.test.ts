@@ -10,7 +10,7 @@ describe('pdsim sweep', () => {
     const w1 = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     const w2 = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
-      const rows = await sweepCommand('scenarios/quickstart.yaml', { vary: 'workload.arrival.rate=2,8,32', out, set: ['workload.requests=200'] });
+      const rows = await sweepCommand('scenarios/quickstart.yaml', { vary: ['workload.arrival.rate=2,8,32'], out, set: ['workload.requests=200'] });
       const lines = readFileSync(path.join(out, 'sweep.jsonl'), 'utf8').trim().split('\n');
       expect(lines).toHaveLength(3);
       const tpot = rows.map((r) => r.mean_tpot_ms as number);
