@@ -12,6 +12,10 @@ import { writeReport } from '../../report/write.js';
 import { ProgressReporter } from '../progress.js';
 import { fmt, formatTable } from '../table.js';
 import type { Summary } from '../../metrics/summary.js';
+import { parseReplicates } from '../../plan/grid.js';
+import { parseWorkers } from '../../plan/pool.js';
+import { replicateIntervals, replicateSeeds } from '../../plan/replicates.js';
+import { intervalTable, runSeeds } from '../../plan/replicated.js';
 
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -37,7 +41,20 @@ export function summaryTable(s: Summary): string {
   return lines.join('\n');
 }
 
-export async function simulateCommand(file: string, o: { out?: string; seed?: string; set?: string[]; progress?: boolean; report?: boolean; stats?: boolean }): Promise<RunResult> {
+export interface SimulateOptions {
+  out?: string;
+  seed?: string;
+  set?: string[];
+  progress?: boolean;
+  report?: boolean;
+  stats?: boolean;
+  replicates?: string;
+  jobs?: string;
+}
+
+export async function simulateCommand(file: string, o: SimulateOptions): Promise<RunResult> {
+  const replicates = parseReplicates(o.replicates);
+  const workers = parseWorkers(o.jobs);
   const loaded = loadScenario(file, o.set ?? []);
   const sc = loaded.scenario;
   const seed = o.seed !== undefined ? Number(o.seed) : sc.seed;
@@ -78,6 +95,14 @@ export async function simulateCommand(file: string, o: { out?: string; seed?: st
   for (const n of notes) out.write(`note: ${n}\n`);
   if (result.interrupted) out.write(`interrupted: partial results (${result.summary.completed} requests) are in ${outDir}\n`);
   out.write(`results: ${outDir}/{summary.json,requests.jsonl,scenario.resolved.json${o.report !== false ? ',report.html' : ''}}\n`);
+  if (replicates > 1) {
+    // The base seed's run above keeps every output as without --replicates; the other seeds add the intervals.
+    const seeds = replicateSeeds(seed, replicates);
+    const summaries = [result.summary, ...(await runSeeds(loaded, seeds.slice(1), workers))];
+    const intervals = replicateIntervals(summaries);
+    writeFileSync(path.join(outDir, 'replicates.json'), JSON.stringify({ seeds, intervals }, null, 2) + '\n');
+    out.write(`\n${replicates} replicates (seeds ${seeds.join(', ')}): mean and 95% interval of the mean (Student t)\n${intervalTable(intervals)}\nreplicates: ${outDir}/replicates.json\n`);
+  }
   if (o.stats) {
     // Machine-readable run statistics for `npm run bench` (peak RSS as the OS counts it).
     process.stderr.write(`PDSIM_STATS ${JSON.stringify({ events: result.events, requests: result.summary.completed, maxRssMB: process.resourceUsage().maxRSS / 1024 })}\n`);
@@ -96,7 +121,9 @@ export function register(program: Command): void {
     .option('--no-progress', 'no progress output')
     .option('--no-report', 'skip report.html')
     .option('--stats', 'print run statistics (events, peak RSS) to stderr')
-    .action(async (file: string, o: { out?: string; seed?: string; set?: string[]; progress?: boolean; report?: boolean; stats?: boolean }) => {
+    .option('--replicates <n>', 'also run N-1 more seeds (derived from the seed) and print mean and 95% interval per figure (replicates.json)')
+    .option('-j, --jobs <n>', 'worker threads for the replicates (default: all cores)')
+    .action(async (file: string, o: SimulateOptions) => {
       await simulateCommand(file, o);
     });
 }
