@@ -73,6 +73,8 @@ export async function finishPlan(outDir: string, lines: readonly PlanLine[], ctx
     const spec = frontierChart(lines, f[axis], axis, ctx.latencyKey);
     return spec ? [{ title: axis, spec }] : [];
   });
+  const uncal = [...new Set(lines.flatMap((l) => l.uncalibratedGpus ?? []))].sort();
+  const notes = uncal.map((g) => `GPU profile "${g}" is not calibrated against measured data: expect a wider error (see models/gpu/${g}.json expectedError); plan.jsonl flags each candidate using it (uncalibratedGpus).`);
   const counts = ['ok', 'pruned', 'infeasible'].map((s) => `${lines.filter((l) => l.status === s).length} ${s}`).join(', ');
   await writeReport(outDir, {
     title: `pdsim plan: ${ctx.scenarioName}`,
@@ -80,6 +82,7 @@ export async function finishPlan(outDir: string, lines: readonly PlanLine[], ctx
     table: { columns: cols, rows },
     runs: [],
     extraCharts: charts,
+    notes,
   });
-  return { table: `${table}\n(${counts}; ${lines.reduce((s, l) => s + l.evaluations, 0)} simulations)`, best };
+  return { table: `${table}\n(${counts}; ${lines.reduce((s, l) => s + l.evaluations, 0)} simulations)${notes.map((n) => `\nnote: ${n}`).join('')}`, best };
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { mergeCommand } from '../cli/commands/merge.js';
 import { planCommand } from '../cli/commands/plan.js';
 import { loadScenario } from '../scenario/load.js';
 import { evaluate } from './evaluate.js';
@@ -46,6 +47,35 @@ describe('pdsim plan on a search space with a hand-computed optimum', () => {
     expect(readFileSync(path.join(out, 'best', 'per-gpu.sh'), 'utf8')).toContain('vllm serve');
     expect(readFileSync(path.join(out, 'report.html'), 'utf8')).toContain('chart-extra-0');
   }, 120_000);
+
+  it('threads and shards do not change a byte; pruned candidates are dominated by a same-hardware sibling', async () => {
+    const flags = { gpus: 'slow,fast', maxGpus: '2', modes: 'colocated', maxNumSeqs: '1,4', maxNumBatchedTokens: '1024,2048', replicates: '2', requests: '40', set: ['slo.ttftMs=600', 'workload.arrival.process=poisson'], modelsDir };
+    const serial = path.join(dir, 'serial');
+    const full = await quiet(() => planCommand(scenario, { ...flags, jobs: '1', out: serial }));
+    const threaded = path.join(dir, 'threaded');
+    await quiet(() => planCommand(scenario, { ...flags, jobs: '2', out: threaded }));
+    const shards = [0, 1, 2].map((i) => path.join(dir, `shard-${i}`));
+    for (const [i, d] of shards.entries()) await quiet(() => planCommand(scenario, { ...flags, jobs: '1', shard: `${i}/3`, out: d }));
+    const merged = path.join(dir, 'merged');
+    await quiet(() => mergeCommand(merged, shards));
+    for (const f of ['plan.jsonl', 'frontier.json', 'best/per-gpu.yaml']) {
+      const want = readFileSync(path.join(serial, f), 'utf8');
+      expect(readFileSync(path.join(threaded, f), 'utf8'), f).toBe(want);
+      expect(readFileSync(path.join(merged, f), 'utf8'), f).toBe(want);
+    }
+    // 6 hardware groups (1x, 2x, 1x tp2 of each GPU) x 4 knob settings.
+    expect(full.lines).toHaveLength(24);
+    const pruned = full.lines.filter((l) => l.status === 'pruned');
+    for (const p of pruned) {
+      const by = full.lines[Number(/candidate (\d+)/.exec(p.reason!)![1])]!;
+      expect(by.group).toBe(p.group);
+      expect(by.firstSeed!.rate).toBeGreaterThanOrEqual(p.firstSeed!.rate);
+      expect(by.firstSeed!.latencyMs).toBeLessThanOrEqual(p.firstSeed!.latencyMs);
+      // Pruned after the first seed: no more seeds spent on it.
+      expect(p.rates).toHaveLength(1);
+    }
+    expect(full.lines.filter((l) => l.status === 'ok').every((l) => l.rates.length === 2)).toBe(true);
+  }, 240_000);
 
   it('says which constraint binds when no candidate can meet the SLO', async () => {
     const sSlow = await serviceS(modelsDir, scenario, 'slow');

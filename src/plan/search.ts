@@ -3,7 +3,8 @@
  * fraction of requests meeting every SLO stays at or above the target, found per seed by an
  * exponential bracket then bisection on the rate (attainment is assumed to fall as load rises).
  * Seed 1 is searched for every candidate; candidates dominated on it by a same-hardware sibling
- * (no higher rate, no lower latency, one strictly) are pruned before the other seeds are spent.
+ * (no higher rate, no lower latency, one strictly; or exactly equal to an earlier one) are pruned
+ * before the other seeds are spent.
  * Everything here depends on the group's own candidates only, so a group gives the same result in
  * any thread, shard or order.
  */
@@ -42,6 +43,7 @@ interface SeedResult {
   rate: number;
   summary: Summary;
   evaluations: number;
+  uncalibratedGpus: string[];
 }
 
 export interface CandidateResult {
@@ -58,6 +60,10 @@ export interface CandidateResult {
   outputThroughput?: Interval;
   p99TtftMs?: Interval;
   meanTpotMs?: Interval;
+  /** The first seed's rate and latency: what pruning compared. */
+  firstSeed?: { rate: number; latencyMs: number };
+  /** GPU profiles without measured calibration: expect a wider error (models/gpu/<id>.json expectedError). */
+  uncalibratedGpus?: string[];
   evaluations: number;
 }
 
@@ -80,10 +86,12 @@ function bindingConstraint(s: Summary, slo: Record<string, number | undefined>):
 async function searchSeed(task: GroupTask, c: Candidate, seed: number, startRate: number): Promise<SeedResult | { fail: string; evaluations: number }> {
   const st = task.settings;
   let evaluations = 0;
+  let uncalibrated: string[] = [];
   const run = async (rate: number) => {
     evaluations++;
     const raw = applyCandidate(task.base, c, rate, st.requests);
-    const { summary } = await evaluate({ raw, file: task.file, baseDir: task.baseDir, seed, modelsDir: task.modelsDir });
+    const { summary, uncalibratedGpus } = await evaluate({ raw, file: task.file, baseDir: task.baseDir, seed, modelsDir: task.modelsDir });
+    uncalibrated = uncalibratedGpus;
     return { summary, ok: (sloAttainment(summary) ?? 0) >= st.attainment };
   };
   let rate = startRate;
@@ -117,13 +125,17 @@ async function searchSeed(task: GroupTask, c: Candidate, seed: number, startRate
     if (r.ok) lo = { rate: mid, summary: r.summary };
     else hi = mid;
   }
-  return { rate: lo.rate, summary: lo.summary, evaluations };
+  return { rate: lo.rate, summary: lo.summary, evaluations, uncalibratedGpus: uncalibrated };
 }
 
 function dominates(a: SeedResult, b: SeedResult, key: string): boolean {
   const la = a.summary[key] as number;
   const lb = b.summary[key] as number;
   return a.rate >= b.rate && la <= lb && (a.rate > b.rate || la < lb);
+}
+
+function equalPoint(a: SeedResult, b: SeedResult, key: string): boolean {
+  return a.rate === b.rate && a.summary[key] === b.summary[key];
 }
 
 const iv = (results: readonly SeedResult[], f: (r: SeedResult) => number): Interval => meanInterval(results.map(f));
@@ -151,7 +163,8 @@ export async function searchGroup(task: GroupTask): Promise<GroupResult> {
       out.push({ point: c.index, label: c.label, status: 'infeasible', reason: r0.fail, rates: [], evaluations: r0.evaluations });
       continue;
     }
-    const dom = task.candidates.findIndex((_, j) => j !== i && 'rate' in firstSeed[j]! && dominates(firstSeed[j] as SeedResult, r0, st.latencyKey));
+    // Dominated, or equal to an earlier sibling (knobs that change nothing, e.g. a batch budget never reached).
+    const dom = task.candidates.findIndex((_, j) => j !== i && 'rate' in firstSeed[j]! && (dominates(firstSeed[j] as SeedResult, r0, st.latencyKey) || (j < i && equalPoint(firstSeed[j] as SeedResult, r0, st.latencyKey))));
     const results: SeedResult[] = [r0];
     const rates = [r0.rate];
     let evaluations = r0.evaluations;
@@ -169,7 +182,7 @@ export async function searchGroup(task: GroupTask): Promise<GroupResult> {
       point: c.index,
       label: c.label,
       status: dom < 0 ? 'ok' : 'pruned',
-      ...(dom >= 0 ? { reason: `dominated on seed ${st.seeds[0]} by candidate ${task.candidates[dom]!.index} (${task.candidates[dom]!.label})` } : {}),
+      ...(dom >= 0 ? { reason: `dominated (or equalled) on seed ${st.seeds[0]} by candidate ${task.candidates[dom]!.index} (${task.candidates[dom]!.label})` } : {}),
       rates,
       maxRate: meanInterval(rates),
       latencyMs: fig(st.latencyKey),
@@ -177,6 +190,8 @@ export async function searchGroup(task: GroupTask): Promise<GroupResult> {
       outputThroughput: fig('output_throughput'),
       p99TtftMs: fig('p99_ttft_ms'),
       meanTpotMs: fig('mean_tpot_ms'),
+      firstSeed: { rate: r0.rate, latencyMs: r0.summary[st.latencyKey] as number },
+      ...(r0.uncalibratedGpus.length > 0 ? { uncalibratedGpus: r0.uncalibratedGpus } : {}),
       evaluations,
     });
   }
