@@ -9,6 +9,7 @@
  * any thread, shard or order.
  */
 import { UserError } from '../errors.js';
+import type { SloSpec } from '../metrics/collector.js';
 import type { Summary } from '../metrics/summary.js';
 import { evaluate } from './evaluate.js';
 import { sloAttainment } from './replicates.js';
@@ -71,6 +72,13 @@ export type GroupResult = CandidateResult[];
 
 const MAX_STEPS = 14;
 
+/** The most requests that may miss an SLO while good / total >= target still holds (the same comparison as the verdict). */
+export function maxMisses(total: number, target: number): number {
+  let m = Math.floor(total * (1 - target)) + 1;
+  while (m > 0 && (total - m) / total < target) m--;
+  return m;
+}
+
 /** Why a run misses the target: which SLO (from the p99s and p90s) or failures. */
 function bindingConstraint(s: Summary, slo: Record<string, number | undefined>): string {
   const parts: string[] = [];
@@ -87,15 +95,17 @@ async function searchSeed(task: GroupTask, c: Candidate, seed: number, startRate
   const st = task.settings;
   let evaluations = 0;
   let uncalibrated: string[] = [];
-  const run = async (rate: number) => {
+  const stopAfterMisses = { slo: task.base.slo as SloSpec, maxMisses: maxMisses(st.requests, st.attainment) };
+  // allowStop: runs above a passing rate may stop once the target is out of reach (same verdict, less work).
+  const run = async (rate: number, allowStop = true) => {
     evaluations++;
     const raw = applyCandidate(task.base, c, rate, st.requests);
-    const { summary, uncalibratedGpus } = await evaluate({ raw, file: task.file, baseDir: task.baseDir, seed, modelsDir: task.modelsDir });
-    uncalibrated = uncalibratedGpus;
-    return { summary, ok: (sloAttainment(summary) ?? 0) >= st.attainment };
+    const out = await evaluate({ raw, file: task.file, baseDir: task.baseDir, seed, modelsDir: task.modelsDir, stopAfterMisses: allowStop ? stopAfterMisses : undefined });
+    uncalibrated = out.uncalibratedGpus;
+    return { summary: out.summary, ok: !out.stoppedEarly && (sloAttainment(out.summary) ?? 0) >= st.attainment };
   };
   let rate = startRate;
-  let first = await run(rate);
+  let first = await run(rate, false);
   let lo: { rate: number; summary: Summary } | undefined;
   let hi = Infinity;
   if (first.ok) {
@@ -110,7 +120,8 @@ async function searchSeed(task: GroupTask, c: Candidate, seed: number, startRate
     hi = rate;
     for (let i = 0; i < MAX_STEPS && !lo; i++) {
       rate /= 2;
-      const r = await run(rate);
+      // Not stopped early: the last failing run's figures say which constraint binds.
+      const r = await run(rate, false);
       if (r.ok) lo = { rate, summary: r.summary };
       else {
         hi = rate;
