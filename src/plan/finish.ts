@@ -46,6 +46,11 @@ export async function finishPlan(outDir: string, lines: readonly PlanLine[], ctx
     return [l.label, l.gpus, l.costPerHour, formatInterval(l.maxRate!), l.ratePerGpu!, l.requestsPerDollar ?? null, formatInterval(l.latencyMs!), formatInterval(l.p99TtftMs!), formatInterval(l.meanTpotMs!), [f.perGpu.includes(i) ? 'GPU' : '', f.perDollar.includes(i) ? '$' : ''].filter((s) => s).join('+')];
   });
   const table = formatTable(cols, rows);
+  // The best knob setting of each hardware group (by rate per GPU), top 10: how the shapes compare.
+  const bestOfGroup = new Map<number, PlanLine>();
+  for (const l of ok) if (!bestOfGroup.has(l.group) || l.ratePerGpu! > bestOfGroup.get(l.group)!.ratePerGpu!) bestOfGroup.set(l.group, l);
+  const groupRows = [...bestOfGroup.values()].sort((a, b) => b.ratePerGpu! - a.ratePerGpu! || a.point - b.point).slice(0, 10);
+  const groupTable = formatTable(['best of each hardware (top 10 by req/s/GPU)', 'GPUs', 'max rate req/s', 'req/s/GPU', 'req/$', ctx.latencyKey], groupRows.map((l) => [l.label, l.gpus, formatInterval(l.maxRate!), l.ratePerGpu!, l.requestsPerDollar ?? null, formatInterval(l.latencyMs!)]));
   // Best: the highest rate per dollar, the highest per GPU, and the lowest latency on either frontier.
   const pick = (xs: number[], key: (l: PlanLine) => number) => (xs.length ? xs.reduce((a, b) => (key(lines[b]!) > key(lines[a]!) ? b : a)) : undefined);
   const bests: [string, number | undefined][] = [
@@ -84,5 +89,5 @@ export async function finishPlan(outDir: string, lines: readonly PlanLine[], ctx
     extraCharts: charts,
     notes,
   });
-  return { table: `${table}\n(${counts}; ${lines.reduce((s, l) => s + l.evaluations, 0)} simulations)${notes.map((n) => `\nnote: ${n}`).join('')}`, best };
+  return { table: `${table}\n\n${groupTable}\n(${counts}; ${lines.reduce((s, l) => s + l.evaluations, 0)} simulations)${notes.map((n) => `\nnote: ${n}`).join('')}`, best };
 }

@@ -11,7 +11,7 @@ import { numericFigures, replicateIntervals } from './replicates.js';
 import { welchInterval, type DifferenceInterval, type Interval } from './stats.js';
 
 /** The figures the replicate tables show (others are in replicates.json). */
-export const REPLICATE_FIGURES = ['request_throughput', 'output_throughput', 'request_goodput', 'slo_attainment', 'mean_ttft_ms', 'median_ttft_ms', 'p99_ttft_ms', 'mean_tpot_ms', 'p99_tpot_ms', 'mean_itl_ms', 'median_e2el_ms', 'p99_e2el_ms'];
+export const REPLICATE_FIGURES = ['request_throughput', 'output_throughput', 'request_goodput', 'slo_attainment', 'mean_ttft_ms', 'median_ttft_ms', 'p99_ttft_ms', 'mean_tpot_ms', 'p99_tpot_ms', 'mean_itl_ms', 'p99_itl_ms', 'median_e2el_ms', 'p99_e2el_ms'];
 
 export async function runSeeds(loaded: LoadedScenario, seeds: readonly number[], workers?: number): Promise<Summary[]> {
   const raw = loaded.scenario as unknown as Record<string, unknown>;
