@@ -3,7 +3,9 @@
  * order: a reorder buffer releases result k only after results 0..k-1, so whatever streams them
  * (sweep.jsonl, plan.jsonl) writes the same bytes whatever the thread count or finishing order.
  */
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { UserError } from '../errors.js';
 import { runTask, type Task, type TaskResult } from './tasks.js';
@@ -35,7 +37,10 @@ export async function runPool(tasks: readonly Task[], opts: PoolOptions = {}): P
       released++;
     }
   };
-  const n = Math.min(opts.workers ?? defaultWorkers(), tasks.length);
+  const url = new URL('./worker-entry.mjs', import.meta.url);
+  // A bundled build that does not ship the worker bootstrap beside this module runs serially (same results).
+  const canThread = url.protocol === 'file:' && existsSync(fileURLToPath(url));
+  const n = canThread ? Math.min(opts.workers ?? defaultWorkers(), tasks.length) : 1;
   if (n <= 1) {
     for (let i = 0; i < tasks.length; i++) {
       results[i] = await runTask(tasks[i]!);
@@ -43,7 +48,6 @@ export async function runPool(tasks: readonly Task[], opts: PoolOptions = {}): P
     }
     return results as TaskResult[];
   }
-  const url = new URL('./worker-entry.mjs', import.meta.url);
   const workers = Array.from({ length: n }, () => new Worker(url));
   let next = 0;
   try {
