@@ -102,7 +102,8 @@ export function enumerate(o: SpaceOptions): Candidate[] {
 
 /** The candidate's deployment and knobs written into a (resolved) base scenario; the base is not modified. */
 export function applyCandidate(base: Record<string, unknown>, c: Candidate, rate: number, requests: number): Record<string, unknown> {
-  const sc = structuredClone(base) as Record<string, any>; // eslint-style escape: the scenario is validated again by the engine adapter
+  // `any`: a resolved scenario edited by path; the engine adapter validates the result against the schema again.
+  const sc = structuredClone(base) as Record<string, any>;
   const h = c.hardware;
   const pool = (role: string, p: PoolShape) => ({ name: role, role, gpu: p.gpu, instances: p.instances, tp: p.tp });
   sc.deployment.pools = h.kind === 'colocated' ? [pool('colocated', h.pool)] : [pool('prefill', h.prefill), pool('decode', h.decode)];
