@@ -12,7 +12,7 @@ import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
 import { loadScenario } from '../../scenario/load.js';
 import { inShard, parseReplicates, parseShard } from '../../plan/grid.js';
-import { parseWorkers, runPool } from '../../plan/pool.js';
+import { defaultWorkers, parseWorkers, runPool } from '../../plan/pool.js';
 import { planSettings, type PlanFlags } from '../../plan/options.js';
 import { replicateSeeds } from '../../plan/replicates.js';
 import { enumerate, type Candidate } from '../../plan/space.js';
@@ -61,6 +61,7 @@ export interface PlanResult {
 
 export async function planCommand(file: string, o: PlanOptions): Promise<PlanResult> {
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const loaded = loadScenario(file, o.set ?? []);
   const sc = loaded.scenario;
   const settings = planSettings(o, sc, loaded.file);
@@ -116,7 +117,8 @@ export async function planCommand(file: string, o: PlanOptions): Promise<PlanRes
   }
   const { table, best } = await finishPlan(outDir, lines, { base, scenarioName: sc.name, latencyKey, attainment: settings.attainment });
   const out = process.stdout;
-  out.write(`pdsim plan ${sc.name}: ${candidates.length} candidates, ${wallS.toFixed(1)} s wall with ${workers ?? 'all'} worker threads\n\nPareto frontier (throughput per GPU / per dollar vs ${latencyKey}; mean ±95% interval over ${replicates} seeds):\n${table}\n\nbest candidates (scenario + vllm serve lines):\n${best.map((b) => `  ${b}`).join('\n')}\nresults: ${outDir}/{plan.jsonl,frontier.json,report.html,best/}\n`);
+  const cpu = process.cpuUsage(cpu0);
+  out.write(`pdsim plan ${sc.name}: ${candidates.length} candidates, ${wallS.toFixed(1)} s wall, ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s CPU (all threads), ${Math.min(workers ?? defaultWorkers(), tasks.length)} worker threads\n\nPareto frontier (throughput per GPU / per dollar vs ${latencyKey}; mean ±95% interval over ${replicates} seeds):\n${table}\n\nbest candidates (scenario + vllm serve lines):\n${best.map((b) => `  ${b}`).join('\n')}\nresults: ${outDir}/{plan.jsonl,frontier.json,report.html,best/}\n`);
   return { lines, candidates: candidates.length, outDir, wallS };
 }
 
