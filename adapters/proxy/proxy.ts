@@ -34,6 +34,8 @@ const LEG_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 
 
 interface Backend extends RouteCandidate {
   url: string;
+  /** The proxy always counts tokens (every router may read them). */
+  outstandingTokens: number;
 }
 
 const backendsOf = (urls: readonly string[], role: string): Backend[] =>

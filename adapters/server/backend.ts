@@ -33,6 +33,8 @@ export interface BackendLoad {
   preemptionsTotal: number;
   prefixCacheQueriesTokens: number;
   prefixCacheHitsTokens: number;
+  /** Requests aborted inside the engine (client gone), when the backend has an engine that aborts. */
+  abortedTotal?: number;
 }
 
 export interface TimingBackend {

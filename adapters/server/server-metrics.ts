@@ -77,13 +77,15 @@ export class ServerMetrics {
     this.setCounter('vllm:num_preemptions', load.preemptionsTotal);
     this.setCounter('vllm:prefix_cache_queries', load.prefixCacheQueriesTokens);
     this.setCounter('vllm:prefix_cache_hits', load.prefixCacheHitsTokens);
+    if (load.abortedTotal !== undefined) this.setCounter('vllm:request_success', load.abortedTotal, { ...this.labels, finished_reason: 'abort' });
     return r.render();
   }
 
   private readonly copied = new Map<string, number>();
-  private setCounter(name: string, total: number): void {
-    const prev = this.copied.get(name) ?? 0;
-    if (total > prev) this.reg.inc(name, this.labels, total - prev);
-    this.copied.set(name, Math.max(prev, total));
+  private setCounter(name: string, total: number, labels = this.labels): void {
+    const key = `${name}${JSON.stringify(labels)}`;
+    const prev = this.copied.get(key) ?? 0;
+    if (total > prev) this.reg.inc(name, labels, total - prev);
+    this.copied.set(key, Math.max(prev, total));
   }
 }

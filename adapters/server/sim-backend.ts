@@ -4,18 +4,18 @@
  * a RequestSpec submitted at the current simulated time; the engine's per-iteration token
  * callbacks become SSE chunks. Fast-forwarding is off, so tokens come out iteration by iteration.
  *
- * P/D decode legs (`remotePrefill`) go straight to an instance's decode-ready queue with their
- * prompt KV reserved, the way the simulator's own disaggregated builder admits transferred
- * requests; they ask for one more token because that path counts the prefill's token as generated.
+ * P/D decode legs (`remotePrefill`) go through the deployment's decode-side API
+ * (`Deployment.submitDecodeLeg`, the same code the simulator's P/D deployment admits with); a client
+ * that goes away aborts its request in the engine (`Deployment.abort`).
  */
 import { RandomStreams } from '../../src/kernel/random.js';
 import { RealtimeDriver } from '../../src/kernel/realtime.js';
 import { Simulator } from '../../src/kernel/simulator.js';
 import { MetricsCollector } from '../../src/metrics/collector.js';
 import { NullRecordWriter } from '../../src/run/record-writer.js';
-import { buildDeployment, type Built } from '../../src/scenario/build-deployment.js';
+import { buildDeployment, type Built } from '../../src/scenario/build/index.js';
 import type { LoadedScenario } from '../../src/scenario/load.js';
-import { RequestState } from '../../src/serving/request-state.js';
+import type { RequestState } from '../../src/serving/request-state.js';
 import type { RequestRecord, RequestSpec } from '../../src/serving/types.js';
 import type { BackendJob, BackendLoad, JobEvents, TimingBackend } from './backend.js';
 
@@ -66,23 +66,6 @@ export function createSimBackend(loaded: LoadedScenario, o: SimBackendOptions = 
   const driver = new RealtimeDriver(sim, { speed });
   driver.start();
 
-  function submitRemote(spec: RequestSpec): void {
-    // Least outstanding among instances that decode; the request holds its prompt KV from now on.
-    const candidates = instances.filter((i) => i.cfg.role !== 'prefill').sort((a, b) => a.outstanding - b.outstanding);
-    const withExtra = { ...spec, outputTokens: spec.outputTokens + 1 };
-    for (const inst of candidates) {
-      const st = new RequestState(withExtra, []);
-      if (inst.reserveForRemote(st)) {
-        st.generated = 1;
-        st.firstTokenS = sim.now;
-        st.lastTokenS = sim.now;
-        inst.admitRemote(st);
-        return;
-      }
-    }
-    built.deployment.submit(spec); // no room for the pulled KV: recompute, as vLLM falls back to local prefill
-  }
-
   return {
     built,
     maxModelLen: first.instances[0]!.cfg.maxModelLen,
@@ -96,14 +79,17 @@ export function createSimBackend(loaded: LoadedScenario, o: SimBackendOptions = 
         const spec: RequestSpec = { id: job.id, arrivalS: sim.now, promptTokens: job.promptTokens, outputTokens: job.outputTokens };
         if (job.prefixHashes) spec.prefixHashes = job.prefixHashes;
         if (job.prefixBlockTokens) spec.prefixBlockTokens = job.prefixBlockTokens;
-        if (job.remotePrefill) submitRemote(spec);
+        if (job.remotePrefill) built.deployment.submitDecodeLeg(spec);
         else built.deployment.submit(spec);
       });
       return {
         cancel: () => {
-          // The engine has no abort: the request runs to its end unseen, which a real vLLM would
-          // not do. Clients of the stand-in do not disconnect early except in fault tests.
+          // The client went away: the engine aborts the request (frees its KV blocks and batch
+          // slot), as vLLM does.
           entry.cancelled = true;
+          driver.inject(() => {
+            built.deployment.abort(job.id);
+          });
         },
       };
     },
@@ -123,6 +109,7 @@ export function createSimBackend(loaded: LoadedScenario, o: SimBackendOptions = 
         preemptionsTotal: preemptions,
         prefixCacheQueriesTokens: collector.totalInputTokens,
         prefixCacheHitsTokens: collector.cachedPromptTokens,
+        abortedTotal: built.deployment.abortedCount,
       };
     },
     close: () => driver.stop(),

@@ -9,8 +9,10 @@
  * The same function summarizes simulated runs, so both sides share one definition.
  */
 import { LATENCY_METRICS, type BenchSummary, type GoodputSlo, type LatencyMetric, type LiveRequestResult } from './types.js';
+import { roundDecimals } from '../../src/round.js';
 
-const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
+// NaN/Infinity pass through (JSON prints them as null, as the simulator's round6 does).
+const round6 = (x: number): number => (Number.isFinite(x) ? roundDecimals(x, 6) : x);
 
 /** numpy.percentile with linear interpolation on ascending `sorted`. */
 export function percentile(sorted: readonly number[], p: number): number {

@@ -13,8 +13,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../src/errors.js';
 import { RandomStreams } from '../../src/kernel/random.js';
-import { cdfFromSorted } from '../../src/report/cdf.js';
-import type { RunSeries } from '../../src/report/types.js';
+import { cdfFromSorted } from '../../src/metrics/cdf.js';
+import type { RunSeries } from '../../src/metrics/run-series.js';
 import { writeReport } from '../../src/report/write.js';
 import { JsonlRecordWriter } from '../../src/run/record-writer.js';
 import { runSimulation } from '../../src/run/simulation.js';
@@ -71,7 +71,7 @@ function overrides(o: ValidateOptions, extra: string[] = []): string[] {
 
 /** The requests the simulation will see (same generator, same seed). */
 function workloadOf(loaded: LoadedScenario, seed: number): RequestSpec[] {
-  return [...makeWorkload(loaded.scenario, loaded.baseDir, loaded.file, new RandomStreams(seed)).requests()];
+  return [...makeWorkload(loaded.scenario.workload, loaded.baseDir, loaded.file, new RandomStreams(seed)).requests()];
 }
 
 function liveSeries(label: string, results: readonly LiveRequestResult[]): RunSeries {

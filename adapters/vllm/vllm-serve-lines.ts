@@ -7,7 +7,7 @@
  * since the simulator's router has no vLLM counterpart beyond an external load balancer.
  */
 import { loadLlm } from '../../src/model/catalog.js';
-import { poolEngine } from '../../src/scenario/build.js';
+import { poolEngine } from '../../src/scenario/build/index.js';
 import type { Scenario, EngineArgs } from '../../src/scenario/schema.js';
 
 export interface ServeLines {

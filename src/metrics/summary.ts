@@ -2,6 +2,7 @@
  * summary.json: the key names of `vllm bench serve --save-result` at the top level, everything
  * pdsim adds under `pdsim`. Definitions: docs/metrics.md.
  */
+import { round6 } from '../round.js';
 import type { MetricsCollector } from './collector.js';
 import type { Distribution } from './distribution.js';
 
@@ -9,11 +10,7 @@ export type Summary = Record<string, unknown> & { pdsim: Record<string, unknown>
 
 const PERCENTILES = [50, 90, 99] as const;
 
-/** Rounds to 6 significant decimals so summaries stay readable (and stable across platforms' printing). */
-export function round6(x: number): number | null {
-  if (!Number.isFinite(x)) return null;
-  return Math.round(x * 1e6) / 1e6;
-}
+export { round6 } from '../round.js';
 
 function stats(name: string, d: Distribution, out: Record<string, unknown>, meanOverride?: number): void {
   out[`mean_${name}_ms`] = round6(meanOverride ?? d.mean());

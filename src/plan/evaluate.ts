@@ -6,7 +6,7 @@
 import type { RecordWriter, SloSpec } from '../metrics/collector.js';
 import type { Summary } from '../metrics/summary.js';
 import type { RequestRecord } from '../serving/types.js';
-import type { RunSeries } from '../report/types.js';
+import type { RunSeries } from '../metrics/run-series.js';
 import { NullRecordWriter } from '../run/record-writer.js';
 import { runSimulation } from '../run/simulation.js';
 import { resolveScenario } from '../scenario/load.js';

@@ -1,11 +1,10 @@
 /**
  * `--replicates N` for simulate and compare: the extra seeds' runs (on all cores, through the
- * engine adapter), and the tables that report a mean and 95% interval per figure, or for two
- * scenarios the Welch interval of the difference and whether it exceeds the seed-to-seed noise.
+ * engine adapter), the mean and 95% interval per figure, and for two scenarios the Welch interval
+ * of the difference and whether it exceeds the seed-to-seed noise (tables: src/cli/replicate-tables.ts).
  */
 import type { Summary } from '../metrics/summary.js';
 import type { LoadedScenario } from '../scenario/load.js';
-import { fmt, formatTable } from '../cli/table.js';
 import { runPool } from './pool.js';
 import { numericFigures, replicateIntervals } from './replicates.js';
 import { welchInterval, type DifferenceInterval, type Interval } from './stats.js';
@@ -22,10 +21,6 @@ export async function runSeeds(loaded: LoadedScenario, seeds: readonly number[],
   });
 }
 
-export function intervalTable(iv: Record<string, Interval>): string {
-  return formatTable(['figure', 'mean', '95% lo', '95% hi', 'sd'], REPLICATE_FIGURES.filter((k) => iv[k]).map((k) => [k, iv[k]!.mean, iv[k]!.lo, iv[k]!.hi, iv[k]!.sd]));
-}
-
 export interface ComparedFigure {
   figure: string;
   a: Interval;
@@ -39,11 +34,4 @@ export function compareReplicates(a: readonly Summary[], b: readonly Summary[]):
   const fa = a.map(numericFigures);
   const fb = b.map(numericFigures);
   return REPLICATE_FIGURES.filter((k) => ia[k] && ib[k]).map((k) => ({ figure: k, a: ia[k]!, b: ib[k]!, diff: welchInterval(fa.map((f) => f[k]!), fb.map((f) => f[k]!)) }));
-}
-
-export function compareTable(rows: readonly ComparedFigure[]): string {
-  return formatTable(
-    ['figure', 'A mean', 'B mean', 'B - A', '95% interval of B - A', 'verdict'],
-    rows.map((r) => [r.figure, r.a.mean, r.b.mean, r.diff.diff, `[${fmt(r.diff.lo)}, ${fmt(r.diff.hi)}]`, r.diff.significant ? 'larger than noise' : 'within noise']),
-  );
 }

@@ -1,5 +1,5 @@
 /** Small synthetic report inputs for the report tests (not used by production code). */
-import { cdfFromSorted } from './cdf.js';
+import { cdfFromSorted } from '../metrics/cdf.js';
 import type { ReportInput, RunSeries } from './types.js';
 
 export function sampleRun(label: string, scale = 1): RunSeries {

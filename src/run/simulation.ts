@@ -8,11 +8,12 @@ import { Simulator } from '../kernel/simulator.js';
 import { RandomStreams } from '../kernel/random.js';
 import { MetricsCollector, type RecordWriter } from '../metrics/collector.js';
 import { summarize, type Summary } from '../metrics/summary.js';
-import { cdfFromQuantiles } from '../report/cdf.js';
-import type { RunSeries } from '../report/types.js';
-import { buildDeployment, type Built } from '../scenario/build-deployment.js';
+import { cdfFromQuantiles } from '../metrics/cdf.js';
+import type { RunSeries } from '../metrics/run-series.js';
+import { buildDeployment, type Built } from '../scenario/build/index.js';
 import type { LoadedScenario } from '../scenario/load.js';
 import { makeWorkload } from '../workload/generator.js';
+import { EventPriority } from '../serving/event-priorities.js';
 
 export interface Progress {
   requestsDone: number;
@@ -47,7 +48,7 @@ export async function runSimulation(loaded: LoadedScenario, opts: RunOptions): P
   const seed = opts.seed ?? sc.seed;
   const streams = new RandomStreams(seed);
   const sim = new Simulator();
-  const workload = makeWorkload(sc, loaded.baseDir, loaded.file, streams);
+  const workload = makeWorkload(sc.workload, loaded.baseDir, loaded.file, streams);
   // Initial chart resolution: a guess at the run's length; the series coarsens itself if longer.
   const rate = sc.workload.arrival?.rate;
   const guessS = sc.output?.sampleIntervalS !== undefined ? sc.output.sampleIntervalS * 200 : rate ? workload.count / rate : 60;
@@ -63,7 +64,7 @@ export async function runSimulation(loaded: LoadedScenario, opts: RunOptions): P
     sim.scheduleAt(Math.max(spec.arrivalS, sim.now), () => {
       dep.submit(spec);
       scheduleNext();
-    }, 0);
+    }, EventPriority.arrival);
   };
   scheduleNext();
   let interrupted = false;

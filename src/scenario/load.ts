@@ -13,6 +13,7 @@ import type { Scenario } from './schema.js';
 // TypeBox at start-up took ~170 ms of every command, and the JSON gets bundled as data.
 import ScenarioSchema from '../../scenarios/scenario.schema.json' with { type: 'json' };
 import { parseVllmArgs } from './vllm-args.js';
+import { inheritPoolEngines, poolEngineKeys } from './resolve.js';
 // Compiled ahead of time by `npm run schema` (a test keeps it equal to a fresh compile).
 import validateGenerated from './validate-scenario.generated.js';
 
@@ -116,6 +117,7 @@ export function parseScenarioText(text: string, file: string): unknown {
 export function resolveScenario(raw: unknown, file: string, text?: string): Scenario {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new UserError('a scenario must be a mapping (YAML) or an object (JSON)', file);
   const obj = raw as Record<string, unknown>;
+  const poolKeys = poolEngineKeys(obj);
   fillSections(obj);
   if (!validate(obj)) {
     const { pointer, message } = describeError(validate.errors![0]!);
@@ -132,6 +134,7 @@ export function resolveScenario(raw: unknown, file: string, text?: string): Scen
       throw new UserError(`${message} (from vllmArgs)`, file, pointer);
     }
   }
+  inheritPoolEngines(sc, poolKeys);
   return sc;
 }
 

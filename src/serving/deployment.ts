@@ -1,10 +1,52 @@
 /**
- * A deployment: pools of engine instances behind a router. A colocated pool serves whole
- * requests; disaggregated pools are wired by src/serving/disagg (prefill -> KV transfer -> decode).
+ * A deployment: pools of engine instances behind a router. `ColocatedDeployment`
+ * (colocated-deployment.ts) serves whole requests on replicas; `PdDeployment` (disagg/) splits them
+ * into a prefill leg, a KV transfer and a decode leg. Both are plain classes built by the
+ * composition root (src/scenario/build/) and testable without a scenario.
  */
+import type { EngineInstance } from './instance.js';
+import { RequestState } from './request-state.js';
 import type { RequestSpec } from './types.js';
 
 export interface Deployment {
+  /** Every engine instance, in pool order. */
+  readonly instances: readonly EngineInstance[];
   /** A request arrives now (the caller schedules arrivals). */
   submit(spec: RequestSpec): void;
+  /**
+   * A decode leg whose prompt KV was computed elsewhere (a P/D proxy in front of `pdsim serve`):
+   * it joins a decode-capable instance with its prompt KV reserved, its first token already
+   * sampled; with no room for the KV it is prefilled locally, as vLLM falls back to recompute.
+   */
+  submitDecodeLeg(spec: RequestSpec): void;
+  /** Stops request `id` wherever it is and frees what it holds; false when it is not (or no longer) inside. */
+  abort(id: number): boolean;
+  /** Requests aborted so far (typed counter for `vllm:request_success_total{finished_reason="abort"}`). */
+  readonly abortedCount: number;
+}
+
+/**
+ * Admits a decode leg on the first of `candidates` that can reserve its prompt KV; false when none
+ * can. The request asks for one more token because the remote prefill's token counts as generated.
+ */
+export function admitDecodeLeg(spec: RequestSpec, candidates: readonly EngineInstance[], nowS: number): boolean {
+  const withPrefillToken = { ...spec, outputTokens: spec.outputTokens + 1 };
+  for (const inst of candidates) {
+    const st = new RequestState(withPrefillToken, []);
+    if (inst.reserveForRemote(st)) {
+      st.generated = 1;
+      st.firstTokenS = nowS;
+      st.lastTokenS = nowS;
+      inst.admitRemote(st);
+      return true;
+    }
+  }
+  return false;
+}
+
+/** Sum of the instances' abort counters. */
+export function abortedOf(instances: readonly EngineInstance[]): number {
+  let n = 0;
+  for (const i of instances) n += i.aborted;
+  return n;
 }

@@ -25,6 +25,10 @@ import type { DecodeBatchPolicy } from './batch-policy.js';
 import type { EngineSink } from './engine-sink.js';
 import type { KvTiers } from './kv-tiers.js';
 import { RequestState } from './request-state.js';
+import { messages } from '../messages.js';
+import { EventPriority } from './event-priorities.js';
+import { connectorForRole, NoKvConnector, TiersKvConnector, type KvConnector } from './kv-connector/index.js';
+import { createScheduler, type Scheduler, type SchedulerContext, type SchedulerName } from './scheduler/index.js';
 
 export type InstanceRole = 'colocated' | 'prefill' | 'decode';
 
@@ -42,6 +46,8 @@ export interface InstanceConfig {
   fastForward: boolean;
   /** Decode batch policy (src/serving/batch-policy.ts); absent = continuous batching. Disables fast-forward. */
   decodePolicy?: DecodeBatchPolicy;
+  /** Scheduler (src/serving/scheduler/index.ts); default vLLM V1's. */
+  scheduler?: SchedulerName;
 }
 
 export interface InstanceHooks {
@@ -58,7 +64,6 @@ export interface InstanceHooks {
   onLeave?(req: RequestState): void;
 }
 
-const PRIORITY_ITERATION_END = 1;
 
 export class EngineInstance {
   readonly blocks: BlockManager;
@@ -70,6 +75,8 @@ export class EngineInstance {
   iterations = 0;
   /** Requests admitted and not yet left (routing load figure). */
   outstanding = 0;
+  /** Requests aborted here (typed counter; vLLM counts them as finished_reason "abort"). */
+  aborted = 0;
   /** CPU/disk KV tiers and swap area of this instance, when configured (attachKvTiers). */
   tiers: KvTiers | null = null;
 
@@ -81,7 +88,23 @@ export class EngineInstance {
     private readonly hooks: InstanceHooks = {},
   ) {
     this.blocks = new BlockManager(cfg.numGpuBlocks, cfg.blockSizeTokens);
+    this.scheduler = createScheduler(cfg.scheduler ?? 'v1', cfg.decodePolicy);
+    this.connector = connectorForRole(cfg.role, new NoKvConnector());
+    const self = this;
+    this.ctx = {
+      cfg, waiting: this.waiting, running: this.running, blocks: this.blocks, perf,
+      get connector() {
+        return self.connector;
+      },
+      preempt: (victim) => this.preempt(victim),
+    };
   }
+
+  private readonly scheduler: Scheduler;
+  /** What the scheduler sees of this engine. */
+  private readonly ctx: SchedulerContext;
+  /** KV connector: none, tiers, and the P/D role around it (src/serving/kv-connector). */
+  private connector: KvConnector;
 
   get name(): string {
     return this.cfg.name;
@@ -89,6 +112,7 @@ export class EngineInstance {
 
   attachKvTiers(tiers: KvTiers): void {
     this.tiers = tiers;
+    this.connector = connectorForRole(this.cfg.role, new TiersKvConnector(tiers, this, this.onTierReady));
   }
   get numRunning(): number {
     return this.running.length;
@@ -117,7 +141,7 @@ export class EngineInstance {
 
   /** A new request (colocated or prefill role). */
   submit(req: RequestState): void {
-    const reason = this.rejectReason(req.spec.promptTokens, this.cfg.role === 'prefill' ? 1 : req.spec.outputTokens);
+    const reason = this.rejectReason(req.spec.promptTokens, this.connector.leavesAfterPrefill ? 1 : req.spec.outputTokens);
     if (reason !== undefined) {
       this.sink.finish(req, this.sim.now, this.name, reason);
       return;
@@ -157,6 +181,14 @@ export class EngineInstance {
     return true;
   }
 
+  /** Decode role: a reservation whose request was aborted before it arrived; its blocks go back. */
+  releaseReserved(req: RequestState): void {
+    this.freeBlocks(req);
+    this.outstanding--;
+    this.hooks.onLeave?.(req);
+    if (this.waiting.length > 0) this.kick();
+  }
+
   /** Prefill role: the KV has been transferred away; free its blocks. */
   releaseHandedOff(req: RequestState): void {
     this.freeBlocks(req);
@@ -164,6 +196,36 @@ export class EngineInstance {
     this.hooks.onLeave?.(req);
     // Waiting prompts may have stalled for want of these blocks.
     if (this.waiting.length > 0) this.kick();
+  }
+
+  /**
+   * Aborts request `id` if it is waiting or running here: frees its KV blocks and batch slot now, so
+   * a waiting request may be admitted at the next step, and reports it finished with an error. A
+   * request whose tier load or swap-in is under way is left alone (its blocks are being written);
+   * false when the request is not here.
+   */
+  abort(id: number): boolean {
+    let q = this.waiting;
+    let i = q.findIndex((r) => r.spec.id === id);
+    if (i < 0) {
+      q = this.running;
+      i = q.findIndex((r) => r.spec.id === id);
+    }
+    if (i < 0) return false;
+    const r = q[i]!;
+    if (this.connector.isBusy(r)) return false;
+    q.splice(i, 1);
+    // In the iteration in flight: it leaves the batch (the iteration's cost was already priced).
+    const k = this.scheduled.indexOf(r);
+    if (k >= 0) this.scheduled.splice(k, 1);
+    r.scheduled = 0;
+    this.freeBlocks(r);
+    this.outstanding--;
+    this.aborted++;
+    this.sink.finish(r, this.sim.now, this.name, messages.abortedReason());
+    this.hooks.onLeave?.(r);
+    if (this.waiting.length > 0) this.kick();
+    return true;
   }
 
   private enqueue(req: RequestState): void {
@@ -178,7 +240,7 @@ export class EngineInstance {
     if (!this.busy) {
       this.busy = true;
       // Through the queue, so that every arrival at this instant is seen by the scheduler.
-      this.sim.schedule(0, () => this.step(), PRIORITY_ITERATION_END);
+      this.sim.schedule(0, () => this.step(), EventPriority.iterationEnd);
     }
   }
 
@@ -193,7 +255,7 @@ export class EngineInstance {
 
   private preempt(victim: RequestState): void {
     // Swap (legacy V0): the computed KV goes to the CPU swap area if it fits; else recompute.
-    const swapped = this.tiers !== null && victim.numComputed > 0 && this.tiers.trySwapOut(victim, this.blocks.blocksFor(victim.numComputed));
+    const swapped = this.connector.saveOnPreempt(victim, this.blocks.blocksFor(victim.numComputed));
     this.freeBlocks(victim);
     if (!swapped) victim.numComputed = 0;
     victim.preemptions++;
@@ -201,217 +263,20 @@ export class EngineInstance {
     this.waiting.unshift(victim);
   }
 
-  /** Waiting requests may hold blocks (remote KV, tier loads, swap-ins), so they may pass the head. */
-  private get mayPass(): boolean {
-    return this.cfg.role === 'decode' || this.tiers !== null;
-  }
-
-  /** Blocks a request must add to hold `tokens` tokens of KV. */
-  private extraBlocks(req: RequestState, tokens: number): number {
-    return this.blocks.blocksFor(tokens) - req.blocks - req.hashedKeys.length;
-  }
-
-  private schedule(): RequestState[] {
-    const cfg = this.cfg;
-    let budget = cfg.maxNumBatchedTokens;
-    const out: RequestState[] = [];
-    let preempted = false;
-    const pol = cfg.decodePolicy;
-    let cap = Infinity;
-    if (pol) {
-      pol.arrange(this.running);
-      cap = pol.seqCap(this.running.length < cfg.maxNumSeqs ? this.running.concat(this.waiting.slice(0, cfg.maxNumSeqs - this.running.length)) : this.running, this.perf, cfg.maxNumSeqs);
-    }
-    for (let i = 0; i < this.running.length && budget > 0 && out.length < cap; ) {
-      const r = this.running[i]!;
-      const remaining = r.numTokens - r.numComputed;
-      const n = Math.min(remaining, budget);
-      if (!cfg.enableChunkedPrefill && n < remaining) {
-        i++;
-        continue;
-      }
-      const need = this.extraBlocks(r, r.numComputed + n);
-      let selfPreempted = false;
-      while (!this.blocks.allocate(need)) {
-        const victim = this.running.pop()!;
-        this.preempt(victim);
-        preempted = true;
-        if (victim === r) {
-          selfPreempted = true;
-          break;
-        }
-      }
-      if (selfPreempted) break;
-      r.blocks += Math.max(0, need);
-      r.scheduled = n;
-      budget -= n;
-      out.push(r);
-      i++;
-    }
-    // No admissions in an iteration that preempted (as vLLM), except when nothing runs at all while
-    // waiting requests hold blocks (tier loads, swap-ins): the instance would otherwise stall.
-    if (!preempted || (out.length === 0 && this.tiers !== null)) {
-      let freeing = 0;
-      if (pol?.sameIterationEviction) for (const r of out) if (r.generated > 0 && r.generated + 1 >= r.spec.outputTokens) freeing++;
-      // A request whose KV arrived from a prefill instance, or was loaded from a KV tier or swapped
-      // in, already holds its blocks: it may pass a head that cannot get blocks (otherwise the head
-      // could wait forever on blocks held by such requests). Never the case on colocated instances
-      // without tiers.
-      const passer = (from: number): number => {
-        for (let k = from; k < this.waiting.length; k++) if (this.waiting[k]!.blocks > 0) return k;
-        return -1;
-      };
-      if (this.tiers !== null) this.readyHoldersFirst();
-      let j = 0;
-      let passing = false;
-      while (j < this.waiting.length && this.running.length - freeing < cfg.maxNumSeqs && budget > 0 && out.length < cap) {
-        const r = this.waiting[j]!;
-        if (this.tiers !== null) {
-          // Loading from a tier or swapping in: skipped (as vLLM's WAITING_FOR_REMOTE_KVS).
-          const t = this.tierAdmit(r, budget);
-          if (t !== 'go') {
-            if (t === 'busy') j = passing ? passer(j + 1) : j + 1;
-            else {
-              j = this.mayPass ? passer(j + 1) : -1;
-              passing = true;
-            }
-            if (j < 0) break;
-            continue;
-          }
-        }
-        const fresh = r.numComputed === 0;
-        let hitBlocks = 0;
-        if (cfg.enablePrefixCaching && r.numComputed === 0 && r.blockKeys.length > 0) {
-          // Never the whole prompt: the last token must be computed to sample from it (as vLLM).
-          const maxHit = Math.floor((r.numTokens - 1) / cfg.blockSizeTokens);
-          hitBlocks = Math.min(this.blocks.matchPrefix(r.blockKeys), maxHit);
-        }
-        const computed = r.numComputed > 0 ? r.numComputed : hitBlocks * cfg.blockSizeTokens;
-        const remaining = r.numTokens - computed;
-        let n = Math.min(remaining, budget);
-        if (!cfg.enableChunkedPrefill && n < remaining) break;
-        // Blocks already held: a request whose KV arrived, was loaded from a tier or swapped in.
-        const held = r.numComputed > 0 ? r.blocks + r.hashedKeys.length : hitBlocks;
-        let need = Math.max(0, this.blocks.blocksFor(computed + n) - held);
-        if (hitBlocks > 0) this.blocks.acquire(r.blockKeys.slice(0, hitBlocks));
-        if (!this.blocks.allocate(need)) {
-          // Loaded or swapped in, but no blocks for a longer chunk: run what its blocks hold.
-          const room = held * cfg.blockSizeTokens - computed;
-          if (this.tiers !== null && r.numComputed > 0 && cfg.enableChunkedPrefill && room > 0) {
-            n = Math.min(n, room);
-            need = 0;
-          } else {
-            if (hitBlocks > 0) this.blocks.releaseHashed(r.blockKeys.slice(0, hitBlocks));
-            j = this.mayPass ? passer(j + 1) : -1;
-            passing = true;
-            if (j < 0) break;
-            continue;
-          }
-        }
-        if (fresh && this.tiers !== null && r.blockKeys.length > 0) this.tiers.noteAdmission(r.numTokens, hitBlocks);
-        if (hitBlocks > 0) {
-          r.hashedKeys = r.blockKeys.slice(0, hitBlocks);
-          r.numComputed = computed;
-          if (r.generated === 0) r.cachedPromptTokens = computed;
-        }
-        r.blocks += need;
-        this.waiting.splice(j, 1);
-        this.running.push(r);
-        r.scheduled = n;
-        budget -= n;
-        out.push(r);
-        if (passing && (j = passer(j)) < 0) break;
-      }
-    }
-    this.lastSchedulePreempted = preempted;
-    return out;
-  }
-
   /** Reused batch entries for pricing an iteration (no per-iteration allocation). */
   private readonly entries: BatchEntry[] = [];
   private readonly entryPool: BatchEntry[] = [];
-
-  /** Whether the last schedule() preempted (it then admits nothing, as vLLM's scheduler). */
-  private lastSchedulePreempted = false;
-
-  /**
-   * Tier part of admitting waiting request `r`: 'busy' while it loads or swaps in (also when that
-   * starts now), 'fail' when it cannot get the GPU blocks to load into, 'go' for the usual path.
-   */
-  private tierAdmit(r: RequestState, budget: number): 'go' | 'busy' | 'fail' {
-    const tiers = this.tiers!;
-    if (tiers.busy(r)) return 'busy';
-    const bs = this.cfg.blockSizeTokens;
-    if (tiers.swappedOut(r)) {
-      const need = this.blocks.blocksFor(r.numComputed + Math.min(r.numTokens - r.numComputed, budget));
-      if (!this.blocks.allocate(need)) return 'fail';
-      r.blocks = need;
-      tiers.startSwapIn(r, this.onTierReady);
-      return 'busy';
-    }
-    if (tiers.store === null || r.numComputed > 0 || r.blockKeys.length === 0) return 'go';
-    // After the GPU prefix hit, the next leading blocks the tiers hold (never the last token).
-    const maxHit = Math.floor((r.numTokens - 1) / bs);
-    const gpuHit = this.cfg.enablePrefixCaching ? Math.min(this.blocks.matchPrefix(r.blockKeys), maxHit) : 0;
-    const tierHit = tiers.hits(r.blockKeys, gpuHit, maxHit);
-    if (tierHit === 0) return 'go';
-    const loaded = (gpuHit + tierHit) * bs;
-    const n = Math.min(r.numTokens - loaded, budget);
-    if (!this.cfg.enableChunkedPrefill && n < r.numTokens - loaded) return 'fail';
-    // GPU blocks for the loaded tokens and the first chunk after them (vLLM allocates both at once).
-    const need = this.blocks.blocksFor(loaded + n) - gpuHit;
-    const gpuKeys = r.blockKeys.slice(0, gpuHit);
-    if (gpuHit > 0) this.blocks.acquire(gpuKeys);
-    if (!this.blocks.allocate(need)) {
-      if (gpuHit > 0) this.blocks.releaseHashed(gpuKeys);
-      return 'fail';
-    }
-    r.hashedKeys = gpuKeys;
-    r.blocks = need;
-    tiers.noteAdmission(r.numTokens, gpuHit);
-    const keys = r.blockKeys.slice(gpuHit, gpuHit + tierHit);
-    tiers.startLoad(r, keys, () => {
-      r.numComputed = loaded;
-      if (r.generated === 0) r.cachedPromptTokens = loaded;
-      if (this.cfg.enablePrefixCaching) {
-        this.blocks.commit(keys);
-        r.blocks -= keys.length;
-        r.hashedKeys = r.hashedKeys.concat(keys);
-      }
-      this.kick();
-    });
-    return 'busy';
-  }
-
-  /**
-   * Waiting requests whose tier load or swap-in has landed hold GPU blocks they cannot use until they
-   * run: they go first (stable), so that a fresh head needing those blocks cannot starve them.
-   */
-  private readyHoldersFirst(): void {
-    const w = this.waiting;
-    let k = 0;
-    for (let i = 0; i < w.length; i++) {
-      const r = w[i]!;
-      if (r.numComputed > 0 && r.blocks + r.hashedKeys.length > 0 && !this.tiers!.busy(r)) {
-        if (i !== k) {
-          w.splice(i, 1);
-          w.splice(k, 0, r);
-        }
-        k++;
-      }
-    }
-  }
 
   /** Bound once: a swap-in or tier load has landed. */
   private readonly onTierReady = (): void => this.kick();
 
   private step(): void {
-    const batch = this.schedule();
+    const batch = this.scheduler.schedule(this.ctx);
     if (batch.length === 0) {
       this.busy = false;
       // A preemption emptied the batch (that step admits nothing); the next step may admit, so take
       // it now rather than idle until some other event wakes the instance.
-      if (this.lastSchedulePreempted && this.waiting.length > 0) this.kick();
+      if (this.scheduler.preempted && this.waiting.length > 0) this.kick();
       return;
     }
     this.scheduled = batch;
@@ -431,9 +296,9 @@ export class EngineInstance {
       const dtS = (c.fixedMs + c.perContextTokenMs * contextTokens) / 1000;
       endS = startS + dtS;
       this.finishIterationAccounting(startS, endS, batch.length, newTokens, 'decode');
-      const segmentEnd = this.cfg.fastForward && !this.cfg.decodePolicy ? this.fastForward(batch, startS, endS, contextTokens, c) : null;
+      const segmentEnd = this.cfg.fastForward && this.scheduler.stableDecodeShape ? this.fastForward(batch, startS, endS, contextTokens, c) : null;
       if (segmentEnd !== null) {
-        this.sim.scheduleAt(segmentEnd, this.onIterationEnd, PRIORITY_ITERATION_END);
+        this.sim.scheduleAt(segmentEnd, this.onIterationEnd, EventPriority.iterationEnd);
         return;
       }
     } else {
@@ -454,7 +319,7 @@ export class EngineInstance {
       const kind = batch.every((r) => r.generated === 0 || r.numTokens - r.numComputed > 1) ? 'prefill' : 'mixed';
       this.finishIterationAccounting(startS, endS, batch.length, newTokens, kind);
     }
-    this.sim.scheduleAt(endS, this.onIterationEnd, PRIORITY_ITERATION_END);
+    this.sim.scheduleAt(endS, this.onIterationEnd, EventPriority.iterationEnd);
   }
 
   private finishIterationAccounting(startS: number, endS: number, batchSize: number, newTokens: number, kind: 'prefill' | 'decode' | 'mixed'): void {
@@ -579,8 +444,8 @@ export class EngineInstance {
       tokens++;
       this.hooks.onTokens?.(r, endS, 1);
       if (this.cfg.enablePrefixCaching && r.generated === 1 && r.hashedKeys.length < r.blockKeys.length) this.commitPromptBlocks(r);
-      if (r.generated === 1 && this.tiers !== null) this.tiers.offloadPrompt(r);
-      if (r.generated >= r.spec.outputTokens || (this.cfg.role === 'prefill' && r.generated === 1)) finished.push(r);
+      if (r.generated === 1) this.connector.onPromptDone(r);
+      if (r.generated >= r.spec.outputTokens || (this.connector.leavesAfterPrefill && r.generated === 1)) finished.push(r);
     }
     if (sameGap > 0) this.sink.itl(endS - iterStartS, sameGap);
     if (tokens > 0) this.sink.tokens(endS, tokens);
@@ -605,7 +470,7 @@ export class EngineInstance {
   private leave(r: RequestState, timeS: number): void {
     const idx = this.running.indexOf(r);
     if (idx >= 0) this.running.splice(idx, 1);
-    if (this.cfg.role === 'prefill') {
+    if (this.connector.leavesAfterPrefill) {
       this.hooks.onPrefillDone?.(r, timeS);
       return;
     }

@@ -27,6 +27,7 @@ import type { Route } from '../hardware/topology.js';
 import type { Simulator } from '../kernel/simulator.js';
 import { TierStore, type BlockHash } from '../kv/tier-store.js';
 import type { RequestState } from './request-state.js';
+import { round6 } from '../round.js';
 
 export interface KvTierRoutes {
   /** One per TP rank: GPU -> its node's host DRAM. */
@@ -286,7 +287,7 @@ export class KvTiers {
     const span = Math.max(durationS, this.lastS);
     const c = this.c;
     const tierHit = c.cpuHitBlocks + c.diskHitBlocks;
-    const rate = (blocks: number) => r6(c.queriedTokens > 0 ? (blocks * bs) / c.queriedTokens : 0);
+    const rate = (blocks: number) => round6(c.queriedTokens > 0 ? (blocks * bs) / c.queriedTokens : 0);
     const out: Record<string, unknown> = {
       block_bytes: bb,
       lookups: c.lookups,
@@ -298,8 +299,8 @@ export class KvTiers {
       cpu: {
         capacity_blocks: this.cfg.cpuBlocks,
         capacity_bytes: this.cfg.cpuBlocks * bb,
-        peak_occupancy: r6(this.cpuPeak / this.cfg.cpuBlocks),
-        mean_occupancy: r6(span > 0 ? this.cpuIntegral / span / this.cfg.cpuBlocks : 0),
+        peak_occupancy: round6(this.cpuPeak / this.cfg.cpuBlocks),
+        mean_occupancy: round6(span > 0 ? this.cpuIntegral / span / this.cfg.cpuBlocks : 0),
         held_blocks_end: st.cpuHeld,
         hit_blocks: c.cpuHitBlocks,
         hit_tokens: c.cpuHitBlocks * bs,
@@ -314,16 +315,16 @@ export class KvTiers {
       loads: {
         count: c.loadsDone,
         loaded_tokens: tierHit * bs,
-        mean_wait_ms: r6(c.loadsDone > 0 ? (c.loadWaitS / c.loadsDone) * 1000 : 0),
-        max_wait_ms: r6(c.loadWaitMaxS * 1000),
+        mean_wait_ms: round6(c.loadsDone > 0 ? (c.loadWaitS / c.loadsDone) * 1000 : 0),
+        max_wait_ms: round6(c.loadWaitMaxS * 1000),
       },
     };
     if (this.cfg.diskBlocks > 0) {
       out.disk = {
         capacity_blocks: this.cfg.diskBlocks,
         capacity_bytes: this.cfg.diskBlocks * bb,
-        peak_occupancy: r6(this.diskPeak / this.cfg.diskBlocks),
-        mean_occupancy: r6(span > 0 ? this.diskIntegral / span / this.cfg.diskBlocks : 0),
+        peak_occupancy: round6(this.diskPeak / this.cfg.diskBlocks),
+        mean_occupancy: round6(span > 0 ? this.diskIntegral / span / this.cfg.diskBlocks : 0),
         held_blocks_end: st.diskHeld,
         hit_blocks: c.diskHitBlocks,
         hit_tokens: c.diskHitBlocks * bs,
@@ -349,11 +350,11 @@ export class KvTiers {
       swap_outs: c.swapOuts,
       swap_ins: c.swapIns,
       recompute_fallbacks: c.swapFallbacks,
-      peak_occupancy: r6(c.swapPeak / this.cfg.swapBlocks),
-      mean_occupancy: r6(span > 0 ? this.swapIntegral / span / this.cfg.swapBlocks : 0),
+      peak_occupancy: round6(c.swapPeak / this.cfg.swapBlocks),
+      mean_occupancy: round6(span > 0 ? this.swapIntegral / span / this.cfg.swapBlocks : 0),
       bytes_out: c.swapBytesOut,
       bytes_in: c.swapBytesIn,
-      mean_swap_in_wait_ms: r6(c.swapIns > 0 ? (c.swapWaitS / c.swapIns) * 1000 : 0),
+      mean_swap_in_wait_ms: round6(c.swapIns > 0 ? (c.swapWaitS / c.swapIns) * 1000 : 0),
     };
   }
 
@@ -442,8 +443,4 @@ export class KvTiers {
       this.series.length = w;
     }
   }
-}
-
-function r6(x: number): number {
-  return Math.round(x * 1e6) / 1e6;
 }

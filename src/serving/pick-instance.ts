@@ -3,7 +3,7 @@
  * (src/serving/routing: one implementation for both). Load figures come from the instances:
  * outstanding requests change only at iteration boundaries, so policies reading only them keep
  * fast-forwarding exact; outstanding tokens change every iteration, so policies reading them
- * (least-outstanding-tokens, prefix-aware's overload check) run step by step (see build.ts).
+ * (the routers declaring `reads: 'tokens'`) run step by step (see build.ts).
  */
 import type { RandomStream } from '../kernel/random.js';
 import type { EngineInstance } from './instance.js';
@@ -17,17 +17,16 @@ export interface RouteState {
   router?: Router;
 }
 
-const TOKEN_POLICIES = new Set<RouterPolicy>(['least-outstanding-tokens', 'prefix-aware']);
-
-/** Whether a policy reads only figures that are constant between iteration boundaries. */
+/** Whether a policy reads only figures that are constant between iteration boundaries (it declares what it reads). */
 export function fastForwardSafePolicy(policy: RouterPolicy): boolean {
-  return !TOKEN_POLICIES.has(policy);
+  return createRouter(policy, () => 0).reads !== 'tokens';
 }
 
 export function pickInstance(policy: RouterPolicy, instances: readonly EngineInstance[], state: RouteState, rng: RandomStream, keys: readonly number[], promptTokens = 0): EngineInstance {
   if (instances.length === 1) return instances[0]!;
   state.router ??= createRouter(policy, () => rng.next());
-  const tokens = TOKEN_POLICIES.has(policy);
-  const candidates: RouteCandidate[] = instances.map((i) => ({ id: i.name, outstandingRequests: i.outstanding, outstandingTokens: tokens ? i.outstandingTokens() : i.outstanding }));
+  // Tokens are counted (O(requests)) only for a router that declares it reads them.
+  const tokens = state.router.reads === 'tokens';
+  const candidates: RouteCandidate[] = instances.map((i) => (tokens ? { id: i.name, outstandingRequests: i.outstanding, outstandingTokens: i.outstandingTokens() } : { id: i.name, outstandingRequests: i.outstanding }));
   return instances[state.router.pick(candidates, { promptTokens, prefixHashes: keys.length > 0 ? keys : undefined })]!;
 }

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { RandomStreams } from '../kernel/random.js';
 import { UserError } from '../errors.js';
-import type { Scenario } from '../scenario/schema.js';
+import type { WorkloadSpec } from './spec.js';
 import type { RequestSpec } from '../serving/types.js';
 import { makeLengthSampler } from './lengths.js';
 import { MOONCAKE_BLOCK_TOKENS, readLengthColumn, readTrace } from './traces.js';
@@ -22,8 +22,8 @@ export interface Workload {
   requests(): Iterable<RequestSpec>;
 }
 
-function interArrival(sc: Scenario, streams: RandomStreams, file: string): () => number {
-  const a = sc.workload.arrival ?? { process: 'poisson' as const };
+function interArrival(w: WorkloadSpec, streams: RandomStreams, file: string): () => number {
+  const a = w.arrival ?? { process: 'poisson' as const };
   if (a.process === 'all-at-once') return () => 0;
   const rate = a.rate;
   if (rate === undefined) throw new UserError(`arrival process "${a.process}" needs "rate" (requests/s)`, file, '/workload/arrival/rate');
@@ -35,8 +35,7 @@ function interArrival(sc: Scenario, streams: RandomStreams, file: string): () =>
   return () => rng.gamma(shape, 1 / (rate * shape));
 }
 
-export function makeWorkload(sc: Scenario, baseDir: string, file: string, streams: RandomStreams): Workload {
-  const w = sc.workload;
+export function makeWorkload(w: WorkloadSpec, baseDir: string, file: string, streams: RandomStreams): Workload {
   if (w.trace) {
     const tracePath = path.resolve(baseDir, w.trace.path);
     if (!existsSync(tracePath)) throw new UserError(`trace file ${tracePath} not found (paths are relative to the scenario file)`, file, '/workload/trace/path');
@@ -78,14 +77,14 @@ export function makeWorkload(sc: Scenario, baseDir: string, file: string, stream
   return {
     count: w.requests,
     *requests() {
-      const gap = interArrival(sc, streams, file);
+      const gap = interArrival(w, streams, file);
       // As `vllm bench serve`: random delays are rescaled so the N requests span exactly N / rate.
       // The scale needs the sum of all delays, so a first pass draws them from a twin stream (same
       // seed and name, same draws) and keeps only the sum: memory stays O(1).
-      const a = sc.workload.arrival;
+      const a = w.arrival;
       let scale = 1;
       if (a?.rescale !== false && (a?.process === 'poisson' || a?.process === 'gamma' || a === undefined) && a?.rate !== undefined) {
-        const twin = interArrival(sc, streams, file);
+        const twin = interArrival(w, streams, file);
         let sum = 0;
         for (let i = 0; i < w.requests; i++) sum += twin();
         if (sum > 0) scale = w.requests / a.rate / sum;

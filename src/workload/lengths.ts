@@ -4,7 +4,7 @@
  */
 import type { RandomStream } from '../kernel/random.js';
 import { UserError } from '../errors.js';
-import type { LengthDistSpec } from '../scenario/schema.js';
+import type { LengthDistSpec } from './spec.js';
 
 export type LengthSampler = () => number;
 

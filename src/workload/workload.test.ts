@@ -33,7 +33,7 @@ describe('synthetic workload', () => {
 
   it('Poisson and gamma arrivals keep the requested mean rate; lengths stay in range', () => {
     for (const arrival of [{ process: 'poisson', rate: 4 }, { process: 'gamma', rate: 4, burstiness: 0.25 }]) {
-      const reqs = [...makeWorkload(sc(arrival), '.', 'w.yaml', new RandomStreams(1)).requests()];
+      const reqs = [...makeWorkload(sc(arrival).workload, '.', 'w.yaml', new RandomStreams(1)).requests()];
       const rate = reqs.length / reqs[reqs.length - 1]!.arrivalS;
       expect(rate).toBeGreaterThan(3.8);
       expect(rate).toBeLessThan(4.2);
@@ -43,7 +43,7 @@ describe('synthetic workload', () => {
 
   it('rescales delays so N requests span exactly N / rate (vllm bench serve), unless told not to', () => {
     const last = (arrival: object) => {
-      const reqs = [...makeWorkload(sc(arrival), '.', 'w.yaml', new RandomStreams(5)).requests()];
+      const reqs = [...makeWorkload(sc(arrival).workload, '.', 'w.yaml', new RandomStreams(5)).requests()];
       return reqs[reqs.length - 1]!.arrivalS;
     };
     expect(last({ process: 'gamma', rate: 4, burstiness: 0.5 })).toBeCloseTo(20000 / 4, 6);
@@ -52,7 +52,7 @@ describe('synthetic workload', () => {
 
   it('gamma with burstiness < 1 is burstier than Poisson (higher inter-arrival CV)', () => {
     const cv = (arrival: object) => {
-      const reqs = [...makeWorkload(sc(arrival), '.', 'w.yaml', new RandomStreams(2)).requests()];
+      const reqs = [...makeWorkload(sc(arrival).workload, '.', 'w.yaml', new RandomStreams(2)).requests()];
       const gaps = reqs.slice(1).map((r, i) => r.arrivalS - reqs[i]!.arrivalS);
       const m = gaps.reduce((a, b) => a + b, 0) / gaps.length;
       const v = gaps.reduce((a, b) => a + (b - m) ** 2, 0) / gaps.length;
@@ -67,7 +67,7 @@ describe('synthetic workload', () => {
       name: 'm', model: 'llama-3.1-8b', deployment: { pools: [{ gpu: 'h100-sxm' }] },
       workload: { requests: 5, trace: { path: 'mooncake.jsonl', format: 'mooncake', timeScale: 2 } },
     }, 'm.yaml');
-    const reqs = [...makeWorkload(s, path.dirname(fx('x')), 'm.yaml', new RandomStreams(1)).requests()];
+    const reqs = [...makeWorkload(s.workload, path.dirname(fx('x')), 'm.yaml', new RandomStreams(1)).requests()];
     expect(reqs.map((r) => r.arrivalS)).toEqual([0, 1]);
     expect(reqs[1]!.prefixBlockTokens).toBe(512);
   });

@@ -17,7 +17,8 @@ import { compareFigures, deltaPct } from './compare-figures.js';
 import { parseReplicates } from '../../plan/grid.js';
 import { parseWorkers } from '../../plan/pool.js';
 import { replicateSeeds } from '../../plan/replicates.js';
-import { compareReplicates, compareTable, runSeeds, type ComparedFigure } from '../../plan/replicated.js';
+import { compareReplicates, runSeeds, type ComparedFigure } from '../../plan/replicated.js';
+import { compareTable } from '../replicate-tables.js';
 
 export interface CompareResult {
   a: RunResult;

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
-import { finishPlan } from '../../plan/finish.js';
+import { finishPlan } from '../plan-finish.js';
 import type { PlanLine } from '../../plan/frontier.js';
 import { parseAxes } from '../../plan/grid.js';
 import { readShardInfo, writeShardInfo, type ShardInfo } from '../../plan/shard-files.js';

@@ -18,7 +18,7 @@ import { replicateSeeds } from '../../plan/replicates.js';
 import { enumerate, type Candidate } from '../../plan/space.js';
 import type { SearchSettings } from '../../plan/search.js';
 import { withEfficiency, type PlanLine } from '../../plan/frontier.js';
-import { finishPlan } from '../../plan/finish.js';
+import { finishPlan } from '../plan-finish.js';
 import { k8sJob, slurmScript } from '../../plan/emit.js';
 import { writeShardInfo } from '../../plan/shard-files.js';
 import type { Task } from '../../plan/tasks.js';

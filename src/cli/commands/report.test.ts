@@ -42,7 +42,7 @@ describe('pdsim report', () => {
     expect(files).toContain('timeline-1.svg');
     expect(files).toHaveLength(svgPaths.length);
     expect(await readFile(join(dir, 'charts', 'queue.svg'), 'utf8')).toMatch(/^<svg/);
-  });
+  }, 60_000); // Vega renders every chart: seconds on a loaded machine (it timed out at the default 5 s)
 
   it('reports a missing directory or report.json as a UserError naming the path', async () => {
     const missing = join(tmpdir(), 'pdsim-no-such-run-dir');

@@ -15,7 +15,8 @@ import type { Summary } from '../../metrics/summary.js';
 import { parseReplicates } from '../../plan/grid.js';
 import { parseWorkers } from '../../plan/pool.js';
 import { replicateIntervals, replicateSeeds } from '../../plan/replicates.js';
-import { intervalTable, runSeeds } from '../../plan/replicated.js';
+import { runSeeds } from '../../plan/replicated.js';
+import { intervalTable } from '../replicate-tables.js';
 
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];

@@ -1,11 +1,10 @@
 /**
- * The engine sink of a disaggregated deployment: passes everything to the metrics collector, and on
+ * The engine sink of a disaggregated deployment: passes everything to the sink it wraps (the metrics collector), and on
  * the way records what disaggregation metrics need: each instance's compute intervals (for the
  * compute/transfer overlap), per-instance KV occupancy (tier series), and the per-request extras
  * (transfer times, "p0->d1" replica label) that go into requests.jsonl.
  */
-import type { MetricsCollector } from '../../metrics/collector.js';
-import type { EngineSink } from '../engine-sink.js';
+import type { EngineSink, ResourceSegment } from '../engine-sink.js';
 import type { RequestState } from '../request-state.js';
 import type { RequestRecord } from '../types.js';
 
@@ -17,7 +16,7 @@ export class DisaggSink implements EngineSink {
   readonly extras = new Map<number, Partial<RequestRecord>>();
   readonly occupancy: { tS: number; tier: string; occupancy: number }[] = [];
 
-  constructor(private readonly c: MetricsCollector) {}
+  constructor(private readonly c: EngineSink) {}
 
   get nextGaugeS(): number {
     return this.c.nextGaugeS;
@@ -49,6 +48,9 @@ export class DisaggSink implements EngineSink {
   }
   preemption(instance: string): void {
     this.c.preemption(instance);
+  }
+  segment(seg: ResourceSegment): void {
+    this.c.segment?.(seg);
   }
 
   /** Seconds of [fromS, toS] during which `instance` was computing. */

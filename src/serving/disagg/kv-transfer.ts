@@ -17,6 +17,7 @@ import type { ChannelSegment, FlowNetwork } from '../../hardware/flow-network.js
 import type { Endpoint, Route, Topology } from '../../hardware/topology.js';
 import type { Reservation, StagingBuffer } from '../../kv/staging-buffer.js';
 import type { RequestState } from '../request-state.js';
+import { EventPriority } from '../event-priorities.js';
 
 export type TransferPolicy = 'whole' | 'layerwise';
 export type TransferPath = 'direct' | 'staging' | 'network' | 'disk';
@@ -57,7 +58,6 @@ export interface TransferCallbacks {
   onReady(t: Transfer): void;
 }
 
-const PRIORITY_TRANSFER = 0;
 
 export class KvTransferManager {
   private readonly byTag = new Map<string, Transfer>();
@@ -118,7 +118,7 @@ export class KvTransferManager {
     for (const at of dueS) {
       this.sim.scheduleAt(at, () => {
         for (let k = 0; k < tp; k++) this.launchSource(t, k, shardBytes);
-      }, PRIORITY_TRANSFER);
+      }, EventPriority.kvChunkDue);
     }
     return t;
   }

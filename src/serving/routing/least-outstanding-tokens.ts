@@ -3,7 +3,7 @@
  * 8k-token prompt weighs more than ten short ones. Ties go to fewer requests, then the lower index,
  * so the choice is deterministic.
  */
-import { assertCandidates, type RouteCandidate, type Router } from './types.js';
+import { assertCandidates, tokensOf, type RouteCandidate, type Router } from './types.js';
 
 export function leastLoadedIndex(candidates: readonly RouteCandidate[], among?: readonly number[]): number {
   const indices = among ?? candidates.map((_, i) => i);
@@ -11,10 +11,7 @@ export function leastLoadedIndex(candidates: readonly RouteCandidate[], among?: 
   for (const i of indices) {
     const c = candidates[i]!;
     const b = candidates[best]!;
-    if (
-      c.outstandingTokens < b.outstandingTokens ||
-      (c.outstandingTokens === b.outstandingTokens && c.outstandingRequests < b.outstandingRequests)
-    ) {
+    if (tokensOf(c) < tokensOf(b) || (tokensOf(c) === tokensOf(b) && c.outstandingRequests < b.outstandingRequests)) {
       best = i;
     }
   }
@@ -23,6 +20,7 @@ export function leastLoadedIndex(candidates: readonly RouteCandidate[], among?: 
 
 export function leastOutstandingTokens(): Router {
   return {
+    reads: 'tokens',
     pick(candidates: readonly RouteCandidate[]): number {
       assertCandidates(candidates);
       return leastLoadedIndex(candidates);
@@ -33,12 +31,14 @@ export function leastOutstandingTokens(): Router {
 /** Least loaded by request count (then tokens, then index): the figure a proxy always knows. */
 export function leastLoaded(): Router {
   return {
+    reads: 'requests',
     pick(candidates: readonly RouteCandidate[]): number {
       assertCandidates(candidates);
       let best = 0;
       candidates.forEach((c, i) => {
         const b = candidates[best]!;
-        if (c.outstandingRequests < b.outstandingRequests || (c.outstandingRequests === b.outstandingRequests && c.outstandingTokens < b.outstandingTokens)) best = i;
+        // Ties go to the lower index: it declares that it reads request counts only.
+        if (c.outstandingRequests < b.outstandingRequests) best = i;
       });
       return best;
     },

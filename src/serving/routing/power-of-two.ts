@@ -8,6 +8,7 @@ import { assertCandidates, type RouteCandidate, type Router } from './types.js';
 
 export function powerOfTwo(random: () => number): Router {
   return {
+    reads: 'tokens',
     pick(candidates: readonly RouteCandidate[]): number {
       assertCandidates(candidates);
       const n = candidates.length;

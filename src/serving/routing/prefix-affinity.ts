@@ -6,7 +6,7 @@
  * the least loaded one's outstanding tokens, plus one request's worth), fall back to least-loaded.
  */
 import { leastLoadedIndex } from './least-outstanding-tokens.js';
-import { assertCandidates, type RouteCandidate, type RouteRequest, type Router } from './types.js';
+import { assertCandidates, tokensOf, type RouteCandidate, type RouteRequest, type Router } from './types.js';
 
 /** 32-bit FNV-1a over a string; stable across runs and platforms. */
 function fnv1a(s: string): number {
@@ -21,6 +21,7 @@ function fnv1a(s: string): number {
 export function prefixAffinity(maxImbalance = 2): Router {
   if (!(maxImbalance >= 1)) throw new RangeError(`maxImbalance must be >= 1, got ${maxImbalance}`);
   return {
+    reads: 'tokens',
     pick(candidates: readonly RouteCandidate[], req: RouteRequest): number {
       assertCandidates(candidates);
       const first = req.prefixHashes?.[0];
@@ -35,8 +36,8 @@ export function prefixAffinity(maxImbalance = 2): Router {
           best = i;
         }
       });
-      const limit = maxImbalance * candidates[least]!.outstandingTokens + req.promptTokens;
-      return candidates[best]!.outstandingTokens > limit ? least : best;
+      const limit = maxImbalance * tokensOf(candidates[least]!) + req.promptTokens;
+      return tokensOf(candidates[best]!) > limit ? least : best;
     },
   };
 }

@@ -19,6 +19,20 @@ describe.each(routingPolicyNames)('router contract: %s', (name) => {
     }
     expect(r.pick(idle(1), { promptTokens: 1 })).toBe(0);
   });
+  it('ignores every load figure it does not declare it reads', () => {
+    // Same seed, same request counts; tokens scrambled (or absent) must not move a router that does not read them.
+    const picks = (scramble: boolean): number[] => {
+      const s = new RandomStreams(5).stream('route');
+      const r = createRouter(name, () => s.next());
+      return Array.from({ length: 60 }, (_, k) => {
+        const cands = idle(4).map((c, i) => ({ ...c, outstandingRequests: (k + i * 3) % 5, outstandingTokens: r.reads === 'tokens' || !scramble ? (k * 11 + i * 7) % 40 : (k * 31 + i * 17) % 97 }));
+        if (r.reads === 'none') cands.forEach((c, i) => { if (scramble) c.outstandingRequests = (k * 5 + i) % 9; });
+        if (r.reads !== 'tokens' && scramble) cands.forEach((c) => delete (c as RouteCandidate).outstandingTokens);
+        return r.pick(cands, { promptTokens: 10 });
+      });
+    };
+    expect(picks(true)).toEqual(picks(false));
+  });
   it('refuses an empty candidate list', () => {
     expect(() => createRouter(name, () => rng.next()).pick([], { promptTokens: 1 })).toThrow(/No candidate/);
   });
@@ -62,5 +76,15 @@ describe('policies', () => {
     // Different prefixes spread over instances.
     const spread = new Set(Array.from({ length: 40 }, (_, h) => r.pick(idle(4), { promptTokens: 1, prefixHashes: [h] })));
     expect(spread.size).toBe(4);
+  });
+});
+
+describe('what routers read', () => {
+  it('declares tokens for the policies that compare outstanding tokens (power-of-two included), requests or none for the rest', () => {
+    const reads = Object.fromEntries(routingPolicyNames.map((n) => [n, createRouter(n, () => 0.5).reads]));
+    expect(reads).toEqual({ 'round-robin': 'none', 'least-loaded': 'requests', 'least-outstanding-tokens': 'tokens', 'power-of-two': 'tokens', 'prefix-aware': 'tokens' });
+  });
+  it('a token-reading router refuses a candidate without tokens instead of reading a request count', () => {
+    expect(() => leastOutstandingTokens().pick([{ id: 'a', outstandingRequests: 1 }, { id: 'b', outstandingRequests: 0 }], { promptTokens: 1 })).toThrow(/outstandingTokens/);
   });
 });

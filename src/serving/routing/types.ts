@@ -10,8 +10,12 @@ export interface RouteCandidate {
   id: string;
   /** Requests sent to it and not yet finished. */
   outstandingRequests: number;
-  /** Tokens still to process for those requests (prompt + output still to generate, as the caller counts them). */
-  outstandingTokens: number;
+  /**
+   * Tokens still to process for those requests (prompt + output still to generate, as the caller
+   * counts them). Given only to routers that declare `reads: 'tokens'` (counting them is O(requests)
+   * and, in the simulator, keeps the engines from fast-forwarding).
+   */
+  outstandingTokens?: number;
 }
 
 /** What a router may look at in the request. */
@@ -21,7 +25,12 @@ export interface RouteRequest {
   prefixHashes?: readonly number[];
 }
 
+/** The load figure a router reads: none (round-robin), request counts, or outstanding tokens. */
+export type RouterLoad = 'none' | 'requests' | 'tokens';
+
 export interface Router {
+  /** What it reads; the router contract suite checks that it ignores what it does not declare. */
+  readonly reads: RouterLoad;
   /** Index into `candidates` (non-empty) of the instance that gets `req`. */
   pick(candidates: readonly RouteCandidate[], req: RouteRequest): number;
 }
@@ -31,4 +40,10 @@ export type RoutingPolicyName = 'round-robin' | 'least-loaded' | 'least-outstand
 
 export function assertCandidates(candidates: readonly RouteCandidate[]): void {
   if (candidates.length === 0) throw new RangeError('No candidate instance to route to');
+}
+
+/** Outstanding tokens of a candidate, for routers that declare `reads: 'tokens'`. */
+export function tokensOf(c: RouteCandidate): number {
+  if (c.outstandingTokens === undefined) throw new RangeError(`candidate ${c.id} has no outstandingTokens, which a token-reading router needs`);
+  return c.outstandingTokens;
 }

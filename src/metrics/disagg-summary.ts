@@ -3,15 +3,25 @@
  * docs/metrics.md, "Disaggregation and tiers"): KV transfers, back-pressure, per-GPU busy fraction,
  * MFU and MBU, per link direction utilisation, staging buffer occupancy.
  */
-import type { FlowNetwork } from '../../hardware/flow-network.js';
-import type { StagingBuffer } from '../../kv/staging-buffer.js';
-import type { MetricsCollector } from '../../metrics/collector.js';
-import { Distribution } from '../../metrics/distribution.js';
-import { round6 } from '../../metrics/summary.js';
-import type { BuiltPool } from '../../scenario/build.js';
-import type { EngineInstance } from '../instance.js';
+import type { FlowNetwork } from '../hardware/flow-network.js';
+import type { StagingBuffer } from '../kv/staging-buffer.js';
+import type { GpuProfile } from '../model/gpu.js';
+import type { KvCapacity } from '../serving/kv-capacity.js';
+import type { EngineInstance } from '../serving/instance.js';
+import type { PdCounters } from '../serving/disagg/pd-deployment.js';
+import type { MetricsCollector } from './collector.js';
+import { Distribution } from './distribution.js';
+import { round6 } from '../round.js';
 
-export class TransferStats {
+/** What the summary reads of a pool (the composition root's BuiltPool has it). */
+export interface SummaryPool {
+  gpu: GpuProfile;
+  capacity: KvCapacity;
+  instances: readonly EngineInstance[];
+}
+
+/** The P/D runtime's counters (PdCounters), aggregated. */
+export class TransferStats implements PdCounters {
   count = 0;
   bytes = 0;
   readonly durationMs = new Distribution();
@@ -23,7 +33,16 @@ export class TransferStats {
   reserveWaitS = 0;
   maxQueue = 0;
 
-  add(bytes: number, durationMs: number, exposedMs: number, movingS: number, overlapS: number): void {
+  reserved(waitS: number): void {
+    this.reserveWaitS += waitS;
+  }
+
+  queued(queueLength: number): void {
+    this.reserveWaits++;
+    this.maxQueue = Math.max(this.maxQueue, queueLength);
+  }
+
+  transferred(bytes: number, durationMs: number, exposedMs: number, movingS: number, overlapS: number): void {
     this.count++;
     this.bytes += bytes;
     this.durationMs.add(durationMs);
@@ -38,8 +57,8 @@ export interface DisaggSummaryInput {
   collector: MetricsCollector;
   stats: TransferStats;
   net?: FlowNetwork;
-  pools: BuiltPool[];
-  gpusOf: Map<EngineInstance, number[]>;
+  pools: readonly SummaryPool[];
+  gpusOf: ReadonlyMap<EngineInstance, readonly number[]>;
   staging?: Map<number, StagingBuffer>;
   transfer?: { policy: string; path: string };
   decodePolicy?: string;
@@ -48,7 +67,7 @@ export interface DisaggSummaryInput {
 }
 
 /** Per-GPU busy fraction, MFU and (weight-streaming) MBU from the instances' counters. */
-export function gpuSummary(collector: MetricsCollector, pools: BuiltPool[], gpusOf: (inst: EngineInstance, k: number) => number[]): Record<string, unknown> {
+export function gpuSummary(collector: MetricsCollector, pools: readonly SummaryPool[], gpusOf: (inst: EngineInstance, k: number) => readonly number[]): Record<string, unknown> {
   const duration = collector.lastFinishS;
   const out: Record<string, unknown> = {};
   for (const p of pools) {

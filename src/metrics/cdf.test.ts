@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cdfFromQuantiles, cdfFromSorted, probabilityGrid } from './cdf.js';
-import type { CdfPoint } from './types.js';
+import type { CdfPoint } from './run-series.js';
 
 function expectMonotoneEndingAtOne(points: CdfPoint[]) {
   for (let i = 1; i < points.length; i++) {

@@ -11,11 +11,11 @@ import { UserError } from '../errors.js';
 import { writeReport } from '../report/write.js';
 import type { Scenario } from '../scenario/schema.js';
 import { vllmServeLines } from '../../adapters/vllm/vllm-serve-lines.js';
-import { formatTable } from '../cli/table.js';
-import { frontiers, type PlanLine } from './frontier.js';
-import { frontierChart } from './frontier-chart.js';
-import { formatInterval } from './format.js';
-import { applyCandidate, type Candidate } from './space.js';
+import { formatTable } from './table.js';
+import { frontiers, type PlanLine } from '../plan/frontier.js';
+import { frontierChart } from '../plan/frontier-chart.js';
+import { formatInterval } from './interval-format.js';
+import { applyCandidate, type Candidate } from '../plan/space.js';
 
 export interface PlanContext {
   base: Record<string, unknown>;

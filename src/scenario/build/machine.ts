@@ -10,7 +10,7 @@ import type { NodeSpec, HostLinkSpec, TopologySpec } from '../../hardware/topolo
 import { loadDisk, loadHost, loadLink } from '../../model/catalog.js';
 import type { GpuProfile } from '../../model/gpu.js';
 import type { LinkProfile } from '../../model/link.js';
-import type { Scenario } from '../../scenario/schema.js';
+import type { Scenario } from '../schema.js';
 
 export interface Placement {
   /** Machine-wide GPU indices of each instance, per pool: gpus[pool][instance] = [gpu...]. */

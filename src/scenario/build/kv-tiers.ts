@@ -1,8 +1,8 @@
 /**
- * Wires KV tiers and swap areas (kv-tiers.ts) onto the engine instances of a deployment, on a
+ * Wires KV tiers and swap areas (src/serving/kv-tiers.ts) onto the engine instances of a deployment, on a
  * topology and flow network: the disaggregated builder passes its own (tier I/O then shares links
  * with KV transfers), a colocated deployment gets one built here, from the same machine description
- * (disagg/machine.ts: host link from the GPU profile or `deployment.topology.hostLink`, host memory
+ * (machine.ts: host link from the GPU profile or `deployment.topology.hostLink`, host memory
  * and disk from `deployment.topology`), only when some pool uses tiers or swap; runs without them
  * build nothing and are unchanged.
  *
@@ -10,18 +10,18 @@
  * sizes the CPU tier; `kvDiskGiB` a disk tier below it (LMCache local disk); `preemptionMode: swap`
  * with `swapSpaceGiB` (--swap-space, V0) a CPU swap area. `swapSpaceGiB` alone does nothing, as in V1.
  */
-import { UserError } from '../errors.js';
-import { FlowNetwork } from '../hardware/flow-network.js';
-import { Topology } from '../hardware/topology.js';
-import type { Simulator } from '../kernel/simulator.js';
-import type { MetricsCollector } from '../metrics/collector.js';
-import { loadGpu } from '../model/catalog.js';
-import type { BuiltPool } from '../scenario/build.js';
-import type { EngineArgs, Scenario } from '../scenario/schema.js';
-import { buildMachine } from './disagg/machine.js';
-import { linkSummary } from './disagg/stats.js';
-import type { EngineInstance } from './instance.js';
-import { KvTiers, type TierOccupancyRow } from './kv-tiers.js';
+import { UserError } from '../../errors.js';
+import { FlowNetwork } from '../../hardware/flow-network.js';
+import { Topology } from '../../hardware/topology.js';
+import type { Simulator } from '../../kernel/simulator.js';
+import type { MetricsCollector } from '../../metrics/collector.js';
+import { linkSummary } from '../../metrics/disagg-summary.js';
+import { kvTierSeries, kvTiersSummary } from '../../metrics/kv-tiers-summary.js';
+import { loadGpu } from '../../model/catalog.js';
+import { KvTiers, type TierOccupancyRow } from '../../serving/kv-tiers.js';
+import type { EngineArgs, Scenario } from '../schema.js';
+import { buildMachine } from './machine.js';
+import type { BuiltPool } from './pool.js';
 
 const GiB = 2 ** 30;
 
@@ -80,29 +80,6 @@ export function attachKvTiers(sc: Scenario, file: string, sim: Simulator, net: F
     });
   }
   return out;
-}
-
-/** `kv_tiers` and `swap` under summary.pdsim (only the parts in use). */
-export function kvTiersSummary(instances: readonly EngineInstance[], durationS: number): Record<string, unknown> {
-  const tiers: Record<string, unknown> = {};
-  const swap: Record<string, unknown> = {};
-  for (const inst of instances) {
-    const t = inst.tiers;
-    if (t === null) continue;
-    const a = t.tierSummary(durationS);
-    if (a !== undefined) tiers[inst.name] = a;
-    const b = t.swapSummary(durationS);
-    if (b !== undefined) swap[inst.name] = b;
-  }
-  const out: Record<string, unknown> = {};
-  if (Object.keys(tiers).length > 0) out.kv_tiers = tiers;
-  if (Object.keys(swap).length > 0) out.swap = swap;
-  return out;
-}
-
-/** CPU/disk tier occupancy rows of every instance. */
-export function kvTierSeries(instances: readonly EngineInstance[]): TierOccupancyRow[] {
-  return instances.flatMap((i) => i.tiers?.series ?? []);
 }
 
 /**

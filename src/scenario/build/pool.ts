@@ -1,29 +1,24 @@
 /**
- * The composition root: a resolved scenario becomes perf models, engine instances, a router and a
- * metrics collector. Concrete classes are created here and nowhere else; models receive their
- * collaborators. Impossible deployments (a model that does not fit, a KV cache that cannot hold one
- * max-length sequence) are rejected here with the field to fix.
+ * One pool of engine instances from the scenario: its GPU profile, engine arguments (the scenario's
+ * engine under the pool's overrides), KV capacity derived as vLLM derives it, a perf model, and the
+ * instances. Impossible pools (a model that does not fit, a KV cache that cannot hold one max-length
+ * sequence) are rejected here with the field to fix.
  */
-import type { Simulator } from '../kernel/simulator.js';
-import type { RandomStreams } from '../kernel/random.js';
-import type { MetricsCollector } from '../metrics/collector.js';
-import { atPointer, UserError } from '../errors.js';
-import { deriveSizes, type LlmArchitecture } from '../model/architecture.js';
-import { loadGpu, loadLink, loadLlm } from '../model/catalog.js';
-import type { GpuProfile } from '../model/gpu.js';
-import { RooflinePerfModel } from '../perf/perf-model.js';
-import { blockKeys } from '../serving/block-keys.js';
-import type { Deployment } from '../serving/deployment.js';
-import type { EngineSink } from '../serving/engine-sink.js';
-import { EngineInstance, type InstanceConfig, type InstanceHooks } from '../serving/instance.js';
-import type { DecodeBatchPolicy } from '../serving/batch-policy.js';
-import { kvCapacity, type KvCapacity } from '../serving/kv-capacity.js';
-import { RequestState } from '../serving/request-state.js';
-import { colocatedKvTiers } from '../serving/kv-tiers-setup.js';
-import { thin } from '../serving/disagg/build-disagg.js';
-import { fastForwardSafePolicy, pickInstance, type RouteState } from '../serving/pick-instance.js';
-import type { RequestSpec } from '../serving/types.js';
-import type { EngineArgs, PoolSpec, Scenario } from './schema.js';
+import type { Simulator } from '../../kernel/simulator.js';
+import { atPointer, UserError } from '../../errors.js';
+import { deriveSizes, type LlmArchitecture } from '../../model/architecture.js';
+import { loadGpu, loadLink, loadLlm } from '../../model/catalog.js';
+import type { GpuProfile } from '../../model/gpu.js';
+import { RooflinePerfModel } from '../../perf/perf-model.js';
+import type { Deployment } from '../../serving/deployment.js';
+import type { TierOccupancyRow } from '../../serving/kv-tiers.js';
+import type { EngineSink } from '../../serving/engine-sink.js';
+import { EngineInstance, type InstanceConfig, type InstanceHooks } from '../../serving/instance.js';
+import type { DecodeBatchPolicy } from '../../serving/batch-policy.js';
+import { kvCapacity, type KvCapacity } from '../../serving/kv-capacity.js';
+import { fastForwardSafePolicy } from '../../serving/pick-instance.js';
+import type { RequestSpec } from '../../serving/types.js';
+import type { EngineArgs, PoolSpec, Scenario } from '../schema.js';
 
 export interface BuildOptions {
   /** Advance decode-only segments in closed form (identical results; off for real-time serving). */
@@ -52,7 +47,7 @@ export interface Built {
   /** Figures the deployment adds under summary.pdsim (transfers, links, tiers). */
   extraSummary?: () => Record<string, unknown>;
   /** KV occupancy per tier over time, for the report. */
-  tierSeries?: () => { tS: number; tier: string; occupancy: number }[];
+  tierSeries?: () => TierOccupancyRow[];
 }
 
 /** Engine args of a pool: top-level engine, then the pool's overrides. */
@@ -119,36 +114,4 @@ export function buildPool(sc: Scenario, file: string, pool: PoolSpec, index: num
     instances.push(new EngineInstance(cfg, sim, perf, sink, hooks));
   }
   return { spec: pool, index, gpu, engine, capacity: { ...capacity, numGpuBlocks }, instances };
-}
-
-
-export function buildColocated(sc: Scenario, file: string, sim: Simulator, streams: RandomStreams, sink: EngineSink, opts: BuildOptions, collector?: MetricsCollector): Built {
-  const arch = atPointer(file, '/model', () => loadLlm(sc.model, opts.modelsDir));
-  const roles = new Set(sc.deployment.pools.map((p) => p.role));
-  if (roles.has('prefill') !== roles.has('decode')) {
-    throw new UserError('a disaggregated deployment needs both a prefill pool and a decode pool', file, '/deployment/pools');
-  }
-  const pools = sc.deployment.pools.map((p, i) => buildPool(sc, file, p, i, arch, sim, sink, opts));
-  const instances = pools.flatMap((p) => p.instances);
-  const policy = sc.deployment.router?.policy ?? 'round-robin';
-  const rng = streams.stream('router');
-  const rr: RouteState = { next: 0 };
-  const bs = pools[0]!.engine.blockSize;
-  // CPU/disk KV tiers and swap: a machine and links only when some pool uses them.
-  const tiers = colocatedKvTiers(sc, file, sim, pools, collector, opts.modelsDir);
-  // Tier lookups are by prefix block key, so requests carry keys when tiers are on.
-  const prefixCaching = pools.some((p) => p.engine.enablePrefixCaching) || (tiers !== undefined && pools.some((p) => p.engine.kvOffloadingGiB > 0));
-  const deployment: Deployment = {
-    submit(spec: RequestSpec) {
-      const keys = prefixCaching ? blockKeys(spec.promptTokens, spec.prefixHashes, spec.prefixBlockTokens, bs) : [];
-      const inst = pickInstance(policy, instances, rr, rng, keys, spec.promptTokens);
-      inst.submit(new RequestState(spec, keys));
-    },
-  };
-  const built: Built = { deployment, arch, pools, uncalibratedGpus: [...new Set(pools.filter((p) => !p.gpu.calibrated).map((p) => p.gpu.id))] };
-  if (tiers) {
-    built.extraSummary = tiers.extraSummary;
-    built.tierSeries = () => thin(tiers.tierSeries());
-  }
-  return built;
 }

@@ -3,7 +3,7 @@
  * would spend all points on the body and draw the tail (p99, p99.9, where serving SLOs live) with
  * one or two points, so a quarter of the points are spaced logarithmically in 1 - p.
  */
-import type { CdfPoint } from './types.js';
+import type { CdfPoint } from './run-series.js';
 
 /** Share of the points spent uniformly in p; the rest go to the tail. */
 const UNIFORM_SHARE = 0.75;

@@ -1,0 +1,126 @@
+/**
+ * Builds a disaggregated deployment (xPyD, any GPUs): prefill pools, decode pools and optional
+ * colocated pools, the machine they sit on, the flow network and KV transfer manager joining them,
+ * and the P/D runtime (src/serving/disagg/pd-deployment.ts) that owns flights and hand-off.
+ * Impossible set-ups are rejected here, naming the field: no path between a prefill and a decode GPU,
+ * a staging buffer smaller than one chunk of a max-length prompt, a prompt no KV cache can hold.
+ */
+import type { RandomStreams } from '../../kernel/random.js';
+import type { Simulator } from '../../kernel/simulator.js';
+import { atPointer, UserError } from '../../errors.js';
+import { FlowNetwork } from '../../hardware/flow-network.js';
+import { Topology } from '../../hardware/topology.js';
+import { StagingBuffer } from '../../kv/staging-buffer.js';
+import type { MetricsCollector } from '../../metrics/collector.js';
+import { disaggSummary, TransferStats } from '../../metrics/disagg-summary.js';
+import { kvTierSeries, kvTiersSummary, thin } from '../../metrics/kv-tiers-summary.js';
+import { loadGpu, loadLlm } from '../../model/catalog.js';
+import { makeDecodePolicy } from '../../serving/batch-policy.js';
+import { DisaggSink } from '../../serving/disagg/disagg-sink.js';
+import { KvTransferManager } from '../../serving/disagg/kv-transfer.js';
+import { PdDeployment } from '../../serving/disagg/pd-deployment.js';
+import type { EngineInstance, InstanceHooks } from '../../serving/instance.js';
+import type { Scenario } from '../schema.js';
+import { attachKvTiers } from './kv-tiers.js';
+import { buildMachine } from './machine.js';
+import { buildPool, type BuildOptions, type Built, type BuiltPool } from './pool.js';
+
+const GiB = 2 ** 30;
+
+export function buildDisaggregated(sc: Scenario, file: string, sim: Simulator, streams: RandomStreams, collector: MetricsCollector, opts: BuildOptions): Built {
+  const arch = atPointer(file, '/model', () => loadLlm(sc.model, opts.modelsDir));
+  const dep = sc.deployment;
+  const sink = new DisaggSink(collector);
+  const pol = dep.policies;
+  const decodePolicy = makeDecodePolicy({
+    lengthBinTokens: pol?.decodeBatching === 'length-bins' ? pol.lengthBinTokens ?? 512 : undefined,
+    adaptiveTpotMs: pol?.adaptiveBatchTpotMs,
+    sameIterationEviction: pol?.evictAtEos === 'same-iteration',
+  });
+  // The instances' hooks call the P/D runtime, created once the instances and transfers exist.
+  let pd: PdDeployment | undefined;
+  const runtime = (): PdDeployment => pd!;
+  const hooksFor = (role: string) => (name: string): InstanceHooks => {
+    if (role === 'prefill') return { onPrefillIteration: (r, startS, bd) => runtime().onPrefillIteration(instanceByName.get(name)!, r, startS, bd), onPrefillDone: (r, t) => runtime().onPrefillDone(r, t) };
+    if (role === 'decode') return { onLeave: () => runtime().onDecodeLeave() };
+    return {};
+  };
+  const pools: BuiltPool[] = dep.pools.map((p, i) => buildPool(sc, file, p, i, arch, sim, sink, opts, { hooks: hooksFor(p.role), decodePolicy: p.role === 'decode' ? decodePolicy : undefined }));
+  const byRole = (role: string) => pools.filter((p) => p.spec.role === role).flatMap((p) => p.instances);
+  const prefills = byRole('prefill');
+  const decodes = byRole('decode');
+  const colocated = byRole('colocated');
+  const instanceByName = new Map(pools.flatMap((p) => p.instances.map((inst) => [inst.name, inst] as const)));
+
+  // The machine, the links, and up-front checks of every prefill -> decode path.
+  const gpus = dep.pools.map((p, i) => atPointer(file, `/deployment/pools/${i}/gpu`, () => loadGpu(p.gpu, opts.modelsDir)));
+  const machine = buildMachine(sc, file, gpus, opts.modelsDir);
+  const topo = new Topology(machine.spec);
+  const gpusOf = new Map<EngineInstance, number[]>();
+  pools.forEach((p) => p.instances.forEach((inst, k) => gpusOf.set(inst, machine.placement.gpus[p.index]![k]!)));
+  const sizes = prefills[0]!.perf.sizes;
+  const tr = dep.transfer ?? { policy: 'layerwise' as const, path: 'direct' as const, stagingBufferGiB: 4, hostMemory: 'pinned' as const };
+  const net = new FlowNetwork(sim, { onSegment: (seg) => mgr.onSegment(seg) });
+  topo.install(net);
+  // CPU/disk KV tiers and swap areas share these links with the KV transfers.
+  attachKvTiers(sc, file, sim, net, topo, pools, (p, k) => machine.placement.gpus[p.index]![k]!, machine.hostMemoryCapacityGiB);
+  const maxModelLen = Math.max(...pools.map((p) => p.instances[0]!.cfg.maxModelLen));
+  pools.forEach((p) => {
+    if (p.spec.role !== 'prefill') return;
+    const tokens = p.capacity.numGpuBlocks * p.engine.blockSize;
+    if (tokens < maxModelLen) {
+      throw new UserError(`the prefill KV cache holds ${tokens} tokens, less than one maxModelLen (${maxModelLen}) prompt; give the pool more memory or lower maxModelLen`, file, `/deployment/pools/${p.index}/gpu`);
+    }
+  });
+  const staging = new Map<number, StagingBuffer>();
+  const stats = new TransferStats();
+  const mgr = new KvTransferManager(sim, net, topo, {
+    policy: tr.policy, path: tr.path, hostMemory: tr.hostMemory, numLayers: arch.numLayers, kvBytesPerTokenPerLayer: sizes.kvBytesPerTokenPerLayer,
+  }, (g) => staging.get(topo.nodeOfGpu(g)), { onSourceFree: (t) => runtime().onSourceFree(t), onReady: (t) => runtime().onReady(t) });
+  if (tr.path === 'staging') {
+    if (tr.stagingBufferGiB > machine.hostMemoryCapacityGiB) {
+      throw new UserError(`staging buffer of ${tr.stagingBufferGiB} GiB exceeds the host's ${machine.hostMemoryCapacityGiB} GiB of memory`, file, '/deployment/transfer/stagingBufferGiB');
+    }
+    const minTp = Math.min(...prefills.map((i) => i.perf.tp));
+    const pageBytes = Math.ceil(mgr.shardChunkBytes(prefills[0]!.cfg.blockSizeTokens, minTp));
+    const minimum = { bytes: mgr.shardChunkBytes(maxModelLen, minTp), what: tr.policy === 'layerwise' ? `one layer's KV of a maxModelLen (${maxModelLen}) prompt` : `the whole KV of a maxModelLen (${maxModelLen}) prompt` };
+    const nodes = new Set(prefills.map((i) => topo.nodeOfGpu(gpusOf.get(i)![0]!)));
+    for (const n of nodes) {
+      const buf = atPointer(file, '/deployment/transfer/stagingBufferGiB', () => new StagingBuffer(sim, { capacityBytes: tr.stagingBufferGiB * GiB, pageBytes, minimum, onOccupancy: (tS, used) => stagingSeries.push({ tS, tier: `cpu staging node${n}`, occupancy: used / (tr.stagingBufferGiB * GiB) }) }));
+      staging.set(n, buf);
+    }
+  }
+  const stagingSeries: { tS: number; tier: string; occupancy: number }[] = [];
+  for (const p of prefills) {
+    for (const d of decodes) {
+      const [a, b] = [gpusOf.get(p)![0]!, gpusOf.get(d)![0]!];
+      if (tr.path === 'direct' && topo.nodeOfGpu(a) !== topo.nodeOfGpu(b)) {
+        throw new UserError(`decode instance ${d.name} (gpu${b}, node${topo.nodeOfGpu(b)}) has no direct path to prefill instance ${p.name} (gpu${a}, node${topo.nodeOfGpu(a)}): direct means NVLink or PCIe within one node; use path network, or raise topology.gpusPerNode`, file, '/deployment/transfer/path');
+      }
+      atPointer(file, '/deployment/topology/nic', () => mgr.routesFor(a, b));
+    }
+  }
+
+  pd = new PdDeployment(sim, prefills, decodes, colocated, sink, mgr, stats, {
+    policy: dep.router?.policy ?? 'round-robin',
+    streams: { prefill: streams.stream('router.prefill'), decode: streams.stream('router.decode'), colocated: streams.stream('router.colocated') },
+    transferPolicy: tr.policy,
+    numLayers: arch.numLayers,
+    thresholdTokens: dep.router?.disaggregate === 'above-threshold' ? dep.router.thresholdTokens ?? 0 : 0,
+    keyed: pools.some((p) => p.engine.enablePrefixCaching || p.engine.kvOffloadingGiB > 0),
+    blockSizeTokens: prefills[0]!.cfg.blockSizeTokens,
+    gpusOf,
+  });
+  const deployment = pd;
+  return {
+    deployment,
+    arch,
+    pools,
+    uncalibratedGpus: [...new Set(pools.filter((p) => !p.gpu.calibrated).map((p) => p.gpu.id))],
+    extraSummary: () => ({
+      ...disaggSummary({ collector, stats, net, pools, gpusOf, staging, transfer: tr, decodePolicy: decodePolicy?.name ?? 'continuous', pendingTransfers: deployment.pendingTransfers, decodeQueue: deployment.decodeQueueLength }),
+      ...kvTiersSummary([...instanceByName.values()], collector.lastFinishS),
+    }),
+    tierSeries: () => thin([...sink.occupancy, ...stagingSeries, ...kvTierSeries([...instanceByName.values()])]),
+  };
+}

@@ -1,0 +1,225 @@
+/**
+ * The P/D runtime: prefill instances, decode instances and optional colocated ones behind a router,
+ * joined by KV transfers. It owns the flights (a request between its prefill and its decode), the
+ * FIFO of flights waiting for a decode reservation, and the hand-off. The composition root
+ * (src/scenario/build/disagg.ts) builds the instances, the transfer manager and this class, and
+ * wires the instances' hooks and the manager's callbacks to its methods.
+ *
+ * A request's path:
+ *   1. submit: short prompts (disaggregate above a threshold) go to a colocated pool, or run whole on
+ *      a decode instance; the rest go to a prefill instance (router policy, one random stream each);
+ *   2. onPrefillIteration (start of the iteration that completes the prompt): the transfer is
+ *      scheduled, one chunk per layer (layer-wise, due when that layer's compute ends) or one chunk
+ *      at prefill end (whole); layer-wise also reserves decode blocks now, whole when prefill ends
+ *      (vLLM reserves while the request waits for remote KV). No decode blocks free: the flight
+ *      queues, FIFO (back-pressure, counted);
+ *   3. onSourceFree: the prefill instance frees its blocks; onReady: the last destination leg landed
+ *      and the decode instance admits the request.
+ * Abort: a request not yet in flight is removed from its instance; a flight's KV transfer runs to
+ * its end (as vLLM's connectors delay freeing blocks under transfer), then its decode blocks are
+ * freed instead of admitted.
+ */
+import type { RandomStream } from '../../kernel/random.js';
+import type { Simulator } from '../../kernel/simulator.js';
+import type { IterationBreakdown } from '../../perf/perf-model.js';
+import { messages } from '../../messages.js';
+import { round3 } from '../../round.js';
+import { blockKeys } from '../block-keys.js';
+import { abortedOf, admitDecodeLeg, type Deployment } from '../deployment.js';
+import type { EngineInstance } from '../instance.js';
+import { pickInstance, type RouterPolicy, type RouteState } from '../pick-instance.js';
+import { RequestState } from '../request-state.js';
+import type { RequestSpec } from '../types.js';
+import type { DisaggSink } from './disagg-sink.js';
+import type { KvTransferManager, Transfer, TransferPolicy } from './kv-transfer.js';
+
+/** Typed counters of the P/D runtime; src/metrics turns them into summary figures. */
+export interface PdCounters {
+  /** A flight got its decode reservation after waiting `waitS` (0 when at once). */
+  reserved(waitS: number): void;
+  /** A flight joined the reservation queue, now `queueLength` long. */
+  queued(queueLength: number): void;
+  /** A transfer landed. */
+  transferred(bytes: number, durationMs: number, exposedMs: number, movingS: number, overlapS: number): void;
+}
+
+export interface PdStreams {
+  prefill: RandomStream;
+  decode: RandomStream;
+  /** Short prompts kept off the prefill pool (colocated or decode instances). */
+  colocated: RandomStream;
+}
+
+export interface PdOptions {
+  policy: RouterPolicy;
+  streams: PdStreams;
+  transferPolicy: TransferPolicy;
+  numLayers: number;
+  /** Prompts shorter than this are not disaggregated (0: every prompt is). */
+  thresholdTokens: number;
+  /** Compute prefix block keys for each request. */
+  keyed: boolean;
+  blockSizeTokens: number;
+  /** Machine-wide GPU indices of each instance. */
+  gpusOf: ReadonlyMap<EngineInstance, readonly number[]>;
+}
+
+interface Flight {
+  req: RequestState;
+  prefill: EngineInstance;
+  transfer: Transfer;
+  /** The decode side's own state (its blocks are not the prefill's). */
+  dreq: RequestState;
+  decode: EngineInstance | null;
+  wantS: number;
+  aborted: boolean;
+}
+
+export class PdDeployment implements Deployment {
+  readonly instances: readonly EngineInstance[];
+  private readonly flights = new Map<number, Flight>();
+  private readonly queue: Flight[] = [];
+  private readonly rrP: RouteState = { next: 0 };
+  private readonly rrD: RouteState = { next: 0 };
+  private readonly rrC: RouteState = { next: 0 };
+  private flightsAborted = 0;
+
+  constructor(
+    private readonly sim: Simulator,
+    readonly prefills: readonly EngineInstance[],
+    readonly decodes: readonly EngineInstance[],
+    readonly colocated: readonly EngineInstance[],
+    private readonly sink: DisaggSink,
+    private readonly mgr: KvTransferManager,
+    private readonly counters: PdCounters,
+    private readonly o: PdOptions,
+  ) {
+    this.instances = [...prefills, ...decodes, ...colocated];
+  }
+
+  /** Flights whose KV has not landed yet. */
+  get pendingTransfers(): number {
+    return this.flights.size;
+  }
+  get decodeQueueLength(): number {
+    return this.queue.length;
+  }
+
+  submit(spec: RequestSpec): void {
+    const o = this.o;
+    const keys = o.keyed ? blockKeys(spec.promptTokens, spec.prefixHashes, spec.prefixBlockTokens, o.blockSizeTokens) : [];
+    const req = new RequestState(spec, keys);
+    if (spec.promptTokens < o.thresholdTokens) {
+      const local = this.colocated.length > 0 ? this.colocated : this.decodes;
+      pickInstance(o.policy, local, this.rrC, o.streams.colocated, keys, spec.promptTokens).submit(req);
+      return;
+    }
+    const reason = this.decodes[0]!.rejectReason(spec.promptTokens, spec.outputTokens);
+    if (reason !== undefined) {
+      this.sink.finish(req, this.sim.now, 'router', `decode: ${reason}`);
+      return;
+    }
+    pickInstance(o.policy, this.prefills, this.rrP, o.streams.prefill, keys, spec.promptTokens).submit(req);
+  }
+
+  submitDecodeLeg(spec: RequestSpec): void {
+    if (!admitDecodeLeg(spec, this.decodeOrder(), this.sim.now)) this.submit(spec);
+  }
+
+  abort(id: number): boolean {
+    const f = this.flights.get(id);
+    if (f !== undefined) {
+      if (f.aborted) return false;
+      f.aborted = true;
+      return true;
+    }
+    for (const inst of this.instances) if (inst.abort(id)) return true;
+    return false;
+  }
+
+  get abortedCount(): number {
+    return abortedOf(this.instances) + this.flightsAborted;
+  }
+
+  /** Prefill hook: the iteration completing `req`'s prompt starts; its transfer is scheduled. */
+  onPrefillIteration(prefill: EngineInstance, req: RequestState, startS: number, bd: IterationBreakdown): void {
+    const o = this.o;
+    // Per-iteration work outside the layers (scheduling, input preparation) is placed first, so the
+    // last layer ends with the iteration.
+    const due = o.transferPolicy === 'layerwise' ? Array.from({ length: o.numLayers }, (_, i) => startS + (bd.outsideLayersMs + (i + 1) * bd.perLayerMs) / 1000) : [startS + bd.totalMs / 1000];
+    due[due.length - 1] = startS + bd.totalMs / 1000;
+    const transfer = this.mgr.begin(req, o.gpusOf.get(prefill)!, due);
+    const f: Flight = { req, prefill, transfer, dreq: new RequestState(req.spec, []), decode: null, wantS: NaN, aborted: false };
+    this.flights.set(req.spec.id, f);
+    if (o.transferPolicy === 'layerwise') this.requestDecode(f);
+  }
+
+  /** Prefill hook: the prompt's KV is complete. */
+  onPrefillDone(req: RequestState, timeS: number): void {
+    const f = this.flights.get(req.spec.id)!;
+    if (this.o.transferPolicy === 'whole') this.requestDecode(f);
+    this.mgr.prefillDone(f.transfer, timeS);
+  }
+
+  /** Decode hook: a request left a decode instance; queued flights may now get its blocks. */
+  onDecodeLeave(): void {
+    while (this.queue.length > 0 && this.tryReserve(this.queue[0]!)) this.queue.shift();
+  }
+
+  /** Transfer callback: the source legs are done; the prefill instance frees the blocks. */
+  onSourceFree(t: Transfer): void {
+    this.flights.get(t.req.spec.id)!.prefill.releaseHandedOff(t.req);
+  }
+
+  /** Transfer callback: the KV landed on the decode instance. */
+  onReady(t: Transfer): void {
+    const f = this.flights.get(t.req.spec.id)!;
+    this.flights.delete(t.req.spec.id);
+    const { req, dreq } = f;
+    const decode = f.decode!;
+    if (f.aborted) {
+      this.flightsAborted++;
+      decode.releaseReserved(dreq);
+      this.sink.finish(req, this.sim.now, decode.name, messages.abortedReason());
+      return;
+    }
+    dreq.firstTokenS = req.firstTokenS;
+    dreq.lastTokenS = req.lastTokenS;
+    dreq.generated = req.generated;
+    dreq.cachedPromptTokens = req.cachedPromptTokens;
+    dreq.preemptions = req.preemptions;
+    const transferMs = (t.doneS - t.firstDueS) * 1000;
+    const exposedMs = (t.doneS - t.prefillDoneS!) * 1000;
+    const overlapS = this.sink.computeOverlapS(f.prefill.name, t.firstMoveS, t.doneS);
+    this.counters.transferred(t.bytes, transferMs, exposedMs, t.doneS - t.firstMoveS, overlapS);
+    this.sink.extras.set(req.spec.id, { replica: `${f.prefill.name}->${decode.name}`, kvTransferMs: round3(transferMs), kvExposedMs: round3(exposedMs) });
+    for (const [ch, seg] of t.channels) this.sink.segment({ resource: ch, kind: 'transfer', startS: seg.startS, endS: seg.endS });
+    decode.admitRemote(dreq);
+  }
+
+  /** Decode instances in the order a reservation tries them: the router's pick, then the rest. */
+  private decodeOrder(): EngineInstance[] {
+    const first = pickInstance(this.o.policy, this.decodes, this.rrD, this.o.streams.decode, []);
+    return [first, ...this.decodes.filter((x) => x !== first)];
+  }
+
+  private tryReserve(f: Flight): boolean {
+    for (const d of this.decodeOrder()) {
+      if (d.reserveForRemote(f.dreq)) {
+        f.decode = d;
+        this.counters.reserved(this.sim.now - f.wantS);
+        this.mgr.setDestination(f.transfer, this.o.gpusOf.get(d)!);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private requestDecode(f: Flight): void {
+    f.wantS = this.sim.now;
+    if (this.queue.length > 0 || !this.tryReserve(f)) {
+      this.queue.push(f);
+      this.counters.queued(this.queue.length);
+    }
+  }
+}

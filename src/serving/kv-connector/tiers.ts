@@ -1,0 +1,116 @@
+/**
+ * KV connector over CPU/disk KV tiers and a swap area (src/serving/kv-tiers.ts), in the role of
+ * vLLM's OffloadingConnector / LMCache and V0 swap: on admission it finds the leading prompt blocks
+ * the tiers hold after the GPU prefix hit (get_num_new_matched_tokens), allocates GPU blocks for them
+ * and the first chunk (update_state_after_alloc) and starts the load; a preempted request's KV may
+ * be swapped out instead of recomputed; a computed prompt is offloaded. Byte moves are flows on the
+ * flow network, so they end on events like any other and the decode fast path stays exact.
+ */
+import type { BlockManager } from '../../kv/block-manager.js';
+import type { KvTiers } from '../kv-tiers.js';
+import type { RequestState } from '../request-state.js';
+import type { AdmitResult, KvConnector } from './types.js';
+
+/** What the connector reads and writes of its engine. */
+export interface ConnectorEngine {
+  readonly cfg: { blockSizeTokens: number; enablePrefixCaching: boolean; enableChunkedPrefill: boolean };
+  readonly blocks: BlockManager;
+}
+
+export class TiersKvConnector implements KvConnector {
+  readonly name = 'tiers';
+  readonly waitingMayHoldBlocks = true;
+  readonly loadsKv = true;
+  readonly leavesAfterPrefill = false;
+
+  constructor(
+    readonly tiers: KvTiers,
+    private readonly engine: ConnectorEngine,
+    /** A load or swap-in landed: the engine steps again. */
+    private readonly onReady: () => void,
+  ) {}
+
+  /**
+   * Tier part of admitting waiting request `r`: 'busy' while it loads or swaps in (also when that
+   * starts now), 'fail' when it cannot get the GPU blocks to load into, 'go' for the usual path.
+   */
+  admit(r: RequestState, budget: number): AdmitResult {
+    const tiers = this.tiers;
+    const c = this.engine;
+    if (tiers.busy(r)) return 'busy';
+    const bs = c.cfg.blockSizeTokens;
+    if (tiers.swappedOut(r)) {
+      const need = c.blocks.blocksFor(r.numComputed + Math.min(r.numTokens - r.numComputed, budget));
+      if (!c.blocks.allocate(need)) return 'fail';
+      r.blocks = need;
+      tiers.startSwapIn(r, this.onReady);
+      return 'busy';
+    }
+    if (tiers.store === null || r.numComputed > 0 || r.blockKeys.length === 0) return 'go';
+    // After the GPU prefix hit, the next leading blocks the tiers hold (never the last token).
+    const maxHit = Math.floor((r.numTokens - 1) / bs);
+    const gpuHit = c.cfg.enablePrefixCaching ? Math.min(c.blocks.matchPrefix(r.blockKeys), maxHit) : 0;
+    const tierHit = tiers.hits(r.blockKeys, gpuHit, maxHit);
+    if (tierHit === 0) return 'go';
+    const loaded = (gpuHit + tierHit) * bs;
+    const n = Math.min(r.numTokens - loaded, budget);
+    if (!c.cfg.enableChunkedPrefill && n < r.numTokens - loaded) return 'fail';
+    // GPU blocks for the loaded tokens and the first chunk after them (vLLM allocates both at once).
+    const need = c.blocks.blocksFor(loaded + n) - gpuHit;
+    const gpuKeys = r.blockKeys.slice(0, gpuHit);
+    if (gpuHit > 0) c.blocks.acquire(gpuKeys);
+    if (!c.blocks.allocate(need)) {
+      if (gpuHit > 0) c.blocks.releaseHashed(gpuKeys);
+      return 'fail';
+    }
+    r.hashedKeys = gpuKeys;
+    r.blocks = need;
+    tiers.noteAdmission(r.numTokens, gpuHit);
+    const keys = r.blockKeys.slice(gpuHit, gpuHit + tierHit);
+    tiers.startLoad(r, keys, () => {
+      r.numComputed = loaded;
+      if (r.generated === 0) r.cachedPromptTokens = loaded;
+      if (c.cfg.enablePrefixCaching) {
+        c.blocks.commit(keys);
+        r.blocks -= keys.length;
+        r.hashedKeys = r.hashedKeys.concat(keys);
+      }
+      this.onReady();
+    });
+    return 'busy';
+  }
+
+  /**
+   * Waiting requests whose tier load or swap-in has landed hold GPU blocks they cannot use until they
+   * run: they go first (stable), so that a fresh head needing those blocks cannot starve them.
+   */
+  orderWaiting(w: RequestState[]): void {
+    let k = 0;
+    for (let i = 0; i < w.length; i++) {
+      const r = w[i]!;
+      if (r.numComputed > 0 && r.blocks + r.hashedKeys.length > 0 && !this.tiers.busy(r)) {
+        if (i !== k) {
+          w.splice(i, 1);
+          w.splice(k, 0, r);
+        }
+        k++;
+      }
+    }
+  }
+
+  noteAdmission(numTokens: number, gpuHitBlocks: number): void {
+    this.tiers.noteAdmission(numTokens, gpuHitBlocks);
+  }
+
+  saveOnPreempt(victim: RequestState, blocks: number): boolean {
+    return victim.numComputed > 0 && this.tiers.trySwapOut(victim, blocks);
+  }
+
+  onPromptDone(r: RequestState): void {
+    this.tiers.offloadPrompt(r);
+  }
+
+  isBusy(r: RequestState): boolean {
+    return this.tiers.busy(r);
+  }
+}

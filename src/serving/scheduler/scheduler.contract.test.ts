@@ -1,0 +1,70 @@
+/**
+ * Contract suite run against every registered scheduler, with and without each decode batch
+ * policy: every iteration stays within the token budget and maxNumSeqs, KV blocks are conserved
+ * (never over capacity, all back at the end), every token is produced once, and no request starves.
+ */
+import { describe, expect, it } from 'vitest';
+import { RandomStreams } from '../../kernel/random.js';
+import { Simulator } from '../../kernel/simulator.js';
+import { makeDecodePolicy, type DecodeBatchPolicy } from '../batch-policy.js';
+import { EngineInstance, type InstanceConfig } from '../instance.js';
+import { RequestState } from '../request-state.js';
+import { LinearPerfModel, RecordingSink } from '../testing.js';
+import { schedulers, type SchedulerName } from './index.js';
+
+const policies: [string, () => DecodeBatchPolicy | undefined][] = [
+  ['continuous', () => undefined],
+  ['length-bins', () => makeDecodePolicy({ lengthBinTokens: 32, sameIterationEviction: false })],
+  ['adaptive', () => makeDecodePolicy({ adaptiveTpotMs: 2.5, sameIterationEviction: false })],
+  ['eos-same-iteration', () => makeDecodePolicy({ sameIterationEviction: true })],
+];
+
+const cases = (Object.keys(schedulers) as SchedulerName[]).flatMap((s) => policies.map(([p, make]) => [s, p, make] as const));
+
+describe.each(cases)('scheduler contract: %s with %s decode batching', (scheduler, _p, makePolicy) => {
+  for (const [label, over] of [
+    ['chunked prefill, tight KV', { numGpuBlocks: 40, enableChunkedPrefill: true }],
+    ['no chunked prefill, ample KV', { numGpuBlocks: 400, enableChunkedPrefill: false, maxNumBatchedTokens: 256 }],
+  ] as const) {
+    it(`${label}: budget, maxNumSeqs, block conservation, every request finishes`, () => {
+      const cfg: InstanceConfig = {
+        name: 'r0', role: 'colocated', maxNumSeqs: 6, maxNumBatchedTokens: 96, blockSizeTokens: 8, maxModelLen: 256,
+        enablePrefixCaching: false, prefillOrder: 'fcfs', fastForward: true, decodePolicy: makePolicy(), scheduler, ...over,
+      };
+      const sim = new Simulator();
+      let inst: EngineInstance | undefined;
+      const sink = new (class extends RecordingSink {
+        override iteration(i: string, a: number, b: number, batch: number, newTokens: number, kind: string): void {
+          super.iteration(i, a, b, batch, newTokens, kind);
+          expect(inst!.blocks.usedBlocks).toBeLessThanOrEqual(cfg.numGpuBlocks);
+        }
+      })();
+      inst = new EngineInstance(cfg, sim, new LinearPerfModel(1, 0.02), sink);
+      const engine = inst;
+      const rng = new RandomStreams(11).stream('contract');
+      const n = 60;
+      let outputs = 0;
+      for (let i = 0; i < n; i++) {
+        const p = rng.intBetween(1, 120);
+        const o = rng.intBetween(1, 256 - p);
+        outputs += o;
+        const at = i * 0.002;
+        sim.scheduleAt(at, () => engine.submit(new RequestState({ id: i, arrivalS: at, promptTokens: p, outputTokens: o }, [])));
+      }
+      sim.run();
+      for (const it of sink.iterations) {
+        expect(it.newTokens).toBeLessThanOrEqual(cfg.maxNumBatchedTokens);
+        expect(it.batchSize).toBeLessThanOrEqual(cfg.maxNumSeqs);
+        expect(it.batchSize).toBeGreaterThan(0);
+      }
+      expect(sink.finished).toHaveLength(n);
+      expect(sink.finished.every((f) => f.error === undefined)).toBe(true);
+      expect(sink.tokensTotal).toBe(outputs);
+      expect(engine.blocks.usedBlocks).toBe(0);
+      expect(engine.outstanding).toBe(0);
+      // The tight case exercises preemption; the ample one must not need it.
+      if (cfg.numGpuBlocks === 40) expect(sink.preemptions).toBeGreaterThan(0);
+      else expect(sink.preemptions).toBe(0);
+    });
+  }
+});

@@ -1,0 +1,146 @@
+/**
+ * vLLM V1's default scheduler (vllm/v1/core/sched/scheduler.py): one token budget
+ * (`maxNumBatchedTokens`) shared by running requests first (decodes and prefill chunks, preempting
+ * the newest when blocks run out) and then waiting ones, at most `maxNumSeqs` sequences, chunked
+ * prefill, prefix-cache hits, and requests that already hold blocks (remote KV, tier loads,
+ * swap-ins) passing a head that cannot get any. An optional decode batch policy orders running
+ * requests and caps the batch (batch-policy.ts); with one, batches may change shape between
+ * identical iterations, so the decode fast path is off.
+ */
+import type { DecodeBatchPolicy } from '../batch-policy.js';
+import type { RequestState } from '../request-state.js';
+import type { Scheduler, SchedulerContext } from './types.js';
+
+export class V1Scheduler implements Scheduler {
+  readonly name = 'v1';
+  preempted = false;
+  readonly stableDecodeShape: boolean;
+
+  constructor(decodePolicy?: DecodeBatchPolicy) {
+    this.stableDecodeShape = decodePolicy === undefined;
+  }
+
+  /** Waiting requests may hold blocks (remote KV, tier loads, swap-ins), so they may pass the head. */
+
+  /** Blocks a request must add to hold `tokens` tokens of KV. */
+  private extraBlocks(c: SchedulerContext, req: RequestState, tokens: number): number {
+    return c.blocks.blocksFor(tokens) - req.blocks - req.hashedKeys.length;
+  }
+
+  schedule(c: SchedulerContext): RequestState[] {
+    const cfg = c.cfg;
+    let budget = cfg.maxNumBatchedTokens;
+    const out: RequestState[] = [];
+    let preempted = false;
+    const pol = cfg.decodePolicy;
+    let cap = Infinity;
+    if (pol) {
+      pol.arrange(c.running);
+      cap = pol.seqCap(c.running.length < cfg.maxNumSeqs ? c.running.concat(c.waiting.slice(0, cfg.maxNumSeqs - c.running.length)) : c.running, c.perf, cfg.maxNumSeqs);
+    }
+    for (let i = 0; i < c.running.length && budget > 0 && out.length < cap; ) {
+      const r = c.running[i]!;
+      const remaining = r.numTokens - r.numComputed;
+      const n = Math.min(remaining, budget);
+      if (!cfg.enableChunkedPrefill && n < remaining) {
+        i++;
+        continue;
+      }
+      const need = this.extraBlocks(c, r, r.numComputed + n);
+      let selfPreempted = false;
+      while (!c.blocks.allocate(need)) {
+        const victim = c.running.pop()!;
+        c.preempt(victim);
+        preempted = true;
+        if (victim === r) {
+          selfPreempted = true;
+          break;
+        }
+      }
+      if (selfPreempted) break;
+      r.blocks += Math.max(0, need);
+      r.scheduled = n;
+      budget -= n;
+      out.push(r);
+      i++;
+    }
+    // No admissions in an iteration that preempted (as vLLM), except when nothing runs at all while
+    // waiting requests hold blocks (tier loads, swap-ins): the instance would otherwise stall.
+    const conn = c.connector;
+    if (!preempted || (out.length === 0 && conn.loadsKv)) {
+      let freeing = 0;
+      if (pol?.sameIterationEviction) for (const r of out) if (r.generated > 0 && r.generated + 1 >= r.spec.outputTokens) freeing++;
+      // A request whose KV arrived from a prefill instance, or was loaded from a KV tier or swapped
+      // in, already holds its blocks: it may pass a head that cannot get blocks (otherwise the head
+      // could wait forever on blocks held by such requests). The KV connector says whether that can
+      // happen (never on a colocated instance without tiers).
+      const passer = (from: number): number => {
+        for (let k = from; k < c.waiting.length; k++) if (c.waiting[k]!.blocks > 0) return k;
+        return -1;
+      };
+      if (conn.loadsKv) conn.orderWaiting(c.waiting);
+      let j = 0;
+      let passing = false;
+      while (j < c.waiting.length && c.running.length - freeing < cfg.maxNumSeqs && budget > 0 && out.length < cap) {
+        const r = c.waiting[j]!;
+        if (conn.loadsKv) {
+          // Loading from a tier or swapping in: skipped (as vLLM's WAITING_FOR_REMOTE_KVS).
+          const t = conn.admit(r, budget);
+          if (t !== 'go') {
+            if (t === 'busy') j = passing ? passer(j + 1) : j + 1;
+            else {
+              j = conn.waitingMayHoldBlocks ? passer(j + 1) : -1;
+              passing = true;
+            }
+            if (j < 0) break;
+            continue;
+          }
+        }
+        const fresh = r.numComputed === 0;
+        let hitBlocks = 0;
+        if (cfg.enablePrefixCaching && r.numComputed === 0 && r.blockKeys.length > 0) {
+          // Never the whole prompt: the last token must be computed to sample from it (as vLLM).
+          const maxHit = Math.floor((r.numTokens - 1) / cfg.blockSizeTokens);
+          hitBlocks = Math.min(c.blocks.matchPrefix(r.blockKeys), maxHit);
+        }
+        const computed = r.numComputed > 0 ? r.numComputed : hitBlocks * cfg.blockSizeTokens;
+        const remaining = r.numTokens - computed;
+        let n = Math.min(remaining, budget);
+        if (!cfg.enableChunkedPrefill && n < remaining) break;
+        // Blocks already held: a request whose KV arrived, was loaded from a tier or swapped in.
+        const held = r.numComputed > 0 ? r.blocks + r.hashedKeys.length : hitBlocks;
+        let need = Math.max(0, c.blocks.blocksFor(computed + n) - held);
+        if (hitBlocks > 0) c.blocks.acquire(r.blockKeys.slice(0, hitBlocks));
+        if (!c.blocks.allocate(need)) {
+          // Loaded or swapped in, but no blocks for a longer chunk: run what its blocks hold.
+          const room = held * cfg.blockSizeTokens - computed;
+          if (conn.loadsKv && r.numComputed > 0 && cfg.enableChunkedPrefill && room > 0) {
+            n = Math.min(n, room);
+            need = 0;
+          } else {
+            if (hitBlocks > 0) c.blocks.releaseHashed(r.blockKeys.slice(0, hitBlocks));
+            j = conn.waitingMayHoldBlocks ? passer(j + 1) : -1;
+            passing = true;
+            if (j < 0) break;
+            continue;
+          }
+        }
+        if (fresh && conn.loadsKv && r.blockKeys.length > 0) conn.noteAdmission(r.numTokens, hitBlocks);
+        if (hitBlocks > 0) {
+          r.hashedKeys = r.blockKeys.slice(0, hitBlocks);
+          r.numComputed = computed;
+          if (r.generated === 0) r.cachedPromptTokens = computed;
+        }
+        r.blocks += need;
+        c.waiting.splice(j, 1);
+        c.running.push(r);
+        r.scheduled = n;
+        budget -= n;
+        out.push(r);
+        if (passing && (j = passer(j)) < 0) break;
+      }
+    }
+    this.preempted = preempted;
+    return out;
+  }
+}
