@@ -41,7 +41,10 @@ function sources(dir: string): string[] {
   const out: string[] = [];
   for (const e of readdirSync(path.join(root, dir), { withFileTypes: true })) {
     const rel = `${dir}/${e.name}`;
-    if (e.isDirectory()) out.push(...sources(rel));
+    // Installed packages (adapters/llamacpp/engine/node_modules) are not pdsim's sources.
+    if (e.isDirectory()) {
+      if (e.name !== 'node_modules') out.push(...sources(rel));
+    }
     else if (e.name.endsWith('.ts')) out.push(rel);
   }
   return out;

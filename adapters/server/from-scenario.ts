@@ -8,6 +8,7 @@ import { loadScenario } from '../../src/scenario/load.js';
 import type { FaultOptions } from './faults.js';
 import { startSimServer, type SimServer } from './server.js';
 import { createSimBackend } from './sim-backend.js';
+import { loadTokenizer } from './tokenizer-real.js';
 
 export interface ServeOptions {
   host?: string;
@@ -30,6 +31,8 @@ export interface ScenarioServer extends SimServer {
   modelName: string;
   maxModelLen: number;
   scenarioName: string;
+  /** Which tokenizer counts text prompts (real, or approximate). */
+  tokenizerDescription: string;
 }
 
 export async function startScenarioServer(file: string, o: ServeOptions = {}): Promise<ScenarioServer> {
@@ -37,6 +40,7 @@ export async function startScenarioServer(file: string, o: ServeOptions = {}): P
   const backend = createSimBackend(loaded, { seed: o.seed, speed: o.speed });
   const arch = loadLlm(loaded.scenario.model);
   const modelName = o.modelName ?? arch.hfId;
+  const tokenizer = await loadTokenizer(loaded.scenario.model);
   const server = await startSimServer({
     backend,
     modelName,
@@ -49,7 +53,8 @@ export async function startScenarioServer(file: string, o: ServeOptions = {}): P
     version: 'pdsim-sim',
     kvBytesPerToken: deriveSizes(arch).kvBytesPerToken / backend.built.pools[0]!.spec.tp,
     kvPullGBps: o.kvPullGBps,
+    tokenizer,
     log: o.log,
   });
-  return { ...server, modelName, maxModelLen: backend.maxModelLen, scenarioName: loaded.scenario.name };
+  return { ...server, modelName, maxModelLen: backend.maxModelLen, scenarioName: loaded.scenario.name, tokenizerDescription: tokenizer.description };
 }

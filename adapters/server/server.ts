@@ -2,7 +2,7 @@
  * `pdsim serve`: an OpenAI-compatible HTTP server, shaped like vLLM's, whose timing comes from a
  * TimingBackend (the simulator in real time). It stands in for vLLM in every test of the live path.
  *
- * Endpoints: POST /v1/completions, /v1/chat/completions (streamed or not), /tokenize; GET /v1/models,
+ * Endpoints: POST /v1/completions, /v1/chat/completions (streamed or not), /tokenize, /detokenize; GET /v1/models,
  * /health, /version, /load, /metrics. P/D (reference Part 1.5): a request with
  * `kv_transfer_params.do_remote_decode` runs the prefill only and answers one token plus filled
  * `kv_transfer_params`; one with `do_remote_prefill` first pulls the KV (promptTokens x
@@ -17,10 +17,14 @@ import { DEFAULT_MAX_BODY_BYTES, HttpError, readJsonBody, sendError, sendJson, s
 import { DEFAULT_HOST, listen, type Listening } from '../http/listen.js';
 import type { TimingBackend } from './backend.js';
 import { createFaultPicker, type FaultOptions } from './faults.js';
-import { fullResponse, sse, SSE_DONE, streamChunk, usageChunk, usageOf } from './openai-format.js';
+import { fullResponse, roleChunk, sse, SSE_DONE, streamChunk, usageChunk, usageOf } from './openai-format.js';
+import { chatLogprobs, completionLogprobs, planChoices } from './openai-plan.js';
 import { parseOpenAiRequest, type KvTransferParams, type ParsedRequest } from './openai-request.js';
 import { ServerMetrics } from './server-metrics.js';
-import { tokenizeText, tokenText } from './tokenizer.js';
+import { APPROXIMATE_TOKENIZER, type Tokenizer } from './tokenizer.js';
+
+/** Response header naming the request parameters accepted without effect (openai-params.ts). */
+export const IGNORED_HEADER = 'x-pdsim-ignored';
 
 export interface SimServerOptions {
   backend: TimingBackend;
@@ -39,6 +43,8 @@ export interface SimServerOptions {
   kvBytesPerToken?: number;
   /** Bandwidth of that pull, GB/s (1e9 bytes/s). */
   kvPullGBps?: number;
+  /** Text prompts, chat templates, echo and /detokenize; default: the approximate whitespace tokenizer. */
+  tokenizer?: Tokenizer;
   /** One line per request (method, path, status); never headers or bodies. */
   log?: (line: string) => void;
 }
@@ -56,7 +62,8 @@ export async function startSimServer(o: SimServerOptions): Promise<SimServer> {
   let nextJobId = 0;
   let address = { host: o.host ?? DEFAULT_HOST, port: 0 };
 
-  const served = { modelName: o.modelName, maxModelLen: o.maxModelLen };
+  const tok = o.tokenizer ?? APPROXIMATE_TOKENIZER;
+  const served = { modelName: o.modelName, maxModelLen: o.maxModelLen, tokenizer: tok };
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!;
@@ -84,10 +91,18 @@ export async function startSimServer(o: SimServerOptions): Promise<SimServer> {
           ],
         });
       case 'POST /tokenize': {
-        const body = (await readJsonBody(req, maxBodyBytes)) as { prompt?: unknown; messages?: { content?: unknown }[] };
-        const text = typeof body.prompt === 'string' ? body.prompt : (body.messages ?? []).map((m) => String(m.content ?? '')).join(' ');
-        const tokens = Array.isArray(body.prompt) ? (body.prompt as number[]) : tokenizeText(text);
+        const body = (await readJsonBody(req, maxBodyBytes)) as { prompt?: unknown; messages?: { role?: unknown; content?: unknown }[] };
+        const tokens = Array.isArray(body.prompt)
+          ? (body.prompt as number[])
+          : typeof body.prompt === 'string'
+            ? tok.encode(body.prompt)
+            : tok.encode(tok.chatPrompt((body.messages ?? []).map((m) => ({ role: String(m.role ?? 'user'), content: String(m.content ?? '') }))));
         return sendJson(res, 200, { count: tokens.length, max_model_len: o.maxModelLen, tokens, token_strs: null });
+      }
+      case 'POST /detokenize': {
+        const body = (await readJsonBody(req, maxBodyBytes)) as { tokens?: unknown };
+        if (!Array.isArray(body.tokens) || !body.tokens.every((x) => Number.isInteger(x))) throw new HttpError(400, 'tokens must be a list of integers');
+        return sendJson(res, 200, { prompt: tok.decode(body.tokens as number[]) });
       }
       case 'POST /v1/completions':
       case 'POST /v1/chat/completions': {
@@ -107,77 +122,104 @@ export async function startSimServer(o: SimServerOptions): Promise<SimServer> {
     if (fault) metrics.fault(fault);
     if (fault === 'fail') return sendError(res, 500, 'Injected fault: internal server error', 'InternalServerError');
     if (fault === 'stall') return; // accept and never answer: the socket stays open until the client gives up
+    if (p.ignored.length > 0) {
+      res.setHeader(IGNORED_HEADER, p.ignored.join(','));
+      o.log?.(`accepted without effect on the synthetic response: ${p.ignored.join(', ')}`);
+    }
 
     const kv = p.kvTransferParams;
     const prefillLeg = kv?.do_remote_decode === true;
     const decodeLeg = kv?.do_remote_prefill === true;
-    const outputTokens = prefillLeg ? 1 : p.maxTokens;
+    // The prefill leg answers one token, as vLLM's P does; stops do not apply to it.
+    const plans = planChoices(prefillLeg ? { ...p, maxTokens: 1, minTokens: 0, stop: [], stopTokenIds: [] } : p, tok);
     const stream = p.stream && !prefillLeg; // the prefill leg is answered as one JSON, as vLLM's P does
+    const promptTokensTotal = p.prompts.reduce((a, x) => a + x.ids.length, 0);
     const startS = o.backend.nowS();
-    let produced = 0;
-    let firstTokenS: number | null = null;
-    let lastTokenS = 0;
-    let text = '';
+    const st = plans.map(() => ({ produced: 0, firstTokenS: null as number | null, lastTokenS: 0, text: '', logTokens: 0, finished: false }));
+    let producedAll = 0;
+    let finishedCount = 0;
     let done = false;
-    let job: { cancel(): void } | undefined;
-    const faultAfter = Math.max(1, Math.floor(outputTokens / 2));
+    const jobs: { cancel(): void }[] = [];
+    const faultAfter = Math.max(1, Math.floor(plans[0]!.pieces.length / 2));
+    const cancelAll = (): void => jobs.forEach((j) => j.cancel());
 
     res.on('close', () => {
-      if (!done) job?.cancel(); // the client went away: stop generating, as vLLM aborts the request
+      if (!done) cancelAll(); // the client went away: stop generating, as vLLM aborts the request
     });
     if (stream) {
       res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
       res.flushHeaders();
     }
 
-    const onTokens = (count: number): void => {
-      if (done) return;
+    const logprobsOf = (k: number, from: number, to: number, offset: number): Record<string, unknown> | null => {
+      if (p.logprobs === null) return null;
+      return p.api === 'completions' ? completionLogprobs(plans[k]!, tok, p.logprobs, from, to, offset) : chatLogprobs(plans[k]!, tok, p.logprobs, from, to);
+    };
+
+    const onTokens = (k: number, count: number): void => {
+      const c = plans[k]!;
+      const s = st[k]!;
+      if (done || s.finished) return;
       const nowS = o.backend.nowS();
-      const n = Math.min(count, outputTokens - produced);
-      let chunkText = '';
-      for (let i = 0; i < n; i++) chunkText += tokenText(produced + i);
-      produced += n;
-      text += chunkText;
-      if (firstTokenS === null) {
-        firstTokenS = nowS;
-        if (!decodeLeg) metrics.promptDone(p.promptTokens);
+      const n = Math.min(count, c.pieces.length - s.produced);
+      if (n <= 0) return;
+      const from = s.produced;
+      const first = s.firstTokenS === null;
+      const prefix = first && p.echo ? c.prompt.text : '';
+      const offset = s.text.length + prefix.length;
+      const chunkText = prefix + c.pieces.slice(from, from + n).join('');
+      s.produced += n;
+      producedAll += n;
+      s.text += chunkText;
+      if (first) {
+        s.firstTokenS = nowS;
+        if (!decodeLeg) metrics.promptDone(c.prompt.ids.length);
         metrics.tokens(n, nowS - startS, null);
       } else {
-        metrics.tokens(n, null, nowS - lastTokenS);
+        metrics.tokens(n, null, nowS - s.lastTokenS);
       }
-      lastTokenS = nowS;
+      s.lastTokenS = nowS;
       if (!stream) return;
-      if (p.api === 'chat' && produced === n) res.write(sse(streamChunk(p, ids, '', null, true)));
-      res.write(sse(streamChunk(p, ids, chunkText, produced >= outputTokens ? 'length' : null)));
-      if ((fault === 'reset' || fault === 'break') && produced >= faultAfter && produced < outputTokens) {
+      if (p.api === 'chat' && first) res.write(sse(roleChunk(p, ids, c.index)));
+      const usage = p.continuousUsage ? usageOf(promptTokensTotal, producedAll) : undefined;
+      res.write(sse(streamChunk(p, ids, c, chunkText, s.produced >= c.pieces.length, logprobsOf(k, from, from + n, offset), usage)));
+      if (k === 0 && (fault === 'reset' || fault === 'break') && s.produced >= faultAfter && s.produced < c.pieces.length) {
         done = true;
-        job?.cancel();
+        cancelAll();
         if (fault === 'reset') res.destroy();
         else res.end(`data: {"id":"${ids.id}","choi`); // half an event, no [DONE]
       }
     };
 
-    const onFinish = (error?: string): void => {
+    const onFinish = (k: number, error?: string): void => {
       if (done) return;
-      done = true;
+      const s = st[k]!;
       if (error) {
+        done = true;
+        cancelAll();
         if (!stream) return sendError(res, 500, error, 'InternalServerError');
         res.write(sse({ error: { message: error, type: 'InternalServerError', param: null, code: 500 } }));
         return void res.end(SSE_DONE);
       }
-      metrics.finished(lastTokenS - startS, (firstTokenS ?? lastTokenS) - startS, produced);
-      const usage = usageOf(p.promptTokens, produced);
+      s.finished = true;
+      metrics.finished(s.lastTokenS - startS, (s.firstTokenS ?? s.lastTokenS) - startS, s.produced);
+      if (++finishedCount < plans.length) return;
+      done = true;
+      const usage = usageOf(promptTokensTotal, producedAll);
       if (stream) {
         if (p.includeUsage) res.write(sse(usageChunk(p, ids, usage)));
         return void res.end(SSE_DONE);
       }
       if (fault === 'reset' || fault === 'break') return void res.destroy();
-      sendJson(res, 200, fullResponse(p, ids, text, usage, prefillLeg ? filledKvParams(p) : null));
+      const choices = plans.map((c, i) => ({ plan: c, text: st[i]!.text, logprobs: logprobsOf(i, 0, c.pieces.length, p.echo ? c.prompt.text.length : 0) }));
+      sendJson(res, 200, fullResponse(p, ids, choices, usage, prefillLeg ? filledKvParams(p) : null));
     };
 
     const submit = (): void => {
       if (res.destroyed) return;
-      job = o.backend.submit({ id: nextJobId++, promptTokens: p.promptTokens, outputTokens, remotePrefill: decodeLeg }, { onTokens, onFinish });
+      plans.forEach((c, k) => {
+        jobs.push(o.backend.submit({ id: nextJobId++, promptTokens: c.prompt.ids.length, outputTokens: c.pieces.length, remotePrefill: decodeLeg }, { onTokens: (n) => onTokens(k, n), onFinish: (e) => onFinish(k, e) }));
+      });
     };
     if (decodeLeg) {
       const pullS = (p.promptTokens * (o.kvBytesPerToken ?? 131072)) / ((o.kvPullGBps ?? 25) * 1e9);

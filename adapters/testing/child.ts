@@ -14,8 +14,9 @@ export interface ChildServer {
 
 const ENTRY = fileURLToPath(new URL('./cli-child.ts', import.meta.url));
 
-export function spawnCli(args: readonly string[], timeoutMs = 20_000): Promise<ChildServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** `entry`: the script to run (default cli-child.ts; src/cli/main.ts for any pdsim command). */
+export function spawnCli(args: readonly string[], timeoutMs = 20_000, entry = ENTRY): Promise<ChildServer> {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr!.on('data', (d: Buffer) => {

@@ -46,9 +46,12 @@ describe('live client', () => {
     expect(r.ttftMs!).toBeGreaterThanOrEqual(19);
     // Wall clock on a shared, loaded machine: timers fire late, never early, so the lower bounds are
     // tight and the upper ones only catch gross errors (it measured TTFT 64-83 ms, ITL +4 ms at load 20).
+    // A single gap is no bound: after a late first token the real-time driver catches up, and the
+    // mean gap was measured at 4.7 ms for an 8 ms ITL at load 16; the last token can never come
+    // before prefill + 4 ITLs.
     expect(r.ttftMs!, `ttft ${r.ttftMs}`).toBeLessThan(500);
+    expect(r.e2elMs!).toBeGreaterThanOrEqual(19 + 4 * ITL_MS - 1);
     const meanItl = r.itlMs.reduce((a, b) => a + b, 0) / 4;
-    expect(meanItl).toBeGreaterThan(ITL_MS - 3);
     expect(meanItl).toBeLessThan(ITL_MS + 100);
     expect(r.e2elMs!).toBeCloseTo(r.ttftMs! + r.itlMs.reduce((a, b) => a + b, 0), 6);
   });

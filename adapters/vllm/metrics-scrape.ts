@@ -5,6 +5,14 @@
  * wire with `_total` (their `_created` lines are skipped), `gpu_cache_usage_perc` became
  * `kv_cache_usage_perc`, `gpu_prefix_cache_*` became `prefix_cache_*`, and
  * `time_per_output_token_seconds` became `inter_token_latency_seconds`.
+ *
+ * llama.cpp's `llama-server --metrics` is read too, by its own names (tools/server/README.md,
+ * "GET /metrics"): `llamacpp:prompt_tokens_total` and `llamacpp:tokens_predicted_total` (tokens),
+ * `llamacpp:requests_processing` / `requests_deferred` (running / waiting),
+ * `llamacpp:kv_cache_usage_ratio` (older builds), and its engine-time counters
+ * `llamacpp:prompt_seconds_total`, `llamacpp:tokens_predicted_seconds_total` and
+ * `llamacpp:n_decode_total` (llama_decode calls). It has no latency histograms and no KV block
+ * configuration, so those stay empty.
  */
 
 export interface PromSample {
@@ -66,17 +74,21 @@ export function sumOf(snap: MetricsSnapshot, names: readonly string[], filter?: 
 const counterNames = (...bases: string[]): string[] => bases.flatMap((b) => [`${b}_total`, b]);
 
 export const METRIC_NAMES = {
-  promptTokens: counterNames('vllm:prompt_tokens'),
-  generationTokens: counterNames('vllm:generation_tokens'),
+  promptTokens: counterNames('vllm:prompt_tokens', 'llamacpp:prompt_tokens'),
+  generationTokens: counterNames('vllm:generation_tokens', 'llamacpp:tokens_predicted'),
   requestSuccess: counterNames('vllm:request_success'),
   preemptions: counterNames('vllm:num_preemptions'),
   prefixCacheQueries: counterNames('vllm:prefix_cache_queries', 'vllm:gpu_prefix_cache_queries'),
   prefixCacheHits: counterNames('vllm:prefix_cache_hits', 'vllm:gpu_prefix_cache_hits'),
   externalPrefixCacheQueries: counterNames('vllm:external_prefix_cache_queries'),
   externalPrefixCacheHits: counterNames('vllm:external_prefix_cache_hits'),
-  kvCacheUsage: ['vllm:kv_cache_usage_perc', 'vllm:gpu_cache_usage_perc'],
-  running: ['vllm:num_requests_running'],
-  waiting: ['vllm:num_requests_waiting'],
+  kvCacheUsage: ['vllm:kv_cache_usage_perc', 'vllm:gpu_cache_usage_perc', 'llamacpp:kv_cache_usage_ratio'],
+  running: ['vllm:num_requests_running', 'llamacpp:requests_processing'],
+  waiting: ['vllm:num_requests_waiting', 'llamacpp:requests_deferred'],
+  // llama-server only: its own time in prompt processing and generation, and llama_decode calls.
+  enginePromptSeconds: counterNames('llamacpp:prompt_seconds'),
+  engineGenerationSeconds: counterNames('llamacpp:tokens_predicted_seconds'),
+  engineSteps: counterNames('llamacpp:n_decode'),
 } as const;
 
 export const HISTOGRAM_NAMES = {
@@ -127,6 +139,10 @@ export interface MetricsDelta {
   externalPrefixCacheHitRate: number | null;
   /** Gauge values at the second scrape. */
   kvCacheUsagePercAfter: number | null;
+  /** llama-server: seconds it spent on prompts and on generation, and its llama_decode calls (null elsewhere). */
+  enginePromptSeconds: number | null;
+  engineGenerationSeconds: number | null;
+  engineSteps: number | null;
   histograms: Partial<Record<keyof typeof HISTOGRAM_NAMES, HistogramDelta>>;
 }
 
@@ -163,6 +179,9 @@ export function metricsDelta(before: MetricsSnapshot, after: MetricsSnapshot): M
       delta(before, after, n.externalPrefixCacheQueries),
     ),
     kvCacheUsagePercAfter: sumOf(after, n.kvCacheUsage) ?? null,
+    enginePromptSeconds: delta(before, after, n.enginePromptSeconds),
+    engineGenerationSeconds: delta(before, after, n.engineGenerationSeconds),
+    engineSteps: delta(before, after, n.engineSteps),
     histograms,
   };
 }

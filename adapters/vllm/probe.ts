@@ -2,6 +2,9 @@
  * What a validation needs to know about the server before it starts: that it answers, which model
  * it serves and its max_model_len (`/v1/models`), its version (`/version`) and, when asked, its KV
  * capacity (`vllm:cache_config_info` on `/metrics`). Problems become UserErrors with a fix.
+ * llama.cpp's llama-server lists no max_model_len in `/v1/models` and has no `/version`: its
+ * context per slot is `default_generation_settings.n_ctx` of `GET /props`, and its build is
+ * `build_info` there.
  */
 import { didYouMean, UserError } from '../../src/errors.js';
 import { liveMessages as msg } from './messages.js';
@@ -49,7 +52,26 @@ export async function probeServer(baseUrl: string, o: { model?: string; apiKey?:
   } catch {
     // /version is optional (proxies do not have it)
   }
-  return { baseUrl, model, maxModelLen: typeof entry.max_model_len === 'number' ? entry.max_model_len : null, version };
+  let maxModelLen = typeof entry.max_model_len === 'number' ? entry.max_model_len : null;
+  if (maxModelLen === null || version === null) {
+    const props = await llamaServerProps(baseUrl, o.apiKey, timeoutMs);
+    maxModelLen ??= props?.nCtx ?? null;
+    version ??= props?.build ?? null;
+  }
+  return { baseUrl, model, maxModelLen, version };
+}
+
+/** llama-server's `GET /props`: the context per slot and the build; undefined from servers without it. */
+async function llamaServerProps(baseUrl: string, apiKey: string | undefined, timeoutMs: number): Promise<{ nCtx: number | null; build: string | null } | undefined> {
+  try {
+    const r = await fetch(`${baseUrl}/props`, { headers: authHeaders(apiKey), signal: AbortSignal.timeout(timeoutMs) });
+    if (!r.ok) return undefined;
+    const p = (await r.json()) as { default_generation_settings?: { n_ctx?: unknown }; build_info?: unknown };
+    const n = p.default_generation_settings?.n_ctx;
+    return { nCtx: typeof n === 'number' && n > 0 ? n : null, build: typeof p.build_info === 'string' ? `llama.cpp ${p.build_info}` : null };
+  } catch {
+    return undefined;
+  }
 }
 
 /** One /metrics scrape, or undefined when the server has none. */

@@ -26,6 +26,8 @@ export interface LiveTarget {
   timeoutMs: number;
   /** Extra body fields merged last (vllm bench's `extra_body`). */
   extraBody?: Record<string, unknown>;
+  /** Chat mode: user text for prompt ids (the model's tokenizer and template); default idsToText. */
+  chatContent?: (ids: readonly number[]) => string;
 }
 
 export interface LiveRequest {
@@ -53,7 +55,7 @@ export function requestBody(target: LiveTarget, req: LiveRequest): Record<string
   const body =
     target.api === 'completions'
       ? { ...common, prompt: req.promptTokenIds, repetition_penalty: 1.0 }
-      : { ...common, messages: [{ role: 'user', content: idsToText(req.promptTokenIds) }], max_completion_tokens: req.maxTokens };
+      : { ...common, messages: [{ role: 'user', content: (target.chatContent ?? idsToText)(req.promptTokenIds) }], max_completion_tokens: req.maxTokens };
   return { ...body, ...target.extraBody };
 }
 

@@ -23,6 +23,11 @@ import type { RequestSpec } from '../../src/serving/types.js';
 import { makeWorkload } from '../../src/workload/generator.js';
 import { benchSummary, tpotMsOf } from './bench-metrics.js';
 import { readBenchResult } from './bench-result.js';
+import { LIVE_UNMEASURED, livePeaks, liveTimeSeries } from './live-series.js';
+import { withBenchRunInfo } from '../../src/metrics/bench-info.js';
+import { checkBenchAgainstScenario } from './bench-check.js';
+import { loadLlm } from '../../src/model/catalog.js';
+import { loadTokenizer } from '../server/tokenizer-real.js';
 import { compareSummaries, formatComparisonTable, type Comparison } from './compare.js';
 import { liveMessages as msg } from './messages.js';
 import { metricsDelta } from './metrics-scrape.js';
@@ -49,6 +54,8 @@ export interface ValidateOptions {
   /** Server's simulated seconds per wall second (pdsim serve --speed); 1 for a real server. */
   speed?: number;
   report?: boolean;
+  /** Catalog directory for the simulation (default: the package's models/). */
+  modelsDir?: string;
   /** Progress and notes. */
   log?: (line: string) => void;
   signal?: AbortSignal;
@@ -85,7 +92,8 @@ function liveSeries(label: string, results: readonly LiveRequestResult[]): RunSe
       itlMs: cdfFromSorted(sorted(ok.flatMap((r) => r.itlMs))),
       e2elMs: cdfFromSorted(sorted(ok.map((r) => r.e2elMs!))),
     },
-    timeSeries: [],
+    timeSeries: liveTimeSeries(results),
+    unmeasured: LIVE_UNMEASURED,
   };
 }
 
@@ -113,6 +121,9 @@ export async function runValidate(file: string, o: ValidateOptions): Promise<Val
     }
   }
   const specs = workloadOf(loaded, seed);
+  // A bench result is checked before anything is simulated: a wrong file fails at once.
+  const bench = o.benchResult ? readBenchResult(o.benchResult) : undefined;
+  if (bench) for (const w of checkBenchAgainstScenario(bench, loaded.scenario, specs, loadLlm(loaded.scenario.model).hfId, o.benchResult!)) note(w);
   if (server?.maxModelLen) {
     const bad = specs.find((s) => s.promptTokens + s.outputTokens > server!.maxModelLen!);
     if (bad) throw new UserError(msg.tooLong(bad.id, bad.promptTokens, bad.outputTokens, server.maxModelLen));
@@ -123,7 +134,7 @@ export async function runValidate(file: string, o: ValidateOptions): Promise<Val
   // 3. Simulate.
   log(`simulating ${specs.length} requests (seed ${seed})...`);
   const writer = new JsonlRecordWriter(join(o.out, 'sim', 'requests.jsonl'));
-  const simRun = await runSimulation(loaded, { seed, writer }).finally(() => writer.close());
+  const simRun = await runSimulation(loaded, { seed, writer, modelsDir: o.modelsDir }).finally(() => writer.close());
   const sim = simRun.summary as unknown as BenchSummary;
   writeJson(join(o.out, 'sim', 'summary.json'), sim);
 
@@ -131,15 +142,26 @@ export async function runValidate(file: string, o: ValidateOptions): Promise<Val
   let live: BenchSummary;
   let liveResults: LiveRequestResult[] = [];
   let liveRun: RunSeries | undefined;
-  if (o.benchResult) {
-    const imported = readBenchResult(o.benchResult);
-    live = imported.summary;
-    if (imported.info.num_prompts !== null && imported.info.num_prompts !== specs.length) {
-      note(`the bench result has ${imported.info.num_prompts} prompts, the scenario ${specs.length}`);
+  if (bench) {
+    live = bench.summary;
+    if (bench.requests) {
+      liveResults = bench.requests;
+      liveRun = liveSeries('bench result', bench.requests);
+    } else {
+      note('the bench result has no per-request arrays (run vllm bench serve with --save-detailed): no measured CDFs in the report');
     }
   } else {
     const base = o.endpoint!;
-    const target = { baseUrl: base, model: server!.model, api: o.api ?? 'completions', apiKey: o.apiKey, timeoutMs: (o.timeoutS ?? 600) * 1000 } as const;
+    const api = o.api ?? 'completions';
+    let chatContent: ((ids: readonly number[]) => string) | undefined;
+    if (api === 'chat') {
+      const tok = await loadTokenizer(loaded.scenario.model);
+      chatContent = tok.chatContentForTokens;
+      note(tok.kind === 'real'
+        ? `chat prompts are sized with ${tok.description}: lengths match a server using the same tokenizer and template`
+        : `chat prompts are sized with the ${tok.description}: exact against pdsim serve, approximate against a real server (its tokenizer and chat template count differently); use --api completions for exact lengths`);
+    }
+    const target = { baseUrl: base, model: server!.model, api, apiKey: o.apiKey, timeoutMs: (o.timeoutS ?? 600) * 1000, chatContent } as const;
     await initialTestRequest(target, specs[0], seed);
     const before = await scrapeMetrics(base, o.apiKey);
     if (!before) note(msg.noMetrics(base));
@@ -160,6 +182,8 @@ export async function runValidate(file: string, o: ValidateOptions): Promise<Val
     const after = before ? await scrapeMetrics(base, o.apiKey) : undefined;
     liveResults = outcome.results;
     live = benchSummary(liveResults, { durationS: outcome.durationS, goodput: Object.keys(loaded.scenario.slo ?? {}).length ? loaded.scenario.slo : undefined });
+    // The run-info keys and peak figures, in the same places as the simulation's summary.
+    live = withBenchRunInfo(live, { label: loaded.scenario.name, workload: loaded.scenario.workload, numPrompts: specs.length, hfId: server!.model, peaks: livePeaks(liveResults), backend: api === 'chat' ? 'openai-chat' : 'openai' });
     live.pdsim = { ...live.pdsim, server: { url: base, model: server!.model, version: server!.version, max_model_len: server!.maxModelLen }, seed, not_sent: outcome.notSent };
     if (before && after) writeJson(join(o.out, 'live', 'metrics-delta.json'), metricsDelta(before, after));
     const failed = liveResults.filter((r) => !r.success);

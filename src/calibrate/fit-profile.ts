@@ -7,6 +7,7 @@ import type { GpuPerfParams, GpuProfile } from '../model/gpu.js';
 import { elementwiseBytesPerToken, elementwiseMs, gemmTime, hwRatesOf, type ElementwiseOp, type HwRates } from '../perf/op-times.js';
 import { ringAllReduceMs } from '../perf/perf-model.js';
 import { fitCopies, type CopyFit, fitAllReduce, fitCpuOverhead, fitDecodeAttention, fitElementwise, fitGemm, fitPrefillAttention, decodeSampleMs, prefillSampleMs } from './fit.js';
+import { fitEngineIterations, predictEngineIterationMs } from './fit-iterations.js';
 import { composeIterations, predictIterationMs } from './iterations.js';
 import { ELEMENTWISE_OPS, layerGemms, type GemmSample, type LayerSample, type SampleSet } from './samples.js';
 import { errorStats, type ErrorStats } from './stats.js';
@@ -79,7 +80,15 @@ export function fitPerf(set: SampleSet, gpu: GpuProfile): PerfFit {
     cpuOverhead = fitCpuOverhead(set.cpu);
     fitted.push('cpuOverhead');
   } else kept.push('cpuOverhead');
-  const perf: GpuPerfParams = { gemm, attentionPrefill, attentionDecode, elementwise, allReduce, cpuOverhead, calibratedRange: rangeOf(set) };
+  let perf: GpuPerfParams = { gemm, attentionPrefill, attentionDecode, elementwise, allReduce, cpuOverhead, calibratedRange: rangeOf(set) };
+  if (set.iterations.length > 0) {
+    // Whole engine iterations (an engine timed end to end): these groups come from them instead.
+    const whole = fitEngineIterations(set.iterations, gpu);
+    perf = { ...perf, ...whole };
+    const groups = Object.keys(whole);
+    for (const g of groups) if (kept.includes(g)) kept.splice(kept.indexOf(g), 1);
+    fitted.push(...groups.filter((g) => !fitted.includes(g)).map((g) => `${g} (whole iterations)`));
+  }
   const copies = set.copies.length > 0 ? fitCopies(set.copies) : [];
   return { perf, fitted, kept, copies };
 }
@@ -90,9 +99,9 @@ function maxOf(xs: readonly number[]): number {
 
 export function rangeOf(set: SampleSet): NonNullable<GpuPerfParams['calibratedRange']> {
   return {
-    maxTokens: maxOf([...set.layers.map((l) => l.tokens), ...set.gemm.map((g) => g.m), ...set.prefill.map((p) => p.seqLen * p.batch)]),
-    maxContextTokens: maxOf([...set.decode.map((d) => d.kvLen), ...set.prefill.map((p) => p.seqLen)]),
-    maxBatch: maxOf(set.decode.map((d) => d.batch)),
+    maxTokens: maxOf([...set.layers.map((l) => l.tokens), ...set.gemm.map((g) => g.m), ...set.prefill.map((p) => p.seqLen * p.batch), ...set.iterations.map((i) => i.newTokens * i.batch)]),
+    maxContextTokens: maxOf([...set.decode.map((d) => d.kvLen), ...set.prefill.map((p) => p.seqLen), ...set.iterations.map((i) => i.kvLen)]),
+    maxBatch: maxOf([...set.decode.map((d) => d.batch), ...set.iterations.filter((i) => i.phase === 'decode').map((i) => i.batch)]),
     tp: [...new Set([1, ...set.layers.map((l) => l.tp), ...set.allReduce.map((a) => a.gpus)])].sort((a, b) => a - b),
   };
 }
@@ -117,6 +126,9 @@ export function groupErrors(set: SampleSet, gpu: GpuProfile, perf: GpuPerfParams
     push(`all-reduce tp${n}`, set.allReduce.filter((s) => s.gpus === n).map((s) => [ringAllReduceMs(c, n, s.bytes), s.ms]));
   }
   push('cpu overhead', set.cpu.map((s) => [perf.cpuOverhead.baseMs + perf.cpuOverhead.perSeqMs * s.batch, s.ms]));
+  for (const phase of ['prefill', 'decode'] as const) {
+    push(`engine iteration ${phase}`, set.iterations.filter((i) => i.phase === phase).map((i) => [predictEngineIterationMs(gpu, perf, i), i.ms]));
+  }
   const prof = { ...gpu, perf };
   const its = composeIterations(set);
   for (const phase of ['prefill', 'decode'] as const) {

@@ -2,9 +2,11 @@
  * docs/accuracy.md: held-out error of the calibrated perf model, per GPU, per whole iteration
  * (prefill and decode, by TP and by held-out model) and per operator group.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { CrossValidation, HeldOutRow } from './crossval.js';
 import { HOLDOUT_FRACTION, HOLDOUT_SEED } from './crossval.js';
-import type { Dataset } from './datasets.js';
+import { repoRoot, type Dataset } from './datasets.js';
 import type { SourceFile } from './samples.js';
 
 export const TARGET_MEDIAN_PCT = 5;
@@ -73,6 +75,7 @@ export function accuracyMarkdown(inputs: readonly ReportInput[], command: string
     for (const s of sources) out.push(`| ${s.file} | ${s.format} | ${s.rows} | \`${s.sha256.slice(0, 16)}...\` |`);
     out.push('');
   }
+  out.push(...liveSection());
   out.push('## Caveats', '');
   out.push(
     '- The operator tables come from two harnesses (vidur\'s profiler for linear and elementwise ops; aiconfigurator under vLLM for attention and all-reduce), possibly on different machines of the same GPU type. A whole iteration assembled from them is a sum of isolated kernel timings: it has no inter-kernel gaps, no CUDA-graph effects and no host overhead.',
@@ -83,4 +86,14 @@ export function accuracyMarkdown(inputs: readonly ReportInput[], command: string
     '',
   );
   return out.join('\n');
+}
+
+/**
+ * The "Live" section (predicted vs measured serving figures on a real engine) is measured by
+ * `npm run bench:llamacpp`, not by calibrate; it is kept in docs/accuracy-live.md and inlined here
+ * so that regenerating this report keeps it.
+ */
+function liveSection(): string[] {
+  const f = join(repoRoot(), 'docs', 'accuracy-live.md');
+  return existsSync(f) ? [readFileSync(f, 'utf8').trimEnd(), ''] : [];
 }

@@ -7,6 +7,7 @@ import type { Catalog } from '../model/catalog.js';
 import type { GpuProfile } from '../model/gpu.js';
 import { crossValidate, type CrossValidation } from './crossval.js';
 import { DATASETS, datasetPaths, repoRoot, TRANSFERS, type Dataset } from './datasets.js';
+import { engineIterationErrors, type IterationErrors } from './fit-iterations.js';
 import { fitPerf, groupErrors, type GroupError, type PerfFit } from './fit-profile.js';
 import { provenanceSources, writeCalibratedProfile, type Provenance } from './profile-writer.js';
 import { accuracyMarkdown } from './report.js';
@@ -28,13 +29,16 @@ export interface CalibrationResult {
   inSample: GroupError[];
   set: SampleSet;
   heldOut?: CrossValidation;
+  /** Whole engine iterations: in-sample and 2-fold held-out error (when the data has iter_* rows). */
+  engineErrors?: IterationErrors[];
 }
 
 export function calibrate(gpu: GpuProfile, set: SampleSet, opts: { crossValidate?: boolean; crossCheck?: SampleSet } = {}): CalibrationResult {
   const fit = fitPerf(set, gpu);
   const inSample = groupErrors(set, gpu, fit.perf);
   const heldOut = opts.crossValidate ? crossValidate(set, gpu, opts.crossCheck, fit.perf) : undefined;
-  return { gpu, fit, inSample, set, heldOut };
+  const engineErrors = set.iterations.length > 0 ? engineIterationErrors(set.iterations, gpu, fit.perf) : undefined;
+  return { gpu, fit, inSample, set, heldOut, ...(engineErrors ? { engineErrors } : {}) };
 }
 
 export function datasetFor(gpuId: string): Dataset | undefined {
@@ -49,20 +53,21 @@ function heldOutSummary(cv: CrossValidation | undefined) {
 export function writeProfiles(catalog: Catalog, r: CalibrationResult, command: string, notes: readonly string[]): string[] {
   const date = new Date().toISOString().slice(0, 10);
   const it = r.heldOut?.rows.filter((x) => x.group.startsWith('iteration') && x.slice === 'all') ?? [];
-  const band = it.length > 0 ? it.map((x) => `${x.group.replace('iteration ', '')} median ${x.medianPct.toFixed(1)}% / p90 ${x.p90Pct.toFixed(1)}%`).join(', ') : 'see provenance.fitError';
+  const eng = r.engineErrors?.map((e) => `${e.group.replace('engine iteration ', '')} median ${e.heldOut.medianPct.toFixed(1)}% / p90 ${e.heldOut.p90Pct.toFixed(1)}%`).join(', ');
+  const band = eng ? eng : it.length > 0 ? it.map((x) => `${x.group.replace('iteration ', '')} median ${x.medianPct.toFixed(1)}% / p90 ${x.p90Pct.toFixed(1)}%`).join(', ') : 'see provenance.fitError';
   const provenance: Provenance = {
     sources: provenanceSources(r.set.sources),
     date,
     command,
     fitted: r.fit.fitted,
     keptFromPrevious: r.fit.kept,
-    fitError: { inSample: r.inSample, heldOut: heldOutSummary(r.heldOut) },
+    fitError: { inSample: r.inSample, heldOut: r.engineErrors ? r.engineErrors.map((e) => ({ gpu: r.gpu.id, group: e.group, slice: '2-fold', ...e.heldOut })) : heldOutSummary(r.heldOut) },
     notes: [...notes],
     ...(r.fit.copies.length > 0 ? { copies: r.fit.copies } : {}),
   };
   const written: string[] = [];
   const file = catalog.file('gpu', r.gpu.id);
-  writeCalibratedProfile(file, r.fit.perf, provenance, `held-out whole-iteration error (GPU kernels, docs/accuracy.md): ${band}`);
+  writeCalibratedProfile(file, r.fit.perf, provenance, eng ? `held-out whole-iteration error (2-fold over the measured engine iterations): ${band}` : `held-out whole-iteration error (GPU kernels, docs/accuracy.md): ${band}`);
   written.push(file);
   for (const t of TRANSFERS.filter((x) => x.from === r.gpu.id)) {
     const to = catalog.file('gpu', t.to);

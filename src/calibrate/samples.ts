@@ -76,6 +76,23 @@ export interface CopySample {
   ms: number;
 }
 
+/**
+ * One whole engine iteration measured end to end (pdsim's llama.cpp profiler, `iter_prefill` /
+ * `iter_decode` rows): the full forward pass of `model` for a batch, sampling included. Fitted by
+ * fit-iterations.ts through the perf model's own iteration time.
+ */
+export interface EngineIterationSample {
+  model: ModelShape & { layers: number };
+  phase: 'prefill' | 'decode';
+  /** Prefill: 1 sequence. Decode: sequences stepped together. */
+  batch: number;
+  /** Prefill: prompt tokens computed in the iteration. Decode: 1. */
+  newTokens: number;
+  /** Decode: KV length per sequence including the new token. Prefill: newTokens. */
+  kvLen: number;
+  ms: number;
+}
+
 export interface SourceFile {
   file: string;
   sha256: string;
@@ -91,11 +108,12 @@ export interface SampleSet {
   allReduce: AllReduceSample[];
   cpu: CpuOverheadSample[];
   copies: CopySample[];
+  iterations: EngineIterationSample[];
   sources: SourceFile[];
 }
 
 export function emptySampleSet(): SampleSet {
-  return { gemm: [], layers: [], prefill: [], decode: [], allReduce: [], cpu: [], copies: [], sources: [] };
+  return { gemm: [], layers: [], prefill: [], decode: [], allReduce: [], cpu: [], copies: [], iterations: [], sources: [] };
 }
 
 export function mergeInto(into: SampleSet, from: SampleSet): void {
@@ -106,6 +124,7 @@ export function mergeInto(into: SampleSet, from: SampleSet): void {
   into.allReduce.push(...from.allReduce);
   into.cpu.push(...from.cpu);
   into.copies.push(...from.copies);
+  into.iterations.push(...from.iterations);
   into.sources.push(...from.sources);
 }
 

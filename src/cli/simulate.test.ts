@@ -72,3 +72,23 @@ describe('pdsim simulate (CLI)', () => {
     expect(ttft[2]!).toBeGreaterThan(ttft[1]!);
   });
 });
+
+describe('pdsim simulate --save-detailed (vllm bench serve arrays)', () => {
+  it('writes per-request arrays in seconds whose stats are the summary\'s, readable as a bench result', async () => {
+    const dir = path.join(tmp, 'detailed');
+    const r = await cli(['simulate', quick, '--out', dir, '--set', 'workload.requests=200', '--set', 'workload.maxConcurrency=16', '--save-detailed', '--no-progress', '--no-report']);
+    expect(r.code).toBe(0);
+    const s = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')) as Record<string, unknown>;
+    expect(s).toMatchObject({ backend: 'pdsim', label: 'quickstart', model_id: 'meta-llama/Llama-3.1-8B', num_prompts: 200, request_rate: 8, burstiness: 1, max_concurrency: 16 });
+    expect(s['max_concurrent_requests']).toBeLessThanOrEqual(16);
+    for (const k of ['input_lens', 'output_lens', 'ttfts', 'start_times', 'latencies', 'errors', 'queue_times']) expect((s[k] as unknown[]).length, k).toBe(200);
+    const ttftsMs = (s['ttfts'] as number[]).map((x) => x * 1000).sort((a, b) => a - b);
+    // numpy median of 200 values: the mean of the 100th and 101st.
+    expect((ttftsMs[99]! + ttftsMs[100]!) / 2).toBeCloseTo(s['median_ttft_ms'] as number, 2);
+    expect((s['output_lens'] as number[]).reduce((a, b) => a + b, 0)).toBe(s['total_output_tokens']);
+    const { parseBenchResult } = await import('../../adapters/vllm/bench-result.js');
+    const back = parseBenchResult(readFileSync(path.join(dir, 'summary.json'), 'utf8'), 'summary.json');
+    expect(back.requests).toHaveLength(200);
+    expect(back.info.max_concurrency).toBe(16);
+  });
+});

@@ -6,6 +6,7 @@
 import type { EngineSink } from '../serving/engine-sink.js';
 import type { RequestState } from '../serving/request-state.js';
 import type { RequestRecord } from '../serving/types.js';
+import { BenchPeaks } from './bench-peaks.js';
 import { Distribution } from './distribution.js';
 import { TimeSeries } from './time-series.js';
 
@@ -56,6 +57,10 @@ export class MetricsCollector implements EngineSink {
   decodeSpanS = 0;
   decodeGaps = 0;
   readonly failures = new Map<string, number>();
+  /** P/D: KV transfer time per completed request (its requests.jsonl kvTransferMs). */
+  readonly kvTransferMs = new Distribution();
+  /** vllm bench's peak figures; the arrival loop reports sends. */
+  readonly peaks = new BenchPeaks();
   nextGaugeS: number;
 
   constructor(
@@ -78,6 +83,7 @@ export class MetricsCollector implements EngineSink {
 
   tokens(timeS: number, count: number): void {
     this.series.addTokens(timeS, count);
+    this.peaks.tokens(timeS, count);
   }
 
   itl(gapS: number, weight: number): void {
@@ -109,6 +115,7 @@ export class MetricsCollector implements EngineSink {
 
   finish(req: RequestState, timeS: number, instance: string, error?: string, extra?: Partial<RequestRecord>): void {
     const spec = req.spec;
+    this.peaks.left();
     const rec: RequestRecord = {
       id: spec.id,
       arrivalS: spec.arrivalS,
@@ -129,6 +136,7 @@ export class MetricsCollector implements EngineSink {
       return;
     }
     this.completed++;
+    if (rec.kvTransferMs !== undefined) this.kvTransferMs.add(rec.kvTransferMs);
     this.totalInputTokens += spec.promptTokens;
     this.totalOutputTokens += req.generated;
     this.cachedPromptTokens += req.cachedPromptTokens;

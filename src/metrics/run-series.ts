@@ -48,4 +48,24 @@ export interface RunSeries {
   timeSeries: TimeSample[];
   timeline?: TimelineSegment[];
   tiers?: TierSample[];
+  /** Time-series fields this run did not measure (a live run has no KV occupancy or queue gauge). */
+  unmeasured?: ('queueLength' | 'kvOccupancy')[];
+  /** P/D: CDF of the KV transfer time per request (requests.jsonl `kvTransferMs`), ms. */
+  kvTransferMs?: CdfPoint[];
+  /** P/D: each link direction's mean rate while carrying KV, GB/s (links summary: bytes / busy time). */
+  linkBusyGBps?: Record<string, number>;
+  /** Per-instance gauges over time (P/D back-pressure: prefill KV held for pulls, decode queues). */
+  instances?: InstanceSample[];
+  /** P/D back-pressure counters from the summary, for the chart's subtitle. */
+  backPressure?: { decodeReservationWaits: number; decodeReservationWaitS: number; decodeQueueMax: number };
+}
+
+/** One instance's gauges at one time. */
+export interface InstanceSample {
+  tS: number;
+  instance: string;
+  waiting: number;
+  running: number;
+  /** Fraction of the instance's KV blocks in use, 0..1. */
+  kvOccupancy: number;
 }

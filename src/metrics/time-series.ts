@@ -92,4 +92,18 @@ export class TimeSeries {
     }
     return rows;
   }
+
+  /** Per-source gauges for the report (carried forward like rows()), at most maxBuckets points per source. */
+  rowsBySource(untilS: number): { tS: number; instance: string; waiting: number; running: number; kvOccupancy: number }[] {
+    const n = Math.min(this.maxBuckets, Math.max(1, Math.ceil(untilS / this.widthS)));
+    const out = [];
+    for (const [k, g] of [...this.gauges.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      let last: number[] | undefined;
+      for (let b = 0; b < n; b++) {
+        last = g[b] ?? last;
+        if (last) out.push({ tS: (b + 1) * this.widthS, instance: k, waiting: last[1]!, running: last[0]!, kvOccupancy: last[3]! > 0 ? last[2]! / last[3]! : 0 });
+      }
+    }
+    return out;
+  }
 }

@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { escapeScript, formatCell, renderReportHtml } from './html.js';
 import { buildCharts } from './specs.js';
-import { sampleInput } from './testing.js';
+import { sampleInput, sampleSweepInput } from './testing.js';
 
 const EVIL = '<script>alert(1)</script>';
 
@@ -81,24 +81,46 @@ function findChromium(): string | undefined {
 }
 const chromium = findChromium();
 
+const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** Runs headless Chromium on a page; extra args say what to do (dump the DOM, take a screenshot). */
+function chromiumRun(dir: string, file: string, extra: string[]): string {
+  return execFileSync(
+    chromium!,
+    // The background-networking flags keep Chromium from reaching out on a closed network; the
+    // dumped DOM holds the inlined libraries and every SVG, far above execFileSync's 1 MB default.
+    [...CHROMIUM_FLAGS, `--user-data-dir=${join(dir, 'profile')}`, '--virtual-time-budget=10000', ...extra, `file://${file}`],
+    { encoding: 'utf8', timeout: 60_000, maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+}
+
+/** Records the page's scroll width once the charts are drawn (test pages only). */
+const MEASURE = `<script>addEventListener('load', () => setTimeout(() => document.body.setAttribute('data-scroll-width', String(document.documentElement.scrollWidth)), 0));</script>`;
+
 describe.skipIf(chromium === undefined)('in headless Chromium', () => {
-  it('draws every chart offline', () => {
+  const reports = [['simulate/validate', sampleInput()], ['sweep', sampleSweepInput()]] as const;
+
+  it.each(reports)('draws every chart of a %s report offline, with no error marker, and takes a screenshot', (_name, input) => {
     const dir = mkdtempSync(join(tmpdir(), 'pdsim-report-'));
     const file = join(dir, 'report.html');
-    const html = renderReportHtml(sampleInput());
-    writeFileSync(file, html);
-    const dom = execFileSync(
-      chromium!,
-      // The background-networking flags keep Chromium from reaching out on a closed network; the
-      // dumped DOM holds the inlined libraries and every SVG, far above execFileSync's 1 MB default.
-      ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${join(dir, 'profile')}`, '--virtual-time-budget=10000', '--dump-dom', `file://${file}`],
-      { encoding: 'utf8', timeout: 60_000, maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] },
-    );
-    for (const c of buildCharts(sampleInput())) {
+    const html = renderReportHtml(input);
+    const end = html.lastIndexOf('</body>'); // the inlined libraries contain the text "</body>" too
+    writeFileSync(file, `${html.slice(0, end)}${MEASURE}\n${html.slice(end)}`);
+    const dom = chromiumRun(dir, file, ['--window-size=1400,900', '--dump-dom']);
+    for (const c of buildCharts(input)) {
       expect(dom).toMatch(new RegExp(`id="${c.id}"[^>]*>.*?<svg`, 's'));
     }
     // The page's own script contains the error text; a failed chart would add one more occurrence.
     const count = (t: string) => t.split('failed to render').length - 1;
     expect(count(dom)).toBe(count(html));
-  }, 90_000);
+    // Nothing wider than a 1,400 px window (the sweep's ten-column table scrolls inside its box).
+    const width = Number(/data-scroll-width="(\d+)"/.exec(dom)?.[1]);
+    expect(width).toBeGreaterThan(0);
+    expect(width).toBeLessThanOrEqual(1400);
+    const shot = join(dir, 'screenshot.png');
+    chromiumRun(dir, file, ['--window-size=1400,6000', `--screenshot=${shot}`]);
+    const png = readFileSync(shot);
+    expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+    expect(png.length).toBeGreaterThan(50_000); // a page of drawn charts, not a blank one
+  }, 120_000);
 });

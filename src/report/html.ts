@@ -47,13 +47,16 @@ function tableHtml(table: NonNullable<ReportInput['table']>): string {
   const body = table.rows
     .map((row) => `<tr>${row.map((v, i) => (i === 0 ? `<th>${escapeHtml(formatCell(v))}</th>` : `<td>${escapeHtml(formatCell(v))}</td>`)).join('')}</tr>`)
     .join('\n');
-  return `<table class="figures">\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
+  // Wrapped so a wide table (a sweep's ten figure columns) scrolls inside the page instead of being cut off.
+  return `<div class="table-wrap">\n<table class="figures">\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table>\n</div>`;
 }
 
 const STYLE = `
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 960px; color: #222; }
 h1 { margin-bottom: 0.2rem; } .subtitle { color: #666; margin-top: 0; }
+.table-wrap { max-width: 100%; overflow-x: auto; }
 table.figures { border-collapse: collapse; margin: 1rem 0; }
+table.figures thead th { max-width: 8rem; overflow-wrap: anywhere; vertical-align: bottom; }
 table.figures th, table.figures td { border-bottom: 1px solid #ddd; padding: 0.3rem 0.8rem; text-align: right; }
 table.figures th:first-child { text-align: left; }
 .notes { background: #fff8e1; border-left: 4px solid #f0b400; padding: 0.5rem 1rem; }

@@ -5,7 +5,13 @@
  * else), with the run order fixing the color order so "sim" and "live" keep their color across charts.
  */
 import type { TopLevelSpec } from 'vega-lite';
+import { CDF_METRICS, cdfSpec } from './spec-cdf.js';
+import { HEIGHT_PX, lineOverTime, runColor, SCHEMA, seriesLineSpec, WIDTH_PX } from './spec-parts.js';
+import { pdCharts } from './specs-pd.js';
+import { sweepCharts } from './specs-sweep.js';
 import type { ReportInput, RunSeries, TimelineSegment } from './types.js';
+
+export { cdfSpec, percentileMarks, MARKED_PERCENTILES } from './spec-cdf.js';
 
 /** A chart ready to embed: `id` is a safe HTML id built from fixed words and indices, never from labels. */
 export interface ChartSpec {
@@ -20,8 +26,6 @@ export interface ChartOptions {
   maxTimelineS?: number;
 }
 
-const WIDTH_PX = 640;
-const HEIGHT_PX = 220;
 const DEFAULT_MAX_TIMELINE_BARS = 5000;
 
 /** Colors for the kinds the simulator emits, so prefill/decode look the same in every report. */
@@ -37,21 +41,15 @@ const KIND_COLORS: Record<string, string> = {
 const KNOWN_KINDS = Object.keys(KIND_COLORS);
 const EXTRA_COLORS = ['#eeca3b', '#9d755d', '#ff9da6', '#79706e', '#d67195', '#439894'];
 
-const CDF_METRICS = [
-  { key: 'ttftMs', id: 'ttft', title: 'Time to first token (TTFT)' },
-  { key: 'tpotMs', id: 'tpot', title: 'Time per output token (TPOT)' },
-  { key: 'itlMs', id: 'itl', title: 'Inter-token latency (ITL)' },
-  { key: 'e2elMs', id: 'e2el', title: 'End-to-end latency (E2EL)' },
-] as const;
-
 /** All charts with data, in display order. Charts whose data is empty are left out. */
 export function buildCharts(input: ReportInput, options: ChartOptions = {}): ChartSpec[] {
   const runs = withUniqueLabels(input.runs);
-  const charts: ChartSpec[] = (input.extraCharts ?? []).map((c, i) => ({ id: `chart-extra-${i}`, spec: c.spec as unknown as TopLevelSpec }));
+  const charts: ChartSpec[] = [...(input.extraCharts ?? []).map((c, i) => ({ id: `chart-extra-${i}`, spec: c.spec as unknown as TopLevelSpec })), ...sweepCharts(input.sweep)];
   for (const m of CDF_METRICS) {
-    const spec = cdfSpec(runs, m.key, m.title);
+    const spec = cdfSpec(runs, m.key, m.title, m.of);
     if (spec) charts.push({ id: `chart-cdf-${m.id}`, spec });
   }
+  charts.push(...pdCharts(runs));
   const series = [
     ['chart-throughput', throughputSpec(runs)],
     ['chart-completions', completionsSpec(runs)],
@@ -77,60 +75,19 @@ export function withUniqueLabels(runs: readonly RunSeries[]): RunSeries[] {
   });
 }
 
-function runColor(runs: readonly RunSeries[]) {
-  return {
-    field: 'run',
-    type: 'nominal',
-    title: 'run',
-    scale: { domain: runs.map((r) => r.label) },
-  } as const;
-}
-
-export function cdfSpec(runs: readonly RunSeries[], metric: keyof RunSeries['cdf'], title: string): TopLevelSpec | undefined {
-  const values = runs.flatMap((r) => r.cdf[metric].map((pt) => ({ run: r.label, valueMs: pt.valueMs, p: pt.p })));
-  if (values.length === 0) return undefined;
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title,
-    width: WIDTH_PX,
-    height: HEIGHT_PX,
-    data: { values },
-    mark: { type: 'line', interpolate: 'step-after', tooltip: true },
-    encoding: {
-      x: { field: 'valueMs', type: 'quantitative', title: 'latency (ms)' },
-      y: { field: 'p', type: 'quantitative', title: 'fraction of requests ≤ x', scale: { domain: [0, 1] }, axis: { format: '.0%' } },
-      color: runColor(runs),
-      // Keep each run's points in p order even if two points share a value.
-      order: { field: 'p', type: 'quantitative' },
-    },
-  };
-}
-
-/** A line chart over time: the envelope every time-series chart shares. */
-function lineOverTime(title: string, values: Record<string, unknown>[], encoding: Record<string, unknown>): TopLevelSpec | undefined {
-  if (values.length === 0) return undefined;
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title,
-    width: WIDTH_PX,
-    height: HEIGHT_PX,
-    data: { values },
-    mark: { type: 'line', tooltip: true },
-    encoding: { x: { field: 'tS', type: 'quantitative', title: 'time (s)' }, ...encoding },
-  } as TopLevelSpec;
-}
-
 function timeLineSpec(
   runs: readonly RunSeries[],
   title: string,
   field: 'outputTokensPerS' | 'requestsCompletedPerS' | 'kvOccupancy',
   yTitle: string,
 ): TopLevelSpec | undefined {
-  const values = runs.flatMap((r) => r.timeSeries.map((s) => ({ run: r.label, tS: s.tS, [field]: s[field] })));
+  // Only runs that measured the field and have samples: a legend entry always has a line.
+  const drawn = runs.filter((r) => r.timeSeries.length > 0 && !(field === 'kvOccupancy' && r.unmeasured?.includes('kvOccupancy')));
+  const values = drawn.flatMap((r) => r.timeSeries.map((s) => ({ run: r.label, tS: s.tS, [field]: s[field] })));
   const y = field === 'kvOccupancy'
     ? { field, type: 'quantitative', title: yTitle, scale: { domain: [0, 1] }, axis: { format: '.0%' } }
     : { field, type: 'quantitative', title: yTitle };
-  return lineOverTime(title, values, { y, color: runColor(runs) });
+  return lineOverTime(title, values, { y, color: runColor(drawn) });
 }
 
 export const throughputSpec = (runs: readonly RunSeries[]) =>
@@ -140,30 +97,23 @@ export const completionsSpec = (runs: readonly RunSeries[]) =>
 export const kvOccupancySpec = (runs: readonly RunSeries[]) =>
   timeLineSpec(runs, 'KV cache occupancy over time', 'kvOccupancy', 'KV occupancy');
 
-/** A line chart over time where color tells series apart and dash tells runs apart. */
-function seriesLineSpec(runs: readonly RunSeries[], title: string, values: Record<string, unknown>[], y: Record<string, unknown>, color: Record<string, unknown>): TopLevelSpec | undefined {
-  return lineOverTime(title, values, {
-    y: { type: 'quantitative', ...y },
-    color: { type: 'nominal', ...color },
-    strokeDash: { field: 'run', type: 'nominal', title: 'run', scale: { domain: runs.map((r) => r.label) } },
-  });
-}
-
 /** Waiting vs running requests. */
 export function queueSpec(runs: readonly RunSeries[]): TopLevelSpec | undefined {
-  const values = runs.flatMap((r) =>
+  const drawn = runs.filter((r) => r.timeSeries.length > 0);
+  const values = drawn.flatMap((r) =>
     r.timeSeries.flatMap((s) => [
-      { run: r.label, tS: s.tS, series: 'waiting', requests: s.queueLength },
+      ...(r.unmeasured?.includes('queueLength') ? [] : [{ run: r.label, tS: s.tS, series: 'waiting', requests: s.queueLength }]),
       { run: r.label, tS: s.tS, series: 'running', requests: s.running },
     ]),
   );
-  return seriesLineSpec(runs, 'Queue length and running requests over time', values, { field: 'requests', title: 'requests' }, { field: 'series', title: 'requests', scale: { domain: ['waiting', 'running'] } });
+  return seriesLineSpec(drawn, 'Queue length and running requests over time', values, { field: 'requests', title: 'requests' }, { field: 'series', title: 'requests', scale: { domain: ['waiting', 'running'] } });
 }
 
 /** KV occupancy per tier. */
 export function tierOccupancySpec(runs: readonly RunSeries[]): TopLevelSpec | undefined {
-  const values = runs.flatMap((r) => (r.tiers ?? []).map((s) => ({ run: r.label, tS: s.tS, tier: s.tier, occupancy: s.occupancy })));
-  return seriesLineSpec(runs, 'KV occupancy per tier over time', values, { field: 'occupancy', title: 'fraction of tier capacity', scale: { domain: [0, 1] }, axis: { format: '.0%' } }, { field: 'tier', title: 'tier' });
+  const drawn = runs.filter((r) => (r.tiers ?? []).length > 0);
+  const values = drawn.flatMap((r) => (r.tiers ?? []).map((s) => ({ run: r.label, tS: s.tS, tier: s.tier, occupancy: s.occupancy })));
+  return seriesLineSpec(drawn, 'KV occupancy per tier over time', values, { field: 'occupancy', title: 'fraction of tier capacity', scale: { domain: [0, 1] }, axis: { format: '.0%' } }, { field: 'tier', title: 'tier' });
 }
 
 export function capTimeline(segments: readonly TimelineSegment[], options: ChartOptions = {}) {
@@ -191,7 +141,7 @@ export function timelineSpec(run: RunSeries, options: ChartOptions = {}): TopLev
   const range = kinds.map((k) => KIND_COLORS[k] ?? EXTRA_COLORS[extra++ % EXTRA_COLORS.length]!);
   const values = shown.map((s) => ({ resource: s.resource, kind: s.kind, startS: s.startS, endS: s.endS, label: s.label ?? s.kind }));
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    $schema: SCHEMA,
     title: `Timeline: ${run.label}${cut}`,
     width: WIDTH_PX,
     height: { step: 22 },

@@ -17,3 +17,13 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
     view.finalize(); // releases timers and listeners so a CLI run can exit
   }
 }
+
+/**
+ * PNG of a rendered SVG at 2x (for slides and chats that do not show SVG), by resvg: a prebuilt
+ * native package from npm, no canvas or browser. Text uses the system fonts (DejaVu Sans when present).
+ */
+export async function renderPng(svg: string): Promise<Buffer> {
+  const { Resvg } = await import('@resvg/resvg-js');
+  const r = new Resvg(svg, { fitTo: { mode: 'zoom', value: 2 }, background: 'white', font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } });
+  return r.render().asPng();
+}

@@ -25,6 +25,28 @@ export function sampleRun(label: string, scale = 1): RunSeries {
       { tS: t, tier: 'gpu', occupancy: 0.3 * t },
       { tS: t, tier: 'cpu', occupancy: 0.1 * t },
     ]),
+    kvTransferMs: cdfFromSorted(Array.from({ length: 50 }, (_, i) => 5 * scale * (1 + i / 20))),
+    linkBusyGBps: { 'link gpu0->gpu1': 12.5 },
+    instances: [0, 1, 2].flatMap((t) => [
+      { tS: t, instance: 'prefill0', waiting: t, running: 1, kvOccupancy: 0.1 * t },
+      { tS: t, instance: 'decode0', waiting: 2 - t, running: 4, kvOccupancy: 0.3 * t },
+    ]),
+    backPressure: { decodeReservationWaits: 3, decodeReservationWaitS: 0.25, decodeQueueMax: 2 },
+  };
+}
+
+/** A sweep of the arrival rate over three values, figures rising with load. */
+export function sampleSweepInput(): ReportInput {
+  const figures = (rate: number) => ({
+    ...Object.fromEntries(['ttft', 'tpot', 'itl', 'e2el'].flatMap((m, k) => [['median', 1], ['p90', 2], ['p99', 4]].map(([s, f]) => [`${s}_${m}_ms`, (10 + k) * (f as number) * rate]))),
+    request_throughput: rate * 0.98, request_goodput: rate * (1 - rate / 20), output_throughput: rate * 150,
+  });
+  const rates = [2, 4, 8];
+  return {
+    title: 'Sweep',
+    runs: rates.map((r) => ({ ...sampleRun(`workload.arrival.rate=${r}`, r / 4), timeline: undefined })),
+    table: { columns: ['workload.arrival.rate', 'request_throughput', 'output_throughput', 'request_goodput', 'median_ttft_ms', 'p99_ttft_ms', 'mean_tpot_ms', 'p99_tpot_ms', 'median_e2el_ms', 'completed', 'failed'], rows: rates.map((r) => [String(r), r, r * 150, r * 0.9, 12.3456, 45.678, 14.2, 20.3, 1500.25, 2000, 0]) },
+    sweep: { field: 'workload.arrival.rate', points: rates.map((r) => ({ value: String(r), figures: figures(r) })) },
   };
 }
 

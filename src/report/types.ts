@@ -6,7 +6,13 @@
 
 import type { RunSeries } from '../metrics/run-series.js';
 
-export type { CdfPoint, RunSeries, TierSample, TimelineSegment, TimeSample } from '../metrics/run-series.js';
+export type { CdfPoint, InstanceSample, RunSeries, TierSample, TimelineSegment, TimeSample } from '../metrics/run-series.js';
+
+/** One point of a sweep: the swept value and the figures of its run (summary.json keys). */
+export interface SweepPoint {
+  value: string;
+  figures: Record<string, number | null>;
+}
 
 export interface ReportInput {
   title: string;
@@ -20,4 +26,6 @@ export interface ReportInput {
   notes?: string[];
   /** Charts a command builds itself (e.g. the plan's frontier), as Vega-Lite specs, shown after the table. */
   extraCharts?: { title: string; spec: Record<string, unknown> }[];
+  /** `pdsim sweep`: the swept field and one point per value, for the figures-vs-value charts. */
+  sweep?: { field: string; points: SweepPoint[] };
 }

@@ -12,7 +12,11 @@ import { cdfFromQuantiles } from '../metrics/cdf.js';
 import type { RunSeries } from '../metrics/run-series.js';
 import { buildDeployment, type Built } from '../scenario/build/index.js';
 import type { LoadedScenario } from '../scenario/load.js';
+import type { RequestRecord, RequestSpec } from '../serving/types.js';
 import { makeWorkload } from '../workload/generator.js';
+import { ConcurrencyGate } from '../workload/concurrency.js';
+import { withBenchRunInfo } from '../metrics/bench-info.js';
+import { pdSeries } from '../metrics/pd-series.js';
 import { EventPriority } from '../serving/event-priorities.js';
 
 export interface Progress {
@@ -39,6 +43,8 @@ export interface RunResult {
   built: Built;
   collector: MetricsCollector;
   interrupted: boolean;
+  /** Seconds each request waited for a --max-concurrency slot, by id (when maxConcurrency is set). */
+  queueS?: Float64Array;
   events: number;
   simTimeS: number;
 }
@@ -52,7 +58,10 @@ export async function runSimulation(loaded: LoadedScenario, opts: RunOptions): P
   // Initial chart resolution: a guess at the run's length; the series coarsens itself if longer.
   const rate = sc.workload.arrival?.rate;
   const guessS = sc.output?.sampleIntervalS !== undefined ? sc.output.sampleIntervalS * 200 : rate ? workload.count / rate : 60;
-  const collector = new MetricsCollector(opts.writer, sc.slo ?? {}, Math.max(guessS / 200, 1e-3), sc.output?.timeline ?? true);
+  // --max-concurrency: a request that leaves frees a slot for the held arrival (the writer sees every exit).
+  const gate = sc.workload.maxConcurrency !== undefined ? new ConcurrencyGate(sc.workload.maxConcurrency, workload.count) : undefined;
+  const writer: RecordWriter = gate ? { write: (r) => (opts.writer.write(r), onExit(r)) } : opts.writer;
+  const collector = new MetricsCollector(writer, sc.slo ?? {}, Math.max(guessS / 200, 1e-3), sc.output?.timeline ?? true);
   const built = buildDeployment(sc, loaded.file, sim, streams, collector, { fastForward: opts.fastForward ?? true, modelsDir: opts.modelsDir });
   const dep = built.deployment;
   // Arrivals are generated lazily: one pending arrival event at a time.
@@ -62,10 +71,22 @@ export async function runSimulation(loaded: LoadedScenario, opts: RunOptions): P
     if (n.done) return;
     const spec = n.value;
     sim.scheduleAt(Math.max(spec.arrivalS, sim.now), () => {
-      dep.submit(spec);
-      scheduleNext();
+      const go = gate ? gate.admit(spec, sim.now) : spec;
+      if (go) send(go); // else held: onExit sends it and resumes the arrivals
     }, EventPriority.arrival);
   };
+  const send = (spec: RequestSpec): void => {
+    collector.peaks.sent(sim.now);
+    dep.submit(spec);
+    scheduleNext();
+  };
+  // An engine may report a finish ahead of the clock (a closed-form stretch): the slot frees at finishS.
+  function onExit(r: RequestRecord): void {
+    sim.scheduleAt(Math.max(r.finishS ?? sim.now, sim.now), () => {
+      const next = gate!.release(sim.now);
+      if (next) send(next);
+    }, EventPriority.arrival);
+  }
   scheduleNext();
   let interrupted = false;
   const total = workload.count;
@@ -99,7 +120,7 @@ export async function runSimulation(loaded: LoadedScenario, opts: RunOptions): P
     collector.failures.set('did not finish: the simulation ran out of events with the request still queued (no requests.jsonl line)', n);
   }
   const hasSlo = sc.slo !== undefined && Object.keys(sc.slo).length > 0;
-  const summary = summarize(collector, {
+  const summary = withBenchRunInfo(summarize(collector, {
     hasSlo,
     seed,
     scenario: sc.name,
@@ -109,7 +130,7 @@ export async function runSimulation(loaded: LoadedScenario, opts: RunOptions): P
     uncalibrated_gpus: built.uncalibratedGpus,
     kv_capacity: Object.fromEntries(built.pools.map((p) => [p.spec.name ?? p.spec.role, { gpu: p.gpu.id, tp: p.spec.tp, num_gpu_blocks: p.capacity.numGpuBlocks, block_size: p.engine.blockSize, kv_tokens: p.capacity.numGpuBlocks * p.engine.blockSize }])),
     ...built.extraSummary?.(),
-  });
+  }), { label: sc.name, workload: sc.workload, numPrompts: total, hfId: built.arch.hfId, peaks: collector.peaks });
   const series: RunSeries = {
     label: sc.name,
     cdf: {
@@ -121,6 +142,7 @@ export async function runSimulation(loaded: LoadedScenario, opts: RunOptions): P
     timeSeries: collector.series.rows(collector.lastFinishS),
     timeline: collector.timeline,
     tiers: built.tierSeries?.(),
+    ...pdSeries(collector, summary),
   };
-  return { summary, series, built, collector, interrupted, events: sim.eventsProcessed, simTimeS: sim.now };
+  return { summary, series, built, collector, interrupted, queueS: gate?.queueS, events: sim.eventsProcessed, simTimeS: sim.now };
 }

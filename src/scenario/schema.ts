@@ -16,8 +16,9 @@ const Enum = <T extends string>(values: readonly T[], description: string, dflt?
 
 export const LengthDist = Type.Object(
   {
-    dist: Enum(['fixed', 'uniform', 'normal', 'lognormal', 'empirical'] as const, 'Length distribution family.'),
-    value: Opt(Int('fixed: the length, tokens.', { minimum: 1 })),
+    dist: Enum(['fixed', 'uniform', 'normal', 'lognormal', 'empirical', 'random'] as const, 'Length distribution family (random = `vllm bench serve --dataset-name random`).'),
+    value: Opt(Int('fixed: the length; random: `--random-input-len` / `--random-output-len`, tokens.', { minimum: 1 })),
+    rangeRatio: Opt(Num('random: `--random-range-ratio`; lengths are uniform integers in [floor(value x (1 - r)), ceil(value x (1 + r))] (default 0).', { minimum: 0, exclusiveMaximum: 1 })),
     min: Opt(Int('Lower clamp (uniform: lower bound), tokens.', { minimum: 1 })),
     max: Opt(Int('Upper clamp (uniform: upper bound), tokens.', { minimum: 1 })),
     mean: Opt(Num('normal: mean, tokens.', { exclusiveMinimum: 0 })),
@@ -35,7 +36,17 @@ export const Arrival = Type.Object(
     process: Enum(['poisson', 'gamma', 'constant', 'all-at-once'] as const, 'Arrival process (gamma = `vllm bench serve --burstiness`).', 'poisson'),
     rate: Opt(Num('Mean arrival rate, requests/s (not for all-at-once).', { exclusiveMinimum: 0 })),
     burstiness: Opt(Num('gamma: shape factor; 1 = Poisson, < 1 burstier, > 1 more regular.', { exclusiveMinimum: 0, default: 1 })),
-    rescale: Opt(Bool('poisson/gamma: rescale the random delays so the requests span exactly requests / rate, as `vllm bench serve` does.', true)),
+    rescale: Opt(Bool('poisson/gamma: rescale the random delays so the requests span exactly requests / rate, as `vllm bench serve` does (not with rampUp, as there).', true)),
+    rampUp: Opt(
+      Type.Object(
+        {
+          strategy: Enum(['linear', 'exponential'] as const, '`--ramp-up-strategy`: the rate of request i of N moves from startRps to endRps with progress i / (N - 1), linearly or geometrically.'),
+          startRps: Num('`--ramp-up-start-rps`, requests/s.', { exclusiveMinimum: 0 }),
+          endRps: Num('`--ramp-up-end-rps`, requests/s.', { exclusiveMinimum: 0 }),
+        },
+        { additionalProperties: false, description: 'Ramp-up of the arrival rate (poisson/gamma; replaces `rate`).' },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -57,6 +68,8 @@ export const Workload = Type.Object(
     input: Opt(LengthDist),
     output: Opt(LengthDist),
     trace: Opt(Trace),
+    maxConcurrency: Opt(Int('`vllm bench serve --max-concurrency`: at most this many requests in flight; an arrival waits for a free slot (closed loop), and its latencies count from when it is sent.', { minimum: 1 })),
+    prefixLen: Opt(Int('`--random-prefix-len`: tokens of one prefix shared by every prompt, added to the sampled input length.', { minimum: 0 })),
     prefixSharing: Opt(
       Type.Object(
         {

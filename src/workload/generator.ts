@@ -10,6 +10,7 @@ import type { RandomStreams } from '../kernel/random.js';
 import { UserError } from '../errors.js';
 import type { WorkloadSpec } from './spec.js';
 import type { RequestSpec } from '../serving/types.js';
+import { arrivalTimes } from './arrivals.js';
 import { makeLengthSampler } from './lengths.js';
 import { MOONCAKE_BLOCK_TOKENS, readLengthColumn, readTrace } from './traces.js';
 
@@ -20,19 +21,6 @@ export interface Workload {
   /** Number of requests the stream will yield. */
   count: number;
   requests(): Iterable<RequestSpec>;
-}
-
-function interArrival(w: WorkloadSpec, streams: RandomStreams, file: string): () => number {
-  const a = w.arrival ?? { process: 'poisson' as const };
-  if (a.process === 'all-at-once') return () => 0;
-  const rate = a.rate;
-  if (rate === undefined) throw new UserError(`arrival process "${a.process}" needs "rate" (requests/s)`, file, '/workload/arrival/rate');
-  const rng = streams.stream('arrivals');
-  if (a.process === 'constant') return () => 1 / rate;
-  if (a.process === 'poisson') return () => rng.exponential(1 / rate);
-  // Gamma as in vllm bench serve: shape = burstiness, scale = 1 / (rate * burstiness), so the mean stays 1/rate.
-  const shape = a.burstiness ?? 1;
-  return () => rng.gamma(shape, 1 / (rate * shape));
 }
 
 export function makeWorkload(w: WorkloadSpec, baseDir: string, file: string, streams: RandomStreams): Workload {
@@ -73,29 +61,22 @@ export function makeWorkload(w: WorkloadSpec, baseDir: string, file: string, str
   const outputValues = loadValues(w.output, '/workload/output');
   const input = w.input;
   const output = w.output;
-  const sharing = w.prefixSharing;
+  if (w.prefixLen !== undefined && w.prefixLen > 0 && w.prefixSharing) {
+    throw new UserError('give either "prefixLen" (one prefix shared by every prompt, as --random-prefix-len) or "prefixSharing", not both', file, '/workload/prefixLen');
+  }
+  const prefixLen = w.prefixLen ?? 0;
+  // --random-prefix-len: one prefix shared by every prompt, so one prefix group.
+  const sharing = prefixLen > 0 ? { sharedPrefixTokens: prefixLen, groups: 1 } : w.prefixSharing;
   return {
     count: w.requests,
     *requests() {
-      const gap = interArrival(w, streams, file);
-      // As `vllm bench serve`: random delays are rescaled so the N requests span exactly N / rate.
-      // The scale needs the sum of all delays, so a first pass draws them from a twin stream (same
-      // seed and name, same draws) and keeps only the sum: memory stays O(1).
-      const a = w.arrival;
-      let scale = 1;
-      if (a?.rescale !== false && (a?.process === 'poisson' || a?.process === 'gamma' || a === undefined) && a?.rate !== undefined) {
-        const twin = interArrival(w, streams, file);
-        let sum = 0;
-        for (let i = 0; i < w.requests; i++) sum += twin();
-        if (sum > 0) scale = w.requests / a.rate / sum;
-      }
+      const times = arrivalTimes(w, streams, file);
       const inLen = makeLengthSampler(input, streams.stream('input-lengths'), '/workload/input', file, inputValues);
       const outLen = makeLengthSampler(output, streams.stream('output-lengths'), '/workload/output', file, outputValues);
       const groups = streams.stream('prefix-groups');
-      let t = 0;
       for (let id = 0; id < w.requests; id++) {
-        t += gap() * scale;
-        const promptTokens = inLen();
+        const t = times.next().value as number;
+        const promptTokens = prefixLen + inLen();
         const spec: RequestSpec = { id, arrivalS: t, promptTokens, outputTokens: outLen() };
         if (sharing && sharing.sharedPrefixTokens > 0) {
           const g = groups.intBetween(0, sharing.groups - 1);

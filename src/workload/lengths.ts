@@ -44,6 +44,14 @@ export function makeLengthSampler(spec: LengthDistSpec, rng: RandomStream, where
       const sigma = need('sigma');
       return () => clampInt(Math.exp(mu + sigma * rng.normal()), min, max);
     }
+    case 'random': {
+      // vllm bench serve's RandomDataset: uniform integers in [floor(v(1-r)), ceil(v(1+r))], at least 1.
+      const v = need('value');
+      const r = spec.rangeRatio ?? 0;
+      const lo = Math.max(1, Math.floor(v * (1 - r)));
+      const hi = Math.ceil(v * (1 + r));
+      return () => rng.intBetween(lo, hi);
+    }
     case 'empirical': {
       if (!values || values.length === 0) throw new UserError('empirical distribution has no values', file, `${where}/path`);
       return () => clampInt(values[Math.floor(rng.next() * values.length)]!, min, max);

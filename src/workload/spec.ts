@@ -4,8 +4,10 @@
  * users; src/scenario/workload-spec.test.ts keeps its types assignable to these.
  */
 export interface LengthDistSpec {
-  dist: 'fixed' | 'uniform' | 'normal' | 'lognormal' | 'empirical';
+  dist: 'fixed' | 'uniform' | 'normal' | 'lognormal' | 'empirical' | 'random';
   value?: number;
+  /** random: `--random-range-ratio`. */
+  rangeRatio?: number;
   min?: number;
   max?: number;
   mean?: number;
@@ -22,6 +24,8 @@ export interface ArrivalSpec {
   rate?: number;
   burstiness?: number;
   rescale?: boolean;
+  /** `--ramp-up-strategy`, `--ramp-up-start-rps`, `--ramp-up-end-rps`. */
+  rampUp?: { strategy: 'linear' | 'exponential'; startRps: number; endRps: number };
 }
 
 export interface TraceSpec {
@@ -37,5 +41,9 @@ export interface WorkloadSpec {
   input?: LengthDistSpec;
   output?: LengthDistSpec;
   trace?: TraceSpec;
+  /** `--max-concurrency`. */
+  maxConcurrency?: number;
+  /** `--random-prefix-len`. */
+  prefixLen?: number;
   prefixSharing?: { sharedPrefixTokens: number; groups: number };
 }

@@ -8,7 +8,7 @@
  *
  * Steps: 1 resolve files -> 2 load -> 3 fit (+ cross-validate) -> 4 print / write.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
@@ -28,7 +28,20 @@ export interface CalibrateOptions {
   command?: string;
 }
 
-export function runCalibrate(files: readonly string[], o: CalibrateOptions, log: (s: string) => void = (s) => process.stdout.write(s)): CalibrationResult[] {
+/**
+ * `--gpu <id...>` is variadic, so in `pdsim calibrate --gpu l4 profile.csv` commander hands the
+ * file to --gpu too: values that name existing files are files.
+ */
+function splitGpuAndFiles(files: readonly string[], gpu: readonly string[] | undefined): { files: string[]; gpu: string[] | undefined } {
+  if (!gpu) return { files: [...files], gpu };
+  const isFile = (x: string): boolean => /[./\\]/.test(x) && existsSync(x);
+  return { files: [...files, ...gpu.filter(isFile)], gpu: gpu.filter((x) => !isFile(x)) };
+}
+
+export function runCalibrate(filesArg: readonly string[], oArg: CalibrateOptions, log: (s: string) => void = (s) => process.stdout.write(s)): CalibrationResult[] {
+  const split = splitGpuAndFiles(filesArg, oArg.gpu);
+  const files = split.files;
+  const o = { ...oArg, gpu: split.gpu };
   const catalog = new Catalog(o.modelsDir);
   const dataDir = resolve(o.dataDir ?? defaultDataDir());
   // 1. Resolve what to fit on.
@@ -58,6 +71,7 @@ export function runCalibrate(files: readonly string[], o: CalibrateOptions, log:
     if (!o.json && !o.report) {
       log(`${gpu.id}: fitted ${r.fit.fitted.join(', ')}${r.fit.kept.length ? `; kept previous ${r.fit.kept.join(', ')} (no data)` : ''}\n`);
       for (const g of r.inSample) log(`  ${g.group.padEnd(20)} n=${String(g.n).padStart(6)}  median ${g.medianPct.toFixed(1)}%  p90 ${g.p90Pct.toFixed(1)}%  (in-sample)\n`);
+      for (const e of r.engineErrors ?? []) log(`  ${e.group.padEnd(20)} n=${String(e.heldOut.n).padStart(6)}  median ${e.heldOut.medianPct.toFixed(1)}%  p90 ${e.heldOut.p90Pct.toFixed(1)}%  (held out, 2-fold)\n`);
       for (const c of r.fit.copies) log(`  copy ${c.kind} ${c.pinned ? 'pinned' : 'pageable'}: ${c.bandwidthGBps.toFixed(1)} GB/s, ${c.latencyUs.toFixed(1)} us latency (${c.points} points)\n`);
     }
     if (o.write) for (const f of writeProfiles(catalog, r, command, job.notes)) if (!o.json) log(`wrote ${f}\n`);

@@ -51,8 +51,11 @@ export async function compareCommand(fa: string, fb: string, o: { out?: string; 
   const table = formatTable(['figure', na, nb, 'B vs A'], figs.filter((f) => f.a !== null || f.b !== null).map((f) => [f.name, f.a, f.b, deltaPct(f)]));
   const outDir = o.out ?? defaultOutDir(`compare-${na}-vs-${nb}`);
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(path.join(outDir, 'summary-a.json'), JSON.stringify(a.summary, null, 2) + '\n');
-  writeFileSync(path.join(outDir, 'summary-b.json'), JSON.stringify(b.summary, null, 2) + '\n');
+  // As the README says: a/summary.json and b/summary.json, the same file a simulate run writes.
+  for (const [side, r] of [['a', a], ['b', b]] as const) {
+    mkdirSync(path.join(outDir, side), { recursive: true });
+    writeFileSync(path.join(outDir, side, 'summary.json'), JSON.stringify(r.summary, null, 2) + '\n');
+  }
   const rows = figs.filter((f) => f.a !== null || f.b !== null).map((f) => [f.name, f.a, f.b]);
   await writeReport(outDir, {
     title: `pdsim compare: ${na} vs ${nb}`,
@@ -62,7 +65,7 @@ export async function compareCommand(fa: string, fb: string, o: { out?: string; 
     notes: [...new Set([...a.built.uncalibratedGpus, ...b.built.uncalibratedGpus])].map((g) => `GPU profile "${g}" is not calibrated against measured data: expect a wider error (see models/gpu/${g}.json expectedError).`),
   });
   const out = process.stdout;
-  out.write(`pdsim compare (seed ${seed}, ${fmt(a.summary.completed as number)} + ${fmt(b.summary.completed as number)} requests)\n  A: ${na}\n  B: ${nb}\n\n${table}\n\nresults: ${outDir}/{summary-a.json,summary-b.json,report.html}\n`);
+  out.write(`pdsim compare (seed ${seed}, ${fmt(a.summary.completed as number)} + ${fmt(b.summary.completed as number)} requests)\n  A: ${na}\n  B: ${nb}\n\n${table}\n\nresults: ${outDir}/{a/summary.json,b/summary.json,report.html}\n`);
   if (replicates < 2) return { a, b, seed, table };
   // Both scenarios run on the same N seeds; Welch's interval does not assume the pairing, so it is conservative.
   const seeds = replicateSeeds(seed, replicates);

@@ -17,6 +17,7 @@ import * as proxy from './proxy.js';
 import * as serve from './serve.js';
 import * as plan from './plan.js';
 import * as merge from './merge.js';
+import * as llamacppServe from '../../../adapters/llamacpp/cli.js';
 
 export const commands: ReadonlyArray<{ register(program: Command): void }> = [
   simulate,
@@ -33,4 +34,5 @@ export const commands: ReadonlyArray<{ register(program: Command): void }> = [
   serve,
   plan,
   merge,
+  llamacppServe,
 ];

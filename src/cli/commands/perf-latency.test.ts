@@ -21,8 +21,10 @@ describe('pdsim perf', () => {
           expect(Number.isFinite(r.totalMs)).toBe(true);
           expect(r.groups.reduce((a, g) => a + g.ms, 0)).toBeCloseTo(r.totalMs, 9);
         }
-        // Decoding 8 tokens costs less than prefilling 512 on any GPU.
-        expect(d.totalMs).toBeLessThan(p.totalMs);
+        // Decoding 8 tokens costs less than prefilling 512 on any GPU, for real model sizes: the
+        // tiny llama.cpp test models (adapters/llamacpp) are per-sequence CPU-overhead-bound on big
+        // GPUs, where 8 sequences cost more than 1 whatever their tokens.
+        if (!model.startsWith('llama-test-')) expect(d.totalMs).toBeLessThan(p.totalMs);
       }
     }
   });

@@ -44,6 +44,17 @@ describe('pdsim report', () => {
     expect(await readFile(join(dir, 'charts', 'queue.svg'), 'utf8')).toMatch(/^<svg/);
   }, 60_000); // Vega renders every chart: seconds on a loaded machine (it timed out at the default 5 s)
 
+  it('writes a PNG next to each SVG with --png, at twice the SVG size', async () => {
+    const dir = await runDirWithReport();
+    const { svgPaths, pngPaths } = await runReport(dir, { png: true });
+    expect(pngPaths.map((p) => p.replace(/\.png$/, ''))).toEqual(svgPaths.map((p) => p.replace(/\.svg$/, '')));
+    const png = await readFile(join(dir, 'charts', 'cdf-ttft.png'));
+    expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+    const svg = await readFile(join(dir, 'charts', 'cdf-ttft.svg'), 'utf8');
+    const svgWidth = Number(/width="(\d+)"/.exec(svg)![1]);
+    expect(png.readUInt32BE(16)).toBe(2 * svgWidth); // IHDR width
+  }, 120_000);
+
   it('reports a missing directory or report.json as a UserError naming the path', async () => {
     const missing = join(tmpdir(), 'pdsim-no-such-run-dir');
     await expect(runReport(missing, {})).rejects.toThrow(new UserError('run directory not found', missing));

@@ -68,7 +68,8 @@ export async function serveCommand(file: string, o: ServeCliOptions): Promise<Sc
     throw e;
   }
   process.stdout.write(
-    `pdsim serve: ${server.scenarioName} as model "${server.modelName}" (max_model_len ${server.maxModelLen}, speed x${o.speed}) on ${server.url}\n`,
+    `pdsim serve: ${server.scenarioName} as model "${server.modelName}" (max_model_len ${server.maxModelLen}, speed x${o.speed}) on ${server.url}\n` +
+      `pdsim serve: text and chat prompts are counted with ${server.tokenizerDescription}\n`,
   );
   return server;
 }

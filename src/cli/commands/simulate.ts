@@ -17,6 +17,7 @@ import { parseWorkers } from '../../plan/pool.js';
 import { replicateIntervals, replicateSeeds } from '../../plan/replicates.js';
 import { runSeeds } from '../../plan/replicated.js';
 import { intervalTable } from '../replicate-tables.js';
+import { DetailedRecorder } from '../../metrics/bench-detailed.js';
 
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -42,7 +43,7 @@ export function summaryTable(s: Summary): string {
   return lines.join('\n');
 }
 
-export interface SimulateOptions {
+export interface SimulateCliOptions {
   out?: string;
   seed?: string;
   set?: string[];
@@ -51,9 +52,10 @@ export interface SimulateOptions {
   stats?: boolean;
   replicates?: string;
   jobs?: string;
+  saveDetailed?: boolean;
 }
 
-export async function simulateCommand(file: string, o: SimulateOptions): Promise<RunResult> {
+export async function simulateCommand(file: string, o: SimulateCliOptions): Promise<RunResult> {
   const replicates = parseReplicates(o.replicates);
   const workers = parseWorkers(o.jobs);
   const loaded = loadScenario(file, o.set ?? []);
@@ -63,6 +65,7 @@ export async function simulateCommand(file: string, o: SimulateOptions): Promise
   mkdirSync(outDir, { recursive: true });
   writeFileSync(path.join(outDir, 'scenario.resolved.json'), JSON.stringify({ ...sc, seed }, null, 2) + '\n');
   const writer = new JsonlRecordWriter(path.join(outDir, 'requests.jsonl'));
+  const detailed = o.saveDetailed ? new DetailedRecorder(writer) : undefined;
   const progress = new ProgressReporter('simulate');
   let stop = false;
   const onSigint = () => {
@@ -73,7 +76,7 @@ export async function simulateCommand(file: string, o: SimulateOptions): Promise
   try {
     result = await runSimulation(loaded, {
       seed,
-      writer,
+      writer: detailed ?? writer,
       shouldStop: () => stop,
       onProgress: o.progress === false ? undefined : (p) => progress.update(p.requestsDone, p.requestsTotal, `sim ${p.simTimeS.toFixed(0)}s`),
     });
@@ -82,7 +85,8 @@ export async function simulateCommand(file: string, o: SimulateOptions): Promise
     writer.close();
     progress.done();
   }
-  writeFileSync(path.join(outDir, 'summary.json'), JSON.stringify(result.summary, null, 2) + '\n');
+  const summaryOut = detailed ? { ...result.summary, ...detailed.arrays(result.queueS) } : result.summary;
+  writeFileSync(path.join(outDir, 'summary.json'), JSON.stringify(summaryOut, null, 2) + '\n');
   const notes = result.built.uncalibratedGpus.map((g) => `GPU profile "${g}" is not calibrated against measured data: expect a wider error (see models/gpu/${g}.json expectedError).`);
   if (o.report !== false) await writeReport(outDir, {
     title: `pdsim simulate: ${sc.name}`,
@@ -124,7 +128,8 @@ export function register(program: Command): void {
     .option('--stats', 'print run statistics (events, peak RSS) to stderr')
     .option('--replicates <n>', 'also run N-1 more seeds (derived from the seed) and print mean and 95% interval per figure (replicates.json)')
     .option('-j, --jobs <n>', 'worker threads for the replicates (default: all cores)')
-    .action(async (file: string, o: SimulateOptions) => {
+    .option('--save-detailed', 'add vllm bench serve --save-detailed per-request arrays to summary.json (input_lens, output_lens, ttfts, start_times, latencies, errors; seconds)')
+    .action(async (file: string, o: SimulateCliOptions) => {
       await simulateCommand(file, o);
     });
 }

@@ -5,18 +5,33 @@ import { describe, expect, it } from 'vitest';
 import { quiet } from '../../plan/testing.js';
 import { mergeCommand } from './merge.js';
 import { sweepCommand } from './sweep.js';
+import { buildCharts } from '../../report/specs.js';
+import type { ReportInput } from '../../report/types.js';
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'pdsim-sweep-'));
 const read = (dir: string) => readFileSync(path.join(dir, 'sweep.jsonl'), 'utf8');
 
 describe('pdsim sweep', () => {
   it('writes one sweep.jsonl line per value, and latency does not fall as load rises', async () => {
-    const rows = await quiet(() => sweepCommand('scenarios/quickstart.yaml', { vary: ['workload.arrival.rate=2,8,32'], out: tmp(), set: ['workload.requests=200'], jobs: '1' }));
-    expect(rows).toHaveLength(3);
+    const out = tmp();
+    const rows = await quiet(() => sweepCommand('scenarios/quickstart.yaml', { vary: ['workload.arrival.rate=2,8,32'], out, set: ['workload.requests=200'], jobs: '1' }));
+    const lines = read(out).trim().split('\n');
+    expect(lines).toHaveLength(3);
     const tpot = rows.map((r) => r.mean_tpot_ms as number);
     expect(tpot[1]!).toBeGreaterThanOrEqual(tpot[0]!);
     expect(tpot[2]!).toBeGreaterThan(tpot[1]!);
     expect(rows.every((r) => r.completed === 200)).toBe(true);
+    // The report plots each point's percentiles and goodput against the swept value, from the same summaries.
+    const report = JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8')) as ReportInput;
+    expect(report.sweep!.field).toBe('workload.arrival.rate');
+    expect(report.sweep!.points.map((p) => p.value)).toEqual(['2', '8', '32']);
+    const sums = lines.map((l) => (JSON.parse(l) as { summary: Record<string, number> }).summary);
+    report.sweep!.points.forEach((p, i) => {
+      expect(p.figures['p99_ttft_ms']).toBe(sums[i]!['p99_ttft_ms']);
+      expect(p.figures['request_goodput']).toBe(sums[i]!['request_goodput']);
+    });
+    const ids = buildCharts(report).map((c) => c.id);
+    expect(ids).toEqual(expect.arrayContaining(['chart-sweep-ttft', 'chart-sweep-tpot', 'chart-sweep-e2el', 'chart-sweep-goodput']));
   });
 
   it('repeated --vary spans the grid; worker threads give the same bytes as a serial run; shards merge into it', async () => {

@@ -4,6 +4,7 @@
  * fields change), on all cores, `--replicates N` seeds per point with 95% intervals, `--shard i/N`
  * for a deterministic slice (joined by `pdsim merge`). sweep.jsonl gets one line per point in point
  * order as soon as the points before it are done, so it is byte-identical whatever the thread count.
+ * The report overlays the latency CDFs and charts latency percentiles, throughput and goodput per point.
  */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import type { Command } from 'commander';
 import { loadScenario } from '../../scenario/load.js';
 import { writeReport } from '../../report/write.js';
 import type { RunSeries } from '../../metrics/run-series.js';
+import type { SweepPoint } from '../../report/types.js';
 import type { Summary } from '../../metrics/summary.js';
 import { gridPoints, inShard, parseAxes, parseReplicates, parseShard, type Axis } from '../../plan/grid.js';
 import { replicateIntervals, replicateSeeds } from '../../plan/replicates.js';
@@ -23,6 +25,12 @@ import { formatTable } from '../table.js';
 import { collect, defaultOutDir } from './simulate.js';
 
 export const SWEEP_COLUMNS = ['request_throughput', 'output_throughput', 'request_goodput', 'median_ttft_ms', 'p99_ttft_ms', 'mean_tpot_ms', 'p99_tpot_ms', 'median_e2el_ms', 'completed', 'failed'] as const;
+
+/** What the sweep charts plot per point: p50/p90/p99 of each latency metric, throughput and goodput. */
+const SWEEP_FIGURES = [
+  ...['ttft', 'tpot', 'itl', 'e2el'].flatMap((m) => ['median', 'p90', 'p99'].map((s) => `${s}_${m}_ms`)),
+  'request_throughput', 'request_goodput', 'output_throughput',
+];
 
 export interface SweepOptions {
   vary: string[];
@@ -79,6 +87,7 @@ export async function sweepCommand(file: string, o: SweepOptions): Promise<Sweep
   writeShardInfo(outDir, { kind: 'sweep', file: first.file, argv: { vary: o.vary, set: o.set ?? [], replicates }, total: gridPoints(axes).length, shard });
   const rows: SweepRow[] = [];
   const runs: RunSeries[] = [];
+  const chartPoints: SweepPoint[] = [];
   let pending: Summary[] = [];
   await runPool(tasks, {
     workers,
@@ -89,8 +98,11 @@ export async function sweepCommand(file: string, o: SweepOptions): Promise<Sweep
       if (pending.length < replicates) return;
       const p = points[Math.floor(i / replicates)]!;
       const row = sweepLine(p.index, p.values, pending, seeds);
+      const pending0 = pending[0]!;
       pending = [];
       rows.push(row);
+      const s0 = pending0;
+      chartPoints.push({ value: Object.values(p.values).join(', '), figures: Object.fromEntries(SWEEP_FIGURES.map((k) => [k, typeof s0[k] === 'number' ? (s0[k] as number) : null])) });
       appendFileSync(jsonl, JSON.stringify(row) + '\n');
       process.stderr.write(`sweep: point ${p.index} (${Object.entries(p.values).map(([f, v]) => `${f}=${v}`).join(', ')}) done (${rows.length}/${points.length})\n`);
     },
@@ -98,7 +110,7 @@ export async function sweepCommand(file: string, o: SweepOptions): Promise<Sweep
   const table = sweepTable(axes.map((a) => a.field), rows);
   process.stdout.write(formatTable(table.columns, table.rows) + '\n');
   if (replicates > 1) process.stdout.write(`${replicates} replicates per point (seeds ${seeds.join(', ')}): mean ±95% half-width (Student t)\n`);
-  if (o.report !== false) await writeReport(outDir, { title: `pdsim sweep: ${first.scenario.name}, ${axes.map((a) => a.field).join(' x ')}`, subtitle: first.file, runs, table });
+  if (o.report !== false) await writeReport(outDir, { title: `pdsim sweep: ${first.scenario.name}, ${axes.map((a) => a.field).join(' x ')}`, subtitle: first.file, runs, table, sweep: { field: axes.map((a) => a.field).join(' x '), points: chartPoints } });
   process.stdout.write(`results: ${outDir}/{sweep.jsonl${o.report !== false ? ',report.html' : ''}}\n`);
   return rows;
 }

@@ -1,0 +1,79 @@
+/**
+ * `npm run bench:llamacpp [-- --test-model ID --threads N --fractions 0.25,0.5,0.9 --out DIR]`:
+ * predicted vs measured serving figures on the real engine (llama.cpp on this CPU) at several
+ * arrival rates, set as fractions of the capacity the calibrated simulator predicts. Runs the loop
+ * of loop.ts with the full profiling plan and writes DIR/bench.json and DIR/bench.md (the table
+ * docs/accuracy.md's "live" section quotes), with the machine's load before and after.
+ */
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { runLoop } from './loop.js';
+
+const { values: a } = parseArgs({
+  options: {
+    'test-model': { type: 'string', default: 'llama-test-6l-512' },
+    threads: { type: 'string', default: '1' },
+    fractions: { type: 'string', default: '0.25,0.5,0.9' },
+    out: { type: 'string' },
+    'max-num-seqs': { type: 'string', default: '8' },
+  },
+});
+const threads = Number(a.threads);
+const model = a['test-model']!;
+const out = a.out ?? join('runs', `bench-llamacpp-${model}-${threads}t`);
+const fractions = a.fractions!.split(',').map(Number);
+
+const KEYS: [string, string][] = [
+  ['request_throughput', 'req/s'],
+  ['output_throughput', 'tok/s out'],
+  ['median_ttft_ms', 'TTFT median'],
+  ['p90_ttft_ms', 'TTFT p90'],
+  ['p99_ttft_ms', 'TTFT p99'],
+  ['mean_tpot_ms', 'TPOT mean'],
+  ['median_tpot_ms', 'TPOT median'],
+  ['p99_tpot_ms', 'TPOT p99'],
+  ['mean_itl_ms', 'ITL mean'],
+  ['p90_itl_ms', 'ITL p90'],
+  ['p99_itl_ms', 'ITL p99'],
+  ['median_e2el_ms', 'E2EL median'],
+  ['p90_e2el_ms', 'E2EL p90'],
+];
+
+const machine = (): string => `load average ${loadavg().map((x) => x.toFixed(1)).join(' / ')} (1/5/15 min) on ${cpus().length} cores (${cpus()[0]?.model ?? '?'})`;
+const before = machine();
+const t0 = Date.now();
+const r = await runLoop({
+  testModel: model,
+  threads,
+  workDir: out,
+  rates: { ofCapacity: fractions },
+  // About 40 requests at low load, more as the rate grows, so each point spans a few minutes at most.
+  requests: (rate) => Math.max(30, Math.min(80, Math.round(rate * 120))),
+  input: { min: 32, max: 256 },
+  output: { min: 16, max: 64 },
+  maxNumSeqs: Number(a['max-num-seqs']),
+  maxNumBatchedTokens: 512,
+  maxModelLen: 1024,
+  report: true,
+  log: (s) => process.stderr.write(`${s}\n`),
+});
+const after = machine();
+
+const fmt = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : v >= 100 ? v.toFixed(0) : v.toFixed(2));
+const lines = [
+  `model ${model} (llama.cpp via node-llama-cpp 3.21.1, CPU), ${threads} thread(s); max-num-seqs ${a['max-num-seqs']}, input uniform 32-256, output uniform 16-64, Poisson arrivals`,
+  `machine before: ${before}; after: ${after}; ${((Date.now() - t0) / 60000).toFixed(1)} min in all`,
+  '',
+  `| metric | ${r.points.map((p) => `${p.ofCapacity ?? ''} x cap = ${p.rate} req/s: predicted / measured (error)`).join(' | ')} |`,
+  `|---|${r.points.map(() => '---').join('|')}|`,
+  ...KEYS.map(([k, label]) => `| ${label} | ${r.points.map((p) => {
+    const m = p.result.comparison.metrics[k]!;
+    return `${fmt(m.predicted)} / ${fmt(m.measured)} (${m.errorPct === null ? '-' : `${m.errorPct >= 0 ? '+' : ''}${m.errorPct.toFixed(1)}%`})`;
+  }).join(' | ')} |`),
+  `| completed / failed | ${r.points.map((p) => `${p.result.live.completed} / ${p.result.live.failed}`).join(' | ')} |`,
+];
+writeFileSync(join(out, 'bench.md'), `${lines.join('\n')}\n`);
+writeFileSync(join(out, 'bench.json'), `${JSON.stringify({ model, threads, before, after, points: r.points.map((p) => ({ rate: p.rate, ofCapacity: p.ofCapacity, comparison: p.result.comparison })) }, null, 2)}\n`);
+process.stdout.write(`${lines.join('\n')}\n\nwrote ${join(out, 'bench.md')}, ${join(out, 'bench.json')}\n`);

@@ -1,0 +1,130 @@
+/**
+ * The whole loop against the real engine, as one function (the test and the benchmark run it; the
+ * README gives the same steps as CLI commands):
+ *   1. profile llama.cpp on this CPU (llamacpp-profile) -> profile.csv and a base device profile;
+ *   2. `pdsim calibrate` fits the device profile to it;
+ *   3. start `pdsim llamacpp-serve` in its own process;
+ *   4. per arrival rate, `pdsim validate` a scenario on that device: simulate, replay live, compare.
+ * Everything is written under `workDir`, the catalog included (a copy of models/ that the new
+ * device profile goes into), so the repository's models/ is not touched.
+ */
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runCalibrate } from '../../src/cli/commands/calibrate.js';
+import { defaultModelsDir } from '../../src/model/catalog.js';
+import { NullRecordWriter } from '../../src/run/record-writer.js';
+import { runSimulation } from '../../src/run/simulation.js';
+import { loadScenario } from '../../src/scenario/load.js';
+import { spawnCli } from '../testing/child.js';
+import { runValidate, type ValidateResult } from '../vllm/validate-run.js';
+import { runProfile } from './profile.js';
+import { DEFAULT_MODEL_DIR } from './serve.js';
+
+const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+
+export interface LoopOptions {
+  testModel: string;
+  threads: number;
+  workDir: string;
+  modelDir?: string;
+  quick?: boolean;
+  /** Arrival rates, req/s; or fractions of the predicted capacity (the simulated throughput when every request arrives at once). */
+  rates: readonly number[] | { ofCapacity: readonly number[] };
+  /** Requests per rate (a number), or per rate as a function of it (e.g. more at low load). */
+  requests: number | ((rate: number) => number);
+  input: { min: number; max: number };
+  output: { min: number; max: number };
+  maxNumSeqs: number;
+  maxNumBatchedTokens: number;
+  maxModelLen: number;
+  report?: boolean;
+  log?: (s: string) => void;
+}
+
+export interface LoopPoint {
+  rate: number;
+  /** The rate as a fraction of the predicted capacity, when rates were given that way. */
+  ofCapacity?: number;
+  dir: string;
+  result: ValidateResult;
+}
+
+export function loopScenario(o: LoopOptions, deviceId: string, rate: number, requests: number): Record<string, unknown> {
+  return {
+    name: `llamacpp-${o.testModel}-${o.threads}t-rate${rate}`,
+    seed: 1,
+    model: o.testModel,
+    engine: {
+      maxNumSeqs: o.maxNumSeqs,
+      maxNumBatchedTokens: o.maxNumBatchedTokens,
+      maxModelLen: o.maxModelLen,
+      // The server's KV: maxNumSeqs sequences of maxModelLen tokens each, reported in 16-token blocks.
+      blockSize: 16,
+      numGpuBlocks: Math.floor((o.maxNumSeqs * o.maxModelLen) / 16),
+      enablePrefixCaching: false,
+    },
+    deployment: { pools: [{ role: 'colocated', gpu: deviceId, instances: 1, tp: 1 }] },
+    workload: {
+      requests,
+      arrival: rate === Infinity ? { process: 'all-at-once' } : { process: 'poisson', rate },
+      input: { dist: 'uniform', min: o.input.min, max: o.input.max },
+      output: { dist: 'uniform', min: o.output.min, max: o.output.max },
+    },
+  };
+}
+
+export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; modelsDir: string; points: LoopPoint[] }> {
+  const log = o.log ?? (() => {});
+  const deviceId = `llamacpp-cpu-${o.threads}t`;
+  const modelDir = o.modelDir ?? DEFAULT_MODEL_DIR;
+  mkdirSync(o.workDir, { recursive: true });
+  const modelsDir = join(o.workDir, 'models');
+  rmSync(modelsDir, { recursive: true, force: true });
+  cpSync(defaultModelsDir(), modelsDir, { recursive: true });
+  const deviceFile = join(modelsDir, 'gpu', `${deviceId}.json`);
+  rmSync(deviceFile, { force: true }); // a fresh base profile for this machine, not the committed one
+
+  // 1-2. Profile, then calibrate.
+  const csv = join(o.workDir, 'profile.csv');
+  await runProfile({ testModel: o.testModel, modelDir, threads: o.threads, out: csv, deviceOut: deviceFile, deviceId, quick: o.quick }, log);
+  runCalibrate([csv], { gpu: [deviceId], modelsDir, write: true, command: `pdsim calibrate --gpu ${deviceId} ${csv} --write` }, log);
+
+  // 3. The real engine's server, in its own process (its event loop apart from the client's).
+  const server = await spawnCli(
+    ['llamacpp-serve', '--test-model', o.testModel, '--model-dir', modelDir, '--threads', String(o.threads), '--port', '0', '--quiet',
+      '--max-num-seqs', String(o.maxNumSeqs), '--max-num-batched-tokens', String(o.maxNumBatchedTokens), '--max-model-len', String(o.maxModelLen)],
+    180_000,
+    MAIN,
+  );
+  const points: LoopPoint[] = [];
+  const nOf = (rate: number): number => (typeof o.requests === 'number' ? o.requests : o.requests(rate));
+  try {
+    let rates: { rate: number; ofCapacity?: number }[];
+    if (Array.isArray(o.rates)) rates = (o.rates as readonly number[]).map((rate) => ({ rate }));
+    else {
+      const cap = await predictedCapacity(o, deviceId, modelsDir);
+      log(`predicted capacity ${cap.toFixed(3)} req/s`);
+      rates = (o.rates as { ofCapacity: readonly number[] }).ofCapacity.map((f) => ({ rate: Number((f * cap).toPrecision(3)), ofCapacity: f }));
+    }
+    // 4. Validate at each rate.
+    for (const { rate, ofCapacity } of rates) {
+      const file = join(o.workDir, `scenario-rate${rate}.json`);
+      writeFileSync(file, `${JSON.stringify(loopScenario(o, deviceId, rate, nOf(rate)), null, 2)}\n`);
+      const dir = join(o.workDir, `rate${rate}`);
+      const result = await runValidate(file, { out: dir, endpoint: server.url, modelsDir, speed: 1, report: o.report ?? false, log });
+      points.push({ rate, ...(ofCapacity !== undefined ? { ofCapacity } : {}), dir, result });
+    }
+  } finally {
+    await server.close();
+  }
+  return { deviceId, modelsDir, points };
+}
+
+/** Simulated request throughput with every request queued at once: the deployment's capacity for this workload. */
+async function predictedCapacity(o: LoopOptions, deviceId: string, modelsDir: string): Promise<number> {
+  const file = join(o.workDir, 'scenario-capacity.json');
+  writeFileSync(file, `${JSON.stringify(loopScenario(o, deviceId, Infinity, 200), null, 2)}\n`);
+  const r = await runSimulation(loadScenario(file), { modelsDir, writer: new NullRecordWriter() });
+  return (r.summary as unknown as { request_throughput: number }).request_throughput;
+}

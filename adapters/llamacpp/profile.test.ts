@@ -1,0 +1,41 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseSourceText } from '../../src/calibrate/sources.js';
+import { Catalog } from '../../src/model/catalog.js';
+import { baseDeviceProfile, cpuPeak, profileCsv, type ProfileRow } from './profile.js';
+import { TEST_MODELS } from './test-models.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'pdsim-llamacpp-profile-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('llama.cpp profiler output', () => {
+  it('writes a pdsim profile CSV that calibrate reads back as whole iterations of the test model', () => {
+    const m = TEST_MODELS['llama-test-6l-512']!;
+    const rows: ProfileRow[] = [
+      { op: 'iter_prefill', batch: 1, seqLen: 64, ms: 123.456789 },
+      { op: 'iter_decode', batch: 4, kvLen: 257, ms: 40.5 },
+    ];
+    const set = parseSourceText(profileCsv(rows, m), 'p.csv');
+    expect(set.sources[0]!.format).toBe('pdsim-profile');
+    const shape = { name: m.id, layers: 6, hidden: 512, heads: 8, kvHeads: 8, intermediate: 1408, vocab: 32000, gatedMlp: true };
+    expect(set.iterations).toEqual([
+      { model: shape, phase: 'prefill', batch: 1, newTokens: 64, kvLen: 64, ms: 123.46 },
+      { model: shape, phase: 'decode', batch: 4, newTokens: 1, kvLen: 257, ms: 40.5 },
+    ]);
+  });
+
+  it('writes a base device profile the catalog accepts, with peak and bandwidth scaled by threads', () => {
+    const gpuDir = join(dir, 'gpu');
+    mkdirSync(gpuDir, { recursive: true });
+    const one = baseDeviceProfile('cpu-1t', 1, 8);
+    const two = baseDeviceProfile('cpu-2t', 2, 8);
+    writeFileSync(join(gpuDir, 'cpu-2t.json'), JSON.stringify(two));
+    const g = new Catalog(dir).loadGpu('cpu-2t');
+    expect(g.hbmBandwidthGBps).toBe(16);
+    expect(g.fp16Tflops).toBeCloseTo(2 * (one.fp16Tflops as number), 2);
+    expect(g.fp16Tflops).toBeCloseTo(Number(cpuPeak(2).tflops.toPrecision(3)), 6);
+    expect(g.calibrated).toBe(false);
+  });
+});

@@ -1,0 +1,244 @@
+/**
+ * `pdsim llamacpp-profile`: profiles llama.cpp on this CPU the way adapters/profiler profiles a GPU,
+ * except that a real engine is timed per iteration, not per kernel: prefill of n tokens (one
+ * sequence) and decode steps of b sequences at KV length c, each through the same batched
+ * Engine.step() the server's step loop uses. Writes a pdsim profile CSV (iter_prefill /
+ * iter_decode rows, src/calibrate/parse-pdsim.ts) that `pdsim calibrate --gpu <id> FILE` fits.
+ *
+ * With --device-out it also writes the device's base profile (models/gpu/<id>.json style) if
+ * there is none: peak FP32 FLOP/s from the core count, clock and SIMD width (/proc/cpuinfo), and
+ * memory bandwidth measured here by a large buffer copy; calibrate then fits its efficiencies.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
+import { Command } from 'commander';
+import { UserError } from '../../src/errors.js';
+import { PDSIM_ITERATION_COLUMNS, PDSIM_PROFILE_COLUMNS } from '../../src/calibrate/parse-pdsim.js';
+import { loadEngine, type Engine } from './engine-api.js';
+import { promptFor } from './step-loop.js';
+import { resolveModel } from './serve.js';
+import { TEST_MODELS, type TestModelSpec } from './test-models.js';
+
+export interface ProfilePlan {
+  prefillTokens: number[];
+  decodeBatches: number[];
+  decodeKvLens: number[];
+  repeats: number;
+}
+
+export const FULL_PLAN: ProfilePlan = { prefillTokens: [16, 32, 64, 128, 256, 512], decodeBatches: [1, 2, 4, 8, 16], decodeKvLens: [64, 256, 512], repeats: 5 };
+export const QUICK_PLAN: ProfilePlan = { prefillTokens: [16, 32, 64, 128, 256], decodeBatches: [1, 2, 4, 8], decodeKvLens: [64, 256], repeats: 3 };
+
+export interface ProfileRow {
+  op: 'iter_prefill' | 'iter_decode';
+  batch: number;
+  seqLen?: number;
+  kvLen?: number;
+  ms: number;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+async function timed(f: () => Promise<unknown>): Promise<number> {
+  const t = performance.now();
+  await f();
+  return performance.now() - t;
+}
+
+/** Prefill `slot` with `tokens` prompt tokens in chunks the engine accepts (untimed). */
+async function fill(e: Engine, slot: number, tokens: number[]): Promise<void> {
+  for (let i = 0; i < tokens.length; i += e.batchTokens) await e.step([{ slot, tokens: tokens.slice(i, i + e.batchTokens), sample: false }]);
+}
+
+/**
+ * Repeats are interleaved: each round times every shape once, so a burst of load from other
+ * processes falls on all shapes alike instead of inflating the few measured during it; the row is
+ * the median over rounds.
+ */
+export async function profileEngine(e: Engine, vocab: number, plan: ProfilePlan, log: (s: string) => void = () => {}): Promise<ProfileRow[]> {
+  const rows: ProfileRow[] = [];
+  // A warm-up iteration: the first llama_decode allocates its compute buffers.
+  await e.step([{ slot: 0, tokens: promptFor(0, 8, vocab), sample: true }]);
+  await e.reset(0);
+  const sizes = plan.prefillTokens.filter((n) => n <= e.batchTokens && n <= e.contextTokens);
+  const prefillMs = sizes.map(() => [] as number[]);
+  for (let r = 0; r < plan.repeats; r++) {
+    for (const [i, n] of sizes.entries()) {
+      const p = promptFor(r + 1, n, vocab);
+      prefillMs[i]!.push(await timed(() => e.step([{ slot: 0, tokens: p, sample: true }])));
+      await e.reset(0);
+    }
+  }
+  sizes.forEach((n, i) => {
+    rows.push({ op: 'iter_prefill', batch: 1, seqLen: n, ms: median(prefillMs[i]!) });
+    log(`prefill ${n} tokens: ${median(prefillMs[i]!).toFixed(1)} ms`);
+  });
+  const batches = plan.decodeBatches.filter((b) => b <= e.slots);
+  const maxB = Math.max(...batches);
+  for (const kv of plan.decodeKvLens) {
+    if (kv + 1 > e.contextTokens) continue;
+    // Every slot holds kv - 1 tokens; a timed step of the first b appends one token each, then is undone.
+    for (let s = 0; s < maxB; s++) await fill(e, s, promptFor(s + 1, kv - 1, vocab));
+    const ms = batches.map(() => [] as number[]);
+    for (let r = 0; r < plan.repeats; r++) {
+      for (const [i, b] of batches.entries()) {
+        const items = Array.from({ length: b }, (_, s) => ({ slot: s, tokens: [300 + r], sample: true }));
+        ms[i]!.push(await timed(() => e.step(items)));
+        for (let s = 0; s < b; s++) await e.truncate(s, kv - 1);
+      }
+    }
+    batches.forEach((b, i) => {
+      rows.push({ op: 'iter_decode', batch: b, kvLen: kv, ms: median(ms[i]!) });
+      log(`decode batch ${b} at KV ${kv}: ${median(ms[i]!).toFixed(1)} ms`);
+    });
+    for (let s = 0; s < maxB; s++) await e.reset(s);
+  }
+  return rows;
+}
+
+export function profileCsv(rows: readonly ProfileRow[], m: TestModelSpec): string {
+  const header = [...PDSIM_PROFILE_COLUMNS, ...PDSIM_ITERATION_COLUMNS];
+  const lines = [header.join(',')];
+  for (const r of rows) {
+    const cell: Record<string, string | number> = {
+      op: r.op,
+      dtype: 'float16',
+      batch_size: r.batch,
+      seq_len: r.seqLen ?? '',
+      kv_len: r.kvLen ?? '',
+      num_heads: m.heads,
+      num_kv_heads: m.kvHeads,
+      head_dim: m.hidden / m.heads,
+      latency_ms: Number(r.ms.toPrecision(5)),
+      model: m.id,
+      num_layers: m.layers,
+      hidden_size: m.hidden,
+      intermediate_size: m.intermediate,
+      vocab_size: m.vocab,
+    };
+    lines.push(header.map((h) => cell[h] ?? '').join(','));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Single-thread copy bandwidth, GB/s: the best of a few 64 MiB Buffer copies (read + write counted). */
+export function measureCopyGBps(): number {
+  const a = Buffer.alloc(64 << 20, 1);
+  const b = Buffer.alloc(64 << 20);
+  let best = Infinity;
+  for (let i = 0; i < 5; i++) {
+    const t = performance.now();
+    a.copy(b);
+    best = Math.min(best, performance.now() - t);
+  }
+  return (2 * a.length) / (best * 1e6);
+}
+
+/** Peak FP32 FLOP/s of `threads` cores: clock x SIMD lanes x 2 (FMA) x 2 FMA ports; llama.cpp's F16 matmuls compute in FP32. */
+export function cpuPeak(threads: number): { tflops: number; source: string } {
+  const info = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
+  const mhz = Number(/cpu MHz\s*:\s*([\d.]+)/.exec(info)?.[1] ?? 2000);
+  const flags = /flags\s*:\s*(.*)/.exec(info)?.[1] ?? '';
+  const lanes = /\bavx512f\b/.test(flags) ? 16 : /\bavx2\b/.test(flags) ? 8 : 4;
+  const model = /model name\s*:\s*(.*)/.exec(info)?.[1]?.trim() ?? 'unknown CPU';
+  const tflops = (threads * mhz * 1e6 * lanes * 2 * 2) / 1e12;
+  return { tflops, source: `fp16Tflops = ${threads} thread(s) x ${mhz} MHz x ${lanes} FP32 lanes x 2 (FMA) x 2 FMA ports (/proc/cpuinfo: ${model}); llama.cpp's F16 matmuls on CPU compute in FP32` };
+}
+
+export function baseDeviceProfile(id: string, threads: number, copyGBps: number): Record<string, unknown> {
+  const peak = cpuPeak(threads);
+  const bw = copyGBps * threads;
+  return {
+    id,
+    name: `llama.cpp on this CPU, ${threads} thread(s)`,
+    memGiB: Math.floor(totalmem() / 2 ** 30),
+    hbmBandwidthGBps: Number(bw.toPrecision(3)),
+    fp16Tflops: Number(peak.tflops.toPrecision(3)),
+    fp8Tflops: null,
+    computeCapability: '0.0',
+    hostLink: 'pcie-gen4-x16',
+    nvlink: null,
+    tdpW: 10 * threads,
+    flashAttention: false,
+    bf16: false,
+    calibrated: false,
+    expectedError: 'unknown until `pdsim calibrate` fits it to this device\'s profile CSV',
+    sources: [
+      `written by pdsim llamacpp-profile on ${new Date().toISOString().slice(0, 10)}`,
+      peak.source,
+      `hbmBandwidthGBps = ${threads} x ${copyGBps.toFixed(1)} GB/s, the single-thread copy bandwidth measured by a 64 MiB Buffer.copy (read + write)`,
+      'computeCapability 0.0 and hostLink: not a GPU (no host link: nothing is offloaded in its scenarios); tdpW 10 per thread is assumed, not measured, and unused by timing',
+    ],
+    perf: {
+      gemm: { compute: { max: 0.5, halfAt: 32, exponent: 1 }, memoryEfficiency: 0.5, launchUs: 20 },
+      attentionPrefill: { compute: { max: 0.3, halfAt: 256, exponent: 1 }, memoryEfficiency: 0.5, launchUs: 20 },
+      attentionDecode: { memoryEfficiency: 0.5, launchUs: 20 },
+      elementwise: { memoryEfficiency: 0.5, launchUs: 20 },
+      allReduce: { latencyUs: 0, busBandwidthGBps: 1 },
+      cpuOverhead: { baseMs: 1, perSeqMs: 0.1 },
+    },
+  };
+}
+
+interface ProfileCli {
+  testModel: string;
+  modelDir?: string;
+  threads: number;
+  out: string;
+  deviceOut?: string;
+  deviceId?: string;
+  quick?: boolean;
+}
+
+export async function runProfile(o: ProfileCli, log: (s: string) => void): Promise<ProfileRow[]> {
+  const spec = TEST_MODELS[o.testModel];
+  if (!spec) throw new UserError(`unknown --test-model "${o.testModel}"; expected one of: ${Object.keys(TEST_MODELS).join(', ')}`);
+  const plan = o.quick ? QUICK_PLAN : FULL_PLAN;
+  const m = resolveModel({ testModel: o.testModel, modelDir: o.modelDir });
+  const maxKv = Math.max(...plan.decodeKvLens) + plan.repeats + 8;
+  const engine = await loadEngine({
+    modelPath: m.path,
+    threads: o.threads,
+    sequences: Math.max(...plan.decodeBatches),
+    contextTokens: Math.max(maxKv, Math.max(...plan.prefillTokens)),
+    batchTokens: Math.max(...plan.prefillTokens),
+  });
+  try {
+    const rows = await profileEngine(engine, spec.vocab, plan, log);
+    writeFileSync(o.out, profileCsv(rows, spec));
+    log(`wrote ${o.out} (${rows.length} rows)`);
+    if (o.deviceOut && !existsSync(o.deviceOut)) {
+      const id = o.deviceId ?? `llamacpp-cpu-${o.threads}t`;
+      writeFileSync(o.deviceOut, `${JSON.stringify(baseDeviceProfile(id, o.threads, measureCopyGBps()), null, 2)}\n`);
+      log(`wrote ${o.deviceOut} (base profile; fit it with: pdsim calibrate --gpu ${id} ${o.out} --write)`);
+    }
+    return rows;
+  } finally {
+    await engine.close();
+  }
+}
+
+const int = (flag: string) => (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag} must be an integer >= 1, got "${v}"`);
+  return n;
+};
+
+export function llamaProfileCommand(): Command {
+  return new Command('llamacpp-profile')
+    .description('Time llama.cpp iterations on this CPU (prefill vs tokens, decode vs batch and KV length) into a CSV that pdsim calibrate fits')
+    .requiredOption('--test-model <id>', `test model to write and profile: ${Object.keys(TEST_MODELS).join(', ')}`)
+    .option('--model-dir <dir>', 'where the GGUF test model is written')
+    .option('--threads <n>', 'llama.cpp compute threads', int('--threads'), 1)
+    .requiredOption('--out <file>', 'profile CSV to write')
+    .option('--device-out <file>', 'also write a base device profile here if none exists (e.g. models/gpu/llamacpp-cpu-1t.json)')
+    .option('--device-id <id>', 'id of that profile (default llamacpp-cpu-<threads>t)')
+    .option('--quick', 'fewer shapes and repeats (CI)')
+    .action(async (o: ProfileCli) => {
+      await runProfile(o, (s) => process.stderr.write(`${s}\n`));
+    });
+}

@@ -1,0 +1,103 @@
+/**
+ * `pdsim llamacpp-serve --model FILE.gguf --threads 1 --port 8200`: an OpenAI-compatible
+ * server (adapters/server: /v1/completions and /v1/chat/completions streamed or not, /v1/models
+ * with max_model_len, /health, /version, /metrics with vLLM's names) whose tokens come from
+ * llama.cpp (node-llama-cpp, CPU) under pdsim's own continuous-batching step loop (step-loop.ts).
+ * `--test-model ID` writes one of the GGUF test models (test-models.ts) first and serves it.
+ *
+ * Prints `llamacpp serving <name> on http://host:port` once the model is loaded.
+ */
+import { Command } from 'commander';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { UserError } from '../../src/errors.js';
+import { startSimServer, type SimServer } from '../server/server.js';
+import { loadEngine, type Engine } from './engine-api.js';
+import { StepLoopBackend } from './step-loop.js';
+import { ensureTestModel, TEST_MODELS } from './test-models.js';
+
+export interface LlamaServeOptions {
+  model?: string;
+  testModel?: string;
+  modelDir?: string;
+  threads: number;
+  maxNumSeqs: number;
+  maxNumBatchedTokens: number;
+  maxModelLen: number;
+  host?: string;
+  port?: number;
+  servedModelName?: string;
+  log?: (line: string) => void;
+}
+
+export interface LlamaServer extends SimServer {
+  engine: Engine;
+  backend: StepLoopBackend;
+}
+
+export const DEFAULT_MODEL_DIR = join(tmpdir(), 'pdsim-gguf');
+
+export function resolveModel(o: Pick<LlamaServeOptions, 'model' | 'testModel' | 'modelDir'>): { path: string; name: string; vocab: number } {
+  if (o.testModel !== undefined) {
+    const spec = TEST_MODELS[o.testModel];
+    if (!spec) throw new UserError(`unknown --test-model "${o.testModel}"; expected one of: ${Object.keys(TEST_MODELS).join(', ')}`);
+    return { path: ensureTestModel(o.testModel, o.modelDir ?? DEFAULT_MODEL_DIR), name: spec.id, vocab: spec.vocab };
+  }
+  if (o.model === undefined) throw new UserError('give --model FILE.gguf or --test-model ID');
+  // A GGUF from elsewhere: its vocabulary size is unknown here; 32000 covers Llama-2-style vocabularies.
+  return { path: o.model, name: basename(o.model).replace(/\.gguf$/, ''), vocab: 32000 };
+}
+
+export async function startLlamaServer(o: LlamaServeOptions): Promise<LlamaServer> {
+  const m = resolveModel(o);
+  const engine = await loadEngine({ modelPath: m.path, threads: o.threads, sequences: o.maxNumSeqs, contextTokens: o.maxModelLen, batchTokens: o.maxNumBatchedTokens });
+  const backend = new StepLoopBackend(engine, m.vocab, (e) => o.log?.(`engine error: ${(e as Error).message}`));
+  const server = await startSimServer({
+    backend,
+    modelName: o.servedModelName ?? m.name,
+    maxModelLen: engine.contextTokens,
+    host: o.host,
+    port: o.port,
+    version: 'llama.cpp (node-llama-cpp 3.21.1, CPU) + pdsim step loop',
+    log: o.log,
+  });
+  return {
+    ...server,
+    engine,
+    backend,
+    close: async () => {
+      await server.close();
+      await backend.idle();
+      await engine.close();
+    },
+  };
+}
+
+const int = (flag: string, min: number) => (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new UserError(`${flag} must be an integer >= ${min}, got "${v}"`);
+  return n;
+};
+
+export function llamaServeCommand(): Command {
+  return new Command('llamacpp-serve')
+    .description('OpenAI-compatible server over llama.cpp on the CPU (node-llama-cpp) with a continuous-batching step loop')
+    .option('--model <file>', 'GGUF model file')
+    .option('--test-model <id>', `write and serve a random-weight test model: ${Object.keys(TEST_MODELS).join(', ')}`)
+    .option('--model-dir <dir>', 'where --test-model files are written', DEFAULT_MODEL_DIR)
+    .option('--threads <n>', 'llama.cpp compute threads', int('--threads', 1), 1)
+    .option('--max-num-seqs <n>', 'parallel sequences (vLLM --max-num-seqs)', int('--max-num-seqs', 1), 8)
+    .option('--max-num-batched-tokens <n>', 'tokens per engine step (vLLM --max-num-batched-tokens)', int('--max-num-batched-tokens', 1), 512)
+    .option('--max-model-len <n>', 'context tokens per sequence', int('--max-model-len', 16), 2048)
+    .option('--host <host>', 'bind address', '127.0.0.1')
+    .option('--port <n>', 'port (0 = any free port)', int('--port', 0), 8200)
+    .option('--served-model-name <name>', 'model name in /v1/models (default: the model id or file name)')
+    .option('--quiet', 'no per-request log lines')
+    .action(async (o: LlamaServeOptions & { quiet?: boolean }) => {
+      const s = await startLlamaServer({ ...o, log: o.quiet ? undefined : (l) => process.stderr.write(`${l}\n`) });
+      process.stdout.write(`llamacpp serving ${o.servedModelName ?? resolveModel(o).name} on ${s.url}\n`);
+      const stop = (): void => void s.close().then(() => process.exit(0));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+}

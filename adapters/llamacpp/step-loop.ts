@@ -1,0 +1,203 @@
+/**
+ * Continuous batching over the real engine, scheduled the way vLLM V1 schedules (and the way
+ * src/serving/instance.ts simulates it), so a prediction and a measurement are of the same policy:
+ * every iteration first gives each running request its next tokens (one decode token, or the rest of
+ * its prompt in chunks) within a token budget of `batchTokens`, then admits waiting requests in
+ * arrival order while a sequence slot and budget remain, their prompts chunked to what is left of the
+ * budget (chunked prefill). A request whose prompt completes in an iteration samples its first token
+ * in that iteration. All scheduled sequences go through ONE engine step (engine-api.ts).
+ *
+ * It is a pdsim serve TimingBackend: the HTTP server, SSE formats and /metrics are
+ * adapters/server's; only the timing differs, and here it is the engine's own.
+ */
+import type { BackendJob, BackendLoad, JobEvents, TimingBackend } from '../server/backend.js';
+import type { Engine, StepItem } from './engine-api.js';
+
+interface Running {
+  job: BackendJob;
+  events: JobEvents;
+  prompt: number[];
+  slot: number;
+  computed: number;
+  generated: number;
+  lastToken: number;
+  cancelled: boolean;
+}
+
+interface Waiting {
+  job: BackendJob;
+  events: JobEvents;
+  cancelled: boolean;
+}
+
+/** KV is reported to /metrics in blocks of this many tokens (llama.cpp has cells, not blocks). */
+export const REPORTED_BLOCK_TOKENS = 16;
+
+/** Token ids for a prompt of n tokens: deterministic, past the control and byte tokens (dense compute does not depend on the values). */
+export function promptFor(jobId: number, n: number, vocab: number): number[] {
+  const first = 259;
+  return Array.from({ length: n }, (_, i) => first + ((jobId * 7919 + i * 104729) % (vocab - first)));
+}
+
+export interface StepStats {
+  steps: number;
+  tokens: number;
+  busyMs: number;
+}
+
+export class StepLoopBackend implements TimingBackend {
+  readonly cache: { blockSizeTokens: number; numGpuBlocks: number };
+  private readonly waiting: Waiting[] = [];
+  private readonly running: Running[] = [];
+  private readonly freeSlots: number[];
+  private loop: Promise<void> | null = null;
+  private closed = false;
+  readonly stats: StepStats = { steps: 0, tokens: 0, busyMs: 0 };
+  private readonly t0 = performance.now();
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly vocab: number,
+    private readonly onError: (e: unknown) => void = () => {},
+  ) {
+    this.freeSlots = Array.from({ length: engine.slots }, (_, i) => engine.slots - 1 - i);
+    this.cache = { blockSizeTokens: REPORTED_BLOCK_TOKENS, numGpuBlocks: Math.floor((engine.slots * engine.contextTokens) / REPORTED_BLOCK_TOKENS) };
+  }
+
+  nowS(): number {
+    return (performance.now() - this.t0) / 1000;
+  }
+
+  wallMs(simS: number): number {
+    return simS * 1000;
+  }
+
+  submit(job: BackendJob, events: JobEvents): { cancel(): void } {
+    if (job.promptTokens + job.outputTokens > this.engine.contextTokens) {
+      queueMicrotask(() => events.onFinish(`prompt + max_tokens = ${job.promptTokens + job.outputTokens} exceeds the engine's ${this.engine.contextTokens}-token context per sequence`));
+      return { cancel() {} };
+    }
+    const w: Waiting = { job, events, cancelled: false };
+    this.waiting.push(w);
+    this.kick();
+    return {
+      cancel: () => {
+        w.cancelled = true;
+        const r = this.running.find((x) => x.job === job);
+        if (r) r.cancelled = true;
+      },
+    };
+  }
+
+  load(): BackendLoad {
+    let kvTokens = 0;
+    for (const r of this.running) kvTokens += r.computed;
+    return {
+      running: this.running.length,
+      waiting: this.waiting.length,
+      kvCacheUsage: kvTokens / (this.engine.slots * this.engine.contextTokens),
+      preemptionsTotal: 0,
+      prefixCacheQueriesTokens: 0,
+      prefixCacheHitsTokens: 0,
+    };
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  /** Resolves when no step is in flight (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.loop) await this.loop;
+  }
+
+  private kick(): void {
+    if (this.loop || this.closed) return;
+    this.loop = (async () => {
+      try {
+        // Start on the next macrotask, so requests that arrived in the same tick share the first step.
+        await new Promise<void>((r) => setImmediate(r));
+        while (!this.closed && (this.running.length > 0 || this.waiting.length > 0)) {
+          await this.iteration();
+          // Let the HTTP side run (new arrivals, writes) between engine steps.
+          await new Promise<void>((r) => setImmediate(r));
+        }
+      } catch (e) {
+        this.onError(e);
+        for (const r of this.running) r.events.onFinish(`engine error: ${(e as Error).message}`);
+        this.running.length = 0;
+      } finally {
+        this.loop = null;
+      }
+    })();
+  }
+
+  /** The vLLM V1 schedule for one iteration (see the module comment). */
+  schedule(): { r: Running; n: number }[] {
+    let budget = this.engine.batchTokens;
+    const out: { r: Running; n: number }[] = [];
+    for (const r of this.running) {
+      if (budget <= 0) break;
+      const n = Math.min(r.computed < r.prompt.length ? r.prompt.length - r.computed : 1, budget);
+      out.push({ r, n });
+      budget -= n;
+    }
+    while (budget > 0 && this.freeSlots.length > 0 && this.waiting.length > 0) {
+      const w = this.waiting.shift()!;
+      if (w.cancelled) continue;
+      const r: Running = {
+        job: w.job,
+        events: w.events,
+        prompt: promptFor(w.job.id, w.job.promptTokens, this.vocab),
+        slot: this.freeSlots.pop()!,
+        computed: 0,
+        generated: 0,
+        lastToken: 0,
+        cancelled: false,
+      };
+      this.running.push(r);
+      const n = Math.min(r.prompt.length, budget);
+      out.push({ r, n });
+      budget -= n;
+    }
+    return out;
+  }
+
+  private async release(r: Running): Promise<void> {
+    this.running.splice(this.running.indexOf(r), 1);
+    await this.engine.reset(r.slot);
+    this.freeSlots.push(r.slot);
+  }
+
+  private async iteration(): Promise<void> {
+    for (const r of this.running.filter((x) => x.cancelled)) await this.release(r);
+    for (let i = this.waiting.length - 1; i >= 0; i--) if (this.waiting[i]!.cancelled) this.waiting.splice(i, 1);
+    const plan = this.schedule();
+    if (plan.length === 0) return;
+    const items: StepItem[] = plan.map(({ r, n }) => {
+      const prefill = r.computed < r.prompt.length;
+      const tokens = prefill ? r.prompt.slice(r.computed, r.computed + n) : [r.lastToken];
+      return { slot: r.slot, tokens, sample: !prefill || r.computed + n === r.prompt.length };
+    });
+    const t = performance.now();
+    const sampled = await this.engine.step(items);
+    this.stats.busyMs += performance.now() - t;
+    this.stats.steps++;
+    const done: Running[] = [];
+    plan.forEach(({ r, n }, i) => {
+      this.stats.tokens += n;
+      r.computed += n;
+      const tok = sampled[i];
+      if (tok === null || tok === undefined || r.cancelled) return;
+      // ignore_eos: generation runs to max_tokens whatever is sampled (as `vllm bench serve` asks).
+      r.lastToken = tok;
+      r.generated++;
+      r.events.onTokens(1);
+      if (r.generated >= r.job.outputTokens) done.push(r);
+    });
+    for (const r of done) {
+      r.events.onFinish();
+      await this.release(r);
+    }
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Fitting a device profile to whole engine iterations, for an engine that cannot be timed kernel by
+ * kernel (llama.cpp through node-llama-cpp: adapters/llamacpp/profile.ts measures a full forward
+ * pass of a prefill of n tokens, or of a decode step of b sequences at KV length c).
+ *
+ * The prediction is RooflinePerfModel.iterationMs of the measured model and batch, the function the
+ * simulator prices iterations with, so the fitted model is the model used. Parameters (each mapped
+ * so it stays physical: efficiencies through a logistic, times through exp):
+ *   gemm compute curve (max, halfAt; exponent 1) and memory efficiency (weight streaming),
+ *   one fixed cost per operator (launchUs of every op: on a CPU, ggml's per-node thread barrier),
+ *   prefill attention compute (max, halfAt), decode attention memory efficiency,
+ *   per-iteration overhead (baseMs + perSeqMs x sequences: graph build, sampling, the JS side).
+ * Elementwise kernels share the GEMMs' memory efficiency (on a CPU both stream through the same
+ * caches, and whole iterations cannot separate them). All-reduce is not measured (one device).
+ */
+import { UserError } from '../errors.js';
+import type { LlmArchitecture } from '../model/architecture.js';
+import type { GpuPerfParams, GpuProfile } from '../model/gpu.js';
+import { RooflinePerfModel, type BatchEntry } from '../perf/perf-model.js';
+import { logistic, logit, minimize, softL1 } from './optimize.js';
+import type { EngineIterationSample } from './samples.js';
+import { errorStats, type ErrorStats } from './stats.js';
+
+export function iterationArch(s: EngineIterationSample): LlmArchitecture {
+  const m = s.model;
+  return {
+    id: m.name,
+    name: m.name,
+    hfId: m.name,
+    source: 'pdsim profile (whole iterations)',
+    numLayers: m.layers,
+    hiddenSize: m.hidden,
+    numHeads: m.heads,
+    numKvHeads: m.kvHeads,
+    headDim: m.hidden / m.heads,
+    intermediateSize: m.intermediate,
+    vocabSize: m.vocab,
+    tiedEmbeddings: true,
+    qkvBias: false,
+    gatedMlp: m.gatedMlp,
+    maxPositionEmbeddings: 1 << 20,
+    dtype: 'float16',
+  };
+}
+
+export function iterationBatch(s: EngineIterationSample): BatchEntry[] {
+  if (s.phase === 'prefill') return [{ newTokens: s.newTokens, contextTokens: 0 }];
+  return Array.from({ length: s.batch }, () => ({ newTokens: 1, contextTokens: s.kvLen - 1 }));
+}
+
+export function predictEngineIterationMs(gpu: GpuProfile, perf: GpuPerfParams, s: EngineIterationSample): number {
+  return new RooflinePerfModel(iterationArch(s), { ...gpu, perf }, { tp: 1 }).iterationMs(iterationBatch(s));
+}
+
+type Fitted = Pick<GpuPerfParams, 'gemm' | 'attentionPrefill' | 'attentionDecode' | 'elementwise' | 'cpuOverhead'>;
+
+function decode(x: readonly number[]): Fitted {
+  const launchUs = Math.exp(x[3]!);
+  const memoryEfficiency = logistic(x[2]!);
+  return {
+    gemm: { compute: { max: logistic(x[0]!), halfAt: Math.exp(x[1]!), exponent: 1 }, memoryEfficiency, launchUs },
+    attentionPrefill: { compute: { max: logistic(x[4]!), halfAt: Math.exp(x[5]!), exponent: 1 }, memoryEfficiency, launchUs },
+    attentionDecode: { memoryEfficiency: logistic(x[6]!), launchUs },
+    elementwise: { memoryEfficiency, launchUs },
+    cpuOverhead: { baseMs: Math.exp(x[7]!), perSeqMs: Math.exp(x[8]!) },
+  };
+}
+
+const X0 = [logit(0.5), Math.log(32), logit(0.5), Math.log(20), logit(0.3), Math.log(256), logit(0.5), Math.log(1), Math.log(0.1)];
+
+/** Enough shapes to pin 9 parameters: 4 prefill sizes, and 3 batch sizes at 2 or more KV lengths. */
+function requireShapes(samples: readonly EngineIterationSample[]): void {
+  const pre = new Set(samples.filter((s) => s.phase === 'prefill').map((s) => s.newTokens)).size;
+  const dec = samples.filter((s) => s.phase === 'decode');
+  const batches = new Set(dec.map((s) => s.batch)).size;
+  const kvs = new Set(dec.map((s) => s.kvLen)).size;
+  if (pre < 4 || batches < 3 || kvs < 2) {
+    throw new UserError(
+      `too few measured iteration shapes to fit a device profile: ${pre} prefill sizes, ${batches} decode batch sizes, ${kvs} KV lengths (need at least 4, 3 and 2); refusing to extrapolate`,
+    );
+  }
+}
+
+export function fitEngineIterations(samples: readonly EngineIterationSample[], gpu: GpuProfile, opts: { check?: boolean } = {}): Fitted {
+  if (opts.check !== false) requireShapes(samples);
+  const loss = (x: number[]): number => {
+    const perf = { ...gpu.perf, ...decode(x) };
+    return softL1(samples.map((s) => Math.log(predictEngineIterationMs(gpu, perf, s) / s.ms)));
+  };
+  return decode(minimize(loss, X0, 3, 2500).x);
+}
+
+export interface IterationErrors {
+  group: string;
+  inSample: ErrorStats;
+  /** Two folds (alternate shapes in size order), each predicted by a fit on the other. */
+  heldOut: ErrorStats;
+}
+
+/** In-sample and 2-fold held-out error of the whole-iteration fit, per phase. */
+export function engineIterationErrors(samples: readonly EngineIterationSample[], gpu: GpuProfile, perf: GpuPerfParams): IterationErrors[] {
+  const order = [...samples].sort((a, b) => (a.phase === b.phase ? a.batch - b.batch || a.kvLen - b.kvLen || a.newTokens - b.newTokens : a.phase < b.phase ? -1 : 1));
+  const folds = [order.filter((_, i) => i % 2 === 0), order.filter((_, i) => i % 2 === 1)];
+  const held: [EngineIterationSample, number][] = [];
+  folds.forEach((test, k) => {
+    const f = fitEngineIterations(folds[1 - k]!, gpu, { check: false });
+    for (const s of test) held.push([s, predictEngineIterationMs(gpu, { ...gpu.perf, ...f }, s)]);
+  });
+  const out: IterationErrors[] = [];
+  for (const phase of ['prefill', 'decode'] as const) {
+    const own = samples.filter((s) => s.phase === phase);
+    if (own.length === 0) continue;
+    out.push({
+      group: `engine iteration ${phase}`,
+      inSample: errorStats(own.map((s) => [predictEngineIterationMs(gpu, perf, s), s.ms])),
+      heldOut: errorStats(held.filter(([s]) => s.phase === phase).map(([s, p]) => [p, s.ms])),
+    });
+  }
+  return out;
+}

@@ -1,0 +1,29 @@
+/**
+ * The P/D report data of a run, from what the collector and the summary already hold: the KV
+ * transfer time CDF, each link direction's mean rate while it carried bytes (links summary:
+ * bytes / (busy_fraction x duration)), per-instance gauges and the back-pressure counters. Empty
+ * for a colocated run.
+ */
+import { cdfFromQuantiles } from './cdf.js';
+import type { RunSeries } from './run-series.js';
+import type { MetricsCollector } from './collector.js';
+
+type PdSeries = Pick<RunSeries, 'kvTransferMs' | 'linkBusyGBps' | 'instances' | 'backPressure'>;
+
+export function pdSeries(collector: MetricsCollector, summary: { duration?: unknown; pdsim: Record<string, unknown> }): PdSeries {
+  if (collector.kvTransferMs.count === 0) return {};
+  const duration = typeof summary.duration === 'number' ? summary.duration : 0;
+  const links = (summary.pdsim['links'] ?? {}) as Record<string, { bytes?: number; busy_fraction?: number }>;
+  const linkBusyGBps: Record<string, number> = {};
+  for (const [id, l] of Object.entries(links)) {
+    const busyS = (l.busy_fraction ?? 0) * duration;
+    if (busyS > 0 && (l.bytes ?? 0) > 0) linkBusyGBps[id] = l.bytes! / busyS / 1e9;
+  }
+  const bp = summary.pdsim['back_pressure'] as { decode_reservation_waits?: number; decode_reservation_wait_s?: number; decode_queue_max?: number } | undefined;
+  return {
+    kvTransferMs: cdfFromQuantiles(collector.kvTransferMs.quantile),
+    linkBusyGBps,
+    instances: collector.series.rowsBySource(collector.lastFinishS),
+    backPressure: bp ? { decodeReservationWaits: bp.decode_reservation_waits ?? 0, decodeReservationWaitS: bp.decode_reservation_wait_s ?? 0, decodeQueueMax: bp.decode_queue_max ?? 0 } : undefined,
+  };
+}
