@@ -11,11 +11,13 @@
  * sequence in turn (or its evaluate() generators under Promise.all) would not batch.
  */
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { UserError } from '../../src/errors.js';
+import { packageRoot } from '../../src/package-files.js';
 
-export const ENGINE_DIR = join(dirname(fileURLToPath(import.meta.url)), 'engine');
+// From the package root, not this module's URL: in the bundle this code runs from dist/chunks/.
+export const ENGINE_DIR = join(packageRoot(), 'adapters', 'llamacpp', 'engine');
 const ENTRY = join(ENGINE_DIR, 'node_modules', 'node-llama-cpp', 'dist', 'index.js');
 
 type ControlledItem = number | [number, { generateNext?: { token?: boolean } }];

@@ -1,22 +1,22 @@
 /**
  * `npm run bench`: the speed figures the project promises, measured the way a user runs pdsim.
  *
- * 1. Bundle the CLI into one ESM file with esbuild (what a release would ship; it removes the
- *    TypeScript transpile step that `tsx` redoes at every start).
+ * 1. Build the bundle the `pdsim` command runs (src/build/bundle.ts; it removes the TypeScript
+ *    transpile step that `tsx` redoes at every start).
  * 2. Run `simulate scenarios/bench/vidur-parity.yaml` (100,000 requests, requests.jsonl written,
  *    report off as Vidur's trace output was) in a fresh process, `--runs` times.
  * 3. Print wall seconds (start-up included), simulated requests per wall-second, events per second
- *    and peak RSS, for the bundle and, once, for the tsx path (`npx pdsim`).
+ *    and peak RSS, for the bundle (what `pdsim` runs) and, once, for the sources through tsx.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { buildBundle } from '../build/bundle.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const VIDUR_WALL_S = 179; // ../shared/data/README.md: Vidur on this machine type, trace output off
+const VIDUR_WALL_S = 179; // scenarios/traces/README.md (Vidur @ 7d47513): Vidur on this machine type, trace output off
 const VIDUR_RSS_MB = 1600;
 
 interface Measured {
@@ -42,23 +42,11 @@ async function main(): Promise<void> {
   const runs = Number(args[args.indexOf('--runs') + 1] ?? 3) || 3;
   const scenario = 'scenarios/bench/vidur-parity.yaml';
   const tmp = mkdtempSync(path.join(tmpdir(), 'pdsim-bench-'));
-  // Inside the repository, so the bundle resolves node_modules like the sources do.
-  const bundle = path.join(root, 'dist', 'pdsim.mjs');
-  await build({
-    entryPoints: [path.join(root, 'src/cli/main.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    outfile: bundle,
-    // vega and friends are only needed by `report --svg`; keep node_modules external so they load lazily.
-    packages: 'external',
-    banner: { js: "import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);" },
-    logLevel: 'error',
-  });
+  // The bundle the `pdsim` command runs (bin/pdsim.mjs), rebuilt so it matches the sources.
+  const { entry: bundle } = await buildBundle();
   const results: Measured[] = [];
   for (let i = 0; i < runs; i++) results.push(runOnce(['node', bundle], path.join(tmp, `run${i}`), scenario));
-  const tsx = runOnce(['node', path.join(root, 'bin/pdsim.mjs')], path.join(tmp, 'tsx'), scenario);
+  const tsx = runOnce(['node', '--import', 'tsx', path.join(root, 'src/cli/main.ts')], path.join(tmp, 'tsx'), scenario);
   rmSync(tmp, { recursive: true, force: true });
   const best = results.reduce((a, b) => (b.wallS < a.wallS ? b : a));
   const median = [...results].sort((a, b) => a.wallS - b.wallS)[Math.floor(results.length / 2)]!;
@@ -67,7 +55,7 @@ async function main(): Promise<void> {
   console.log(`pdsim bench: ${scenario} (${best.requests} requests, ${best.events} events), ${runs} runs`);
   console.log(line('bundled node, best', best));
   console.log(line('bundled node, median', median));
-  console.log(line('npx pdsim (tsx), one run', tsx));
+  console.log(line('tsx (sources), one run', tsx));
   console.log(`targets: wall < ${(VIDUR_WALL_S / 100).toFixed(2)} s (100x Vidur's ${VIDUR_WALL_S} s), peak RSS < 300 MB (Vidur ${VIDUR_RSS_MB} MB)`);
 }
 

@@ -1,10 +1,11 @@
 /**
  * The measured data each calibrated GPU profile is fitted on, as paths under the data root
- * (`../shared/data` beside the repository, as the project's CI checks it out).
+ * (models/data in the package, gzip-compressed where large; sources and licences in
+ * models/data/MANIFEST.csv). A `--data-dir` with the same layout, compressed or not, works too.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageDataDir, packageRoot, withGzFallback } from '../package-files.js';
 
 export interface Dataset {
   gpuId: string;
@@ -63,17 +64,17 @@ export const TRANSFERS: { from: string; to: string; note: string }[] = [
   },
 ];
 
-/** The repository root (src/calibrate -> ../..). */
+/** The package root, against which provenance records file paths. */
 export function repoRoot(): string {
-  return fileURLToPath(new URL('../..', import.meta.url));
+  return packageRoot();
 }
 
-/** `../shared/data` next to the repository. */
+/** models/data in the package. */
 export function defaultDataDir(): string {
-  return join(repoRoot(), '..', 'shared', 'data');
+  return packageDataDir();
 }
 
 export function datasetPaths(ds: Dataset, dataDir: string): { fit: string[]; crossCheck: string[] } {
-  const abs = (p: string) => join(dataDir, p);
+  const abs = (p: string) => withGzFallback(join(dataDir, p));
   return { fit: ds.fit.map(abs), crossCheck: ds.crossCheck.map(abs).filter((p) => existsSync(p)) };
 }

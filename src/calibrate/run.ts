@@ -14,7 +14,7 @@ import { accuracyMarkdown } from './report.js';
 import { emptySampleSet, mergeInto, type SampleSet } from './samples.js';
 import { readSource } from './sources.js';
 
-/** Reads files; provenance records paths relative to the repository root (e.g. ../shared/data/...). */
+/** Reads files; provenance records paths relative to the repository root (e.g. models/data/...). */
 export function loadSamples(files: readonly string[]): SampleSet {
   const set = emptySampleSet();
   for (const f of files) {

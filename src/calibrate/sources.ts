@@ -4,9 +4,9 @@
  * the columns that were expected.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { UserError } from '../errors.js';
+import { readTextFile } from '../package-files.js';
 import { parseCsv, type CsvTable } from './csv.js';
 import { parseAicContextAttention, parseAicCustomAllReduce, parseAicGemm, parseAicGenerationAttention, parseAicNccl } from './parse-aiconfigurator.js';
 import { parsePdsimProfile, PDSIM_PROFILE_COLUMNS } from './parse-pdsim.js';
@@ -65,7 +65,7 @@ export function parseSourceText(text: string, file: string): SampleSet {
 export function readSource(file: string, displayName: string = file): SampleSet {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readTextFile(file);
   } catch (e) {
     throw new UserError(`cannot read measured data: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, displayName);
   }

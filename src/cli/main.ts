@@ -1,4 +1,10 @@
 // Runs the CLI; the logic lives in program.ts so tests can call main() without exiting.
 import { main } from './program.js';
 
+// `pdsim list gpus | head`: a reader that stops early is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  process.exit(process.exitCode ?? 0);
+});
+
 process.exitCode = await main(process.argv.slice(2));

@@ -4,17 +4,19 @@
  */
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../errors.js';
-import { commands } from './commands/index.js';
+import { packageVersion } from '../package-files.js';
+import { registerCommands } from './commands/index.js';
 
 export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command();
   program
     .name('pdsim')
     .description('Predict, then check against live vLLM, how (disaggregated) LLM serving behaves.')
+    .version(packageVersion(), '-V, --version')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  for (const c of commands) c.register(program);
   try {
+    await registerCommands(program, argv);
     await program.parseAsync(argv as string[], { from: 'user' });
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (e) {

@@ -6,8 +6,8 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path, { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { didYouMean, UserError } from '../errors.js';
+import { packageRoot } from '../package-files.js';
 import type { LlmArchitecture } from './architecture.js';
 import type { GpuProfile } from './gpu.js';
 import type { DiskProfile, HostMemoryProfile, LinkProfile } from './link.js';
@@ -15,18 +15,9 @@ import type { DiskProfile, HostMemoryProfile, LinkProfile } from './link.js';
 export type CatalogKind = 'llm' | 'gpu' | 'link' | 'host' | 'disk';
 export const CATALOG_KINDS: readonly CatalogKind[] = ['llm', 'gpu', 'link', 'host', 'disk'];
 
-/**
- * models/ at the package root: the nearest ancestor of this file holding package.json and models/
- * (src/model/catalog.ts from sources, dist/pdsim.mjs from a bundle).
- */
+/** models/ at the package root (src/model/catalog.ts from sources, dist/pdsim.mjs from a bundle). */
 export function defaultModelsDir(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'models'))) return path.join(dir, 'models');
-    const up = path.dirname(dir);
-    if (up === dir) return fileURLToPath(new URL('../../models', import.meta.url));
-    dir = up;
-  }
+  return path.join(packageRoot(), 'models');
 }
 
 type Json = Record<string, unknown>;

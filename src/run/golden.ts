@@ -41,8 +41,12 @@ export const goldenCases: GoldenCase[] = [
   { name: 'laptop-2080', file: 'scenarios/laptop-2080.yaml', overrides: [few(300)] },
   { name: 'laptop-2080-offload', file: 'scenarios/laptop-2080-offload.yaml', overrides: [few(300)] },
   { name: 'laptop-2080-swap', file: 'scenarios/laptop-2080-offload.yaml', overrides: [few(250), 'engine.preemptionMode=swap', 'engine.swapSpaceGiB=8'] },
+  // Trace replays, from the traces shipped in scenarios/traces (the readers and their arrival handling).
+  { name: 'vidur-parity', file: 'scenarios/bench/vidur-parity.yaml', overrides: [few(300)] },
+  { name: 'azure-conv-trace', file: 'scenarios/azure-conv-trace.yaml', overrides: [few(300)] },
+  { name: 'mooncake-conversation', file: 'scenarios/mooncake-conversation.yaml', overrides: [few(150)] },
   {
-    // The parity trace lives outside the repository: the same engine set-up on a synthetic workload.
+    // The same engine set-up as the parity run on a synthetic workload.
     name: 'vidur-parity-synthetic', file: 'scenarios/bench/vidur-parity.yaml', overrides: [few(300), 'workload.arrival.process=poisson', 'workload.arrival.rate=6', 'workload.input.dist=lognormal', 'workload.input.median=900', 'workload.input.sigma=0.9', 'workload.input.min=2', 'workload.input.max=3900', 'workload.output.dist=lognormal', 'workload.output.median=150', 'workload.output.sigma=0.8', 'workload.output.min=2', 'workload.output.max=190'],
     edit: (raw) => {
       delete (raw.workload as Record<string, unknown>).trace;

@@ -1,10 +1,10 @@
 /**
- * Trace readers for the formats under ../shared/data: Azure LLM inference trace CSV, Mooncake JSONL
+ * Trace readers (plain or gzip-compressed `.gz` files): Azure LLM inference trace CSV, Mooncake JSONL
  * (with prefix `hash_ids`), and vidur's request CSV. Errors name the file and line. Arrival times
  * are returned in seconds from the trace's first request.
  */
-import { readFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
+import { readTextFile } from '../package-files.js';
 
 export interface TraceRow {
   arrivalS: number;
@@ -20,7 +20,7 @@ export const MOONCAKE_BLOCK_TOKENS = 512;
 
 function readText(file: string): string {
   try {
-    return readFileSync(file, 'utf8');
+    return readTextFile(file);
   } catch {
     throw new UserError('trace file not found or not readable', file);
   }

@@ -91,7 +91,7 @@ export function register(program: Command): void {
     .description('Fit GPU perf-model efficiencies to measured operator timings (vidur, aiconfigurator, pdsim profiler CSVs)')
     .argument('[files...]', 'measured CSV files (default: the data set of each calibrated GPU under --data-dir)')
     .option('--gpu <id...>', 'GPU profile(s) to calibrate (models/gpu/<id>.json)')
-    .option('--data-dir <dir>', 'root of the measured data (default: ../shared/data beside the repository)')
+    .option('--data-dir <dir>', 'root of the measured data (default: models/data in the package; .csv or .csv.gz)')
     .option('--write', 'write the fitted perf parameters and provenance into models/gpu/<id>.json')
     .option('--report', 'also fit leaving one model out at a time and report held-out errors (markdown)')
     .option('--out <file>', 'write the --report markdown to this file instead of stdout')
