@@ -9,4 +9,6 @@ export const messages = {
     `${field} (${JSON.stringify(value)}) is a decode-pool batch policy, and this deployment has no decode pool (vLLM's colocated scheduler has no such policy); remove it, or add prefill and decode pools`,
   andMore: (n: number) => ` (and ${n} more problem${n === 1 ? '' : 's'} in this file)`,
   abortedReason: () => 'aborted by the client',
+  adaptiveTargetInfeasible: (field: string, targetMs: number, oneStepMs: number, pool: string) =>
+    `${field} (${targetMs} ms) is below one decode step of a single sequence on pool "${pool}" (${oneStepMs.toFixed(2)} ms): no batch meets it, so adaptive batching admits one sequence at a time; raise the target or drop it`,
 };

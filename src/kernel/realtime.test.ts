@@ -115,7 +115,9 @@ describe('RealtimeDriver', () => {
     await new Promise((r) => setTimeout(r, 80));
     driver.stop();
     expect(firedAtMs.length).toBe(1);
-    expect(firedAtMs[0]!).toBeGreaterThanOrEqual(29);
+    // libuv timers count whole milliseconds from the loop's cached clock, so one can fire up to
+    // ~1-2 ms before 30 ms of performance.now() (28.76 ms seen on a loaded machine).
+    expect(firedAtMs[0]!).toBeGreaterThanOrEqual(27);
     expect(firedAtMs[0]!).toBeLessThan(70);
   });
 

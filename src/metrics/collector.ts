@@ -45,6 +45,8 @@ export class MetricsCollector implements EngineSink {
   readonly series: TimeSeries;
   readonly instances = new Map<string, InstanceStats>();
   readonly timeline: TimelineSegment[] = [];
+  /** Every timeline segment produced, kept or not (the timeline keeps the first MAX_TIMELINE_SEGMENTS). */
+  timelineTotal = 0;
   completed = 0;
   failed = 0;
   totalInputTokens = 0;
@@ -96,7 +98,7 @@ export class MetricsCollector implements EngineSink {
     s.iterations++;
     s.batchSizeSum += batchSize;
     s.newTokensSum += newTokens;
-    if (this.recordTimeline && this.timeline.length < MAX_TIMELINE_SEGMENTS) this.timeline.push({ resource: instance, kind, startS, endS });
+    if (this.recordTimeline && this.timelineTotal++ < MAX_TIMELINE_SEGMENTS) this.timeline.push({ resource: instance, kind, startS, endS });
   }
 
   gauges(instance: string, timeS: number, running: number, waiting: number, usedBlocks: number, totalBlocks: number): void {
@@ -110,7 +112,7 @@ export class MetricsCollector implements EngineSink {
 
   /** Records a transfer or other non-compute activity on the timeline. */
   segment(seg: TimelineSegment): void {
-    if (this.recordTimeline && this.timeline.length < MAX_TIMELINE_SEGMENTS) this.timeline.push(seg);
+    if (this.recordTimeline && this.timelineTotal++ < MAX_TIMELINE_SEGMENTS) this.timeline.push(seg);
   }
 
   finish(req: RequestState, timeS: number, instance: string, error?: string, extra?: Partial<RequestRecord>): void {

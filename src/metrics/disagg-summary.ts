@@ -8,7 +8,7 @@ import type { StagingBuffer } from '../kv/staging-buffer.js';
 import type { GpuProfile } from '../model/gpu.js';
 import type { KvCapacity } from '../serving/kv-capacity.js';
 import type { EngineInstance } from '../serving/instance.js';
-import type { PdCounters } from '../serving/disagg/pd-deployment.js';
+import type { PdCounters, TransferOutcome } from '../serving/disagg/pd-deployment.js';
 import type { MetricsCollector } from './collector.js';
 import { Distribution } from './distribution.js';
 import { round6 } from '../round.js';
@@ -20,15 +20,19 @@ export interface SummaryPool {
   instances: readonly EngineInstance[];
 }
 
-/** The P/D runtime's counters (PdCounters), aggregated. */
+/** The P/D runtime's counters (PdCounters), aggregated: one per-request distribution per cause. */
 export class TransferStats implements PdCounters {
   count = 0;
   bytes = 0;
   readonly durationMs = new Distribution();
-  exposedMsSum = 0;
-  exposedMaxMs = 0;
-  movingS = 0;
-  overlapS = 0;
+  readonly exposedMs = new Distribution();
+  readonly linkExposedMs = new Distribution();
+  readonly reservationWaitMs = new Distribution();
+  readonly stagingWaitMs = new Distribution();
+  readonly overlap = new Distribution();
+  readonly prefillTtftMs = new Distribution();
+  hiddenMsSum = 0;
+  transferMsSum = 0;
   reserveWaits = 0;
   reserveWaitS = 0;
   maxQueue = 0;
@@ -42,15 +46,25 @@ export class TransferStats implements PdCounters {
     this.maxQueue = Math.max(this.maxQueue, queueLength);
   }
 
-  transferred(bytes: number, durationMs: number, exposedMs: number, movingS: number, overlapS: number): void {
+  transferred(o: TransferOutcome): void {
     this.count++;
-    this.bytes += bytes;
-    this.durationMs.add(durationMs);
-    this.exposedMsSum += exposedMs;
-    this.exposedMaxMs = Math.max(this.exposedMaxMs, exposedMs);
-    this.movingS += movingS;
-    this.overlapS += overlapS;
+    this.bytes += o.bytes;
+    this.durationMs.add(o.transferMs);
+    this.exposedMs.add(o.exposedMs);
+    this.linkExposedMs.add(o.linkExposedMs);
+    this.reservationWaitMs.add(o.reservationWaitMs);
+    this.stagingWaitMs.add(o.stagingWaitMs);
+    this.prefillTtftMs.add(o.prefillTtftMs);
+    this.overlap.add(o.transferMs > 0 ? o.hiddenMs / o.transferMs : 0);
+    this.hiddenMsSum += o.hiddenMs;
+    this.transferMsSum += o.transferMs;
   }
+}
+
+/** mean / median / p90 / p99 of a per-request distribution (zeros when empty). */
+export function spread(d: Distribution): Record<'mean' | 'median' | 'p90' | 'p99', number | null> {
+  const n = d.count > 0;
+  return { mean: round6(n ? d.mean() : 0), median: round6(n ? d.percentile(50) : 0), p90: round6(n ? d.percentile(90) : 0), p99: round6(n ? d.percentile(99) : 0) };
 }
 
 export interface DisaggSummaryInput {
@@ -64,10 +78,36 @@ export interface DisaggSummaryInput {
   decodePolicy?: string;
   pendingTransfers?: number;
   decodeQueue?: number;
+  /** KV occupancy samples per instance (`tier` = "gpu <instance>"), from the disaggregated sink. */
+  occupancy?: readonly { tS: number; tier: string; occupancy: number }[];
+}
+
+/** Time-weighted mean and peak KV occupancy per instance, each sample held until the next (or `endS`). */
+export function kvOccupancyByInstance(rows: readonly { tS: number; tier: string; occupancy: number }[], endS: number): Map<string, { mean: number; peak: number }> {
+  const acc = new Map<string, { t0: number; lastT: number; last: number; integral: number; peak: number }>();
+  for (const r of rows) {
+    if (!r.tier.startsWith('gpu ')) continue;
+    const name = r.tier.slice(4);
+    const a = acc.get(name);
+    if (!a) acc.set(name, { t0: r.tS, lastT: r.tS, last: r.occupancy, integral: 0, peak: r.occupancy });
+    else {
+      a.integral += a.last * (r.tS - a.lastT);
+      a.lastT = r.tS;
+      a.last = r.occupancy;
+      a.peak = Math.max(a.peak, r.occupancy);
+    }
+  }
+  const out = new Map<string, { mean: number; peak: number }>();
+  for (const [name, a] of acc) {
+    const end = Math.max(endS, a.lastT);
+    const integral = a.integral + a.last * (end - a.lastT);
+    out.set(name, { mean: end > a.t0 ? integral / (end - a.t0) : a.last, peak: a.peak });
+  }
+  return out;
 }
 
 /** Per-GPU busy fraction, MFU and (weight-streaming) MBU from the instances' counters. */
-export function gpuSummary(collector: MetricsCollector, pools: readonly SummaryPool[], gpusOf: (inst: EngineInstance, k: number) => readonly number[]): Record<string, unknown> {
+export function gpuSummary(collector: MetricsCollector, pools: readonly SummaryPool[], gpusOf: (inst: EngineInstance, k: number) => readonly number[], kv?: ReadonlyMap<string, { mean: number; peak: number }>): Record<string, unknown> {
   const duration = collector.lastFinishS;
   const out: Record<string, unknown> = {};
   for (const p of pools) {
@@ -86,6 +126,7 @@ export function gpuSummary(collector: MetricsCollector, pools: readonly SummaryP
           busy_fraction: round6(duration > 0 ? busy / duration : 0),
           mfu: round6(duration > 0 ? flops / (p.gpu.fp16Tflops * 1e12 * duration) : 0),
           mbu_weights: round6(duration > 0 ? hbm / (p.gpu.hbmBandwidthGBps * 1e9 * duration) : 0),
+          ...(kv?.has(inst.name) ? { kv_occupancy_mean: round6(kv.get(inst.name)!.mean), kv_occupancy_peak: round6(kv.get(inst.name)!.peak) } : {}),
         };
       }
     });
@@ -123,28 +164,33 @@ export function disaggSummary(i: DisaggSummaryInput): Record<string, unknown> {
       peak_occupancy: round6(st.peakUsedBytes / st.capacityBytes),
       mean_occupancy: round6(st.meanUsedBytes / st.capacityBytes),
       waits: st.waits,
-      back_pressure_s: round6(st.backPressureWaitS),
+      // Little's law: total wait / duration = time-weighted mean number of chunks waiting.
+      mean_queue_length: round6(duration > 0 ? st.backPressureWaitS / duration : 0),
       max_queue: st.maxQueueLength,
     };
   }
   return {
     disaggregation: { transfer_policy: i.transfer?.policy, transfer_path: i.transfer?.path, decode_batching: i.decodePolicy, unfinished_transfers: i.pendingTransfers ?? 0 },
+    // The prefill instance's own first token (discarded by the proxy); the top-level TTFT is the decode side's.
+    prefill_ttft_ms: spread(s.prefillTtftMs),
     kv_transfer: {
       count: s.count,
       bytes_total: s.bytes,
-      mean_ms: round6(s.count > 0 ? s.durationMs.mean() : 0),
-      p99_ms: round6(s.count > 0 ? s.durationMs.percentile(99) : 0),
-      exposed_mean_ms: round6(s.count > 0 ? s.exposedMsSum / s.count : 0),
-      exposed_max_ms: round6(s.exposedMaxMs),
-      overlap_fraction: round6(s.movingS > 0 ? s.overlapS / s.movingS : 0),
+      duration_ms: spread(s.durationMs),
+      exposed_ms: spread(s.exposedMs),
+      link_exposed_ms: spread(s.linkExposedMs),
+      decode_reservation_wait_ms: spread(s.reservationWaitMs),
+      staging_wait_ms: spread(s.stagingWaitMs),
+      overlap_fraction: round6(s.transferMsSum > 0 ? s.hiddenMsSum / s.transferMsSum : 0),
+      overlap_per_request: spread(s.overlap),
     },
     back_pressure: {
       decode_reservation_waits: s.reserveWaits,
-      decode_reservation_wait_s: round6(s.reserveWaitS),
+      decode_queue_mean_length: round6(duration > 0 ? s.reserveWaitS / duration : 0),
       decode_queue_max: s.maxQueue,
-      staging_wait_s: round6(stagingWaitS),
+      staging_queue_mean_length: round6(duration > 0 ? stagingWaitS / duration : 0),
     },
-    gpus: gpuSummary(i.collector, i.pools, (inst) => i.gpusOf.get(inst) ?? []),
+    gpus: gpuSummary(i.collector, i.pools, (inst) => i.gpusOf.get(inst) ?? [], i.occupancy ? kvOccupancyByInstance(i.occupancy, duration) : undefined),
     links,
     staging,
   };

@@ -19,11 +19,11 @@ export function pdSeries(collector: MetricsCollector, summary: { duration?: unkn
     const busyS = (l.busy_fraction ?? 0) * duration;
     if (busyS > 0 && (l.bytes ?? 0) > 0) linkBusyGBps[id] = l.bytes! / busyS / 1e9;
   }
-  const bp = summary.pdsim['back_pressure'] as { decode_reservation_waits?: number; decode_reservation_wait_s?: number; decode_queue_max?: number } | undefined;
+  const bp = summary.pdsim['back_pressure'] as { decode_reservation_waits?: number; decode_queue_mean_length?: number; decode_queue_max?: number } | undefined;
   return {
     kvTransferMs: cdfFromQuantiles(collector.kvTransferMs.quantile),
     linkBusyGBps,
     instances: collector.series.rowsBySource(collector.lastFinishS),
-    backPressure: bp ? { decodeReservationWaits: bp.decode_reservation_waits ?? 0, decodeReservationWaitS: bp.decode_reservation_wait_s ?? 0, decodeQueueMax: bp.decode_queue_max ?? 0 } : undefined,
+    backPressure: bp ? { decodeReservationWaits: bp.decode_reservation_waits ?? 0, decodeQueueMeanLength: bp.decode_queue_mean_length ?? 0, decodeQueueMax: bp.decode_queue_max ?? 0 } : undefined,
   };
 }

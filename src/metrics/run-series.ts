@@ -47,6 +47,8 @@ export interface RunSeries {
   cdf: { ttftMs: CdfPoint[]; tpotMs: CdfPoint[]; itlMs: CdfPoint[]; e2elMs: CdfPoint[] };
   timeSeries: TimeSample[];
   timeline?: TimelineSegment[];
+  /** Segments the run produced, when more than `timeline` keeps (the Gantt says what it shows). */
+  timelineTotal?: number;
   tiers?: TierSample[];
   /** Time-series fields this run did not measure (a live run has no KV occupancy or queue gauge). */
   unmeasured?: ('queueLength' | 'kvOccupancy')[];
@@ -57,7 +59,7 @@ export interface RunSeries {
   /** Per-instance gauges over time (P/D back-pressure: prefill KV held for pulls, decode queues). */
   instances?: InstanceSample[];
   /** P/D back-pressure counters from the summary, for the chart's subtitle. */
-  backPressure?: { decodeReservationWaits: number; decodeReservationWaitS: number; decodeQueueMax: number };
+  backPressure?: { decodeReservationWaits: number; decodeQueueMeanLength: number; decodeQueueMax: number };
 }
 
 /** One instance's gauges at one time. */

@@ -89,7 +89,7 @@ export function pdCharts(runs: readonly RunSeries[]): { id: string; spec: TopLev
           $schema: SCHEMA,
           title: {
             text: `Back-pressure per instance: ${run.label}`,
-            subtitle: `decode reservations that waited: ${bp.decodeReservationWaits} (${bp.decodeReservationWaitS.toFixed(3)} s in all), longest decode reservation queue ${bp.decodeQueueMax}`,
+            subtitle: `decode reservations that waited: ${bp.decodeReservationWaits} (time-weighted mean queue ${bp.decodeQueueMeanLength.toFixed(3)}), longest decode reservation queue ${bp.decodeQueueMax}`,
           },
           width: WIDTH_PX,
           height: 140,

@@ -62,6 +62,12 @@ describe('timeline cap', () => {
     expect(await renderSvg(spec)).toContain('<svg');
   });
 
+  it('says so in the title when the run kept only its first segments', () => {
+    // The collector kept 100 segments (ending at 10 s) of 5,000 the run produced.
+    const spec = timelineSpec({ ...sampleRun('sim'), timeline: segments, timelineTotal: 5000 })!;
+    expect(spec.title).toBe(`Timeline: sim (first ${segments.at(-1)!.endS - segments[0]!.startS} s: 100 of 5000 segments)`);
+  });
+
   it('honours a time window', () => {
     expect(capTimeline(segments, { maxTimelineS: 2.05 }).shown).toHaveLength(21);
   });

@@ -95,7 +95,7 @@ export const throughputSpec = (runs: readonly RunSeries[]) =>
 export const completionsSpec = (runs: readonly RunSeries[]) =>
   timeLineSpec(runs, 'Completed requests over time', 'requestsCompletedPerS', 'requests/s');
 export const kvOccupancySpec = (runs: readonly RunSeries[]) =>
-  timeLineSpec(runs, 'KV cache occupancy over time', 'kvOccupancy', 'KV occupancy');
+  timeLineSpec(runs, 'KV cache occupancy over time (all GPUs pooled: used / total blocks; per GPU in the tier chart)', 'kvOccupancy', 'KV occupancy');
 
 /** Waiting vs running requests. */
 export function queueSpec(runs: readonly RunSeries[]): TopLevelSpec | undefined {
@@ -130,7 +130,10 @@ export function capTimeline(segments: readonly TimelineSegment[], options: Chart
 export function timelineSpec(run: RunSeries, options: ChartOptions = {}): TopLevelSpec | undefined {
   const segments = run.timeline ?? [];
   if (segments.length === 0) return undefined;
-  const { shown, total, firstS, endS } = capTimeline(segments, options);
+  const { shown, total: kept, firstS, endS: capEndS } = capTimeline(segments, options);
+  // The collector keeps only the first segments of a long run: say so rather than stop silently.
+  const total = Math.max(kept, run.timelineTotal ?? 0);
+  const endS = capEndS ?? (total > kept ? Math.max(...shown.map((x) => x.endS)) : undefined);
   const cut = shown.length < total && endS !== undefined
     ? ` (first ${fmtS(endS - firstS)} s: ${shown.length} of ${total} segments)`
     : '';

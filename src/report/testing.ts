@@ -31,7 +31,7 @@ export function sampleRun(label: string, scale = 1): RunSeries {
       { tS: t, instance: 'prefill0', waiting: t, running: 1, kvOccupancy: 0.1 * t },
       { tS: t, instance: 'decode0', waiting: 2 - t, running: 4, kvOccupancy: 0.3 * t },
     ]),
-    backPressure: { decodeReservationWaits: 3, decodeReservationWaitS: 0.25, decodeQueueMax: 2 },
+    backPressure: { decodeReservationWaits: 3, decodeQueueMeanLength: 0.25, decodeQueueMax: 2 },
   };
 }
 

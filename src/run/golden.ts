@@ -37,6 +37,7 @@ export const goldenCases: GoldenCase[] = [
   { name: 'dual-l4-disagg', file: 'scenarios/dual-l4-disagg.yaml', overrides: [few(400)] },
   { name: 'dual-l4-disagg-direct-adaptive', file: 'scenarios/dual-l4-disagg.yaml', overrides: [few(250), 'deployment.transfer.path=direct', 'deployment.policies.decodeBatching=continuous', 'deployment.policies.adaptiveBatchTpotMs=40'] },
   { name: 'dual-l4-disagg-threshold', file: 'scenarios/dual-l4-disagg.yaml', overrides: [few(250), 'deployment.router.disaggregate=above-threshold', 'deployment.router.thresholdTokens=400', 'deployment.router.policy=least-outstanding-tokens'] },
+  { name: 'dual-l4-disagg-saturated', file: 'scenarios/dual-l4-disagg-saturated.yaml', overrides: [few(250)] },
   { name: 'dual-l4-disagg-whole', file: 'scenarios/dual-l4-disagg-whole.yaml', overrides: [few(400)] },
   { name: 'laptop-2080', file: 'scenarios/laptop-2080.yaml', overrides: [few(300)] },
   { name: 'laptop-2080-offload', file: 'scenarios/laptop-2080-offload.yaml', overrides: [few(300)] },

@@ -141,6 +141,7 @@ export async function runSimulation(loaded: LoadedScenario, opts: RunOptions): P
     },
     timeSeries: collector.series.rows(collector.lastFinishS),
     timeline: collector.timeline,
+    ...(collector.timelineTotal > collector.timeline.length ? { timelineTotal: collector.timelineTotal } : {}),
     tiers: built.tierSeries?.(),
     ...pdSeries(collector, summary),
   };

@@ -128,6 +128,7 @@ export const Transfer = Type.Object(
 export const Topology = Type.Object(
   {
     gpusPerNode: Int('GPUs per node; instances are placed in pool order, tp GPUs each.', { minimum: 1, default: 8 }),
+    nodes: Opt(Int('Nodes of the machine (default 1); pools needing more than nodes x gpusPerNode GPUs are an error, never extra nodes.', { minimum: 1 })),
     nvlink: Bool('GPUs of a node are connected by their NVLink (if the GPU profile has one).', true),
     p2pOverPcie: Bool('PCIe peer-to-peer between GPUs of a node (otherwise copies bounce through host memory).', false),
     hostLink: Opt(Str('Override the GPUs\' host link profile id (models/link), e.g. pcie-gen3-x16 for a laptop wired x16 Gen3.')),

@@ -7,7 +7,11 @@
  *   the batch is filled from the oldest sequence's bin first, then the nearest bins. With paged
  *   attention there is no padding to save, so bins change results only when a cap binds (a finding,
  *   not a bug: the reference system batched padded tensors).
- * - adaptive: the largest batch whose predicted decode step stays under `tpotTargetMs`.
+ * - adaptive: admission control: waiting sequences join only while the predicted decode step of the
+ *   batch stays under `tpotTargetMs`; running sequences are never left out (skipping a running
+ *   sequence for an iteration would add a whole step to its TPOT), so at a feasible target it is
+ *   never worse than continuous batching on TPOT. A target below one sequence's step is infeasible:
+ *   the composition root warns (messages.adaptiveTargetInfeasible).
  * - same-iteration EOS eviction: a sequence sampling its last token frees its slot for a waiting
  *   sequence in that same iteration, instead of at the iteration's end.
  *
@@ -21,8 +25,11 @@ export interface DecodeBatchPolicy {
   readonly name: string;
   /** Reorders `running` in place (stable) so the first `cap` are the ones to schedule. */
   arrange(running: RequestState[]): void;
-  /** Most sequences the next iteration may hold (>= 1); `candidates` = arranged running, then waiting. */
-  seqCap(candidates: readonly RequestState[], perf: PerfModel, maxNumSeqs: number): number;
+  /**
+   * Most sequences the next iteration may hold (>= 1, and >= `runningCount` up to maxNumSeqs);
+   * `candidates` = arranged running, then waiting.
+   */
+  seqCap(candidates: readonly RequestState[], perf: PerfModel, maxNumSeqs: number, runningCount?: number): number;
   /** Finishing sequences free their slot for admission within the same iteration. */
   readonly sameIterationEviction: boolean;
 }
@@ -49,7 +56,7 @@ export function makeDecodePolicy(o: DecodePolicyOptions): DecodeBatchPolicy | un
       keyed.sort((a, b) => a.d - b.d || a.i - b.i);
       for (let i = 0; i < keyed.length; i++) running[i] = keyed[i]!.r;
     },
-    seqCap(candidates, perf, maxNumSeqs) {
+    seqCap(candidates, perf, maxNumSeqs, runningCount = 0) {
       if (tpot === undefined) return maxNumSeqs;
       let ctx = 0;
       let best = 1;
@@ -60,7 +67,13 @@ export function makeDecodePolicy(o: DecodePolicyOptions): DecodeBatchPolicy | un
         if (c.fixedMs + c.perContextTokenMs * ctx <= tpot) best = b;
         else break;
       }
-      return best;
+      return Math.max(best, Math.min(runningCount, maxNumSeqs));
     },
   };
+}
+
+/** A TPOT target no batch can meet: even one sequence's decode step (at no context) takes longer. */
+export function adaptiveTargetInfeasible(tpotTargetMs: number, perf: PerfModel): number | undefined {
+  const oneMs = perf.decodeCoefficients(1).fixedMs;
+  return oneMs > tpotTargetMs ? oneMs : undefined;
 }

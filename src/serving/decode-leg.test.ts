@@ -24,13 +24,15 @@ function run(numGpuBlocks: number, busyFirst = false) {
 }
 
 describe('Deployment.submitDecodeLeg (remote prefill, as pdsim serve receives it from a P/D proxy)', () => {
-  it('joins with its prompt KV reserved and its first token sampled: decode iterations only', () => {
+  it('joins with its prompt KV reserved: a 1-token recompute step samples its first token, then decode steps', () => {
     const { sink, inst } = run(100);
     const f = sink.finished[0]!;
-    expect(f.firstTokenS).toBe(0.5);
-    // The remote prefill's token counts as generated, and the decode side makes the 5 asked for.
-    expect(f.generated).toBe(6);
-    expect(sink.iterations.map((i) => i.kind)).toEqual(['decode', 'decode', 'decode', 'decode', 'decode']);
+    // As vLLM's D: num_computed = num_tokens - 1 after the pull, so the first step computes the last
+    // prompt token (1 ms + 0.1 ms/token in this perf model) and samples token 1 of the 5 asked for.
+    expect(f.firstTokenS).toBeCloseTo(0.5 + 0.0011, 12);
+    expect(f.generated).toBe(5);
+    expect(sink.iterations.map((i) => i.newTokens)).toEqual([1, 1, 1, 1, 1]);
+    expect(sink.iterations.slice(1).map((i) => i.kind)).toEqual(['decode', 'decode', 'decode', 'decode']);
     expect(inst.blocks.usedBlocks).toBe(0);
   });
   it('with no room for the pulled KV it is prefilled locally, as vLLM falls back to recompute', () => {

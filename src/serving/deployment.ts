@@ -15,8 +15,8 @@ export interface Deployment {
   submit(spec: RequestSpec): void;
   /**
    * A decode leg whose prompt KV was computed elsewhere (a P/D proxy in front of `pdsim serve`):
-   * it joins a decode-capable instance with its prompt KV reserved, its first token already
-   * sampled; with no room for the KV it is prefilled locally, as vLLM falls back to recompute.
+   * it joins a decode-capable instance with its prompt KV reserved and samples its first token with
+   * a 1-token step; with no room for the KV it is prefilled locally, as vLLM falls back to recompute.
    */
   submitDecodeLeg(spec: RequestSpec): void;
   /** Stops request `id` wherever it is and frees what it holds; false when it is not (or no longer) inside. */
@@ -27,16 +27,13 @@ export interface Deployment {
 
 /**
  * Admits a decode leg on the first of `candidates` that can reserve its prompt KV; false when none
- * can. The request asks for one more token because the remote prefill's token counts as generated.
+ * can. As vLLM's decode side, it makes every output token itself: its first is sampled by a 1-token
+ * recompute step over the pulled KV (the prefill side's single token is discarded by the proxy).
  */
-export function admitDecodeLeg(spec: RequestSpec, candidates: readonly EngineInstance[], nowS: number): boolean {
-  const withPrefillToken = { ...spec, outputTokens: spec.outputTokens + 1 };
+export function admitDecodeLeg(spec: RequestSpec, candidates: readonly EngineInstance[], _nowS: number): boolean {
   for (const inst of candidates) {
-    const st = new RequestState(withPrefillToken, []);
+    const st = new RequestState(spec, []);
     if (inst.reserveForRemote(st)) {
-      st.generated = 1;
-      st.firstTokenS = nowS;
-      st.lastTokenS = nowS;
       inst.admitRemote(st);
       return true;
     }

@@ -175,8 +175,12 @@ export class EngineInstance {
     if (this.blocks.availableBlocks - need < this.headNeedBlocks) return false;
     if (!this.blocks.allocate(need)) return false;
     req.blocks = need;
-    req.numComputed = req.spec.promptTokens;
-    req.numTokens = req.spec.promptTokens + 1;
+    // vLLM V1: once the pulled KV is in, num_computed_tokens = num_tokens - 1, so the decode side
+    // recomputes the last prompt token (a 1-token step over the full context) to sample its own
+    // first token; the prefill side's token is discarded (vllm-engine-facts.md 4.2).
+    req.numComputed = req.spec.promptTokens - 1;
+    req.numTokens = req.spec.promptTokens;
+    req.remoteKv = true;
     this.outstanding++;
     return true;
   }

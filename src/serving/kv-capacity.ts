@@ -49,7 +49,10 @@ export function activationReserveBytes(i: Omit<KvCapacityInput, 'activationReser
 export function kvCapacity(i: KvCapacityInput): KvCapacity {
   const budgetBytes = i.memGiB * GiB * i.gpuMemoryUtilization;
   const weights = i.sizes.weightBytes / i.tp;
-  const offloaded = Math.min(weights, i.cpuOffloadGiB * GiB);
+  // vLLM's --cpu-offload-gb applies inside make_layers: decoder layers only, from layer 0 up;
+  // embeddings, final norm and LM head stay on the GPU (vllm-engine-facts.md section 5).
+  const decoderLayers = weights * (i.sizes.nonEmbeddingParams / i.sizes.totalParams);
+  const offloaded = Math.min(decoderLayers, i.cpuOffloadGiB * GiB);
   const reserve = i.activationReserveGiB !== undefined ? i.activationReserveGiB * GiB : activationReserveBytes(i);
   const perBlock = (i.blockSizeTokens * i.sizes.kvBytesPerToken) / i.tp;
   const numGpuBlocks = Math.floor((budgetBytes - (weights - offloaded) - reserve) / perBlock);

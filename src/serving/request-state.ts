@@ -18,6 +18,8 @@ export class RequestState {
   lastTokenS = 0;
   preemptions = 0;
   cachedPromptTokens = 0;
+  /** Its prompt KV was pulled from a prefill instance (not a local prefix-cache hit). */
+  remoteKv = false;
   /** Tokens scheduled in the iteration in flight. */
   scheduled = 0;
 

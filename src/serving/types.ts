@@ -35,6 +35,14 @@ export interface RequestRecord {
   kvTransferMs?: number;
   /** Part of the KV transfer that delayed the request beyond its own prefill. */
   kvExposedMs?: number;
+  /** Disaggregated only: when the prefill instance sampled its own (discarded) token; `firstTokenS` is the decode side's. */
+  prefillFirstTokenS?: number | null;
+  /** Of kvExposedMs: link time after the last obstacle (prefill end, decode reservation, staging space) cleared. */
+  kvLinkExposedMs?: number;
+  /** Time waiting for a decode KV reservation. */
+  kvReservationWaitMs?: number;
+  /** Time some of its KV chunks waited for staging-buffer space. */
+  kvStagingWaitMs?: number;
 }
 
 /** Observer of request progress; the metrics collector and the live server both implement it. */

@@ -16,9 +16,11 @@ function num(x: unknown): number | null {
   return typeof x === 'number' && Number.isFinite(x) ? x : null;
 }
 
-function kv(s: Summary, key: string): number | null {
-  const k = s.pdsim.kv_transfer as Record<string, unknown> | undefined;
-  return k ? num(k[key]) : null;
+/** A kv_transfer figure by dotted path ("exposed_ms.mean"). */
+function kv(s: Summary, path: string): number | null {
+  let x: unknown = s.pdsim.kv_transfer;
+  for (const k of path.split('.')) x = x !== null && typeof x === 'object' ? (x as Record<string, unknown>)[k] : undefined;
+  return num(x);
 }
 
 export function compareFigures(a: Summary, b: Summary): Figure[] {
@@ -29,7 +31,7 @@ export function compareFigures(a: Summary, b: Summary): Figure[] {
   for (const k of ['request_throughput', 'output_throughput', 'total_token_throughput', 'request_goodput']) out.push({ name: k.replace(/_/g, ' '), a: num(a[k]), b: num(b[k]), higherIsBetter: true });
   out.push({ name: 'completed', a: num(a.completed), b: num(b.completed), higherIsBetter: true });
   out.push({ name: 'failed', a: num(a.failed), b: num(b.failed), higherIsBetter: false });
-  for (const k of ['count', 'mean_ms', 'p99_ms', 'exposed_mean_ms']) out.push({ name: `kv transfer ${k.replace(/_/g, ' ')}`, a: kv(a, k), b: kv(b, k), higherIsBetter: false });
+  for (const k of ['count', 'duration_ms.mean', 'duration_ms.p99', 'exposed_ms.mean', 'link_exposed_ms.mean', 'decode_reservation_wait_ms.mean', 'staging_wait_ms.mean']) out.push({ name: `kv transfer ${k.replace(/[_.]/g, ' ')}`, a: kv(a, k), b: kv(b, k), higherIsBetter: false });
   out.push({ name: 'kv transfer overlap fraction', a: kv(a, 'overlap_fraction'), b: kv(b, 'overlap_fraction'), higherIsBetter: true });
   return out;
 }

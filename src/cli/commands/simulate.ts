@@ -88,12 +88,14 @@ export async function simulateCommand(file: string, o: SimulateCliOptions): Prom
   const summaryOut = detailed ? { ...result.summary, ...detailed.arrays(result.queueS) } : result.summary;
   writeFileSync(path.join(outDir, 'summary.json'), JSON.stringify(summaryOut, null, 2) + '\n');
   const notes = result.built.uncalibratedGpus.map((g) => `GPU profile "${g}" is not calibrated against measured data: expect a wider error (see models/gpu/${g}.json expectedError).`);
+  const warnings = result.built.warnings ?? [];
+  for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
   if (o.report !== false) await writeReport(outDir, {
     title: `pdsim simulate: ${sc.name}`,
     subtitle: `${loaded.file} · seed ${seed} · model ${sc.model}`,
     table: { columns: ['metric', sc.name], rows: ['ttft', 'tpot', 'itl', 'e2el'].flatMap((m) => [[`median ${m} ms`, result.summary[`median_${m}_ms`] as number], [`p99 ${m} ms`, result.summary[`p99_${m}_ms`] as number]]).concat([['output tok/s', result.summary.output_throughput as number], ['completed', result.summary.completed as number]]) },
     runs: [result.series],
-    notes,
+    notes: [...warnings.map((w) => `warning: ${w}`), ...notes],
   });
   const out = process.stdout;
   out.write(`pdsim simulate ${sc.name} (seed ${seed})\n\n${summaryTable(result.summary)}\n\n`);

@@ -15,7 +15,8 @@ import type { MetricsCollector } from '../../metrics/collector.js';
 import { disaggSummary, TransferStats } from '../../metrics/disagg-summary.js';
 import { kvTierSeries, kvTiersSummary, thin } from '../../metrics/kv-tiers-summary.js';
 import { loadGpu, loadLlm } from '../../model/catalog.js';
-import { makeDecodePolicy } from '../../serving/batch-policy.js';
+import { adaptiveTargetInfeasible, makeDecodePolicy } from '../../serving/batch-policy.js';
+import { messages } from '../../messages.js';
 import { DisaggSink } from '../../serving/disagg/disagg-sink.js';
 import { KvTransferManager } from '../../serving/disagg/kv-transfer.js';
 import { PdDeployment } from '../../serving/disagg/pd-deployment.js';
@@ -112,13 +113,23 @@ export function buildDisaggregated(sc: Scenario, file: string, sim: Simulator, s
     gpusOf,
   });
   const deployment = pd;
+  const warnings: string[] = [];
+  const target = pol?.adaptiveBatchTpotMs;
+  if (target !== undefined) {
+    for (const p of pools) {
+      if (p.spec.role !== 'decode') continue;
+      const oneMs = adaptiveTargetInfeasible(target, p.instances[0]!.perf);
+      if (oneMs !== undefined) warnings.push(`${file}: ${messages.adaptiveTargetInfeasible('/deployment/policies/adaptiveBatchTpotMs', target, oneMs, p.spec.name ?? 'decode')}`);
+    }
+  }
   return {
+    warnings,
     deployment,
     arch,
     pools,
     uncalibratedGpus: [...new Set(pools.filter((p) => !p.gpu.calibrated).map((p) => p.gpu.id))],
     extraSummary: () => ({
-      ...disaggSummary({ collector, stats, net, pools, gpusOf, staging, transfer: tr, decodePolicy: decodePolicy?.name ?? 'continuous', pendingTransfers: deployment.pendingTransfers, decodeQueue: deployment.decodeQueueLength }),
+      ...disaggSummary({ collector, stats, net, pools, gpusOf, staging, transfer: tr, decodePolicy: decodePolicy?.name ?? 'continuous', pendingTransfers: deployment.pendingTransfers, decodeQueue: deployment.decodeQueueLength, occupancy: sink.occupancy }),
       ...kvTiersSummary([...instanceByName.values()], collector.lastFinishS),
     }),
     tierSeries: () => thin([...sink.occupancy, ...stagingSeries, ...kvTierSeries([...instanceByName.values()])]),

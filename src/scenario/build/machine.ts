@@ -59,6 +59,12 @@ export function buildMachine(sc: Scenario, file: string, gpus: GpuProfile[], mod
     placement.gpus.push(pool);
   });
   placement.nodes = Math.ceil(next / gpusPerNode);
+  const declared = topo?.nodes ?? 1;
+  if (placement.nodes > declared) {
+    // Never a silently added node or GPU: the user said how many there are.
+    const asked = sc.deployment.pools.map((p) => `${p.instances} x tp ${p.tp}`).join(' + ');
+    throw new UserError(`the pools need ${placement.nodes} node(s) of ${gpusPerNode} GPU(s) (${asked}, one instance per GPU set, never split across nodes) and the machine has ${declared} (topology.nodes); raise gpusPerNode, declare topology.nodes: ${placement.nodes}, or use fewer instances`, file, '/deployment/topology/gpusPerNode');
+  }
   const host = atPointer(file, '/deployment/topology/hostMemory', () => loadHost(topo?.hostMemory ?? 'server-ddr5', modelsDir));
   const disk = atPointer(file, '/deployment/topology/disk', () => loadDisk(topo?.disk ?? 'nvme-gen4', modelsDir));
   const nic = atPointer(file, '/deployment/topology/nic', () => loadLink(topo?.nic ?? 'ib-ndr', modelsDir));

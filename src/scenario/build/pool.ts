@@ -44,6 +44,8 @@ export interface Built {
   pools: BuiltPool[];
   /** GPUs whose profiles are not calibrated (the CLI says so). */
   uncalibratedGpus: string[];
+  /** Set-ups that run but will not do what they ask (the CLI prints them as `warning:` lines). */
+  warnings?: string[];
   /** Figures the deployment adds under summary.pdsim (transfers, links, tiers). */
   extraSummary?: () => Record<string, unknown>;
   /** KV occupancy per tier over time, for the report. */

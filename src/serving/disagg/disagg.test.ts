@@ -36,15 +36,27 @@ describe('disaggregated prefill -> KV transfer -> decode, one request by hand', 
   const perLayerBytes = 1000 * deriveSizes(arch).kvBytesPerTokenPerLayer; // 1000 tokens x 4096 B
   const pcieGBps = 25; // pcie-gen4-x16 pinned, one direction; P2P: gpu0 d2h then gpu1 h2d
   const latencyS = 2 * 10e-6;
-  const prefillS = new RooflinePerfModel(arch, loadGpu('l4'), { tp: 1 }).iterationMs([{ newTokens: 1000, contextTokens: 0 }]) / 1000;
+  const perf = new RooflinePerfModel(arch, loadGpu('l4'), { tp: 1 });
+  const prefillS = perf.iterationMs([{ newTokens: 1000, contextTokens: 0 }]) / 1000;
+  const decodeStepS = perf.iterationMs([{ newTokens: 1, contextTokens: 999 }]) / 1000;
 
   it('layer-wise: the exposed time is the last layer transfer alone', async () => {
     const r = await run(scenario());
     const rec = r.records[0]!;
     expect(rec.error).toBeUndefined();
-    expect(rec.firstTokenS).toBeCloseTo(prefillS, 12);
+    // The prefill's own token, then (as vLLM's proxy sees it) the decode side's first token:
+    // prefill + exposed transfer + D's 1-token recompute step over the 1000-token context.
+    expect(rec.prefillFirstTokenS).toBeCloseTo(prefillS, 12);
     const lastLayerMs = (latencyS + perLayerBytes / (pcieGBps * 1e9)) * 1000;
     expect(rec.kvExposedMs).toBeCloseTo(lastLayerMs, 3);
+    expect(rec.kvLinkExposedMs).toBeCloseTo(lastLayerMs, 3);
+    expect(rec.kvReservationWaitMs).toBe(0);
+    expect(rec.kvStagingWaitMs).toBe(0);
+    expect(rec.firstTokenS).toBeCloseTo(prefillS + lastLayerMs / 1000 + decodeStepS, 6);
+    expect(r.summary.median_ttft_ms).toBeCloseTo((prefillS + lastLayerMs / 1000 + decodeStepS) * 1000, 2);
+    expect((r.summary.pdsim.prefill_ttft_ms as Record<string, number>).median).toBeCloseTo(prefillS * 1000, 3);
+    // The decode side makes all 4 output tokens (the prefill's one is discarded).
+    expect(rec.outputTokens).toBe(4);
     expect(rec.replica).toBe('prefill0->decode0');
     const kv = r.summary.pdsim.kv_transfer as Record<string, number>;
     expect(kv.count).toBe(1);
@@ -56,6 +68,8 @@ describe('disaggregated prefill -> KV transfer -> decode, one request by hand', 
     const r = await run(scenario({ transfer: { policy: 'whole' } }));
     const wholeMs = (latencyS + (arch.numLayers * perLayerBytes) / (pcieGBps * 1e9)) * 1000;
     expect(r.records[0]!.kvExposedMs).toBeCloseTo(wholeMs, 3);
+    expect(r.records[0]!.firstTokenS).toBeCloseTo(prefillS + wholeMs / 1000 + decodeStepS, 6);
+    // Nothing of a whole copy runs under the prefill.
     expect((r.summary.pdsim.kv_transfer as Record<string, number>).overlap_fraction).toBe(0);
   });
 
@@ -64,6 +78,30 @@ describe('disaggregated prefill -> KV transfer -> decode, one request by hand', 
     // D2H 25 GB/s and H2D 25 GB/s (host DRAM is far faster), one after the other, 10 us each.
     const ms = 2 * (10e-6 + perLayerBytes / 25e9) * 1000;
     expect(r.records[0]!.kvExposedMs).toBeCloseTo(ms, 3);
+  });
+});
+
+describe('waits for decode KV reservation that overlap', () => {
+  it('give per-request waits and a time-weighted queue length, not a sum of concurrent waits', async () => {
+    // Three 1000-token prompts prefilled in one iteration (all want decode blocks at t = 0); the
+    // decode cache (70 blocks of 16) holds one request (63 blocks), so r1 waits until r0 leaves
+    // decode (F0) and r2 until r1 leaves (F1): two waits run at once over [0, F0].
+    const r = await run(scenario({
+      engine: { maxModelLen: 1024 },
+      pools: [{ role: 'prefill', gpu: 'l4' }, { role: 'decode', gpu: 'l4', engine: { numGpuBlocks: 70 } }],
+      workload: { requests: 3, arrival: { process: 'all-at-once' }, input: { dist: 'fixed', value: 1000 }, output: { dist: 'fixed', value: 4 } },
+    }));
+    const recs = [...r.records].sort((a, b) => a.id - b.id);
+    const [f0, f1, f2] = recs.map((x) => x.finishS!) as [number, number, number];
+    expect(recs.map((x) => x.kvReservationWaitMs)).toEqual([0, f0, f1].map((x) => Math.round(x * 1e6) / 1e3));
+    const p = r.summary.pdsim as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- summary JSON
+    // Time-weighted mean queue length over the run [0, F2]: 2 waiting on [0, F0], 1 on [F0, F1].
+    expect(p.back_pressure.decode_queue_mean_length).toBeCloseTo((2 * f0 + (f1 - f0)) / f2, 5);
+    expect(p.back_pressure.decode_queue_max).toBe(2);
+    expect(p.kv_transfer.decode_reservation_wait_ms.mean).toBeCloseTo(((f0 + f1) / 3) * 1000, 2);
+    // Exposed after prefill (which ended at prefillFirstTokenS; the waits began at t = 0) = the part
+    // of the wait after prefill + the link time once reserved.
+    for (const x of recs) expect(x.kvExposedMs!).toBeCloseTo(Math.max(0, x.kvReservationWaitMs! - x.prefillFirstTokenS! * 1000) + x.kvLinkExposedMs!, 2);
   });
 });
 
@@ -121,13 +159,21 @@ describe('invariants over randomized runs', () => {
 
 describe('impossible set-ups are rejected up front, naming the field', () => {
   it('a decode GPU with no direct path to its prefill GPU', async () => {
-    await expect(run(scenario({ topology: { gpusPerNode: 1 } }))).rejects.toThrow(/\/deployment\/transfer\/path.*no direct path/);
+    await expect(run(scenario({ topology: { gpusPerNode: 1, nodes: 2 } }))).rejects.toThrow(/\/deployment\/transfer\/path.*no direct path/);
+  });
+  it('a machine too small for the pools (one GPU, two pools, no second node declared), never an added node', async () => {
+    await expect(run(scenario({ topology: { gpusPerNode: 1 } }))).rejects.toThrow(/\/deployment\/topology\/gpusPerNode.*need 2 node\(s\) of 1 GPU\(s\).*has 1 \(topology.nodes\)/);
   });
   it('a staging buffer smaller than one layer of a max-length prompt', async () => {
     await expect(run(scenario({ transfer: { path: 'staging', stagingBufferGiB: 0.001 } }))).rejects.toThrow(/\/deployment\/transfer\/stagingBufferGiB/);
   });
   it('a prompt larger than the prefill KV cache', async () => {
     await expect(run(scenario({ pools: [{ role: 'prefill', gpu: 'l4', engine: { numGpuBlocks: 10 } }, { role: 'decode', gpu: 'l4' }] }))).rejects.toThrow(/\/deployment\/pools\/0\/gpu.*prefill KV cache/);
+  });
+  it('an adaptive TPOT target below one decode step is a warning naming the field', async () => {
+    const r = await run(scenario({ policies: { adaptiveBatchTpotMs: 1 } }));
+    expect(r.built.warnings).toEqual([expect.stringMatching(/^test\.yaml: \/deployment\/policies\/adaptiveBatchTpotMs \(1 ms\) is below one decode step/)]);
+    expect((await run(scenario({ policies: { adaptiveBatchTpotMs: 200 } }))).built.warnings).toEqual([]);
   });
   it('a request too long for the decode cache fails with a reason', async () => {
     const r = await run(scenario({ engine: { maxModelLen: 8192, maxNumBatchedTokens: 8192 }, pools: [{ role: 'prefill', gpu: 'l4' }, { role: 'decode', gpu: 'l4' }], workload: { requests: 1, arrival: { process: 'all-at-once' }, input: { dist: 'fixed', value: 8000 }, output: { dist: 'fixed', value: 300 } } }));

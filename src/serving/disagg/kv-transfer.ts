@@ -47,6 +47,10 @@ export interface Transfer {
   ready: boolean;
   srcLeft: number;
   dstLeft: number;
+  /** Seconds during which at least one of its chunks waited for staging space (union of the waits). */
+  stagingWaitS: number;
+  /** When its last staging reservation was granted (NaN: none waited or no staging). */
+  stagingLastGrantS: number;
   /** Per channel: first and last instant this transfer's bytes crossed it (Gantt). */
   readonly channels: Map<string, { startS: number; endS: number }>;
   /** Source legs waiting for the decode reservation (direct) or staged legs waiting to be pulled. */
@@ -112,7 +116,7 @@ export class KvTransferManager {
     const legs = dueS.length * tp;
     const t: Transfer = {
       req, srcGpus, dstGpus: null, bytes: shardBytes * legs, shardBytes, firstDueS: dueS[0]!, firstMoveS: NaN, doneS: NaN, prefillDoneS: null,
-      srcReleased: false, ready: false, srcLeft: legs, dstLeft: legs, channels: new Map(), waiting: [],
+      srcReleased: false, ready: false, srcLeft: legs, dstLeft: legs, stagingWaitS: 0, stagingLastGrantS: NaN, channels: new Map(), waiting: [],
     };
     this.byTag.set(tag(req), t);
     for (const at of dueS) {
@@ -166,7 +170,17 @@ export class KvTransferManager {
       });
     };
     const buf = this.stagingOf(t.srcGpus[shard]!);
-    if (buf) buf.reserve(t.req.spec.id, bytes, (res) => push(res));
+    const askS = this.sim.now;
+    if (buf) buf.reserve(t.req.spec.id, bytes, (res) => {
+      // Chunks ask in order and the buffer grants FIFO, so the union of their waits adds up
+      // incrementally from the last grant.
+      const now = this.sim.now;
+      if (now > askS) {
+        t.stagingWaitS += Math.max(0, now - Math.max(askS, Number.isNaN(t.stagingLastGrantS) ? askS : t.stagingLastGrantS));
+        t.stagingLastGrantS = now;
+      }
+      push(res);
+    });
     else push();
   }
 

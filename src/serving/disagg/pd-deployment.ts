@@ -33,6 +33,28 @@ import type { RequestSpec } from '../types.js';
 import type { DisaggSink } from './disagg-sink.js';
 import type { KvTransferManager, Transfer, TransferPolicy } from './kv-transfer.js';
 
+/**
+ * One landed transfer, split by cause (definitions and formulas: docs/metrics.md, "KV transfer").
+ * Times are of this request only; none is a sum over requests running at the same time.
+ */
+export interface TransferOutcome {
+  bytes: number;
+  /** First chunk due -> KV ready on the decode side. */
+  transferMs: number;
+  /** Prefill end -> KV ready: what the transfer and its waits added after the prefill. */
+  exposedMs: number;
+  /** Link time exposed: KV ready minus the latest of prefill end, decode reservation, last staging grant. */
+  linkExposedMs: number;
+  /** Time in the decode-reservation FIFO (asked -> reserved). */
+  reservationWaitMs: number;
+  /** Time during which some chunk waited for staging space. */
+  stagingWaitMs: number;
+  /** Part of transferMs before prefill end: hidden under the request's own prefill compute. */
+  hiddenMs: number;
+  /** Arrival -> the prefill instance's own (discarded) first token. */
+  prefillTtftMs: number;
+}
+
 /** Typed counters of the P/D runtime; src/metrics turns them into summary figures. */
 export interface PdCounters {
   /** A flight got its decode reservation after waiting `waitS` (0 when at once). */
@@ -40,7 +62,7 @@ export interface PdCounters {
   /** A flight joined the reservation queue, now `queueLength` long. */
   queued(queueLength: number): void;
   /** A transfer landed. */
-  transferred(bytes: number, durationMs: number, exposedMs: number, movingS: number, overlapS: number): void;
+  transferred(o: TransferOutcome): void;
 }
 
 export interface PdStreams {
@@ -72,6 +94,7 @@ interface Flight {
   dreq: RequestState;
   decode: EngineInstance | null;
   wantS: number;
+  reservedS: number;
   aborted: boolean;
 }
 
@@ -149,7 +172,7 @@ export class PdDeployment implements Deployment {
     const due = o.transferPolicy === 'layerwise' ? Array.from({ length: o.numLayers }, (_, i) => startS + (bd.outsideLayersMs + (i + 1) * bd.perLayerMs) / 1000) : [startS + bd.totalMs / 1000];
     due[due.length - 1] = startS + bd.totalMs / 1000;
     const transfer = this.mgr.begin(req, o.gpusOf.get(prefill)!, due);
-    const f: Flight = { req, prefill, transfer, dreq: new RequestState(req.spec, []), decode: null, wantS: NaN, aborted: false };
+    const f: Flight = { req, prefill, transfer, dreq: new RequestState(req.spec, []), decode: null, wantS: NaN, reservedS: NaN, aborted: false };
     this.flights.set(req.spec.id, f);
     if (o.transferPolicy === 'layerwise') this.requestDecode(f);
   }
@@ -183,16 +206,21 @@ export class PdDeployment implements Deployment {
       this.sink.finish(req, this.sim.now, decode.name, messages.abortedReason());
       return;
     }
-    dreq.firstTokenS = req.firstTokenS;
-    dreq.lastTokenS = req.lastTokenS;
-    dreq.generated = req.generated;
+    // The decode side samples the client's first token itself (admitRemote: a 1-token recompute
+    // step), so TTFT is what vLLM's proxy measures; the prefill's own token is kept apart.
     dreq.cachedPromptTokens = req.cachedPromptTokens;
     dreq.preemptions = req.preemptions;
-    const transferMs = (t.doneS - t.firstDueS) * 1000;
-    const exposedMs = (t.doneS - t.prefillDoneS!) * 1000;
-    const overlapS = this.sink.computeOverlapS(f.prefill.name, t.firstMoveS, t.doneS);
-    this.counters.transferred(t.bytes, transferMs, exposedMs, t.doneS - t.firstMoveS, overlapS);
-    this.sink.extras.set(req.spec.id, { replica: `${f.prefill.name}->${decode.name}`, kvTransferMs: round3(transferMs), kvExposedMs: round3(exposedMs) });
+    const o = transferOutcome(t, f.reservedS, f.wantS, req.firstTokenS! - req.spec.arrivalS);
+    this.counters.transferred(o);
+    this.sink.extras.set(req.spec.id, {
+      replica: `${f.prefill.name}->${decode.name}`,
+      prefillFirstTokenS: req.firstTokenS,
+      kvTransferMs: round3(o.transferMs),
+      kvExposedMs: round3(o.exposedMs),
+      kvLinkExposedMs: round3(o.linkExposedMs),
+      kvReservationWaitMs: round3(o.reservationWaitMs),
+      kvStagingWaitMs: round3(o.stagingWaitMs),
+    });
     for (const [ch, seg] of t.channels) this.sink.segment({ resource: ch, kind: 'transfer', startS: seg.startS, endS: seg.endS });
     decode.admitRemote(dreq);
   }
@@ -207,6 +235,7 @@ export class PdDeployment implements Deployment {
     for (const d of this.decodeOrder()) {
       if (d.reserveForRemote(f.dreq)) {
         f.decode = d;
+        f.reservedS = this.sim.now;
         this.counters.reserved(this.sim.now - f.wantS);
         this.mgr.setDestination(f.transfer, this.o.gpusOf.get(d)!);
         return true;
@@ -222,4 +251,21 @@ export class PdDeployment implements Deployment {
       this.counters.queued(this.queue.length);
     }
   }
+}
+
+/** A landed transfer's figures (docs/metrics.md, "KV transfer"). */
+export function transferOutcome(t: Transfer, reservedS: number, wantS: number, prefillTtftS: number): TransferOutcome {
+  const prefillDoneS = t.prefillDoneS!;
+  const spanS = t.doneS - t.firstDueS;
+  const unblockedS = Math.max(prefillDoneS, reservedS, Number.isNaN(t.stagingLastGrantS) ? -Infinity : t.stagingLastGrantS);
+  return {
+    bytes: t.bytes,
+    transferMs: spanS * 1000,
+    exposedMs: (t.doneS - prefillDoneS) * 1000,
+    linkExposedMs: Math.max(0, t.doneS - unblockedS) * 1000,
+    reservationWaitMs: (reservedS - wantS) * 1000,
+    stagingWaitMs: t.stagingWaitS * 1000,
+    hiddenMs: Math.min(spanS, Math.max(0, prefillDoneS - t.firstDueS)) * 1000,
+    prefillTtftMs: prefillTtftS * 1000,
+  };
 }

@@ -21,7 +21,7 @@ const policies: [string, () => DecodeBatchPolicy | undefined][] = [
 
 const cases = (Object.keys(schedulers) as SchedulerName[]).flatMap((s) => policies.map(([p, make]) => [s, p, make] as const));
 
-describe.each(cases)('scheduler contract: %s with %s decode batching', (scheduler, _p, makePolicy) => {
+describe.each(cases)('scheduler contract: %s with %s decode batching', (scheduler, policyName, makePolicy) => {
   for (const [label, over] of [
     ['chunked prefill, tight KV', { numGpuBlocks: 40, enableChunkedPrefill: true }],
     ['no chunked prefill, ample KV', { numGpuBlocks: 400, enableChunkedPrefill: false, maxNumBatchedTokens: 256 }],
@@ -54,7 +54,10 @@ describe.each(cases)('scheduler contract: %s with %s decode batching', (schedule
       sim.run();
       for (const it of sink.iterations) {
         expect(it.newTokens).toBeLessThanOrEqual(cfg.maxNumBatchedTokens);
-        expect(it.batchSize).toBeLessThanOrEqual(cfg.maxNumSeqs);
+        // Same-iteration EOS eviction hands a finishing sequence's slot to a waiting one within the
+        // iteration: the sequences that outlive it still fit in maxNumSeqs.
+        const finishing = policyName === 'eos-same-iteration' ? sink.finished.filter((f) => f.timeS === it.endS).length : 0;
+        expect(it.batchSize - finishing).toBeLessThanOrEqual(cfg.maxNumSeqs);
         expect(it.batchSize).toBeGreaterThan(0);
       }
       expect(sink.finished).toHaveLength(n);

@@ -36,7 +36,7 @@ export class V1Scheduler implements Scheduler {
     let cap = Infinity;
     if (pol) {
       pol.arrange(c.running);
-      cap = pol.seqCap(c.running.length < cfg.maxNumSeqs ? c.running.concat(c.waiting.slice(0, cfg.maxNumSeqs - c.running.length)) : c.running, c.perf, cfg.maxNumSeqs);
+      cap = pol.seqCap(c.running.length < cfg.maxNumSeqs ? c.running.concat(c.waiting.slice(0, cfg.maxNumSeqs - c.running.length)) : c.running, c.perf, cfg.maxNumSeqs, c.running.length);
     }
     for (let i = 0; i < c.running.length && budget > 0 && out.length < cap; ) {
       const r = c.running[i]!;
@@ -81,7 +81,9 @@ export class V1Scheduler implements Scheduler {
       if (conn.loadsKv) conn.orderWaiting(c.waiting);
       let j = 0;
       let passing = false;
-      while (j < c.waiting.length && c.running.length - freeing < cfg.maxNumSeqs && budget > 0 && out.length < cap) {
+      // A sequence sampling its last token in this iteration gives its slot (in maxNumSeqs and in
+      // the policy's cap) to a waiting one now; its blocks are still read by this iteration.
+      while (j < c.waiting.length && c.running.length - freeing < cfg.maxNumSeqs && budget > 0 && out.length - freeing < cap) {
         const r = c.waiting[j]!;
         if (conn.loadsKv) {
           // Loading from a tier or swapping in: skipped (as vLLM's WAITING_FOR_REMOTE_KVS).
@@ -129,7 +131,7 @@ export class V1Scheduler implements Scheduler {
         if (hitBlocks > 0) {
           r.hashedKeys = r.blockKeys.slice(0, hitBlocks);
           r.numComputed = computed;
-          if (r.generated === 0) r.cachedPromptTokens = computed;
+          if (r.generated === 0 && !r.remoteKv) r.cachedPromptTokens = computed;
         }
         r.blocks += need;
         c.waiting.splice(j, 1);
