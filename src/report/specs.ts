@@ -44,7 +44,7 @@ const EXTRA_COLORS = ['#eeca3b', '#9d755d', '#ff9da6', '#79706e', '#d67195', '#4
 /** All charts with data, in display order. Charts whose data is empty are left out. */
 export function buildCharts(input: ReportInput, options: ChartOptions = {}): ChartSpec[] {
   const runs = withUniqueLabels(input.runs);
-  const charts: ChartSpec[] = [...sweepCharts(input.sweep)];
+  const charts: ChartSpec[] = [...(input.extraCharts ?? []).map((c, i) => ({ id: `chart-extra-${i}`, spec: c.spec as unknown as TopLevelSpec })), ...sweepCharts(input.sweep)];
   for (const m of CDF_METRICS) {
     const spec = cdfSpec(runs, m.key, m.title, m.of);
     if (spec) charts.push({ id: `chart-cdf-${m.id}`, spec });

@@ -24,6 +24,8 @@ export interface ReportInput {
   runs: RunSeries[];
   /** Warnings such as "uses uncalibrated GPU profile l4". */
   notes?: string[];
+  /** Charts a command builds itself (e.g. the plan's frontier), as Vega-Lite specs, shown after the table. */
+  extraCharts?: { title: string; spec: Record<string, unknown> }[];
   /** `pdsim sweep`: the swept field and one point per value, for the figures-vs-value charts. */
   sweep?: { field: string; points: SweepPoint[] };
 }

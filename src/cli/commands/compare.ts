@@ -15,12 +15,19 @@ import { writeReport } from '../../report/write.js';
 import { fmt, formatTable } from '../table.js';
 import { collect, defaultOutDir } from './simulate.js';
 import { compareFigures, deltaPct } from './compare-figures.js';
+import { parseReplicates } from '../../plan/grid.js';
+import { parseWorkers } from '../../plan/pool.js';
+import { replicateSeeds } from '../../plan/replicates.js';
+import { compareReplicates, runSeeds, type ComparedFigure } from '../../plan/replicated.js';
+import { compareTable } from '../replicate-tables.js';
 
 export interface CompareResult {
   a: RunResult;
   b: RunResult;
   seed: number;
   table: string;
+  /** With --replicates N > 1: per figure, both means and the Welch interval of the difference. */
+  replicates?: ComparedFigure[];
 }
 
 /** Runs both scenarios with one seed; throws a UserError when their workloads differ. */
@@ -33,9 +40,11 @@ export async function compareScenarios(la: LoadedScenario, lb: LoadedScenario, s
   return { a, b };
 }
 
-export async function compareCommand(fa: string, fb: string, o: { out?: string; seed?: string; set?: string[] }): Promise<CompareResult> {
+export async function compareCommand(fa: string, fb: string, o: { out?: string; seed?: string; set?: string[]; replicates?: string; jobs?: string }): Promise<CompareResult> {
   const seedArg = o.seed !== undefined ? seedFlag('--seed', o.seed) : undefined;
   if (o.out !== undefined) checkOutDir(o.out);
+  const replicates = parseReplicates(o.replicates);
+  const workers = parseWorkers(o.jobs);
   const la = loadScenario(fa, o.set ?? []);
   const lb = loadScenario(fb, o.set ?? []);
   const seed = seedArg ?? la.scenario.seed;
@@ -60,7 +69,15 @@ export async function compareCommand(fa: string, fb: string, o: { out?: string; 
   });
   const out = process.stdout;
   out.write(`pdsim compare (seed ${seed}, ${fmt(a.summary.completed as number)} + ${fmt(b.summary.completed as number)} requests)\n  A: ${na}\n  B: ${nb}\n\n${table}\n\nresults: ${outDir}/{a/summary.json,b/summary.json,report.html}\n`);
-  return { a, b, seed, table };
+  if (replicates < 2) return { a, b, seed, table };
+  // Both scenarios run on the same N seeds; Welch's interval does not assume the pairing, so it is conservative.
+  const seeds = replicateSeeds(seed, replicates);
+  const sa = [a.summary, ...(await runSeeds(la, seeds.slice(1), workers))];
+  const sb = [b.summary, ...(await runSeeds(lb, seeds.slice(1), workers))];
+  const rep = compareReplicates(sa, sb);
+  writeFileSync(path.join(outDir, 'replicates.json'), JSON.stringify({ seeds, figures: rep }, null, 2) + '\n');
+  out.write(`\n${replicates} replicates (seeds ${seeds.join(', ')}): B - A with Welch's 95% t-interval; "larger than noise" when it excludes 0\n${compareTable(rep)}\nreplicates: ${outDir}/replicates.json\n`);
+  return { a, b, seed, table, replicates: rep };
 }
 
 export function register(program: Command): void {
@@ -72,7 +89,9 @@ export function register(program: Command): void {
     .option('-o, --out <dir>', 'output directory (default runs/compare-<a>-vs-<b>-<timestamp>)')
     .option('--seed <n>', "seed for both runs (default: A's)")
     .option('--set <path=value>', 'override a field in both scenarios, e.g. workload.arrival.rate=2 (repeatable)', collect, [])
-    .action(async (a: string, b: string, o: { out?: string; seed?: string; set?: string[] }) => {
+    .option('--replicates <n>', 'run both on N seeds (derived from the seed): is each difference larger than the seed-to-seed noise? (Welch t-interval)')
+    .option('-j, --jobs <n>', 'worker threads for the replicates (default: all cores)')
+    .action(async (a: string, b: string, o: { out?: string; seed?: string; set?: string[]; replicates?: string; jobs?: string }) => {
       await compareCommand(a, b, o);
     });
 }

@@ -25,7 +25,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'simulate', args: '<scenario>', summary: 'Simulate a scenario in virtual time and write summary.json, requests.jsonl, scenario.resolved.json and report.html', load: () => import('./simulate.js') },
   { name: 'list', args: '<kind>', summary: 'List the models and hardware profiles in the catalog (models/).', load: () => import('./list.js') },
   { name: 'report', args: '<runDir>', summary: 'Re-render <runDir>/report.html from <runDir>/report.json.', load: () => import('./report.js') },
-  { name: 'sweep', args: '<scenario>', summary: 'Simulate a scenario once per value of one field (e.g. the arrival rate) and tabulate the key figures', load: () => import('./sweep.js') },
+  { name: 'sweep', args: '<scenario>', summary: 'Simulate a scenario at every point of a grid (repeat --vary), on all cores, and tabulate the key figures', load: () => import('./sweep.js') },
   { name: 'latency', args: '', summary: 'Predict what `vllm bench latency` measures: end-to-end latency of a static batch, split into prefill and decode', load: () => import('./latency.js') },
   { name: 'perf', args: '', summary: 'Predict the time of one engine iteration (per operator group, compute- or memory-bound, per layer)', load: () => import('./perf.js') },
   { name: 'calibrate', args: '[files...]', summary: 'Fit GPU perf-model efficiencies to measured operator timings (vidur, aiconfigurator, pdsim profiler CSVs)', load: () => import('./calibrate.js') },
@@ -34,6 +34,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'validate', args: '<scenario>', summary: 'Simulate a scenario and replay it against a live vLLM-compatible server; compare per metric', load: () => import('./validate.js') },
   { name: 'proxy', args: '', summary: "P/D proxy speaking vLLM's two-leg protocol (prefill with kv_transfer_params, then streamed decode)", load: () => import('./proxy.js') },
   { name: 'serve', args: '<scenario>', summary: 'Serve a scenario as an OpenAI-compatible (vLLM-shaped) HTTP server timed by the simulator in real time', load: () => import('./serve.js') },
+  { name: 'plan', args: '<scenario>', summary: 'Search deployments (GPU types and counts, colocated or xPyD, TP, knobs) for the highest rate meeting the SLO; Pareto frontier per GPU and per dollar', load: () => import('./plan.js') },
+  { name: 'merge', args: '<out> <shards...>', summary: 'Join the output directories of `sweep --shard` or `plan --shard` runs into the result of one run', load: () => import('./merge.js') },
   { name: 'llamacpp-serve', args: '', summary: 'OpenAI-compatible server over llama.cpp on the CPU (node-llama-cpp) with a continuous-batching step loop', load: () => import('../../../adapters/llamacpp/cli.js') },
   { name: 'llamacpp-profile', args: '', summary: 'Time llama.cpp iterations on this CPU (prefill vs tokens, decode vs batch and KV length) into a CSV that pdsim calibrate fits', load: () => import('../../../adapters/llamacpp/cli.js') },
 ];

@@ -14,6 +14,11 @@ import { writeReport } from '../../report/write.js';
 import { ProgressReporter } from '../progress.js';
 import { fmt, formatTable } from '../table.js';
 import type { Summary } from '../../metrics/summary.js';
+import { parseReplicates } from '../../plan/grid.js';
+import { parseWorkers } from '../../plan/pool.js';
+import { replicateIntervals, replicateSeeds } from '../../plan/replicates.js';
+import { runSeeds } from '../../plan/replicated.js';
+import { intervalTable } from '../replicate-tables.js';
 import { DetailedRecorder } from '../../metrics/bench-detailed.js';
 
 /**
@@ -63,6 +68,8 @@ export interface SimulateCliOptions {
   progress?: boolean;
   report?: boolean;
   stats?: boolean;
+  replicates?: string;
+  jobs?: string;
   saveDetailed?: boolean;
   vllmVersion?: string;
   /** false: no requests.jsonl (`--no-requests`). */
@@ -73,6 +80,8 @@ export async function simulateCommand(file: string, o: SimulateCliOptions): Prom
   const seedArg = o.seed !== undefined ? seedFlag('--seed', o.seed) : undefined;
   if (o.out !== undefined) checkOutDir(o.out);
   const loaded = loadScenario(file, withVersion(o.set ?? [], o.vllmVersion));
+  const replicates = parseReplicates(o.replicates);
+  const workers = parseWorkers(o.jobs);
   const sc = loaded.scenario;
   const seed = seedArg ?? sc.seed;
   const outDir = prepareOutDir(o.out ?? defaultOutDir(sc.name));
@@ -140,6 +149,14 @@ export async function simulateCommand(file: string, o: SimulateCliOptions): Prom
     process.exitCode = stopSignal === 'SIGTERM' ? 143 : 130;
   }
   out.write(`results: ${outDir}/{summary.json,${o.requests !== false ? 'requests.jsonl,' : ''}scenario.resolved.json${o.report !== false ? ',report.html' : ''}}\n`);
+  if (replicates > 1) {
+    // The base seed's run above keeps every output as without --replicates; the other seeds add the intervals.
+    const seeds = replicateSeeds(seed, replicates);
+    const summaries = [result.summary, ...(await runSeeds(loaded, seeds.slice(1), workers))];
+    const intervals = replicateIntervals(summaries);
+    writeFileSync(path.join(outDir, 'replicates.json'), JSON.stringify({ seeds, intervals }, null, 2) + '\n');
+    out.write(`\n${replicates} replicates (seeds ${seeds.join(', ')}): mean and 95% interval of the mean (Student t)\n${intervalTable(intervals)}\nreplicates: ${outDir}/replicates.json\n`);
+  }
   if (o.stats) {
     // Machine-readable run statistics for `npm run bench` (peak RSS as the OS counts it).
     // CPU seconds of this process too (start-up included): a loaded machine inflates them less than wall time.
@@ -161,6 +178,8 @@ export function register(program: Command): void {
     .option('--no-report', 'skip report.html')
     .option('--no-requests', 'skip requests.jsonl (per-request records; a quarter of a 100k-request run\'s CPU time)')
     .option('--stats', 'print run statistics (events, peak RSS) to stderr')
+    .option('--replicates <n>', 'also run N-1 more seeds (derived from the seed) and print mean and 95% interval per figure (replicates.json)')
+    .option('-j, --jobs <n>', 'worker threads for the replicates (default: all cores)')
     .option('--save-detailed', 'add vllm bench serve --save-detailed per-request arrays to summary.json (input_lens, output_lens, ttfts, start_times, latencies, errors; seconds)')
     .option('--vllm-version <x.y.z>', 'vLLM version to predict (same as --set engine.vllmVersion=X)')
     .action(async (file: string, o: SimulateCliOptions) => {

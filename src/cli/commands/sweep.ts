@@ -1,20 +1,27 @@
 /**
- * `pdsim sweep SCENARIO --vary path=v1,v2,...`: one simulation per value (same seed, so the same
- * request lengths; only the varied field changes), a table of the key figures, and a report with
- * the latency CDFs overlaid and latency percentiles, throughput and goodput against the value. Each point is appended to sweep.jsonl as soon as it finishes, so an
- * interrupted sweep keeps its finished points.
+ * `pdsim sweep SCENARIO --vary path=v1,v2,... [--vary ...]`: one simulation per grid point (the
+ * cartesian product of the --vary flags; same seed, so the same request lengths; only the varied
+ * fields change), on all cores, `--replicates N` seeds per point with 95% intervals, `--shard i/N`
+ * for a deterministic slice (joined by `pdsim merge`). sweep.jsonl gets one line per point in point
+ * order as soon as the points before it are done, so it is byte-identical whatever the thread count.
+ * The report overlays the latency CDFs and charts latency percentiles, throughput and goodput per point.
  */
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { UserError } from '../../errors.js';
 import { loadScenario } from '../../scenario/load.js';
 import { checkOutDir, prepareOutDir } from '../flags.js';
-import { runSimulation } from '../../run/simulation.js';
-import { NullRecordWriter } from '../../run/record-writer.js';
 import { writeReport } from '../../report/write.js';
 import type { RunSeries } from '../../metrics/run-series.js';
 import type { SweepPoint } from '../../report/types.js';
+import type { Summary } from '../../metrics/summary.js';
+import { gridPoints, inShard, parseAxes, parseReplicates, parseShard, type Axis } from '../../plan/grid.js';
+import { replicateIntervals, replicateSeeds } from '../../plan/replicates.js';
+import { parseWorkers, runPool } from '../../plan/pool.js';
+import type { Task } from '../../plan/tasks.js';
+import { formatInterval } from '../interval-format.js';
+import { writeShardInfo } from '../../plan/shard-files.js';
+import type { Interval } from '../../plan/stats.js';
 import { formatTable } from '../table.js';
 import { collect, defaultOutDir } from './simulate.js';
 
@@ -26,46 +33,102 @@ const SWEEP_FIGURES = [
   'request_throughput', 'request_goodput', 'output_throughput',
 ];
 
-export async function sweepCommand(file: string, o: { vary: string; out?: string; set?: string[] }): Promise<Record<string, unknown>[]> {
-  const eq = o.vary.indexOf('=');
-  if (eq <= 0) throw new UserError(`--vary expects path=v1,v2,..., got "${o.vary}"`);
-  const field = o.vary.slice(0, eq);
-  const values = o.vary.slice(eq + 1).split(',').filter((v) => v !== '');
-  if (values.length === 0) throw new UserError('--vary needs at least one value');
+export interface SweepOptions {
+  vary: string[];
+  out?: string;
+  set?: string[];
+  replicates?: string;
+  shard?: string;
+  jobs?: string;
+  report?: boolean;
+}
+
+export type SweepRow = Record<string, unknown>;
+
+/** One sweep.jsonl line: the point's index and values, the key figures (means over replicates), intervals, the base seed's summary. */
+function sweepLine(point: number, values: Record<string, string>, summaries: Summary[], seeds: number[]): SweepRow {
+  const row: SweepRow = { point, ...values };
+  const iv = summaries.length > 1 ? replicateIntervals(summaries) : undefined;
+  for (const k of SWEEP_COLUMNS) row[k] = iv?.[k]?.mean ?? summaries[0]![k];
+  if (iv) {
+    row.seeds = seeds;
+    const keys: string[] = [...SWEEP_COLUMNS, 'slo_attainment'];
+    row.intervals = Object.fromEntries(keys.filter((k) => iv[k]).map((k) => [k, iv[k]!]));
+  }
+  row.summary = summaries[0];
+  return row;
+}
+
+/** The console table of sweep rows (from a run or from merged shards). */
+export function sweepTable(axes: readonly string[], rows: readonly SweepRow[]): { columns: string[]; rows: (string | number | null)[][] } {
+  const cell = (r: SweepRow, k: string): string | number | null => {
+    const iv = (r.intervals as Record<string, Interval> | undefined)?.[k];
+    return iv ? formatInterval(iv) : (r[k] as number | null);
+  };
+  return { columns: [...axes, ...SWEEP_COLUMNS], rows: rows.map((r) => [...axes.map((a) => String(r[a])), ...SWEEP_COLUMNS.map((k) => cell(r, k))]) };
+}
+
+export async function sweepCommand(file: string, o: SweepOptions): Promise<SweepRow[]> {
+  const axes: Axis[] = parseAxes(o.vary);
+  const replicates = parseReplicates(o.replicates);
+  const shard = parseShard(o.shard);
+  const workers = parseWorkers(o.jobs);
   if (o.out !== undefined) checkOutDir(o.out);
   const first = loadScenario(file, o.set ?? []);
+  const seeds = replicateSeeds(first.scenario.seed, replicates);
+  const points = gridPoints(axes).map((values, index) => ({ values, index })).filter((p) => inShard(p.index, shard));
+  // Every point is loaded (validated) here, so a bad value fails before any simulation starts.
+  const tasks: Task[] = points.flatMap((p) => {
+    const loaded = loadScenario(file, [...(o.set ?? []), ...Object.entries(p.values).map(([f, v]) => `${f}=${v}`)]);
+    return seeds.map((seed, r): Task => ({ kind: 'eval', input: { raw: loaded.scenario as unknown as Record<string, unknown>, file: loaded.file, baseDir: loaded.baseDir, seed, series: r === 0 && o.report !== false } }));
+  });
   const outDir = prepareOutDir(o.out ?? defaultOutDir(`${first.scenario.name}-sweep`));
   const jsonl = path.join(outDir, 'sweep.jsonl');
   writeFileSync(jsonl, '');
-  const rows: Record<string, unknown>[] = [];
+  writeShardInfo(outDir, { kind: 'sweep', file: first.file, argv: { vary: o.vary, set: o.set ?? [], replicates }, total: gridPoints(axes).length, shard });
+  const rows: SweepRow[] = [];
   const runs: RunSeries[] = [];
-  const points: SweepPoint[] = [];
-  for (const v of values) {
-    const loaded = loadScenario(file, [...(o.set ?? []), `${field}=${v}`]);
-    const r = await runSimulation(loaded, { writer: new NullRecordWriter() });
-    const row: Record<string, unknown> = { [field]: v };
-    for (const k of SWEEP_COLUMNS) row[k] = r.summary[k];
-    rows.push(row);
-    appendFileSync(jsonl, JSON.stringify({ ...row, summary: r.summary }) + '\n');
-    runs.push({ ...r.series, label: `${field}=${v}`, timeline: undefined });
-    points.push({ value: v, figures: Object.fromEntries(SWEEP_FIGURES.map((k) => [k, typeof r.summary[k] === 'number' ? (r.summary[k] as number) : null])) });
-    process.stderr.write(`sweep: ${field}=${v} done (${rows.length}/${values.length})\n`);
-  }
-  process.stdout.write(formatTable([field, ...SWEEP_COLUMNS], rows.map((r) => [String(r[field]), ...SWEEP_COLUMNS.map((k) => r[k] as number | null)])) + '\n');
-  await writeReport(outDir, { title: `pdsim sweep: ${first.scenario.name}, ${field}`, subtitle: first.file, runs, table: { columns: [field, ...SWEEP_COLUMNS], rows: rows.map((r) => [String(r[field]), ...SWEEP_COLUMNS.map((k) => r[k] as number | null)]) }, sweep: { field, points } });
-  process.stdout.write(`results: ${outDir}/{sweep.jsonl,report.html}\n`);
+  const chartPoints: SweepPoint[] = [];
+  let pending: Summary[] = [];
+  await runPool(tasks, {
+    workers,
+    onResult: (i, res) => {
+      if (res.kind !== 'eval') throw new Error('sweep: unexpected task result');
+      pending.push(res.output.summary);
+      if (res.output.series) runs.push({ ...res.output.series, label: Object.entries(points[Math.floor(i / replicates)]!.values).map(([f, v]) => `${f}=${v}`).join(' ') });
+      if (pending.length < replicates) return;
+      const p = points[Math.floor(i / replicates)]!;
+      const row = sweepLine(p.index, p.values, pending, seeds);
+      const pending0 = pending[0]!;
+      pending = [];
+      rows.push(row);
+      const s0 = pending0;
+      chartPoints.push({ value: Object.values(p.values).join(', '), figures: Object.fromEntries(SWEEP_FIGURES.map((k) => [k, typeof s0[k] === 'number' ? (s0[k] as number) : null])) });
+      appendFileSync(jsonl, JSON.stringify(row) + '\n');
+      process.stderr.write(`sweep: point ${p.index} (${Object.entries(p.values).map(([f, v]) => `${f}=${v}`).join(', ')}) done (${rows.length}/${points.length})\n`);
+    },
+  });
+  const table = sweepTable(axes.map((a) => a.field), rows);
+  process.stdout.write(formatTable(table.columns, table.rows) + '\n');
+  if (replicates > 1) process.stdout.write(`${replicates} replicates per point (seeds ${seeds.join(', ')}): mean ±95% half-width (Student t)\n`);
+  if (o.report !== false) await writeReport(outDir, { title: `pdsim sweep: ${first.scenario.name}, ${axes.map((a) => a.field).join(' x ')}`, subtitle: first.file, runs, table, sweep: { field: axes.map((a) => a.field).join(' x '), points: chartPoints } });
+  process.stdout.write(`results: ${outDir}/{sweep.jsonl${o.report !== false ? ',report.html' : ''}}\n`);
   return rows;
 }
 
 export function register(program: Command): void {
   program
     .command('sweep')
-    .description('Simulate a scenario once per value of one field (e.g. the arrival rate) and tabulate the key figures')
+    .description('Simulate a scenario at every point of a grid (repeat --vary), on all cores, and tabulate the key figures')
     .argument('<scenario>', 'scenario file')
-    .requiredOption('--vary <path=v1,v2,...>', 'field and values, e.g. workload.arrival.rate=2,4,8,16')
+    .requiredOption('--vary <path=v1,v2,...>', 'field and values, e.g. workload.arrival.rate=2,4,8,16; repeat for a grid', collect, [])
     .option('-o, --out <dir>', 'output directory')
     .option('--set <path=value>', 'fixed override (repeatable)', collect, [])
-    .action(async (file: string, o: { vary: string; out?: string; set?: string[] }) => {
+    .option('--replicates <n>', 'seeds per point (derived from the scenario seed): mean and 95% interval per figure', '1')
+    .option('--shard <i/N>', 'run only the points whose index is i modulo N (join shards with `pdsim merge`)')
+    .option('-j, --jobs <n>', 'worker threads (default: all cores; 1 = serial, in-process)')
+    .option('--no-report', 'skip report.html')
+    .action(async (file: string, o: SweepOptions) => {
       await sweepCommand(file, o);
     });
 }
