@@ -55,7 +55,7 @@ export class SloMissCounter implements RecordWriter {
 
 export async function evaluate(input: EvalInput): Promise<EvalOutput> {
   const raw = structuredClone(input.raw);
-  const scenario = resolveScenario(raw, input.file);
+  const scenario = resolveScenario(raw, input.file, undefined, input.modelsDir);
   const stop = input.stopAfterMisses;
   const counter = stop ? new SloMissCounter(stop.slo) : undefined;
   const r = await runSimulation({ scenario, file: input.file, baseDir: input.baseDir }, {

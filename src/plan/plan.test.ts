@@ -9,7 +9,7 @@ import { knownModelsDir, quiet } from './testing.js';
 
 /** Unloaded TTFT (= the service time, one prefill iteration) of the known scenario on a GPU. */
 async function serviceS(modelsDir: string, scenario: string, gpu: string): Promise<number> {
-  const l = loadScenario(scenario, [`deployment.pools.0.gpu=${gpu}`, 'workload.arrival.rate=0.01', 'workload.requests=3']);
+  const l = loadScenario(scenario, [`deployment.pools.0.gpu=${gpu}`, 'workload.arrival.rate=0.01', 'workload.requests=3'], modelsDir);
   const { summary } = await evaluate({ raw: l.scenario as unknown as Record<string, unknown>, file: l.file, baseDir: l.baseDir, seed: 1, modelsDir });
   return (summary.mean_ttft_ms as number) / 1000;
 }

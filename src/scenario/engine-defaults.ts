@@ -15,13 +15,13 @@ import type { EngineArgs, Scenario, VersionDefaulted } from './schema.js';
 
 type Defaults = Pick<EngineArgs, VersionDefaulted>;
 
-function poolDefaults(sc: Scenario, file: string, index: number, given: Partial<EngineArgs>, maxPositions: number | undefined): { d: Defaults; notes: string[] } {
+function poolDefaults(sc: Scenario, file: string, index: number, given: Partial<EngineArgs>, maxPositions: number | undefined, modelsDir?: string): { d: Defaults; notes: string[] } {
   const pool = sc.deployment.pools[index]!;
   const where = pool.engine && 'vllmVersion' in pool.engine ? `/deployment/pools/${index}/engine/vllmVersion` : '/engine/vllmVersion';
   const vllmVersion = given.vllmVersion ?? NEWEST_MODELLED_VERSION;
   let gpu: { id: string; name: string; memGiB: number; computeCapability: string; fp8Tflops: number | null };
   try {
-    gpu = loadGpu(pool.gpu);
+    gpu = loadGpu(pool.gpu, modelsDir);
   } catch (e) {
     if (!(e instanceof UserError)) throw e;
     // The builder reports the unknown GPU at its pointer; the generic defaults hold until then.
@@ -56,19 +56,19 @@ function poolDefaults(sc: Scenario, file: string, index: number, given: Partial<
 }
 
 /** Resolves the version-dependent defaults in place; returns notes for the user. */
-export function resolveEngineDefaults(sc: Scenario, file: string): string[] {
+export function resolveEngineDefaults(sc: Scenario, file: string, modelsDir?: string): string[] {
   const top = (sc.engine ??= {} as EngineArgs) as Partial<EngineArgs>;
   const userTop: Partial<EngineArgs> = { ...top };
   let maxPositions: number | undefined;
   try {
-    maxPositions = loadLlm(sc.model).maxPositionEmbeddings;
+    maxPositions = loadLlm(sc.model, modelsDir).maxPositionEmbeddings;
   } catch (e) {
     if (!(e instanceof UserError)) throw e;
   }
   const notes = new Set<string>();
   sc.deployment.pools.forEach((pool, i) => {
     const given = { ...userTop, ...(pool.engine ?? {}) } as Partial<EngineArgs>;
-    const { d, notes: n } = poolDefaults(sc, file, i, given, maxPositions);
+    const { d, notes: n } = poolDefaults(sc, file, i, given, maxPositions, modelsDir);
     for (const x of n) notes.add(x);
     if (i === 0) {
       Object.assign(top, { ...d, ...userTop });

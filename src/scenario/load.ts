@@ -139,16 +139,17 @@ export function resolveScenario(raw: unknown, file: string, text?: string, model
   inheritPoolEngines(sc, poolKeys);
   assertNoProblems(semanticProblems(sc, modelsDir), file, format);
   // After the pools keep only what they name: version defaults may then differ per pool's GPU.
-  notes.push(...resolveEngineDefaults(sc, file));
+  notes.push(...resolveEngineDefaults(sc, file, modelsDir));
   return sc;
 }
 
-export function loadScenario(file: string, overrides: readonly string[] = []): LoadedScenario {
+/** `modelsDir`: a catalog other than the package's (tests, `--models-dir`). */
+export function loadScenario(file: string, overrides: readonly string[] = [], modelsDir?: string): LoadedScenario {
   const abs = path.resolve(file);
   const text = readTextBounded(abs, 'scenario file', SCENARIO_MAX_BYTES, file);
   const raw = parseScenarioText(text, file) as Record<string, unknown>;
   if (raw !== null && typeof raw === 'object') for (const o of overrides) applyOverride(raw, o);
   const notes: string[] = [];
-  const scenario = resolveScenario(raw, file, overrides.length === 0 ? text : undefined, undefined, notes);
+  const scenario = resolveScenario(raw, file, overrides.length === 0 ? text : undefined, modelsDir, notes);
   return { scenario, file: abs, baseDir: path.dirname(abs), notes };
 }

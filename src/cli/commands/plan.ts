@@ -62,7 +62,7 @@ export interface PlanResult {
 export async function planCommand(file: string, o: PlanOptions): Promise<PlanResult> {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  const loaded = loadScenario(file, o.set ?? []);
+  const loaded = loadScenario(file, o.set ?? [], o.modelsDir);
   const sc = loaded.scenario;
   const settings = planSettings(o, sc, loaded.file);
   const replicates = parseReplicates(o.replicates ?? '3');
