@@ -30,7 +30,8 @@ export interface BundleResult {
 export async function buildBundle(outDir: string = path.join(packageRoot(), 'dist')): Promise<BundleResult> {
   rmSync(outDir, { recursive: true, force: true });
   const r = await build({
-    entryPoints: { pdsim: path.join(packageRoot(), 'src/cli/main.ts'), lib: path.join(packageRoot(), 'src/notebook/index.ts') },
+    // plan-worker: the worker-thread side of sweep/plan's pool (src/plan/pool.ts finds it beside the entry).
+    entryPoints: { pdsim: path.join(packageRoot(), 'src/cli/main.ts'), lib: path.join(packageRoot(), 'src/notebook/index.ts'), 'plan-worker': path.join(packageRoot(), 'src/plan/worker.ts') },
     bundle: true,
     splitting: true,
     platform: 'node',

@@ -5,9 +5,11 @@
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { UserError } from '../errors.js';
+import { packageRoot } from '../package-files.js';
 import { runTask, type Task, type TaskResult } from './tasks.js';
 
 export interface PoolOptions {
@@ -37,8 +39,9 @@ export async function runPool(tasks: readonly Task[], opts: PoolOptions = {}): P
       released++;
     }
   };
-  const url = new URL('./worker-entry.mjs', import.meta.url);
-  // A bundled build that does not ship the worker bootstrap beside this module runs serially (same results).
+  // From sources, a bootstrap that registers tsx in the worker; from the bundle (a chunk under dist/),
+  // the bundled worker entry dist/plan-worker.mjs. A build that ships neither runs serially (same results).
+  const url = import.meta.url.endsWith('.ts') ? new URL('./worker-entry.mjs', import.meta.url) : pathToFileURL(path.join(packageRoot(), 'dist', 'plan-worker.mjs'));
   const canThread = url.protocol === 'file:' && existsSync(fileURLToPath(url));
   const n = canThread ? Math.min(opts.workers ?? defaultWorkers(), tasks.length) : 1;
   if (n <= 1) {
