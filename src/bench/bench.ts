@@ -13,9 +13,8 @@
  *    measured with `--million` (synthetic regimes run once at 1M requests; traces cannot grow).
  * 4. A line per regime against its targets, and the parity speed-up against Vidur's 179 s.
  *
- * Options: --runs N, --only a,b, --million, --data-dir DIR (measured data, default ../shared/data
- * beside the repository; a regime whose trace is found neither there nor at the scenario's own
- * path is skipped, saying so), --tsx (one extra parity run of the sources through tsx), --bundle FILE
+ * Options: --runs N, --only a,b, --million (a regime whose trace, shipped under scenarios/traces,
+ * is missing is skipped, saying so), --tsx (one extra parity run of the sources through tsx), --bundle FILE
  * (measure an already built bundle, e.g. an older one for a before/after table).
  */
 import { spawnSync } from 'node:child_process';
@@ -52,15 +51,13 @@ function runOnce(cmd: string[], scenario: string, outDir: string, sets: string[]
   return { wallS, ...s, cpuS: s.cpuS ?? NaN };
 }
 
-/** `--set` overrides that point a regime at its trace, or a reason to skip it. */
-function traceSets(regime: Regime, dataDir: string): string[] | string {
-  if (!regime.trace) return [];
+/** Why a regime's trace is missing (the scenarios replay traces shipped under scenarios/traces), or undefined. */
+function missingTrace(regime: Regime): string | undefined {
+  if (!regime.replaysTrace) return undefined;
   const sc = parseYaml(readFileSync(path.join(root, regime.scenario), 'utf8')) as { workload?: { trace?: { path?: string } } };
   const own = sc.workload?.trace?.path;
-  if (own !== undefined && existsSync(path.resolve(root, path.dirname(regime.scenario), own))) return [];
-  const fallback = path.resolve(dataDir, regime.trace.dataFile);
-  if (existsSync(fallback)) return [`workload.trace.path=${fallback}`];
-  return `trace not found (${own ?? '?'} beside the scenario, or ${fallback})`;
+  if (own !== undefined && existsSync(path.resolve(root, path.dirname(regime.scenario), own))) return undefined;
+  return `trace not found (${own ?? '?'} beside the scenario)`;
 }
 
 function scenarioRequests(regime: Regime): number {
@@ -82,7 +79,6 @@ async function main(): Promise<void> {
   const runs = Math.max(1, Number(opt(args, '--runs') ?? 5) || 5);
   const only = opt(args, '--only')?.split(',');
   const million = args.includes('--million');
-  const dataDir = path.resolve(opt(args, '--data-dir') ?? path.join(root, '..', 'shared', 'data'));
   const tmp = mkdtempSync(path.join(tmpdir(), 'pdsim-bench-'));
   // Inside the repository, so the bundle resolves node_modules like the sources do.
   const given = opt(args, '--bundle');
@@ -95,31 +91,31 @@ async function main(): Promise<void> {
   let n = 0;
   for (const regime of REGIMES) {
     if (only && !only.includes(regime.name)) continue;
-    const sets = traceSets(regime, dataDir);
-    if (typeof sets === 'string') {
-      console.log(`${regime.name.padEnd(18)} skipped: ${sets}`);
-      verdicts.push(`SKIP   ${regime.name.padEnd(16)} ${sets}`);
+    const missing = missingTrace(regime);
+    if (missing !== undefined) {
+      console.log(`${regime.name.padEnd(18)} skipped: ${missing}`);
+      verdicts.push(`SKIP   ${regime.name.padEnd(16)} ${missing}`);
       continue;
     }
     const out = () => path.join(tmp, `run${n++}`);
-    const results = [runOnce(node, regime.scenario, out(), sets, regime.args)];
-    while (results.length < runs && results[0]!.wallS <= SLOW_RUN_S) results.push(runOnce(node, regime.scenario, out(), sets, regime.args));
+    const results = [runOnce(node, regime.scenario, out(), [], regime.args)];
+    while (results.length < runs && results[0]!.wallS <= SLOW_RUN_S) results.push(runOnce(node, regime.scenario, out(), [], regime.args));
     const m = medianOf(results);
     let rss1M: number;
     let measured = false;
-    if (million && !regime.trace) {
-      const big = runOnce(node, regime.scenario, out(), [...sets, 'workload.requests=1000000'], regime.args);
+    if (million && !regime.replaysTrace) {
+      const big = runOnce(node, regime.scenario, out(), ['workload.requests=1000000'], regime.args);
       rss1M = big.maxRssMB;
       measured = true;
       console.log(row(regime.name, m, results.length) + `\n${'  at 1M requests'.padEnd(18)} ${row('', big, 1).slice(19)}`);
     } else {
-      const half = runOnce(node, regime.scenario, out(), [...sets, `workload.requests=${Math.floor(scenarioRequests(regime) / 2)}`], regime.args);
+      const half = runOnce(node, regime.scenario, out(), [`workload.requests=${Math.floor(scenarioRequests(regime) / 2)}`], regime.args);
       rss1M = rssAt1M(half, m);
       console.log(row(regime.name, m, results.length, `; ${fmtK(half.requests)} requests: ${half.maxRssMB.toFixed(0)} MB`));
     }
     if (regime.parity && regime.args === undefined) {
       console.log(`${''.padEnd(18)} ${(VIDUR_WALL_S / m.wallS).toFixed(0)}x Vidur's ${VIDUR_WALL_S} s wall, ${(VIDUR_RSS_MB / m.maxRssMB).toFixed(1)}x less memory than its ${VIDUR_RSS_MB} MB`);
-      if (args.includes('--tsx')) console.log(row('  via tsx', runOnce(['node', '--import', 'tsx', path.join(root, 'src/cli/main.ts')], regime.scenario, out(), sets), 1));
+      if (args.includes('--tsx')) console.log(row('  via tsx', runOnce(['node', '--import', 'tsx', path.join(root, 'src/cli/main.ts')], regime.scenario, out(), []), 1));
     }
     verdicts.push(verdict(regime, m, rss1M, measured).text);
   }

@@ -21,8 +21,8 @@ export interface Regime {
   /** Short name (`--only` selects by it). */
   name: string;
   scenario: string;
-  /** A trace the scenario replays: the file under the data directory used when the scenario's own path is missing. */
-  trace?: { dataFile: string };
+  /** The scenario replays a trace (shipped under scenarios/traces); the regime is skipped if it is missing. */
+  replaysTrace?: boolean;
   /** The parity run: held to the wall-time target too. */
   parity?: boolean;
   /** Extra `simulate` options. */
@@ -30,12 +30,12 @@ export interface Regime {
 }
 
 export const REGIMES: readonly Regime[] = [
-  { name: 'parity', scenario: 'scenarios/bench/vidur-parity.yaml', trace: { dataFile: 'bench/vidur-parity-100k.csv' }, parity: true },
+  { name: 'parity', scenario: 'scenarios/bench/vidur-parity.yaml', replaysTrace: true, parity: true },
   // What writing requests.jsonl costs: the same run without it.
-  { name: 'parity-no-jsonl', scenario: 'scenarios/bench/vidur-parity.yaml', trace: { dataFile: 'bench/vidur-parity-100k.csv' }, parity: true, args: ['--no-requests'] },
+  { name: 'parity-no-jsonl', scenario: 'scenarios/bench/vidur-parity.yaml', replaysTrace: true, parity: true, args: ['--no-requests'] },
   { name: 'dual-l4-disagg', scenario: 'scenarios/bench/dual-l4-disagg.yaml' },
   { name: 'kv-tiers', scenario: 'scenarios/bench/kv-tiers.yaml' },
-  { name: 'mooncake-4xh100', scenario: 'scenarios/bench/mooncake-4xh100.yaml', trace: { dataFile: 'mooncake/conversation_trace.jsonl' } },
+  { name: 'mooncake-4xh100', scenario: 'scenarios/bench/mooncake-4xh100.yaml', replaysTrace: true },
   { name: 'h100x16-p2c', scenario: 'scenarios/bench/h100x16-p2c.yaml' },
 ];
 
