@@ -19,28 +19,12 @@ import type { GpuPerfParams, GpuProfile } from '../model/gpu.js';
 import { RooflinePerfModel, type BatchEntry } from '../perf/perf-model.js';
 import { logistic, logit, minimize, softL1 } from './optimize.js';
 import type { EngineIterationSample } from './samples.js';
+import { shapeToArch } from './iterations.js';
 import { errorStats, type ErrorStats } from './stats.js';
 
 export function iterationArch(s: EngineIterationSample): LlmArchitecture {
-  const m = s.model;
-  return {
-    id: m.name,
-    name: m.name,
-    hfId: m.name,
-    source: 'pdsim profile (whole iterations)',
-    numLayers: m.layers,
-    hiddenSize: m.hidden,
-    numHeads: m.heads,
-    numKvHeads: m.kvHeads,
-    headDim: m.hidden / m.heads,
-    intermediateSize: m.intermediate,
-    vocabSize: m.vocab,
-    tiedEmbeddings: true,
-    qkvBias: false,
-    gatedMlp: m.gatedMlp,
-    maxPositionEmbeddings: 1 << 20,
-    dtype: 'float16',
-  };
+  // The table-shape architecture, with the profiled model's own depth, tied embeddings and dtype.
+  return { ...shapeToArch(s.model), source: 'pdsim profile (whole iterations)', numLayers: s.model.layers, tiedEmbeddings: true, dtype: 'float16' };
 }
 
 export function iterationBatch(s: EngineIterationSample): BatchEntry[] {
