@@ -22,7 +22,7 @@ import type { Simulator } from '../kernel/simulator.js';
 import { BlockManager } from '../kv/block-manager.js';
 import type { BatchEntry, IterationBreakdown, PerfModel } from '../perf/perf-model.js';
 import type { DecodeBatchPolicy } from './batch-policy.js';
-import type { EngineSink } from './engine-sink.js';
+import { decodeRunByCalls, type EngineSink } from './engine-sink.js';
 import type { KvTiers } from './kv-tiers.js';
 import { RequestState } from './request-state.js';
 import { messages } from '../messages.js';
@@ -378,21 +378,35 @@ export class EngineInstance {
     let t = firstEndS;
     let ctx = context0 + B;
     let k = 1;
+    // Iterations 2..k go to the sink in runs (decodeRun), cut only where gauges are sampled so every
+    // figure sees its calls in step-by-step order.
+    let ends = this.runEndsS;
+    let m = 0;
+    let runStartS = firstEndS;
     for (;;) {
       const start = t;
       t = start + (c.fixedMs + c.perContextTokenMs * ctx) / 1000;
       k++;
       ctx += B;
       this.busyS += t - start;
-      this.iterations++;
-      this.sink.iteration(this.name, start, t, B, B, 'decode');
+      if (m === ends.length) {
+        const grown = new Float64Array(2 * m);
+        grown.set(ends);
+        ends = this.runEndsS = grown;
+      }
+      ends[m++] = t;
       if (k >= kMax || t >= nextEventS) break;
       // Iteration k (not the last): every request's gap is this iteration.
-      this.sink.itl(t - start, B);
-      this.sink.tokens(t, B);
-      if (t >= this.sink.nextGaugeS) this.gaugesMidSegment(batch, k, t);
+      if (t >= this.sink.nextGaugeS) {
+        this.decodeRun(runStartS, m, m, B);
+        runStartS = t;
+        m = 0;
+        this.gaugesMidSegment(batch, k, t);
+      }
       prevEnd = t;
     }
+    this.iterations += k - 1;
+    this.decodeRun(runStartS, m, m - 1, B);
     // Apply iterations 1..k-1 to every request and take the blocks iteration k needs.
     const done = k - 1;
     this.blocks.allocate(extraFor(k));
@@ -406,6 +420,14 @@ export class EngineInstance {
     }
     this.lastStartS = prevEnd;
     return t;
+  }
+
+  /** End times of a fast-forward segment's iterations (reused: no allocation per segment). */
+  private runEndsS = new Float64Array(256);
+
+  private decodeRun(startS: number, n: number, emitting: number, batchSize: number): void {
+    if (this.sink.decodeRun) this.sink.decodeRun(this.name, startS, this.runEndsS, n, emitting, batchSize);
+    else decodeRunByCalls(this.sink, this.name, startS, this.runEndsS, n, emitting, batchSize);
   }
 
   /** Blocks to add, beyond those held for iteration 1, to hold c_i + k tokens for every request. */
