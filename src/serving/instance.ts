@@ -65,11 +65,14 @@ export interface InstanceHooks {
 }
 
 
+/** The batch between iterations: empty, shared, never added to (abort only removes what it finds). */
+const NO_BATCH: RequestState[] = [];
+
 export class EngineInstance {
   readonly blocks: BlockManager;
   private readonly waiting: RequestState[] = [];
   private readonly running: RequestState[] = [];
-  private scheduled: RequestState[] = [];
+  private scheduled: RequestState[] = NO_BATCH;
   private busy = false;
   busyS = 0;
   iterations = 0;
@@ -320,7 +323,8 @@ export class EngineInstance {
         endS = startS + breakdown.totalMs / 1000;
         for (const r of batch) if (r.generated === 0 && r.numComputed + r.scheduled === r.numTokens) this.hooks.onPrefillIteration(r, startS, breakdown);
       } else endS = startS + this.perf.iterationMs(entries) / 1000;
-      const kind = batch.every((r) => r.generated === 0 || r.numTokens - r.numComputed > 1) ? 'prefill' : 'mixed';
+      let kind: 'prefill' | 'mixed' = 'prefill';
+      for (const r of batch) if (r.generated > 0 && r.numTokens - r.numComputed <= 1) kind = 'mixed';
       this.finishIterationAccounting(startS, endS, batch.length, newTokens, kind);
     }
     this.sim.scheduleAt(endS, this.onIterationEnd, EventPriority.iterationEnd);
@@ -350,14 +354,13 @@ export class EngineInstance {
     // (b) Blocks for all K iterations must be available now, so no preemption can occur inside.
     const bs = this.cfg.blockSizeTokens;
     const avail = this.blocks.availableBlocks;
-    const extraFor = (k: number): number => this.extraBlocksFor(batch, k);
-    if (extraFor(2) > avail) return null;
-    if (extraFor(kMax) > avail) {
+    if (this.extraBlocksFor(batch, 2) > avail) return null;
+    if (this.extraBlocksFor(batch, kMax) > avail) {
       let lo = 2;
       let hi = kMax;
       while (hi - lo > 1) {
         const mid = (lo + hi) >>> 1;
-        if (extraFor(mid) <= avail) lo = mid;
+        if (this.extraBlocksFor(batch, mid) <= avail) lo = mid;
         else hi = mid;
       }
       kMax = lo;
@@ -409,7 +412,7 @@ export class EngineInstance {
     this.decodeRun(runStartS, m, m - 1, B);
     // Apply iterations 1..k-1 to every request and take the blocks iteration k needs.
     const done = k - 1;
-    this.blocks.allocate(extraFor(k));
+    this.blocks.allocate(this.extraBlocksFor(batch, k));
     for (const r of batch) {
       r.blocks = Math.ceil((r.numComputed + k) / bs) - r.hashedKeys.length;
       r.numComputed += done;
@@ -450,11 +453,13 @@ export class EngineInstance {
 
   private endIteration(endS: number): void {
     const batch = this.scheduled;
-    this.scheduled = [];
+    this.scheduled = NO_BATCH;
     const iterStartS = this.lastStartS;
     let sameGap = 0;
     let tokens = 0;
-    const finished: RequestState[] = [];
+    // Reused (no allocation per iteration): nothing below re-enters endIteration.
+    const finished = this.finishedScratch;
+    finished.length = 0;
     for (const r of batch) {
       r.numComputed += r.scheduled;
       r.scheduled = 0;
@@ -479,6 +484,8 @@ export class EngineInstance {
     if (endS >= this.sink.nextGaugeS) this.sink.gauges(this.name, endS, this.running.length, this.waiting.length, this.blocks.usedBlocks, this.cfg.numGpuBlocks);
     this.step();
   }
+
+  private readonly finishedScratch: RequestState[] = [];
 
   /** Start of the iteration in flight (all requests of one iteration share it). */
   private lastStartS = 0;
