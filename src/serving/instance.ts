@@ -347,6 +347,9 @@ export class EngineInstance {
     if (this.waiting.length > 0 && this.running.length < this.cfg.maxNumSeqs) return null;
     if (this.hooks.onTokens || batch.length !== this.running.length || batch.length > this.cfg.maxNumBatchedTokens) return null;
     const B = batch.length;
+    // The cheapest test first: an event due within iteration 1 leaves nothing to fast-forward
+    // (the same stop rule as (c) below; returning null is always exact, only slower).
+    if (firstEndS >= this.sim.peekTime()) return null;
     // (a) No request may finish before the last iteration of the segment.
     let kMax = Infinity;
     for (const r of batch) kMax = Math.min(kMax, r.spec.outputTokens - r.generated);
@@ -354,8 +357,16 @@ export class EngineInstance {
     // (b) Blocks for all K iterations must be available now, so no preemption can occur inside.
     const bs = this.cfg.blockSizeTokens;
     const avail = this.blocks.availableBlocks;
-    if (this.extraBlocksFor(batch, 2) > avail) return null;
-    if (this.extraBlocksFor(batch, kMax) > avail) {
+    // extraBlocksFor at k = 2 and k = kMax in one pass.
+    let extra2 = 0;
+    let extraMax = 0;
+    for (const r of batch) {
+      const held = r.blocks + r.hashedKeys.length;
+      extra2 += Math.ceil((r.numComputed + 2) / bs) - held;
+      extraMax += Math.ceil((r.numComputed + kMax) / bs) - held;
+    }
+    if (extra2 > avail) return null;
+    if (extraMax > avail) {
       let lo = 2;
       let hi = kMax;
       while (hi - lo > 1) {
@@ -412,15 +423,19 @@ export class EngineInstance {
     this.decodeRun(runStartS, m, m - 1, B);
     // Apply iterations 1..k-1 to every request and take the blocks iteration k needs.
     const done = k - 1;
-    this.blocks.allocate(this.extraBlocksFor(batch, k));
+    // The blocks iteration k needs (extraBlocksFor(batch, k), summed as the requests take them).
+    let extraK = 0;
     for (const r of batch) {
-      r.blocks = Math.ceil((r.numComputed + k) / bs) - r.hashedKeys.length;
+      const blocks = Math.ceil((r.numComputed + k) / bs) - r.hashedKeys.length;
+      extraK += blocks - r.blocks;
+      r.blocks = blocks;
       r.numComputed += done;
       r.numTokens += done;
       r.generated += done;
       r.lastTokenS = prevEnd;
       r.scheduled = 1;
     }
+    this.blocks.allocate(extraK);
     this.lastStartS = prevEnd;
     return t;
   }
