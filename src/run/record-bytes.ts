@@ -72,9 +72,13 @@ export class RecordEncoder {
   }
 
   private bytes(b: Buffer): void {
-    this.room(b.length);
-    b.copy(this.buf, this.pos);
-    this.pos += b.length;
+    const n = b.length;
+    this.room(n);
+    // Keys and replica names are a few bytes: a loop beats Buffer.copy's call overhead.
+    const out = this.buf;
+    const at = this.pos;
+    for (let i = 0; i < n; i++) out[at + i] = b[i]!;
+    this.pos = at + n;
   }
 
   private text(s: string): void {

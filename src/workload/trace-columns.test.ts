@@ -39,7 +39,20 @@ function diff(a: number[], b: number[]): [number, number, number] {
 
 describe('traceColumns (one-pass CSV trace reading)', () => {
   it('gives the generic reader rows, bit for bit, across 1 MiB chunks, gzip, CRLF, blank lines, limits and offsets', () => {
-    const rows = Array.from({ length: 45_000 }, (_, i) => `${i},${(0.5 + i * 0.013).toPrecision(17)},${1 + (i % 4093)},${1 + ((i * 7) % 911)}`);
+    // Arrival texts of every length: shortest round trip (up to 17 digits), 17 significant digits,
+    // few decimals, integers, a leading or trailing point (the scanner's exact fast path and its fallback).
+    const arrival = (i: number): string => {
+      const x = 0.5 + i * 0.013 + Math.sin(i) * 1e-3;
+      return [String(x), x.toPrecision(17), x.toFixed(i % 7), String(Math.floor(x)), `${Math.floor(x)}.`, (x % 1).toFixed(9).slice(1)][i % 6]!;
+    };
+    let last = 0;
+    const rows = Array.from({ length: 45_000 }, (_, i) => {
+      // Keep arrivals non-decreasing whatever the format rounds to.
+      const a = Math.max(last, Number(arrival(i)));
+      const text = Number(arrival(i)) === a ? arrival(i) : String(a);
+      last = a;
+      return `${i},${text},${1 + (i % 4093)},${1 + ((i * 7) % 911)}`;
+    });
     const text = `${VH}${rows.join('\n')}\n`;
     const files = [write('big.csv', text), write('big.csv.gz', gzipSync(text)), write('crlf.csv', `${VH.replace('\n', '\r\n')}${rows.slice(0, 500).join('\r\n')}\r\n\r\n`), write('noeol.csv', `${VH}\n${rows.slice(0, 50).join('\n')}`)];
     for (const f of files) {
@@ -59,8 +72,8 @@ describe('traceColumns (one-pass CSV trace reading)', () => {
       [`${VH}"a",0.5,10,2\n1,1.5,20,3\n`, false],
       [`${VH}0, 0.5 , 10 ,2\n1,1.5,20,3\n`, false],
       [`${VH}0,-0,10,2\n`, false],
-      // Plain, so scanned: another column order, an exponent (Number() reads it as the reader does).
-      ['num_decode_tokens,arrived_at,num_prefill_tokens\n2,0.5,10\n3,1e1,20\n', true],
+      // Plain, so scanned: another column order, bare points, an exponent and a mantissa past 2^53 (read by Number(), as the reader does).
+      ['num_decode_tokens,arrived_at,num_prefill_tokens\n2,.5,10\n2,5.,10\n3,1e1,20\n4,12345678901234567890.5,9\n', true],
     ];
     for (const [t, scanned] of cases) {
       const f = write('odd.csv', t);

@@ -83,6 +83,33 @@ function digits(text: string, a: number, b: number): number {
   return v >= 1 ? v : -1;
 }
 
+/** Exact powers of ten (10^22 is the largest a double holds exactly). */
+const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
+
+/**
+ * Number(text.slice(a, b)), without the slice where it can: digits with at most one point whose
+ * digits, read as an integer m, stay below 2^53 and whose fraction has at most 22 digits give
+ * m / 10^d, both operands exact, so the one correctly rounded division is the correctly rounded
+ * value of the decimal, as Number() computes it (Clinger's fast path, "How to read floating
+ * point numbers accurately", PLDI 1990). Anything else goes through Number().
+ */
+function decimal(text: string, a: number, b: number): number {
+  let m = 0;
+  let digitsSeen = 0;
+  let point = -1;
+  for (let i = a; i < b; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46 && point < 0) point = i;
+    else if (c >= 48 && c <= 57) {
+      m = m * 10 + (c - 48);
+      digitsSeen++;
+    } else return Number(text.slice(a, b));
+  }
+  const d = point < 0 ? 0 : b - point - 1;
+  if (digitsSeen === 0 || m > Number.MAX_SAFE_INTEGER || d > 22) return Number(text.slice(a, b));
+  return d === 0 ? m : m / POW10[d]!;
+}
+
 /** First or last character of a plain decimal number: a digit or a point. */
 function isNumberEdge(c: number): boolean {
   return (c >= 48 && c <= 57) || c === 46;
@@ -128,7 +155,7 @@ export function vidurColumns(file: string, limit: number, startS: number): Trace
     // Number() also takes blanks around, "0x10" or "Infinity": digits or a point at both edges
     // keep the fast path to plain decimals.
     if (tb <= ta || !isNumberEdge(text.charCodeAt(ta)) || !isNumberEdge(text.charCodeAt(tb - 1))) return null;
-    const t = Number(text.slice(ta, tb));
+    const t = decimal(text, ta, tb);
     if (!Number.isFinite(t) || t < 0 || t < prev) return null;
     const p = digits(text, pi === 0 ? a : ends[pi - 1]! + 1, ends[pi]!);
     const o = digits(text, oi === 0 ? a : ends[oi - 1]! + 1, ends[oi]!);
