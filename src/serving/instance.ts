@@ -437,7 +437,68 @@ export class EngineInstance {
     }
     this.blocks.allocate(extraK);
     this.lastStartS = prevEnd;
+    // Iteration k finishes a request before any other event: carry on past it when nothing can
+    // join the smaller batch, doing here what endIteration and step() would do at t.
+    if (k === kMax && t < nextEventS) return this.continueAfterFinish(batch, prevEnd, t) ?? t;
     return t;
+  }
+
+  /**
+   * At the end `endS` of a segment's last iteration (started at `startS`), where some requests of
+   * `batch` sample their last token: when the rest would simply run on as a decode batch (nothing
+   * waiting, no prefix blocks held, no KV tiers, no leave hook, blocks for one more token each), applies that
+   * iteration and the finishes as endIteration would, schedules the survivors' next iteration as
+   * step() would, and extends it into the next segment. Returns that segment's end, or null
+   * (nothing changed) to leave the iteration to endIteration.
+   */
+  private continueAfterFinish(batch: RequestState[], startS: number, endS: number): number | null {
+    // Prefix caching may be on (vLLM's default) as long as no request holds prefix blocks: then
+    // leaving and scheduling touch only anonymous block counts (checked per request below).
+    if (this.waiting.length > 0 || this.hooks.onLeave || this.connector.leavesAfterPrefill || this.tiers !== null) return null;
+    const bs = this.cfg.blockSizeTokens;
+    let survivors = 0;
+    let freed = 0;
+    let need = 0;
+    for (const r of batch) {
+      if (r.hashedKeys.length > 0) return null;
+      if (r.generated + 1 >= r.spec.outputTokens) freed += r.blocks;
+      else {
+        survivors++;
+        need += Math.max(0, Math.ceil((r.numComputed + 2) / bs) - r.blocks);
+      }
+    }
+    if (survivors === 0 || need > this.blocks.availableBlocks + freed) return null;
+    // endIteration at endS: every request samples a token, all with this iteration as gap.
+    const finished = this.finishedScratch;
+    finished.length = 0;
+    for (const r of batch) {
+      r.numComputed += r.scheduled;
+      r.scheduled = 0;
+      r.lastTokenS = endS;
+      r.generated++;
+      r.numTokens++;
+      if (r.generated >= r.spec.outputTokens) finished.push(r);
+    }
+    this.sink.itl(endS - startS, batch.length);
+    this.sink.tokens(endS, batch.length);
+    for (const r of finished) this.leave(r, endS);
+    if (endS >= this.sink.nextGaugeS) this.sink.gauges(this.name, endS, this.running.length, this.waiting.length, this.blocks.usedBlocks, this.cfg.numGpuBlocks);
+    // step() at endS: the scheduler gives every running request one token (blocks checked above).
+    const next = this.running.slice();
+    let contextTokens = 0;
+    for (const r of next) {
+      const more = this.blocks.blocksFor(r.numComputed + 1) - r.blocks;
+      this.blocks.allocate(more);
+      r.blocks += Math.max(0, more);
+      r.scheduled = 1;
+      contextTokens += r.numComputed;
+    }
+    this.scheduled = next;
+    this.lastStartS = endS;
+    const c = this.perf.decodeCoefficients(next.length);
+    const nextEndS = endS + (c.fixedMs + c.perContextTokenMs * contextTokens) / 1000;
+    this.finishIterationAccounting(endS, nextEndS, next.length, next.length, 'decode');
+    return this.fastForward(next, endS, nextEndS, contextTokens, c) ?? nextEndS;
   }
 
   /** End times of a fast-forward segment's iterations (reused: no allocation per segment). */
