@@ -6,6 +6,7 @@
 import { UserError } from '../errors.js';
 import { messages } from '../messages.js';
 import type { Scenario } from './schema.js';
+import { sharedGpuProblems } from './shared-gpu-check.js';
 
 export interface ScenarioProblem {
   pointer: string;
@@ -26,6 +27,7 @@ export function scenarioProblems(sc: Scenario): ScenarioProblem[] {
     ];
     for (const [k, v, on] of set) if (on) out.push({ pointer: `/deployment/policies/${k}`, message: messages.decodePolicyWithoutDecodePool(`deployment.policies.${k}`, v) });
   }
+  out.push(...sharedGpuProblems(sc));
   return out;
 }
 

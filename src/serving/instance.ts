@@ -23,6 +23,7 @@ import { BlockManager } from '../kv/block-manager.js';
 import type { BatchEntry, IterationBreakdown, PerfModel } from '../perf/perf-model.js';
 import type { DecodeBatchPolicy } from './batch-policy.js';
 import type { EngineSink } from './engine-sink.js';
+import type { GpuTurns } from './gpu-turns.js';
 import type { KvTiers } from './kv-tiers.js';
 import { RequestState } from './request-state.js';
 import { messages } from '../messages.js';
@@ -110,6 +111,12 @@ export class EngineInstance {
     return this.cfg.name;
   }
 
+  /** The GPU is shared with other instances (topology.sharedGpu): iterations take turns (gpu-turns.ts). */
+  private turns: GpuTurns | null = null;
+  shareGpu(turns: GpuTurns): void {
+    this.turns = turns;
+  }
+
   attachKvTiers(tiers: KvTiers): void {
     this.tiers = tiers;
     this.connector = connectorForRole(this.cfg.role, new TiersKvConnector(tiers, this, this.onTierReady));
@@ -168,9 +175,10 @@ export class EngineInstance {
 
   /**
    * Decode role: reserve blocks for a request's incoming KV; false when they are not available, or
-   * when taking them would starve a waiting (preempted) request of blocks it needs.
+   * when taking them would starve a waiting (preempted) request of blocks it needs. `loadedTokens`:
+   * prompt tokens whose KV arrives (fewer when a store keeps whole chunks only: the rest is recomputed).
    */
-  reserveForRemote(req: RequestState): boolean {
+  reserveForRemote(req: RequestState, loadedTokens = req.spec.promptTokens): boolean {
     const need = this.blocks.blocksFor(req.spec.promptTokens + 1);
     if (this.blocks.availableBlocks - need < this.headNeedBlocks) return false;
     if (!this.blocks.allocate(need)) return false;
@@ -178,7 +186,7 @@ export class EngineInstance {
     // vLLM V1: once the pulled KV is in, num_computed_tokens = num_tokens - 1, so the decode side
     // recomputes the last prompt token (a 1-token step over the full context) to sample its own
     // first token; the prefill side's token is discarded (vllm-engine-facts.md 4.2).
-    req.numComputed = req.spec.promptTokens - 1;
+    req.numComputed = Math.min(loadedTokens, req.spec.promptTokens - 1);
     req.numTokens = req.spec.promptTokens;
     req.remoteKv = true;
     this.outstanding++;
@@ -275,9 +283,12 @@ export class EngineInstance {
   private readonly onTierReady = (): void => this.kick();
 
   private step(): void {
+    // A shared GPU held by another instance: this step runs when the GPU is handed over (busy stays set).
+    if (this.turns !== null && !this.turns.acquire(this, this.onTurn)) return;
     const batch = this.scheduler.schedule(this.ctx);
     if (batch.length === 0) {
       this.busy = false;
+      this.turns?.release(this);
       // A preemption emptied the batch (that step admits nothing); the next step may admit, so take
       // it now rather than idle until some other event wakes the instance.
       if (this.scheduler.preempted && this.waiting.length > 0) this.kick();
@@ -342,6 +353,7 @@ export class EngineInstance {
   private fastForward(batch: RequestState[], startS: number, firstEndS: number, context0: number, c: { fixedMs: number; perContextTokenMs: number }): number | null {
     if (this.waiting.length > 0 && this.running.length < this.cfg.maxNumSeqs) return null;
     if (this.hooks.onTokens || batch.length !== this.running.length || batch.length > this.cfg.maxNumBatchedTokens) return null;
+    if (this.turns?.contended) return null; // another instance waits for the GPU after this iteration
     const B = batch.length;
     // (a) No request may finish before the last iteration of the segment.
     let kMax = Infinity;
@@ -425,6 +437,8 @@ export class EngineInstance {
 
   /** Bound once: scheduling an iteration end allocates no closure. */
   private readonly onIterationEnd = (): void => this.endIteration(this.sim.now);
+  /** Bound once: the shared GPU was handed to this instance. */
+  private readonly onTurn = (): void => this.step();
 
   private endIteration(endS: number): void {
     const batch = this.scheduled;
@@ -455,6 +469,8 @@ export class EngineInstance {
     if (tokens > 0) this.sink.tokens(endS, tokens);
     for (const r of finished) this.leave(r, endS);
     if (endS >= this.sink.nextGaugeS) this.sink.gauges(this.name, endS, this.running.length, this.waiting.length, this.blocks.usedBlocks, this.cfg.numGpuBlocks);
+    // A shared GPU passes to an instance that waited for it; this one asks again in step().
+    this.turns?.release(this);
     this.step();
   }
 
