@@ -111,6 +111,12 @@ export class EngineInstance {
     return this.cfg.name;
   }
 
+  /** Starts the per-iteration stream of offloaded weights as flows; calls back when they have landed. */
+  private weightFlow: ((bytes: number, onDone: () => void) => void) | null = null;
+  streamWeightsOver(start: (bytes: number, onDone: () => void) => void): void {
+    if (this.perf.weightStream) this.weightFlow = start;
+  }
+
   /** The GPU is shared with other instances (topology.sharedGpu): iterations take turns (gpu-turns.ts). */
   private turns: GpuTurns | null = null;
   shareGpu(turns: GpuTurns): void {
@@ -306,6 +312,10 @@ export class EngineInstance {
       contextTokens += r.numComputed;
     }
     let endS: number;
+    if (this.weightFlow !== null) {
+      this.streamedIteration(batch, startS, newTokens, allDecode);
+      return;
+    }
     if (allDecode) {
       const c = this.perf.decodeCoefficients(batch.length);
       const dtS = (c.fixedMs + c.perContextTokenMs * contextTokens) / 1000;
@@ -317,24 +327,49 @@ export class EngineInstance {
         return;
       }
     } else {
-      const entries = this.entries;
-      entries.length = 0;
-      for (let i = 0; i < batch.length; i++) {
-        const e = (this.entryPool[i] ??= { newTokens: 0, contextTokens: 0 });
-        e.newTokens = batch[i]!.scheduled;
-        e.contextTokens = batch[i]!.numComputed;
-        entries.push(e);
-      }
-      if (this.hooks.onPrefillIteration) {
-        // Layer-wise KV streaming needs the per-layer breakdown; iterationMs equals its total exactly.
-        const breakdown = this.perf.iteration(entries);
-        endS = startS + breakdown.totalMs / 1000;
-        for (const r of batch) if (r.generated === 0 && r.numComputed + r.scheduled === r.numTokens) this.hooks.onPrefillIteration(r, startS, breakdown);
-      } else endS = startS + this.perf.iterationMs(entries) / 1000;
-      const kind = batch.every((r) => r.generated === 0 || r.numTokens - r.numComputed > 1) ? 'prefill' : 'mixed';
-      this.finishIterationAccounting(startS, endS, batch.length, newTokens, kind);
+      endS = this.priceBatch(batch, startS);
+      this.finishIterationAccounting(startS, endS, batch.length, newTokens, this.mixedKind(batch));
     }
     this.sim.scheduleAt(endS, this.onIterationEnd, EventPriority.iterationEnd);
+  }
+
+  private mixedKind(batch: RequestState[]): 'prefill' | 'mixed' {
+    return batch.every((r) => r.generated === 0 || r.numTokens - r.numComputed > 1) ? 'prefill' : 'mixed';
+  }
+
+  /** End of an iteration priced alone (entry by entry), calling the prefill-iteration hook. */
+  private priceBatch(batch: RequestState[], startS: number): number {
+    const entries = this.entries;
+    entries.length = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const e = (this.entryPool[i] ??= { newTokens: 0, contextTokens: 0 });
+      e.newTokens = batch[i]!.scheduled;
+      e.contextTokens = batch[i]!.numComputed;
+      entries.push(e);
+    }
+    if (this.hooks.onPrefillIteration) {
+      // Layer-wise KV streaming needs the per-layer breakdown; iterationMs equals its total exactly.
+      const breakdown = this.perf.iteration(entries);
+      for (const r of batch) if (r.generated === 0 && r.numComputed + r.scheduled === r.numTokens) this.hooks.onPrefillIteration(r, startS, breakdown);
+      return startS + breakdown.totalMs / 1000;
+    }
+    return startS + this.perf.iterationMs(entries) / 1000;
+  }
+
+  /**
+   * Offloaded weights as a flow (streamWeightsOver): the iteration's priced time minus the stream
+   * alone on the link, plus the flow's real duration, so a KV copy sharing the link slows the step by
+   * its max-min share; alone, the step takes what it is priced at. Step by step (never fast-forward).
+   */
+  private streamedIteration(batch: RequestState[], startS: number, newTokens: number, allDecode: boolean): void {
+    const ws = this.perf.weightStream!;
+    const restS = this.priceBatch(batch, startS) - startS - (ws.aloneMs * ws.scale) / 1000;
+    const kind = allDecode ? 'decode' : this.mixedKind(batch);
+    this.weightFlow!(ws.bytes, () => {
+      const endS = startS + restS + (this.sim.now - startS) * ws.scale;
+      this.finishIterationAccounting(startS, endS, batch.length, newTokens, kind);
+      this.sim.scheduleAt(endS, this.onIterationEnd, EventPriority.iterationEnd);
+    });
   }
 
   private finishIterationAccounting(startS: number, endS: number, batchSize: number, newTokens: number, kind: 'prefill' | 'decode' | 'mixed'): void {

@@ -28,6 +28,7 @@ import type { Scenario } from '../schema.js';
 import { attachKvTiers } from './kv-tiers.js';
 import { buildMachine } from './machine.js';
 import { buildPool, type BuildOptions, type Built, type BuiltPool } from './pool.js';
+import { attachWeightStreams } from './weight-stream.js';
 
 const GiB = 2 ** 30;
 
@@ -68,6 +69,8 @@ export function buildDisaggregated(sc: Scenario, file: string, sim: Simulator, s
   topo.install(net);
   // CPU/disk KV tiers and swap areas share these links with the KV transfers.
   attachKvTiers(sc, file, sim, net, topo, pools, (p, k) => machine.placement.gpus[p.index]![k]!, machine.hostMemoryCapacityGiB);
+  // Offloaded weights stream over the same host links, as flows.
+  attachWeightStreams(net, topo, pools, (p, k) => machine.placement.gpus[p.index]![k]!);
   const maxModelLen = Math.max(...pools.map((p) => p.instances[0]!.cfg.maxModelLen));
   pools.forEach((p) => {
     if (p.spec.role !== 'prefill') return;
