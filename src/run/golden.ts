@@ -45,9 +45,6 @@ export const goldenCases: GoldenCase[] = [
   {
     // The same one-GPU emulation through CPU memory (staging), layer by layer.
     name: 'laptop-2080-pd-cpu', file: 'scenarios/laptop-2080-pd-disk.yaml', overrides: [few(200), 'deployment.transfer.path=staging', 'deployment.transfer.policy=layerwise', 'deployment.transfer.stagingBufferGiB=2'],
-    edit: (raw) => {
-      delete ((raw.deployment as Record<string, unknown>).transfer as Record<string, unknown>).chunkTokens;
-    },
   },
   { name: 'laptop-2080-swap', file: 'scenarios/laptop-2080-offload.yaml', overrides: [few(250), 'engine.preemptionMode=swap', 'engine.swapSpaceGiB=8'] },
   // Trace replays, from the traces shipped in scenarios/traces (the readers and their arrival handling).
