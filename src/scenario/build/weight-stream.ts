@@ -4,7 +4,10 @@
  * 5), so each iteration starts one flow per GPU (host DRAM -> H2D, no per-copy latency: the reads are
  * the kernels' own) and the iteration ends once they have landed (instance.ts streamedIteration).
  * These flows share the links max-min with KV tier loads and P/D transfers through the host, so a KV
- * copy slows the weight stream, and the step, by its share.
+ * copy slows the weight stream, and the step, by its share. Known approximation: a prefill iteration
+ * streaming KV layer by layer places its layers' due times from the priced breakdown (the stream
+ * alone on the link), so under contention those layers leave slightly early; the iteration's end is
+ * exact.
  */
 import type { FlowNetwork } from '../../hardware/flow-network.js';
 import type { Topology } from '../../hardware/topology.js';

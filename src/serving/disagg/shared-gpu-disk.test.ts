@@ -127,7 +127,7 @@ describe('one-GPU P/D set-ups that cannot run are errors naming the field', () =
     const gpu = 'rtx-2080-super-maxq';
     // 0.3 x 8 GB = 2.4 GB < 3.1 GB of Qwen2.5-1.5B weights.
     const e = await userError(scenario({ pools: [{ role: 'prefill', gpu, engine: { gpuMemoryUtilization: 0.3 } }, { role: 'decode', gpu, engine: { gpuMemoryUtilization: 0.3 } }] }));
-    expect(e.message).toMatch(/does not fit/);
+    expect(e.message).toMatch(/does not fit.*its own copy of the weights/);
     expect(e.where).toBe('/deployment/pools/0/gpu');
   });
   it('pools on different GPU profiles, a GPU-to-GPU path, no P/D pools', async () => {
