@@ -8,22 +8,21 @@
  * - static (`vllm bench latency`): `pdsim latency` with the row's model, GPU, TP, version, lengths.
  * - fp8-kv-decode-ratio: decode tokens/s with `--kv-cache-dtype fp8` over bf16 at one context
  *   (the inverse ratio of two `pdsim perf` decode steps).
- * - closed-loop (`vllm bench serve --max-concurrency C --request-rate inf`, fixed lengths): the
- *   median ITL is a decode-only step of C sequences at the mean context (input + output / 2) times
- *   the version's per-token front-end factor; the median TTFT at C = 1 is the front-end request
- *   cost plus the prefill step. (simulate has no closed-loop client, so this is priced from the same
- *   iteration model directly.)
+ * - closed-loop (`vllm bench serve --max-concurrency C --request-rate inf`, fixed lengths) and
+ *   poisson (`--request-rate R`): `pdsim simulate` of the same bench (workload.maxConcurrency or a
+ *   Poisson arrival rate, fixed lengths, the row's prompt count and server flags), whose summary
+ *   gives the bench's median/mean TTFT, ITL and TPOT; one simulation serves every row of its run.
  */
 import { readFileSync } from 'node:fs';
+import { MemoryRecordWriter } from '../run/record-writer.js';
+import { runSimulationSync } from '../run/simulation.js';
+import { resolveScenario } from '../scenario/load.js';
 import { runLatency } from './commands/latency.js';
 import { runPerf } from './commands/perf.js';
-import { engineBehaviour } from '../model/vllm-version.js';
-import { Catalog } from '../model/catalog.js';
-import { frontEndCost } from '../perf/front-end.js';
 
 export interface E2eMeasurement {
   id: string;
-  kind: 'static' | 'closed-loop' | 'fp8-kv-decode-ratio';
+  kind: 'static' | 'closed-loop' | 'poisson' | 'fp8-kv-decode-ratio';
   source: string;
   gpu: string;
   model: string;
@@ -32,9 +31,16 @@ export interface E2eMeasurement {
   versionNote?: string;
   batchSize?: number;
   concurrency?: number;
+  /** poisson rows: `--request-rate` (req/s). */
+  requestRate?: number;
+  /** `--num-prompts` (default: 20 x concurrency, at least 100). */
+  numPrompts?: number;
+  /** Server flags the row states (`--max-model-len`, `--gpu-memory-utilization`). */
+  maxModelLen?: number;
+  gpuMemoryUtilization?: number;
   inputLen: number;
   outputLen: number;
-  metric: 'avg_latency_ms' | 'median_itl_ms' | 'median_ttft_ms' | 'decode_speedup_ratio';
+  metric: 'avg_latency_ms' | 'median_itl_ms' | 'median_ttft_ms' | 'mean_ttft_ms' | 'median_tpot_ms' | 'mean_tpot_ms' | 'decode_speedup_ratio';
   measured: number;
   fitted?: boolean;
 }
@@ -60,14 +66,37 @@ export function predict(m: E2eMeasurement, modelsDir?: string): number {
     const step = (kv?: string) => runPerf({ ...common, decodeBatch: String(m.concurrency ?? 1), context: String(m.inputLen), ...(kv ? { kvCacheDtype: kv } : {}) }).totalMs;
     return step() / step('fp8');
   }
-  const gen = engineBehaviour(m.vllmVersion, new Catalog(modelsDir).loadGpu(m.gpu)).generation;
-  const fe = frontEndCost(gen);
-  if (m.metric === 'median_itl_ms') {
-    const step = runPerf({ ...common, decodeBatch: String(m.concurrency ?? 1), context: String(m.inputLen + Math.round(m.outputLen / 2)) }).totalMs;
-    return step * (1 + fe.perTokenFraction);
+  return servingSummary(m, modelsDir)[m.metric] as number;
+}
+
+// One simulated bench run per (model, GPU, version, load, lengths, flags): its TTFT and ITL rows share it.
+const servingRuns = new Map<string, Record<string, unknown>>();
+
+/** `vllm bench serve` as `pdsim simulate` runs it: the summary.json of the simulated bench. */
+export function servingSummary(m: E2eMeasurement, modelsDir?: string): Record<string, unknown> {
+  const c = m.kind === 'closed-loop' ? (m.concurrency ?? 1) : undefined;
+  const requests = m.numPrompts ?? Math.max(100, 20 * (c ?? 5));
+  const raw = {
+    name: 'e2e',
+    model: m.model,
+    engine: { vllmVersion: m.vllmVersion, ...(m.maxModelLen ? { maxModelLen: m.maxModelLen } : {}), ...(m.gpuMemoryUtilization ? { gpuMemoryUtilization: m.gpuMemoryUtilization } : {}) },
+    deployment: { pools: [{ gpu: m.gpu, tp: m.tp }] },
+    workload: {
+      requests,
+      ...(c !== undefined ? { maxConcurrency: c } : {}),
+      arrival: c !== undefined ? { process: 'all-at-once' } : { process: 'poisson', rate: m.requestRate },
+      input: { dist: 'fixed', value: m.inputLen },
+      output: { dist: 'fixed', value: m.outputLen },
+    },
+  };
+  const key = JSON.stringify([raw, modelsDir]);
+  let s = servingRuns.get(key);
+  if (!s) {
+    const scenario = resolveScenario(raw, `${m.id}.yaml`, undefined, modelsDir);
+    s = runSimulationSync({ scenario, file: `${m.id}.yaml`, baseDir: '.' }, { writer: new MemoryRecordWriter(), modelsDir }).summary as Record<string, unknown>;
+    servingRuns.set(key, s);
   }
-  if (m.concurrency !== 1) throw new RangeError(`${m.id}: TTFT is predicted at concurrency 1 only`);
-  return fe.requestMs + runPerf({ ...common, prefill: String(m.inputLen) }).totalMs;
+  return s;
 }
 
 export function e2eRows(ms: readonly E2eMeasurement[] = loadE2e()): E2eRow[] {
@@ -92,12 +121,18 @@ export interface E2eSummary {
   p90AbsPct: number;
 }
 
+/** Serving rows pool by what the issue's target names (TTFT; TPOT, whose median ITL is the same decode step); others by kind and metric. */
+function summaryGroup(r: E2eMeasurement): string {
+  if (r.kind !== 'closed-loop' && r.kind !== 'poisson') return `${r.kind} ${r.metric}`;
+  return r.metric.endsWith('ttft_ms') ? 'serving TTFT' : 'serving TPOT/ITL';
+}
+
 /** Median and p90 |error| of the held-out rows, by kind. */
 export function e2eSummary(rows: readonly E2eRow[]): E2eSummary[] {
-  const kinds = [...new Set(rows.map((r) => `${r.kind} ${r.metric}`))];
+  const kinds = [...new Set(rows.map(summaryGroup))];
   return kinds
     .map((k) => {
-      const errs = rows.filter((r) => !r.fitted && `${r.kind} ${r.metric}` === k).map((r) => Math.abs(r.errorPct));
+      const errs = rows.filter((r) => !r.fitted && summaryGroup(r) === k).map((r) => Math.abs(r.errorPct));
       return { kind: k, n: errs.length, medianAbsPct: quantile(errs, 0.5), p90AbsPct: quantile(errs, 0.9) };
     })
     .filter((s) => s.n > 0);
@@ -118,7 +153,7 @@ export function e2eMarkdown(rows: readonly E2eRow[] = e2eRows()): string {
     '|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
-    const shape = r.kind === 'static' ? `batch ${r.batchSize}, ${r.inputLen} in / ${r.outputLen} out` : r.kind === 'fp8-kv-decode-ratio' ? `batch 1, context ${r.inputLen}, fp8 vs bf16 KV` : `concurrency ${r.concurrency}, ${r.inputLen} in / ${r.outputLen} out`;
+    const shape = r.kind === 'static' ? `batch ${r.batchSize}, ${r.inputLen} in / ${r.outputLen} out` : r.kind === 'poisson' ? `Poisson ${r.requestRate} req/s, ${r.inputLen} in / ${r.outputLen} out` : r.kind === 'fp8-kv-decode-ratio' ? `batch 1, context ${r.inputLen}, fp8 vs bf16 KV` : `concurrency ${r.concurrency}, ${r.inputLen} in / ${r.outputLen} out`;
     lines.push(`| [${r.id}](${r.source.split(' ')[0]})${r.fitted ? ' *fitted*' : ''} | ${r.gpu} | ${r.model} | ${r.tp} | ${r.vllmVersion} | ${shape} | ${r.metric} | ${f(r.measured)} | ${f(r.predicted)} | ${r.errorPct >= 0 ? '+' : ''}${r.errorPct.toFixed(1)}% |`);
   }
   lines.push('', '| held out | n | median abs error | p90 abs error |', '|---|---|---|---|');
