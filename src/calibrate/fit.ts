@@ -165,8 +165,7 @@ export function fitDecodeAttention(samples: readonly DecodeAttentionSample[], hw
   // Occupancy per kernel family (see GpuPerfParams.attentionDecode), each fitted only where its
   // geometries were measured; a family without data takes the other's value. Whether a family's
   // kernel splits the KV (split-KV) is not known per GPU from documentation alone (vLLM picks the
-  // kernel by backend and geometry), so each measured family is fitted both ways and the lower
-  // loss kept.
+  // kernel by backend and geometry), so the variants below are each fitted and the lower loss kept.
   const hasMha = samples.some((s) => s.kvHeads >= s.qHeads);
   const hasGqa = samples.some((s) => s.kvHeads < s.qHeads);
   const occ = hw.numSms !== undefined && hw.numSms > 0;
@@ -193,7 +192,10 @@ export function fitDecodeAttention(samples: readonly DecodeAttentionSample[], hw
     const r = minimize(loss, x0);
     return { p: decode(r.x), loss: loss(r.x) };
   };
-  const variants: ('mha' | 'gqa')[][] = !occ ? [[]] : [[], ...(hasGqa ? [['gqa'] as ('mha' | 'gqa')[]] : []), ...(hasMha ? [['mha'] as ('mha' | 'gqa')[]] : []), ...(hasMha && hasGqa ? [['mha', 'gqa'] as ('mha' | 'gqa')[]] : [])];
+  // No split, grouped-query only (A100's measured kernels), or both families (H100's); multi-head
+  // alone is left out: a kernel that splits one KV head per query head splits grouped ones too.
+  const both: ('mha' | 'gqa')[] = hasMha && hasGqa ? ['mha', 'gqa'] : hasMha ? ['mha'] : ['gqa'];
+  const variants: ('mha' | 'gqa')[][] = !occ ? [[]] : [[], ...(hasGqa && hasMha ? [['gqa'] as ('mha' | 'gqa')[]] : []), both];
   let best = fitWith(variants[0]!);
   for (const v of variants.slice(1)) {
     const f = fitWith(v);
