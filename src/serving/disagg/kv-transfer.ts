@@ -33,6 +33,8 @@ export interface TransferConfig {
 
 export interface Transfer {
   readonly req: RequestState;
+  /** Flow tag of its bytes (built once: a layer-wise transfer starts dozens of flows). */
+  readonly tag: string;
   readonly srcGpus: readonly number[];
   dstGpus: readonly number[] | null;
   readonly bytes: number;
@@ -115,15 +117,18 @@ export class KvTransferManager {
     const shardBytes = this.shardChunkBytes(req.spec.promptTokens, tp);
     const legs = dueS.length * tp;
     const t: Transfer = {
-      req, srcGpus, dstGpus: null, bytes: shardBytes * legs, shardBytes, firstDueS: dueS[0]!, firstMoveS: NaN, doneS: NaN, prefillDoneS: null,
+      req, tag: tag(req), srcGpus, dstGpus: null, bytes: shardBytes * legs, shardBytes, firstDueS: dueS[0]!, firstMoveS: NaN, doneS: NaN, prefillDoneS: null,
       srcReleased: false, ready: false, srcLeft: legs, dstLeft: legs, stagingWaitS: 0, stagingLastGrantS: NaN, channels: new Map(), waiting: [],
     };
-    this.byTag.set(tag(req), t);
-    for (const at of dueS) {
-      this.sim.scheduleAt(at, () => {
-        for (let k = 0; k < tp; k++) this.launchSource(t, k, shardBytes);
-      }, EventPriority.kvChunkDue);
-    }
+    this.byTag.set(t.tag, t);
+    // One pending event per transfer: each chunk's event schedules the next (due times are
+    // non-decreasing), so a 32-layer transfer holds one queue slot and one closure, not 32.
+    let i = 0;
+    const due = (): void => {
+      for (let k = 0; k < tp; k++) this.launchSource(t, k, shardBytes);
+      if (++i < dueS.length) this.sim.scheduleAt(dueS[i]!, due, EventPriority.kvChunkDue);
+    };
+    this.sim.scheduleAt(dueS[0]!, due, EventPriority.kvChunkDue);
     return t;
   }
 
@@ -171,7 +176,10 @@ export class KvTransferManager {
     };
     const buf = this.stagingOf(t.srcGpus[shard]!);
     const askS = this.sim.now;
-    if (buf) buf.reserve(t.req.spec.id, bytes, (res) => {
+    // Pages free and nobody queued: taken now and the D2H leg starts in this event (no grant event).
+    const now = buf?.reserveNow(t.req.spec.id, bytes);
+    if (now) push(now);
+    else if (buf) buf.reserve(t.req.spec.id, bytes, (res) => {
       // Chunks ask in order and the buffer grants FIFO, so the union of their waits adds up
       // incrementally from the last grant.
       const now = this.sim.now;
@@ -206,7 +214,7 @@ export class KvTransferManager {
 
   private flow(t: Transfer, r: Route, bytes: number, onDone: () => void): void {
     if (Number.isNaN(t.firstMoveS)) t.firstMoveS = this.sim.now;
-    this.net.startFlow({ path: r.path, bytes, latencyS: r.latencyS, rateCapBytesPerS: r.rateCapBytesPerS, tag: tag(t.req), onDone: () => onDone() });
+    this.net.startFlow({ path: r.path, bytes, latencyS: r.latencyS, rateCapBytesPerS: r.rateCapBytesPerS, tag: t.tag, onDone });
   }
 
   private check(t: Transfer): void {
@@ -218,7 +226,7 @@ export class KvTransferManager {
     if (t.dstLeft === 0 && !t.ready) {
       t.ready = true;
       t.doneS = this.sim.now;
-      this.byTag.delete(tag(t.req));
+      this.byTag.delete(t.tag);
       this.cb.onReady(t);
     }
   }
