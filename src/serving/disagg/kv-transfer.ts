@@ -89,8 +89,18 @@ export class KvTransferManager {
     return (tokens * this.cfg.kvBytesPerTokenPerLayer * (this.cfg.numLayers / this.chunks)) / tp;
   }
 
+  /** Routes by GPU pair (src * 65536 + dst): every chunk leg asks, so the answer is built once per pair. */
+  private readonly routesByPair = new Map<number, Route[]>();
+
   /** Every route a transfer between these GPUs uses (throws UserError when there is none). */
   routesFor(src: number, dst: number): Route[] {
+    const k = src * 65536 + dst;
+    let r = this.routesByPair.get(k);
+    if (r === undefined) this.routesByPair.set(k, (r = this.buildRoutes(src, dst)));
+    return r;
+  }
+
+  private buildRoutes(src: number, dst: number): Route[] {
     const hostOf = (g: number): Endpoint => ({ host: this.topo.nodeOfGpu(g) });
     const diskOf = (g: number): Endpoint => ({ disk: this.topo.disksOfNode(this.topo.nodeOfGpu(g))[0]! });
     const opt = { hostMemory: this.cfg.hostMemory };
