@@ -187,8 +187,8 @@ export class KvTransferManager {
     const buf = this.stagingOf(t.srcGpus[shard]!);
     const askS = this.sim.now;
     // Pages free and nobody queued: taken now and the D2H leg starts in this event (no grant event).
-    const now = buf?.reserveNow(t.req.spec.id, bytes);
-    if (now) push(now);
+    const granted = buf?.reserveNow(t.req.spec.id, bytes);
+    if (granted) push(granted);
     else if (buf) buf.reserve(t.req.spec.id, bytes, (res) => {
       // Chunks ask in order and the buffer grants FIFO, so the union of their waits adds up
       // incrementally from the last grant.
