@@ -8,6 +8,15 @@
  * A flow first waits its path latency, then moves bytes. Full-duplex links are two channels; a duplex
  * coupling lowers both directions to the measured bidirectional rate while both carry flows
  * (reference/hardware.md Table 2: Gen4 11-16 GB/s per direction when both are busy, vs ~25 one way).
+ *
+ * Solo flows (the common case of layer-wise KV chunks: each one alone on its links): a flow that
+ * starts while every channel it crosses, and every duplex partner of those, is idle is not put in
+ * the shared allocation at all. Alone, its rate is constant (the same min over capacities / crossings
+ * and its cap that progressive filling gives one flow), so its arrival is start + latency +
+ * bytes / rate in closed form: one event instead of an activation, a completion and two re-rates,
+ * and its channel integrals are added in closed form when it ends. The moment another flow starts
+ * moving on one of those channels (or their partners), the solo flow is "materialized" exactly: its
+ * bytes sent so far are rate x elapsed, and from then on it is an ordinary flow of the allocation.
  */
 import type { EventHandle, Simulator } from '../kernel/simulator.js';
 import { didYouMean } from '../errors.js';
@@ -30,6 +39,8 @@ interface Channel {
   busyS: number;
   utilisationIntegralS: number;
   flowsCarried: number;
+  /** A solo flow (see the module note) crossing this channel, or null. */
+  solo: Flow | null;
 }
 
 interface Use {
@@ -42,7 +53,10 @@ const TIME_TOLERANCE = 1e-12;
 const CAPACITY_TOLERANCE = 1e-9;
 
 class Flow implements FlowHandle {
-  state: FlowState = 'waiting';
+  private st: FlowState = 'waiting';
+  /** Solo flow (module note): moving from soloActiveS at `rate` until finishS, outside the allocation. */
+  solo = false;
+  soloActiveS = 0;
   sent = 0;
   rate = 0;
   movingSinceS = 0;
@@ -62,6 +76,12 @@ class Flow implements FlowHandle {
     readonly onDone: ((flow: FlowHandle) => void) | undefined,
   ) {
     this.share = { uses: shareUses, capBytesPerS };
+  }
+  get state(): FlowState {
+    return this.solo ? this.net.soloState(this) : this.st;
+  }
+  set state(s: FlowState) {
+    this.st = s;
   }
   sentBytes(): number {
     return this.net.sentBytesOf(this);
@@ -95,6 +115,8 @@ export class FlowNetwork {
     private readonly listener: FlowNetworkListener = {},
     /** Kernel priority of the network's events among others at the same time. */
     private readonly eventPriority = 0,
+    /** Closed-form solo flows (module note); false runs every flow through the allocation (tests compare both). */
+    private readonly soloFlows = true,
   ) {
     this.lastAdvanceS = sim.now;
   }
@@ -117,6 +139,7 @@ export class FlowNetwork {
       busyS: 0,
       utilisationIntegralS: 0,
       flowsCarried: 0,
+      solo: null,
     };
     this.channels.set(id, ch);
     this.channelList.push(ch);
@@ -155,7 +178,7 @@ export class FlowNetwork {
   channelStats(id: string): ChannelStats {
     this.advance();
     const c = this.channel(id);
-    return {
+    const stats: ChannelStats = {
       id: c.id,
       capacityBytesPerS: c.capacityBytesPerS,
       effectiveCapacityBytesPerS: c.effectiveBytesPerS,
@@ -166,10 +189,26 @@ export class FlowNetwork {
       utilisationIntegralS: c.utilisationIntegralS,
       flowsCarried: c.flowsCarried,
     };
+    // A solo flow's part so far, read without disturbing it (it is accounted in full when it ends).
+    const f = c.solo;
+    const now = this.sim.now;
+    if (f !== null && now >= f.soloActiveS) {
+      const load = f.rate * this.weightOn(f, c);
+      const dt = Math.min(now, f.finishS) - f.soloActiveS;
+      if (now < f.finishS) stats.loadBytesPerS = load;
+      stats.peakLoadBytesPerS = Math.max(stats.peakLoadBytesPerS, load);
+      stats.bytesCarried += load * dt;
+      stats.busyS += dt;
+      stats.utilisationIntegralS += (load / c.capacityBytesPerS) * dt;
+      stats.flowsCarried++;
+    }
+    return stats;
   }
 
   get activeFlows(): number {
-    return this.moving.size;
+    let solos = 0;
+    for (const f of this.solos) if (f.state === 'moving') solos++;
+    return this.moving.size + solos;
   }
 
   get flowsCompleted(): number {
@@ -193,6 +232,8 @@ export class FlowNetwork {
     const instantaneous = spec.bytes === 0 || (uses.length === 0 && cap === Infinity);
     if (instantaneous) {
       flow.activation = this.sim.schedule(latencyS, () => this.finishInstantaneous(flow), this.eventPriority);
+    } else if (this.soloFlows && this.allIdle(uses)) {
+      this.startSolo(flow, latencyS);
     } else if (latencyS > 0) {
       flow.activation = this.sim.schedule(latencyS, () => this.activate(flow), this.eventPriority);
     } else {
@@ -203,12 +244,14 @@ export class FlowNetwork {
 
   /** @internal Bytes a flow has delivered up to now. */
   sentBytesOf(flow: Flow): number {
+    if (flow.solo) return flow.state === 'moving' ? Math.min(flow.bytes, flow.rate * (this.sim.now - flow.soloActiveS)) : flow.sent;
     if (flow.state !== 'moving') return flow.sent;
     return Math.min(flow.bytes, flow.sent + flow.rate * (this.sim.now - this.lastAdvanceS));
   }
 
   /** @internal */
   cancelFlow(flow: Flow): void {
+    if (flow.solo) this.materialize(flow);
     if (flow.state === 'waiting') {
       flow.activation?.cancel();
       flow.state = 'cancelled';
@@ -250,6 +293,11 @@ export class FlowNetwork {
 
   private activate(flow: Flow): void {
     this.advance();
+    for (const { channel } of flow.uses) {
+      if (channel.solo !== null) this.materialize(channel.solo);
+      const p = channel.partner;
+      if (p !== undefined && p.solo !== null) this.materialize(p.solo);
+    }
     flow.state = 'moving';
     flow.movingSinceS = this.sim.now;
     this.moving.add(flow);
@@ -258,6 +306,107 @@ export class FlowNetwork {
       channel.flowsCarried++;
     }
     this.rerate();
+  }
+
+  /** Solo flows not yet ended, in start order. */
+  private readonly solos = new Set<Flow>();
+
+  /** Every channel of `uses`, and every duplex partner of those, carries nothing and no solo flow. */
+  private allIdle(uses: readonly Use[]): boolean {
+    for (const { channel } of uses) {
+      if (channel.movingFlows > 0 || channel.solo !== null) return false;
+      const p = channel.partner;
+      if (p !== undefined && (p.movingFlows > 0 || p.solo !== null)) return false;
+    }
+    return uses.length > 0;
+  }
+
+  private weightOn(flow: Flow, c: Channel): number {
+    for (const u of flow.uses) if (u.channel === c) return u.weight;
+    return 0;
+  }
+
+  private startSolo(flow: Flow, latencyS: number): void {
+    // The rate progressive filling gives one flow alone: min of its cap and capacity / crossings.
+    let rate = flow.capBytesPerS;
+    for (const { channel, weight } of flow.uses) rate = Math.min(rate, channel.capacityBytesPerS / weight);
+    flow.solo = true;
+    flow.rate = rate;
+    // The same operations as the allocation path: activation at now + latency, then now + bytes / rate.
+    const activeS = this.sim.now + latencyS;
+    flow.soloActiveS = activeS;
+    flow.movingSinceS = activeS;
+    flow.finishS = activeS + Math.max(0, flow.bytes - 0) / rate;
+    for (const { channel } of flow.uses) channel.solo = flow;
+    this.solos.add(flow);
+    flow.activation = this.sim.scheduleAt(flow.finishS, () => this.finishSolo(flow), this.eventPriority);
+  }
+
+  /** @internal A solo flow's state, from the clock. */
+  soloState(flow: Flow): FlowState {
+    return this.sim.now < flow.soloActiveS ? 'waiting' : 'moving';
+  }
+
+  /** Adds a solo flow's channel integrals over [its activation, untilS] (it was alone: constant load). */
+  private accountSolo(flow: Flow, untilS: number): void {
+    const dt = untilS - flow.soloActiveS;
+    for (const { channel, weight } of flow.uses) {
+      channel.solo = null;
+      if (dt < 0) continue;
+      const load = flow.rate * weight;
+      channel.flowsCarried++;
+      channel.peakLoadBytesPerS = Math.max(channel.peakLoadBytesPerS, load);
+      channel.bytesCarried += load * dt;
+      channel.busyS += dt;
+      channel.utilisationIntegralS += (load / channel.capacityBytesPerS) * dt;
+    }
+    this.solos.delete(flow);
+    flow.solo = false;
+  }
+
+  private finishSolo(flow: Flow): void {
+    const now = this.sim.now;
+    // Bytes balance exactly, as detach() credits a finishing flow's round-off residue.
+    const carriedS = now - flow.soloActiveS;
+    this.accountSolo(flow, now);
+    for (const { channel, weight } of flow.uses) {
+      const residual = (flow.bytes - flow.rate * carriedS) * weight;
+      channel.bytesCarried += residual;
+      channel.utilisationIntegralS += residual / channel.capacityBytesPerS;
+    }
+    flow.sent = flow.bytes;
+    flow.state = 'done';
+    flow.rate = 0;
+    this.completed++;
+    this.delivered += flow.bytes;
+    for (const { channel, weight } of flow.uses) {
+      this.listener.onSegment?.({ channelId: channel.id, flowId: flow.id, tag: flow.tag, startS: flow.soloActiveS, endS: now, bytes: flow.bytes * weight });
+    }
+    flow.onDone?.(flow);
+  }
+
+  /**
+   * Turns a solo flow into an ordinary one at now, exactly: still in its latency, it waits for
+   * its activation; moving, it has sent rate x elapsed and joins the allocation (the caller re-rates).
+   */
+  private materialize(flow: Flow): void {
+    const now = this.sim.now;
+    flow.activation?.cancel();
+    const activeS = flow.soloActiveS;
+    this.accountSolo(flow, now);
+    if (now < activeS) {
+      flow.state = 'waiting';
+      flow.rate = 0;
+      flow.activation = this.sim.scheduleAt(activeS, () => this.activate(flow), this.eventPriority);
+      return;
+    }
+    this.advance();
+    flow.sent = Math.min(flow.bytes, flow.rate * (now - activeS));
+    flow.state = 'moving';
+    flow.movingSinceS = activeS;
+    this.moving.add(flow);
+    // Counted as carried by accountSolo already (the allocation path counts a flow once, at activation).
+    for (const { channel } of flow.uses) if (channel.movingFlows++ === 0) this.busyChannels.add(channel);
   }
 
   private finishInstantaneous(flow: Flow): void {
@@ -325,8 +474,7 @@ export class FlowNetwork {
       flows[n] = f;
       shares[n++] = f.share;
     }
-    flows.length = n;
-    shares.length = n;
+    // Entries past n are stale and ignored (setting `length` is a slow runtime call in V8).
     const rates = this.scratchRates;
     maxMinFairRatesInto(shares, n, this.capacities, rates);
     const now = this.sim.now;

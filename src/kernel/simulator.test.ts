@@ -40,6 +40,17 @@ describe('Simulator', () => {
     expect(sim.eventsProcessed).toBe(1);
   });
 
+  it('can leave the clock at the last event run instead of the horizon', () => {
+    const sim = new Simulator();
+    sim.schedule(1, () => {});
+    sim.schedule(5, () => {});
+    sim.run(3, true);
+    expect(sim.now).toBe(1);
+    sim.run(10, true);
+    expect(sim.now).toBe(5);
+    expect(sim.eventsProcessed).toBe(2);
+  });
+
   it('rejects negative delays with the value in the message', () => {
     expect(() => new Simulator().schedule(-1, () => {})).toThrow(/-1/);
   });

@@ -82,8 +82,12 @@ export class Simulator {
     }
   }
 
-  /** Runs events until the queue is empty, `untilS` is passed, or `stop()` is called. */
-  run(untilS = Infinity): void {
+  /**
+   * Runs events until the queue is empty, `untilS` is passed, or `stop()` is called. The clock then
+   * reads `untilS` (a real-time driver's horizon) unless `holdClock`, which leaves it at the last
+   * event run: a batch run cut into slices ends at its last event, not at a slice boundary.
+   */
+  run(untilS = Infinity, holdClock = false): void {
     this.stopped = false;
     while (!this.stopped) {
       const top = this.queue.peek();
@@ -94,6 +98,6 @@ export class Simulator {
       this.processed++;
       top.fn();
     }
-    if (untilS !== Infinity && !this.stopped && untilS > this.nowS) this.nowS = untilS;
+    if (!holdClock && untilS !== Infinity && !this.stopped && untilS > this.nowS) this.nowS = untilS;
   }
 }

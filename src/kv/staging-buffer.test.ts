@@ -100,4 +100,35 @@ describe('StagingBuffer', () => {
     expect(s.meanUsedBytes).toBeGreaterThan(0);
     expect(s.meanUsedBytes).toBeLessThanOrEqual(s.peakUsedBytes);
   });
+
+  it('hands out exactly the page numbers of a stack of single pages (the run-length free list)', () => {
+    const rng = new RandomStreams(5).stream('pages');
+    const sim = new Simulator();
+    const cap = 200;
+    const buf = new StagingBuffer(sim, { capacityBytes: cap * MiB, pageBytes: MiB });
+    // Reference: the free list as a plain stack of page indices, popped from the end.
+    const stack = Array.from({ length: cap }, (_, i) => cap - 1 - i);
+    const held: Reservation[] = [];
+    const expected = new Map<Reservation, number[]>();
+    let checked = 0;
+    for (let step = 0; step < 3000; step++) {
+      if (held.length > 0 && (rng.next() < 0.45 || stack.length < 25)) {
+        const r = held.splice(Math.floor(rng.next() * held.length), 1)[0]!;
+        buf.free(r);
+        const pages = expected.get(r)!;
+        for (let i = pages.length - 1; i >= 0; i--) stack.push(pages[i]!);
+      } else {
+        const bytes = (1 + Math.floor(rng.next() * 24)) * MiB - Math.floor(rng.next() * MiB);
+        buf.reserve(step, bytes, (r) => held.push(r));
+        sim.run();
+        const r = held[held.length - 1]!;
+        const want = Array.from({ length: Math.ceil(bytes / MiB) }, () => stack.pop()!);
+        expected.set(r, want);
+        expect(r.pages).toEqual(want);
+        checked++;
+      }
+      expect(buf.freeBytes).toBe(stack.length * MiB);
+    }
+    expect(checked).toBeGreaterThan(1000);
+  });
 });

@@ -114,7 +114,9 @@ function* simulationSteps(loaded: LoadedScenario, opts: RunOptions): Generator<v
   let sliceS = Math.max(guessS / 100, 1e-3);
   while (sim.peekTime() !== Infinity) {
     const before = sim.eventsProcessed;
-    sim.run(sim.now + sliceS);
+    // The clock stays at the last event: figures divided by the run's span (mean occupancies) must
+    // not depend on where a slice happened to end (slices grow with the event rate).
+    sim.run(sim.now + sliceS, true);
     if (sim.eventsProcessed - before < 2000) sliceS *= 2;
     if (opts.onProgress && done() - lastReport >= total / 100) {
       lastReport = done();

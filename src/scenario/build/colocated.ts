@@ -15,7 +15,7 @@ export function buildColocated(sc: Scenario, file: string, sim: Simulator, strea
   const arch = atPointer(file, '/model', () => loadLlm(sc.model, opts.modelsDir));
   const pools = sc.deployment.pools.map((p, i) => buildPool(sc, file, p, i, arch, sim, collector, opts));
   // CPU/disk KV tiers and swap: a machine and links only when some pool uses them.
-  const tiers = colocatedKvTiers(sc, file, sim, pools, collector, opts.modelsDir);
+  const tiers = colocatedKvTiers(sc, file, sim, pools, collector, opts.modelsDir, opts.fastForward);
   // Tier lookups are by prefix block key, so requests carry keys when tiers are on.
   const keyed = pools.some((p) => p.engine.enablePrefixCaching) || (tiers !== undefined && pools.some((p) => p.engine.kvOffloadingGiB > 0));
   const deployment = new ColocatedDeployment(pools.flatMap((p) => p.instances), {

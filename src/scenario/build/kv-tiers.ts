@@ -88,7 +88,7 @@ export function attachKvTiers(sc: Scenario, file: string, sim: Simulator, net: F
  * offload (whose stream is a flow on the host link, weight-stream.ts); returns
  * what `Built` adds (summary figures, tier series), or undefined when nothing was built.
  */
-export function colocatedKvTiers(sc: Scenario, file: string, sim: Simulator, pools: BuiltPool[], collector: MetricsCollector | undefined, modelsDir?: string): { extraSummary: () => Record<string, unknown>; tierSeries: () => TierOccupancyRow[] } | undefined {
+export function colocatedKvTiers(sc: Scenario, file: string, sim: Simulator, pools: BuiltPool[], collector: MetricsCollector | undefined, modelsDir?: string, soloFlows = true): { extraSummary: () => Record<string, unknown>; tierSeries: () => TierOccupancyRow[] } | undefined {
   if (!pools.some((p) => usesKvTiers(p.engine) || p.capacity.offloadedWeightBytesPerGpu > 0)) return undefined;
   const gpus = sc.deployment.pools.map((p, i) => {
     try {
@@ -100,7 +100,7 @@ export function colocatedKvTiers(sc: Scenario, file: string, sim: Simulator, poo
   });
   const machine = buildMachine(sc, file, gpus, modelsDir);
   const topo = new Topology(machine.spec);
-  const net = new FlowNetwork(sim);
+  const net = new FlowNetwork(sim, {}, 0, soloFlows);
   topo.install(net);
   attachKvTiers(sc, file, sim, net, topo, pools, (p, k) => machine.placement.gpus[p.index]![k]!, machine.hostMemoryCapacityGiB);
   attachWeightStreams(net, topo, pools, (p, k) => machine.placement.gpus[p.index]![k]!);

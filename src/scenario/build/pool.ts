@@ -21,7 +21,10 @@ import type { RequestSpec } from '../../serving/types.js';
 import type { EngineArgs, PoolSpec, Scenario } from '../schema.js';
 
 export interface BuildOptions {
-  /** Advance decode-only segments in closed form (identical results; off for real-time serving). */
+  /**
+   * Advance decode-only segments, and flows alone on their links, in closed form (identical results;
+   * off for real-time serving and for the step-by-step side of differential tests).
+   */
   fastForward: boolean;
   /** Per-iteration token callbacks (real-time serving). */
   onTokens?: (spec: RequestSpec, timeS: number, count: number) => void;

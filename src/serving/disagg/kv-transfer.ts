@@ -43,6 +43,8 @@ export const LMCACHE_CHUNK_TOKENS = 256;
 
 export interface Transfer {
   readonly req: RequestState;
+  /** Flow tag of its bytes (built once: a layer-wise transfer starts dozens of flows). */
+  readonly tag: string;
   readonly srcGpus: readonly number[];
   dstGpus: readonly number[] | null;
   readonly bytes: number;
@@ -106,8 +108,18 @@ export class KvTransferManager {
     return (tokens * this.cfg.kvBytesPerTokenPerLayer * (this.cfg.numLayers / this.chunks)) / tp;
   }
 
+  /** Routes by GPU pair (src * 65536 + dst): every chunk leg asks, so the answer is built once per pair. */
+  private readonly routesByPair = new Map<number, Route[]>();
+
   /** Every route a transfer between these GPUs uses (throws UserError when there is none). */
   routesFor(src: number, dst: number): Route[] {
+    const k = src * 65536 + dst;
+    let r = this.routesByPair.get(k);
+    if (r === undefined) this.routesByPair.set(k, (r = this.buildRoutes(src, dst)));
+    return r;
+  }
+
+  private buildRoutes(src: number, dst: number): Route[] {
     const hostOf = (g: number): Endpoint => ({ host: this.topo.nodeOfGpu(g) });
     const diskOf = (g: number): Endpoint => ({ disk: this.topo.disksOfNode(this.topo.nodeOfGpu(g))[0]! });
     const opt = { hostMemory: this.cfg.hostMemory };
@@ -137,16 +149,19 @@ export class KvTransferManager {
     const shardBytes = pieces > 0 ? this.shardChunkBytes(tokens, tp) / pieces : 0;
     const legs = dueS.length * tp * pieces;
     const t: Transfer = {
-      req, srcGpus, dstGpus: null, bytes: shardBytes * legs, tokens, shardBytes, firstDueS: dueS[0]!, firstMoveS: NaN, doneS: NaN, prefillDoneS: null,
+      req, tag: tag(req), srcGpus, dstGpus: null, bytes: shardBytes * legs, tokens, shardBytes, firstDueS: dueS[0]!, firstMoveS: NaN, doneS: NaN, prefillDoneS: null,
       srcReleased: false, ready: false, srcLeft: legs, dstLeft: legs, stagingWaitS: 0, stagingLastGrantS: NaN, channels: new Map(), waiting: [],
     };
-    this.byTag.set(tag(req), t);
+    this.byTag.set(t.tag, t);
     if (legs === 0) return t; // nothing stored (a prompt shorter than one chunk): ready once prefill ends and decode reserved
-    for (const at of dueS) {
-      this.sim.scheduleAt(at, () => {
-        for (let p = 0; p < pieces; p++) for (let k = 0; k < tp; k++) this.launchSource(t, k, shardBytes);
-      }, EventPriority.kvChunkDue);
-    }
+    // One pending event per transfer: each chunk's event schedules the next (due times are
+    // non-decreasing), so a 32-layer transfer holds one queue slot and one closure, not 32.
+    let i = 0;
+    const due = (): void => {
+      for (let p = 0; p < pieces; p++) for (let k = 0; k < tp; k++) this.launchSource(t, k, shardBytes);
+      if (++i < dueS.length) this.sim.scheduleAt(dueS[i]!, due, EventPriority.kvChunkDue);
+    };
+    this.sim.scheduleAt(dueS[0]!, due, EventPriority.kvChunkDue);
     return t;
   }
 
@@ -195,7 +210,10 @@ export class KvTransferManager {
     };
     const buf = this.stagingOf(t.srcGpus[shard]!);
     const askS = this.sim.now;
-    if (buf) buf.reserve(t.req.spec.id, bytes, (res) => {
+    // Pages free and nobody queued: taken now and the D2H leg starts in this event (no grant event).
+    const granted = buf?.reserveNow(t.req.spec.id, bytes);
+    if (granted) push(granted);
+    else if (buf) buf.reserve(t.req.spec.id, bytes, (res) => {
       // Chunks ask in order and the buffer grants FIFO, so the union of their waits adds up
       // incrementally from the last grant.
       const now = this.sim.now;
@@ -230,7 +248,7 @@ export class KvTransferManager {
 
   private flow(t: Transfer, r: Route, bytes: number, onDone: () => void): void {
     if (Number.isNaN(t.firstMoveS)) t.firstMoveS = this.sim.now;
-    this.net.startFlow({ path: r.path, bytes, latencyS: r.latencyS, rateCapBytesPerS: r.rateCapBytesPerS, tag: tag(t.req), onDone: () => onDone() });
+    this.net.startFlow({ path: r.path, bytes, latencyS: r.latencyS, rateCapBytesPerS: r.rateCapBytesPerS, tag: t.tag, onDone });
   }
 
   private check(t: Transfer): void {
@@ -242,7 +260,7 @@ export class KvTransferManager {
     if (t.dstLeft === 0 && !t.ready && t.dstGpus !== null) {
       t.ready = true;
       t.doneS = this.sim.now;
-      this.byTag.delete(tag(t.req));
+      this.byTag.delete(t.tag);
       this.cb.onReady(t);
     }
   }
