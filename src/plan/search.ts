@@ -11,6 +11,7 @@
 import { UserError } from '../errors.js';
 import type { SloSpec } from '../metrics/collector.js';
 import type { Summary } from '../metrics/summary.js';
+import type { RangeFlag } from '../perf/range-flags.js';
 import { evaluate } from './evaluate.js';
 import { sloAttainment } from './replicates.js';
 import { applyCandidate, type Candidate } from './space.js';
@@ -65,6 +66,8 @@ export interface CandidateResult {
   firstSeed?: { rate: number; latencyMs: number };
   /** GPU profiles without measured calibration: expect a wider error (models/gpu/<id>.json expectedError). */
   uncalibratedGpus?: string[];
+  /** What of the first seed's run at its maximum rate lies outside the profiles' calibrated ranges (summary pdsim.out_of_range). */
+  outOfRange?: RangeFlag[];
   evaluations: number;
 }
 
@@ -203,6 +206,7 @@ export async function searchGroup(task: GroupTask): Promise<GroupResult> {
       meanTpotMs: fig('mean_tpot_ms'),
       firstSeed: { rate: r0.rate, latencyMs: r0.summary[st.latencyKey] as number },
       ...(r0.uncalibratedGpus.length > 0 ? { uncalibratedGpus: r0.uncalibratedGpus } : {}),
+      outOfRange: r0.summary.pdsim.out_of_range as RangeFlag[],
       evaluations,
     });
   }
