@@ -204,7 +204,9 @@ export async function searchGroup(task: GroupTask): Promise<GroupResult> {
     let evaluations = r0.evaluations;
     if (dom < 0) {
       for (const seed of st.seeds.slice(1)) {
-        const r = await searchSeed(task, c, seed, r0.rate, true);
+        // The mean of the seeds so far is the best guess of the next seed's rate (seeds spread by tens of percent).
+        const guess = results.reduce((sum, x) => sum + x.rate, 0) / results.length;
+        const r = await searchSeed(task, c, seed, guess, true);
         evaluations += r.evaluations;
         // A later seed that misses the target at every rate counts as rate 0 (its latency has no run to come from).
         rates.push('rate' in r ? r.rate : 0);
