@@ -104,3 +104,8 @@ export function formatRangeFlag(f: RangeFlag): string {
   if (f.what === 'gpu profile') return `${f.pool} (${f.gpu}): the GPU profile is not calibrated against measured data (${f.calibratedRange})`;
   return `${f.pool} (${f.gpu}): ${f.what} ${f.value} is outside the profile's calibrated range (${f.calibratedRange}); the prediction extrapolates`;
 }
+
+/** The flags of a summary (`pdsim.out_of_range`) other than uncalibrated profiles, which the commands note on their own line. */
+export function rangeFindings(summary: { pdsim: Record<string, unknown> }): RangeFlag[] {
+  return ((summary.pdsim.out_of_range ?? []) as RangeFlag[]).filter((f) => f.what !== 'gpu profile');
+}
