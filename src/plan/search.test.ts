@@ -12,5 +12,8 @@ describe('bracket steps of the rate search', () => {
     expect(f[2]).toBeCloseTo(2.0736, 12);
     // Within 4 steps a warm start covers a factor of 1.2 * 1.44 * 2.07 * 4.3 = 15.4 either way (cold: 16).
     expect(f.reduce((a, b) => a * b, 1)).toBeGreaterThan(15);
+    // Then 16 per step, never Infinity: the 14 steps the search allows stay finite.
+    const more = Array.from({ length: 10 }, () => warm());
+    expect(more.every((x) => x === 16)).toBe(true);
   });
 });

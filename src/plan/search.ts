@@ -98,13 +98,14 @@ function bindingConstraint(s: Summary, slo: Record<string, number | undefined>):
  * Bracket steps: from a cold start (the scenario's rate) the rate doubles or halves; from a warm one
  * (a sibling's or the first seed's result, usually within the seed-to-seed spread of the answer)
  * the first step is 1 + 4·relTol and each further step squares the factor (1.2, 1.44, 2.07, 4.3, ...
- * at 5%), so a good guess is bracketed in one or two runs and a bad one still in O(log log) steps.
+ * at 5%) up to 16, so a good guess is bracketed in one or two runs and a bad one still in a few
+ * (the cap keeps MAX_STEPS steps finite: squaring without it overflows to Infinity by step 13).
  */
 export function bracketFactors(warm: boolean, relTol: number): () => number {
   let f = warm ? 1 + 4 * relTol : 2;
   return () => {
     const out = f;
-    if (warm) f *= f;
+    if (warm) f = Math.min(f * f, 16);
     return out;
   };
 }
