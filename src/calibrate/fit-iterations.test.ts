@@ -70,6 +70,8 @@ describe('fitting a device profile to whole iterations', () => {
     expect(f.kept).toEqual(['allReduce']);
     expect(f.fitted).toContain('cpuOverhead (whole iterations)');
     expect(f.perf.calibratedRange).toMatchObject({ maxTokens: 512, maxContextTokens: 1024, maxBatch: 16 });
+    // Whole iterations time the whole depth: the recorded shape keeps its layer count (what range-flags checks).
+    expect(f.perf.calibratedRange!.models).toEqual([{ name: shape.name, hidden: shape.hidden, heads: shape.heads, kvHeads: shape.kvHeads, intermediate: shape.intermediate, layers: shape.layers }]);
     expect(() => fitEngineIterations(samples.filter((s) => s.phase === 'decode' || s.newTokens < 64), gpu)).toThrow(/too few measured iteration shapes/);
   });
 });

@@ -3,13 +3,13 @@
  * the result reproduces samples (in-sample here; held-out in crossval.ts). Groups without data keep
  * the profile's previous values and are listed as such, never silently invented.
  */
-import type { GpuPerfParams, GpuProfile } from '../model/gpu.js';
+import type { CalibratedShape, GpuPerfParams, GpuProfile } from '../model/gpu.js';
 import { elementwiseBytesPerToken, elementwiseMs, gemmTime, hwRatesOf, type ElementwiseOp, type HwRates } from '../perf/op-times.js';
 import { ringAllReduceMs } from '../perf/perf-model.js';
 import { fitCopies, type CopyFit, fitAllReduce, fitCpuOverhead, fitDecodeAttention, fitElementwise, fitGemm, fitPrefillAttention, decodeSampleMs, prefillSampleMs } from './fit.js';
 import { fitEngineIterations, predictEngineIterationMs } from './fit-iterations.js';
 import { composeIterations, predictIterationMs } from './iterations.js';
-import { ELEMENTWISE_OPS, layerGemms, type GemmSample, type LayerSample, type SampleSet } from './samples.js';
+import { ELEMENTWISE_OPS, layerGemms, type GemmSample, type LayerSample, type ModelShape, type SampleSet } from './samples.js';
 import { errorStats, type ErrorStats } from './stats.js';
 
 export interface PerfFit {
@@ -103,7 +103,21 @@ export function rangeOf(set: SampleSet): NonNullable<GpuPerfParams['calibratedRa
     maxContextTokens: maxOf([...set.decode.map((d) => d.kvLen), ...set.prefill.map((p) => p.seqLen), ...set.iterations.map((i) => i.kvLen)]),
     maxBatch: maxOf([...set.decode.map((d) => d.batch), ...set.iterations.filter((i) => i.phase === 'decode').map((i) => i.batch)]),
     tp: [...new Set([1, ...set.layers.map((l) => l.tp), ...set.allReduce.map((a) => a.gpus)])].sort((a, b) => a - b),
+    models: shapesOf(set),
+    // Every parser keeps 16-bit rows only (vidur fp16, aiconfigurator bf16/fp16 KV, pdsim 16-bit): the tables say nothing on fp8/int8/4-bit.
+    dtypes: ['float16', 'bfloat16'],
   };
+}
+
+/** The distinct model geometries of the per-layer and whole-iteration samples, by name. */
+function shapesOf(set: SampleSet): CalibratedShape[] {
+  const byName = new Map<string, CalibratedShape>();
+  const add = (m: ModelShape, layers?: number) => {
+    if (!byName.has(m.name)) byName.set(m.name, { name: m.name, hidden: m.hidden, heads: m.heads, kvHeads: m.kvHeads, intermediate: m.intermediate, ...(layers !== undefined ? { layers } : {}) });
+  };
+  for (const l of set.layers) add(l.model);
+  for (const i of set.iterations) add(i.model, i.model.layers);
+  return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
 export interface GroupError extends ErrorStats {

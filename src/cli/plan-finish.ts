@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { UserError } from '../errors.js';
+import type { RangeFlag } from '../perf/range-flags.js';
 import { writeReport } from '../report/write.js';
 import type { Scenario } from '../scenario/schema.js';
 import { vllmServeLines } from '../../adapters/vllm/vllm-serve-lines.js';
@@ -32,6 +33,21 @@ function mostCommonReason(lines: readonly PlanLine[]): string {
   }
   const [reason, n] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0] ?? ['', 0];
   return `${n} of ${lines.length} candidates: ${reason}`;
+}
+
+/** One note per distinct out-of-range flag (uncalibrated profiles have theirs), with how many candidates it touches. */
+function rangeNotes(lines: readonly PlanLine[]): string[] {
+  const byKind = new Map<string, { flag: RangeFlag; candidates: Set<number> }>();
+  for (const l of lines) {
+    for (const f of l.outOfRange ?? []) {
+      if (f.what === 'gpu profile') continue;
+      const key = `${f.gpu}\u0000${f.what}\u0000${f.calibratedRange}`;
+      const e = byKind.get(key) ?? { flag: f, candidates: new Set<number>() };
+      e.candidates.add(l.point);
+      byKind.set(key, e);
+    }
+  }
+  return [...byKind.values()].map(({ flag, candidates }) => `${candidates.size} of ${lines.length} candidates on ${flag.gpu}: ${flag.what} outside the calibrated range (${flag.calibratedRange}), e.g. ${flag.value}; plan.jsonl lists each (outOfRange)`);
 }
 
 export async function finishPlan(outDir: string, lines: readonly PlanLine[], ctx: PlanContext): Promise<{ table: string; best: string[] }> {
@@ -79,7 +95,10 @@ export async function finishPlan(outDir: string, lines: readonly PlanLine[], ctx
     return spec ? [{ title: axis, spec }] : [];
   });
   const uncal = [...new Set(lines.flatMap((l) => l.uncalibratedGpus ?? []))].sort();
-  const notes = uncal.map((g) => `GPU profile "${g}" is not calibrated against measured data: expect a wider error (see models/gpu/${g}.json expectedError); plan.jsonl flags each candidate using it (uncalibratedGpus).`);
+  const notes = [
+    ...uncal.map((g) => `GPU profile "${g}" is not calibrated against measured data: expect a wider error (see models/gpu/${g}.json expectedError); plan.jsonl flags each candidate using it (uncalibratedGpus).`),
+    ...rangeNotes(ok),
+  ];
   const counts = ['ok', 'pruned', 'infeasible'].map((s) => `${lines.filter((l) => l.status === s).length} ${s}`).join(', ');
   await writeReport(outDir, {
     title: `pdsim plan: ${ctx.scenarioName}`,

@@ -126,6 +126,23 @@ export interface CalibratedRange {
   maxBatch: number;
   /** Tensor-parallel degrees with measured all-reduce / layer data. */
   tp: number[];
+  /**
+   * Model shapes of the per-layer / whole-iteration tables (vidur folder or pdsim model name);
+   * `layers` only where the table times whole iterations (per-layer tables hold one layer).
+   */
+  models?: CalibratedShape[];
+  /** Element types the tables were measured in (weights and KV cache). */
+  dtypes?: string[];
+}
+
+/** One model geometry a profile's tables measured. */
+export interface CalibratedShape {
+  name: string;
+  hidden: number;
+  heads: number;
+  kvHeads: number;
+  intermediate: number;
+  layers?: number;
 }
 
 export interface GpuProfile {

@@ -9,6 +9,7 @@ import { packageRoot } from '../package-files.js';
 export * from './explore.js';
 export * from './charts.js';
 export * from './jupyter.js';
+export * from './plan.js';
 export { buildCharts, readReportInput, renderSvg } from '../report/index.js';
 export { loadScenario } from '../scenario/load.js';
 export { startScenarioServer } from '../../adapters/server/from-scenario.js';

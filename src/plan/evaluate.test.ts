@@ -22,6 +22,18 @@ describe('the engine adapter', () => {
     expect(JSON.stringify(unlimited.summary)).toBe(JSON.stringify(s));
   }, 60_000);
 
+  it('the summary flags what lies outside the calibrated profile (quickstart: Llama-3.1-8B on H100, fitted on Llama-2 shapes)', async () => {
+    const q = loadScenario('scenarios/quickstart.yaml', ['workload.requests=20', 'engine.kvCacheDtype=fp8']);
+    const { summary } = await evaluate({ raw: q.scenario as unknown as Record<string, unknown>, file: q.file, baseDir: q.baseDir, seed: 1 });
+    const flags = summary.pdsim.out_of_range as { what: string; value: unknown; calibratedRange: string }[];
+    // Its geometry matches neither Llama-2 shape, but each dimension lies between the 7B's and the 70B's: one model flag.
+    expect(flags.map((f) => f.what)).toEqual(['model', 'KV cache dtype']);
+    expect(flags[0]!.calibratedRange).toBe('Llama-2-70b-hf, Llama-2-7b-hf');
+    // The L4 pools of the dual-L4 scenario have no measured range at all: one flag per pool.
+    const pd = await evaluate({ raw, file: l.file, baseDir: l.baseDir, seed: 1 });
+    expect((pd.summary.pdsim.out_of_range as { what: string }[]).map((f) => f.what)).toEqual(['gpu profile', 'gpu profile']);
+  }, 60_000);
+
   it('maxMisses is the largest miss count that still meets the target', () => {
     expect(maxMisses(100, 0.95)).toBe(5);
     expect(maxMisses(300, 0.95)).toBe(15);

@@ -46,6 +46,8 @@ describe('pdsim plan on a search space with a hand-computed optimum', () => {
     expect(readFileSync(path.join(out, 'best', 'per-dollar.yaml'), 'utf8')).toContain('gpu: slow');
     expect(readFileSync(path.join(out, 'best', 'per-gpu.sh'), 'utf8')).toContain('vllm serve');
     expect(readFileSync(path.join(out, 'report.html'), 'utf8')).toContain('chart-extra-0');
+    // The made-up GPUs are copies of the uncalibrated L4 profile: each candidate says so.
+    for (const l of r.lines) expect(l.outOfRange).toEqual([expect.objectContaining({ what: 'gpu profile', value: (l.deployment as { pool: { gpu: string } }).pool.gpu })]);
   }, 120_000);
 
   it('threads and shards do not change a byte; pruned candidates are dominated by a same-hardware sibling', async () => {

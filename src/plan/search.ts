@@ -11,6 +11,7 @@
 import { UserError } from '../errors.js';
 import type { SloSpec } from '../metrics/collector.js';
 import type { Summary } from '../metrics/summary.js';
+import type { RangeFlag } from '../perf/range-flags.js';
 import { evaluate } from './evaluate.js';
 import { sloAttainment } from './replicates.js';
 import { applyCandidate, type Candidate } from './space.js';
@@ -65,6 +66,8 @@ export interface CandidateResult {
   firstSeed?: { rate: number; latencyMs: number };
   /** GPU profiles without measured calibration: expect a wider error (models/gpu/<id>.json expectedError). */
   uncalibratedGpus?: string[];
+  /** What of the first seed's run at its maximum rate lies outside the profiles' calibrated ranges (summary pdsim.out_of_range). */
+  outOfRange?: RangeFlag[];
   evaluations: number;
 }
 
@@ -91,7 +94,23 @@ function bindingConstraint(s: Summary, slo: Record<string, number | undefined>):
   return parts.length > 0 ? parts.join(', ') : `attainment ${(sloAttainment(s) ?? 0).toFixed(3)} below target`;
 }
 
-async function searchSeed(task: GroupTask, c: Candidate, seed: number, startRate: number): Promise<SeedResult | { fail: string; evaluations: number }> {
+/**
+ * Bracket steps: from a cold start (the scenario's rate) the rate doubles or halves; from a warm one
+ * (a sibling's or the first seed's result, usually within the seed-to-seed spread of the answer)
+ * the first step is 1 + 4·relTol and each further step squares the factor (1.2, 1.44, 2.07, 4.3, ...
+ * at 5%) up to 16, so a good guess is bracketed in one or two runs and a bad one still in a few
+ * (the cap keeps MAX_STEPS steps finite: squaring without it overflows to Infinity by step 13).
+ */
+export function bracketFactors(warm: boolean, relTol: number): () => number {
+  let f = warm ? 1 + 4 * relTol : 2;
+  return () => {
+    const out = f;
+    if (warm) f = Math.min(f * f, 16);
+    return out;
+  };
+}
+
+async function searchSeed(task: GroupTask, c: Candidate, seed: number, startRate: number, warm: boolean): Promise<SeedResult | { fail: string; evaluations: number }> {
   const st = task.settings;
   let evaluations = 0;
   let uncalibrated: string[] = [];
@@ -105,13 +124,14 @@ async function searchSeed(task: GroupTask, c: Candidate, seed: number, startRate
     return { summary: out.summary, ok: !out.stoppedEarly && (sloAttainment(out.summary) ?? 0) >= st.attainment };
   };
   let rate = startRate;
+  const step = bracketFactors(warm, st.relTol);
   let first = await run(rate, false);
   let lo: { rate: number; summary: Summary } | undefined;
   let hi = Infinity;
   if (first.ok) {
     lo = { rate, summary: first.summary };
     for (let i = 0; i < MAX_STEPS && hi === Infinity; i++) {
-      rate *= 2;
+      rate *= step();
       const r = await run(rate);
       if (r.ok) lo = { rate, summary: r.summary };
       else hi = rate;
@@ -119,7 +139,7 @@ async function searchSeed(task: GroupTask, c: Candidate, seed: number, startRate
   } else {
     hi = rate;
     for (let i = 0; i < MAX_STEPS && !lo; i++) {
-      rate /= 2;
+      rate /= step();
       // Not stopped early: the last failing run's figures say which constraint binds.
       const r = await run(rate, false);
       if (r.ok) lo = { rate, summary: r.summary };
@@ -155,11 +175,15 @@ export async function searchGroup(task: GroupTask): Promise<GroupResult> {
   const st = task.settings;
   const firstSeed: (SeedResult | { fail: string; evaluations: number })[] = [];
   let start = st.startRate;
+  let warm = false;
   for (const c of task.candidates) {
     try {
-      const r = await searchSeed(task, c, st.seeds[0]!, start);
+      const r = await searchSeed(task, c, st.seeds[0]!, start, warm);
       // A sibling's rate is a good first guess for the next knob setting of the same hardware.
-      if ('rate' in r) start = r.rate;
+      if ('rate' in r) {
+        start = r.rate;
+        warm = true;
+      }
       firstSeed.push(r);
     } catch (e) {
       // A deployment the engine cannot build (e.g. weights do not fit) is infeasible, not an error of the plan.
@@ -181,7 +205,9 @@ export async function searchGroup(task: GroupTask): Promise<GroupResult> {
     let evaluations = r0.evaluations;
     if (dom < 0) {
       for (const seed of st.seeds.slice(1)) {
-        const r = await searchSeed(task, c, seed, r0.rate);
+        // The mean of the seeds so far is the best guess of the next seed's rate (seeds spread by tens of percent).
+        const guess = results.reduce((sum, x) => sum + x.rate, 0) / results.length;
+        const r = await searchSeed(task, c, seed, guess, true);
         evaluations += r.evaluations;
         // A later seed that misses the target at every rate counts as rate 0 (its latency has no run to come from).
         rates.push('rate' in r ? r.rate : 0);
@@ -203,6 +229,7 @@ export async function searchGroup(task: GroupTask): Promise<GroupResult> {
       meanTpotMs: fig('mean_tpot_ms'),
       firstSeed: { rate: r0.rate, latencyMs: r0.summary[st.latencyKey] as number },
       ...(r0.uncalibratedGpus.length > 0 ? { uncalibratedGpus: r0.uncalibratedGpus } : {}),
+      outOfRange: r0.summary.pdsim.out_of_range as RangeFlag[],
       evaluations,
     });
   }

@@ -109,6 +109,11 @@ export function applyCandidate(base: Record<string, unknown>, c: Candidate, rate
   sc.deployment.pools = h.kind === 'colocated' ? [pool('colocated', h.pool)] : [pool('prefill', h.prefill), pool('decode', h.decode)];
   // One node holds the whole deployment (the planner does not place instances across nodes).
   sc.deployment.topology = { ...(sc.deployment.topology ?? {}), gpusPerNode: Math.max(c.gpus, sc.deployment.topology?.gpusPerNode ?? 1) };
+  if (h.kind === 'colocated' && sc.deployment.policies) {
+    // Decode-pool batch policies of a P/D base scenario have no colocated meaning (the scenario check refuses them).
+    const { decodeBatching: _b, adaptiveBatchTpotMs: _a, evictAtEos: _e, lengthBinTokens: _l, ...rest } = sc.deployment.policies;
+    sc.deployment.policies = rest;
+  }
   if (h.kind === 'disagg') sc.deployment.transfer = { ...(sc.deployment.transfer ?? {}), policy: c.knobs.transferPolicy, path: c.knobs.transferPath };
   sc.engine = { ...(sc.engine ?? {}), maxNumSeqs: c.knobs.maxNumSeqs, maxNumBatchedTokens: c.knobs.maxNumBatchedTokens };
   delete sc.vllmArgs;

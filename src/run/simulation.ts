@@ -18,6 +18,7 @@ import { ConcurrencyGate } from '../workload/concurrency.js';
 import { withBenchRunInfo } from '../metrics/bench-info.js';
 import { pdSeries } from '../metrics/pd-series.js';
 import { EventPriority } from '../serving/event-priorities.js';
+import { outOfRangeFlags } from '../perf/range-flags.js';
 
 export interface Progress {
   requestsDone: number;
@@ -93,7 +94,9 @@ function* simulationSteps(loaded: LoadedScenario, opts: RunOptions): Generator<v
       if (go) send(go); // else held: onExit sends it and resumes the arrivals
     }, EventPriority.arrival);
   };
+  let maxContextTokens = 0;
   const send = (spec: RequestSpec): void => {
+    maxContextTokens = Math.max(maxContextTokens, spec.promptTokens + spec.outputTokens);
     collector.peaks.sent(sim.now);
     dep.submit(spec);
     scheduleNext();
@@ -148,6 +151,7 @@ function* simulationSteps(loaded: LoadedScenario, opts: RunOptions): Generator<v
     simulated_events: sim.eventsProcessed,
     interrupted,
     uncalibrated_gpus: built.uncalibratedGpus,
+    out_of_range: outOfRangeFlags(built.arch, built.pools.map((p) => ({ pool: p.spec.name ?? p.spec.role, gpu: p.gpu, tp: p.spec.tp, engine: p.engine })), { maxContextTokens, peakConcurrent: collector.peaks.maxConcurrent }),
     kv_capacity: Object.fromEntries(built.pools.map((p) => [p.spec.name ?? p.spec.role, { gpu: p.gpu.id, tp: p.spec.tp, num_gpu_blocks: p.capacity.numGpuBlocks, block_size: p.engine.blockSize, kv_tokens: p.capacity.numGpuBlocks * p.engine.blockSize }])),
     ...built.extraSummary?.(),
   }), { label: sc.name, workload: sc.workload, numPrompts: total, hfId: built.arch.hfId, peaks: collector.peaks });

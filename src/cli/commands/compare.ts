@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { formatRangeFlag, rangeFindings } from '../../perf/range-flags.js';
 import { UserError } from '../../errors.js';
 import { NullRecordWriter } from '../../run/record-writer.js';
 import { runSimulation, type RunResult } from '../../run/simulation.js';
@@ -60,13 +61,15 @@ export async function compareCommand(fa: string, fb: string, o: { out?: string; 
     writeFileSync(path.join(outDir, side, 'summary.json'), JSON.stringify(r.summary, null, 2) + '\n');
   }
   const rows = figs.filter((f) => f.a !== null || f.b !== null).map((f) => [f.name, f.a, f.b]);
+  const rangeWarningLines = ([['A', a], ['B', b]] as const).flatMap(([side, r]) => rangeFindings(r.summary).map((f) => `warning: ${side}: ${formatRangeFlag(f)}`));
   await writeReport(outDir, {
     title: `pdsim compare: ${na} vs ${nb}`,
     subtitle: `A ${la.file} · B ${lb.file} · seed ${seed} · same workload`,
     table: { columns: ['figure', na, nb], rows },
     runs: [{ ...a.series, label: na }, { ...b.series, label: nb }],
-    notes: [...new Set([...a.built.uncalibratedGpus, ...b.built.uncalibratedGpus])].map((g) => `GPU profile "${g}" is not calibrated against measured data: expect a wider error (see models/gpu/${g}.json expectedError).`),
+    notes: [...new Set([...a.built.uncalibratedGpus, ...b.built.uncalibratedGpus])].map((g) => `GPU profile "${g}" is not calibrated against measured data: expect a wider error (see models/gpu/${g}.json expectedError).`).concat(rangeWarningLines),
   });
+  for (const w of rangeWarningLines) process.stderr.write(`${w}\n`);
   const out = process.stdout;
   out.write(`pdsim compare (seed ${seed}, ${fmt(a.summary.completed as number)} + ${fmt(b.summary.completed as number)} requests)\n  A: ${na}\n  B: ${nb}\n\n${table}\n\nresults: ${outDir}/{a/summary.json,b/summary.json,report.html}\n`);
   if (replicates < 2) return { a, b, seed, table };

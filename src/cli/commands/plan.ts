@@ -111,14 +111,18 @@ export async function planCommand(file: string, o: PlanOptions): Promise<PlanRes
     },
   });
   const wallS = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuS = (cpu.user + cpu.system) / 1e6;
+  const threads = Math.min(workers ?? defaultWorkers(), tasks.length);
+  // The cost figures of every plan (and shard): CPU-s is what compares across loaded machines, wall time is what a user waits.
+  const cost = `${lines.length} candidates, ${lines.reduce((n, l) => n + l.evaluations, 0)} simulations, ${wallS.toFixed(1)} s wall (${(lines.length / wallS).toFixed(2)} candidates/s), ${cpuS.toFixed(1)} s CPU (all threads, ${(cpuS / Math.max(lines.length, 1)).toFixed(2)} CPU-s per candidate), ${threads} worker threads`;
   if (shard) {
-    process.stdout.write(`shard ${shard.index}/${shard.count}: ${lines.length} candidates in ${wallS.toFixed(1)} s -> ${jsonl}; join the shards with \`pdsim merge\`\n`);
+    process.stdout.write(`shard ${shard.index}/${shard.count}: ${cost} -> ${jsonl}; join the shards with \`pdsim merge\`\n`);
     return { lines, candidates: candidates.length, outDir, wallS };
   }
   const { table, best } = await finishPlan(outDir, lines, { base, scenarioName: sc.name, latencyKey, attainment: settings.attainment });
   const out = process.stdout;
-  const cpu = process.cpuUsage(cpu0);
-  out.write(`pdsim plan ${sc.name}: ${candidates.length} candidates, ${wallS.toFixed(1)} s wall, ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s CPU (all threads), ${Math.min(workers ?? defaultWorkers(), tasks.length)} worker threads\n\nPareto frontier (throughput per GPU / per dollar vs ${latencyKey}; mean ±95% interval over ${replicates} seeds):\n${table}\n\nbest candidates (scenario + vllm serve lines):\n${best.map((b) => `  ${b}`).join('\n')}\nresults: ${outDir}/{plan.jsonl,frontier.json,report.html,best/}\n`);
+  out.write(`pdsim plan ${sc.name}: ${cost}\n\nPareto frontier (throughput per GPU / per dollar vs ${latencyKey}; mean ±95% interval over ${replicates} seeds):\n${table}\n\nbest candidates (scenario + vllm serve lines):\n${best.map((b) => `  ${b}`).join('\n')}\nresults: ${outDir}/{plan.jsonl,frontier.json,report.html,best/}\n`);
   return { lines, candidates: candidates.length, outDir, wallS };
 }
 

@@ -4,6 +4,7 @@
  */
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { UserError } from '../../errors.js';
+import { formatRangeFlag, rangeFindings } from '../../perf/range-flags.js';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadScenario } from '../../scenario/load.js';
@@ -131,7 +132,8 @@ export async function simulateCommand(file: string, o: SimulateCliOptions): Prom
   }
   if (writer.error) throw writer.error;
   const notes = [...(loaded.notes ?? []), ...result.built.uncalibratedGpus.map((g) => `GPU profile "${g}" is not calibrated against measured data: expect a wider error (see models/gpu/${g}.json expectedError).`)];
-  const warnings = result.built.warnings ?? [];
+  // Uncalibrated profiles already have their note; the other out-of-range flags get a warning line each.
+  const warnings = [...(result.built.warnings ?? []), ...rangeFindings(result.summary).map(formatRangeFlag)];
   for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
   if (o.report !== false) await writeReport(outDir, {
     title: `pdsim simulate: ${sc.name}`,
