@@ -22,14 +22,18 @@ export interface PdAgreement {
   loadAverage: number[];
 }
 
-export async function runPdAgreement(requests: number, out = mkdtempSync(join(tmpdir(), 'pdsim-validate-pd-'))): Promise<PdAgreement> {
+/**
+ * `speed`: the backends' --speed (validate scales what it measures back to simulated time), so a
+ * slowed run shrinks the live path's wall-clock overhead, in simulated time, by that factor.
+ */
+export async function runPdAgreement(requests: number, speed = 1, out = mkdtempSync(join(tmpdir(), 'pdsim-validate-pd-'))): Promise<PdAgreement> {
   const started: ChildServer[] = [];
   try {
-    const [p, d] = await Promise.all([0, 1].map(() => spawnCli(['serve', PD_BACKEND, '--port', '0', '--quiet'], 60_000)));
+    const [p, d] = await Promise.all([0, 1].map(() => spawnCli(['serve', PD_BACKEND, '--port', '0', '--speed', String(speed), '--quiet'], 60_000)));
     started.push(p!, d!);
     const proxy = await spawnCli(['proxy', '--prefill', p!.url, '--decode', d!.url, '--port', '0', '--quiet'], 60_000);
     started.push(proxy);
-    const result = await runValidate(PD_SCENARIO, { out, endpoint: proxy.url, requests, speed: 1 });
+    const result = await runValidate(PD_SCENARIO, { out, endpoint: proxy.url, requests, speed });
     return { result, loadAverage: loadavg() };
   } finally {
     await Promise.all(started.map((s) => s.close()));
@@ -46,4 +50,13 @@ export function agreementLines(a: PdAgreement): string[] {
     `median prefill-side TTFT (sim, the prefill's own token): ${prefill?.toFixed(1)} ms`,
     `completed ${a.result.live.completed}, failed ${a.result.live.failed}; load average ${a.loadAverage.map((x) => x.toFixed(2)).join(' ')}`,
   ];
+}
+
+/**
+ * Live minus simulated at two speeds splits the gap: at speed s the live side measures (in
+ * simulated ms) model gap + s x wall-clock overhead (HTTP hops, timer lag, a busy CPU), so
+ * model gap = (s1 gap2 - s2 gap1) / (s1 - s2) and overhead = (gap1 - gap2) / (s1 - s2).
+ */
+export function splitGap(s1: number, gap1Ms: number, s2: number, gap2Ms: number): { modelMs: number; wallOverheadMs: number } {
+  return { modelMs: (s1 * gap2Ms - s2 * gap1Ms) / (s1 - s2), wallOverheadMs: (gap1Ms - gap2Ms) / (s1 - s2) };
 }
