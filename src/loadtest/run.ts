@@ -2,12 +2,14 @@
  * `npm run loadtest`: 5,000 concurrent streams on `pdsim serve`, then 2,000 through `pdsim proxy`
  * with one decode server killed mid-run; prints every request's outcome by reason, the most streams
  * open at once, and the server's memory and file descriptors per open stream. Sizes can be given:
- * `npm run loadtest -- 5000 2000 [tokens per stream] [server --speed]`.
+ * `npm run loadtest -- 5000 2000 [tokens per stream] [serve --speed] [proxy decode servers' --speed]`.
+ * Through the proxy every stream costs two HTTP legs and a proxy hop, so streams open more slowly
+ * and its decode servers run slower still, for all of them to be open together.
  */
 import { maxOpenFiles } from '../../adapters/http/process-metrics.js';
 import { proxyLoad, serveLoad, type LoadResult } from './load.js';
 
-const [serveN = 5000, proxyN = 2000, maxTokens = 64, speed = 0.02] = process.argv.slice(2).map(Number);
+const [serveN = 5000, proxyN = 2000, maxTokens = 64, speed = 0.02, proxySpeed = 0.002] = process.argv.slice(2).map(Number);
 const mib = (b: number): string => (b / 2 ** 20).toFixed(1);
 
 function show(name: string, n: number, r: LoadResult): void {
@@ -24,9 +26,9 @@ function show(name: string, n: number, r: LoadResult): void {
   process.stdout.write(lines.join('\n') + '\n');
 }
 
-process.stdout.write(`loadtest: ${maxTokens}-token streams, server --speed ${speed}; open-file limit ${maxOpenFiles() ?? 'unknown'}\n`);
+process.stdout.write(`loadtest: ${maxTokens}-token streams, serve --speed ${speed}, proxy's decode servers --speed ${proxySpeed}; open-file limit ${maxOpenFiles() ?? 'unknown'}\n`);
 show('serve', serveN, await serveLoad(serveN, { maxTokens, speed }));
-const p = await proxyLoad(proxyN, { maxTokens, speed });
+const p = await proxyLoad(proxyN, { maxTokens, speed: proxySpeed });
 show('proxy', proxyN, p);
 process.stdout.write(
   `proxy: outcomes counted by the proxy: ${JSON.stringify(p.proxyOutcomes)}; killed decode server marked ${p.killedHealthy === false ? 'unhealthy (ejected)' : 'healthy (NOT ejected)'}\n`,
