@@ -36,51 +36,13 @@ export function usageTokens(tail: string): number | undefined {
 }
 
 /** One streamed completion; resolves undefined when it completed, else the reason it failed. */
-/**
- * At most this many connections being set up at once. The kernel's accept queue holds
- * net.core.somaxconn (4,096 here) connections the server has not accepted yet; a burst beyond it
- * drops SYNs (ListenOverflows) and the client retries after 1, 3, 7, 15 s..., so 5,000 connects
- * fired at once took 54-70 s to open on a busy machine. A benchmark client that paces its connects
- * opens the same streams without the retries.
- */
-export const CONNECTING_MAX = 1024;
-
-/** A counting semaphore for connection set-up. */
-export class Slots {
-  private free: number;
-  private readonly waiting: (() => void)[] = [];
-  constructor(n: number) {
-    this.free = n;
-  }
-  take(): Promise<void> {
-    if (this.free > 0) {
-      this.free--;
-      return Promise.resolve();
-    }
-    return new Promise((r) => this.waiting.push(r));
-  }
-  give(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.free++;
-  }
-}
-
-export async function oneStream(url: string, o: StreamOptions, agent: Agent, t: Tracker, slots?: Slots): Promise<string | undefined> {
-  await slots?.take();
-  let slotHeld = slots !== undefined;
-  const release = (): void => {
-    if (!slotHeld) return;
-    slotHeld = false;
-    slots!.give();
-  };
+export function oneStream(url: string, o: StreamOptions, agent: Agent, t: Tracker): Promise<string | undefined> {
   const prompt = Array.from({ length: o.promptTokens ?? 16 }, (_, i) => 100 + i);
   const body = JSON.stringify({ model: 'loadtest', prompt, max_tokens: o.maxTokens, stream: true, ignore_eos: true, stream_options: { include_usage: true } });
   return new Promise((resolve) => {
     let inFlight = false;
     let settled = false;
     const finish = (reason: string | undefined): void => {
-      release();
       if (settled) return;
       settled = true;
       if (inFlight) t.active--;
@@ -135,8 +97,6 @@ export async function oneStream(url: string, o: StreamOptions, agent: Agent, t: 
       finish('timeout');
     });
     req.on('error', (e: NodeJS.ErrnoException) => finish(`connection: ${e.code ?? e.message}`));
-    // The slot is free once the connection is up (its request goes out with it).
-    req.on('socket', (sock) => sock.once('connect', release));
     req.end(body);
   });
 }
@@ -174,8 +134,7 @@ export async function drive(url: string, n: number, o: StreamOptions, hooks: { o
     },
   };
   const timer = hooks.onTick ? setInterval(() => hooks.onTick!(t), 20) : undefined;
-  const slots = new Slots(CONNECTING_MAX);
-  const outcomes = await Promise.all(Array.from({ length: n }, () => oneStream(url, o, agent, t, slots)));
+  const outcomes = await Promise.all(Array.from({ length: n }, () => oneStream(url, o, agent, t)));
   if (timer) clearInterval(timer);
   await allOpenDone;
   agent.destroy();
