@@ -95,9 +95,10 @@ const countersOf = (text: string, name: string, label: string): Record<string, n
 
 /**
  * `streams` concurrent streams through `pdsim proxy` (1 prefill, 2 decode); one decode server is
- * killed mid-run unless `kill` is false.
+ * killed once `killAfterStarted` streams have had their first token (default a fifth), unless
+ * `kill` is false.
  */
-export async function proxyLoad(streams: number, o: LoadOptions & { kill?: boolean }): Promise<ProxyLoadResult> {
+export async function proxyLoad(streams: number, o: LoadOptions & { kill?: boolean; killAfterStarted?: number }): Promise<ProxyLoadResult> {
   const file = scenarioFile();
   // The prefill server runs in real time, so streams open as fast as the proxy can open them;
   // the decode servers run slowed, so each stream lasts long enough for all to be open at once.
@@ -105,13 +106,14 @@ export async function proxyLoad(streams: number, o: LoadOptions & { kill?: boole
   const [p, d0, d1] = servers as [ChildServer, ChildServer, ChildServer];
   const proxy = await spawnCli(['proxy', '--prefill', p.url, '--decode', `${d0.url},${d1.url}`, '--port', '0', '--quiet'], 60_000);
   let killedAt = -1;
+  let openAtKill = -1;
   let inFlightOnKilled = -1;
   try {
     const idle = await sample(proxy.url);
     let atPeak: ServerSample | undefined;
     const r = await drive(proxy.url, streams, o, {
       onTick: (t) => {
-        if (o.kill === false || killedAt >= 0 || t.started < streams / 5) return;
+        if (o.kill === false || killedAt >= 0 || t.started < (o.killAfterStarted ?? streams / 5)) return;
         killedAt = t.started;
         // What the proxy has in flight on the server just before the kill (its decode legs, in
         // the KV pull, queued or streaming): the most streams the kill may cut.
@@ -119,13 +121,15 @@ export async function proxyLoad(streams: number, o: LoadOptions & { kill?: boole
           const text = await res.text();
           inFlightOnKilled = gaugeOf(text, `pdsim_proxy:outstanding_requests\\{backend="${d1.url}"\\}`);
           d1.child.kill('SIGKILL');
+          killedAt = t.started;
+          openAtKill = t.active;
         });
       },
       onAllOpen: async () => void (atPeak = await sample(proxy.url)),
     });
     const h = (await (await fetch(`${proxy.url}/healthz`)).json()) as { decode: { url: string; healthy: boolean }[] };
     const proxyOutcomes = countersOf(await (await fetch(`${proxy.url}/metrics`)).text(), 'pdsim_proxy:requests', 'outcome');
-    const notes = killedAt < 0 ? [] : [`decode server ${d1.url} killed after ${killedAt} streams had started, holding ${inFlightOnKilled} requests`];
+    const notes = killedAt < 0 ? [] : [`decode server ${d1.url} killed when ${killedAt} streams had started and ${openAtKill} were open, holding ${inFlightOnKilled} of them`];
     return { ...r, idle, atPeak, notes, inFlightOnKilled, proxyOutcomes, killedHealthy: h.decode.find((d) => d.url === d1.url)?.healthy };
   } finally {
     await proxy.close();

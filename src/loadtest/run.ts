@@ -1,6 +1,6 @@
 /**
  * `npm run loadtest`: 5,000 concurrent streams on `pdsim serve`, then 2,000 through `pdsim proxy`
- * with one decode server killed mid-run; prints every request's outcome by reason, the most streams
+ * with one decode server killed mid-run (once all of them are streaming); prints every request's outcome by reason, the most streams
  * open at once, and the server's memory and file descriptors per open stream. Sizes can be given:
  * `npm run loadtest -- 5000 2000 [tokens per stream] [serve --speed] [proxy decode servers' --speed]`.
  * Through the proxy every stream costs two HTTP legs and a proxy hop, so streams open more slowly
@@ -28,7 +28,8 @@ function show(name: string, n: number, r: LoadResult): void {
 
 process.stdout.write(`loadtest: ${maxTokens}-token streams, serve --speed ${speed}, proxy's decode servers --speed ${proxySpeed}; open-file limit ${maxOpenFiles() ?? 'unknown'}\n`);
 show('serve', serveN, await serveLoad(serveN, { maxTokens, speed }));
-const p = await proxyLoad(proxyN, { maxTokens, speed: proxySpeed });
+// The kill comes once every stream has started, so all of them were open through the proxy first.
+const p = await proxyLoad(proxyN, { maxTokens, speed: proxySpeed, killAfterStarted: proxyN });
 show('proxy', proxyN, p);
 process.stdout.write(
   `proxy: outcomes counted by the proxy: ${JSON.stringify(p.proxyOutcomes)}; killed decode server marked ${p.killedHealthy === false ? 'unhealthy (ejected)' : 'healthy (NOT ejected)'}\n`,
