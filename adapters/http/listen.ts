@@ -22,6 +22,12 @@ export interface Listening {
 }
 
 export async function listen(server: Server, host = DEFAULT_HOST, port = 0): Promise<Listening> {
+  // Node answers 408 to a connection whose request headers are not in within 60 s of the accept.
+  // A loaded client opening thousands of streams at once accepts-then-writes that late (5,000
+  // streams took 54 s to open on a busy 2-core machine, and one got a 408), while uvicorn, vLLM's
+  // server, has no such limit. Headers and body get Node's whole-request limit, 300 s, instead.
+  server.headersTimeout = 300_000;
+  server.requestTimeout = 300_000;
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
     sockets.add(s);

@@ -19,6 +19,7 @@ import { DEFAULT_MAX_BODY_BYTES, HttpError, readJsonBody, sendError, sendJson, s
 import { DEFAULT_HOST, isLoopbackHost, listen, type Listening } from '../http/listen.js';
 import { backendsOf, describeFetchError, HealthTracker, isSoft, type Backend, type HealthOptions } from './health.js';
 import { PromRegistry } from '../http/prom-text.js';
+import { declareProcessMetrics, updateProcessMetrics } from '../http/process-metrics.js';
 
 export interface ProxyOptions {
   prefill: readonly string[];
@@ -83,6 +84,7 @@ export async function startProxy(o: ProxyOptions): Promise<Listening> {
   reg.counter('pdsim_proxy:ejections', 'Backends taken out of routing after a failure, by backend.');
   reg.gauge('pdsim_proxy:outstanding_requests', 'Requests in flight per backend.');
   reg.gauge('pdsim_proxy:backend_healthy', '1 while a backend is in routing, 0 while ejected.');
+  declareProcessMetrics(reg);
   const health = new HealthTracker(backends, {
     ...o.health,
     onChange: (b, up, reason) => {
@@ -225,6 +227,7 @@ export async function startProxy(o: ProxyOptions): Promise<Listening> {
         return sendJson(res, st.status === 'ok' ? 200 : 503, st);
       }
       case 'GET /metrics':
+        updateProcessMetrics(reg);
         return sendText(res, 200, reg.render(), 'text/plain; version=0.0.4; charset=utf-8');
       case 'GET /v1/models': {
         const h: Record<string, string> = {};

@@ -3,6 +3,7 @@
  * live client's scraper reads the simulator-backed server exactly like a real vLLM. Durations are
  * observed in simulated seconds.
  */
+import { declareProcessMetrics, updateProcessMetrics } from '../http/process-metrics.js';
 import { PromRegistry } from '../http/prom-text.js';
 import type { TimingBackend } from './backend.js';
 
@@ -37,6 +38,7 @@ export class ServerMetrics {
     r.histogram('vllm:e2e_request_latency_seconds', 'Histogram of e2e request latency in seconds.', LATENCY_BUCKETS_S);
     r.histogram('vllm:request_prompt_tokens', 'Number of prefill tokens processed.', TOKEN_BUCKETS);
     r.histogram('vllm:request_generation_tokens', 'Number of generation tokens processed.', TOKEN_BUCKETS);
+    declareProcessMetrics(r);
     // Create the series up front, as vLLM does, so a scrape before any request shows zeros.
     for (const c of ['vllm:prompt_tokens', 'vllm:generation_tokens', 'vllm:num_preemptions', 'vllm:prefix_cache_queries', 'vllm:prefix_cache_hits']) {
       r.inc(c, this.labels, 0);
@@ -79,6 +81,7 @@ export class ServerMetrics {
     r.set('vllm:num_requests_waiting', this.labels, load.waiting);
     r.set('vllm:kv_cache_usage_perc', this.labels, load.kvCacheUsage);
     r.set('vllm:cache_config_info', { ...this.labels, ...this.cacheInfo }, 1);
+    updateProcessMetrics(r);
     // Counters the backend owns are copied in at scrape time (they only grow).
     this.setCounter('vllm:num_preemptions', load.preemptionsTotal);
     this.setCounter('vllm:prefix_cache_queries', load.prefixCacheQueriesTokens);

@@ -1,29 +1,41 @@
 /**
- * Load tests over loopback against real `pdsim serve` and `pdsim proxy` processes: N streamed
- * completions opened at once, each read to `data: [DONE]`; every request ends as completed (all
- * tokens and [DONE]) or failed with a reason (HTTP status, stream cut, timeout). The proxy run kills
- * one of its two decode servers (SIGKILL) once a fifth of the streams are under way.
+ * Load tests over loopback against real `pdsim serve` and `pdsim proxy` processes (client.ts opens
+ * the streams). The server runs at a slow `--speed` so every stream is still generating when the
+ * last one connects: what is measured is how many streams the server holds open at once, not how
+ * fast a loaded machine connects. At the moment all are open the server's /metrics is read:
+ * requests running, resident memory and open file descriptors, so memory per open stream is
+ * (RSS then - RSS idle) / streams. The proxy run kills one of its two decode servers (SIGKILL)
+ * once a fifth of the streams are under way.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Agent, request } from 'node:http';
 import { spawnCli, type ChildServer } from '../../adapters/testing/child.js';
+import { drive, type DriveResult, type StreamOptions } from './client.js';
 
-export interface LoadResult {
-  sent: number;
-  completed: number;
-  failed: number;
-  reasons: Record<string, number>;
-  wallS: number;
-  /** Most streams that had their first byte and not yet their end, at once. */
-  peakConcurrent: number;
+export interface LoadResult extends DriveResult {
+  /** Read from the server's /metrics when every stream was open (undefined if that never happened). */
+  atPeak?: ServerSample;
+  idle?: ServerSample;
   notes: string[];
 }
 
+export interface ServerSample {
+  running: number;
+  rssBytes: number;
+  openFds: number;
+}
+
+export interface LoadOptions extends StreamOptions {
+  /** The server's --speed (simulated seconds per wall second). */
+  speed: number;
+}
+
+// Two H100s hold 5,000 x (16 + 1,000) tokens? No: ~940k tokens of KV; 5,000 x 80 fit, so the
+// default 64-token streams all run at once. Long streams use fewer (see load.test.ts).
 const SCENARIO = `name: loadtest
 model: llama-3.1-8b
-engine: { maxNumSeqs: 8192, maxNumBatchedTokens: 65536, maxModelLen: 1024 }
+engine: { maxNumSeqs: 8192, maxNumBatchedTokens: 65536, maxModelLen: 1100 }
 deployment:
   pools:
     - gpu: h100-sxm
@@ -41,99 +53,84 @@ function scenarioFile(): string {
   return f;
 }
 
-interface Tracker {
-  active: number;
-  peak: number;
-  started: number;
+const gaugeOf = (text: string, name: string): number => {
+  let sum = 0;
+  for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))) sum += Number(m[1]);
+  return sum;
+};
+
+export async function sample(url: string): Promise<ServerSample> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return { running: gaugeOf(text, 'vllm:num_requests_running'), rssBytes: gaugeOf(text, 'process_resident_memory_bytes'), openFds: gaugeOf(text, 'process_open_fds') };
 }
 
-/** One streamed completion over node:http (no connection pool limit); undefined when it completed. */
-function oneStream(url: string, maxTokens: number, agent: Agent, t: Tracker, timeoutMs: number): Promise<string | undefined> {
-  const body = JSON.stringify({ model: 'loadtest', prompt: Array.from({ length: 16 }, (_, i) => 100 + i), max_tokens: maxTokens, stream: true, ignore_eos: true });
-  return new Promise((resolve) => {
-    let inFlight = false;
-    let settled = false;
-    const finish = (reason: string | undefined): void => {
-      if (settled) return;
-      settled = true;
-      if (inFlight) t.active--;
-      resolve(reason);
-    };
-    const req = request(`${url}/v1/completions`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      if (res.statusCode !== 200) {
-        let err = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (err += d));
-        res.on('end', () => finish(`HTTP ${res.statusCode} ${(/"message":"([^"]{0,40})/.exec(err)?.[1] ?? '').trim()}`.trim()));
-        res.on('error', () => finish(`HTTP ${res.statusCode}`));
-        return;
-      }
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => {
-        if (!inFlight) {
-          inFlight = true;
-          t.started++;
-          t.active++;
-          t.peak = Math.max(t.peak, t.active);
-        }
-        text += d;
-      });
-      res.on('end', () => finish(!text.includes('data: [DONE]') ? 'stream ended without [DONE]' : text.includes('"choices"') ? undefined : 'no tokens'));
-      res.on('error', () => finish('stream cut'));
-      res.on('aborted', () => finish('stream cut'));
-      res.on('close', () => finish(text.includes('data: [DONE]') ? undefined : 'stream cut'));
-    });
-    req.setTimeout(timeoutMs, () => {
-      req.destroy();
-      finish('timeout');
-    });
-    req.on('error', (e: NodeJS.ErrnoException) => finish(`connection: ${e.code ?? e.message}`));
-    req.end(body);
-  });
-}
-
-async function drive(url: string, n: number, maxTokens: number, onProgress?: (t: Tracker) => void): Promise<LoadResult> {
-  const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
-  const t: Tracker = { active: 0, peak: 0, started: 0 };
-  const t0 = performance.now();
-  const timer = onProgress ? setInterval(() => onProgress(t), 20) : undefined;
-  const outcomes = await Promise.all(Array.from({ length: n }, () => oneStream(url, maxTokens, agent, t, 600_000)));
-  if (timer) clearInterval(timer);
-  agent.destroy();
-  const reasons: Record<string, number> = {};
-  for (const o of outcomes) if (o !== undefined) reasons[o] = (reasons[o] ?? 0) + 1;
-  const failed = outcomes.filter((o) => o !== undefined).length;
-  return { sent: n, completed: n - failed, failed, reasons, wallS: (performance.now() - t0) / 1000, peakConcurrent: t.peak, notes: [] };
-}
+const serveArgs = (file: string, speed: number): string[] => ['serve', file, '--port', '0', '--speed', String(speed), '--quiet', '--model-name', 'loadtest'];
 
 /** `streams` concurrent streams on one `pdsim serve`. */
-export async function serveLoad(streams: number, maxTokens = 256): Promise<LoadResult> {
-  const server = await spawnCli(['serve', scenarioFile(), '--port', '0', '--speed', '1', '--quiet', '--model-name', 'loadtest'], 60_000);
+export async function serveLoad(streams: number, o: LoadOptions): Promise<LoadResult> {
+  const server = await spawnCli(serveArgs(scenarioFile(), o.speed), 60_000);
   try {
-    return await drive(server.url, streams, maxTokens);
+    const idle = await sample(server.url);
+    let atPeak: ServerSample | undefined;
+    const r = await drive(server.url, streams, o, { onAllOpen: async () => void (atPeak = await sample(server.url)) });
+    return { ...r, idle, atPeak, notes: [] };
   } finally {
     await server.close();
   }
 }
 
-/** `streams` concurrent streams through `pdsim proxy` (1 prefill, 2 decode); one decode server is killed mid-run. */
-export async function proxyLoad(streams: number, maxTokens = 64): Promise<LoadResult & { killedHealthy?: boolean }> {
+export interface ProxyLoadResult extends LoadResult {
+  /** Requests the proxy had in flight on the killed decode server just before the kill. */
+  inFlightOnKilled: number;
+  /** The proxy's /metrics outcome counts after the run (ok, decode_cut, decode_error, ...). */
+  proxyOutcomes: Record<string, number>;
+  killedHealthy?: boolean;
+}
+
+const countersOf = (text: string, name: string, label: string): Record<string, number> => {
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(new RegExp(`^${name}_total\\{[^}]*${label}="([^"]+)"[^}]*\\} (\\S+)$`, 'gm'))) out[m[1]!] = (out[m[1]!] ?? 0) + Number(m[2]);
+  return out;
+};
+
+/**
+ * `streams` concurrent streams through `pdsim proxy` (1 prefill, 2 decode); one decode server is
+ * killed once `killAfterStarted` streams have had their first token (default a fifth), unless
+ * `kill` is false.
+ */
+export async function proxyLoad(streams: number, o: LoadOptions & { kill?: boolean; killAfterStarted?: number }): Promise<ProxyLoadResult> {
   const file = scenarioFile();
-  const servers: ChildServer[] = await Promise.all([0, 1, 2].map(() => spawnCli(['serve', file, '--port', '0', '--speed', '1', '--quiet', '--model-name', 'loadtest'], 60_000)));
+  // The prefill server runs in real time, so streams open as fast as the proxy can open them;
+  // the decode servers run slowed, so each stream lasts long enough for all to be open at once.
+  const servers: ChildServer[] = await Promise.all([1, o.speed, o.speed].map((speed) => spawnCli(serveArgs(file, speed), 60_000)));
   const [p, d0, d1] = servers as [ChildServer, ChildServer, ChildServer];
   const proxy = await spawnCli(['proxy', '--prefill', p.url, '--decode', `${d0.url},${d1.url}`, '--port', '0', '--quiet'], 60_000);
   let killedAt = -1;
+  let openAtKill = -1;
+  let inFlightOnKilled = -1;
   try {
-    const r = await drive(proxy.url, streams, maxTokens, (t) => {
-      if (killedAt < 0 && t.started >= streams / 5) {
+    const idle = await sample(proxy.url);
+    let atPeak: ServerSample | undefined;
+    const r = await drive(proxy.url, streams, o, {
+      onTick: (t) => {
+        if (o.kill === false || killedAt >= 0 || t.started < (o.killAfterStarted ?? streams / 5)) return;
         killedAt = t.started;
-        d1.child.kill('SIGKILL');
-      }
+        // What the proxy has in flight on the server just before the kill (its decode legs, in
+        // the KV pull, queued or streaming): the most streams the kill may cut.
+        void fetch(`${proxy.url}/metrics`).then(async (res) => {
+          const text = await res.text();
+          inFlightOnKilled = gaugeOf(text, `pdsim_proxy:outstanding_requests\\{backend="${d1.url}"\\}`);
+          d1.child.kill('SIGKILL');
+          killedAt = t.started;
+          openAtKill = t.active;
+        });
+      },
+      onAllOpen: async () => void (atPeak = await sample(proxy.url)),
     });
     const h = (await (await fetch(`${proxy.url}/healthz`)).json()) as { decode: { url: string; healthy: boolean }[] };
-    r.notes.push(`decode server ${d1.url} killed after ${killedAt} streams had started`);
-    return { ...r, killedHealthy: h.decode.find((d) => d.url === d1.url)?.healthy };
+    const proxyOutcomes = countersOf(await (await fetch(`${proxy.url}/metrics`)).text(), 'pdsim_proxy:requests', 'outcome');
+    const notes = killedAt < 0 ? [] : [`decode server ${d1.url} killed when ${killedAt} streams had started and ${openAtKill} were open, holding ${inFlightOnKilled} of them`];
+    return { ...r, idle, atPeak, notes, inFlightOnKilled, proxyOutcomes, killedHealthy: h.decode.find((d) => d.url === d1.url)?.healthy };
   } finally {
     await proxy.close();
     await Promise.all(servers.map((s) => s.close()));

@@ -131,6 +131,9 @@ export function buildDisaggregated(sc: Scenario, file: string, sim: Simulator, s
     keyed: pools.some((p) => p.engine.enablePrefixCaching || p.engine.kvOffloadingGiB > 0),
     blockSizeTokens: prefills[0]!.cfg.blockSizeTokens,
     gpusOf,
+    // The decode leg goes through D's own API server (vLLM's P/D proxy sends it there), so it pays
+    // that front end after the prefill, as the prefill leg paid P's before it.
+    decodeLegMs: (pools.find((p) => p.spec.role === 'decode') ?? pools[0]!).setup.frontEnd.requestMs,
   });
   const warnings: string[] = [];
   const target = pol?.adaptiveBatchTpotMs;

@@ -15,6 +15,11 @@
  *      queues, FIFO (back-pressure, counted);
  *   3. onSourceFree: the prefill instance frees its blocks; onReady: the last destination leg landed
  *      and the decode instance admits the request.
+ * The decode leg (vLLM's P/D protocol, toy_proxy_server.py): the proxy sends the request to D when
+ * P's answer arrives, and D's API server takes `decodeLegMs` (its front end, src/perf/front-end.ts)
+ * before D's engine has it. A whole transfer is D's pull (NIXL: D's scheduler reserves blocks and
+ * reads the KV once it has the request), so it is asked for then; a layer-wise one is pushed into
+ * blocks reserved during the prefill, and D admits it once both the KV and the leg are there.
  * Abort: a request not yet in flight is removed from its instance; a flight's KV transfer runs to
  * its end (as vLLM's connectors delay freeing blocks under transfer), then its decode blocks are
  * freed instead of admitted.
@@ -84,6 +89,8 @@ export interface PdOptions {
   blockSizeTokens: number;
   /** Machine-wide GPU indices of each instance. */
   gpusOf: ReadonlyMap<EngineInstance, readonly number[]>;
+  /** Prefill end -> the decode leg reaches D's engine: D's API-server front end, ms (0: at once). */
+  decodeLegMs?: number;
 }
 
 interface Flight {
@@ -95,6 +102,8 @@ interface Flight {
   decode: EngineInstance | null;
   wantS: number;
   reservedS: number;
+  /** When the decode leg reaches D's engine (prefill end + decodeLegMs). */
+  legS: number;
   aborted: boolean;
 }
 
@@ -172,7 +181,7 @@ export class PdDeployment implements Deployment {
     const due = o.transferPolicy === 'layerwise' ? Array.from({ length: o.numLayers }, (_, i) => startS + (bd.outsideLayersMs + (i + 1) * bd.perLayerMs) / 1000) : [startS + bd.totalMs / 1000];
     due[due.length - 1] = startS + bd.totalMs / 1000;
     const transfer = this.mgr.begin(req, o.gpusOf.get(prefill)!, due);
-    const f: Flight = { req, prefill, transfer, dreq: new RequestState(req.spec, []), decode: null, wantS: NaN, reservedS: NaN, aborted: false };
+    const f: Flight = { req, prefill, transfer, dreq: new RequestState(req.spec, []), decode: null, wantS: NaN, reservedS: NaN, legS: NaN, aborted: false };
     this.flights.set(req.spec.id, f);
     if (o.transferPolicy === 'layerwise') this.requestDecode(f);
   }
@@ -180,7 +189,12 @@ export class PdDeployment implements Deployment {
   /** Prefill hook: the prompt's KV is complete. */
   onPrefillDone(req: RequestState, timeS: number): void {
     const f = this.flights.get(req.spec.id)!;
-    if (this.o.transferPolicy === 'whole') this.requestDecode(f);
+    const legS = (this.o.decodeLegMs ?? 0) / 1000;
+    f.legS = timeS + legS;
+    if (this.o.transferPolicy === 'whole') {
+      if (legS > 0) this.sim.schedule(legS, () => this.requestDecode(f));
+      else this.requestDecode(f);
+    }
     this.mgr.prefillDone(f.transfer, timeS);
   }
 
@@ -197,6 +211,12 @@ export class PdDeployment implements Deployment {
   /** Transfer callback: the KV landed on the decode instance. */
   onReady(t: Transfer): void {
     const f = this.flights.get(t.req.spec.id)!;
+    // A layer-wise push can land before the decode leg has reached D's engine.
+    if (this.sim.now < f.legS) this.sim.scheduleAt(f.legS, () => this.admit(f, t));
+    else this.admit(f, t);
+  }
+
+  private admit(f: Flight, t: Transfer): void {
     this.flights.delete(t.req.spec.id);
     const { req, dreq } = f;
     const decode = f.decode!;
