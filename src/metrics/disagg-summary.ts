@@ -12,6 +12,7 @@ import type { PdCounters, TransferOutcome } from '../serving/disagg/pd-deploymen
 import type { MetricsCollector } from './collector.js';
 import { Distribution } from './distribution.js';
 import { round6 } from '../round.js';
+import type { DisaggFigures, GpuFigures, LinkFigures, SpreadFigures, StagingFigures } from './summary-schema.js';
 
 /** What the summary reads of a pool (the composition root's BuiltPool has it). */
 export interface SummaryPool {
@@ -62,7 +63,7 @@ export class TransferStats implements PdCounters {
 }
 
 /** mean / median / p90 / p99 of a per-request distribution (zeros when empty). */
-export function spread(d: Distribution): Record<'mean' | 'median' | 'p90' | 'p99', number | null> {
+export function spread(d: Distribution): SpreadFigures {
   const n = d.count > 0;
   return { mean: round6(n ? d.mean() : 0), median: round6(n ? d.percentile(50) : 0), p90: round6(n ? d.percentile(90) : 0), p99: round6(n ? d.percentile(99) : 0) };
 }
@@ -107,9 +108,9 @@ export function kvOccupancyByInstance(rows: readonly { tS: number; tier: string;
 }
 
 /** Per-GPU busy fraction, MFU and (weight-streaming) MBU from the instances' counters. */
-export function gpuSummary(collector: MetricsCollector, pools: readonly SummaryPool[], gpusOf: (inst: EngineInstance, k: number) => readonly number[], kv?: ReadonlyMap<string, { mean: number; peak: number }>): Record<string, unknown> {
+export function gpuSummary(collector: MetricsCollector, pools: readonly SummaryPool[], gpusOf: (inst: EngineInstance, k: number) => readonly number[], kv?: ReadonlyMap<string, { mean: number; peak: number }>): Record<string, GpuFigures> {
   const duration = collector.lastFinishS;
-  const out: Record<string, unknown> = {};
+  const out: Record<string, GpuFigures> = {};
   for (const p of pools) {
     p.instances.forEach((inst, k) => {
       const st = collector.instances.get(inst.name);
@@ -135,8 +136,8 @@ export function gpuSummary(collector: MetricsCollector, pools: readonly SummaryP
 }
 
 /** Per channel that carried bytes: utilisation, busy fraction, bytes, peak load (docs/metrics.md). */
-export function linkSummary(net: FlowNetwork, duration: number): Record<string, unknown> {
-  const links: Record<string, unknown> = {};
+export function linkSummary(net: FlowNetwork, duration: number): Record<string, LinkFigures> {
+  const links: Record<string, LinkFigures> = {};
   for (const id of net.channelIds()) {
     const c = net.channelStats(id);
     if (c.bytesCarried === 0) continue;
@@ -150,11 +151,11 @@ export function linkSummary(net: FlowNetwork, duration: number): Record<string, 
   return links;
 }
 
-export function disaggSummary(i: DisaggSummaryInput): Record<string, unknown> {
+export function disaggSummary(i: DisaggSummaryInput): DisaggFigures {
   const duration = i.collector.lastFinishS;
   const s = i.stats;
-  const links: Record<string, unknown> = i.net ? linkSummary(i.net, duration) : {};
-  const staging: Record<string, unknown> = {};
+  const links = i.net ? linkSummary(i.net, duration) : {};
+  const staging: Record<string, StagingFigures> = {};
   let stagingWaitS = 0;
   for (const [n, b] of i.staging ?? []) {
     const st = b.stats();

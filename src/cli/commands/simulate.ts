@@ -13,7 +13,7 @@ import { JsonlRecordWriter, NullRecordWriter } from '../../run/record-writer.js'
 import { writeReport } from '../../report/write.js';
 import { ProgressReporter } from '../progress.js';
 import { fmt, formatTable } from '../table.js';
-import type { Summary } from '../../metrics/summary.js';
+import { figureOf, type Summary } from '../../metrics/summary.js';
 import { parseReplicates } from '../../plan/grid.js';
 import { parseWorkers } from '../../plan/pool.js';
 import { replicateIntervals, replicateSeeds } from '../../plan/replicates.js';
@@ -48,7 +48,7 @@ export function defaultOutDir(name: string): string {
 
 /** The console table: the same figures as summary.json. */
 export function summaryTable(s: Summary): string {
-  const g = (k: string) => s[k] as number | null;
+  const g = (k: string) => figureOf(s, k);
   const lines = [
     `requests  completed ${s.completed}, failed ${s.failed}, duration ${fmt(g('duration'))} s`,
     `throughput  ${fmt(g('request_throughput'))} req/s, output ${fmt(g('output_throughput'))} tok/s, total ${fmt(g('total_token_throughput'))} tok/s${g('request_goodput') !== null ? `, goodput ${fmt(g('request_goodput'))} req/s` : ''}`,
@@ -136,7 +136,7 @@ export async function simulateCommand(file: string, o: SimulateCliOptions): Prom
   if (o.report !== false) await writeReport(outDir, {
     title: `pdsim simulate: ${sc.name}`,
     subtitle: `${loaded.file} · seed ${seed} · model ${sc.model}`,
-    table: { columns: ['metric', sc.name], rows: ['ttft', 'tpot', 'itl', 'e2el'].flatMap((m) => [[`median ${m} ms`, result.summary[`median_${m}_ms`] as number], [`p99 ${m} ms`, result.summary[`p99_${m}_ms`] as number]]).concat([['output tok/s', result.summary.output_throughput as number], ['completed', result.summary.completed as number]]) },
+    table: { columns: ['metric', sc.name], rows: ['ttft', 'tpot', 'itl', 'e2el'].flatMap((m) => [[`median ${m} ms`, figureOf(result.summary, `median_${m}_ms`) as number], [`p99 ${m} ms`, figureOf(result.summary, `p99_${m}_ms`) as number]]).concat([['output tok/s', result.summary.output_throughput as number], ['completed', result.summary.completed as number]]) },
     runs: [result.series],
     notes: [...warnings.map((w) => `warning: ${w}`), ...notes],
   });

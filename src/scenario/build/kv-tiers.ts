@@ -17,6 +17,7 @@ import type { Simulator } from '../../kernel/simulator.js';
 import type { MetricsCollector } from '../../metrics/collector.js';
 import { linkSummary } from '../../metrics/disagg-summary.js';
 import { kvTierSeries, kvTiersSummary } from '../../metrics/kv-tiers-summary.js';
+import type { DeploymentFigures } from '../../metrics/summary-schema.js';
 import { loadGpu } from '../../model/catalog.js';
 import { KvTiers, type TierOccupancyRow } from '../../serving/kv-tiers.js';
 import type { EngineArgs, Scenario } from '../schema.js';
@@ -86,7 +87,7 @@ export function attachKvTiers(sc: Scenario, file: string, sim: Simulator, net: F
  * A colocated deployment's machine and links, built only when some pool uses tiers or swap; returns
  * what `Built` adds (summary figures, tier series), or undefined when nothing was built.
  */
-export function colocatedKvTiers(sc: Scenario, file: string, sim: Simulator, pools: BuiltPool[], collector: MetricsCollector | undefined, modelsDir?: string): { extraSummary: () => Record<string, unknown>; tierSeries: () => TierOccupancyRow[] } | undefined {
+export function colocatedKvTiers(sc: Scenario, file: string, sim: Simulator, pools: BuiltPool[], collector: MetricsCollector | undefined, modelsDir?: string): { extraSummary: () => DeploymentFigures; tierSeries: () => TierOccupancyRow[] } | undefined {
   if (!pools.some((p) => usesKvTiers(p.engine))) return undefined;
   const gpus = sc.deployment.pools.map((p, i) => {
     try {

@@ -19,6 +19,7 @@ import type { DecodeBatchPolicy } from '../../serving/batch-policy.js';
 import { kvCapacity, type KvCapacity } from '../../serving/kv-capacity.js';
 import type { RequestSpec } from '../../serving/types.js';
 import type { EngineArgs, PoolSpec, Scenario } from '../schema.js';
+import type { DeploymentFigures } from '../../metrics/summary-schema.js';
 
 export interface BuildOptions {
   /** Advance decode-only segments in closed form (identical results; off for real-time serving). */
@@ -49,7 +50,7 @@ export interface Built {
   /** Set-ups that run but will not do what they ask (the CLI prints them as `warning:` lines). */
   warnings?: string[];
   /** Figures the deployment adds under summary.pdsim (transfers, links, tiers). */
-  extraSummary?: () => Record<string, unknown>;
+  extraSummary?: () => DeploymentFigures;
   /** KV occupancy per tier over time, for the report. */
   tierSeries?: () => TierOccupancyRow[];
 }
