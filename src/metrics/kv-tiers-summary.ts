@@ -16,6 +16,17 @@ export function tierFigures(k: KvTierCounters): KvTierFigures | undefined {
   const bb = cfg.blockBytes;
   const tierHit = c.cpuHitBlocks + c.diskHitBlocks;
   const rate = (blocks: number) => round6(c.queriedTokens > 0 ? (blocks * bs) / c.queriedTokens : 0);
+  // The keys a CPU and a disk tier share: size, occupancy (peak, time-weighted mean), hits.
+  const tier = (blocks: number, peak: number, blockSeconds: number, held: number, hits: number) => ({
+    capacity_blocks: blocks,
+    capacity_bytes: blocks * bb,
+    peak_occupancy: round6(peak / blocks),
+    mean_occupancy: round6(span > 0 ? blockSeconds / span / blocks : 0),
+    held_blocks_end: held,
+    hit_blocks: hits,
+    hit_tokens: hits * bs,
+    hit_rate: rate(hits),
+  });
   const out: KvTierFigures = {
     block_bytes: bb,
     lookups: c.lookups,
@@ -25,14 +36,7 @@ export function tierFigures(k: KvTierCounters): KvTierFigures | undefined {
     tier_hit_tokens: tierHit * bs,
     tier_hit_rate: rate(tierHit),
     cpu: {
-      capacity_blocks: cfg.cpuBlocks,
-      capacity_bytes: cfg.cpuBlocks * bb,
-      peak_occupancy: round6(k.cpuPeakBlocks / cfg.cpuBlocks),
-      mean_occupancy: round6(span > 0 ? k.cpuBlockSeconds / span / cfg.cpuBlocks : 0),
-      held_blocks_end: st.cpuHeld,
-      hit_blocks: c.cpuHitBlocks,
-      hit_tokens: c.cpuHitBlocks * bs,
-      hit_rate: rate(c.cpuHitBlocks),
+      ...tier(cfg.cpuBlocks, k.cpuPeakBlocks, k.cpuBlockSeconds, st.cpuHeld, c.cpuHitBlocks),
       stored_blocks: c.storedBlocks,
       store_calls: st.storeCalls,
       evictions: cfg.diskBlocks > 0 ? 0 : st.evictions,
@@ -49,14 +53,7 @@ export function tierFigures(k: KvTierCounters): KvTierFigures | undefined {
   };
   if (cfg.diskBlocks > 0) {
     out.disk = {
-      capacity_blocks: cfg.diskBlocks,
-      capacity_bytes: cfg.diskBlocks * bb,
-      peak_occupancy: round6(k.diskPeakBlocks / cfg.diskBlocks),
-      mean_occupancy: round6(span > 0 ? k.diskBlockSeconds / span / cfg.diskBlocks : 0),
-      held_blocks_end: st.diskHeld,
-      hit_blocks: c.diskHitBlocks,
-      hit_tokens: c.diskHitBlocks * bs,
-      hit_rate: rate(c.diskHitBlocks),
+      ...tier(cfg.diskBlocks, k.diskPeakBlocks, k.diskBlockSeconds, st.diskHeld, c.diskHitBlocks),
       evictions: st.evictions,
       promotions: st.promotions,
       bytes_written: c.bytesToDisk,
