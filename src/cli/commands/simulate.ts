@@ -20,6 +20,7 @@ import { replicateIntervals, replicateSeeds } from '../../plan/replicates.js';
 import { runSeeds } from '../../plan/replicated.js';
 import { intervalTable } from '../replicate-tables.js';
 import { DetailedRecorder } from '../../metrics/bench-detailed.js';
+import { cliMessages } from '../../messages/cli.js';
 
 /**
  * Writes a file whole or not at all: to a temporary name, then renamed over the target, so a full
@@ -33,7 +34,7 @@ export function writeFileAtomic(file: string, text: string): void {
   } catch (e) {
     rmSync(tmp, { force: true });
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(`cannot write (${code === 'ENOSPC' ? 'the disk is full' : code ?? (e as Error).message}); nothing partial was left`, file);
+    throw new UserError(cliMessages.cannotWriteNothingPartial(code === 'ENOSPC' ? 'the disk is full' : code ?? (e as Error).message), file);
   }
 }
 
@@ -126,7 +127,7 @@ export async function simulateCommand(file: string, o: SimulateCliOptions): Prom
     writeFileAtomic(path.join(outDir, 'summary.json'), JSON.stringify(summaryOut, null, 2) + '\n');
   } catch (e) {
     // The first failure is the one to report; the summary's is its consequence.
-    if (writer.error) throw new UserError(`${writer.errorDetail}; summary.json could not be written either (nothing partial was left)`, writer.file);
+    if (writer.error) throw new UserError(cliMessages.summaryJsonCouldWritten(writer.errorDetail), writer.file);
     throw e;
   }
   if (writer.error) throw writer.error;
