@@ -34,7 +34,7 @@ export function openRegular(file: string, what: string, shown = file): number {
 export function readTextBounded(file: string, what: string, maxBytes: number, shown = file): string {
   const fd = openRegular(file, what, shown);
   try {
-    const tooBig = () => new UserError(ioMessages.largerThanLimit(what, fmtMiB(maxBytes), what), shown);
+    const tooBig = () => new UserError(ioMessages.largerThanLimit(what, fmtMiB(maxBytes)), shown);
     const size = fstatSync(fd).size;
     if (size > maxBytes) throw tooBig();
     let buf = Buffer.allocUnsafe(Math.min(maxBytes + 1, Math.max(size, 64 * 1024) + 1));

@@ -48,11 +48,11 @@ export const cliMessages = {
   httpSUrlExpected: (flag: string, u: string): string => `${flag}: "${u}" is not an http(s) URL (expected e.g. http://10.0.0.5:8100)`,
   policyOne: (policy: string, routingPolicyNames: string, value: string): string => `--policy "${policy}" is not one of ${routingPolicyNames}${value}`,
   portAlreadyUsePick: (port: number, host: string): string => `port ${port} on ${host} is already in use; pick another with --port`,
-  hostCannotListen: (host: string, host2: string, port: number, code: string): string => `--host ${host}: cannot listen on ${host2}:${port} (${code})`,
+  hostCannotListen: (host: string, port: number, code: string): string => `--host ${host}: cannot listen on ${host}:${port} (${code})`,
   // src/cli/commands/serve.ts
   failPctStallPct: (sum: number): string => `--fail-pct, --stall-pct, --reset-pct and --break-pct add up to ${sum}; at most 100 (percent of requests)`,
   portAlreadyUsePick2: (port: string, host: string): string => `port ${port} on ${host} is already in use; pick another with --port`,
-  hostCannotListen2: (host: string, host2: string, port: string, code: string): string => `--host ${host}: cannot listen on ${host2}:${port} (${code})`,
+  hostCannotListen2: (host: string, port: string, code: string): string => `--host ${host}: cannot listen on ${host}:${port} (${code})`,
   // src/cli/plan-finish.ts
   candidateMeetsSloAttainment: (attainment: number, outDir: string, value: string): string => `no candidate meets the ${attainment} SLO attainment target (results in ${outDir}); the binding constraint, ${value}`,
   // src/cli/commands/plan.ts

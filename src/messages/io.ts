@@ -8,7 +8,7 @@ export const ioMessages = {
   directoryExpectedFile: (what: string): string => `${what} is a directory, expected a file`,
   regularFileDevicePipe: (what: string): string => `${what} is not a regular file (a device, pipe or socket)`,
   readable: (what: string): string => `${what} not readable`,
-  largerThanLimit: (what: string, value: string, what2: string): string => `${what} is larger than ${value} (the limit for a ${what2})`,
+  largerThanLimit: (what: string, value: string): string => `${what} is larger than ${value} (the limit for a ${what})`,
   // src/io/records.ts
   validGzipFile: (message: string): string => `not a valid gzip file (${message})`,
   recordLongerThanMib: (value: number): string => `a record is longer than ${value} MiB (is this the right file?)`,

@@ -15,5 +15,5 @@ export const modelMessages = {
   // src/model/catalog.ts
   modelsDirectoryFoundExpected: (): string => `models directory not found (expected models/<kind>/<id>.json)`,
   validJson: (message: string): string => `not valid JSON: ${message}`,
-  unknownIdKnownIds: (kind: string, id: string, hint: string, kind2: string, value: string): string => `unknown ${kind} id "${id}".${hint} Known ${kind2} ids: ${value}`,
+  unknownIdKnownIds: (kind: string, id: string, hint: string, value: string): string => `unknown ${kind} id "${id}".${hint} Known ${kind} ids: ${value}`,
 };

@@ -4,24 +4,24 @@
  */
 export const scenarioMessages = {
   // src/scenario/vllm-args.ts
-  switchWriteFalseGot: (flag: string, flag2: string, flag3: string, flag4: string, flag5: string, value: string): string => `${flag} is a switch: write ${flag2}, --no-${flag3} or ${flag4}=false, got "${flag5}=${value}"`,
+  switchWriteFalseGot: (flag: string, flag3: string, value: string): string => `${flag} is a switch: write ${flag}, --no-${flag3} or ${flag}=false, got "${flag}=${value}"`,
   needsValue: (flag: string): string => `${flag} needs a value`,
   expectsGot: (flag: string, value: string, raw: string): string => `${flag} expects ${value}, got "${raw}"`,
-  takesValueGot: (flag: string, flag2: string, value: string): string => `${flag} takes no value, got "${flag2}=${value}"`,
+  takesValueGot: (flag: string, value: string): string => `${flag} takes no value, got "${flag}=${value}"`,
   supportedExpectedOne: (flag: string, raw: string, values: string): string => `${flag} "${raw}" is not supported; expected one of: ${values}`,
   unknownVllmServeArgument: (flag: string, value: string): string => `unknown vllm serve argument "${flag}"${value}`,
   // src/scenario/load.ts
   setExpectsPathValue: (assignment: string): string => `--set expects path=value (e.g. workload.requests=500), got "${assignment}"`,
   setEmptyFieldName: (fieldPath: string): string => `--set ${fieldPath}: empty field name in the path`,
   setValueValidYaml: (fieldPath: string, value: string): string => `--set ${fieldPath}: the value is not valid YAML (${value})`,
-  setListIndex: (fieldPath: string, value: string, objLength: number, k: string, objLength2: number): string => `--set ${fieldPath}: "${value}" is a list of ${objLength}; "${k}" must be an index from 0 to ${objLength2}`,
+  setListIndex: (fieldPath: string, value: string, objLength: number, k: string): string => `--set ${fieldPath}: "${value}" is a list of ${objLength}; "${k}" must be an index from 0 to ${objLength}`,
   setSectionFields: (fieldPath: string, value: string, value2: string): string => `--set ${fieldPath}: "${value}" is a ${value2}, not a section with fields`,
   nestedTooDeeplyScenario: (): string => `nested too deeply to be a scenario`,
   valid: (value: string, value2: string): string => `not valid ${value}: ${value2}`,
   scenarioMappingYamlObject: (): string => `a scenario must be a mapping (YAML) or an object (JSON)`,
   // src/scenario/build/machine.ts
   tpSpansMoreThan: (tp: number, gpusPerNode: number): string => `tp ${tp} spans more than one node (gpusPerNode ${gpusPerNode}); an instance must fit in one node`,
-  poolsNeedNodeS: (nodes: number, gpusPerNode: number, asked: string, declared: number, nodes2: number): string => `the pools need ${nodes} node(s) of ${gpusPerNode} GPU(s) (${asked}, one instance per GPU set, never split across nodes) and the machine has ${declared} (topology.nodes); raise gpusPerNode, declare topology.nodes: ${nodes2}, or use fewer instances`,
+  poolsNeedNodeS: (nodes: number, gpusPerNode: number, asked: string, declared: number): string => `the pools need ${nodes} node(s) of ${gpusPerNode} GPU(s) (${asked}, one instance per GPU set, never split across nodes) and the machine has ${declared} (topology.nodes); raise gpusPerNode, declare topology.nodes: ${nodes}, or use fewer instances`,
   // src/scenario/build/pool.ts
   tpDivideModelS: (tp: number, numHeads: number): string => `tp ${tp} must divide the model's ${numHeads} attention heads`,
   chunkedPrefillOffMaxnumbatchedtokens: (maxNumBatchedTokens: number, maxModelLen: number): string => `with chunked prefill off, maxNumBatchedTokens (${maxNumBatchedTokens}) must be at least maxModelLen (${maxModelLen}), as vLLM requires`,

@@ -94,7 +94,7 @@ export function unknownId(kind: CatalogKind, id: string, ids: readonly string[])
   // as close to "llama-3.1" as "llama-3.1-8b" is; didYouMean catches the typos.
   const guess = ids.find((k) => k.startsWith(id.toLowerCase())) ?? didYouMean(id, ids);
   const hint = guess === undefined ? '' : ` Did you mean "${guess}"?`;
-  return new UserError(modelMessages.unknownIdKnownIds(kind, id, hint, kind, ids.join(', ') || '(none)'));
+  return new UserError(modelMessages.unknownIdKnownIds(kind, id, hint, ids.join(', ') || '(none)'));
 }
 
 const catalogs = new Map<string, Catalog>();

@@ -68,7 +68,7 @@ export function applyOverride(raw: Record<string, unknown>, assignment: string):
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i]!;
     if (Array.isArray(obj) && (!/^\d+$/.test(k) || Number(k) > obj.length)) {
-      throw new UserError(scenarioMessages.setListIndex(fieldPath, keys.slice(0, i).join('.'), obj.length, k, obj.length));
+      throw new UserError(scenarioMessages.setListIndex(fieldPath, keys.slice(0, i).join('.'), obj.length, k));
     }
     if (i === keys.length - 1) break;
     if (!Object.hasOwn(obj, k) || obj[k] === undefined || obj[k] === null) obj[k] = /^\d+$/.test(keys[i + 1]!) ? [] : {};

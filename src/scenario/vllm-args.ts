@@ -38,7 +38,7 @@ function boolValue(flag: string, value: string | undefined, file: string | undef
   const v = value.toLowerCase();
   if (['true', '1', 'yes'].includes(v)) return true;
   if (['false', '0', 'no'].includes(v)) return false;
-  throw new UserError(scenarioMessages.switchWriteFalseGot(flag, flag, flag.slice(2), flag, flag, value), file, '/vllmArgs');
+  throw new UserError(scenarioMessages.switchWriteFalseGot(flag, flag.slice(2), value), file, '/vllmArgs');
 }
 
 /** Flags with a string value the engine models, and the values it accepts. */
@@ -98,7 +98,7 @@ export function parseVllmArgs(args: string, file?: string): ParsedVllmArgs {
     if (flag in NUMERIC) engine[NUMERIC[flag]!] = num(INTEGER_KNOBS.has(NUMERIC[flag]!));
     else if (flag in BOOLEAN) engine[BOOLEAN[flag]!] = boolValue(flag, value, file);
     else if (flag.startsWith('--no-') && `--${flag.slice(5)}` in BOOLEAN) {
-      if (value !== undefined) throw new UserError(scenarioMessages.takesValueGot(flag, flag, value), file, '/vllmArgs');
+      if (value !== undefined) throw new UserError(scenarioMessages.takesValueGot(flag, value), file, '/vllmArgs');
       engine[BOOLEAN[`--${flag.slice(5)}`]!] = false;
     } else if (flag === '--tensor-parallel-size' || flag === '-tp') out.tensorParallelSize = num(true);
     else if (flag in STRING) {

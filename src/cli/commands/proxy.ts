@@ -56,7 +56,7 @@ export async function proxyCommand(o: ProxyCliOptions): Promise<Listening> {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new UserError(cliMessages.portAlreadyUsePick(port, o.host));
-    if (code === 'EACCES' || code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw new UserError(cliMessages.hostCannotListen(o.host, o.host, port, code));
+    if (code === 'EACCES' || code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw new UserError(cliMessages.hostCannotListen(o.host, port, code));
     throw e;
   }
   process.stdout.write(`pdsim proxy: ${prefill.length} prefill, ${decode.length} decode, policy ${o.policy}, on ${l.url}\n`);

@@ -64,7 +64,7 @@ export function buildMachine(sc: Scenario, file: string, gpus: GpuProfile[], mod
   if (placement.nodes > declared) {
     // Never a silently added node or GPU: the user said how many there are.
     const asked = sc.deployment.pools.map((p) => `${p.instances} x tp ${p.tp}`).join(' + ');
-    throw new UserError(scenarioMessages.poolsNeedNodeS(placement.nodes, gpusPerNode, asked, declared, placement.nodes), file, '/deployment/topology/gpusPerNode');
+    throw new UserError(scenarioMessages.poolsNeedNodeS(placement.nodes, gpusPerNode, asked, declared), file, '/deployment/topology/gpusPerNode');
   }
   const host = atPointer(file, '/deployment/topology/hostMemory', () => loadHost(topo?.hostMemory ?? 'server-ddr5', modelsDir));
   const disk = atPointer(file, '/deployment/topology/disk', () => loadDisk(topo?.disk ?? 'nvme-gen4', modelsDir));
