@@ -21,11 +21,13 @@ export const scenarioMessages = {
   scenarioMappingYamlObject: (): string => `a scenario must be a mapping (YAML) or an object (JSON)`,
   // src/scenario/build/machine.ts
   tpSpansMoreThan: (tp: number, gpusPerNode: number): string => `tp ${tp} spans more than one node (gpusPerNode ${gpusPerNode}); an instance must fit in one node`,
-  poolsNeedNodeS: (nodes: number, gpusPerNode: number, asked: string, declared: number): string => `the pools need ${nodes} node(s) of ${gpusPerNode} GPU(s) (${asked}, one instance per GPU set, never split across nodes) and the machine has ${declared} (topology.nodes); raise gpusPerNode, declare topology.nodes: ${nodes}, or use fewer instances`,
+  poolsNeedNodeS: (nodes: number, gpusPerNode: number, asked: string, declared: number): string => `the pools need ${nodes} node(s) of ${gpusPerNode} GPU(s) (${asked}, one instance per GPU set, never split across nodes) and the machine has ${declared} (topology.nodes); raise gpusPerNode, declare topology.nodes: ${nodes}, use fewer instances, or put every instance on one GPU with topology.sharedGpu: true`,
+  // src/scenario/build/disagg.ts
+  sharedGpuNeedsSharedStore: (path: string): string => `with topology.sharedGpu the prefill and decode instances are on the same GPU, so KV moves through a store they share: use path disk (LMCache on a shared disk) or staging (CPU memory), not ${path}`,
   // src/scenario/build/pool.ts
   tpDivideModelS: (tp: number, numHeads: number): string => `tp ${tp} must divide the model's ${numHeads} attention heads`,
   chunkedPrefillOffMaxnumbatchedtokens: (maxNumBatchedTokens: number, maxModelLen: number): string => `with chunked prefill off, maxNumBatchedTokens (${maxNumBatchedTokens}) must be at least maxModelLen (${maxModelLen}), as vLLM requires`,
-  doesFitTpBudget: (id: string, id2: string, tp: number, value: string, memGiB: number, gpuMemoryUtilization: number, value2: string, value3: string): string => `${id} does not fit on ${id2} at tp ${tp}: budget ${value} GiB (${memGiB} GiB x gpuMemoryUtilization ${gpuMemoryUtilization}) - weights ${value2} GiB - activation reserve ${value3} GiB leaves no KV cache; raise tp, gpuMemoryUtilization or cpuOffloadGB, or use a larger GPU`,
+  doesFitTpBudget: (id: string, id2: string, tp: number, value: string, memGiB: number, gpuMemoryUtilization: number, value2: string, value3: string, sharedGpu: boolean): string => `${id} does not fit on ${id2} at tp ${tp}: budget ${value} GiB (${memGiB} GiB x gpuMemoryUtilization ${gpuMemoryUtilization}) - weights ${value2} GiB - activation reserve ${value3} GiB leaves no KV cache; raise tp, gpuMemoryUtilization or cpuOffloadGB, or use a larger GPU${sharedGpu ? ' (with sharedGpu every instance loads its own copy of the weights into its own share)' : ''}`,
   kvCacheHoldsTokens: (value: number, maxModelLen: number): string => `the KV cache holds ${value} tokens, less than maxModelLen ${maxModelLen} (vLLM refuses to start); lower engine.maxModelLen or give the cache more memory`,
   // src/scenario/build/kv-tiers.ts
   diskKvTierKvdiskgib: (): string => `a disk KV tier (kvDiskGiB) sits below a CPU tier: set kvOffloadingGiB too`,

@@ -37,7 +37,11 @@ const Spread = Obj({ mean: R(), median: R(), p90: R(), p99: R() });
 
 const Instance = Obj({ busy_fraction: R(), iterations: Int(), mean_batch_size: R(), mean_tokens_per_iteration: R(), preemptions: Int() });
 const KvCapacity = Obj({ gpu: Str(), tp: Int(), num_gpu_blocks: Int(), block_size: Int(), kv_tokens: Int() });
-const Gpu = Obj({ instance: Str(), gpu: Str(), busy_fraction: R(), mfu: R(), mbu_weights: R(), kv_occupancy_mean: Opt(R()), kv_occupancy_peak: Opt(R()) });
+const GpuOwn = { busy_fraction: R(), mfu: R(), mbu_weights: R(), kv_occupancy_mean: Opt(R()), kv_occupancy_peak: Opt(R()) };
+const Gpu = Obj({
+  instance: Str('the instance, or "a+b" for instances sharing the GPU (topology.sharedGpu)'), gpu: Str(), ...GpuOwn,
+  instances: Opt(ByName(Obj(GpuOwn), 'a shared GPU: each instance\'s own figures')),
+});
 const Link = Obj({ utilisation: R(), busy_fraction: R(), bytes: Num('bytes carried (a sum of fluid flows: may have a fraction)'), peak_load_fraction: R() });
 const Staging = Obj({ capacity_bytes: Num(), peak_occupancy: R(), mean_occupancy: R(), waits: Int(), mean_queue_length: R(), max_queue: Int() });
 const CpuTier = Obj({

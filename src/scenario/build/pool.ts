@@ -95,7 +95,7 @@ export function buildPool(sc: Scenario, file: string, pool: PoolSpec, index: num
   const numGpuBlocks = engine.numGpuBlocks ?? capacity.numGpuBlocks;
   if (numGpuBlocks <= 0) {
     throw new UserError(
-      scenarioMessages.doesFitTpBudget(arch.id, gpu.id, tp, (capacity.budgetBytes / GiB).toFixed(2), gpu.memGiB, engine.gpuMemoryUtilization, ((capacity.weightBytesPerGpu - capacity.offloadedWeightBytesPerGpu) / GiB).toFixed(2), (capacity.activationReserveBytes / GiB).toFixed(2)),
+      scenarioMessages.doesFitTpBudget(arch.id, gpu.id, tp, (capacity.budgetBytes / GiB).toFixed(2), gpu.memGiB, engine.gpuMemoryUtilization, ((capacity.weightBytesPerGpu - capacity.offloadedWeightBytesPerGpu) / GiB).toFixed(2), (capacity.activationReserveBytes / GiB).toFixed(2), sc.deployment.topology?.sharedGpu === true),
       file, `${where}/gpu`);
   }
   if (numGpuBlocks * engine.blockSize < maxModelLen && pool.role !== 'prefill') {
