@@ -45,7 +45,7 @@ describe('pdsim simulate (CLI)', () => {
     const resolved = JSON.parse(readFileSync(path.join(a, 'scenario.resolved.json'), 'utf8')) as { seed: number; engine: { blockSize: number } };
     expect(resolved.seed).toBe(7);
     expect(resolved.engine.blockSize).toBe(16);
-  }, 60_000);
+  }, 60_000); // two whole simulate runs: slow on a loaded machine, never a speed check
 
   it('--no-requests skips requests.jsonl and changes nothing else', async () => {
     const a = path.join(tmp, 'with');
@@ -81,7 +81,7 @@ describe('pdsim simulate (CLI)', () => {
     }
     expect(ttft[1]!).toBeGreaterThanOrEqual(ttft[0]!);
     expect(ttft[2]!).toBeGreaterThan(ttft[1]!);
-  });
+  }, 60_000);
 });
 
 describe('pdsim simulate --save-detailed (vllm bench serve arrays)', () => {
