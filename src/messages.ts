@@ -1,8 +1,22 @@
 /**
- * User-facing messages of the scenario check step and the engine's typed counters, in one module so
- * they stay consistent, testable and greppable (STYLE.md habit 11). Functions, not templates, so the
- * type checker sees every argument.
+ * User-facing messages (errors and warnings), in one module so they stay consistent, testable and
+ * greppable (STYLE.md habit 11). Functions, not templates, so the type checker sees every argument.
+ * Below: the scenario check step and the engine; the errors of each area are in src/messages/<area>.ts
+ * (re-exported here), so a `new UserError(...)` names its message instead of spelling it inline.
  */
+export { calibrateMessages } from './messages/calibrate.js';
+export { cliMessages } from './messages/cli.js';
+export { hardwareMessages } from './messages/hardware.js';
+export { ioMessages } from './messages/io.js';
+export { kvMessages } from './messages/kv.js';
+export { llamacppMessages } from './messages/llamacpp.js';
+export { modelMessages } from './messages/model.js';
+export { planMessages } from './messages/plan.js';
+export { reportMessages } from './messages/report.js';
+export { scenarioMessages } from './messages/scenario.js';
+export { vllmMessages } from './messages/vllm.js';
+export { workloadMessages } from './messages/workload.js';
+
 export const messages = {
   needsBothPools: () => 'a disaggregated deployment needs both a prefill pool and a decode pool',
   decodePolicyWithoutDecodePool: (field: string, value: unknown) =>

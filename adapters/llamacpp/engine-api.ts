@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UserError } from '../../src/errors.js';
 import { packageRoot } from '../../src/package-files.js';
+import { llamacppMessages } from '../../src/messages/llamacpp.js';
 
 // From the package root, not this module's URL: in the bundle this code runs from dist/chunks/.
 export const ENGINE_DIR = join(packageRoot(), 'adapters', 'llamacpp', 'engine');
@@ -84,8 +85,8 @@ export interface Engine {
 }
 
 export async function loadEngine(o: EngineOptions): Promise<Engine> {
-  if (!engineInstalled()) throw new UserError(`node-llama-cpp is not installed; run: ${INSTALL_HINT}`);
-  if (!existsSync(o.modelPath)) throw new UserError(`model file not found`, o.modelPath);
+  if (!engineInstalled()) throw new UserError(llamacppMessages.nodeLlamaCppInstalled(INSTALL_HINT));
+  if (!existsSync(o.modelPath)) throw new UserError(llamacppMessages.modelFileFound(), o.modelPath);
   const lib = (await import(pathToFileURL(ENTRY).href)) as NodeLlamaCpp;
   const llama = await lib.getLlama({ gpu: false, build: 'never', logLevel: 'error', maxThreads: o.threads });
   const model = await llama.loadModel({ modelPath: o.modelPath, gpuLayers: 0 });

@@ -18,6 +18,7 @@ import { loadEngine, type Engine } from './engine-api.js';
 import { promptFor } from './step-loop.js';
 import { resolveModel } from './serve.js';
 import { TEST_MODELS, type TestModelSpec } from './test-models.js';
+import { llamacppMessages } from '../../src/messages/llamacpp.js';
 
 export interface ProfilePlan {
   prefillTokens: number[];
@@ -196,7 +197,7 @@ interface ProfileCli {
 
 export async function runProfile(o: ProfileCli, log: (s: string) => void): Promise<ProfileRow[]> {
   const spec = TEST_MODELS[o.testModel];
-  if (!spec) throw new UserError(`unknown --test-model "${o.testModel}"; expected one of: ${Object.keys(TEST_MODELS).join(', ')}`);
+  if (!spec) throw new UserError(llamacppMessages.unknownTestModelExpected(o.testModel, Object.keys(TEST_MODELS).join(', ')));
   const plan = o.quick ? QUICK_PLAN : FULL_PLAN;
   const m = resolveModel({ testModel: o.testModel, modelDir: o.modelDir });
   const maxKv = Math.max(...plan.decodeKvLens) + plan.repeats + 8;
@@ -224,7 +225,7 @@ export async function runProfile(o: ProfileCli, log: (s: string) => void): Promi
 
 const int = (flag: string) => (v: string): number => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag} must be an integer >= 1, got "${v}"`);
+  if (!Number.isInteger(n) || n < 1) throw new UserError(llamacppMessages.integerGot2(flag, v));
   return n;
 };
 

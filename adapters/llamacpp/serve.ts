@@ -15,6 +15,7 @@ import { startSimServer, type SimServer } from '../server/server.js';
 import { loadEngine, type Engine } from './engine-api.js';
 import { StepLoopBackend } from './step-loop.js';
 import { ensureTestModel, TEST_MODELS } from './test-models.js';
+import { llamacppMessages } from '../../src/messages/llamacpp.js';
 
 export interface LlamaServeOptions {
   model?: string;
@@ -40,10 +41,10 @@ export const DEFAULT_MODEL_DIR = join(tmpdir(), 'pdsim-gguf');
 export function resolveModel(o: Pick<LlamaServeOptions, 'model' | 'testModel' | 'modelDir'>): { path: string; name: string; vocab: number } {
   if (o.testModel !== undefined) {
     const spec = TEST_MODELS[o.testModel];
-    if (!spec) throw new UserError(`unknown --test-model "${o.testModel}"; expected one of: ${Object.keys(TEST_MODELS).join(', ')}`);
+    if (!spec) throw new UserError(llamacppMessages.unknownTestModelExpected(o.testModel, Object.keys(TEST_MODELS).join(', ')));
     return { path: ensureTestModel(o.testModel, o.modelDir ?? DEFAULT_MODEL_DIR), name: spec.id, vocab: spec.vocab };
   }
-  if (o.model === undefined) throw new UserError('give --model FILE.gguf or --test-model ID');
+  if (o.model === undefined) throw new UserError(llamacppMessages.giveModelFileGguf());
   // A GGUF from elsewhere: its vocabulary size is unknown here; 32000 covers Llama-2-style vocabularies.
   return { path: o.model, name: basename(o.model).replace(/\.gguf$/, ''), vocab: 32000 };
 }
@@ -75,7 +76,7 @@ export async function startLlamaServer(o: LlamaServeOptions): Promise<LlamaServe
 
 const int = (flag: string, min: number) => (v: string): number => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new UserError(`${flag} must be an integer >= ${min}, got "${v}"`);
+  if (!Number.isInteger(n) || n < min) throw new UserError(llamacppMessages.integerGot(flag, min, v));
   return n;
 };
 

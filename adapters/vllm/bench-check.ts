@@ -11,6 +11,7 @@ import { BenchPeaks } from '../../src/metrics/bench-peaks.js';
 import type { Scenario } from '../../src/scenario/schema.js';
 import type { RequestSpec } from '../../src/serving/types.js';
 import type { BenchResult } from './bench-result.js';
+import { vllmMessages } from '../../src/messages/vllm.js';
 
 /** Relative tolerance for rates given on two command lines (8 vs 8.0). */
 const RATE_TOLERANCE = 1e-6;
@@ -26,7 +27,7 @@ export function checkBenchAgainstScenario(b: BenchResult, sc: Scenario, specs: r
   const info = b.info;
   const mine = benchRunInfo({ label: sc.name, workload: sc.workload, numPrompts: specs.length, hfId, peaks: new BenchPeaks(), env: {} });
   const mismatch = (key: string, theirs: unknown, ours: unknown, fix: string): never => {
-    throw new UserError(`the bench result was run with ${key} ${show(theirs)}, the scenario has ${show(ours)}: ${fix}`, file, `/${key}`);
+    throw new UserError(vllmMessages.benchResultWasRun(key, show(theirs), show(ours), fix), file, `/${key}`);
   };
   if (info.num_prompts !== null && info.num_prompts !== specs.length) mismatch('num_prompts', info.num_prompts, specs.length, `pass --requests ${info.num_prompts}`);
   if (b.requests && b.requests.length !== specs.length) mismatch('num_prompts', b.requests.length, specs.length, `pass --requests ${b.requests.length}`);

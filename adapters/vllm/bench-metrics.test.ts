@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { benchSummary, percentile } from './bench-metrics.js';
+import { benchSummary } from './bench-metrics.js';
+import { percentile } from '../../src/metrics/bench-definitions.js';
 import { parseBenchResult } from './bench-result.js';
 import { compareSummaries, formatComparisonTable } from './compare.js';
 import type { LiveRequestResult } from './types.js';

@@ -1,41 +1,11 @@
 /**
- * The `vllm bench serve` summary computed from per-request measurements, with the benchmark's own
- * definitions (vllm/benchmarks/serve.py `calculate_metrics`, reference Part 1.3):
- * - only successful requests count; TTFT and E2EL one value per request;
- * - TPOT = (e2el - ttft) / (output_tokens - 1), only for output_tokens > 1;
- * - ITL pools every inter-chunk gap of every request;
- * - goodput: a request is good if every given SLO >= its value, TPOT counting as 0 when output <= 1;
- * - stats are numpy's: mean, median, population std, linear-interpolated percentiles; empty -> 0.
- * The same function summarizes simulated runs, so both sides share one definition.
+ * The `vllm bench serve` summary of a measured run, from per-request measurements, with the
+ * definitions simulate uses too (src/metrics/bench-definitions.ts: TPOT, pooled ITL, goodput,
+ * throughputs, numpy stats), so predicted and measured summaries differ only in what was measured.
+ * Key order as the simulator's summary.json.
  */
 import { LATENCY_METRICS, type BenchSummary, type GoodputSlo, type LatencyMetric, type LiveRequestResult } from './types.js';
-import { roundDecimals } from '../../src/round.js';
-
-// NaN/Infinity pass through (JSON prints them as null, as the simulator's round6 does).
-const round6 = (x: number): number => (Number.isFinite(x) ? roundDecimals(x, 6) : x);
-
-/** numpy.percentile with linear interpolation on ascending `sorted`. */
-export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  const rank = (p / 100) * (sorted.length - 1);
-  const lo = Math.floor(rank);
-  const hi = Math.ceil(rank);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (rank - lo);
-}
-
-export function statsOf(values: readonly number[], prefix: string): Record<string, number> {
-  const sorted = [...values].sort((a, b) => a - b);
-  const n = sorted.length;
-  const mean = n ? sorted.reduce((a, v) => a + v, 0) / n : 0;
-  const variance = n ? sorted.reduce((a, v) => a + (v - mean) ** 2, 0) / n : 0;
-  return {
-    [`mean_${prefix}_ms`]: mean,
-    [`median_${prefix}_ms`]: percentile(sorted, 50),
-    [`std_${prefix}_ms`]: Math.sqrt(variance),
-    [`p90_${prefix}_ms`]: percentile(sorted, 90),
-    [`p99_${prefix}_ms`]: percentile(sorted, 99),
-  };
-}
+import { ExactSamples, latencyKeys, meetsSlo, throughputKeys, tpotMs } from '../../src/metrics/bench-definitions.js';
 
 export interface SummarizeOptions {
   /** Benchmark duration in seconds (first send to last completion, as the bench measures). */
@@ -47,39 +17,28 @@ export interface SummarizeOptions {
 const outputOf = (r: LiveRequestResult): number => r.outputTokens ?? r.requestedOutputTokens;
 
 export function tpotMsOf(r: LiveRequestResult): number | null {
-  const out = outputOf(r);
-  if (r.e2elMs === null || r.ttftMs === null || out <= 1) return null;
-  return (r.e2elMs - r.ttftMs) / (out - 1);
+  if (r.e2elMs === null || r.ttftMs === null) return null;
+  return tpotMs(r.e2elMs, r.ttftMs, outputOf(r));
 }
 
 export function benchSummary(results: readonly LiveRequestResult[], opts: SummarizeOptions): BenchSummary {
   const ok = results.filter((r) => r.success && r.ttftMs !== null && r.e2elMs !== null);
-  const ttft = ok.map((r) => r.ttftMs!);
-  const e2el = ok.map((r) => r.e2elMs!);
-  const tpot = ok.map(tpotMsOf).filter((v): v is number => v !== null);
-  const itl = ok.flatMap((r) => r.itlMs);
-  const totalIn = ok.reduce((a, r) => a + r.promptTokens, 0);
-  const totalOut = ok.reduce((a, r) => a + outputOf(r), 0);
-  const dur = opts.durationS;
-  const perS = (x: number): number => (dur > 0 ? x / dur : 0);
-
-  const stats: Record<LatencyMetric, number[]> = { ttft, tpot, itl, e2el };
-  // Key order and rounding as the simulator's summary.json (src/metrics/summary.ts), so the two
-  // files have the same keys in the same order.
-  const summary: BenchSummary = {
+  const samples: Record<LatencyMetric, number[]> = {
+    ttft: ok.map((r) => r.ttftMs!),
+    tpot: ok.map(tpotMsOf).filter((v): v is number => v !== null),
+    itl: ok.flatMap((r) => r.itlMs),
+    e2el: ok.map((r) => r.e2elMs!),
+  };
+  const slo = opts.goodput;
+  const summary: BenchSummary = throughputKeys({
     completed: ok.length,
     failed: results.length - ok.length,
-    duration: round6(dur),
-    total_input_tokens: totalIn,
-    total_output_tokens: totalOut,
-    request_throughput: round6(perS(ok.length)),
-    request_goodput: opts.goodput ? round6(perS(ok.filter((r) => isGood(r, opts.goodput!)).length)) : null,
-    output_throughput: round6(perS(totalOut)),
-    total_token_throughput: round6(perS(totalIn + totalOut)),
-  };
-  for (const m of LATENCY_METRICS) {
-    for (const [k, v] of Object.entries(statsOf(stats[m], m))) summary[k as `${string}_ms`] = round6(v);
-  }
+    good: slo ? ok.filter((r) => meetsSlo(slo, r.ttftMs!, tpotMsOf(r), r.e2elMs!)).length : null,
+    totalInputTokens: ok.reduce((a, r) => a + r.promptTokens, 0),
+    totalOutputTokens: ok.reduce((a, r) => a + outputOf(r), 0),
+    durationS: opts.durationS,
+  });
+  for (const m of LATENCY_METRICS) Object.assign(summary, latencyKeys(m, new ExactSamples(samples[m])));
   const reasons: Record<string, number> = {};
   for (const r of results) if (!r.success) reasons[r.error ?? 'unknown'] = (reasons[r.error ?? 'unknown'] ?? 0) + 1;
   summary.pdsim = {
@@ -89,15 +48,6 @@ export function benchSummary(results: readonly LiveRequestResult[], opts: Summar
     max_concurrent_requests: maxConcurrent(ok),
   };
   return summary;
-}
-
-function isGood(r: LiveRequestResult, slo: GoodputSlo): boolean {
-  const tpot = tpotMsOf(r) ?? 0;
-  return (
-    (slo.ttftMs === undefined || slo.ttftMs >= r.ttftMs!) &&
-    (slo.tpotMs === undefined || slo.tpotMs >= tpot) &&
-    (slo.e2elMs === undefined || slo.e2elMs >= r.e2elMs!)
-  );
 }
 
 /**

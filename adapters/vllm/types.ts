@@ -51,9 +51,7 @@ export interface BenchSummary {
   pdsim?: Record<string, unknown>;
 }
 
-export const LATENCY_METRICS = ['ttft', 'tpot', 'itl', 'e2el'] as const;
-export type LatencyMetric = (typeof LATENCY_METRICS)[number];
-export const STATS = ['mean', 'median', 'std', 'p90', 'p99'] as const;
+export { LATENCY_METRICS, LATENCY_STATS as STATS, type LatencyMetric } from '../../src/metrics/summary-schema.js';
 
 /** Goodput SLOs in ms, as `vllm bench serve --goodput ttft:MS tpot:MS e2el:MS`. */
 export interface GoodputSlo {

@@ -37,6 +37,7 @@ import { replay } from './replay.js';
 import { promptIds } from './prompt-ids.js';
 import { sendStreamed, type ApiKind, type LiveTarget } from './sse-client.js';
 import type { BenchSummary, LiveRequestResult } from './types.js';
+import { vllmMessages } from '../../src/messages/vllm.js';
 
 export interface ValidateOptions {
   out: string;
@@ -111,7 +112,7 @@ export async function runValidate(file: string, o: ValidateOptions): Promise<Val
   const seed = o.seed ?? loaded.scenario.seed;
   let server: ServerInfo | undefined;
   if (!o.benchResult) {
-    if (!o.endpoint) throw new UserError('--endpoint URL is required (or --bench-result FILE)');
+    if (!o.endpoint) throw new UserError(vllmMessages.endpointUrlRequiredBench());
     server = await probeServer(o.endpoint, { model: o.model, apiKey: o.apiKey });
     const mismatch = versionMismatch(server.version, loaded.scenario.engine?.vllmVersion);
     if (mismatch) note(mismatch);

@@ -4,6 +4,7 @@
  * hand-edited or truncated profile.
  */
 import { UserError } from '../errors.js';
+import { calibrateMessages } from '../messages/calibrate.js';
 
 export interface CsvTable {
   file: string;
@@ -37,7 +38,7 @@ function splitLine(text: string, file: string, line: number): string[] {
       cur = '';
     } else cur += ch;
   }
-  if (quoted) throw new UserError('unterminated quoted field', file, `line ${line}, column ${out.length + 1}`);
+  if (quoted) throw new UserError(calibrateMessages.unterminatedQuotedField(), file, `line ${line}, column ${out.length + 1}`);
   out.push(cur);
   return out;
 }
@@ -46,7 +47,7 @@ export function parseCsv(text: string, file: string): CsvTable {
   const lines = text.split(/\r?\n/);
   let headerLine = 0;
   while (headerLine < lines.length && lines[headerLine]!.trim() === '') headerLine++;
-  if (headerLine >= lines.length) throw new UserError('empty file: expected a CSV header line', file);
+  if (headerLine >= lines.length) throw new UserError(calibrateMessages.emptyFileExpectedCsv(), file);
   const header = splitLine(lines[headerLine]!, file, headerLine + 1).map((h) => h.trim());
   const rows: CsvRow[] = [];
   for (let i = headerLine + 1; i < lines.length; i++) {
@@ -54,7 +55,7 @@ export function parseCsv(text: string, file: string): CsvTable {
     if (raw.trim() === '' || raw.startsWith('#')) continue;
     const cells = splitLine(raw, file, i + 1);
     if (cells.length !== header.length) {
-      throw new UserError(`expected ${header.length} fields as in the header, found ${cells.length}`, file, `line ${i + 1}, column ${Math.min(cells.length, header.length) + 1}`);
+      throw new UserError(calibrateMessages.expectedFieldsHeaderFound(header.length, cells.length), file, `line ${i + 1}, column ${Math.min(cells.length, header.length) + 1}`);
     }
     rows.push({ line: i + 1, cells });
   }
@@ -77,13 +78,13 @@ export class Columns {
   require(names: readonly string[], format: string): void {
     const missing = names.filter((n) => !this.index.has(n));
     if (missing.length > 0) {
-      throw new UserError(`not a ${format} file: missing column(s) ${missing.join(', ')}`, this.table.file, 'line 1');
+      throw new UserError(calibrateMessages.fileMissingColumnS(format, missing.join(', ')), this.table.file, 'line 1');
     }
   }
 
   private col(name: string): number {
     const i = this.index.get(name);
-    if (i === undefined) throw new UserError(`missing column ${name}`, this.table.file, 'line 1');
+    if (i === undefined) throw new UserError(calibrateMessages.missingColumn(name), this.table.file, 'line 1');
     return i;
   }
 
@@ -99,10 +100,10 @@ export class Columns {
   num(row: CsvRow, name: string, opts: { positive?: boolean; integer?: boolean; nonNegative?: boolean } = {}): number {
     const s = this.str(row, name);
     const v = s === '' ? NaN : Number(s);
-    if (!Number.isFinite(v)) throw new UserError(`expected a number, found ${JSON.stringify(s)}`, this.table.file, this.where(row, name));
-    if (opts.positive && !(v > 0)) throw new UserError(`expected a positive number, found ${s}`, this.table.file, this.where(row, name));
-    if (opts.nonNegative && !(v >= 0)) throw new UserError(`expected a non-negative number, found ${s}`, this.table.file, this.where(row, name));
-    if (opts.integer && !Number.isInteger(v)) throw new UserError(`expected an integer, found ${s}`, this.table.file, this.where(row, name));
+    if (!Number.isFinite(v)) throw new UserError(calibrateMessages.expectedNumberFound(JSON.stringify(s)), this.table.file, this.where(row, name));
+    if (opts.positive && !(v > 0)) throw new UserError(calibrateMessages.expectedPositiveNumberFound(s), this.table.file, this.where(row, name));
+    if (opts.nonNegative && !(v >= 0)) throw new UserError(calibrateMessages.expectedNonNegativeNumber(s), this.table.file, this.where(row, name));
+    if (opts.integer && !Number.isInteger(v)) throw new UserError(calibrateMessages.expectedIntegerFound(s), this.table.file, this.where(row, name));
     return v;
   }
 
@@ -116,6 +117,6 @@ export class Columns {
     const s = this.str(row, name).toLowerCase();
     if (s === 'true' || s === '1') return true;
     if (s === 'false' || s === '0') return false;
-    throw new UserError(`expected true or false, found ${JSON.stringify(s)}`, this.table.file, this.where(row, name));
+    throw new UserError(calibrateMessages.expectedTrueFalseFound(JSON.stringify(s)), this.table.file, this.where(row, name));
   }
 }

@@ -21,6 +21,7 @@ import { logistic, logit, minimize, softL1 } from './optimize.js';
 import type { EngineIterationSample } from './samples.js';
 import { shapeToArch } from './iterations.js';
 import { errorStats, type ErrorStats } from './stats.js';
+import { calibrateMessages } from '../messages/calibrate.js';
 
 export function iterationArch(s: EngineIterationSample): LlmArchitecture {
   // The table-shape architecture, with the profiled model's own depth, tied embeddings and dtype.
@@ -62,7 +63,7 @@ function requireShapes(samples: readonly EngineIterationSample[]): void {
   const kvs = new Set(dec.map((s) => s.kvLen)).size;
   if (pre < 4 || batches < 3 || kvs < 2) {
     throw new UserError(
-      `too few measured iteration shapes to fit a device profile: ${pre} prefill sizes, ${batches} decode batch sizes, ${kvs} KV lengths (need at least 4, 3 and 2); refusing to extrapolate`,
+      calibrateMessages.tooFewMeasuredIteration(pre, batches, kvs),
     );
   }
 }

@@ -13,6 +13,7 @@ import { decodeAttentionTime, elementwiseMs, gemmTime, prefillAttentionTime, typ
 import { ringAllReduceMs } from '../perf/perf-model.js';
 import { logistic, logit, minimize, softL1 } from './optimize.js';
 import type { AllReduceSample, CopySample, CpuOverheadSample, DecodeAttentionSample, GemmSample, PrefillAttentionSample } from './samples.js';
+import { calibrateMessages } from '../messages/calibrate.js';
 
 /** Minimum points for a fit of `params` parameters: 4 per parameter and at least 3 distinct sizes per parameter. */
 export function requireEnough(group: string, points: number, distinctSizes: number, params: number): void {
@@ -20,7 +21,7 @@ export function requireEnough(group: string, points: number, distinctSizes: numb
   const needSizes = params + 1;
   if (points < needPoints || distinctSizes < needSizes) {
     throw new UserError(
-      `too few measured points to fit ${group}: ${points} points over ${distinctSizes} distinct sizes (need at least ${needPoints} points over ${needSizes} sizes); refusing to extrapolate`,
+      calibrateMessages.tooFewMeasuredPoints(group, points, distinctSizes, needPoints, needSizes),
     );
   }
 }

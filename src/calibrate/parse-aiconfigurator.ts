@@ -6,6 +6,7 @@
 import { UserError } from '../errors.js';
 import { Columns, type CsvTable } from './csv.js';
 import type { AllReduceSample, DecodeAttentionSample, GemmSample, PrefillAttentionSample } from './samples.js';
+import { calibrateMessages } from '../messages/calibrate.js';
 
 export function parseAicGemm(t: CsvTable): GemmSample[] {
   const c = new Columns(t);
@@ -45,7 +46,7 @@ function attnRows(t: CsvTable, format: string) {
 /** Context attention: `isl` new tokens per sequence, no cached prefix (step is 0 in these tables). */
 export function parseAicContextAttention(t: CsvTable): PrefillAttentionSample[] {
   return attnRows(t, 'aiconfigurator context_attention_perf.csv').map((r) => {
-    if (r.step !== 0) throw new UserError(`context attention with a cached prefix (step ${r.step}) is not supported`, t.file, `line ${r.line}`);
+    if (r.step !== 0) throw new UserError(calibrateMessages.contextAttentionCachedPrefix(r.step), t.file, `line ${r.line}`);
     return { batch: r.batch, seqLen: r.isl, qHeads: r.qHeads, kvHeads: r.kvHeads, headDim: r.headDim, ms: r.ms };
   });
 }

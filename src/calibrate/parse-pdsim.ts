@@ -15,6 +15,7 @@
 import { UserError } from '../errors.js';
 import { Columns, type CsvTable } from './csv.js';
 import { emptySampleSet, type CopyKind, type EngineIterationSample, type SampleSet } from './samples.js';
+import { calibrateMessages } from '../messages/calibrate.js';
 
 export const PDSIM_PROFILE_COLUMNS = [
   'op', 'dtype', 'm', 'n', 'k', 'batch_size', 'seq_len', 'kv_len', 'num_heads', 'num_kv_heads', 'head_dim', 'bytes', 'pinned', 'num_gpus', 'latency_ms',
@@ -28,7 +29,7 @@ function iterationSample(c: Columns, r: CsvTable['rows'][number], t: CsvTable, o
   const pos = { positive: true, integer: true } as const;
   const heads = c.num(r, 'num_heads', pos);
   const hidden = c.num(r, 'hidden_size', pos);
-  if (c.num(r, 'head_dim', pos) * heads !== hidden) throw new UserError(`head_dim x num_heads must equal hidden_size`, t.file, `line ${r.line}`);
+  if (c.num(r, 'head_dim', pos) * heads !== hidden) throw new UserError(calibrateMessages.headDimXNum(), t.file, `line ${r.line}`);
   const model = {
     name: c.str(r, 'model'),
     layers: c.num(r, 'num_layers', pos),
@@ -94,7 +95,7 @@ export function parsePdsimProfile(t: CsvTable): SampleSet {
     } else if (op === 'all_reduce') {
       out.allReduce.push({ gpus: c.num(r, 'num_gpus', pos), bytes: c.num(r, 'bytes', { positive: true }), ms });
     } else {
-      throw new UserError(`unknown op ${JSON.stringify(op)}; expected gemm, attn_prefill, attn_decode, copy_h2d, copy_d2h, copy_bidir, copy_d2d, all_reduce, iter_prefill or iter_decode`, t.file, `line ${r.line}, column ${t.header.indexOf('op') + 1} (op)`);
+      throw new UserError(calibrateMessages.unknownOpExpectedGemm(JSON.stringify(op)), t.file, `line ${r.line}, column ${t.header.indexOf('op') + 1} (op)`);
     }
   }
   return out;

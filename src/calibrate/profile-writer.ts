@@ -8,6 +8,7 @@ import type { GpuPerfParams } from '../model/gpu.js';
 import type { GroupError } from './fit-profile.js';
 import type { HeldOutRow } from './crossval.js';
 import type { SourceFile } from './samples.js';
+import { calibrateMessages } from '../messages/calibrate.js';
 
 export interface Provenance {
   sources: { file: string; sha256: string; format: string; rows: number }[];
@@ -41,7 +42,7 @@ export function writeCalibratedProfile(file: string, perf: GpuPerfParams, proven
   try {
     json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   } catch (e) {
-    throw new UserError(`cannot read the GPU profile to update: ${(e as Error).message}`, file);
+    throw new UserError(calibrateMessages.cannotReadGpuProfile((e as Error).message), file);
   }
   json.perf = roundDeep(perf);
   json.calibrated = true;

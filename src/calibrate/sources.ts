@@ -12,6 +12,7 @@ import { parseAicContextAttention, parseAicCustomAllReduce, parseAicGemm, parseA
 import { parsePdsimProfile, PDSIM_PROFILE_COLUMNS } from './parse-pdsim.js';
 import { parseVidurAllReduce, parseVidurCpuOverheads, parseVidurMlp, VIDUR_MLP_COLUMNS } from './parse-vidur.js';
 import { emptySampleSet, type SampleSet } from './samples.js';
+import { calibrateMessages } from '../messages/calibrate.js';
 
 type Detector = { format: string; match: (h: Set<string>, t: CsvTable) => boolean; parse: (t: CsvTable, file: string) => SampleSet };
 
@@ -52,7 +53,7 @@ export function parseSourceText(text: string, file: string): SampleSet {
   const d = DETECTORS.find((x) => x.match(h, table));
   if (d === undefined) {
     throw new UserError(
-      `unrecognised CSV (header ${JSON.stringify(table.header.slice(0, 6).join(','))}${table.header.length > 6 ? ',...' : ''}); expected one of: ${KNOWN_FORMATS.join(', ')}`,
+      calibrateMessages.unrecognisedCsvHeaderExpected(JSON.stringify(table.header.slice(0, 6).join(',')), table.header.length > 6 ? ',...' : '', KNOWN_FORMATS.join(', ')),
       file,
       'line 1',
     );
@@ -67,7 +68,7 @@ export function readSource(file: string, displayName: string = file): SampleSet 
   try {
     text = readTextFile(file);
   } catch (e) {
-    throw new UserError(`cannot read measured data: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, displayName);
+    throw new UserError(calibrateMessages.cannotReadMeasuredData((e as NodeJS.ErrnoException).code ?? (e as Error).message), displayName);
   }
   const set = parseSourceText(text, file);
   set.sources[0]!.file = displayName;

@@ -9,6 +9,7 @@
  */
 import { UserError } from '../errors.js';
 import type { FlowNetwork } from './flow-network.js';
+import { hardwareMessages } from '../messages/hardware.js';
 
 export interface HostLinkSpec {
   /** Pinned host memory to GPU, one direction alone (Gen4 x16 measured ~25). */
@@ -186,7 +187,7 @@ export class Topology {
     if (!a.nic || !b.nic) {
       const missing = [!a.nic ? `node${src}` : '', !b.nic ? `node${dst}` : ''].filter((s) => s !== '').join(' and ');
       throw new UserError(
-        `No path from ${describe(from)} (node${src}) to ${describe(to)} (node${dst}): they are on different nodes and ${missing} has no NIC`,
+        hardwareMessages.pathNodeNodeThey(describe(from), src, describe(to), dst, missing),
       );
     }
     const gpuDirect = 'gpu' in from && 'gpu' in to;

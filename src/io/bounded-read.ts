@@ -5,6 +5,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { UserError } from '../errors.js';
+import { ioMessages } from '../messages/io.js';
 
 export const MiB = 1024 * 1024;
 
@@ -18,14 +19,14 @@ export function openRegular(file: string, what: string, shown = file): number {
   try {
     st = statSync(file);
   } catch {
-    throw new UserError(`${what} not found or not readable`, shown);
+    throw new UserError(ioMessages.foundReadable(what), shown);
   }
-  if (st.isDirectory()) throw new UserError(`${what} is a directory, expected a file`, shown);
-  if (!st.isFile()) throw new UserError(`${what} is not a regular file (a device, pipe or socket)`, shown);
+  if (st.isDirectory()) throw new UserError(ioMessages.directoryExpectedFile(what), shown);
+  if (!st.isFile()) throw new UserError(ioMessages.regularFileDevicePipe(what), shown);
   try {
     return openSync(file, 'r');
   } catch {
-    throw new UserError(`${what} not readable`, shown);
+    throw new UserError(ioMessages.readable(what), shown);
   }
 }
 
@@ -33,7 +34,7 @@ export function openRegular(file: string, what: string, shown = file): number {
 export function readTextBounded(file: string, what: string, maxBytes: number, shown = file): string {
   const fd = openRegular(file, what, shown);
   try {
-    const tooBig = () => new UserError(`${what} is larger than ${fmtMiB(maxBytes)} (the limit for a ${what})`, shown);
+    const tooBig = () => new UserError(ioMessages.largerThanLimit(what, fmtMiB(maxBytes)), shown);
     const size = fstatSync(fd).size;
     if (size > maxBytes) throw tooBig();
     let buf = Buffer.allocUnsafe(Math.min(maxBytes + 1, Math.max(size, 64 * 1024) + 1));

@@ -13,6 +13,7 @@
  */
 import type { Simulator } from '../kernel/simulator.js';
 import { UserError } from '../errors.js';
+import { kvMessages } from '../messages/kv.js';
 
 export interface StagingBufferOptions {
   capacityBytes: number;
@@ -113,10 +114,7 @@ export class StagingBuffer {
     this.capacityPages = Math.floor(opts.capacityBytes / opts.pageBytes);
     const min = opts.minimum;
     if (min !== undefined && this.pagesFor(min.bytes) > this.capacityPages) {
-      throw new UserError(
-        `CPU staging buffer of ${opts.capacityBytes} bytes (${this.capacityPages} pages of ${opts.pageBytes} B) ` +
-          `is smaller than ${min.what} (${min.bytes} bytes); it could never hold one transfer`,
-      );
+      throw new UserError(kvMessages.stagingTooSmall(opts.capacityBytes, this.capacityPages, opts.pageBytes, min.what, min.bytes));
     }
     // Page 0 is handed out first: deterministic page numbers.
     this.freeRuns = this.capacityPages > 0 ? [0, this.capacityPages] : [];

@@ -12,6 +12,7 @@
  */
 import type { WorkloadSpec } from '../workload/spec.js';
 import type { BenchPeaks } from './bench-peaks.js';
+import type { BenchRunInfo } from './summary-schema.js';
 
 export interface BenchInfoInput {
   /** `label`: the scenario's name. */
@@ -33,7 +34,7 @@ export function benchDate(epochS: number): string {
   return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}-${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}`;
 }
 
-export function benchRunInfo(i: BenchInfoInput): Record<string, unknown> {
+export function benchRunInfo(i: BenchInfoInput): BenchRunInfo {
   const w = i.workload;
   const a = w.arrival ?? { process: 'poisson' as const };
   const epochText = (i.env ?? process.env)['SOURCE_DATE_EPOCH'];
@@ -44,7 +45,7 @@ export function benchRunInfo(i: BenchInfoInput): Record<string, unknown> {
     rate = a.process === 'all-at-once' || a.rampUp ? 'inf' : (a.rate ?? null);
     burstiness = a.process === 'gamma' ? (a.burstiness ?? 1) : a.process === 'poisson' ? 1 : null;
   }
-  const info: Record<string, unknown> = {
+  const info: BenchRunInfo = {
     date: epochText !== undefined && epochText !== '' && Number.isFinite(Number(epochText)) ? benchDate(Number(epochText)) : null,
     endpoint_type: i.backend ?? 'pdsim',
     backend: i.backend ?? 'pdsim',
@@ -57,16 +58,17 @@ export function benchRunInfo(i: BenchInfoInput): Record<string, unknown> {
     max_concurrency: w.maxConcurrency ?? null,
   };
   if (a.rampUp) {
-    info['ramp_up_strategy'] = a.rampUp.strategy;
-    info['ramp_up_start_rps'] = a.rampUp.startRps;
-    info['ramp_up_end_rps'] = a.rampUp.endRps;
+    info.ramp_up_strategy = a.rampUp.strategy;
+    info.ramp_up_start_rps = a.rampUp.startRps;
+    info.ramp_up_end_rps = a.rampUp.endRps;
   }
   return info;
 }
 
 /**
- * The summary with the run-info keys first (where vLLM puts them) and the peak figures after the
- * throughputs; every other key keeps its place.
+ * A measured summary (validate) with the run-info keys first (where vLLM puts them) and the peak
+ * figures after the throughputs; every other key keeps its place. A simulated one is assembled in
+ * this order by summary.ts.
  */
 export function withBenchRunInfo<S extends object>(summary: S, i: BenchInfoInput): S {
   const out: Record<string, unknown> = { ...benchRunInfo(i) };

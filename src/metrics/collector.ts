@@ -6,6 +6,7 @@
 import type { EngineSink } from '../serving/engine-sink.js';
 import type { RequestState } from '../serving/request-state.js';
 import type { RequestRecord } from '../serving/types.js';
+import { meetsSlo, tpotMs, type Slo } from './bench-definitions.js';
 import { BenchPeaks } from './bench-peaks.js';
 import { Distribution } from './distribution.js';
 import { TimeSeries } from './time-series.js';
@@ -14,11 +15,7 @@ export interface RecordWriter {
   write(rec: RequestRecord): void;
 }
 
-export interface SloSpec {
-  ttftMs?: number;
-  tpotMs?: number;
-  e2elMs?: number;
-}
+export type SloSpec = Slo;
 
 export interface InstanceStats {
   busyS: number;
@@ -167,16 +164,13 @@ export class MetricsCollector implements EngineSink {
     const e2elMs = (timeS - spec.arrivalS) * 1000;
     this.ttftMs.add(ttftMs);
     this.e2elMs.add(e2elMs);
-    let tpotMs = 0;
-    if (req.generated > 1) {
-      tpotMs = (e2elMs - ttftMs) / (req.generated - 1);
-      this.tpotMs.add(tpotMs);
+    const tpot = tpotMs(e2elMs, ttftMs, req.generated);
+    if (tpot !== null) {
+      this.tpotMs.add(tpot);
       this.decodeSpanS += timeS - (req.firstTokenS ?? timeS);
       this.decodeGaps += req.generated - 1;
     }
-    // Goodput as vllm bench: every given SLO holds (TPOT counts 0 for single-token outputs).
-    const s = this.slo;
-    if ((s.ttftMs === undefined || ttftMs <= s.ttftMs) && (s.tpotMs === undefined || tpotMs <= s.tpotMs) && (s.e2elMs === undefined || e2elMs <= s.e2elMs)) this.good++;
+    if (meetsSlo(this.slo, ttftMs, tpot, e2elMs)) this.good++;
     if (timeS > this.lastFinishS) this.lastFinishS = timeS;
     this.series.addCompletion(timeS);
     this.writer.write(rec);

@@ -12,6 +12,7 @@ import type { PdCounters, TransferOutcome } from '../serving/disagg/pd-deploymen
 import type { MetricsCollector } from './collector.js';
 import { Distribution } from './distribution.js';
 import { round6 } from '../round.js';
+import type { DisaggFigures, GpuFigures, LinkFigures, SpreadFigures, StagingFigures } from './summary-schema.js';
 
 /** What the summary reads of a pool (the composition root's BuiltPool has it). */
 export interface SummaryPool {
@@ -62,7 +63,7 @@ export class TransferStats implements PdCounters {
 }
 
 /** mean / median / p90 / p99 of a per-request distribution (zeros when empty). */
-export function spread(d: Distribution): Record<'mean' | 'median' | 'p90' | 'p99', number | null> {
+export function spread(d: Distribution): SpreadFigures {
   const n = d.count > 0;
   return { mean: round6(n ? d.mean() : 0), median: round6(n ? d.percentile(50) : 0), p90: round6(n ? d.percentile(90) : 0), p99: round6(n ? d.percentile(99) : 0) };
 }
@@ -111,10 +112,10 @@ export function kvOccupancyByInstance(rows: readonly { tS: number; tier: string;
  * instances (topology.sharedGpu) adds theirs up (they take turns, src/serving/gpu-turns.ts, so busy
  * time never overlaps) and lists each instance's own figures, KV cache included, under `instances`.
  */
-export function gpuSummary(collector: MetricsCollector, pools: readonly SummaryPool[], gpusOf: (inst: EngineInstance, k: number) => readonly number[], kv?: ReadonlyMap<string, { mean: number; peak: number }>): Record<string, unknown> {
+export function gpuSummary(collector: MetricsCollector, pools: readonly SummaryPool[], gpusOf: (inst: EngineInstance, k: number) => readonly number[], kv?: ReadonlyMap<string, { mean: number; peak: number }>): Record<string, GpuFigures> {
   const duration = collector.lastFinishS;
   const frac = (x: number) => round6(duration > 0 ? x / duration : 0);
-  const byGpu = new Map<number, { names: string[]; gpu: string; busyS: number; flopsFrac: number; hbmFrac: number; own: Record<string, unknown>[] }>();
+  const byGpu = new Map<number, { names: string[]; gpu: string; busyS: number; flopsFrac: number; hbmFrac: number; own: GpuFigures[] }>();
   for (const p of pools) {
     p.instances.forEach((inst, k) => {
       const st = collector.instances.get(inst.name);
@@ -126,7 +127,7 @@ export function gpuSummary(collector: MetricsCollector, pools: readonly SummaryP
       const hbm = st ? st.iterations * (p.capacity.weightBytesPerGpu - p.capacity.offloadedWeightBytesPerGpu) : 0;
       const flopsFrac = flops / (p.gpu.fp16Tflops * 1e12);
       const hbmFrac = hbm / (p.gpu.hbmBandwidthGBps * 1e9);
-      const own = {
+      const own: GpuFigures = {
         instance: inst.name,
         gpu: p.gpu.id,
         busy_fraction: round6(duration > 0 ? busy / duration : 0),
@@ -147,13 +148,13 @@ export function gpuSummary(collector: MetricsCollector, pools: readonly SummaryP
       }
     });
   }
-  const out: Record<string, unknown> = {};
+  const out: Record<string, GpuFigures> = {};
   for (const [g, a] of byGpu) {
-    if (a.own.length === 1) out[`gpu${g}`] = a.own[0];
+    if (a.own.length === 1) out[`gpu${g}`] = a.own[0]!;
     else {
       out[`gpu${g}`] = {
         instance: a.names.join('+'), gpu: a.gpu, busy_fraction: frac(a.busyS), mfu: frac(a.flopsFrac), mbu_weights: frac(a.hbmFrac),
-        instances: Object.fromEntries(a.own.map(({ instance, gpu: _g, ...rest }) => [instance as string, rest])),
+        instances: Object.fromEntries(a.own.map(({ instance, gpu: _g, ...rest }) => [instance, rest])),
       };
     }
   }
@@ -161,8 +162,8 @@ export function gpuSummary(collector: MetricsCollector, pools: readonly SummaryP
 }
 
 /** Per channel that carried bytes: utilisation, busy fraction, bytes, peak load (docs/metrics.md). */
-export function linkSummary(net: FlowNetwork, duration: number): Record<string, unknown> {
-  const links: Record<string, unknown> = {};
+export function linkSummary(net: FlowNetwork, duration: number): Record<string, LinkFigures> {
+  const links: Record<string, LinkFigures> = {};
   for (const id of net.channelIds()) {
     const c = net.channelStats(id);
     if (c.bytesCarried === 0) continue;
@@ -176,11 +177,11 @@ export function linkSummary(net: FlowNetwork, duration: number): Record<string, 
   return links;
 }
 
-export function disaggSummary(i: DisaggSummaryInput): Record<string, unknown> {
+export function disaggSummary(i: DisaggSummaryInput): DisaggFigures {
   const duration = i.collector.lastFinishS;
   const s = i.stats;
-  const links: Record<string, unknown> = i.net ? linkSummary(i.net, duration) : {};
-  const staging: Record<string, unknown> = {};
+  const links = i.net ? linkSummary(i.net, duration) : {};
+  const staging: Record<string, StagingFigures> = {};
   let stagingWaitS = 0;
   for (const [n, b] of i.staging ?? []) {
     const st = b.stats();

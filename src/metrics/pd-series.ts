@@ -7,23 +7,23 @@
 import { cdfFromQuantiles } from './cdf.js';
 import type { RunSeries } from './run-series.js';
 import type { MetricsCollector } from './collector.js';
+import type { Summary } from './summary-schema.js';
 
 type PdSeries = Pick<RunSeries, 'kvTransferMs' | 'linkBusyGBps' | 'instances' | 'backPressure'>;
 
-export function pdSeries(collector: MetricsCollector, summary: { duration?: unknown; pdsim: Record<string, unknown> }): PdSeries {
+export function pdSeries(collector: MetricsCollector, summary: Summary): PdSeries {
   if (collector.kvTransferMs.count === 0) return {};
-  const duration = typeof summary.duration === 'number' ? summary.duration : 0;
-  const links = (summary.pdsim['links'] ?? {}) as Record<string, { bytes?: number; busy_fraction?: number }>;
+  const duration = summary.duration ?? 0;
   const linkBusyGBps: Record<string, number> = {};
-  for (const [id, l] of Object.entries(links)) {
+  for (const [id, l] of Object.entries(summary.pdsim.links ?? {})) {
     const busyS = (l.busy_fraction ?? 0) * duration;
-    if (busyS > 0 && (l.bytes ?? 0) > 0) linkBusyGBps[id] = l.bytes! / busyS / 1e9;
+    if (busyS > 0 && l.bytes > 0) linkBusyGBps[id] = l.bytes / busyS / 1e9;
   }
-  const bp = summary.pdsim['back_pressure'] as { decode_reservation_waits?: number; decode_queue_mean_length?: number; decode_queue_max?: number } | undefined;
+  const bp = summary.pdsim.back_pressure;
   return {
     kvTransferMs: cdfFromQuantiles(collector.kvTransferMs.quantile),
     linkBusyGBps,
     instances: collector.series.rowsBySource(collector.lastFinishS),
-    backPressure: bp ? { decodeReservationWaits: bp.decode_reservation_waits ?? 0, decodeQueueMeanLength: bp.decode_queue_mean_length ?? 0, decodeQueueMax: bp.decode_queue_max ?? 0 } : undefined,
+    backPressure: bp ? { decodeReservationWaits: bp.decode_reservation_waits, decodeQueueMeanLength: bp.decode_queue_mean_length ?? 0, decodeQueueMax: bp.decode_queue_max } : undefined,
   };
 }

@@ -11,6 +11,7 @@ import { packageRoot } from '../package-files.js';
 import type { LlmArchitecture } from './architecture.js';
 import type { GpuProfile } from './gpu.js';
 import type { DiskProfile, HostMemoryProfile, LinkProfile } from './link.js';
+import { modelMessages } from '../messages/model.js';
 
 export type CatalogKind = 'llm' | 'gpu' | 'link' | 'host' | 'disk';
 export const CATALOG_KINDS: readonly CatalogKind[] = ['llm', 'gpu', 'link', 'host', 'disk'];
@@ -32,7 +33,7 @@ export class Catalog {
   listIds(kind: CatalogKind): string[] {
     let ids = this.idCache.get(kind);
     if (ids === undefined) {
-      if (!existsSync(this.dir)) throw new UserError(`models directory not found (expected models/<kind>/<id>.json)`, this.dir);
+      if (!existsSync(this.dir)) throw new UserError(modelMessages.modelsDirectoryFoundExpected(), this.dir);
       const sub = join(this.dir, kind);
       ids = existsSync(sub)
         ? readdirSync(sub).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -'.json'.length)).sort()
@@ -75,7 +76,7 @@ export class Catalog {
       try {
         parsed = JSON.parse(readFileSync(file, 'utf8'));
       } catch (e) {
-        throw new UserError(`not valid JSON: ${(e as Error).message}`, file);
+        throw new UserError(modelMessages.validJson((e as Error).message), file);
       }
       const c = new Checker(file);
       const o = c.object(parsed, '');
@@ -93,7 +94,7 @@ export function unknownId(kind: CatalogKind, id: string, ids: readonly string[])
   // as close to "llama-3.1" as "llama-3.1-8b" is; didYouMean catches the typos.
   const guess = ids.find((k) => k.startsWith(id.toLowerCase())) ?? didYouMean(id, ids);
   const hint = guess === undefined ? '' : ` Did you mean "${guess}"?`;
-  return new UserError(`unknown ${kind} id "${id}".${hint} Known ${kind} ids: ${ids.join(', ') || '(none)'}`);
+  return new UserError(modelMessages.unknownIdKnownIds(kind, id, hint, ids.join(', ') || '(none)'));
 }
 
 const catalogs = new Map<string, Catalog>();

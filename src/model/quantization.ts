@@ -17,6 +17,7 @@
  */
 import { UserError } from '../errors.js';
 import { compareVersions, parseVllmVersion, type VllmVersion } from './vllm-version.js';
+import { modelMessages } from '../messages/model.js';
 
 export type WeightQuantization = 'none' | 'fp8' | 'int8' | 'awq' | 'gptq' | 'awq_marlin' | 'gptq_marlin';
 export const WEIGHT_QUANTIZATIONS: readonly WeightQuantization[] = ['none', 'fp8', 'int8', 'awq', 'gptq', 'awq_marlin', 'gptq_marlin'];
@@ -69,7 +70,7 @@ export function resolvePrecision(i: PrecisionInput, gpu: { id: string; computeCa
   const cc = Number(gpu.computeCapability);
   const q = i.quantization ?? 'none';
   const turingMarlin = compareVersions(version, MARLIN_ON_TURING) >= 0;
-  if ((i.dtype === 'bfloat16') && cc < 8) throw new UserError(`${fields.dtype}: bfloat16 needs compute capability >= 8.0; ${gpu.id} has ${gpu.computeCapability} (use "float16"/"half", as vLLM requires)`);
+  if ((i.dtype === 'bfloat16') && cc < 8) throw new UserError(modelMessages.bfloat16NeedsComputeCapability(fields.dtype, gpu.id, gpu.computeCapability));
   const base: Precision = { linearWeightBytes: 2, activationBytes: 2, kvBytes: 2, linearComputeSpeedup: 1, fp8TensorCores: false, kernel: 'fp16/bf16 tensor cores' };
   switch (q) {
     case 'none':
@@ -77,7 +78,7 @@ export function resolvePrecision(i: PrecisionInput, gpu: { id: string; computeCa
     case 'fp8':
       if (cc >= 8.9 && gpu.fp8Tflops) Object.assign(base, { linearWeightBytes: 1, fp8TensorCores: true, kernel: 'fp8 W8A8 on fp8 tensor cores' });
       else if (cc >= 8 || turingMarlin) Object.assign(base, { linearWeightBytes: 1, rowTile: 16, kernel: `fp8 W8A16 via FP8 Marlin (no fp8 tensor cores below cc 8.9; ${gpu.id} is ${gpu.computeCapability})` });
-      else throw new UserError(`${fields.quantization}: fp8 needs compute capability >= 8.0 in vLLM ${version.text} (${gpu.id} is ${gpu.computeCapability}; FP8 Marlin reached Turing in PR #29901, modelled from 0.14.0)`);
+      else throw new UserError(modelMessages.fp8NeedsComputeCapability(fields.quantization, version.text, gpu.id, gpu.computeCapability));
       break;
     case 'int8':
       Object.assign(base, { linearWeightBytes: 1, linearComputeSpeedup: 2, kernel: 'int8 W8A8 on int8 tensor cores' });
@@ -88,14 +89,14 @@ export function resolvePrecision(i: PrecisionInput, gpu: { id: string; computeCa
       break;
     case 'awq_marlin':
     case 'gptq_marlin':
-      if (cc < 8 && !turingMarlin) throw new UserError(`${fields.quantization}: ${q} needs compute capability >= 8.0 in vLLM ${version.text} (${gpu.id} is ${gpu.computeCapability}; Marlin reached Turing in PR #29901, modelled from 0.14.0); use "${q.replace('_marlin', '')}"`);
+      if (cc < 8 && !turingMarlin) throw new UserError(modelMessages.needsComputeCapabilityVllm(fields.quantization, q, version.text, gpu.id, gpu.computeCapability, q.replace('_marlin', '')));
       Object.assign(base, { linearWeightBytes: FOUR_BIT_BYTES, rowTile: 16, saturatedCompute: true, kernel: `${q.replace('_marlin', '')} 4-bit weight-only via Marlin` });
       break;
   }
   const kv = i.kvCacheDtype ?? 'auto';
   if (kv !== 'auto') {
     // FP8 KV caches arrived in vLLM 0.4 (e5m2 in 0.3.3, e4m3 with scales in 0.4.x).
-    if (compareVersions(version, parseVllmVersion('0.4.0')) < 0) throw new UserError(`${fields.kvCacheDtype}: vLLM ${version.text} has no fp8 KV cache (from 0.4.0)`);
+    if (compareVersions(version, parseVllmVersion('0.4.0')) < 0) throw new UserError(modelMessages.vllmHasFp8Kv(fields.kvCacheDtype, version.text));
     base.kvBytes = 1;
   }
   return base;
@@ -104,5 +105,5 @@ export function resolvePrecision(i: PrecisionInput, gpu: { id: string; computeCa
 /** Parses a value into one of `allowed`, or a UserError naming the field. */
 export function oneOf<T extends string>(value: string, allowed: readonly T[], field: string): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw new UserError(`${field}: "${value}" is not supported; expected one of: ${allowed.join(', ')}`);
+  throw new UserError(modelMessages.supportedExpectedOne(field, value, allowed.join(', ')));
 }

@@ -4,6 +4,7 @@
  * is i modulo N, a deterministic slice that `pdsim merge` can put back in order.
  */
 import { UserError } from '../errors.js';
+import { planMessages } from '../messages/plan.js';
 
 export interface Axis {
   field: string;
@@ -12,10 +13,10 @@ export interface Axis {
 
 export function parseVary(flag: string): Axis {
   const eq = flag.indexOf('=');
-  if (eq <= 0) throw new UserError(`--vary expects path=v1,v2,..., got "${flag}"`);
+  if (eq <= 0) throw new UserError(planMessages.varyExpectsPathV1(flag));
   const field = flag.slice(0, eq);
   const values = flag.slice(eq + 1).split(',').filter((v) => v !== '');
-  if (values.length === 0) throw new UserError(`--vary ${field}: needs at least one value`);
+  if (values.length === 0) throw new UserError(planMessages.varyNeedsLeastOne(field));
   return { field, values };
 }
 
@@ -23,7 +24,7 @@ export function parseAxes(flags: readonly string[]): Axis[] {
   const axes = flags.map(parseVary);
   const seen = new Set<string>();
   for (const a of axes) {
-    if (seen.has(a.field)) throw new UserError(`--vary ${a.field} is given twice; give each field once with all its values`);
+    if (seen.has(a.field)) throw new UserError(planMessages.varyGivenTwiceGive(a.field));
     seen.add(a.field);
   }
   return axes;
@@ -44,10 +45,10 @@ export interface Shard {
 export function parseShard(spec: string | undefined): Shard | undefined {
   if (spec === undefined) return undefined;
   const m = /^(\d+)\/(\d+)$/.exec(spec.trim());
-  if (!m) throw new UserError(`--shard expects i/N (e.g. 0/4), got "${spec}"`);
+  if (!m) throw new UserError(planMessages.shardExpectsIN(spec));
   const index = Number(m[1]);
   const count = Number(m[2]);
-  if (count < 1 || index >= count) throw new UserError(`--shard ${spec}: need 0 <= i < N and N >= 1`);
+  if (count < 1 || index >= count) throw new UserError(planMessages.shardNeedIN(spec));
   return { index, count };
 }
 
@@ -58,6 +59,6 @@ export function inShard(pointIndex: number, shard: Shard | undefined): boolean {
 export function parseReplicates(value: string | undefined): number {
   if (value === undefined) return 1;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new UserError(`--replicates expects an integer in [1, 1000], got "${value}"`);
+  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new UserError(planMessages.replicatesExpectsIntegerGot(value));
   return n;
 }

@@ -11,6 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { UserError } from '../errors.js';
 import { packageRoot } from '../package-files.js';
 import { runTask, type Task, type TaskResult } from './tasks.js';
+import { planMessages } from '../messages/plan.js';
 
 export interface PoolOptions {
   /** Worker threads; 1 runs in-process (no threads). Default: the machine's cores, at most the task count. */
@@ -26,7 +27,7 @@ export function defaultWorkers(): number {
 export function parseWorkers(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 256) throw new UserError(`--jobs expects an integer in [1, 256], got "${value}"`);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new UserError(planMessages.jobsExpectsIntegerGot(value));
   return n;
 }
 

@@ -6,6 +6,7 @@
  * The laptop GPU has none (owned hardware): per-dollar figures are then left out unless --price is given.
  */
 import { UserError } from '../errors.js';
+import { planMessages } from '../messages/plan.js';
 
 export const DEFAULT_PRICES: Readonly<Record<string, { usdPerHour: number; source: string }>> = {
   t4: { usdPerHour: 0.526, source: 'AWS g4dn.xlarge on-demand [S30]' },
@@ -27,8 +28,8 @@ export function resolvePrices(spec: string | undefined, gpus: readonly string[])
     const eq = part.indexOf('=');
     const id = part.slice(0, eq).trim();
     const v = Number(part.slice(eq + 1));
-    if (eq <= 0 || !Number.isFinite(v) || v < 0) throw new UserError(`--price expects gpu=dollarsPerHour[,...] with a number >= 0, got "${part}"`);
-    if (!gpus.includes(id)) throw new UserError(`--price ${id}: this GPU is not in --gpus (${gpus.join(', ')}); a price is only meaningful for a GPU the plan uses`);
+    if (eq <= 0 || !Number.isFinite(v) || v < 0) throw new UserError(planMessages.priceExpectsGpuDollarsperhour(part));
+    if (!gpus.includes(id)) throw new UserError(planMessages.priceGpuGpusPrice(id, gpus.join(', ')));
     prices[id] = v;
   }
   return prices;

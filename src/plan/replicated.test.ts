@@ -20,7 +20,7 @@ describe('--replicates on simulate and compare', () => {
     // Different seeds give different request lengths: a real spread, an interval around the mean.
     expect(t.lo).toBeLessThan(t.mean);
     expect(t.hi).toBeGreaterThan(t.mean);
-    expect(r.summary.seed ?? r.summary.pdsim.seed).toBe(1);
+    expect(r.summary.pdsim.seed).toBe(1);
     expect(existsSync(path.join(out, 'requests.jsonl'))).toBe(true);
   }, 60_000);
 

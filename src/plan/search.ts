@@ -10,7 +10,7 @@
  */
 import { UserError } from '../errors.js';
 import type { SloSpec } from '../metrics/collector.js';
-import type { Summary } from '../metrics/summary.js';
+import { figureOf, type Summary } from '../metrics/summary.js';
 import type { RangeFlag } from '../perf/range-flags.js';
 import { evaluate } from './evaluate.js';
 import { sloAttainment } from './replicates.js';
@@ -88,7 +88,7 @@ function bindingConstraint(s: Summary, slo: Record<string, number | undefined>):
   if ((s.failed as number) > 0) parts.push(`${s.failed} requests failed (${Object.keys(s.pdsim.failures as object).join('; ')})`);
   const checks: [string, string, number | undefined][] = [['ttftMs', 'p90_ttft_ms', slo.ttftMs], ['tpotMs', 'p90_tpot_ms', slo.tpotMs], ['e2elMs', 'p90_e2el_ms', slo.e2elMs]];
   for (const [name, key, limit] of checks) {
-    const v = s[key] as number | null;
+    const v = figureOf(s, key);
     if (limit !== undefined && v !== null && v > limit) parts.push(`p90 ${name.replace('Ms', '')} ${v.toFixed(1)} ms > SLO ${limit} ms`);
   }
   return parts.length > 0 ? parts.join(', ') : `attainment ${(sloAttainment(s) ?? 0).toFixed(3)} below target`;
@@ -160,13 +160,13 @@ async function searchSeed(task: GroupTask, c: Candidate, seed: number, startRate
 }
 
 function dominates(a: SeedResult, b: SeedResult, key: string): boolean {
-  const la = a.summary[key] as number;
-  const lb = b.summary[key] as number;
+  const la = figureOf(a.summary, key) as number;
+  const lb = figureOf(b.summary, key) as number;
   return a.rate >= b.rate && la <= lb && (a.rate > b.rate || la < lb);
 }
 
 function equalPoint(a: SeedResult, b: SeedResult, key: string): boolean {
-  return a.rate === b.rate && a.summary[key] === b.summary[key];
+  return a.rate === b.rate && figureOf(a.summary, key) === figureOf(b.summary, key);
 }
 
 const iv = (results: readonly SeedResult[], f: (r: SeedResult) => number): Interval => meanInterval(results.map(f));
@@ -214,7 +214,7 @@ export async function searchGroup(task: GroupTask): Promise<GroupResult> {
         if ('rate' in r) results.push(r);
       }
     }
-    const fig = (k: string) => iv(results, (r) => r.summary[k] as number);
+    const fig = (k: string) => iv(results, (r) => figureOf(r.summary, k) as number);
     out.push({
       point: c.index,
       label: c.label,
@@ -227,7 +227,7 @@ export async function searchGroup(task: GroupTask): Promise<GroupResult> {
       outputThroughput: fig('output_throughput'),
       p99TtftMs: fig('p99_ttft_ms'),
       meanTpotMs: fig('mean_tpot_ms'),
-      firstSeed: { rate: r0.rate, latencyMs: r0.summary[st.latencyKey] as number },
+      firstSeed: { rate: r0.rate, latencyMs: figureOf(r0.summary, st.latencyKey) as number },
       ...(r0.uncalibratedGpus.length > 0 ? { uncalibratedGpus: r0.uncalibratedGpus } : {}),
       outOfRange: r0.summary.pdsim.out_of_range as RangeFlag[],
       evaluations,

@@ -8,6 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { Shard } from './grid.js';
+import { planMessages } from '../messages/plan.js';
 
 export interface ShardInfo {
   kind: 'sweep' | 'plan';
@@ -28,10 +29,10 @@ export function writeShardInfo(dir: string, o: { kind: ShardInfo['kind']; file: 
 
 export function readShardInfo(dir: string): ShardInfo {
   const f = path.join(dir, SHARD_JSON);
-  if (!existsSync(f)) throw new UserError(`no ${SHARD_JSON}: not the output directory of a pdsim sweep or plan`, dir);
+  if (!existsSync(f)) throw new UserError(planMessages.outputDirectoryPdsimSweep(SHARD_JSON), dir);
   try {
     return JSON.parse(readFileSync(f, 'utf8')) as ShardInfo;
   } catch (e) {
-    throw new UserError(`not valid JSON: ${(e as Error).message}`, f);
+    throw new UserError(planMessages.validJson((e as Error).message), f);
   }
 }

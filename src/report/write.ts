@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { renderReportHtml } from './html.js';
 import type { ReportInput } from './types.js';
+import { reportMessages } from '../messages/report.js';
 
 export const REPORT_HTML = 'report.html';
 export const REPORT_JSON = 'report.json';
@@ -33,13 +34,13 @@ export async function readReportInput(dir: string): Promise<ReportInput> {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'not found (is this a pdsim run directory?)' : `cannot be read (${code ?? String(e)})`;
-    throw new UserError(`report input ${why}`, file);
+    throw new UserError(reportMessages.reportInput(why), file);
   }
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new UserError(`not valid JSON: ${(e as Error).message}`, file);
+    throw new UserError(reportMessages.validJson((e as Error).message), file);
   }
   const problem = shapeProblem(data);
   if (problem) throw new UserError(problem.message, file, problem.where);

@@ -15,7 +15,6 @@ import type { LoadedScenario } from '../scenario/load.js';
 import type { RequestRecord, RequestSpec } from '../serving/types.js';
 import { makeWorkload } from '../workload/generator.js';
 import { ConcurrencyGate } from '../workload/concurrency.js';
-import { withBenchRunInfo } from '../metrics/bench-info.js';
 import { pdSeries } from '../metrics/pd-series.js';
 import { EventPriority } from '../serving/event-priorities.js';
 import { outOfRangeFlags } from '../perf/range-flags.js';
@@ -143,18 +142,22 @@ function* simulationSteps(loaded: LoadedScenario, opts: RunOptions): Generator<v
     collector.failures.set('did not finish: the simulation ran out of events with the request still queued (no requests.jsonl line)', n);
   }
   const hasSlo = sc.slo !== undefined && Object.keys(sc.slo).length > 0;
-  const summary = withBenchRunInfo(summarize(collector, {
+  const summary = summarize({
+    collector,
     hasSlo,
-    seed,
-    scenario: sc.name,
-    model: sc.model,
-    simulated_events: sim.eventsProcessed,
-    interrupted,
-    uncalibrated_gpus: built.uncalibratedGpus,
-    out_of_range: outOfRangeFlags(built.arch, built.pools.map((p) => ({ pool: p.spec.name ?? p.spec.role, gpu: p.gpu, tp: p.spec.tp, engine: p.engine })), { maxContextTokens, peakConcurrent: collector.peaks.maxConcurrent }),
-    kv_capacity: Object.fromEntries(built.pools.map((p) => [p.spec.name ?? p.spec.role, { gpu: p.gpu.id, tp: p.spec.tp, num_gpu_blocks: p.capacity.numGpuBlocks, block_size: p.engine.blockSize, kv_tokens: p.capacity.numGpuBlocks * p.engine.blockSize }])),
-    ...built.extraSummary?.(),
-  }), { label: sc.name, workload: sc.workload, numPrompts: total, hfId: built.arch.hfId, peaks: collector.peaks });
+    run: {
+      seed,
+      scenario: sc.name,
+      model: sc.model,
+      simulatedEvents: sim.eventsProcessed,
+      interrupted,
+      uncalibratedGpus: built.uncalibratedGpus,
+      outOfRange: outOfRangeFlags(built.arch, built.pools.map((p) => ({ pool: p.spec.name ?? p.spec.role, gpu: p.gpu, tp: p.spec.tp, engine: p.engine })), { maxContextTokens, peakConcurrent: collector.peaks.maxConcurrent }),
+      kvCapacity: built.pools.map((p) => ({ pool: p.spec.name ?? p.spec.role, gpu: p.gpu.id, tp: p.spec.tp, numGpuBlocks: p.capacity.numGpuBlocks, blockSize: p.engine.blockSize })),
+    },
+    bench: { label: sc.name, workload: sc.workload, numPrompts: total, hfId: built.arch.hfId },
+    deployment: built.extraSummary?.(),
+  });
   const series: RunSeries = {
     label: sc.name,
     cdf: {

@@ -1,14 +1,17 @@
 /**
- * Writes scenarios/scenario.schema.json from the TypeBox schema (`npm run schema`). A test fails
- * when the committed file is stale.
+ * Writes scenarios/scenario.schema.json and its standalone validator from the TypeBox scenario
+ * schema, and docs/summary.schema.json from the summary schema (`npm run schema`). Tests fail when a
+ * committed file is stale.
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import { ScenarioSchema } from './schema.js';
+import { summarySchemaText } from '../metrics/summary-schema.js';
 
 export const SCHEMA_PATH = fileURLToPath(new URL('../../scenarios/scenario.schema.json', import.meta.url));
+export const SUMMARY_SCHEMA_PATH = fileURLToPath(new URL('../../docs/summary.schema.json', import.meta.url));
 export const VALIDATOR_PATH = fileURLToPath(new URL('./validate-scenario.generated.ts', import.meta.url));
 
 /** Fields with a default are filled in by the loader, so editors should not flag them as missing. */
@@ -46,5 +49,6 @@ export function validatorText(): string {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   writeFileSync(SCHEMA_PATH, schemaText());
   writeFileSync(VALIDATOR_PATH, validatorText());
-  console.log(`wrote ${SCHEMA_PATH} and ${VALIDATOR_PATH}`);
+  writeFileSync(SUMMARY_SCHEMA_PATH, summarySchemaText());
+  console.log(`wrote ${SCHEMA_PATH}, ${VALIDATOR_PATH} and ${SUMMARY_SCHEMA_PATH}`);
 }

@@ -21,14 +21,14 @@
 import type { Simulator } from '../kernel/simulator.js';
 import { BlockManager } from '../kv/block-manager.js';
 import type { BatchEntry, IterationBreakdown, PerfModel } from '../perf/perf-model.js';
-import type { DecodeBatchPolicy } from './batch-policy.js';
+import type { DecodeBatchPolicy } from './scheduler/decode/index.js';
 import { decodeRunByCalls, type EngineSink } from './engine-sink.js';
 import type { GpuTurns } from './gpu-turns.js';
 import type { KvTiers } from './kv-tiers.js';
 import { RequestState } from './request-state.js';
 import { messages } from '../messages.js';
 import { EventPriority } from './event-priorities.js';
-import { connectorForRole, NoKvConnector, TiersKvConnector, type KvConnector } from './kv-connector/index.js';
+import { connectorForRole, NoKvConnector, tiersConnector, type KvConnector } from './kv-connector/index.js';
 import { createScheduler, type Scheduler, type SchedulerContext, type SchedulerName } from './scheduler/index.js';
 
 export type InstanceRole = 'colocated' | 'prefill' | 'decode';
@@ -45,7 +45,7 @@ export interface InstanceConfig {
   enablePrefixCaching: boolean;
   prefillOrder: 'fcfs' | 'shortest-prompt-first';
   fastForward: boolean;
-  /** Decode batch policy (src/serving/batch-policy.ts); absent = continuous batching. Disables fast-forward. */
+  /** Decode batch policy (src/serving/scheduler/decode/); absent = continuous batching. Disables fast-forward. */
   decodePolicy?: DecodeBatchPolicy;
   /** Scheduler (src/serving/scheduler/index.ts); default vLLM V1's. */
   scheduler?: SchedulerName;
@@ -128,7 +128,7 @@ export class EngineInstance {
 
   attachKvTiers(tiers: KvTiers): void {
     this.tiers = tiers;
-    this.connector = connectorForRole(this.cfg.role, new TiersKvConnector(tiers, this, this.onTierReady));
+    this.connector = connectorForRole(this.cfg.role, tiersConnector(tiers, this, this.onTierReady));
   }
   get numRunning(): number {
     return this.running.length;

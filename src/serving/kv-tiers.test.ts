@@ -7,6 +7,7 @@ import { runSimulation } from '../run/simulation.js';
 import { resolveScenario, type LoadedScenario } from '../scenario/load.js';
 import { EngineInstance, type InstanceConfig } from './instance.js';
 import { KvTiers, type KvTiersConfig } from './kv-tiers.js';
+import { swapFigures, tierFigures } from '../metrics/kv-tiers-summary.js';
 import { RequestState } from './request-state.js';
 import { LinearPerfModel, RecordingSink } from './testing.js';
 
@@ -61,7 +62,7 @@ describe('KV tiers (hand-computed)', () => {
     // Then a prefill of the 4 remaining tokens: 1 + 0.1 x 4 = 1.4 ms.
     expect(req.firstTokenS).toBeCloseTo(loadS + 1.4e-3, 12);
     expect(req.cachedPromptTokens).toBe(16); // loaded tokens count as cached (external prefix hits)
-    const s = tiers.tierSummary(1)! as { cpu: { hit_blocks: number; bytes_h2d: number }; loads: { count: number; mean_wait_ms: number } };
+    const s = tierFigures(tiers.counters(1))!;
     expect(s.cpu.hit_blocks).toBe(4);
     expect(s.cpu.bytes_h2d).toBe(4e6);
     expect(s.loads.count).toBe(1);
@@ -99,7 +100,7 @@ describe('KV tiers (hand-computed)', () => {
     for (const r of [r0, r1, r2]) sim.scheduleAt(r.spec.arrivalS, () => inst.submit(r));
     sim.run();
     // r0's store: 5 blocks D2H, starting when its first token is sampled (3 ms).
-    const s = tiers.tierSummary(1)! as { cpu: { stored_blocks: number; bytes_d2h: number; hit_blocks: number }; gpu_hit_tokens: number };
+    const s = tierFigures(tiers.counters(1))!;
     expect(s.cpu.stored_blocks).toBe(5 + 6);
     expect(s.cpu.bytes_d2h).toBe(11e6);
     expect(s.gpu_hit_tokens).toBe(0); // r1 took r0's evictable GPU blocks
@@ -123,7 +124,8 @@ describe('KV tiers (hand-computed)', () => {
     sim.run();
     // r1's 6 blocks pushed all of r0's to disk (CPU holds 4): r2 reads 4 blocks from disk at 2 GB/s
     // (after 100 us), then H2D at 10 GB/s (after 10 us).
-    const s = tiers.tierSummary(1)! as { disk: { hit_blocks: number; bytes_read: number }; cpu: { hit_blocks: number } };
+    const t = tierFigures(tiers.counters(1))!;
+    const s = { ...t, disk: t.disk! };
     expect(s.disk.hit_blocks).toBe(4);
     expect(s.cpu.hit_blocks).toBe(0);
     expect(s.disk.bytes_read).toBe(4e6);
@@ -151,7 +153,7 @@ describe('KV tiers (hand-computed)', () => {
     expect(sink.tokensTotal).toBe(36);
     // Tokens computed: each request's 8 prompt tokens once, then 11 decode steps: no recompute.
     expect(sink.iterations.reduce((a, i) => a + i.newTokens, 0)).toBe(3 * (8 + 11));
-    const s = tiers.swapSummary(1)! as { swap_outs: number; swap_ins: number; bytes_out: number; bytes_in: number; recompute_fallbacks: number };
+    const s = swapFigures(tiers.counters(1))!;
     expect(s.swap_outs).toBe(sink.preemptions);
     expect(s.swap_ins).toBe(s.swap_outs);
     expect(s.bytes_in).toBe(s.bytes_out);

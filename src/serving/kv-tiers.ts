@@ -26,9 +26,8 @@ import type { FlowNetwork } from '../hardware/flow-network.js';
 import type { Route } from '../hardware/topology.js';
 import type { Simulator } from '../kernel/simulator.js';
 import { NumMap } from '../kv/num-map.js';
-import { TierStore, type BlockHash } from '../kv/tier-store.js';
+import { TierStore, type BlockHash, type TierStoreStats } from '../kv/tier-store.js';
 import type { RequestState } from './request-state.js';
-import { round6 } from '../round.js';
 
 export interface KvTierRoutes {
   /** One per TP rank: GPU -> its node's host DRAM. */
@@ -61,6 +60,23 @@ export interface TierOccupancyRow {
   tS: number;
   tier: string;
   occupancy: number;
+}
+
+/** A snapshot of one instance's tier counters (typed; the figures are made in src/metrics). */
+export interface KvTierCounters {
+  cfg: KvTiersConfig;
+  /** Seconds the occupancy integrals cover. */
+  spanS: number;
+  c: Readonly<KvTiers['c']>;
+  /** null without a CPU tier (swap only). */
+  store: TierStoreStats | null;
+  swapEnabled: boolean;
+  cpuPeakBlocks: number;
+  /** Integral of CPU tier blocks held over time, block-seconds (diskBlockSeconds, swapBlockSeconds alike). */
+  cpuBlockSeconds: number;
+  diskPeakBlocks: number;
+  diskBlockSeconds: number;
+  swapBlockSeconds: number;
 }
 
 /** Rows kept per tier before the series is thinned by half (the report shows ~300 points). */
@@ -282,84 +298,23 @@ export class KvTiers {
     return { requests: this.reqs.size, flows: this.c.flowsInFlight };
   }
 
-  /** Figures for summary.pdsim.kv_tiers[instance] (docs/metrics.md, "KV tiers"); durationS > 0. */
-  tierSummary(durationS: number): Record<string, unknown> | undefined {
-    if (this.store === null) return undefined;
+  /**
+   * The counters behind summary.pdsim.kv_tiers[instance] and swap[instance], integrated up to
+   * `durationS` (src/metrics/kv-tiers-summary.ts turns them into figures).
+   */
+  counters(durationS: number): KvTierCounters {
     this.advanceTo(Math.max(durationS, this.lastS));
-    const st = this.store.stats();
-    const bs = this.cfg.blockSizeTokens;
-    const bb = this.cfg.blockBytes;
-    const span = Math.max(durationS, this.lastS);
-    const c = this.c;
-    const tierHit = c.cpuHitBlocks + c.diskHitBlocks;
-    const rate = (blocks: number) => round6(c.queriedTokens > 0 ? (blocks * bs) / c.queriedTokens : 0);
-    const out: Record<string, unknown> = {
-      block_bytes: bb,
-      lookups: c.lookups,
-      queried_tokens: c.queriedTokens,
-      gpu_hit_tokens: c.gpuHitBlocks * bs,
-      gpu_hit_rate: rate(c.gpuHitBlocks),
-      tier_hit_tokens: tierHit * bs,
-      tier_hit_rate: rate(tierHit),
-      cpu: {
-        capacity_blocks: this.cfg.cpuBlocks,
-        capacity_bytes: this.cfg.cpuBlocks * bb,
-        peak_occupancy: round6(this.cpuPeak / this.cfg.cpuBlocks),
-        mean_occupancy: round6(span > 0 ? this.cpuIntegral / span / this.cfg.cpuBlocks : 0),
-        held_blocks_end: st.cpuHeld,
-        hit_blocks: c.cpuHitBlocks,
-        hit_tokens: c.cpuHitBlocks * bs,
-        hit_rate: rate(c.cpuHitBlocks),
-        stored_blocks: c.storedBlocks,
-        store_calls: st.storeCalls,
-        evictions: this.cfg.diskBlocks > 0 ? 0 : st.evictions,
-        demotions: st.demotions,
-        bytes_d2h: c.bytesD2H - c.swapBytesOut,
-        bytes_h2d: c.bytesH2D - c.swapBytesIn,
-      },
-      loads: {
-        count: c.loadsDone,
-        loaded_tokens: tierHit * bs,
-        mean_wait_ms: round6(c.loadsDone > 0 ? (c.loadWaitS / c.loadsDone) * 1000 : 0),
-        max_wait_ms: round6(c.loadWaitMaxS * 1000),
-      },
-    };
-    if (this.cfg.diskBlocks > 0) {
-      out.disk = {
-        capacity_blocks: this.cfg.diskBlocks,
-        capacity_bytes: this.cfg.diskBlocks * bb,
-        peak_occupancy: round6(this.diskPeak / this.cfg.diskBlocks),
-        mean_occupancy: round6(span > 0 ? this.diskIntegral / span / this.cfg.diskBlocks : 0),
-        held_blocks_end: st.diskHeld,
-        hit_blocks: c.diskHitBlocks,
-        hit_tokens: c.diskHitBlocks * bs,
-        hit_rate: rate(c.diskHitBlocks),
-        evictions: st.evictions,
-        promotions: st.promotions,
-        bytes_written: c.bytesToDisk,
-        bytes_read: c.bytesFromDisk,
-      };
-    }
-    return out;
-  }
-
-  /** Figures for summary.pdsim.swap[instance], or undefined when swap is off. */
-  swapSummary(durationS: number): Record<string, unknown> | undefined {
-    if (!this.swapEnabled) return undefined;
-    this.advanceTo(Math.max(durationS, this.lastS));
-    const c = this.c;
-    const span = Math.max(durationS, this.lastS);
     return {
-      capacity_blocks: this.cfg.swapBlocks,
-      capacity_bytes: this.cfg.swapBlocks * this.cfg.blockBytes,
-      swap_outs: c.swapOuts,
-      swap_ins: c.swapIns,
-      recompute_fallbacks: c.swapFallbacks,
-      peak_occupancy: round6(c.swapPeak / this.cfg.swapBlocks),
-      mean_occupancy: round6(span > 0 ? this.swapIntegral / span / this.cfg.swapBlocks : 0),
-      bytes_out: c.swapBytesOut,
-      bytes_in: c.swapBytesIn,
-      mean_swap_in_wait_ms: round6(c.swapIns > 0 ? (c.swapWaitS / c.swapIns) * 1000 : 0),
+      cfg: this.cfg,
+      spanS: Math.max(durationS, this.lastS),
+      c: { ...this.c },
+      store: this.store === null ? null : this.store.stats(),
+      swapEnabled: this.swapEnabled,
+      cpuPeakBlocks: this.cpuPeak,
+      cpuBlockSeconds: this.cpuIntegral,
+      diskPeakBlocks: this.diskPeak,
+      diskBlockSeconds: this.diskIntegral,
+      swapBlockSeconds: this.swapIntegral,
     };
   }
 

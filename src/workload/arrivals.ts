@@ -12,6 +12,7 @@
 import type { RandomStreams } from '../kernel/random.js';
 import { UserError } from '../errors.js';
 import type { ArrivalSpec, WorkloadSpec } from './spec.js';
+import { workloadMessages } from '../messages/workload.js';
 
 /** The rate of request `i` of `n` under a ramp-up (vLLM's `_get_current_request_rate`). */
 export function rampRate(ramp: NonNullable<ArrivalSpec['rampUp']>, i: number, n: number): number {
@@ -23,17 +24,17 @@ export function rampRate(ramp: NonNullable<ArrivalSpec['rampUp']>, i: number, n:
 /** A function giving the gap before request i (seconds), before any rescaling. */
 function gapFn(a: ArrivalSpec, n: number, streams: RandomStreams, file: string): (i: number) => number {
   if (a.process === 'all-at-once') {
-    if (a.rampUp) throw new UserError('a ramp-up needs process poisson, gamma or constant (all-at-once has no rate to ramp)', file, '/workload/arrival/rampUp');
+    if (a.rampUp) throw new UserError(workloadMessages.rampUpNeedsProcess(), file, '/workload/arrival/rampUp');
     return () => 0;
   }
   const rng = streams.stream('arrivals');
   const ramp = a.rampUp;
   if (ramp) {
-    if (a.rate !== undefined) throw new UserError('give either "rate" or "rampUp", not both (vllm bench serve refuses --request-rate with a ramp-up)', file, '/workload/arrival/rate');
+    if (a.rate !== undefined) throw new UserError(workloadMessages.giveEitherRateRampup(), file, '/workload/arrival/rate');
     if (a.process === 'constant') return (i) => 1 / rampRate(ramp, i, n);
   }
   const rateAt = ramp ? (i: number) => rampRate(ramp, i, n) : () => a.rate;
-  if (!ramp && a.rate === undefined) throw new UserError(`arrival process "${a.process}" needs "rate" (requests/s)`, file, '/workload/arrival/rate');
+  if (!ramp && a.rate === undefined) throw new UserError(workloadMessages.arrivalProcessNeedsRate(a.process), file, '/workload/arrival/rate');
   if (a.process === 'constant') return () => 1 / a.rate!;
   if (a.process === 'poisson') return (i) => rng.exponential(1 / rateAt(i)!);
   const shape = a.burstiness ?? 1;

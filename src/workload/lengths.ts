@@ -5,6 +5,7 @@
 import type { RandomStream } from '../kernel/random.js';
 import { UserError } from '../errors.js';
 import type { LengthDistSpec } from './spec.js';
+import { workloadMessages } from '../messages/workload.js';
 
 export type LengthSampler = () => number;
 
@@ -20,10 +21,10 @@ export function makeLengthSampler(spec: LengthDistSpec, rng: RandomStream, where
   const max = spec.max ?? Number.MAX_SAFE_INTEGER;
   const need = (field: keyof LengthDistSpec): number => {
     const v = spec[field];
-    if (typeof v !== 'number') throw new UserError(`dist "${spec.dist}" needs field "${field}"`, file, `${where}/${field}`);
+    if (typeof v !== 'number') throw new UserError(workloadMessages.distNeedsField(spec.dist, field), file, `${where}/${field}`);
     return v;
   };
-  if (min > max) throw new UserError(`min (${min}) is larger than max (${max})`, file, `${where}/min`);
+  if (min > max) throw new UserError(workloadMessages.minLargerThanMax(min, max), file, `${where}/min`);
   switch (spec.dist) {
     case 'fixed': {
       const v = need('value');
@@ -53,7 +54,7 @@ export function makeLengthSampler(spec: LengthDistSpec, rng: RandomStream, where
       return () => rng.intBetween(lo, hi);
     }
     case 'empirical': {
-      if (!values || values.length === 0) throw new UserError('empirical distribution has no values', file, `${where}/path`);
+      if (!values || values.length === 0) throw new UserError(workloadMessages.empiricalDistributionHasValues(), file, `${where}/path`);
       return () => clampInt(values[Math.floor(rng.next() * values.length)]!, min, max);
     }
   }

@@ -7,6 +7,7 @@
  */
 import { UserError } from '../errors.js';
 import { csvRecords, lines, type CsvRecord } from '../io/records.js';
+import { workloadMessages } from '../messages/workload.js';
 
 export interface TraceRow {
   arrivalS: number;
@@ -37,17 +38,17 @@ function positiveInt(raw: string | undefined, file: string, line: number, column
   const t = raw?.trim() ?? '';
   const v = Number(t);
   if (!/^\d+$/.test(t) || v < 1 || !Number.isSafeInteger(v)) {
-    throw new UserError(`column "${column}" must be a positive integer (tokens), got "${raw ?? ''}"`, file, `line ${line}`);
+    throw new UserError(workloadMessages.columnPositiveIntegerTokens(column, raw ?? ''), file, `line ${line}`);
   }
   return v;
 }
 
 function header(first: CsvRecord | undefined, file: string, required: readonly string[]): Map<string, number> {
-  if (!first) throw new UserError('trace has no header and no requests', file);
+  if (!first) throw new UserError(workloadMessages.traceHasHeaderRequests(), file);
   const cells = first.cells.map((c) => c.trim());
   const columns = new Map(cells.map((h, i) => [h, i]));
   for (const r of required) {
-    if (!columns.has(r)) throw new UserError(`missing column "${r}" in the header (found: ${cells.join(', ')})`, file, `line ${first.line}`);
+    if (!columns.has(r)) throw new UserError(workloadMessages.missingColumnHeaderFound(r, cells.join(', ')), file, `line ${first.line}`);
   }
   return columns;
 }
@@ -61,7 +62,7 @@ export function parseAzureTimestamp(s: string | undefined, file: string, line: n
   const t = m ? Date.parse(`${m[1]}T${m[2]}${zone}`) : NaN;
   // Date.parse rolls 2023-02-31 over to March; a round trip catches impossible dates.
   const valid = Number.isFinite(t) && m !== null && new Date(Date.parse(`${m[1]}T00:00:00Z`)).toISOString().slice(0, 10) === m[1];
-  if (!valid) throw new UserError(`column "TIMESTAMP" must be a date and time like "2023-11-16 18:15:46.6805900" (optionally with a zone, "+01:00" or "Z"), got "${s ?? ''}"`, file, `line ${line}`);
+  if (!valid) throw new UserError(workloadMessages.columnTimestampDateTime(s ?? ''), file, `line ${line}`);
   return t / 1000 + (m[3] ? Number(m[3]) : 0);
 }
 
@@ -73,20 +74,20 @@ function* rawRows(file: string, format: TraceFormat): Generator<TraceRow> {
       try {
         o = JSON.parse(text);
       } catch {
-        throw new UserError('not valid JSON (Mooncake traces have one JSON object a line)', file, `line ${line}`);
+        throw new UserError(workloadMessages.validJsonMooncakeTraces(), file, `line ${line}`);
       }
-      if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new UserError('expected a JSON object with timestamp, input_length, output_length', file, `line ${line}`);
+      if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new UserError(workloadMessages.expectedJsonObjectTimestamp(), file, `line ${line}`);
       const rec = o as Record<string, unknown>;
       const len = (k: string): number => {
         const v = rec[k];
-        if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw new UserError(`key "${k}" must be a positive integer (tokens), got ${JSON.stringify(v) ?? 'nothing'}`, file, `line ${line}`);
+        if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw new UserError(workloadMessages.keyPositiveIntegerTokens(k, JSON.stringify(v) ?? 'nothing'), file, `line ${line}`);
         return v;
       };
       const ts = rec.timestamp;
-      if (typeof ts !== 'number' || !Number.isFinite(ts) || ts < 0) throw new UserError(`key "timestamp" must be a non-negative number of milliseconds, got ${JSON.stringify(ts) ?? 'nothing'}`, file, `line ${line}`);
+      if (typeof ts !== 'number' || !Number.isFinite(ts) || ts < 0) throw new UserError(workloadMessages.keyTimestampNonNegative(JSON.stringify(ts) ?? 'nothing'), file, `line ${line}`);
       const hashes = rec.hash_ids;
       if (hashes !== undefined && !(Array.isArray(hashes) && hashes.every((h) => Number.isSafeInteger(h)))) {
-        throw new UserError('key "hash_ids" must be an array of integers', file, `line ${line}`);
+        throw new UserError(workloadMessages.keyHashIdsArray(), file, `line ${line}`);
       }
       yield { arrivalS: ts / 1000, promptTokens: len('input_length'), outputTokens: len('output_length'), prefixHashes: hashes as number[] | undefined, line };
     }
@@ -99,13 +100,13 @@ function* rawRows(file: string, format: TraceFormat): Generator<TraceRow> {
   const [ti, pi, oi] = cols.map((c) => columns.get(c)!) as [number, number, number];
   const width = first.done ? 0 : first.value.cells.length;
   for (const { cells, line } of records) {
-    if (cells.length !== width) throw new UserError(`expected ${width} cells as in the header (${[...columns.keys()].join(', ')}), got ${cells.length}`, file, `line ${line}`);
+    if (cells.length !== width) throw new UserError(workloadMessages.expectedCellsHeaderGot(width, [...columns.keys()].join(', '), cells.length), file, `line ${line}`);
     let t: number;
     if (format === 'azure') t = parseAzureTimestamp(cells[ti], file, line);
     else {
       const raw = cells[ti]!.trim();
       t = Number(raw);
-      if (raw === '' || !Number.isFinite(t) || t < 0) throw new UserError(`column "arrived_at" must be a non-negative number of seconds, got "${cells[ti]}"`, file, `line ${line}`);
+      if (raw === '' || !Number.isFinite(t) || t < 0) throw new UserError(workloadMessages.columnArrivedNonNegative(cells[ti]), file, `line ${line}`);
     }
     yield { arrivalS: t, promptTokens: positiveInt(cells[pi], file, line, cols[1]!), outputTokens: positiveInt(cells[oi], file, line, cols[2]!), line };
   }
@@ -119,14 +120,14 @@ export function* traceRows(file: string, format: TraceFormat): Generator<TraceRo
   for (const row of rawRows(file, format)) {
     t0 ??= row.arrivalS;
     if (row.arrivalS < prev) {
-      throw new UserError(`arrival time goes back ${(prev - row.arrivalS).toFixed(3)} s from the request on line ${prevLine}: traces must be sorted by arrival`, file, `line ${row.line}`);
+      throw new UserError(workloadMessages.arrivalTimeGoesBack((prev - row.arrivalS).toFixed(3), prevLine), file, `line ${row.line}`);
     }
     prev = row.arrivalS;
     prevLine = row.line;
     row.arrivalS -= t0;
     yield row;
   }
-  if (t0 === undefined) throw new UserError('trace has no requests', file);
+  if (t0 === undefined) throw new UserError(workloadMessages.traceHasRequests(), file);
 }
 
 /** The whole trace in memory (tests and small traces; runs stream with traceRows). */
@@ -144,10 +145,10 @@ export function readLengthColumn(file: string, column: string): number[] {
       try {
         o = JSON.parse(text);
       } catch {
-        throw new UserError('not valid JSON (expected one JSON object a line)', file, `line ${line}`);
+        throw new UserError(workloadMessages.validJsonExpectedOne(), file, `line ${line}`);
       }
       const v = o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[column] : undefined;
-      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw new UserError(`key "${column}" must be a positive integer (tokens), got ${JSON.stringify(v) ?? 'nothing'}`, file, `line ${line}`);
+      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw new UserError(workloadMessages.keyPositiveIntegerTokens2(column, JSON.stringify(v) ?? 'nothing'), file, `line ${line}`);
       out.push(v);
     }
   } else {
@@ -156,6 +157,6 @@ export function readLengthColumn(file: string, column: string): number[] {
     const ci = header(first.done ? undefined : first.value, file, [column]).get(column)!;
     for (const { cells, line } of records) out.push(positiveInt(cells[ci], file, line, column));
   }
-  if (out.length === 0) throw new UserError(`no lengths in the file (column "${column}")`, file);
+  if (out.length === 0) throw new UserError(workloadMessages.lengthsFileColumn(column), file);
   return out;
 }

@@ -17,6 +17,7 @@ import { DATASETS, defaultDataDir } from '../../calibrate/datasets.js';
 import { withE2eSection } from '../e2e.js';
 import { calibrate, defaultFiles, loadSamples, reportMarkdown, writeProfiles, type CalibrationResult } from '../../calibrate/run.js';
 import { Catalog } from '../../model/catalog.js';
+import { cliMessages } from '../../messages/cli.js';
 
 export interface CalibrateOptions {
   gpu?: string[];
@@ -52,7 +53,7 @@ export function runCalibrate(filesArg: readonly string[], oArg: CalibrateOptions
     try {
       doc = readFileSync(out, 'utf8');
     } catch {
-      throw new UserError(`--e2e rewrites the end-to-end section of ${out}, which cannot be read`);
+      throw new UserError(cliMessages.e2eRewritesEndEnd(out));
     }
     writeFileSync(out, withE2eSection(doc));
     log(`wrote the end-to-end section of ${out}\n`);
@@ -63,13 +64,13 @@ export function runCalibrate(filesArg: readonly string[], oArg: CalibrateOptions
   // 1. Resolve what to fit on.
   let jobs: { gpuId: string; fit: string[]; crossCheck: string[]; notes: string[] }[];
   if (files.length > 0) {
-    if (!o.gpu || o.gpu.length !== 1) throw new UserError('with explicit files, name exactly one profile to fit: --gpu <id>');
+    if (!o.gpu || o.gpu.length !== 1) throw new UserError(cliMessages.explicitFilesNameExactly());
     jobs = [{ gpuId: o.gpu[0]!, fit: files.map((f) => resolve(f)), crossCheck: [], notes: [] }];
   } else {
     const ids = o.gpu ?? Object.keys(DATASETS);
     jobs = ids.map((id) => {
       const f = defaultFiles(id, dataDir);
-      if (!f) throw new UserError(`no default measured data for ${id}; give the files to fit on (defaults exist for ${Object.keys(DATASETS).join(', ')})`);
+      if (!f) throw new UserError(cliMessages.defaultMeasuredDataGive(id, Object.keys(DATASETS).join(', ')));
       return { gpuId: id, ...f, notes: DATASETS[id]!.notes };
     });
   }

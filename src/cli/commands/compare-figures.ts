@@ -2,7 +2,7 @@
  * The figures `pdsim compare` (and the reproductions document) put side by side, read from two
  * summaries: latency percentiles, throughput, goodput, KV transfer and overlap figures.
  */
-import type { Summary } from '../../metrics/summary.js';
+import { figureOf, type Summary } from '../../metrics/summary.js';
 
 export interface Figure {
   name: string;
@@ -26,9 +26,9 @@ function kv(s: Summary, path: string): number | null {
 export function compareFigures(a: Summary, b: Summary): Figure[] {
   const out: Figure[] = [];
   for (const m of ['ttft', 'tpot', 'itl', 'e2el']) {
-    for (const p of ['mean', 'median', 'p90', 'p99']) out.push({ name: `${p} ${m.toUpperCase()} ms`, a: num(a[`${p}_${m}_ms`]), b: num(b[`${p}_${m}_ms`]), higherIsBetter: false });
+    for (const p of ['mean', 'median', 'p90', 'p99']) out.push({ name: `${p} ${m.toUpperCase()} ms`, a: num(figureOf(a, `${p}_${m}_ms`)), b: num(figureOf(b, `${p}_${m}_ms`)), higherIsBetter: false });
   }
-  for (const k of ['request_throughput', 'output_throughput', 'total_token_throughput', 'request_goodput']) out.push({ name: k.replace(/_/g, ' '), a: num(a[k]), b: num(b[k]), higherIsBetter: true });
+  for (const k of ['request_throughput', 'output_throughput', 'total_token_throughput', 'request_goodput']) out.push({ name: k.replace(/_/g, ' '), a: num(figureOf(a, k)), b: num(figureOf(b, k)), higherIsBetter: true });
   out.push({ name: 'completed', a: num(a.completed), b: num(b.completed), higherIsBetter: true });
   out.push({ name: 'failed', a: num(a.failed), b: num(b.failed), higherIsBetter: false });
   for (const k of ['count', 'duration_ms.mean', 'duration_ms.p99', 'exposed_ms.mean', 'link_exposed_ms.mean', 'decode_reservation_wait_ms.mean', 'staging_wait_ms.mean']) out.push({ name: `kv transfer ${k.replace(/[_.]/g, ' ')}`, a: kv(a, k), b: kv(b, k), higherIsBetter: false });

@@ -21,6 +21,7 @@ import { parseWorkers } from '../../plan/pool.js';
 import { replicateSeeds } from '../../plan/replicates.js';
 import { compareReplicates, runSeeds, type ComparedFigure } from '../../plan/replicated.js';
 import { compareTable } from '../replicate-tables.js';
+import { cliMessages } from '../../messages/cli.js';
 
 export interface CompareResult {
   a: RunResult;
@@ -34,7 +35,7 @@ export interface CompareResult {
 /** Runs both scenarios with one seed; throws a UserError when their workloads differ. */
 export async function compareScenarios(la: LoadedScenario, lb: LoadedScenario, seed: number): Promise<{ a: RunResult; b: RunResult }> {
   if (JSON.stringify(la.scenario.workload) !== JSON.stringify(lb.scenario.workload)) {
-    throw new UserError(`the workload differs from ${la.file}'s; compare needs identical workload sections (same arrivals and lengths)`, lb.file, '/workload');
+    throw new UserError(cliMessages.workloadDiffersSCompare(la.file), lb.file, '/workload');
   }
   const a = await runSimulation(la, { seed, writer: new NullRecordWriter() });
   const b = await runSimulation(lb, { seed, writer: new NullRecordWriter() });

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { didYouMean, UserError } from '../../errors.js';
 import { deriveSizes } from '../../model/architecture.js';
 import { openCatalog, type Catalog, type CatalogKind } from '../../model/catalog.js';
+import { cliMessages } from '../../messages/cli.js';
 
 /** CLI words (plural, as users type them) -> catalog kinds. */
 const KINDS: Readonly<Record<string, CatalogKind>> = { models: 'llm', gpus: 'gpu', links: 'link', hosts: 'host', disks: 'disk' };
@@ -74,7 +75,7 @@ export function listText(kind: string, modelsDir?: string): string {
   const k = KINDS[kind];
   if (k === undefined) {
     const guess = didYouMean(kind, Object.keys(KINDS));
-    throw new UserError(`unknown kind "${kind}"${guess ? ` (did you mean "${guess}"?)` : ''}; expected one of ${Object.keys(KINDS).join(', ')}`);
+    throw new UserError(cliMessages.unknownKindExpectedOne(kind, guess ? ` (did you mean "${guess}"?)` : '', Object.keys(KINDS).join(', ')));
   }
   const c = openCatalog(modelsDir);
   const l = LISTINGS[k];

@@ -14,6 +14,7 @@ import { KV_CACHE_DTYPES, MODEL_DTYPES, oneOf, WEIGHT_QUANTIZATIONS } from '../.
 import { engineSetup, type EngineSetup } from '../../perf/engine-setup.js';
 import { RooflinePerfModel, type BatchEntry, type IterationBreakdown } from '../../perf/perf-model.js';
 import { rangeWarnings } from '../../perf/range-check.js';
+import { cliMessages } from '../../messages/cli.js';
 
 export interface PerfOptions {
   model: string;
@@ -34,18 +35,18 @@ export interface PerfOptions {
 
 export function positiveInt(flag: string, v: string | undefined, dflt?: number): number {
   if (v === undefined) {
-    if (dflt === undefined) throw new UserError(`missing ${flag}`);
+    if (dflt === undefined) throw new UserError(cliMessages.missing(flag));
     return dflt;
   }
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag} must be a positive integer, got ${JSON.stringify(v)}`);
+  if (!Number.isInteger(n) || n < 1) throw new UserError(cliMessages.positiveIntegerGot(flag, JSON.stringify(v)));
   return n;
 }
 
 export function nonNegativeInt(flag: string, v: string | undefined, dflt: number): number {
   if (v === undefined) return dflt;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new UserError(`${flag} must be a non-negative integer, got ${JSON.stringify(v)}`);
+  if (!Number.isInteger(n) || n < 0) throw new UserError(cliMessages.nonNegativeIntegerGot(flag, JSON.stringify(v)));
   return n;
 }
 
@@ -66,7 +67,7 @@ export function engineFromFlags(o: Pick<PerfOptions, 'vllmVersion' | 'asyncSched
 export function buildModel(catalog: Catalog, o: Pick<PerfOptions, 'model' | 'gpu' | 'vllmVersion' | 'asyncScheduling' | 'quantization' | 'kvCacheDtype' | 'dtype'>, tp: number): { model: RooflinePerfModel; setup: EngineSetup } {
   const arch = catalog.loadLlm(o.model);
   const gpu = catalog.loadGpu(o.gpu);
-  if (arch.numHeads % tp !== 0) throw new UserError(`--tp ${tp} does not divide the ${arch.numHeads} attention heads of ${o.model}`);
+  if (arch.numHeads % tp !== 0) throw new UserError(cliMessages.tpDoesDivideAttention(tp, arch.numHeads, o.model));
   const setup = engineFromFlags(o, gpu);
   return { model: new RooflinePerfModel(arch, gpu, { tp, overhead: setup.overhead, precision: setup.precision }), setup };
 }
@@ -95,8 +96,8 @@ export function runPerf(o: PerfOptions): PerfResult {
   const prefillContext = nonNegativeInt('--prefill-context', o.prefillContext, 0);
   const decodeBatch = o.decodeBatch === undefined ? 0 : positiveInt('--decode-batch', o.decodeBatch);
   const context = nonNegativeInt('--context', o.context, 0);
-  if (prefill === 0 && decodeBatch === 0) throw new UserError('give --prefill <tokens> and/or --decode-batch <n> (with --context <tokens>)');
-  if (o.context !== undefined && decodeBatch === 0) throw new UserError('--context applies to --decode-batch; for a prefill with a cached prefix use --prefill-context');
+  if (prefill === 0 && decodeBatch === 0) throw new UserError(cliMessages.givePrefillTokensDecode());
+  if (o.context !== undefined && decodeBatch === 0) throw new UserError(cliMessages.contextAppliesDecodeBatch());
   // 2. Load
   const { model, setup } = buildModel(new Catalog(o.modelsDir), o, tp);
   // 3. Batch: one prompt chunk plus `decodeBatch` sequences each with `context` cached tokens.

@@ -8,6 +8,7 @@ import { routingPolicyNames, type RoutingPolicyName } from '../../serving/routin
 import { startProxy } from '../../../adapters/proxy/proxy.js';
 import type { Listening } from '../../../adapters/http/listen.js';
 import { hostFlag, numFlag, portFlag, seedFlag } from '../flags.js';
+import { cliMessages } from '../../messages/cli.js';
 
 export interface ProxyCliOptions {
   prefill: string;
@@ -22,7 +23,7 @@ export interface ProxyCliOptions {
 
 function urls(flag: string, v: string): string[] {
   const list = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (list.length === 0) throw new UserError(`${flag} needs at least one URL`);
+  if (list.length === 0) throw new UserError(cliMessages.needsLeastOneUrl(flag));
   for (const u of list) {
     let ok = false;
     try {
@@ -30,7 +31,7 @@ function urls(flag: string, v: string): string[] {
     } catch {
       ok = false;
     }
-    if (!ok) throw new UserError(`${flag}: "${u}" is not an http(s) URL (expected e.g. http://10.0.0.5:8100)`);
+    if (!ok) throw new UserError(cliMessages.httpSUrlExpected(flag, u));
   }
   return list;
 }
@@ -38,7 +39,7 @@ function urls(flag: string, v: string): string[] {
 export async function proxyCommand(o: ProxyCliOptions): Promise<Listening> {
   if (!routingPolicyNames.includes(o.policy as RoutingPolicyName)) {
     const hint = didYouMean(o.policy, routingPolicyNames);
-    throw new UserError(`--policy "${o.policy}" is not one of ${routingPolicyNames.join(', ')}${hint ? ` (did you mean "${hint}"?)` : ''}`);
+    throw new UserError(cliMessages.policyOne(o.policy, routingPolicyNames.join(', '), hint ? ` (did you mean "${hint}"?)` : ''));
   }
   const port = portFlag('--port', o.port);
   const host = hostFlag('--host', o.host);
@@ -54,8 +55,8 @@ export async function proxyCommand(o: ProxyCliOptions): Promise<Listening> {
     });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new UserError(`port ${port} on ${o.host} is already in use; pick another with --port`);
-    if (code === 'EACCES' || code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw new UserError(`--host ${o.host}: cannot listen on ${o.host}:${port} (${code})`);
+    if (code === 'EADDRINUSE') throw new UserError(cliMessages.portAlreadyUsePick(port, o.host));
+    if (code === 'EACCES' || code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw new UserError(cliMessages.hostCannotListen(o.host, port, code));
     throw e;
   }
   process.stdout.write(`pdsim proxy: ${prefill.length} prefill, ${decode.length} decode, policy ${o.policy}, on ${l.url}\n`);

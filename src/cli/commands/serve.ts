@@ -8,6 +8,7 @@ import { UserError } from '../../errors.js';
 import { startScenarioServer, type ScenarioServer, type ServeOptions } from '../../../adapters/server/from-scenario.js';
 import { collect } from './simulate.js';
 import { hostFlag, intFlag, numFlag, pctFlag, portFlag, seedFlag } from '../flags.js';
+import { cliMessages } from '../../messages/cli.js';
 
 export interface ServeCliOptions {
   host: string;
@@ -30,7 +31,7 @@ export interface ServeCliOptions {
 export function serveOptions(o: ServeCliOptions): ServeOptions {
   const faults = { failPct: pctFlag('--fail-pct', o.failPct), stallPct: pctFlag('--stall-pct', o.stallPct), resetPct: pctFlag('--reset-pct', o.resetPct), breakPct: pctFlag('--break-pct', o.breakPct) };
   const sum = faults.failPct + faults.stallPct + faults.resetPct + faults.breakPct;
-  if (sum > 100) throw new UserError(`--fail-pct, --stall-pct, --reset-pct and --break-pct add up to ${sum}; at most 100 (percent of requests)`);
+  if (sum > 100) throw new UserError(cliMessages.failPctStallPct(sum));
   return {
     host: hostFlag('--host', o.host),
     port: portFlag('--port', o.port),
@@ -53,8 +54,8 @@ export async function serveCommand(file: string, o: ServeCliOptions): Promise<Sc
     server = await startScenarioServer(file, serveOptions(o));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new UserError(`port ${o.port} on ${o.host} is already in use; pick another with --port`);
-    if (code === 'EACCES' || code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw new UserError(`--host ${o.host}: cannot listen on ${o.host}:${o.port} (${code})`);
+    if (code === 'EADDRINUSE') throw new UserError(cliMessages.portAlreadyUsePick2(o.port, o.host));
+    if (code === 'EACCES' || code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw new UserError(cliMessages.hostCannotListen2(o.host, o.port, code));
     throw e;
   }
   process.stdout.write(

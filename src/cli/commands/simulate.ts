@@ -14,13 +14,14 @@ import { JsonlRecordWriter, NullRecordWriter } from '../../run/record-writer.js'
 import { writeReport } from '../../report/write.js';
 import { ProgressReporter } from '../progress.js';
 import { fmt, formatTable } from '../table.js';
-import type { Summary } from '../../metrics/summary.js';
+import { figureOf, type Summary } from '../../metrics/summary.js';
 import { parseReplicates } from '../../plan/grid.js';
 import { parseWorkers } from '../../plan/pool.js';
 import { replicateIntervals, replicateSeeds } from '../../plan/replicates.js';
 import { runSeeds } from '../../plan/replicated.js';
 import { intervalTable } from '../replicate-tables.js';
 import { DetailedRecorder } from '../../metrics/bench-detailed.js';
+import { cliMessages } from '../../messages/cli.js';
 
 /**
  * Writes a file whole or not at all: to a temporary name, then renamed over the target, so a full
@@ -34,7 +35,7 @@ export function writeFileAtomic(file: string, text: string): void {
   } catch (e) {
     rmSync(tmp, { force: true });
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(`cannot write (${code === 'ENOSPC' ? 'the disk is full' : code ?? (e as Error).message}); nothing partial was left`, file);
+    throw new UserError(cliMessages.cannotWriteNothingPartial(code === 'ENOSPC' ? 'the disk is full' : code ?? (e as Error).message), file);
   }
 }
 
@@ -49,7 +50,7 @@ export function defaultOutDir(name: string): string {
 
 /** The console table: the same figures as summary.json. */
 export function summaryTable(s: Summary): string {
-  const g = (k: string) => s[k] as number | null;
+  const g = (k: string) => figureOf(s, k);
   const lines = [
     `requests  completed ${s.completed}, failed ${s.failed}, duration ${fmt(g('duration'))} s`,
     `throughput  ${fmt(g('request_throughput'))} req/s, output ${fmt(g('output_throughput'))} tok/s, total ${fmt(g('total_token_throughput'))} tok/s${g('request_goodput') !== null ? `, goodput ${fmt(g('request_goodput'))} req/s` : ''}`,
@@ -127,7 +128,7 @@ export async function simulateCommand(file: string, o: SimulateCliOptions): Prom
     writeFileAtomic(path.join(outDir, 'summary.json'), JSON.stringify(summaryOut, null, 2) + '\n');
   } catch (e) {
     // The first failure is the one to report; the summary's is its consequence.
-    if (writer.error) throw new UserError(`${writer.errorDetail}; summary.json could not be written either (nothing partial was left)`, writer.file);
+    if (writer.error) throw new UserError(cliMessages.summaryJsonCouldWritten(writer.errorDetail), writer.file);
     throw e;
   }
   if (writer.error) throw writer.error;
@@ -138,7 +139,7 @@ export async function simulateCommand(file: string, o: SimulateCliOptions): Prom
   if (o.report !== false) await writeReport(outDir, {
     title: `pdsim simulate: ${sc.name}`,
     subtitle: `${loaded.file} · seed ${seed} · model ${sc.model}`,
-    table: { columns: ['metric', sc.name], rows: ['ttft', 'tpot', 'itl', 'e2el'].flatMap((m) => [[`median ${m} ms`, result.summary[`median_${m}_ms`] as number], [`p99 ${m} ms`, result.summary[`p99_${m}_ms`] as number]]).concat([['output tok/s', result.summary.output_throughput as number], ['completed', result.summary.completed as number]]) },
+    table: { columns: ['metric', sc.name], rows: ['ttft', 'tpot', 'itl', 'e2el'].flatMap((m) => [[`median ${m} ms`, figureOf(result.summary, `median_${m}_ms`) as number], [`p99 ${m} ms`, figureOf(result.summary, `p99_${m}_ms`) as number]]).concat([['output tok/s', result.summary.output_throughput as number], ['completed', result.summary.completed as number]]) },
     runs: [result.series],
     notes: [...warnings.map((w) => `warning: ${w}`), ...notes],
   });

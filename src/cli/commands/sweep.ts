@@ -14,7 +14,7 @@ import { checkOutDir, prepareOutDir } from '../flags.js';
 import { writeReport } from '../../report/write.js';
 import type { RunSeries } from '../../metrics/run-series.js';
 import type { SweepPoint } from '../../report/types.js';
-import type { Summary } from '../../metrics/summary.js';
+import { figureOf, type Summary } from '../../metrics/summary.js';
 import { gridPoints, inShard, parseAxes, parseReplicates, parseShard, type Axis } from '../../plan/grid.js';
 import { replicateIntervals, replicateSeeds } from '../../plan/replicates.js';
 import { parseWorkers, runPool } from '../../plan/pool.js';
@@ -103,7 +103,7 @@ export async function sweepCommand(file: string, o: SweepOptions): Promise<Sweep
       pending = [];
       rows.push(row);
       const s0 = pending0;
-      chartPoints.push({ value: Object.values(p.values).join(', '), figures: Object.fromEntries(SWEEP_FIGURES.map((k) => [k, typeof s0[k] === 'number' ? (s0[k] as number) : null])) });
+      chartPoints.push({ value: Object.values(p.values).join(', '), figures: Object.fromEntries(SWEEP_FIGURES.map((k) => [k, figureOf(s0, k)])) });
       appendFileSync(jsonl, JSON.stringify(row) + '\n');
       process.stderr.write(`sweep: point ${p.index} (${Object.entries(p.values).map(([f, v]) => `${f}=${v}`).join(', ')}) done (${rows.length}/${points.length})\n`);
     },

@@ -10,6 +10,7 @@ import { formatComparisonTable, runValidate, type ValidateResult } from '../../.
 import type { ApiKind } from '../../../adapters/vllm/sse-client.js';
 import { collect, defaultOutDir, withVersion } from './simulate.js';
 import { loadScenario } from '../../scenario/load.js';
+import { cliMessages } from '../../messages/cli.js';
 
 export interface ValidateCliOptions {
   endpoint?: string;
@@ -32,8 +33,8 @@ const posInt = (flag: string, v: string): number => intFlag(flag, v, 1);
 const posNum = (flag: string, v: string): number => numFlag(flag, v, 0, Number.MAX_VALUE, true);
 
 export async function validateCommand(file: string, o: ValidateCliOptions): Promise<ValidateResult> {
-  if (o.api !== 'completions' && o.api !== 'chat') throw new UserError(`--api must be "completions" or "chat", got "${o.api}"`);
-  if (!o.endpoint && !o.benchResult) throw new UserError('pass --endpoint URL (a live server) or --bench-result FILE (a vllm bench serve result)');
+  if (o.api !== 'completions' && o.api !== 'chat') throw new UserError(cliMessages.apiCompletionsChatGot(o.api));
+  if (!o.endpoint && !o.benchResult) throw new UserError(cliMessages.passEndpointUrlLive());
   const endpoint = o.endpoint?.replace(/\/+$/, '').replace(/\/v1$/, '');
   const set = withVersion(o.set, o.vllmVersion);
   const requests = o.requests !== undefined ? posInt('--requests', o.requests) : undefined;

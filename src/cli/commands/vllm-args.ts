@@ -7,10 +7,11 @@ import { loadScenario } from '../../scenario/load.js';
 import { vllmServeLines } from '../../../adapters/vllm/vllm-serve-lines.js';
 import { collect } from './simulate.js';
 import { UserError } from '../../errors.js';
+import { cliMessages } from '../../messages/cli.js';
 
 export function vllmArgsCommand(file: string, o: { set: string[]; host: string; basePort: string }): string {
   const port = Number(o.basePort);
-  if (!Number.isInteger(port) || port < 200 || port > 65000) throw new UserError(`--base-port must be an integer in [200, 65000], got "${o.basePort}"`);
+  if (!Number.isInteger(port) || port < 200 || port > 65000) throw new UserError(cliMessages.basePortIntegerGot(o.basePort));
   const loaded = loadScenario(file, o.set);
   const { lines, notes } = vllmServeLines(loaded.scenario, { host: o.host, basePort: port, scenarioFile: file });
   return [...lines, ...notes.map((n) => `# note: ${n}`)].join('\n') + '\n';

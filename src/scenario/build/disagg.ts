@@ -16,7 +16,7 @@ import { disaggSummary, TransferStats } from '../../metrics/disagg-summary.js';
 import { kvTierSeries, kvTiersSummary, thin } from '../../metrics/kv-tiers-summary.js';
 import { OccupancySeries } from '../../metrics/occupancy-series.js';
 import { loadGpu, loadLlm } from '../../model/catalog.js';
-import { adaptiveTargetInfeasible, makeDecodePolicy } from '../../serving/batch-policy.js';
+import { adaptiveTargetInfeasible, makeDecodePolicy } from '../../serving/scheduler/decode/index.js';
 import { messages } from '../../messages.js';
 import { DisaggSink } from '../../serving/disagg/disagg-sink.js';
 import { KvTransferManager } from '../../serving/disagg/kv-transfer.js';
@@ -28,6 +28,7 @@ import type { Scenario } from '../schema.js';
 import { attachKvTiers } from './kv-tiers.js';
 import { buildMachine } from './machine.js';
 import { buildPool, type BuildOptions, type Built, type BuiltPool } from './pool.js';
+import { scenarioMessages } from '../../messages/scenario.js';
 import { attachWeightStreams } from './weight-stream.js';
 
 const GiB = 2 ** 30;
@@ -76,7 +77,7 @@ export function buildDisaggregated(sc: Scenario, file: string, sim: Simulator, s
     if (p.spec.role !== 'prefill') return;
     const tokens = p.capacity.numGpuBlocks * p.engine.blockSize;
     if (tokens < maxModelLen) {
-      throw new UserError(`the prefill KV cache holds ${tokens} tokens, less than one maxModelLen (${maxModelLen}) prompt; give the pool more memory or lower maxModelLen`, file, `/deployment/pools/${p.index}/gpu`);
+      throw new UserError(scenarioMessages.prefillKvCacheHolds(tokens, maxModelLen), file, `/deployment/pools/${p.index}/gpu`);
     }
   });
   const staging = new Map<number, StagingBuffer>();
@@ -87,7 +88,7 @@ export function buildDisaggregated(sc: Scenario, file: string, sim: Simulator, s
   const stagingSeries: OccupancySeries[] = [];
   if (tr.path === 'staging') {
     if (tr.stagingBufferGiB > machine.hostMemoryCapacityGiB) {
-      throw new UserError(`staging buffer of ${tr.stagingBufferGiB} GiB exceeds the host's ${machine.hostMemoryCapacityGiB} GiB of memory`, file, '/deployment/transfer/stagingBufferGiB');
+      throw new UserError(scenarioMessages.stagingBufferGibExceeds(tr.stagingBufferGiB, machine.hostMemoryCapacityGiB), file, '/deployment/transfer/stagingBufferGiB');
     }
     const minTp = Math.min(...prefills.map((i) => i.perf.tp));
     const pageBytes = Math.ceil(mgr.shardChunkBytes(prefills[0]!.cfg.blockSizeTokens, minTp));
@@ -107,7 +108,7 @@ export function buildDisaggregated(sc: Scenario, file: string, sim: Simulator, s
   if (dep.topology?.sharedGpu === true) {
     // One GPU for every instance (reference A): no GPU-to-GPU path; iterations take turns on it.
     if (tr.path === 'direct' || tr.path === 'network') {
-      throw new UserError(`with topology.sharedGpu the prefill and decode instances are on the same GPU, so KV moves through a store they share: use path disk (LMCache on a shared disk) or staging (CPU memory), not ${tr.path}`, file, '/deployment/transfer/path');
+      throw new UserError(scenarioMessages.sharedGpuNeedsSharedStore(tr.path), file, '/deployment/transfer/path');
     }
     const turns = new GpuTurns(sim);
     for (const inst of instanceByName.values()) inst.shareGpu(turns);
@@ -116,7 +117,7 @@ export function buildDisaggregated(sc: Scenario, file: string, sim: Simulator, s
     for (const d of decodes) {
       const [a, b] = [gpusOf.get(p)![0]!, gpusOf.get(d)![0]!];
       if (tr.path === 'direct' && topo.nodeOfGpu(a) !== topo.nodeOfGpu(b)) {
-        throw new UserError(`decode instance ${d.name} (gpu${b}, node${topo.nodeOfGpu(b)}) has no direct path to prefill instance ${p.name} (gpu${a}, node${topo.nodeOfGpu(a)}): direct means NVLink or PCIe within one node; use path network, or raise topology.gpusPerNode`, file, '/deployment/transfer/path');
+        throw new UserError(scenarioMessages.decodeInstanceGpuNode(d.name, b, topo.nodeOfGpu(b), p.name, a, topo.nodeOfGpu(a)), file, '/deployment/transfer/path');
       }
       atPointer(file, '/deployment/topology/nic', () => mgr.routesFor(a, b));
     }

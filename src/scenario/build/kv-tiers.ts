@@ -17,11 +17,13 @@ import type { Simulator } from '../../kernel/simulator.js';
 import type { MetricsCollector } from '../../metrics/collector.js';
 import { linkSummary } from '../../metrics/disagg-summary.js';
 import { kvTierSeries, kvTiersSummary } from '../../metrics/kv-tiers-summary.js';
+import type { DeploymentFigures } from '../../metrics/summary-schema.js';
 import { loadGpu } from '../../model/catalog.js';
 import { KvTiers, type TierOccupancyRow } from '../../serving/kv-tiers.js';
 import type { EngineArgs, Scenario } from '../schema.js';
 import { buildMachine } from './machine.js';
 import type { BuiltPool } from './pool.js';
+import { scenarioMessages } from '../../messages/scenario.js';
 import { attachWeightStreams } from './weight-stream.js';
 
 const GiB = 2 ** 30;
@@ -45,10 +47,10 @@ export function attachKvTiers(sc: Scenario, file: string, sim: Simulator, net: F
     if (!usesKvTiers(e)) continue;
     const where = p.spec.engine && ('kvOffloadingGiB' in p.spec.engine || 'kvDiskGiB' in p.spec.engine || 'swapSpaceGiB' in p.spec.engine) ? `/deployment/pools/${p.index}/engine` : '/engine';
     if (e.kvDiskGiB > 0 && !(e.kvOffloadingGiB > 0)) {
-      throw new UserError('a disk KV tier (kvDiskGiB) sits below a CPU tier: set kvOffloadingGiB too', file, `${where}/kvOffloadingGiB`);
+      throw new UserError(scenarioMessages.diskKvTierKvdiskgib(), file, `${where}/kvOffloadingGiB`);
     }
     if (e.preemptionMode === 'swap' && !(e.swapSpaceGiB > 0)) {
-      throw new UserError('preemptionMode swap needs a CPU swap area: set swapSpaceGiB > 0 (or use recompute, as vLLM V1 does)', file, `${where}/swapSpaceGiB`);
+      throw new UserError(scenarioMessages.preemptionmodeSwapNeedsCpu(), file, `${where}/swapSpaceGiB`);
     }
     const tp = p.spec.tp;
     const blockBytes = p.capacity.kvBytesPerBlockPerGpu * tp;
@@ -57,18 +59,18 @@ export function attachKvTiers(sc: Scenario, file: string, sim: Simulator, net: F
     const diskBlocks = e.kvDiskGiB > 0 ? blocks(e.kvDiskGiB) : 0;
     const swapBlocks = e.preemptionMode === 'swap' ? blocks(e.swapSpaceGiB) : 0;
     const tooSmall = e.kvOffloadingGiB > 0 && cpuBlocks < 1 ? 'kvOffloadingGiB' : e.kvDiskGiB > 0 && diskBlocks < 1 ? 'kvDiskGiB' : e.preemptionMode === 'swap' && swapBlocks < 1 ? 'swapSpaceGiB' : undefined;
-    if (tooSmall !== undefined) throw new UserError(`${tooSmall} holds less than one KV block (${blockBytes} bytes)`, file, `${where}/${tooSmall}`);
+    if (tooSmall !== undefined) throw new UserError(scenarioMessages.holdsLessThanOne(tooSmall, blockBytes), file, `${where}/${tooSmall}`);
     p.instances.forEach((inst, k) => {
       const gpus = gpusOf(p, k);
       const node = topo.nodeOfGpu(gpus[0]!);
       const host = { host: node };
       const disk = topo.disksOfNode(node)[0];
-      if (diskBlocks > 0 && disk === undefined) throw new UserError(`node${node} has no disk for the KV disk tier`, file, `${where}/kvDiskGiB`);
+      if (diskBlocks > 0 && disk === undefined) throw new UserError(scenarioMessages.nodeHasDiskKv(node), file, `${where}/kvDiskGiB`);
       const hostBytes = (e.kvOffloadingGiB + (e.preemptionMode === 'swap' ? e.swapSpaceGiB : 0)) * GiB + e.cpuOffloadGB * 1e9 * tp;
       const used = (hostBytesPerNode.get(node) ?? 0) + hostBytes;
       hostBytesPerNode.set(node, used);
       if (used > hostMemoryCapacityGiB * GiB) {
-        throw new UserError(`CPU KV tier, swap space and offloaded weights of the instances on node${node} need ${(used / GiB).toFixed(1)} GiB of host memory, more than its ${hostMemoryCapacityGiB} GiB`, file, `${where}/kvOffloadingGiB`);
+        throw new UserError(scenarioMessages.cpuKvTierSwap(node, (used / GiB).toFixed(1), hostMemoryCapacityGiB), file, `${where}/kvOffloadingGiB`);
       }
       const tiers = new KvTiers(sim, net, {
         d2h: gpus.map((g) => topo.path({ gpu: g }, host)),
@@ -88,7 +90,7 @@ export function attachKvTiers(sc: Scenario, file: string, sim: Simulator, net: F
  * offload (whose stream is a flow on the host link, weight-stream.ts); returns
  * what `Built` adds (summary figures, tier series), or undefined when nothing was built.
  */
-export function colocatedKvTiers(sc: Scenario, file: string, sim: Simulator, pools: BuiltPool[], collector: MetricsCollector | undefined, modelsDir?: string, soloFlows = true): { extraSummary: () => Record<string, unknown>; tierSeries: () => TierOccupancyRow[] } | undefined {
+export function colocatedKvTiers(sc: Scenario, file: string, sim: Simulator, pools: BuiltPool[], collector: MetricsCollector | undefined, modelsDir?: string, soloFlows = true): { extraSummary: () => DeploymentFigures; tierSeries: () => TierOccupancyRow[] } | undefined {
   if (!pools.some((p) => usesKvTiers(p.engine) || p.capacity.offloadedWeightBytesPerGpu > 0)) return undefined;
   const gpus = sc.deployment.pools.map((p, i) => {
     try {

@@ -12,6 +12,7 @@ import { loadDisk, loadHost, loadLink } from '../../model/catalog.js';
 import type { GpuProfile } from '../../model/gpu.js';
 import type { LinkProfile } from '../../model/link.js';
 import type { Scenario } from '../schema.js';
+import { scenarioMessages } from '../../messages/scenario.js';
 
 export interface Placement {
   /** Machine-wide GPU indices of each instance, per pool: gpus[pool][instance] = [gpu...]. */
@@ -47,7 +48,7 @@ export function buildMachine(sc: Scenario, file: string, gpus: GpuProfile[], mod
   const shared = topo?.sharedGpu === true;
   sc.deployment.pools.forEach((p, i) => {
     if (p.tp > gpusPerNode) {
-      throw new UserError(`tp ${p.tp} spans more than one node (gpusPerNode ${gpusPerNode}); an instance must fit in one node`, file, `/deployment/pools/${i}/tp`);
+      throw new UserError(scenarioMessages.tpSpansMoreThan(p.tp, gpusPerNode), file, `/deployment/pools/${i}/tp`);
     }
     const pool: number[][] = [];
     for (let k = 0; k < p.instances; k++) {
@@ -72,7 +73,7 @@ export function buildMachine(sc: Scenario, file: string, gpus: GpuProfile[], mod
   if (placement.nodes > declared) {
     // Never a silently added node or GPU: the user said how many there are.
     const asked = sc.deployment.pools.map((p) => `${p.instances} x tp ${p.tp}`).join(' + ');
-    throw new UserError(`the pools need ${placement.nodes} node(s) of ${gpusPerNode} GPU(s) (${asked}, one instance per GPU set, never split across nodes) and the machine has ${declared} (topology.nodes); raise gpusPerNode, declare topology.nodes: ${placement.nodes}, use fewer instances, or put every instance on one GPU with topology.sharedGpu: true`, file, '/deployment/topology/gpusPerNode');
+    throw new UserError(scenarioMessages.poolsNeedNodeS(placement.nodes, gpusPerNode, asked, declared), file, '/deployment/topology/gpusPerNode');
   }
   const host = atPointer(file, '/deployment/topology/hostMemory', () => loadHost(topo?.hostMemory ?? 'server-ddr5', modelsDir));
   const disk = atPointer(file, '/deployment/topology/disk', () => loadDisk(topo?.disk ?? 'nvme-gen4', modelsDir));

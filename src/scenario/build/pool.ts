@@ -15,10 +15,12 @@ import type { Deployment } from '../../serving/deployment.js';
 import type { TierOccupancyRow } from '../../serving/kv-tiers.js';
 import type { EngineSink } from '../../serving/engine-sink.js';
 import { EngineInstance, type InstanceConfig, type InstanceHooks } from '../../serving/instance.js';
-import type { DecodeBatchPolicy } from '../../serving/batch-policy.js';
+import type { DecodeBatchPolicy } from '../../serving/scheduler/decode/index.js';
 import { kvCapacity, type KvCapacity } from '../../serving/kv-capacity.js';
 import type { RequestSpec } from '../../serving/types.js';
 import type { EngineArgs, PoolSpec, Scenario } from '../schema.js';
+import type { DeploymentFigures } from '../../metrics/summary-schema.js';
+import { scenarioMessages } from '../../messages/scenario.js';
 
 export interface BuildOptions {
   /**
@@ -52,7 +54,7 @@ export interface Built {
   /** Set-ups that run but will not do what they ask (the CLI prints them as `warning:` lines). */
   warnings?: string[];
   /** Figures the deployment adds under summary.pdsim (transfers, links, tiers). */
-  extraSummary?: () => Record<string, unknown>;
+  extraSummary?: () => DeploymentFigures;
   /** KV occupancy per tier over time, for the report. */
   tierSeries?: () => TierOccupancyRow[];
 }
@@ -81,11 +83,11 @@ export function buildPool(sc: Scenario, file: string, pool: PoolSpec, index: num
   const sizes = deriveSizes(arch, { linearWeightBytes: setup.precision.linearWeightBytes, kvBytes: setup.precision.kvBytes });
   const tp = pool.tp;
   if (arch.numHeads % tp !== 0 || arch.numKvHeads % tp !== 0 && tp % arch.numKvHeads !== 0) {
-    throw new UserError(`tp ${tp} must divide the model's ${arch.numHeads} attention heads`, file, `${where}/tp`);
+    throw new UserError(scenarioMessages.tpDivideModelS(tp, arch.numHeads), file, `${where}/tp`);
   }
   const maxModelLen = engine.maxModelLen ?? arch.maxPositionEmbeddings;
   if (!engine.enableChunkedPrefill && engine.maxNumBatchedTokens < maxModelLen) {
-    throw new UserError(`with chunked prefill off, maxNumBatchedTokens (${engine.maxNumBatchedTokens}) must be at least maxModelLen (${maxModelLen}), as vLLM requires`, file, '/engine/maxNumBatchedTokens');
+    throw new UserError(scenarioMessages.chunkedPrefillOffMaxnumbatchedtokens(engine.maxNumBatchedTokens, maxModelLen), file, '/engine/maxNumBatchedTokens');
   }
   const capacity = kvCapacity({
     arch, sizes, tp, memGiB: gpu.memGiB, gpuMemoryUtilization: engine.gpuMemoryUtilization,
@@ -96,11 +98,11 @@ export function buildPool(sc: Scenario, file: string, pool: PoolSpec, index: num
   const numGpuBlocks = engine.numGpuBlocks ?? capacity.numGpuBlocks;
   if (numGpuBlocks <= 0) {
     throw new UserError(
-      `${arch.id} does not fit on ${gpu.id} at tp ${tp}: budget ${(capacity.budgetBytes / GiB).toFixed(2)} GiB (${gpu.memGiB} GiB x gpuMemoryUtilization ${engine.gpuMemoryUtilization}) - weights ${((capacity.weightBytesPerGpu - capacity.offloadedWeightBytesPerGpu) / GiB).toFixed(2)} GiB - activation reserve ${(capacity.activationReserveBytes / GiB).toFixed(2)} GiB leaves no KV cache; raise tp, gpuMemoryUtilization or cpuOffloadGB, or use a larger GPU${sc.deployment.topology?.sharedGpu === true ? ' (with sharedGpu every instance loads its own copy of the weights into its own share)' : ''}`,
+      scenarioMessages.doesFitTpBudget(arch.id, gpu.id, tp, (capacity.budgetBytes / GiB).toFixed(2), gpu.memGiB, engine.gpuMemoryUtilization, ((capacity.weightBytesPerGpu - capacity.offloadedWeightBytesPerGpu) / GiB).toFixed(2), (capacity.activationReserveBytes / GiB).toFixed(2), sc.deployment.topology?.sharedGpu === true),
       file, `${where}/gpu`);
   }
   if (numGpuBlocks * engine.blockSize < maxModelLen && pool.role !== 'prefill') {
-    throw new UserError(`the KV cache holds ${numGpuBlocks * engine.blockSize} tokens, less than maxModelLen ${maxModelLen} (vLLM refuses to start); lower engine.maxModelLen or give the cache more memory`, file, '/engine/maxModelLen');
+    throw new UserError(scenarioMessages.kvCacheHoldsTokens(numGpuBlocks * engine.blockSize, maxModelLen), file, '/engine/maxModelLen');
   }
   const hostLinkGBps = engine.cpuOffloadGB > 0 ? atPointer(file, '/deployment/topology/hostLink', () => loadLink(sc.deployment.topology?.hostLink ?? gpu.hostLink, opts.modelsDir)).pinnedGBpsPerDirection : undefined;
   // A scenario is served (`vllm serve`): the version's step overhead, and V0's in-process streaming share.

@@ -59,11 +59,11 @@ describe('disaggregated prefill -> KV transfer -> decode, one request by hand', 
     const handOffS = Math.max(lastLayerMs / 1000, feS);
     expect(rec.firstTokenS).toBeCloseTo(feS + prefillS + handOffS + decodeStepS, 6);
     expect(r.summary.median_ttft_ms).toBeCloseTo((feS + prefillS + handOffS + decodeStepS) * 1000, 2);
-    expect((r.summary.pdsim.prefill_ttft_ms as Record<string, number>).median).toBeCloseTo((feS + prefillS) * 1000, 3);
+    expect(r.summary.pdsim.prefill_ttft_ms!.median).toBeCloseTo((feS + prefillS) * 1000, 3);
     // The decode side makes all 4 output tokens (the prefill's one is discarded).
     expect(rec.outputTokens).toBe(4);
     expect(rec.replica).toBe('prefill0->decode0');
-    const kv = r.summary.pdsim.kv_transfer as Record<string, number>;
+    const kv = r.summary.pdsim.kv_transfer!;
     expect(kv.count).toBe(1);
     expect(kv.bytes_total).toBe(arch.numLayers * perLayerBytes);
     expect(kv.overlap_fraction).toBeGreaterThan(0.95);
@@ -79,7 +79,7 @@ describe('disaggregated prefill -> KV transfer -> decode, one request by hand', 
     expect(r.records[0]!.kvReservationWaitMs).toBe(0);
     expect(r.records[0]!.firstTokenS).toBeCloseTo(feMs / 1000 + prefillS + feMs / 1000 + wholeMs / 1000 + decodeStepS, 6);
     // Nothing of a whole copy runs under the prefill.
-    expect((r.summary.pdsim.kv_transfer as Record<string, number>).overlap_fraction).toBe(0);
+    expect(r.summary.pdsim.kv_transfer!.overlap_fraction).toBe(0);
   });
 
   it('staging: both legs of the last layer are exposed (D2H then H2D)', async () => {

@@ -4,8 +4,8 @@
  * request, how many more prompt tokens it can supply from outside the GPU cache and lets it
  * allocate for them (`admit`: get_num_new_matched_tokens + update_state_after_alloc), and the engine
  * tells it when a request's prompt is done or the request is preempted (request_finished and the
- * swap path). Implementations, one per file: none, tiers (CPU/disk tiers and swap), pd-prefill,
- * pd-decode (the P/D roles, wrapping an inner connector). Chosen by the engine from its role and
+ * swap path). Implementations, one per file: none, offload (CPU/disk tiers), swap (wrapping none or
+ * offload), pd-prefill, pd-decode (the P/D roles, wrapping an inner connector). Chosen by the engine from its role and
  * whether the composition root attached KV tiers.
  */
 import type { RequestState } from '../request-state.js';

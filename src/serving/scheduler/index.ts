@@ -1,5 +1,5 @@
 /** Registry of schedulers: a new one is one file plus one line here. */
-import type { DecodeBatchPolicy } from '../batch-policy.js';
+import type { DecodeBatchPolicy } from './decode/index.js';
 import type { Scheduler } from './types.js';
 import { V0Scheduler } from './v0.js';
 import { V1Scheduler } from './v1.js';

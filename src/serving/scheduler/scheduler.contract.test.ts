@@ -6,22 +6,36 @@
 import { describe, expect, it } from 'vitest';
 import { RandomStreams } from '../../kernel/random.js';
 import { Simulator } from '../../kernel/simulator.js';
-import { makeDecodePolicy, type DecodeBatchPolicy } from '../batch-policy.js';
+import { decodeVariants, makeDecodePolicy, type DecodeBatchPolicy, type DecodePolicyOptions } from './decode/index.js';
 import { EngineInstance, type InstanceConfig } from '../instance.js';
 import { RequestState } from '../request-state.js';
 import { LinearPerfModel, RecordingSink } from '../testing.js';
 import { schedulers, type SchedulerName } from './index.js';
 
+// Options that turn on each registered decode variant (a variant missing here fails the suite).
+const variantOptions: Record<string, DecodePolicyOptions> = {
+  'length-bins': { lengthBinTokens: 32, sameIterationEviction: false },
+  adaptive: { adaptiveTpotMs: 2.5, sameIterationEviction: false },
+  'eos-same-iteration': { sameIterationEviction: true },
+};
+const allOn: DecodePolicyOptions = { lengthBinTokens: 32, adaptiveTpotMs: 2.5, sameIterationEviction: true };
+
 const policies: [string, () => DecodeBatchPolicy | undefined][] = [
   ['continuous', () => undefined],
-  ['length-bins', () => makeDecodePolicy({ lengthBinTokens: 32, sameIterationEviction: false })],
-  ['adaptive', () => makeDecodePolicy({ adaptiveTpotMs: 2.5, sameIterationEviction: false })],
-  ['eos-same-iteration', () => makeDecodePolicy({ sameIterationEviction: true })],
+  ...Object.keys(decodeVariants).map((v): [string, () => DecodeBatchPolicy | undefined] => [v, () => makeDecodePolicy(variantOptions[v]!)]),
+  ['every variant at once', () => makeDecodePolicy(allOn)],
 ];
+
+it('every registered decode variant is in the contract suite, and turns on alone', () => {
+  for (const v of Object.keys(decodeVariants)) {
+    expect(variantOptions[v], v).toBeDefined();
+    expect(Object.entries(decodeVariants).filter(([, make]) => make(variantOptions[v]!) !== undefined).map(([k]) => k)).toEqual([v]);
+  }
+});
 
 const cases = (Object.keys(schedulers) as SchedulerName[]).flatMap((s) => policies.map(([p, make]) => [s, p, make] as const));
 
-describe.each(cases)('scheduler contract: %s with %s decode batching', (scheduler, policyName, makePolicy) => {
+describe.each(cases)('scheduler contract: %s with %s decode batching', (scheduler, _policyName, makePolicy) => {
   for (const [label, over] of [
     ['chunked prefill, tight KV', { numGpuBlocks: 40, enableChunkedPrefill: true }],
     ['no chunked prefill, ample KV', { numGpuBlocks: 400, enableChunkedPrefill: false, maxNumBatchedTokens: 256 }],
@@ -56,7 +70,7 @@ describe.each(cases)('scheduler contract: %s with %s decode batching', (schedule
         expect(it.newTokens).toBeLessThanOrEqual(cfg.maxNumBatchedTokens);
         // Same-iteration EOS eviction hands a finishing sequence's slot to a waiting one within the
         // iteration: the sequences that outlive it still fit in maxNumSeqs.
-        const finishing = policyName === 'eos-same-iteration' ? sink.finished.filter((f) => f.timeS === it.endS).length : 0;
+        const finishing = cfg.decodePolicy?.sameIterationEviction === true ? sink.finished.filter((f) => f.timeS === it.endS).length : 0;
         expect(it.batchSize - finishing).toBeLessThanOrEqual(cfg.maxNumSeqs);
         expect(it.batchSize).toBeGreaterThan(0);
       }

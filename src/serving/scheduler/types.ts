@@ -7,7 +7,7 @@
  */
 import type { BlockManager } from '../../kv/block-manager.js';
 import type { PerfModel } from '../../perf/perf-model.js';
-import type { DecodeBatchPolicy } from '../batch-policy.js';
+import type { DecodeBatchPolicy } from './decode/index.js';
 import type { KvConnector } from '../kv-connector/types.js';
 import type { RequestState } from '../request-state.js';
 

@@ -14,7 +14,7 @@
  * connector loads KV (tiers, P/D, which V0 engines did not have in this form) and prefix caching
  * (whose block hits the V1 logic counts) use the V1 logic; load.ts notes the last case to the user.
  */
-import type { DecodeBatchPolicy } from '../batch-policy.js';
+import type { DecodeBatchPolicy } from './decode/index.js';
 import type { RequestState } from '../request-state.js';
 import type { Scheduler, SchedulerContext } from './types.js';
 import { V1Scheduler } from './v1.js';

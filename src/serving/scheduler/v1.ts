@@ -4,10 +4,10 @@
  * the newest when blocks run out) and then waiting ones, at most `maxNumSeqs` sequences, chunked
  * prefill, prefix-cache hits, and requests that already hold blocks (remote KV, tier loads,
  * swap-ins) passing a head that cannot get any. An optional decode batch policy orders running
- * requests and caps the batch (batch-policy.ts); with one, batches may change shape between
+ * requests and caps the batch (scheduler/decode/); with one, batches may change shape between
  * identical iterations, so the decode fast path is off.
  */
-import type { DecodeBatchPolicy } from '../batch-policy.js';
+import type { DecodeBatchPolicy } from './decode/index.js';
 import type { RequestState } from '../request-state.js';
 import type { Scheduler, SchedulerContext } from './types.js';
 

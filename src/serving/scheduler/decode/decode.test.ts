@@ -3,12 +3,12 @@
  * batching (hand-computed with the linear perf model: 1 ms per iteration + 0.1 ms per new token).
  */
 import { describe, expect, it } from 'vitest';
-import { Simulator } from '../kernel/simulator.js';
-import { adaptiveTargetInfeasible, makeDecodePolicy, type DecodeBatchPolicy } from './batch-policy.js';
-import { EngineInstance, type InstanceConfig } from './instance.js';
-import { RequestState } from './request-state.js';
-import { LinearPerfModel, RecordingSink } from './testing.js';
-import type { RequestSpec } from './types.js';
+import { Simulator } from '../../../kernel/simulator.js';
+import { adaptiveTargetInfeasible, makeDecodePolicy, type DecodeBatchPolicy } from './index.js';
+import { EngineInstance, type InstanceConfig } from '../../instance.js';
+import { RequestState } from '../../request-state.js';
+import { LinearPerfModel, RecordingSink } from '../../testing.js';
+import type { RequestSpec } from '../../types.js';
 
 function run(specs: RequestSpec[], maxNumSeqs: number, decodePolicy?: DecodeBatchPolicy) {
   const cfg: InstanceConfig = {
@@ -92,5 +92,20 @@ describe('adaptive batching', () => {
   it('an infeasible target (below one sequence\'s step) is detected for a warning', () => {
     expect(adaptiveTargetInfeasible(1.05, perf)).toBeCloseTo(1.1, 12);
     expect(adaptiveTargetInfeasible(1.2, perf)).toBeUndefined();
+  });
+});
+
+describe('decode policy composition (registry order names the policy, as summary.json decode_batching)', () => {
+  it('names each combination of variants; none is plain continuous batching (no policy)', () => {
+    expect(makeDecodePolicy({ sameIterationEviction: false })).toBeUndefined();
+    expect(makeDecodePolicy({ lengthBinTokens: 512, sameIterationEviction: true })!.name).toBe('length-bins(512)+eos-same-iteration');
+    expect(makeDecodePolicy({ adaptiveTpotMs: 40, sameIterationEviction: false })!.name).toBe('continuous+adaptive(40ms)');
+    expect(makeDecodePolicy({ lengthBinTokens: 64, adaptiveTpotMs: 5, sameIterationEviction: true })!.name).toBe('length-bins(64)+adaptive(5ms)+eos-same-iteration');
+    expect(makeDecodePolicy({ sameIterationEviction: true })!.sameIterationEviction).toBe(true);
+    expect(makeDecodePolicy({ lengthBinTokens: 64, sameIterationEviction: false })!.sameIterationEviction).toBe(false);
+  });
+  it('without a capping variant the cap is maxNumSeqs', () => {
+    const pol = makeDecodePolicy({ lengthBinTokens: 64, sameIterationEviction: true })!;
+    expect(pol.seqCap([], new LinearPerfModel(1, 0.1), 7, 3)).toBe(7);
   });
 });

@@ -1,14 +1,16 @@
 /**
- * KV connector over CPU/disk KV tiers and a swap area (src/serving/kv-tiers.ts), in the role of
- * vLLM's OffloadingConnector / LMCache and V0 swap: on admission it finds the leading prompt blocks
- * the tiers hold after the GPU prefix hit (get_num_new_matched_tokens), allocates GPU blocks for them
- * and the first chunk (update_state_after_alloc) and starts the load; a preempted request's KV may
- * be swapped out instead of recomputed; a computed prompt is offloaded. Byte moves are flows on the
- * flow network, so they end on events like any other and the decode fast path stays exact.
+ * KV connector over the CPU/disk KV tiers of an instance (src/serving/kv-tiers.ts), in the role of
+ * vLLM's OffloadingConnector / LMCache: on admission it finds the leading prompt blocks the tiers
+ * hold after the GPU prefix hit (get_num_new_matched_tokens), allocates GPU blocks for them and the
+ * first chunk (update_state_after_alloc) and starts the load; a computed prompt is offloaded
+ * (request_finished). Swap preemption is swap.ts, wrapped around this one when both are on. Byte
+ * moves are flows on the flow network, so they end on events like any other and the decode fast
+ * path stays exact.
  */
 import type { BlockManager } from '../../kv/block-manager.js';
 import type { KvTiers } from '../kv-tiers.js';
 import type { RequestState } from '../request-state.js';
+import { holdersFirst } from './holders-first.js';
 import type { AdmitResult, KvConnector } from './types.js';
 
 /** What the connector reads and writes of its engine. */
@@ -17,8 +19,8 @@ export interface ConnectorEngine {
   readonly blocks: BlockManager;
 }
 
-export class TiersKvConnector implements KvConnector {
-  readonly name = 'tiers';
+export class OffloadKvConnector implements KvConnector {
+  readonly name = 'offload';
   readonly waitingMayHoldBlocks = true;
   readonly loadsKv = true;
   readonly leavesAfterPrefill = false;
@@ -31,21 +33,14 @@ export class TiersKvConnector implements KvConnector {
   ) {}
 
   /**
-   * Tier part of admitting waiting request `r`: 'busy' while it loads or swaps in (also when that
-   * starts now), 'fail' when it cannot get the GPU blocks to load into, 'go' for the usual path.
+   * Tier part of admitting waiting request `r`: 'busy' while it loads (also when that starts now),
+   * 'fail' when it cannot get the GPU blocks to load into, 'go' for the usual path.
    */
   admit(r: RequestState, budget: number): AdmitResult {
     const tiers = this.tiers;
     const c = this.engine;
     if (tiers.busy(r)) return 'busy';
     const bs = c.cfg.blockSizeTokens;
-    if (tiers.swappedOut(r)) {
-      const need = c.blocks.blocksFor(r.numComputed + Math.min(r.numTokens - r.numComputed, budget));
-      if (!c.blocks.allocate(need)) return 'fail';
-      r.blocks = need;
-      tiers.startSwapIn(r, this.onReady);
-      return 'busy';
-    }
     if (tiers.store === null || r.numComputed > 0 || r.blockKeys.length === 0) return 'go';
     // After the GPU prefix hit, the next leading blocks the tiers hold (never the last token).
     const maxHit = Math.floor((r.numTokens - 1) / bs);
@@ -80,30 +75,16 @@ export class TiersKvConnector implements KvConnector {
     return 'busy';
   }
 
-  /**
-   * Waiting requests whose tier load or swap-in has landed hold GPU blocks they cannot use until they
-   * run: they go first (stable), so that a fresh head needing those blocks cannot starve them.
-   */
   orderWaiting(w: RequestState[]): void {
-    let k = 0;
-    for (let i = 0; i < w.length; i++) {
-      const r = w[i]!;
-      if (r.numComputed > 0 && r.blocks + r.hashedKeys.length > 0 && !this.tiers.busy(r)) {
-        if (i !== k) {
-          w.splice(i, 1);
-          w.splice(k, 0, r);
-        }
-        k++;
-      }
-    }
+    holdersFirst(w, (r) => this.tiers.busy(r));
   }
 
   noteAdmission(numTokens: number, gpuHitBlocks: number): void {
     this.tiers.noteAdmission(numTokens, gpuHitBlocks);
   }
 
-  saveOnPreempt(victim: RequestState, blocks: number): boolean {
-    return victim.numComputed > 0 && this.tiers.trySwapOut(victim, blocks);
+  saveOnPreempt(): boolean {
+    return false;
   }
 
   onPromptDone(r: RequestState): void {

@@ -1,0 +1,42 @@
+/**
+ * User-facing error messages of src/scenario, moved here from their call sites so they stay
+ * consistent and greppable (src/messages.ts; STYLE.md habit 11). Each names what was expected.
+ */
+export const scenarioMessages = {
+  // src/scenario/vllm-args.ts
+  switchWriteFalseGot: (flag: string, flag3: string, value: string): string => `${flag} is a switch: write ${flag}, --no-${flag3} or ${flag}=false, got "${flag}=${value}"`,
+  needsValue: (flag: string): string => `${flag} needs a value`,
+  expectsGot: (flag: string, value: string, raw: string): string => `${flag} expects ${value}, got "${raw}"`,
+  takesValueGot: (flag: string, value: string): string => `${flag} takes no value, got "${flag}=${value}"`,
+  supportedExpectedOne: (flag: string, raw: string, values: string): string => `${flag} "${raw}" is not supported; expected one of: ${values}`,
+  unknownVllmServeArgument: (flag: string, value: string): string => `unknown vllm serve argument "${flag}"${value}`,
+  // src/scenario/load.ts
+  setExpectsPathValue: (assignment: string): string => `--set expects path=value (e.g. workload.requests=500), got "${assignment}"`,
+  setEmptyFieldName: (fieldPath: string): string => `--set ${fieldPath}: empty field name in the path`,
+  setValueValidYaml: (fieldPath: string, value: string): string => `--set ${fieldPath}: the value is not valid YAML (${value})`,
+  setListIndex: (fieldPath: string, value: string, objLength: number, k: string): string => `--set ${fieldPath}: "${value}" is a list of ${objLength}; "${k}" must be an index from 0 to ${objLength}`,
+  setSectionFields: (fieldPath: string, value: string, value2: string): string => `--set ${fieldPath}: "${value}" is a ${value2}, not a section with fields`,
+  nestedTooDeeplyScenario: (): string => `nested too deeply to be a scenario`,
+  valid: (value: string, value2: string): string => `not valid ${value}: ${value2}`,
+  scenarioMappingYamlObject: (): string => `a scenario must be a mapping (YAML) or an object (JSON)`,
+  // src/scenario/build/machine.ts
+  tpSpansMoreThan: (tp: number, gpusPerNode: number): string => `tp ${tp} spans more than one node (gpusPerNode ${gpusPerNode}); an instance must fit in one node`,
+  poolsNeedNodeS: (nodes: number, gpusPerNode: number, asked: string, declared: number): string => `the pools need ${nodes} node(s) of ${gpusPerNode} GPU(s) (${asked}, one instance per GPU set, never split across nodes) and the machine has ${declared} (topology.nodes); raise gpusPerNode, declare topology.nodes: ${nodes}, use fewer instances, or put every instance on one GPU with topology.sharedGpu: true`,
+  // src/scenario/build/disagg.ts
+  sharedGpuNeedsSharedStore: (path: string): string => `with topology.sharedGpu the prefill and decode instances are on the same GPU, so KV moves through a store they share: use path disk (LMCache on a shared disk) or staging (CPU memory), not ${path}`,
+  // src/scenario/build/pool.ts
+  tpDivideModelS: (tp: number, numHeads: number): string => `tp ${tp} must divide the model's ${numHeads} attention heads`,
+  chunkedPrefillOffMaxnumbatchedtokens: (maxNumBatchedTokens: number, maxModelLen: number): string => `with chunked prefill off, maxNumBatchedTokens (${maxNumBatchedTokens}) must be at least maxModelLen (${maxModelLen}), as vLLM requires`,
+  doesFitTpBudget: (id: string, id2: string, tp: number, value: string, memGiB: number, gpuMemoryUtilization: number, value2: string, value3: string, sharedGpu: boolean): string => `${id} does not fit on ${id2} at tp ${tp}: budget ${value} GiB (${memGiB} GiB x gpuMemoryUtilization ${gpuMemoryUtilization}) - weights ${value2} GiB - activation reserve ${value3} GiB leaves no KV cache; raise tp, gpuMemoryUtilization or cpuOffloadGB, or use a larger GPU${sharedGpu ? ' (with sharedGpu every instance loads its own copy of the weights into its own share)' : ''}`,
+  kvCacheHoldsTokens: (value: number, maxModelLen: number): string => `the KV cache holds ${value} tokens, less than maxModelLen ${maxModelLen} (vLLM refuses to start); lower engine.maxModelLen or give the cache more memory`,
+  // src/scenario/build/kv-tiers.ts
+  diskKvTierKvdiskgib: (): string => `a disk KV tier (kvDiskGiB) sits below a CPU tier: set kvOffloadingGiB too`,
+  preemptionmodeSwapNeedsCpu: (): string => `preemptionMode swap needs a CPU swap area: set swapSpaceGiB > 0 (or use recompute, as vLLM V1 does)`,
+  holdsLessThanOne: (tooSmall: string, blockBytes: number): string => `${tooSmall} holds less than one KV block (${blockBytes} bytes)`,
+  nodeHasDiskKv: (node: number): string => `node${node} has no disk for the KV disk tier`,
+  cpuKvTierSwap: (node: number, value: string, hostMemoryCapacityGiB: number): string => `CPU KV tier, swap space and offloaded weights of the instances on node${node} need ${value} GiB of host memory, more than its ${hostMemoryCapacityGiB} GiB`,
+  // src/scenario/build/disagg.ts
+  prefillKvCacheHolds: (tokens: number, maxModelLen: number): string => `the prefill KV cache holds ${tokens} tokens, less than one maxModelLen (${maxModelLen}) prompt; give the pool more memory or lower maxModelLen`,
+  stagingBufferGibExceeds: (stagingBufferGiB: number, hostMemoryCapacityGiB: number): string => `staging buffer of ${stagingBufferGiB} GiB exceeds the host's ${hostMemoryCapacityGiB} GiB of memory`,
+  decodeInstanceGpuNode: (dName: string, b: number, topo: number, pName: string, a: number, topo2: number): string => `decode instance ${dName} (gpu${b}, node${topo}) has no direct path to prefill instance ${pName} (gpu${a}, node${topo2}): direct means NVLink or PCIe within one node; use path network, or raise topology.gpusPerNode`,
+};
