@@ -61,6 +61,8 @@ export interface EngineOptions {
   contextTokens: number;
   /** Tokens per llama_decode call (vLLM --max-num-batched-tokens). */
   batchTokens: number;
+  /** llama.cpp flash attention (default on: see loadEngine). */
+  flashAttention?: boolean;
 }
 
 /** One item of a step: tokens to append to a sequence's KV; `sample` draws the next token after the last. */
@@ -94,6 +96,7 @@ export async function loadEngine(o: EngineOptions): Promise<Engine> {
     contextSize: o.contextTokens,
     batchSize: o.batchTokens,
     threads: { ideal: o.threads, min: o.threads },
+    flashAttention: o.flashAttention ?? true,
   });
   const seqs = Array.from({ length: o.sequences }, () => ctx.getSequence());
   return {
