@@ -26,7 +26,8 @@ export interface ProfilePlan {
   repeats: number;
 }
 
-export const FULL_PLAN: ProfilePlan = { prefillTokens: [16, 32, 64, 128, 256, 512], decodeBatches: [1, 2, 4, 8, 16], decodeKvLens: [64, 256, 512], repeats: 5 };
+// Shapes a served step of the benchmark's workload runs (prompts up to 512 tokens, up to 8 sequences, KV up to 1,024), with enough of each for a two-fold held-out check.
+export const FULL_PLAN: ProfilePlan = { prefillTokens: [8, 16, 32, 64, 96, 128, 192, 256, 384, 512], decodeBatches: [1, 2, 3, 4, 6, 8], decodeKvLens: [32, 128, 256, 384, 640, 1000], repeats: 9 };
 export const QUICK_PLAN: ProfilePlan = { prefillTokens: [16, 32, 64, 128, 256], decodeBatches: [1, 2, 4, 8], decodeKvLens: [64, 256], repeats: 3 };
 
 export interface ProfileRow {
@@ -180,6 +181,8 @@ export function baseDeviceProfile(id: string, threads: number, copyGBps: number)
       elementwise: { memoryEfficiency: 0.5, launchUs: 20 },
       allReduce: { latencyUs: 0, busBandwidthGBps: 1 },
       cpuOverhead: { baseMs: 1, perSeqMs: 0.1 },
+      // llamacpp-serve runs a step as passes llama.cpp executes as one ubatch each (step-loop.ts).
+      forwardPasses: 'one-token-then-chunks',
     },
   };
 }
