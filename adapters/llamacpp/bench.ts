@@ -10,6 +10,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runLoop } from './loop.js';
+import { formatStepCheck } from './step-check.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -73,7 +74,9 @@ const lines = [
     return `${fmt(m.predicted)} / ${fmt(m.measured)} (${m.errorPct === null ? '-' : `${m.errorPct >= 0 ? '+' : ''}${m.errorPct.toFixed(1)}%`})`;
   }).join(' | ')} |`),
   `| completed / failed | ${r.points.map((p) => `${p.result.live.completed} / ${p.result.live.failed}`).join(' | ')} |`,
+  '',
+  ...r.points.map((p) => `- ${p.rate} req/s, the server's passes: ${p.steps ? formatStepCheck(p.steps) : 'no step log'}`),
 ];
 writeFileSync(join(out, 'bench.md'), `${lines.join('\n')}\n`);
-writeFileSync(join(out, 'bench.json'), `${JSON.stringify({ model, threads, before, after, points: r.points.map((p) => ({ rate: p.rate, ofCapacity: p.ofCapacity, comparison: p.result.comparison })) }, null, 2)}\n`);
+writeFileSync(join(out, 'bench.json'), `${JSON.stringify({ model, threads, before, after, points: r.points.map((p) => ({ rate: p.rate, ofCapacity: p.ofCapacity, steps: p.steps, comparison: p.result.comparison })) }, null, 2)}\n`);
 process.stdout.write(`${lines.join('\n')}\n\nwrote ${join(out, 'bench.md')}, ${join(out, 'bench.json')}\n`);
