@@ -218,7 +218,9 @@ export class StepLoopBackend implements TimingBackend {
     const used = new Set(items.map((it) => it.slot));
     const lo = Math.min(...used);
     const hi = Math.max(...used);
-    for (let slot = lo; slot <= hi; slot++) if (!used.has(slot)) first.push({ item: { slot, tokens: [PAD_TOKEN], sample: false }, k: -1 });
+    // Only a free slot can take a throw-away token: a running sequence left out of this step (budget spent) keeps its KV, and its gap splits the pass.
+    const free = new Set(this.freeSlots);
+    for (let slot = lo; slot <= hi; slot++) if (!used.has(slot) && free.has(slot)) first.push({ item: { slot, tokens: [PAD_TOKEN], sample: false }, k: -1 });
     first.sort((a, b) => a.item.slot - b.item.slot);
     return [
       { items: first.map((f) => f.item), of: first.map((f) => f.k), context: first.map((f) => (f.k >= 0 ? ctx(f.k) : 0)) },
