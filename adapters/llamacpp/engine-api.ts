@@ -61,7 +61,10 @@ export interface EngineOptions {
   contextTokens: number;
   /** Tokens per llama_decode call (vLLM --max-num-batched-tokens). */
   batchTokens: number;
-  /** llama.cpp flash attention (default on: see loadEngine). */
+  /**
+   * llama.cpp flash attention; default on: its CPU kernel skips masked KV cells, so each sequence of
+   * a batch attends over its own KV only (off, all pay for the longest one's; docs/live.md section 4).
+   */
   flashAttention?: boolean;
 }
 
