@@ -106,10 +106,15 @@ export function kvOccupancyByInstance(rows: readonly { tS: number; tier: string;
   return out;
 }
 
-/** Per-GPU busy fraction, MFU and (weight-streaming) MBU from the instances' counters. */
+/**
+ * Per-GPU busy fraction, MFU and (weight-streaming) MBU from the instances' counters. A GPU shared by
+ * instances (topology.sharedGpu) adds theirs up (they take turns, src/serving/gpu-turns.ts, so busy
+ * time never overlaps) and lists each instance's own figures, KV cache included, under `instances`.
+ */
 export function gpuSummary(collector: MetricsCollector, pools: readonly SummaryPool[], gpusOf: (inst: EngineInstance, k: number) => readonly number[], kv?: ReadonlyMap<string, { mean: number; peak: number }>): Record<string, unknown> {
   const duration = collector.lastFinishS;
-  const out: Record<string, unknown> = {};
+  const frac = (x: number) => round6(duration > 0 ? x / duration : 0);
+  const byGpu = new Map<number, { names: string[]; gpu: string; busyS: number; flopsFrac: number; hbmFrac: number; own: Record<string, unknown>[] }>();
   for (const p of pools) {
     p.instances.forEach((inst, k) => {
       const st = collector.instances.get(inst.name);
@@ -119,17 +124,38 @@ export function gpuSummary(collector: MetricsCollector, pools: readonly SummaryP
       const flops = st ? (2 * perf.sizes.nonEmbeddingParams * st.newTokensSum) / perf.tp : 0;
       // Weights read once per iteration (resident part); KV reads are not counted (a lower bound).
       const hbm = st ? st.iterations * (p.capacity.weightBytesPerGpu - p.capacity.offloadedWeightBytesPerGpu) : 0;
+      const flopsFrac = flops / (p.gpu.fp16Tflops * 1e12);
+      const hbmFrac = hbm / (p.gpu.hbmBandwidthGBps * 1e9);
+      const own = {
+        instance: inst.name,
+        gpu: p.gpu.id,
+        busy_fraction: round6(duration > 0 ? busy / duration : 0),
+        mfu: round6(duration > 0 ? flops / (p.gpu.fp16Tflops * 1e12 * duration) : 0),
+        mbu_weights: round6(duration > 0 ? hbm / (p.gpu.hbmBandwidthGBps * 1e9 * duration) : 0),
+        ...(kv?.has(inst.name) ? { kv_occupancy_mean: round6(kv.get(inst.name)!.mean), kv_occupancy_peak: round6(kv.get(inst.name)!.peak) } : {}),
+      };
       for (const g of gpusOf(inst, k)) {
-        out[`gpu${g}`] = {
-          instance: inst.name,
-          gpu: p.gpu.id,
-          busy_fraction: round6(duration > 0 ? busy / duration : 0),
-          mfu: round6(duration > 0 ? flops / (p.gpu.fp16Tflops * 1e12 * duration) : 0),
-          mbu_weights: round6(duration > 0 ? hbm / (p.gpu.hbmBandwidthGBps * 1e9 * duration) : 0),
-          ...(kv?.has(inst.name) ? { kv_occupancy_mean: round6(kv.get(inst.name)!.mean), kv_occupancy_peak: round6(kv.get(inst.name)!.peak) } : {}),
-        };
+        const a = byGpu.get(g);
+        if (!a) byGpu.set(g, { names: [inst.name], gpu: p.gpu.id, busyS: busy, flopsFrac, hbmFrac, own: [own] });
+        else {
+          a.names.push(inst.name);
+          a.busyS += busy;
+          a.flopsFrac += flopsFrac;
+          a.hbmFrac += hbmFrac;
+          a.own.push(own);
+        }
       }
     });
+  }
+  const out: Record<string, unknown> = {};
+  for (const [g, a] of byGpu) {
+    if (a.own.length === 1) out[`gpu${g}`] = a.own[0];
+    else {
+      out[`gpu${g}`] = {
+        instance: a.names.join('+'), gpu: a.gpu, busy_fraction: frac(a.busyS), mfu: frac(a.flopsFrac), mbu_weights: frac(a.hbmFrac),
+        instances: Object.fromEntries(a.own.map(({ instance, gpu: _g, ...rest }) => [instance as string, rest])),
+      };
+    }
   }
   return out;
 }

@@ -82,11 +82,27 @@ export interface DecodeCoefficients {
   perContextTokenMs: number;
 }
 
+/**
+ * Offloaded weights (vLLM --cpu-offload-gb) streamed over the host link on every forward pass. An
+ * iteration's priced time includes `aloneMs x scale` for them (the stream alone on the link, times
+ * the V0 in-step streaming share); an engine that streams them as a flow replaces that part by the
+ * flow's real duration x scale.
+ */
+export interface WeightStream {
+  /** Bytes per GPU per forward pass. */
+  bytes: number;
+  /** The stream alone on the host link, ms (bytes / hostLinkGBps). */
+  aloneMs: number;
+  scale: number;
+}
+
 export interface PerfModel {
   readonly arch: LlmArchitecture;
   readonly gpu: GpuProfile;
   readonly tp: number;
   readonly sizes: DerivedSizes;
+  /** Offloaded weights streamed each iteration; absent when nothing is offloaded. */
+  readonly weightStream?: WeightStream;
   iteration(batch: readonly BatchEntry[]): IterationBreakdown;
   iterationMs(batch: readonly BatchEntry[]): number;
   decodeCoefficients(batchSize: number): DecodeCoefficients;
@@ -114,6 +130,7 @@ export class RooflinePerfModel implements PerfModel {
   readonly overhead: StepOverheadCoefficients;
   private readonly streamingFraction: number;
   private readonly offloadMs: number;
+  readonly weightStream?: WeightStream;
   private readonly decodeCache = new Map<number, DecodeCoefficients>();
   /** Per-layer ms of the groups that depend on the token count alone: [qkv, o, mlp, elementwise, allreduce]. */
   private readonly denseCache = new Map<number, Float64Array>();
@@ -151,6 +168,7 @@ export class RooflinePerfModel implements PerfModel {
     if (off > 0 && !(opts.hostLinkGBps && opts.hostLinkGBps > 0)) throw new RangeError('offloadedWeightBytes needs hostLinkGBps');
     // UVA weight offload: those weights are read over the host link instead of HBM on every forward pass.
     this.offloadMs = off > 0 ? (off / (opts.hostLinkGBps! * 1e9)) * 1000 - off / (this.hw.hbmBytesPerMs * gpu.perf.gemm.memoryEfficiency) : 0;
+    if (off > 0) this.weightStream = { bytes: off, aloneMs: (off / (opts.hostLinkGBps! * 1e9)) * 1000, scale: 1 + this.streamingFraction };
   }
 
   /** The decoder-layer groups for `tokens` new tokens; exported to calibration through perLayerGroups(). */

@@ -41,6 +41,11 @@ export const goldenCases: GoldenCase[] = [
   { name: 'dual-l4-disagg-whole', file: 'scenarios/dual-l4-disagg-whole.yaml', overrides: [few(400)] },
   { name: 'laptop-2080', file: 'scenarios/laptop-2080.yaml', overrides: [few(300)] },
   { name: 'laptop-2080-offload', file: 'scenarios/laptop-2080-offload.yaml', overrides: [few(300)] },
+  { name: 'laptop-2080-pd-disk', file: 'scenarios/laptop-2080-pd-disk.yaml', overrides: [few(300)] },
+  {
+    // The same one-GPU emulation through CPU memory (staging), layer by layer.
+    name: 'laptop-2080-pd-cpu', file: 'scenarios/laptop-2080-pd-disk.yaml', overrides: [few(200), 'deployment.transfer.path=staging', 'deployment.transfer.policy=layerwise', 'deployment.transfer.stagingBufferGiB=2'],
+  },
   { name: 'laptop-2080-swap', file: 'scenarios/laptop-2080-offload.yaml', overrides: [few(250), 'engine.preemptionMode=swap', 'engine.swapSpaceGiB=8'] },
   // Trace replays, from the traces shipped in scenarios/traces (the readers and their arrival handling).
   { name: 'vidur-parity', file: 'scenarios/bench/vidur-parity.yaml', overrides: [few(300)] },

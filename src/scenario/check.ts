@@ -6,6 +6,7 @@
 import { UserError } from '../errors.js';
 import { messages } from '../messages.js';
 import type { Scenario } from './schema.js';
+import { sharedGpuProblems } from './shared-gpu-check.js';
 
 export interface ScenarioProblem {
   pointer: string;
@@ -26,6 +27,9 @@ export function scenarioProblems(sc: Scenario): ScenarioProblem[] {
     ];
     for (const [k, v, on] of set) if (on) out.push({ pointer: `/deployment/policies/${k}`, message: messages.decodePolicyWithoutDecodePool(`deployment.policies.${k}`, v) });
   }
+  out.push(...sharedGpuProblems(sc));
+  const tr = sc.deployment.transfer;
+  if (tr?.chunkTokens !== undefined && tr.path !== 'disk') out.push({ pointer: '/deployment/transfer/chunkTokens', message: `chunkTokens is the chunk size of the disk KV store (LMCache chunk_size); path ${tr.path} moves the whole prompt, so it would be ignored; remove it or use path disk` });
   return out;
 }
 

@@ -129,9 +129,10 @@ export const Pool = Type.Object(
 export const Transfer = Type.Object(
   {
     policy: Enum(['whole', 'layerwise'] as const, 'whole: KV moves after prefill ends; layerwise: layer i moves as soon as layer i is computed.', 'layerwise'),
-    path: Enum(['direct', 'staging', 'network', 'disk'] as const, 'direct: GPU to GPU (NVLink or PCIe P2P); staging: via a CPU pinned buffer; network: RDMA between nodes; disk: shared disk KV store.', 'direct'),
+    path: Enum(['direct', 'staging', 'network', 'disk'] as const, 'direct: GPU to GPU (NVLink or PCIe P2P); staging: via a CPU pinned buffer; network: RDMA between nodes; disk: shared disk KV store (LMCache-style: whole chunkTokens chunks, the tail recomputed by decode); with topology.sharedGpu, disk or staging.', 'direct'),
     stagingBufferGiB: Num('staging: pinned host buffer capacity, GiB.', { exclusiveMinimum: 0, maximum: 100_000, default: 4 }),
     hostMemory: Enum(['pinned', 'pageable'] as const, 'Host memory type of the staging buffer.', 'pinned'),
+    chunkTokens: Opt(Int('disk: LMCache `chunk_size`, tokens (default 256). KV is stored in whole chunks; a trailing partial chunk is not stored (LMCache `save_unfull_chunk` False) and the decode instance recomputes those tokens.', { minimum: 1, maximum: MAX_TOKENS })),
   },
   { additionalProperties: false, description: 'How KV moves from prefill to decode instances.' },
 );
@@ -146,6 +147,7 @@ export const Topology = Type.Object(
     nic: Str('NIC link profile id between nodes (models/link).', { default: 'ib-ndr' }),
     hostMemory: Str('Host memory profile id (models/host).', { default: 'server-ddr5' }),
     disk: Str('Disk profile id (models/disk).', { default: 'nvme-gen4' }),
+    sharedGpu: Opt(Type.Boolean({ description: 'Every instance of every pool runs on the same GPU(s) (reference A: a prefill and a decode vLLM on one laptop GPU): memory split by each one\'s gpuMemoryUtilization (their sum at most 1), iterations take turns on the GPU. Default false: one GPU set per instance.' })),
   },
   { additionalProperties: false },
 );

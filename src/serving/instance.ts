@@ -23,6 +23,7 @@ import { BlockManager } from '../kv/block-manager.js';
 import type { BatchEntry, IterationBreakdown, PerfModel } from '../perf/perf-model.js';
 import type { DecodeBatchPolicy } from './batch-policy.js';
 import type { EngineSink } from './engine-sink.js';
+import type { GpuTurns } from './gpu-turns.js';
 import type { KvTiers } from './kv-tiers.js';
 import { RequestState } from './request-state.js';
 import { messages } from '../messages.js';
@@ -110,6 +111,18 @@ export class EngineInstance {
     return this.cfg.name;
   }
 
+  /** Starts the per-iteration stream of offloaded weights as flows; calls back when they have landed. */
+  private weightFlow: ((bytes: number, onDone: () => void) => void) | null = null;
+  streamWeightsOver(start: (bytes: number, onDone: () => void) => void): void {
+    if (this.perf.weightStream) this.weightFlow = start;
+  }
+
+  /** The GPU is shared with other instances (topology.sharedGpu): iterations take turns (gpu-turns.ts). */
+  private turns: GpuTurns | null = null;
+  shareGpu(turns: GpuTurns): void {
+    this.turns = turns;
+  }
+
   attachKvTiers(tiers: KvTiers): void {
     this.tiers = tiers;
     this.connector = connectorForRole(this.cfg.role, new TiersKvConnector(tiers, this, this.onTierReady));
@@ -168,9 +181,10 @@ export class EngineInstance {
 
   /**
    * Decode role: reserve blocks for a request's incoming KV; false when they are not available, or
-   * when taking them would starve a waiting (preempted) request of blocks it needs.
+   * when taking them would starve a waiting (preempted) request of blocks it needs. `loadedTokens`:
+   * prompt tokens whose KV arrives (fewer when a store keeps whole chunks only: the rest is recomputed).
    */
-  reserveForRemote(req: RequestState): boolean {
+  reserveForRemote(req: RequestState, loadedTokens = req.spec.promptTokens): boolean {
     const need = this.blocks.blocksFor(req.spec.promptTokens + 1);
     if (this.blocks.availableBlocks - need < this.headNeedBlocks) return false;
     if (!this.blocks.allocate(need)) return false;
@@ -178,7 +192,7 @@ export class EngineInstance {
     // vLLM V1: once the pulled KV is in, num_computed_tokens = num_tokens - 1, so the decode side
     // recomputes the last prompt token (a 1-token step over the full context) to sample its own
     // first token; the prefill side's token is discarded (vllm-engine-facts.md 4.2).
-    req.numComputed = req.spec.promptTokens - 1;
+    req.numComputed = Math.min(loadedTokens, req.spec.promptTokens - 1);
     req.numTokens = req.spec.promptTokens;
     req.remoteKv = true;
     this.outstanding++;
@@ -275,9 +289,12 @@ export class EngineInstance {
   private readonly onTierReady = (): void => this.kick();
 
   private step(): void {
+    // A shared GPU held by another instance: this step runs when the GPU is handed over (busy stays set).
+    if (this.turns !== null && !this.turns.acquire(this, this.onTurn)) return;
     const batch = this.scheduler.schedule(this.ctx);
     if (batch.length === 0) {
       this.busy = false;
+      this.turns?.release(this);
       // A preemption emptied the batch (that step admits nothing); the next step may admit, so take
       // it now rather than idle until some other event wakes the instance.
       if (this.scheduler.preempted && this.waiting.length > 0) this.kick();
@@ -295,6 +312,10 @@ export class EngineInstance {
       contextTokens += r.numComputed;
     }
     let endS: number;
+    if (this.weightFlow !== null) {
+      this.streamedIteration(batch, startS, newTokens, allDecode);
+      return;
+    }
     if (allDecode) {
       const c = this.perf.decodeCoefficients(batch.length);
       const dtS = (c.fixedMs + c.perContextTokenMs * contextTokens) / 1000;
@@ -306,24 +327,49 @@ export class EngineInstance {
         return;
       }
     } else {
-      const entries = this.entries;
-      entries.length = 0;
-      for (let i = 0; i < batch.length; i++) {
-        const e = (this.entryPool[i] ??= { newTokens: 0, contextTokens: 0 });
-        e.newTokens = batch[i]!.scheduled;
-        e.contextTokens = batch[i]!.numComputed;
-        entries.push(e);
-      }
-      if (this.hooks.onPrefillIteration) {
-        // Layer-wise KV streaming needs the per-layer breakdown; iterationMs equals its total exactly.
-        const breakdown = this.perf.iteration(entries);
-        endS = startS + breakdown.totalMs / 1000;
-        for (const r of batch) if (r.generated === 0 && r.numComputed + r.scheduled === r.numTokens) this.hooks.onPrefillIteration(r, startS, breakdown);
-      } else endS = startS + this.perf.iterationMs(entries) / 1000;
-      const kind = batch.every((r) => r.generated === 0 || r.numTokens - r.numComputed > 1) ? 'prefill' : 'mixed';
-      this.finishIterationAccounting(startS, endS, batch.length, newTokens, kind);
+      endS = this.priceBatch(batch, startS);
+      this.finishIterationAccounting(startS, endS, batch.length, newTokens, this.mixedKind(batch));
     }
     this.sim.scheduleAt(endS, this.onIterationEnd, EventPriority.iterationEnd);
+  }
+
+  private mixedKind(batch: RequestState[]): 'prefill' | 'mixed' {
+    return batch.every((r) => r.generated === 0 || r.numTokens - r.numComputed > 1) ? 'prefill' : 'mixed';
+  }
+
+  /** End of an iteration priced alone (entry by entry), calling the prefill-iteration hook. */
+  private priceBatch(batch: RequestState[], startS: number): number {
+    const entries = this.entries;
+    entries.length = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const e = (this.entryPool[i] ??= { newTokens: 0, contextTokens: 0 });
+      e.newTokens = batch[i]!.scheduled;
+      e.contextTokens = batch[i]!.numComputed;
+      entries.push(e);
+    }
+    if (this.hooks.onPrefillIteration) {
+      // Layer-wise KV streaming needs the per-layer breakdown; iterationMs equals its total exactly.
+      const breakdown = this.perf.iteration(entries);
+      for (const r of batch) if (r.generated === 0 && r.numComputed + r.scheduled === r.numTokens) this.hooks.onPrefillIteration(r, startS, breakdown);
+      return startS + breakdown.totalMs / 1000;
+    }
+    return startS + this.perf.iterationMs(entries) / 1000;
+  }
+
+  /**
+   * Offloaded weights as a flow (streamWeightsOver): the iteration's priced time minus the stream
+   * alone on the link, plus the flow's real duration, so a KV copy sharing the link slows the step by
+   * its max-min share; alone, the step takes what it is priced at. Step by step (never fast-forward).
+   */
+  private streamedIteration(batch: RequestState[], startS: number, newTokens: number, allDecode: boolean): void {
+    const ws = this.perf.weightStream!;
+    const restS = this.priceBatch(batch, startS) - startS - (ws.aloneMs * ws.scale) / 1000;
+    const kind = allDecode ? 'decode' : this.mixedKind(batch);
+    this.weightFlow!(ws.bytes, () => {
+      const endS = startS + restS + (this.sim.now - startS) * ws.scale;
+      this.finishIterationAccounting(startS, endS, batch.length, newTokens, kind);
+      this.sim.scheduleAt(endS, this.onIterationEnd, EventPriority.iterationEnd);
+    });
   }
 
   private finishIterationAccounting(startS: number, endS: number, batchSize: number, newTokens: number, kind: 'prefill' | 'decode' | 'mixed'): void {
@@ -342,6 +388,7 @@ export class EngineInstance {
   private fastForward(batch: RequestState[], startS: number, firstEndS: number, context0: number, c: { fixedMs: number; perContextTokenMs: number }): number | null {
     if (this.waiting.length > 0 && this.running.length < this.cfg.maxNumSeqs) return null;
     if (this.hooks.onTokens || batch.length !== this.running.length || batch.length > this.cfg.maxNumBatchedTokens) return null;
+    if (this.turns?.contended) return null; // another instance waits for the GPU after this iteration
     const B = batch.length;
     // (a) No request may finish before the last iteration of the segment.
     let kMax = Infinity;
@@ -425,6 +472,8 @@ export class EngineInstance {
 
   /** Bound once: scheduling an iteration end allocates no closure. */
   private readonly onIterationEnd = (): void => this.endIteration(this.sim.now);
+  /** Bound once: the shared GPU was handed to this instance. */
+  private readonly onTurn = (): void => this.step();
 
   private endIteration(endS: number): void {
     const batch = this.scheduled;
@@ -455,6 +504,8 @@ export class EngineInstance {
     if (tokens > 0) this.sink.tokens(endS, tokens);
     for (const r of finished) this.leave(r, endS);
     if (endS >= this.sink.nextGaugeS) this.sink.gauges(this.name, endS, this.running.length, this.waiting.length, this.blocks.usedBlocks, this.cfg.numGpuBlocks);
+    // A shared GPU passes to an instance that waited for it; this one asks again in step().
+    this.turns?.release(this);
     this.step();
   }
 

@@ -22,11 +22,13 @@ import { DisaggSink } from '../../serving/disagg/disagg-sink.js';
 import { KvTransferManager } from '../../serving/disagg/kv-transfer.js';
 import { PdDeployment } from '../../serving/disagg/pd-deployment.js';
 import { FrontEndDeployment } from '../../serving/front-end-deployment.js';
+import { GpuTurns } from '../../serving/gpu-turns.js';
 import type { EngineInstance, InstanceHooks } from '../../serving/instance.js';
 import type { Scenario } from '../schema.js';
 import { attachKvTiers } from './kv-tiers.js';
 import { buildMachine } from './machine.js';
 import { buildPool, type BuildOptions, type Built, type BuiltPool } from './pool.js';
+import { attachWeightStreams } from './weight-stream.js';
 
 const GiB = 2 ** 30;
 
@@ -67,6 +69,8 @@ export function buildDisaggregated(sc: Scenario, file: string, sim: Simulator, s
   topo.install(net);
   // CPU/disk KV tiers and swap areas share these links with the KV transfers.
   attachKvTiers(sc, file, sim, net, topo, pools, (p, k) => machine.placement.gpus[p.index]![k]!, machine.hostMemoryCapacityGiB);
+  // Offloaded weights stream over the same host links, as flows.
+  attachWeightStreams(net, topo, pools, (p, k) => machine.placement.gpus[p.index]![k]!);
   const maxModelLen = Math.max(...pools.map((p) => p.instances[0]!.cfg.maxModelLen));
   pools.forEach((p) => {
     if (p.spec.role !== 'prefill') return;
@@ -78,7 +82,7 @@ export function buildDisaggregated(sc: Scenario, file: string, sim: Simulator, s
   const staging = new Map<number, StagingBuffer>();
   const stats = new TransferStats();
   const mgr = new KvTransferManager(sim, net, topo, {
-    policy: tr.policy, path: tr.path, hostMemory: tr.hostMemory, numLayers: arch.numLayers, kvBytesPerTokenPerLayer: sizes.kvBytesPerTokenPerLayer,
+    policy: tr.policy, path: tr.path, hostMemory: tr.hostMemory, numLayers: arch.numLayers, kvBytesPerTokenPerLayer: sizes.kvBytesPerTokenPerLayer, chunkTokens: dep.transfer?.chunkTokens,
   }, (g) => staging.get(topo.nodeOfGpu(g)), { onSourceFree: (t) => runtime().onSourceFree(t), onReady: (t) => runtime().onReady(t) });
   const stagingSeries: OccupancySeries[] = [];
   if (tr.path === 'staging') {
@@ -99,6 +103,14 @@ export function buildDisaggregated(sc: Scenario, file: string, sim: Simulator, s
       const buf = atPointer(file, '/deployment/transfer/stagingBufferGiB', () => new StagingBuffer(sim, { capacityBytes: tr.stagingBufferGiB * GiB, pageBytes, minimum, onOccupancy }));
       staging.set(n, buf);
     }
+  }
+  if (dep.topology?.sharedGpu === true) {
+    // One GPU for every instance (reference A): no GPU-to-GPU path; iterations take turns on it.
+    if (tr.path === 'direct' || tr.path === 'network') {
+      throw new UserError(`with topology.sharedGpu the prefill and decode instances are on the same GPU, so KV moves through a store they share: use path disk (LMCache on a shared disk) or staging (CPU memory), not ${tr.path}`, file, '/deployment/transfer/path');
+    }
+    const turns = new GpuTurns(sim);
+    for (const inst of instanceByName.values()) inst.shareGpu(turns);
   }
   for (const p of prefills) {
     for (const d of decodes) {

@@ -22,6 +22,7 @@ import { KvTiers, type TierOccupancyRow } from '../../serving/kv-tiers.js';
 import type { EngineArgs, Scenario } from '../schema.js';
 import { buildMachine } from './machine.js';
 import type { BuiltPool } from './pool.js';
+import { attachWeightStreams } from './weight-stream.js';
 
 const GiB = 2 ** 30;
 
@@ -83,11 +84,12 @@ export function attachKvTiers(sc: Scenario, file: string, sim: Simulator, net: F
 }
 
 /**
- * A colocated deployment's machine and links, built only when some pool uses tiers or swap; returns
+ * A colocated deployment's machine and links, built only when some pool uses tiers, swap or weight
+ * offload (whose stream is a flow on the host link, weight-stream.ts); returns
  * what `Built` adds (summary figures, tier series), or undefined when nothing was built.
  */
 export function colocatedKvTiers(sc: Scenario, file: string, sim: Simulator, pools: BuiltPool[], collector: MetricsCollector | undefined, modelsDir?: string): { extraSummary: () => Record<string, unknown>; tierSeries: () => TierOccupancyRow[] } | undefined {
-  if (!pools.some((p) => usesKvTiers(p.engine))) return undefined;
+  if (!pools.some((p) => usesKvTiers(p.engine) || p.capacity.offloadedWeightBytesPerGpu > 0)) return undefined;
   const gpus = sc.deployment.pools.map((p, i) => {
     try {
       return loadGpu(p.gpu, modelsDir);
@@ -101,6 +103,7 @@ export function colocatedKvTiers(sc: Scenario, file: string, sim: Simulator, poo
   const net = new FlowNetwork(sim);
   topo.install(net);
   attachKvTiers(sc, file, sim, net, topo, pools, (p, k) => machine.placement.gpus[p.index]![k]!, machine.hostMemoryCapacityGiB);
+  attachWeightStreams(net, topo, pools, (p, k) => machine.placement.gpus[p.index]![k]!);
   const instances = pools.flatMap((p) => p.instances);
   return {
     extraSummary: () => {

@@ -2,7 +2,8 @@
  * The machine a deployment runs on, from the scenario: instances are placed in pool order, `tp`
  * GPUs each, `gpusPerNode` per node; every GPU gets its profile's host link (or the topology's
  * override), a node gets NVLink only when every GPU on it has one and `nvlink` is on, one host
- * memory, one disk, and a NIC. Link profiles map onto topology channels as catalog.ts describes
+ * memory, one disk, and a NIC. With `sharedGpu` every instance is placed on GPUs 0..tp-1 of node 0
+ * (reference A: two vLLM instances on one laptop GPU; shared-gpu-check.ts holds the rules). Link profiles map onto topology channels as catalog.ts describes
  * (`h2dGBps ?? pinnedGBpsPerDirection`, ...).
  */
 import { atPointer, UserError } from '../../errors.js';
@@ -43,12 +44,20 @@ export function buildMachine(sc: Scenario, file: string, gpus: GpuProfile[], mod
   const placement: Placement = { gpus: [], gpusPerNode, nodes: 0 };
   const gpuProfiles: GpuProfile[] = [];
   let next = 0;
+  const shared = topo?.sharedGpu === true;
   sc.deployment.pools.forEach((p, i) => {
     if (p.tp > gpusPerNode) {
       throw new UserError(`tp ${p.tp} spans more than one node (gpusPerNode ${gpusPerNode}); an instance must fit in one node`, file, `/deployment/pools/${i}/tp`);
     }
     const pool: number[][] = [];
     for (let k = 0; k < p.instances; k++) {
+      if (shared) {
+        // Every instance on the same GPUs: no new GPU, never a silently added one.
+        pool.push(Array.from({ length: p.tp }, (_, j) => j));
+        for (let j = 0; j < p.tp; j++) gpuProfiles[j] = gpus[i]!;
+        next = Math.max(next, p.tp);
+        continue;
+      }
       // An instance never straddles two nodes: skip to the next node when it would.
       if (Math.floor(next / gpusPerNode) !== Math.floor((next + p.tp - 1) / gpusPerNode)) next = Math.ceil(next / gpusPerNode) * gpusPerNode;
       const ids = Array.from({ length: p.tp }, (_, j) => next + j);
@@ -63,7 +72,7 @@ export function buildMachine(sc: Scenario, file: string, gpus: GpuProfile[], mod
   if (placement.nodes > declared) {
     // Never a silently added node or GPU: the user said how many there are.
     const asked = sc.deployment.pools.map((p) => `${p.instances} x tp ${p.tp}`).join(' + ');
-    throw new UserError(`the pools need ${placement.nodes} node(s) of ${gpusPerNode} GPU(s) (${asked}, one instance per GPU set, never split across nodes) and the machine has ${declared} (topology.nodes); raise gpusPerNode, declare topology.nodes: ${placement.nodes}, or use fewer instances`, file, '/deployment/topology/gpusPerNode');
+    throw new UserError(`the pools need ${placement.nodes} node(s) of ${gpusPerNode} GPU(s) (${asked}, one instance per GPU set, never split across nodes) and the machine has ${declared} (topology.nodes); raise gpusPerNode, declare topology.nodes: ${placement.nodes}, use fewer instances, or put every instance on one GPU with topology.sharedGpu: true`, file, '/deployment/topology/gpusPerNode');
   }
   const host = atPointer(file, '/deployment/topology/hostMemory', () => loadHost(topo?.hostMemory ?? 'server-ddr5', modelsDir));
   const disk = atPointer(file, '/deployment/topology/disk', () => loadDisk(topo?.disk ?? 'nvme-gen4', modelsDir));

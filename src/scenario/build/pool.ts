@@ -94,7 +94,7 @@ export function buildPool(sc: Scenario, file: string, pool: PoolSpec, index: num
   const numGpuBlocks = engine.numGpuBlocks ?? capacity.numGpuBlocks;
   if (numGpuBlocks <= 0) {
     throw new UserError(
-      `${arch.id} does not fit on ${gpu.id} at tp ${tp}: budget ${(capacity.budgetBytes / GiB).toFixed(2)} GiB (${gpu.memGiB} GiB x gpuMemoryUtilization ${engine.gpuMemoryUtilization}) - weights ${((capacity.weightBytesPerGpu - capacity.offloadedWeightBytesPerGpu) / GiB).toFixed(2)} GiB - activation reserve ${(capacity.activationReserveBytes / GiB).toFixed(2)} GiB leaves no KV cache; raise tp, gpuMemoryUtilization or cpuOffloadGB, or use a larger GPU`,
+      `${arch.id} does not fit on ${gpu.id} at tp ${tp}: budget ${(capacity.budgetBytes / GiB).toFixed(2)} GiB (${gpu.memGiB} GiB x gpuMemoryUtilization ${engine.gpuMemoryUtilization}) - weights ${((capacity.weightBytesPerGpu - capacity.offloadedWeightBytesPerGpu) / GiB).toFixed(2)} GiB - activation reserve ${(capacity.activationReserveBytes / GiB).toFixed(2)} GiB leaves no KV cache; raise tp, gpuMemoryUtilization or cpuOffloadGB, or use a larger GPU${sc.deployment.topology?.sharedGpu === true ? ' (with sharedGpu every instance loads its own copy of the weights into its own share)' : ''}`,
       file, `${where}/gpu`);
   }
   if (numGpuBlocks * engine.blockSize < maxModelLen && pool.role !== 'prefill') {

@@ -8,7 +8,12 @@
  *     decode blocks reserved first;
  *   staging: D2H into the CPU pinned staging buffer (pages reserved first: back-pressure when full),
  *     then H2D into the decode GPU once its blocks are reserved; pages are freed after the H2D;
- *   disk: GPU -> shared disk, then disk -> decode GPU (LMCache-style shared store).
+ *   disk: GPU -> shared disk, then disk -> decode GPU (LMCache-style shared store). The prompt is
+ *     stored in `chunkTokens` chunks (LMCache `chunk_size`, 256), whole chunks only (LMCache
+ *     `save_unfull_chunk` False; vllm-engine-facts.md 5): the tail is not moved and the decode side
+ *     recomputes it. With the whole policy every chunk is one flow, all put at prefill end (LMCache
+ *     stores a request's chunks in one batched put), so they share the disk's bandwidth max-min; the
+ *     decode side reads a chunk once it is written.
  * The source blocks are released when every source-side leg is done; the KV is ready when every
  * destination-side leg is done.
  */
@@ -29,13 +34,20 @@ export interface TransferConfig {
   numLayers: number;
   /** KV bytes of one token in one layer, all heads (split evenly over the source's TP ranks). */
   kvBytesPerTokenPerLayer: number;
+  /** disk: tokens per stored chunk (LMCache chunk_size; default 256). */
+  chunkTokens?: number;
 }
+
+/** LMCache's default `chunk_size` (lmcache/v1/config.py; vllm-engine-facts.md 5). */
+export const LMCACHE_CHUNK_TOKENS = 256;
 
 export interface Transfer {
   readonly req: RequestState;
   readonly srcGpus: readonly number[];
   dstGpus: readonly number[] | null;
   readonly bytes: number;
+  /** Prompt tokens whose KV moves (disk: whole chunks only; otherwise the whole prompt). */
+  readonly tokens: number;
   /** Bytes of one chunk of one shard. */
   readonly shardBytes: number;
   /** When the first chunk was due (its layer's compute ended, or prefill ended). */
@@ -82,6 +94,13 @@ export class KvTransferManager {
     return this.cfg.policy === 'layerwise' ? this.cfg.numLayers : 1;
   }
 
+  /** Prompt tokens a transfer moves: disk keeps whole chunks only, the other paths the whole prompt. */
+  storedTokens(promptTokens: number): number {
+    if (this.cfg.path !== 'disk') return promptTokens;
+    const c = this.cfg.chunkTokens ?? LMCACHE_CHUNK_TOKENS;
+    return Math.floor(promptTokens / c) * c;
+  }
+
   /** Bytes of one chunk of one shard for a prompt of `tokens` tokens from `tp` ranks. */
   shardChunkBytes(tokens: number, tp: number): number {
     return (tokens * this.cfg.kvBytesPerTokenPerLayer * (this.cfg.numLayers / this.chunks)) / tp;
@@ -112,16 +131,20 @@ export class KvTransferManager {
   /** Starts a transfer whose chunks become due at `dueS` (one time per chunk, non-decreasing, >= now). */
   begin(req: RequestState, srcGpus: readonly number[], dueS: readonly number[]): Transfer {
     const tp = srcGpus.length;
-    const shardBytes = this.shardChunkBytes(req.spec.promptTokens, tp);
-    const legs = dueS.length * tp;
+    const tokens = this.storedTokens(req.spec.promptTokens);
+    // disk + whole: one flow per stored chunk (all due at prefill end); otherwise one per due time.
+    const pieces = tokens === 0 ? 0 : this.cfg.path === 'disk' && this.cfg.policy === 'whole' ? tokens / (this.cfg.chunkTokens ?? LMCACHE_CHUNK_TOKENS) : 1;
+    const shardBytes = pieces > 0 ? this.shardChunkBytes(tokens, tp) / pieces : 0;
+    const legs = dueS.length * tp * pieces;
     const t: Transfer = {
-      req, srcGpus, dstGpus: null, bytes: shardBytes * legs, shardBytes, firstDueS: dueS[0]!, firstMoveS: NaN, doneS: NaN, prefillDoneS: null,
+      req, srcGpus, dstGpus: null, bytes: shardBytes * legs, tokens, shardBytes, firstDueS: dueS[0]!, firstMoveS: NaN, doneS: NaN, prefillDoneS: null,
       srcReleased: false, ready: false, srcLeft: legs, dstLeft: legs, stagingWaitS: 0, stagingLastGrantS: NaN, channels: new Map(), waiting: [],
     };
     this.byTag.set(tag(req), t);
+    if (legs === 0) return t; // nothing stored (a prompt shorter than one chunk): ready once prefill ends and decode reserved
     for (const at of dueS) {
       this.sim.scheduleAt(at, () => {
-        for (let k = 0; k < tp; k++) this.launchSource(t, k, shardBytes);
+        for (let p = 0; p < pieces; p++) for (let k = 0; k < tp; k++) this.launchSource(t, k, shardBytes);
       }, EventPriority.kvChunkDue);
     }
     return t;
@@ -135,6 +158,7 @@ export class KvTransferManager {
       if (this.cfg.path === 'direct' || this.cfg.path === 'network') this.flowDirect(t, w.shard, shardBytes);
       else this.pull(t, w.shard, shardBytes, w.res);
     }
+    this.check(t);
   }
 
   prefillDone(t: Transfer, timeS: number): void {
@@ -215,7 +239,7 @@ export class KvTransferManager {
       t.srcReleased = true;
       this.cb.onSourceFree(t);
     }
-    if (t.dstLeft === 0 && !t.ready) {
+    if (t.dstLeft === 0 && !t.ready && t.dstGpus !== null) {
       t.ready = true;
       t.doneS = this.sim.now;
       this.byTag.delete(tag(t.req));

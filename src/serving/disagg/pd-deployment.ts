@@ -233,7 +233,7 @@ export class PdDeployment implements Deployment {
 
   private tryReserve(f: Flight): boolean {
     for (const d of this.decodeOrder()) {
-      if (d.reserveForRemote(f.dreq)) {
+      if (d.reserveForRemote(f.dreq, f.transfer.tokens)) {
         f.decode = d;
         f.reservedS = this.sim.now;
         this.counters.reserved(this.sim.now - f.wantS);

@@ -100,7 +100,8 @@ export class V1Scheduler implements Scheduler {
         }
         const fresh = r.numComputed === 0;
         let hitBlocks = 0;
-        if (cfg.enablePrefixCaching && r.numComputed === 0 && r.blockKeys.length > 0) {
+        // A request holding reserved blocks (remote KV, even when none of it was loaded) matches no prefix.
+        if (cfg.enablePrefixCaching && r.numComputed === 0 && r.blocks === 0 && r.blockKeys.length > 0) {
           // Never the whole prompt: the last token must be computed to sample from it (as vLLM).
           const maxHit = Math.floor((r.numTokens - 1) / cfg.blockSizeTokens);
           hitBlocks = Math.min(c.blocks.matchPrefix(r.blockKeys), maxHit);
@@ -110,7 +111,7 @@ export class V1Scheduler implements Scheduler {
         let n = Math.min(remaining, budget);
         if (!cfg.enableChunkedPrefill && n < remaining) break;
         // Blocks already held: a request whose KV arrived, was loaded from a tier or swapped in.
-        const held = r.numComputed > 0 ? r.blocks + r.hashedKeys.length : hitBlocks;
+        const held = r.numComputed > 0 || r.blocks > 0 ? r.blocks + r.hashedKeys.length : hitBlocks;
         let need = Math.max(0, c.blocks.blocksFor(computed + n) - held);
         if (hitBlocks > 0) c.blocks.acquire(r.blockKeys.slice(0, hitBlocks));
         if (!c.blocks.allocate(need)) {
