@@ -45,6 +45,10 @@ export class SplitPassPerfModel implements PerfModel {
   get sizes() {
     return this.inner.sizes;
   }
+  /** Per iteration, as the wrapped model streams it (no llama.cpp CPU profile offloads weights). */
+  get weightStream() {
+    return this.inner.weightStream;
+  }
 
   iterationMs(batch: readonly BatchEntry[]): number {
     const passes = forwardPasses(batch);
