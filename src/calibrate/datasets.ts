@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageDataDir, packageRoot, withGzFallback } from '../package-files.js';
+import type { MemoryScale } from './transfer.js';
 
 export interface Dataset {
   gpuId: string;
@@ -56,11 +57,18 @@ export const DATASETS: Record<string, Dataset> = {
 };
 
 /** Profiles derived from a calibrated one (same chip, different memory). */
-export const TRANSFERS: { from: string; to: string; note: string }[] = [
+export const TRANSFERS: { from: string; to: string; note: string; memory?: MemoryScale }[] = [
   {
     from: 'a100-sxm-80gb',
     to: 'a100-sxm-40gb',
-    note: 'Same GA100 chip: efficiencies (fractions of the datasheet peaks) transferred from the a100-sxm-80gb fit; the 40 GB part has HBM2 at 1555 GB/s instead of HBM2e at 2039 GB/s, which the fit never saw.',
+    note: 'Same GA100 chip: compute efficiencies transferred from the a100-sxm-80gb fit; the 40 GB part has HBM2 at 1555 GB/s instead of HBM2e at 2039 GB/s, which the fit never saw, so its memory efficiencies are the 80 GB fit x 0.976, the ratio of the device-copy fractions of peak measured on HBM2 and HBM2e GA100 parts (memory.source).',
+    // A plain copy reaches 1355 / 1555 = 0.871 of the datasheet on A100-SXM4-40GB (HBM2) and
+    // 1727 / 1935 = 0.893 on A800 80GB PCIe (GA100, HBM2e); 0.871 / 0.893 = 0.976. Two harnesses
+    // (Julia memcopy, PyTorch copy at 4 GiB); no HBM2 operator table exists to fit instead.
+    memory: {
+      factor: 1355 / 1555 / (1727 / 1935),
+      source: 'A100 40GB memcopy 1355 GB/s of 1555: github.com/PTsolvers/gpu-workshop-JuliaCon23/issues/7 ("the memcopy measured BW as ref", perftest.jl); A800 80GB PCIe (HBM2e, 1935 GB/s) copy at 4194304 KiB: 1727.486 GB/s, github.com/mli/transformers-benchmarks/issues/4',
+    },
   },
 ];
 

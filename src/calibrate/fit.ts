@@ -157,32 +157,51 @@ export function decodeSampleMs(p: GpuPerfParams['attentionDecode'], hw: HwRates,
   return decodeAttentionTime(p, hw, s.batch, s.batch * s.kvLen, { qHeads: s.qHeads, kvHeads: s.kvHeads, headDim: s.headDim, bytesPerElement: 2 }).ms;
 }
 
+/** vLLM V1's split cap under CUDA graphs (_DEFAULT_MAX_NUM_SPLITS_FOR_CUDA_GRAPH, vllm/v1/attention/backends/flash_attn.py). */
+export const VLLM_MAX_NUM_SPLITS = 16;
+
 export function fitDecodeAttention(samples: readonly DecodeAttentionSample[], hw: HwRates): GpuPerfParams['attentionDecode'] {
   requireEnough('decode attention', samples.length, distinct(samples, (s) => `${s.batch}/${s.kvLen}/${s.qHeads}/${s.kvHeads}`), 4);
   // Occupancy per kernel family (see GpuPerfParams.attentionDecode), each fitted only where its
-  // geometries were measured; a family without data takes the other's value.
+  // geometries were measured; a family without data takes the other's value. Whether a family's
+  // kernel splits the KV (split-KV) is not known per GPU from documentation alone (vLLM picks the
+  // kernel by backend and geometry), so the variants below are each fitted and the lower loss kept.
   const hasMha = samples.some((s) => s.kvHeads >= s.qHeads);
   const hasGqa = samples.some((s) => s.kvHeads < s.qHeads);
   const occ = hw.numSms !== undefined && hw.numSms > 0;
-  const decode = (x: number[]): GpuPerfParams['attentionDecode'] => {
-    const mha = Math.exp(x[hasMha ? 4 : 5]!);
-    const gqa = Math.exp(x[hasGqa ? 5 : 4]!);
-    return {
-      launchUs: Math.exp(x[0]!),
-      perQueryHeadUs: Math.exp(x[1]!),
-      perKvHeadUs: Math.exp(x[3]!),
-      memoryEfficiency: logistic(x[2]!),
-      ...(occ ? { occupancy: { mhaItemsPerSm: mha, gqaItemsPerSm: gqa } } : {}),
+  const fitWith = (families: ('mha' | 'gqa')[]) => {
+    const split = families.length > 0;
+    const decode = (x: number[]): GpuPerfParams['attentionDecode'] => {
+      const mha = Math.exp(x[hasMha ? 4 : 5]!);
+      const gqa = Math.exp(x[hasGqa ? 5 : 4]!);
+      return {
+        launchUs: Math.exp(x[0]!),
+        perQueryHeadUs: Math.exp(x[1]!),
+        perKvHeadUs: Math.exp(x[3]!),
+        memoryEfficiency: logistic(x[2]!),
+        ...(occ ? { occupancy: { mhaItemsPerSm: mha, gqaItemsPerSm: gqa, ...(split ? { splitKv: { maxSplits: VLLM_MAX_NUM_SPLITS, ctasPerSm: Math.exp(x[6]!), families } } : {}) } } : {}),
+      };
     };
+    const loss = (x: number[]) => {
+      const p = decode(x);
+      return softL1(
+        logResiduals(samples, (s) => decodeSampleMs(p, hw, s), (s) => s.ms),
+      );
+    };
+    const x0 = [Math.log(10), Math.log(0.005), logit(0.8), Math.log(0.02), ...(occ ? [Math.log(0.5), Math.log(0.05), ...(split ? [Math.log(0.5)] : [])] : [])];
+    const r = minimize(loss, x0);
+    return { p: decode(r.x), loss: loss(r.x) };
   };
-  const loss = (x: number[]) => {
-    const p = decode(x);
-    return softL1(
-      logResiduals(samples, (s) => decodeSampleMs(p, hw, s), (s) => s.ms),
-    );
-  };
-  const x0 = [Math.log(10), Math.log(0.005), logit(0.8), Math.log(0.02), ...(occ ? [Math.log(0.5), Math.log(0.05)] : [])];
-  return decode(minimize(loss, x0).x);
+  // No split, grouped-query only (A100's measured kernels), or both families (H100's); multi-head
+  // alone is left out: a kernel that splits one KV head per query head splits grouped ones too.
+  const both: ('mha' | 'gqa')[] = hasMha && hasGqa ? ['mha', 'gqa'] : hasMha ? ['mha'] : ['gqa'];
+  const variants: ('mha' | 'gqa')[][] = !occ ? [[]] : [[], ...(hasGqa && hasMha ? [['gqa'] as ('mha' | 'gqa')[]] : []), both];
+  let best = fitWith(variants[0]!);
+  for (const v of variants.slice(1)) {
+    const f = fitWith(v);
+    if (f.loss < best.loss) best = f;
+  }
+  return best.p;
 }
 
 /**

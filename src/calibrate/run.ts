@@ -7,6 +7,7 @@ import type { Catalog } from '../model/catalog.js';
 import type { GpuProfile } from '../model/gpu.js';
 import { crossValidate, type CrossValidation } from './crossval.js';
 import { DATASETS, datasetPaths, repoRoot, TRANSFERS, type Dataset } from './datasets.js';
+import { scaleMemoryEfficiency } from './transfer.js';
 import { engineIterationErrors, type IterationErrors } from './fit-iterations.js';
 import { fitPerf, groupErrors, type GroupError, type PerfFit } from './fit-profile.js';
 import { provenanceSources, writeCalibratedProfile, type Provenance } from './profile-writer.js';
@@ -71,7 +72,8 @@ export function writeProfiles(catalog: Catalog, r: CalibrationResult, command: s
   written.push(file);
   for (const t of TRANSFERS.filter((x) => x.from === r.gpu.id)) {
     const to = catalog.file('gpu', t.to);
-    writeCalibratedProfile(to, r.fit.perf, { ...provenance, transferredFrom: r.gpu.id, notes: [...notes, t.note] }, `as ${r.gpu.id} (${band}) plus the unmeasured effect of its different memory`);
+    const memoryNote = t.memory ? [`memory efficiencies x ${t.memory.factor.toFixed(3)}: ${t.memory.source}`] : [];
+    writeCalibratedProfile(to, scaleMemoryEfficiency(r.fit.perf, t.memory), { ...provenance, transferredFrom: r.gpu.id, notes: [...notes, t.note, ...memoryNote] }, `as ${r.gpu.id} (${band}) plus the unmeasured effect of its different memory`);
     written.push(to);
   }
   return written;

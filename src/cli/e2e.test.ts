@@ -16,10 +16,10 @@ describe('end-to-end accuracy against public vLLM measurements', () => {
     expect(doc.slice(doc.indexOf(E2E_BEGIN), doc.indexOf(E2E_END) + E2E_END.length + 1)).toBe(e2eMarkdown(rows));
     expect(withE2eSection(doc)).toBe(doc);
   });
-  it('held-out errors stay within the issue targets (static median <= 10%, p90 <= 25%; serving ITL median <= 15%)', () => {
+  it('held-out errors stay within the issue targets (static median <= 10%, p90 <= 25%; serving TPOT/ITL median <= 15%; serving TTFT is reported, not asserted: it misses, see docs/accuracy.md)', () => {
     const s = Object.fromEntries(e2eSummary(rows).map((x) => [x.kind, x]));
     expect(s['static avg_latency_ms']!.medianAbsPct).toBeLessThanOrEqual(10);
     expect(s['static avg_latency_ms']!.p90AbsPct).toBeLessThanOrEqual(25);
-    expect(s['closed-loop median_itl_ms']!.medianAbsPct).toBeLessThanOrEqual(15);
+    expect(s['serving TPOT/ITL']!.medianAbsPct).toBeLessThanOrEqual(15);
   });
 });

@@ -45,7 +45,7 @@ describe('pdsim simulate (CLI)', () => {
     const resolved = JSON.parse(readFileSync(path.join(a, 'scenario.resolved.json'), 'utf8')) as { seed: number; engine: { blockSize: number } };
     expect(resolved.seed).toBe(7);
     expect(resolved.engine.blockSize).toBe(16);
-  });
+  }, 60_000); // two whole simulate runs: slow on a loaded machine, never a speed check
 
   it('--no-requests skips requests.jsonl and changes nothing else', async () => {
     const a = path.join(tmp, 'with');
@@ -56,7 +56,7 @@ describe('pdsim simulate (CLI)', () => {
     expect(existsSync(path.join(a, 'requests.jsonl'))).toBe(true);
     expect(existsSync(path.join(b, 'requests.jsonl'))).toBe(false);
     expect(readFileSync(path.join(b, 'summary.json'), 'utf8')).toBe(readFileSync(path.join(a, 'summary.json'), 'utf8'));
-  });
+  }, 60_000);
 
   it('exits 2 with one clear line and no stack trace for user errors', async () => {
     const bad = path.join(tmp, 'bad.yaml');
@@ -81,7 +81,7 @@ describe('pdsim simulate (CLI)', () => {
     }
     expect(ttft[1]!).toBeGreaterThanOrEqual(ttft[0]!);
     expect(ttft[2]!).toBeGreaterThan(ttft[1]!);
-  });
+  }, 60_000);
 });
 
 describe('pdsim simulate --save-detailed (vllm bench serve arrays)', () => {

@@ -15,7 +15,7 @@ const CHUNK_BYTES = 1024 * 1024;
 export const MAX_RECORD_BYTES = 1024 * 1024;
 
 /** Text chunks of a regular file, decoded as UTF-8 (a BOM at the start is dropped). */
-function* textChunks(file: string, what: string): Generator<string> {
+export function* textChunks(file: string, what: string): Generator<string> {
   const fd = openRegular(file, what);
   if (file.endsWith('.gz')) {
     // zlib has no synchronous streaming API: a compressed trace (the bundled ones, a few MB) is
@@ -112,7 +112,12 @@ function* plainRecords(text: string, firstLine: number): Generator<CsvRecord> {
     let end = text.indexOf('\n', pos);
     if (end < 0) end = text.length;
     const lineEnd = end > pos && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
-    if (lineEnd > pos && text.slice(pos, lineEnd).trim() !== '') yield { cells: text.slice(pos, lineEnd).split(','), line };
+    if (lineEnd > pos) {
+      const row = text.slice(pos, lineEnd);
+      // A printable ASCII first character: not blank, no trim needed to tell.
+      const c = row.charCodeAt(0);
+      if ((c > 32 && c < 127) || row.trim() !== '') yield { cells: row.split(','), line };
+    }
     line++;
     pos = end + 1;
   }

@@ -101,6 +101,26 @@ export class MetricsCollector implements EngineSink {
     if (this.recordTimeline && this.timelineTotal++ < MAX_TIMELINE_SEGMENTS) this.timeline.push({ resource: instance, kind, startS, endS });
   }
 
+  /** The iteration/itl/tokens calls of a decode run, inlined (EngineSink.decodeRun); same arithmetic, same order per figure. */
+  decodeRun(instance: string, startS: number, endsS: Float64Array, n: number, emitting: number, batchSize: number): void {
+    const s = this.stats(instance);
+    let start = startS;
+    for (let i = 0; i < n; i++) {
+      const end = endsS[i]!;
+      s.busyS += end - start;
+      s.iterations++;
+      s.batchSizeSum += batchSize;
+      s.newTokensSum += batchSize;
+      if (this.recordTimeline && this.timelineTotal++ < MAX_TIMELINE_SEGMENTS) this.timeline.push({ resource: instance, kind: 'decode', startS: start, endS: end });
+      if (i < emitting) {
+        this.itlMs.add((end - start) * 1000, batchSize);
+        this.series.addTokens(end, batchSize);
+        this.peaks.tokens(end, batchSize);
+      }
+      start = end;
+    }
+  }
+
   gauges(instance: string, timeS: number, running: number, waiting: number, usedBlocks: number, totalBlocks: number): void {
     this.series.gauge(instance, timeS, [running, waiting, usedBlocks, totalBlocks]);
     this.nextGaugeS = this.series.nextBoundaryS(timeS);

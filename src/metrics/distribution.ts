@@ -11,8 +11,11 @@ const LOG_GAMMA = Math.log(GAMMA);
 const OFFSET = 4000; // bucket index range [-4000, 4000): values from ~1e-18 to ~1e17
 
 export class Distribution {
-  private values: number[] = [];
-  private weights: number[] = [];
+  /** Exact samples [0, n): typed arrays grown by doubling (8 bytes a sample, 16 once weighted). */
+  private values = new Float64Array(16);
+  /** Weights of the exact samples; null while every weight is 1 (latencies per request). */
+  private weights: Float64Array | null = null;
+  private n = 0;
   private sketch: Float64Array | null = null;
   private zeroCount = 0;
   count = 0;
@@ -31,10 +34,25 @@ export class Distribution {
     if (value < this.min) this.min = value;
     if (value > this.max) this.max = value;
     if (this.sketch === null) {
-      this.values.push(value);
-      this.weights.push(weight);
-      if (this.values.length > this.exactCap) this.toSketch();
+      if (this.n === this.values.length) this.grow();
+      if (weight !== 1 && this.weights === null) this.weights = new Float64Array(this.values.length).fill(1);
+      this.values[this.n] = value;
+      if (this.weights !== null) this.weights[this.n] = weight;
+      this.n++;
+      if (this.n > this.exactCap) this.toSketch();
     } else this.addToSketch(value, weight);
+  }
+
+  private grow(): void {
+    const cap = 2 * this.values.length;
+    const v = new Float64Array(cap);
+    v.set(this.values);
+    this.values = v;
+    if (this.weights !== null) {
+      const w = new Float64Array(cap);
+      w.set(this.weights);
+      this.weights = w;
+    }
   }
 
   get isExact(): boolean {
@@ -43,9 +61,10 @@ export class Distribution {
 
   private toSketch(): void {
     this.sketch = new Float64Array(2 * OFFSET);
-    for (let i = 0; i < this.values.length; i++) this.addToSketch(this.values[i]!, this.weights[i]!);
-    this.values = [];
-    this.weights = [];
+    for (let i = 0; i < this.n; i++) this.addToSketch(this.values[i]!, this.weights === null ? 1 : this.weights[i]!);
+    this.values = new Float64Array(0);
+    this.weights = null;
+    this.n = 0;
   }
 
   private addToSketch(v: number, w: number): void {
@@ -60,25 +79,29 @@ export class Distribution {
   private cache: { sorted: Float64Array; cum: Float64Array; n: number } | null = null;
 
   private sortedCache(): { sorted: Float64Array; cum: Float64Array } {
-    if (this.cache !== null && this.cache.n === this.values.length) return this.cache;
-    const n = this.values.length;
+    if (this.cache !== null && this.cache.n === this.n) return this.cache;
+    const n = this.n;
+    const values = this.values;
+    const weights = this.weights;
     const sorted = new Float64Array(n);
     const cum = new Float64Array(n);
-    if (this.weights.every((w) => w === 1)) {
+    let unit = true;
+    if (weights !== null) for (let j = 0; j < n && unit; j++) unit = weights[j] === 1;
+    if (unit) {
       // Unit weights (the common case): a native numeric sort, no comparator.
-      sorted.set(this.values);
+      sorted.set(values.subarray(0, n));
       sorted.sort();
       for (let j = 0; j < n; j++) cum[j] = j + 1;
     } else {
-      const idx = this.values.map((_, i) => i).sort((a, b) => this.values[a]! - this.values[b]! || a - b);
+      const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => values[a]! - values[b]! || a - b);
       let c = 0;
       idx.forEach((i, j) => {
-        sorted[j] = this.values[i]!;
-        c += this.weights[i]!;
+        sorted[j] = values[i]!;
+        c += weights![i]!;
         cum[j] = c;
       });
     }
-    this.cache = { sorted, cum, n: this.values.length };
+    this.cache = { sorted, cum, n };
     return this.cache;
   }
 

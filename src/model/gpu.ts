@@ -75,7 +75,16 @@ export interface GpuPerfParams {
      * split only one of them). Depends on batch size and geometry only, never on context lengths,
      * so a decode iteration stays affine in total context. Needs numSms; absent: full occupancy.
      */
-    occupancy?: { mhaItemsPerSm: number; gqaItemsPerSm: number };
+    occupancy?: {
+      mhaItemsPerSm: number;
+      gqaItemsPerSm: number;
+      /**
+       * Split-KV (flash-decoding) for the listed kernel families: items are cut into FlashAttention's
+       * num_splits (at most maxSplits) and the bandwidth drawn saturates in thread blocks per SM
+       * (see decodeOccupancy in src/perf/op-times.ts). The families and ctasPerSm are fitted per GPU.
+       */
+      splitKv?: { maxSplits: number; ctasPerSm: number; families: ('mha' | 'gqa')[] };
+    };
   };
   /**
    * Norms, RoPE, activation, residual adds: memory-bound. `byOp` gives a kernel its own achieved

@@ -45,6 +45,14 @@ export interface Precision {
    * the fp16 GEMMs' fitted tile. Absent: the profile's.
    */
   rowTile?: number;
+  /**
+   * The kernel keeps the tensor cores at the GPU's large-batch GEMM efficiency at any row count
+   * (the fitted curve's max, not its small-m value). Marlin: "close to ideal (4x) speedups up to
+   * batchsizes of 16-32 tokens" (github.com/IST-DASLab/marlin README), its ideal being
+   * max(bytes / bandwidth, flops / peak); the fp16 small-m efficiency was fitted on cuBLAS GEMMs
+   * that are memory-bound there, so it never described a compute-bound kernel at 16 rows.
+   */
+  saturatedCompute?: boolean;
 }
 
 export interface PrecisionInput {
@@ -81,7 +89,7 @@ export function resolvePrecision(i: PrecisionInput, gpu: { id: string; computeCa
     case 'awq_marlin':
     case 'gptq_marlin':
       if (cc < 8 && !turingMarlin) throw new UserError(`${fields.quantization}: ${q} needs compute capability >= 8.0 in vLLM ${version.text} (${gpu.id} is ${gpu.computeCapability}; Marlin reached Turing in PR #29901, modelled from 0.14.0); use "${q.replace('_marlin', '')}"`);
-      Object.assign(base, { linearWeightBytes: FOUR_BIT_BYTES, rowTile: 16, kernel: `${q.replace('_marlin', '')} 4-bit weight-only via Marlin` });
+      Object.assign(base, { linearWeightBytes: FOUR_BIT_BYTES, rowTile: 16, saturatedCompute: true, kernel: `${q.replace('_marlin', '')} 4-bit weight-only via Marlin` });
       break;
   }
   const kv = i.kvCacheDtype ?? 'auto';

@@ -155,13 +155,49 @@ export function decodeAttentionTime(p: GpuPerfParams['attentionDecode'], hw: HwR
   return { ms, bound: 'memory', flops: 4 * qDim * kvTokens, bytes };
 }
 
-/** Fraction of the bandwidth decode attention's thread blocks can draw: min(1, items / (SMs x items per SM)). */
+/**
+ * Fraction of the bandwidth decode attention's thread blocks can draw. Without split-KV:
+ * min(1, items / (SMs x items per SM)), items = sequences x KV heads. With split-KV (the kernel
+ * family listed in `occupancy.splitKv`): each item is cut into `flashSplits` thread blocks and the
+ * blocks draw 1 - exp(-blocks / (SMs x ctasPerSm)) of it (a block is latency-bound: several per SM
+ * are needed to saturate HBM; the exponential is the saturating curve, fitted per GPU).
+ */
 export function decodeOccupancy(p: GpuPerfParams['attentionDecode'], hw: HwRates, batch: number, g: AttnGeometry): number {
   const o = p.occupancy;
   if (!o || !hw.numSms) return 1;
-  const perSm = g.kvHeads >= g.qHeads ? o.mhaItemsPerSm : o.gqaItemsPerSm;
+  const family = g.kvHeads >= g.qHeads ? 'mha' : 'gqa';
+  const items = batch * g.kvHeads;
+  const sk = o.splitKv;
+  if (sk && sk.families.includes(family) && sk.ctasPerSm > 0) {
+    const ctas = items * flashSplits(items, hw.numSms, sk.maxSplits);
+    return 1 - Math.exp(-ctas / (hw.numSms * sk.ctasPerSm));
+  }
+  const perSm = family === 'mha' ? o.mhaItemsPerSm : o.gqaItemsPerSm;
   if (!(perSm > 0)) return 1;
-  return Math.min(1, (batch * g.kvHeads) / (hw.numSms * perSm));
+  return Math.min(1, items / (hw.numSms * perSm));
+}
+
+/**
+ * Split-KV partitions per (sequence, KV head) item: FlashAttention's num_splits_heuristic
+ * (flash-attention csrc/flash_attn/flash_api.cpp, also in vLLM's vllm_flash_attn fork): one split
+ * once items fill 80% of the SMs; otherwise the smallest split count whose wave efficiency
+ * (n_waves / ceil(n_waves), n_waves = items x splits / SMs) is within 85% of the best, up to
+ * maxSplits. vLLM V1 caps maxSplits at 16 under CUDA graphs (_DEFAULT_MAX_NUM_SPLITS_FOR_CUDA_GRAPH
+ * in vllm/v1/attention/backends/flash_attn.py). The heuristic's third cap, the KV length in
+ * 128-token blocks, is left out (it binds only below 16 x 128 = 2048 tokens, where the kernel's fixed
+ * costs dominate), so occupancy stays independent of context and a decode step affine in it.
+ */
+export function flashSplits(items: number, numSms: number, maxSplits: number): number {
+  if (items >= 0.8 * numSms) return 1;
+  const cap = Math.max(1, Math.min(maxSplits, numSms));
+  const eff = (s: number) => {
+    const waves = (items * s) / numSms;
+    return waves / Math.ceil(waves);
+  };
+  let best = 0;
+  for (let s = 1; s <= cap; s++) best = Math.max(best, eff(s));
+  for (let s = 1; s <= cap; s++) if (eff(s) >= 0.85 * best) return s;
+  return 1;
 }
 
 /** Bytes per ms decode attention reads KV at for a batch of this size (depends on batch and geometry only). */

@@ -155,7 +155,8 @@ export class RooflinePerfModel implements PerfModel {
     const peakTflops = prec?.fp8TensorCores && gpu.fp8Tflops ? gpu.fp8Tflops : gpu.fp16Tflops * (prec?.linearComputeSpeedup ?? 1);
     this.linearHw = { ...this.hw, peakFlopsPerMs: peakTflops * 1e9 };
     const g = gpu.perf.gemm;
-    this.linearGemm = prec?.rowTile !== undefined && g.rowTile !== undefined && prec.rowTile < g.rowTile ? { ...g, rowTile: prec.rowTile } : g;
+    const tiled = prec?.rowTile !== undefined && g.rowTile !== undefined && prec.rowTile < g.rowTile ? { ...g, rowTile: prec.rowTile } : g;
+    this.linearGemm = prec?.saturatedCompute ? { ...tiled, compute: { ...tiled.compute, halfAt: 0 } } : tiled;
     // KV heads are replicated when TP exceeds their count (vLLM does the same for GQA).
     this.geom = {
       qHeads: arch.numHeads / opts.tp,

@@ -4,18 +4,21 @@
  * is checked: a short write (the disk filled mid-chunk) or an error (ENOSPC, EIO) truncates the
  * file back to its last complete line, so it never ends in half a record, and the writer keeps the
  * error for the caller to stop the run and report; later records are counted, not written.
+ * Lines are encoded straight into the chunk's bytes (record-bytes.ts), the same bytes as recordLine.
  */
 import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import type { RecordWriter } from '../metrics/collector.js';
 import type { RequestRecord } from '../serving/types.js';
+import { TYPICAL_LINE_BYTES, RecordEncoder } from './record-bytes.js';
 
 /** writeSync's shape; tests inject a failing one. */
 export type WriteFn = (fd: number, buf: Buffer, offset: number, length: number) => number;
 
+const CHUNK_BYTES = 65536;
+
 export class JsonlRecordWriter implements RecordWriter {
-  private buf: string[] = [];
-  private size = 0;
+  private readonly enc = new RecordEncoder(CHUNK_BYTES + 4 * TYPICAL_LINE_BYTES);
   private readonly fd: number;
   /** Bytes of complete lines in the file. */
   private goodBytes = 0;
@@ -38,19 +41,16 @@ export class JsonlRecordWriter implements RecordWriter {
   write(rec: RequestRecord): void {
     this.written++;
     if (this.error) return;
-    const line = recordLine(rec);
-    this.buf.push(line);
-    this.size += line.length;
+    this.enc.line(rec);
     this.pendingRecords++;
-    if (this.size >= 65536) this.flush();
+    if (this.enc.pos >= CHUNK_BYTES) this.flush();
   }
 
   flush(): void {
-    if (this.buf.length === 0 || this.error) return;
-    const data = Buffer.from(this.buf.join(''));
+    if (this.enc.pos === 0 || this.error) return;
+    // A view of the encoder's bytes: written (or failed) before any new line reuses them.
+    const data = this.enc.buf.subarray(0, this.enc.pos);
     const records = this.pendingRecords;
-    this.buf = [];
-    this.size = 0;
     this.pendingRecords = 0;
     let off = 0;
     try {
@@ -65,6 +65,7 @@ export class JsonlRecordWriter implements RecordWriter {
     } catch (e) {
       this.fail(e as NodeJS.ErrnoException, data, off);
     }
+    this.enc.pos = 0;
   }
 
   private fail(e: NodeJS.ErrnoException, data: Buffer, off: number): void {

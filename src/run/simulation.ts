@@ -50,6 +50,24 @@ export interface RunResult {
 }
 
 export async function runSimulation(loaded: LoadedScenario, opts: RunOptions): Promise<RunResult> {
+  const run = simulationSteps(loaded, opts);
+  for (let r = run.next(); ; r = run.next()) {
+    if (r.done) return r.value;
+    await new Promise((res) => setImmediate(res));
+  }
+}
+
+/**
+ * The same run without yielding to the event loop (no Ctrl-C polling): for callers that must stay
+ * synchronous, such as the end-to-end accuracy table that `calibrate` writes.
+ */
+export function runSimulationSync(loaded: LoadedScenario, opts: Omit<RunOptions, 'shouldStop'>): RunResult {
+  const run = simulationSteps(loaded, opts);
+  for (let r = run.next(); ; r = run.next()) if (r.done) return r.value;
+}
+
+/** The run as a generator: it yields where the caller may let the event loop run (before polling shouldStop). */
+function* simulationSteps(loaded: LoadedScenario, opts: RunOptions): Generator<void, RunResult> {
   const sc = loaded.scenario;
   const seed = opts.seed ?? sc.seed;
   const streams = new RandomStreams(seed);
@@ -103,7 +121,7 @@ export async function runSimulation(loaded: LoadedScenario, opts: RunOptions): P
       opts.onProgress({ requestsDone: done(), requestsTotal: total, simTimeS: sim.now, events: sim.eventsProcessed });
     }
     if (opts.shouldStop) {
-      await new Promise((r) => setImmediate(r));
+      yield;
       if (opts.shouldStop()) {
         interrupted = true;
         break;

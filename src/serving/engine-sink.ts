@@ -31,4 +31,26 @@ export interface EngineSink {
   preemption(instance: string): void;
   /** A bar of the timeline that is not an iteration (a KV transfer on a link). */
   segment?(seg: ResourceSegment): void;
+  /**
+   * Optional, for speed: `n` consecutive decode iterations of `batchSize` sequences on `instance`,
+   * the first starting at `startS`, the i-th ending at `endsS[i]`; each of the first `emitting`
+   * also emitted one token per sequence, its own duration being every sequence's gap. Must do
+   * exactly what the equivalent iteration/itl/tokens calls would, in the same order per figure
+   * (decodeRunByCalls is that sequence, for sinks without it).
+   */
+  decodeRun?(instance: string, startS: number, endsS: Float64Array, n: number, emitting: number, batchSize: number): void;
+}
+
+/** decodeRun as single calls, iteration by iteration. */
+export function decodeRunByCalls(sink: EngineSink, instance: string, startS: number, endsS: Float64Array, n: number, emitting: number, batchSize: number): void {
+  let start = startS;
+  for (let i = 0; i < n; i++) {
+    const end = endsS[i]!;
+    sink.iteration(instance, start, end, batchSize, batchSize, 'decode');
+    if (i < emitting) {
+      sink.itl(end - start, batchSize);
+      sink.tokens(end, batchSize);
+    }
+    start = end;
+  }
 }

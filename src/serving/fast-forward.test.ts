@@ -29,6 +29,10 @@ async function both(loaded: () => LoadedScenario) {
 describe('decode fast-forward', () => {
   const cases: [string, () => LoadedScenario][] = [
     ['one instance', () => scenario({})],
+    // Segments carried on past finishes: with a concurrency gate (a finish releases a held arrival
+    // at its own time), and a drain with nothing left to arrive (finishes back to back).
+    ['one instance behind a max-concurrency gate', () => scenario({ workload: { requests: 300, maxConcurrency: 12, arrival: { process: 'poisson', rate: 15 }, input: { dist: 'lognormal', median: 600, sigma: 0.9, min: 4, max: 3000 }, output: { dist: 'lognormal', median: 120, sigma: 0.8, min: 2, max: 800 } } })],
+    ['one instance draining a burst', () => scenario({ workload: { requests: 120, arrival: { process: 'all-at-once' }, input: { dist: 'uniform', min: 50, max: 400 }, output: { dist: 'uniform', min: 2, max: 400 } } })],
     ['KV-starved instance with preemptions', () => scenario({ engine: { maxNumSeqs: 64, maxNumBatchedTokens: 2048, maxModelLen: 4096, numGpuBlocks: 300 } })],
     ['two instances, least-loaded, prefix caching', () => scenario({
       engine: { maxNumSeqs: 16, maxNumBatchedTokens: 1024, maxModelLen: 4096, enablePrefixCaching: true },
@@ -74,7 +78,7 @@ describe('decode fast-forward', () => {
   }
 
   it('exercised preemption in the KV-starved case', async () => {
-    const r = await runSimulation(cases[1]![1](), { writer: new MemoryRecordWriter() });
+    const r = await runSimulation(cases.find(([n]) => n.startsWith('KV-starved'))![1](), { writer: new MemoryRecordWriter() });
     expect((r.summary.pdsim as { preemptions: number }).preemptions).toBeGreaterThan(0);
   });
 });

@@ -22,7 +22,7 @@ import type { Simulator } from '../kernel/simulator.js';
 import { BlockManager } from '../kv/block-manager.js';
 import type { BatchEntry, IterationBreakdown, PerfModel } from '../perf/perf-model.js';
 import type { DecodeBatchPolicy } from './batch-policy.js';
-import type { EngineSink } from './engine-sink.js';
+import { decodeRunByCalls, type EngineSink } from './engine-sink.js';
 import type { GpuTurns } from './gpu-turns.js';
 import type { KvTiers } from './kv-tiers.js';
 import { RequestState } from './request-state.js';
@@ -66,11 +66,14 @@ export interface InstanceHooks {
 }
 
 
+/** The batch between iterations: empty, shared, never added to (abort only removes what it finds). */
+const NO_BATCH: RequestState[] = [];
+
 export class EngineInstance {
   readonly blocks: BlockManager;
   private readonly waiting: RequestState[] = [];
   private readonly running: RequestState[] = [];
-  private scheduled: RequestState[] = [];
+  private scheduled: RequestState[] = NO_BATCH;
   private busy = false;
   busyS = 0;
   iterations = 0;
@@ -334,7 +337,9 @@ export class EngineInstance {
   }
 
   private mixedKind(batch: RequestState[]): 'prefill' | 'mixed' {
-    return batch.every((r) => r.generated === 0 || r.numTokens - r.numComputed > 1) ? 'prefill' : 'mixed';
+    // A loop, not every(): no closure per prefill step.
+    for (const r of batch) if (r.generated > 0 && r.numTokens - r.numComputed <= 1) return 'mixed';
+    return 'prefill';
   }
 
   /** End of an iteration priced alone (entry by entry), calling the prefill-iteration hook. */
@@ -390,6 +395,9 @@ export class EngineInstance {
     if (this.hooks.onTokens || batch.length !== this.running.length || batch.length > this.cfg.maxNumBatchedTokens) return null;
     if (this.turns?.contended) return null; // another instance waits for the GPU after this iteration
     const B = batch.length;
+    // The cheapest test first: an event due within iteration 1 leaves nothing to fast-forward
+    // (the same stop rule as (c) below; returning null is always exact, only slower).
+    if (firstEndS >= this.sim.peekTime()) return null;
     // (a) No request may finish before the last iteration of the segment.
     let kMax = Infinity;
     for (const r of batch) kMax = Math.min(kMax, r.spec.outputTokens - r.generated);
@@ -397,14 +405,21 @@ export class EngineInstance {
     // (b) Blocks for all K iterations must be available now, so no preemption can occur inside.
     const bs = this.cfg.blockSizeTokens;
     const avail = this.blocks.availableBlocks;
-    const extraFor = (k: number): number => this.extraBlocksFor(batch, k);
-    if (extraFor(2) > avail) return null;
-    if (extraFor(kMax) > avail) {
+    // extraBlocksFor at k = 2 and k = kMax in one pass.
+    let extra2 = 0;
+    let extraMax = 0;
+    for (const r of batch) {
+      const held = r.blocks + r.hashedKeys.length;
+      extra2 += Math.ceil((r.numComputed + 2) / bs) - held;
+      extraMax += Math.ceil((r.numComputed + kMax) / bs) - held;
+    }
+    if (extra2 > avail) return null;
+    if (extraMax > avail) {
       let lo = 2;
       let hi = kMax;
       while (hi - lo > 1) {
         const mid = (lo + hi) >>> 1;
-        if (extraFor(mid) <= avail) lo = mid;
+        if (this.extraBlocksFor(batch, mid) <= avail) lo = mid;
         else hi = mid;
       }
       kMax = lo;
@@ -425,34 +440,121 @@ export class EngineInstance {
     let t = firstEndS;
     let ctx = context0 + B;
     let k = 1;
+    // Iterations 2..k go to the sink in runs (decodeRun), cut only where gauges are sampled so every
+    // figure sees its calls in step-by-step order.
+    let ends = this.runEndsS;
+    let m = 0;
+    let runStartS = firstEndS;
     for (;;) {
       const start = t;
       t = start + (c.fixedMs + c.perContextTokenMs * ctx) / 1000;
       k++;
       ctx += B;
       this.busyS += t - start;
-      this.iterations++;
-      this.sink.iteration(this.name, start, t, B, B, 'decode');
+      if (m === ends.length) {
+        const grown = new Float64Array(2 * m);
+        grown.set(ends);
+        ends = this.runEndsS = grown;
+      }
+      ends[m++] = t;
       if (k >= kMax || t >= nextEventS) break;
       // Iteration k (not the last): every request's gap is this iteration.
-      this.sink.itl(t - start, B);
-      this.sink.tokens(t, B);
-      if (t >= this.sink.nextGaugeS) this.gaugesMidSegment(batch, k, t);
+      if (t >= this.sink.nextGaugeS) {
+        this.decodeRun(runStartS, m, m, B);
+        runStartS = t;
+        m = 0;
+        this.gaugesMidSegment(batch, k, t);
+      }
       prevEnd = t;
     }
+    this.iterations += k - 1;
+    this.decodeRun(runStartS, m, m - 1, B);
     // Apply iterations 1..k-1 to every request and take the blocks iteration k needs.
     const done = k - 1;
-    this.blocks.allocate(extraFor(k));
+    // The blocks iteration k needs (extraBlocksFor(batch, k), summed as the requests take them).
+    let extraK = 0;
     for (const r of batch) {
-      r.blocks = Math.ceil((r.numComputed + k) / bs) - r.hashedKeys.length;
+      const blocks = Math.ceil((r.numComputed + k) / bs) - r.hashedKeys.length;
+      extraK += blocks - r.blocks;
+      r.blocks = blocks;
       r.numComputed += done;
       r.numTokens += done;
       r.generated += done;
       r.lastTokenS = prevEnd;
       r.scheduled = 1;
     }
+    this.blocks.allocate(extraK);
     this.lastStartS = prevEnd;
+    // Iteration k finishes a request before any other event: carry on past it when nothing can
+    // join the smaller batch, doing here what endIteration and step() would do at t.
+    if (k === kMax && t < nextEventS) return this.continueAfterFinish(batch, prevEnd, t) ?? t;
     return t;
+  }
+
+  /**
+   * At the end `endS` of a segment's last iteration (started at `startS`), where some requests of
+   * `batch` sample their last token: when the rest would simply run on as a decode batch (nothing
+   * waiting, no prefix blocks held, no KV tiers, shared GPU or weight stream, no leave hook, blocks
+   * for one more token each), applies that iteration and the finishes as endIteration would,
+   * schedules the survivors' next iteration as step() would, and extends it into the next segment.
+   * Returns that segment's end, or null (nothing changed) to leave the iteration to endIteration.
+   */
+  private continueAfterFinish(batch: RequestState[], startS: number, endS: number): number | null {
+    // Prefix caching may be on (vLLM's default) as long as no request holds prefix blocks: then
+    // leaving and scheduling touch only anonymous block counts (checked per request below).
+    if (this.waiting.length > 0 || this.hooks.onLeave || this.connector.leavesAfterPrefill || this.tiers !== null || this.turns !== null || this.weightFlow !== null) return null;
+    const bs = this.cfg.blockSizeTokens;
+    let survivors = 0;
+    let freed = 0;
+    let need = 0;
+    for (const r of batch) {
+      if (r.hashedKeys.length > 0) return null;
+      if (r.generated + 1 >= r.spec.outputTokens) freed += r.blocks;
+      else {
+        survivors++;
+        need += Math.max(0, Math.ceil((r.numComputed + 2) / bs) - r.blocks);
+      }
+    }
+    if (survivors === 0 || need > this.blocks.availableBlocks + freed) return null;
+    // endIteration at endS: every request samples a token, all with this iteration as gap.
+    const finished = this.finishedScratch;
+    finished.length = 0;
+    for (const r of batch) {
+      r.numComputed += r.scheduled;
+      r.scheduled = 0;
+      r.lastTokenS = endS;
+      r.generated++;
+      r.numTokens++;
+      if (r.generated >= r.spec.outputTokens) finished.push(r);
+    }
+    this.sink.itl(endS - startS, batch.length);
+    this.sink.tokens(endS, batch.length);
+    for (const r of finished) this.leave(r, endS);
+    if (endS >= this.sink.nextGaugeS) this.sink.gauges(this.name, endS, this.running.length, this.waiting.length, this.blocks.usedBlocks, this.cfg.numGpuBlocks);
+    // step() at endS: the scheduler gives every running request one token (blocks checked above).
+    const next = this.running.slice();
+    let contextTokens = 0;
+    for (const r of next) {
+      const more = this.blocks.blocksFor(r.numComputed + 1) - r.blocks;
+      this.blocks.allocate(more);
+      r.blocks += Math.max(0, more);
+      r.scheduled = 1;
+      contextTokens += r.numComputed;
+    }
+    this.scheduled = next;
+    this.lastStartS = endS;
+    const c = this.perf.decodeCoefficients(next.length);
+    const nextEndS = endS + (c.fixedMs + c.perContextTokenMs * contextTokens) / 1000;
+    this.finishIterationAccounting(endS, nextEndS, next.length, next.length, 'decode');
+    return this.fastForward(next, endS, nextEndS, contextTokens, c) ?? nextEndS;
+  }
+
+  /** End times of a fast-forward segment's iterations (reused: no allocation per segment). */
+  private runEndsS = new Float64Array(256);
+
+  private decodeRun(startS: number, n: number, emitting: number, batchSize: number): void {
+    if (this.sink.decodeRun) this.sink.decodeRun(this.name, startS, this.runEndsS, n, emitting, batchSize);
+    else decodeRunByCalls(this.sink, this.name, startS, this.runEndsS, n, emitting, batchSize);
   }
 
   /** Blocks to add, beyond those held for iteration 1, to hold c_i + k tokens for every request. */
@@ -477,11 +579,13 @@ export class EngineInstance {
 
   private endIteration(endS: number): void {
     const batch = this.scheduled;
-    this.scheduled = [];
+    this.scheduled = NO_BATCH;
     const iterStartS = this.lastStartS;
     let sameGap = 0;
     let tokens = 0;
-    const finished: RequestState[] = [];
+    // Reused (no allocation per iteration): nothing below re-enters endIteration.
+    const finished = this.finishedScratch;
+    finished.length = 0;
     for (const r of batch) {
       r.numComputed += r.scheduled;
       r.scheduled = 0;
@@ -508,6 +612,8 @@ export class EngineInstance {
     this.turns?.release(this);
     this.step();
   }
+
+  private readonly finishedScratch: RequestState[] = [];
 
   /** Start of the iteration in flight (all requests of one iteration share it). */
   private lastStartS = 0;

@@ -13,6 +13,7 @@ import type { RequestSpec } from '../serving/types.js';
 import { arrivalTimes } from './arrivals.js';
 import { makeLengthSampler } from './lengths.js';
 import { MOONCAKE_BLOCK_TOKENS, readLengthColumn, traceRows } from './traces.js';
+import { traceColumns } from './trace-columns.js';
 
 /** Block size of synthetic prefix hashes, tokens (vLLM's default KV block). */
 export const SYNTHETIC_PREFIX_BLOCK_TOKENS = 16;
@@ -30,8 +31,23 @@ export function makeWorkload(w: WorkloadSpec, baseDir: string, file: string, str
     const format = w.trace.format;
     const scale = w.trace.timeScale;
     const start = w.trace.startOffsetS;
-    // Streamed twice: a first pass validates every row up to the last one replayed and counts them
-    // (so a bad cell is reported before the run starts), the second yields them. Memory stays O(1).
+    const blockTokens = format === 'mooncake' ? MOONCAKE_BLOCK_TOKENS : undefined;
+    if (format !== 'mooncake') {
+      // CSV traces carry three numbers a row: one validating pass keeps them in typed arrays (24
+      // bytes a request replayed), so the run does not parse the file a second time.
+      const cols = traceColumns(tracePath, format, w.requests, start);
+      if (cols.count === 0) throw new UserError(`no request arrives after startOffsetS ${start}`, file, '/workload/trace/startOffsetS');
+      const t0 = cols.arrivalS[0]!;
+      return {
+        count: cols.count,
+        *requests() {
+          for (let i = 0; i < cols.count; i++) yield { id: i, arrivalS: (cols.arrivalS[i]! - t0) * scale, promptTokens: cols.promptTokens[i]!, outputTokens: cols.outputTokens[i]!, prefixHashes: undefined, prefixBlockTokens: undefined };
+        },
+      };
+    }
+    // Mooncake rows carry prefix hash lists: streamed twice, a first pass validates every row up to
+    // the last one replayed and counts them (so a bad cell is reported before the run starts), the
+    // second yields them. Memory stays O(1).
     const selected = function* () {
       let n = 0;
       for (const r of traceRows(tracePath, format)) {
@@ -45,7 +61,6 @@ export function makeWorkload(w: WorkloadSpec, baseDir: string, file: string, str
     let t0 = 0;
     for (const r of selected()) if (count++ === 0) t0 = r.arrivalS;
     if (count === 0) throw new UserError(`no request arrives after startOffsetS ${start}`, file, '/workload/trace/startOffsetS');
-    const blockTokens = format === 'mooncake' ? MOONCAKE_BLOCK_TOKENS : undefined;
     return {
       count,
       *requests() {

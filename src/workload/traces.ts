@@ -23,6 +23,17 @@ export type TraceFormat = 'azure' | 'mooncake' | 'vidur';
 export const MOONCAKE_BLOCK_TOKENS = 512;
 
 function positiveInt(raw: string | undefined, file: string, line: number, column: string): number {
+  // Fast path, the usual cell: 1 to 15 ASCII digits (exact in a double), not all zeros.
+  if (raw !== undefined && raw.length > 0 && raw.length <= 15) {
+    let v = 0;
+    let i = 0;
+    for (; i < raw.length; i++) {
+      const d = raw.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) break;
+      v = v * 10 + d;
+    }
+    if (i === raw.length && v >= 1) return v;
+  }
   const t = raw?.trim() ?? '';
   const v = Number(t);
   if (!/^\d+$/.test(t) || v < 1 || !Number.isSafeInteger(v)) {

@@ -3,7 +3,7 @@
  * the way records what disaggregation metrics need: per-instance KV occupancy (tier series), and the per-request extras
  * (transfer times, "p0->d1" replica label) that go into requests.jsonl.
  */
-import type { EngineSink, ResourceSegment } from '../engine-sink.js';
+import { decodeRunByCalls, type EngineSink, type ResourceSegment } from '../engine-sink.js';
 import type { RequestState } from '../request-state.js';
 import type { RequestRecord } from '../types.js';
 
@@ -42,5 +42,9 @@ export class DisaggSink implements EngineSink {
   }
   segment(seg: ResourceSegment): void {
     this.c.segment?.(seg);
+  }
+  decodeRun(instance: string, startS: number, endsS: Float64Array, n: number, emitting: number, batchSize: number): void {
+    if (this.c.decodeRun) this.c.decodeRun(instance, startS, endsS, n, emitting, batchSize);
+    else decodeRunByCalls(this.c, instance, startS, endsS, n, emitting, batchSize);
   }
 }

@@ -1,0 +1,188 @@
+/**
+ * CSV traces (Vidur, Azure) read into columns in one pass: arrival seconds and the two lengths of
+ * the rows a run replays, in typed arrays (24 bytes a row), so the run never parses the file twice
+ * nor keeps a row object per request. Vidur files without quotes take a hand-written scanner (no
+ * per-row strings, arrays or generator hops: the generic pipeline was most of the parity run's
+ * reading time); anything it does not recognise, including every kind of bad cell, is read again
+ * by the generic reader (traces.ts), which reports the error with its file and line.
+ */
+import { MAX_RECORD_BYTES, textChunks } from '../io/records.js';
+import { traceRows, type TraceFormat } from './traces.js';
+
+/** A CSV trace's replayed rows as columns (arrival seconds from the first row of the file). */
+export interface TraceColumns {
+  count: number;
+  arrivalS: Float64Array;
+  /** Float64Array: lengths are any safe integer, as traceRows accepts them. */
+  promptTokens: Float64Array;
+  outputTokens: Float64Array;
+}
+
+/** Growable columns (doubling, capped at the rows wanted). */
+class Columns implements TraceColumns {
+  count = 0;
+  private cap: number;
+  arrivalS: Float64Array;
+  promptTokens: Float64Array;
+  outputTokens: Float64Array;
+  constructor(private readonly limit: number) {
+    this.cap = Math.min(limit, 1024);
+    this.arrivalS = new Float64Array(this.cap);
+    this.promptTokens = new Float64Array(this.cap);
+    this.outputTokens = new Float64Array(this.cap);
+  }
+  /** Appends a row; true while more rows are wanted. */
+  push(arrivalS: number, promptTokens: number, outputTokens: number): boolean {
+    if (this.count === this.cap) {
+      this.cap = Math.min(this.limit, this.cap * 2);
+      const grow = (a: Float64Array) => {
+        const b = new Float64Array(this.cap);
+        b.set(a);
+        return b;
+      };
+      this.arrivalS = grow(this.arrivalS);
+      this.promptTokens = grow(this.promptTokens);
+      this.outputTokens = grow(this.outputTokens);
+    }
+    const i = this.count++;
+    this.arrivalS[i] = arrivalS;
+    this.promptTokens[i] = promptTokens;
+    this.outputTokens[i] = outputTokens;
+    return this.count < this.limit;
+  }
+}
+
+/**
+ * The first `limit` rows arriving at or after `startS` (seconds from the file's first row),
+ * validated as traceRows validates them; rows after the last one kept are not read.
+ */
+export function traceColumns(file: string, format: Exclude<TraceFormat, 'mooncake'>, limit: number, startS: number): TraceColumns {
+  if (format === 'vidur' && limit > 0) {
+    const fast = vidurColumns(file, limit, startS);
+    if (fast !== null) return fast;
+  }
+  const cols = new Columns(Math.max(0, limit));
+  if (limit > 0) {
+    for (const r of traceRows(file, format)) {
+      if (r.arrivalS < startS) continue;
+      if (!cols.push(r.arrivalS, r.promptTokens, r.outputTokens)) break;
+    }
+  }
+  return cols;
+}
+
+/** A positive integer of 1 to 15 ASCII digits (exact in a double) in text[a, b), else -1. */
+function digits(text: string, a: number, b: number): number {
+  if (b <= a || b - a > 15) return -1;
+  let v = 0;
+  for (let i = a; i < b; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v >= 1 ? v : -1;
+}
+
+/** Exact powers of ten (10^22 is the largest a double holds exactly). */
+const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
+
+/**
+ * Number(text.slice(a, b)), without the slice where it can: digits with at most one point whose
+ * digits, read as an integer m, stay below 2^53 and whose fraction has at most 22 digits give
+ * m / 10^d, both operands exact, so the one correctly rounded division is the correctly rounded
+ * value of the decimal, as Number() computes it (Clinger's fast path, "How to read floating
+ * point numbers accurately", PLDI 1990). Anything else goes through Number().
+ */
+function decimal(text: string, a: number, b: number): number {
+  let m = 0;
+  let digitsSeen = 0;
+  let point = -1;
+  for (let i = a; i < b; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46 && point < 0) point = i;
+    else if (c >= 48 && c <= 57) {
+      m = m * 10 + (c - 48);
+      digitsSeen++;
+    } else return Number(text.slice(a, b));
+  }
+  const d = point < 0 ? 0 : b - point - 1;
+  if (digitsSeen === 0 || m > Number.MAX_SAFE_INTEGER || d > 22) return Number(text.slice(a, b));
+  return d === 0 ? m : m / POW10[d]!;
+}
+
+/** First or last character of a plain decimal number: a digit or a point. */
+function isNumberEdge(c: number): boolean {
+  return (c >= 48 && c <= 57) || c === 46;
+}
+
+/**
+ * The Vidur scanner: null as soon as anything is not the plain case (a quote, a line starting
+ * with a blank, a cell count other than the header's, a cell that is not a bare number, arrivals
+ * going back, no rows), so the generic reader decides and words the error. The values are those
+ * the generic reader computes: Number() of the same arrival text, the same integer from the same
+ * digits, the same subtraction of the first row's arrival.
+ */
+export function vidurColumns(file: string, limit: number, startS: number): TraceColumns | null {
+  const cols = new Columns(limit);
+  let ti = -1;
+  let pi = -1;
+  let oi = -1;
+  let width = -1;
+  let t0 = NaN;
+  let prev = -Infinity;
+  let rows = 0;
+  /** Offsets of the commas of the current line, then its end. */
+  const ends: number[] = [];
+  /** One line text[a, b) (no line break); 'stop' when enough rows are kept, null to fall back. */
+  const line = (text: string, a: number, b: number): 'go' | 'stop' | null => {
+    if (b > a && text.charCodeAt(b - 1) === 13) b--;
+    if (b === a) return 'go';
+    if (text.charCodeAt(a) <= 32) return null;
+    ends.length = 0;
+    for (let c = text.indexOf(',', a); c >= 0 && c < b; c = text.indexOf(',', c + 1)) ends.push(c);
+    ends.push(b);
+    if (width < 0) {
+      const names = text.slice(a, b).split(',').map((c) => c.trim());
+      width = names.length;
+      ti = names.indexOf('arrived_at');
+      pi = names.indexOf('num_prefill_tokens');
+      oi = names.indexOf('num_decode_tokens');
+      return ti < 0 || pi < 0 || oi < 0 ? null : 'go';
+    }
+    if (ends.length !== width) return null;
+    const ta = ti === 0 ? a : ends[ti - 1]! + 1;
+    const tb = ends[ti]!;
+    // Number() also takes blanks around, "0x10" or "Infinity": digits or a point at both edges
+    // keep the fast path to plain decimals.
+    if (tb <= ta || !isNumberEdge(text.charCodeAt(ta)) || !isNumberEdge(text.charCodeAt(tb - 1))) return null;
+    const t = decimal(text, ta, tb);
+    if (!Number.isFinite(t) || t < 0 || t < prev) return null;
+    const p = digits(text, pi === 0 ? a : ends[pi - 1]! + 1, ends[pi]!);
+    const o = digits(text, oi === 0 ? a : ends[oi - 1]! + 1, ends[oi]!);
+    if (p < 0 || o < 0) return null;
+    rows++;
+    prev = t;
+    if (rows === 1) t0 = t;
+    const arrivalS = t - t0;
+    if (arrivalS < startS) return 'go';
+    return cols.push(arrivalS, p, o) ? 'go' : 'stop';
+  };
+  let carry = '';
+  for (const chunk of textChunks(file, 'trace file')) {
+    const text = carry + chunk;
+    if (text.includes('"')) return null;
+    let pos = 0;
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', pos)) {
+      const r = line(text, pos, nl);
+      if (r === null) return null;
+      if (r === 'stop') return cols;
+      pos = nl + 1;
+    }
+    carry = text.slice(pos);
+    // A record longer than the reader's limit: the generic reader says so.
+    if (carry.length > MAX_RECORD_BYTES) return null;
+  }
+  const r = line(carry, 0, carry.length);
+  if (r === null || rows === 0) return null;
+  return cols;
+}
