@@ -1,5 +1,5 @@
 /**
- * `npm run bench:llamacpp [-- --test-model ID --threads N --fractions 0.25,0.5,0.9 --out DIR]`:
+ * `npm run bench:llamacpp [-- --test-model ID --threads N --fractions 0.25,0.5,0.9 --input 32-256 --output 16-64 --quick-profile --out DIR]`:
  * predicted vs measured serving figures on the real engine (llama.cpp on this CPU) at several
  * arrival rates, set as fractions of the capacity the calibrated simulator predicts. Runs the loop
  * of loop.ts with the full profiling plan and writes DIR/bench.json and DIR/bench.md (the table
@@ -10,6 +10,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runLoop } from './loop.js';
+import { formatStepCheck } from './step-check.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -18,8 +19,20 @@ const { values: a } = parseArgs({
     fractions: { type: 'string', default: '0.25,0.5,0.9' },
     out: { type: 'string' },
     'max-num-seqs': { type: 'string', default: '8' },
+    input: { type: 'string', default: '32-256' },
+    output: { type: 'string', default: '16-64' },
+    // The CI plan (fewer shapes and rounds): for the larger test model, whose full profile takes minutes.
+    'quick-profile': { type: 'boolean', default: false },
   },
 });
+/** "MIN-MAX" token counts (uniform), as the flags give them. */
+const range = (flag: string, v: string): { min: number; max: number } => {
+  const m = /^(\d+)-(\d+)$/.exec(v);
+  if (!m || Number(m[1]) < 1 || Number(m[2]) < Number(m[1])) throw new Error(`--${flag} must be MIN-MAX token counts (1 <= MIN <= MAX), got "${v}"`);
+  return { min: Number(m[1]), max: Number(m[2]) };
+};
+const input = range('input', a.input!);
+const output = range('output', a.output!);
 const threads = Number(a.threads);
 const model = a['test-model']!;
 const out = a.out ?? join('runs', `bench-llamacpp-${model}-${threads}t`);
@@ -48,11 +61,12 @@ const r = await runLoop({
   testModel: model,
   threads,
   workDir: out,
+  quick: a['quick-profile'],
   rates: { ofCapacity: fractions },
   // About 40 requests at low load, more as the rate grows, so each point spans a few minutes at most.
   requests: (rate) => Math.max(30, Math.min(80, Math.round(rate * 120))),
-  input: { min: 32, max: 256 },
-  output: { min: 16, max: 64 },
+  input,
+  output,
   maxNumSeqs: Number(a['max-num-seqs']),
   maxNumBatchedTokens: 512,
   maxModelLen: 1024,
@@ -63,7 +77,7 @@ const after = machine();
 
 const fmt = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : v >= 100 ? v.toFixed(0) : v.toFixed(2));
 const lines = [
-  `model ${model} (llama.cpp via node-llama-cpp 3.21.1, CPU), ${threads} thread(s); max-num-seqs ${a['max-num-seqs']}, input uniform 32-256, output uniform 16-64, Poisson arrivals`,
+  `model ${model} (llama.cpp via node-llama-cpp 3.21.1, CPU), ${threads} thread(s); max-num-seqs ${a['max-num-seqs']}, input uniform ${input.min}-${input.max}, output uniform ${output.min}-${output.max}, Poisson arrivals`,
   `machine before: ${before}; after: ${after}; ${((Date.now() - t0) / 60000).toFixed(1)} min in all`,
   '',
   `| metric | ${r.points.map((p) => `${p.ofCapacity ?? ''} x cap = ${p.rate} req/s: predicted / measured (error)`).join(' | ')} |`,
@@ -73,7 +87,9 @@ const lines = [
     return `${fmt(m.predicted)} / ${fmt(m.measured)} (${m.errorPct === null ? '-' : `${m.errorPct >= 0 ? '+' : ''}${m.errorPct.toFixed(1)}%`})`;
   }).join(' | ')} |`),
   `| completed / failed | ${r.points.map((p) => `${p.result.live.completed} / ${p.result.live.failed}`).join(' | ')} |`,
+  '',
+  ...r.points.map((p) => `- ${p.rate} req/s, the server's passes: ${p.steps ? formatStepCheck(p.steps) : 'no step log'}`),
 ];
 writeFileSync(join(out, 'bench.md'), `${lines.join('\n')}\n`);
-writeFileSync(join(out, 'bench.json'), `${JSON.stringify({ model, threads, before, after, points: r.points.map((p) => ({ rate: p.rate, ofCapacity: p.ofCapacity, comparison: p.result.comparison })) }, null, 2)}\n`);
+writeFileSync(join(out, 'bench.json'), `${JSON.stringify({ model, threads, before, after, points: r.points.map((p) => ({ rate: p.rate, ofCapacity: p.ofCapacity, steps: p.steps, comparison: p.result.comparison })) }, null, 2)}\n`);
 process.stdout.write(`${lines.join('\n')}\n\nwrote ${join(out, 'bench.md')}, ${join(out, 'bench.json')}\n`);

@@ -62,6 +62,11 @@ export interface EngineOptions {
   contextTokens: number;
   /** Tokens per llama_decode call (vLLM --max-num-batched-tokens). */
   batchTokens: number;
+  /**
+   * llama.cpp flash attention; default on: its CPU kernel skips masked KV cells, so each sequence of
+   * a batch attends over its own KV only (off, all pay for the longest one's; docs/live.md section 4).
+   */
+  flashAttention?: boolean;
 }
 
 /** One item of a step: tokens to append to a sequence's KV; `sample` draws the next token after the last. */
@@ -95,6 +100,7 @@ export async function loadEngine(o: EngineOptions): Promise<Engine> {
     contextSize: o.contextTokens,
     batchSize: o.batchTokens,
     threads: { ideal: o.threads, min: o.threads },
+    flashAttention: o.flashAttention ?? true,
   });
   const seqs = Array.from({ length: o.sequences }, () => ctx.getSequence());
   return {

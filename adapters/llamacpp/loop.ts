@@ -8,7 +8,7 @@
  * Everything is written under `workDir`, the catalog included (a copy of models/ that the new
  * device profile goes into), so the repository's models/ is not touched.
  */
-import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCalibrate } from '../../src/cli/commands/calibrate.js';
@@ -19,6 +19,7 @@ import { loadScenario } from '../../src/scenario/load.js';
 import { spawnCli } from '../testing/child.js';
 import { runValidate, type ValidateResult } from '../vllm/validate-run.js';
 import { runProfile } from './profile.js';
+import { checkSteps, formatStepCheck, passPricer, readStepLog, type StepCheck } from './step-check.js';
 import { DEFAULT_MODEL_DIR } from './serve.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -48,6 +49,8 @@ export interface LoopPoint {
   ofCapacity?: number;
   dir: string;
   result: ValidateResult;
+  /** The server's passes during this point against the calibrated model (step-check.ts). */
+  steps?: StepCheck;
 }
 
 export function loopScenario(o: LoopOptions, deviceId: string, rate: number, requests: number): Record<string, unknown> {
@@ -91,13 +94,16 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
   runCalibrate([csv], { gpu: [deviceId], modelsDir, write: true, command: `pdsim calibrate --gpu ${deviceId} ${csv} --write` }, log);
 
   // 3. The real engine's server, in its own process (its event loop apart from the client's).
+  const stepLog = join(o.workDir, 'steps.jsonl');
+  rmSync(stepLog, { force: true });
   const server = await spawnCli(
-    ['llamacpp-serve', '--test-model', o.testModel, '--model-dir', modelDir, '--threads', String(o.threads), '--port', '0', '--quiet',
+    ['llamacpp-serve', '--test-model', o.testModel, '--model-dir', modelDir, '--threads', String(o.threads), '--port', '0', '--quiet', '--step-log', stepLog,
       '--max-num-seqs', String(o.maxNumSeqs), '--max-num-batched-tokens', String(o.maxNumBatchedTokens), '--max-model-len', String(o.maxModelLen)],
     180_000,
     MAIN,
   );
   const points: LoopPoint[] = [];
+  const windows: [number, number][] = [];
   const nOf = (rate: number): number => (typeof o.requests === 'number' ? o.requests : o.requests(rate));
   try {
     let rates: { rate: number; ofCapacity?: number }[];
@@ -112,11 +118,22 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
       const file = join(o.workDir, `scenario-rate${rate}.json`);
       writeFileSync(file, `${JSON.stringify(loopScenario(o, deviceId, rate, nOf(rate)), null, 2)}\n`);
       const dir = join(o.workDir, `rate${rate}`);
+      const fromMs = Date.now();
       const result = await runValidate(file, { out: dir, endpoint: server.url, modelsDir, speed: 1, report: o.report ?? false, log });
       points.push({ rate, ...(ofCapacity !== undefined ? { ofCapacity } : {}), dir, result });
+      windows.push([fromMs, Date.now()]);
     }
   } finally {
     await server.close();
+  }
+  if (existsSync(stepLog)) {
+    const records = readStepLog(stepLog);
+    const price = passPricer(o.testModel, deviceId, modelsDir);
+    points.forEach((p, i) => {
+      const [a, b] = windows[i]!;
+      p.steps = checkSteps(records.filter((r) => r.atMs >= a && r.atMs <= b), price);
+      log(`rate ${p.rate}: ${formatStepCheck(p.steps)}`);
+    });
   }
   return { deviceId, modelsDir, points };
 }

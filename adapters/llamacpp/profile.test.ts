@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseSourceText } from '../../src/calibrate/sources.js';
 import { Catalog } from '../../src/model/catalog.js';
-import { baseDeviceProfile, cpuPeak, profileCsv, type ProfileRow } from './profile.js';
+import { baseDeviceProfile, cpuPeak, expectedMs, profileCsv, type ProfileRow } from './profile.js';
 import { TEST_MODELS } from './test-models.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pdsim-llamacpp-profile-'));
@@ -37,5 +37,17 @@ describe('llama.cpp profiler output', () => {
     expect(g.fp16Tflops).toBeCloseTo(2 * (one.fp16Tflops as number), 2);
     expect(g.fp16Tflops).toBeCloseTo(Number(cpuPeak(2).tflops.toPrecision(3)), 6);
     expect(g.calibrated).toBe(false);
+  });
+
+  it('a shape\'s figure is the mean over rounds without the fastest and the slowest (hand-computed)', () => {
+    // One stall (90) and one lucky round (5) dropped: (10 + 12 + 14) / 3 = 12; the median would say 12 too, the mean 26.2.
+    expect(expectedMs([12, 90, 10, 5, 14])).toBe(12);
+    // Right-skewed rounds: the trimmed mean (11 + 12 + 20) / 3 = 14.33 sits above the median 12, as a served run's mean does.
+    expect(expectedMs([10, 11, 12, 20, 40])).toBeCloseTo(43 / 3, 10);
+    expect(expectedMs([7, 9])).toBe(8);
+  });
+
+  it('the base device profile says how llamacpp-serve runs a step (one-token pass, then prompt chunks)', () => {
+    expect((baseDeviceProfile('x', 1, 8).perf as { forwardPasses?: string }).forwardPasses).toBe('one-token-then-chunks');
   });
 });

@@ -8,6 +8,7 @@
  * Prints `llamacpp serving <name> on http://host:port` once the model is loaded.
  */
 import { Command } from 'commander';
+import { createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { UserError } from '../../src/errors.js';
@@ -28,6 +29,8 @@ export interface LlamaServeOptions {
   host?: string;
   port?: number;
   servedModelName?: string;
+  /** Appends one JSON line per engine iteration here (step-loop.ts StepRecord). */
+  stepLog?: string;
   log?: (line: string) => void;
 }
 
@@ -52,7 +55,8 @@ export function resolveModel(o: Pick<LlamaServeOptions, 'model' | 'testModel' | 
 export async function startLlamaServer(o: LlamaServeOptions): Promise<LlamaServer> {
   const m = resolveModel(o);
   const engine = await loadEngine({ modelPath: m.path, threads: o.threads, sequences: o.maxNumSeqs, contextTokens: o.maxModelLen, batchTokens: o.maxNumBatchedTokens });
-  const backend = new StepLoopBackend(engine, m.vocab, (e) => o.log?.(`engine error: ${(e as Error).message}`));
+  const stepLog = o.stepLog === undefined ? undefined : createWriteStream(o.stepLog, { flags: 'a' });
+  const backend = new StepLoopBackend(engine, m.vocab, (e) => o.log?.(`engine error: ${(e as Error).message}`), stepLog && ((r) => void stepLog.write(`${JSON.stringify(r)}\n`)));
   const server = await startSimServer({
     backend,
     modelName: o.servedModelName ?? m.name,
@@ -70,6 +74,7 @@ export async function startLlamaServer(o: LlamaServeOptions): Promise<LlamaServe
       await server.close();
       await backend.idle();
       await engine.close();
+      if (stepLog) await new Promise<void>((r) => stepLog.end(r));
     },
   };
 }
@@ -93,6 +98,7 @@ export function llamaServeCommand(): Command {
     .option('--host <host>', 'bind address', '127.0.0.1')
     .option('--port <n>', 'port (0 = any free port)', int('--port', 0), 8200)
     .option('--served-model-name <name>', 'model name in /v1/models (default: the model id or file name)')
+    .option('--step-log <file>', 'append one JSON line per engine iteration (its passes, their shapes and times) to this file')
     .option('--quiet', 'no per-request log lines')
     .action(async (o: LlamaServeOptions & { quiet?: boolean }) => {
       const s = await startLlamaServer({ ...o, log: o.quiet ? undefined : (l) => process.stderr.write(`${l}\n`) });

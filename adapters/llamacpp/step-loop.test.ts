@@ -61,7 +61,7 @@ describe('step loop (vLLM V1 schedule over one batched engine step)', () => {
     expect(b.load()).toMatchObject({ running: 0, waiting: 0 });
   });
 
-  it('chunks a long prompt to the budget and samples only when the prompt completes, decodes riding along', async () => {
+  it('chunks a long prompt to the budget and samples only when the prompt completes; a step runs as llama.cpp-sized passes', async () => {
     const f = fakeEngine(2, 32);
     const b = new StepLoopBackend(f.engine, 32000);
     const r = run(b, [
@@ -69,23 +69,39 @@ describe('step loop (vLLM V1 schedule over one batched engine step)', () => {
       { promptTokens: 70, outputTokens: 1 },
     ]);
     await r.all;
-    // Step 1: A's whole prompt (8) + B's first chunk (24 = what the budget leaves).
-    expect(f.steps[0]!.map((i) => [i.slot, i.tokens.length, i.sample])).toEqual([
-      [f.steps[0]![0]!.slot, 8, true],
-      [f.steps[0]![1]!.slot, 24, false],
+    const shape = (k: number) => f.steps[k]!.map((i) => [i.slot, i.tokens.length, i.sample]);
+    const [A, B] = [f.steps[0]![0]!.slot, f.steps[1]![0]!.slot];
+    // Step 1, prompt chunks only: A's whole prompt (8), then B's first chunk (24 = what the budget leaves), a pass each.
+    expect(shape(0)).toEqual([[A, 8, true]]);
+    expect(shape(1)).toEqual([[B, 24, false]]);
+    expect(f.steps[1]![0]!.tokens).toEqual(promptFor(1, 70, 32000).slice(0, 24));
+    // Step 2: A decodes its sampled token; pass 1 = one token of each sequence, then the rest of B's 31-token chunk.
+    expect(shape(2)).toEqual([[A, 1, true], [B, 1, false]].sort((x, y) => (x[0] as number) - (y[0] as number)));
+    expect(f.steps[2]!.find((i) => i.slot === A)!.tokens).toEqual([1000 + A]);
+    expect(shape(3)).toEqual([[B, 30, false]]);
+    // Step 3: A decodes, B's last 15 prompt tokens complete its prompt: it samples its only token in the second pass.
+    expect(shape(4)).toEqual([[A, 1, true], [B, 1, false]].sort((x, y) => (x[0] as number) - (y[0] as number)));
+    expect(shape(5)).toEqual([[B, 14, true]]);
+    // Step 4: A's last decode, alone.
+    expect(shape(6)).toEqual([[A, 1, true]]);
+    expect(b.stats).toMatchObject({ steps: 4, passes: 7, padTokens: 0 });
+  });
+
+  it('a pass covers consecutive slots: a free slot inside its range gets a throw-away token, erased after it', async () => {
+    const f = fakeEngine(3, 64);
+    const b = new StepLoopBackend(f.engine, 32000);
+    // Three requests take slots 0, 1, 2 (lowest free first); the one in slot 1 finishes first.
+    const r = run(b, [
+      { promptTokens: 4, outputTokens: 6 },
+      { promptTokens: 4, outputTokens: 2 },
+      { promptTokens: 4, outputTokens: 6 },
     ]);
-    // Step 2: A decodes 1 token (its sampled one), B gets 31 more of its prompt.
-    expect(f.steps[1]!.map((i) => [i.tokens.length, i.sample])).toEqual([
-      [1, true],
-      [31, false],
-    ]);
-    expect(f.steps[1]![0]!.tokens).toEqual([1000 + f.steps[0]![0]!.slot]);
-    // Step 3: A decodes, B's last 15 prompt tokens complete its prompt: it samples its only token.
-    expect(f.steps[2]!.map((i) => [i.tokens.length, i.sample])).toEqual([
-      [1, true],
-      [15, true],
-    ]);
-    expect(f.steps[0]![1]!.tokens).toEqual(promptFor(1, 70, 32000).slice(0, 24));
+    await r.all;
+    const padded = f.steps.filter((s) => s.length === 3 && s.some((i) => i.slot === 1 && !i.sample));
+    expect(padded.length).toBeGreaterThan(0);
+    for (const s of f.steps) expect(s.map((i) => i.slot)).toEqual([...s.map((i) => i.slot)].sort((x, y) => x - y));
+    expect(b.stats.padTokens).toBe(padded.length);
+    expect(f.kv.every((k) => k === 0)).toBe(true);
   });
 
   it('an aborted request frees its slot for a waiting one', async () => {

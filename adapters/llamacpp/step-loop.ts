@@ -5,7 +5,17 @@
  * its prompt in chunks) within a token budget of `batchTokens`, then admits waiting requests in
  * arrival order while a sequence slot and budget remain, their prompts chunked to what is left of the
  * budget (chunked prefill). A request whose prompt completes in an iteration samples its first token
- * in that iteration. All scheduled sequences go through ONE engine step (engine-api.ts).
+ * in that iteration.
+ *
+ * An iteration runs as forward passes that llama.cpp executes as one ubatch each (its KV has one
+ * stream per sequence, and such a ubatch needs the same token count for every sequence and
+ * consecutive sequence ids; llama_batch_allocr::split_equal): when any item has one token (a
+ * decode), pass 1 takes one token of every item, the other prompt chunks' rest then run one pass
+ * each; otherwise each prompt chunk is a pass of its own. src/perf/forward-passes.ts prices a step
+ * the same way. Free slots inside pass 1's slot range get a throw-away token each (erased after the
+ * pass), so the pass's sequence ids are consecutive and llama.cpp does not split it further; new
+ * requests take the lowest free slot, which keeps such gaps rare. Sampled tokens are delivered when
+ * the whole iteration is done, as the simulator delivers them.
  *
  * It is a pdsim serve TimingBackend: the HTTP server, SSE formats and /metrics are
  * adapters/server's; only the timing differs, and here it is the engine's own.
@@ -41,9 +51,26 @@ export function promptFor(jobId: number, n: number, vocab: number): number[] {
 
 export interface StepStats {
   steps: number;
+  /** Engine forward passes (one or more per step). */
+  passes: number;
   tokens: number;
+  /** Throw-away tokens that filled free slots inside a pass's slot range. */
+  padTokens: number;
   busyMs: number;
 }
+
+/** One iteration as it ran: when, its passes' shapes ([new tokens, tokens already in the KV] per sequence) and times, and the idle time before it. */
+export interface StepRecord {
+  /** Wall-clock start, ms since the epoch (so another process can match it to its own runs). */
+  atMs: number;
+  ms: number;
+  /** Time since the previous iteration ended, when the loop ran on without waiting for work (HTTP, timers, event loop). */
+  gapMs: number | null;
+  passes: { entries: [number, number][]; ms: number }[];
+}
+
+/** Token id of a throw-away padding token (a word token, past the control and byte tokens). */
+const PAD_TOKEN = 300;
 
 export class StepLoopBackend implements TimingBackend {
   readonly cache: { blockSizeTokens: number; numGpuBlocks: number };
@@ -51,14 +78,16 @@ export class StepLoopBackend implements TimingBackend {
   private readonly running: Running[] = [];
   private readonly freeSlots: number[];
   private loop: Promise<void> | null = null;
+  private lastEndMs: number | null = null;
   private closed = false;
-  readonly stats: StepStats = { steps: 0, tokens: 0, busyMs: 0 };
+  readonly stats: StepStats = { steps: 0, passes: 0, tokens: 0, padTokens: 0, busyMs: 0 };
   private readonly t0 = performance.now();
 
   constructor(
     private readonly engine: Engine,
     private readonly vocab: number,
     private readonly onError: (e: unknown) => void = () => {},
+    private readonly onStep?: (r: StepRecord) => void,
   ) {
     this.freeSlots = Array.from({ length: engine.slots }, (_, i) => engine.slots - 1 - i);
     this.cache = { blockSizeTokens: REPORTED_BLOCK_TOKENS, numGpuBlocks: Math.floor((engine.slots * engine.contextTokens) / REPORTED_BLOCK_TOKENS) };
@@ -117,6 +146,7 @@ export class StepLoopBackend implements TimingBackend {
       try {
         // Start on the next macrotask, so requests that arrived in the same tick share the first step.
         await new Promise<void>((r) => setImmediate(r));
+        this.lastEndMs = null;
         while (!this.closed && (this.running.length > 0 || this.waiting.length > 0)) {
           await this.iteration();
           // Let the HTTP side run (new arrivals, writes) between engine steps.
@@ -167,6 +197,35 @@ export class StepLoopBackend implements TimingBackend {
     this.running.splice(this.running.indexOf(r), 1);
     await this.engine.reset(r.slot);
     this.freeSlots.push(r.slot);
+    // Highest first: pop() hands out the lowest free slot.
+    this.freeSlots.sort((a, b) => b - a);
+  }
+
+  /**
+   * The iteration's forward passes (see the module comment): `of` maps each pass item back to its
+   * plan entry (-1 for padding), `context` gives the KV tokens its sequence holds before it.
+   */
+  passes(plan: readonly { r: Running; n: number }[]): { items: StepItem[]; of: number[]; context: number[] }[] {
+    const items: StepItem[] = plan.map(({ r, n }) => {
+      const prefill = r.computed < r.prompt.length;
+      const tokens = prefill ? r.prompt.slice(r.computed, r.computed + n) : [r.lastToken];
+      return { slot: r.slot, tokens, sample: !prefill || r.computed + n === r.prompt.length };
+    });
+    const ctx = (k: number): number => plan[k]!.r.computed;
+    const chunks = items.map((_, k) => k).filter((k) => items[k]!.tokens.length > 1);
+    if (chunks.length === items.length) return chunks.map((k) => ({ items: [items[k]!], of: [k], context: [ctx(k)] }));
+    const first = items.map((it, k) => ({ item: it.tokens.length > 1 ? { slot: it.slot, tokens: it.tokens.slice(0, 1), sample: false } : it, k }));
+    const used = new Set(items.map((it) => it.slot));
+    const lo = Math.min(...used);
+    const hi = Math.max(...used);
+    // Only a free slot can take a throw-away token: a running sequence left out of this step (budget spent) keeps its KV, and its gap splits the pass.
+    const free = new Set(this.freeSlots);
+    for (let slot = lo; slot <= hi; slot++) if (!used.has(slot) && free.has(slot)) first.push({ item: { slot, tokens: [PAD_TOKEN], sample: false }, k: -1 });
+    first.sort((a, b) => a.item.slot - b.item.slot);
+    return [
+      { items: first.map((f) => f.item), of: first.map((f) => f.k), context: first.map((f) => (f.k >= 0 ? ctx(f.k) : 0)) },
+      ...chunks.map((k) => ({ items: [{ ...items[k]!, tokens: items[k]!.tokens.slice(1) }], of: [k], context: [ctx(k) + 1] })),
+    ];
   }
 
   private async iteration(): Promise<void> {
@@ -174,15 +233,32 @@ export class StepLoopBackend implements TimingBackend {
     for (let i = this.waiting.length - 1; i >= 0; i--) if (this.waiting[i]!.cancelled) this.waiting.splice(i, 1);
     const plan = this.schedule();
     if (plan.length === 0) return;
-    const items: StepItem[] = plan.map(({ r, n }) => {
-      const prefill = r.computed < r.prompt.length;
-      const tokens = prefill ? r.prompt.slice(r.computed, r.computed + n) : [r.lastToken];
-      return { slot: r.slot, tokens, sample: !prefill || r.computed + n === r.prompt.length };
-    });
+    const sampled: (number | null)[] = plan.map(() => null);
     const t = performance.now();
-    const sampled = await this.engine.step(items);
+    const rec: StepRecord = { atMs: Date.now(), ms: 0, gapMs: this.lastEndMs === null ? null : t - this.lastEndMs, passes: [] };
+    for (const pass of this.passes(plan)) {
+      const tp = performance.now();
+      const out = await this.engine.step(pass.items);
+      // Shapes as the simulator sees them (src/perf/forward-passes.ts): padding is not part of them.
+      if (this.onStep) {
+        const entries: [number, number][] = [];
+        pass.items.forEach((it, j) => void (pass.of[j]! >= 0 && entries.push([it.tokens.length, pass.context[j]!])));
+        rec.passes.push({ entries, ms: performance.now() - tp });
+      }
+      this.stats.passes++;
+      for (const [j, k] of pass.of.entries()) {
+        if (k >= 0) {
+          if (pass.items[j]!.sample) sampled[k] = out[j] ?? null;
+        } else {
+          this.stats.padTokens++;
+          await this.engine.reset(pass.items[j]!.slot);
+        }
+      }
+    }
     this.stats.busyMs += performance.now() - t;
     this.stats.steps++;
+    rec.ms = performance.now() - t;
+    this.onStep?.(rec);
     const done: Running[] = [];
     plan.forEach(({ r, n }, i) => {
       this.stats.tokens += n;
@@ -199,5 +275,6 @@ export class StepLoopBackend implements TimingBackend {
       r.events.onFinish();
       await this.release(r);
     }
+    this.lastEndMs = performance.now();
   }
 }

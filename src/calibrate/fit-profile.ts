@@ -81,6 +81,8 @@ export function fitPerf(set: SampleSet, gpu: GpuProfile): PerfFit {
     fitted.push('cpuOverhead');
   } else kept.push('cpuOverhead');
   let perf: GpuPerfParams = { gemm, attentionPrefill, attentionDecode, elementwise, allReduce, cpuOverhead, calibratedRange: rangeOf(set) };
+  // How the device's engine runs a step is a property of the engine, not fitted: kept as written.
+  if (prev.forwardPasses !== undefined) perf.forwardPasses = prev.forwardPasses;
   if (set.iterations.length > 0) {
     // Whole engine iterations (an engine timed end to end): these groups come from them instead.
     const whole = fitEngineIterations(set.iterations, gpu);

@@ -265,6 +265,7 @@ function checkGpu(c: Checker, o: Json): void {
   const cpu = c.child(perf, '/perf', 'cpuOverhead');
   c.num(cpu, '/perf/cpuOverhead', 'baseMs', { atLeast: 0 });
   c.num(cpu, '/perf/cpuOverhead', 'perSeqMs', { atLeast: 0 });
+  if (perf.forwardPasses !== undefined) c.oneOf(perf, '/perf', 'forwardPasses', ['one-token-then-chunks'] as const);
 }
 
 function checkLink(c: Checker, o: Json): void {

@@ -114,6 +114,11 @@ export interface GpuPerfParams {
   cpuOverhead: { baseMs: number; perSeqMs: number };
   /** What the fit saw; `pdsim perf` warns outside it. Absent for uncalibrated profiles. */
   calibratedRange?: CalibratedRange;
+  /**
+   * How the device's engine runs one scheduled step (src/perf/forward-passes.ts): absent, one fused
+   * forward pass (vLLM); "one-token-then-chunks", llama.cpp with a KV stream per sequence.
+   */
+  forwardPasses?: 'one-token-then-chunks';
 }
 
 /** The envelope of the measured data a profile was fitted on. */

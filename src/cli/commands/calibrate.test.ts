@@ -9,7 +9,7 @@ describe('pdsim calibrate on explicit files', () => {
     let out = '';
     const [r] = runCalibrate([], { gpu: ['llamacpp-cpu-1t', CSV] }, (s) => void (out += s));
     expect(r!.gpu.id).toBe('llamacpp-cpu-1t');
-    expect(r!.set.iterations.length).toBe(21);
+    expect(r!.set.iterations.length).toBe(46);
     expect(out).toMatch(/engine iteration decode .*\(held out, 2-fold\)/);
   });
 });

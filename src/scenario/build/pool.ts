@@ -10,6 +10,7 @@ import { deriveSizes, type LlmArchitecture } from '../../model/architecture.js';
 import { loadGpu, loadLink, loadLlm } from '../../model/catalog.js';
 import type { GpuProfile } from '../../model/gpu.js';
 import { engineSetup, type EngineSetup } from '../../perf/engine-setup.js';
+import { withForwardPasses } from '../../perf/forward-passes.js';
 import { RooflinePerfModel } from '../../perf/perf-model.js';
 import type { Deployment } from '../../serving/deployment.js';
 import type { TierOccupancyRow } from '../../serving/kv-tiers.js';
@@ -106,10 +107,10 @@ export function buildPool(sc: Scenario, file: string, pool: PoolSpec, index: num
   }
   const hostLinkGBps = engine.cpuOffloadGB > 0 ? atPointer(file, '/deployment/topology/hostLink', () => loadLink(sc.deployment.topology?.hostLink ?? gpu.hostLink, opts.modelsDir)).pinnedGBpsPerDirection : undefined;
   // A scenario is served (`vllm serve`): the version's step overhead, and V0's in-process streaming share.
-  const perf = new RooflinePerfModel(arch, gpu, {
+  const perf = withForwardPasses(new RooflinePerfModel(arch, gpu, {
     tp, offloadedWeightBytes: capacity.offloadedWeightBytesPerGpu, hostLinkGBps,
     overhead: setup.overhead, precision: setup.precision, streamingFraction: setup.frontEnd.perTokenFraction,
-  });
+  }), gpu);
   const name = pool.name ?? pool.role;
   const instances: EngineInstance[] = [];
   for (let k = 0; k < pool.instances; k++) {

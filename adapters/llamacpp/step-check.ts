@@ -1,0 +1,84 @@
+/**
+ * Where a serving prediction's error comes from, read from the server's step log (llamacpp-serve
+ * --step-log): each forward pass the engine ran is priced by the calibrated device model (the one
+ * `simulate` uses) and compared with its measured time, and the time between iterations (HTTP,
+ * SSE writes, timers: what the simulator does not price) is summed. If passes run at their
+ * profiled speed and gaps are small, a latency error is the scheduler's or the workload's; if
+ * passes run slower than profiled, the engine was slower while serving (on a shared machine: other
+ * processes' load).
+ */
+import { readFileSync } from 'node:fs';
+import { loadGpu, loadLlm } from '../../src/model/catalog.js';
+import { profiledEngineOverhead } from '../../src/perf/engine-setup.js';
+import { RooflinePerfModel } from '../../src/perf/perf-model.js';
+import type { StepRecord } from './step-loop.js';
+
+export interface StepCheck {
+  iterations: number;
+  passes: number;
+  /** Median of measured / predicted pass time, decode-only passes (every sequence one token). */
+  decodeRatio: number | null;
+  /** Same, passes with a prompt chunk. */
+  prefillRatio: number | null;
+  /** Measured / predicted, summed over every pass. */
+  totalRatio: number | null;
+  /** Mean time between back-to-back iterations, ms, and its share of the engine's busy time. */
+  meanGapMs: number | null;
+  gapShare: number | null;
+}
+
+const median = (xs: number[]): number | null => {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+export function readStepLog(file: string): StepRecord[] {
+  return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as StepRecord);
+}
+
+/** Prices each logged pass with `priceMs` ([new tokens, context] per sequence -> ms) and compares. */
+export function checkSteps(records: readonly StepRecord[], priceMs: (entries: { newTokens: number; contextTokens: number }[]) => number): StepCheck {
+  const dec: number[] = [];
+  const pre: number[] = [];
+  let measured = 0;
+  let predicted = 0;
+  let passes = 0;
+  let busy = 0;
+  const gaps: number[] = [];
+  for (const r of records) {
+    busy += r.ms;
+    if (r.gapMs !== null) gaps.push(r.gapMs);
+    for (const p of r.passes) {
+      if (p.entries.length === 0) continue;
+      const ms = priceMs(p.entries.map(([newTokens, contextTokens]) => ({ newTokens, contextTokens })));
+      passes++;
+      measured += p.ms;
+      predicted += ms;
+      (p.entries.every(([n]) => n === 1) ? dec : pre).push(p.ms / ms);
+    }
+  }
+  const gapSum = gaps.reduce((a, b) => a + b, 0);
+  return {
+    iterations: records.length,
+    passes,
+    decodeRatio: median(dec),
+    prefillRatio: median(pre),
+    totalRatio: predicted > 0 ? measured / predicted : null,
+    meanGapMs: gaps.length > 0 ? gapSum / gaps.length : null,
+    gapShare: busy > 0 ? gapSum / busy : null,
+  };
+}
+
+/** The calibrated device's price of one pass, as `simulate` computes it (one pass: no further split). */
+export function passPricer(modelId: string, deviceId: string, modelsDir: string): (entries: { newTokens: number; contextTokens: number }[]) => number {
+  const gpu = loadGpu(deviceId, modelsDir);
+  const model = new RooflinePerfModel(loadLlm(modelId, modelsDir), gpu, { tp: 1, overhead: profiledEngineOverhead(gpu) });
+  return (entries) => model.iterationMs(entries);
+}
+
+export function formatStepCheck(c: StepCheck): string {
+  const f = (x: number | null, d = 2): string => (x === null ? '-' : x.toFixed(d));
+  return `${c.iterations} iterations, ${c.passes} passes; measured / predicted pass time: decode median ${f(c.decodeRatio)}, prompt median ${f(c.prefillRatio)}, all ${f(c.totalRatio)}; gap between iterations mean ${f(c.meanGapMs)} ms (${c.gapShare === null ? '-' : (100 * c.gapShare).toFixed(1)}% of engine time)`;
+}
