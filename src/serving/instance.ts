@@ -395,9 +395,10 @@ export class EngineInstance {
     if (this.hooks.onTokens || batch.length !== this.running.length || batch.length > this.cfg.maxNumBatchedTokens) return null;
     if (this.turns?.contended) return null; // another instance waits for the GPU after this iteration
     const B = batch.length;
-    // The cheapest test first: an event due within iteration 1 leaves nothing to fast-forward
-    // (the same stop rule as (c) below; returning null is always exact, only slower).
-    if (firstEndS >= this.sim.peekTime()) return null;
+    // (c) Stop at the first boundary at or after the next pending event. Tested first, as the
+    // cheapest: an event due within iteration 1 leaves nothing to fast-forward.
+    const nextEventS = this.sim.peekTime();
+    if (firstEndS >= nextEventS) return null;
     // (a) No request may finish before the last iteration of the segment.
     let kMax = Infinity;
     for (const r of batch) kMax = Math.min(kMax, r.spec.outputTokens - r.generated);
@@ -424,9 +425,6 @@ export class EngineInstance {
       }
       kMax = lo;
     }
-    // (c) Stop at the first boundary at or after the next pending event.
-    const nextEventS = this.sim.peekTime();
-    if (firstEndS >= nextEventS) return null;
     // Iteration 1's outputs, as endIteration would record them.
     let same = 0;
     for (const r of batch) {
