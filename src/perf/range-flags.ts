@@ -106,6 +106,6 @@ export function formatRangeFlag(f: RangeFlag): string {
 }
 
 /** The flags of a summary (`pdsim.out_of_range`) other than uncalibrated profiles, which the commands note on their own line. */
-export function rangeFindings(summary: { pdsim: Record<string, unknown> }): RangeFlag[] {
-  return ((summary.pdsim.out_of_range ?? []) as RangeFlag[]).filter((f) => f.what !== 'gpu profile');
+export function rangeFindings(flags: readonly RangeFlag[]): RangeFlag[] {
+  return flags.filter((f) => f.what !== 'gpu profile');
 }

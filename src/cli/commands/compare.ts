@@ -62,7 +62,7 @@ export async function compareCommand(fa: string, fb: string, o: { out?: string; 
     writeFileSync(path.join(outDir, side, 'summary.json'), JSON.stringify(r.summary, null, 2) + '\n');
   }
   const rows = figs.filter((f) => f.a !== null || f.b !== null).map((f) => [f.name, f.a, f.b]);
-  const rangeWarningLines = ([['A', a], ['B', b]] as const).flatMap(([side, r]) => rangeFindings(r.summary).map((f) => `warning: ${side}: ${formatRangeFlag(f)}`));
+  const rangeWarningLines = ([['A', a], ['B', b]] as const).flatMap(([side, r]) => rangeFindings(r.summary.pdsim.out_of_range).map((f) => `warning: ${side}: ${formatRangeFlag(f)}`));
   await writeReport(outDir, {
     title: `pdsim compare: ${na} vs ${nb}`,
     subtitle: `A ${la.file} · B ${lb.file} · seed ${seed} · same workload`,

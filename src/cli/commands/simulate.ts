@@ -134,7 +134,7 @@ export async function simulateCommand(file: string, o: SimulateCliOptions): Prom
   if (writer.error) throw writer.error;
   const notes = [...(loaded.notes ?? []), ...result.built.uncalibratedGpus.map((g) => `GPU profile "${g}" is not calibrated against measured data: expect a wider error (see models/gpu/${g}.json expectedError).`)];
   // Uncalibrated profiles already have their note; the other out-of-range flags get a warning line each.
-  const warnings = [...(result.built.warnings ?? []), ...rangeFindings(result.summary).map(formatRangeFlag)];
+  const warnings = [...(result.built.warnings ?? []), ...rangeFindings(result.summary.pdsim.out_of_range).map(formatRangeFlag)];
   for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
   if (o.report !== false) await writeReport(outDir, {
     title: `pdsim simulate: ${sc.name}`,
