@@ -49,6 +49,14 @@ export interface InstanceConfig {
   decodePolicy?: DecodeBatchPolicy;
   /** Scheduler (src/serving/scheduler/index.ts); default vLLM V1's. */
   scheduler?: SchedulerName;
+  /**
+   * vLLM V1 async scheduling: a request that arrives while a step is in flight joins the waiting
+   * queue only after the next step was chosen, so it waits for the rest of the step in flight and the
+   * whole next one. Source: vllm/v1/engine/core.py step_with_batch_queue fills the batch queue
+   * (2 deep with async scheduling, executor max_concurrent_batches) before it blocks on the oldest
+   * step, and the busy loop reads new requests only between those calls.
+   */
+  asyncScheduling?: boolean;
 }
 
 export interface InstanceHooks {
@@ -73,6 +81,8 @@ export class EngineInstance {
   readonly blocks: BlockManager;
   private readonly waiting: RequestState[] = [];
   private readonly running: RequestState[] = [];
+  /** Async scheduling: arrivals during the step in flight, invisible to the next schedule. */
+  private readonly lateArrivals: RequestState[] = [];
   private scheduled: RequestState[] = NO_BATCH;
   private busy = false;
   busyS = 0;
@@ -134,13 +144,13 @@ export class EngineInstance {
     return this.running.length;
   }
   get numWaiting(): number {
-    return this.waiting.length;
+    return this.waiting.length + this.lateArrivals.length;
   }
 
   /** Tokens still to compute or generate for admitted requests (a routing load figure; O(requests)). */
   outstandingTokens(): number {
     let t = 0;
-    for (const q of [this.waiting, this.running]) for (const r of q) t += r.numTokens - r.numComputed + r.spec.outputTokens - r.generated;
+    for (const q of [this.waiting, this.lateArrivals, this.running]) for (const r of q) t += r.numTokens - r.numComputed + r.spec.outputTokens - r.generated;
     return t;
   }
 
@@ -163,6 +173,11 @@ export class EngineInstance {
       return;
     }
     this.outstanding++;
+    // Async scheduling with a step in flight: the next step is already chosen (step() admits it after).
+    if (this.cfg.asyncScheduling === true && this.scheduled !== NO_BATCH) {
+      this.lateArrivals.push(req);
+      return;
+    }
     this.enqueue(req);
     this.kick();
   }
@@ -227,10 +242,11 @@ export class EngineInstance {
    */
   abort(id: number): boolean {
     let q = this.waiting;
-    let i = q.findIndex((r) => r.spec.id === id);
-    if (i < 0) {
-      q = this.running;
+    let i = -1;
+    for (const queue of [this.waiting, this.lateArrivals, this.running]) {
+      q = queue;
       i = q.findIndex((r) => r.spec.id === id);
+      if (i >= 0) break;
     }
     if (i < 0) return false;
     const r = q[i]!;
@@ -295,12 +311,17 @@ export class EngineInstance {
     // A shared GPU held by another instance: this step runs when the GPU is handed over (busy stays set).
     if (this.turns !== null && !this.turns.acquire(this, this.onTurn)) return;
     const batch = this.scheduler.schedule(this.ctx);
+    const late = this.lateArrivals.length > 0;
+    if (late) {
+      for (const r of this.lateArrivals) this.enqueue(r);
+      this.lateArrivals.length = 0;
+    }
     if (batch.length === 0) {
       this.busy = false;
       this.turns?.release(this);
-      // A preemption emptied the batch (that step admits nothing); the next step may admit, so take
-      // it now rather than idle until some other event wakes the instance.
-      if (this.scheduler.preempted && this.waiting.length > 0) this.kick();
+      // A preemption emptied the batch (that step admits nothing), or the step chosen behind the one
+      // that ended was empty: the next step may admit, so take it now rather than idle.
+      if ((this.scheduler.preempted || late) && this.waiting.length > 0) this.kick();
       return;
     }
     this.scheduled = batch;

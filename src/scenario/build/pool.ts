@@ -130,6 +130,7 @@ export function buildPool(sc: Scenario, file: string, pool: PoolSpec, index: num
       fastForward: opts.fastForward,
       decodePolicy: extras.decodePolicy,
       scheduler: setup.behaviour.generation,
+      asyncScheduling: setup.asyncScheduling,
     };
     const hooks: InstanceHooks = { ...extras.hooks?.(cfg.name) };
     if (opts.onTokens) hooks.onTokens = (r, t, n) => opts.onTokens!(r.spec, t, n);

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { Simulator } from '../kernel/simulator.js';
+import { EngineInstance, type InstanceConfig } from './instance.js';
+import { RequestState } from './request-state.js';
+import { LinearPerfModel, RecordingSink } from './testing.js';
+
+// Async scheduling (vLLM V1, default from 0.14): the step after the one in flight is chosen when that
+// one launches, so a request arriving mid-step waits for the rest of it and the whole next step.
+const cfg = (over: Partial<InstanceConfig> = {}): InstanceConfig => ({
+  name: 'r0', role: 'colocated', maxNumSeqs: 8, maxNumBatchedTokens: 64, blockSizeTokens: 4, numGpuBlocks: 1000,
+  maxModelLen: 4096, enableChunkedPrefill: true, enablePrefixCaching: false, prefillOrder: 'fcfs', fastForward: false, ...over,
+});
+
+type Req = { id: number; at: number; p: number; o: number };
+
+function run(c: InstanceConfig, reqs: Req[], abortAt?: { id: number; at: number }) {
+  const sim = new Simulator();
+  const sink = new RecordingSink();
+  // Step = 1 ms + 0.1 ms per new token: a 20-token prefill 3 ms, a 1-sequence decode 1.1 ms.
+  const inst = new EngineInstance(c, sim, new LinearPerfModel(1, 0.1), sink);
+  for (const r of reqs) sim.scheduleAt(r.at, () => inst.submit(new RequestState({ id: r.id, arrivalS: r.at, promptTokens: r.p, outputTokens: r.o }, [])));
+  if (abortAt) sim.scheduleAt(abortAt.at, () => inst.abort(abortAt.id));
+  sim.run();
+  const byId = (id: number) => sink.finished.find((f) => f.id === id)!;
+  return { sink, inst, byId };
+}
+
+const ttft = (f: { firstTokenS: number | null }, at: number) => f.firstTokenS! - at;
+
+describe('EngineInstance with async scheduling (hand-computed)', () => {
+  // A: prefill [0, 3 ms], decodes of 1.1 ms from 3 ms. B arrives at 3.5 ms, inside A's first decode.
+  const reqs: Req[] = [{ id: 0, at: 0, p: 20, o: 10 }, { id: 1, at: 0.0035, p: 20, o: 2 }];
+
+  it('synchronous: B joins the step after the one in flight (4.1 ms), a mixed step of 1 + 0.1 x 21 = 3.1 ms', () => {
+    const { byId } = run(cfg(), reqs);
+    expect(ttft(byId(1), 0.0035)).toBeCloseTo(0.0072 - 0.0035, 12);
+  });
+
+  it('async: B waits for A\'s next decode too (4.1 -> 5.2 ms), then the same 3.1 ms step: one decode step later', () => {
+    const { byId } = run(cfg({ asyncScheduling: true }), reqs);
+    expect(ttft(byId(1), 0.0035)).toBeCloseTo(0.0083 - 0.0035, 12);
+    expect(byId(0).generated).toBe(10);
+    expect(byId(1).generated).toBe(2);
+  });
+
+  it('async changes nothing for an arrival at an idle engine, or when the step chosen behind the one in flight is empty', () => {
+    const idle = [{ id: 0, at: 0, p: 20, o: 1 }, { id: 1, at: 0.01, p: 20, o: 2 }];
+    // A's only decode [3, 4.1 ms] ends it; B arrives at 3.5 ms and runs at 4.1 ms in both modes.
+    const lastStep = [{ id: 0, at: 0, p: 20, o: 2 }, { id: 1, at: 0.0035, p: 20, o: 2 }];
+    for (const rs of [idle, lastStep]) {
+      const sync = run(cfg(), rs).sink.finished.map((f) => f.firstTokenS);
+      const async = run(cfg({ asyncScheduling: true }), rs).sink.finished.map((f) => f.firstTokenS);
+      expect(async).toEqual(sync);
+    }
+    expect(ttft(run(cfg({ asyncScheduling: true }), lastStep).byId(1), 0.0035)).toBeCloseTo(0.0071 - 0.0035, 12);
+  });
+
+  it('fast-forward gives the step-by-step result, and a late arrival can be aborted before it is scheduled', () => {
+    const many: Req[] = [{ id: 0, at: 0, p: 20, o: 200 }, ...[1, 2, 3, 4, 5].map((id) => ({ id, at: 0.0035 + id * 0.0313, p: 30, o: 50 }))];
+    const slow = run(cfg({ asyncScheduling: true }), many).sink.finished;
+    const fast = run(cfg({ asyncScheduling: true, fastForward: true }), many).sink.finished;
+    expect(fast).toEqual(slow);
+    const { byId, inst, sink } = run(cfg({ asyncScheduling: true }), reqs, { id: 1, at: 0.0036 });
+    expect(byId(1).error).toBeDefined();
+    expect(byId(1).firstTokenS).toBeNull();
+    expect(inst.aborted).toBe(1);
+    expect(sink.tokensTotal).toBe(10);
+  });
+});
