@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { E2E_BEGIN, E2E_END, e2eMarkdown, e2eRows, e2eSummary, loadE2e, withE2eSection } from './e2e.js';
+import { E2E_BEGIN, E2E_END, e2eMarkdown, e2eRows, e2eSummary, loadE2e, servingSummary, withE2eSection } from './e2e.js';
 
 describe('end-to-end accuracy against public vLLM measurements', () => {
   const rows = e2eRows();
@@ -15,6 +15,15 @@ describe('end-to-end accuracy against public vLLM measurements', () => {
     const doc = readFileSync(new URL('../../docs/accuracy.md', import.meta.url), 'utf8');
     expect(doc.slice(doc.indexOf(E2E_BEGIN), doc.indexOf(E2E_END) + E2E_END.length + 1)).toBe(e2eMarkdown(rows));
     expect(withE2eSection(doc)).toBe(doc);
+  });
+  it('predicted serving TTFT grows with load: closed-loop concurrency (each L4 sweep) and Poisson rate (the H100 row at 4, 16, 32 req/s)', () => {
+    const closed = rows.filter((r) => r.kind === 'closed-loop' && r.metric === 'median_ttft_ms' && r.gpu === 'l4').sort((a, b) => a.concurrency! - b.concurrency!);
+    expect(closed.length).toBeGreaterThanOrEqual(5);
+    for (let i = 1; i < closed.length; i++) expect(closed[i]!.predicted).toBeGreaterThan(closed[i - 1]!.predicted);
+    const h100 = loadE2e().find((m) => m.kind === 'poisson' && m.metric === 'mean_ttft_ms')!;
+    const ttft = [4, 16, 32].map((rate) => servingSummary({ ...h100, requestRate: rate }).mean_ttft_ms as number);
+    expect(ttft[1]!).toBeGreaterThan(ttft[0]!);
+    expect(ttft[2]!).toBeGreaterThan(ttft[1]!);
   });
   it('held-out errors stay within the issue targets (static median <= 10%, p90 <= 25%; serving TPOT/ITL median <= 15%; serving TTFT is reported, not asserted: it misses, see docs/accuracy.md)', () => {
     const s = Object.fromEntries(e2eSummary(rows).map((x) => [x.kind, x]));
