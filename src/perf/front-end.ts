@@ -10,7 +10,9 @@
  *   prefill step of 8.09 ms = 18.9 ms (models/data/e2e/vllm-measurements.json, marked fitted).
  *   Consistent with ray#59681: bare `vllm serve` 0.22, Qwen2.5-0.5B on an RTX 5050, p50 TTFT 16.9 ms
  *   at concurrency 1 including its (short) prefill. No V0 per-request figure was found; V0 runs the
- *   same FastAPI + tokenizer path, so the same value is used.
+ *   same FastAPI + tokenizer path, so the same value is used. It is one fixed delay, not a queue:
+ *   a serial share (one API-server CPU, vllm#12705) has no published size, and the settings tried
+ *   made held-out serving TTFT worse (docs/accuracy.md, end-to-end section).
  * - perTokenFraction: per-token detokenization and streaming. V1 runs them in the API-server
  *   process, concurrently with the engine core (sheet 3), so decode steps do not wait for them
  *   (0). V0's API server shares the engine's process: streaming cost 6% of TPOT in PR #8335
