@@ -64,9 +64,31 @@ async function fill(e: Engine, slot: number, tokens: number[]): Promise<void> {
 }
 
 /**
- * Repeats are interleaved: each round times every shape once, so a burst of load from other
- * processes falls on all shapes alike instead of inflating the few measured during it; the row is
- * expectedMs over rounds.
+ * The KV lengths are visited in sweeps (ascending, descending, ascending, ...: DECODE_SWEEPS of
+ * them), each timing a share of the rounds; a slot is extended or truncated to the next length,
+ * never refilled. With one sweep, every round of a KV length ran inside one window of a minute or so,
+ * and a burst of other load in that window raised all its shapes together (run b0 in
+ * docs/accuracy-live.md: every shape at KV 256 8-16 % above the fit, which bent the fit at KV 32 by
+ * up to +15 %); spread over three windows, a burst touches a third of a shape's rounds.
+ */
+export const DECODE_SWEEPS = 3;
+
+/** The order of the KV-length indices in each sweep: up, down, up, ... */
+export function decodeSweeps(kvCount: number, repeats: number): number[][] {
+  const up = Array.from({ length: kvCount }, (_, i) => i);
+  return Array.from({ length: Math.min(DECODE_SWEEPS, repeats) }, (_, w) => (w % 2 === 0 ? up : [...up].reverse()));
+}
+
+/** Rounds timed per KV length in sweep `w`: the repeats shared out, earlier sweeps taking the remainder. */
+export function roundsInSweep(repeats: number, w: number): number {
+  const sweeps = Math.min(DECODE_SWEEPS, repeats);
+  return Math.floor(repeats / sweeps) + (w < repeats % sweeps ? 1 : 0);
+}
+
+/**
+ * Repeats are interleaved: each round times every shape once (prefill sizes; the batch sizes at a
+ * KV length), so a burst of load from other processes falls on all shapes alike instead of
+ * inflating the few measured during it; the row is expectedMs over rounds.
  */
 export async function profileEngine(e: Engine, vocab: number, plan: ProfilePlan, log: (s: string) => void = () => {}): Promise<ProfileRow[]> {
   const rows: ProfileRow[] = [];
@@ -88,24 +110,36 @@ export async function profileEngine(e: Engine, vocab: number, plan: ProfilePlan,
   });
   const batches = plan.decodeBatches.filter((b) => b <= e.slots);
   const maxB = Math.max(...batches);
-  for (const kv of plan.decodeKvLens) {
-    if (kv + 1 > e.contextTokens) continue;
-    // Every slot holds kv - 1 tokens; a timed step of the first b appends one token each, then is undone.
-    for (let s = 0; s < maxB; s++) await fill(e, s, promptFor(s + 1, kv - 1, vocab));
-    const ms = batches.map(() => [] as number[]);
-    for (let r = 0; r < plan.repeats; r++) {
-      for (const [i, b] of batches.entries()) {
-        const items = Array.from({ length: b }, (_, s) => ({ slot: s, tokens: [300 + r], sample: true }));
-        ms[i]!.push(await timed(() => e.step(items)));
-        for (let s = 0; s < b; s++) await e.truncate(s, kv - 1);
+  const kvs = plan.decodeKvLens.filter((kv) => kv + 1 <= e.contextTokens);
+  const ms = kvs.map(() => batches.map(() => [] as number[]));
+  // Every slot holds kv - 1 tokens; a timed step of the first b appends one token each, then is undone.
+  const held = new Array<number>(maxB).fill(0);
+  const hold = async (kv: number): Promise<void> => {
+    for (let s = 0; s < maxB; s++) {
+      if (held[s]! > kv - 1) await e.truncate(s, kv - 1);
+      else if (held[s]! < kv - 1) await fill(e, s, promptFor(s + 1, kv - 1, vocab).slice(held[s]!));
+      held[s] = kv - 1;
+    }
+  };
+  for (const [w, order] of decodeSweeps(kvs.length, plan.repeats).entries()) {
+    for (const i of order) {
+      await hold(kvs[i]!);
+      for (let r = 0; r < roundsInSweep(plan.repeats, w); r++) {
+        for (const [j, b] of batches.entries()) {
+          const items = Array.from({ length: b }, (_, s) => ({ slot: s, tokens: [300 + r], sample: true }));
+          ms[i]![j]!.push(await timed(() => e.step(items)));
+          for (let s = 0; s < b; s++) await e.truncate(s, kvs[i]! - 1);
+        }
       }
     }
-    batches.forEach((b, i) => {
-      rows.push({ op: 'iter_decode', batch: b, kvLen: kv, ms: expectedMs(ms[i]!) });
-      log(`decode batch ${b} at KV ${kv}: ${expectedMs(ms[i]!).toFixed(1)} ms`);
-    });
-    for (let s = 0; s < maxB; s++) await e.reset(s);
   }
+  for (const [i, kv] of kvs.entries()) {
+    batches.forEach((b, j) => {
+      rows.push({ op: 'iter_decode', batch: b, kvLen: kv, ms: expectedMs(ms[i]![j]!) });
+      log(`decode batch ${b} at KV ${kv}: ${expectedMs(ms[i]![j]!).toFixed(1)} ms`);
+    });
+  }
+  for (let s = 0; s < maxB; s++) await e.reset(s);
   return rows;
 }
 
