@@ -60,10 +60,12 @@ describe('llama.cpp profiler output', () => {
     expect([0, 1].map((w) => roundsInSweep(2, w))).toEqual([1, 1]);
   });
 
-  it('every decode shape is timed `repeats` times with each of its sequences holding kv - 1 tokens, and slots are extended, not refilled', async () => {
+  it('every decode shape is stepped twice in a row `repeats` times, each of its sequences holding kv - 1 tokens; slots are extended, not refilled', async () => {
     const kv = new Array<number>(4).fill(0);
     const timedAt = new Map<string, number>();
     let appended = 0;
+    let last = '';
+    let pairs = 0;
     const engine: Engine = {
       slots: 4,
       contextTokens: 300,
@@ -76,7 +78,13 @@ describe('llama.cpp profiler output', () => {
           expect(lens.size).toBe(1);
           const key = `${items.length}@${kv[0]! + 1}`;
           timedAt.set(key, (timedAt.get(key) ?? 0) + 1);
-        } else appended += items.reduce((a, i) => a + i.tokens.length, 0);
+          // Odd-numbered steps of a shape repeat the one just before (same shape, same KV).
+          if (timedAt.get(key)! % 2 === 0 && last === key) pairs++;
+          last = key;
+        } else {
+          appended += items.reduce((a, i) => a + i.tokens.length, 0);
+          last = '';
+        }
         for (const i of items) kv[i.slot]! += i.tokens.length;
         return items.map(() => 1);
       },
@@ -90,7 +98,8 @@ describe('llama.cpp profiler output', () => {
     };
     const plan = { prefillTokens: [8], decodeBatches: [1, 2, 4], decodeKvLens: [32, 128, 256], repeats: 5 };
     const rows = await profileEngine(engine, 32000, plan);
-    for (const b of plan.decodeBatches) for (const c of plan.decodeKvLens) expect(timedAt.get(`${b}@${c}`)).toBe(5);
+    for (const b of plan.decodeBatches) for (const c of plan.decodeKvLens) expect(timedAt.get(`${b}@${c}`)).toBe(10);
+    expect(pairs).toBe(45);
     expect(rows.filter((r) => r.op === 'iter_decode')).toHaveLength(9);
     // Fills: warm-up 8 + prefill rounds 5 x 8, then 4 slots up to 255 once and back up from 31 to 255 once: 4 x (255 + 224).
     expect(appended).toBe(8 + 5 * 8 + 4 * (255 + 224));
