@@ -61,13 +61,15 @@ describe('llama.cpp profiler output', () => {
   });
 
   it('every decode shape is stepped twice in a row `repeats` times, each of its sequences holding kv - 1 tokens; slots are extended, not refilled', async () => {
-    const kv = new Array<number>(4).fill(0);
+    const kv = new Array<number>(5).fill(0);
+    // Order of events: 'p' a prompt round's first step (8 tokens in the last slot), 'd' a timed decode step.
+    const events: string[] = [];
     const timedAt = new Map<string, number>();
     let appended = 0;
     let last = '';
     let pairs = 0;
     const engine: Engine = {
-      slots: 4,
+      slots: 5,
       contextTokens: 300,
       batchTokens: 64,
       async step(items) {
@@ -81,8 +83,10 @@ describe('llama.cpp profiler output', () => {
           // Odd-numbered steps of a shape repeat the one just before (same shape, same KV).
           if (timedAt.get(key)! % 2 === 0 && last === key) pairs++;
           last = key;
+          events.push('d');
         } else {
           appended += items.reduce((a, i) => a + i.tokens.length, 0);
+          if (items.length === 1 && items[0]!.slot === 4) events.push('p');
           last = '';
         }
         for (const i of items) kv[i.slot]! += i.tokens.length;
@@ -104,5 +108,9 @@ describe('llama.cpp profiler output', () => {
     // Fills: warm-up 8 + prefill rounds 5 x 8, then 4 slots up to 255 once and back up from 31 to 255 once: 4 x (255 + 224).
     expect(appended).toBe(8 + 5 * 8 + 4 * (255 + 224));
     expect(kv.every((k) => k === 0)).toBe(true);
+    // Prompts run in the slot the decode batches leave free, spread over the profile: 1 warm-up + 5 rounds, not all before the first decode.
+    expect(events.filter((x) => x === 'p')).toHaveLength(6);
+    const firstDecode = events.indexOf('d');
+    expect(events.slice(firstDecode).filter((x) => x === 'p').length).toBeGreaterThanOrEqual(3);
   });
 });

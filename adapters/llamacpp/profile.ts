@@ -88,7 +88,10 @@ export function roundsInSweep(repeats: number, w: number): number {
 /**
  * Repeats are interleaved: each round times every shape once (prefill sizes; the batch sizes at a
  * KV length), so a burst of load from other processes falls on all shapes alike instead of
- * inflating the few measured during it; the row is expectedMs over rounds.
+ * inflating the few measured during it; the row is expectedMs over rounds. The prompt rounds are
+ * spread between the decode sweeps' KV visits, for the same reason (run 11 in
+ * docs/accuracy-live.md: all prompt rounds ran in the first 20 s, 18-20 % slow, and the served
+ * prompt passes ran 0.77-0.82x their price).
  *
  * A decode step is timed right after an identical one (same sequences, same KV lengths). A served
  * decode step mostly follows one of its own shape (a request decodes for tens of steps at one
@@ -100,25 +103,25 @@ export function roundsInSweep(repeats: number, w: number): number {
  */
 export async function profileEngine(e: Engine, vocab: number, plan: ProfilePlan, log: (s: string) => void = () => {}): Promise<ProfileRow[]> {
   const rows: ProfileRow[] = [];
+  // Prompts run in the last slot; decode steps use the ones before it, which keep their KV meanwhile.
+  const prefillSlot = e.slots - 1;
   // A warm-up iteration: the first llama_decode allocates its compute buffers.
-  await e.step([{ slot: 0, tokens: promptFor(0, 8, vocab), sample: true }]);
-  await e.reset(0);
+  await e.step([{ slot: prefillSlot, tokens: promptFor(0, 8, vocab), sample: true }]);
+  await e.reset(prefillSlot);
   const sizes = plan.prefillTokens.filter((n) => n <= e.batchTokens && n <= e.contextTokens);
   const prefillMs = sizes.map(() => [] as number[]);
-  for (let r = 0; r < plan.repeats; r++) {
+  let prefillRounds = 0;
+  const prefillRound = async (): Promise<void> => {
+    const r = prefillRounds++;
     for (const [i, n] of sizes.entries()) {
       const p = promptFor(r + 1, n, vocab);
-      prefillMs[i]!.push(await timed(() => e.step([{ slot: 0, tokens: p, sample: true }])));
-      await e.reset(0);
+      prefillMs[i]!.push(await timed(() => e.step([{ slot: prefillSlot, tokens: p, sample: true }])));
+      await e.reset(prefillSlot);
     }
-  }
-  sizes.forEach((n, i) => {
-    rows.push({ op: 'iter_prefill', batch: 1, seqLen: n, ms: expectedMs(prefillMs[i]!) });
-    log(`prefill ${n} tokens: ${expectedMs(prefillMs[i]!).toFixed(1)} ms`);
-  });
-  const batches = plan.decodeBatches.filter((b) => b <= e.slots);
-  const maxB = Math.max(...batches);
-  const kvs = plan.decodeKvLens.filter((kv) => kv + 1 <= e.contextTokens);
+  };
+  const batches = plan.decodeBatches.filter((b) => b <= prefillSlot);
+  const maxB = Math.max(0, ...batches);
+  const kvs = batches.length === 0 ? [] : plan.decodeKvLens.filter((kv) => kv + 1 <= e.contextTokens);
   const ms = kvs.map(() => batches.map(() => [] as number[]));
   // Every slot holds kv - 1 tokens; a timed step of the first b appends one token each, then is undone.
   const held = new Array<number>(maxB).fill(0);
@@ -129,8 +132,14 @@ export async function profileEngine(e: Engine, vocab: number, plan: ProfilePlan,
       held[s] = kv - 1;
     }
   };
-  for (const [w, order] of decodeSweeps(kvs.length, plan.repeats).entries()) {
+  const sweeps = decodeSweeps(kvs.length, plan.repeats);
+  const visits = sweeps.length * kvs.length;
+  let visit = 0;
+  for (const [w, order] of sweeps.entries()) {
     for (const i of order) {
+      // The prompt rounds are spread over the whole profile too: round r before visit floor(r x visits / repeats).
+      while (prefillRounds < plan.repeats && Math.floor((prefillRounds * visits) / plan.repeats) <= visit) await prefillRound();
+      visit++;
       await hold(kvs[i]!);
       for (let r = 0; r < roundsInSweep(plan.repeats, w); r++) {
         for (const [j, b] of batches.entries()) {
@@ -145,6 +154,11 @@ export async function profileEngine(e: Engine, vocab: number, plan: ProfilePlan,
       }
     }
   }
+  while (prefillRounds < plan.repeats) await prefillRound();
+  sizes.forEach((n, i) => {
+    rows.push({ op: 'iter_prefill', batch: 1, seqLen: n, ms: expectedMs(prefillMs[i]!) });
+    log(`prefill ${n} tokens: ${expectedMs(prefillMs[i]!).toFixed(1)} ms`);
+  });
   for (const [i, kv] of kvs.entries()) {
     batches.forEach((b, j) => {
       rows.push({ op: 'iter_decode', batch: b, kvLen: kv, ms: expectedMs(ms[i]![j]!) });
@@ -260,7 +274,8 @@ export async function runProfile(o: ProfileCli, log: (s: string) => void): Promi
   const engine = await loadEngine({
     modelPath: m.path,
     threads: o.threads,
-    sequences: Math.max(...plan.decodeBatches),
+    // One sequence more than the largest decode batch: prompts are timed in it between decode rounds.
+    sequences: Math.max(...plan.decodeBatches) + 1,
     contextTokens: Math.max(maxKv, Math.max(...plan.prefillTokens)),
     batchTokens: Math.max(...plan.prefillTokens),
   });
