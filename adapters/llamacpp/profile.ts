@@ -67,7 +67,7 @@ async function fill(e: Engine, slot: number, tokens: number[]): Promise<void> {
  * The KV lengths are visited in sweeps (ascending, descending, ascending, ...: DECODE_SWEEPS of
  * them), each timing a share of the rounds; a slot is extended or truncated to the next length,
  * never refilled. With one sweep, every round of a KV length ran inside one window of a minute or so,
- * and a burst of other load in that window raised all its shapes together (run b0 in
+ * and a burst of other load in that window raised all its shapes together (run 7 in
  * docs/accuracy-live.md: every shape at KV 256 8-16 % above the fit, which bent the fit at KV 32 by
  * up to +15 %); spread over three windows, a burst touches a third of a shape's rounds.
  */
@@ -90,8 +90,8 @@ export function roundsInSweep(repeats: number, w: number): number {
  * KV length), so a burst of load from other processes falls on all shapes alike instead of
  * inflating the few measured during it; the row is expectedMs over rounds. The prompt rounds are
  * spread between the decode sweeps' KV visits, for the same reason (run 11 in
- * docs/accuracy-live.md: all prompt rounds ran in the first 20 s, 18-20 % slow, and the served
- * prompt passes ran 0.77-0.82x their price).
+ * docs/accuracy-live.md: every prompt round had run in the profile's first seconds, during a burst,
+ * and the served prompt passes ran 0.77-0.82x their price).
  *
  * A decode step is timed right after an identical one (same sequences, same KV lengths). A served
  * decode step mostly follows one of its own shape (a request decodes for tens of steps at one
