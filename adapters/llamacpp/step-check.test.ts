@@ -45,6 +45,17 @@ describe('step check: logged passes against the model that priced them', () => {
     expect(c.paddedPasses).toBe(1);
     expect(c.paddedRatio).toBe(1.5);
     expect(c.postShare).toBeCloseTo(1.7 / 43.7, 10);
+    // All three records start within the first 10 s: one window, the run's total ratio.
+    expect(c.windowRatios).toHaveLength(1);
+    expect(c.windowRatios[0]).toBeCloseTo(c.totalRatio!, 10);
+  });
+
+  it('drift windows: measured / predicted per 10 s of wall time, empty windows skipped (hand-computed)', () => {
+    const price = () => 10;
+    const rec = (atMs: number, ms: number): StepRecord => ({ atMs, ms, gapMs: null, passes: [{ entries: [[1, 5]], ms }] });
+    // Window 0: 9 + 11 over 20 -> 1.0; window 1 empty; window 2: 12 over 10 -> 1.2.
+    const c = checkSteps([rec(1_000, 9), rec(9_000, 11), rec(25_000, 12)], price);
+    expect(c.windowRatios.map((x) => Number(x.toFixed(10)))).toEqual([1, 1.2]);
   });
 
   it('an empty log gives no ratios', () => {

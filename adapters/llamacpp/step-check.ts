@@ -32,7 +32,12 @@ export interface StepCheck {
   /** Passes with throw-away padding tokens: summed measured / predicted (their pads are not priced). */
   paddedRatio: number | null;
   paddedPasses: number;
+  /** Measured / predicted over each WINDOW_MS of wall time (from the first record): how the engine's speed drifts within a run. */
+  windowRatios: number[];
 }
+
+/** Width of the drift windows, ms: long enough for tens of passes at any load. */
+export const WINDOW_MS = 10_000;
 
 const median = (xs: number[]): number | null => {
   if (xs.length === 0) return null;
@@ -57,7 +62,11 @@ export function checkSteps(records: readonly StepRecord[], priceMs: (entries: { 
   const gaps: number[] = [];
   const byBatch = new Map<number, { n: number; m: number; p: number; padded: number }>();
   const padded = { n: 0, m: 0, p: 0 };
+  const windows = new Map<number, { m: number; p: number }>();
   for (const r of records) {
+    const k = Math.floor((r.atMs - records[0]!.atMs) / WINDOW_MS);
+    const w = windows.get(k) ?? { m: 0, p: 0 };
+    windows.set(k, w);
     busy += r.ms;
     post += r.postMs ?? 0;
     if (r.gapMs !== null) gaps.push(r.gapMs);
@@ -67,6 +76,8 @@ export function checkSteps(records: readonly StepRecord[], priceMs: (entries: { 
       passes++;
       measured += p.ms;
       predicted += ms;
+      w.m += p.ms;
+      w.p += ms;
       const decode = p.entries.every(([n]) => n === 1);
       (decode ? dec : pre).push(p.ms / ms);
       if (p.pad) {
@@ -97,6 +108,7 @@ export function checkSteps(records: readonly StepRecord[], priceMs: (entries: { 
     decodeByBatch: [...byBatch].sort(([a], [b]) => a - b).map(([batch, g]) => ({ batch, n: g.n, ratio: g.m / g.p, padded: g.padded })),
     paddedRatio: padded.p > 0 ? padded.m / padded.p : null,
     paddedPasses: padded.n,
+    windowRatios: [...windows].sort(([a], [b]) => a - b).filter(([, w]) => w.p > 0).map(([, w]) => w.m / w.p),
   };
 }
 
@@ -111,5 +123,5 @@ export function formatStepCheck(c: StepCheck): string {
   const f = (x: number | null, d = 2): string => (x === null ? '-' : x.toFixed(d));
   const pct = (x: number | null): string => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
   const byBatch = c.decodeByBatch.map((g) => `b${g.batch} ${f(g.ratio)} (${g.n}${g.padded > 0 ? `, ${g.padded} padded` : ''})`).join(', ');
-  return `${c.iterations} iterations, ${c.passes} passes; measured / predicted pass time: decode median ${f(c.decodeRatio)}, prompt median ${f(c.prefillRatio)}, all ${f(c.totalRatio)}; decode-only steps by batch (sum measured / sum predicted): ${byBatch || '-'}; passes with padding: ${c.paddedPasses}, ${f(c.paddedRatio)}; gap between iterations mean ${f(c.meanGapMs)} ms (${pct(c.gapShare)} of engine time), delivery after iterations ${pct(c.postShare)}`;
+  return `${c.iterations} iterations, ${c.passes} passes; measured / predicted pass time: decode median ${f(c.decodeRatio)}, prompt median ${f(c.prefillRatio)}, all ${f(c.totalRatio)}; decode-only steps by batch (sum measured / sum predicted): ${byBatch || '-'}; passes with padding: ${c.paddedPasses}, ${f(c.paddedRatio)}; by ${WINDOW_MS / 1000}-s window: ${c.windowRatios.length > 0 ? `${f(Math.min(...c.windowRatios))}-${f(Math.max(...c.windowRatios))}` : '-'}; gap between iterations mean ${f(c.meanGapMs)} ms (${pct(c.gapShare)} of engine time), delivery after iterations ${pct(c.postShare)}`;
 }
