@@ -108,7 +108,7 @@ export class KvTransferManager {
     this.chainContext = {
       sim,
       net,
-      routes: (t) => this.routesFor(t.srcGpus[0]!, t.dstGpus![0]!),
+      routes: (t) => (t.dstGpus === null ? [this.routesFor(t.srcGpus[0]!, t.srcGpus[0]!)[0]!] : this.routesFor(t.srcGpus[0]!, t.dstGpus[0]!)),
       staging: (t) => this.stagingOf(t.srcGpus[0]!),
       check: (t) => this.check(t),
       scheduleDueFrom: (t, from) => this.scheduleDueFrom(t, from),
@@ -194,7 +194,7 @@ export class KvTransferManager {
     const due = (): void => {
       t.dueEvent = null;
       // The first chunk falls due: the whole schedule may be computed now (layer-chain.ts).
-      if (t.launched === 0 && this.chains && t.dstGpus !== null && this.cfg.path === 'staging' && this.cfg.policy === 'layerwise') {
+      if (t.launched === 0 && this.chains && this.cfg.path === 'staging' && this.cfg.policy === 'layerwise') {
         t.chain = LayerChain.plan(t, this.chainContext);
         if (t.chain !== null) return;
       }
@@ -206,6 +206,8 @@ export class KvTransferManager {
 
   /** The decode side has reserved blocks on these GPUs: legs waiting for it may go. */
   setDestination(t: Transfer, dstGpus: readonly number[]): void {
+    // A chain of copies only (layer-chain.ts) hands back the chunks copied so far, as waiting legs.
+    t.chain?.materialize();
     t.dstGpus = dstGpus;
     const shardBytes = t.shardBytes;
     for (const w of t.waiting.splice(0)) {

@@ -15,7 +15,9 @@
  * chunk exactly as if it never had been a chain (pd-fast-path.test.ts compares byte for byte). A
  * chain whose steps are not strictly ordered in time, or that a buffer might not hold, is not made.
  * A chain may follow another on the same links when its first step comes after the other's last;
- * it then settles that one first.
+ * it then settles that one first. A transfer whose decode side is not reserved yet gets a chain of
+ * its D2H copies only (copied chunks wait in staging for the pull, as chunk by chunk); the
+ * reservation arriving mid-way materializes it.
  */
 import type { EventHandle, Simulator } from '../../kernel/simulator.js';
 import type { FlowNetwork, SoloPlan } from '../../hardware/flow-network.js';
@@ -27,7 +29,7 @@ import type { Transfer } from './kv-transfer.js';
 export interface ChainHost {
   sim: Simulator;
   net: FlowNetwork;
-  /** [D2H route, H2D route] of a transfer whose destination is known. */
+  /** [D2H route, H2D route] of a transfer whose destination is known, [D2H route] otherwise. */
   routes(t: Transfer): Route[];
   staging(t: Transfer): StagingBuffer | undefined;
   /** Releases the source / reports the KV ready when their legs are all done. */
@@ -60,6 +62,8 @@ export class LayerChain {
   private prev: LayerChain | null;
   /** Staging pages of all its chunks (what it may hold at most). */
   readonly pages: number;
+  /** D2H copies only: the destination was not known when it was made. */
+  private readonly copyOnly: boolean;
 
   private constructor(
     private readonly t: Transfer,
@@ -84,6 +88,7 @@ export class LayerChain {
     this.res = new Array<Reservation | null>(plans1.length).fill(null);
     this.prev = prev;
     this.pages = plans1.length * buf.pagesFor(t.shardBytes);
+    this.copyOnly = routes.length === 1;
   }
 
   /** Time of its last step. */
@@ -101,7 +106,7 @@ export class LayerChain {
     const { sim, net } = host;
     const dueS = t.dueS;
     const L = dueS.length;
-    if (t.srcGpus.length !== 1 || t.dstGpus?.length !== 1 || t.pieces !== 1 || !Number.isInteger(t.shardBytes) || dueS[0]! !== sim.now || L > 65535) return null;
+    if (t.srcGpus.length !== 1 || (t.dstGpus !== null && t.dstGpus.length !== 1) || t.pieces !== 1 || !Number.isInteger(t.shardBytes) || dueS[0]! !== sim.now || L > 65535) return null;
     const buf = host.staging(t);
     if (buf === undefined) return null;
     const prev = buf.claim instanceof LayerChain && !buf.claim.done ? buf.claim : null;
@@ -112,9 +117,9 @@ export class LayerChain {
     for (let c = prev; c !== null; c = c.prev) pending += c.pages;
     if (pending > buf.freePagesUnqueued) return null;
     const routes = host.routes(t);
-    const [r1, r2] = routes as [Route, Route];
+    const [r1, r2] = routes as [Route, Route | undefined];
     const ids1 = net.claimableChannels(r1.path);
-    const ids2 = net.claimableChannels(r2.path);
+    const ids2 = r2 === undefined ? [] : net.claimableChannels(r2.path);
     const claimed = [...new Set([...ids1, ...ids2])];
     if (!net.idleUnclaimed(claimed, prev)) return null;
     // Each flow must start with its links idle of the chain's other flows (then it is solo): a copy
@@ -131,13 +136,14 @@ export class LayerChain {
       const d = dueS[i]!;
       if (!(copyEndS < d) || (shared && !(pullEndS < d))) return null;
       const p1 = net.soloPlan(r1.path, bytes, r1.latencyS, r1.rateCapBytesPerS ?? Infinity, d);
+      copyEndS = p1.finishS;
+      plans1.push(p1);
+      seqA.push({ timeS: d, kind: TAKE, layer: i }, { timeS: p1.finishS, kind: COPIED, layer: i });
+      if (r2 === undefined) continue;
       if (!(pullEndS < p1.finishS)) return null;
       const p2 = net.soloPlan(r2.path, bytes, r2.latencyS, r2.rateCapBytesPerS ?? Infinity, p1.finishS);
-      copyEndS = p1.finishS;
       pullEndS = p2.finishS;
-      plans1.push(p1);
       plans2.push(p2);
-      seqA.push({ timeS: d, kind: TAKE, layer: i }, { timeS: p1.finishS, kind: COPIED, layer: i });
       seqB.push({ timeS: p2.finishS, kind: PULLED, layer: i });
     }
     // Merge; any tie between steps leaves their order to event sequence numbers: not made then.
@@ -154,7 +160,8 @@ export class LayerChain {
     net.setClaim(claimed, chain);
     buf.claim = chain;
     const lastCopyS = plans1[L - 1]!.finishS;
-    chain.events.push(sim.scheduleAt(lastCopyS, () => chain.advance(), net.priority), sim.scheduleAt(chain.lastS, () => chain.finish(), net.priority));
+    if (r2 !== undefined) chain.events.push(sim.scheduleAt(lastCopyS, () => chain.advance(), net.priority));
+    chain.events.push(sim.scheduleAt(chain.lastS, () => chain.finish(), net.priority));
     // The first step (layer 0's pages) is due now.
     chain.advance();
     return chain;
@@ -196,6 +203,11 @@ export class LayerChain {
       case COPIED:
         net.replaySolo(this.routes[0]!.path, t.shardBytes, t.tag, this.plans1[layer]!);
         t.srcLeft--;
+        if (this.copyOnly) {
+          // As afterSourceLeg with no destination yet: the staged chunk waits for its pull.
+          t.waiting.push({ shard: 0, res: this.res[layer]! });
+          this.res[layer] = null;
+        }
         this.host.check(t);
         break;
       case PULLED:
@@ -220,7 +232,7 @@ export class LayerChain {
     for (const e of this.events) e.cancel();
     this.release();
     const { t, host } = this;
-    const [r1, r2] = this.routes as [Route, Route];
+    const [r1, r2] = this.routes as [Route, Route | undefined];
     const now = host.sim.now;
     let firstPending = -1;
     for (let layer = 0; layer < this.plans1.length; layer++) {
@@ -230,7 +242,7 @@ export class LayerChain {
         if (firstPending < 0) firstPending = layer;
       } else if (p1.finishS > now) {
         host.net.adoptSolo({ ...r1, bytes: t.shardBytes, tag: t.tag, onDone: () => host.afterSourceLeg(t, res!) }, t.dueS[layer]!);
-      } else if (res !== null && res !== undefined) {
+      } else if (res !== null && res !== undefined && r2 !== undefined) {
         host.net.adoptSolo({ ...r2, bytes: t.shardBytes, tag: t.tag, onDone: () => host.afterPull(t, res) }, p1.finishS);
       }
     }
