@@ -21,13 +21,16 @@
  * moderate load) is run as a layer chain (layer-chain.ts): its 32 x 3 chunk steps are computed when
  * its first chunk falls due (the decode side known) and applied in two events, not ~100.
  */
-import type { EventHandle, Simulator } from '../../kernel/simulator.js';
+import type { Simulator } from '../../kernel/simulator.js';
 import type { ChannelSegment, FlowNetwork } from '../../hardware/flow-network.js';
 import type { Endpoint, Route, Topology } from '../../hardware/topology.js';
 import type { Reservation, StagingBuffer } from '../../kv/staging-buffer.js';
 import type { RequestState } from '../request-state.js';
 import { EventPriority } from '../event-priorities.js';
 import { LayerChain, type ChainHost } from './layer-chain.js';
+import type { Transfer } from './transfer.js';
+
+export type { Transfer } from './transfer.js';
 
 export type TransferPolicy = 'whole' | 'layerwise';
 export type TransferPath = 'direct' | 'staging' | 'network' | 'disk';
@@ -46,43 +49,6 @@ export interface TransferConfig {
 /** LMCache's default `chunk_size` (lmcache/v1/config.py; vllm-engine-facts.md 5). */
 export const LMCACHE_CHUNK_TOKENS = 256;
 
-export interface Transfer {
-  readonly req: RequestState;
-  /** Flow tag of its bytes (built once: a layer-wise transfer starts dozens of flows). */
-  readonly tag: string;
-  readonly srcGpus: readonly number[];
-  dstGpus: readonly number[] | null;
-  readonly bytes: number;
-  /** Prompt tokens whose KV moves (disk: whole chunks only; otherwise the whole prompt). */
-  readonly tokens: number;
-  /** Bytes of one chunk of one shard. */
-  readonly shardBytes: number;
-  /** When the first chunk was due (its layer's compute ended, or prefill ended). */
-  firstDueS: number;
-  firstMoveS: number;
-  doneS: number;
-  prefillDoneS: number | null;
-  srcReleased: boolean;
-  ready: boolean;
-  srcLeft: number;
-  dstLeft: number;
-  /** Seconds during which at least one of its chunks waited for staging space (union of the waits). */
-  stagingWaitS: number;
-  /** When its last staging reservation was granted (NaN: none waited or no staging). */
-  stagingLastGrantS: number;
-  /** Per channel: first and last instant this transfer's bytes crossed it (Gantt). */
-  readonly channels: Map<string, { startS: number; endS: number }>;
-  /** Source legs waiting for the decode reservation (direct) or staged legs waiting to be pulled. */
-  readonly waiting: { shard: number; res?: Reservation }[];
-  /** When each chunk falls due, and the flows each shard starts then. */
-  readonly dueS: readonly number[];
-  readonly pieces: number;
-  /** Chunks launched so far, and the pending event of the next one (null when none is pending). */
-  launched: number;
-  dueEvent: EventHandle | null;
-  /** Its steps computed ahead (layer-chain.ts), or null: chunk by chunk. */
-  chain: LayerChain | null;
-}
 
 export interface TransferCallbacks {
   onSourceFree(t: Transfer): void;

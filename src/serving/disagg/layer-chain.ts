@@ -23,7 +23,7 @@ import type { EventHandle, Simulator } from '../../kernel/simulator.js';
 import type { FlowNetwork, SoloPlan } from '../../hardware/flow-network.js';
 import type { Route } from '../../hardware/topology.js';
 import type { Reservation, StagingBuffer } from '../../kv/staging-buffer.js';
-import type { Transfer } from './kv-transfer.js';
+import type { Transfer, TransferChain } from './transfer.js';
 
 /** What the chain needs of its transfer manager. */
 export interface ChainHost {
@@ -46,7 +46,7 @@ const TAKE = 0;
 const COPIED = 1;
 const PULLED = 2;
 
-export class LayerChain {
+export class LayerChain implements TransferChain {
   /** Chains made and handed back, process-wide (tests check both paths ran). */
   static readonly counts = { made: 0, materialized: 0 };
   /** Step times, kinds and layers, in time order (strictly increasing). */
