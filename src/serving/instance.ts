@@ -399,23 +399,26 @@ export class EngineInstance {
     // cheapest: an event due within iteration 1 leaves nothing to fast-forward.
     const nextEventS = this.sim.peekTime();
     if (firstEndS >= nextEventS) return null;
-    // (a) No request may finish before the last iteration of the segment.
+    // One pass over the batch for (a), (b) at k = 2, and iteration 1's gaps (no side effects yet).
+    const bs = this.cfg.blockSizeTokens;
     let kMax = Infinity;
-    for (const r of batch) kMax = Math.min(kMax, r.spec.outputTokens - r.generated);
+    let extra2 = 0;
+    let same = 0;
+    for (let i = 0; i < B; i++) {
+      const r = batch[i]!;
+      // (a) No request may finish before the last iteration of the segment.
+      const left = r.spec.outputTokens - r.generated;
+      if (left < kMax) kMax = left;
+      extra2 += Math.ceil((r.numComputed + 2) / bs) - r.blocks - r.hashedKeys.length;
+      if (r.lastTokenS === startS) same++;
+    }
     if (kMax < 2) return null;
     // (b) Blocks for all K iterations must be available now, so no preemption can occur inside.
-    const bs = this.cfg.blockSizeTokens;
     const avail = this.blocks.availableBlocks;
-    // extraBlocksFor at k = 2 and k = kMax in one pass.
-    let extra2 = 0;
-    let extraMax = 0;
-    for (const r of batch) {
-      const held = r.blocks + r.hashedKeys.length;
-      extra2 += Math.ceil((r.numComputed + 2) / bs) - held;
-      extraMax += Math.ceil((r.numComputed + kMax) / bs) - held;
-    }
     if (extra2 > avail) return null;
-    if (extraMax > avail) {
+    // extraBlocksFor(batch, kMax) is at most extra2 + B * ceil((kMax - 2) / bs) (ceil(x + y) <=
+    // ceil(x) + ceil(y)): when that bound fits, so does kMax, and the exact sum is not needed.
+    if (extra2 + B * Math.ceil((kMax - 2) / bs) > avail && this.extraBlocksFor(batch, kMax) > avail) {
       let lo = 2;
       let hi = kMax;
       while (hi - lo > 1) {
@@ -425,12 +428,8 @@ export class EngineInstance {
       }
       kMax = lo;
     }
-    // Iteration 1's outputs, as endIteration would record them.
-    let same = 0;
-    for (const r of batch) {
-      if (r.lastTokenS === startS) same++;
-      else this.sink.itl(firstEndS - r.lastTokenS, 1);
-    }
+    // Iteration 1's outputs, as endIteration would record them (gaps of their own first, in batch order).
+    if (same < B) for (const r of batch) if (r.lastTokenS !== startS) this.sink.itl(firstEndS - r.lastTokenS, 1);
     if (same > 0) this.sink.itl(firstEndS - startS, same);
     this.sink.tokens(firstEndS, B);
     if (firstEndS >= this.sink.nextGaugeS) this.gaugesMidSegment(batch, 1, firstEndS);
@@ -530,7 +529,12 @@ export class EngineInstance {
     for (const r of finished) this.leave(r, endS);
     if (endS >= this.sink.nextGaugeS) this.sink.gauges(this.name, endS, this.running.length, this.waiting.length, this.blocks.usedBlocks, this.cfg.numGpuBlocks);
     // step() at endS: the scheduler gives every running request one token (blocks checked above).
-    const next = this.running.slice();
+    // The survivors' batch, in one of two reused arrays (never the one `batch` is: it is read until
+    // this returns), so a segment that carries on past finishes allocates nothing.
+    const next = batch === this.carryA ? this.carryB : this.carryA;
+    const running = this.running;
+    next.length = running.length;
+    for (let i = 0; i < running.length; i++) next[i] = running[i]!;
     let contextTokens = 0;
     for (const r of next) {
       const more = this.blocks.blocksFor(r.numComputed + 1) - r.blocks;
@@ -546,6 +550,10 @@ export class EngineInstance {
     this.finishIterationAccounting(endS, nextEndS, next.length, next.length, 'decode');
     return this.fastForward(next, endS, nextEndS, contextTokens, c) ?? nextEndS;
   }
+
+  /** The two batches continueAfterFinish alternates between (the engine's, not the scheduler's). */
+  private readonly carryA: RequestState[] = [];
+  private readonly carryB: RequestState[] = [];
 
   /** End times of a fast-forward segment's iterations (reused: no allocation per segment). */
   private runEndsS = new Float64Array(256);

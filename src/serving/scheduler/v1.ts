@@ -67,7 +67,8 @@ export class V1Scheduler implements Scheduler {
     // No admissions in an iteration that preempted (as vLLM), except when nothing runs at all while
     // waiting requests hold blocks (tier loads, swap-ins): the instance would otherwise stall.
     const conn = c.connector;
-    if (!preempted || (out.length === 0 && conn.loadsKv)) {
+    // Nothing waiting (most steps of a saturated decode run): the admission pass would do nothing.
+    if (c.waiting.length > 0 && (!preempted || (out.length === 0 && conn.loadsKv))) {
       let freeing = 0;
       if (pol?.sameIterationEviction) for (const r of out) if (r.generated > 0 && r.generated + 1 >= r.spec.outputTokens) freeing++;
       // A request whose KV arrived from a prefill instance, or was loaded from a KV tier or swapped
