@@ -22,15 +22,19 @@ export class V1Scheduler implements Scheduler {
 
   /** Waiting requests may hold blocks (remote KV, tier loads, swap-ins), so they may pass the head. */
 
-  /** Blocks a request must add to hold `tokens` tokens of KV. */
-  private extraBlocks(c: SchedulerContext, req: RequestState, tokens: number): number {
-    return c.blocks.blocksFor(tokens) - req.blocks - req.hashedKeys.length;
-  }
+  /**
+   * Two batch arrays used in turn: the engine holds the batch it was given until the iteration ends
+   * and asks for the next one only after that, so the array before last is free to refill (no
+   * allocation per step; a caller must not keep a batch across two further calls).
+   */
+  private readonly batches: [RequestState[], RequestState[]] = [[], []];
+  private turn = 0;
 
   schedule(c: SchedulerContext): RequestState[] {
     const cfg = c.cfg;
     let budget = cfg.maxNumBatchedTokens;
-    const out: RequestState[] = [];
+    const out = this.batches[(this.turn ^= 1)]!;
+    out.length = 0;
     let preempted = false;
     const pol = cfg.decodePolicy;
     let cap = Infinity;
@@ -38,17 +42,22 @@ export class V1Scheduler implements Scheduler {
       pol.arrange(c.running);
       cap = pol.seqCap(c.running.length < cfg.maxNumSeqs ? c.running.concat(c.waiting.slice(0, cfg.maxNumSeqs - c.running.length)) : c.running, c.perf, cfg.maxNumSeqs, c.running.length);
     }
-    for (let i = 0; i < c.running.length && budget > 0 && out.length < cap; ) {
-      const r = c.running[i]!;
+    const running = c.running;
+    const blocks = c.blocks;
+    const bs = blocks.blockSizeTokens;
+    const chunked = cfg.enableChunkedPrefill;
+    for (let i = 0; i < running.length && budget > 0 && out.length < cap; ) {
+      const r = running[i]!;
       const remaining = r.numTokens - r.numComputed;
-      const n = Math.min(remaining, budget);
-      if (!cfg.enableChunkedPrefill && n < remaining) {
+      const n = remaining < budget ? remaining : budget;
+      if (!chunked && n < remaining) {
         i++;
         continue;
       }
-      const need = this.extraBlocks(c, r, r.numComputed + n);
+      // Blocks it must add to hold numComputed + n tokens (this loop runs for every request of every step).
+      const need = Math.ceil((r.numComputed + n) / bs) - r.blocks - r.hashedKeys.length;
       let selfPreempted = false;
-      while (!c.blocks.allocate(need)) {
+      while (need > 0 && !blocks.allocate(need)) {
         const victim = c.running.pop()!;
         c.preempt(victim);
         preempted = true;
@@ -58,7 +67,7 @@ export class V1Scheduler implements Scheduler {
         }
       }
       if (selfPreempted) break;
-      r.blocks += Math.max(0, need);
+      if (need > 0) r.blocks += need;
       r.scheduled = n;
       budget -= n;
       out.push(r);
