@@ -345,12 +345,14 @@ export class EngineInstance {
   /** End of an iteration priced alone (entry by entry), calling the prefill-iteration hook. */
   private priceBatch(batch: RequestState[], startS: number): number {
     const entries = this.entries;
-    entries.length = 0;
-    for (let i = 0; i < batch.length; i++) {
-      const e = (this.entryPool[i] ??= { newTokens: 0, contextTokens: 0 });
+    const n = batch.length;
+    // Sized to the batch: grown by push, cut only when shorter (\`length =\` is a runtime call).
+    while (entries.length < n) entries.push((this.entryPool[entries.length] ??= { newTokens: 0, contextTokens: 0 }));
+    if (entries.length > n) entries.length = n;
+    for (let i = 0; i < n; i++) {
+      const e = entries[i]!;
       e.newTokens = batch[i]!.scheduled;
       e.contextTokens = batch[i]!.numComputed;
-      entries.push(e);
     }
     if (this.hooks.onPrefillIteration) {
       // Layer-wise KV streaming needs the per-layer breakdown; iterationMs equals its total exactly.
@@ -515,26 +517,21 @@ export class EngineInstance {
     if (survivors === 0 || need > this.blocks.availableBlocks + freed) return null;
     // endIteration at endS: every request samples a token, all with this iteration as gap.
     const finished = this.finishedScratch;
-    finished.length = 0;
+    let nFinished = 0;
     for (const r of batch) {
       r.numComputed += r.scheduled;
       r.scheduled = 0;
       r.lastTokenS = endS;
       r.generated++;
       r.numTokens++;
-      if (r.generated >= r.spec.outputTokens) finished.push(r);
+      if (r.generated >= r.spec.outputTokens) finished[nFinished++] = r;
     }
     this.sink.itl(endS - startS, batch.length);
     this.sink.tokens(endS, batch.length);
-    for (const r of finished) this.leave(r, endS);
+    for (let i = 0; i < nFinished; i++) this.leave(finished[i]!, endS);
     if (endS >= this.sink.nextGaugeS) this.sink.gauges(this.name, endS, this.running.length, this.waiting.length, this.blocks.usedBlocks, this.cfg.numGpuBlocks);
     // step() at endS: the scheduler gives every running request one token (blocks checked above).
-    // The survivors' batch, in one of two reused arrays (never the one `batch` is: it is read until
-    // this returns), so a segment that carries on past finishes allocates nothing.
-    const next = batch === this.carryA ? this.carryB : this.carryA;
-    const running = this.running;
-    next.length = running.length;
-    for (let i = 0; i < running.length; i++) next[i] = running[i]!;
+    const next = this.running.slice();
     let contextTokens = 0;
     for (const r of next) {
       const more = this.blocks.blocksFor(r.numComputed + 1) - r.blocks;
@@ -550,10 +547,6 @@ export class EngineInstance {
     this.finishIterationAccounting(endS, nextEndS, next.length, next.length, 'decode');
     return this.fastForward(next, endS, nextEndS, contextTokens, c) ?? nextEndS;
   }
-
-  /** The two batches continueAfterFinish alternates between (the engine's, not the scheduler's). */
-  private readonly carryA: RequestState[] = [];
-  private readonly carryB: RequestState[] = [];
 
   /** End times of a fast-forward segment's iterations (reused: no allocation per segment). */
   private runEndsS = new Float64Array(256);
@@ -589,9 +582,10 @@ export class EngineInstance {
     const iterStartS = this.lastStartS;
     let sameGap = 0;
     let tokens = 0;
-    // Reused (no allocation per iteration): nothing below re-enters endIteration.
+    // Reused (no allocation per iteration): nothing below re-enters endIteration. Its first
+    // nFinished entries are this iteration's (a count, not \`length = 0\`, which is a runtime call).
     const finished = this.finishedScratch;
-    finished.length = 0;
+    let nFinished = 0;
     for (const r of batch) {
       r.numComputed += r.scheduled;
       r.scheduled = 0;
@@ -608,11 +602,11 @@ export class EngineInstance {
       this.hooks.onTokens?.(r, endS, 1);
       if (this.cfg.enablePrefixCaching && r.generated === 1 && r.hashedKeys.length < r.blockKeys.length) this.commitPromptBlocks(r);
       if (r.generated === 1) this.connector.onPromptDone(r);
-      if (r.generated >= r.spec.outputTokens || (this.connector.leavesAfterPrefill && r.generated === 1)) finished.push(r);
+      if (r.generated >= r.spec.outputTokens || (this.connector.leavesAfterPrefill && r.generated === 1)) finished[nFinished++] = r;
     }
     if (sameGap > 0) this.sink.itl(endS - iterStartS, sameGap);
     if (tokens > 0) this.sink.tokens(endS, tokens);
-    for (const r of finished) this.leave(r, endS);
+    for (let i = 0; i < nFinished; i++) this.leave(finished[i]!, endS);
     if (endS >= this.sink.nextGaugeS) this.sink.gauges(this.name, endS, this.running.length, this.waiting.length, this.blocks.usedBlocks, this.cfg.numGpuBlocks);
     // A shared GPU passes to an instance that waited for it; this one asks again in step().
     this.turns?.release(this);

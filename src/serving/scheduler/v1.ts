@@ -22,19 +22,11 @@ export class V1Scheduler implements Scheduler {
 
   /** Waiting requests may hold blocks (remote KV, tier loads, swap-ins), so they may pass the head. */
 
-  /**
-   * Two batch arrays used in turn: the engine holds the batch it was given until the iteration ends
-   * and asks for the next one only after that, so the array before last is free to refill (no
-   * allocation per step; a caller must not keep a batch across two further calls).
-   */
-  private readonly batches: [RequestState[], RequestState[]] = [[], []];
-  private turn = 0;
-
   schedule(c: SchedulerContext): RequestState[] {
     const cfg = c.cfg;
     let budget = cfg.maxNumBatchedTokens;
-    const out = this.batches[(this.turn ^= 1)]!;
-    out.length = 0;
+    // A fresh array: cheaper than emptying a reused one (\`length = 0\` is a runtime call; measured).
+    const out: RequestState[] = [];
     let preempted = false;
     const pol = cfg.decodePolicy;
     let cap = Infinity;
