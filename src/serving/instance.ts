@@ -346,7 +346,7 @@ export class EngineInstance {
   private priceBatch(batch: RequestState[], startS: number): number {
     const entries = this.entries;
     const n = batch.length;
-    // Sized to the batch: grown by push, cut only when shorter (\`length =\` is a runtime call).
+    // Sized to the batch: grown by push, cut only when shorter (`length =` is a runtime call).
     while (entries.length < n) entries.push((this.entryPool[entries.length] ??= { newTokens: 0, contextTokens: 0 }));
     if (entries.length > n) entries.length = n;
     for (let i = 0; i < n; i++) {
@@ -583,9 +583,15 @@ export class EngineInstance {
     let sameGap = 0;
     let tokens = 0;
     // Reused (no allocation per iteration): nothing below re-enters endIteration. Its first
-    // nFinished entries are this iteration's (a count, not \`length = 0\`, which is a runtime call).
+    // nFinished entries are this iteration's (a count, not `length = 0`, which is a runtime call).
     const finished = this.finishedScratch;
     let nFinished = 0;
+    // Read once: the loop calls out (sink, connector), so they would be reloaded per request.
+    const hooks = this.hooks;
+    const onTokens = hooks.onTokens;
+    const prefixCaching = this.cfg.enablePrefixCaching;
+    const connector = this.connector;
+    const leavesAfterPrefill = connector.leavesAfterPrefill;
     for (const r of batch) {
       r.numComputed += r.scheduled;
       r.scheduled = 0;
@@ -596,13 +602,15 @@ export class EngineInstance {
       } else if (r.lastTokenS === iterStartS) sameGap++;
       else this.sink.itl(endS - r.lastTokenS, 1);
       r.lastTokenS = endS;
-      r.generated++;
+      const generated = ++r.generated;
       r.numTokens++;
       tokens++;
-      this.hooks.onTokens?.(r, endS, 1);
-      if (this.cfg.enablePrefixCaching && r.generated === 1 && r.hashedKeys.length < r.blockKeys.length) this.commitPromptBlocks(r);
-      if (r.generated === 1) this.connector.onPromptDone(r);
-      if (r.generated >= r.spec.outputTokens || (this.connector.leavesAfterPrefill && r.generated === 1)) finished[nFinished++] = r;
+      if (onTokens !== undefined) onTokens.call(hooks, r, endS, 1);
+      if (generated === 1) {
+        if (prefixCaching && r.hashedKeys.length < r.blockKeys.length) this.commitPromptBlocks(r);
+        connector.onPromptDone(r);
+      }
+      if (generated >= r.spec.outputTokens || (leavesAfterPrefill && generated === 1)) finished[nFinished++] = r;
     }
     if (sameGap > 0) this.sink.itl(endS - iterStartS, sameGap);
     if (tokens > 0) this.sink.tokens(endS, tokens);

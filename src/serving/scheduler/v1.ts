@@ -25,7 +25,7 @@ export class V1Scheduler implements Scheduler {
   schedule(c: SchedulerContext): RequestState[] {
     const cfg = c.cfg;
     let budget = cfg.maxNumBatchedTokens;
-    // A fresh array: cheaper than emptying a reused one (\`length = 0\` is a runtime call; measured).
+    // A fresh array: cheaper than emptying a reused one (`length = 0` is a runtime call; measured).
     const out: RequestState[] = [];
     let preempted = false;
     const pol = cfg.decodePolicy;
