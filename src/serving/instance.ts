@@ -94,25 +94,24 @@ export class EngineInstance {
     this.blocks = new BlockManager(cfg.numGpuBlocks, cfg.blockSizeTokens);
     this.scheduler = createScheduler(cfg.scheduler ?? 'v1', cfg.decodePolicy);
     this.connector = connectorForRole(cfg.role, new NoKvConnector());
-    const self = this;
+    this.name = cfg.name;
+    // A plain field, kept equal to this.connector (attachKvTiers sets both): the scheduler reads it
+    // on every step, and an accessor there was not inlined.
     this.ctx = {
       cfg, waiting: this.waiting, running: this.running, blocks: this.blocks, perf,
-      get connector() {
-        return self.connector;
-      },
+      connector: this.connector,
       preempt: (victim) => this.preempt(victim),
     };
   }
 
   private readonly scheduler: Scheduler;
-  /** What the scheduler sees of this engine. */
-  private readonly ctx: SchedulerContext;
+  /** What the scheduler sees of this engine (its connector follows this.connector). */
+  private readonly ctx: { -readonly [K in keyof SchedulerContext]: SchedulerContext[K] };
   /** KV connector: none, tiers, and the P/D role around it (src/serving/kv-connector). */
   private connector: KvConnector;
 
-  get name(): string {
-    return this.cfg.name;
-  }
+  /** cfg.name, as a field: it is read on every iteration and finish, and a getter there was not inlined. */
+  readonly name: string;
 
   /** Starts the per-iteration stream of offloaded weights as flows; calls back when they have landed. */
   private weightFlow: ((bytes: number, onDone: () => void) => void) | null = null;
@@ -129,6 +128,7 @@ export class EngineInstance {
   attachKvTiers(tiers: KvTiers): void {
     this.tiers = tiers;
     this.connector = connectorForRole(this.cfg.role, tiersConnector(tiers, this, this.onTierReady));
+    this.ctx.connector = this.connector;
   }
   get numRunning(): number {
     return this.running.length;
