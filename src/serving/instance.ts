@@ -516,30 +516,40 @@ export class EngineInstance {
     }
     if (survivors === 0 || need > this.blocks.availableBlocks + freed) return null;
     // endIteration at endS: every request samples a token, all with this iteration as gap.
+    // In the same pass, step() at endS for the survivors: the scheduler gives every running request
+    // one token (blocks checked above). The batch is the running queue in its order (fastForward
+    // checked they are the same size), so the survivors, in batch order, are what it leaves. Their
+    // blocks are taken after the finished ones are freed, as step() would, in one allocate() of
+    // the sum: the same blocks from the free pool, then from the LRU, as one call per request.
     const finished = this.finishedScratch;
     let nFinished = 0;
+    const next: RequestState[] = [];
+    let contextTokens = 0;
+    let more = 0;
     for (const r of batch) {
-      r.numComputed += r.scheduled;
-      r.scheduled = 0;
+      const computed = (r.numComputed += r.scheduled);
       r.lastTokenS = endS;
       r.generated++;
       r.numTokens++;
-      if (r.generated >= r.spec.outputTokens) finished[nFinished++] = r;
+      if (r.generated >= r.spec.outputTokens) {
+        r.scheduled = 0;
+        finished[nFinished++] = r;
+      } else {
+        const add = Math.ceil((computed + 1) / bs) - r.blocks;
+        if (add > 0) {
+          r.blocks += add;
+          more += add;
+        }
+        r.scheduled = 1;
+        contextTokens += computed;
+        next.push(r);
+      }
     }
     this.sink.itl(endS - startS, batch.length);
     this.sink.tokens(endS, batch.length);
     for (let i = 0; i < nFinished; i++) this.leave(finished[i]!, endS);
     if (endS >= this.sink.nextGaugeS) this.sink.gauges(this.name, endS, this.running.length, this.waiting.length, this.blocks.usedBlocks, this.cfg.numGpuBlocks);
-    // step() at endS: the scheduler gives every running request one token (blocks checked above).
-    const next = this.running.slice();
-    let contextTokens = 0;
-    for (const r of next) {
-      const more = this.blocks.blocksFor(r.numComputed + 1) - r.blocks;
-      this.blocks.allocate(more);
-      r.blocks += Math.max(0, more);
-      r.scheduled = 1;
-      contextTokens += r.numComputed;
-    }
+    this.blocks.allocate(more);
     this.scheduled = next;
     this.lastStartS = endS;
     const c = this.perf.decodeCoefficients(next.length);
