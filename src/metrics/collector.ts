@@ -72,9 +72,16 @@ export class MetricsCollector implements EngineSink {
     this.nextGaugeS = 0;
   }
 
+  /** The instance stats() returned last: consecutive calls are mostly for the same instance. */
+  private lastInstance: string | null = null;
+  private lastStats: InstanceStats | null = null;
+
   private stats(instance: string): InstanceStats {
+    if (instance === this.lastInstance) return this.lastStats!;
     let s = this.instances.get(instance);
     if (!s) this.instances.set(instance, (s = { busyS: 0, iterations: 0, batchSizeSum: 0, newTokensSum: 0, preemptions: 0 }));
+    this.lastInstance = instance;
+    this.lastStats = s;
     return s;
   }
 
