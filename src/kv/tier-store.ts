@@ -9,8 +9,15 @@
  * Within one call, blocks are touched tail first, so the head of a prefix ends up most recently used:
  * eviction takes tails before heads, as vLLM's free-block queue does, and a prefix is never cut at its
  * head while its tail survives.
+ *
+ * Both tiers live in one table (lru.ts) with a list per tier, so a demotion or promotion relinks a
+ * block rather than deleting it from one table and inserting it into another.
  */
-import { LruSet } from './lru.js';
+import { LruLists } from './lru.js';
+
+/** The store's two recency lists (a block is on exactly one). */
+const CPU = 0;
+const DISK = 1;
 
 export type BlockHash = number;
 export type Tier = 'cpu' | 'disk';
@@ -53,9 +60,8 @@ export interface TierStoreStats {
 }
 
 export class TierStore {
-  /** Recency order, least recently used first (O(1) eviction, see lru.ts). */
-  private readonly cpu = new LruSet();
-  private readonly disk = new LruSet();
+  /** Every held block, on the CPU or the disk list, least recently used first (O(1) eviction, see lru.ts). */
+  private readonly held = new LruLists(2);
   private readonly cpuBlocks: number;
   private readonly diskBlocks: number;
   private readonly blockBytes: number;
@@ -85,29 +91,34 @@ export class TierStore {
 
   /** Blocks held in the CPU tier (as stats().cpuHeld, without building the stats object). */
   get cpuHeld(): number {
-    return this.cpu.size;
+    return this.held.sizeOf(CPU);
   }
   get diskHeld(): number {
-    return this.disk.size;
+    return this.held.sizeOf(DISK);
   }
 
   tierOf(hash: BlockHash): Tier | undefined {
-    return this.cpu.has(hash) ? 'cpu' : this.disk.has(hash) ? 'disk' : undefined;
+    const node = this.held.find(hash);
+    return node < 0 ? undefined : this.held.listOf(node) === CPU ? 'cpu' : 'disk';
   }
 
   /** Offloads blocks from the GPU into the CPU tier. */
   store(hashes: readonly BlockHash[]): StoreResult {
     this.counters.storeCalls++;
+    const held = this.held;
     const result: StoreResult = { written: [], alreadyHeld: [], demoted: [], evicted: [] };
     for (let i = hashes.length - 1; i >= 0; i--) {
       const h = hashes[i]!;
-      if (this.cpu.touch(h)) {
+      const node = held.find(h);
+      if (node >= 0 && held.listOf(node) === CPU) {
+        held.moveToTail(node, CPU);
         result.alreadyHeld.push(h);
         continue;
       }
       // A block only on disk is rewritten from the GPU's copy rather than read back.
-      if (!this.disk.delete(h)) this.counters.blocksIn++;
-      this.insertCpu(h, result);
+      if (node >= 0) held.detach(node);
+      else this.counters.blocksIn++;
+      this.insertCpu(h, node, result);
       result.written.push(h);
       this.gpuToCpuBlocks++;
     }
@@ -122,16 +133,14 @@ export class TierStore {
    */
   lookup(hashes: readonly BlockHash[]): Tier[] {
     this.counters.lookups++;
+    const held = this.held;
     const tiers = this.peek(hashes);
     for (let i = tiers.length - 1; i >= 0; i--) {
-      const h = hashes[i]!;
-      if (tiers[i] === 'cpu') {
-        this.cpu.touch(h);
-        this.counters.cpuHitBlocks++;
-      } else {
-        this.disk.touch(h);
-        this.counters.diskHitBlocks++;
-      }
+      const node = held.find(hashes[i]!);
+      const list = held.listOf(node);
+      held.moveToTail(node, list);
+      if (list === CPU) this.counters.cpuHitBlocks++;
+      else this.counters.diskHitBlocks++;
     }
     return tiers;
   }
@@ -148,15 +157,20 @@ export class TierStore {
 
   /** Reads disk blocks back into the CPU tier (before loading them onto a GPU); CPU blocks are refreshed. */
   promote(hashes: readonly BlockHash[]): Movement & { promoted: BlockHash[] } {
+    const held = this.held;
     const result = { promoted: [] as BlockHash[], demoted: [] as BlockHash[], evicted: [] as BlockHash[] };
     for (let i = hashes.length - 1; i >= 0; i--) {
       const h = hashes[i]!;
-      if (this.cpu.touch(h)) continue;
-      if (this.disk.delete(h)) {
-        this.insertCpu(h, result);
-        result.promoted.push(h);
-        this.counters.promotions++;
+      const node = held.find(h);
+      if (node < 0) continue;
+      if (held.listOf(node) === CPU) {
+        held.moveToTail(node, CPU);
+        continue;
       }
+      held.detach(node);
+      this.insertCpu(h, node, result);
+      result.promoted.push(h);
+      this.counters.promotions++;
     }
     result.promoted.reverse();
     return result;
@@ -165,41 +179,49 @@ export class TierStore {
   stats(): TierStoreStats {
     return {
       ...this.counters,
-      cpuHeld: this.cpu.size,
-      diskHeld: this.disk.size,
+      cpuHeld: this.held.sizeOf(CPU),
+      diskHeld: this.held.sizeOf(DISK),
       bytesGpuToCpu: this.gpuToCpuBlocks * this.blockBytes,
       bytesCpuToDisk: this.counters.demotions * this.blockBytes,
       bytesDiskToCpu: this.counters.promotions * this.blockBytes,
     };
   }
 
-  /** Throws when bookkeeping is broken: blocks in = blocks held + blocks evicted, tiers within size, disjoint. */
+  /** Throws when bookkeeping is broken: blocks in = blocks held + blocks evicted, tiers within size, every held block in one tier. */
   checkInvariants(): void {
     const { blocksIn, evictions } = this.counters;
-    if (blocksIn !== this.cpu.size + this.disk.size + evictions) {
-      throw new Error(`TierStore: ${blocksIn} blocks in != ${this.cpu.size} CPU + ${this.disk.size} disk + ${evictions} evicted`);
+    const cpu = this.held.sizeOf(CPU);
+    const disk = this.held.sizeOf(DISK);
+    if (blocksIn !== cpu + disk + evictions) {
+      throw new Error(`TierStore: ${blocksIn} blocks in != ${cpu} CPU + ${disk} disk + ${evictions} evicted`);
     }
-    if (this.cpu.size > this.cpuBlocks || this.disk.size > this.diskBlocks) throw new Error('TierStore: a tier is over capacity');
-    for (const h of this.cpu.keys()) if (this.disk.has(h)) throw new Error(`TierStore: block ${h} is in two tiers`);
+    if (cpu > this.cpuBlocks || disk > this.diskBlocks) throw new Error('TierStore: a tier is over capacity');
+    if (this.held.size !== cpu + disk) throw new Error(`TierStore: ${this.held.size} blocks held, ${cpu + disk} on the tier lists`);
   }
 
-  private insertCpu(h: BlockHash, out: Movement): void {
-    if (this.cpu.size >= this.cpuBlocks) {
-      const victim = this.cpu.popOldest();
+  /**
+   * Puts `h` last in the CPU tier (`node`: its node, off every list, or -1 for a new block), first
+   * making room: the CPU LRU block goes to disk (whose LRU block is dropped when disk is full), or
+   * is dropped when there is no disk tier.
+   */
+  private insertCpu(h: BlockHash, node: number, out: Movement): void {
+    const held = this.held;
+    if (held.sizeOf(CPU) >= this.cpuBlocks) {
       if (this.diskBlocks > 0) {
-        if (this.disk.size >= this.diskBlocks) {
-          const dropped = this.disk.popOldest();
-          out.evicted.push(dropped);
+        if (held.sizeOf(DISK) >= this.diskBlocks) {
+          out.evicted.push(held.popOldest(DISK));
           this.counters.evictions++;
         }
-        this.disk.add(victim);
-        out.demoted.push(victim);
+        const victim = held.oldest(CPU);
+        held.moveToTail(victim, DISK);
+        out.demoted.push(held.keyOf(victim));
         this.counters.demotions++;
       } else {
-        out.evicted.push(victim);
+        out.evicted.push(held.popOldest(CPU));
         this.counters.evictions++;
       }
     }
-    this.cpu.add(h);
+    if (node < 0) held.insert(h, CPU);
+    else held.moveToTail(node, CPU);
   }
 }
