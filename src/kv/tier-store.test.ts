@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RandomStreams } from '../kernel/random.js';
+import { MapTierStore } from './map-reference-testing.js';
 import { TierStore } from './tier-store.js';
 
 describe('TierStore', () => {
@@ -69,4 +70,27 @@ describe('TierStore', () => {
       expect(s.cpuHeld).toBe(20);
     }
   });
+
+  it('moves exactly the blocks the Map-based store it replaces moves, in the same order (random prefix runs)', () => {
+    for (const disk of [0, 60]) {
+      const rng = new RandomStreams(9).stream(`diff${disk}`);
+      const fast = new TierStore({ cpuBlocks: 25, diskBlocks: disk, blockBytes: 1 });
+      const ref = new MapTierStore(25, disk);
+      for (let i = 0; i < 5000; i++) {
+        const start = rng.intBetween(0, 150);
+        const hashes = Array.from({ length: rng.intBetween(1, 20) }, (_, k) => start + k);
+        const op = rng.next();
+        if (op < 0.4) expect(fast.store(hashes)).toEqual(ref.store(hashes));
+        else if (op < 0.7) expect(fast.lookup(hashes)).toEqual(ref.lookup(hashes));
+        else if (op < 0.9) expect(fast.promote(hashes)).toEqual(ref.promote(hashes));
+        else expect(fast.peek(hashes)).toEqual(ref.peek(hashes));
+        fast.checkInvariants();
+      }
+      const s = fast.stats();
+      expect([s.blocksIn, s.evictions, s.demotions, s.promotions, s.cpuHeld, s.diskHeld]).toEqual([ref.blocksIn, ref.evictions, ref.demotions, ref.promotions, ref.cpu.size, ref.disk.size]);
+      expect(ref.evictions).toBeGreaterThan(100);
+      if (disk > 0) expect(ref.promotions).toBeGreaterThan(100);
+    }
+  });
 });
+

@@ -30,6 +30,12 @@ function mix(h: number, v: number, p: number, m: number): number {
   return modP(h * m + modP(v, p) + 1, p);
 }
 
+/** (base + off + 1) mod p for base in [0, p) and 0 <= off + 1 < p: one subtraction at most. */
+function plusSmall(base: number, off: number, p: number): number {
+  const r = base + off + 1;
+  return r >= p ? r - p : r;
+}
+
 /**
  * Keys of the full engine blocks of a prompt covered by `hashes` (each hash covers
  * `hashBlockTokens` tokens). A partial last block gets no key (vLLM caches only full blocks).
@@ -40,6 +46,10 @@ export function blockKeys(promptTokens: number, hashes: readonly number[] | unde
   const out = new Array<number>(fullBlocks);
   let h1 = 0;
   let h2 = 0;
+  // h * m mod p of the chain so far: a block's key mixes in its offset under its hash block, and
+  // (h * m + off + 1) mod p = (base + off + 1) mod p needs no division for a small offset.
+  let base1 = 0;
+  let base2 = 0;
   let chained = -1;
   for (let i = 0; i < fullBlocks; i++) {
     const lastToken = (i + 1) * blockSizeTokens - 1;
@@ -50,10 +60,13 @@ export function blockKeys(promptTokens: number, hashes: readonly number[] | unde
       if (!Number.isSafeInteger(v)) throw new RangeError(`prefix block hash ${v} is not an integer below 2^53`);
       h1 = mix(h1, v, P1, M1);
       h2 = mix(h2, v, P2, M2);
+      base1 = modP(h1 * M1, P1);
+      base2 = modP(h2 * M2, P2);
     }
     // Offset of this block inside its hash block, so blocks under one hash differ.
     const off = i - Math.floor((j * hashBlockTokens) / blockSizeTokens);
-    out[i] = mix(h1, off, P1, M1) * 67_108_864 + mix(h2, off, P2, M2);
+    if (off + 1 < P2) out[i] = plusSmall(base1, off, P1) * 67_108_864 + plusSmall(base2, off, P2);
+    else out[i] = mix(h1, off, P1, M1) * 67_108_864 + mix(h2, off, P2, M2); // a hash block of over 2^26 engine blocks
   }
   return out;
 }
