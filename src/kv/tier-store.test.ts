@@ -92,5 +92,63 @@ describe('TierStore', () => {
       if (disk > 0) expect(ref.promotions).toBeGreaterThan(100);
     }
   });
+
+  it('a held block is no hit until every flow holding it lands, also when it is dropped and stored again meanwhile', () => {
+    const t = new TierStore({ cpuBlocks: 1, blockBytes: 1 });
+    t.store([5]);
+    t.hold([5]);
+    t.hold([5]); // two flows carry block 5
+    expect(t.readyTierOf(5)).toBeUndefined();
+    expect(t.store([6]).evicted).toEqual([5]); // dropped while both flows are in flight
+    t.release([5]);
+    t.store([5]); // back, with one flow still moving it
+    expect([t.tierOf(5), t.readyTierOf(5), t.heldInFlight]).toEqual(['cpu', undefined, 1]);
+    t.checkInvariants();
+    t.release([5]);
+    expect(t.readyTierOf(5)).toBe('cpu');
+    expect(() => t.release([5])).toThrow(/no flow holds/);
+  });
+
+  it('answers readiness as a per-hash count of flows in flight beside the store did (random holds and releases)', () => {
+    const rng = new RandomStreams(4).stream('holds');
+    const fast = new TierStore({ cpuBlocks: 15, diskBlocks: 30, blockBytes: 1 });
+    const ref = new MapTierStore(15, 30);
+    const pending = new Map<number, number>();
+    const flows: number[][] = [];
+    let notReady = 0;
+    let mismatches = 0;
+    for (let i = 0; i < 3000; i++) {
+      const start = rng.intBetween(0, 80);
+      const hashes = Array.from({ length: rng.intBetween(1, 12) }, (_, k) => start + k);
+      const op = rng.next();
+      if (op < 0.35) {
+        const a = fast.store(hashes);
+        expect(a).toEqual(ref.store(hashes));
+        for (const moved of [a.written, a.demoted]) {
+          if (moved.length === 0) continue;
+          fast.hold(moved);
+          for (const h of moved) pending.set(h, (pending.get(h) ?? 0) + 1);
+          flows.push(moved);
+        }
+      } else if (op < 0.5) expect(fast.promote(hashes)).toEqual(ref.promote(hashes));
+      else if (op < 0.85 && flows.length > 0) {
+        const f = flows.splice(rng.intBetween(0, flows.length - 1), 1)[0]!;
+        fast.release(f);
+        for (const h of f) {
+          const n = pending.get(h)! - 1;
+          if (n === 0) pending.delete(h);
+          else pending.set(h, n);
+        }
+      }
+      for (let h = 0; h < 95; h++) {
+        const want = pending.has(h) ? undefined : ref.tierOf(h);
+        if (fast.readyTierOf(h) !== want) mismatches++;
+        if (want === undefined && ref.tierOf(h) !== undefined) notReady++;
+      }
+      if (i % 10 === 0) fast.checkInvariants();
+    }
+    expect(mismatches).toBe(0);
+    expect(notReady).toBeGreaterThan(1000);
+  });
 });
 

@@ -14,6 +14,7 @@
  * block rather than deleting it from one table and inserting it into another.
  */
 import { LruLists } from './lru.js';
+import { NumMap } from './num-map.js';
 
 /** The store's two recency lists (a block is on exactly one). */
 const CPU = 0;
@@ -60,8 +61,14 @@ export interface TierStoreStats {
 }
 
 export class TierStore {
-  /** Every held block, on the CPU or the disk list, least recently used first (O(1) eviction, see lru.ts). */
+  /**
+   * Every held block, on the CPU or the disk list, least recently used first (O(1) eviction, see
+   * lru.ts); a node's value is the block's count of flows still moving its bytes (`hold`).
+   */
   private readonly held = new LruLists(2);
+  /** Flow counts of blocks dropped from both tiers while their bytes were still moving (rare). */
+  private readonly orphanHolds = new NumMap();
+  private holds = 0;
   private readonly cpuBlocks: number;
   private readonly diskBlocks: number;
   private readonly blockBytes: number;
@@ -100,6 +107,47 @@ export class TierStore {
   tierOf(hash: BlockHash): Tier | undefined {
     const node = this.held.find(hash);
     return node < 0 ? undefined : this.held.listOf(node) === CPU ? 'cpu' : 'disk';
+  }
+
+  /** The tier of a held block whose bytes are not moving (a block in flight is no hit, as vLLM's non-ready blocks). */
+  readyTierOf(hash: BlockHash): Tier | undefined {
+    const node = this.held.find(hash);
+    if (node < 0 || this.held.value(node) > 0) return undefined;
+    return this.held.listOf(node) === CPU ? 'cpu' : 'disk';
+  }
+
+  /**
+   * A flow moving these blocks' bytes started: they are not ready until `release` (counted per
+   * block, so two flows carrying one block both have to land). The count follows a block that is
+   * dropped and stored again meanwhile.
+   */
+  hold(hashes: readonly BlockHash[]): void {
+    const held = this.held;
+    for (const h of hashes) {
+      const node = held.find(h);
+      if (node >= 0) held.setValue(node, held.value(node) + 1);
+      else this.orphanHolds.set(h, Math.max(this.orphanHolds.get(h), 0) + 1);
+    }
+    this.holds += hashes.length;
+  }
+
+  /** The flow that `hold` counted landed. */
+  release(hashes: readonly BlockHash[]): void {
+    const held = this.held;
+    for (const h of hashes) {
+      const node = held.find(h);
+      const n = node >= 0 ? held.value(node) : this.orphanHolds.get(h);
+      if (!(n > 0)) throw new Error(`TierStore: release of block ${h}, which no flow holds`);
+      if (node >= 0) held.setValue(node, n - 1);
+      else if (n > 1) this.orphanHolds.set(h, n - 1);
+      else this.orphanHolds.delete(h);
+    }
+    this.holds -= hashes.length;
+  }
+
+  /** Block-flows started by `hold` and not released yet. */
+  get heldInFlight(): number {
+    return this.holds;
   }
 
   /** Offloads blocks from the GPU into the CPU tier. */
@@ -197,6 +245,10 @@ export class TierStore {
     }
     if (cpu > this.cpuBlocks || disk > this.diskBlocks) throw new Error('TierStore: a tier is over capacity');
     if (this.held.size !== cpu + disk) throw new Error(`TierStore: ${this.held.size} blocks held, ${cpu + disk} on the tier lists`);
+    let holds = 0;
+    for (const list of [CPU, DISK]) for (const h of this.held.keys(list)) holds += this.held.value(this.held.find(h));
+    for (const n of this.orphanHolds.values()) holds += n;
+    if (holds !== this.holds || this.holds < 0) throw new Error(`TierStore: ${this.holds} block-flows held, ${holds} counted on blocks`);
   }
 
   /**
@@ -209,7 +261,7 @@ export class TierStore {
     if (held.sizeOf(CPU) >= this.cpuBlocks) {
       if (this.diskBlocks > 0) {
         if (held.sizeOf(DISK) >= this.diskBlocks) {
-          out.evicted.push(held.popOldest(DISK));
+          out.evicted.push(this.drop(held.oldest(DISK)));
           this.counters.evictions++;
         }
         const victim = held.oldest(CPU);
@@ -217,11 +269,26 @@ export class TierStore {
         out.demoted.push(held.keyOf(victim));
         this.counters.demotions++;
       } else {
-        out.evicted.push(held.popOldest(CPU));
+        out.evicted.push(this.drop(held.oldest(CPU)));
         this.counters.evictions++;
       }
     }
-    if (node < 0) held.insert(h, CPU);
-    else held.moveToTail(node, CPU);
+    if (node >= 0) held.moveToTail(node, CPU);
+    else if (this.orphanHolds.size === 0) held.insert(h, CPU);
+    else {
+      const n = this.orphanHolds.get(h);
+      if (n > 0) this.orphanHolds.delete(h);
+      held.insert(h, CPU, Math.max(n, 0));
+    }
+  }
+
+  /** Removes a block from the tiers, keeping its flow count if its bytes are still moving; returns its hash. */
+  private drop(node: number): BlockHash {
+    const held = this.held;
+    const h = held.keyOf(node);
+    const n = held.value(node);
+    if (n > 0) this.orphanHolds.set(h, n);
+    held.remove(node);
+    return h;
   }
 }
