@@ -112,6 +112,8 @@ describe('TierStore', () => {
   it('answers readiness as a per-hash count of flows in flight beside the store did (random holds and releases)', () => {
     const rng = new RandomStreams(4).stream('holds');
     const fast = new TierStore({ cpuBlocks: 15, diskBlocks: 30, blockBytes: 1 });
+    // The same, holding the written and demoted blocks inside store (the engine's path).
+    const inStore = new TierStore({ cpuBlocks: 15, diskBlocks: 30, blockBytes: 1 });
     const ref = new MapTierStore(15, 30);
     const pending = new Map<number, number>();
     const flows: number[][] = [];
@@ -124,16 +126,22 @@ describe('TierStore', () => {
       if (op < 0.35) {
         const a = fast.store(hashes);
         expect(a).toEqual(ref.store(hashes));
+        expect(inStore.store(hashes, true)).toEqual(a);
         for (const moved of [a.written, a.demoted]) {
           if (moved.length === 0) continue;
           fast.hold(moved);
           for (const h of moved) pending.set(h, (pending.get(h) ?? 0) + 1);
           flows.push(moved);
         }
-      } else if (op < 0.5) expect(fast.promote(hashes)).toEqual(ref.promote(hashes));
+      } else if (op < 0.5) {
+        const p = fast.promote(hashes);
+        expect(p).toEqual(ref.promote(hashes));
+        expect(inStore.promote(hashes)).toEqual(p);
+      }
       else if (op < 0.85 && flows.length > 0) {
         const f = flows.splice(rng.intBetween(0, flows.length - 1), 1)[0]!;
         fast.release(f);
+        inStore.release(f);
         for (const h of f) {
           const n = pending.get(h)! - 1;
           if (n === 0) pending.delete(h);
@@ -142,10 +150,13 @@ describe('TierStore', () => {
       }
       for (let h = 0; h < 95; h++) {
         const want = pending.has(h) ? undefined : ref.tierOf(h);
-        if (fast.readyTierOf(h) !== want) mismatches++;
+        if (fast.readyTierOf(h) !== want || inStore.readyTierOf(h) !== want) mismatches++;
         if (want === undefined && ref.tierOf(h) !== undefined) notReady++;
       }
-      if (i % 10 === 0) fast.checkInvariants();
+      if (i % 10 === 0) {
+        fast.checkInvariants();
+        inStore.checkInvariants();
+      }
     }
     expect(mismatches).toBe(0);
     expect(notReady).toBeGreaterThan(1000);

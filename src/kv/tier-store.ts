@@ -69,6 +69,8 @@ export class TierStore {
   /** Flow counts of blocks dropped from both tiers while their bytes were still moving (rare). */
   private readonly orphanHolds = new NumMap();
   private holds = 0;
+  /** Inside store(.., true): a demoted block is held as it moves. */
+  private holdDemoted = false;
   private readonly cpuBlocks: number;
   private readonly diskBlocks: number;
   private readonly blockBytes: number;
@@ -150,11 +152,16 @@ export class TierStore {
     return this.holds;
   }
 
-  /** Offloads blocks from the GPU into the CPU tier. */
-  store(hashes: readonly BlockHash[]): StoreResult {
+  /**
+   * Offloads blocks from the GPU into the CPU tier. `holdMoved`: the caller starts flows for the
+   * written and the demoted blocks, so each is held (as `hold` on both lists after the call would
+   * do, while the block is in hand).
+   */
+  store(hashes: readonly BlockHash[], holdMoved = false): StoreResult {
     this.counters.storeCalls++;
     const held = this.held;
     const result: StoreResult = { written: [], alreadyHeld: [], demoted: [], evicted: [] };
+    this.holdDemoted = holdMoved;
     for (let i = hashes.length - 1; i >= 0; i--) {
       const h = hashes[i]!;
       const node = held.find(h);
@@ -166,10 +173,13 @@ export class TierStore {
       // A block only on disk is rewritten from the GPU's copy rather than read back.
       if (node >= 0) held.detach(node);
       else this.counters.blocksIn++;
-      this.insertCpu(h, node, result);
+      const at = this.insertCpu(h, node, result);
+      if (holdMoved) held.setValue(at, held.value(at) + 1);
       result.written.push(h);
       this.gpuToCpuBlocks++;
     }
+    this.holdDemoted = false;
+    if (holdMoved) this.holds += result.written.length + result.demoted.length;
     result.written.reverse();
     result.alreadyHeld.reverse();
     return result;
@@ -254,9 +264,9 @@ export class TierStore {
   /**
    * Puts `h` last in the CPU tier (`node`: its node, off every list, or -1 for a new block), first
    * making room: the CPU LRU block goes to disk (whose LRU block is dropped when disk is full), or
-   * is dropped when there is no disk tier.
+   * is dropped when there is no disk tier. Returns `h`'s node.
    */
-  private insertCpu(h: BlockHash, node: number, out: Movement): void {
+  private insertCpu(h: BlockHash, node: number, out: Movement): number {
     const held = this.held;
     if (held.sizeOf(CPU) >= this.cpuBlocks) {
       if (this.diskBlocks > 0) {
@@ -266,6 +276,7 @@ export class TierStore {
         }
         const victim = held.oldest(CPU);
         held.moveToTail(victim, DISK);
+        if (this.holdDemoted) held.setValue(victim, held.value(victim) + 1);
         out.demoted.push(held.keyOf(victim));
         this.counters.demotions++;
       } else {
@@ -273,13 +284,14 @@ export class TierStore {
         this.counters.evictions++;
       }
     }
-    if (node >= 0) held.moveToTail(node, CPU);
-    else if (this.orphanHolds.size === 0) held.insert(h, CPU);
-    else {
-      const n = this.orphanHolds.get(h);
-      if (n > 0) this.orphanHolds.delete(h);
-      held.insert(h, CPU, Math.max(n, 0));
+    if (node >= 0) {
+      held.moveToTail(node, CPU);
+      return node;
     }
+    if (this.orphanHolds.size === 0) return held.insert(h, CPU);
+    const n = this.orphanHolds.get(h);
+    if (n > 0) this.orphanHolds.delete(h);
+    return held.insert(h, CPU, Math.max(n, 0));
   }
 
   /** Removes a block from the tiers, keeping its flow count if its bytes are still moving; returns its hash. */

@@ -202,7 +202,7 @@ export class KvTiers {
     if (diskKeys.length > 0) {
       st.left++;
       const mv = store.promote(diskKeys);
-      this.afterMove(mv.demoted, []);
+      this.afterMove(mv.demoted, false);
       this.hold(diskKeys);
       this.c.bytesFromDisk += diskKeys.length * this.cfg.blockBytes;
       this.diskFlow(this.routes.fromDisk!, diskKeys.length, `${tag} disk read`, () => {
@@ -218,15 +218,15 @@ export class KvTiers {
   offloadPrompt(r: RequestState): void {
     if (this.store === null || r.blockKeys.length === 0) return;
     this.advance();
-    const res = this.store.store(r.blockKeys);
+    // The store holds the written and demoted blocks itself (one probe each fewer); the flows below release them.
+    const res = this.store.store(r.blockKeys, true);
     if (res.written.length > 0) {
       this.c.storedBlocks += res.written.length;
       this.c.bytesD2H += res.written.length * this.cfg.blockBytes;
       const written = res.written;
-      this.hold(written);
       this.toHost(written.length, `tier r${r.spec.id} store`, () => this.unhold(written));
     }
-    this.afterMove(res.demoted, res.evicted);
+    this.afterMove(res.demoted, true);
     this.sample();
   }
 
@@ -345,13 +345,12 @@ export class KvTiers {
     }
   }
 
-  /** Demoted blocks are written CPU -> disk; evicted ones just vanish. */
-  private afterMove(demoted: readonly BlockHash[], _evicted: readonly BlockHash[]): void {
+  /** Demoted blocks are written CPU -> disk (`held`: the store already counted the flow on them); evicted ones just vanish. */
+  private afterMove(demoted: readonly BlockHash[], held: boolean): void {
     if (demoted.length === 0) return;
     this.c.bytesToDisk += demoted.length * this.cfg.blockBytes;
-    const keys = demoted.slice();
-    this.hold(keys);
-    this.diskFlow(this.routes.toDisk!, keys.length, `tier ${this.cfg.instance} demote`, () => this.unhold(keys));
+    if (!held) this.hold(demoted);
+    this.diskFlow(this.routes.toDisk!, demoted.length, `tier ${this.cfg.instance} demote`, () => this.unhold(demoted));
   }
 
   /** Blocks whose bytes are moving are no hit until the flow lands (counted in the store's table, see TierStore.hold). */
