@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseSourceText } from '../../src/calibrate/sources.js';
 import { Catalog } from '../../src/model/catalog.js';
-import { baseDeviceProfile, cpuPeak, expectedMs, profileCsv, type ProfileRow } from './profile.js';
+import type { Engine } from './engine-api.js';
+import { baseDeviceProfile, cpuPeak, decodeSweeps, expectedMs, profileCsv, profileEngine, roundsInSweep, type ProfileRow } from './profile.js';
 import { TEST_MODELS } from './test-models.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pdsim-llamacpp-profile-'));
@@ -49,5 +50,67 @@ describe('llama.cpp profiler output', () => {
 
   it('the base device profile says how llamacpp-serve runs a step (one-token pass, then prompt chunks)', () => {
     expect((baseDeviceProfile('x', 1, 8).perf as { forwardPasses?: string }).forwardPasses).toBe('one-token-then-chunks');
+  });
+
+  it('decode KV lengths are visited in three sweeps (up, down, up) that share the rounds out', () => {
+    expect(decodeSweeps(3, 9)).toEqual([[0, 1, 2], [2, 1, 0], [0, 1, 2]]);
+    expect([0, 1, 2].map((w) => roundsInSweep(9, w))).toEqual([3, 3, 3]);
+    expect([0, 1, 2].map((w) => roundsInSweep(7, w))).toEqual([3, 2, 2]);
+    expect(decodeSweeps(2, 2)).toEqual([[0, 1], [1, 0]]);
+    expect([0, 1].map((w) => roundsInSweep(2, w))).toEqual([1, 1]);
+  });
+
+  it('every decode shape is stepped twice in a row `repeats` times, each of its sequences holding kv - 1 tokens; slots are extended, not refilled', async () => {
+    const kv = new Array<number>(5).fill(0);
+    // Order of events: 'p' a prompt round's first step (8 tokens in the last slot), 'd' a timed decode step.
+    const events: string[] = [];
+    const timedAt = new Map<string, number>();
+    let appended = 0;
+    let last = '';
+    let pairs = 0;
+    const engine: Engine = {
+      slots: 5,
+      contextTokens: 300,
+      batchTokens: 64,
+      async step(items) {
+        if (items.every((i) => i.tokens.length === 1 && i.sample)) {
+          // A timed decode step: slots 0..b-1, all at the same length.
+          expect(items.map((i) => i.slot)).toEqual(items.map((_, s) => s));
+          const lens = new Set(items.map((i) => kv[i.slot]));
+          expect(lens.size).toBe(1);
+          const key = `${items.length}@${kv[0]! + 1}`;
+          timedAt.set(key, (timedAt.get(key) ?? 0) + 1);
+          // Odd-numbered steps of a shape repeat the one just before (same shape, same KV).
+          if (timedAt.get(key)! % 2 === 0 && last === key) pairs++;
+          last = key;
+          events.push('d');
+        } else {
+          appended += items.reduce((a, i) => a + i.tokens.length, 0);
+          if (items.length === 1 && items[0]!.slot === 4) events.push('p');
+          last = '';
+        }
+        for (const i of items) kv[i.slot]! += i.tokens.length;
+        return items.map(() => 1);
+      },
+      async reset(slot) {
+        kv[slot] = 0;
+      },
+      async truncate(slot, keep) {
+        kv[slot] = Math.min(kv[slot]!, keep);
+      },
+      async close() {},
+    };
+    const plan = { prefillTokens: [8], decodeBatches: [1, 2, 4], decodeKvLens: [32, 128, 256], repeats: 5 };
+    const rows = await profileEngine(engine, 32000, plan);
+    for (const b of plan.decodeBatches) for (const c of plan.decodeKvLens) expect(timedAt.get(`${b}@${c}`)).toBe(10);
+    expect(pairs).toBe(45);
+    expect(rows.filter((r) => r.op === 'iter_decode')).toHaveLength(9);
+    // Fills: warm-up 8 + prefill rounds 5 x 8, then 4 slots up to 255 once and back up from 31 to 255 once: 4 x (255 + 224).
+    expect(appended).toBe(8 + 5 * 8 + 4 * (255 + 224));
+    expect(kv.every((k) => k === 0)).toBe(true);
+    // Prompts run in the slot the decode batches leave free, spread over the profile: 1 warm-up + 5 rounds, not all before the first decode.
+    expect(events.filter((x) => x === 'p')).toHaveLength(6);
+    const firstDecode = events.indexOf('d');
+    expect(events.slice(firstDecode).filter((x) => x === 'p').length).toBeGreaterThanOrEqual(3);
   });
 });

@@ -64,48 +64,108 @@ async function fill(e: Engine, slot: number, tokens: number[]): Promise<void> {
 }
 
 /**
- * Repeats are interleaved: each round times every shape once, so a burst of load from other
- * processes falls on all shapes alike instead of inflating the few measured during it; the row is
- * expectedMs over rounds.
+ * The KV lengths are visited in sweeps (ascending, descending, ascending, ...: DECODE_SWEEPS of
+ * them), each timing a share of the rounds; a slot is extended or truncated to the next length,
+ * never refilled. With one sweep, every round of a KV length ran inside one window of a minute or so,
+ * and a burst of other load in that window raised all its shapes together (run 7 in
+ * docs/accuracy-live.md: every shape at KV 256 8-16 % above the fit, which bent the fit at KV 32 by
+ * up to +15 %); spread over three windows, a burst touches a third of a shape's rounds.
+ */
+export const DECODE_SWEEPS = 3;
+
+/** The order of the KV-length indices in each sweep: up, down, up, ... */
+export function decodeSweeps(kvCount: number, repeats: number): number[][] {
+  const up = Array.from({ length: kvCount }, (_, i) => i);
+  return Array.from({ length: Math.min(DECODE_SWEEPS, repeats) }, (_, w) => (w % 2 === 0 ? up : [...up].reverse()));
+}
+
+/** Rounds timed per KV length in sweep `w`: the repeats shared out, earlier sweeps taking the remainder. */
+export function roundsInSweep(repeats: number, w: number): number {
+  const sweeps = Math.min(DECODE_SWEEPS, repeats);
+  return Math.floor(repeats / sweeps) + (w < repeats % sweeps ? 1 : 0);
+}
+
+/**
+ * Repeats are interleaved: each round times every shape once (prefill sizes; the batch sizes at a
+ * KV length), so a burst of load from other processes falls on all shapes alike instead of
+ * inflating the few measured during it; the row is expectedMs over rounds. The prompt rounds are
+ * spread between the decode sweeps' KV visits, for the same reason (run 11 in
+ * docs/accuracy-live.md: every prompt round had run in the profile's first seconds, during a burst,
+ * and the served prompt passes ran 0.77-0.82x their price).
+ *
+ * A decode step is timed right after an identical one (same sequences, same KV lengths). A served
+ * decode step mostly follows one of its own shape (a request decodes for tens of steps at one
+ * batch size), and llama.cpp runs such a step faster than one whose shape differs from the last
+ * (it can keep the previous compute graph, and the same buffers are warm): measured here, 1 thread,
+ * KV 128, 40 pairs each, while other sessions built: b1 after b1 14.3 ms median / 14.9 mean, after
+ * b8 14.9 / 16.1; b8 after b8 39.0 / 38.6, after b1 39.5 / 40.2. Alternating shapes, as the profile
+ * did before, priced every served decode at the cold cost (served b1 passes ran 0.85-0.90x it).
  */
 export async function profileEngine(e: Engine, vocab: number, plan: ProfilePlan, log: (s: string) => void = () => {}): Promise<ProfileRow[]> {
   const rows: ProfileRow[] = [];
+  // Prompts run in the last slot; decode steps use the ones before it, which keep their KV meanwhile.
+  const prefillSlot = e.slots - 1;
   // A warm-up iteration: the first llama_decode allocates its compute buffers.
-  await e.step([{ slot: 0, tokens: promptFor(0, 8, vocab), sample: true }]);
-  await e.reset(0);
+  await e.step([{ slot: prefillSlot, tokens: promptFor(0, 8, vocab), sample: true }]);
+  await e.reset(prefillSlot);
   const sizes = plan.prefillTokens.filter((n) => n <= e.batchTokens && n <= e.contextTokens);
   const prefillMs = sizes.map(() => [] as number[]);
-  for (let r = 0; r < plan.repeats; r++) {
+  let prefillRounds = 0;
+  const prefillRound = async (): Promise<void> => {
+    const r = prefillRounds++;
     for (const [i, n] of sizes.entries()) {
       const p = promptFor(r + 1, n, vocab);
-      prefillMs[i]!.push(await timed(() => e.step([{ slot: 0, tokens: p, sample: true }])));
-      await e.reset(0);
+      prefillMs[i]!.push(await timed(() => e.step([{ slot: prefillSlot, tokens: p, sample: true }])));
+      await e.reset(prefillSlot);
+    }
+  };
+  const batches = plan.decodeBatches.filter((b) => b <= prefillSlot);
+  const maxB = Math.max(0, ...batches);
+  const kvs = batches.length === 0 ? [] : plan.decodeKvLens.filter((kv) => kv + 1 <= e.contextTokens);
+  const ms = kvs.map(() => batches.map(() => [] as number[]));
+  // Every slot holds kv - 1 tokens; a timed step of the first b appends one token each, then is undone.
+  const held = new Array<number>(maxB).fill(0);
+  const hold = async (kv: number): Promise<void> => {
+    for (let s = 0; s < maxB; s++) {
+      if (held[s]! > kv - 1) await e.truncate(s, kv - 1);
+      else if (held[s]! < kv - 1) await fill(e, s, promptFor(s + 1, kv - 1, vocab).slice(held[s]!));
+      held[s] = kv - 1;
+    }
+  };
+  const sweeps = decodeSweeps(kvs.length, plan.repeats);
+  const visits = sweeps.length * kvs.length;
+  let visit = 0;
+  for (const [w, order] of sweeps.entries()) {
+    for (const i of order) {
+      // The prompt rounds are spread over the whole profile too: round r before visit floor(r x visits / repeats).
+      while (prefillRounds < plan.repeats && Math.floor((prefillRounds * visits) / plan.repeats) <= visit) await prefillRound();
+      visit++;
+      await hold(kvs[i]!);
+      for (let r = 0; r < roundsInSweep(plan.repeats, w); r++) {
+        for (const [j, b] of batches.entries()) {
+          const items = Array.from({ length: b }, (_, s) => ({ slot: s, tokens: [300 + r], sample: true }));
+          // The same step twice, the second timed (see the function comment).
+          for (let k = 0; k < 2; k++) {
+            const t = await timed(() => e.step(items));
+            if (k === 1) ms[i]![j]!.push(t);
+            for (let s = 0; s < b; s++) await e.truncate(s, kvs[i]! - 1);
+          }
+        }
+      }
     }
   }
+  while (prefillRounds < plan.repeats) await prefillRound();
   sizes.forEach((n, i) => {
     rows.push({ op: 'iter_prefill', batch: 1, seqLen: n, ms: expectedMs(prefillMs[i]!) });
     log(`prefill ${n} tokens: ${expectedMs(prefillMs[i]!).toFixed(1)} ms`);
   });
-  const batches = plan.decodeBatches.filter((b) => b <= e.slots);
-  const maxB = Math.max(...batches);
-  for (const kv of plan.decodeKvLens) {
-    if (kv + 1 > e.contextTokens) continue;
-    // Every slot holds kv - 1 tokens; a timed step of the first b appends one token each, then is undone.
-    for (let s = 0; s < maxB; s++) await fill(e, s, promptFor(s + 1, kv - 1, vocab));
-    const ms = batches.map(() => [] as number[]);
-    for (let r = 0; r < plan.repeats; r++) {
-      for (const [i, b] of batches.entries()) {
-        const items = Array.from({ length: b }, (_, s) => ({ slot: s, tokens: [300 + r], sample: true }));
-        ms[i]!.push(await timed(() => e.step(items)));
-        for (let s = 0; s < b; s++) await e.truncate(s, kv - 1);
-      }
-    }
-    batches.forEach((b, i) => {
-      rows.push({ op: 'iter_decode', batch: b, kvLen: kv, ms: expectedMs(ms[i]!) });
-      log(`decode batch ${b} at KV ${kv}: ${expectedMs(ms[i]!).toFixed(1)} ms`);
+  for (const [i, kv] of kvs.entries()) {
+    batches.forEach((b, j) => {
+      rows.push({ op: 'iter_decode', batch: b, kvLen: kv, ms: expectedMs(ms[i]![j]!) });
+      log(`decode batch ${b} at KV ${kv}: ${expectedMs(ms[i]![j]!).toFixed(1)} ms`);
     });
-    for (let s = 0; s < maxB; s++) await e.reset(s);
   }
+  for (let s = 0; s < maxB; s++) await e.reset(s);
   return rows;
 }
 
@@ -214,7 +274,8 @@ export async function runProfile(o: ProfileCli, log: (s: string) => void): Promi
   const engine = await loadEngine({
     modelPath: m.path,
     threads: o.threads,
-    sequences: Math.max(...plan.decodeBatches),
+    // One sequence more than the largest decode batch: prompts are timed in it between decode rounds.
+    sequences: Math.max(...plan.decodeBatches) + 1,
     contextTokens: Math.max(maxKv, Math.max(...plan.prefillTokens)),
     batchTokens: Math.max(...plan.prefillTokens),
   });

@@ -21,6 +21,41 @@ describe('step check: logged passes against the model that priced them', () => {
     expect(c.totalRatio).toBeCloseTo((33 + 18 + 19 + 12) / (30 + 12 + 19 + 12), 10);
     expect(c.meanGapMs).toBe(3);
     expect(c.gapShare).toBeCloseTo(6 / 82, 10);
+    // Only the last record is a decode-only step (2 sequences: 12 / 12); no padding, no delivery time logged.
+    expect(c.decodeByBatch).toEqual([{ batch: 2, n: 1, ratio: 1, padded: 0 }]);
+    expect(c.paddedPasses).toBe(0);
+    expect(c.paddedRatio).toBeNull();
+    expect(c.postShare).toBe(0);
+  });
+
+  it('decode steps by batch size, padded passes and delivery time (hand-computed)', () => {
+    const price = (e: { newTokens: number }[]) => 10 + e.length;
+    const recs: StepRecord[] = [
+      // b1: predicted 11, measured 11 and 13.2 (sum 24.2 / 22 = 1.1).
+      { atMs: 0, ms: 11, gapMs: null, passes: [{ entries: [[1, 5]], ms: 11 }], postMs: 1 },
+      { atMs: 20, ms: 13.2, gapMs: 0.5, passes: [{ entries: [[1, 6]], ms: 13.2 }], postMs: 0.5 },
+      // b3 with one pad token (slots 0-3): predicted 13, measured 19.5 (1.5).
+      { atMs: 40, ms: 19.5, gapMs: 0.5, passes: [{ entries: [[1, 5], [1, 7], [1, 9]], ms: 19.5, pad: 1 }], postMs: 0.2 },
+    ];
+    const c = checkSteps(recs, price);
+    expect(c.decodeByBatch).toEqual([
+      { batch: 1, n: 2, ratio: expect.closeTo(24.2 / 22, 10), padded: 0 },
+      { batch: 3, n: 1, ratio: 1.5, padded: 1 },
+    ]);
+    expect(c.paddedPasses).toBe(1);
+    expect(c.paddedRatio).toBe(1.5);
+    expect(c.postShare).toBeCloseTo(1.7 / 43.7, 10);
+    // All three records start within the first 10 s: one window, the run's total ratio.
+    expect(c.windowRatios).toHaveLength(1);
+    expect(c.windowRatios[0]).toBeCloseTo(c.totalRatio!, 10);
+  });
+
+  it('drift windows: measured / predicted per 10 s of wall time, empty windows skipped (hand-computed)', () => {
+    const price = () => 10;
+    const rec = (atMs: number, ms: number): StepRecord => ({ atMs, ms, gapMs: null, passes: [{ entries: [[1, 5]], ms }] });
+    // Window 0: 9 + 11 over 20 -> 1.0; window 1 empty; window 2: 12 over 10 -> 1.2.
+    const c = checkSteps([rec(1_000, 9), rec(9_000, 11), rec(25_000, 12)], price);
+    expect(c.windowRatios.map((x) => Number(x.toFixed(10)))).toEqual([1, 1.2]);
   });
 
   it('an empty log gives no ratios', () => {

@@ -25,7 +25,19 @@ export interface StepCheck {
   /** Mean time between back-to-back iterations, ms, and its share of the engine's busy time. */
   meanGapMs: number | null;
   gapShare: number | null;
+  /** Delivery and slot release after each iteration's passes (StepRecord.postMs), as a share of busy time. */
+  postShare: number | null;
+  /** Decode-only iterations by batch size: summed measured / summed predicted, and how many had padding. */
+  decodeByBatch: { batch: number; n: number; ratio: number; padded: number }[];
+  /** Passes with throw-away padding tokens: summed measured / predicted (their pads are not priced). */
+  paddedRatio: number | null;
+  paddedPasses: number;
+  /** Measured / predicted over each WINDOW_MS of wall time (from the first record): how the engine's speed drifts within a run. */
+  windowRatios: number[];
 }
+
+/** Width of the drift windows, ms: long enough for tens of passes at any load. */
+export const WINDOW_MS = 10_000;
 
 const median = (xs: number[]): number | null => {
   if (xs.length === 0) return null;
@@ -46,9 +58,17 @@ export function checkSteps(records: readonly StepRecord[], priceMs: (entries: { 
   let predicted = 0;
   let passes = 0;
   let busy = 0;
+  let post = 0;
   const gaps: number[] = [];
+  const byBatch = new Map<number, { n: number; m: number; p: number; padded: number }>();
+  const padded = { n: 0, m: 0, p: 0 };
+  const windows = new Map<number, { m: number; p: number }>();
   for (const r of records) {
+    const k = Math.floor((r.atMs - records[0]!.atMs) / WINDOW_MS);
+    const w = windows.get(k) ?? { m: 0, p: 0 };
+    windows.set(k, w);
     busy += r.ms;
+    post += r.postMs ?? 0;
     if (r.gapMs !== null) gaps.push(r.gapMs);
     for (const p of r.passes) {
       if (p.entries.length === 0) continue;
@@ -56,7 +76,23 @@ export function checkSteps(records: readonly StepRecord[], priceMs: (entries: { 
       passes++;
       measured += p.ms;
       predicted += ms;
-      (p.entries.every(([n]) => n === 1) ? dec : pre).push(p.ms / ms);
+      w.m += p.ms;
+      w.p += ms;
+      const decode = p.entries.every(([n]) => n === 1);
+      (decode ? dec : pre).push(p.ms / ms);
+      if (p.pad) {
+        padded.n++;
+        padded.m += p.ms;
+        padded.p += ms;
+      }
+      if (decode && r.passes.length === 1) {
+        const g = byBatch.get(p.entries.length) ?? { n: 0, m: 0, p: 0, padded: 0 };
+        g.n++;
+        g.m += p.ms;
+        g.p += ms;
+        if (p.pad) g.padded++;
+        byBatch.set(p.entries.length, g);
+      }
     }
   }
   const gapSum = gaps.reduce((a, b) => a + b, 0);
@@ -68,6 +104,11 @@ export function checkSteps(records: readonly StepRecord[], priceMs: (entries: { 
     totalRatio: predicted > 0 ? measured / predicted : null,
     meanGapMs: gaps.length > 0 ? gapSum / gaps.length : null,
     gapShare: busy > 0 ? gapSum / busy : null,
+    postShare: busy > 0 ? post / busy : null,
+    decodeByBatch: [...byBatch].sort(([a], [b]) => a - b).map(([batch, g]) => ({ batch, n: g.n, ratio: g.m / g.p, padded: g.padded })),
+    paddedRatio: padded.p > 0 ? padded.m / padded.p : null,
+    paddedPasses: padded.n,
+    windowRatios: [...windows].sort(([a], [b]) => a - b).filter(([, w]) => w.p > 0).map(([, w]) => w.m / w.p),
   };
 }
 
@@ -80,5 +121,7 @@ export function passPricer(modelId: string, deviceId: string, modelsDir: string)
 
 export function formatStepCheck(c: StepCheck): string {
   const f = (x: number | null, d = 2): string => (x === null ? '-' : x.toFixed(d));
-  return `${c.iterations} iterations, ${c.passes} passes; measured / predicted pass time: decode median ${f(c.decodeRatio)}, prompt median ${f(c.prefillRatio)}, all ${f(c.totalRatio)}; gap between iterations mean ${f(c.meanGapMs)} ms (${c.gapShare === null ? '-' : (100 * c.gapShare).toFixed(1)}% of engine time)`;
+  const pct = (x: number | null): string => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
+  const byBatch = c.decodeByBatch.map((g) => `b${g.batch} ${f(g.ratio)} (${g.n}${g.padded > 0 ? `, ${g.padded} padded` : ''})`).join(', ');
+  return `${c.iterations} iterations, ${c.passes} passes; measured / predicted pass time: decode median ${f(c.decodeRatio)}, prompt median ${f(c.prefillRatio)}, all ${f(c.totalRatio)}; decode-only steps by batch (sum measured / sum predicted): ${byBatch || '-'}; passes with padding: ${c.paddedPasses}, ${f(c.paddedRatio)}; by ${WINDOW_MS / 1000}-s window: ${c.windowRatios.length > 0 ? `${f(Math.min(...c.windowRatios))}-${f(Math.max(...c.windowRatios))}` : '-'}; gap between iterations mean ${f(c.meanGapMs)} ms (${pct(c.gapShare)} of engine time), delivery after iterations ${pct(c.postShare)}`;
 }

@@ -66,7 +66,10 @@ export interface StepRecord {
   ms: number;
   /** Time since the previous iteration ended, when the loop ran on without waiting for work (HTTP, timers, event loop). */
   gapMs: number | null;
-  passes: { entries: [number, number][]; ms: number }[];
+  /** `pad`: throw-away tokens in the pass (not in `entries`, and not priced by the simulator). */
+  passes: { entries: [number, number][]; ms: number; pad?: number }[];
+  /** After the passes: delivering the sampled tokens (SSE writes) and freeing finished slots; neither in `ms` nor in the next `gapMs`. */
+  postMs?: number;
 }
 
 /** Token id of a throw-away padding token (a word token, past the control and byte tokens). */
@@ -243,7 +246,8 @@ export class StepLoopBackend implements TimingBackend {
       if (this.onStep) {
         const entries: [number, number][] = [];
         pass.items.forEach((it, j) => void (pass.of[j]! >= 0 && entries.push([it.tokens.length, pass.context[j]!])));
-        rec.passes.push({ entries, ms: performance.now() - tp });
+        const pad = pass.items.length - entries.length;
+        rec.passes.push({ entries, ms: performance.now() - tp, ...(pad > 0 ? { pad } : {}) });
       }
       this.stats.passes++;
       for (const [j, k] of pass.of.entries()) {
@@ -258,7 +262,6 @@ export class StepLoopBackend implements TimingBackend {
     this.stats.busyMs += performance.now() - t;
     this.stats.steps++;
     rec.ms = performance.now() - t;
-    this.onStep?.(rec);
     const done: Running[] = [];
     plan.forEach(({ r, n }, i) => {
       this.stats.tokens += n;
@@ -276,5 +279,7 @@ export class StepLoopBackend implements TimingBackend {
       await this.release(r);
     }
     this.lastEndMs = performance.now();
+    rec.postMs = this.lastEndMs - t - rec.ms;
+    this.onStep?.(rec);
   }
 }

@@ -14,7 +14,7 @@
  * (empty gives NaN, written null: a simulated run says "no data" rather than 0 ms).
  */
 import { round6, roundDecimals } from '../round.js';
-import { LATENCY_STATS, type LatencyMetric, type LatencyStat } from './summary-schema.js';
+import { LATENCY_STATS, type LatencyMetric, type LatencyStat } from './latency-keys.js';
 
 /** What the stats keys read of a set of samples. */
 export interface SampleStats {

@@ -72,9 +72,16 @@ export class MetricsCollector implements EngineSink {
     this.nextGaugeS = 0;
   }
 
+  /** The instance stats() returned last: consecutive calls are mostly for the same instance. */
+  private lastInstance: string | null = null;
+  private lastStats: InstanceStats | null = null;
+
   private stats(instance: string): InstanceStats {
+    if (instance === this.lastInstance) return this.lastStats!;
     let s = this.instances.get(instance);
     if (!s) this.instances.set(instance, (s = { busyS: 0, iterations: 0, batchSizeSum: 0, newTokensSum: 0, preemptions: 0 }));
+    this.lastInstance = instance;
+    this.lastStats = s;
     return s;
   }
 
@@ -145,8 +152,10 @@ export class MetricsCollector implements EngineSink {
       replica: instance,
       preemptions: req.preemptions,
       cachedPromptTokens: req.cachedPromptTokens,
-      ...extra,
     };
+    // Not a spread in the literal: most finishes have no extra fields, and the literal stays on
+    // the fast path. Object.assign keeps the same key order (an overridden base key stays in place).
+    if (extra !== undefined) Object.assign(rec, extra);
     if (error !== undefined) {
       rec.error = error;
       this.failed++;

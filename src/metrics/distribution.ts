@@ -88,7 +88,8 @@ export class Distribution {
     let unit = true;
     if (weights !== null) for (let j = 0; j < n && unit; j++) unit = weights[j] === 1;
     if (unit) {
-      // Unit weights (the common case): a native numeric sort, no comparator.
+      // Unit weights (the common case): a native numeric sort, no comparator. (A radix sort was
+      // tried: 3x faster warm, but 2x slower in a run, which sorts each distribution once, cold.)
       sorted.set(values.subarray(0, n));
       sorted.sort();
       for (let j = 0; j < n; j++) cum[j] = j + 1;

@@ -19,11 +19,8 @@ const Obj = <P extends Record<string, TSchema>>(props: P, description?: string) 
   Type.Object(props, { additionalProperties: false, ...(description !== undefined ? { description } : {}) });
 const ByName = <T extends TSchema>(t: T, description: string) => Type.Record(Type.String(), t, { description });
 
-export const LATENCY_METRICS = ['ttft', 'tpot', 'itl', 'e2el'] as const;
-export type LatencyMetric = (typeof LATENCY_METRICS)[number];
-export const LATENCY_STATS = ['mean', 'median', 'std', 'p90', 'p99'] as const;
-export type LatencyStat = (typeof LATENCY_STATS)[number];
-export type LatencyKey = `${LatencyStat}_${LatencyMetric}_ms`;
+import { LATENCY_METRICS, LATENCY_STATS, type LatencyKey } from './latency-keys.js';
+export { LATENCY_METRICS, LATENCY_STATS, type LatencyKey, type LatencyMetric, type LatencyStat } from './latency-keys.js';
 
 /** The 20 `{mean,median,std,p90,p99}_{ttft,tpot,itl,e2el}_ms` keys, in vLLM's order. */
 function latencyProps(): { [K in LatencyKey]: ReturnType<typeof R> } {

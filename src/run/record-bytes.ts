@@ -19,10 +19,17 @@ const K_PREEMPT = ascii(',"preemptions":');
 const K_CACHED = ascii(',"cachedPromptTokens":');
 const NULL = ascii('null');
 const BASE_KEYS = { id: 1, arrivalS: 1, firstTokenS: 1, finishS: 1, promptTokens: 1, outputTokens: 1, replica: 1, preemptions: 1, cachedPromptTokens: 1 };
+/** The base keys in the order the record's line prints them (and collector.finish builds them). */
+const BASE_ORDER = Object.keys(BASE_KEYS);
 /** Integers written digit by digit (beyond, String() may switch to exponents). */
 const MAX_PLAIN_INT = 1e15;
 /** A typical line's bytes at most (buffer sizing; longer lines make the buffer grow). */
 export const TYPICAL_LINE_BYTES = 512;
+/**
+ * The fixed part of a line at its longest: the keys, five integers below MAX_PLAIN_INT (16 digits)
+ * and three seconds values ('-', 16 digits, '.', 6 digits, or 'null'), and the closing '}\n'.
+ */
+const FIXED_FIELDS_MAX_BYTES = 160 + 5 * 16 + 3 * 24 + 2;
 
 export class RecordEncoder {
   buf: Buffer;
@@ -35,6 +42,11 @@ export class RecordEncoder {
 
   /** Appends one record's line (growing the buffer if it must). */
   line(rec: RequestRecord): void {
+    const replica = this.replica(rec.replica);
+    // Room for every fixed field at its longest (an integer or seconds value that would not fit
+    // goes through text(), which makes its own room), so the fields below check nothing.
+    this.reserveBytes = FIXED_FIELDS_MAX_BYTES + replica.length;
+    this.room(this.reserveBytes);
     this.bytes(K_ID);
     this.int(rec.id);
     this.bytes(K_ARRIVAL);
@@ -48,14 +60,22 @@ export class RecordEncoder {
     this.bytes(K_OUTPUT);
     this.int(rec.outputTokens);
     this.bytes(K_REPLICA);
-    this.bytes(this.replica(rec.replica));
+    this.bytes(replica);
     this.bytes(K_PREEMPT);
     this.int(rec.preemptions);
     this.bytes(K_CACHED);
     this.int(rec.cachedPromptTokens);
     let extra = '';
     // for-in rather than Object.keys: no array per record (records are plain object literals).
+    // A record built as collector.finish builds it starts with the base keys in BASE_ORDER: those
+    // are told apart by an identity compare, and only the keys after them are looked up.
+    let i = 0;
     for (const k in rec) {
+      if (i < BASE_ORDER.length && k === BASE_ORDER[i]) {
+        i++;
+        continue;
+      }
+      i = BASE_ORDER.length;
       if (!(k in BASE_KEYS)) extra += `,${JSON.stringify(k)}:${JSON.stringify(rec[k as keyof RequestRecord])}`;
     }
     if (extra !== '') this.text(extra);
@@ -71,9 +91,9 @@ export class RecordEncoder {
     this.buf = b;
   }
 
+  /** No room check: line() made room for every key and the replica name. */
   private bytes(b: Buffer): void {
     const n = b.length;
-    this.room(n);
     // Keys and replica names are a few bytes: a loop beats Buffer.copy's call overhead.
     const out = this.buf;
     const at = this.pos;
@@ -81,8 +101,11 @@ export class RecordEncoder {
     this.pos = at + n;
   }
 
+  /** Room line() keeps ahead of the fixed fields; text() keeps it too (its bytes come on top). */
+  private reserveBytes = 0;
+
   private text(s: string): void {
-    this.room(Buffer.byteLength(s));
+    this.room(Buffer.byteLength(s) + this.reserveBytes);
     this.pos += this.buf.write(s, this.pos, 'utf8');
   }
 
@@ -95,19 +118,28 @@ export class RecordEncoder {
     return q;
   }
 
-  /** A non-negative integer's decimal digits (as String() prints it). */
+  /**
+   * A non-negative integer's decimal digits (as String() prints it), below MAX_PLAIN_INT. No room
+   * check: line() made room for the longest. Below 2^31 the division is done in int32 (exact).
+   */
   private digits(n: number, minWidth: number): void {
     let len = 1;
     for (let p = 10; p <= n; p *= 10) len++;
     if (len < minWidth) len = minWidth;
-    this.room(len);
     const b = this.buf;
     let i = this.pos + len;
     this.pos = i;
-    do {
+    while (n >= 2147483648) {
       const q = Math.floor(n / 10);
       b[--i] = 48 + (n - q * 10);
       n = q;
+      len--;
+    }
+    let m = n | 0;
+    do {
+      const q = (m / 10) | 0;
+      b[--i] = 48 + (m - q * 10);
+      m = q;
       len--;
     } while (len > 0);
   }
@@ -130,13 +162,9 @@ export class RecordEncoder {
       this.text(`${x < 0 && us > 0 ? '-' : ''}${whole}${frac === 0 ? '' : `.${String(frac).padStart(6, '0')}`}`);
       return;
     }
-    if (x < 0 && us > 0) {
-      this.room(1);
-      this.buf[this.pos++] = 45; // -
-    }
+    if (x < 0 && us > 0) this.buf[this.pos++] = 45; // -
     this.digits(whole, 1);
     if (frac !== 0) {
-      this.room(1);
       this.buf[this.pos++] = 46; // .
       this.digits(frac, 6);
     }

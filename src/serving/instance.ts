@@ -94,25 +94,24 @@ export class EngineInstance {
     this.blocks = new BlockManager(cfg.numGpuBlocks, cfg.blockSizeTokens);
     this.scheduler = createScheduler(cfg.scheduler ?? 'v1', cfg.decodePolicy);
     this.connector = connectorForRole(cfg.role, new NoKvConnector());
-    const self = this;
+    this.name = cfg.name;
+    // A plain field, kept equal to this.connector (attachKvTiers sets both): the scheduler reads it
+    // on every step, and an accessor there was not inlined.
     this.ctx = {
       cfg, waiting: this.waiting, running: this.running, blocks: this.blocks, perf,
-      get connector() {
-        return self.connector;
-      },
+      connector: this.connector,
       preempt: (victim) => this.preempt(victim),
     };
   }
 
   private readonly scheduler: Scheduler;
-  /** What the scheduler sees of this engine. */
-  private readonly ctx: SchedulerContext;
+  /** What the scheduler sees of this engine (its connector follows this.connector). */
+  private readonly ctx: { -readonly [K in keyof SchedulerContext]: SchedulerContext[K] };
   /** KV connector: none, tiers, and the P/D role around it (src/serving/kv-connector). */
   private connector: KvConnector;
 
-  get name(): string {
-    return this.cfg.name;
-  }
+  /** cfg.name, as a field: it is read on every iteration and finish, and a getter there was not inlined. */
+  readonly name: string;
 
   /** Starts the per-iteration stream of offloaded weights as flows; calls back when they have landed. */
   private weightFlow: ((bytes: number, onDone: () => void) => void) | null = null;
@@ -129,6 +128,7 @@ export class EngineInstance {
   attachKvTiers(tiers: KvTiers): void {
     this.tiers = tiers;
     this.connector = connectorForRole(this.cfg.role, tiersConnector(tiers, this, this.onTierReady));
+    this.ctx.connector = this.connector;
   }
   get numRunning(): number {
     return this.running.length;
@@ -345,12 +345,14 @@ export class EngineInstance {
   /** End of an iteration priced alone (entry by entry), calling the prefill-iteration hook. */
   private priceBatch(batch: RequestState[], startS: number): number {
     const entries = this.entries;
-    entries.length = 0;
-    for (let i = 0; i < batch.length; i++) {
-      const e = (this.entryPool[i] ??= { newTokens: 0, contextTokens: 0 });
+    const n = batch.length;
+    // Sized to the batch: grown by push, cut only when shorter (`length =` is a runtime call).
+    while (entries.length < n) entries.push((this.entryPool[entries.length] ??= { newTokens: 0, contextTokens: 0 }));
+    if (entries.length > n) entries.length = n;
+    for (let i = 0; i < n; i++) {
+      const e = entries[i]!;
       e.newTokens = batch[i]!.scheduled;
       e.contextTokens = batch[i]!.numComputed;
-      entries.push(e);
     }
     if (this.hooks.onPrefillIteration) {
       // Layer-wise KV streaming needs the per-layer breakdown; iterationMs equals its total exactly.
@@ -399,23 +401,26 @@ export class EngineInstance {
     // cheapest: an event due within iteration 1 leaves nothing to fast-forward.
     const nextEventS = this.sim.peekTime();
     if (firstEndS >= nextEventS) return null;
-    // (a) No request may finish before the last iteration of the segment.
+    // One pass over the batch for (a), (b) at k = 2, and iteration 1's gaps (no side effects yet).
+    const bs = this.cfg.blockSizeTokens;
     let kMax = Infinity;
-    for (const r of batch) kMax = Math.min(kMax, r.spec.outputTokens - r.generated);
+    let extra2 = 0;
+    let same = 0;
+    for (let i = 0; i < B; i++) {
+      const r = batch[i]!;
+      // (a) No request may finish before the last iteration of the segment.
+      const left = r.spec.outputTokens - r.generated;
+      if (left < kMax) kMax = left;
+      extra2 += Math.ceil((r.numComputed + 2) / bs) - r.blocks - r.hashedKeys.length;
+      if (r.lastTokenS === startS) same++;
+    }
     if (kMax < 2) return null;
     // (b) Blocks for all K iterations must be available now, so no preemption can occur inside.
-    const bs = this.cfg.blockSizeTokens;
     const avail = this.blocks.availableBlocks;
-    // extraBlocksFor at k = 2 and k = kMax in one pass.
-    let extra2 = 0;
-    let extraMax = 0;
-    for (const r of batch) {
-      const held = r.blocks + r.hashedKeys.length;
-      extra2 += Math.ceil((r.numComputed + 2) / bs) - held;
-      extraMax += Math.ceil((r.numComputed + kMax) / bs) - held;
-    }
     if (extra2 > avail) return null;
-    if (extraMax > avail) {
+    // extraBlocksFor(batch, kMax) is at most extra2 + B * ceil((kMax - 2) / bs) (ceil(x + y) <=
+    // ceil(x) + ceil(y)): when that bound fits, so does kMax, and the exact sum is not needed.
+    if (extra2 + B * Math.ceil((kMax - 2) / bs) > avail && this.extraBlocksFor(batch, kMax) > avail) {
       let lo = 2;
       let hi = kMax;
       while (hi - lo > 1) {
@@ -425,12 +430,8 @@ export class EngineInstance {
       }
       kMax = lo;
     }
-    // Iteration 1's outputs, as endIteration would record them.
-    let same = 0;
-    for (const r of batch) {
-      if (r.lastTokenS === startS) same++;
-      else this.sink.itl(firstEndS - r.lastTokenS, 1);
-    }
+    // Iteration 1's outputs, as endIteration would record them (gaps of their own first, in batch order).
+    if (same < B) for (const r of batch) if (r.lastTokenS !== startS) this.sink.itl(firstEndS - r.lastTokenS, 1);
     if (same > 0) this.sink.itl(firstEndS - startS, same);
     this.sink.tokens(firstEndS, B);
     if (firstEndS >= this.sink.nextGaugeS) this.gaugesMidSegment(batch, 1, firstEndS);
@@ -515,30 +516,40 @@ export class EngineInstance {
     }
     if (survivors === 0 || need > this.blocks.availableBlocks + freed) return null;
     // endIteration at endS: every request samples a token, all with this iteration as gap.
+    // In the same pass, step() at endS for the survivors: the scheduler gives every running request
+    // one token (blocks checked above). The batch is the running queue in its order (fastForward
+    // checked they are the same size), so the survivors, in batch order, are what it leaves. Their
+    // blocks are taken after the finished ones are freed, as step() would, in one allocate() of
+    // the sum: the same blocks from the free pool, then from the LRU, as one call per request.
     const finished = this.finishedScratch;
-    finished.length = 0;
+    let nFinished = 0;
+    const next: RequestState[] = [];
+    let contextTokens = 0;
+    let more = 0;
     for (const r of batch) {
-      r.numComputed += r.scheduled;
-      r.scheduled = 0;
+      const computed = (r.numComputed += r.scheduled);
       r.lastTokenS = endS;
       r.generated++;
       r.numTokens++;
-      if (r.generated >= r.spec.outputTokens) finished.push(r);
+      if (r.generated >= r.spec.outputTokens) {
+        r.scheduled = 0;
+        finished[nFinished++] = r;
+      } else {
+        const add = Math.ceil((computed + 1) / bs) - r.blocks;
+        if (add > 0) {
+          r.blocks += add;
+          more += add;
+        }
+        r.scheduled = 1;
+        contextTokens += computed;
+        next.push(r);
+      }
     }
     this.sink.itl(endS - startS, batch.length);
     this.sink.tokens(endS, batch.length);
-    for (const r of finished) this.leave(r, endS);
+    for (let i = 0; i < nFinished; i++) this.leave(finished[i]!, endS);
     if (endS >= this.sink.nextGaugeS) this.sink.gauges(this.name, endS, this.running.length, this.waiting.length, this.blocks.usedBlocks, this.cfg.numGpuBlocks);
-    // step() at endS: the scheduler gives every running request one token (blocks checked above).
-    const next = this.running.slice();
-    let contextTokens = 0;
-    for (const r of next) {
-      const more = this.blocks.blocksFor(r.numComputed + 1) - r.blocks;
-      this.blocks.allocate(more);
-      r.blocks += Math.max(0, more);
-      r.scheduled = 1;
-      contextTokens += r.numComputed;
-    }
+    this.blocks.allocate(more);
     this.scheduled = next;
     this.lastStartS = endS;
     const c = this.perf.decodeCoefficients(next.length);
@@ -581,9 +592,16 @@ export class EngineInstance {
     const iterStartS = this.lastStartS;
     let sameGap = 0;
     let tokens = 0;
-    // Reused (no allocation per iteration): nothing below re-enters endIteration.
+    // Reused (no allocation per iteration): nothing below re-enters endIteration. Its first
+    // nFinished entries are this iteration's (a count, not `length = 0`, which is a runtime call).
     const finished = this.finishedScratch;
-    finished.length = 0;
+    let nFinished = 0;
+    // Read once: the loop calls out (sink, connector), so they would be reloaded per request.
+    const hooks = this.hooks;
+    const onTokens = hooks.onTokens;
+    const prefixCaching = this.cfg.enablePrefixCaching;
+    const connector = this.connector;
+    const leavesAfterPrefill = connector.leavesAfterPrefill;
     for (const r of batch) {
       r.numComputed += r.scheduled;
       r.scheduled = 0;
@@ -594,17 +612,19 @@ export class EngineInstance {
       } else if (r.lastTokenS === iterStartS) sameGap++;
       else this.sink.itl(endS - r.lastTokenS, 1);
       r.lastTokenS = endS;
-      r.generated++;
+      const generated = ++r.generated;
       r.numTokens++;
       tokens++;
-      this.hooks.onTokens?.(r, endS, 1);
-      if (this.cfg.enablePrefixCaching && r.generated === 1 && r.hashedKeys.length < r.blockKeys.length) this.commitPromptBlocks(r);
-      if (r.generated === 1) this.connector.onPromptDone(r);
-      if (r.generated >= r.spec.outputTokens || (this.connector.leavesAfterPrefill && r.generated === 1)) finished.push(r);
+      if (onTokens !== undefined) onTokens.call(hooks, r, endS, 1);
+      if (generated === 1) {
+        if (prefixCaching && r.hashedKeys.length < r.blockKeys.length) this.commitPromptBlocks(r);
+        connector.onPromptDone(r);
+      }
+      if (generated >= r.spec.outputTokens || (leavesAfterPrefill && generated === 1)) finished[nFinished++] = r;
     }
     if (sameGap > 0) this.sink.itl(endS - iterStartS, sameGap);
     if (tokens > 0) this.sink.tokens(endS, tokens);
-    for (const r of finished) this.leave(r, endS);
+    for (let i = 0; i < nFinished; i++) this.leave(finished[i]!, endS);
     if (endS >= this.sink.nextGaugeS) this.sink.gauges(this.name, endS, this.running.length, this.waiting.length, this.blocks.usedBlocks, this.cfg.numGpuBlocks);
     // A shared GPU passes to an instance that waited for it; this one asks again in step().
     this.turns?.release(this);

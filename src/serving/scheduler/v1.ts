@@ -22,14 +22,10 @@ export class V1Scheduler implements Scheduler {
 
   /** Waiting requests may hold blocks (remote KV, tier loads, swap-ins), so they may pass the head. */
 
-  /** Blocks a request must add to hold `tokens` tokens of KV. */
-  private extraBlocks(c: SchedulerContext, req: RequestState, tokens: number): number {
-    return c.blocks.blocksFor(tokens) - req.blocks - req.hashedKeys.length;
-  }
-
   schedule(c: SchedulerContext): RequestState[] {
     const cfg = c.cfg;
     let budget = cfg.maxNumBatchedTokens;
+    // A fresh array: cheaper than emptying a reused one (`length = 0` is a runtime call; measured).
     const out: RequestState[] = [];
     let preempted = false;
     const pol = cfg.decodePolicy;
@@ -38,17 +34,22 @@ export class V1Scheduler implements Scheduler {
       pol.arrange(c.running);
       cap = pol.seqCap(c.running.length < cfg.maxNumSeqs ? c.running.concat(c.waiting.slice(0, cfg.maxNumSeqs - c.running.length)) : c.running, c.perf, cfg.maxNumSeqs, c.running.length);
     }
-    for (let i = 0; i < c.running.length && budget > 0 && out.length < cap; ) {
-      const r = c.running[i]!;
+    const running = c.running;
+    const blocks = c.blocks;
+    const bs = blocks.blockSizeTokens;
+    const chunked = cfg.enableChunkedPrefill;
+    for (let i = 0; i < running.length && budget > 0 && out.length < cap; ) {
+      const r = running[i]!;
       const remaining = r.numTokens - r.numComputed;
-      const n = Math.min(remaining, budget);
-      if (!cfg.enableChunkedPrefill && n < remaining) {
+      const n = remaining < budget ? remaining : budget;
+      if (!chunked && n < remaining) {
         i++;
         continue;
       }
-      const need = this.extraBlocks(c, r, r.numComputed + n);
+      // Blocks it must add to hold numComputed + n tokens (this loop runs for every request of every step).
+      const need = Math.ceil((r.numComputed + n) / bs) - r.blocks - r.hashedKeys.length;
       let selfPreempted = false;
-      while (!c.blocks.allocate(need)) {
+      while (need > 0 && !blocks.allocate(need)) {
         const victim = c.running.pop()!;
         c.preempt(victim);
         preempted = true;
@@ -58,7 +59,7 @@ export class V1Scheduler implements Scheduler {
         }
       }
       if (selfPreempted) break;
-      r.blocks += Math.max(0, need);
+      if (need > 0) r.blocks += need;
       r.scheduled = n;
       budget -= n;
       out.push(r);
@@ -67,7 +68,8 @@ export class V1Scheduler implements Scheduler {
     // No admissions in an iteration that preempted (as vLLM), except when nothing runs at all while
     // waiting requests hold blocks (tier loads, swap-ins): the instance would otherwise stall.
     const conn = c.connector;
-    if (!preempted || (out.length === 0 && conn.loadsKv)) {
+    // Nothing waiting (most steps of a saturated decode run): the admission pass would do nothing.
+    if (c.waiting.length > 0 && (!preempted || (out.length === 0 && conn.loadsKv))) {
       let freeing = 0;
       if (pol?.sameIterationEviction) for (const r of out) if (r.generated > 0 && r.generated + 1 >= r.spec.outputTokens) freeing++;
       // A request whose KV arrived from a prefill instance, or was loaded from a KV tier or swapped
