@@ -12,6 +12,8 @@
  * 3. Peak RSS at 1,000,000 requests: extrapolated from one more run at half the requests, or
  *    measured with `--million` (synthetic regimes run once at 1M requests; traces cannot grow).
  * 4. A line per regime against its targets, and the parity speed-up against Vidur's 179 s.
+ * 5. `sweep` (sweep-regime.ts): one sweep of 8 rates serially and on all cores, the speed-up and
+ *    whether both wrote the same sweep.jsonl bytes.
  *
  * Options: --runs N, --only a,b, --million (a regime whose trace, shipped under scenarios/traces,
  * is missing is skipped, saying so), --tsx (one extra parity run of the sources through tsx), --bundle FILE
@@ -24,6 +26,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildBundle } from '../build/bundle.js';
 import { parse as parseYaml } from 'yaml';
+import { runSweep, sweepReport, SWEEP_REGIME } from './sweep-regime.js';
 import { fmtK, type Measured, medianOf, REGIMES, type Regime, rssAt1M, TARGETS, verdict, VIDUR_RSS_MB, VIDUR_WALL_S } from './regimes.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -118,6 +121,12 @@ async function main(): Promise<void> {
       if (args.includes('--tsx')) console.log(row('  via tsx', runOnce(['node', '--import', 'tsx', path.join(root, 'src/cli/main.ts')], regime.scenario, out(), []), 1));
     }
     verdicts.push(verdict(regime, m, rss1M, measured).text);
+  }
+  if (!only || only.includes(SWEEP_REGIME.name)) {
+    const serial = runSweep(root, node, path.join(tmp, `run${n++}`), 1);
+    const { row: line, verdict: v } = sweepReport(serial, runSweep(root, node, path.join(tmp, `run${n++}`), undefined));
+    console.log(line);
+    verdicts.push(v);
   }
   rmSync(tmp, { recursive: true, force: true });
   console.log(`\ntargets: parity <= ${TARGETS.parityWallS} s wall (${(VIDUR_WALL_S / TARGETS.parityWallS).toFixed(0)}x Vidur), every regime >= ${fmtK(TARGETS.minSimulatedReqPerS)} simulated req/s, peak RSS <= ${TARGETS.maxRssMBAt1M} MB at 1M requests`);

@@ -17,11 +17,30 @@
  * and its channel integrals are added in closed form when it ends. The moment another flow starts
  * moving on one of those channels (or their partners), the solo flow is "materialized" exactly: its
  * bytes sent so far are rate x elapsed, and from then on it is an ordinary flow of the allocation.
+ *
+ * Claims (a caller's chain of solo flows computed ahead, src/serving/disagg/layer-chain.ts): a caller
+ * that has worked out a whole schedule of solo flows on some channels may claim them and move no
+ * flow here at all; it accounts each flow afterwards (replaySolo, with the flow's own times) and
+ * hands flows still in flight back as ordinary solo flows (adoptSolo). Whoever else starts or
+ * activates a flow on a claimed channel, or reads its stats, first makes the claimant settle
+ * ("materialize on read"), so nothing here ever sees the chain out of time order.
  */
 import type { EventHandle, Simulator } from '../kernel/simulator.js';
 import { didYouMean } from '../errors.js';
 import { maxMinFairRatesInto, type ChannelUse, type FairShareFlow } from './max-min.js';
 import type { ChannelStats, FlowHandle, FlowNetworkListener, FlowSpec, FlowState } from './flow-types.js';
+
+/** A caller holding channels for flows it accounts itself (module note); `materialize` hands them back. */
+export interface ChannelClaim {
+  materialize(): void;
+}
+
+/** A solo flow's closed-form timing: moving from activeS at rate, done at finishS. */
+export interface SoloPlan {
+  rate: number;
+  activeS: number;
+  finishS: number;
+}
 
 export type { ChannelSegment, ChannelStats, FlowHandle, FlowNetworkListener, FlowSpec, FlowState } from './flow-types.js';
 
@@ -41,6 +60,8 @@ interface Channel {
   flowsCarried: number;
   /** A solo flow (see the module note) crossing this channel, or null. */
   solo: Flow | null;
+  /** The claimant of this channel (module note), or null. */
+  claim: ChannelClaim | null;
 }
 
 interface Use {
@@ -121,6 +142,11 @@ export class FlowNetwork {
     this.lastAdvanceS = sim.now;
   }
 
+  /** Kernel priority of the network's events (a claimant schedules its own at it). */
+  get priority(): number {
+    return this.eventPriority;
+  }
+
   addChannel(id: string, capacityBytesPerS: number): void {
     if (this.channels.has(id)) throw new Error(`Channel ${id} already exists`);
     if (!(capacityBytesPerS > 0) || !Number.isFinite(capacityBytesPerS)) {
@@ -140,6 +166,7 @@ export class FlowNetwork {
       utilisationIntegralS: 0,
       flowsCarried: 0,
       solo: null,
+      claim: null,
     };
     this.channels.set(id, ch);
     this.channelList.push(ch);
@@ -176,8 +203,9 @@ export class FlowNetwork {
 
   /** Accounting for one channel, advanced to now. */
   channelStats(id: string): ChannelStats {
-    this.advance();
     const c = this.channel(id);
+    c.claim?.materialize();
+    this.advance();
     const stats: ChannelStats = {
       id: c.id,
       capacityBytesPerS: c.capacityBytesPerS,
@@ -206,6 +234,7 @@ export class FlowNetwork {
   }
 
   get activeFlows(): number {
+    for (const c of this.channelList) c.claim?.materialize();
     let solos = 0;
     for (const f of this.solos) if (f.state === 'moving') solos++;
     return this.moving.size + solos;
@@ -227,6 +256,7 @@ export class FlowNetwork {
     if (!(latencyS >= 0)) throw new RangeError(`Flow latency must be >= 0 s, got ${latencyS}`);
     if (!(cap > 0)) throw new RangeError(`Flow rate cap must be > 0 bytes/s, got ${cap}`);
     const { uses, shareUses } = this.usesOf(spec.path);
+    this.settleClaims(uses);
     const flow = new Flow(this, this.nextFlowId++, spec.tag ?? '', spec.bytes, this.sim.now, uses, shareUses, cap, spec.onDone);
     // A flow with nothing to move, or nothing to limit it, finishes when its latency is over.
     const instantaneous = spec.bytes === 0 || (uses.length === 0 && cap === Infinity);
@@ -239,6 +269,86 @@ export class FlowNetwork {
     } else {
       this.activate(flow);
     }
+    return flow;
+  }
+
+  /** Claimants of these channels or their duplex partners settle first (module note). */
+  private settleClaims(uses: readonly Use[]): void {
+    for (const { channel } of uses) {
+      channel.claim?.materialize();
+      channel.partner?.claim?.materialize();
+    }
+  }
+
+  /** The channels of a path and their duplex partners, each once (what a claim must hold). */
+  claimableChannels(path: readonly string[]): string[] {
+    const out = new Set<string>();
+    for (const { channel } of this.usesOf(path).uses) {
+      out.add(channel.id);
+      if (channel.partner !== undefined) out.add(channel.partner.id);
+    }
+    return [...out];
+  }
+
+  /** True when nothing moves, waits as solo, or is claimed on these channels (claimableChannels ids). */
+  idleUnclaimed(ids: readonly string[], except: ChannelClaim | null = null): boolean {
+    for (const id of ids) {
+      const c = this.channel(id);
+      if (c.movingFlows > 0 || c.solo !== null || (c.claim !== null && c.claim !== except)) return false;
+    }
+    return true;
+  }
+
+  /** Sets (or, with null, clears where `claim` holds them) the claimant of these channels. */
+  setClaim(ids: readonly string[], claim: ChannelClaim | null, holder: ChannelClaim | null = null): void {
+    for (const id of ids) {
+      const c = this.channel(id);
+      if (claim !== null || c.claim === holder) c.claim = claim;
+    }
+  }
+
+  /** The timing startSolo would give a flow alone on `path` started at `startS` (same operations). */
+  soloPlan(path: readonly string[], bytes: number, latencyS: number, capBytesPerS: number, startS: number): SoloPlan {
+    let rate = capBytesPerS;
+    for (const { channel, weight } of this.usesOf(path).uses) rate = Math.min(rate, channel.capacityBytesPerS / weight);
+    const activeS = startS + latencyS;
+    return { rate, activeS, finishS: activeS + Math.max(0, bytes - 0) / rate };
+  }
+
+  /**
+   * Accounts a solo flow that ran alone on a claimed path over [plan.activeS, plan.finishS], as
+   * finishSolo would have at its end: channel integrals, counters and timeline segments.
+   */
+  replaySolo(path: readonly string[], bytes: number, tag: string, plan: SoloPlan): void {
+    const { uses } = this.usesOf(path);
+    const dt = plan.finishS - plan.activeS;
+    for (const { channel, weight } of uses) {
+      const load = plan.rate * weight;
+      channel.flowsCarried++;
+      channel.peakLoadBytesPerS = Math.max(channel.peakLoadBytesPerS, load);
+      channel.bytesCarried += load * dt;
+      channel.busyS += dt;
+      channel.utilisationIntegralS += (load / channel.capacityBytesPerS) * dt;
+    }
+    for (const { channel, weight } of uses) {
+      const residual = (bytes - plan.rate * dt) * weight;
+      channel.bytesCarried += residual;
+      channel.utilisationIntegralS += residual / channel.capacityBytesPerS;
+    }
+    this.completed++;
+    this.delivered += bytes;
+    const id = this.nextFlowId++;
+    for (const { channel, weight } of uses) this.listener.onSegment?.({ channelId: channel.id, flowId: id, tag, startS: plan.activeS, endS: plan.finishS, bytes: bytes * weight });
+  }
+
+  /**
+   * A flow of a claimed path started alone at `startS` (<= now) and not yet done, handed to the
+   * network as the solo flow startFlow would have made then (the caller has released its claim).
+   */
+  adoptSolo(spec: FlowSpec, startS: number): FlowHandle {
+    const { uses, shareUses } = this.usesOf(spec.path);
+    const flow = new Flow(this, this.nextFlowId++, spec.tag ?? '', spec.bytes, startS, uses, shareUses, spec.rateCapBytesPerS ?? Infinity, spec.onDone);
+    this.startSoloAt(flow, spec.latencyS ?? 0, startS);
     return flow;
   }
 
@@ -292,6 +402,7 @@ export class FlowNetwork {
   }
 
   private activate(flow: Flow): void {
+    this.settleClaims(flow.uses);
     this.advance();
     for (const { channel } of flow.uses) {
       if (channel.solo !== null) this.materialize(channel.solo);
@@ -327,13 +438,17 @@ export class FlowNetwork {
   }
 
   private startSolo(flow: Flow, latencyS: number): void {
+    this.startSoloAt(flow, latencyS, this.sim.now);
+  }
+
+  private startSoloAt(flow: Flow, latencyS: number, startS: number): void {
     // The rate progressive filling gives one flow alone: min of its cap and capacity / crossings.
     let rate = flow.capBytesPerS;
     for (const { channel, weight } of flow.uses) rate = Math.min(rate, channel.capacityBytesPerS / weight);
     flow.solo = true;
     flow.rate = rate;
     // The same operations as the allocation path: activation at now + latency, then now + bytes / rate.
-    const activeS = this.sim.now + latencyS;
+    const activeS = startS + latencyS;
     flow.soloActiveS = activeS;
     flow.movingSinceS = activeS;
     flow.finishS = activeS + Math.max(0, flow.bytes - 0) / rate;

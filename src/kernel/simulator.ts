@@ -38,6 +38,7 @@ export class Simulator {
   private nextSeq = 0;
   private processed = 0;
   private stopped = false;
+  private runningPriority = Infinity;
 
   /** Current simulated time in seconds. */
   get now(): number {
@@ -47,6 +48,15 @@ export class Simulator {
   /** Events executed so far (cancelled ones excluded). */
   get eventsProcessed(): number {
     return this.processed;
+  }
+
+  /**
+   * Priority of the event being run, Infinity between events: a caller that applies work computed
+   * ahead (materialize on read) uses it to tell whether work due at this very instant would already
+   * have run, i.e. whether its priority is below this event's.
+   */
+  get currentPriority(): number {
+    return this.runningPriority;
   }
 
   get pending(): number {
@@ -96,8 +106,10 @@ export class Simulator {
       if (top.cancelled) continue;
       this.nowS = top.timeS;
       this.processed++;
+      this.runningPriority = top.priority;
       top.fn();
     }
+    this.runningPriority = Infinity;
     if (!holdClock && untilS !== Infinity && !this.stopped && untilS > this.nowS) this.nowS = untilS;
   }
 }

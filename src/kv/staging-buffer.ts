@@ -9,7 +9,13 @@
  *
  * Pages are handed out as runs of consecutive indices (a layer's KV is tens of pages): the free
  * list is a stack of runs, which gives exactly the page numbers a stack of single pages would, with
- * O(runs) work per grant and free instead of O(pages).
+ * O(runs) work per grant and free instead of O(pages). Page numbers are a view (no figure depends on
+ * which pages a request holds, only on how many): with `pageNumbers: false` the buffer keeps counts
+ * only, so a long run whose free list has fragmented into thousands of runs pays O(1) per grant.
+ *
+ * A claimant (a layer chain computed ahead, src/serving/disagg/layer-chain.ts) may hold the buffer
+ * and apply its takes and frees later with their own times (reserveAt / freeAt); any other call first
+ * makes it settle, so the buffer only ever sees operations in time order.
  */
 import type { Simulator } from '../kernel/simulator.js';
 import { UserError } from '../errors.js';
@@ -27,12 +33,14 @@ export interface StagingBufferOptions {
   onOccupancy?: (timeS: number, usedBytes: number) => void;
   /** Kernel priority of grant events. */
   eventPriority?: number;
+  /** Keep page numbers (pagesOf, Reservation.pages); default true. False: counts only (module note). */
+  pageNumbers?: boolean;
 }
 
 export interface Reservation {
   readonly reqId: number;
   readonly bytes: number;
-  /** Page indices held, once granted. */
+  /** Page indices held, once granted (empty when the buffer keeps counts only). */
   readonly pages: readonly number[];
   readonly requestedS: number;
   /** NaN until granted. */
@@ -47,6 +55,8 @@ interface Pending {
 class MutableReservation implements Reservation {
   /** Pages held, as [start, length] pairs in grant order (each run ascending). */
   runs: number[] = [];
+  /** Pages held. */
+  count = 0;
   grantedS = NaN;
   constructor(
     readonly reqId: number,
@@ -59,9 +69,7 @@ class MutableReservation implements Reservation {
     return out;
   }
   get pageCount(): number {
-    let n = 0;
-    for (let i = 1; i < this.runs.length; i += 2) n += this.runs[i]!;
-    return n;
+    return this.count;
   }
 }
 
@@ -79,14 +87,22 @@ export interface StagingBufferStats {
   maxQueueLength: number;
 }
 
+/** Who holds the buffer for operations it applies later with their own times (module note). */
+export interface StagingClaim {
+  materialize(): void;
+}
+
 export class StagingBuffer {
   readonly pageBytes: number;
+  /** The claimant, or null (module note). */
+  claim: StagingClaim | null = null;
   readonly capacityPages: number;
   /**
    * Free pages as a stack of runs, [start, length] pairs, the top last: the next page handed out
    * is the top run's start (a stack of single pages, popped from the end, run-length encoded).
    */
   private readonly freeRuns: number[];
+  private readonly trackPages: boolean;
   private freeCount: number;
   /** Page table: request id -> its granted reservations. */
   private readonly table = new Map<number, MutableReservation[]>();
@@ -117,6 +133,7 @@ export class StagingBuffer {
       throw new UserError(kvMessages.stagingTooSmall(opts.capacityBytes, this.capacityPages, opts.pageBytes, min.what, min.bytes));
     }
     // Page 0 is handed out first: deterministic page numbers.
+    this.trackPages = opts.pageNumbers ?? true;
     this.freeRuns = this.capacityPages > 0 ? [0, this.capacityPages] : [];
     this.freeCount = this.capacityPages;
     this.lastChangeS = sim.now;
@@ -124,19 +141,33 @@ export class StagingBuffer {
   }
 
   get usedBytes(): number {
+    this.claim?.materialize();
     return this.usedPages * this.pageBytes;
   }
 
   get freeBytes(): number {
+    this.claim?.materialize();
     return this.freeCount * this.pageBytes;
   }
 
   get queueLength(): number {
+    this.claim?.materialize();
     return this.queue.length;
+  }
+
+  /** Pages free and none queued: what a claimant may count on (its own operations not yet applied). */
+  get freePagesUnqueued(): number {
+    return this.queue.length > 0 ? 0 : this.freeCount;
+  }
+
+  /** Pages `bytes` take. */
+  pagesFor(bytes: number): number {
+    return Math.ceil(bytes / this.pageBytes);
   }
 
   /** Pages held by a request (all its granted reservations), in grant order. */
   pagesOf(reqId: number): number[] {
+    this.claim?.materialize();
     return (this.table.get(reqId) ?? []).flatMap((r) => r.pages);
   }
 
@@ -146,6 +177,7 @@ export class StagingBuffer {
    * queue, never inside this call. A request may hold several reservations (one per layer).
    */
   reserve(reqId: number, bytes: number, onGranted: (r: Reservation) => void): 'granted' | 'queued' {
+    this.claim?.materialize();
     if (!(bytes >= 0) || !Number.isFinite(bytes)) throw new RangeError(`Staging reservation must be >= 0 bytes, got ${bytes}`);
     if (this.pagesFor(bytes) > this.capacityPages) {
       throw new RangeError(
@@ -168,37 +200,53 @@ export class StagingBuffer {
    * (the caller then queues with `reserve`).
    */
   reserveNow(reqId: number, bytes: number): Reservation | null {
+    this.claim?.materialize();
+    return this.reserveAt(reqId, bytes, this.sim.now);
+  }
+
+  /**
+   * reserveNow as of `timeS` (not before the last change): the claimant's form, applying a take it
+   * computed ahead. Null when it would queue.
+   */
+  reserveAt(reqId: number, bytes: number, timeS: number): Reservation | null {
     if (this.queue.length > 0 || this.pagesFor(bytes) > this.freeCount) return null;
     if (!(bytes >= 0) || !Number.isFinite(bytes)) throw new RangeError(`Staging reservation must be >= 0 bytes, got ${bytes}`);
-    const r = new MutableReservation(reqId, bytes, this.sim.now);
-    this.take(r);
+    const r = new MutableReservation(reqId, bytes, timeS);
+    this.take(r, timeS);
     return r;
   }
 
   /** Frees one granted reservation's pages (the decode GPU pulled that layer). */
   free(reservation: Reservation): void {
+    this.claim?.materialize();
+    this.freeAt(reservation, this.sim.now);
+  }
+
+  /** free as of `timeS` (the claimant's form; nothing may be queued when it is not now). */
+  freeAt(reservation: Reservation, timeS: number): void {
     const list = this.table.get(reservation.reqId);
     const i = list?.indexOf(reservation as MutableReservation) ?? -1;
     if (list === undefined || i < 0) throw new Error(`Reservation of request ${reservation.reqId} is not held`);
     list.splice(i, 1);
     if (list.length === 0) this.table.delete(reservation.reqId);
-    this.returnRuns((reservation as MutableReservation).runs);
+    this.giveBack([reservation as MutableReservation], timeS);
     this.drainQueue();
   }
 
   /** Frees every page of a request and drops its queued reservations; returns the pages freed. */
   release(reqId: number): number {
+    this.claim?.materialize();
     for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i]!.reservation.reqId === reqId) this.queue.splice(i, 1);
     const held = this.table.get(reqId) ?? [];
     this.table.delete(reqId);
-    const runs = held.flatMap((r) => r.runs);
-    this.returnRuns(runs);
+    this.giveBack(held, this.sim.now);
     this.drainQueue();
     return held.reduce((n, r) => n + r.pageCount, 0);
   }
 
   stats(): StagingBufferStats {
-    this.integrate();
+    this.claim?.materialize();
+    this.integrate(this.sim.now);
     const elapsedS = this.sim.now - this.createdS;
     return {
       capacityBytes: this.capacityPages * this.pageBytes,
@@ -213,25 +261,22 @@ export class StagingBuffer {
     };
   }
 
-  private pagesFor(bytes: number): number {
-    return Math.ceil(bytes / this.pageBytes);
-  }
-
   private fits(p: Pending): boolean {
     return this.pagesFor(p.reservation.bytes) <= this.freeCount;
   }
 
   private grant(p: Pending): void {
     const r = p.reservation;
-    this.take(r);
+    this.take(r, this.sim.now);
     this.sim.schedule(0, () => p.onGranted(r), this.opts.eventPriority ?? 0);
   }
 
-  private take(r: MutableReservation): void {
-    this.integrate();
+  private take(r: MutableReservation, nowS: number): void {
+    this.integrate(nowS);
     const n = this.pagesFor(r.bytes);
+    r.count = n;
     const free = this.freeRuns;
-    for (let left = n; left > 0; ) {
+    for (let left = this.trackPages ? n : 0; left > 0; ) {
       const top = free.length - 2;
       const start = free[top]!;
       const len = free[top + 1]!;
@@ -248,7 +293,7 @@ export class StagingBuffer {
       left -= k;
     }
     this.freeCount -= n;
-    r.grantedS = this.sim.now;
+    r.grantedS = nowS;
     const list = this.table.get(r.reqId);
     if (list) list.push(r);
     else this.table.set(r.reqId, [r]);
@@ -261,7 +306,7 @@ export class StagingBuffer {
       this.waitS += waitedS;
       this.maxWaitS = Math.max(this.maxWaitS, waitedS);
     }
-    this.opts.onOccupancy?.(this.sim.now, this.usedBytes);
+    this.opts.onOccupancy?.(nowS, this.usedPages * this.pageBytes);
   }
 
   /** Appends run [start, start + len) to `runs`, merged with the last run when it continues it. */
@@ -271,10 +316,26 @@ export class StagingBuffer {
     else runs.push(start, len);
   }
 
+  /** Puts the pages of `held` (in grant order) back. */
+  private giveBack(held: readonly MutableReservation[], nowS: number): void {
+    if (this.trackPages) {
+      this.returnRuns(held.length === 1 ? held[0]!.runs : held.flatMap((r) => r.runs), nowS);
+      return;
+    }
+    let n = 0;
+    for (const r of held) n += r.count;
+    // As returnRuns: nothing held, nothing changes (no occupancy sample).
+    if (n === 0) return;
+    this.integrate(nowS);
+    this.freeCount += n;
+    this.usedPages -= n;
+    this.opts.onOccupancy?.(nowS, this.usedPages * this.pageBytes);
+  }
+
   /** Puts pages back so that they are handed out again in the order given (`runs` in grant order). */
-  private returnRuns(runs: readonly number[]): void {
+  private returnRuns(runs: readonly number[], nowS: number): void {
     if (runs.length === 0) return;
-    this.integrate();
+    this.integrate(nowS);
     const free = this.freeRuns;
     let n = 0;
     // Last run first, so the first run ends on top; a run that ends where the top starts joins it.
@@ -290,15 +351,14 @@ export class StagingBuffer {
     }
     this.freeCount += n;
     this.usedPages -= n;
-    this.opts.onOccupancy?.(this.sim.now, this.usedBytes);
+    this.opts.onOccupancy?.(nowS, this.usedPages * this.pageBytes);
   }
 
   private drainQueue(): void {
     while (this.queue.length > 0 && this.fits(this.queue[0]!)) this.grant(this.queue.shift()!);
   }
 
-  private integrate(): void {
-    const now = this.sim.now;
+  private integrate(now: number): void {
     this.pageSecondsIntegral += this.usedPages * (now - this.lastChangeS);
     this.lastChangeS = now;
   }

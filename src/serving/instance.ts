@@ -324,7 +324,7 @@ export class EngineInstance {
       const dtS = (c.fixedMs + c.perContextTokenMs * contextTokens) / 1000;
       endS = startS + dtS;
       this.finishIterationAccounting(startS, endS, batch.length, newTokens, 'decode');
-      const segmentEnd = this.cfg.fastForward && this.scheduler.stableDecodeShape ? this.fastForward(batch, startS, endS, contextTokens, c) : null;
+      const segmentEnd = this.cfg.fastForward && (this.scheduler.stableDecodeShape || this.cfg.decodePolicy?.capsBatch === false) ? this.fastForward(batch, startS, endS, contextTokens, c) : null;
       if (segmentEnd !== null) {
         this.sim.scheduleAt(segmentEnd, this.onIterationEnd, EventPriority.iterationEnd);
         return;
@@ -414,6 +414,13 @@ export class EngineInstance {
       extra2 += Math.ceil((r.numComputed + 2) / bs) - r.blocks - r.hashedKeys.length;
       if (r.lastTokenS === startS) same++;
     }
+    // A decode policy (uncapped: see step): its arrangement must keep the order over the segment,
+    // and a finishing sequence must not give its slot to a waiting one before the last iteration.
+    const pol = this.cfg.decodePolicy;
+    if (pol !== undefined) {
+      if (pol.sameIterationEviction && this.waiting.length > 0) return null;
+      kMax = Math.min(kMax, pol.steadyIterations(batch));
+    }
     if (kMax < 2) return null;
     // (b) Blocks for all K iterations must be available now, so no preemption can occur inside.
     const avail = this.blocks.availableBlocks;
@@ -501,7 +508,7 @@ export class EngineInstance {
   private continueAfterFinish(batch: RequestState[], startS: number, endS: number): number | null {
     // Prefix caching may be on (vLLM's default) as long as no request holds prefix blocks: then
     // leaving and scheduling touch only anonymous block counts (checked per request below).
-    if (this.waiting.length > 0 || this.hooks.onLeave || this.connector.leavesAfterPrefill || this.tiers !== null || this.turns !== null || this.weightFlow !== null) return null;
+    if (this.waiting.length > 0 || this.cfg.decodePolicy !== undefined || this.hooks.onLeave || this.connector.leavesAfterPrefill || this.tiers !== null || this.turns !== null || this.weightFlow !== null) return null;
     const bs = this.cfg.blockSizeTokens;
     let survivors = 0;
     let freed = 0;

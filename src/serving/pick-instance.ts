@@ -21,8 +21,24 @@ export interface RouteState {
 export function pickInstance(policy: RouterPolicy, instances: readonly EngineInstance[], state: RouteState, rng: RandomStream, keys: readonly number[], promptTokens = 0): EngineInstance {
   if (instances.length === 1) return instances[0]!;
   state.router ??= createRouter(policy, () => rng.next());
-  // Tokens are counted (O(requests)) only for a router that declares it reads them.
+  // Tokens are counted (O(requests)) only for a router that declares it reads them, and only for the
+  // candidates it looks at (power-of-two reads two of sixteen).
   const tokens = state.router.reads === 'tokens';
-  const candidates: RouteCandidate[] = instances.map((i) => (tokens ? { id: i.name, outstandingRequests: i.outstanding, outstandingTokens: i.outstandingTokens() } : { id: i.name, outstandingRequests: i.outstanding }));
+  const candidates: RouteCandidate[] = instances.map((i) => (tokens ? new CountedOnRead(i) : { id: i.name, outstandingRequests: i.outstanding }));
   return instances[state.router.pick(candidates, { promptTokens, prefixHashes: keys.length > 0 ? keys : undefined })]!;
+}
+
+/** A candidate whose outstanding tokens are counted when first read (the instance does not change during a pick). */
+class CountedOnRead implements RouteCandidate {
+  readonly id: string;
+  readonly outstandingRequests: number;
+  private tokens = -1;
+  constructor(private readonly inst: EngineInstance) {
+    this.id = inst.name;
+    this.outstandingRequests = inst.outstanding;
+  }
+  get outstandingTokens(): number {
+    if (this.tokens < 0) this.tokens = this.inst.outstandingTokens();
+    return this.tokens;
+  }
 }

@@ -84,7 +84,10 @@ export function buildDisaggregated(sc: Scenario, file: string, sim: Simulator, s
   const stats = new TransferStats();
   const mgr = new KvTransferManager(sim, net, topo, {
     policy: tr.policy, path: tr.path, hostMemory: tr.hostMemory, numLayers: arch.numLayers, kvBytesPerTokenPerLayer: sizes.kvBytesPerTokenPerLayer, chunkTokens: dep.transfer?.chunkTokens,
-  }, (g) => staging.get(topo.nodeOfGpu(g)), { onSourceFree: (t) => runtime().onSourceFree(t), onReady: (t) => runtime().onReady(t) });
+  }, (g) => staging.get(topo.nodeOfGpu(g)), { onSourceFree: (t) => runtime().onSourceFree(t), onReady: (t) => runtime().onReady(t) },
+  // Layer chains (fast path) with one staging buffer: its occupancy series is the only one, so
+  // series order cannot depend on when a chain applies its steps.
+  opts.fastForward && tr.path === 'staging' && new Set(prefills.map((i) => topo.nodeOfGpu(gpusOf.get(i)![0]!))).size === 1);
   const stagingSeries: OccupancySeries[] = [];
   if (tr.path === 'staging') {
     if (tr.stagingBufferGiB > machine.hostMemoryCapacityGiB) {
@@ -101,7 +104,7 @@ export function buildDisaggregated(sc: Scenario, file: string, sim: Simulator, s
         if (series.samples === 0) stagingSeries.push(series);
         series.add(tS, used / (tr.stagingBufferGiB * GiB));
       };
-      const buf = atPointer(file, '/deployment/transfer/stagingBufferGiB', () => new StagingBuffer(sim, { capacityBytes: tr.stagingBufferGiB * GiB, pageBytes, minimum, onOccupancy }));
+      const buf = atPointer(file, '/deployment/transfer/stagingBufferGiB', () => new StagingBuffer(sim, { capacityBytes: tr.stagingBufferGiB * GiB, pageBytes, minimum, onOccupancy, pageNumbers: false }));
       staging.set(n, buf);
     }
   }

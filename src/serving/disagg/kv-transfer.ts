@@ -16,6 +16,10 @@
  *     decode side reads a chunk once it is written.
  * The source blocks are released when every source-side leg is done; the KV is ready when every
  * destination-side leg is done.
+ *
+ * A layer-wise staging transfer whose every chunk would move alone on its links (the common case at
+ * moderate load) is run as a layer chain (layer-chain.ts): its 32 x 3 chunk steps are computed when
+ * its first chunk falls due (the decode side known) and applied in two events, not ~100.
  */
 import type { Simulator } from '../../kernel/simulator.js';
 import type { ChannelSegment, FlowNetwork } from '../../hardware/flow-network.js';
@@ -23,6 +27,10 @@ import type { Endpoint, Route, Topology } from '../../hardware/topology.js';
 import type { Reservation, StagingBuffer } from '../../kv/staging-buffer.js';
 import type { RequestState } from '../request-state.js';
 import { EventPriority } from '../event-priorities.js';
+import { LayerChain, type ChainHost } from './layer-chain.js';
+import type { Transfer } from './transfer.js';
+
+export type { Transfer } from './transfer.js';
 
 export type TransferPolicy = 'whole' | 'layerwise';
 export type TransferPath = 'direct' | 'staging' | 'network' | 'disk';
@@ -41,35 +49,6 @@ export interface TransferConfig {
 /** LMCache's default `chunk_size` (lmcache/v1/config.py; vllm-engine-facts.md 5). */
 export const LMCACHE_CHUNK_TOKENS = 256;
 
-export interface Transfer {
-  readonly req: RequestState;
-  /** Flow tag of its bytes (built once: a layer-wise transfer starts dozens of flows). */
-  readonly tag: string;
-  readonly srcGpus: readonly number[];
-  dstGpus: readonly number[] | null;
-  readonly bytes: number;
-  /** Prompt tokens whose KV moves (disk: whole chunks only; otherwise the whole prompt). */
-  readonly tokens: number;
-  /** Bytes of one chunk of one shard. */
-  readonly shardBytes: number;
-  /** When the first chunk was due (its layer's compute ended, or prefill ended). */
-  firstDueS: number;
-  firstMoveS: number;
-  doneS: number;
-  prefillDoneS: number | null;
-  srcReleased: boolean;
-  ready: boolean;
-  srcLeft: number;
-  dstLeft: number;
-  /** Seconds during which at least one of its chunks waited for staging space (union of the waits). */
-  stagingWaitS: number;
-  /** When its last staging reservation was granted (NaN: none waited or no staging). */
-  stagingLastGrantS: number;
-  /** Per channel: first and last instant this transfer's bytes crossed it (Gantt). */
-  readonly channels: Map<string, { startS: number; endS: number }>;
-  /** Source legs waiting for the decode reservation (direct) or staged legs waiting to be pulled. */
-  readonly waiting: { shard: number; res?: Reservation }[];
-}
 
 export interface TransferCallbacks {
   onSourceFree(t: Transfer): void;
@@ -89,7 +68,20 @@ export class KvTransferManager {
     /** The staging buffer a source GPU writes into (path staging), by GPU index. */
     private readonly stagingOf: (srcGpu: number) => StagingBuffer | undefined,
     private readonly cb: TransferCallbacks,
-  ) {}
+    /** Layer chains allowed (fast paths on; one staging buffer, so one occupancy series in time order). */
+    private readonly chains = false,
+  ) {
+    this.chainContext = {
+      sim,
+      net,
+      routes: (t) => (t.dstGpus === null ? [this.routesFor(t.srcGpus[0]!, t.srcGpus[0]!)[0]!] : this.routesFor(t.srcGpus[0]!, t.dstGpus[0]!)),
+      staging: (t) => this.stagingOf(t.srcGpus[0]!),
+      check: (t) => this.check(t),
+      scheduleDueFrom: (t, from) => this.scheduleDueFrom(t, from),
+      afterSourceLeg: (t, res) => this.afterSourceLeg(t, 0, t.shardBytes, res),
+      afterPull: (t, res) => this.afterPull(t, t.srcGpus[0]!, res),
+    };
+  }
 
   /** Chunk count of one transfer. */
   get chunks(): number {
@@ -151,22 +143,37 @@ export class KvTransferManager {
     const t: Transfer = {
       req, tag: tag(req), srcGpus, dstGpus: null, bytes: shardBytes * legs, tokens, shardBytes, firstDueS: dueS[0]!, firstMoveS: NaN, doneS: NaN, prefillDoneS: null,
       srcReleased: false, ready: false, srcLeft: legs, dstLeft: legs, stagingWaitS: 0, stagingLastGrantS: NaN, channels: new Map(), waiting: [],
+      dueS, pieces, launched: 0, dueEvent: null, chain: null,
     };
     this.byTag.set(t.tag, t);
     if (legs === 0) return t; // nothing stored (a prompt shorter than one chunk): ready once prefill ends and decode reserved
-    // One pending event per transfer: each chunk's event schedules the next (due times are
-    // non-decreasing), so a 32-layer transfer holds one queue slot and one closure, not 32.
-    let i = 0;
-    const due = (): void => {
-      for (let p = 0; p < pieces; p++) for (let k = 0; k < tp; k++) this.launchSource(t, k, shardBytes);
-      if (++i < dueS.length) this.sim.scheduleAt(dueS[i]!, due, EventPriority.kvChunkDue);
-    };
-    this.sim.scheduleAt(dueS[0]!, due, EventPriority.kvChunkDue);
+    this.scheduleDueFrom(t, 0);
     return t;
+  }
+
+  /**
+   * Schedules chunk `from` and, from its event, the ones after it: one pending event per transfer
+   * (due times are non-decreasing), so a 32-layer transfer holds one queue slot and one closure, not 32.
+   */
+  scheduleDueFrom(t: Transfer, from: number): void {
+    t.launched = from;
+    const due = (): void => {
+      t.dueEvent = null;
+      // The first chunk falls due: the whole schedule may be computed now (layer-chain.ts).
+      if (t.launched === 0 && this.chains && this.cfg.path === 'staging' && this.cfg.policy === 'layerwise') {
+        t.chain = LayerChain.plan(t, this.chainContext);
+        if (t.chain !== null) return;
+      }
+      for (let p = 0; p < t.pieces; p++) for (let k = 0; k < t.srcGpus.length; k++) this.launchSource(t, k, t.shardBytes);
+      if (++t.launched < t.dueS.length) t.dueEvent = this.sim.scheduleAt(t.dueS[t.launched]!, due, EventPriority.kvChunkDue);
+    };
+    t.dueEvent = this.sim.scheduleAt(t.dueS[from]!, due, EventPriority.kvChunkDue);
   }
 
   /** The decode side has reserved blocks on these GPUs: legs waiting for it may go. */
   setDestination(t: Transfer, dstGpus: readonly number[]): void {
+    // A chain of copies only (layer-chain.ts) hands back the chunks copied so far, as waiting legs.
+    t.chain?.materialize();
     t.dstGpus = dstGpus;
     const shardBytes = t.shardBytes;
     for (const w of t.waiting.splice(0)) {
@@ -177,9 +184,13 @@ export class KvTransferManager {
   }
 
   prefillDone(t: Transfer, timeS: number): void {
+    t.chain?.advance();
     t.prefillDoneS = timeS;
     this.check(t);
   }
+
+  /** What a layer chain needs of this manager (bound once, in the constructor). */
+  private readonly chainContext: ChainHost;
 
   /** Flow-network segment listener: folds a transfer's segments into one bar per channel. */
   onSegment(seg: ChannelSegment): void {
@@ -201,12 +212,7 @@ export class KvTransferManager {
     }
     const push = (res?: Reservation) => {
       const [leg1] = this.routesFor(t.srcGpus[shard]!, t.srcGpus[shard]!);
-      this.flow(t, leg1!, bytes, () => {
-        t.srcLeft--;
-        if (t.dstGpus === null) t.waiting.push({ shard, res });
-        else this.pull(t, shard, bytes, res);
-        this.check(t);
-      });
+      this.flow(t, leg1!, bytes, () => this.afterSourceLeg(t, shard, bytes, res));
     };
     const buf = this.stagingOf(t.srcGpus[shard]!);
     const askS = this.sim.now;
@@ -226,6 +232,21 @@ export class KvTransferManager {
     else push();
   }
 
+  /** A staged chunk's D2H leg is done: it is pulled once the decode side is known. */
+  afterSourceLeg(t: Transfer, shard: number, bytes: number, res?: Reservation): void {
+    t.srcLeft--;
+    if (t.dstGpus === null) t.waiting.push({ shard, res });
+    else this.pull(t, shard, bytes, res);
+    this.check(t);
+  }
+
+  /** A chunk's destination leg is done: its staging pages go back. */
+  afterPull(t: Transfer, src: number, res?: Reservation): void {
+    if (res) this.stagingOf(src)!.free(res);
+    t.dstLeft--;
+    this.check(t);
+  }
+
   private flowDirect(t: Transfer, shard: number, bytes: number): void {
     const src = t.srcGpus[shard]!;
     const dst = t.dstGpus![shard % t.dstGpus!.length]!;
@@ -239,11 +260,7 @@ export class KvTransferManager {
   private pull(t: Transfer, shard: number, bytes: number, res?: Reservation): void {
     const src = t.srcGpus[shard]!;
     const dst = t.dstGpus![shard % t.dstGpus!.length]!;
-    this.flow(t, this.routesFor(src, dst)[1]!, bytes, () => {
-      if (res) this.stagingOf(src)!.free(res);
-      t.dstLeft--;
-      this.check(t);
-    });
+    this.flow(t, this.routesFor(src, dst)[1]!, bytes, () => this.afterPull(t, src, res));
   }
 
   private flow(t: Transfer, r: Route, bytes: number, onDone: () => void): void {

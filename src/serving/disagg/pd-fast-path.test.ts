@@ -9,6 +9,7 @@ import path from 'node:path';
 import { applyOverride, parseScenarioText, resolveScenario, type LoadedScenario } from '../../scenario/load.js';
 import { runSimulation } from '../../run/simulation.js';
 import { MemoryRecordWriter } from '../../run/record-writer.js';
+import { LayerChain } from './layer-chain.js';
 
 function load(file: string, overrides: string[]): LoadedScenario {
   const abs = path.resolve(file);
@@ -18,18 +19,28 @@ function load(file: string, overrides: string[]): LoadedScenario {
 }
 
 describe('P/D fast paths', () => {
-  const cases: [string, string, string[]][] = [
-    ['layer-wise through staging, 1.2 req/s', 'scenarios/dual-l4-disagg.yaml', ['workload.requests=150']],
+  // [name, file, overrides, layer chains made and handed back (materialized) in the fast run]
+  const cases: [string, string, string[], boolean?][] = [
+    ['layer-wise through staging, 1.2 req/s', 'scenarios/dual-l4-disagg.yaml', ['workload.requests=150'], true],
+    // Busier: prompts batched together share the links, so chains are handed back mid-way.
+    ['layer-wise through staging, 2.5 req/s', 'scenarios/dual-l4-disagg.yaml', ['workload.requests=300', 'workload.arrival.rate=2.5'], true],
     // Saturated: chunks of batched prompts overlap on the links, so solo flows are materialized into the allocation.
     ['saturated (shared links, back-pressure)', 'scenarios/dual-l4-disagg-saturated.yaml', ['workload.requests=120']],
     ['direct path, whole transfers', 'scenarios/dual-l4-disagg.yaml', ['workload.requests=120', 'deployment.transfer.path=direct', 'deployment.transfer.policy=whole']],
   ];
-  for (const [name, file, overrides] of cases) {
+  for (const [name, file, overrides, chains] of cases) {
     it(`gives the step-by-step allocation's bytes: ${name}`, async () => {
       const a = new MemoryRecordWriter();
       const b = new MemoryRecordWriter();
+      const before = { ...LayerChain.counts };
       const fast = await runSimulation(load(file, overrides), { writer: a, fastForward: true });
+      if (chains) {
+        expect(LayerChain.counts.made - before.made).toBeGreaterThan(10);
+        expect(LayerChain.counts.materialized - before.materialized).toBeGreaterThan(0);
+      }
+      const mid = { ...LayerChain.counts };
       const slow = await runSimulation(load(file, overrides), { writer: b, fastForward: false });
+      expect(LayerChain.counts).toEqual(mid);
       expect(a.records.length).toBeGreaterThan(100);
       expect(fast.events).toBeLessThan(slow.events);
       expect(JSON.stringify(a.records)).toBe(JSON.stringify(b.records));

@@ -56,6 +56,33 @@ describe('length bins', () => {
     pol.arrange(running);
     expect(running.map((r) => r.spec.id)).toEqual([0, 2, 1]);
   });
+
+  // numTokens 31, 61, 901 in bins of 100: r1 enters its next bin first, at 100 tokens, 39 tokens on;
+  // the arrangements before iterations 2..39 see 31+k-1 .. 901+k-1 tokens, all in today's bins.
+  it('keep their order until the first sequence changes bin (the decode fast path relies on it)', () => {
+    const pol = makeDecodePolicy({ lengthBinTokens: 100, sameIterationEviction: false })!;
+    const running = [30, 60, 900].map((tokens, id) => {
+      const r = new RequestState({ id, arrivalS: 0, promptTokens: tokens, outputTokens: 500 }, []);
+      r.numTokens = tokens + 1;
+      return r;
+    });
+    pol.arrange(running);
+    const k = pol.steadyIterations(running);
+    expect(k).toBe(100 - 61);
+    const order = running.map((r) => r.spec.id);
+    // Step by step: one token each, arranged again before every iteration up to k, order unchanged ...
+    for (let it = 2; it <= k; it++) {
+      for (const r of running) r.numTokens++;
+      pol.arrange(running);
+      expect(running.map((r) => r.spec.id)).toEqual(order);
+    }
+    // ... and before iteration k + 1 a bin moved (r1 at 100 tokens: bin 1).
+    for (const r of running) r.numTokens++;
+    expect(running.find((r) => r.spec.id === 1)!.numTokens).toBe(100);
+    expect(makeDecodePolicy({ sameIterationEviction: true })!.steadyIterations(running)).toBe(Infinity);
+    expect(makeDecodePolicy({ adaptiveTpotMs: 40, sameIterationEviction: false })!.capsBatch).toBe(true);
+    expect(pol.capsBatch).toBe(false);
+  });
 });
 
 describe('adaptive batching', () => {

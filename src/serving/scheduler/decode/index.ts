@@ -29,6 +29,12 @@ export function makeDecodePolicy(o: DecodePolicyOptions): DecodeBatchPolicy | un
   return {
     name: (arrangers.length > 0 ? names : ['continuous', ...names]).join('+'),
     sameIterationEviction: on.some((v) => v.sameIterationEviction === true),
+    capsBatch: cappers.length > 0,
+    steadyIterations(running) {
+      let k = Infinity;
+      for (const v of arrangers) k = Math.min(k, v.steadyIterations?.(running) ?? 1);
+      return k;
+    },
     arrange(running) {
       for (const v of arrangers) v.arrange!(running);
     },

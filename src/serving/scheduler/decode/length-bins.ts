@@ -17,5 +17,13 @@ export function lengthBins(binTokens: number): DecodeVariant {
       keyed.sort((a, b) => a.d - b.d || a.i - b.i);
       for (let i = 0; i < keyed.length; i++) running[i] = keyed[i]!.r;
     },
+    // Arranging again with the same bins changes nothing (a stable sort of a sorted list, same
+    // head): the order holds until the first sequence enters its next bin. The arrangement before
+    // iteration k sees numTokens + k - 1 tokens, in the same bin up to k = binTokens - numTokens % binTokens.
+    steadyIterations(running) {
+      let k = Infinity;
+      for (const r of running) k = Math.min(k, binTokens - (r.numTokens % binTokens));
+      return k;
+    },
   };
 }

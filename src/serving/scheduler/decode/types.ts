@@ -5,8 +5,9 @@
  * vLLM continuous batching. A policy is composed of variants, one file each beside this one
  * (length-bins.ts, adaptive.ts, eos-same-iteration.ts), registered in index.ts.
  *
- * Any policy disables the instance's decode fast-forward (its batch may change between iterations
- * of identical shape), so results stay exactly those of step-by-step simulation.
+ * A policy that caps the batch disables the instance's decode fast-forward (the cap may change
+ * between iterations of identical shape); an arranging one lets it run only over iterations whose
+ * order it keeps (`steadyIterations`), so results stay exactly those of step-by-step simulation.
  */
 import type { PerfModel } from '../../../perf/perf-model.js';
 import type { RequestState } from '../../request-state.js';
@@ -22,6 +23,13 @@ export interface DecodeBatchPolicy {
   seqCap(candidates: readonly RequestState[], perf: PerfModel, maxNumSeqs: number, runningCount?: number): number;
   /** Finishing sequences free their slot for admission within the same iteration. */
   readonly sameIterationEviction: boolean;
+  /** Some variant caps the batch (seqCap may bind and move as contexts grow). */
+  readonly capsBatch: boolean;
+  /**
+   * The largest k such that the arrangements before decode iterations 2..k (each sequence one
+   * token longer than before the last) all leave `running`, as arranged now, unchanged.
+   */
+  steadyIterations(running: readonly RequestState[]): number;
 }
 
 /** One variant: the part of a policy it decides (at most one variant arranges). */
@@ -29,6 +37,8 @@ export interface DecodeVariant {
   /** How the variant shows in summary.json `disaggregation.decode_batching`. */
   readonly name: string;
   arrange?(running: RequestState[]): void;
+  /** With arrange: DecodeBatchPolicy.steadyIterations for this variant's order. */
+  steadyIterations?(running: readonly RequestState[]): number;
   seqCap?(candidates: readonly RequestState[], perf: PerfModel, maxNumSeqs: number, runningCount: number): number;
   readonly sameIterationEviction?: boolean;
 }

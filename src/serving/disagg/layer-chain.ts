@@ -1,0 +1,251 @@
+/**
+ * A layer-wise staging transfer computed ahead: when every chunk of one request would move alone on
+ * its links (each D2H copy done before the next layer is due, each H2D pull alone on its link), the
+ * chunk schedule is arithmetic. Layer i falls due at d_i (its compute ends), takes staging pages,
+ * copies D2H over [d_i + latency, f1_i] and is pulled H2D over [f1_i + latency, f2_i], with the
+ * same operations the flow network's solo flows use (FlowNetwork.soloPlan). So instead of ~3 events
+ * per layer the transfer holds two: the last D2H copy (the prefill side frees its blocks) and the
+ * last pull (the KV is ready); at each, the steps due by then are applied in time order with their
+ * own times (channel integrals, staging pages and occupancy series, the transfer's counters).
+ *
+ * Exactness: the chain claims its channels (and their duplex partners) and the staging buffer. Any
+ * other flow on them, or a read of their figures, makes it materialize first ("materialize on
+ * read"): the steps due by now are applied, flows in flight become the solo flows the network would
+ * hold, and chunks not yet due get their ordinary events, so from then on the transfer runs chunk by
+ * chunk exactly as if it never had been a chain (pd-fast-path.test.ts compares byte for byte). A
+ * chain whose steps are not strictly ordered in time, or that a buffer might not hold, is not made.
+ * A chain may follow another on the same links when its first step comes after the other's last;
+ * it then settles that one first. A transfer whose decode side is not reserved yet gets a chain of
+ * its D2H copies only (copied chunks wait in staging for the pull, as chunk by chunk); the
+ * reservation arriving mid-way materializes it.
+ */
+import type { EventHandle, Simulator } from '../../kernel/simulator.js';
+import type { FlowNetwork, SoloPlan } from '../../hardware/flow-network.js';
+import type { Route } from '../../hardware/topology.js';
+import type { Reservation, StagingBuffer } from '../../kv/staging-buffer.js';
+import type { Transfer, TransferChain } from './transfer.js';
+
+/** What the chain needs of its transfer manager. */
+export interface ChainHost {
+  sim: Simulator;
+  net: FlowNetwork;
+  /** [D2H route, H2D route] of a transfer whose destination is known, [D2H route] otherwise. */
+  routes(t: Transfer): Route[];
+  staging(t: Transfer): StagingBuffer | undefined;
+  /** Releases the source / reports the KV ready when their legs are all done. */
+  check(t: Transfer): void;
+  /** Ordinary chunk-by-chunk events from chunk `from` on. */
+  scheduleDueFrom(t: Transfer, from: number): void;
+  /** The ordinary ends of a chunk's D2H and H2D legs (the flows' onDone). */
+  afterSourceLeg(t: Transfer, res: Reservation): void;
+  afterPull(t: Transfer, res: Reservation): void;
+}
+
+/** Step kinds, applied in time order: pages taken (d_i), D2H done (f1_i), H2D done (f2_i). */
+const TAKE = 0;
+const COPIED = 1;
+const PULLED = 2;
+
+export class LayerChain implements TransferChain {
+  /** Chains made and handed back, process-wide (tests check both paths ran). */
+  static readonly counts = { made: 0, materialized: 0 };
+  /** Step times, kinds and layers, in time order (strictly increasing). */
+  private readonly timesS: Float64Array;
+  private readonly kinds: Uint8Array;
+  private readonly layers: Uint16Array;
+  /** Steps applied so far. */
+  private next = 0;
+  private readonly res: (Reservation | null)[];
+  private readonly events: EventHandle[] = [];
+  private done = false;
+  /** The chain before it on the same links, settled first while it is live. */
+  private prev: LayerChain | null;
+  /** Staging pages of all its chunks (what it may hold at most). */
+  readonly pages: number;
+  /** D2H copies only: the destination was not known when it was made. */
+  private readonly copyOnly: boolean;
+
+  private constructor(
+    private readonly t: Transfer,
+    private readonly host: ChainHost,
+    private readonly buf: StagingBuffer,
+    private readonly routes: Route[],
+    private readonly claimed: readonly string[],
+    private readonly plans1: SoloPlan[],
+    private readonly plans2: SoloPlan[],
+    steps: { timeS: number; kind: number; layer: number }[],
+    prev: LayerChain | null,
+  ) {
+    const n = steps.length;
+    this.timesS = new Float64Array(n);
+    this.kinds = new Uint8Array(n);
+    this.layers = new Uint16Array(n);
+    steps.forEach((s, i) => {
+      this.timesS[i] = s.timeS;
+      this.kinds[i] = s.kind;
+      this.layers[i] = s.layer;
+    });
+    this.res = new Array<Reservation | null>(plans1.length).fill(null);
+    this.prev = prev;
+    this.pages = plans1.length * buf.pagesFor(t.shardBytes);
+    this.copyOnly = routes.length === 1;
+  }
+
+  /** Time of its last step. */
+  get lastS(): number {
+    return this.timesS[this.timesS.length - 1]!;
+  }
+
+  /**
+   * The chain of a layer-wise staging transfer from one source GPU to one destination GPU, made at
+   * its first chunk's due event (instead of launching it), or null when it would not be exact (the
+   * transfer then runs chunk by chunk). Claims its channels and buffer, schedules its two events and
+   * applies its first step.
+   */
+  static plan(t: Transfer, host: ChainHost): LayerChain | null {
+    const { sim, net } = host;
+    const dueS = t.dueS;
+    const L = dueS.length;
+    if (t.srcGpus.length !== 1 || (t.dstGpus !== null && t.dstGpus.length !== 1) || t.pieces !== 1 || !Number.isInteger(t.shardBytes) || dueS[0]! !== sim.now || L > 65535) return null;
+    const buf = host.staging(t);
+    if (buf === undefined) return null;
+    const prev = buf.claim instanceof LayerChain && !buf.claim.done ? buf.claim : null;
+    if (buf.claim !== null && prev === null) return null;
+    if (prev !== null && !(prev.lastS < dueS[0]!)) return null;
+    // Pages: every chunk's take must succeed whatever the chains before it still hold (bytes are integers: sums exact).
+    let pending = L * buf.pagesFor(t.shardBytes);
+    for (let c = prev; c !== null; c = c.prev) pending += c.pages;
+    if (pending > buf.freePagesUnqueued) return null;
+    const routes = host.routes(t);
+    const [r1, r2] = routes as [Route, Route | undefined];
+    const ids1 = net.claimableChannels(r1.path);
+    const ids2 = r2 === undefined ? [] : net.claimableChannels(r2.path);
+    const claimed = [...new Set([...ids1, ...ids2])];
+    if (!net.idleUnclaimed(claimed, prev)) return null;
+    // Each flow must start with its links idle of the chain's other flows (then it is solo): a copy
+    // after the previous copy (and pull, where the two routes share a link), a pull after the previous pull.
+    const shared = ids1.some((id) => ids2.includes(id));
+    const bytes = t.shardBytes;
+    const plans1: SoloPlan[] = [];
+    const plans2: SoloPlan[] = [];
+    const seqA: { timeS: number; kind: number; layer: number }[] = [];
+    const seqB: { timeS: number; kind: number; layer: number }[] = [];
+    let copyEndS = -Infinity;
+    let pullEndS = -Infinity;
+    for (let i = 0; i < L; i++) {
+      const d = dueS[i]!;
+      if (!(copyEndS < d) || (shared && !(pullEndS < d))) return null;
+      const p1 = net.soloPlan(r1.path, bytes, r1.latencyS, r1.rateCapBytesPerS ?? Infinity, d);
+      copyEndS = p1.finishS;
+      plans1.push(p1);
+      seqA.push({ timeS: d, kind: TAKE, layer: i }, { timeS: p1.finishS, kind: COPIED, layer: i });
+      if (r2 === undefined) continue;
+      if (!(pullEndS < p1.finishS)) return null;
+      const p2 = net.soloPlan(r2.path, bytes, r2.latencyS, r2.rateCapBytesPerS ?? Infinity, p1.finishS);
+      pullEndS = p2.finishS;
+      plans2.push(p2);
+      seqB.push({ timeS: p2.finishS, kind: PULLED, layer: i });
+    }
+    // Merge; any tie between steps leaves their order to event sequence numbers: not made then.
+    const steps: { timeS: number; kind: number; layer: number }[] = [];
+    let a = 0;
+    let b = 0;
+    while (a < seqA.length || b < seqB.length) {
+      const s = b >= seqB.length || (a < seqA.length && seqA[a]!.timeS < seqB[b]!.timeS) ? seqA[a++]! : seqB[b++]!;
+      if (steps.length > 0 && !(steps[steps.length - 1]!.timeS < s.timeS)) return null;
+      steps.push(s);
+    }
+    const chain = new LayerChain(t, host, buf, routes, claimed, plans1, plans2, steps, prev);
+    LayerChain.counts.made++;
+    net.setClaim(claimed, chain);
+    buf.claim = chain;
+    const lastCopyS = plans1[L - 1]!.finishS;
+    if (r2 !== undefined) chain.events.push(sim.scheduleAt(lastCopyS, () => chain.advance(), net.priority));
+    chain.events.push(sim.scheduleAt(chain.lastS, () => chain.finish(), net.priority));
+    // The first step (layer 0's pages) is due now.
+    chain.advance();
+    return chain;
+  }
+
+  /** Applies every step due by now (a step at this very instant has run: its events come first). */
+  advance(): void {
+    if (this.done) return;
+    const now = this.host.sim.now;
+    while (this.next < this.timesS.length && this.timesS[this.next]! <= now) this.apply(this.next++);
+  }
+
+  private finish(): void {
+    this.advance();
+    this.release();
+  }
+
+  private release(): void {
+    this.done = true;
+    this.prev = null;
+    this.host.net.setClaim(this.claimed, null, this);
+    if (this.buf.claim === this) this.buf.claim = null;
+    this.t.chain = null;
+  }
+
+  private apply(i: number): void {
+    const t = this.t;
+    const layer = this.layers[i]!;
+    const timeS = this.timesS[i]!;
+    const net = this.host.net;
+    switch (this.kinds[i]) {
+      case TAKE: {
+        const r = this.buf.reserveAt(t.req.spec.id, t.shardBytes, timeS);
+        if (r === null) throw new Error(`LayerChain bug: request ${t.req.spec.id} layer ${layer}: staging pages not free`);
+        this.res[layer] = r;
+        if (Number.isNaN(t.firstMoveS)) t.firstMoveS = timeS;
+        break;
+      }
+      case COPIED:
+        net.replaySolo(this.routes[0]!.path, t.shardBytes, t.tag, this.plans1[layer]!);
+        t.srcLeft--;
+        if (this.copyOnly) {
+          // As afterSourceLeg with no destination yet: the staged chunk waits for its pull.
+          t.waiting.push({ shard: 0, res: this.res[layer]! });
+          this.res[layer] = null;
+        }
+        this.host.check(t);
+        break;
+      case PULLED:
+        net.replaySolo(this.routes[1]!.path, t.shardBytes, t.tag, this.plans2[layer]!);
+        this.buf.freeAt(this.res[layer]!, timeS);
+        this.res[layer] = null;
+        t.dstLeft--;
+        this.host.check(t);
+        break;
+    }
+  }
+
+  /**
+   * Hands the transfer back to chunk-by-chunk simulation at now: the chain before it first, then
+   * the steps due by now, then flows in flight as solo flows and chunks not yet due as events.
+   */
+  materialize(): void {
+    if (this.done) return;
+    LayerChain.counts.materialized++;
+    this.prev?.materialize();
+    this.advance();
+    for (const e of this.events) e.cancel();
+    this.release();
+    const { t, host } = this;
+    const [r1, r2] = this.routes as [Route, Route | undefined];
+    const now = host.sim.now;
+    let firstPending = -1;
+    for (let layer = 0; layer < this.plans1.length; layer++) {
+      const res = this.res[layer];
+      const p1 = this.plans1[layer]!;
+      if (t.dueS[layer]! > now) {
+        if (firstPending < 0) firstPending = layer;
+      } else if (p1.finishS > now) {
+        host.net.adoptSolo({ ...r1, bytes: t.shardBytes, tag: t.tag, onDone: () => host.afterSourceLeg(t, res!) }, t.dueS[layer]!);
+      } else if (res !== null && res !== undefined && r2 !== undefined) {
+        host.net.adoptSolo({ ...r2, bytes: t.shardBytes, tag: t.tag, onDone: () => host.afterPull(t, res) }, p1.finishS);
+      }
+    }
+    if (firstPending >= 0) host.scheduleDueFrom(t, firstPending);
+  }
+}
