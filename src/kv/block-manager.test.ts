@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RandomStreams } from '../kernel/random.js';
 import { BlockManager } from './block-manager.js';
+import { MapBlockManager } from './map-reference-testing.js';
 
 describe('BlockManager', () => {
   it('never hands out more blocks than it has (no double allocation)', () => {
@@ -52,4 +53,71 @@ describe('BlockManager', () => {
       b.checkConservation();
     }
   });
+
+  it('answers exactly as the Map-based prefix cache it replaces (random requests sharing prefixes, 20k operations)', () => {
+    const rng = new RandomStreams(11).stream('diff');
+    const fast = new BlockManager(300, 16);
+    const ref = new MapBlockManager(300);
+    // Requests: a prefix group's leading keys plus keys of their own; each holds anonymous blocks, then commits them.
+    type Req = { keys: number[]; hashed: number[]; anon: number };
+    const live: Req[] = [];
+    let mismatches = 0;
+    let evictionsSeen = 0;
+    const same = (a: unknown, b: unknown): void => {
+      if (a !== b) mismatches++;
+    };
+    for (let i = 0; i < 20_000; i++) {
+      const op = rng.next();
+      if (op < 0.45) {
+        const g = rng.intBetween(0, 30);
+        const keys = Array.from({ length: rng.intBetween(1, 40) }, (_, b) => (b < 20 ? g * 1000 + b : -(i * 100 + b)));
+        const hit = fast.matchPrefix(keys);
+        same(hit, ref.matchPrefix(keys));
+        const hashed = keys.slice(0, hit);
+        fast.acquire(hashed);
+        ref.acquire(hashed);
+        const need = keys.length - hit + rng.intBetween(0, 3);
+        const ok = fast.allocate(need);
+        same(ok, ref.allocate(need));
+        if (ok) live.push({ keys, hashed, anon: need });
+        else {
+          fast.releaseHashed(hashed);
+          ref.releaseHashed(hashed);
+        }
+      } else if (op < 0.75 && live.length > 0) {
+        const r = live[rng.intBetween(0, live.length - 1)]!;
+        const fresh = r.keys.slice(r.hashed.length, r.hashed.length + Math.min(r.anon, r.keys.length - r.hashed.length));
+        fast.commit(fresh);
+        ref.commit(fresh);
+        r.hashed = r.hashed.concat(fresh);
+        r.anon -= fresh.length;
+      } else if (live.length > 0) {
+        const r = live.splice(rng.intBetween(0, live.length - 1), 1)[0]!;
+        fast.releaseHashed(r.hashed);
+        ref.releaseHashed(r.hashed);
+        fast.release(r.anon);
+        ref.release(r.anon);
+      }
+      same(fast.freeBlocks, ref.free);
+      same(fast.evictableBlocks, ref.evictable.size);
+      same(fast.usedBlocks, ref.usedBlocks);
+      same(fast.evictions, ref.evictions);
+      fast.checkConservation();
+      evictionsSeen = ref.evictions;
+    }
+    expect(mismatches).toBe(0);
+    expect(evictionsSeen).toBeGreaterThan(1000);
+    // What is left cached, key by key, and which blocks an allocation would evict next: the same.
+    const probe = [...ref.evictable.keys(), ...ref.referenced.keys()];
+    expect(probe.map((k) => fast.matchPrefix([k]))).toEqual(probe.map((k) => ref.matchPrefix([k])));
+    const n = ref.evictable.size;
+    const order = [...ref.evictable.keys()];
+    for (let k = 0; k < n; k++) {
+      fast.allocate(fast.freeBlocks + 1);
+      ref.allocate(ref.free + 1);
+      expect(fast.matchPrefix([order[k]!])).toBe(0);
+      if (k + 1 < n) expect(fast.matchPrefix([order[k + 1]!])).toBe(1);
+    }
+  });
 });
+

@@ -6,15 +6,19 @@
  * Cached blocks whose reference count drops to zero stay reusable (evictable, LRU) until an
  * allocation needs their space.
  */
-import { LruSet } from './lru.js';
-import { NumMap } from './num-map.js';
+import { LruLists, NO_LIST } from './lru.js';
+
+/** The one recency list: hashed blocks with reference count 0 (referenced ones are on no list). */
+const EVICTABLE = 0;
 
 export class BlockManager {
   private free: number;
-  /** Hashed blocks with refcount 0, in LRU order (oldest first; O(1) eviction, see lru.ts). */
-  private readonly evictable = new LruSet();
-  /** Hashed blocks with refcount > 0 (unboxed keys, see num-map.ts). */
-  private readonly referenced = new NumMap();
+  /**
+   * Every hashed block, its reference count as the node's value: count 0 = evictable, on the LRU
+   * list (oldest first; O(1) eviction, see lru.ts); count > 0 = referenced, on no list. One table,
+   * so acquiring or releasing a cached block is one probe and a relink.
+   */
+  private readonly hashed = new LruLists(1);
   private anonymousInUse = 0;
   /** Blocks taken from the evictable LRU to satisfy allocations (prefix-cache evictions). */
   evictions = 0;
@@ -31,14 +35,14 @@ export class BlockManager {
     return this.free;
   }
   get evictableBlocks(): number {
-    return this.evictable.size;
+    return this.hashed.sizeOf(EVICTABLE);
   }
   get usedBlocks(): number {
-    return this.anonymousInUse + this.referenced.size;
+    return this.anonymousInUse + this.hashed.size - this.hashed.sizeOf(EVICTABLE);
   }
   /** Blocks an allocation could get now (free plus evictable cached ones). */
   get availableBlocks(): number {
-    return this.free + this.evictable.size;
+    return this.free + this.hashed.sizeOf(EVICTABLE);
   }
 
   blocksFor(tokens: number): number {
@@ -48,15 +52,13 @@ export class BlockManager {
   /** Takes `n` anonymous blocks; returns false (and takes nothing) if they are not available. */
   allocate(n: number): boolean {
     if (n <= 0) return true;
-    if (n > this.free + this.evictable.size) return false;
+    if (n > this.free + this.hashed.sizeOf(EVICTABLE)) return false;
     const fromFree = Math.min(n, this.free);
     this.free -= fromFree;
     let rest = n - fromFree;
     if (rest > 0) {
-      while (rest-- > 0) {
-        this.evictable.popOldest();
-        this.evictions++;
-      }
+      this.evictions += rest;
+      while (rest-- > 0) this.hashed.popOldest(EVICTABLE);
     }
     this.anonymousInUse += n;
     return true;
@@ -72,18 +74,19 @@ export class BlockManager {
   /** Number of leading keys that are cached (referenced or evictable). */
   matchPrefix(keys: readonly number[]): number {
     let n = 0;
-    while (n < keys.length && (this.referenced.has(keys[n]!) || this.evictable.has(keys[n]!))) n++;
+    while (n < keys.length && this.hashed.has(keys[n]!)) n++;
     return n;
   }
 
   /** Takes a reference on cached blocks (a prefix hit); they must all be cached. */
   acquire(keys: readonly number[]): void {
-    const ref = this.referenced;
+    const t = this.hashed;
     for (const k of keys) {
-      const i = ref.find(k);
-      if (i >= 0) ref.setValueAt(i, ref.valueAt(i) + 1);
-      else if (this.evictable.delete(k)) ref.set(k, 1);
-      else throw new Error(`acquire of uncached block ${k}`);
+      const node = t.find(k);
+      if (node < 0) throw new Error(`acquire of uncached block ${k}`);
+      const refs = t.value(node);
+      if (refs === 0) t.detach(node);
+      t.setValue(node, refs + 1);
     }
   }
 
@@ -93,41 +96,41 @@ export class BlockManager {
    * duplicate block is freed, as vLLM does.
    */
   commit(keys: readonly number[]): void {
-    const ref = this.referenced;
+    const t = this.hashed;
+    this.anonymousInUse -= keys.length;
     for (const k of keys) {
-      this.anonymousInUse--;
-      const i = ref.find(k);
-      if (i >= 0) {
-        ref.setValueAt(i, ref.valueAt(i) + 1);
-        this.free++;
-      } else {
-        if (this.evictable.delete(k)) this.free++;
-        ref.set(k, 1);
+      const node = t.find(k);
+      if (node < 0) {
+        t.insert(k, NO_LIST, 1);
+        continue;
       }
+      const refs = t.value(node);
+      if (refs === 0) t.detach(node);
+      t.setValue(node, refs + 1);
+      this.free++;
     }
   }
 
   /** Drops references on hashed blocks; unreferenced ones become evictable (most recent last). */
   releaseHashed(keys: readonly number[]): void {
+    const t = this.hashed;
     // Reverse order: a request's tail blocks are evicted before its head (vLLM frees in reverse).
     for (let i = keys.length - 1; i >= 0; i--) {
       const k = keys[i]!;
-      const at = this.referenced.find(k);
-      if (at < 0) throw new Error(`release of unreferenced block ${k}`);
-      const r = this.referenced.valueAt(at);
-      if (r > 1) this.referenced.setValueAt(at, r - 1);
-      else {
-        this.referenced.delete(k);
-        this.evictable.add(k);
-      }
+      const node = t.find(k);
+      const refs = node < 0 ? 0 : t.value(node);
+      if (refs === 0) throw new Error(`release of unreferenced block ${k}`);
+      t.setValue(node, refs - 1);
+      if (refs === 1) t.moveToTail(node, EVICTABLE);
     }
   }
 
   /** Checks free + evictable + inUse = total; throws if violated (used by tests and debug runs). */
   checkConservation(): void {
-    const sum = this.free + this.evictable.size + this.usedBlocks;
+    const evictable = this.hashed.sizeOf(EVICTABLE);
+    const sum = this.free + evictable + this.usedBlocks;
     if (sum !== this.totalBlocks || this.free < 0 || this.anonymousInUse < 0) {
-      throw new Error(`KV blocks not conserved: free ${this.free} + evictable ${this.evictable.size} + used ${this.usedBlocks} != ${this.totalBlocks}`);
+      throw new Error(`KV blocks not conserved: free ${this.free} + evictable ${evictable} + used ${this.usedBlocks} != ${this.totalBlocks}`);
     }
   }
 }

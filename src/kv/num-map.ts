@@ -6,7 +6,8 @@
  * and a Map lookup hashes and compares objects; with ~10^5 blocks touched per second of simulated
  * prefill, those lookups were most of a prefix-caching run's time. Here keys sit unboxed in a
  * Float64Array with linear probing, and deletion shifts the following run back (no tombstones, so
- * lookups never slow down however many deletions a long run makes). Keys compare as `Map` does
+ * lookups never slow down however many deletions a long run makes). Key and value share one array
+ * (slot i at 2i, 2i+1), so a probe of a table larger than the cache costs one miss, not two. Keys compare as `Map` does
  * (SameValueZero: -0 equals 0); NaN is not a valid key.
  */
 const EMPTY = -1;
@@ -15,18 +16,22 @@ const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
 
 export class NumMap {
-  private keys: Float64Array;
-  /** Value per slot; EMPTY marks a free slot (values are >= 0). */
-  private vals: Int32Array;
+  /** Slot i: key at 2i, value at 2i + 1; EMPTY as the value marks a free slot (values are >= 0). */
+  private tab: Float64Array;
   private mask: number;
   private count = 0;
 
   constructor(initialCapacity = 16) {
     let cap = 16;
     while (cap < initialCapacity * 2) cap *= 2;
-    this.keys = new Float64Array(cap);
-    this.vals = new Int32Array(cap).fill(EMPTY);
+    this.tab = NumMap.table(cap);
     this.mask = cap - 1;
+  }
+
+  private static table(cap: number): Float64Array {
+    const t = new Float64Array(2 * cap);
+    for (let i = 1; i < t.length; i += 2) t[i] = EMPTY;
+    return t;
   }
 
   get size(): number {
@@ -45,11 +50,10 @@ export class NumMap {
    */
   find(key: number): number {
     if (key === 0) key = 0; // -0 -> 0
-    const keys = this.keys;
-    const vals = this.vals;
+    const tab = this.tab;
     for (let i = this.slot(key); ; i = (i + 1) & this.mask) {
-      if (vals[i] === EMPTY) return -1;
-      if (keys[i] === key) return i;
+      if (tab[2 * i + 1] === EMPTY) return -1;
+      if (tab[2 * i] === key) return i;
     }
   }
 
@@ -60,16 +64,16 @@ export class NumMap {
   /** The value of `key`, or -1 when absent. */
   get(key: number): number {
     const i = this.find(key);
-    return i < 0 ? -1 : this.vals[i]!;
+    return i < 0 ? -1 : this.tab[2 * i + 1]!;
   }
 
   valueAt(slot: number): number {
-    return this.vals[slot]!;
+    return this.tab[2 * slot + 1]!;
   }
 
   setValueAt(slot: number, value: number): void {
     if ((value | 0) !== value || value < 0) throw new RangeError(`NumMap values are int32 >= 0, got ${value}`);
-    this.vals[slot] = value;
+    this.tab[2 * slot + 1] = value;
   }
 
   /** Sets `key` to `value` unless present (one probe); true when it was added. */
@@ -87,55 +91,51 @@ export class NumMap {
     if ((value | 0) !== value || value < 0) throw new RangeError(`NumMap values are int32 >= 0, got ${value}`);
     if (key !== key) throw new RangeError('NumMap key NaN');
     if (key === 0) key = 0;
-    const keys = this.keys;
-    const vals = this.vals;
+    const tab = this.tab;
     let i = this.slot(key);
-    for (; vals[i] !== EMPTY; i = (i + 1) & this.mask) {
-      if (keys[i] === key) {
-        if (overwrite) vals[i] = value;
+    for (; tab[2 * i + 1] !== EMPTY; i = (i + 1) & this.mask) {
+      if (tab[2 * i] === key) {
+        if (overwrite) tab[2 * i + 1] = value;
         return;
       }
     }
-    keys[i] = key;
-    vals[i] = value;
+    tab[2 * i] = key;
+    tab[2 * i + 1] = value;
     if (++this.count * 2 > this.mask + 1) this.grow();
   }
 
   delete(key: number): boolean {
     let i = this.find(key);
     if (i < 0) return false;
-    const keys = this.keys;
-    const vals = this.vals;
+    const tab = this.tab;
     const mask = this.mask;
     // Backward-shift deletion (Knuth 6.4, Algorithm R): move later entries of the run into the hole
     // when their home slot does not lie cyclically in (hole, their slot].
-    for (let j = (i + 1) & mask; vals[j] !== EMPTY; j = (j + 1) & mask) {
-      const home = this.slot(keys[j]!);
+    for (let j = (i + 1) & mask; tab[2 * j + 1] !== EMPTY; j = (j + 1) & mask) {
+      const home = this.slot(tab[2 * j]!);
       const stays = i <= j ? i < home && home <= j : i < home || home <= j;
       if (!stays) {
-        keys[i] = keys[j]!;
-        vals[i] = vals[j]!;
+        tab[2 * i] = tab[2 * j]!;
+        tab[2 * i + 1] = tab[2 * j + 1]!;
         i = j;
       }
     }
-    vals[i] = EMPTY;
+    tab[2 * i + 1] = EMPTY;
     this.count--;
     return true;
   }
 
   /** Values, in no particular order (for invariant checks). */
   *values(): IterableIterator<number> {
-    for (let i = 0; i < this.vals.length; i++) if (this.vals[i] !== EMPTY) yield this.vals[i]!;
+    for (let i = 1; i < this.tab.length; i += 2) if (this.tab[i] !== EMPTY) yield this.tab[i]!;
   }
 
   private grow(): void {
-    const oldKeys = this.keys;
-    const oldVals = this.vals;
-    const cap = oldKeys.length * 2;
-    this.keys = new Float64Array(cap);
-    this.vals = new Int32Array(cap).fill(EMPTY);
+    const old = this.tab;
+    const cap = old.length; // twice the slots
+    this.tab = NumMap.table(cap);
     this.mask = cap - 1;
     this.count = 0;
-    for (let i = 0; i < oldKeys.length; i++) if (oldVals[i] !== EMPTY) this.set(oldKeys[i]!, oldVals[i]!);
+    for (let i = 0; i < old.length; i += 2) if (old[i + 1] !== EMPTY) this.set(old[i]!, old[i + 1]!);
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RandomStreams } from '../kernel/random.js';
+import { MapTierStore } from './map-reference-testing.js';
 import { TierStore } from './tier-store.js';
 
 describe('TierStore', () => {
@@ -69,4 +70,96 @@ describe('TierStore', () => {
       expect(s.cpuHeld).toBe(20);
     }
   });
+
+  it('moves exactly the blocks the Map-based store it replaces moves, in the same order (random prefix runs)', () => {
+    for (const disk of [0, 60]) {
+      const rng = new RandomStreams(9).stream(`diff${disk}`);
+      const fast = new TierStore({ cpuBlocks: 25, diskBlocks: disk, blockBytes: 1 });
+      const ref = new MapTierStore(25, disk);
+      for (let i = 0; i < 5000; i++) {
+        const start = rng.intBetween(0, 150);
+        const hashes = Array.from({ length: rng.intBetween(1, 20) }, (_, k) => start + k);
+        const op = rng.next();
+        if (op < 0.4) expect(fast.store(hashes)).toEqual(ref.store(hashes));
+        else if (op < 0.7) expect(fast.lookup(hashes)).toEqual(ref.lookup(hashes));
+        else if (op < 0.9) expect(fast.promote(hashes)).toEqual(ref.promote(hashes));
+        else expect(fast.peek(hashes)).toEqual(ref.peek(hashes));
+        fast.checkInvariants();
+      }
+      const s = fast.stats();
+      expect([s.blocksIn, s.evictions, s.demotions, s.promotions, s.cpuHeld, s.diskHeld]).toEqual([ref.blocksIn, ref.evictions, ref.demotions, ref.promotions, ref.cpu.size, ref.disk.size]);
+      expect(ref.evictions).toBeGreaterThan(100);
+      if (disk > 0) expect(ref.promotions).toBeGreaterThan(100);
+    }
+  });
+
+  it('a held block is no hit until every flow holding it lands, also when it is dropped and stored again meanwhile', () => {
+    const t = new TierStore({ cpuBlocks: 1, blockBytes: 1 });
+    t.store([5]);
+    t.hold([5]);
+    t.hold([5]); // two flows carry block 5
+    expect(t.readyTierOf(5)).toBeUndefined();
+    expect(t.store([6]).evicted).toEqual([5]); // dropped while both flows are in flight
+    t.release([5]);
+    t.store([5]); // back, with one flow still moving it
+    expect([t.tierOf(5), t.readyTierOf(5), t.heldInFlight]).toEqual(['cpu', undefined, 1]);
+    t.checkInvariants();
+    t.release([5]);
+    expect(t.readyTierOf(5)).toBe('cpu');
+    expect(() => t.release([5])).toThrow(/no flow holds/);
+  });
+
+  it('answers readiness as a per-hash count of flows in flight beside the store did (random holds and releases)', () => {
+    const rng = new RandomStreams(4).stream('holds');
+    const fast = new TierStore({ cpuBlocks: 15, diskBlocks: 30, blockBytes: 1 });
+    // The same, holding the written and demoted blocks inside store (the engine's path).
+    const inStore = new TierStore({ cpuBlocks: 15, diskBlocks: 30, blockBytes: 1 });
+    const ref = new MapTierStore(15, 30);
+    const pending = new Map<number, number>();
+    const flows: number[][] = [];
+    let notReady = 0;
+    let mismatches = 0;
+    for (let i = 0; i < 3000; i++) {
+      const start = rng.intBetween(0, 80);
+      const hashes = Array.from({ length: rng.intBetween(1, 12) }, (_, k) => start + k);
+      const op = rng.next();
+      if (op < 0.35) {
+        const a = fast.store(hashes);
+        expect(a).toEqual(ref.store(hashes));
+        expect(inStore.store(hashes, true)).toEqual(a);
+        for (const moved of [a.written, a.demoted]) {
+          if (moved.length === 0) continue;
+          fast.hold(moved);
+          for (const h of moved) pending.set(h, (pending.get(h) ?? 0) + 1);
+          flows.push(moved);
+        }
+      } else if (op < 0.5) {
+        const p = fast.promote(hashes);
+        expect(p).toEqual(ref.promote(hashes));
+        expect(inStore.promote(hashes)).toEqual(p);
+      }
+      else if (op < 0.85 && flows.length > 0) {
+        const f = flows.splice(rng.intBetween(0, flows.length - 1), 1)[0]!;
+        fast.release(f);
+        inStore.release(f);
+        for (const h of f) {
+          const n = pending.get(h)! - 1;
+          if (n === 0) pending.delete(h);
+          else pending.set(h, n);
+        }
+      }
+      for (let h = 0; h < 95; h++) {
+        const want = pending.has(h) ? undefined : ref.tierOf(h);
+        if (fast.readyTierOf(h) !== want || inStore.readyTierOf(h) !== want) mismatches++;
+        if (want === undefined && ref.tierOf(h) !== undefined) notReady++;
+      }
+      if (i % 10 === 0) {
+        fast.checkInvariants();
+        inStore.checkInvariants();
+      }
+    }
+    expect(mismatches).toBe(0);
+    expect(notReady).toBeGreaterThan(1000);
+  });
 });
+

@@ -3,15 +3,37 @@
  * (Mooncake `hash_ids`, or synthetic ones). vLLM hashes each full block together with the hash of
  * everything before it; two double-modular rolling hashes (each below 2^26, so every product is
  * exact in a double) give a 52-bit key per block with negligible collision odds.
+ *
+ * Computed once per request at submission (every later step reads the keys). The modulo is done by
+ * floor division rather than `%`: V8 compiles `%` of non-int32 doubles to a call to C's fmod, which
+ * was most of the submission cost of a prefix-caching run; the quotient is right to one unit,
+ * which two corrections absorb, so the keys are the same numbers (block-keys.test.ts).
  */
 const P1 = 67_108_859; // primes below 2^26
 const P2 = 67_108_837;
 const M1 = 40_503;
 const M2 = 51_787;
 
+/**
+ * `a` mod `p` in [0, p), equal to ((a % p) + p) % p for an integer `a`. Floor division is exact
+ * to one unit while q * p stays below 2^53, so for |a| >= 2^52 it falls back to `%`.
+ */
+function modP(a: number, p: number): number {
+  if (a >= 2 ** 52 || a <= -(2 ** 52)) return ((a % p) + p) % p;
+  let r = a - Math.floor(a / p) * p;
+  if (r < 0) r += p;
+  else if (r >= p) r -= p;
+  return r;
+}
+
 function mix(h: number, v: number, p: number, m: number): number {
-  const x = ((v % p) + p) % p;
-  return (h * m + x + 1) % p;
+  return modP(h * m + modP(v, p) + 1, p);
+}
+
+/** (base + off + 1) mod p for base in [0, p) and 0 <= off + 1 < p: one subtraction at most. */
+function plusSmall(base: number, off: number, p: number): number {
+  const r = base + off + 1;
+  return r >= p ? r - p : r;
 }
 
 /**
@@ -20,22 +42,31 @@ function mix(h: number, v: number, p: number, m: number): number {
  */
 export function blockKeys(promptTokens: number, hashes: readonly number[] | undefined, hashBlockTokens: number | undefined, blockSizeTokens: number): number[] {
   if (!hashes || hashes.length === 0 || !hashBlockTokens) return [];
-  const out: number[] = [];
   const fullBlocks = Math.floor(Math.min(promptTokens, hashes.length * hashBlockTokens) / blockSizeTokens);
+  const out = new Array<number>(fullBlocks);
   let h1 = 0;
   let h2 = 0;
+  // h * m mod p of the chain so far: a block's key mixes in its offset under its hash block, and
+  // (h * m + off + 1) mod p = (base + off + 1) mod p needs no division for a small offset.
+  let base1 = 0;
+  let base2 = 0;
   let chained = -1;
   for (let i = 0; i < fullBlocks; i++) {
     const lastToken = (i + 1) * blockSizeTokens - 1;
     const j = Math.floor(lastToken / hashBlockTokens);
     while (chained < j) {
       chained++;
-      h1 = mix(h1, hashes[chained]!, P1, M1);
-      h2 = mix(h2, hashes[chained]!, P2, M2);
+      const v = hashes[chained]!;
+      if (!Number.isSafeInteger(v)) throw new RangeError(`prefix block hash ${v} is not an integer below 2^53`);
+      h1 = mix(h1, v, P1, M1);
+      h2 = mix(h2, v, P2, M2);
+      base1 = modP(h1 * M1, P1);
+      base2 = modP(h2 * M2, P2);
     }
     // Offset of this block inside its hash block, so blocks under one hash differ.
     const off = i - Math.floor((j * hashBlockTokens) / blockSizeTokens);
-    out.push(mix(h1, off, P1, M1) * 67_108_864 + mix(h2, off, P2, M2));
+    if (off + 1 < P2) out[i] = plusSmall(base1, off, P1) * 67_108_864 + plusSmall(base2, off, P2);
+    else out[i] = mix(h1, off, P1, M1) * 67_108_864 + mix(h2, off, P2, M2); // a hash block of over 2^26 engine blocks
   }
   return out;
 }

@@ -25,7 +25,6 @@
 import type { FlowNetwork } from '../hardware/flow-network.js';
 import type { Route } from '../hardware/topology.js';
 import type { Simulator } from '../kernel/simulator.js';
-import { NumMap } from '../kv/num-map.js';
 import { TierStore, type BlockHash, type TierStoreStats } from '../kv/tier-store.js';
 import type { RequestState } from './request-state.js';
 
@@ -85,8 +84,6 @@ const MAX_SERIES_ROWS = 20_000;
 export class KvTiers {
   readonly store: TierStore | null;
   private readonly reqs = new Map<RequestState, ReqState>();
-  /** Blocks whose bytes are still moving (count of flows in flight per hash). */
-  private readonly pending = new NumMap();
   readonly series: TierOccupancyRow[] = [];
   private readonly cpuTierName: string;
   private readonly diskTierName: string;
@@ -159,7 +156,7 @@ export class KvTiers {
     let n = 0;
     for (let i = from; i < to && i < keys.length; i++) {
       const k = keys[i]!;
-      if (this.pending.has(k) || this.store.tierOf(k) === undefined) break;
+      if (this.store.readyTierOf(k) === undefined) break;
       n++;
     }
     return n;
@@ -205,7 +202,7 @@ export class KvTiers {
     if (diskKeys.length > 0) {
       st.left++;
       const mv = store.promote(diskKeys);
-      this.afterMove(mv.demoted, []);
+      this.afterMove(mv.demoted, false);
       this.hold(diskKeys);
       this.c.bytesFromDisk += diskKeys.length * this.cfg.blockBytes;
       this.diskFlow(this.routes.fromDisk!, diskKeys.length, `${tag} disk read`, () => {
@@ -221,15 +218,15 @@ export class KvTiers {
   offloadPrompt(r: RequestState): void {
     if (this.store === null || r.blockKeys.length === 0) return;
     this.advance();
-    const res = this.store.store(r.blockKeys);
+    // The store holds the written and demoted blocks itself (one probe each fewer); the flows below release them.
+    const res = this.store.store(r.blockKeys, true);
     if (res.written.length > 0) {
       this.c.storedBlocks += res.written.length;
       this.c.bytesD2H += res.written.length * this.cfg.blockBytes;
       const written = res.written;
-      this.hold(written);
       this.toHost(written.length, `tier r${r.spec.id} store`, () => this.unhold(written));
     }
-    this.afterMove(res.demoted, res.evicted);
+    this.afterMove(res.demoted, true);
     this.sample();
   }
 
@@ -289,8 +286,8 @@ export class KvTiers {
     if (swapped !== this.c.swapUsed || this.c.swapUsed < 0 || this.c.swapUsed > this.cfg.swapBlocks) {
       throw new Error(`${this.cfg.instance}: swap area holds ${this.c.swapUsed} blocks, swapped requests ${swapped}, capacity ${this.cfg.swapBlocks}`);
     }
-    for (const n of this.pending.values()) if (!(n > 0)) throw new Error(`${this.cfg.instance}: negative pending count`);
-    if (this.c.flowsInFlight === 0 && this.pending.size > 0) throw new Error(`${this.cfg.instance}: blocks pending with no flow in flight`);
+    const held = this.store?.heldInFlight ?? 0;
+    if (this.c.flowsInFlight === 0 && held > 0) throw new Error(`${this.cfg.instance}: ${held} blocks pending with no flow in flight`);
   }
 
   /** Requests loading or swapped, and flows in flight (0 at the end of a run). */
@@ -348,32 +345,21 @@ export class KvTiers {
     }
   }
 
-  /** Demoted blocks are written CPU -> disk; evicted ones just vanish. */
-  private afterMove(demoted: readonly BlockHash[], _evicted: readonly BlockHash[]): void {
+  /** Demoted blocks are written CPU -> disk (`held`: the store already counted the flow on them); evicted ones just vanish. */
+  private afterMove(demoted: readonly BlockHash[], held: boolean): void {
     if (demoted.length === 0) return;
     this.c.bytesToDisk += demoted.length * this.cfg.blockBytes;
-    const keys = demoted.slice();
-    this.hold(keys);
-    this.diskFlow(this.routes.toDisk!, keys.length, `tier ${this.cfg.instance} demote`, () => this.unhold(keys));
+    if (!held) this.hold(demoted);
+    this.diskFlow(this.routes.toDisk!, demoted.length, `tier ${this.cfg.instance} demote`, () => this.unhold(demoted));
   }
 
+  /** Blocks whose bytes are moving are no hit until the flow lands (counted in the store's table, see TierStore.hold). */
   private hold(keys: readonly BlockHash[]): void {
-    const p = this.pending;
-    for (const k of keys) {
-      const i = p.find(k);
-      if (i >= 0) p.setValueAt(i, p.valueAt(i) + 1);
-      else p.set(k, 1);
-    }
+    this.store!.hold(keys);
   }
 
   private unhold(keys: readonly BlockHash[]): void {
-    const p = this.pending;
-    for (const k of keys) {
-      const i = p.find(k);
-      if (i < 0) throw new Error(`${this.cfg.instance}: unhold of block ${k} not held`);
-      if (p.valueAt(i) > 1) p.setValueAt(i, p.valueAt(i) - 1);
-      else p.delete(k);
-    }
+    this.store!.release(keys);
   }
 
   // --- occupancy ----------------------------------------------------------------------------

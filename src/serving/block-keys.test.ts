@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { RandomStreams } from '../kernel/random.js';
+import { blockKeys } from './block-keys.js';
+
+/** The keys as first written, with `%` (the reference the floor-division version must equal exactly). */
+function blockKeysReference(promptTokens: number, hashes: readonly number[], hashBlockTokens: number, blockSizeTokens: number): number[] {
+  const mix = (h: number, v: number, p: number, m: number): number => (h * m + (((v % p) + p) % p) + 1) % p;
+  const out: number[] = [];
+  const fullBlocks = Math.floor(Math.min(promptTokens, hashes.length * hashBlockTokens) / blockSizeTokens);
+  let h1 = 0;
+  let h2 = 0;
+  let chained = -1;
+  for (let i = 0; i < fullBlocks; i++) {
+    const j = Math.floor(((i + 1) * blockSizeTokens - 1) / hashBlockTokens);
+    while (chained < j) {
+      chained++;
+      h1 = mix(h1, hashes[chained]!, 67_108_859, 40_503);
+      h2 = mix(h2, hashes[chained]!, 67_108_837, 51_787);
+    }
+    const off = i - Math.floor((j * hashBlockTokens) / blockSizeTokens);
+    out.push(mix(h1, off, 67_108_859, 40_503) * 67_108_864 + mix(h2, off, 67_108_837, 51_787));
+  }
+  return out;
+}
+
+describe('blockKeys', () => {
+  it('equals the % formulation on random hashes of every magnitude and sign (synthetic ids are negative)', () => {
+    const rng = new RandomStreams(3).stream('hashes');
+    const mags = [1, 1e3, 2 ** 26, 1e11, 2 ** 40, Number.MAX_SAFE_INTEGER];
+    for (let t = 0; t < 2000; t++) {
+      const n = rng.intBetween(1, 12);
+      const mag = mags[t % mags.length]!;
+      const hashes = Array.from({ length: n }, () => Math.round((rng.next() * 2 - 1) * mag));
+      hashes.push(0, -0, 67_108_859, -67_108_837, 2 ** 53 - 1, -(2 ** 53 - 1));
+      const hbt = [16, 64, 256, 512][t % 4]!;
+      const bs = [16, 32][t % 2]!;
+      const prompt = rng.intBetween(1, hashes.length * hbt + 40);
+      expect(blockKeys(prompt, hashes, hbt, bs)).toEqual(blockKeysReference(prompt, hashes, hbt, bs));
+    }
+  });
+
+  it('gives one key per full block, shared by prompts with the same leading hashes only', () => {
+    const a = blockKeys(100, [7, 8], 64, 16);
+    expect(a).toHaveLength(6); // 100 tokens: 6 full 16-token blocks (the partial 7th has no key)
+    expect(new Set(a).size).toBe(6);
+    const b = blockKeys(128, [7, 9], 64, 16);
+    expect(b.slice(0, 4)).toEqual(a.slice(0, 4)); // same first 64-token hash block
+    expect(b[4]).not.toBe(a[4]);
+    expect(blockKeys(100, undefined, 64, 16)).toEqual([]);
+  });
+});
