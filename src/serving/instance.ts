@@ -6,11 +6,10 @@
  * (2) admit waiting requests if nothing was preempted, (3) price the batch with the perf model,
  * (4) at its end, advance every request and sample tokens.
  *
- * Fast path: while the batch is decode-only and nothing can join it, every iteration has the same
- * shape; the instance then advances many iterations in one event, doing per-iteration work in O(1)
- * and per-request work once per segment. It stops at the first iteration boundary at or after the
- * next pending event, so whatever that event does is seen exactly as step-by-step simulation would
- * see it; a test checks that both give byte-identical results.
+ * Fast path (fast-forward.ts): while the batch is decode-only and nothing can join it, many
+ * identical iterations advance in one event, byte-identical to step-by-step simulation. Batches that
+ * are not decode-only are priced by batch-pricer.ts; the configuration and hooks live in
+ * instance-config.ts (re-exported here).
  *
  * KV tiers and swap (src/serving/kv-tiers.ts, attached by the composition root): prefix blocks held
  * in CPU/disk tiers are loaded back before a request's prefill, and preemption may swap KV to CPU
@@ -20,70 +19,36 @@
  */
 import type { Simulator } from '../kernel/simulator.js';
 import { BlockManager } from '../kv/block-manager.js';
-import type { BatchEntry, IterationBreakdown, PerfModel } from '../perf/perf-model.js';
-import type { DecodeBatchPolicy } from './scheduler/decode/index.js';
-import { decodeRunByCalls, type EngineSink } from './engine-sink.js';
+import type { PerfModel } from '../perf/perf-model.js';
+import { BatchPricer, mixedKind } from './batch-pricer.js';
+import type { EngineSink } from './engine-sink.js';
+import { fastForward } from './fast-forward.js';
 import type { GpuTurns } from './gpu-turns.js';
+import type { InstanceConfig, InstanceHooks } from './instance-config.js';
 import type { KvTiers } from './kv-tiers.js';
-import { RequestState } from './request-state.js';
+import type { RequestState } from './request-state.js';
 import { messages } from '../messages.js';
 import { EventPriority } from './event-priorities.js';
 import { connectorForRole, NoKvConnector, tiersConnector, type KvConnector } from './kv-connector/index.js';
-import { createScheduler, type Scheduler, type SchedulerContext, type SchedulerName } from './scheduler/index.js';
+import { createScheduler, type Scheduler, type SchedulerContext } from './scheduler/index.js';
 
-export type InstanceRole = 'colocated' | 'prefill' | 'decode';
-
-export interface InstanceConfig {
-  name: string;
-  role: InstanceRole;
-  maxNumSeqs: number;
-  maxNumBatchedTokens: number;
-  blockSizeTokens: number;
-  numGpuBlocks: number;
-  maxModelLen: number;
-  enableChunkedPrefill: boolean;
-  enablePrefixCaching: boolean;
-  prefillOrder: 'fcfs' | 'shortest-prompt-first';
-  fastForward: boolean;
-  /** Decode batch policy (src/serving/scheduler/decode/); absent = continuous batching. Disables fast-forward. */
-  decodePolicy?: DecodeBatchPolicy;
-  /** Scheduler (src/serving/scheduler/index.ts); default vLLM V1's. */
-  scheduler?: SchedulerName;
-  /**
-   * vLLM V1 async scheduling: a request that arrives while a step is in flight joins the waiting
-   * queue only after the next step was chosen, so it waits for the rest of the step in flight and the
-   * whole next one. Source: vllm/v1/engine/core.py step_with_batch_queue fills the batch queue
-   * (2 deep with async scheduling, executor max_concurrent_batches) before it blocks on the oldest
-   * step, and the busy loop reads new requests only between those calls.
-   */
-  asyncScheduling?: boolean;
-}
-
-export interface InstanceHooks {
-  /** Prefill role: the request's KV is complete (its first token was sampled). */
-  onPrefillDone?(req: RequestState, timeS: number): void;
-  /**
-   * Prefill role: at the start of the iteration that completes `req`'s prompt, its timing (layer-wise
-   * KV streaming schedules each layer's transfer from it). Called inside the scheduling step.
-   */
-  onPrefillIteration?(req: RequestState, startS: number, breakdown: IterationBreakdown): void;
-  /** Per-iteration token callback for real-time serving (only called with fastForward off). */
-  onTokens?(req: RequestState, timeS: number, count: number): void;
-  /** Called when a request leaves the instance (finished or failed). */
-  onLeave?(req: RequestState): void;
-}
-
+export type { InstanceConfig, InstanceHooks, InstanceRole } from './instance-config.js';
 
 /** The batch between iterations: empty, shared, never added to (abort only removes what it finds). */
 const NO_BATCH: RequestState[] = [];
 
+// Members marked @internal are public only for this engine's helpers in src/serving (fast-forward.ts
+// reads them through SegmentEngine, which this class must satisfy); nothing else should use them.
 export class EngineInstance {
   readonly blocks: BlockManager;
-  private readonly waiting: RequestState[] = [];
-  private readonly running: RequestState[] = [];
+  /** @internal */
+  readonly waiting: RequestState[] = [];
+  /** @internal */
+  readonly running: RequestState[] = [];
   /** Async scheduling: arrivals during the step in flight, invisible to the next schedule. */
   private readonly lateArrivals: RequestState[] = [];
-  private scheduled: RequestState[] = NO_BATCH;
+  /** @internal */
+  scheduled: RequestState[] = NO_BATCH;
   private busy = false;
   busyS = 0;
   iterations = 0;
@@ -96,15 +61,19 @@ export class EngineInstance {
 
   constructor(
     readonly cfg: InstanceConfig,
-    private readonly sim: Simulator,
+    /** @internal */
+    readonly sim: Simulator,
     readonly perf: PerfModel,
-    private readonly sink: EngineSink,
-    private readonly hooks: InstanceHooks = {},
+    /** @internal */
+    readonly sink: EngineSink,
+    /** @internal */
+    readonly hooks: InstanceHooks = {},
   ) {
     this.blocks = new BlockManager(cfg.numGpuBlocks, cfg.blockSizeTokens);
     this.scheduler = createScheduler(cfg.scheduler ?? 'v1', cfg.decodePolicy);
     this.connector = connectorForRole(cfg.role, new NoKvConnector());
     this.name = cfg.name;
+    this.pricer = new BatchPricer(perf, this.hooks);
     // A plain field, kept equal to this.connector (attachKvTiers sets both): the scheduler reads it
     // on every step, and an accessor there was not inlined.
     this.ctx = {
@@ -118,19 +87,22 @@ export class EngineInstance {
   /** What the scheduler sees of this engine (its connector follows this.connector). */
   private readonly ctx: { -readonly [K in keyof SchedulerContext]: SchedulerContext[K] };
   /** KV connector: none, tiers, and the P/D role around it (src/serving/kv-connector). */
-  private connector: KvConnector;
+  /** @internal */
+  connector: KvConnector;
 
   /** cfg.name, as a field: it is read on every iteration and finish, and a getter there was not inlined. */
   readonly name: string;
 
   /** Starts the per-iteration stream of offloaded weights as flows; calls back when they have landed. */
-  private weightFlow: ((bytes: number, onDone: () => void) => void) | null = null;
+  /** @internal */
+  weightFlow: ((bytes: number, onDone: () => void) => void) | null = null;
   streamWeightsOver(start: (bytes: number, onDone: () => void) => void): void {
     if (this.perf.weightStream) this.weightFlow = start;
   }
 
   /** The GPU is shared with other instances (topology.sharedGpu): iterations take turns (gpu-turns.ts). */
-  private turns: GpuTurns | null = null;
+  /** @internal */
+  turns: GpuTurns | null = null;
   shareGpu(turns: GpuTurns): void {
     this.turns = turns;
   }
@@ -300,9 +272,8 @@ export class EngineInstance {
     this.waiting.unshift(victim);
   }
 
-  /** Reused batch entries for pricing an iteration (no per-iteration allocation). */
-  private readonly entries: BatchEntry[] = [];
-  private readonly entryPool: BatchEntry[] = [];
+  /** Prices iterations that are not decode-only (batch-pricer.ts). */
+  private readonly pricer: BatchPricer;
 
   /** Bound once: a swap-in or tier load has landed. */
   private readonly onTierReady = (): void => this.kick();
@@ -345,43 +316,16 @@ export class EngineInstance {
       const dtS = (c.fixedMs + c.perContextTokenMs * contextTokens) / 1000;
       endS = startS + dtS;
       this.finishIterationAccounting(startS, endS, batch.length, newTokens, 'decode');
-      const segmentEnd = this.cfg.fastForward && (this.scheduler.stableDecodeShape || this.cfg.decodePolicy?.capsBatch === false) ? this.fastForward(batch, startS, endS, contextTokens, c) : null;
+      const segmentEnd = this.cfg.fastForward && (this.scheduler.stableDecodeShape || this.cfg.decodePolicy?.capsBatch === false) ? fastForward(this, batch, startS, endS, contextTokens, c) : null;
       if (segmentEnd !== null) {
         this.sim.scheduleAt(segmentEnd, this.onIterationEnd, EventPriority.iterationEnd);
         return;
       }
     } else {
-      endS = this.priceBatch(batch, startS);
-      this.finishIterationAccounting(startS, endS, batch.length, newTokens, this.mixedKind(batch));
+      endS = this.pricer.price(batch, startS);
+      this.finishIterationAccounting(startS, endS, batch.length, newTokens, mixedKind(batch));
     }
     this.sim.scheduleAt(endS, this.onIterationEnd, EventPriority.iterationEnd);
-  }
-
-  private mixedKind(batch: RequestState[]): 'prefill' | 'mixed' {
-    // A loop, not every(): no closure per prefill step.
-    for (const r of batch) if (r.generated > 0 && r.numTokens - r.numComputed <= 1) return 'mixed';
-    return 'prefill';
-  }
-
-  /** End of an iteration priced alone (entry by entry), calling the prefill-iteration hook. */
-  private priceBatch(batch: RequestState[], startS: number): number {
-    const entries = this.entries;
-    const n = batch.length;
-    // Sized to the batch: grown by push, cut only when shorter (`length =` is a runtime call).
-    while (entries.length < n) entries.push((this.entryPool[entries.length] ??= { newTokens: 0, contextTokens: 0 }));
-    if (entries.length > n) entries.length = n;
-    for (let i = 0; i < n; i++) {
-      const e = entries[i]!;
-      e.newTokens = batch[i]!.scheduled;
-      e.contextTokens = batch[i]!.numComputed;
-    }
-    if (this.hooks.onPrefillIteration) {
-      // Layer-wise KV streaming needs the per-layer breakdown; iterationMs equals its total exactly.
-      const breakdown = this.perf.iteration(entries);
-      for (const r of batch) if (r.generated === 0 && r.numComputed + r.scheduled === r.numTokens) this.hooks.onPrefillIteration(r, startS, breakdown);
-      return startS + breakdown.totalMs / 1000;
-    }
-    return startS + this.perf.iterationMs(entries) / 1000;
   }
 
   /**
@@ -391,8 +335,8 @@ export class EngineInstance {
    */
   private streamedIteration(batch: RequestState[], startS: number, newTokens: number, allDecode: boolean): void {
     const ws = this.perf.weightStream!;
-    const restS = this.priceBatch(batch, startS) - startS - (ws.aloneMs * ws.scale) / 1000;
-    const kind = allDecode ? 'decode' : this.mixedKind(batch);
+    const restS = this.pricer.price(batch, startS) - startS - (ws.aloneMs * ws.scale) / 1000;
+    const kind = allDecode ? 'decode' : mixedKind(batch);
     this.weightFlow!(ws.bytes, () => {
       const endS = startS + restS + (this.sim.now - startS) * ws.scale;
       this.finishIterationAccounting(startS, endS, batch.length, newTokens, kind);
@@ -400,213 +344,11 @@ export class EngineInstance {
     });
   }
 
-  private finishIterationAccounting(startS: number, endS: number, batchSize: number, newTokens: number, kind: 'prefill' | 'decode' | 'mixed'): void {
+  /** @internal */
+  finishIterationAccounting(startS: number, endS: number, batchSize: number, newTokens: number, kind: 'prefill' | 'decode' | 'mixed'): void {
     this.busyS += endS - startS;
     this.iterations++;
     this.sink.iteration(this.name, startS, endS, batchSize, newTokens, kind);
-  }
-
-  /**
-   * Extends a decode-only iteration (scheduled, blocks allocated, accounted) into a segment of K
-   * identical-shape iterations. Iterations 1..K-1 are applied here in aggregate; the K-th is left to
-   * endIteration, which processes it exactly as in step-by-step mode. Returns the segment's end
-   * time, or null to run step by step. Every float is computed by the same operations, in the same
-   * order, as step-by-step simulation would compute it.
-   */
-  private fastForward(batch: RequestState[], startS: number, firstEndS: number, context0: number, c: { fixedMs: number; perContextTokenMs: number }): number | null {
-    if (this.waiting.length > 0 && this.running.length < this.cfg.maxNumSeqs) return null;
-    if (this.hooks.onTokens || batch.length !== this.running.length || batch.length > this.cfg.maxNumBatchedTokens) return null;
-    if (this.turns?.contended) return null; // another instance waits for the GPU after this iteration
-    const B = batch.length;
-    // (c) Stop at the first boundary at or after the next pending event. Tested first, as the
-    // cheapest: an event due within iteration 1 leaves nothing to fast-forward.
-    const nextEventS = this.sim.peekTime();
-    if (firstEndS >= nextEventS) return null;
-    // One pass over the batch for (a), (b) at k = 2, and iteration 1's gaps (no side effects yet).
-    const bs = this.cfg.blockSizeTokens;
-    let kMax = Infinity;
-    let extra2 = 0;
-    let same = 0;
-    for (let i = 0; i < B; i++) {
-      const r = batch[i]!;
-      // (a) No request may finish before the last iteration of the segment.
-      const left = r.spec.outputTokens - r.generated;
-      if (left < kMax) kMax = left;
-      extra2 += Math.ceil((r.numComputed + 2) / bs) - r.blocks - r.hashedKeys.length;
-      if (r.lastTokenS === startS) same++;
-    }
-    // A decode policy (uncapped: see step): its arrangement must keep the order over the segment,
-    // and a finishing sequence must not give its slot to a waiting one before the last iteration.
-    const pol = this.cfg.decodePolicy;
-    if (pol !== undefined) {
-      if (pol.sameIterationEviction && this.waiting.length > 0) return null;
-      kMax = Math.min(kMax, pol.steadyIterations(batch));
-    }
-    if (kMax < 2) return null;
-    // (b) Blocks for all K iterations must be available now, so no preemption can occur inside.
-    const avail = this.blocks.availableBlocks;
-    if (extra2 > avail) return null;
-    // extraBlocksFor(batch, kMax) is at most extra2 + B * ceil((kMax - 2) / bs) (ceil(x + y) <=
-    // ceil(x) + ceil(y)): when that bound fits, so does kMax, and the exact sum is not needed.
-    if (extra2 + B * Math.ceil((kMax - 2) / bs) > avail && this.extraBlocksFor(batch, kMax) > avail) {
-      let lo = 2;
-      let hi = kMax;
-      while (hi - lo > 1) {
-        const mid = (lo + hi) >>> 1;
-        if (this.extraBlocksFor(batch, mid) <= avail) lo = mid;
-        else hi = mid;
-      }
-      kMax = lo;
-    }
-    // Iteration 1's outputs, as endIteration would record them (gaps of their own first, in batch order).
-    if (same < B) for (const r of batch) if (r.lastTokenS !== startS) this.sink.itl(firstEndS - r.lastTokenS, 1);
-    if (same > 0) this.sink.itl(firstEndS - startS, same);
-    this.sink.tokens(firstEndS, B);
-    if (firstEndS >= this.sink.nextGaugeS) this.gaugesMidSegment(batch, 1, firstEndS);
-    let prevEnd = firstEndS;
-    let t = firstEndS;
-    let ctx = context0 + B;
-    let k = 1;
-    // Iterations 2..k go to the sink in runs (decodeRun), cut only where gauges are sampled so every
-    // figure sees its calls in step-by-step order.
-    let ends = this.runEndsS;
-    let m = 0;
-    let runStartS = firstEndS;
-    for (;;) {
-      const start = t;
-      t = start + (c.fixedMs + c.perContextTokenMs * ctx) / 1000;
-      k++;
-      ctx += B;
-      this.busyS += t - start;
-      if (m === ends.length) {
-        const grown = new Float64Array(2 * m);
-        grown.set(ends);
-        ends = this.runEndsS = grown;
-      }
-      ends[m++] = t;
-      if (k >= kMax || t >= nextEventS) break;
-      // Iteration k (not the last): every request's gap is this iteration.
-      if (t >= this.sink.nextGaugeS) {
-        this.decodeRun(runStartS, m, m, B);
-        runStartS = t;
-        m = 0;
-        this.gaugesMidSegment(batch, k, t);
-      }
-      prevEnd = t;
-    }
-    this.iterations += k - 1;
-    this.decodeRun(runStartS, m, m - 1, B);
-    // Apply iterations 1..k-1 to every request and take the blocks iteration k needs.
-    const done = k - 1;
-    // The blocks iteration k needs (extraBlocksFor(batch, k), summed as the requests take them).
-    let extraK = 0;
-    for (const r of batch) {
-      const blocks = Math.ceil((r.numComputed + k) / bs) - r.hashedKeys.length;
-      extraK += blocks - r.blocks;
-      r.blocks = blocks;
-      r.numComputed += done;
-      r.numTokens += done;
-      r.generated += done;
-      r.lastTokenS = prevEnd;
-      r.scheduled = 1;
-    }
-    this.blocks.allocate(extraK);
-    this.lastStartS = prevEnd;
-    // Iteration k finishes a request before any other event: carry on past it when nothing can
-    // join the smaller batch, doing here what endIteration and step() would do at t.
-    if (k === kMax && t < nextEventS) return this.continueAfterFinish(batch, prevEnd, t) ?? t;
-    return t;
-  }
-
-  /**
-   * At the end `endS` of a segment's last iteration (started at `startS`), where some requests of
-   * `batch` sample their last token: when the rest would simply run on as a decode batch (nothing
-   * waiting, no prefix blocks held, no KV tiers, shared GPU or weight stream, no leave hook, blocks
-   * for one more token each), applies that iteration and the finishes as endIteration would,
-   * schedules the survivors' next iteration as step() would, and extends it into the next segment.
-   * Returns that segment's end, or null (nothing changed) to leave the iteration to endIteration.
-   */
-  private continueAfterFinish(batch: RequestState[], startS: number, endS: number): number | null {
-    // Prefix caching may be on (vLLM's default) as long as no request holds prefix blocks: then
-    // leaving and scheduling touch only anonymous block counts (checked per request below).
-    if (this.waiting.length > 0 || this.cfg.decodePolicy !== undefined || this.hooks.onLeave || this.connector.leavesAfterPrefill || this.tiers !== null || this.turns !== null || this.weightFlow !== null) return null;
-    const bs = this.cfg.blockSizeTokens;
-    let survivors = 0;
-    let freed = 0;
-    let need = 0;
-    for (const r of batch) {
-      if (r.hashedKeys.length > 0) return null;
-      if (r.generated + 1 >= r.spec.outputTokens) freed += r.blocks;
-      else {
-        survivors++;
-        need += Math.max(0, Math.ceil((r.numComputed + 2) / bs) - r.blocks);
-      }
-    }
-    if (survivors === 0 || need > this.blocks.availableBlocks + freed) return null;
-    // endIteration at endS: every request samples a token, all with this iteration as gap.
-    // In the same pass, step() at endS for the survivors: the scheduler gives every running request
-    // one token (blocks checked above). The batch is the running queue in its order (fastForward
-    // checked they are the same size), so the survivors, in batch order, are what it leaves. Their
-    // blocks are taken after the finished ones are freed, as step() would, in one allocate() of
-    // the sum: the same blocks from the free pool, then from the LRU, as one call per request.
-    const finished = this.finishedScratch;
-    let nFinished = 0;
-    const next: RequestState[] = [];
-    let contextTokens = 0;
-    let more = 0;
-    for (const r of batch) {
-      const computed = (r.numComputed += r.scheduled);
-      r.lastTokenS = endS;
-      r.generated++;
-      r.numTokens++;
-      if (r.generated >= r.spec.outputTokens) {
-        r.scheduled = 0;
-        finished[nFinished++] = r;
-      } else {
-        const add = Math.ceil((computed + 1) / bs) - r.blocks;
-        if (add > 0) {
-          r.blocks += add;
-          more += add;
-        }
-        r.scheduled = 1;
-        contextTokens += computed;
-        next.push(r);
-      }
-    }
-    this.sink.itl(endS - startS, batch.length);
-    this.sink.tokens(endS, batch.length);
-    for (let i = 0; i < nFinished; i++) this.leave(finished[i]!, endS);
-    if (endS >= this.sink.nextGaugeS) this.sink.gauges(this.name, endS, this.running.length, this.waiting.length, this.blocks.usedBlocks, this.cfg.numGpuBlocks);
-    this.blocks.allocate(more);
-    this.scheduled = next;
-    this.lastStartS = endS;
-    const c = this.perf.decodeCoefficients(next.length);
-    const nextEndS = endS + (c.fixedMs + c.perContextTokenMs * contextTokens) / 1000;
-    this.finishIterationAccounting(endS, nextEndS, next.length, next.length, 'decode');
-    return this.fastForward(next, endS, nextEndS, contextTokens, c) ?? nextEndS;
-  }
-
-  /** End times of a fast-forward segment's iterations (reused: no allocation per segment). */
-  private runEndsS = new Float64Array(256);
-
-  private decodeRun(startS: number, n: number, emitting: number, batchSize: number): void {
-    if (this.sink.decodeRun) this.sink.decodeRun(this.name, startS, this.runEndsS, n, emitting, batchSize);
-    else decodeRunByCalls(this.sink, this.name, startS, this.runEndsS, n, emitting, batchSize);
-  }
-
-  /** Blocks to add, beyond those held for iteration 1, to hold c_i + k tokens for every request. */
-  private extraBlocksFor(batch: RequestState[], k: number): number {
-    const bs = this.cfg.blockSizeTokens;
-    let s = 0;
-    for (const r of batch) s += Math.ceil((r.numComputed + k) / bs) - r.blocks - r.hashedKeys.length;
-    return s;
-  }
-
-  private gaugesMidSegment(batch: RequestState[], k: number, t: number): void {
-    let used = this.blocks.usedBlocks;
-    const bs = this.cfg.blockSizeTokens;
-    for (const r of batch) used += Math.ceil((r.numComputed + k) / bs) - r.blocks - r.hashedKeys.length;
-    this.sink.gauges(this.name, t, this.running.length, this.waiting.length, used, this.cfg.numGpuBlocks);
   }
 
   /** Bound once: scheduling an iteration end allocates no closure. */
@@ -659,10 +401,14 @@ export class EngineInstance {
     this.step();
   }
 
-  private readonly finishedScratch: RequestState[] = [];
+  /** @internal Reused list of an iteration's finished requests (endIteration, fast-forward.ts). */
+  readonly finishedScratch: RequestState[] = [];
 
-  /** Start of the iteration in flight (all requests of one iteration share it). */
-  private lastStartS = 0;
+  /** @internal Start of the iteration in flight (all requests of one iteration share it). */
+  lastStartS = 0;
+
+  /** @internal End times of a fast-forward segment's iterations (reused: no allocation per segment). */
+  runEndsS = new Float64Array(256);
 
   private commitPromptBlocks(r: RequestState): void {
     // Prompt blocks that are full are now complete and shareable.
@@ -674,7 +420,8 @@ export class EngineInstance {
     r.hashedKeys = r.hashedKeys.concat(newKeys);
   }
 
-  private leave(r: RequestState, timeS: number): void {
+  /** @internal */
+  leave(r: RequestState, timeS: number): void {
     const idx = this.running.indexOf(r);
     if (idx >= 0) this.running.splice(idx, 1);
     if (this.connector.leavesAfterPrefill) {

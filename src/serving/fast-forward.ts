@@ -1,0 +1,249 @@
+/**
+ * Decode fast-forward of an engine instance (src/serving/instance.ts): while the batch is
+ * decode-only and nothing can join it, every iteration has the same shape; the instance then
+ * advances many iterations in one event, doing per-iteration work in O(1) and per-request work once
+ * per segment. It stops at the first iteration boundary at or after the next pending event, so
+ * whatever that event does is seen exactly as step-by-step simulation would see it; when the
+ * segment's last iteration finishes requests before any other event, continueAfterFinish applies
+ * that iteration and the finishes itself and carries on with the smaller batch. A test
+ * (fast-forward.test.ts) checks that both modes give byte-identical results.
+ *
+ * Plain functions over the instance's fields (SegmentEngine, which EngineInstance satisfies), not
+ * methods: the engine stays a readable size, and the hot path gains no closure or dispatch (one
+ * class ever reaches these functions, so every field access stays monomorphic).
+ */
+import type { Simulator } from '../kernel/simulator.js';
+import type { BlockManager } from '../kv/block-manager.js';
+import type { PerfModel } from '../perf/perf-model.js';
+import { decodeRunByCalls, type EngineSink } from './engine-sink.js';
+import type { GpuTurns } from './gpu-turns.js';
+import type { InstanceConfig, InstanceHooks } from './instance-config.js';
+import type { KvConnector } from './kv-connector/index.js';
+import type { KvTiers } from './kv-tiers.js';
+import type { RequestState } from './request-state.js';
+
+/** What fast-forward reads and writes of an engine instance (its fields, not a copy). */
+export interface SegmentEngine {
+  readonly cfg: InstanceConfig;
+  readonly sim: Simulator;
+  readonly perf: PerfModel;
+  readonly sink: EngineSink;
+  readonly hooks: InstanceHooks;
+  readonly blocks: BlockManager;
+  readonly name: string;
+  readonly waiting: readonly RequestState[];
+  readonly running: readonly RequestState[];
+  readonly connector: KvConnector;
+  readonly tiers: KvTiers | null;
+  readonly turns: GpuTurns | null;
+  readonly weightFlow: ((bytes: number, onDone: () => void) => void) | null;
+  readonly finishedScratch: RequestState[];
+  busyS: number;
+  iterations: number;
+  scheduled: RequestState[];
+  lastStartS: number;
+  /** End times of a fast-forward segment's iterations (reused: no allocation per segment). */
+  runEndsS: Float64Array;
+  leave(r: RequestState, timeS: number): void;
+  finishIterationAccounting(startS: number, endS: number, batchSize: number, newTokens: number, kind: 'prefill' | 'decode' | 'mixed'): void;
+}
+
+/**
+ * Extends a decode-only iteration (scheduled, blocks allocated, accounted) into a segment of K
+ * identical-shape iterations. Iterations 1..K-1 are applied here in aggregate; the K-th is left to
+ * endIteration, which processes it exactly as in step-by-step mode. Returns the segment's end
+ * time, or null to run step by step. Every float is computed by the same operations, in the same
+ * order, as step-by-step simulation would compute it.
+ */
+export function fastForward(inst: SegmentEngine, batch: RequestState[], startS: number, firstEndS: number, context0: number, c: { fixedMs: number; perContextTokenMs: number }): number | null {
+  if (inst.waiting.length > 0 && inst.running.length < inst.cfg.maxNumSeqs) return null;
+  if (inst.hooks.onTokens || batch.length !== inst.running.length || batch.length > inst.cfg.maxNumBatchedTokens) return null;
+  if (inst.turns?.contended) return null; // another instance waits for the GPU after this iteration
+  const B = batch.length;
+  // (c) Stop at the first boundary at or after the next pending event. Tested first, as the
+  // cheapest: an event due within iteration 1 leaves nothing to fast-forward.
+  const nextEventS = inst.sim.peekTime();
+  if (firstEndS >= nextEventS) return null;
+  // One pass over the batch for (a), (b) at k = 2, and iteration 1's gaps (no side effects yet).
+  const bs = inst.cfg.blockSizeTokens;
+  let kMax = Infinity;
+  let extra2 = 0;
+  let same = 0;
+  for (let i = 0; i < B; i++) {
+    const r = batch[i]!;
+    // (a) No request may finish before the last iteration of the segment.
+    const left = r.spec.outputTokens - r.generated;
+    if (left < kMax) kMax = left;
+    extra2 += Math.ceil((r.numComputed + 2) / bs) - r.blocks - r.hashedKeys.length;
+    if (r.lastTokenS === startS) same++;
+  }
+  // A decode policy (uncapped: see step): its arrangement must keep the order over the segment,
+  // and a finishing sequence must not give its slot to a waiting one before the last iteration.
+  const pol = inst.cfg.decodePolicy;
+  if (pol !== undefined) {
+    if (pol.sameIterationEviction && inst.waiting.length > 0) return null;
+    kMax = Math.min(kMax, pol.steadyIterations(batch));
+  }
+  if (kMax < 2) return null;
+  // (b) Blocks for all K iterations must be available now, so no preemption can occur inside.
+  const avail = inst.blocks.availableBlocks;
+  if (extra2 > avail) return null;
+  // extraBlocksFor(batch, kMax) is at most extra2 + B * ceil((kMax - 2) / bs) (ceil(x + y) <=
+  // ceil(x) + ceil(y)): when that bound fits, so does kMax, and the exact sum is not needed.
+  if (extra2 + B * Math.ceil((kMax - 2) / bs) > avail && extraBlocksFor(inst, batch, kMax) > avail) {
+    let lo = 2;
+    let hi = kMax;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >>> 1;
+      if (extraBlocksFor(inst, batch, mid) <= avail) lo = mid;
+      else hi = mid;
+    }
+    kMax = lo;
+  }
+  // Iteration 1's outputs, as endIteration would record them (gaps of their own first, in batch order).
+  if (same < B) for (const r of batch) if (r.lastTokenS !== startS) inst.sink.itl(firstEndS - r.lastTokenS, 1);
+  if (same > 0) inst.sink.itl(firstEndS - startS, same);
+  inst.sink.tokens(firstEndS, B);
+  if (firstEndS >= inst.sink.nextGaugeS) gaugesMidSegment(inst, batch, 1, firstEndS);
+  let prevEnd = firstEndS;
+  let t = firstEndS;
+  let ctx = context0 + B;
+  let k = 1;
+  // Iterations 2..k go to the sink in runs (decodeRun), cut only where gauges are sampled so every
+  // figure sees its calls in step-by-step order.
+  let ends = inst.runEndsS;
+  let m = 0;
+  let runStartS = firstEndS;
+  for (;;) {
+    const start = t;
+    t = start + (c.fixedMs + c.perContextTokenMs * ctx) / 1000;
+    k++;
+    ctx += B;
+    inst.busyS += t - start;
+    if (m === ends.length) {
+      const grown = new Float64Array(2 * m);
+      grown.set(ends);
+      ends = inst.runEndsS = grown;
+    }
+    ends[m++] = t;
+    if (k >= kMax || t >= nextEventS) break;
+    // Iteration k (not the last): every request's gap is this iteration.
+    if (t >= inst.sink.nextGaugeS) {
+      decodeRun(inst, runStartS, m, m, B);
+      runStartS = t;
+      m = 0;
+      gaugesMidSegment(inst, batch, k, t);
+    }
+    prevEnd = t;
+  }
+  inst.iterations += k - 1;
+  decodeRun(inst, runStartS, m, m - 1, B);
+  // Apply iterations 1..k-1 to every request and take the blocks iteration k needs.
+  const done = k - 1;
+  // The blocks iteration k needs (extraBlocksFor(batch, k), summed as the requests take them).
+  let extraK = 0;
+  for (const r of batch) {
+    const blocks = Math.ceil((r.numComputed + k) / bs) - r.hashedKeys.length;
+    extraK += blocks - r.blocks;
+    r.blocks = blocks;
+    r.numComputed += done;
+    r.numTokens += done;
+    r.generated += done;
+    r.lastTokenS = prevEnd;
+    r.scheduled = 1;
+  }
+  inst.blocks.allocate(extraK);
+  inst.lastStartS = prevEnd;
+  // Iteration k finishes a request before any other event: carry on past it when nothing can
+  // join the smaller batch, doing here what endIteration and step() would do at t.
+  if (k === kMax && t < nextEventS) return continueAfterFinish(inst, batch, prevEnd, t) ?? t;
+  return t;
+}
+
+/**
+ * At the end `endS` of a segment's last iteration (started at `startS`), where some requests of
+ * `batch` sample their last token: when the rest would simply run on as a decode batch (nothing
+ * waiting, no prefix blocks held, no KV tiers, shared GPU or weight stream, no leave hook, blocks
+ * for one more token each), applies that iteration and the finishes as endIteration would,
+ * schedules the survivors' next iteration as step() would, and extends it into the next segment.
+ * Returns that segment's end, or null (nothing changed) to leave the iteration to endIteration.
+ */
+function continueAfterFinish(inst: SegmentEngine, batch: RequestState[], startS: number, endS: number): number | null {
+  // Prefix caching may be on (vLLM's default) as long as no request holds prefix blocks: then
+  // leaving and scheduling touch only anonymous block counts (checked per request below).
+  if (inst.waiting.length > 0 || inst.cfg.decodePolicy !== undefined || inst.hooks.onLeave || inst.connector.leavesAfterPrefill || inst.tiers !== null || inst.turns !== null || inst.weightFlow !== null) return null;
+  const bs = inst.cfg.blockSizeTokens;
+  let survivors = 0;
+  let freed = 0;
+  let need = 0;
+  for (const r of batch) {
+    if (r.hashedKeys.length > 0) return null;
+    if (r.generated + 1 >= r.spec.outputTokens) freed += r.blocks;
+    else {
+      survivors++;
+      need += Math.max(0, Math.ceil((r.numComputed + 2) / bs) - r.blocks);
+    }
+  }
+  if (survivors === 0 || need > inst.blocks.availableBlocks + freed) return null;
+  // endIteration at endS: every request samples a token, all with this iteration as gap.
+  // In the same pass, step() at endS for the survivors: the scheduler gives every running request
+  // one token (blocks checked above). The batch is the running queue in its order (fastForward
+  // checked they are the same size), so the survivors, in batch order, are what it leaves. Their
+  // blocks are taken after the finished ones are freed, as step() would, in one allocate() of
+  // the sum: the same blocks from the free pool, then from the LRU, as one call per request.
+  const finished = inst.finishedScratch;
+  let nFinished = 0;
+  const next: RequestState[] = [];
+  let contextTokens = 0;
+  let more = 0;
+  for (const r of batch) {
+    const computed = (r.numComputed += r.scheduled);
+    r.lastTokenS = endS;
+    r.generated++;
+    r.numTokens++;
+    if (r.generated >= r.spec.outputTokens) {
+      r.scheduled = 0;
+      finished[nFinished++] = r;
+    } else {
+      const add = Math.ceil((computed + 1) / bs) - r.blocks;
+      if (add > 0) {
+        r.blocks += add;
+        more += add;
+      }
+      r.scheduled = 1;
+      contextTokens += computed;
+      next.push(r);
+    }
+  }
+  inst.sink.itl(endS - startS, batch.length);
+  inst.sink.tokens(endS, batch.length);
+  for (let i = 0; i < nFinished; i++) inst.leave(finished[i]!, endS);
+  if (endS >= inst.sink.nextGaugeS) inst.sink.gauges(inst.name, endS, inst.running.length, inst.waiting.length, inst.blocks.usedBlocks, inst.cfg.numGpuBlocks);
+  inst.blocks.allocate(more);
+  inst.scheduled = next;
+  inst.lastStartS = endS;
+  const c = inst.perf.decodeCoefficients(next.length);
+  const nextEndS = endS + (c.fixedMs + c.perContextTokenMs * contextTokens) / 1000;
+  inst.finishIterationAccounting(endS, nextEndS, next.length, next.length, 'decode');
+  return fastForward(inst, next, endS, nextEndS, contextTokens, c) ?? nextEndS;
+}
+
+function decodeRun(inst: SegmentEngine, startS: number, n: number, emitting: number, batchSize: number): void {
+  if (inst.sink.decodeRun) inst.sink.decodeRun(inst.name, startS, inst.runEndsS, n, emitting, batchSize);
+  else decodeRunByCalls(inst.sink, inst.name, startS, inst.runEndsS, n, emitting, batchSize);
+}
+
+/** Blocks to add, beyond those held for iteration 1, to hold c_i + k tokens for every request. */
+function extraBlocksFor(inst: SegmentEngine, batch: RequestState[], k: number): number {
+  const bs = inst.cfg.blockSizeTokens;
+  let s = 0;
+  for (const r of batch) s += Math.ceil((r.numComputed + k) / bs) - r.blocks - r.hashedKeys.length;
+  return s;
+}
+
+function gaugesMidSegment(inst: SegmentEngine, batch: RequestState[], k: number, t: number): void {
+  let used = inst.blocks.usedBlocks;
+  const bs = inst.cfg.blockSizeTokens;
+  for (const r of batch) used += Math.ceil((r.numComputed + k) / bs) - r.blocks - r.hashedKeys.length;
+  inst.sink.gauges(inst.name, t, inst.running.length, inst.waiting.length, used, inst.cfg.numGpuBlocks);
+}
