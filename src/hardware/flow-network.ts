@@ -9,14 +9,9 @@
  * coupling lowers both directions to the measured bidirectional rate while both carry flows
  * (reference/hardware.md Table 2: Gen4 11-16 GB/s per direction when both are busy, vs ~25 one way).
  *
- * Solo flows (the common case of layer-wise KV chunks: each one alone on its links): a flow that
- * starts while every channel it crosses, and every duplex partner of those, is idle is not put in
- * the shared allocation at all. Alone, its rate is constant (the same min over capacities / crossings
- * and its cap that progressive filling gives one flow), so its arrival is start + latency +
- * bytes / rate in closed form: one event instead of an activation, a completion and two re-rates,
- * and its channel integrals are added in closed form when it ends. The moment another flow starts
- * moving on one of those channels (or their partners), the solo flow is "materialized" exactly: its
- * bytes sent so far are rate x elapsed, and from then on it is an ordinary flow of the allocation.
+ * The network is built in layers: flow-parts.ts (channel and flow records), flow-allocation.ts
+ * (max-min allocation and re-rating), flow-solo.ts (solo flows in closed form), and this file (the
+ * public API and claims).
  *
  * Claims (a caller's chain of solo flows computed ahead, src/serving/disagg/layer-chain.ts): a caller
  * that has worked out a whole schedule of solo flows on some channels may claim them and move no
@@ -25,180 +20,24 @@
  * activates a flow on a claimed channel, or reads its stats, first makes the claimant settle
  * ("materialize on read"), so nothing here ever sees the chain out of time order.
  */
-import type { EventHandle, Simulator } from '../kernel/simulator.js';
-import { didYouMean } from '../errors.js';
-import { maxMinFairRatesInto, type ChannelUse, type FairShareFlow } from './max-min.js';
-import type { ChannelStats, FlowHandle, FlowNetworkListener, FlowSpec, FlowState } from './flow-types.js';
+import type { Simulator } from '../kernel/simulator.js';
+import { SoloFlows } from './flow-solo.js';
+import { Flow, type ChannelClaim, type SoloPlan } from './flow-parts.js';
+import type { ChannelStats, FlowHandle, FlowNetworkListener, FlowSpec } from './flow-types.js';
 
-/** A caller holding channels for flows it accounts itself (module note); `materialize` hands them back. */
-export interface ChannelClaim {
-  materialize(): void;
-}
-
-/** A solo flow's closed-form timing: moving from activeS at rate, done at finishS. */
-export interface SoloPlan {
-  rate: number;
-  activeS: number;
-  finishS: number;
-}
-
+export type { ChannelClaim, SoloPlan } from './flow-parts.js';
 export type { ChannelSegment, ChannelStats, FlowHandle, FlowNetworkListener, FlowSpec, FlowState } from './flow-types.js';
 
-interface Channel {
-  id: string;
-  index: number;
-  capacityBytesPerS: number;
-  effectiveBytesPerS: number;
-  partner?: Channel;
-  bidirectionalBytesPerS: number;
-  movingFlows: number;
-  loadBytesPerS: number;
-  peakLoadBytesPerS: number;
-  bytesCarried: number;
-  busyS: number;
-  utilisationIntegralS: number;
-  flowsCarried: number;
-  /** A solo flow (see the module note) crossing this channel, or null. */
-  solo: Flow | null;
-  /** The claimant of this channel (module note), or null. */
-  claim: ChannelClaim | null;
-}
-
-interface Use {
-  channel: Channel;
-  weight: number;
-}
-
-/** Relative slack for "finishes now" and for the capacity guard (float round-off, not physics). */
-const TIME_TOLERANCE = 1e-12;
-const CAPACITY_TOLERANCE = 1e-9;
-
-class Flow implements FlowHandle {
-  private st: FlowState = 'waiting';
-  /** Solo flow (module note): moving from soloActiveS at `rate` until finishS, outside the allocation. */
-  solo = false;
-  soloActiveS = 0;
-  sent = 0;
-  rate = 0;
-  movingSinceS = 0;
-  finishS = Infinity;
-  activation?: EventHandle;
-  /** The flow as the fair-share solver sees it, built once. */
-  readonly share: FairShareFlow;
+export class FlowNetwork extends SoloFlows {
   constructor(
-    private readonly net: FlowNetwork,
-    readonly id: number,
-    readonly tag: string,
-    readonly bytes: number,
-    readonly startS: number,
-    readonly uses: readonly Use[],
-    shareUses: readonly ChannelUse[],
-    readonly capBytesPerS: number,
-    readonly onDone: ((flow: FlowHandle) => void) | undefined,
-  ) {
-    this.share = { uses: shareUses, capBytesPerS };
-  }
-  get state(): FlowState {
-    return this.solo ? this.net.soloState(this) : this.st;
-  }
-  set state(s: FlowState) {
-    this.st = s;
-  }
-  sentBytes(): number {
-    return this.net.sentBytesOf(this);
-  }
-  rateBytesPerS(): number {
-    return this.state === 'moving' ? this.rate : 0;
-  }
-  cancel(): void {
-    this.net.cancelFlow(this);
-  }
-}
-
-export class FlowNetwork {
-  private readonly channels = new Map<string, Channel>();
-  private readonly channelList: Channel[] = [];
-  private readonly capacities: number[] = [];
-  /** Moving flows in start order, so simultaneous finishes are reported deterministically. */
-  private readonly moving = new Set<Flow>();
-  private readonly busyChannels = new Set<Channel>();
-  private lastAdvanceS = 0;
-  private readonly scratchFlows: Flow[] = [];
-  private readonly scratchShares: FairShareFlow[] = [];
-  private readonly scratchRates: number[] = [];
-  private nextCompletion?: EventHandle;
-  private nextFlowId = 0;
-  private completed = 0;
-  private delivered = 0;
-
-  constructor(
-    private readonly sim: Simulator,
-    private readonly listener: FlowNetworkListener = {},
+    sim: Simulator,
+    listener: FlowNetworkListener = {},
     /** Kernel priority of the network's events among others at the same time. */
-    private readonly eventPriority = 0,
-    /** Closed-form solo flows (module note); false runs every flow through the allocation (tests compare both). */
+    eventPriority = 0,
+    /** Closed-form solo flows (flow-solo.ts); false runs every flow through the allocation (tests compare both). */
     private readonly soloFlows = true,
   ) {
-    this.lastAdvanceS = sim.now;
-  }
-
-  /** Kernel priority of the network's events (a claimant schedules its own at it). */
-  get priority(): number {
-    return this.eventPriority;
-  }
-
-  addChannel(id: string, capacityBytesPerS: number): void {
-    if (this.channels.has(id)) throw new Error(`Channel ${id} already exists`);
-    if (!(capacityBytesPerS > 0) || !Number.isFinite(capacityBytesPerS)) {
-      throw new RangeError(`Channel ${id}: capacity must be a positive finite number of bytes/s, got ${capacityBytesPerS}`);
-    }
-    const ch: Channel = {
-      id,
-      index: this.channelList.length,
-      capacityBytesPerS,
-      effectiveBytesPerS: capacityBytesPerS,
-      bidirectionalBytesPerS: capacityBytesPerS,
-      movingFlows: 0,
-      loadBytesPerS: 0,
-      peakLoadBytesPerS: 0,
-      bytesCarried: 0,
-      busyS: 0,
-      utilisationIntegralS: 0,
-      flowsCarried: 0,
-      solo: null,
-      claim: null,
-    };
-    this.channels.set(id, ch);
-    this.channelList.push(ch);
-    this.capacities.push(capacityBytesPerS);
-  }
-
-  /**
-   * Couples two opposite directions of one full-duplex link: while both carry moving flows, each is
-   * limited to `bidirectionalBytesPerSPerDirection` (a step on the set of busy directions, so the
-   * allocation needs no fixed point).
-   */
-  coupleDuplex(aId: string, bId: string, bidirectionalBytesPerSPerDirection: number): void {
-    const a = this.channel(aId);
-    const b = this.channel(bId);
-    if (a === b || a.partner !== undefined || b.partner !== undefined) {
-      throw new Error(`Cannot couple ${aId} and ${bId}: a channel has one partner, not itself`);
-    }
-    if (!(bidirectionalBytesPerSPerDirection > 0)) {
-      throw new RangeError(`Duplex ${aId}/${bId}: bidirectional rate must be positive, got ${bidirectionalBytesPerSPerDirection}`);
-    }
-    a.partner = b;
-    b.partner = a;
-    a.bidirectionalBytesPerS = Math.min(a.capacityBytesPerS, bidirectionalBytesPerSPerDirection);
-    b.bidirectionalBytesPerS = Math.min(b.capacityBytesPerS, bidirectionalBytesPerSPerDirection);
-  }
-
-  hasChannel(id: string): boolean {
-    return this.channels.has(id);
-  }
-
-  channelIds(): string[] {
-    return this.channelList.map((c) => c.id);
+    super(sim, listener, eventPriority);
   }
 
   /** Accounting for one channel, advanced to now. */
@@ -240,15 +79,6 @@ export class FlowNetwork {
     return this.moving.size + solos;
   }
 
-  get flowsCompleted(): number {
-    return this.completed;
-  }
-
-  /** Bytes of all completed flows (cancelled flows excluded). */
-  get bytesDelivered(): number {
-    return this.delivered;
-  }
-
   startFlow(spec: FlowSpec): FlowHandle {
     const latencyS = spec.latencyS ?? 0;
     const cap = spec.rateCapBytesPerS ?? Infinity;
@@ -270,14 +100,6 @@ export class FlowNetwork {
       this.activate(flow);
     }
     return flow;
-  }
-
-  /** Claimants of these channels or their duplex partners settle first (module note). */
-  private settleClaims(uses: readonly Use[]): void {
-    for (const { channel } of uses) {
-      channel.claim?.materialize();
-      channel.partner?.claim?.materialize();
-    }
   }
 
   /** The channels of a path and their duplex partners, each once (what a claim must hold). */
@@ -370,264 +192,5 @@ export class FlowNetwork {
       this.detach(flow, 'cancelled');
       this.rerate();
     }
-  }
-
-  /**
-   * Channels a path crosses, with crossing counts, in first-crossing order; cached per path array
-   * (callers reuse their routes' arrays, so a transfer's thousands of flows resolve it once).
-   */
-  private usesOf(path: readonly string[]): { uses: readonly Use[]; shareUses: readonly ChannelUse[] } {
-    const hit = this.pathUses.get(path);
-    if (hit !== undefined && hit.ids.length === path.length && hit.ids.every((id, i) => id === path[i])) return hit;
-    const weights = new Map<Channel, number>();
-    for (const id of path) {
-      const c = this.channel(id);
-      weights.set(c, (weights.get(c) ?? 0) + 1);
-    }
-    const uses = [...weights].map(([channel, weight]) => ({ channel, weight }));
-    const entry = { ids: [...path], uses, shareUses: uses.map((u): ChannelUse => ({ channel: u.channel.index, weight: u.weight })) };
-    this.pathUses.set(path, entry);
-    return entry;
-  }
-
-  private readonly pathUses = new WeakMap<readonly string[], { ids: readonly string[]; uses: readonly Use[]; shareUses: readonly ChannelUse[] }>();
-
-  private channel(id: string): Channel {
-    const c = this.channels.get(id);
-    if (c === undefined) {
-      const hint = didYouMean(id, [...this.channels.keys()]);
-      throw new Error(`Unknown channel ${id}${hint ? ` (did you mean ${hint}?)` : ''}`);
-    }
-    return c;
-  }
-
-  private activate(flow: Flow): void {
-    this.settleClaims(flow.uses);
-    this.advance();
-    for (const { channel } of flow.uses) {
-      if (channel.solo !== null) this.materialize(channel.solo);
-      const p = channel.partner;
-      if (p !== undefined && p.solo !== null) this.materialize(p.solo);
-    }
-    flow.state = 'moving';
-    flow.movingSinceS = this.sim.now;
-    this.moving.add(flow);
-    for (const { channel } of flow.uses) {
-      if (channel.movingFlows++ === 0) this.busyChannels.add(channel);
-      channel.flowsCarried++;
-    }
-    this.rerate();
-  }
-
-  /** Solo flows not yet ended, in start order. */
-  private readonly solos = new Set<Flow>();
-
-  /** Every channel of `uses`, and every duplex partner of those, carries nothing and no solo flow. */
-  private allIdle(uses: readonly Use[]): boolean {
-    for (const { channel } of uses) {
-      if (channel.movingFlows > 0 || channel.solo !== null) return false;
-      const p = channel.partner;
-      if (p !== undefined && (p.movingFlows > 0 || p.solo !== null)) return false;
-    }
-    return uses.length > 0;
-  }
-
-  private weightOn(flow: Flow, c: Channel): number {
-    for (const u of flow.uses) if (u.channel === c) return u.weight;
-    return 0;
-  }
-
-  private startSolo(flow: Flow, latencyS: number): void {
-    this.startSoloAt(flow, latencyS, this.sim.now);
-  }
-
-  private startSoloAt(flow: Flow, latencyS: number, startS: number): void {
-    // The rate progressive filling gives one flow alone: min of its cap and capacity / crossings.
-    let rate = flow.capBytesPerS;
-    for (const { channel, weight } of flow.uses) rate = Math.min(rate, channel.capacityBytesPerS / weight);
-    flow.solo = true;
-    flow.rate = rate;
-    // The same operations as the allocation path: activation at now + latency, then now + bytes / rate.
-    const activeS = startS + latencyS;
-    flow.soloActiveS = activeS;
-    flow.movingSinceS = activeS;
-    flow.finishS = activeS + Math.max(0, flow.bytes - 0) / rate;
-    for (const { channel } of flow.uses) channel.solo = flow;
-    this.solos.add(flow);
-    flow.activation = this.sim.scheduleAt(flow.finishS, () => this.finishSolo(flow), this.eventPriority);
-  }
-
-  /** @internal A solo flow's state, from the clock. */
-  soloState(flow: Flow): FlowState {
-    return this.sim.now < flow.soloActiveS ? 'waiting' : 'moving';
-  }
-
-  /** Adds a solo flow's channel integrals over [its activation, untilS] (it was alone: constant load). */
-  private accountSolo(flow: Flow, untilS: number): void {
-    const dt = untilS - flow.soloActiveS;
-    for (const { channel, weight } of flow.uses) {
-      channel.solo = null;
-      if (dt < 0) continue;
-      const load = flow.rate * weight;
-      channel.flowsCarried++;
-      channel.peakLoadBytesPerS = Math.max(channel.peakLoadBytesPerS, load);
-      channel.bytesCarried += load * dt;
-      channel.busyS += dt;
-      channel.utilisationIntegralS += (load / channel.capacityBytesPerS) * dt;
-    }
-    this.solos.delete(flow);
-    flow.solo = false;
-  }
-
-  private finishSolo(flow: Flow): void {
-    const now = this.sim.now;
-    // Bytes balance exactly, as detach() credits a finishing flow's round-off residue.
-    const carriedS = now - flow.soloActiveS;
-    this.accountSolo(flow, now);
-    for (const { channel, weight } of flow.uses) {
-      const residual = (flow.bytes - flow.rate * carriedS) * weight;
-      channel.bytesCarried += residual;
-      channel.utilisationIntegralS += residual / channel.capacityBytesPerS;
-    }
-    flow.sent = flow.bytes;
-    flow.state = 'done';
-    flow.rate = 0;
-    this.completed++;
-    this.delivered += flow.bytes;
-    for (const { channel, weight } of flow.uses) {
-      this.listener.onSegment?.({ channelId: channel.id, flowId: flow.id, tag: flow.tag, startS: flow.soloActiveS, endS: now, bytes: flow.bytes * weight });
-    }
-    flow.onDone?.(flow);
-  }
-
-  /**
-   * Turns a solo flow into an ordinary one at now, exactly: still in its latency, it waits for
-   * its activation; moving, it has sent rate x elapsed and joins the allocation (the caller re-rates).
-   */
-  private materialize(flow: Flow): void {
-    const now = this.sim.now;
-    flow.activation?.cancel();
-    const activeS = flow.soloActiveS;
-    this.accountSolo(flow, now);
-    if (now < activeS) {
-      flow.state = 'waiting';
-      flow.rate = 0;
-      flow.activation = this.sim.scheduleAt(activeS, () => this.activate(flow), this.eventPriority);
-      return;
-    }
-    this.advance();
-    flow.sent = Math.min(flow.bytes, flow.rate * (now - activeS));
-    flow.state = 'moving';
-    flow.movingSinceS = activeS;
-    this.moving.add(flow);
-    // Counted as carried by accountSolo already (the allocation path counts a flow once, at activation).
-    for (const { channel } of flow.uses) if (channel.movingFlows++ === 0) this.busyChannels.add(channel);
-  }
-
-  private finishInstantaneous(flow: Flow): void {
-    flow.sent = flow.bytes;
-    flow.state = 'done';
-    this.completed++;
-    this.delivered += flow.bytes;
-    flow.onDone?.(flow);
-  }
-
-  /** Brings every moving flow's delivered bytes and every channel's integrals up to now. */
-  private advance(): void {
-    const now = this.sim.now;
-    const dt = now - this.lastAdvanceS;
-    if (dt <= 0) return;
-    for (const f of this.moving) f.sent += f.rate * dt;
-    for (const c of this.busyChannels) {
-      c.bytesCarried += c.loadBytesPerS * dt;
-      c.busyS += dt;
-      c.utilisationIntegralS += (c.loadBytesPerS / c.capacityBytesPerS) * dt;
-    }
-    this.lastAdvanceS = now;
-  }
-
-  /** Removes a moving flow; a finishing flow's round-off residue is credited so bytes balance exactly. */
-  private detach(flow: Flow, state: 'done' | 'cancelled'): void {
-    const residual = state === 'done' ? flow.bytes - flow.sent : 0;
-    if (state === 'done') flow.sent = flow.bytes;
-    flow.state = state;
-    flow.rate = 0;
-    this.moving.delete(flow);
-    const now = this.sim.now;
-    for (const { channel, weight } of flow.uses) {
-      channel.bytesCarried += residual * weight;
-      channel.utilisationIntegralS += (residual * weight) / channel.capacityBytesPerS;
-      if (--channel.movingFlows === 0) {
-        this.busyChannels.delete(channel);
-        channel.loadBytesPerS = 0;
-        channel.effectiveBytesPerS = channel.capacityBytesPerS;
-      }
-      this.listener.onSegment?.({
-        channelId: channel.id,
-        flowId: flow.id,
-        tag: flow.tag,
-        startS: flow.movingSinceS,
-        endS: now,
-        bytes: flow.sent * weight,
-      });
-    }
-  }
-
-  /** Recomputes every moving flow's rate and reschedules the single next-completion event. */
-  private rerate(): void {
-    for (const c of this.busyChannels) {
-      const duplexBusy = c.partner !== undefined && c.partner.movingFlows > 0;
-      c.effectiveBytesPerS = duplexBusy ? c.bidirectionalBytesPerS : c.capacityBytesPerS;
-      this.capacities[c.index] = c.effectiveBytesPerS;
-      c.loadBytesPerS = 0;
-    }
-    // Reused arrays: this runs on every flow start and finish.
-    const flows = this.scratchFlows;
-    const shares = this.scratchShares;
-    let n = 0;
-    for (const f of this.moving) {
-      flows[n] = f;
-      shares[n++] = f.share;
-    }
-    // Entries past n are stale and ignored (setting `length` is a slow runtime call in V8).
-    const rates = this.scratchRates;
-    maxMinFairRatesInto(shares, n, this.capacities, rates);
-    const now = this.sim.now;
-    let nextS = Infinity;
-    for (let i = 0; i < n; i++) {
-      const f = flows[i]!;
-      f.rate = rates[i]!;
-      for (const { channel, weight } of f.uses) channel.loadBytesPerS += f.rate * weight;
-      f.finishS = now + Math.max(0, f.bytes - f.sent) / f.rate;
-      nextS = Math.min(nextS, f.finishS);
-    }
-    for (const c of this.busyChannels) {
-      if (c.loadBytesPerS > c.effectiveBytesPerS * (1 + CAPACITY_TOLERANCE)) {
-        throw new Error(`FlowNetwork bug: channel ${c.id} carries ${c.loadBytesPerS} B/s over its capacity ${c.effectiveBytesPerS} B/s`);
-      }
-      c.peakLoadBytesPerS = Math.max(c.peakLoadBytesPerS, c.loadBytesPerS);
-    }
-    this.nextCompletion?.cancel();
-    this.nextCompletion = Number.isFinite(nextS)
-      ? this.sim.scheduleAt(Math.max(now, nextS), () => this.completeDue(), this.eventPriority)
-      : undefined;
-    this.listener.onRerate?.(now);
-  }
-
-  private completeDue(): void {
-    this.nextCompletion = undefined;
-    this.advance();
-    const now = this.sim.now;
-    const limitS = now + TIME_TOLERANCE * Math.max(1, now);
-    const finished: Flow[] = [];
-    for (const f of this.moving) if (f.finishS <= limitS) finished.push(f);
-    for (const f of finished) {
-      this.detach(f, 'done');
-      this.completed++;
-      this.delivered += f.bytes;
-    }
-    this.rerate();
-    // Callbacks last: they may start flows, which re-rates against the state just settled.
-    for (const f of finished) f.onDone?.(f);
   }
 }

@@ -1,0 +1,243 @@
+/**
+ * The flow network's shared-allocation layer: the channels and their duplex couplings, the set of
+ * moving flows, and the max-min re-rating that runs whenever that set changes (a flow starts moving
+ * or ends), with the single next-completion event it leaves in the kernel. Between two re-rates
+ * every rate is constant, so advance() brings bytes and channel integrals up to now in closed form.
+ * See DESIGN.md section 2, layer 2. Solo flows (flow-solo.ts) and the public API with claims
+ * (flow-network.ts) are built on this class; the duplex coupling is explained in flow-network.ts.
+ */
+import type { EventHandle, Simulator } from '../kernel/simulator.js';
+import { didYouMean } from '../errors.js';
+import { maxMinFairRatesInto, type ChannelUse, type FairShareFlow } from './max-min.js';
+import type { FlowNetworkListener } from './flow-types.js';
+import { CAPACITY_TOLERANCE, TIME_TOLERANCE, type Channel, type Flow, type Use } from './flow-parts.js';
+
+export abstract class FlowAllocation {
+  protected readonly channels = new Map<string, Channel>();
+  protected readonly channelList: Channel[] = [];
+  private readonly capacities: number[] = [];
+  /** Moving flows in start order, so simultaneous finishes are reported deterministically. */
+  protected readonly moving = new Set<Flow>();
+  protected readonly busyChannels = new Set<Channel>();
+  protected lastAdvanceS = 0;
+  private readonly scratchFlows: Flow[] = [];
+  private readonly scratchShares: FairShareFlow[] = [];
+  private readonly scratchRates: number[] = [];
+  private nextCompletion?: EventHandle;
+  protected nextFlowId = 0;
+  protected completed = 0;
+  protected delivered = 0;
+
+  constructor(
+    protected readonly sim: Simulator,
+    protected readonly listener: FlowNetworkListener = {},
+    /** Kernel priority of the network's events among others at the same time. */
+    protected readonly eventPriority = 0,
+  ) {
+    this.lastAdvanceS = sim.now;
+  }
+
+  /** Kernel priority of the network's events (a claimant schedules its own at it). */
+  get priority(): number {
+    return this.eventPriority;
+  }
+
+  addChannel(id: string, capacityBytesPerS: number): void {
+    if (this.channels.has(id)) throw new Error(`Channel ${id} already exists`);
+    if (!(capacityBytesPerS > 0) || !Number.isFinite(capacityBytesPerS)) {
+      throw new RangeError(`Channel ${id}: capacity must be a positive finite number of bytes/s, got ${capacityBytesPerS}`);
+    }
+    const ch: Channel = {
+      id,
+      index: this.channelList.length,
+      capacityBytesPerS,
+      effectiveBytesPerS: capacityBytesPerS,
+      bidirectionalBytesPerS: capacityBytesPerS,
+      movingFlows: 0,
+      loadBytesPerS: 0,
+      peakLoadBytesPerS: 0,
+      bytesCarried: 0,
+      busyS: 0,
+      utilisationIntegralS: 0,
+      flowsCarried: 0,
+      solo: null,
+      claim: null,
+    };
+    this.channels.set(id, ch);
+    this.channelList.push(ch);
+    this.capacities.push(capacityBytesPerS);
+  }
+
+  /**
+   * Couples two opposite directions of one full-duplex link: while both carry moving flows, each is
+   * limited to `bidirectionalBytesPerSPerDirection` (a step on the set of busy directions, so the
+   * allocation needs no fixed point).
+   */
+  coupleDuplex(aId: string, bId: string, bidirectionalBytesPerSPerDirection: number): void {
+    const a = this.channel(aId);
+    const b = this.channel(bId);
+    if (a === b || a.partner !== undefined || b.partner !== undefined) {
+      throw new Error(`Cannot couple ${aId} and ${bId}: a channel has one partner, not itself`);
+    }
+    if (!(bidirectionalBytesPerSPerDirection > 0)) {
+      throw new RangeError(`Duplex ${aId}/${bId}: bidirectional rate must be positive, got ${bidirectionalBytesPerSPerDirection}`);
+    }
+    a.partner = b;
+    b.partner = a;
+    a.bidirectionalBytesPerS = Math.min(a.capacityBytesPerS, bidirectionalBytesPerSPerDirection);
+    b.bidirectionalBytesPerS = Math.min(b.capacityBytesPerS, bidirectionalBytesPerSPerDirection);
+  }
+
+  hasChannel(id: string): boolean {
+    return this.channels.has(id);
+  }
+
+  channelIds(): string[] {
+    return this.channelList.map((c) => c.id);
+  }
+
+  get flowsCompleted(): number {
+    return this.completed;
+  }
+
+  /** Bytes of all completed flows (cancelled flows excluded). */
+  get bytesDelivered(): number {
+    return this.delivered;
+  }
+
+  /**
+   * Channels a path crosses, with crossing counts, in first-crossing order; cached per path array
+   * (callers reuse their routes' arrays, so a transfer's thousands of flows resolve it once).
+   */
+  protected usesOf(path: readonly string[]): { uses: readonly Use[]; shareUses: readonly ChannelUse[] } {
+    const hit = this.pathUses.get(path);
+    if (hit !== undefined && hit.ids.length === path.length && hit.ids.every((id, i) => id === path[i])) return hit;
+    const weights = new Map<Channel, number>();
+    for (const id of path) {
+      const c = this.channel(id);
+      weights.set(c, (weights.get(c) ?? 0) + 1);
+    }
+    const uses = [...weights].map(([channel, weight]) => ({ channel, weight }));
+    const entry = { ids: [...path], uses, shareUses: uses.map((u): ChannelUse => ({ channel: u.channel.index, weight: u.weight })) };
+    this.pathUses.set(path, entry);
+    return entry;
+  }
+
+  private readonly pathUses = new WeakMap<readonly string[], { ids: readonly string[]; uses: readonly Use[]; shareUses: readonly ChannelUse[] }>();
+
+  protected channel(id: string): Channel {
+    const c = this.channels.get(id);
+    if (c === undefined) {
+      const hint = didYouMean(id, [...this.channels.keys()]);
+      throw new Error(`Unknown channel ${id}${hint ? ` (did you mean ${hint}?)` : ''}`);
+    }
+    return c;
+  }
+
+  protected finishInstantaneous(flow: Flow): void {
+    flow.sent = flow.bytes;
+    flow.state = 'done';
+    this.completed++;
+    this.delivered += flow.bytes;
+    flow.onDone?.(flow);
+  }
+
+  /** Brings every moving flow's delivered bytes and every channel's integrals up to now. */
+  protected advance(): void {
+    const now = this.sim.now;
+    const dt = now - this.lastAdvanceS;
+    if (dt <= 0) return;
+    for (const f of this.moving) f.sent += f.rate * dt;
+    for (const c of this.busyChannels) {
+      c.bytesCarried += c.loadBytesPerS * dt;
+      c.busyS += dt;
+      c.utilisationIntegralS += (c.loadBytesPerS / c.capacityBytesPerS) * dt;
+    }
+    this.lastAdvanceS = now;
+  }
+
+  /** Removes a moving flow; a finishing flow's round-off residue is credited so bytes balance exactly. */
+  protected detach(flow: Flow, state: 'done' | 'cancelled'): void {
+    const residual = state === 'done' ? flow.bytes - flow.sent : 0;
+    if (state === 'done') flow.sent = flow.bytes;
+    flow.state = state;
+    flow.rate = 0;
+    this.moving.delete(flow);
+    const now = this.sim.now;
+    for (const { channel, weight } of flow.uses) {
+      channel.bytesCarried += residual * weight;
+      channel.utilisationIntegralS += (residual * weight) / channel.capacityBytesPerS;
+      if (--channel.movingFlows === 0) {
+        this.busyChannels.delete(channel);
+        channel.loadBytesPerS = 0;
+        channel.effectiveBytesPerS = channel.capacityBytesPerS;
+      }
+      this.listener.onSegment?.({
+        channelId: channel.id,
+        flowId: flow.id,
+        tag: flow.tag,
+        startS: flow.movingSinceS,
+        endS: now,
+        bytes: flow.sent * weight,
+      });
+    }
+  }
+
+  /** Recomputes every moving flow's rate and reschedules the single next-completion event. */
+  protected rerate(): void {
+    for (const c of this.busyChannels) {
+      const duplexBusy = c.partner !== undefined && c.partner.movingFlows > 0;
+      c.effectiveBytesPerS = duplexBusy ? c.bidirectionalBytesPerS : c.capacityBytesPerS;
+      this.capacities[c.index] = c.effectiveBytesPerS;
+      c.loadBytesPerS = 0;
+    }
+    // Reused arrays: this runs on every flow start and finish.
+    const flows = this.scratchFlows;
+    const shares = this.scratchShares;
+    let n = 0;
+    for (const f of this.moving) {
+      flows[n] = f;
+      shares[n++] = f.share;
+    }
+    // Entries past n are stale and ignored (setting `length` is a slow runtime call in V8).
+    const rates = this.scratchRates;
+    maxMinFairRatesInto(shares, n, this.capacities, rates);
+    const now = this.sim.now;
+    let nextS = Infinity;
+    for (let i = 0; i < n; i++) {
+      const f = flows[i]!;
+      f.rate = rates[i]!;
+      for (const { channel, weight } of f.uses) channel.loadBytesPerS += f.rate * weight;
+      f.finishS = now + Math.max(0, f.bytes - f.sent) / f.rate;
+      nextS = Math.min(nextS, f.finishS);
+    }
+    for (const c of this.busyChannels) {
+      if (c.loadBytesPerS > c.effectiveBytesPerS * (1 + CAPACITY_TOLERANCE)) {
+        throw new Error(`FlowNetwork bug: channel ${c.id} carries ${c.loadBytesPerS} B/s over its capacity ${c.effectiveBytesPerS} B/s`);
+      }
+      c.peakLoadBytesPerS = Math.max(c.peakLoadBytesPerS, c.loadBytesPerS);
+    }
+    this.nextCompletion?.cancel();
+    this.nextCompletion = Number.isFinite(nextS)
+      ? this.sim.scheduleAt(Math.max(now, nextS), () => this.completeDue(), this.eventPriority)
+      : undefined;
+    this.listener.onRerate?.(now);
+  }
+
+  private completeDue(): void {
+    this.nextCompletion = undefined;
+    this.advance();
+    const now = this.sim.now;
+    const limitS = now + TIME_TOLERANCE * Math.max(1, now);
+    const finished: Flow[] = [];
+    for (const f of this.moving) if (f.finishS <= limitS) finished.push(f);
+    for (const f of finished) {
+      this.detach(f, 'done');
+      this.completed++;
+      this.delivered += f.bytes;
+    }
+    this.rerate();
+    // Callbacks last: they may start flows, which re-rates against the state just settled.
+    for (const f of finished) f.onDone?.(f);
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * The flow network's inner records, shared by its layers (flow-allocation.ts, flow-solo.ts,
+ * flow-network.ts): a directed channel with its accounting, a path's crossing of one, and the flow
+ * object behind every FlowHandle. Nothing here schedules events or computes rates; a Flow defers
+ * its state, progress and cancellation to the network that owns it (FlowOwner), because a solo
+ * flow's state is read from the clock rather than stored (flow-solo.ts).
+ */
+import type { EventHandle } from '../kernel/simulator.js';
+import type { ChannelUse, FairShareFlow } from './max-min.js';
+import type { FlowHandle, FlowState } from './flow-types.js';
+
+/** A caller holding channels for flows it accounts itself (flow-network.ts); `materialize` hands them back. */
+export interface ChannelClaim {
+  materialize(): void;
+}
+
+/** A solo flow's closed-form timing: moving from activeS at rate, done at finishS. */
+export interface SoloPlan {
+  rate: number;
+  activeS: number;
+  finishS: number;
+}
+
+export interface Channel {
+  id: string;
+  index: number;
+  capacityBytesPerS: number;
+  effectiveBytesPerS: number;
+  partner?: Channel;
+  bidirectionalBytesPerS: number;
+  movingFlows: number;
+  loadBytesPerS: number;
+  peakLoadBytesPerS: number;
+  bytesCarried: number;
+  busyS: number;
+  utilisationIntegralS: number;
+  flowsCarried: number;
+  /** A solo flow (flow-solo.ts) crossing this channel, or null. */
+  solo: Flow | null;
+  /** The claimant of this channel (flow-network.ts), or null. */
+  claim: ChannelClaim | null;
+}
+
+export interface Use {
+  channel: Channel;
+  weight: number;
+}
+
+/** Relative slack for "finishes now" and for the capacity guard (float round-off, not physics). */
+export const TIME_TOLERANCE = 1e-12;
+export const CAPACITY_TOLERANCE = 1e-9;
+
+/** What a Flow asks of the network that owns it (FlowNetwork). */
+export interface FlowOwner {
+  soloState(flow: Flow): FlowState;
+  sentBytesOf(flow: Flow): number;
+  cancelFlow(flow: Flow): void;
+}
+
+export class Flow implements FlowHandle {
+  private st: FlowState = 'waiting';
+  /** Solo flow (flow-solo.ts): moving from soloActiveS at `rate` until finishS, outside the allocation. */
+  solo = false;
+  soloActiveS = 0;
+  sent = 0;
+  rate = 0;
+  movingSinceS = 0;
+  finishS = Infinity;
+  activation?: EventHandle;
+  /** The flow as the fair-share solver sees it, built once. */
+  readonly share: FairShareFlow;
+  constructor(
+    private readonly net: FlowOwner,
+    readonly id: number,
+    readonly tag: string,
+    readonly bytes: number,
+    readonly startS: number,
+    readonly uses: readonly Use[],
+    shareUses: readonly ChannelUse[],
+    readonly capBytesPerS: number,
+    readonly onDone: ((flow: FlowHandle) => void) | undefined,
+  ) {
+    this.share = { uses: shareUses, capBytesPerS };
+  }
+  get state(): FlowState {
+    return this.solo ? this.net.soloState(this) : this.st;
+  }
+  set state(s: FlowState) {
+    this.st = s;
+  }
+  sentBytes(): number {
+    return this.net.sentBytesOf(this);
+  }
+  rateBytesPerS(): number {
+    return this.state === 'moving' ? this.rate : 0;
+  }
+  cancel(): void {
+    this.net.cancelFlow(this);
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * Solo flows in closed form, the common case of layer-wise KV chunks: each one alone on its links.
+ * A flow that starts while every channel it crosses, and every duplex partner of those, is idle is
+ * not put in the shared allocation (flow-allocation.ts) at all. Alone, its rate is constant (the same
+ * min over capacities / crossings and its cap that progressive filling gives one flow), so its
+ * arrival is start + latency + bytes / rate in closed form: one event instead of an activation, a
+ * completion and two re-rates, and its channel integrals are added in closed form when it ends. The
+ * moment another flow starts moving on one of those channels (or their partners), the solo flow is
+ * "materialized" exactly: its bytes sent so far are rate x elapsed, and from then on it is an
+ * ordinary flow of the allocation. Activation lives here because it is what materializes solos; it
+ * also makes claimants settle first (claims: flow-network.ts).
+ */
+import { FlowAllocation } from './flow-allocation.js';
+import type { FlowState } from './flow-types.js';
+import type { Channel, Flow, Use } from './flow-parts.js';
+
+export abstract class SoloFlows extends FlowAllocation {
+  /** Claimants of these channels or their duplex partners settle first (flow-network.ts). */
+  protected settleClaims(uses: readonly Use[]): void {
+    for (const { channel } of uses) {
+      channel.claim?.materialize();
+      channel.partner?.claim?.materialize();
+    }
+  }
+
+  protected activate(flow: Flow): void {
+    this.settleClaims(flow.uses);
+    this.advance();
+    for (const { channel } of flow.uses) {
+      if (channel.solo !== null) this.materialize(channel.solo);
+      const p = channel.partner;
+      if (p !== undefined && p.solo !== null) this.materialize(p.solo);
+    }
+    flow.state = 'moving';
+    flow.movingSinceS = this.sim.now;
+    this.moving.add(flow);
+    for (const { channel } of flow.uses) {
+      if (channel.movingFlows++ === 0) this.busyChannels.add(channel);
+      channel.flowsCarried++;
+    }
+    this.rerate();
+  }
+
+  /** Solo flows not yet ended, in start order. */
+  protected readonly solos = new Set<Flow>();
+
+  /** Every channel of `uses`, and every duplex partner of those, carries nothing and no solo flow. */
+  protected allIdle(uses: readonly Use[]): boolean {
+    for (const { channel } of uses) {
+      if (channel.movingFlows > 0 || channel.solo !== null) return false;
+      const p = channel.partner;
+      if (p !== undefined && (p.movingFlows > 0 || p.solo !== null)) return false;
+    }
+    return uses.length > 0;
+  }
+
+  protected weightOn(flow: Flow, c: Channel): number {
+    for (const u of flow.uses) if (u.channel === c) return u.weight;
+    return 0;
+  }
+
+  protected startSolo(flow: Flow, latencyS: number): void {
+    this.startSoloAt(flow, latencyS, this.sim.now);
+  }
+
+  protected startSoloAt(flow: Flow, latencyS: number, startS: number): void {
+    // The rate progressive filling gives one flow alone: min of its cap and capacity / crossings.
+    let rate = flow.capBytesPerS;
+    for (const { channel, weight } of flow.uses) rate = Math.min(rate, channel.capacityBytesPerS / weight);
+    flow.solo = true;
+    flow.rate = rate;
+    // The same operations as the allocation path: activation at now + latency, then now + bytes / rate.
+    const activeS = startS + latencyS;
+    flow.soloActiveS = activeS;
+    flow.movingSinceS = activeS;
+    flow.finishS = activeS + Math.max(0, flow.bytes - 0) / rate;
+    for (const { channel } of flow.uses) channel.solo = flow;
+    this.solos.add(flow);
+    flow.activation = this.sim.scheduleAt(flow.finishS, () => this.finishSolo(flow), this.eventPriority);
+  }
+
+  /** @internal A solo flow's state, from the clock. */
+  soloState(flow: Flow): FlowState {
+    return this.sim.now < flow.soloActiveS ? 'waiting' : 'moving';
+  }
+
+  /** Adds a solo flow's channel integrals over [its activation, untilS] (it was alone: constant load). */
+  private accountSolo(flow: Flow, untilS: number): void {
+    const dt = untilS - flow.soloActiveS;
+    for (const { channel, weight } of flow.uses) {
+      channel.solo = null;
+      if (dt < 0) continue;
+      const load = flow.rate * weight;
+      channel.flowsCarried++;
+      channel.peakLoadBytesPerS = Math.max(channel.peakLoadBytesPerS, load);
+      channel.bytesCarried += load * dt;
+      channel.busyS += dt;
+      channel.utilisationIntegralS += (load / channel.capacityBytesPerS) * dt;
+    }
+    this.solos.delete(flow);
+    flow.solo = false;
+  }
+
+  private finishSolo(flow: Flow): void {
+    const now = this.sim.now;
+    // Bytes balance exactly, as detach() credits a finishing flow's round-off residue.
+    const carriedS = now - flow.soloActiveS;
+    this.accountSolo(flow, now);
+    for (const { channel, weight } of flow.uses) {
+      const residual = (flow.bytes - flow.rate * carriedS) * weight;
+      channel.bytesCarried += residual;
+      channel.utilisationIntegralS += residual / channel.capacityBytesPerS;
+    }
+    flow.sent = flow.bytes;
+    flow.state = 'done';
+    flow.rate = 0;
+    this.completed++;
+    this.delivered += flow.bytes;
+    for (const { channel, weight } of flow.uses) {
+      this.listener.onSegment?.({ channelId: channel.id, flowId: flow.id, tag: flow.tag, startS: flow.soloActiveS, endS: now, bytes: flow.bytes * weight });
+    }
+    flow.onDone?.(flow);
+  }
+
+  /**
+   * Turns a solo flow into an ordinary one at now, exactly: still in its latency, it waits for
+   * its activation; moving, it has sent rate x elapsed and joins the allocation (the caller re-rates).
+   */
+  protected materialize(flow: Flow): void {
+    const now = this.sim.now;
+    flow.activation?.cancel();
+    const activeS = flow.soloActiveS;
+    this.accountSolo(flow, now);
+    if (now < activeS) {
+      flow.state = 'waiting';
+      flow.rate = 0;
+      flow.activation = this.sim.scheduleAt(activeS, () => this.activate(flow), this.eventPriority);
+      return;
+    }
+    this.advance();
+    flow.sent = Math.min(flow.bytes, flow.rate * (now - activeS));
+    flow.state = 'moving';
+    flow.movingSinceS = activeS;
+    this.moving.add(flow);
+    // Counted as carried by accountSolo already (the allocation path counts a flow once, at activation).
+    for (const { channel } of flow.uses) if (channel.movingFlows++ === 0) this.busyChannels.add(channel);
+  }
+}
