@@ -131,10 +131,7 @@ export class FlowNetwork extends SoloFlows {
 
   /** The timing startSolo would give a flow alone on `path` started at `startS` (same operations). */
   soloPlan(path: readonly string[], bytes: number, latencyS: number, capBytesPerS: number, startS: number): SoloPlan {
-    let rate = capBytesPerS;
-    for (const { channel, weight } of this.usesOf(path).uses) rate = Math.min(rate, channel.capacityBytesPerS / weight);
-    const activeS = startS + latencyS;
-    return { rate, activeS, finishS: activeS + Math.max(0, bytes - 0) / rate };
+    return this.soloTiming(this.usesOf(path).uses, bytes, latencyS, capBytesPerS, startS);
   }
 
   /**
@@ -144,19 +141,8 @@ export class FlowNetwork extends SoloFlows {
   replaySolo(path: readonly string[], bytes: number, tag: string, plan: SoloPlan): void {
     const { uses } = this.usesOf(path);
     const dt = plan.finishS - plan.activeS;
-    for (const { channel, weight } of uses) {
-      const load = plan.rate * weight;
-      channel.flowsCarried++;
-      channel.peakLoadBytesPerS = Math.max(channel.peakLoadBytesPerS, load);
-      channel.bytesCarried += load * dt;
-      channel.busyS += dt;
-      channel.utilisationIntegralS += (load / channel.capacityBytesPerS) * dt;
-    }
-    for (const { channel, weight } of uses) {
-      const residual = (bytes - plan.rate * dt) * weight;
-      channel.bytesCarried += residual;
-      channel.utilisationIntegralS += residual / channel.capacityBytesPerS;
-    }
+    this.chargeLoad(uses, plan.rate, dt);
+    this.creditResidue(uses, bytes, plan.rate, dt);
     this.completed++;
     this.delivered += bytes;
     const id = this.nextFlowId++;

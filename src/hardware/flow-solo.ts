@@ -12,7 +12,7 @@
  */
 import { FlowAllocation } from './flow-allocation.js';
 import type { FlowState } from './flow-types.js';
-import type { Channel, Flow, Use } from './flow-parts.js';
+import type { Channel, Flow, SoloPlan, Use } from './flow-parts.js';
 
 export abstract class SoloFlows extends FlowAllocation {
   /** Claimants of these channels or their duplex partners settle first (flow-network.ts). */
@@ -64,19 +64,25 @@ export abstract class SoloFlows extends FlowAllocation {
   }
 
   protected startSoloAt(flow: Flow, latencyS: number, startS: number): void {
-    // The rate progressive filling gives one flow alone: min of its cap and capacity / crossings.
-    let rate = flow.capBytesPerS;
-    for (const { channel, weight } of flow.uses) rate = Math.min(rate, channel.capacityBytesPerS / weight);
+    const plan = this.soloTiming(flow.uses, flow.bytes, latencyS, flow.capBytesPerS, startS);
     flow.solo = true;
-    flow.rate = rate;
-    // The same operations as the allocation path: activation at now + latency, then now + bytes / rate.
-    const activeS = startS + latencyS;
-    flow.soloActiveS = activeS;
-    flow.movingSinceS = activeS;
-    flow.finishS = activeS + Math.max(0, flow.bytes - 0) / rate;
+    flow.rate = plan.rate;
+    flow.soloActiveS = plan.activeS;
+    flow.movingSinceS = plan.activeS;
+    flow.finishS = plan.finishS;
     for (const { channel } of flow.uses) channel.solo = flow;
     this.solos.add(flow);
     flow.activation = this.sim.scheduleAt(flow.finishS, () => this.finishSolo(flow), this.eventPriority);
+  }
+
+  /** The timing of a flow alone on `uses` started at `startS` (also what a layer chain replays). */
+  protected soloTiming(uses: readonly Use[], bytes: number, latencyS: number, capBytesPerS: number, startS: number): SoloPlan {
+    // The rate progressive filling gives one flow alone: min of its cap and capacity / crossings.
+    let rate = capBytesPerS;
+    for (const { channel, weight } of uses) rate = Math.min(rate, channel.capacityBytesPerS / weight);
+    // The same operations as the allocation path: activation at now + latency, then now + bytes / rate.
+    const activeS = startS + latencyS;
+    return { rate, activeS, finishS: activeS + Math.max(0, bytes - 0) / rate };
   }
 
   /** @internal A solo flow's state, from the clock. */
@@ -87,18 +93,31 @@ export abstract class SoloFlows extends FlowAllocation {
   /** Adds a solo flow's channel integrals over [its activation, untilS] (it was alone: constant load). */
   private accountSolo(flow: Flow, untilS: number): void {
     const dt = untilS - flow.soloActiveS;
-    for (const { channel, weight } of flow.uses) {
-      channel.solo = null;
-      if (dt < 0) continue;
-      const load = flow.rate * weight;
+    for (const { channel } of flow.uses) channel.solo = null;
+    if (dt >= 0) this.chargeLoad(flow.uses, flow.rate, dt);
+    this.solos.delete(flow);
+    flow.solo = false;
+  }
+
+  /** Adds a flow moving alone at `rate` for `dt` seconds to the integrals of the channels it crosses. */
+  protected chargeLoad(uses: readonly Use[], rate: number, dt: number): void {
+    for (const { channel, weight } of uses) {
+      const load = rate * weight;
       channel.flowsCarried++;
       channel.peakLoadBytesPerS = Math.max(channel.peakLoadBytesPerS, load);
       channel.bytesCarried += load * dt;
       channel.busyS += dt;
       channel.utilisationIntegralS += (load / channel.capacityBytesPerS) * dt;
     }
-    this.solos.delete(flow);
-    flow.solo = false;
+  }
+
+  /** Credits the round-off residue of a finished solo flow so that bytes balance exactly (as detach() does). */
+  protected creditResidue(uses: readonly Use[], bytes: number, rate: number, carriedS: number): void {
+    for (const { channel, weight } of uses) {
+      const residual = (bytes - rate * carriedS) * weight;
+      channel.bytesCarried += residual;
+      channel.utilisationIntegralS += residual / channel.capacityBytesPerS;
+    }
   }
 
   private finishSolo(flow: Flow): void {
@@ -106,11 +125,7 @@ export abstract class SoloFlows extends FlowAllocation {
     // Bytes balance exactly, as detach() credits a finishing flow's round-off residue.
     const carriedS = now - flow.soloActiveS;
     this.accountSolo(flow, now);
-    for (const { channel, weight } of flow.uses) {
-      const residual = (flow.bytes - flow.rate * carriedS) * weight;
-      channel.bytesCarried += residual;
-      channel.utilisationIntegralS += residual / channel.capacityBytesPerS;
-    }
+    this.creditResidue(flow.uses, flow.bytes, flow.rate, carriedS);
     flow.sent = flow.bytes;
     flow.state = 'done';
     flow.rate = 0;
