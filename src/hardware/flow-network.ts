@@ -95,7 +95,7 @@ export class FlowNetwork extends SoloFlows {
     } else if (this.soloFlows && this.allIdle(uses)) {
       this.startSolo(flow, latencyS);
     } else if (latencyS > 0) {
-      flow.activation = this.sim.schedule(latencyS, () => this.activate(flow), this.eventPriority);
+      this.scheduleActivation(flow, latencyS);
     } else {
       this.activate(flow);
     }

@@ -24,6 +24,52 @@ export abstract class SoloFlows extends FlowAllocation {
   }
 
   protected activate(flow: Flow): void {
+    this.enter(flow);
+    this.rerate();
+  }
+
+  /**
+   * The activation last scheduled (scheduleActivation), while nothing else has been scheduled
+   * since: a flow due to activate at the same instant on the same path joins its event.
+   */
+  private burst: { atS: number; seq: number; uses: readonly Use[]; flows: Flow[] } | null = null;
+
+  /**
+   * Schedules a flow's activation after its latency. Flows started one after another with nothing
+   * else scheduled in between, due at the same instant on the same path (a transfer's staged
+   * chunks pulled at once when the decode side is reserved), share one event that activates them
+   * in start order and re-rates once. Their separate events would run back to back (same time and
+   * priority, consecutive sequence numbers), and a re-rate between two activations at one instant
+   * is overwritten by the next: every rate, finish time and channel integral is the same, with
+   * 1 re-rate instead of K (each over all moving flows).
+   */
+  protected scheduleActivation(flow: Flow, latencyS: number): void {
+    const atS = this.sim.now + latencyS;
+    const b = this.burst;
+    if (b !== null && b.atS === atS && b.uses === flow.uses && b.seq === this.sim.scheduledCount && b.flows[0]!.state === 'waiting') {
+      // A flow of a shared event is cancelled by its state alone (the event skips it).
+      b.flows[0]!.activation = undefined;
+      b.flows.push(flow);
+      return;
+    }
+    const flows = [flow];
+    flow.activation = this.sim.scheduleAt(atS, () => this.activateBurst(flows), this.eventPriority);
+    this.burst = { atS, seq: this.sim.scheduledCount, uses: flow.uses, flows };
+  }
+
+  private activateBurst(flows: Flow[]): void {
+    if (this.burst?.flows === flows) this.burst = null;
+    let entered = false;
+    for (const f of flows) {
+      if (f.state !== 'waiting') continue;
+      this.enter(f);
+      entered = true;
+    }
+    if (entered) this.rerate();
+  }
+
+  /** A flow starts moving in the allocation (claims settled, solos on its links materialized); the caller re-rates. */
+  private enter(flow: Flow): void {
     this.settleClaims(flow.uses);
     this.advance();
     for (const { channel } of flow.uses) {
@@ -38,7 +84,6 @@ export abstract class SoloFlows extends FlowAllocation {
       if (channel.movingFlows++ === 0) this.busyChannels.add(channel);
       channel.flowsCarried++;
     }
-    this.rerate();
   }
 
   /** Solo flows not yet ended, in start order. */

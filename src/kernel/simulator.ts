@@ -63,6 +63,11 @@ export class Simulator {
     return this.queue.size;
   }
 
+  /** Events scheduled so far: unchanged between two reads means nothing was scheduled in between. */
+  get scheduledCount(): number {
+    return this.nextSeq;
+  }
+
   /** Schedules `fn` after `delayS` seconds; lower `priority` runs first among events at the same time. */
   schedule(delayS: number, fn: Callback, priority = 0): EventHandle {
     if (!(delayS >= 0)) throw new RangeError(`Negative or invalid delay ${delayS}`);
