@@ -111,7 +111,7 @@ export abstract class FlowAllocation {
    */
   protected usesOf(path: readonly string[]): { uses: readonly Use[]; shareUses: readonly ChannelUse[] } {
     const hit = this.pathUses.get(path);
-    if (hit !== undefined && hit.ids.length === path.length && hit.ids.every((id, i) => id === path[i])) return hit;
+    if (hit !== undefined && samePath(hit.ids, path)) return hit;
     const weights = new Map<Channel, number>();
     for (const id of path) {
       const c = this.channel(id);
@@ -240,4 +240,11 @@ export abstract class FlowAllocation {
     // Callbacks last: they may start flows, which re-rates against the state just settled.
     for (const f of finished) f.onDone?.(f);
   }
+}
+
+/** Same channel ids in the same order (a cached path array may have been edited in place). */
+function samePath(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

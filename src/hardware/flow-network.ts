@@ -22,10 +22,11 @@
  */
 import type { Simulator } from '../kernel/simulator.js';
 import { SoloFlows } from './flow-solo.js';
-import { Flow, type ChannelClaim, type SoloPlan } from './flow-parts.js';
+import { Flow, type ChannelClaim, type SoloPlan, type SoloStride } from './flow-parts.js';
 import type { ChannelStats, FlowHandle, FlowNetworkListener, FlowSpec } from './flow-types.js';
 
-export type { ChannelClaim, SoloPlan } from './flow-parts.js';
+export type { ChannelClaim, SoloPlan, SoloStride } from './flow-parts.js';
+export { soloActiveS, soloFinishS } from './flow-parts.js';
 export type { ChannelSegment, ChannelStats, FlowHandle, FlowNetworkListener, FlowSpec, FlowState } from './flow-types.js';
 
 export class FlowNetwork extends SoloFlows {
@@ -132,6 +133,11 @@ export class FlowNetwork extends SoloFlows {
   /** The timing startSolo would give a flow alone on `path` started at `startS` (same operations). */
   soloPlan(path: readonly string[], bytes: number, latencyS: number, capBytesPerS: number, startS: number): SoloPlan {
     return this.soloTiming(this.usesOf(path).uses, bytes, latencyS, capBytesPerS, startS);
+  }
+
+  /** soloPlan's start-independent part (finish = soloFinishS(stride, start)), for a chain of equal flows. */
+  soloStride(path: readonly string[], bytes: number, latencyS: number, capBytesPerS: number): SoloStride {
+    return this.soloStrideOf(this.usesOf(path).uses, bytes, latencyS, capBytesPerS);
   }
 
   /**

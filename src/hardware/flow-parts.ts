@@ -21,6 +21,22 @@ export interface SoloPlan {
   finishS: number;
 }
 
+/** The part of a solo flow's timing that does not depend on when it starts (soloTimes). */
+export interface SoloStride {
+  rate: number;
+  latencyS: number;
+  /** Seconds moving its bytes at `rate`. */
+  moveS: number;
+}
+
+/** When a solo flow of this stride started at `startS` starts moving and is done (the only place these sums are made). */
+export function soloActiveS(s: SoloStride, startS: number): number {
+  return startS + s.latencyS;
+}
+export function soloFinishS(s: SoloStride, startS: number): number {
+  return soloActiveS(s, startS) + s.moveS;
+}
+
 export interface Channel {
   id: string;
   index: number;

@@ -12,7 +12,7 @@
  */
 import { FlowAllocation } from './flow-allocation.js';
 import type { FlowState } from './flow-types.js';
-import type { Channel, Flow, SoloPlan, Use } from './flow-parts.js';
+import { soloActiveS, soloFinishS, type Channel, type Flow, type SoloPlan, type SoloStride, type Use } from './flow-parts.js';
 
 export abstract class SoloFlows extends FlowAllocation {
   /** Claimants of these channels or their duplex partners settle first (flow-network.ts). */
@@ -122,12 +122,17 @@ export abstract class SoloFlows extends FlowAllocation {
 
   /** The timing of a flow alone on `uses` started at `startS` (also what a layer chain replays). */
   protected soloTiming(uses: readonly Use[], bytes: number, latencyS: number, capBytesPerS: number, startS: number): SoloPlan {
+    const s = this.soloStrideOf(uses, bytes, latencyS, capBytesPerS);
+    return { rate: s.rate, activeS: soloActiveS(s, startS), finishS: soloFinishS(s, startS) };
+  }
+
+  /** What soloTiming computes whatever the start: a chain of equal flows computes it once. */
+  protected soloStrideOf(uses: readonly Use[], bytes: number, latencyS: number, capBytesPerS: number): SoloStride {
     // The rate progressive filling gives one flow alone: min of its cap and capacity / crossings.
     let rate = capBytesPerS;
     for (const { channel, weight } of uses) rate = Math.min(rate, channel.capacityBytesPerS / weight);
     // The same operations as the allocation path: activation at now + latency, then now + bytes / rate.
-    const activeS = startS + latencyS;
-    return { rate, activeS, finishS: activeS + Math.max(0, bytes - 0) / rate };
+    return { rate, latencyS, moveS: Math.max(0, bytes - 0) / rate };
   }
 
   /** @internal A solo flow's state, from the clock. */

@@ -3,7 +3,7 @@
  * its links (each D2H copy done before the next layer is due, each H2D pull alone on its link), the
  * chunk schedule is arithmetic. Layer i falls due at d_i (its compute ends), takes staging pages,
  * copies D2H over [d_i + latency, f1_i] and is pulled H2D over [f1_i + latency, f2_i], with the
- * same operations the flow network's solo flows use (FlowNetwork.soloPlan). So instead of ~3 events
+ * same operations the flow network's solo flows use (FlowNetwork.soloStride). So instead of ~3 events
  * per layer the transfer holds two: the last D2H copy (the prefill side frees its blocks) and the
  * last pull (the KV is ready); at each, the steps due by then are applied in time order with their
  * own times (channel integrals, staging pages and occupancy series, the transfer's counters).
@@ -20,7 +20,7 @@
  * reservation arriving mid-way materializes it.
  */
 import type { EventHandle, Simulator } from '../../kernel/simulator.js';
-import type { FlowNetwork, SoloPlan } from '../../hardware/flow-network.js';
+import { soloActiveS, soloFinishS, type FlowNetwork, type SoloPlan, type SoloStride } from '../../hardware/flow-network.js';
 import type { Route } from '../../hardware/topology.js';
 import type { Reservation, StagingBuffer } from '../../kv/staging-buffer.js';
 import type { Transfer, TransferChain } from './transfer.js';
@@ -46,13 +46,41 @@ const TAKE = 0;
 const COPIED = 1;
 const PULLED = 2;
 
+/** The channels a chain on these routes claims, and whether its two legs share one (built once per route pair). */
+interface Claims {
+  ids: readonly string[];
+  shared: boolean;
+}
+const claimsByRoutes = new WeakMap<Route, Map<Route | null, Claims>>();
+
+function claimsOf(net: FlowNetwork, r1: Route, r2: Route | undefined): Claims {
+  let byR2 = claimsByRoutes.get(r1);
+  if (byR2 === undefined) claimsByRoutes.set(r1, (byR2 = new Map()));
+  let c = byR2.get(r2 ?? null);
+  if (c === undefined) {
+    const ids1 = net.claimableChannels(r1.path);
+    const ids2 = r2 === undefined ? [] : net.claimableChannels(r2.path);
+    c = { ids: [...new Set([...ids1, ...ids2])], shared: ids1.some((id) => ids2.includes(id)) };
+    byR2.set(r2 ?? null, c);
+  }
+  return c;
+}
+
+// Scratch for plan (one chain is planned at a time): each layer's copy and pull end.
+const copyEnds: number[] = [];
+const pullEnds: number[] = [];
+
 export class LayerChain implements TransferChain {
   /** Chains made and handed back, process-wide (tests check both paths ran). */
   static readonly counts = { made: 0, materialized: 0 };
-  /** Step times, kinds and layers, in time order (strictly increasing). */
-  private readonly timesS: Float64Array;
-  private readonly kinds: Uint8Array;
-  private readonly layers: Uint16Array;
+  /**
+   * Step times and codes (kind + 4 x layer), in time order (strictly increasing). Plain arrays:
+   * a typed array of this size gets an off-heap store, slower to allocate and collect.
+   */
+  private readonly timesS: number[];
+  private readonly codes: number[];
+  /** Each layer's D2H end (where its pull starts). */
+  private readonly copyEndS: number[];
   /** Steps applied so far. */
   private next = 0;
   private readonly res: (Reservation | null)[];
@@ -64,6 +92,8 @@ export class LayerChain implements TransferChain {
   readonly pages: number;
   /** D2H copies only: the destination was not known when it was made. */
   private readonly copyOnly: boolean;
+  /** What replaySolo is handed (filled per step). */
+  private readonly plan: SoloPlan = { rate: 0, activeS: 0, finishS: 0 };
 
   private constructor(
     private readonly t: Transfer,
@@ -71,23 +101,19 @@ export class LayerChain implements TransferChain {
     private readonly buf: StagingBuffer,
     private readonly routes: Route[],
     private readonly claimed: readonly string[],
-    private readonly plans1: SoloPlan[],
-    private readonly plans2: SoloPlan[],
-    steps: { timeS: number; kind: number; layer: number }[],
+    private readonly s1: SoloStride,
+    private readonly s2: SoloStride | null,
+    timesS: number[],
+    codes: number[],
     prev: LayerChain | null,
   ) {
-    const n = steps.length;
-    this.timesS = new Float64Array(n);
-    this.kinds = new Uint8Array(n);
-    this.layers = new Uint16Array(n);
-    steps.forEach((s, i) => {
-      this.timesS[i] = s.timeS;
-      this.kinds[i] = s.kind;
-      this.layers[i] = s.layer;
-    });
-    this.res = new Array<Reservation | null>(plans1.length).fill(null);
+    const L = t.dueS.length;
+    this.timesS = timesS;
+    this.codes = codes;
+    this.copyEndS = copyEnds.slice(0, L);
+    this.res = new Array<Reservation | null>(L).fill(null);
     this.prev = prev;
-    this.pages = plans1.length * buf.pagesFor(t.shardBytes);
+    this.pages = L * buf.pagesFor(t.shardBytes);
     this.copyOnly = routes.length === 1;
   }
 
@@ -118,48 +144,58 @@ export class LayerChain implements TransferChain {
     if (pending > buf.freePagesUnqueued) return null;
     const routes = host.routes(t);
     const [r1, r2] = routes as [Route, Route | undefined];
-    const ids1 = net.claimableChannels(r1.path);
-    const ids2 = r2 === undefined ? [] : net.claimableChannels(r2.path);
-    const claimed = [...new Set([...ids1, ...ids2])];
-    if (!net.idleUnclaimed(claimed, prev)) return null;
+    const claims = claimsOf(net, r1, r2);
+    if (!net.idleUnclaimed(claims.ids, prev)) return null;
     // Each flow must start with its links idle of the chain's other flows (then it is solo): a copy
     // after the previous copy (and pull, where the two routes share a link), a pull after the previous pull.
-    const shared = ids1.some((id) => ids2.includes(id));
+    const shared = claims.shared;
     const bytes = t.shardBytes;
-    const plans1: SoloPlan[] = [];
-    const plans2: SoloPlan[] = [];
-    const seqA: { timeS: number; kind: number; layer: number }[] = [];
-    const seqB: { timeS: number; kind: number; layer: number }[] = [];
+    // Every chunk has the same bytes and routes: one stride per leg, finish = soloFinishS(stride, start).
+    const s1 = net.soloStride(r1.path, bytes, r1.latencyS, r1.rateCapBytesPerS ?? Infinity);
+    const s2 = r2 === undefined ? null : net.soloStride(r2.path, bytes, r2.latencyS, r2.rateCapBytesPerS ?? Infinity);
     let copyEndS = -Infinity;
     let pullEndS = -Infinity;
     for (let i = 0; i < L; i++) {
       const d = dueS[i]!;
       if (!(copyEndS < d) || (shared && !(pullEndS < d))) return null;
-      const p1 = net.soloPlan(r1.path, bytes, r1.latencyS, r1.rateCapBytesPerS ?? Infinity, d);
-      copyEndS = p1.finishS;
-      plans1.push(p1);
-      seqA.push({ timeS: d, kind: TAKE, layer: i }, { timeS: p1.finishS, kind: COPIED, layer: i });
-      if (r2 === undefined) continue;
-      if (!(pullEndS < p1.finishS)) return null;
-      const p2 = net.soloPlan(r2.path, bytes, r2.latencyS, r2.rateCapBytesPerS ?? Infinity, p1.finishS);
-      pullEndS = p2.finishS;
-      plans2.push(p2);
-      seqB.push({ timeS: p2.finishS, kind: PULLED, layer: i });
+      copyEndS = copyEnds[i] = soloFinishS(s1, d);
+      if (s2 === null) continue;
+      if (!(pullEndS < copyEndS)) return null;
+      pullEndS = pullEnds[i] = soloFinishS(s2, copyEndS);
     }
-    // Merge; any tie between steps leaves their order to event sequence numbers: not made then.
-    const steps: { timeS: number; kind: number; layer: number }[] = [];
+    // Merge sequence A (d_0, f1_0, d_1, f1_1, ...) with sequence B (f2_0, f2_1, ...); any tie
+    // between steps leaves their order to event sequence numbers: not made then.
+    const timesS: number[] = [];
+    const codes: number[] = [];
+    const nA = 2 * L;
+    const nB = s2 === null ? 0 : L;
     let a = 0;
     let b = 0;
-    while (a < seqA.length || b < seqB.length) {
-      const s = b >= seqB.length || (a < seqA.length && seqA[a]!.timeS < seqB[b]!.timeS) ? seqA[a++]! : seqB[b++]!;
-      if (steps.length > 0 && !(steps[steps.length - 1]!.timeS < s.timeS)) return null;
-      steps.push(s);
+    let lastS = -Infinity;
+    while (a < nA || b < nB) {
+      const layerA = a >>> 1;
+      const timeA = a < nA ? ((a & 1) === 0 ? dueS[layerA]! : copyEnds[layerA]!) : Infinity;
+      let timeS: number;
+      let code: number;
+      if (b >= nB || (a < nA && timeA < pullEnds[b]!)) {
+        timeS = timeA;
+        code = ((a & 1) === 0 ? TAKE : COPIED) + 4 * layerA;
+        a++;
+      } else {
+        timeS = pullEnds[b]!;
+        code = PULLED + 4 * b;
+        b++;
+      }
+      if (!(lastS < timeS)) return null;
+      lastS = timeS;
+      timesS.push(timeS);
+      codes.push(code);
     }
-    const chain = new LayerChain(t, host, buf, routes, claimed, plans1, plans2, steps, prev);
+    const chain = new LayerChain(t, host, buf, routes, claims.ids, s1, s2, timesS, codes, prev);
     LayerChain.counts.made++;
-    net.setClaim(claimed, chain);
+    net.setClaim(claims.ids, chain);
     buf.claim = chain;
-    const lastCopyS = plans1[L - 1]!.finishS;
+    const lastCopyS = copyEnds[L - 1]!;
     if (r2 !== undefined) chain.events.push(sim.scheduleAt(lastCopyS, () => chain.advance(), net.priority));
     chain.events.push(sim.scheduleAt(chain.lastS, () => chain.finish(), net.priority));
     // The first step (layer 0's pages) is due now.
@@ -189,10 +225,12 @@ export class LayerChain implements TransferChain {
 
   private apply(i: number): void {
     const t = this.t;
-    const layer = this.layers[i]!;
+    const code = this.codes[i]!;
+    const layer = code >>> 2;
     const timeS = this.timesS[i]!;
     const net = this.host.net;
-    switch (this.kinds[i]) {
+    const plan = this.plan;
+    switch (code & 3) {
       case TAKE: {
         const r = this.buf.reserveAt(t.req.spec.id, t.shardBytes, timeS);
         if (r === null) throw new Error(`LayerChain bug: request ${t.req.spec.id} layer ${layer}: staging pages not free`);
@@ -201,7 +239,10 @@ export class LayerChain implements TransferChain {
         break;
       }
       case COPIED:
-        net.replaySolo(this.routes[0]!.path, t.shardBytes, t.tag, this.plans1[layer]!);
+        plan.rate = this.s1.rate;
+        plan.activeS = soloActiveS(this.s1, t.dueS[layer]!);
+        plan.finishS = timeS;
+        net.replaySolo(this.routes[0]!.path, t.shardBytes, t.tag, plan);
         t.srcLeft--;
         if (this.copyOnly) {
           // As afterSourceLeg with no destination yet: the staged chunk waits for its pull.
@@ -211,7 +252,10 @@ export class LayerChain implements TransferChain {
         this.host.check(t);
         break;
       case PULLED:
-        net.replaySolo(this.routes[1]!.path, t.shardBytes, t.tag, this.plans2[layer]!);
+        plan.rate = this.s2!.rate;
+        plan.activeS = soloActiveS(this.s2!, this.copyEndS[layer]!);
+        plan.finishS = timeS;
+        net.replaySolo(this.routes[1]!.path, t.shardBytes, t.tag, plan);
         this.buf.freeAt(this.res[layer]!, timeS);
         this.res[layer] = null;
         t.dstLeft--;
@@ -235,15 +279,15 @@ export class LayerChain implements TransferChain {
     const [r1, r2] = this.routes as [Route, Route | undefined];
     const now = host.sim.now;
     let firstPending = -1;
-    for (let layer = 0; layer < this.plans1.length; layer++) {
+    for (let layer = 0; layer < this.copyEndS.length; layer++) {
       const res = this.res[layer];
-      const p1 = this.plans1[layer]!;
+      const copyEndS = this.copyEndS[layer]!;
       if (t.dueS[layer]! > now) {
         if (firstPending < 0) firstPending = layer;
-      } else if (p1.finishS > now) {
+      } else if (copyEndS > now) {
         host.net.adoptSolo({ ...r1, bytes: t.shardBytes, tag: t.tag, onDone: () => host.afterSourceLeg(t, res!) }, t.dueS[layer]!);
       } else if (res !== null && res !== undefined && r2 !== undefined) {
-        host.net.adoptSolo({ ...r2, bytes: t.shardBytes, tag: t.tag, onDone: () => host.afterPull(t, res) }, p1.finishS);
+        host.net.adoptSolo({ ...r2, bytes: t.shardBytes, tag: t.tag, onDone: () => host.afterPull(t, res) }, copyEndS);
       }
     }
     if (firstPending >= 0) host.scheduleDueFrom(t, firstPending);
