@@ -66,7 +66,9 @@ export function buildDisaggregated(sc: Scenario, file: string, sim: Simulator, s
   pools.forEach((p) => p.instances.forEach((inst, k) => gpusOf.set(inst, machine.placement.gpus[p.index]![k]!)));
   const sizes = prefills[0]!.perf.sizes;
   const tr = dep.transfer ?? { policy: 'layerwise' as const, path: 'direct' as const, stagingBufferGiB: 4, hostMemory: 'pinned' as const };
-  const net = new FlowNetwork(sim, { onSegment: (seg) => mgr.onSegment(seg) }, 0, opts.fastForward);
+  // A transfer's per-channel bars feed only the timeline: without one, the network reports no segments.
+  const timeline = sc.output?.timeline ?? true;
+  const net = new FlowNetwork(sim, timeline ? { onSegment: (seg) => mgr.onSegment(seg) } : {}, 0, opts.fastForward);
   topo.install(net);
   // CPU/disk KV tiers and swap areas share these links with the KV transfers.
   attachKvTiers(sc, file, sim, net, topo, pools, (p, k) => machine.placement.gpus[p.index]![k]!, machine.hostMemoryCapacityGiB);

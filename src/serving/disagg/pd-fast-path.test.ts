@@ -48,4 +48,18 @@ describe('P/D fast paths', () => {
       expect(strip(fast.summary)).toBe(strip(slow.summary));
     }, 60_000);
   }
+
+  it('reports the same records and summary without a timeline (the network then emits no segments)', async () => {
+    const run = async (timeline: boolean) => {
+      const w = new MemoryRecordWriter();
+      const r = await runSimulation(load('scenarios/dual-l4-disagg.yaml', ['workload.requests=150', 'workload.arrival.rate=2.5', `output.timeline=${timeline}`]), { writer: w, fastForward: true });
+      return { r, records: JSON.stringify(w.records) };
+    };
+    const on = await run(true);
+    const off = await run(false);
+    expect((on.r.series.timeline ?? []).some((s) => s.kind === 'transfer')).toBe(true);
+    expect(off.r.series.timeline).toEqual([]);
+    expect(off.records).toBe(on.records);
+    expect(JSON.stringify(off.r.summary)).toBe(JSON.stringify(on.r.summary));
+  }, 60_000);
 });
