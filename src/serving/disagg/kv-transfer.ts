@@ -132,6 +132,9 @@ export class KvTransferManager {
     return r;
   }
 
+  /** The transfer begun last (to tell batch-mates). */
+  private lastBegun: Transfer | null = null;
+
   /** Starts a transfer whose chunks become due at `dueS` (one time per chunk, non-decreasing, >= now). */
   begin(req: RequestState, srcGpus: readonly number[], dueS: readonly number[]): Transfer {
     const tp = srcGpus.length;
@@ -143,8 +146,12 @@ export class KvTransferManager {
     const t: Transfer = {
       req, tag: tag(req), srcGpus, dstGpus: null, bytes: shardBytes * legs, tokens, shardBytes, firstDueS: dueS[0]!, firstMoveS: NaN, doneS: NaN, prefillDoneS: null,
       srcReleased: false, ready: false, srcLeft: legs, dstLeft: legs, stagingWaitS: 0, stagingLastGrantS: NaN, channels: new Map(), waiting: [],
-      dueS, pieces, launched: 0, dueEvent: null, chain: null,
+      dueS, pieces, launched: 0, dueEvent: null, chain: null, batched: false,
     };
+    // A chain made for the first of two batch-mates would be handed back at once by the second.
+    const last = this.lastBegun;
+    if (last !== null && last.launched === 0 && last.dueS[0] === dueS[0] && last.srcGpus === srcGpus) last.batched = t.batched = true;
+    this.lastBegun = t;
     this.byTag.set(t.tag, t);
     if (legs === 0) return t; // nothing stored (a prompt shorter than one chunk): ready once prefill ends and decode reserved
     this.scheduleDueFrom(t, 0);
@@ -160,7 +167,7 @@ export class KvTransferManager {
     const due = (): void => {
       t.dueEvent = null;
       // The first chunk falls due: the whole schedule may be computed now (layer-chain.ts).
-      if (t.launched === 0 && this.chains && this.cfg.path === 'staging' && this.cfg.policy === 'layerwise') {
+      if (t.launched === 0 && !t.batched && this.chains && this.cfg.path === 'staging' && this.cfg.policy === 'layerwise') {
         t.chain = LayerChain.plan(t, this.chainContext);
         if (t.chain !== null) return;
       }

@@ -19,11 +19,13 @@ function load(file: string, overrides: string[]): LoadedScenario {
 }
 
 describe('P/D fast paths', () => {
-  // [name, file, overrides, layer chains made and handed back (materialized) in the fast run]
-  const cases: [string, string, string[], boolean?][] = [
-    ['layer-wise through staging, 1.2 req/s', 'scenarios/dual-l4-disagg.yaml', ['workload.requests=150'], true],
-    // Busier: prompts batched together share the links, so chains are handed back mid-way.
-    ['layer-wise through staging, 2.5 req/s', 'scenarios/dual-l4-disagg.yaml', ['workload.requests=300', 'workload.arrival.rate=2.5'], true],
+  // [name, file, overrides, layer chains made (and handed back, materialized) in the fast run]
+  const cases: [string, string, string[], ('made' | 'handed back')?][] = [
+    ['layer-wise through staging, 1.2 req/s', 'scenarios/dual-l4-disagg.yaml', ['workload.requests=150'], 'made'],
+    // Busier: decode reservations arrive while chains of copies run, so those are handed back mid-way.
+    ['layer-wise through staging, 1.8 req/s', 'scenarios/dual-l4-disagg.yaml', ['workload.requests=300', 'workload.arrival.rate=1.8'], 'handed back'],
+    // Prompts batched in one prefill iteration share the links from the first layer: chunk by chunk.
+    ['layer-wise through staging, 2.5 req/s', 'scenarios/dual-l4-disagg.yaml', ['workload.requests=300', 'workload.arrival.rate=2.5']],
     // Saturated: chunks of batched prompts overlap on the links, so solo flows are materialized into the allocation.
     ['saturated (shared links, back-pressure)', 'scenarios/dual-l4-disagg-saturated.yaml', ['workload.requests=120']],
     ['direct path, whole transfers', 'scenarios/dual-l4-disagg.yaml', ['workload.requests=120', 'deployment.transfer.path=direct', 'deployment.transfer.policy=whole']],
@@ -36,7 +38,7 @@ describe('P/D fast paths', () => {
       const fast = await runSimulation(load(file, overrides), { writer: a, fastForward: true });
       if (chains) {
         expect(LayerChain.counts.made - before.made).toBeGreaterThan(10);
-        expect(LayerChain.counts.materialized - before.materialized).toBeGreaterThan(0);
+        if (chains === 'handed back') expect(LayerChain.counts.materialized - before.materialized).toBeGreaterThan(0);
       }
       const mid = { ...LayerChain.counts };
       const slow = await runSimulation(load(file, overrides), { writer: b, fastForward: false });

@@ -50,4 +50,9 @@ export interface Transfer {
   dueEvent: EventHandle | null;
   /** Its steps computed ahead (layer-chain.ts), or null: chunk by chunk. */
   chain: TransferChain | null;
+  /**
+   * Begun with another transfer from the same GPUs due at the same times (prompts completed in one
+   * prefill iteration): their chunks share the links from the first layer on, so neither is a chain.
+   */
+  batched: boolean;
 }
