@@ -31,7 +31,7 @@ export interface ServeCliOptions {
 export function serveOptions(o: ServeCliOptions): ServeOptions {
   const faults = { failPct: pctFlag('--fail-pct', o.failPct), stallPct: pctFlag('--stall-pct', o.stallPct), resetPct: pctFlag('--reset-pct', o.resetPct), breakPct: pctFlag('--break-pct', o.breakPct) };
   const sum = faults.failPct + faults.stallPct + faults.resetPct + faults.breakPct;
-  if (sum > 100) throw new UserError(cliMessages.failPctStallPct(sum));
+  if (sum > 100) throw new UserError(cliMessages.faultPercentagesOver100(sum));
   return {
     host: hostFlag('--host', o.host),
     port: portFlag('--port', o.port),
