@@ -267,7 +267,7 @@ interface ProfileCli {
 
 export async function runProfile(o: ProfileCli, log: (s: string) => void): Promise<ProfileRow[]> {
   const spec = TEST_MODELS[o.testModel];
-  if (!spec) throw new UserError(llamacppMessages.unknownTestModelExpected(o.testModel, Object.keys(TEST_MODELS).join(', ')));
+  if (!spec) throw new UserError(llamacppMessages.unknownTestModel(o.testModel, Object.keys(TEST_MODELS).join(', ')));
   const plan = o.quick ? QUICK_PLAN : FULL_PLAN;
   const m = resolveModel({ testModel: o.testModel, modelDir: o.modelDir });
   const maxKv = Math.max(...plan.decodeKvLens) + plan.repeats + 8;
