@@ -5,5 +5,5 @@
 export const reportMessages = {
   // src/report/write.ts
   reportInput: (why: string): string => `report input ${why}`,
-  validJson: (message: string): string => `not valid JSON: ${message}`,
+  invalidJson: (message: string): string => `not valid JSON: ${message}`,
 };
