@@ -296,7 +296,7 @@ export async function runProfile(o: ProfileCli, log: (s: string) => void): Promi
 
 const int = (flag: string) => (v: string): number => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UserError(llamacppMessages.integerGot2(flag, v));
+  if (!Number.isInteger(n) || n < 1) throw new UserError(llamacppMessages.integerBelowMin(flag, 1, v));
   return n;
 };
 

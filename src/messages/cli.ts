@@ -43,16 +43,14 @@ export const cliMessages = {
   // src/cli/commands/validate.ts
   unknownApi: (api: string): string => `--api must be "completions" or "chat", got "${api}"`,
   needEndpointOrBenchResult: (): string => `pass --endpoint URL (a live server) or --bench-result FILE (a vllm bench serve result)`,
-  // src/cli/commands/proxy.ts
+  // src/cli/commands/proxy.ts (portInUse and cannotListen also serve.ts)
   needsAUrl: (flag: string): string => `${flag} needs at least one URL`,
   notAnHttpUrl: (flag: string, u: string): string => `${flag}: "${u}" is not an http(s) URL (expected e.g. http://10.0.0.5:8100)`,
   unknownPolicy: (policy: string, routingPolicyNames: string, value: string): string => `--policy "${policy}" is not one of ${routingPolicyNames}${value}`,
-  portInUse: (port: number, host: string): string => `port ${port} on ${host} is already in use; pick another with --port`,
-  cannotListen: (host: string, port: number, code: string): string => `--host ${host}: cannot listen on ${host}:${port} (${code})`,
+  portInUse: (port: number | string, host: string): string => `port ${port} on ${host} is already in use; pick another with --port`,
+  cannotListen: (host: string, port: number | string, code: string): string => `--host ${host}: cannot listen on ${host}:${port} (${code})`,
   // src/cli/commands/serve.ts
   faultPercentagesOver100: (sum: number): string => `--fail-pct, --stall-pct, --reset-pct and --break-pct add up to ${sum}; at most 100 (percent of requests)`,
-  portAlreadyUsePick2: (port: string, host: string): string => `port ${port} on ${host} is already in use; pick another with --port`,
-  hostCannotListen2: (host: string, port: string, code: string): string => `--host ${host}: cannot listen on ${host}:${port} (${code})`,
   // src/cli/plan-finish.ts
   noCandidateMeetsSlo: (attainment: number, outDir: string, value: string): string => `no candidate meets the ${attainment} SLO attainment target (results in ${outDir}); the binding constraint, ${value}`,
   // src/cli/commands/plan.ts

@@ -14,4 +14,6 @@ export const ioMessages = {
   recordTooLong: (value: number): string => `a record is longer than ${value} MiB (is this the right file?)`,
   unclosedCsvQuote: (): string => `not valid CSV: a quote opened in this record is never closed`,
   invalidCsv: (message: string): string => `not valid CSV: ${message}`,
+  // src/model/catalog.ts, src/plan/shard-files.ts, src/report/write.ts (through their area's object)
+  invalidJson: (message: string): string => `not valid JSON: ${message}`,
 };

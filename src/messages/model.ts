@@ -2,6 +2,8 @@
  * User-facing error messages of src/model, moved here from their call sites so they stay
  * consistent and greppable (src/messages.ts; STYLE.md habit 11). Each names what was expected.
  */
+import { ioMessages } from './io.js';
+
 export const modelMessages = {
   // src/model/vllm-version.ts
   notAVllmVersion: (value: string, text: string): string => `${value}"${text}" is not a vLLM version; expected MAJOR.MINOR[.PATCH], e.g. "0.5.4" or "0.11.0"`,
@@ -14,6 +16,6 @@ export const modelMessages = {
   unsupportedValue: (field: string, value: string, allowed: string): string => `${field}: "${value}" is not supported; expected one of: ${allowed}`,
   // src/model/catalog.ts
   modelsDirectoryNotFound: (): string => `models directory not found (expected models/<kind>/<id>.json)`,
-  invalidJson: (message: string): string => `not valid JSON: ${message}`,
+  invalidJson: ioMessages.invalidJson, // one text for every JSON file pdsim reads
   unknownId: (kind: string, id: string, hint: string, value: string): string => `unknown ${kind} id "${id}".${hint} Known ${kind} ids: ${value}`,
 };

@@ -2,6 +2,8 @@
  * User-facing error messages of src/plan, moved here from their call sites so they stay
  * consistent and greppable (src/messages.ts; STYLE.md habit 11). Each names what was expected.
  */
+import { ioMessages } from './io.js';
+
 export const planMessages = {
   // src/plan/grid.ts
   varyNotPathValues: (flag: string): string => `--vary expects path=v1,v2,..., got "${flag}"`,
@@ -14,7 +16,7 @@ export const planMessages = {
   jobsOutOfRange: (value: string): string => `--jobs expects an integer in [1, 256], got "${value}"`,
   // src/plan/shard-files.ts
   notASweepDirectory: (SHARD_JSON: string): string => `no ${SHARD_JSON}: not the output directory of a pdsim sweep or plan`,
-  invalidJson: (message: string): string => `not valid JSON: ${message}`,
+  invalidJson: ioMessages.invalidJson, // one text for every JSON file pdsim reads
   // src/plan/prices.ts
   invalidPrice: (part: string): string => `--price expects gpu=dollarsPerHour[,...] with a number >= 0, got "${part}"`,
   priceForUnusedGpu: (id: string, gpus: string): string => `--price ${id}: this GPU is not in --gpus (${gpus}); a price is only meaningful for a GPU the plan uses`,

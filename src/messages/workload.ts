@@ -26,7 +26,6 @@ export const workloadMessages = {
   traceNotSorted: (value: string, prevLine: number): string => `arrival time goes back ${value} s from the request on line ${prevLine}: traces must be sorted by arrival`,
   traceHasNoRequests: (): string => `trace has no requests`,
   invalidJsonLine: (): string => `not valid JSON (expected one JSON object a line)`,
-  keyPositiveIntegerTokens2: (column: string, value: string): string => `key "${column}" must be a positive integer (tokens), got ${value}`,
   noLengthsInColumn: (column: string): string => `no lengths in the file (column "${column}")`,
   // src/workload/generator.ts
   traceFileNotFound: (tracePath: string): string => `trace file ${tracePath} not found (paths are relative to the scenario file)`,

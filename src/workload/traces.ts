@@ -148,7 +148,7 @@ export function readLengthColumn(file: string, column: string): number[] {
         throw new UserError(workloadMessages.invalidJsonLine(), file, `line ${line}`);
       }
       const v = o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[column] : undefined;
-      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw new UserError(workloadMessages.keyPositiveIntegerTokens2(column, JSON.stringify(v) ?? 'nothing'), file, `line ${line}`);
+      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw new UserError(workloadMessages.keyNotTokenCount(column, JSON.stringify(v) ?? 'nothing'), file, `line ${line}`);
       out.push(v);
     }
   } else {

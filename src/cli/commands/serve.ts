@@ -54,8 +54,8 @@ export async function serveCommand(file: string, o: ServeCliOptions): Promise<Sc
     server = await startScenarioServer(file, serveOptions(o));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new UserError(cliMessages.portAlreadyUsePick2(o.port, o.host));
-    if (code === 'EACCES' || code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw new UserError(cliMessages.hostCannotListen2(o.host, o.port, code));
+    if (code === 'EADDRINUSE') throw new UserError(cliMessages.portInUse(o.port, o.host));
+    if (code === 'EACCES' || code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw new UserError(cliMessages.cannotListen(o.host, o.port, code));
     throw e;
   }
   process.stdout.write(
