@@ -25,6 +25,8 @@ export interface ProfilePlan {
   decodeBatches: number[];
   decodeKvLens: number[];
   repeats: number;
+  /** Untimed rounds of every shape before the timed ones (WARMUP_ROUNDS; 0 reproduces the profiler of runs 7-18). */
+  warmupRounds?: number;
 }
 
 // Shapes a served step of the benchmark's workload runs (prompts up to 512 tokens, up to 8 sequences, KV up to 1,024), with enough of each for a two-fold held-out check.
@@ -52,10 +54,24 @@ export const expectedMs = (xs: number[]): number => {
   return kept.reduce((a, x) => a + x, 0) / kept.length;
 };
 
-async function timed(f: () => Promise<unknown>): Promise<number> {
+/** Wall and CPU time of the timed steps: how much of its wall time the engine had a core (the rest, other processes had it). */
+export interface ProfileTiming {
+  wallMs: number;
+  cpuMs: number;
+}
+
+/** Times `f`, adding its wall and process CPU time (every thread: llama.cpp's and the event loop's) to `acc`. */
+async function timed(f: () => Promise<unknown>, acc?: ProfileTiming): Promise<number> {
+  const c = process.cpuUsage();
   const t = performance.now();
   await f();
-  return performance.now() - t;
+  const ms = performance.now() - t;
+  if (acc) {
+    const d = process.cpuUsage(c);
+    acc.wallMs += ms;
+    acc.cpuMs += (d.user + d.system) / 1000;
+  }
+  return ms;
 }
 
 /** Prefill `slot` with `tokens` prompt tokens in chunks the engine accepts (untimed). */
@@ -72,6 +88,16 @@ async function fill(e: Engine, slot: number, tokens: number[]): Promise<void> {
  * up to +15 %); spread over three windows, a burst touches a third of a shape's rounds.
  */
 export const DECODE_SWEEPS = 3;
+
+/**
+ * Untimed rounds of every shape (each prompt size, each batch size at each KV length) before the
+ * timed ones. Without them the first timed rounds ran in a process that had just loaded the model:
+ * the first pass of each graph size allocates its compute buffers, each KV cell and buffer is
+ * touched for the first time (a first profile in a fresh process took 188k minor page faults, a
+ * third one in the same process 3k: docs/accuracy-live.md, "cold profile"), and the allocator
+ * grows; the served passes, run later, ran 0.87-0.99x their profiled price on every quiet run.
+ */
+export const WARMUP_ROUNDS = 1;
 
 /** The order of the KV-length indices in each sweep: up, down, up, ... */
 export function decodeSweeps(kvCount: number, repeats: number): number[][] {
@@ -101,7 +127,7 @@ export function roundsInSweep(repeats: number, w: number): number {
  * b8 14.9 / 16.1; b8 after b8 39.0 / 38.6, after b1 39.5 / 40.2. Alternating shapes, as the profile
  * did before, priced every served decode at the cold cost (served b1 passes ran 0.85-0.90x it).
  */
-export async function profileEngine(e: Engine, vocab: number, plan: ProfilePlan, log: (s: string) => void = () => {}): Promise<ProfileRow[]> {
+export async function profileEngine(e: Engine, vocab: number, plan: ProfilePlan, log: (s: string) => void = () => {}, timing?: ProfileTiming): Promise<ProfileRow[]> {
   const rows: ProfileRow[] = [];
   // Prompts run in the last slot; decode steps use the ones before it, which keep their KV meanwhile.
   const prefillSlot = e.slots - 1;
@@ -111,11 +137,12 @@ export async function profileEngine(e: Engine, vocab: number, plan: ProfilePlan,
   const sizes = plan.prefillTokens.filter((n) => n <= e.batchTokens && n <= e.contextTokens);
   const prefillMs = sizes.map(() => [] as number[]);
   let prefillRounds = 0;
-  const prefillRound = async (): Promise<void> => {
-    const r = prefillRounds++;
+  // Round r of the prompts; `into` null: a warm-up round, not timed.
+  const prefillRound = async (r: number, into: number[][] | null): Promise<void> => {
     for (const [i, n] of sizes.entries()) {
       const p = promptFor(r + 1, n, vocab);
-      prefillMs[i]!.push(await timed(() => e.step([{ slot: prefillSlot, tokens: p, sample: true }])));
+      const ms = await timed(() => e.step([{ slot: prefillSlot, tokens: p, sample: true }]), into ? timing : undefined);
+      into?.[i]!.push(ms);
       await e.reset(prefillSlot);
     }
   };
@@ -132,29 +159,39 @@ export async function profileEngine(e: Engine, vocab: number, plan: ProfilePlan,
       held[s] = kv - 1;
     }
   };
+  // Round r of the decode shapes at KV index i: each batch size stepped twice, the second timed (into ms) unless a warm-up.
+  const decodeRound = async (i: number, r: number, into: number[][][] | null): Promise<void> => {
+    for (const [j, b] of batches.entries()) {
+      const items = Array.from({ length: b }, (_, s) => ({ slot: s, tokens: [300 + r], sample: true }));
+      // The same step twice, the second timed (see the function comment).
+      for (let k = 0; k < 2; k++) {
+        const t = await timed(() => e.step(items), into && k === 1 ? timing : undefined);
+        if (k === 1) into?.[i]![j]!.push(t);
+        for (let s = 0; s < b; s++) await e.truncate(s, kvs[i]! - 1);
+      }
+    }
+  };
+  // Warm-up (see WARMUP_ROUNDS): every shape of the plan run untimed, KV lengths ascending.
+  for (let w = 0; w < (plan.warmupRounds ?? WARMUP_ROUNDS); w++) {
+    await prefillRound(plan.repeats + w, null);
+    for (const [i, kv] of kvs.entries()) {
+      await hold(kv);
+      await decodeRound(i, w, null);
+    }
+  }
   const sweeps = decodeSweeps(kvs.length, plan.repeats);
   const visits = sweeps.length * kvs.length;
   let visit = 0;
   for (const [w, order] of sweeps.entries()) {
     for (const i of order) {
       // The prompt rounds are spread over the whole profile too: round r before visit floor(r x visits / repeats).
-      while (prefillRounds < plan.repeats && Math.floor((prefillRounds * visits) / plan.repeats) <= visit) await prefillRound();
+      while (prefillRounds < plan.repeats && Math.floor((prefillRounds * visits) / plan.repeats) <= visit) await prefillRound(prefillRounds++, prefillMs);
       visit++;
       await hold(kvs[i]!);
-      for (let r = 0; r < roundsInSweep(plan.repeats, w); r++) {
-        for (const [j, b] of batches.entries()) {
-          const items = Array.from({ length: b }, (_, s) => ({ slot: s, tokens: [300 + r], sample: true }));
-          // The same step twice, the second timed (see the function comment).
-          for (let k = 0; k < 2; k++) {
-            const t = await timed(() => e.step(items));
-            if (k === 1) ms[i]![j]!.push(t);
-            for (let s = 0; s < b; s++) await e.truncate(s, kvs[i]! - 1);
-          }
-        }
-      }
+      for (let r = 0; r < roundsInSweep(plan.repeats, w); r++) await decodeRound(i, r, ms);
     }
   }
-  while (prefillRounds < plan.repeats) await prefillRound();
+  while (prefillRounds < plan.repeats) await prefillRound(prefillRounds++, prefillMs);
   sizes.forEach((n, i) => {
     rows.push({ op: 'iter_prefill', batch: 1, seqLen: n, ms: expectedMs(prefillMs[i]!) });
     log(`prefill ${n} tokens: ${expectedMs(prefillMs[i]!).toFixed(1)} ms`);
@@ -263,12 +300,14 @@ interface ProfileCli {
   deviceOut?: string;
   deviceId?: string;
   quick?: boolean;
+  /** Untimed rounds before the timed ones (default WARMUP_ROUNDS; the bench's --warmup-rounds 0 is the profiler of runs 7-18). */
+  warmupRounds?: number;
 }
 
 export async function runProfile(o: ProfileCli, log: (s: string) => void): Promise<ProfileRow[]> {
   const spec = TEST_MODELS[o.testModel];
   if (!spec) throw new UserError(llamacppMessages.unknownTestModelExpected(o.testModel, Object.keys(TEST_MODELS).join(', ')));
-  const plan = o.quick ? QUICK_PLAN : FULL_PLAN;
+  const plan = { ...(o.quick ? QUICK_PLAN : FULL_PLAN), ...(o.warmupRounds !== undefined ? { warmupRounds: o.warmupRounds } : {}) };
   const m = resolveModel({ testModel: o.testModel, modelDir: o.modelDir });
   const maxKv = Math.max(...plan.decodeKvLens) + plan.repeats + 8;
   const engine = await loadEngine({
@@ -280,9 +319,11 @@ export async function runProfile(o: ProfileCli, log: (s: string) => void): Promi
     batchTokens: Math.max(...plan.prefillTokens),
   });
   try {
-    const rows = await profileEngine(engine, spec.vocab, plan, log);
+    const timing: ProfileTiming = { wallMs: 0, cpuMs: 0 };
+    const t0 = performance.now();
+    const rows = await profileEngine(engine, spec.vocab, plan, log, timing);
     writeFileSync(o.out, profileCsv(rows, spec));
-    log(`wrote ${o.out} (${rows.length} rows)`);
+    log(`wrote ${o.out} (${rows.length} rows; ${((performance.now() - t0) / 1000).toFixed(0)} s with ${plan.warmupRounds ?? WARMUP_ROUNDS} warm-up round(s); CPU / wall during the timed steps ${(timing.cpuMs / timing.wallMs).toFixed(3)})`);
     if (o.deviceOut && !existsSync(o.deviceOut)) {
       const id = o.deviceId ?? `llamacpp-cpu-${o.threads}t`;
       writeFileSync(o.deviceOut, `${JSON.stringify(baseDeviceProfile(id, o.threads, measureCopyGBps()), null, 2)}\n`);
