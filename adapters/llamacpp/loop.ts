@@ -18,7 +18,7 @@ import { runSimulation } from '../../src/run/simulation.js';
 import { loadScenario } from '../../src/scenario/load.js';
 import { spawnCli } from '../testing/child.js';
 import { runValidate, type ValidateResult } from '../vllm/validate-run.js';
-import { runProfile } from './profile.js';
+import { runProfile, WARMUP_ROUNDS } from './profile.js';
 import { checkSteps, formatStepCheck, passPricer, readStepLog, type StepCheck } from './step-check.js';
 import { DEFAULT_MODEL_DIR } from './serve.js';
 
@@ -106,7 +106,7 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
   rmSync(stepLog, { force: true });
   const server = await spawnCli(
     ['llamacpp-serve', '--test-model', o.testModel, '--model-dir', modelDir, '--threads', String(o.threads), '--port', '0', '--quiet', '--step-log', stepLog,
-      '--max-num-seqs', String(o.maxNumSeqs), '--max-num-batched-tokens', String(o.maxNumBatchedTokens), '--max-model-len', String(o.maxModelLen)],
+      '--max-num-seqs', String(o.maxNumSeqs), '--warmup-rounds', String(o.warmupRounds ?? WARMUP_ROUNDS), '--max-num-batched-tokens', String(o.maxNumBatchedTokens), '--max-model-len', String(o.maxModelLen)],
     180_000,
     MAIN,
   );

@@ -106,8 +106,8 @@ describe('llama.cpp profiler output', () => {
     for (const b of plan.decodeBatches) for (const c of plan.decodeKvLens) expect(timedAt.get(`${b}@${c}`)).toBe(12);
     expect(pairs).toBe(54);
     expect(rows.filter((r) => r.op === 'iter_decode')).toHaveLength(9);
-    // Fills: first step 8 + warm-up prompt round 8 + prefill rounds 5 x 8; 4 slots up to 255 in the warm-up, then back up from 31 to 255 in sweeps 1 and 3: 4 x (255 + 224 + 224).
-    expect(appended).toBe(8 + 8 + 5 * 8 + 4 * (255 + 224 + 224));
+    // Fills: first step 8 + warm-up prompt round 8 + prefill rounds 5 x 8; 4 slots up to 255 in the warm-up (then reset), up to 255 again in sweep 1 and from 31 in sweep 3: 4 x (255 + 255 + 224).
+    expect(appended).toBe(8 + 8 + 5 * 8 + 4 * (255 + 255 + 224));
     expect(kv.every((k) => k === 0)).toBe(true);
     // Prompts run in the slot the decode batches leave free, spread over the profile: first step + warm-up round + 5 rounds, not all before the first decode.
     expect(events.filter((x) => x === 'p')).toHaveLength(7);

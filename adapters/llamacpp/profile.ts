@@ -16,6 +16,7 @@ import { UserError } from '../../src/errors.js';
 import { PDSIM_ITERATION_COLUMNS, PDSIM_PROFILE_COLUMNS } from '../../src/calibrate/parse-pdsim.js';
 import { loadEngine, type Engine } from './engine-api.js';
 import { promptFor } from './step-loop.js';
+import { fill, warmUpEngine } from './warm-up.js';
 import { resolveModel } from './serve.js';
 import { TEST_MODELS, type TestModelSpec } from './test-models.js';
 import { llamacppMessages } from '../../src/messages/llamacpp.js';
@@ -74,10 +75,6 @@ async function timed(f: () => Promise<unknown>, acc?: ProfileTiming): Promise<nu
   return ms;
 }
 
-/** Prefill `slot` with `tokens` prompt tokens in chunks the engine accepts (untimed). */
-async function fill(e: Engine, slot: number, tokens: number[]): Promise<void> {
-  for (let i = 0; i < tokens.length; i += e.batchTokens) await e.step([{ slot, tokens: tokens.slice(i, i + e.batchTokens), sample: false }]);
-}
 
 /**
  * The KV lengths are visited in sweeps (ascending, descending, ascending, ...: DECODE_SWEEPS of
@@ -91,11 +88,8 @@ export const DECODE_SWEEPS = 3;
 
 /**
  * Untimed rounds of every shape (each prompt size, each batch size at each KV length) before the
- * timed ones. Without them the first timed rounds ran in a process that had just loaded the model:
- * the first pass of each graph size allocates its compute buffers, each KV cell and buffer is
- * touched for the first time (a first profile in a fresh process took 188k minor page faults, a
- * third one in the same process 3k: docs/accuracy-live.md, "cold profile"), and the allocator
- * grows; the served passes, run later, ran 0.87-0.99x their profiled price on every quiet run.
+ * timed ones (warm-up.ts says why). One round took a first profile's excess CPU time over a later
+ * one from 11-13 % to 4-5 %, two rounds to 3 %; each round costs a few seconds.
  */
 export const WARMUP_ROUNDS = 1;
 
@@ -137,12 +131,11 @@ export async function profileEngine(e: Engine, vocab: number, plan: ProfilePlan,
   const sizes = plan.prefillTokens.filter((n) => n <= e.batchTokens && n <= e.contextTokens);
   const prefillMs = sizes.map(() => [] as number[]);
   let prefillRounds = 0;
-  // Round r of the prompts; `into` null: a warm-up round, not timed.
-  const prefillRound = async (r: number, into: number[][] | null): Promise<void> => {
+  const prefillRound = async (): Promise<void> => {
+    const r = prefillRounds++;
     for (const [i, n] of sizes.entries()) {
       const p = promptFor(r + 1, n, vocab);
-      const ms = await timed(() => e.step([{ slot: prefillSlot, tokens: p, sample: true }]), into ? timing : undefined);
-      into?.[i]!.push(ms);
+      prefillMs[i]!.push(await timed(() => e.step([{ slot: prefillSlot, tokens: p, sample: true }]), timing));
       await e.reset(prefillSlot);
     }
   };
@@ -159,39 +152,33 @@ export async function profileEngine(e: Engine, vocab: number, plan: ProfilePlan,
       held[s] = kv - 1;
     }
   };
-  // Round r of the decode shapes at KV index i: each batch size stepped twice, the second timed (into ms) unless a warm-up.
-  const decodeRound = async (i: number, r: number, into: number[][][] | null): Promise<void> => {
+  // Round r of the decode shapes at KV index i: each batch size stepped twice, the second timed.
+  const decodeRound = async (i: number, r: number): Promise<void> => {
     for (const [j, b] of batches.entries()) {
       const items = Array.from({ length: b }, (_, s) => ({ slot: s, tokens: [300 + r], sample: true }));
       // The same step twice, the second timed (see the function comment).
       for (let k = 0; k < 2; k++) {
-        const t = await timed(() => e.step(items), into && k === 1 ? timing : undefined);
-        if (k === 1) into?.[i]![j]!.push(t);
+        if (k === 1) ms[i]![j]!.push(await timed(() => e.step(items), timing));
+        else await e.step(items);
         for (let s = 0; s < b; s++) await e.truncate(s, kvs[i]! - 1);
       }
     }
   };
   // Warm-up (see WARMUP_ROUNDS): every shape of the plan run untimed, KV lengths ascending.
-  for (let w = 0; w < (plan.warmupRounds ?? WARMUP_ROUNDS); w++) {
-    await prefillRound(plan.repeats + w, null);
-    for (const [i, kv] of kvs.entries()) {
-      await hold(kv);
-      await decodeRound(i, w, null);
-    }
-  }
+  await warmUpEngine(e, vocab, { prefillTokens: sizes, decodeBatches: batches, decodeKvLens: kvs }, plan.warmupRounds ?? WARMUP_ROUNDS, prefillSlot);
   const sweeps = decodeSweeps(kvs.length, plan.repeats);
   const visits = sweeps.length * kvs.length;
   let visit = 0;
   for (const [w, order] of sweeps.entries()) {
     for (const i of order) {
       // The prompt rounds are spread over the whole profile too: round r before visit floor(r x visits / repeats).
-      while (prefillRounds < plan.repeats && Math.floor((prefillRounds * visits) / plan.repeats) <= visit) await prefillRound(prefillRounds++, prefillMs);
+      while (prefillRounds < plan.repeats && Math.floor((prefillRounds * visits) / plan.repeats) <= visit) await prefillRound();
       visit++;
       await hold(kvs[i]!);
-      for (let r = 0; r < roundsInSweep(plan.repeats, w); r++) await decodeRound(i, r, ms);
+      for (let r = 0; r < roundsInSweep(plan.repeats, w); r++) await decodeRound(i, r);
     }
   }
-  while (prefillRounds < plan.repeats) await prefillRound(prefillRounds++, prefillMs);
+  while (prefillRounds < plan.repeats) await prefillRound();
   sizes.forEach((n, i) => {
     rows.push({ op: 'iter_prefill', batch: 1, seqLen: n, ms: expectedMs(prefillMs[i]!) });
     log(`prefill ${n} tokens: ${expectedMs(prefillMs[i]!).toFixed(1)} ms`);
