@@ -88,8 +88,9 @@ export const DECODE_SWEEPS = 3;
 
 /**
  * Untimed rounds of every shape (each prompt size, each batch size at each KV length) before the
- * timed ones (warm-up.ts says why). One round took a first profile's excess CPU time over a later
- * one from 11-13 % to 4-5 %, two rounds to 3 %; each round costs a few seconds.
+ * timed ones (warm-up.ts says why). With one round, a first profile's timed steps cost 4 % more CPU
+ * time than a later one's in the same process, against 11-13 % without (one measurement each, load
+ * 10-14); two rounds measured 11 % at load 18-20, where CPU time itself is noisy, so one it is.
  */
 export const WARMUP_ROUNDS = 1;
 
