@@ -75,7 +75,6 @@ async function timed(f: () => Promise<unknown>, acc?: ProfileTiming): Promise<nu
   return ms;
 }
 
-
 /**
  * The KV lengths are visited in sweeps (ascending, descending, ascending, ...: DECODE_SWEEPS of
  * them), each timing a share of the rounds; a slot is extended or truncated to the next length,
@@ -88,9 +87,9 @@ export const DECODE_SWEEPS = 3;
 
 /**
  * Untimed rounds of every shape (each prompt size, each batch size at each KV length) before the
- * timed ones (warm-up.ts says why). With one round, a first profile's timed steps cost 4 % more CPU
- * time than a later one's in the same process, against 11-13 % without (one measurement each, load
- * 10-14); two rounds measured 11 % at load 18-20, where CPU time itself is noisy, so one it is.
+ * timed ones (warm-up.ts says why). With one round, a first profile's timed steps cost 4-5 % more
+ * CPU time than the later ones' in the same process, against 12-15 % without (one measurement each,
+ * load 10-14); two rounds measured 11 % at load 18-20, where CPU time itself is noisy, so one it is.
  */
 export const WARMUP_ROUNDS = 1;
 
