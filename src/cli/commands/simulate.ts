@@ -11,6 +11,7 @@ import { loadScenario } from '../../scenario/load.js';
 import { checkOutDir, prepareOutDir, seedFlag } from '../flags.js';
 import { runSimulation, type RunResult } from '../../run/simulation.js';
 import { JsonlRecordWriter, NullRecordWriter } from '../../run/record-writer.js';
+import { openRecordSink, type RecordSink } from '../../run/record-thread.js';
 import { writeReport } from '../../report/write.js';
 import { ProgressReporter } from '../progress.js';
 import { fmt, formatTable } from '../table.js';
@@ -88,7 +89,9 @@ export async function simulateCommand(file: string, o: SimulateCliOptions): Prom
   const seed = seedArg ?? sc.seed;
   const outDir = prepareOutDir(o.out ?? defaultOutDir(sc.name));
   writeFileAtomic(path.join(outDir, 'scenario.resolved.json'), JSON.stringify({ ...sc, seed }, null, 2) + '\n');
-  const writer = new JsonlRecordWriter(path.join(outDir, 'requests.jsonl'));
+  // A long run writes requests.jsonl on a second thread (same bytes; see src/run/record-thread.ts).
+  const jsonl = path.join(outDir, 'requests.jsonl');
+  const writer: RecordSink = o.requests === false ? new JsonlRecordWriter(jsonl) : openRecordSink(jsonl, sc.workload.requests);
   // --no-requests: records go nowhere, and the (empty) file is removed after the run.
   const records = o.requests === false ? new NullRecordWriter() : writer;
   const detailed = o.saveDetailed ? new DetailedRecorder(records) : undefined;
@@ -112,7 +115,8 @@ export async function simulateCommand(file: string, o: SimulateCliOptions): Prom
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
-    writer.close();
+    // Waits for the record thread: every record handed over is in the file before summary.json.
+    await writer.close();
     if (o.requests === false) rmSync(writer.file, { force: true });
     progress.done();
   }
