@@ -2,7 +2,7 @@
  * `pdsim simulate SCENARIO`: virtual-time run. Writes summary.json, requests.jsonl (streamed),
  * scenario.resolved.json and report.html into --out (default runs/<scenario>-<timestamp>).
  */
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { UserError } from '../../errors.js';
 import { formatRangeFlag, rangeFindings } from '../../perf/range-flags.js';
 import path from 'node:path';
@@ -168,7 +168,7 @@ export async function simulateCommand(file: string, o: SimulateCliOptions): Prom
     // Machine-readable run statistics for `npm run bench` (peak RSS as the OS counts it).
     // CPU seconds of this process too (start-up included): a loaded machine inflates them less than wall time.
     const ru = process.resourceUsage();
-    process.stderr.write(`PDSIM_STATS ${JSON.stringify({ events: result.events, requests: result.summary.completed, maxRssMB: ru.maxRSS / 1024, cpuS: (ru.userCPUTime + ru.systemCPUTime) / 1e6 })}\n`);
+    process.stderr.write(`PDSIM_STATS ${JSON.stringify({ events: result.events, requests: result.summary.completed, maxRssMB: ru.maxRSS / 1024, cpuS: (ru.userCPUTime + ru.systemCPUTime) / 1e6, mainCpuS: mainThreadCpuS() })}\n`);
   }
   return result;
 }
@@ -197,4 +197,17 @@ export function register(program: Command): void {
 /** `--vllm-version X` is `--set engine.vllmVersion=X` (quoted so YAML keeps "0.10" a string). */
 export function withVersion(set: readonly string[], version: string | undefined): string[] {
   return version === undefined ? [...set] : [...set, `engine.vllmVersion=${JSON.stringify(version)}`];
+}
+
+/**
+ * CPU seconds of this (the main) thread alone, where Linux says (/proc/thread-self/schedstat, in
+ * ns): the run's own thread, without the record thread's and the GC helpers' time, so what bounds
+ * the wall time on an idle machine. Undefined elsewhere (JSON.stringify then drops the key).
+ */
+function mainThreadCpuS(): number | undefined {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e9;
+  } catch {
+    return undefined;
+  }
 }
