@@ -78,7 +78,7 @@ function* simulationSteps(loaded: LoadedScenario, opts: RunOptions): Generator<v
   const guessS = sc.output?.sampleIntervalS !== undefined ? sc.output.sampleIntervalS * 200 : rate ? workload.count / rate : 60;
   // --max-concurrency: a request that leaves frees a slot for the held arrival (the writer sees every exit).
   const gate = sc.workload.maxConcurrency !== undefined ? new ConcurrencyGate(sc.workload.maxConcurrency, workload.count) : undefined;
-  const writer: RecordWriter = gate ? { write: (r) => (opts.writer.write(r), onExit(r)) } : opts.writer;
+  const writer: RecordWriter = gate ? { write: (r, baseOnly) => (opts.writer.write(r, baseOnly), onExit(r)) } : opts.writer;
   const collector = new MetricsCollector(writer, sc.slo ?? {}, Math.max(guessS / 200, 1e-3), sc.output?.timeline ?? true);
   const built = buildDeployment(sc, loaded.file, sim, streams, collector, { fastForward: opts.fastForward ?? true, modelsDir: opts.modelsDir });
   const dep = built.deployment;
