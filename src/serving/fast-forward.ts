@@ -2,7 +2,9 @@
  * Decode fast-forward of an engine instance (src/serving/instance.ts): while the batch is
  * decode-only and nothing can join it, every iteration has the same shape; the instance then
  * advances many iterations in one event, doing per-iteration work in O(1) and per-request work once
- * per segment. It stops at the first iteration boundary at or after the next pending event, so
+ * per segment. It stops at the first iteration boundary at or after the next pending event that
+ * can act on an engine (Simulator.peekHorizon: lane events such as client sends count at their
+ * lookahead), so
  * whatever that event does is seen exactly as step-by-step simulation would see it; when the
  * segment's last iteration finishes requests before any other event, continueAfterFinish applies
  * that iteration and the finishes itself and carries on with the smaller batch. A test
@@ -60,9 +62,11 @@ export function fastForward(inst: SegmentEngine, batch: RequestState[], startS: 
   if (inst.hooks.onTokens || batch.length !== inst.running.length || batch.length > inst.cfg.maxNumBatchedTokens) return null;
   if (inst.turns?.contended) return null; // another instance waits for the GPU after this iteration
   const B = batch.length;
-  // (c) Stop at the first boundary at or after the next pending event. Tested first, as the
-  // cheapest: an event due within iteration 1 leaves nothing to fast-forward.
-  const nextEventS = inst.sim.peekTime();
+  // (c) Stop at the first boundary at or after the next pending event that can act on an engine
+  // (the kernel's horizon: a client's send reaches the engines only after its API-server delay,
+  // so it is counted at its hand-off time). Tested first, as the cheapest: an event due within
+  // iteration 1 leaves nothing to fast-forward.
+  const nextEventS = inst.sim.peekHorizon();
   if (firstEndS >= nextEventS) return null;
   // One pass over the batch for (a), (b) at k = 2, and iteration 1's gaps (no side effects yet).
   const bs = inst.cfg.blockSizeTokens;

@@ -29,6 +29,11 @@ export class FrontEndDeployment implements Deployment {
     return this.inner.abortedCount;
   }
 
+  /** A submit reaches the engines only requestMs later (an abort in between is held here, not there). */
+  get submitLeadS(): number {
+    return this.requestMs > 0 ? this.requestMs / 1000 : 0;
+  }
+
   submit(spec: RequestSpec): void {
     this.after(spec, () => this.inner.submit(spec));
   }
