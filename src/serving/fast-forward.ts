@@ -47,6 +47,7 @@ export interface SegmentEngine {
   /** End times of a fast-forward segment's iterations (reused: no allocation per segment). */
   runEndsS: Float64Array;
   leave(r: RequestState, timeS: number): void;
+  retire(finished: readonly RequestState[], n: number, survivors: readonly RequestState[], timeS: number): void;
   finishIterationAccounting(startS: number, endS: number, batchSize: number, newTokens: number, kind: 'prefill' | 'decode' | 'mixed'): void;
 }
 
@@ -180,8 +181,11 @@ function continueAfterFinish(inst: SegmentEngine, batch: RequestState[], startS:
   let survivors = 0;
   let freed = 0;
   let need = 0;
-  for (const r of batch) {
-    if (r.hashedKeys.length > 0) return null;
+  const running = inst.running;
+  for (let i = 0; i < batch.length; i++) {
+    const r = batch[i]!;
+    // The batch is the running queue in its order (retire below relies on it).
+    if (r.hashedKeys.length > 0 || running[i] !== r) return null;
     if (r.generated + 1 >= r.spec.outputTokens) freed += r.blocks;
     else {
       survivors++;
@@ -221,7 +225,9 @@ function continueAfterFinish(inst: SegmentEngine, batch: RequestState[], startS:
   }
   inst.sink.itl(endS - startS, batch.length);
   inst.sink.tokens(endS, batch.length);
-  for (let i = 0; i < nFinished; i++) inst.leave(finished[i]!, endS);
+  // As leave() for each finished request, in batch order; the running queue (the batch, in its
+  // order, checked by fastForward) becomes the survivors in one pass rather than a search per finish.
+  inst.retire(finished, nFinished, next, endS);
   if (endS >= inst.sink.nextGaugeS) inst.sink.gauges(inst.name, endS, inst.running.length, inst.waiting.length, inst.blocks.usedBlocks, inst.cfg.numGpuBlocks);
   inst.blocks.allocate(more);
   inst.scheduled = next;

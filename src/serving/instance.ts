@@ -454,6 +454,24 @@ export class EngineInstance {
     r.hashedKeys = r.hashedKeys.concat(newKeys);
   }
 
+  /**
+   * @internal For fast-forward.ts: `n` requests of `finished` leave at `timeS`, in order, as leave()
+   * would let them (colocated, no prefix blocks held, no leave hook: the caller checked), and the
+   * running queue becomes `survivors` (what it is, in order, once they left).
+   */
+  retire(finished: readonly RequestState[], n: number, survivors: readonly RequestState[], timeS: number): void {
+    const run = this.running;
+    for (let i = 0; i < survivors.length; i++) run[i] = survivors[i]!;
+    run.length = survivors.length;
+    for (let i = 0; i < n; i++) {
+      const r = finished[i]!;
+      this.blocks.release(r.blocks);
+      r.blocks = 0;
+      this.outstanding--;
+      this.sink.finish(r, timeS, this.name);
+    }
+  }
+
   /** @internal */
   leave(r: RequestState, timeS: number): void {
     const idx = this.running.indexOf(r);
