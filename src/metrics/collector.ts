@@ -145,7 +145,7 @@ export class MetricsCollector implements EngineSink {
 
   finish(req: RequestState, timeS: number, instance: string, error?: string, extra?: Partial<RequestRecord>): void {
     const spec = req.spec;
-    this.peaks.left();
+    this.peaks.left(timeS);
     const rec: RequestRecord = {
       id: spec.id,
       arrivalS: spec.arrivalS,
