@@ -78,10 +78,14 @@ export class BlockManager {
     return n;
   }
 
-  /** Takes a reference on cached blocks (a prefix hit); they must all be cached. */
-  acquire(keys: readonly number[]): void {
+  /**
+   * Takes a reference on cached blocks keys[from, to) (a prefix hit); they must all be cached.
+   * Ranges rather than slices: callers pass a request's own key array, no copy per call.
+   */
+  acquire(keys: readonly number[], from = 0, to = keys.length): void {
     const t = this.hashed;
-    for (const k of keys) {
+    for (let i = from; i < to; i++) {
+      const k = keys[i]!;
       const node = t.find(k);
       if (node < 0) throw new Error(`acquire of uncached block ${k}`);
       const refs = t.value(node);
@@ -91,14 +95,15 @@ export class BlockManager {
   }
 
   /**
-   * Turns `keys.length` of the caller's anonymous blocks into hashed, referenced blocks (their
+   * Turns `to - from` of the caller's anonymous blocks into hashed, referenced blocks keys[from, to) (their
    * content is now complete). A key already cached by someone else is shared and the caller's
    * duplicate block is freed, as vLLM does.
    */
-  commit(keys: readonly number[]): void {
+  commit(keys: readonly number[], from = 0, to = keys.length): void {
     const t = this.hashed;
-    this.anonymousInUse -= keys.length;
-    for (const k of keys) {
+    this.anonymousInUse -= to - from;
+    for (let i = from; i < to; i++) {
+      const k = keys[i]!;
       const node = t.find(k);
       if (node < 0) {
         t.insert(k, NO_LIST, 1);
@@ -111,11 +116,11 @@ export class BlockManager {
     }
   }
 
-  /** Drops references on hashed blocks; unreferenced ones become evictable (most recent last). */
-  releaseHashed(keys: readonly number[]): void {
+  /** Drops references on hashed blocks keys[from, to); unreferenced ones become evictable (most recent last). */
+  releaseHashed(keys: readonly number[], from = 0, to = keys.length): void {
     const t = this.hashed;
     // Reverse order: a request's tail blocks are evicted before its head (vLLM frees in reverse).
-    for (let i = keys.length - 1; i >= 0; i--) {
+    for (let i = to - 1; i >= from; i--) {
       const k = keys[i]!;
       const node = t.find(k);
       const refs = node < 0 ? 0 : t.value(node);

@@ -132,9 +132,9 @@ export class TierStore {
    * block, so two flows carrying one block both have to land). The count follows a block that is
    * dropped and stored again meanwhile. Returns the nodes counted on, for `releaseNodes`.
    */
-  hold(hashes: readonly BlockHash[]): Int32Array {
+  hold(hashes: readonly BlockHash[]): NodeList {
     const held = this.held;
-    const nodes = new Int32Array(hashes.length);
+    const nodes = new Array<number>(hashes.length);
     for (let i = 0; i < hashes.length; i++) {
       const h = hashes[i]!;
       let node = held.find(h);
@@ -163,7 +163,7 @@ export class TierStore {
   }
 
   /** The flow landed whose blocks `hold`, `storeMoving` or `promoteHolding` counted on these nodes. */
-  releaseNodes(nodes: Int32Array): void {
+  releaseNodes(nodes: NodeList): void {
     for (let i = 0; i < nodes.length; i++) this.releaseNode(nodes[i]!);
     this.holds -= nodes.length;
   }
@@ -204,7 +204,7 @@ export class TierStore {
    * The engine's store: as `store(hashes, true)`, answering only the nodes of the written and the
    * demoted blocks (each held once; `releaseNodes` when its flow lands). No arrays of hashes built.
    */
-  storeMoving(hashes: readonly BlockHash[]): { written: Int32Array; demoted: Int32Array } {
+  storeMoving(hashes: readonly BlockHash[]): { written: NodeList; demoted: NodeList } {
     this.storeCore(hashes, true);
     return { written: this.moved.nodesCopy(), demoted: this.demoted.nodesCopy() };
   }
@@ -283,10 +283,25 @@ export class TierStore {
    * flow) and then `hashes` held (their disk -> CPU flow), as `hold` on each list would; answers the
    * nodes of each hold for `releaseNodes`.
    */
-  promoteHolding(hashes: readonly BlockHash[]): { demoted: Int32Array; read: Int32Array } {
+  promoteHolding(hashes: readonly BlockHash[]): { demoted: NodeList; read: NodeList } {
     this.promoteCore(hashes);
+    if (this.evicted.n === 0 && this.moved.n === hashes.length) {
+      // Every block was promoted and nothing was dropped, so no node was freed meanwhile: the nodes
+      // the call visited are the ones a hold by hash would find (a block promoted then demoted
+      // again is on both lists and is held twice either way).
+      const demoted = this.holdVisited(this.demoted);
+      return { demoted, read: this.holdVisited(this.moved) };
+    }
     const demoted = this.demoted.n === 0 ? EMPTY_NODES : this.hold(this.demoted.keysInOrder());
     return { demoted, read: this.hold(hashes) };
+  }
+
+  private holdVisited(list: MovedList): NodeList {
+    const nodes = list.nodesCopy();
+    const held = this.held;
+    for (let i = 0; i < nodes.length; i++) held.setValue(nodes[i]!, held.value(nodes[i]!) + 1);
+    this.holds += nodes.length;
+    return nodes;
   }
 
   private promoteCore(hashes: readonly BlockHash[]): void {
@@ -391,7 +406,12 @@ export class TierStore {
   }
 }
 
-const EMPTY_NODES = new Int32Array(0);
+/**
+ * Nodes a flow holds (an array of small integers: cheaper to make than a typed array at the ~10^2
+ * entries of one store).
+ */
+export type NodeList = readonly number[];
+const EMPTY_NODES: NodeList = [];
 
 /** Hashes and nodes of the blocks one call moved, in visiting order; grows, never shrinks. */
 class MovedList {
@@ -426,7 +446,10 @@ class MovedList {
     return Array.from(this.keys.subarray(0, this.n)).reverse();
   }
 
-  nodesCopy(): Int32Array {
-    return this.n === 0 ? EMPTY_NODES : this.nodes.slice(0, this.n);
+  nodesCopy(): NodeList {
+    if (this.n === 0) return EMPTY_NODES;
+    const out: number[] = [];
+    for (let i = 0; i < this.n; i++) out.push(this.nodes[i]!);
+    return out;
   }
 }

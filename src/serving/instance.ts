@@ -413,11 +413,12 @@ export class EngineInstance {
   private commitPromptBlocks(r: RequestState): void {
     // Prompt blocks that are full are now complete and shareable.
     const full = Math.min(r.blockKeys.length, Math.floor(r.spec.promptTokens / this.cfg.blockSizeTokens));
-    const newKeys = r.blockKeys.slice(r.hashedKeys.length, full);
-    if (newKeys.length === 0) return;
-    this.blocks.commit(newKeys);
-    r.blocks -= newKeys.length;
-    r.hashedKeys = r.hashedKeys.concat(newKeys);
+    const from = r.hashedKeys.length;
+    if (full <= from) return;
+    this.blocks.commit(r.blockKeys, from, full);
+    r.blocks -= full - from;
+    // The hashed keys are always a prefix of the block keys.
+    r.hashedKeys = r.blockKeys.slice(0, full);
   }
 
   /** @internal */

@@ -25,7 +25,7 @@
 import type { FlowNetwork } from '../hardware/flow-network.js';
 import type { Route } from '../hardware/topology.js';
 import type { Simulator } from '../kernel/simulator.js';
-import { TierStore, type TierStoreStats } from '../kv/tier-store.js';
+import { TierStore, type NodeList, type TierStoreStats } from '../kv/tier-store.js';
 import type { RequestState } from './request-state.js';
 
 export interface KvTierRoutes {
@@ -347,7 +347,7 @@ export class KvTiers {
   }
 
   /** Demoted blocks (their nodes, already held by the store) are written CPU -> disk; evicted ones just vanish. */
-  private afterMove(demoted: Int32Array): void {
+  private afterMove(demoted: NodeList): void {
     if (demoted.length === 0) return;
     this.c.bytesToDisk += demoted.length * this.cfg.blockBytes;
     const store = this.store!;
