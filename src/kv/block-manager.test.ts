@@ -120,5 +120,21 @@ describe('BlockManager', () => {
       if (k + 1 < n) expect(fast.matchPrefix([order[k + 1]!])).toBe(1);
     }
   });
+  it('never trusts a remembered node whose block was evicted and whose node now holds another block', () => {
+    const bm = new BlockManager(2, 16);
+    const a = [11, 12];
+    const b = [21, 22];
+    expect(bm.allocate(2)).toBe(true);
+    bm.commit(a, 0, 2); // remembers a's nodes
+    bm.releaseHashed(a, 0, 2);
+    expect(bm.allocate(2)).toBe(true); // evicts both of a's blocks
+    bm.commit(b, 0, 2); // b's blocks reuse a's nodes
+    expect(bm.matchPrefix(a)).toBe(0);
+    expect(() => bm.acquire(a, 0, 1)).toThrow(/uncached block 11/);
+    expect(() => bm.releaseHashed(a, 0, 2)).toThrow(/unreferenced block 12/);
+    bm.releaseHashed(b, 0, 2);
+    expect([bm.evictableBlocks, bm.matchPrefix(b)]).toEqual([2, 2]);
+    bm.checkConservation();
+  });
 });
 

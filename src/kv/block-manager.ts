@@ -20,6 +20,13 @@ export class BlockManager {
    */
   private readonly hashed = new LruLists(1);
   private anonymousInUse = 0;
+  /**
+   * Per request key array (the engine passes each request's own `blockKeys`), the node each key
+   * was last found at: releasing a request's blocks, or acquiring the prefix `matchPrefix` just
+   * found, then needs no hash probe per block. A handle is checked (`LruLists.holds`) before use,
+   * so a stale one costs a probe, never a wrong block.
+   */
+  private readonly nodesOf = new WeakMap<readonly number[], Int32Array>();
   /** Blocks taken from the evictable LRU to satisfy allocations (prefix-cache evictions). */
   evictions = 0;
 
@@ -73,9 +80,32 @@ export class BlockManager {
 
   /** Number of leading keys that are cached (referenced or evictable). */
   matchPrefix(keys: readonly number[]): number {
+    const t = this.hashed;
+    const memo = this.memo(keys);
     let n = 0;
-    while (n < keys.length && this.hashed.has(keys[n]!)) n++;
+    for (; n < keys.length; n++) {
+      const node = t.find(keys[n]!);
+      if (node < 0) break;
+      memo[n] = node;
+    }
     return n;
+  }
+
+  /** The node memo of a request's key array (made on first use). */
+  private memo(keys: readonly number[]): Int32Array {
+    let m = this.nodesOf.get(keys);
+    if (m === undefined) {
+      m = new Int32Array(keys.length).fill(-1);
+      this.nodesOf.set(keys, m);
+    }
+    return m;
+  }
+
+  /** The node of keys[i], from the memo when it still holds that key, else by probe (-1: absent). */
+  private nodeAt(keys: readonly number[], memo: Int32Array, i: number): number {
+    const k = keys[i]!;
+    const node = memo[i]!;
+    return this.hashed.holds(node, k) ? node : this.hashed.find(k);
   }
 
   /**
@@ -84,10 +114,11 @@ export class BlockManager {
    */
   acquire(keys: readonly number[], from = 0, to = keys.length): void {
     const t = this.hashed;
+    const memo = this.memo(keys);
     for (let i = from; i < to; i++) {
-      const k = keys[i]!;
-      const node = t.find(k);
-      if (node < 0) throw new Error(`acquire of uncached block ${k}`);
+      const node = this.nodeAt(keys, memo, i);
+      if (node < 0) throw new Error(`acquire of uncached block ${keys[i]}`);
+      memo[i] = node;
       const refs = t.value(node);
       if (refs === 0) t.detach(node);
       t.setValue(node, refs + 1);
@@ -102,13 +133,15 @@ export class BlockManager {
   commit(keys: readonly number[], from = 0, to = keys.length): void {
     const t = this.hashed;
     this.anonymousInUse -= to - from;
+    const memo = this.memo(keys);
     for (let i = from; i < to; i++) {
       const k = keys[i]!;
       const node = t.find(k);
       if (node < 0) {
-        t.insert(k, NO_LIST, 1);
+        memo[i] = t.insert(k, NO_LIST, 1);
         continue;
       }
+      memo[i] = node;
       const refs = t.value(node);
       if (refs === 0) t.detach(node);
       t.setValue(node, refs + 1);
@@ -120,11 +153,11 @@ export class BlockManager {
   releaseHashed(keys: readonly number[], from = 0, to = keys.length): void {
     const t = this.hashed;
     // Reverse order: a request's tail blocks are evicted before its head (vLLM frees in reverse).
+    const memo = this.memo(keys);
     for (let i = to - 1; i >= from; i--) {
-      const k = keys[i]!;
-      const node = t.find(k);
+      const node = this.nodeAt(keys, memo, i);
       const refs = node < 0 ? 0 : t.value(node);
-      if (refs === 0) throw new Error(`release of unreferenced block ${k}`);
+      if (refs === 0) throw new Error(`release of unreferenced block ${keys[i]}`);
       t.setValue(node, refs - 1);
       if (refs === 1) t.moveToTail(node, EVICTABLE);
     }

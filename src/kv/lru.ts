@@ -101,7 +101,15 @@ export class LruLists {
   remove(node: number): void {
     this.detach(node);
     this.nodeOf.delete(this.keyAt[node]!);
-    this.freeNodes.push(node);
+    this.free(node);
+  }
+
+  /**
+   * Whether `node` (remembered by a caller) still holds `key`: a freed node holds no key (NaN), a
+   * reused one another key, so a stale handle is detected rather than trusted.
+   */
+  holds(node: number, key: number): boolean {
+    return node >= 0 && node < this.used && this.keyAt[node] === key;
   }
 
   /**
@@ -129,6 +137,7 @@ export class LruLists {
 
   /** Recycles an unmapped node. */
   free(node: number): void {
+    this.keyAt[node] = NaN;
     this.freeNodes.push(node);
   }
 

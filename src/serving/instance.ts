@@ -257,7 +257,8 @@ export class EngineInstance {
     this.blocks.release(req.blocks);
     req.blocks = 0;
     if (req.hashedKeys.length > 0) {
-      this.blocks.releaseHashed(req.hashedKeys);
+      // The hashed keys are a prefix of the block keys; passing the request's own array lets the manager use its node memo.
+      this.blocks.releaseHashed(req.blockKeys, 0, req.hashedKeys.length);
       req.hashedKeys = [];
     }
   }
