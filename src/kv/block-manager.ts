@@ -27,6 +27,9 @@ export class BlockManager {
    * so a stale one costs a probe, never a wrong block.
    */
   private readonly nodesOf = new WeakMap<readonly number[], Int32Array>();
+  /** The memo used last (the engine works on one request several times in a row). */
+  private lastKeys: readonly number[] | null = null;
+  private lastMemo: Int32Array = new Int32Array(0);
   /** Blocks taken from the evictable LRU to satisfy allocations (prefix-cache evictions). */
   evictions = 0;
 
@@ -80,11 +83,11 @@ export class BlockManager {
 
   /** Number of leading keys that are cached (referenced or evictable). */
   matchPrefix(keys: readonly number[]): number {
-    const t = this.hashed;
     const memo = this.memo(keys);
     let n = 0;
     for (; n < keys.length; n++) {
-      const node = t.find(keys[n]!);
+      // A waiting request is matched at every try: the nodes found last time answer without a probe.
+      const node = this.nodeAt(keys, memo, n);
       if (node < 0) break;
       memo[n] = node;
     }
@@ -93,11 +96,15 @@ export class BlockManager {
 
   /** The node memo of a request's key array (made on first use). */
   private memo(keys: readonly number[]): Int32Array {
+    // The engine works on one request several times in a row (match, acquire, commit): no WeakMap look-up then.
+    if (keys === this.lastKeys) return this.lastMemo;
     let m = this.nodesOf.get(keys);
     if (m === undefined) {
       m = new Int32Array(keys.length).fill(-1);
       this.nodesOf.set(keys, m);
     }
+    this.lastKeys = keys;
+    this.lastMemo = m;
     return m;
   }
 
