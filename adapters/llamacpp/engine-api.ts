@@ -90,8 +90,8 @@ export interface Engine {
 }
 
 export async function loadEngine(o: EngineOptions): Promise<Engine> {
-  if (!engineInstalled()) throw new UserError(llamacppMessages.nodeLlamaCppInstalled(INSTALL_HINT));
-  if (!existsSync(o.modelPath)) throw new UserError(llamacppMessages.modelFileFound(), o.modelPath);
+  if (!engineInstalled()) throw new UserError(llamacppMessages.nodeLlamaCppMissing(INSTALL_HINT));
+  if (!existsSync(o.modelPath)) throw new UserError(llamacppMessages.modelFileNotFound(), o.modelPath);
   const lib = (await import(pathToFileURL(ENTRY).href)) as NodeLlamaCpp;
   const llama = await lib.getLlama({ gpu: false, build: 'never', logLevel: 'error', maxThreads: o.threads });
   const model = await llama.loadModel({ modelPath: o.modelPath, gpuLayers: 0 });

@@ -267,7 +267,7 @@ interface ProfileCli {
 
 export async function runProfile(o: ProfileCli, log: (s: string) => void): Promise<ProfileRow[]> {
   const spec = TEST_MODELS[o.testModel];
-  if (!spec) throw new UserError(llamacppMessages.unknownTestModelExpected(o.testModel, Object.keys(TEST_MODELS).join(', ')));
+  if (!spec) throw new UserError(llamacppMessages.unknownTestModel(o.testModel, Object.keys(TEST_MODELS).join(', ')));
   const plan = o.quick ? QUICK_PLAN : FULL_PLAN;
   const m = resolveModel({ testModel: o.testModel, modelDir: o.modelDir });
   const maxKv = Math.max(...plan.decodeKvLens) + plan.repeats + 8;
@@ -296,7 +296,7 @@ export async function runProfile(o: ProfileCli, log: (s: string) => void): Promi
 
 const int = (flag: string) => (v: string): number => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UserError(llamacppMessages.integerGot2(flag, v));
+  if (!Number.isInteger(n) || n < 1) throw new UserError(llamacppMessages.integerBelowMin(flag, 1, v));
   return n;
 };
 

@@ -44,10 +44,10 @@ export const DEFAULT_MODEL_DIR = join(tmpdir(), 'pdsim-gguf');
 export function resolveModel(o: Pick<LlamaServeOptions, 'model' | 'testModel' | 'modelDir'>): { path: string; name: string; vocab: number } {
   if (o.testModel !== undefined) {
     const spec = TEST_MODELS[o.testModel];
-    if (!spec) throw new UserError(llamacppMessages.unknownTestModelExpected(o.testModel, Object.keys(TEST_MODELS).join(', ')));
+    if (!spec) throw new UserError(llamacppMessages.unknownTestModel(o.testModel, Object.keys(TEST_MODELS).join(', ')));
     return { path: ensureTestModel(o.testModel, o.modelDir ?? DEFAULT_MODEL_DIR), name: spec.id, vocab: spec.vocab };
   }
-  if (o.model === undefined) throw new UserError(llamacppMessages.giveModelFileGguf());
+  if (o.model === undefined) throw new UserError(llamacppMessages.needModelOrTestModel());
   // A GGUF from elsewhere: its vocabulary size is unknown here; 32000 covers Llama-2-style vocabularies.
   return { path: o.model, name: basename(o.model).replace(/\.gguf$/, ''), vocab: 32000 };
 }
@@ -81,7 +81,7 @@ export async function startLlamaServer(o: LlamaServeOptions): Promise<LlamaServe
 
 const int = (flag: string, min: number) => (v: string): number => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new UserError(llamacppMessages.integerGot(flag, min, v));
+  if (!Number.isInteger(n) || n < min) throw new UserError(llamacppMessages.integerBelowMin(flag, min, v));
   return n;
 };
 

@@ -27,7 +27,7 @@ export function checkBenchAgainstScenario(b: BenchResult, sc: Scenario, specs: r
   const info = b.info;
   const mine = benchRunInfo({ label: sc.name, workload: sc.workload, numPrompts: specs.length, hfId, peaks: new BenchPeaks(), env: {} });
   const mismatch = (key: string, theirs: unknown, ours: unknown, fix: string): never => {
-    throw new UserError(vllmMessages.benchResultWasRun(key, show(theirs), show(ours), fix), file, `/${key}`);
+    throw new UserError(vllmMessages.benchSettingDiffers(key, show(theirs), show(ours), fix), file, `/${key}`);
   };
   if (info.num_prompts !== null && info.num_prompts !== specs.length) mismatch('num_prompts', info.num_prompts, specs.length, `pass --requests ${info.num_prompts}`);
   if (b.requests && b.requests.length !== specs.length) mismatch('num_prompts', b.requests.length, specs.length, `pass --requests ${b.requests.length}`);

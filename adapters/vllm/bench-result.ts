@@ -58,23 +58,23 @@ function parseObjects(text: string, file: string): unknown[] {
         .filter((l) => l.trim() !== '')
         .map((l) => JSON.parse(l) as unknown);
     } catch {
-      throw new UserError(vllmMessages.vllmBenchServeResult(), file);
+      throw new UserError(vllmMessages.notABenchResult(), file);
     }
   }
 }
 
 function checkTypes(o: Record<string, unknown>, file: string): void {
   for (const k of ['completed', 'duration'] as const) {
-    if (num(o[k]) === null) throw new UserError(vllmMessages.vllmBenchServeResult2(k, JSON.stringify(o[k]) ?? 'nothing'), file, `/${k}`);
+    if (num(o[k]) === null) throw new UserError(vllmMessages.benchResultNotANumber(k, JSON.stringify(o[k]) ?? 'nothing'), file, `/${k}`);
   }
   for (const k of NUMERIC_KEYS) {
-    if (k in o && o[k] !== null && num(o[k]) === null) throw new UserError(vllmMessages.expectedNumberNullGot(JSON.stringify(o[k])), file, `/${k}`);
+    if (k in o && o[k] !== null && num(o[k]) === null) throw new UserError(vllmMessages.notANumberOrNull(JSON.stringify(o[k])), file, `/${k}`);
   }
   for (const k of Object.keys(o)) {
-    if (/^(mean|median|std|p\d+(\.\d+)?)_[a-z0-9_]+_ms$/.test(k) && o[k] !== null && num(o[k]) === null) throw new UserError(vllmMessages.expectedNumberMsGot(JSON.stringify(o[k])), file, `/${k}`);
+    if (/^(mean|median|std|p\d+(\.\d+)?)_[a-z0-9_]+_ms$/.test(k) && o[k] !== null && num(o[k]) === null) throw new UserError(vllmMessages.notMilliseconds(JSON.stringify(o[k])), file, `/${k}`);
   }
   const rate = o['request_rate'];
-  if (rate !== undefined && rate !== null && rate !== 'inf' && num(rate) === null) throw new UserError(vllmMessages.expectedNumberReqS(JSON.stringify(rate)), file, '/request_rate');
+  if (rate !== undefined && rate !== null && rate !== 'inf' && num(rate) === null) throw new UserError(vllmMessages.notARequestRate(JSON.stringify(rate)), file, '/request_rate');
 }
 
 /** The --save-detailed arrays as per-request results; undefined when the file has none. */
@@ -87,11 +87,11 @@ function detailedRequests(o: Record<string, unknown>, file: string): LiveRequest
   for (const k of [...DETAILED_KEYS, 'start_times', 'errors', 'latencies']) {
     if (!(k in o) && optional.has(k)) continue;
     const v = o[k];
-    if (!Array.isArray(v)) throw new UserError(vllmMessages.saveDetailedArraysCome(k), file, `/${k}`);
-    if (v.length !== n) throw new UserError(vllmMessages.expectedEntriesOneRequest(n, v.length), file, `/${k}`);
+    if (!Array.isArray(v)) throw new UserError(vllmMessages.detailedArrayMissing(k), file, `/${k}`);
+    if (v.length !== n) throw new UserError(vllmMessages.wrongEntryCount(n, v.length), file, `/${k}`);
     v.forEach((x: unknown, i) => {
       const ok = k === 'errors' ? typeof x === 'string' || x === null : k === 'itls' ? Array.isArray(x) && x.every((g) => num(g) !== null) : num(x) !== null;
-      if (!ok) throw new UserError(vllmMessages.expectedGot(k === 'errors' ? 'a string' : k === 'itls' ? 'a list of gaps in seconds' : 'a number', JSON.stringify(x)), file, `/${k}/${i}`);
+      if (!ok) throw new UserError(vllmMessages.unexpectedValue(k === 'errors' ? 'a string' : k === 'itls' ? 'a list of gaps in seconds' : 'a number', JSON.stringify(x)), file, `/${k}/${i}`);
     });
   }
   const inLens = o['input_lens'] as number[] | undefined;
@@ -125,7 +125,7 @@ function detailedRequests(o: Record<string, unknown>, file: string): LiveRequest
     });
   }
   const completed = out.filter((r) => r.success).length;
-  if (completed !== o['completed']) throw new UserError(vllmMessages.requestArraysHoldSuccessful(completed, String(o['completed'])), file, '/completed');
+  if (completed !== o['completed']) throw new UserError(vllmMessages.completedCountMismatch(completed, String(o['completed'])), file, '/completed');
   return out;
 }
 
@@ -133,7 +133,7 @@ export function parseBenchResult(text: string, file = '<bench result>', index = 
   const objects = parseObjects(text, file);
   const picked = objects.at(index);
   if (typeof picked !== 'object' || picked === null || Array.isArray(picked) || !('completed' in picked) || !('duration' in picked)) {
-    throw new UserError(vllmMessages.vllmBenchServeResult3(), file);
+    throw new UserError(vllmMessages.benchResultMissingKeys(), file);
   }
   const o = picked as Record<string, unknown>;
   checkTypes(o, file);
@@ -178,7 +178,7 @@ export function readBenchResult(file: string): BenchResult {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new UserError(vllmMessages.cannotReadVllmBench((e as Error).message), file);
+    throw new UserError(vllmMessages.cannotReadBenchResult((e as Error).message), file);
   }
   return parseBenchResult(text, file);
 }

@@ -112,7 +112,7 @@ export async function runValidate(file: string, o: ValidateOptions): Promise<Val
   const seed = o.seed ?? loaded.scenario.seed;
   let server: ServerInfo | undefined;
   if (!o.benchResult) {
-    if (!o.endpoint) throw new UserError(vllmMessages.endpointUrlRequiredBench());
+    if (!o.endpoint) throw new UserError(vllmMessages.endpointRequired());
     server = await probeServer(o.endpoint, { model: o.model, apiKey: o.apiKey });
     const mismatch = versionMismatch(server.version, loaded.scenario.engine?.vllmVersion);
     if (mismatch) note(mismatch);

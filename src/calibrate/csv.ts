@@ -47,7 +47,7 @@ export function parseCsv(text: string, file: string): CsvTable {
   const lines = text.split(/\r?\n/);
   let headerLine = 0;
   while (headerLine < lines.length && lines[headerLine]!.trim() === '') headerLine++;
-  if (headerLine >= lines.length) throw new UserError(calibrateMessages.emptyFileExpectedCsv(), file);
+  if (headerLine >= lines.length) throw new UserError(calibrateMessages.emptyCsvFile(), file);
   const header = splitLine(lines[headerLine]!, file, headerLine + 1).map((h) => h.trim());
   const rows: CsvRow[] = [];
   for (let i = headerLine + 1; i < lines.length; i++) {
@@ -55,7 +55,7 @@ export function parseCsv(text: string, file: string): CsvTable {
     if (raw.trim() === '' || raw.startsWith('#')) continue;
     const cells = splitLine(raw, file, i + 1);
     if (cells.length !== header.length) {
-      throw new UserError(calibrateMessages.expectedFieldsHeaderFound(header.length, cells.length), file, `line ${i + 1}, column ${Math.min(cells.length, header.length) + 1}`);
+      throw new UserError(calibrateMessages.fieldCountNotHeader(header.length, cells.length), file, `line ${i + 1}, column ${Math.min(cells.length, header.length) + 1}`);
     }
     rows.push({ line: i + 1, cells });
   }
@@ -78,7 +78,7 @@ export class Columns {
   require(names: readonly string[], format: string): void {
     const missing = names.filter((n) => !this.index.has(n));
     if (missing.length > 0) {
-      throw new UserError(calibrateMessages.fileMissingColumnS(format, missing.join(', ')), this.table.file, 'line 1');
+      throw new UserError(calibrateMessages.missingColumnsForFormat(format, missing.join(', ')), this.table.file, 'line 1');
     }
   }
 
@@ -100,10 +100,10 @@ export class Columns {
   num(row: CsvRow, name: string, opts: { positive?: boolean; integer?: boolean; nonNegative?: boolean } = {}): number {
     const s = this.str(row, name);
     const v = s === '' ? NaN : Number(s);
-    if (!Number.isFinite(v)) throw new UserError(calibrateMessages.expectedNumberFound(JSON.stringify(s)), this.table.file, this.where(row, name));
-    if (opts.positive && !(v > 0)) throw new UserError(calibrateMessages.expectedPositiveNumberFound(s), this.table.file, this.where(row, name));
-    if (opts.nonNegative && !(v >= 0)) throw new UserError(calibrateMessages.expectedNonNegativeNumber(s), this.table.file, this.where(row, name));
-    if (opts.integer && !Number.isInteger(v)) throw new UserError(calibrateMessages.expectedIntegerFound(s), this.table.file, this.where(row, name));
+    if (!Number.isFinite(v)) throw new UserError(calibrateMessages.notANumber(JSON.stringify(s)), this.table.file, this.where(row, name));
+    if (opts.positive && !(v > 0)) throw new UserError(calibrateMessages.notAPositiveNumber(s), this.table.file, this.where(row, name));
+    if (opts.nonNegative && !(v >= 0)) throw new UserError(calibrateMessages.notANonNegativeNumber(s), this.table.file, this.where(row, name));
+    if (opts.integer && !Number.isInteger(v)) throw new UserError(calibrateMessages.notAnInteger(s), this.table.file, this.where(row, name));
     return v;
   }
 
@@ -117,6 +117,6 @@ export class Columns {
     const s = this.str(row, name).toLowerCase();
     if (s === 'true' || s === '1') return true;
     if (s === 'false' || s === '0') return false;
-    throw new UserError(calibrateMessages.expectedTrueFalseFound(JSON.stringify(s)), this.table.file, this.where(row, name));
+    throw new UserError(calibrateMessages.notABoolean(JSON.stringify(s)), this.table.file, this.where(row, name));
   }
 }

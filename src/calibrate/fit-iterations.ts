@@ -63,7 +63,7 @@ function requireShapes(samples: readonly EngineIterationSample[]): void {
   const kvs = new Set(dec.map((s) => s.kvLen)).size;
   if (pre < 4 || batches < 3 || kvs < 2) {
     throw new UserError(
-      calibrateMessages.tooFewMeasuredIteration(pre, batches, kvs),
+      calibrateMessages.tooFewIterationShapes(pre, batches, kvs),
     );
   }
 }

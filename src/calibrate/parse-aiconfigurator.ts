@@ -46,7 +46,7 @@ function attnRows(t: CsvTable, format: string) {
 /** Context attention: `isl` new tokens per sequence, no cached prefix (step is 0 in these tables). */
 export function parseAicContextAttention(t: CsvTable): PrefillAttentionSample[] {
   return attnRows(t, 'aiconfigurator context_attention_perf.csv').map((r) => {
-    if (r.step !== 0) throw new UserError(calibrateMessages.contextAttentionCachedPrefix(r.step), t.file, `line ${r.line}`);
+    if (r.step !== 0) throw new UserError(calibrateMessages.cachedPrefixAttentionUnsupported(r.step), t.file, `line ${r.line}`);
     return { batch: r.batch, seqLen: r.isl, qHeads: r.qHeads, kvHeads: r.kvHeads, headDim: r.headDim, ms: r.ms };
   });
 }

@@ -29,7 +29,7 @@ function iterationSample(c: Columns, r: CsvTable['rows'][number], t: CsvTable, o
   const pos = { positive: true, integer: true } as const;
   const heads = c.num(r, 'num_heads', pos);
   const hidden = c.num(r, 'hidden_size', pos);
-  if (c.num(r, 'head_dim', pos) * heads !== hidden) throw new UserError(calibrateMessages.headDimXNum(), t.file, `line ${r.line}`);
+  if (c.num(r, 'head_dim', pos) * heads !== hidden) throw new UserError(calibrateMessages.headDimTimesHeadsNotHidden(), t.file, `line ${r.line}`);
   const model = {
     name: c.str(r, 'model'),
     layers: c.num(r, 'num_layers', pos),
@@ -95,7 +95,7 @@ export function parsePdsimProfile(t: CsvTable): SampleSet {
     } else if (op === 'all_reduce') {
       out.allReduce.push({ gpus: c.num(r, 'num_gpus', pos), bytes: c.num(r, 'bytes', { positive: true }), ms });
     } else {
-      throw new UserError(calibrateMessages.unknownOpExpectedGemm(JSON.stringify(op)), t.file, `line ${r.line}, column ${t.header.indexOf('op') + 1} (op)`);
+      throw new UserError(calibrateMessages.unknownOp(JSON.stringify(op)), t.file, `line ${r.line}, column ${t.header.indexOf('op') + 1} (op)`);
     }
   }
   return out;

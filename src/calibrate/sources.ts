@@ -53,7 +53,7 @@ export function parseSourceText(text: string, file: string): SampleSet {
   const d = DETECTORS.find((x) => x.match(h, table));
   if (d === undefined) {
     throw new UserError(
-      calibrateMessages.unrecognisedCsvHeaderExpected(JSON.stringify(table.header.slice(0, 6).join(',')), table.header.length > 6 ? ',...' : '', KNOWN_FORMATS.join(', ')),
+      calibrateMessages.unrecognisedCsvHeader(JSON.stringify(table.header.slice(0, 6).join(',')), table.header.length > 6 ? ',...' : '', KNOWN_FORMATS.join(', ')),
       file,
       'line 1',
     );

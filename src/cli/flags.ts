@@ -12,7 +12,7 @@ import { cliMessages } from '../messages/cli.js';
 export function intFlag(flag: string, v: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const n = Number(v);
   if (!/^-?\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
-    throw new UserError(cliMessages.integerGot(flag, min, max === Number.MAX_SAFE_INTEGER ? '2^53 - 1' : max, v));
+    throw new UserError(cliMessages.integerOutOfRange(flag, min, max === Number.MAX_SAFE_INTEGER ? '2^53 - 1' : max, v));
   }
   return n;
 }
@@ -23,7 +23,7 @@ export function numFlag(flag: string, v: string, min: number, max = Number.MAX_V
   const okNum = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(v.trim()) && Number.isFinite(n);
   if (!okNum || (exclusiveMin ? n <= min : n < min) || n > max) {
     const range = `${exclusiveMin ? '>' : '>='} ${min}${max < Number.MAX_VALUE ? ` and <= ${max}` : ''}`;
-    throw new UserError(cliMessages.numberGot(flag, range, unit ? ` ${unit}` : '', v));
+    throw new UserError(cliMessages.numberOutOfRange(flag, range, unit ? ` ${unit}` : '', v));
   }
   return n;
 }
@@ -37,7 +37,7 @@ const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A
 /** An IP address or a host name; "999.1.1.1" looks like an IPv4 address and is not one. */
 export function hostFlag(flag: string, v: string): string {
   const ok = isIP(v) !== 0 || (HOSTNAME.test(v) && !/^[\d.]+$/.test(v));
-  if (!ok) throw new UserError(cliMessages.ipAddressHostName(flag, v));
+  if (!ok) throw new UserError(cliMessages.notAHost(flag, v));
   return v;
 }
 
@@ -50,7 +50,7 @@ export function prepareOutDir(dir: string, flag = '--out'): string {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (e) {
-    throw new UserError(cliMessages.cannotCreated(flag, dir, (e as NodeJS.ErrnoException).code ?? (e as Error).message));
+    throw new UserError(cliMessages.cannotCreateFolder(flag, dir, (e as NodeJS.ErrnoException).code ?? (e as Error).message));
   }
   return dir;
 }
@@ -60,7 +60,7 @@ export function prepareOutDir(dir: string, flag = '--out'): string {
  * a file (or below one), not on /proc-like filesystems, and its nearest existing folder writable.
  */
 export function checkOutDir(dir: string, flag = '--out'): void {
-  if (dir.trim() === '') throw new UserError(cliMessages.nameFolderGotEmpty(flag));
+  if (dir.trim() === '') throw new UserError(cliMessages.emptyFolderName(flag));
   let existing = path.resolve(dir);
   while (!pathExists(existing)) existing = path.dirname(existing);
   const st = statSync(existing);
@@ -75,7 +75,7 @@ export function checkOutDir(dir: string, flag = '--out'): void {
   }
   const real = safeRealpath(existing);
   if (fsType === undefined && /^\/(proc|sys|dev)(\/|$)/.test(real) && real !== '/dev/shm' && !real.startsWith('/dev/shm/')) fsType = real.split('/')[1];
-  if (fsType) throw new UserError(cliMessages.specialFilesystemGiveFolder(flag, dir, fsType));
+  if (fsType) throw new UserError(cliMessages.specialFilesystem(flag, dir, fsType));
   try {
     accessSync(existing, constants.W_OK);
     // Access checks pass for root on read-only mounts: a real write is the only sure test.
@@ -83,7 +83,7 @@ export function checkOutDir(dir: string, flag = '--out'): void {
     writeFileSync(probe, '');
     rmSync(probe);
   } catch (e) {
-    throw new UserError(cliMessages.writable(flag, dir, (e as NodeJS.ErrnoException).code ?? (e as Error).message, existing));
+    throw new UserError(cliMessages.notWritable(flag, dir, (e as NodeJS.ErrnoException).code ?? (e as Error).message, existing));
   }
 }
 

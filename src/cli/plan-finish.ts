@@ -53,7 +53,7 @@ function rangeNotes(lines: readonly PlanLine[]): string[] {
 
 export async function finishPlan(outDir: string, lines: readonly PlanLine[], ctx: PlanContext): Promise<{ table: string; best: string[] }> {
   const ok = lines.filter((l) => l.status === 'ok');
-  if (ok.length === 0) throw new UserError(cliMessages.candidateMeetsSloAttainment(ctx.attainment, path.join(outDir, 'plan.jsonl'), mostCommonReason(lines)));
+  if (ok.length === 0) throw new UserError(cliMessages.noCandidateMeetsSlo(ctx.attainment, path.join(outDir, 'plan.jsonl'), mostCommonReason(lines)));
   const f = frontiers(lines);
   writeFileSync(path.join(outDir, 'frontier.json'), JSON.stringify({ perGpu: f.perGpu.map((i) => lines[i]!.point), perDollar: f.perDollar.map((i) => lines[i]!.point) }, null, 2) + '\n');
   const shown = [...new Set([...f.perGpu, ...f.perDollar])].sort((a, b) => lines[a]!.latencyMs!.mean - lines[b]!.latencyMs!.mean);

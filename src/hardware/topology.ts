@@ -187,7 +187,7 @@ export class Topology {
     if (!a.nic || !b.nic) {
       const missing = [!a.nic ? `node${src}` : '', !b.nic ? `node${dst}` : ''].filter((s) => s !== '').join(' and ');
       throw new UserError(
-        hardwareMessages.pathNodeNodeThey(describe(from), src, describe(to), dst, missing),
+        hardwareMessages.noPathAcrossNodes(describe(from), src, describe(to), dst, missing),
       );
     }
     const gpuDirect = 'gpu' in from && 'gpu' in to;

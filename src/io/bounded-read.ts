@@ -19,14 +19,14 @@ export function openRegular(file: string, what: string, shown = file): number {
   try {
     st = statSync(file);
   } catch {
-    throw new UserError(ioMessages.foundReadable(what), shown);
+    throw new UserError(ioMessages.notFoundOrUnreadable(what), shown);
   }
-  if (st.isDirectory()) throw new UserError(ioMessages.directoryExpectedFile(what), shown);
-  if (!st.isFile()) throw new UserError(ioMessages.regularFileDevicePipe(what), shown);
+  if (st.isDirectory()) throw new UserError(ioMessages.isADirectory(what), shown);
+  if (!st.isFile()) throw new UserError(ioMessages.notARegularFile(what), shown);
   try {
     return openSync(file, 'r');
   } catch {
-    throw new UserError(ioMessages.readable(what), shown);
+    throw new UserError(ioMessages.notReadable(what), shown);
   }
 }
 

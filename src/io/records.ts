@@ -26,7 +26,7 @@ export function* textChunks(file: string, what: string): Generator<string> {
       try {
         text = gunzipSync(readFileSync(fd)).toString('utf8');
       } catch (e) {
-        throw new UserError(ioMessages.validGzipFile((e as Error).message), file);
+        throw new UserError(ioMessages.invalidGzip((e as Error).message), file);
       }
       yield text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
       return;
@@ -53,7 +53,7 @@ export function* textChunks(file: string, what: string): Generator<string> {
   }
 }
 
-const tooLong = (file: string, line: number) => new UserError(ioMessages.recordLongerThanMib(MAX_RECORD_BYTES / 1024 / 1024), file, `line ${line}`);
+const tooLong = (file: string, line: number) => new UserError(ioMessages.recordTooLong(MAX_RECORD_BYTES / 1024 / 1024), file, `line ${line}`);
 
 /** Lines with their 1-based numbers, without the line break. */
 export function* lines(file: string, what: string): Generator<{ text: string; line: number }> {
@@ -131,9 +131,9 @@ function* parsedRecords(text: string, firstLine: number, file: string): Generato
   } catch (e) {
     const err = e as { lines?: number; message: string; code?: string };
     // Only the last, unfinished record can leave a quote open (complete parts end outside quotes).
-    if (err.code === 'CSV_QUOTE_NOT_CLOSED') throw new UserError(ioMessages.validCsvQuoteOpened(), file, `line ${firstLine}`);
+    if (err.code === 'CSV_QUOTE_NOT_CLOSED') throw new UserError(ioMessages.unclosedCsvQuote(), file, `line ${firstLine}`);
     // csv-parse counts lines from the start of this part; the message's own "at line N" would mislead.
-    throw new UserError(ioMessages.validCsv(err.message.replace(/,? (at|on) line \d+.*$/s, '')), file, `line ${firstLine - 1 + (err.lines ?? 1)}`);
+    throw new UserError(ioMessages.invalidCsv(err.message.replace(/,? (at|on) line \d+.*$/s, '')), file, `line ${firstLine - 1 + (err.lines ?? 1)}`);
   }
   for (const r of rows) yield { cells: r.record, line: firstLine - 1 + r.info.lines - r.record.reduce((n, c) => n + countLines(c), 0) };
 }

@@ -4,5 +4,5 @@
  */
 export const hardwareMessages = {
   // src/hardware/topology.ts
-  pathNodeNodeThey: (value: string, src: number, value2: string, dst: number, missing: string): string => `No path from ${value} (node${src}) to ${value2} (node${dst}): they are on different nodes and ${missing} has no NIC`,
+  noPathAcrossNodes: (value: string, src: number, value2: string, dst: number, missing: string): string => `No path from ${value} (node${src}) to ${value2} (node${dst}): they are on different nodes and ${missing} has no NIC`,
 };

@@ -4,14 +4,16 @@
  */
 export const ioMessages = {
   // src/io/bounded-read.ts
-  foundReadable: (what: string): string => `${what} not found or not readable`,
-  directoryExpectedFile: (what: string): string => `${what} is a directory, expected a file`,
-  regularFileDevicePipe: (what: string): string => `${what} is not a regular file (a device, pipe or socket)`,
-  readable: (what: string): string => `${what} not readable`,
+  notFoundOrUnreadable: (what: string): string => `${what} not found or not readable`,
+  isADirectory: (what: string): string => `${what} is a directory, expected a file`,
+  notARegularFile: (what: string): string => `${what} is not a regular file (a device, pipe or socket)`,
+  notReadable: (what: string): string => `${what} not readable`,
   largerThanLimit: (what: string, value: string): string => `${what} is larger than ${value} (the limit for a ${what})`,
   // src/io/records.ts
-  validGzipFile: (message: string): string => `not a valid gzip file (${message})`,
-  recordLongerThanMib: (value: number): string => `a record is longer than ${value} MiB (is this the right file?)`,
-  validCsvQuoteOpened: (): string => `not valid CSV: a quote opened in this record is never closed`,
-  validCsv: (message: string): string => `not valid CSV: ${message}`,
+  invalidGzip: (message: string): string => `not a valid gzip file (${message})`,
+  recordTooLong: (value: number): string => `a record is longer than ${value} MiB (is this the right file?)`,
+  unclosedCsvQuote: (): string => `not valid CSV: a quote opened in this record is never closed`,
+  invalidCsv: (message: string): string => `not valid CSV: ${message}`,
+  // src/model/catalog.ts, src/plan/shard-files.ts, src/report/write.ts (through their area's object)
+  invalidJson: (message: string): string => `not valid JSON: ${message}`,
 };

@@ -4,12 +4,10 @@
  */
 export const llamacppMessages = {
   // adapters/llamacpp/engine-api.ts
-  nodeLlamaCppInstalled: (INSTALL_HINT: string): string => `node-llama-cpp is not installed; run: ${INSTALL_HINT}`,
-  modelFileFound: (): string => `model file not found`,
-  // adapters/llamacpp/serve.ts
-  unknownTestModelExpected: (testModel: string, value: string): string => `unknown --test-model "${testModel}"; expected one of: ${value}`,
-  giveModelFileGguf: (): string => `give --model FILE.gguf or --test-model ID`,
-  integerGot: (flag: string, min: number, v: string): string => `${flag} must be an integer >= ${min}, got "${v}"`,
-  // adapters/llamacpp/profile.ts
-  integerGot2: (flag: string, v: string): string => `${flag} must be an integer >= 1, got "${v}"`,
+  nodeLlamaCppMissing: (INSTALL_HINT: string): string => `node-llama-cpp is not installed; run: ${INSTALL_HINT}`,
+  modelFileNotFound: (): string => `model file not found`,
+  // adapters/llamacpp/serve.ts (integerBelowMin also profile.ts)
+  unknownTestModel: (testModel: string, value: string): string => `unknown --test-model "${testModel}"; expected one of: ${value}`,
+  needModelOrTestModel: (): string => `give --model FILE.gguf or --test-model ID`,
+  integerBelowMin: (flag: string, min: number, v: string): string => `${flag} must be an integer >= ${min}, got "${v}"`,
 };

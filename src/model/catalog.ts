@@ -33,7 +33,7 @@ export class Catalog {
   listIds(kind: CatalogKind): string[] {
     let ids = this.idCache.get(kind);
     if (ids === undefined) {
-      if (!existsSync(this.dir)) throw new UserError(modelMessages.modelsDirectoryFoundExpected(), this.dir);
+      if (!existsSync(this.dir)) throw new UserError(modelMessages.modelsDirectoryNotFound(), this.dir);
       const sub = join(this.dir, kind);
       ids = existsSync(sub)
         ? readdirSync(sub).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -'.json'.length)).sort()
@@ -76,7 +76,7 @@ export class Catalog {
       try {
         parsed = JSON.parse(readFileSync(file, 'utf8'));
       } catch (e) {
-        throw new UserError(modelMessages.validJson((e as Error).message), file);
+        throw new UserError(modelMessages.invalidJson((e as Error).message), file);
       }
       const c = new Checker(file);
       const o = c.object(parsed, '');
@@ -94,7 +94,7 @@ export function unknownId(kind: CatalogKind, id: string, ids: readonly string[])
   // as close to "llama-3.1" as "llama-3.1-8b" is; didYouMean catches the typos.
   const guess = ids.find((k) => k.startsWith(id.toLowerCase())) ?? didYouMean(id, ids);
   const hint = guess === undefined ? '' : ` Did you mean "${guess}"?`;
-  return new UserError(modelMessages.unknownIdKnownIds(kind, id, hint, ids.join(', ') || '(none)'));
+  return new UserError(modelMessages.unknownId(kind, id, hint, ids.join(', ') || '(none)'));
 }
 
 const catalogs = new Map<string, Catalog>();

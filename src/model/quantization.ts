@@ -89,14 +89,14 @@ export function resolvePrecision(i: PrecisionInput, gpu: { id: string; computeCa
       break;
     case 'awq_marlin':
     case 'gptq_marlin':
-      if (cc < 8 && !turingMarlin) throw new UserError(modelMessages.needsComputeCapabilityVllm(fields.quantization, q, version.text, gpu.id, gpu.computeCapability, q.replace('_marlin', '')));
+      if (cc < 8 && !turingMarlin) throw new UserError(modelMessages.quantizationNeedsComputeCapability(fields.quantization, q, version.text, gpu.id, gpu.computeCapability, q.replace('_marlin', '')));
       Object.assign(base, { linearWeightBytes: FOUR_BIT_BYTES, rowTile: 16, saturatedCompute: true, kernel: `${q.replace('_marlin', '')} 4-bit weight-only via Marlin` });
       break;
   }
   const kv = i.kvCacheDtype ?? 'auto';
   if (kv !== 'auto') {
     // FP8 KV caches arrived in vLLM 0.4 (e5m2 in 0.3.3, e4m3 with scales in 0.4.x).
-    if (compareVersions(version, parseVllmVersion('0.4.0')) < 0) throw new UserError(modelMessages.vllmHasFp8Kv(fields.kvCacheDtype, version.text));
+    if (compareVersions(version, parseVllmVersion('0.4.0')) < 0) throw new UserError(modelMessages.noFp8KvCache(fields.kvCacheDtype, version.text));
     base.kvBytes = 1;
   }
   return base;
@@ -105,5 +105,5 @@ export function resolvePrecision(i: PrecisionInput, gpu: { id: string; computeCa
 /** Parses a value into one of `allowed`, or a UserError naming the field. */
 export function oneOf<T extends string>(value: string, allowed: readonly T[], field: string): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw new UserError(modelMessages.supportedExpectedOne(field, value, allowed.join(', ')));
+  throw new UserError(modelMessages.unsupportedValue(field, value, allowed.join(', ')));
 }

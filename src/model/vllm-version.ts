@@ -30,7 +30,7 @@ const OLDEST_MODELLED_VERSION = '0.2.0';
 export function parseVllmVersion(text: string, field = 'engine.vllmVersion'): VllmVersion {
   // A fourth numeric part exists too (0.10.1.1); it does not change the behaviour modelled.
   const m = /^v?(\d+)\.(\d+)(?:\.(\d+))?(?:\.\d+)?(?:[.+-]?(?:post|rc|dev|a|b)\d*)*(?:\+[\w.]+)?$/i.exec(text.trim());
-  if (!m) throw new UserError(modelMessages.vllmVersionExpectedMajor(field ? `${field}: ` : '', text));
+  if (!m) throw new UserError(modelMessages.notAVllmVersion(field ? `${field}: ` : '', text));
   const v = { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3] ?? 0) };
   return { ...v, text: `${v.major}.${v.minor}.${v.patch}` };
 }
@@ -87,7 +87,7 @@ export function engineBehaviour(versionText: string | undefined, gpu: GpuFacts, 
     v = V(NEWEST_MODELLED_VERSION);
   }
   if (compareVersions(v, V(OLDEST_MODELLED_VERSION)) < 0) {
-    throw new UserError(modelMessages.vllmOlderThanOldest(field ? `${field}: ` : '', v.text, OLDEST_MODELLED_VERSION));
+    throw new UserError(modelMessages.vllmTooOld(field ? `${field}: ` : '', v.text, OLDEST_MODELLED_VERSION));
   }
   const cc = ccOf(gpu);
   const turing = cc < 8;

@@ -13,10 +13,10 @@ export interface Axis {
 
 export function parseVary(flag: string): Axis {
   const eq = flag.indexOf('=');
-  if (eq <= 0) throw new UserError(planMessages.varyExpectsPathV1(flag));
+  if (eq <= 0) throw new UserError(planMessages.varyNotPathValues(flag));
   const field = flag.slice(0, eq);
   const values = flag.slice(eq + 1).split(',').filter((v) => v !== '');
-  if (values.length === 0) throw new UserError(planMessages.varyNeedsLeastOne(field));
+  if (values.length === 0) throw new UserError(planMessages.varyNeedsAValue(field));
   return { field, values };
 }
 
@@ -24,7 +24,7 @@ export function parseAxes(flags: readonly string[]): Axis[] {
   const axes = flags.map(parseVary);
   const seen = new Set<string>();
   for (const a of axes) {
-    if (seen.has(a.field)) throw new UserError(planMessages.varyGivenTwiceGive(a.field));
+    if (seen.has(a.field)) throw new UserError(planMessages.varyGivenTwice(a.field));
     seen.add(a.field);
   }
   return axes;
@@ -45,10 +45,10 @@ export interface Shard {
 export function parseShard(spec: string | undefined): Shard | undefined {
   if (spec === undefined) return undefined;
   const m = /^(\d+)\/(\d+)$/.exec(spec.trim());
-  if (!m) throw new UserError(planMessages.shardExpectsIN(spec));
+  if (!m) throw new UserError(planMessages.shardNotIOverN(spec));
   const index = Number(m[1]);
   const count = Number(m[2]);
-  if (count < 1 || index >= count) throw new UserError(planMessages.shardNeedIN(spec));
+  if (count < 1 || index >= count) throw new UserError(planMessages.shardOutOfRange(spec));
   return { index, count };
 }
 
@@ -59,6 +59,6 @@ export function inShard(pointIndex: number, shard: Shard | undefined): boolean {
 export function parseReplicates(value: string | undefined): number {
   if (value === undefined) return 1;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new UserError(planMessages.replicatesExpectsIntegerGot(value));
+  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new UserError(planMessages.replicatesOutOfRange(value));
   return n;
 }

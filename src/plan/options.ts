@@ -28,27 +28,27 @@ export interface PlanFlags {
 
 function list(flag: string, value: string): string[] {
   const xs = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (xs.length === 0) throw new UserError(planMessages.needsLeastOneValue(flag));
+  if (xs.length === 0) throw new UserError(planMessages.needsAValue(flag));
   return xs;
 }
 
 function ints(flag: string, value: string, min = 1): number[] {
   return list(flag, value).map((s) => {
     const n = Number(s);
-    if (!Number.isInteger(n) || n < min) throw new UserError(planMessages.expectsIntegersGot(flag, min, s));
+    if (!Number.isInteger(n) || n < min) throw new UserError(planMessages.integersBelowMin(flag, min, s));
     return n;
   });
 }
 
 function num(flag: string, value: string, lo: number, hi: number, open = false): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n < lo || n > hi || (open && (n === lo || n === hi))) throw new UserError(planMessages.expectsNumberGot(flag, open ? '(' : '[', lo, hi, open ? ')' : ']', value));
+  if (!Number.isFinite(n) || n < lo || n > hi || (open && (n === lo || n === hi))) throw new UserError(planMessages.numberOutOfRange(flag, open ? '(' : '[', lo, hi, open ? ')' : ']', value));
   return n;
 }
 
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T[] {
   return list(flag, value).map((s) => {
-    if (!(allowed as readonly string[]).includes(s)) throw new UserError(planMessages.unknownValueExpectedOne(flag, s, allowed.join(', ')));
+    if (!(allowed as readonly string[]).includes(s)) throw new UserError(planMessages.unknownValue(flag, s, allowed.join(', ')));
     return s as T;
   });
 }
@@ -66,12 +66,12 @@ export function planSettings(f: PlanFlags, sc: Scenario, file: string): PlanSett
   for (const g of gpus) {
     if (!known.includes(g)) {
       const hint = didYouMean(g, known);
-      throw new UserError(planMessages.gpusUnknownGpuId(g, hint ? ` (did you mean "${hint}"?)` : '', known.join(', ')));
+      throw new UserError(planMessages.unknownGpuId(g, hint ? ` (did you mean "${hint}"?)` : '', known.join(', ')));
     }
   }
   const slo = sc.slo ?? {};
-  if (slo.ttftMs === undefined && slo.tpotMs === undefined && slo.e2elMs === undefined) throw new UserError(planMessages.pdsimPlanNeedsSlo(), file, '/slo');
-  if (sc.workload.trace !== undefined || sc.workload.arrival === undefined || sc.workload.arrival.process === 'all-at-once') throw new UserError(planMessages.pdsimPlanVariesArrival(), file, '/workload/arrival');
+  if (slo.ttftMs === undefined && slo.tpotMs === undefined && slo.e2elMs === undefined) throw new UserError(planMessages.planNeedsSlo(), file, '/slo');
+  if (sc.workload.trace !== undefined || sc.workload.arrival === undefined || sc.workload.arrival.process === 'all-at-once') throw new UserError(planMessages.planNeedsArrivalRate(), file, '/workload/arrival');
   const maxGpus = f.maxGpus !== undefined ? ints('--max-gpus', f.maxGpus)[0]! : 4;
   const engine = sc.engine!;
   const transfer = sc.deployment.transfer;
@@ -86,8 +86,8 @@ export function planSettings(f: PlanFlags, sc: Scenario, file: string): PlanSett
     transferPaths: oneOf('--transfer-paths', f.transferPaths ?? transfer?.path ?? 'direct', ['direct', 'staging', 'network', 'disk'] as const),
     prices: resolvePrices(f.price, gpus),
   };
-  if (space.tps.length === 0) throw new UserError(planMessages.tpTensorParallelDegree(maxGpus));
-  if (space.modes.includes('disagg') && maxGpus < 2 && space.modes.length === 1) throw new UserError(planMessages.modesDisaggNeedsMax());
+  if (space.tps.length === 0) throw new UserError(planMessages.noTpFitsMaxGpus(maxGpus));
+  if (space.modes.includes('disagg') && maxGpus < 2 && space.modes.length === 1) throw new UserError(planMessages.disaggNeedsTwoGpus());
   return {
     space,
     attainment: f.attainment !== undefined ? num('--attainment', f.attainment, 0, 1, true) : 0.95,

@@ -27,7 +27,7 @@ export function defaultWorkers(): number {
 export function parseWorkers(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 256) throw new UserError(planMessages.jobsExpectsIntegerGot(value));
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new UserError(planMessages.jobsOutOfRange(value));
   return n;
 }
 

@@ -28,8 +28,8 @@ export function resolvePrices(spec: string | undefined, gpus: readonly string[])
     const eq = part.indexOf('=');
     const id = part.slice(0, eq).trim();
     const v = Number(part.slice(eq + 1));
-    if (eq <= 0 || !Number.isFinite(v) || v < 0) throw new UserError(planMessages.priceExpectsGpuDollarsperhour(part));
-    if (!gpus.includes(id)) throw new UserError(planMessages.priceGpuGpusPrice(id, gpus.join(', ')));
+    if (eq <= 0 || !Number.isFinite(v) || v < 0) throw new UserError(planMessages.invalidPrice(part));
+    if (!gpus.includes(id)) throw new UserError(planMessages.priceForUnusedGpu(id, gpus.join(', ')));
     prices[id] = v;
   }
   return prices;

@@ -29,10 +29,10 @@ export function writeShardInfo(dir: string, o: { kind: ShardInfo['kind']; file: 
 
 export function readShardInfo(dir: string): ShardInfo {
   const f = path.join(dir, SHARD_JSON);
-  if (!existsSync(f)) throw new UserError(planMessages.outputDirectoryPdsimSweep(SHARD_JSON), dir);
+  if (!existsSync(f)) throw new UserError(planMessages.notASweepDirectory(SHARD_JSON), dir);
   try {
     return JSON.parse(readFileSync(f, 'utf8')) as ShardInfo;
   } catch (e) {
-    throw new UserError(planMessages.validJson((e as Error).message), f);
+    throw new UserError(planMessages.invalidJson((e as Error).message), f);
   }
 }

@@ -40,7 +40,7 @@ export async function readReportInput(dir: string): Promise<ReportInput> {
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new UserError(reportMessages.validJson((e as Error).message), file);
+    throw new UserError(reportMessages.invalidJson((e as Error).message), file);
   }
   const problem = shapeProblem(data);
   if (problem) throw new UserError(problem.message, file, problem.where);

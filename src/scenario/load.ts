@@ -51,7 +51,7 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 /** Applies "a.b.0.c=value" (value parsed as YAML, so numbers and booleans keep their type). */
 export function applyOverride(raw: Record<string, unknown>, assignment: string): void {
   const eq = assignment.indexOf('=');
-  if (eq <= 0) throw new UserError(scenarioMessages.setExpectsPathValue(assignment));
+  if (eq <= 0) throw new UserError(scenarioMessages.setNotPathValue(assignment));
   const fieldPath = assignment.slice(0, eq);
   const keys = fieldPath.split('.');
   for (const k of keys) {
@@ -62,18 +62,18 @@ export function applyOverride(raw: Record<string, unknown>, assignment: string):
   try {
     value = parseYaml(assignment.slice(eq + 1));
   } catch (e) {
-    throw new UserError(scenarioMessages.setValueValidYaml(fieldPath, (e as Error).message.split('\n')[0]));
+    throw new UserError(scenarioMessages.setValueNotYaml(fieldPath, (e as Error).message.split('\n')[0]));
   }
   let obj = raw;
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i]!;
     if (Array.isArray(obj) && (!/^\d+$/.test(k) || Number(k) > obj.length)) {
-      throw new UserError(scenarioMessages.setListIndex(fieldPath, keys.slice(0, i).join('.'), obj.length, k));
+      throw new UserError(scenarioMessages.setIndexOutOfRange(fieldPath, keys.slice(0, i).join('.'), obj.length, k));
     }
     if (i === keys.length - 1) break;
     if (!Object.hasOwn(obj, k) || obj[k] === undefined || obj[k] === null) obj[k] = /^\d+$/.test(keys[i + 1]!) ? [] : {};
     const next = obj[k];
-    if (typeof next !== 'object') throw new UserError(scenarioMessages.setSectionFields(fieldPath, keys.slice(0, i + 1).join('.'), typeof next));
+    if (typeof next !== 'object') throw new UserError(scenarioMessages.setNotASection(fieldPath, keys.slice(0, i + 1).join('.'), typeof next));
     obj = next as Record<string, unknown>;
   }
   obj[keys[keys.length - 1]!] = value;
@@ -102,13 +102,13 @@ export function parseScenarioText(text: string, file: string): unknown {
     }
     return value;
   } catch (e) {
-    if (e instanceof RangeError) throw new UserError(scenarioMessages.nestedTooDeeplyScenario(), file);
+    if (e instanceof RangeError) throw new UserError(scenarioMessages.nestedTooDeeply(), file);
     const err = e as { code?: string; pos?: [number, number]; linePos?: { line: number; col: number }[]; message: string };
     if (err.code === 'DUPLICATE_KEY') {
       throw new UserError(messages.duplicateKey(keyAt(text, err.pos?.[0])), file, err.pos ? lineCol(text, err.pos[0]) : undefined);
     }
     const linePos = err.linePos?.[0];
-    throw new UserError(scenarioMessages.valid(json ? 'JSON' : 'YAML', String(err.message).split('\n')[0]), file, linePos ? `line ${linePos.line}, column ${linePos.col}` : undefined);
+    throw new UserError(scenarioMessages.invalidDocument(json ? 'JSON' : 'YAML', String(err.message).split('\n')[0]), file, linePos ? `line ${linePos.line}, column ${linePos.col}` : undefined);
   }
 }
 
@@ -122,7 +122,7 @@ function dedupe(problems: readonly Problem[]): Problem[] {
  * its vLLM version filled in; notes for the user go to `notes` when given.
  */
 export function resolveScenario(raw: unknown, file: string, text?: string, modelsDir?: string, notes: string[] = []): Scenario {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new UserError(scenarioMessages.scenarioMappingYamlObject(), file);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new UserError(scenarioMessages.scenarioNotAMapping(), file);
   const obj = raw as Record<string, unknown>;
   const nonFinite = nonFiniteProblems(obj);
   const poolKeys = poolEngineKeys(obj);

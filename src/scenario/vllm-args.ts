@@ -38,7 +38,7 @@ function boolValue(flag: string, value: string | undefined, file: string | undef
   const v = value.toLowerCase();
   if (['true', '1', 'yes'].includes(v)) return true;
   if (['false', '0', 'no'].includes(v)) return false;
-  throw new UserError(scenarioMessages.switchWriteFalseGot(flag, flag.slice(2), value), file, '/vllmArgs');
+  throw new UserError(scenarioMessages.switchGivenValue(flag, flag.slice(2), value), file, '/vllmArgs');
 }
 
 /** Flags with a string value the engine models, and the values it accepts. */
@@ -92,19 +92,19 @@ export function parseVllmArgs(args: string, file?: string): ParsedVllmArgs {
       const raw = needValue();
       const ok = integer ? /^\d+$/.test(raw) : /^(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(raw);
       const v = Number(raw);
-      if (!ok || !Number.isFinite(v)) throw new UserError(scenarioMessages.expectsGot(flag, integer ? 'a decimal integer' : 'a decimal number', raw), file, '/vllmArgs');
+      if (!ok || !Number.isFinite(v)) throw new UserError(scenarioMessages.wrongFlagValue(flag, integer ? 'a decimal integer' : 'a decimal number', raw), file, '/vllmArgs');
       return v;
     };
     if (flag in NUMERIC) engine[NUMERIC[flag]!] = num(INTEGER_KNOBS.has(NUMERIC[flag]!));
     else if (flag in BOOLEAN) engine[BOOLEAN[flag]!] = boolValue(flag, value, file);
     else if (flag.startsWith('--no-') && `--${flag.slice(5)}` in BOOLEAN) {
-      if (value !== undefined) throw new UserError(scenarioMessages.takesValueGot(flag, value), file, '/vllmArgs');
+      if (value !== undefined) throw new UserError(scenarioMessages.flagTakesNoValue(flag, value), file, '/vllmArgs');
       engine[BOOLEAN[`--${flag.slice(5)}`]!] = false;
     } else if (flag === '--tensor-parallel-size' || flag === '-tp') out.tensorParallelSize = num(true);
     else if (flag in STRING) {
       const { knob, values } = STRING[flag]!;
       const raw = needValue();
-      if (!values.includes(raw)) throw new UserError(scenarioMessages.supportedExpectedOne(flag, raw, values.join(', ')), file, '/vllmArgs');
+      if (!values.includes(raw)) throw new UserError(scenarioMessages.unsupportedFlagValue(flag, raw, values.join(', ')), file, '/vllmArgs');
       engine[knob] = raw;
     } else if (UNMODELLED_WITH_VALUE.has(flag)) {
       needValue();
@@ -114,7 +114,7 @@ export function parseVllmArgs(args: string, file?: string): ParsedVllmArgs {
     else if (IGNORED_FLAGS.has(flag)) continue;
     else {
       const hint = didYouMean(flag, known);
-      throw new UserError(scenarioMessages.unknownVllmServeArgument(flag, hint ? ` (did you mean "${hint}"?)` : ''), file, '/vllmArgs');
+      throw new UserError(scenarioMessages.unknownVllmArgument(flag, hint ? ` (did you mean "${hint}"?)` : ''), file, '/vllmArgs');
     }
   }
   return out;

@@ -30,7 +30,7 @@ function gapFn(a: ArrivalSpec, n: number, streams: RandomStreams, file: string):
   const rng = streams.stream('arrivals');
   const ramp = a.rampUp;
   if (ramp) {
-    if (a.rate !== undefined) throw new UserError(workloadMessages.giveEitherRateRampup(), file, '/workload/arrival/rate');
+    if (a.rate !== undefined) throw new UserError(workloadMessages.rateAndRampUp(), file, '/workload/arrival/rate');
     if (a.process === 'constant') return (i) => 1 / rampRate(ramp, i, n);
   }
   const rateAt = ramp ? (i: number) => rampRate(ramp, i, n) : () => a.rate;

@@ -28,7 +28,7 @@ export interface Workload {
 export function makeWorkload(w: WorkloadSpec, baseDir: string, file: string, streams: RandomStreams): Workload {
   if (w.trace) {
     const tracePath = path.resolve(baseDir, w.trace.path);
-    if (!existsSync(tracePath)) throw new UserError(workloadMessages.traceFileFoundPaths(tracePath), file, '/workload/trace/path');
+    if (!existsSync(tracePath)) throw new UserError(workloadMessages.traceFileNotFound(tracePath), file, '/workload/trace/path');
     const format = w.trace.format;
     const scale = w.trace.timeScale;
     const start = w.trace.startOffsetS;
@@ -37,7 +37,7 @@ export function makeWorkload(w: WorkloadSpec, baseDir: string, file: string, str
       // CSV traces carry three numbers a row: one validating pass keeps them in typed arrays (24
       // bytes a request replayed), so the run does not parse the file a second time.
       const cols = traceColumns(tracePath, format, w.requests, start);
-      if (cols.count === 0) throw new UserError(workloadMessages.requestArrivesAfterStartoffsets(start), file, '/workload/trace/startOffsetS');
+      if (cols.count === 0) throw new UserError(workloadMessages.noRequestAfterStartOffset(start), file, '/workload/trace/startOffsetS');
       const t0 = cols.arrivalS[0]!;
       return {
         count: cols.count,
@@ -61,7 +61,7 @@ export function makeWorkload(w: WorkloadSpec, baseDir: string, file: string, str
     let count = 0;
     let t0 = 0;
     for (const r of selected()) if (count++ === 0) t0 = r.arrivalS;
-    if (count === 0) throw new UserError(workloadMessages.requestArrivesAfterStartoffsets(start), file, '/workload/trace/startOffsetS');
+    if (count === 0) throw new UserError(workloadMessages.noRequestAfterStartOffset(start), file, '/workload/trace/startOffsetS');
     return {
       count,
       *requests() {
@@ -79,10 +79,10 @@ export function makeWorkload(w: WorkloadSpec, baseDir: string, file: string, str
       },
     };
   }
-  if (!w.input || !w.output) throw new UserError(workloadMessages.syntheticWorkloadNeedsInput(), file, w.input ? '/workload/output' : '/workload/input');
+  if (!w.input || !w.output) throw new UserError(workloadMessages.syntheticNeedsLengths(), file, w.input ? '/workload/output' : '/workload/input');
   const loadValues = (spec: NonNullable<typeof w.input>, where: string) => {
     if (spec.dist !== 'empirical') return undefined;
-    if (!spec.path || !spec.column) throw new UserError(workloadMessages.empiricalNeedsPathColumn(), file, `${where}/${spec.path ? 'column' : 'path'}`);
+    if (!spec.path || !spec.column) throw new UserError(workloadMessages.empiricalNeedsPathAndColumn(), file, `${where}/${spec.path ? 'column' : 'path'}`);
     return readLengthColumn(path.resolve(baseDir, spec.path), spec.column);
   };
   const inputValues = loadValues(w.input, '/workload/input');
@@ -90,7 +90,7 @@ export function makeWorkload(w: WorkloadSpec, baseDir: string, file: string, str
   const input = w.input;
   const output = w.output;
   if (w.prefixLen !== undefined && w.prefixLen > 0 && w.prefixSharing) {
-    throw new UserError(workloadMessages.giveEitherPrefixlenOne(), file, '/workload/prefixLen');
+    throw new UserError(workloadMessages.prefixLenAndSharing(), file, '/workload/prefixLen');
   }
   const prefixLen = w.prefixLen ?? 0;
   // --random-prefix-len: one prefix shared by every prompt, so one prefix group.

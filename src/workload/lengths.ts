@@ -54,7 +54,7 @@ export function makeLengthSampler(spec: LengthDistSpec, rng: RandomStream, where
       return () => rng.intBetween(lo, hi);
     }
     case 'empirical': {
-      if (!values || values.length === 0) throw new UserError(workloadMessages.empiricalDistributionHasValues(), file, `${where}/path`);
+      if (!values || values.length === 0) throw new UserError(workloadMessages.emptyEmpirical(), file, `${where}/path`);
       return () => clampInt(values[Math.floor(rng.next() * values.length)]!, min, max);
     }
   }

@@ -38,17 +38,17 @@ function positiveInt(raw: string | undefined, file: string, line: number, column
   const t = raw?.trim() ?? '';
   const v = Number(t);
   if (!/^\d+$/.test(t) || v < 1 || !Number.isSafeInteger(v)) {
-    throw new UserError(workloadMessages.columnPositiveIntegerTokens(column, raw ?? ''), file, `line ${line}`);
+    throw new UserError(workloadMessages.columnNotTokenCount(column, raw ?? ''), file, `line ${line}`);
   }
   return v;
 }
 
 function header(first: CsvRecord | undefined, file: string, required: readonly string[]): Map<string, number> {
-  if (!first) throw new UserError(workloadMessages.traceHasHeaderRequests(), file);
+  if (!first) throw new UserError(workloadMessages.emptyTraceFile(), file);
   const cells = first.cells.map((c) => c.trim());
   const columns = new Map(cells.map((h, i) => [h, i]));
   for (const r of required) {
-    if (!columns.has(r)) throw new UserError(workloadMessages.missingColumnHeaderFound(r, cells.join(', ')), file, `line ${first.line}`);
+    if (!columns.has(r)) throw new UserError(workloadMessages.missingTraceColumn(r, cells.join(', ')), file, `line ${first.line}`);
   }
   return columns;
 }
@@ -62,7 +62,7 @@ export function parseAzureTimestamp(s: string | undefined, file: string, line: n
   const t = m ? Date.parse(`${m[1]}T${m[2]}${zone}`) : NaN;
   // Date.parse rolls 2023-02-31 over to March; a round trip catches impossible dates.
   const valid = Number.isFinite(t) && m !== null && new Date(Date.parse(`${m[1]}T00:00:00Z`)).toISOString().slice(0, 10) === m[1];
-  if (!valid) throw new UserError(workloadMessages.columnTimestampDateTime(s ?? ''), file, `line ${line}`);
+  if (!valid) throw new UserError(workloadMessages.badTimestampColumn(s ?? ''), file, `line ${line}`);
   return t / 1000 + (m[3] ? Number(m[3]) : 0);
 }
 
@@ -74,20 +74,20 @@ function* rawRows(file: string, format: TraceFormat): Generator<TraceRow> {
       try {
         o = JSON.parse(text);
       } catch {
-        throw new UserError(workloadMessages.validJsonMooncakeTraces(), file, `line ${line}`);
+        throw new UserError(workloadMessages.invalidMooncakeLine(), file, `line ${line}`);
       }
-      if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new UserError(workloadMessages.expectedJsonObjectTimestamp(), file, `line ${line}`);
+      if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new UserError(workloadMessages.notAMooncakeRecord(), file, `line ${line}`);
       const rec = o as Record<string, unknown>;
       const len = (k: string): number => {
         const v = rec[k];
-        if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw new UserError(workloadMessages.keyPositiveIntegerTokens(k, JSON.stringify(v) ?? 'nothing'), file, `line ${line}`);
+        if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw new UserError(workloadMessages.keyNotTokenCount(k, JSON.stringify(v) ?? 'nothing'), file, `line ${line}`);
         return v;
       };
       const ts = rec.timestamp;
-      if (typeof ts !== 'number' || !Number.isFinite(ts) || ts < 0) throw new UserError(workloadMessages.keyTimestampNonNegative(JSON.stringify(ts) ?? 'nothing'), file, `line ${line}`);
+      if (typeof ts !== 'number' || !Number.isFinite(ts) || ts < 0) throw new UserError(workloadMessages.badTimestampKey(JSON.stringify(ts) ?? 'nothing'), file, `line ${line}`);
       const hashes = rec.hash_ids;
       if (hashes !== undefined && !(Array.isArray(hashes) && hashes.every((h) => Number.isSafeInteger(h)))) {
-        throw new UserError(workloadMessages.keyHashIdsArray(), file, `line ${line}`);
+        throw new UserError(workloadMessages.hashIdsNotIntegers(), file, `line ${line}`);
       }
       yield { arrivalS: ts / 1000, promptTokens: len('input_length'), outputTokens: len('output_length'), prefixHashes: hashes as number[] | undefined, line };
     }
@@ -100,13 +100,13 @@ function* rawRows(file: string, format: TraceFormat): Generator<TraceRow> {
   const [ti, pi, oi] = cols.map((c) => columns.get(c)!) as [number, number, number];
   const width = first.done ? 0 : first.value.cells.length;
   for (const { cells, line } of records) {
-    if (cells.length !== width) throw new UserError(workloadMessages.expectedCellsHeaderGot(width, [...columns.keys()].join(', '), cells.length), file, `line ${line}`);
+    if (cells.length !== width) throw new UserError(workloadMessages.cellCountMismatch(width, [...columns.keys()].join(', '), cells.length), file, `line ${line}`);
     let t: number;
     if (format === 'azure') t = parseAzureTimestamp(cells[ti], file, line);
     else {
       const raw = cells[ti]!.trim();
       t = Number(raw);
-      if (raw === '' || !Number.isFinite(t) || t < 0) throw new UserError(workloadMessages.columnArrivedNonNegative(cells[ti]), file, `line ${line}`);
+      if (raw === '' || !Number.isFinite(t) || t < 0) throw new UserError(workloadMessages.badArrivedAtColumn(cells[ti]), file, `line ${line}`);
     }
     yield { arrivalS: t, promptTokens: positiveInt(cells[pi], file, line, cols[1]!), outputTokens: positiveInt(cells[oi], file, line, cols[2]!), line };
   }
@@ -120,14 +120,14 @@ export function* traceRows(file: string, format: TraceFormat): Generator<TraceRo
   for (const row of rawRows(file, format)) {
     t0 ??= row.arrivalS;
     if (row.arrivalS < prev) {
-      throw new UserError(workloadMessages.arrivalTimeGoesBack((prev - row.arrivalS).toFixed(3), prevLine), file, `line ${row.line}`);
+      throw new UserError(workloadMessages.traceNotSorted((prev - row.arrivalS).toFixed(3), prevLine), file, `line ${row.line}`);
     }
     prev = row.arrivalS;
     prevLine = row.line;
     row.arrivalS -= t0;
     yield row;
   }
-  if (t0 === undefined) throw new UserError(workloadMessages.traceHasRequests(), file);
+  if (t0 === undefined) throw new UserError(workloadMessages.traceHasNoRequests(), file);
 }
 
 /** The whole trace in memory (tests and small traces; runs stream with traceRows). */
@@ -145,10 +145,10 @@ export function readLengthColumn(file: string, column: string): number[] {
       try {
         o = JSON.parse(text);
       } catch {
-        throw new UserError(workloadMessages.validJsonExpectedOne(), file, `line ${line}`);
+        throw new UserError(workloadMessages.invalidJsonLine(), file, `line ${line}`);
       }
       const v = o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[column] : undefined;
-      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw new UserError(workloadMessages.keyPositiveIntegerTokens2(column, JSON.stringify(v) ?? 'nothing'), file, `line ${line}`);
+      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw new UserError(workloadMessages.keyNotTokenCount(column, JSON.stringify(v) ?? 'nothing'), file, `line ${line}`);
       out.push(v);
     }
   } else {
@@ -157,6 +157,6 @@ export function readLengthColumn(file: string, column: string): number[] {
     const ci = header(first.done ? undefined : first.value, file, [column]).get(column)!;
     for (const { cells, line } of records) out.push(positiveInt(cells[ci], file, line, column));
   }
-  if (out.length === 0) throw new UserError(workloadMessages.lengthsFileColumn(column), file);
+  if (out.length === 0) throw new UserError(workloadMessages.noLengthsInColumn(column), file);
   return out;
 }

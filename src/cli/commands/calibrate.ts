@@ -53,7 +53,7 @@ export function runCalibrate(filesArg: readonly string[], oArg: CalibrateOptions
     try {
       doc = readFileSync(out, 'utf8');
     } catch {
-      throw new UserError(cliMessages.e2eRewritesEndEnd(out));
+      throw new UserError(cliMessages.e2eProfileUnreadable(out));
     }
     writeFileSync(out, withE2eSection(doc));
     log(`wrote the end-to-end section of ${out}\n`);
@@ -64,13 +64,13 @@ export function runCalibrate(filesArg: readonly string[], oArg: CalibrateOptions
   // 1. Resolve what to fit on.
   let jobs: { gpuId: string; fit: string[]; crossCheck: string[]; notes: string[] }[];
   if (files.length > 0) {
-    if (!o.gpu || o.gpu.length !== 1) throw new UserError(cliMessages.explicitFilesNameExactly());
+    if (!o.gpu || o.gpu.length !== 1) throw new UserError(cliMessages.explicitFilesNeedOneGpu());
     jobs = [{ gpuId: o.gpu[0]!, fit: files.map((f) => resolve(f)), crossCheck: [], notes: [] }];
   } else {
     const ids = o.gpu ?? Object.keys(DATASETS);
     jobs = ids.map((id) => {
       const f = defaultFiles(id, dataDir);
-      if (!f) throw new UserError(cliMessages.defaultMeasuredDataGive(id, Object.keys(DATASETS).join(', ')));
+      if (!f) throw new UserError(cliMessages.noDefaultMeasuredData(id, Object.keys(DATASETS).join(', ')));
       return { gpuId: id, ...f, notes: DATASETS[id]!.notes };
     });
   }

@@ -35,7 +35,7 @@ export interface CompareResult {
 /** Runs both scenarios with one seed; throws a UserError when their workloads differ. */
 export async function compareScenarios(la: LoadedScenario, lb: LoadedScenario, seed: number): Promise<{ a: RunResult; b: RunResult }> {
   if (JSON.stringify(la.scenario.workload) !== JSON.stringify(lb.scenario.workload)) {
-    throw new UserError(cliMessages.workloadDiffersSCompare(la.file), lb.file, '/workload');
+    throw new UserError(cliMessages.workloadsDiffer(la.file), lb.file, '/workload');
   }
   const a = await runSimulation(la, { seed, writer: new NullRecordWriter() });
   const b = await runSimulation(lb, { seed, writer: new NullRecordWriter() });

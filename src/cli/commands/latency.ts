@@ -79,7 +79,7 @@ export interface LatencyResult {
 
 function nonNegative(flag: string, v: string): number {
   const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new UserError(cliMessages.nonNegativeNumberGot(flag, JSON.stringify(v)));
+  if (!Number.isFinite(n) || n < 0) throw new UserError(cliMessages.notNonNegativeNumber(flag, JSON.stringify(v)));
   return n;
 }
 
@@ -93,29 +93,29 @@ export function runLatency(o: LatencyOptions): LatencyResult {
   const catalog = new Catalog(o.modelsDir);
   const arch = catalog.loadLlm(o.model);
   const gpu = catalog.loadGpu(o.gpu);
-  if (arch.numHeads % tp !== 0) throw new UserError(cliMessages.tpDoesDivideAttention(tp, arch.numHeads, o.model));
+  if (arch.numHeads % tp !== 0) throw new UserError(cliMessages.tpDoesNotDivideHeads(tp, arch.numHeads, o.model));
   const setup = engineFromFlags(o, gpu);
   const b = setup.behaviour;
   const maxModelLen = positiveInt('--max-model-len', o.maxModelLen, arch.maxPositionEmbeddings);
-  if (inputLen + outputLen > maxModelLen) throw new UserError(cliMessages.inputLenOutputLen(inputLen + outputLen, maxModelLen));
+  if (inputLen + outputLen > maxModelLen) throw new UserError(cliMessages.lengthsExceedMaxModelLen(inputLen + outputLen, maxModelLen));
   const chunked = o.enableChunkedPrefill ?? b.chunkedPrefill(maxModelLen);
   const seqsSet = o.maxNumSeqs === undefined ? undefined : positiveInt('--max-num-seqs', o.maxNumSeqs);
   const dflt = batchDefaults(b, gpu, 'offline', maxModelLen, chunked, seqsSet);
   const maxNumBatchedTokens = positiveInt('--max-num-batched-tokens', o.maxNumBatchedTokens, dflt.maxNumBatchedTokens);
   const maxNumSeqs = dflt.maxNumSeqs;
-  if (!chunked && maxNumBatchedTokens < maxModelLen) throw new UserError(cliMessages.maxNumBatchedTokens(maxNumBatchedTokens, maxModelLen));
+  if (!chunked && maxNumBatchedTokens < maxModelLen) throw new UserError(cliMessages.batchedTokensBelowMaxModelLen(maxNumBatchedTokens, maxModelLen));
   const overhead = { ...setup.overhead };
   if (o.cpuOverheadMs !== undefined) overhead.baseMs = nonNegative('--cpu-overhead-ms', o.cpuOverheadMs);
   if (o.cpuOverheadPerSeqMs !== undefined) overhead.perSeqMs = nonNegative('--cpu-overhead-per-seq-ms', o.cpuOverheadPerSeqMs);
   const model = new RooflinePerfModel(arch, gpu, { tp, overhead, precision: setup.precision });
   // 3. KV capacity, derived as simulate derives it.
   const util = o.gpuMemoryUtilization === undefined ? b.gpuMemoryUtilization : Number(o.gpuMemoryUtilization);
-  if (!(util > 0 && util <= 1)) throw new UserError(cliMessages.gpuMemoryUtilizationGot(JSON.stringify(o.gpuMemoryUtilization)));
+  if (!(util > 0 && util <= 1)) throw new UserError(cliMessages.gpuMemoryUtilizationOutOfRange(JSON.stringify(o.gpuMemoryUtilization)));
   const blockSize = positiveInt('--block-size', o.blockSize, 16);
   const cap = kvCapacity({ arch, sizes: model.sizes, tp, memGiB: gpu.memGiB, gpuMemoryUtilization: util, maxNumBatchedTokens, maxNumSeqs, blockSizeTokens: blockSize, cpuOffloadGiB: 0 });
   const numGpuBlocks = o.numGpuBlocksOverride !== undefined ? positiveInt('--num-gpu-blocks-override', o.numGpuBlocksOverride) : cap.numGpuBlocks;
   if (numGpuBlocks * blockSize < maxModelLen) {
-    throw new UserError(cliMessages.kvCacheHoldsTokens(Math.max(0, numGpuBlocks * blockSize), maxModelLen));
+    throw new UserError(cliMessages.kvCacheBelowMaxModelLen(Math.max(0, numGpuBlocks * blockSize), maxModelLen));
   }
   // 4. Replay
   const r = staticBatchLatency(model, { batchSize, inputLen, outputLen, maxNumBatchedTokens, maxNumSeqs, generation: b.generation, chunkedPrefill: chunked, numGpuBlocks, blockSize });

@@ -75,7 +75,7 @@ export function listText(kind: string, modelsDir?: string): string {
   const k = KINDS[kind];
   if (k === undefined) {
     const guess = didYouMean(kind, Object.keys(KINDS));
-    throw new UserError(cliMessages.unknownKindExpectedOne(kind, guess ? ` (did you mean "${guess}"?)` : '', Object.keys(KINDS).join(', ')));
+    throw new UserError(cliMessages.unknownListKind(kind, guess ? ` (did you mean "${guess}"?)` : '', Object.keys(KINDS).join(', ')));
   }
   const c = openCatalog(modelsDir);
   const l = LISTINGS[k];

@@ -25,15 +25,15 @@ function checkShards(dirs: readonly string[], infos: readonly ShardInfo[]): void
   const ref = infos[0]!;
   const key = (i: ShardInfo) => JSON.stringify([i.kind, i.scenario, i.argv, i.total]);
   infos.forEach((inf, k) => {
-    if (key(inf) !== key(ref)) throw new UserError(cliMessages.shardSameKindScenario(ref.kind, dirs[0]), dirs[k]);
+    if (key(inf) !== key(ref)) throw new UserError(cliMessages.notAShardOfSameRun(ref.kind, dirs[0]), dirs[k]);
   });
   const count = ref.shard?.count ?? 1;
   const seen = new Map<number, string>();
   infos.forEach((inf, k) => {
     const c = inf.shard?.count ?? 1;
-    if (c !== count) throw new UserError(cliMessages.shardButShard(c, dirs[0], count), dirs[k]);
+    if (c !== count) throw new UserError(cliMessages.shardCountMismatch(c, dirs[0], count), dirs[k]);
     const idx = inf.shard?.index ?? 0;
-    if (seen.has(idx)) throw new UserError(cliMessages.shardGivenTwiceAlso(idx, count, seen.get(idx)), dirs[k]);
+    if (seen.has(idx)) throw new UserError(cliMessages.shardGivenTwice(idx, count, seen.get(idx)), dirs[k]);
     seen.set(idx, dirs[k]!);
   });
   const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !seen.has(i));
@@ -41,7 +41,7 @@ function checkShards(dirs: readonly string[], infos: readonly ShardInfo[]): void
 }
 
 export async function mergeCommand(out: string, dirs: string[]): Promise<MergeResult> {
-  if (dirs.length === 0) throw new UserError(cliMessages.pdsimMergeNeedsLeast());
+  if (dirs.length === 0) throw new UserError(cliMessages.mergeNeedsAShard());
   const infos = dirs.map(readShardInfo);
   checkShards(dirs, infos);
   const kind = infos[0]!.kind;
@@ -49,23 +49,23 @@ export async function mergeCommand(out: string, dirs: string[]): Promise<MergeRe
   const entries: { point: number; text: string }[] = [];
   for (const d of dirs) {
     const f = path.join(d, name);
-    if (!existsSync(f)) throw new UserError(cliMessages.shardDirectory(name), d);
+    if (!existsSync(f)) throw new UserError(cliMessages.missingInShardDirectory(name), d);
     readFileSync(f, 'utf8').split('\n').filter((t) => t !== '').forEach((text, n) => {
       let point: unknown;
       try {
         point = (JSON.parse(text) as { point?: unknown }).point;
       } catch {
-        throw new UserError(cliMessages.jsonLine(), f, `line ${n + 1}`);
+        throw new UserError(cliMessages.notAJsonLine(), f, `line ${n + 1}`);
       }
-      if (typeof point !== 'number') throw new UserError(cliMessages.lineHasNumericPoint(), f, `line ${n + 1}`);
+      if (typeof point !== 'number') throw new UserError(cliMessages.lineHasNoPoint(), f, `line ${n + 1}`);
       entries.push({ point, text });
     });
   }
   entries.sort((a, b) => a.point - b.point);
   const points = new Set(entries.map((e) => e.point));
-  if (points.size !== entries.length) throw new UserError(cliMessages.pointAppearsMoreThan());
+  if (points.size !== entries.length) throw new UserError(cliMessages.pointInTwoShards());
   // A plan's total counts candidates; all of them have a line. A sweep's counts points.
-  if (entries.length !== infos[0]!.total) throw new UserError(cliMessages.shardsHoldPointsInterrupted(entries.length, infos[0]!.total));
+  if (entries.length !== infos[0]!.total) throw new UserError(cliMessages.shardsMissPoints(entries.length, infos[0]!.total));
   mkdirSync(out, { recursive: true });
   const lines = entries.map((e) => e.text);
   writeFileSync(path.join(out, name), lines.map((l) => l + '\n').join(''));

@@ -35,18 +35,18 @@ export interface PerfOptions {
 
 export function positiveInt(flag: string, v: string | undefined, dflt?: number): number {
   if (v === undefined) {
-    if (dflt === undefined) throw new UserError(cliMessages.missing(flag));
+    if (dflt === undefined) throw new UserError(cliMessages.missingFlag(flag));
     return dflt;
   }
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UserError(cliMessages.positiveIntegerGot(flag, JSON.stringify(v)));
+  if (!Number.isInteger(n) || n < 1) throw new UserError(cliMessages.notPositiveInteger(flag, JSON.stringify(v)));
   return n;
 }
 
 export function nonNegativeInt(flag: string, v: string | undefined, dflt: number): number {
   if (v === undefined) return dflt;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new UserError(cliMessages.nonNegativeIntegerGot(flag, JSON.stringify(v)));
+  if (!Number.isInteger(n) || n < 0) throw new UserError(cliMessages.notNonNegativeInteger(flag, JSON.stringify(v)));
   return n;
 }
 
@@ -67,7 +67,7 @@ export function engineFromFlags(o: Pick<PerfOptions, 'vllmVersion' | 'asyncSched
 export function buildModel(catalog: Catalog, o: Pick<PerfOptions, 'model' | 'gpu' | 'vllmVersion' | 'asyncScheduling' | 'quantization' | 'kvCacheDtype' | 'dtype'>, tp: number): { model: RooflinePerfModel; setup: EngineSetup } {
   const arch = catalog.loadLlm(o.model);
   const gpu = catalog.loadGpu(o.gpu);
-  if (arch.numHeads % tp !== 0) throw new UserError(cliMessages.tpDoesDivideAttention(tp, arch.numHeads, o.model));
+  if (arch.numHeads % tp !== 0) throw new UserError(cliMessages.tpDoesNotDivideHeads(tp, arch.numHeads, o.model));
   const setup = engineFromFlags(o, gpu);
   return { model: new RooflinePerfModel(arch, gpu, { tp, overhead: setup.overhead, precision: setup.precision }), setup };
 }
@@ -96,8 +96,8 @@ export function runPerf(o: PerfOptions): PerfResult {
   const prefillContext = nonNegativeInt('--prefill-context', o.prefillContext, 0);
   const decodeBatch = o.decodeBatch === undefined ? 0 : positiveInt('--decode-batch', o.decodeBatch);
   const context = nonNegativeInt('--context', o.context, 0);
-  if (prefill === 0 && decodeBatch === 0) throw new UserError(cliMessages.givePrefillTokensDecode());
-  if (o.context !== undefined && decodeBatch === 0) throw new UserError(cliMessages.contextAppliesDecodeBatch());
+  if (prefill === 0 && decodeBatch === 0) throw new UserError(cliMessages.needPrefillOrDecodeBatch());
+  if (o.context !== undefined && decodeBatch === 0) throw new UserError(cliMessages.contextIsForDecodeBatch());
   // 2. Load
   const { model, setup } = buildModel(new Catalog(o.modelsDir), o, tp);
   // 3. Batch: one prompt chunk plus `decodeBatch` sequences each with `context` cached tokens.

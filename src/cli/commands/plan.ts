@@ -70,14 +70,14 @@ export async function planCommand(file: string, o: PlanOptions): Promise<PlanRes
   const shard = parseShard(o.shard);
   const workers = parseWorkers(o.jobs);
   const latencyKey = o.latency ?? 'median_e2el_ms';
-  if (!/^(mean|median|p90|p99)_(ttft|tpot|itl|e2el)_ms$/.test(latencyKey)) throw new UserError(cliMessages.latencyExpectsSummaryKey(latencyKey));
+  if (!/^(mean|median|p90|p99)_(ttft|tpot|itl|e2el)_ms$/.test(latencyKey)) throw new UserError(cliMessages.latencyNotASummaryKey(latencyKey));
   const candidates = enumerate(settings.space);
   const outDir = o.out ?? defaultOutDir(`${sc.name}-plan`);
   mkdirSync(outDir, { recursive: true });
   if (o.emit !== undefined) {
-    if (o.emit !== 'slurm' && o.emit !== 'k8s') throw new UserError(cliMessages.emitExpectsSlurmK8s(o.emit));
+    if (o.emit !== 'slurm' && o.emit !== 'k8s') throw new UserError(cliMessages.unknownEmit(o.emit));
     const shards = Number(o.shards ?? '4');
-    if (!Number.isInteger(shards) || shards < 1) throw new UserError(cliMessages.shardsExpectsIntegerGot(o.shards));
+    if (!Number.isInteger(shards) || shards < 1) throw new UserError(cliMessages.shardsNotPositiveInteger(o.shards));
     const e = { name: sc.name, planArgs: planArgs(file, o), shards, outDir: o.emit === 'slurm' ? path.resolve(outDir) : '/results', cpusPerTask: workers ?? 2 };
     const target = path.join(outDir, o.emit === 'slurm' ? 'plan.slurm.sh' : 'plan.k8s.yaml');
     writeFileSync(target, o.emit === 'slurm' ? slurmScript(e) : k8sJob({ ...e, image: o.image ?? 'pdsim:latest', claim: o.claim ?? 'pdsim-results' }), { mode: 0o755 });

@@ -23,7 +23,7 @@ export interface ProxyCliOptions {
 
 function urls(flag: string, v: string): string[] {
   const list = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (list.length === 0) throw new UserError(cliMessages.needsLeastOneUrl(flag));
+  if (list.length === 0) throw new UserError(cliMessages.needsAUrl(flag));
   for (const u of list) {
     let ok = false;
     try {
@@ -31,7 +31,7 @@ function urls(flag: string, v: string): string[] {
     } catch {
       ok = false;
     }
-    if (!ok) throw new UserError(cliMessages.httpSUrlExpected(flag, u));
+    if (!ok) throw new UserError(cliMessages.notAnHttpUrl(flag, u));
   }
   return list;
 }
@@ -39,7 +39,7 @@ function urls(flag: string, v: string): string[] {
 export async function proxyCommand(o: ProxyCliOptions): Promise<Listening> {
   if (!routingPolicyNames.includes(o.policy as RoutingPolicyName)) {
     const hint = didYouMean(o.policy, routingPolicyNames);
-    throw new UserError(cliMessages.policyOne(o.policy, routingPolicyNames.join(', '), hint ? ` (did you mean "${hint}"?)` : ''));
+    throw new UserError(cliMessages.unknownPolicy(o.policy, routingPolicyNames.join(', '), hint ? ` (did you mean "${hint}"?)` : ''));
   }
   const port = portFlag('--port', o.port);
   const host = hostFlag('--host', o.host);
@@ -55,8 +55,8 @@ export async function proxyCommand(o: ProxyCliOptions): Promise<Listening> {
     });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new UserError(cliMessages.portAlreadyUsePick(port, o.host));
-    if (code === 'EACCES' || code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw new UserError(cliMessages.hostCannotListen(o.host, port, code));
+    if (code === 'EADDRINUSE') throw new UserError(cliMessages.portInUse(port, o.host));
+    if (code === 'EACCES' || code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw new UserError(cliMessages.cannotListen(o.host, port, code));
     throw e;
   }
   process.stdout.write(`pdsim proxy: ${prefill.length} prefill, ${decode.length} decode, policy ${o.policy}, on ${l.url}\n`);

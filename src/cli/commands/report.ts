@@ -21,7 +21,7 @@ export interface ReportOptions {
 export async function runReport(runDir: string, options: ReportOptions): Promise<{ htmlPath: string; svgPaths: string[]; pngPaths: string[] }> {
   // 1. A clear message for a wrong path beats "report.json not found" inside a missing directory.
   const info = await stat(runDir).catch(() => undefined);
-  if (!info?.isDirectory()) throw new UserError(cliMessages.runDirectoryFound(), runDir);
+  if (!info?.isDirectory()) throw new UserError(cliMessages.runDirectoryNotFound(), runDir);
   // 2. Load
   const input = await readReportInput(runDir);
   // 3. Render; writing report.json again is harmless and keeps the two files in step.

@@ -31,7 +31,7 @@ export interface ServeCliOptions {
 export function serveOptions(o: ServeCliOptions): ServeOptions {
   const faults = { failPct: pctFlag('--fail-pct', o.failPct), stallPct: pctFlag('--stall-pct', o.stallPct), resetPct: pctFlag('--reset-pct', o.resetPct), breakPct: pctFlag('--break-pct', o.breakPct) };
   const sum = faults.failPct + faults.stallPct + faults.resetPct + faults.breakPct;
-  if (sum > 100) throw new UserError(cliMessages.failPctStallPct(sum));
+  if (sum > 100) throw new UserError(cliMessages.faultPercentagesOver100(sum));
   return {
     host: hostFlag('--host', o.host),
     port: portFlag('--port', o.port),
@@ -54,8 +54,8 @@ export async function serveCommand(file: string, o: ServeCliOptions): Promise<Sc
     server = await startScenarioServer(file, serveOptions(o));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new UserError(cliMessages.portAlreadyUsePick2(o.port, o.host));
-    if (code === 'EACCES' || code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw new UserError(cliMessages.hostCannotListen2(o.host, o.port, code));
+    if (code === 'EADDRINUSE') throw new UserError(cliMessages.portInUse(o.port, o.host));
+    if (code === 'EACCES' || code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw new UserError(cliMessages.cannotListen(o.host, o.port, code));
     throw e;
   }
   process.stdout.write(

@@ -35,7 +35,7 @@ export function writeFileAtomic(file: string, text: string): void {
   } catch (e) {
     rmSync(tmp, { force: true });
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(cliMessages.cannotWriteNothingPartial(code === 'ENOSPC' ? 'the disk is full' : code ?? (e as Error).message), file);
+    throw new UserError(cliMessages.cannotWriteOutput(code === 'ENOSPC' ? 'the disk is full' : code ?? (e as Error).message), file);
   }
 }
 
@@ -128,7 +128,7 @@ export async function simulateCommand(file: string, o: SimulateCliOptions): Prom
     writeFileAtomic(path.join(outDir, 'summary.json'), JSON.stringify(summaryOut, null, 2) + '\n');
   } catch (e) {
     // The first failure is the one to report; the summary's is its consequence.
-    if (writer.error) throw new UserError(cliMessages.summaryJsonCouldWritten(writer.errorDetail), writer.file);
+    if (writer.error) throw new UserError(cliMessages.summaryNotWrittenEither(writer.errorDetail), writer.file);
     throw e;
   }
   if (writer.error) throw writer.error;

@@ -33,8 +33,8 @@ const posInt = (flag: string, v: string): number => intFlag(flag, v, 1);
 const posNum = (flag: string, v: string): number => numFlag(flag, v, 0, Number.MAX_VALUE, true);
 
 export async function validateCommand(file: string, o: ValidateCliOptions): Promise<ValidateResult> {
-  if (o.api !== 'completions' && o.api !== 'chat') throw new UserError(cliMessages.apiCompletionsChatGot(o.api));
-  if (!o.endpoint && !o.benchResult) throw new UserError(cliMessages.passEndpointUrlLive());
+  if (o.api !== 'completions' && o.api !== 'chat') throw new UserError(cliMessages.unknownApi(o.api));
+  if (!o.endpoint && !o.benchResult) throw new UserError(cliMessages.needEndpointOrBenchResult());
   const endpoint = o.endpoint?.replace(/\/+$/, '').replace(/\/v1$/, '');
   const set = withVersion(o.set, o.vllmVersion);
   const requests = o.requests !== undefined ? posInt('--requests', o.requests) : undefined;

@@ -11,7 +11,7 @@ import { cliMessages } from '../../messages/cli.js';
 
 export function vllmArgsCommand(file: string, o: { set: string[]; host: string; basePort: string }): string {
   const port = Number(o.basePort);
-  if (!Number.isInteger(port) || port < 200 || port > 65000) throw new UserError(cliMessages.basePortIntegerGot(o.basePort));
+  if (!Number.isInteger(port) || port < 200 || port > 65000) throw new UserError(cliMessages.basePortOutOfRange(o.basePort));
   const loaded = loadScenario(file, o.set);
   const { lines, notes } = vllmServeLines(loaded.scenario, { host: o.host, basePort: port, scenarioFile: file });
   return [...lines, ...notes.map((n) => `# note: ${n}`)].join('\n') + '\n';

@@ -77,7 +77,7 @@ export function buildDisaggregated(sc: Scenario, file: string, sim: Simulator, s
     if (p.spec.role !== 'prefill') return;
     const tokens = p.capacity.numGpuBlocks * p.engine.blockSize;
     if (tokens < maxModelLen) {
-      throw new UserError(scenarioMessages.prefillKvCacheHolds(tokens, maxModelLen), file, `/deployment/pools/${p.index}/gpu`);
+      throw new UserError(scenarioMessages.prefillCacheBelowMaxModelLen(tokens, maxModelLen), file, `/deployment/pools/${p.index}/gpu`);
     }
   });
   const staging = new Map<number, StagingBuffer>();
@@ -91,7 +91,7 @@ export function buildDisaggregated(sc: Scenario, file: string, sim: Simulator, s
   const stagingSeries: OccupancySeries[] = [];
   if (tr.path === 'staging') {
     if (tr.stagingBufferGiB > machine.hostMemoryCapacityGiB) {
-      throw new UserError(scenarioMessages.stagingBufferGibExceeds(tr.stagingBufferGiB, machine.hostMemoryCapacityGiB), file, '/deployment/transfer/stagingBufferGiB');
+      throw new UserError(scenarioMessages.stagingBufferTooLarge(tr.stagingBufferGiB, machine.hostMemoryCapacityGiB), file, '/deployment/transfer/stagingBufferGiB');
     }
     const minTp = Math.min(...prefills.map((i) => i.perf.tp));
     const pageBytes = Math.ceil(mgr.shardChunkBytes(prefills[0]!.cfg.blockSizeTokens, minTp));
@@ -120,7 +120,7 @@ export function buildDisaggregated(sc: Scenario, file: string, sim: Simulator, s
     for (const d of decodes) {
       const [a, b] = [gpusOf.get(p)![0]!, gpusOf.get(d)![0]!];
       if (tr.path === 'direct' && topo.nodeOfGpu(a) !== topo.nodeOfGpu(b)) {
-        throw new UserError(scenarioMessages.decodeInstanceGpuNode(d.name, b, topo.nodeOfGpu(b), p.name, a, topo.nodeOfGpu(a)), file, '/deployment/transfer/path');
+        throw new UserError(scenarioMessages.noDirectPath(d.name, b, topo.nodeOfGpu(b), p.name, a, topo.nodeOfGpu(a)), file, '/deployment/transfer/path');
       }
       atPointer(file, '/deployment/topology/nic', () => mgr.routesFor(a, b));
     }

@@ -47,10 +47,10 @@ export function attachKvTiers(sc: Scenario, file: string, sim: Simulator, net: F
     if (!usesKvTiers(e)) continue;
     const where = p.spec.engine && ('kvOffloadingGiB' in p.spec.engine || 'kvDiskGiB' in p.spec.engine || 'swapSpaceGiB' in p.spec.engine) ? `/deployment/pools/${p.index}/engine` : '/engine';
     if (e.kvDiskGiB > 0 && !(e.kvOffloadingGiB > 0)) {
-      throw new UserError(scenarioMessages.diskKvTierKvdiskgib(), file, `${where}/kvOffloadingGiB`);
+      throw new UserError(scenarioMessages.diskTierNeedsCpuTier(), file, `${where}/kvOffloadingGiB`);
     }
     if (e.preemptionMode === 'swap' && !(e.swapSpaceGiB > 0)) {
-      throw new UserError(scenarioMessages.preemptionmodeSwapNeedsCpu(), file, `${where}/swapSpaceGiB`);
+      throw new UserError(scenarioMessages.swapNeedsSwapSpace(), file, `${where}/swapSpaceGiB`);
     }
     const tp = p.spec.tp;
     const blockBytes = p.capacity.kvBytesPerBlockPerGpu * tp;
@@ -59,18 +59,18 @@ export function attachKvTiers(sc: Scenario, file: string, sim: Simulator, net: F
     const diskBlocks = e.kvDiskGiB > 0 ? blocks(e.kvDiskGiB) : 0;
     const swapBlocks = e.preemptionMode === 'swap' ? blocks(e.swapSpaceGiB) : 0;
     const tooSmall = e.kvOffloadingGiB > 0 && cpuBlocks < 1 ? 'kvOffloadingGiB' : e.kvDiskGiB > 0 && diskBlocks < 1 ? 'kvDiskGiB' : e.preemptionMode === 'swap' && swapBlocks < 1 ? 'swapSpaceGiB' : undefined;
-    if (tooSmall !== undefined) throw new UserError(scenarioMessages.holdsLessThanOne(tooSmall, blockBytes), file, `${where}/${tooSmall}`);
+    if (tooSmall !== undefined) throw new UserError(scenarioMessages.tierBelowOneBlock(tooSmall, blockBytes), file, `${where}/${tooSmall}`);
     p.instances.forEach((inst, k) => {
       const gpus = gpusOf(p, k);
       const node = topo.nodeOfGpu(gpus[0]!);
       const host = { host: node };
       const disk = topo.disksOfNode(node)[0];
-      if (diskBlocks > 0 && disk === undefined) throw new UserError(scenarioMessages.nodeHasDiskKv(node), file, `${where}/kvDiskGiB`);
+      if (diskBlocks > 0 && disk === undefined) throw new UserError(scenarioMessages.nodeHasNoDisk(node), file, `${where}/kvDiskGiB`);
       const hostBytes = (e.kvOffloadingGiB + (e.preemptionMode === 'swap' ? e.swapSpaceGiB : 0)) * GiB + e.cpuOffloadGB * 1e9 * tp;
       const used = (hostBytesPerNode.get(node) ?? 0) + hostBytes;
       hostBytesPerNode.set(node, used);
       if (used > hostMemoryCapacityGiB * GiB) {
-        throw new UserError(scenarioMessages.cpuKvTierSwap(node, (used / GiB).toFixed(1), hostMemoryCapacityGiB), file, `${where}/kvOffloadingGiB`);
+        throw new UserError(scenarioMessages.hostMemoryExceeded(node, (used / GiB).toFixed(1), hostMemoryCapacityGiB), file, `${where}/kvOffloadingGiB`);
       }
       const tiers = new KvTiers(sim, net, {
         d2h: gpus.map((g) => topo.path({ gpu: g }, host)),

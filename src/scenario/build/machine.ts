@@ -48,7 +48,7 @@ export function buildMachine(sc: Scenario, file: string, gpus: GpuProfile[], mod
   const shared = topo?.sharedGpu === true;
   sc.deployment.pools.forEach((p, i) => {
     if (p.tp > gpusPerNode) {
-      throw new UserError(scenarioMessages.tpSpansMoreThan(p.tp, gpusPerNode), file, `/deployment/pools/${i}/tp`);
+      throw new UserError(scenarioMessages.tpSpansNodes(p.tp, gpusPerNode), file, `/deployment/pools/${i}/tp`);
     }
     const pool: number[][] = [];
     for (let k = 0; k < p.instances; k++) {
@@ -73,7 +73,7 @@ export function buildMachine(sc: Scenario, file: string, gpus: GpuProfile[], mod
   if (placement.nodes > declared) {
     // Never a silently added node or GPU: the user said how many there are.
     const asked = sc.deployment.pools.map((p) => `${p.instances} x tp ${p.tp}`).join(' + ');
-    throw new UserError(scenarioMessages.poolsNeedNodeS(placement.nodes, gpusPerNode, asked, declared), file, '/deployment/topology/gpusPerNode');
+    throw new UserError(scenarioMessages.tooFewNodes(placement.nodes, gpusPerNode, asked, declared), file, '/deployment/topology/gpusPerNode');
   }
   const host = atPointer(file, '/deployment/topology/hostMemory', () => loadHost(topo?.hostMemory ?? 'server-ddr5', modelsDir));
   const disk = atPointer(file, '/deployment/topology/disk', () => loadDisk(topo?.disk ?? 'nvme-gen4', modelsDir));

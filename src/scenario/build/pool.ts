@@ -84,11 +84,11 @@ export function buildPool(sc: Scenario, file: string, pool: PoolSpec, index: num
   const sizes = deriveSizes(arch, { linearWeightBytes: setup.precision.linearWeightBytes, kvBytes: setup.precision.kvBytes });
   const tp = pool.tp;
   if (arch.numHeads % tp !== 0 || arch.numKvHeads % tp !== 0 && tp % arch.numKvHeads !== 0) {
-    throw new UserError(scenarioMessages.tpDivideModelS(tp, arch.numHeads), file, `${where}/tp`);
+    throw new UserError(scenarioMessages.tpDoesNotDivideHeads(tp, arch.numHeads), file, `${where}/tp`);
   }
   const maxModelLen = engine.maxModelLen ?? arch.maxPositionEmbeddings;
   if (!engine.enableChunkedPrefill && engine.maxNumBatchedTokens < maxModelLen) {
-    throw new UserError(scenarioMessages.chunkedPrefillOffMaxnumbatchedtokens(engine.maxNumBatchedTokens, maxModelLen), file, '/engine/maxNumBatchedTokens');
+    throw new UserError(scenarioMessages.batchedTokensBelowMaxModelLen(engine.maxNumBatchedTokens, maxModelLen), file, '/engine/maxNumBatchedTokens');
   }
   const capacity = kvCapacity({
     arch, sizes, tp, memGiB: gpu.memGiB, gpuMemoryUtilization: engine.gpuMemoryUtilization,
@@ -99,11 +99,11 @@ export function buildPool(sc: Scenario, file: string, pool: PoolSpec, index: num
   const numGpuBlocks = engine.numGpuBlocks ?? capacity.numGpuBlocks;
   if (numGpuBlocks <= 0) {
     throw new UserError(
-      scenarioMessages.doesFitTpBudget(arch.id, gpu.id, tp, (capacity.budgetBytes / GiB).toFixed(2), gpu.memGiB, engine.gpuMemoryUtilization, ((capacity.weightBytesPerGpu - capacity.offloadedWeightBytesPerGpu) / GiB).toFixed(2), (capacity.activationReserveBytes / GiB).toFixed(2), sc.deployment.topology?.sharedGpu === true),
+      scenarioMessages.noRoomForKvCache(arch.id, gpu.id, tp, (capacity.budgetBytes / GiB).toFixed(2), gpu.memGiB, engine.gpuMemoryUtilization, ((capacity.weightBytesPerGpu - capacity.offloadedWeightBytesPerGpu) / GiB).toFixed(2), (capacity.activationReserveBytes / GiB).toFixed(2), sc.deployment.topology?.sharedGpu === true),
       file, `${where}/gpu`);
   }
   if (numGpuBlocks * engine.blockSize < maxModelLen && pool.role !== 'prefill') {
-    throw new UserError(scenarioMessages.kvCacheHoldsTokens(numGpuBlocks * engine.blockSize, maxModelLen), file, '/engine/maxModelLen');
+    throw new UserError(scenarioMessages.kvCacheBelowMaxModelLen(numGpuBlocks * engine.blockSize, maxModelLen), file, '/engine/maxModelLen');
   }
   const hostLinkGBps = engine.cpuOffloadGB > 0 ? atPointer(file, '/deployment/topology/hostLink', () => loadLink(sc.deployment.topology?.hostLink ?? gpu.hostLink, opts.modelsDir)).pinnedGBpsPerDirection : undefined;
   // A scenario is served (`vllm serve`): the version's step overhead, and V0's in-process streaming share.
