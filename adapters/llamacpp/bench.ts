@@ -1,5 +1,5 @@
 /**
- * `npm run bench:llamacpp [-- --test-model ID --threads N --fractions 0.25,0.5,0.9 --input 32-256 --output 16-64 --quick-profile --out DIR]`:
+ * `npm run bench:llamacpp [-- --test-model ID --threads N --fractions 0.25,0.5,0.9 --input 32-256 --output 16-64 --quick-profile --warmup-rounds N --reprofile --out DIR]`:
  * predicted vs measured serving figures on the real engine (llama.cpp on this CPU) at several
  * arrival rates, set as fractions of the capacity the calibrated simulator predicts. Runs the loop
  * of loop.ts with the full profiling plan and writes DIR/bench.json and DIR/bench.md (the table
@@ -23,6 +23,10 @@ const { values: a } = parseArgs({
     output: { type: 'string', default: '16-64' },
     // The CI plan (fewer shapes and rounds): for the larger test model, whose full profile takes minutes.
     'quick-profile': { type: 'boolean', default: false },
+    // Untimed rounds before the profile's timed ones (0: the profiler of runs 7-18, without them).
+    'warmup-rounds': { type: 'string' },
+    // Profile again after serving and price the served passes with both fits.
+    reprofile: { type: 'boolean', default: false },
   },
 });
 /** "MIN-MAX" token counts (uniform), as the flags give them. */
@@ -62,6 +66,8 @@ const r = await runLoop({
   threads,
   workDir: out,
   quick: a['quick-profile'],
+  ...(a['warmup-rounds'] !== undefined ? { warmupRounds: Number(a['warmup-rounds']) } : {}),
+  reprofile: a.reprofile,
   rates: { ofCapacity: fractions },
   // About 40 requests at low load, more as the rate grows, so each point spans a few minutes at most.
   requests: (rate) => Math.max(30, Math.min(80, Math.round(rate * 120))),
@@ -89,7 +95,8 @@ const lines = [
   `| completed / failed | ${r.points.map((p) => `${p.result.live.completed} / ${p.result.live.failed}`).join(' | ')} |`,
   '',
   ...r.points.map((p) => `- ${p.rate} req/s, the server's passes: ${p.steps ? formatStepCheck(p.steps) : 'no step log'}`),
+  ...r.points.filter((p) => p.stepsAfter).map((p) => `- ${p.rate} req/s, priced by the profile taken after serving: ${formatStepCheck(p.stepsAfter!)}`),
 ];
 writeFileSync(join(out, 'bench.md'), `${lines.join('\n')}\n`);
-writeFileSync(join(out, 'bench.json'), `${JSON.stringify({ model, threads, before, after, points: r.points.map((p) => ({ rate: p.rate, ofCapacity: p.ofCapacity, steps: p.steps, comparison: p.result.comparison })) }, null, 2)}\n`);
+writeFileSync(join(out, 'bench.json'), `${JSON.stringify({ model, threads, before, after, points: r.points.map((p) => ({ rate: p.rate, ofCapacity: p.ofCapacity, steps: p.steps, stepsAfter: p.stepsAfter, comparison: p.result.comparison })) }, null, 2)}\n`);
 process.stdout.write(`${lines.join('\n')}\n\nwrote ${join(out, 'bench.md')}, ${join(out, 'bench.json')}\n`);

@@ -18,7 +18,7 @@ import { runSimulation } from '../../src/run/simulation.js';
 import { loadScenario } from '../../src/scenario/load.js';
 import { spawnCli } from '../testing/child.js';
 import { runValidate, type ValidateResult } from '../vllm/validate-run.js';
-import { runProfile } from './profile.js';
+import { runProfile, WARMUP_ROUNDS } from './profile.js';
 import { checkSteps, formatStepCheck, passPricer, readStepLog, type StepCheck } from './step-check.js';
 import { DEFAULT_MODEL_DIR } from './serve.js';
 
@@ -40,6 +40,10 @@ export interface LoopOptions {
   maxNumBatchedTokens: number;
   maxModelLen: number;
   report?: boolean;
+  /** Profiler warm-up rounds (profile.ts WARMUP_ROUNDS when unset). */
+  warmupRounds?: number;
+  /** After serving, profile and calibrate again (models-after/) and price the served passes with that fit too. */
+  reprofile?: boolean;
   log?: (s: string) => void;
 }
 
@@ -51,6 +55,8 @@ export interface LoopPoint {
   result: ValidateResult;
   /** The server's passes during this point against the calibrated model (step-check.ts). */
   steps?: StepCheck;
+  /** The same passes priced by the profile taken after serving (LoopOptions.reprofile). */
+  stepsAfter?: StepCheck;
 }
 
 export function loopScenario(o: LoopOptions, deviceId: string, rate: number, requests: number): Record<string, unknown> {
@@ -85,20 +91,22 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
   const modelsDir = join(o.workDir, 'models');
   rmSync(modelsDir, { recursive: true, force: true });
   cpSync(defaultModelsDir(), modelsDir, { recursive: true });
-  const deviceFile = join(modelsDir, 'gpu', `${deviceId}.json`);
-  rmSync(deviceFile, { force: true }); // a fresh base profile for this machine, not the committed one
 
   // 1-2. Profile, then calibrate.
-  const csv = join(o.workDir, 'profile.csv');
-  await runProfile({ testModel: o.testModel, modelDir, threads: o.threads, out: csv, deviceOut: deviceFile, deviceId, quick: o.quick }, log);
-  runCalibrate([csv], { gpu: [deviceId], modelsDir, write: true, command: `pdsim calibrate --gpu ${deviceId} ${csv} --write` }, log);
+  const profileAndFit = async (csv: string, dir: string): Promise<void> => {
+    const file = join(dir, 'gpu', `${deviceId}.json`);
+    rmSync(file, { force: true }); // a fresh base profile for this machine, not the committed one
+    await runProfile({ testModel: o.testModel, modelDir, threads: o.threads, out: csv, deviceOut: file, deviceId, quick: o.quick, warmupRounds: o.warmupRounds }, log);
+    runCalibrate([csv], { gpu: [deviceId], modelsDir: dir, write: true, command: `pdsim calibrate --gpu ${deviceId} ${csv} --write` }, log);
+  };
+  await profileAndFit(join(o.workDir, 'profile.csv'), modelsDir);
 
   // 3. The real engine's server, in its own process (its event loop apart from the client's).
   const stepLog = join(o.workDir, 'steps.jsonl');
   rmSync(stepLog, { force: true });
   const server = await spawnCli(
     ['llamacpp-serve', '--test-model', o.testModel, '--model-dir', modelDir, '--threads', String(o.threads), '--port', '0', '--quiet', '--step-log', stepLog,
-      '--max-num-seqs', String(o.maxNumSeqs), '--max-num-batched-tokens', String(o.maxNumBatchedTokens), '--max-model-len', String(o.maxModelLen)],
+      '--max-num-seqs', String(o.maxNumSeqs), '--warmup-rounds', String(o.warmupRounds ?? WARMUP_ROUNDS), '--max-num-batched-tokens', String(o.maxNumBatchedTokens), '--max-model-len', String(o.maxModelLen)],
     180_000,
     MAIN,
   );
@@ -126,13 +134,23 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
   } finally {
     await server.close();
   }
+  // Profile, serve, profile again: if the served passes match the later fit and not the earlier one, the profile's timing (not its method) is off.
+  const modelsAfter = join(o.workDir, 'models-after');
+  if (o.reprofile) {
+    rmSync(modelsAfter, { recursive: true, force: true });
+    cpSync(modelsDir, modelsAfter, { recursive: true });
+    await profileAndFit(join(o.workDir, 'profile-after.csv'), modelsAfter);
+  }
   if (existsSync(stepLog)) {
     const records = readStepLog(stepLog);
     const price = passPricer(o.testModel, deviceId, modelsDir);
+    const priceAfter = o.reprofile ? passPricer(o.testModel, deviceId, modelsAfter) : null;
     points.forEach((p, i) => {
       const [a, b] = windows[i]!;
-      p.steps = checkSteps(records.filter((r) => r.atMs >= a && r.atMs <= b), price);
+      const mine = records.filter((r) => r.atMs >= a && r.atMs <= b);
+      p.steps = checkSteps(mine, price);
       log(`rate ${p.rate}: ${formatStepCheck(p.steps)}`);
+      if (priceAfter) p.stepsAfter = checkSteps(mine, priceAfter);
     });
   }
   return { deviceId, modelsDir, points };

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { parseSourceText } from '../../src/calibrate/sources.js';
 import { Catalog } from '../../src/model/catalog.js';
 import type { Engine } from './engine-api.js';
@@ -60,7 +60,7 @@ describe('llama.cpp profiler output', () => {
     expect([0, 1].map((w) => roundsInSweep(2, w))).toEqual([1, 1]);
   });
 
-  it('every decode shape is stepped twice in a row `repeats` times, each of its sequences holding kv - 1 tokens; slots are extended, not refilled', async () => {
+  it('every decode shape is stepped twice in a row `repeats` times after a warm-up round, each of its sequences holding kv - 1 tokens; slots are extended, not refilled', async () => {
     const kv = new Array<number>(5).fill(0);
     // Order of events: 'p' a prompt round's first step (8 tokens in the last slot), 'd' a timed decode step.
     const events: string[] = [];
@@ -102,15 +102,45 @@ describe('llama.cpp profiler output', () => {
     };
     const plan = { prefillTokens: [8], decodeBatches: [1, 2, 4], decodeKvLens: [32, 128, 256], repeats: 5 };
     const rows = await profileEngine(engine, 32000, plan);
-    for (const b of plan.decodeBatches) for (const c of plan.decodeKvLens) expect(timedAt.get(`${b}@${c}`)).toBe(10);
-    expect(pairs).toBe(45);
+    // 5 timed pairs plus the warm-up's untimed pair per shape.
+    for (const b of plan.decodeBatches) for (const c of plan.decodeKvLens) expect(timedAt.get(`${b}@${c}`)).toBe(12);
+    expect(pairs).toBe(54);
     expect(rows.filter((r) => r.op === 'iter_decode')).toHaveLength(9);
-    // Fills: warm-up 8 + prefill rounds 5 x 8, then 4 slots up to 255 once and back up from 31 to 255 once: 4 x (255 + 224).
-    expect(appended).toBe(8 + 5 * 8 + 4 * (255 + 224));
+    // Fills: first step 8 + warm-up prompt round 8 + prefill rounds 5 x 8; 4 slots up to 255 in the warm-up (then reset), up to 255 again in sweep 1 and from 31 in sweep 3: 4 x (255 + 255 + 224).
+    expect(appended).toBe(8 + 8 + 5 * 8 + 4 * (255 + 255 + 224));
     expect(kv.every((k) => k === 0)).toBe(true);
-    // Prompts run in the slot the decode batches leave free, spread over the profile: 1 warm-up + 5 rounds, not all before the first decode.
-    expect(events.filter((x) => x === 'p')).toHaveLength(6);
+    // Prompts run in the slot the decode batches leave free, spread over the profile: first step + warm-up round + 5 rounds, not all before the first decode.
+    expect(events.filter((x) => x === 'p')).toHaveLength(7);
     const firstDecode = events.indexOf('d');
     expect(events.slice(firstDecode).filter((x) => x === 'p').length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('warm-up: an engine slow for its first steps (a process that just loaded the model) does not reach the profile; without the warm-up it does', async () => {
+    // A fake engine on a fake clock: a step costs 10 ms per sequence plus 0.5 ms per new token, 3x during its first 40 steps.
+    let clock = 0;
+    vi.spyOn(performance, 'now').mockImplementation(() => clock);
+    const run = async (warmupRounds: number): Promise<ProfileRow[]> => {
+      let steps = 0;
+      const engine: Engine = {
+        slots: 5,
+        contextTokens: 300,
+        batchTokens: 64,
+        async step(items) {
+          const warm = 10 * items.length + 0.5 * items.reduce((a, i) => a + i.tokens.length, 0);
+          clock += steps++ < 40 ? 3 * warm : warm;
+          return items.map(() => 1);
+        },
+        async reset() {},
+        async truncate() {},
+        async close() {},
+      };
+      return profileEngine(engine, 32000, { prefillTokens: [8, 32], decodeBatches: [1, 4], decodeKvLens: [32, 128], repeats: 3, warmupRounds }, () => {});
+    };
+    const warmed = await run(1);
+    // Hand-computed warm prices: prefill n tokens 10 + 0.5 n; decode b sequences 10.5 b.
+    expect(warmed.map((r) => r.ms)).toEqual([14, 26, 10.5, 42, 10.5, 42]);
+    const cold = await run(0);
+    expect(cold.some((r, i) => r.ms > warmed[i]!.ms)).toBe(true);
+    vi.restoreAllMocks();
   });
 });

@@ -16,6 +16,7 @@ import { UserError } from '../../src/errors.js';
 import { PDSIM_ITERATION_COLUMNS, PDSIM_PROFILE_COLUMNS } from '../../src/calibrate/parse-pdsim.js';
 import { loadEngine, type Engine } from './engine-api.js';
 import { promptFor } from './step-loop.js';
+import { fill, warmUpEngine } from './warm-up.js';
 import { resolveModel } from './serve.js';
 import { TEST_MODELS, type TestModelSpec } from './test-models.js';
 import { llamacppMessages } from '../../src/messages/llamacpp.js';
@@ -25,6 +26,8 @@ export interface ProfilePlan {
   decodeBatches: number[];
   decodeKvLens: number[];
   repeats: number;
+  /** Untimed rounds of every shape before the timed ones (WARMUP_ROUNDS; 0 reproduces the profiler of runs 7-18). */
+  warmupRounds?: number;
 }
 
 // Shapes a served step of the benchmark's workload runs (prompts up to 512 tokens, up to 8 sequences, KV up to 1,024), with enough of each for a two-fold held-out check.
@@ -52,15 +55,24 @@ export const expectedMs = (xs: number[]): number => {
   return kept.reduce((a, x) => a + x, 0) / kept.length;
 };
 
-async function timed(f: () => Promise<unknown>): Promise<number> {
-  const t = performance.now();
-  await f();
-  return performance.now() - t;
+/** Wall and CPU time of the timed steps: how much of its wall time the engine had a core (the rest, other processes had it). */
+export interface ProfileTiming {
+  wallMs: number;
+  cpuMs: number;
 }
 
-/** Prefill `slot` with `tokens` prompt tokens in chunks the engine accepts (untimed). */
-async function fill(e: Engine, slot: number, tokens: number[]): Promise<void> {
-  for (let i = 0; i < tokens.length; i += e.batchTokens) await e.step([{ slot, tokens: tokens.slice(i, i + e.batchTokens), sample: false }]);
+/** Times `f`, adding its wall and process CPU time (every thread: llama.cpp's and the event loop's) to `acc`. */
+async function timed(f: () => Promise<unknown>, acc?: ProfileTiming): Promise<number> {
+  const c = process.cpuUsage();
+  const t = performance.now();
+  await f();
+  const ms = performance.now() - t;
+  if (acc) {
+    const d = process.cpuUsage(c);
+    acc.wallMs += ms;
+    acc.cpuMs += (d.user + d.system) / 1000;
+  }
+  return ms;
 }
 
 /**
@@ -72,6 +84,14 @@ async function fill(e: Engine, slot: number, tokens: number[]): Promise<void> {
  * up to +15 %); spread over three windows, a burst touches a third of a shape's rounds.
  */
 export const DECODE_SWEEPS = 3;
+
+/**
+ * Untimed rounds of every shape (each prompt size, each batch size at each KV length) before the
+ * timed ones (warm-up.ts says why). With one round, a first profile's timed steps cost 4-5 % more
+ * CPU time than the later ones' in the same process, against 12-15 % without (one measurement each,
+ * load 10-14); two rounds measured 11 % at load 18-20, where CPU time itself is noisy, so one it is.
+ */
+export const WARMUP_ROUNDS = 1;
 
 /** The order of the KV-length indices in each sweep: up, down, up, ... */
 export function decodeSweeps(kvCount: number, repeats: number): number[][] {
@@ -101,7 +121,7 @@ export function roundsInSweep(repeats: number, w: number): number {
  * b8 14.9 / 16.1; b8 after b8 39.0 / 38.6, after b1 39.5 / 40.2. Alternating shapes, as the profile
  * did before, priced every served decode at the cold cost (served b1 passes ran 0.85-0.90x it).
  */
-export async function profileEngine(e: Engine, vocab: number, plan: ProfilePlan, log: (s: string) => void = () => {}): Promise<ProfileRow[]> {
+export async function profileEngine(e: Engine, vocab: number, plan: ProfilePlan, log: (s: string) => void = () => {}, timing?: ProfileTiming): Promise<ProfileRow[]> {
   const rows: ProfileRow[] = [];
   // Prompts run in the last slot; decode steps use the ones before it, which keep their KV meanwhile.
   const prefillSlot = e.slots - 1;
@@ -115,7 +135,7 @@ export async function profileEngine(e: Engine, vocab: number, plan: ProfilePlan,
     const r = prefillRounds++;
     for (const [i, n] of sizes.entries()) {
       const p = promptFor(r + 1, n, vocab);
-      prefillMs[i]!.push(await timed(() => e.step([{ slot: prefillSlot, tokens: p, sample: true }])));
+      prefillMs[i]!.push(await timed(() => e.step([{ slot: prefillSlot, tokens: p, sample: true }]), timing));
       await e.reset(prefillSlot);
     }
   };
@@ -132,6 +152,20 @@ export async function profileEngine(e: Engine, vocab: number, plan: ProfilePlan,
       held[s] = kv - 1;
     }
   };
+  // Round r of the decode shapes at KV index i: each batch size stepped twice, the second timed.
+  const decodeRound = async (i: number, r: number): Promise<void> => {
+    for (const [j, b] of batches.entries()) {
+      const items = Array.from({ length: b }, (_, s) => ({ slot: s, tokens: [300 + r], sample: true }));
+      // The same step twice, the second timed (see the function comment).
+      for (let k = 0; k < 2; k++) {
+        if (k === 1) ms[i]![j]!.push(await timed(() => e.step(items), timing));
+        else await e.step(items);
+        for (let s = 0; s < b; s++) await e.truncate(s, kvs[i]! - 1);
+      }
+    }
+  };
+  // Warm-up (see WARMUP_ROUNDS): every shape of the plan run untimed, KV lengths ascending.
+  await warmUpEngine(e, vocab, { prefillTokens: sizes, decodeBatches: batches, decodeKvLens: kvs }, plan.warmupRounds ?? WARMUP_ROUNDS, prefillSlot);
   const sweeps = decodeSweeps(kvs.length, plan.repeats);
   const visits = sweeps.length * kvs.length;
   let visit = 0;
@@ -141,17 +175,7 @@ export async function profileEngine(e: Engine, vocab: number, plan: ProfilePlan,
       while (prefillRounds < plan.repeats && Math.floor((prefillRounds * visits) / plan.repeats) <= visit) await prefillRound();
       visit++;
       await hold(kvs[i]!);
-      for (let r = 0; r < roundsInSweep(plan.repeats, w); r++) {
-        for (const [j, b] of batches.entries()) {
-          const items = Array.from({ length: b }, (_, s) => ({ slot: s, tokens: [300 + r], sample: true }));
-          // The same step twice, the second timed (see the function comment).
-          for (let k = 0; k < 2; k++) {
-            const t = await timed(() => e.step(items));
-            if (k === 1) ms[i]![j]!.push(t);
-            for (let s = 0; s < b; s++) await e.truncate(s, kvs[i]! - 1);
-          }
-        }
-      }
+      for (let r = 0; r < roundsInSweep(plan.repeats, w); r++) await decodeRound(i, r);
     }
   }
   while (prefillRounds < plan.repeats) await prefillRound();
@@ -263,12 +287,14 @@ interface ProfileCli {
   deviceOut?: string;
   deviceId?: string;
   quick?: boolean;
+  /** Untimed rounds before the timed ones (default WARMUP_ROUNDS; the bench's --warmup-rounds 0 is the profiler of runs 7-18). */
+  warmupRounds?: number;
 }
 
 export async function runProfile(o: ProfileCli, log: (s: string) => void): Promise<ProfileRow[]> {
   const spec = TEST_MODELS[o.testModel];
   if (!spec) throw new UserError(llamacppMessages.unknownTestModel(o.testModel, Object.keys(TEST_MODELS).join(', ')));
-  const plan = o.quick ? QUICK_PLAN : FULL_PLAN;
+  const plan = { ...(o.quick ? QUICK_PLAN : FULL_PLAN), ...(o.warmupRounds !== undefined ? { warmupRounds: o.warmupRounds } : {}) };
   const m = resolveModel({ testModel: o.testModel, modelDir: o.modelDir });
   const maxKv = Math.max(...plan.decodeKvLens) + plan.repeats + 8;
   const engine = await loadEngine({
@@ -280,9 +306,11 @@ export async function runProfile(o: ProfileCli, log: (s: string) => void): Promi
     batchTokens: Math.max(...plan.prefillTokens),
   });
   try {
-    const rows = await profileEngine(engine, spec.vocab, plan, log);
+    const timing: ProfileTiming = { wallMs: 0, cpuMs: 0 };
+    const t0 = performance.now();
+    const rows = await profileEngine(engine, spec.vocab, plan, log, timing);
     writeFileSync(o.out, profileCsv(rows, spec));
-    log(`wrote ${o.out} (${rows.length} rows)`);
+    log(`wrote ${o.out} (${rows.length} rows; ${((performance.now() - t0) / 1000).toFixed(0)} s with ${plan.warmupRounds ?? WARMUP_ROUNDS} warm-up round(s); CPU / wall during the timed steps ${(timing.cpuMs / timing.wallMs).toFixed(3)})`);
     if (o.deviceOut && !existsSync(o.deviceOut)) {
       const id = o.deviceId ?? `llamacpp-cpu-${o.threads}t`;
       writeFileSync(o.deviceOut, `${JSON.stringify(baseDeviceProfile(id, o.threads, measureCopyGBps()), null, 2)}\n`);

@@ -15,6 +15,7 @@ import { UserError } from '../../src/errors.js';
 import { startSimServer, type SimServer } from '../server/server.js';
 import { loadEngine, type Engine } from './engine-api.js';
 import { StepLoopBackend } from './step-loop.js';
+import { warmUpEngine, type WarmupShapes } from './warm-up.js';
 import { ensureTestModel, TEST_MODELS } from './test-models.js';
 import { llamacppMessages } from '../../src/messages/llamacpp.js';
 
@@ -31,6 +32,8 @@ export interface LlamaServeOptions {
   servedModelName?: string;
   /** Appends one JSON line per engine iteration here (step-loop.ts StepRecord). */
   stepLog?: string;
+  /** Untimed warm-up rounds before listening (warm-up.ts; default 1, 0 = none). */
+  warmupRounds?: number;
   log?: (line: string) => void;
 }
 
@@ -52,9 +55,20 @@ export function resolveModel(o: Pick<LlamaServeOptions, 'model' | 'testModel' | 
   return { path: o.model, name: basename(o.model).replace(/\.gguf$/, ''), vocab: 32000 };
 }
 
+/** Shapes the server warms up: prompts of 8, 16, ... tokens up to a step's budget, every batch size, KV lengths 32, 128, 256, 512, ... up to the context. */
+export function serveWarmupShapes(e: Pick<Engine, 'slots' | 'contextTokens' | 'batchTokens'>): WarmupShapes {
+  const prefillTokens: number[] = [];
+  for (let n = 8; n <= e.batchTokens; n *= 2) prefillTokens.push(n);
+  const decodeKvLens = [32];
+  for (let kv = 128; kv < e.contextTokens; kv *= 2) decodeKvLens.push(kv);
+  return { prefillTokens, decodeBatches: Array.from({ length: e.slots }, (_, i) => i + 1), decodeKvLens };
+}
+
 export async function startLlamaServer(o: LlamaServeOptions): Promise<LlamaServer> {
   const m = resolveModel(o);
   const engine = await loadEngine({ modelPath: m.path, threads: o.threads, sequences: o.maxNumSeqs, contextTokens: o.maxModelLen, batchTokens: o.maxNumBatchedTokens });
+  // Before listening, as vLLM runs dummy batches at start-up: the served passes are then of a warm engine, as the profile's are.
+  await warmUpEngine(engine, m.vocab, serveWarmupShapes(engine), o.warmupRounds ?? 1, 0);
   const stepLog = o.stepLog === undefined ? undefined : createWriteStream(o.stepLog, { flags: 'a' });
   const backend = new StepLoopBackend(engine, m.vocab, (e) => o.log?.(`engine error: ${(e as Error).message}`), stepLog && ((r) => void stepLog.write(`${JSON.stringify(r)}\n`)));
   const server = await startSimServer({
@@ -99,6 +113,7 @@ export function llamaServeCommand(): Command {
     .option('--port <n>', 'port (0 = any free port)', int('--port', 0), 8200)
     .option('--served-model-name <name>', 'model name in /v1/models (default: the model id or file name)')
     .option('--step-log <file>', 'append one JSON line per engine iteration (its passes, their shapes and times) to this file')
+    .option('--warmup-rounds <n>', 'untimed rounds of every batch size, KV length and prompt size before listening', int('--warmup-rounds', 0), 1)
     .option('--quiet', 'no per-request log lines')
     .action(async (o: LlamaServeOptions & { quiet?: boolean }) => {
       const s = await startLlamaServer({ ...o, log: o.quiet ? undefined : (l) => process.stderr.write(`${l}\n`) });

@@ -26,6 +26,17 @@ describe('step check: logged passes against the model that priced them', () => {
     expect(c.paddedPasses).toBe(0);
     expect(c.paddedRatio).toBeNull();
     expect(c.postShare).toBe(0);
+    // No pass recorded its CPU time (a step log from before cpuMs).
+    expect(c.cpuShare).toBeNull();
+  });
+
+  it('CPU / wall over the passes that record CPU time (hand-computed)', () => {
+    const recs: StepRecord[] = [
+      { atMs: 0, ms: 20, gapMs: null, passes: [{ entries: [[1, 5]], ms: 20, cpuMs: 15 }] },
+      { atMs: 30, ms: 10, gapMs: 1, passes: [{ entries: [[1, 6]], ms: 10, cpuMs: 10 }, { entries: [[4, 6]], ms: 7 }] },
+    ];
+    // (15 + 10) / (20 + 10): the pass without cpuMs is left out.
+    expect(checkSteps(recs, () => 10).cpuShare).toBeCloseTo(25 / 30, 10);
   });
 
   it('decode steps by batch size, padded passes and delivery time (hand-computed)', () => {

@@ -32,6 +32,8 @@ export interface StepCheck {
   /** Passes with throw-away padding tokens: summed measured / predicted (their pads are not priced). */
   paddedRatio: number | null;
   paddedPasses: number;
+  /** Process CPU time / wall time over the passes that record it: below 1, the engine waited for a core (other processes' load). */
+  cpuShare: number | null;
   /** Measured / predicted over each WINDOW_MS of wall time (from the first record): how the engine's speed drifts within a run. */
   windowRatios: number[];
 }
@@ -59,6 +61,8 @@ export function checkSteps(records: readonly StepRecord[], priceMs: (entries: { 
   let passes = 0;
   let busy = 0;
   let post = 0;
+  let cpu = 0;
+  let cpuWall = 0;
   const gaps: number[] = [];
   const byBatch = new Map<number, { n: number; m: number; p: number; padded: number }>();
   const padded = { n: 0, m: 0, p: 0 };
@@ -76,6 +80,10 @@ export function checkSteps(records: readonly StepRecord[], priceMs: (entries: { 
       passes++;
       measured += p.ms;
       predicted += ms;
+      if (p.cpuMs !== undefined) {
+        cpu += p.cpuMs;
+        cpuWall += p.ms;
+      }
       w.m += p.ms;
       w.p += ms;
       const decode = p.entries.every(([n]) => n === 1);
@@ -108,6 +116,7 @@ export function checkSteps(records: readonly StepRecord[], priceMs: (entries: { 
     decodeByBatch: [...byBatch].sort(([a], [b]) => a - b).map(([batch, g]) => ({ batch, n: g.n, ratio: g.m / g.p, padded: g.padded })),
     paddedRatio: padded.p > 0 ? padded.m / padded.p : null,
     paddedPasses: padded.n,
+    cpuShare: cpuWall > 0 ? cpu / cpuWall : null,
     windowRatios: [...windows].sort(([a], [b]) => a - b).filter(([, w]) => w.p > 0).map(([, w]) => w.m / w.p),
   };
 }
@@ -123,5 +132,5 @@ export function formatStepCheck(c: StepCheck): string {
   const f = (x: number | null, d = 2): string => (x === null ? '-' : x.toFixed(d));
   const pct = (x: number | null): string => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
   const byBatch = c.decodeByBatch.map((g) => `b${g.batch} ${f(g.ratio)} (${g.n}${g.padded > 0 ? `, ${g.padded} padded` : ''})`).join(', ');
-  return `${c.iterations} iterations, ${c.passes} passes; measured / predicted pass time: decode median ${f(c.decodeRatio)}, prompt median ${f(c.prefillRatio)}, all ${f(c.totalRatio)}; decode-only steps by batch (sum measured / sum predicted): ${byBatch || '-'}; passes with padding: ${c.paddedPasses}, ${f(c.paddedRatio)}; by ${WINDOW_MS / 1000}-s window: ${c.windowRatios.length > 0 ? `${f(Math.min(...c.windowRatios))}-${f(Math.max(...c.windowRatios))}` : '-'}; gap between iterations mean ${f(c.meanGapMs)} ms (${pct(c.gapShare)} of engine time), delivery after iterations ${pct(c.postShare)}`;
+  return `${c.iterations} iterations, ${c.passes} passes; measured / predicted pass time: decode median ${f(c.decodeRatio)}, prompt median ${f(c.prefillRatio)}, all ${f(c.totalRatio)}; decode-only steps by batch (sum measured / sum predicted): ${byBatch || '-'}; passes with padding: ${c.paddedPasses}, ${f(c.paddedRatio)}; by ${WINDOW_MS / 1000}-s window: ${c.windowRatios.length > 0 ? `${f(Math.min(...c.windowRatios))}-${f(Math.max(...c.windowRatios))}` : '-'}; gap between iterations mean ${f(c.meanGapMs)} ms (${pct(c.gapShare)} of engine time), delivery after iterations ${pct(c.postShare)}; CPU / wall during passes ${f(c.cpuShare)}`;
 }

@@ -66,8 +66,11 @@ export interface StepRecord {
   ms: number;
   /** Time since the previous iteration ended, when the loop ran on without waiting for work (HTTP, timers, event loop). */
   gapMs: number | null;
-  /** `pad`: throw-away tokens in the pass (not in `entries`, and not priced by the simulator). */
-  passes: { entries: [number, number][]; ms: number; pad?: number }[];
+  /**
+   * `pad`: throw-away tokens in the pass (not in `entries`, and not priced by the simulator);
+   * `cpuMs`: the server process's CPU time during the pass (every thread), so wall - CPU is time the engine waited for a core.
+   */
+  passes: { entries: [number, number][]; ms: number; cpuMs?: number; pad?: number }[];
   /** After the passes: delivering the sampled tokens (SSE writes) and freeing finished slots; neither in `ms` nor in the next `gapMs`. */
   postMs?: number;
 }
@@ -240,6 +243,7 @@ export class StepLoopBackend implements TimingBackend {
     const t = performance.now();
     const rec: StepRecord = { atMs: Date.now(), ms: 0, gapMs: this.lastEndMs === null ? null : t - this.lastEndMs, passes: [] };
     for (const pass of this.passes(plan)) {
+      const cp = process.cpuUsage();
       const tp = performance.now();
       const out = await this.engine.step(pass.items);
       // Shapes as the simulator sees them (src/perf/forward-passes.ts): padding is not part of them.
@@ -247,7 +251,9 @@ export class StepLoopBackend implements TimingBackend {
         const entries: [number, number][] = [];
         pass.items.forEach((it, j) => void (pass.of[j]! >= 0 && entries.push([it.tokens.length, pass.context[j]!])));
         const pad = pass.items.length - entries.length;
-        rec.passes.push({ entries, ms: performance.now() - tp, ...(pad > 0 ? { pad } : {}) });
+        const ms = performance.now() - tp;
+        const c = process.cpuUsage(cp);
+        rec.passes.push({ entries, ms, cpuMs: (c.user + c.system) / 1000, ...(pad > 0 ? { pad } : {}) });
       }
       this.stats.passes++;
       for (const [j, k] of pass.of.entries()) {
