@@ -261,7 +261,8 @@ export class EngineInstance {
     this.blocks.release(req.blocks);
     req.blocks = 0;
     if (req.hashedKeys.length > 0) {
-      this.blocks.releaseHashed(req.hashedKeys);
+      // The hashed keys are a prefix of the block keys; passing the request's own array lets the manager use its node memo.
+      this.blocks.releaseHashed(req.blockKeys, 0, req.hashedKeys.length);
       req.hashedKeys = [];
     }
   }
@@ -447,11 +448,12 @@ export class EngineInstance {
   private commitPromptBlocks(r: RequestState): void {
     // Prompt blocks that are full are now complete and shareable.
     const full = Math.min(r.blockKeys.length, Math.floor(r.spec.promptTokens / this.cfg.blockSizeTokens));
-    const newKeys = r.blockKeys.slice(r.hashedKeys.length, full);
-    if (newKeys.length === 0) return;
-    this.blocks.commit(newKeys);
-    r.blocks -= newKeys.length;
-    r.hashedKeys = r.hashedKeys.concat(newKeys);
+    const from = r.hashedKeys.length;
+    if (full <= from) return;
+    this.blocks.commit(r.blockKeys, from, full);
+    r.blocks -= full - from;
+    // The hashed keys are always a prefix of the block keys.
+    r.hashedKeys = r.blockKeys.slice(0, full);
   }
 
   /**
