@@ -4,18 +4,22 @@
 // checkout where a source file is newer than the bundle, it runs the TypeScript sources through tsx
 // instead (slower start, never stale); `npm run build` refreshes the bundle.
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 const bundle = new URL('../dist/pdsim.mjs', import.meta.url);
-const sourceDirs = ['../src/', '../adapters/'].map((d) => new URL(d, import.meta.url));
+const sourceDirs = ['../src/', '../adapters/'].map((d) => fileURLToPath(new URL(d, import.meta.url)));
 
-/** Newest modification time of the .ts files under a folder, node_modules skipped (a few ms). */
+/**
+ * Newest modification time of the .ts files under a folder (ending in '/'), node_modules skipped:
+ * ~400 stats, a few ms. Plain path strings: a URL object per file made the scan ~2x slower.
+ */
 function newestMs(dir) {
   let newest = 0;
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     if (e.isDirectory()) {
-      if (e.name !== 'node_modules') newest = Math.max(newest, newestMs(new URL(`${e.name}/`, dir)));
+      if (e.name !== 'node_modules') newest = Math.max(newest, newestMs(`${dir}${e.name}/`));
     } else if (e.name.endsWith('.ts')) {
-      newest = Math.max(newest, statSync(new URL(e.name, dir)).mtimeMs);
+      newest = Math.max(newest, statSync(dir + e.name).mtimeMs);
     }
   }
   return newest;

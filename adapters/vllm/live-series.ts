@@ -66,10 +66,10 @@ export function livePeaks(results: readonly LiveRequestResult[]): BenchPeaks {
   const p = new BenchPeaks();
   const first = ok.length > 0 ? Math.min(...ok.map((r) => r.startS)) : 0;
   p.sent(first);
-  p.left(); // fixes the bucket origin at the first send without counting a request
+  p.left(first); // fixes the bucket origin at the first send without counting a request
   for (const e of ev) {
     if (e.kind === 0) p.sent(e.t);
-    else if (e.kind === 1) p.left();
+    else if (e.kind === 1) p.left(e.t);
     else p.tokens(e.t, e.n);
   }
   return p;

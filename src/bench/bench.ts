@@ -49,7 +49,7 @@ function runOnce(cmd: string[], scenario: string, outDir: string, sets: string[]
   const time = r.stderr.split('\n').find((l) => l.startsWith('PDSIM_TIME '));
   if (time) {
     const [user, sys, rssKB] = time.split(' ').slice(1).map(Number) as [number, number, number];
-    return { wallS, events: s.events, requests: s.requests, cpuS: user + sys, maxRssMB: rssKB / 1024 };
+    return { wallS, events: s.events, requests: s.requests, cpuS: user + sys, maxRssMB: rssKB / 1024, ...(s.mainCpuS !== undefined ? { mainCpuS: s.mainCpuS } : {}) };
   }
   return { wallS, ...s, cpuS: s.cpuS ?? NaN };
 }
@@ -69,7 +69,7 @@ function scenarioRequests(regime: Regime): number {
 }
 
 function row(label: string, m: Measured, runs: number, extra = ''): string {
-  return `${label.padEnd(18)} ${m.wallS.toFixed(2).padStart(7)} s ${m.cpuS.toFixed(2).padStart(7)} s ${fmtK(m.requests / m.wallS).padStart(6)} req/s ${fmtK(m.events / m.wallS).padStart(6)} ev/s ${(m.events / m.requests).toFixed(2).padStart(6)} ev/req ${m.maxRssMB.toFixed(0).padStart(5)} MB  ${String(runs).padStart(2)} run${runs > 1 ? 's' : ' '}${extra}`;
+  return `${label.padEnd(18)} ${m.wallS.toFixed(2).padStart(7)} s ${m.cpuS.toFixed(2).padStart(7)} s ${fmtK(m.requests / m.wallS).padStart(6)} req/s ${fmtK(m.events / m.wallS).padStart(6)} ev/s ${(m.events / m.requests).toFixed(2).padStart(6)} ev/req ${m.maxRssMB.toFixed(0).padStart(5)} MB  ${String(runs).padStart(2)} run${runs > 1 ? 's' : ' '}${m.mainCpuS !== undefined ? `; main thread ${m.mainCpuS.toFixed(2)} CPU-s` : ''}${extra}`;
 }
 
 function opt(args: string[], name: string): string | undefined {

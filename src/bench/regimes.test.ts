@@ -13,6 +13,10 @@ describe('bench arithmetic', () => {
       { wallS: 1, cpuS: 1, events: 30, requests: 100, maxRssMB: 70 },
       { wallS: 2, cpuS: 3, events: 20, requests: 100, maxRssMB: 60 },
     ])).toEqual({ wallS: 2, cpuS: 2, events: 20, requests: 100, maxRssMB: 60 });
+    // The main thread's CPU: a median when every run has it, absent (an older bundle) otherwise.
+    const m = { wallS: 1, cpuS: 1, events: 1, requests: 1, maxRssMB: 1 };
+    expect(medianOf([{ ...m, mainCpuS: 0.9 }, { ...m, mainCpuS: 0.5 }, { ...m, mainCpuS: 0.7 }]).mainCpuS).toBe(0.7);
+    expect('mainCpuS' in medianOf([{ ...m, mainCpuS: 0.9 }, m])).toBe(false);
   });
 
   it('extrapolates RSS linearly to 1M requests, never below the measured peak', () => {

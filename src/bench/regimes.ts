@@ -43,6 +43,8 @@ export interface Measured {
   wallS: number;
   /** CPU seconds (user + system) of the simulate process. */
   cpuS: number;
+  /** CPU seconds of its main thread alone (Linux; bundles before it print none). */
+  mainCpuS?: number;
   events: number;
   requests: number;
   maxRssMB: number;
@@ -63,6 +65,7 @@ export function medianOf(runs: readonly Measured[]): Measured {
     events: median(runs.map((r) => r.events)),
     requests: median(runs.map((r) => r.requests)),
     maxRssMB: median(runs.map((r) => r.maxRssMB)),
+    ...(runs.every((r) => r.mainCpuS !== undefined) ? { mainCpuS: median(runs.map((r) => r.mainCpuS!)) } : {}),
   };
 }
 

@@ -30,8 +30,14 @@ export interface BundleResult {
 export async function buildBundle(outDir: string = path.join(packageRoot(), 'dist')): Promise<BundleResult> {
   rmSync(outDir, { recursive: true, force: true });
   const r = await build({
-    // plan-worker: the worker-thread side of sweep/plan's pool (src/plan/pool.ts finds it beside the entry).
-    entryPoints: { pdsim: path.join(packageRoot(), 'src/cli/main.ts'), lib: path.join(packageRoot(), 'src/notebook/index.ts'), 'plan-worker': path.join(packageRoot(), 'src/plan/worker.ts') },
+    // plan-worker: the worker-thread side of sweep/plan's pool (src/plan/pool.ts finds it beside the entry);
+    // record-worker: the thread that writes requests.jsonl (src/run/record-thread.ts finds it the same way).
+    entryPoints: {
+      pdsim: path.join(packageRoot(), 'src/cli/main.ts'),
+      lib: path.join(packageRoot(), 'src/notebook/index.ts'),
+      'plan-worker': path.join(packageRoot(), 'src/plan/worker.ts'),
+      'record-worker': path.join(packageRoot(), 'src/run/record-worker.ts'),
+    },
     bundle: true,
     splitting: true,
     platform: 'node',

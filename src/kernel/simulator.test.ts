@@ -56,6 +56,60 @@ describe('Simulator', () => {
   });
 });
 
+describe('Simulator lanes', () => {
+  // The same pseudo-random schedule (times on a coarse grid, so ties in time and priority occur),
+  // once all in the main queue and once with every third event in a lane: the run order must be the
+  // same, since lanes share the [time, priority, seq] order.
+  it('run events in the same order as one queue, ties included', () => {
+    const order = (useLane: boolean) => {
+      const sim = new Simulator();
+      const lane = sim.lane(0.5);
+      const log: number[] = [];
+      let x = 12345;
+      const rnd = () => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648;
+      for (let i = 0; i < 300; i++) {
+        const t = Math.floor(rnd() * 20) / 4;
+        const p = Math.floor(rnd() * 2);
+        const q = useLane && i % 3 === 0 ? lane : sim;
+        q.scheduleAt(t, () => {
+          log.push(i);
+          // Children scheduled from inside, in both queues.
+          if (i % 7 === 0) (useLane ? lane : sim).scheduleAt(sim.now, () => log.push(1000 + i), 0);
+          if (i % 11 === 0) sim.scheduleAt(sim.now + 0.25, () => log.push(2000 + i), 1);
+        }, p);
+      }
+      sim.run();
+      return log;
+    };
+    const plain = order(false);
+    expect(plain).toHaveLength(300 + 43 + 28);
+    expect(order(true)).toEqual(plain);
+  });
+
+  it('give a horizon at a lane event plus its lead, or the next main-queue event if sooner', () => {
+    const sim = new Simulator();
+    const lane = sim.lane(0.5);
+    expect(sim.peekHorizon()).toBe(Infinity);
+    const a = lane.scheduleAt(1, () => {});
+    sim.scheduleAt(2, () => {});
+    expect(sim.peekTime()).toBe(1);
+    expect(sim.peekHorizon()).toBe(1.5);
+    sim.scheduleAt(1.2, () => {});
+    expect(sim.peekHorizon()).toBe(1.2);
+    sim.run(1.3, true);
+    expect(sim.peekHorizon()).toBe(2);
+    // A cancelled lane event no longer bounds the horizon.
+    const b = lane.scheduleAt(1.4, () => {});
+    expect(sim.peekHorizon()).toBe(1.9);
+    b.cancel();
+    expect(sim.peekHorizon()).toBe(2);
+    expect(sim.peekTime()).toBe(2);
+    expect(sim.pending).toBe(1); // the event at 2 (the cancelled one was dropped when peeked)
+    expect(a.timeS).toBe(1);
+    expect(() => sim.lane(0)).toThrow(/lead 0/);
+  });
+});
+
 describe('RandomStreams', () => {
   it('gives the same sequence for the same seed and name, independent streams per name', () => {
     const a = new RandomStreams(7).stream('arrivals');

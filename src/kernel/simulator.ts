@@ -4,6 +4,15 @@
  * It knows nothing of what it simulates. Every event, zero-delay ones included, goes through the
  * queue so causality never depends on call order; `seq` breaks remaining ties the same way on
  * every run (fastpriorityqueue is not a stable heap).
+ *
+ * Lanes (`lane(leadS)`) hold events that promise a lookahead, as in conservative parallel
+ * discrete-event simulation (Chandy & Misra 1979; Fujimoto, "Parallel and Distributed Simulation
+ * Systems", 2000, ch. 3): such an event acts on the rest of the model only through events it
+ * schedules at least `leadS` after itself, or through further events of its lane. `peekHorizon()`
+ * is then the earliest time any pending event can act outside its lane, so a component that
+ * computes ahead (a stretch of work in closed form) may run up to it, past lane events that fall
+ * due sooner. Lanes share the sequence counter, so events run in the same [time, priority, seq]
+ * order as if they were in one queue.
  */
 import FastPriorityQueue from 'fastpriorityqueue';
 
@@ -32,8 +41,33 @@ class QueuedEvent implements EventHandle {
 const before = (a: QueuedEvent, b: QueuedEvent): boolean =>
   a.timeS < b.timeS || (a.timeS === b.timeS && (a.priority < b.priority || (a.priority === b.priority && a.seq < b.seq)));
 
+/** Events of one lookahead (see the module comment). */
+export interface EventLane {
+  readonly leadS: number;
+  /** Schedules `fn` at absolute time `timeS` (not before now) in this lane. */
+  scheduleAt(timeS: number, fn: Callback, priority?: number): EventHandle;
+}
+
+class Lane implements EventLane {
+  readonly queue = new FastPriorityQueue<QueuedEvent>(before);
+  constructor(private readonly sim: Simulator, readonly leadS: number) {}
+  scheduleAt(timeS: number, fn: Callback, priority = 0): EventHandle {
+    return this.sim.enqueue(this.queue, timeS, fn, priority);
+  }
+}
+
+/** Earliest live event of `q` (cancelled ones at its top are dropped), or undefined. */
+function liveTop(q: FastPriorityQueue<QueuedEvent>): QueuedEvent | undefined {
+  for (;;) {
+    const top = q.peek();
+    if (top === undefined || !top.cancelled) return top;
+    q.poll();
+  }
+}
+
 export class Simulator {
   private readonly queue = new FastPriorityQueue<QueuedEvent>(before);
+  private readonly lanes: Lane[] = [];
   private nowS = 0;
   private nextSeq = 0;
   private processed = 0;
@@ -60,7 +94,17 @@ export class Simulator {
   }
 
   get pending(): number {
-    return this.queue.size;
+    let n = this.queue.size;
+    for (const l of this.lanes) n += l.queue.size;
+    return n;
+  }
+
+  /** A new lane whose events promise `leadS` seconds of lookahead (see the module comment). */
+  lane(leadS: number): EventLane {
+    if (!(leadS > 0 && Number.isFinite(leadS))) throw new RangeError(`Invalid lane lead ${leadS}`);
+    const l = new Lane(this, leadS);
+    this.lanes.push(l);
+    return l;
   }
 
   /** Events scheduled so far: unchanged between two reads means nothing was scheduled in between. */
@@ -76,9 +120,14 @@ export class Simulator {
 
   /** Schedules `fn` at absolute time `timeS` (not before now). */
   scheduleAt(timeS: number, fn: Callback, priority = 0): EventHandle {
+    return this.enqueue(this.queue, timeS, fn, priority);
+  }
+
+  /** @internal Adds an event to `q` (the main queue or a lane's). */
+  enqueue(q: FastPriorityQueue<QueuedEvent>, timeS: number, fn: Callback, priority: number): EventHandle {
     if (!(timeS >= this.nowS)) throw new RangeError(`Cannot schedule at ${timeS}, before now (${this.nowS})`);
     const ev = new QueuedEvent(timeS, priority, this.nextSeq++, fn);
-    this.queue.add(ev);
+    q.add(ev);
     return ev;
   }
 
@@ -89,12 +138,41 @@ export class Simulator {
 
   /** Time of the next live event, or Infinity. */
   peekTime(): number {
-    for (;;) {
-      const top = this.queue.peek();
-      if (top === undefined) return Infinity;
-      if (!top.cancelled) return top.timeS;
-      this.queue.poll();
+    let t = liveTop(this.queue)?.timeS ?? Infinity;
+    for (const l of this.lanes) {
+      const top = liveTop(l.queue);
+      if (top !== undefined && top.timeS < t) t = top.timeS;
     }
+    return t;
+  }
+
+  /**
+   * Earliest time at which a pending event can act outside its lane: the next main-queue event, or
+   * a lane's next event plus its lead. Infinity when nothing is pending. Equals peekTime() without lanes.
+   */
+  peekHorizon(): number {
+    let t = liveTop(this.queue)?.timeS ?? Infinity;
+    for (const l of this.lanes) {
+      const top = liveTop(l.queue);
+      if (top !== undefined && top.timeS + l.leadS < t) t = top.timeS + l.leadS;
+    }
+    return t;
+  }
+
+  /** The queue holding the next event in [time, priority, seq] order (lanes included), or undefined. */
+  private nextQueue(): FastPriorityQueue<QueuedEvent> | undefined {
+    let q: FastPriorityQueue<QueuedEvent> | undefined = this.queue;
+    let top = q.peek();
+    if (top === undefined) q = undefined;
+    const lanes = this.lanes;
+    for (let i = 0; i < lanes.length; i++) {
+      const lt = lanes[i]!.queue.peek();
+      if (lt !== undefined && (top === undefined || before(lt, top))) {
+        top = lt;
+        q = lanes[i]!.queue;
+      }
+    }
+    return q;
   }
 
   /**
@@ -104,10 +182,12 @@ export class Simulator {
    */
   run(untilS = Infinity, holdClock = false): void {
     this.stopped = false;
+    const single = this.lanes.length === 0;
     while (!this.stopped) {
-      const top = this.queue.peek();
-      if (top === undefined || top.timeS > untilS) break;
-      this.queue.poll();
+      const q = single ? this.queue : this.nextQueue();
+      const top = q?.peek();
+      if (q === undefined || top === undefined || top.timeS > untilS) break;
+      q.poll();
       if (top.cancelled) continue;
       this.nowS = top.timeS;
       this.processed++;

@@ -74,26 +74,27 @@ describe('BlockManager', () => {
         const hit = fast.matchPrefix(keys);
         same(hit, ref.matchPrefix(keys));
         const hashed = keys.slice(0, hit);
-        fast.acquire(hashed);
+        // The fast one gets ranges of the request's own key array (the engine's path), the reference slices.
+        fast.acquire(keys, 0, hit);
         ref.acquire(hashed);
         const need = keys.length - hit + rng.intBetween(0, 3);
         const ok = fast.allocate(need);
         same(ok, ref.allocate(need));
         if (ok) live.push({ keys, hashed, anon: need });
         else {
-          fast.releaseHashed(hashed);
+          fast.releaseHashed(keys, 0, hit);
           ref.releaseHashed(hashed);
         }
       } else if (op < 0.75 && live.length > 0) {
         const r = live[rng.intBetween(0, live.length - 1)]!;
         const fresh = r.keys.slice(r.hashed.length, r.hashed.length + Math.min(r.anon, r.keys.length - r.hashed.length));
-        fast.commit(fresh);
+        fast.commit(r.keys, r.hashed.length, r.hashed.length + fresh.length);
         ref.commit(fresh);
         r.hashed = r.hashed.concat(fresh);
         r.anon -= fresh.length;
       } else if (live.length > 0) {
         const r = live.splice(rng.intBetween(0, live.length - 1), 1)[0]!;
-        fast.releaseHashed(r.hashed);
+        fast.releaseHashed(r.keys, 0, r.hashed.length);
         ref.releaseHashed(r.hashed);
         fast.release(r.anon);
         ref.release(r.anon);
@@ -118,6 +119,22 @@ describe('BlockManager', () => {
       expect(fast.matchPrefix([order[k]!])).toBe(0);
       if (k + 1 < n) expect(fast.matchPrefix([order[k + 1]!])).toBe(1);
     }
+  });
+  it('never trusts a remembered node whose block was evicted and whose node now holds another block', () => {
+    const bm = new BlockManager(2, 16);
+    const a = [11, 12];
+    const b = [21, 22];
+    expect(bm.allocate(2)).toBe(true);
+    bm.commit(a, 0, 2); // remembers a's nodes
+    bm.releaseHashed(a, 0, 2);
+    expect(bm.allocate(2)).toBe(true); // evicts both of a's blocks
+    bm.commit(b, 0, 2); // b's blocks reuse a's nodes
+    expect(bm.matchPrefix(a)).toBe(0);
+    expect(() => bm.acquire(a, 0, 1)).toThrow(/uncached block 11/);
+    expect(() => bm.releaseHashed(a, 0, 2)).toThrow(/unreferenced block 12/);
+    bm.releaseHashed(b, 0, 2);
+    expect([bm.evictableBlocks, bm.matchPrefix(b)]).toEqual([2, 2]);
+    bm.checkConservation();
   });
 });
 

@@ -20,6 +20,16 @@ export class BlockManager {
    */
   private readonly hashed = new LruLists(1);
   private anonymousInUse = 0;
+  /**
+   * Per request key array (the engine passes each request's own `blockKeys`), the node each key
+   * was last found at: releasing a request's blocks, or acquiring the prefix `matchPrefix` just
+   * found, then needs no hash probe per block. A handle is checked (`LruLists.holds`) before use,
+   * so a stale one costs a probe, never a wrong block.
+   */
+  private readonly nodesOf = new WeakMap<readonly number[], Int32Array>();
+  /** The memo used last (the engine works on one request several times in a row). */
+  private lastKeys: readonly number[] | null = null;
+  private lastMemo: Int32Array = new Int32Array(0);
   /** Blocks taken from the evictable LRU to satisfy allocations (prefix-cache evictions). */
   evictions = 0;
 
@@ -73,17 +83,49 @@ export class BlockManager {
 
   /** Number of leading keys that are cached (referenced or evictable). */
   matchPrefix(keys: readonly number[]): number {
+    const memo = this.memo(keys);
     let n = 0;
-    while (n < keys.length && this.hashed.has(keys[n]!)) n++;
+    for (; n < keys.length; n++) {
+      // A waiting request is matched at every try: the nodes found last time answer without a probe.
+      const node = this.nodeAt(keys, memo, n);
+      if (node < 0) break;
+      memo[n] = node;
+    }
     return n;
   }
 
-  /** Takes a reference on cached blocks (a prefix hit); they must all be cached. */
-  acquire(keys: readonly number[]): void {
+  /** The node memo of a request's key array (made on first use). */
+  private memo(keys: readonly number[]): Int32Array {
+    // The engine works on one request several times in a row (match, acquire, commit): no WeakMap look-up then.
+    if (keys === this.lastKeys) return this.lastMemo;
+    let m = this.nodesOf.get(keys);
+    if (m === undefined) {
+      m = new Int32Array(keys.length).fill(-1);
+      this.nodesOf.set(keys, m);
+    }
+    this.lastKeys = keys;
+    this.lastMemo = m;
+    return m;
+  }
+
+  /** The node of keys[i], from the memo when it still holds that key, else by probe (-1: absent). */
+  private nodeAt(keys: readonly number[], memo: Int32Array, i: number): number {
+    const k = keys[i]!;
+    const node = memo[i]!;
+    return this.hashed.holds(node, k) ? node : this.hashed.find(k);
+  }
+
+  /**
+   * Takes a reference on cached blocks keys[from, to) (a prefix hit); they must all be cached.
+   * Ranges rather than slices: callers pass a request's own key array, no copy per call.
+   */
+  acquire(keys: readonly number[], from = 0, to = keys.length): void {
     const t = this.hashed;
-    for (const k of keys) {
-      const node = t.find(k);
-      if (node < 0) throw new Error(`acquire of uncached block ${k}`);
+    const memo = this.memo(keys);
+    for (let i = from; i < to; i++) {
+      const node = this.nodeAt(keys, memo, i);
+      if (node < 0) throw new Error(`acquire of uncached block ${keys[i]}`);
+      memo[i] = node;
       const refs = t.value(node);
       if (refs === 0) t.detach(node);
       t.setValue(node, refs + 1);
@@ -91,19 +133,22 @@ export class BlockManager {
   }
 
   /**
-   * Turns `keys.length` of the caller's anonymous blocks into hashed, referenced blocks (their
+   * Turns `to - from` of the caller's anonymous blocks into hashed, referenced blocks keys[from, to) (their
    * content is now complete). A key already cached by someone else is shared and the caller's
    * duplicate block is freed, as vLLM does.
    */
-  commit(keys: readonly number[]): void {
+  commit(keys: readonly number[], from = 0, to = keys.length): void {
     const t = this.hashed;
-    this.anonymousInUse -= keys.length;
-    for (const k of keys) {
+    this.anonymousInUse -= to - from;
+    const memo = this.memo(keys);
+    for (let i = from; i < to; i++) {
+      const k = keys[i]!;
       const node = t.find(k);
       if (node < 0) {
-        t.insert(k, NO_LIST, 1);
+        memo[i] = t.insert(k, NO_LIST, 1);
         continue;
       }
+      memo[i] = node;
       const refs = t.value(node);
       if (refs === 0) t.detach(node);
       t.setValue(node, refs + 1);
@@ -111,15 +156,15 @@ export class BlockManager {
     }
   }
 
-  /** Drops references on hashed blocks; unreferenced ones become evictable (most recent last). */
-  releaseHashed(keys: readonly number[]): void {
+  /** Drops references on hashed blocks keys[from, to); unreferenced ones become evictable (most recent last). */
+  releaseHashed(keys: readonly number[], from = 0, to = keys.length): void {
     const t = this.hashed;
     // Reverse order: a request's tail blocks are evicted before its head (vLLM frees in reverse).
-    for (let i = keys.length - 1; i >= 0; i--) {
-      const k = keys[i]!;
-      const node = t.find(k);
+    const memo = this.memo(keys);
+    for (let i = to - 1; i >= from; i--) {
+      const node = this.nodeAt(keys, memo, i);
       const refs = node < 0 ? 0 : t.value(node);
-      if (refs === 0) throw new Error(`release of unreferenced block ${k}`);
+      if (refs === 0) throw new Error(`release of unreferenced block ${keys[i]}`);
       t.setValue(node, refs - 1);
       if (refs === 1) t.moveToTail(node, EVICTABLE);
     }

@@ -77,11 +77,8 @@ export class LruLists {
 
   /** Adds an absent `key` last on `list` (or on no list) with `value`; returns its node. */
   insert(key: number, list: number, value = 0): number {
-    const node = this.freeNodes.length > 0 ? this.freeNodes.pop()! : this.newNode();
+    const node = this.alloc(key, value);
     this.nodeOf.set(key, node);
-    this.keyAt[node] = key;
-    this.link[4 * node + 3] = value;
-    this.link[4 * node + 2] = NO_LIST;
     if (list !== NO_LIST) this.linkLast(node, list);
     return node;
   }
@@ -104,6 +101,43 @@ export class LruLists {
   remove(node: number): void {
     this.detach(node);
     this.nodeOf.delete(this.keyAt[node]!);
+    this.free(node);
+  }
+
+  /**
+   * Whether `node` (remembered by a caller) still holds `key`: a freed node holds no key (NaN), a
+   * reused one another key, so a stale handle is detected rather than trusted.
+   */
+  holds(node: number, key: number): boolean {
+    return node >= 0 && node < this.used && this.keyAt[node] === key;
+  }
+
+  /**
+   * Takes `node`'s key out of the table but keeps the node (its value too): the caller owns it
+   * until `free` or `remap` (the tiers keep a block's flow count this way while it is dropped).
+   */
+  unmap(node: number): void {
+    this.detach(node);
+    this.nodeOf.delete(this.keyAt[node]!);
+  }
+
+  /** Puts an unmapped node's key back in the table (on no list). */
+  remap(node: number): void {
+    this.nodeOf.set(this.keyAt[node]!, node);
+  }
+
+  /** A node for `key` outside the table (on no list, not found by `find`), with `value`. */
+  alloc(key: number, value: number): number {
+    const node = this.freeNodes.length > 0 ? this.freeNodes.pop()! : this.newNode();
+    this.keyAt[node] = key;
+    this.link[4 * node + 3] = value;
+    this.link[4 * node + 2] = NO_LIST;
+    return node;
+  }
+
+  /** Recycles an unmapped node. */
+  free(node: number): void {
+    this.keyAt[node] = NaN;
     this.freeNodes.push(node);
   }
 

@@ -109,6 +109,58 @@ describe('TierStore', () => {
     expect(() => t.release([5])).toThrow(/no flow holds/);
   });
 
+  it("the engine's path (storeMoving, promoteHolding, releaseNodes) moves and holds what store/promote + hold by hash do (random runs, tiny tiers)", () => {
+    for (const [cpu, disk] of [[3, 5], [6, 0], [15, 30], [2, 2]] as const) {
+      const rng = new RandomStreams(9 + cpu).stream('engine');
+      const byNode = new TierStore({ cpuBlocks: cpu, diskBlocks: disk, blockBytes: 1 });
+      const byHash = new TierStore({ cpuBlocks: cpu, diskBlocks: disk, blockBytes: 1 });
+      const ref = new MapTierStore(cpu, disk);
+      const flows: { nodes: readonly number[]; hashes: number[] }[] = [];
+      let orphaned = 0;
+      let mismatches = 0;
+      for (let i = 0; i < 2500; i++) {
+        const start = rng.intBetween(0, 40);
+        const hashes = Array.from({ length: rng.intBetween(1, 9) }, (_, k) => start + k);
+        const op = rng.next();
+        if (op < 0.4) {
+          const want = ref.store(hashes);
+          expect(byHash.store(hashes, true)).toEqual(want);
+          const got = byNode.storeMoving(hashes);
+          expect([got.written.length, got.demoted.length]).toEqual([want.written.length, want.demoted.length]);
+          flows.push({ nodes: got.written, hashes: want.written }, { nodes: got.demoted, hashes: want.demoted });
+        } else if (op < 0.6) {
+          const want = ref.promote(hashes);
+          expect(byHash.promote(hashes)).toEqual(want);
+          byHash.hold(want.demoted);
+          byHash.hold(hashes);
+          const got = byNode.promoteHolding(hashes);
+          flows.push({ nodes: got.demoted, hashes: want.demoted }, { nodes: got.read, hashes });
+        } else {
+          // Two flows land per step, so as many land as start.
+          for (let k = 0; k < 2 && flows.length > 0; k++) {
+            const f = flows.splice(rng.intBetween(0, flows.length - 1), 1)[0]!;
+            byNode.releaseNodes(f.nodes);
+            byHash.release(f.hashes);
+          }
+        }
+        for (let h = 0; h < 50; h++) {
+          if (byNode.readyTierOf(h) !== byHash.readyTierOf(h) || byNode.tierOf(h) !== ref.tierOf(h)) mismatches++;
+        }
+        if (byNode.heldInFlight !== byHash.heldInFlight) mismatches++;
+        if (i % 20 === 0) {
+          byNode.checkInvariants();
+          byHash.checkInvariants();
+          orphaned += byNode.orphanCount;
+        }
+      }
+      expect(mismatches).toBe(0);
+      for (const f of flows) byNode.releaseNodes(f.nodes);
+      expect(byNode.heldInFlight).toBe(0);
+      byNode.checkInvariants();
+      expect(orphaned).toBeGreaterThan(0);
+    }
+  }, 60_000); // a random run of 10^4 steps: generous for a loaded machine
+
   it('answers readiness as a per-hash count of flows in flight beside the store did (random holds and releases)', () => {
     const rng = new RandomStreams(4).stream('holds');
     const fast = new TierStore({ cpuBlocks: 15, diskBlocks: 30, blockBytes: 1 });

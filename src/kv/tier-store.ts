@@ -11,9 +11,13 @@
  * head while its tail survives.
  *
  * Both tiers live in one table (lru.ts) with a list per tier, so a demotion or promotion relinks a
- * block rather than deleting it from one table and inserting it into another.
+ * block rather than deleting it from one table and inserting it into another. A block's count of
+ * flows moving its bytes lives on its node; the engine's path (`storeMoving`, `promoteHolding`)
+ * gets the nodes it counted on and releases them by node (`releaseNodes`): no hash probe per block
+ * when a flow lands. A node dropped from both tiers while flows still hold it stays allocated (an
+ * orphan, found by hash in `orphans`) and is taken back if its block is stored again.
  */
-import { LruLists } from './lru.js';
+import { LruLists, NO_LIST } from './lru.js';
 import { NumMap } from './num-map.js';
 
 /** The store's two recency lists (a block is on exactly one). */
@@ -66,11 +70,16 @@ export class TierStore {
    * lru.ts); a node's value is the block's count of flows still moving its bytes (`hold`).
    */
   private readonly held = new LruLists(2);
-  /** Flow counts of blocks dropped from both tiers while their bytes were still moving (rare). */
-  private readonly orphanHolds = new NumMap();
+  /** Nodes of blocks dropped from both tiers while their bytes were still moving (rare), by hash. */
+  private readonly orphans = new NumMap();
   private holds = 0;
-  /** Inside store(.., true): a demoted block is held as it moves. */
+  /** Inside a store that holds what it moves: a demoted block is held as it moves. */
   private holdDemoted = false;
+  /** What the last store/promote moved, in visiting order (reused: no arrays per call). */
+  private readonly moved = new MovedList();
+  private readonly kept = new MovedList();
+  private readonly demoted = new MovedList();
+  private readonly evicted = new MovedList();
   private readonly cpuBlocks: number;
   private readonly diskBlocks: number;
   private readonly blockBytes: number;
@@ -121,30 +130,59 @@ export class TierStore {
   /**
    * A flow moving these blocks' bytes started: they are not ready until `release` (counted per
    * block, so two flows carrying one block both have to land). The count follows a block that is
-   * dropped and stored again meanwhile.
+   * dropped and stored again meanwhile. Returns the nodes counted on, for `releaseNodes`.
    */
-  hold(hashes: readonly BlockHash[]): void {
+  hold(hashes: readonly BlockHash[]): NodeList {
     const held = this.held;
-    for (const h of hashes) {
-      const node = held.find(h);
-      if (node >= 0) held.setValue(node, held.value(node) + 1);
-      else this.orphanHolds.set(h, Math.max(this.orphanHolds.get(h), 0) + 1);
+    const nodes = new Array<number>(hashes.length);
+    for (let i = 0; i < hashes.length; i++) {
+      const h = hashes[i]!;
+      let node = held.find(h);
+      if (node < 0) node = this.orphans.get(h);
+      if (node < 0) {
+        node = held.alloc(h, 0);
+        this.orphans.set(h, node);
+      }
+      held.setValue(node, held.value(node) + 1);
+      nodes[i] = node;
     }
     this.holds += hashes.length;
+    return nodes;
   }
 
   /** The flow that `hold` counted landed. */
   release(hashes: readonly BlockHash[]): void {
     const held = this.held;
     for (const h of hashes) {
-      const node = held.find(h);
-      const n = node >= 0 ? held.value(node) : this.orphanHolds.get(h);
-      if (!(n > 0)) throw new Error(`TierStore: release of block ${h}, which no flow holds`);
-      if (node >= 0) held.setValue(node, n - 1);
-      else if (n > 1) this.orphanHolds.set(h, n - 1);
-      else this.orphanHolds.delete(h);
+      let node = held.find(h);
+      if (node < 0) node = this.orphans.get(h);
+      if (node < 0) throw new Error(`TierStore: release of block ${h}, which no flow holds`);
+      this.releaseNode(node);
     }
     this.holds -= hashes.length;
+  }
+
+  /** The flow landed whose blocks `hold`, `storeMoving` or `promoteHolding` counted on these nodes. */
+  releaseNodes(nodes: NodeList): void {
+    for (let i = 0; i < nodes.length; i++) this.releaseNode(nodes[i]!);
+    this.holds -= nodes.length;
+  }
+
+  private releaseNode(node: number): void {
+    const held = this.held;
+    const n = held.value(node);
+    if (!(n > 0)) throw new Error(`TierStore: release of block ${held.keyOf(node)}, which no flow holds`);
+    held.setValue(node, n - 1);
+    // An orphan (on no list) whose last flow landed is gone.
+    if (n === 1 && held.listOf(node) === NO_LIST) {
+      this.orphans.delete(held.keyOf(node));
+      held.free(node);
+    }
+  }
+
+  /** Blocks dropped from both tiers while flows still move their bytes (tests). */
+  get orphanCount(): number {
+    return this.orphans.size;
   }
 
   /** Block-flows started by `hold` and not released yet. */
@@ -158,31 +196,45 @@ export class TierStore {
    * do, while the block is in hand).
    */
   store(hashes: readonly BlockHash[], holdMoved = false): StoreResult {
+    this.storeCore(hashes, holdMoved);
+    return { written: this.moved.keysReversed(), alreadyHeld: this.kept.keysReversed(), demoted: this.demoted.keysInOrder(), evicted: this.evicted.keysInOrder() };
+  }
+
+  /**
+   * The engine's store: as `store(hashes, true)`, answering only the nodes of the written and the
+   * demoted blocks (each held once; `releaseNodes` when its flow lands). No arrays of hashes built.
+   */
+  storeMoving(hashes: readonly BlockHash[]): { written: NodeList; demoted: NodeList } {
+    this.storeCore(hashes, true);
+    return { written: this.moved.nodesCopy(), demoted: this.demoted.nodesCopy() };
+  }
+
+  private storeCore(hashes: readonly BlockHash[], holdMoved: boolean): void {
     this.counters.storeCalls++;
     const held = this.held;
-    const result: StoreResult = { written: [], alreadyHeld: [], demoted: [], evicted: [] };
+    const written = this.moved.reset();
+    const kept = this.kept.reset();
+    this.demoted.reset();
+    this.evicted.reset();
     this.holdDemoted = holdMoved;
     for (let i = hashes.length - 1; i >= 0; i--) {
       const h = hashes[i]!;
       const node = held.find(h);
       if (node >= 0 && held.listOf(node) === CPU) {
         held.moveToTail(node, CPU);
-        result.alreadyHeld.push(h);
+        kept.push(h, node);
         continue;
       }
       // A block only on disk is rewritten from the GPU's copy rather than read back.
       if (node >= 0) held.detach(node);
       else this.counters.blocksIn++;
-      const at = this.insertCpu(h, node, result);
+      const at = this.insertCpu(h, node);
       if (holdMoved) held.setValue(at, held.value(at) + 1);
-      result.written.push(h);
+      written.push(h, at);
       this.gpuToCpuBlocks++;
     }
     this.holdDemoted = false;
-    if (holdMoved) this.holds += result.written.length + result.demoted.length;
-    result.written.reverse();
-    result.alreadyHeld.reverse();
-    return result;
+    if (holdMoved) this.holds += written.n + this.demoted.n;
   }
 
   /**
@@ -192,9 +244,16 @@ export class TierStore {
   lookup(hashes: readonly BlockHash[]): Tier[] {
     this.counters.lookups++;
     const held = this.held;
-    const tiers = this.peek(hashes);
-    for (let i = tiers.length - 1; i >= 0; i--) {
-      const node = held.find(hashes[i]!);
+    const found = this.kept.reset();
+    const tiers: Tier[] = [];
+    for (const h of hashes) {
+      const node = held.find(h);
+      if (node < 0) break;
+      tiers.push(held.listOf(node) === CPU ? 'cpu' : 'disk');
+      found.push(h, node);
+    }
+    for (let i = found.n - 1; i >= 0; i--) {
+      const node = found.nodes[i]!;
       const list = held.listOf(node);
       held.moveToTail(node, list);
       if (list === CPU) this.counters.cpuHitBlocks++;
@@ -215,8 +274,41 @@ export class TierStore {
 
   /** Reads disk blocks back into the CPU tier (before loading them onto a GPU); CPU blocks are refreshed. */
   promote(hashes: readonly BlockHash[]): Movement & { promoted: BlockHash[] } {
+    this.promoteCore(hashes);
+    return { promoted: this.moved.keysReversed(), demoted: this.demoted.keysInOrder(), evicted: this.evicted.keysInOrder() };
+  }
+
+  /**
+   * The engine's read-back: `promote(hashes)`, then the blocks it demoted held (their CPU -> disk
+   * flow) and then `hashes` held (their disk -> CPU flow), as `hold` on each list would; answers the
+   * nodes of each hold for `releaseNodes`.
+   */
+  promoteHolding(hashes: readonly BlockHash[]): { demoted: NodeList; read: NodeList } {
+    this.promoteCore(hashes);
+    if (this.evicted.n === 0 && this.moved.n === hashes.length) {
+      // Every block was promoted and nothing was dropped, so no node was freed meanwhile: the nodes
+      // the call visited are the ones a hold by hash would find (a block promoted then demoted
+      // again is on both lists and is held twice either way).
+      const demoted = this.holdVisited(this.demoted);
+      return { demoted, read: this.holdVisited(this.moved) };
+    }
+    const demoted = this.demoted.n === 0 ? EMPTY_NODES : this.hold(this.demoted.keysInOrder());
+    return { demoted, read: this.hold(hashes) };
+  }
+
+  private holdVisited(list: MovedList): NodeList {
+    const nodes = list.nodesCopy();
     const held = this.held;
-    const result = { promoted: [] as BlockHash[], demoted: [] as BlockHash[], evicted: [] as BlockHash[] };
+    for (let i = 0; i < nodes.length; i++) held.setValue(nodes[i]!, held.value(nodes[i]!) + 1);
+    this.holds += nodes.length;
+    return nodes;
+  }
+
+  private promoteCore(hashes: readonly BlockHash[]): void {
+    const held = this.held;
+    const promoted = this.moved.reset();
+    this.demoted.reset();
+    this.evicted.reset();
     for (let i = hashes.length - 1; i >= 0; i--) {
       const h = hashes[i]!;
       const node = held.find(h);
@@ -226,12 +318,10 @@ export class TierStore {
         continue;
       }
       held.detach(node);
-      this.insertCpu(h, node, result);
-      result.promoted.push(h);
+      this.insertCpu(h, node);
+      promoted.push(h, node);
       this.counters.promotions++;
     }
-    result.promoted.reverse();
-    return result;
   }
 
   stats(): TierStoreStats {
@@ -257,7 +347,10 @@ export class TierStore {
     if (this.held.size !== cpu + disk) throw new Error(`TierStore: ${this.held.size} blocks held, ${cpu + disk} on the tier lists`);
     let holds = 0;
     for (const list of [CPU, DISK]) for (const h of this.held.keys(list)) holds += this.held.value(this.held.find(h));
-    for (const n of this.orphanHolds.values()) holds += n;
+    for (const node of this.orphans.values()) {
+      if (this.held.listOf(node) !== NO_LIST || !(this.held.value(node) > 0)) throw new Error(`TierStore: orphan block ${this.held.keyOf(node)} is on a list or held by no flow`);
+      holds += this.held.value(node);
+    }
     if (holds !== this.holds || this.holds < 0) throw new Error(`TierStore: ${this.holds} block-flows held, ${holds} counted on blocks`);
   }
 
@@ -266,21 +359,21 @@ export class TierStore {
    * making room: the CPU LRU block goes to disk (whose LRU block is dropped when disk is full), or
    * is dropped when there is no disk tier. Returns `h`'s node.
    */
-  private insertCpu(h: BlockHash, node: number, out: Movement): number {
+  private insertCpu(h: BlockHash, node: number): number {
     const held = this.held;
     if (held.sizeOf(CPU) >= this.cpuBlocks) {
       if (this.diskBlocks > 0) {
         if (held.sizeOf(DISK) >= this.diskBlocks) {
-          out.evicted.push(this.drop(held.oldest(DISK)));
+          this.evicted.push(this.drop(held.oldest(DISK)), -1);
           this.counters.evictions++;
         }
         const victim = held.oldest(CPU);
         held.moveToTail(victim, DISK);
         if (this.holdDemoted) held.setValue(victim, held.value(victim) + 1);
-        out.demoted.push(held.keyOf(victim));
+        this.demoted.push(held.keyOf(victim), victim);
         this.counters.demotions++;
       } else {
-        out.evicted.push(this.drop(held.oldest(CPU)));
+        this.evicted.push(this.drop(held.oldest(CPU)), -1);
         this.counters.evictions++;
       }
     }
@@ -288,19 +381,75 @@ export class TierStore {
       held.moveToTail(node, CPU);
       return node;
     }
-    if (this.orphanHolds.size === 0) return held.insert(h, CPU);
-    const n = this.orphanHolds.get(h);
-    if (n > 0) this.orphanHolds.delete(h);
-    return held.insert(h, CPU, Math.max(n, 0));
+    if (this.orphans.size > 0) {
+      // A block dropped while its bytes were moving comes back with its flow count.
+      const o = this.orphans.get(h);
+      if (o >= 0) {
+        this.orphans.delete(h);
+        held.remap(o);
+        held.moveToTail(o, CPU);
+        return o;
+      }
+    }
+    return held.insert(h, CPU);
   }
 
-  /** Removes a block from the tiers, keeping its flow count if its bytes are still moving; returns its hash. */
+  /** Removes a block from the tiers, keeping its node as an orphan if its bytes are still moving; returns its hash. */
   private drop(node: number): BlockHash {
     const held = this.held;
     const h = held.keyOf(node);
-    const n = held.value(node);
-    if (n > 0) this.orphanHolds.set(h, n);
-    held.remove(node);
+    if (held.value(node) > 0) {
+      held.unmap(node);
+      this.orphans.set(h, node);
+    } else held.remove(node);
     return h;
+  }
+}
+
+/**
+ * Nodes a flow holds (an array of small integers: cheaper to make than a typed array at the ~10^2
+ * entries of one store).
+ */
+export type NodeList = readonly number[];
+const EMPTY_NODES: NodeList = [];
+
+/** Hashes and nodes of the blocks one call moved, in visiting order; grows, never shrinks. */
+class MovedList {
+  n = 0;
+  keys = new Float64Array(64);
+  nodes = new Int32Array(64);
+
+  reset(): this {
+    this.n = 0;
+    return this;
+  }
+
+  push(key: number, node: number): void {
+    if (this.n === this.keys.length) {
+      const keys = new Float64Array(2 * this.n);
+      keys.set(this.keys);
+      this.keys = keys;
+      const nodes = new Int32Array(2 * this.n);
+      nodes.set(this.nodes);
+      this.nodes = nodes;
+    }
+    this.keys[this.n] = key;
+    this.nodes[this.n++] = node;
+  }
+
+  keysInOrder(): number[] {
+    return Array.from(this.keys.subarray(0, this.n));
+  }
+
+  /** Calls visit blocks tail first; their lists read head first. */
+  keysReversed(): number[] {
+    return Array.from(this.keys.subarray(0, this.n)).reverse();
+  }
+
+  nodesCopy(): NodeList {
+    if (this.n === 0) return EMPTY_NODES;
+    const out: number[] = [];
+    for (let i = 0; i < this.n; i++) out.push(this.nodes[i]!);
+    return out;
   }
 }

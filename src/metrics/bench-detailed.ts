@@ -18,8 +18,8 @@ export class DetailedRecorder implements RecordWriter {
 
   constructor(private readonly next: RecordWriter) {}
 
-  write(rec: RequestRecord): void {
-    this.next.write(rec);
+  write(rec: RequestRecord, baseOnly?: boolean): void {
+    this.next.write(rec, baseOnly);
     const ok = rec.error === undefined && rec.finishS !== null;
     this.recs.push({
       id: rec.id,

@@ -3,25 +3,42 @@
  * output tokens in a 1-second bucket measured from the first request's start (serve.py
  * `calculate_metrics`), and `max_concurrent_requests`, here the exact peak of requests in flight
  * (a sweep line over send and finish times; vLLM reports the in-flight count of its peak-token
- * second, bucketed, which can only be lower or equal). Fed in simulated-time order, so online.
+ * second, bucketed, which can only be lower or equal).
+ *
+ * Sends come in simulated-time order; finishes may be reported ahead of the clock (an engine's
+ * closed-form decode stretch runs past sends it cannot see yet), so a finish is held in a min-heap
+ * and counted out at the first send after its time: the peak depends on the times alone, not on the
+ * order engines report in. A finish at the very time of a send counts before it: a request
+ * finishing as another starts is not overlap, and a --max-concurrency gate sends the held request
+ * at the finish that frees its slot. Memory: the finishes since the last send.
  */
+import FastPriorityQueue from 'fastpriorityqueue';
+
 export class BenchPeaks {
   private t0S: number | null = null;
   /** Tokens per 1-second bucket; a dense array because buckets only grow with time (called every iteration). */
   private readonly perSecond: number[] = [];
+  /** Requests sent, less those whose finish time is before the last send. */
   private inFlight = 0;
+  /** Finish times not yet passed by a send. */
+  private readonly leftS = new FastPriorityQueue<number>((a, b) => a < b);
   maxConcurrent = 0;
 
-  /** A request was sent at `timeS`. */
+  /** A request was sent at `timeS` (not before any earlier send). */
   sent(timeS: number): void {
     if (this.t0S === null) this.t0S = timeS;
+    const left = this.leftS;
+    while (!left.isEmpty() && left.peek()! <= timeS) {
+      left.poll();
+      this.inFlight--;
+    }
     this.inFlight++;
     if (this.inFlight > this.maxConcurrent) this.maxConcurrent = this.inFlight;
   }
 
-  /** A request left (finished or failed). */
-  left(): void {
-    this.inFlight--;
+  /** A request left (finished or failed) at `timeS`, reported at or before that time. */
+  left(timeS: number): void {
+    this.leftS.add(timeS);
   }
 
   tokens(timeS: number, count: number): void {

@@ -12,7 +12,11 @@ import { Distribution } from './distribution.js';
 import { TimeSeries } from './time-series.js';
 
 export interface RecordWriter {
-  write(rec: RequestRecord): void;
+  /**
+   * `baseOnly`: the record has the base keys alone, in their order (collector.finish knows; a
+   * writer may then skip looking for extra keys). Absent means unknown.
+   */
+  write(rec: RequestRecord, baseOnly?: boolean): void;
 }
 
 export type SloSpec = Slo;
@@ -141,7 +145,7 @@ export class MetricsCollector implements EngineSink {
 
   finish(req: RequestState, timeS: number, instance: string, error?: string, extra?: Partial<RequestRecord>): void {
     const spec = req.spec;
-    this.peaks.left();
+    this.peaks.left(timeS);
     const rec: RequestRecord = {
       id: spec.id,
       arrivalS: spec.arrivalS,
@@ -182,6 +186,6 @@ export class MetricsCollector implements EngineSink {
     if (meetsSlo(this.slo, ttftMs, tpot, e2elMs)) this.good++;
     if (timeS > this.lastFinishS) this.lastFinishS = timeS;
     this.series.addCompletion(timeS);
-    this.writer.write(rec);
+    this.writer.write(rec, extra === undefined);
   }
 }

@@ -31,6 +31,27 @@ export const TYPICAL_LINE_BYTES = 512;
  */
 const FIXED_FIELDS_MAX_BYTES = 160 + 5 * 16 + 3 * 24 + 2;
 
+/**
+ * The text a record's line carries after its base fields: `,"key":value` for each other key, in
+ * the record's key order ('' for most records).
+ */
+export function extraText(rec: RequestRecord): string {
+  let extra = '';
+  // for-in rather than Object.keys: no array per record (records are plain object literals).
+  // A record built as collector.finish builds it starts with the base keys in BASE_ORDER: those
+  // are told apart by an identity compare, and only the keys after them are looked up.
+  let i = 0;
+  for (const k in rec) {
+    if (i < BASE_ORDER.length && k === BASE_ORDER[i]) {
+      i++;
+      continue;
+    }
+    i = BASE_ORDER.length;
+    if (!(k in BASE_KEYS)) extra += `,${JSON.stringify(k)}:${JSON.stringify(rec[k as keyof RequestRecord])}`;
+  }
+  return extra;
+}
+
 export class RecordEncoder {
   buf: Buffer;
   pos = 0;
@@ -42,42 +63,37 @@ export class RecordEncoder {
 
   /** Appends one record's line (growing the buffer if it must). */
   line(rec: RequestRecord): void {
-    const replica = this.replica(rec.replica);
+    this.fields(rec.id, rec.arrivalS, rec.firstTokenS, rec.finishS, rec.promptTokens, rec.outputTokens, rec.replica, rec.preemptions, rec.cachedPromptTokens, extraText(rec));
+  }
+
+  /**
+   * Appends the line of a record given field by field (a null time may come as NaN: both print
+   * null), `extra` being extraText() of the record: what the record thread receives.
+   */
+  fields(id: number, arrivalS: number, firstTokenS: number | null, finishS: number | null, promptTokens: number, outputTokens: number, replicaName: string, preemptions: number, cachedPromptTokens: number, extra: string): void {
+    const replica = this.replica(replicaName);
     // Room for every fixed field at its longest (an integer or seconds value that would not fit
     // goes through text(), which makes its own room), so the fields below check nothing.
     this.reserveBytes = FIXED_FIELDS_MAX_BYTES + replica.length;
     this.room(this.reserveBytes);
     this.bytes(K_ID);
-    this.int(rec.id);
+    this.int(id);
     this.bytes(K_ARRIVAL);
-    this.seconds(rec.arrivalS);
+    this.seconds(arrivalS);
     this.bytes(K_FIRST);
-    this.seconds(rec.firstTokenS);
+    this.seconds(firstTokenS);
     this.bytes(K_FINISH);
-    this.seconds(rec.finishS);
+    this.seconds(finishS);
     this.bytes(K_PROMPT);
-    this.int(rec.promptTokens);
+    this.int(promptTokens);
     this.bytes(K_OUTPUT);
-    this.int(rec.outputTokens);
+    this.int(outputTokens);
     this.bytes(K_REPLICA);
     this.bytes(replica);
     this.bytes(K_PREEMPT);
-    this.int(rec.preemptions);
+    this.int(preemptions);
     this.bytes(K_CACHED);
-    this.int(rec.cachedPromptTokens);
-    let extra = '';
-    // for-in rather than Object.keys: no array per record (records are plain object literals).
-    // A record built as collector.finish builds it starts with the base keys in BASE_ORDER: those
-    // are told apart by an identity compare, and only the keys after them are looked up.
-    let i = 0;
-    for (const k in rec) {
-      if (i < BASE_ORDER.length && k === BASE_ORDER[i]) {
-        i++;
-        continue;
-      }
-      i = BASE_ORDER.length;
-      if (!(k in BASE_KEYS)) extra += `,${JSON.stringify(k)}:${JSON.stringify(rec[k as keyof RequestRecord])}`;
-    }
+    this.int(cachedPromptTokens);
     if (extra !== '') this.text(extra);
     this.room(2);
     this.buf[this.pos++] = 125; // }

@@ -10,7 +10,7 @@ import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import type { RecordWriter } from '../metrics/collector.js';
 import type { RequestRecord } from '../serving/types.js';
-import { TYPICAL_LINE_BYTES, RecordEncoder } from './record-bytes.js';
+import { TYPICAL_LINE_BYTES, RecordEncoder, extraText } from './record-bytes.js';
 
 /** writeSync's shape; tests inject a failing one. */
 export type WriteFn = (fd: number, buf: Buffer, offset: number, length: number) => number;
@@ -34,14 +34,21 @@ export class JsonlRecordWriter implements RecordWriter {
   constructor(
     readonly file: string,
     private readonly writeFn: WriteFn = (fd, b, o, l) => writeSync(fd, b, o, l),
+    /** A descriptor already open on `file` (the record thread's), else the file is created. */
+    fd?: number,
   ) {
-    this.fd = openSync(file, 'w');
+    this.fd = fd ?? openSync(file, 'w');
   }
 
-  write(rec: RequestRecord): void {
+  write(rec: RequestRecord, baseOnly?: boolean): void {
+    this.writeFields(rec.id, rec.arrivalS, rec.firstTokenS, rec.finishS, rec.promptTokens, rec.outputTokens, rec.replica, rec.preemptions, rec.cachedPromptTokens, baseOnly === true ? '' : extraText(rec));
+  }
+
+  /** write() of a record given field by field (RecordEncoder.fields). */
+  writeFields(id: number, arrivalS: number, firstTokenS: number | null, finishS: number | null, promptTokens: number, outputTokens: number, replica: string, preemptions: number, cachedPromptTokens: number, extra: string): void {
     this.written++;
     if (this.error) return;
-    this.enc.line(rec);
+    this.enc.fields(id, arrivalS, firstTokenS, finishS, promptTokens, outputTokens, replica, preemptions, cachedPromptTokens, extra);
     this.pendingRecords++;
     if (this.enc.pos >= CHUNK_BYTES) this.flush();
   }

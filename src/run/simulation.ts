@@ -78,17 +78,22 @@ function* simulationSteps(loaded: LoadedScenario, opts: RunOptions): Generator<v
   const guessS = sc.output?.sampleIntervalS !== undefined ? sc.output.sampleIntervalS * 200 : rate ? workload.count / rate : 60;
   // --max-concurrency: a request that leaves frees a slot for the held arrival (the writer sees every exit).
   const gate = sc.workload.maxConcurrency !== undefined ? new ConcurrencyGate(sc.workload.maxConcurrency, workload.count) : undefined;
-  const writer: RecordWriter = gate ? { write: (r) => (opts.writer.write(r), onExit(r)) } : opts.writer;
+  const writer: RecordWriter = gate ? { write: (r, baseOnly) => (opts.writer.write(r, baseOnly), onExit(r)) } : opts.writer;
   const collector = new MetricsCollector(writer, sc.slo ?? {}, Math.max(guessS / 200, 1e-3), sc.output?.timeline ?? true);
   const built = buildDeployment(sc, loaded.file, sim, streams, collector, { fastForward: opts.fastForward ?? true, modelsDir: opts.modelsDir });
   const dep = built.deployment;
+  // Sends (arrivals, slots a finish frees) act on the engines only through the deployment's submit,
+  // which may hold them for a while (the API server): they go in a kernel lane with that lead, so
+  // an engine's closed-form stretch need not stop at a send it cannot see yet.
+  const leadS = dep.submitLeadS ?? 0;
+  const sends = leadS > 0 ? sim.lane(leadS) : sim;
   // Arrivals are generated lazily: one pending arrival event at a time.
   const it = workload.requests()[Symbol.iterator]();
   const scheduleNext = (): void => {
     const n = it.next();
     if (n.done) return;
     const spec = n.value;
-    sim.scheduleAt(Math.max(spec.arrivalS, sim.now), () => {
+    sends.scheduleAt(Math.max(spec.arrivalS, sim.now), () => {
       const go = gate ? gate.admit(spec, sim.now) : spec;
       if (go) send(go); // else held: onExit sends it and resumes the arrivals
     }, EventPriority.arrival);
@@ -102,7 +107,7 @@ function* simulationSteps(loaded: LoadedScenario, opts: RunOptions): Generator<v
   };
   // An engine may report a finish ahead of the clock (a closed-form stretch): the slot frees at finishS.
   function onExit(r: RequestRecord): void {
-    sim.scheduleAt(Math.max(r.finishS ?? sim.now, sim.now), () => {
+    sends.scheduleAt(Math.max(r.finishS ?? sim.now, sim.now), () => {
       const next = gate!.release(sim.now);
       if (next) send(next);
     }, EventPriority.arrival);

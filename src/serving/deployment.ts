@@ -23,6 +23,11 @@ export interface Deployment {
   abort(id: number): boolean;
   /** Requests aborted so far (typed counter for `vllm:request_success_total{finished_reason="abort"}`). */
   readonly abortedCount: number;
+  /**
+   * Seconds for which a submit acts on no engine (an API server's hand-off delay), 0 or absent when
+   * it acts at once: the caller may schedule sends in a kernel lane with this lead (Simulator.lane).
+   */
+  readonly submitLeadS?: number;
 }
 
 /**

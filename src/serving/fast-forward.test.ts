@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveScenario, type LoadedScenario } from '../scenario/load.js';
 import { runSimulation } from '../run/simulation.js';
 import { MemoryRecordWriter } from '../run/record-writer.js';
+import { goldenCases, loadCase } from '../run/golden.js';
 
 function scenario(over: Record<string, unknown>, pools?: unknown[]): LoadedScenario {
   const raw = {
@@ -32,6 +33,11 @@ describe('decode fast-forward', () => {
     // Segments carried on past finishes: with a concurrency gate (a finish releases a held arrival
     // at its own time), and a drain with nothing left to arrive (finishes back to back).
     ['one instance behind a max-concurrency gate', () => scenario({ workload: { requests: 300, maxConcurrency: 12, arrival: { process: 'poisson', rate: 15 }, input: { dist: 'lognormal', median: 600, sigma: 0.9, min: 4, max: 3000 }, output: { dist: 'lognormal', median: 120, sigma: 0.8, min: 2, max: 800 } } })],
+    // Async scheduling (late joins) on and off: iterations completed ahead of the clock between hand-offs.
+    ['one instance, async scheduling', () => scenario({ engine: { maxNumSeqs: 32, maxNumBatchedTokens: 2048, maxModelLen: 4096, asyncScheduling: true } })],
+    ['one instance, synchronous scheduling', () => scenario({ engine: { maxNumSeqs: 32, maxNumBatchedTokens: 2048, maxModelLen: 4096, asyncScheduling: false } })],
+    // The parity benchmark's engine and trace (no chunked prefill), 300 requests.
+    ['the Vidur parity run', () => loadCase(goldenCases.find((c) => c.name === 'vidur-parity')!)],
     ['one instance draining a burst', () => scenario({ workload: { requests: 120, arrival: { process: 'all-at-once' }, input: { dist: 'uniform', min: 50, max: 400 }, output: { dist: 'uniform', min: 2, max: 400 } } })],
     ['KV-starved instance with preemptions', () => scenario({ engine: { maxNumSeqs: 64, maxNumBatchedTokens: 2048, maxModelLen: 4096, numGpuBlocks: 300 } })],
     ['two instances, least-loaded, prefix caching', () => scenario({

@@ -2,7 +2,9 @@
  * Decode fast-forward of an engine instance (src/serving/instance.ts): while the batch is
  * decode-only and nothing can join it, every iteration has the same shape; the instance then
  * advances many iterations in one event, doing per-iteration work in O(1) and per-request work once
- * per segment. It stops at the first iteration boundary at or after the next pending event, so
+ * per segment. It stops at the first iteration boundary at or after the next pending event that
+ * can act on an engine (Simulator.peekHorizon: lane events such as client sends count at their
+ * lookahead), so
  * whatever that event does is seen exactly as step-by-step simulation would see it; when the
  * segment's last iteration finishes requests before any other event, continueAfterFinish applies
  * that iteration and the finishes itself and carries on with the smaller batch. A test
@@ -45,6 +47,7 @@ export interface SegmentEngine {
   /** End times of a fast-forward segment's iterations (reused: no allocation per segment). */
   runEndsS: Float64Array;
   leave(r: RequestState, timeS: number): void;
+  retire(finished: readonly RequestState[], n: number, survivors: readonly RequestState[], timeS: number): void;
   finishIterationAccounting(startS: number, endS: number, batchSize: number, newTokens: number, kind: 'prefill' | 'decode' | 'mixed'): void;
 }
 
@@ -60,9 +63,11 @@ export function fastForward(inst: SegmentEngine, batch: RequestState[], startS: 
   if (inst.hooks.onTokens || batch.length !== inst.running.length || batch.length > inst.cfg.maxNumBatchedTokens) return null;
   if (inst.turns?.contended) return null; // another instance waits for the GPU after this iteration
   const B = batch.length;
-  // (c) Stop at the first boundary at or after the next pending event. Tested first, as the
-  // cheapest: an event due within iteration 1 leaves nothing to fast-forward.
-  const nextEventS = inst.sim.peekTime();
+  // (c) Stop at the first boundary at or after the next pending event that can act on an engine
+  // (the kernel's horizon: a client's send reaches the engines only after its API-server delay,
+  // so it is counted at its hand-off time). Tested first, as the cheapest: an event due within
+  // iteration 1 leaves nothing to fast-forward.
+  const nextEventS = inst.sim.peekHorizon();
   if (firstEndS >= nextEventS) return null;
   // One pass over the batch for (a), (b) at k = 2, and iteration 1's gaps (no side effects yet).
   const bs = inst.cfg.blockSizeTokens;
@@ -176,8 +181,11 @@ function continueAfterFinish(inst: SegmentEngine, batch: RequestState[], startS:
   let survivors = 0;
   let freed = 0;
   let need = 0;
-  for (const r of batch) {
-    if (r.hashedKeys.length > 0) return null;
+  const running = inst.running;
+  for (let i = 0; i < batch.length; i++) {
+    const r = batch[i]!;
+    // The batch is the running queue in its order (retire below relies on it).
+    if (r.hashedKeys.length > 0 || running[i] !== r) return null;
     if (r.generated + 1 >= r.spec.outputTokens) freed += r.blocks;
     else {
       survivors++;
@@ -217,7 +225,9 @@ function continueAfterFinish(inst: SegmentEngine, batch: RequestState[], startS:
   }
   inst.sink.itl(endS - startS, batch.length);
   inst.sink.tokens(endS, batch.length);
-  for (let i = 0; i < nFinished; i++) inst.leave(finished[i]!, endS);
+  // As leave() for each finished request, in batch order; the running queue (the batch, in its
+  // order, checked by fastForward) becomes the survivors in one pass rather than a search per finish.
+  inst.retire(finished, nFinished, next, endS);
   if (endS >= inst.sink.nextGaugeS) inst.sink.gauges(inst.name, endS, inst.running.length, inst.waiting.length, inst.blocks.usedBlocks, inst.cfg.numGpuBlocks);
   inst.blocks.allocate(more);
   inst.scheduled = next;

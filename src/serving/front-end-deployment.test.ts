@@ -40,4 +40,20 @@ describe('FrontEndDeployment', () => {
     sim.run();
     expect(seen.map((s) => s.what)).toEqual(['submit', 'abort']);
   });
+  it('keeps each request with its own hand-off time over many sends, and aborts only the one asked for', () => {
+    const sim = new Simulator();
+    const { inner, seen } = recorder(sim);
+    const fe = new FrontEndDeployment(inner, sim, 20);
+    // 3000 sends 5 ms apart (four inside the front end at a time), past the queue's compaction at 1024.
+    for (let i = 0; i < 3000; i++) sim.scheduleAt(i * 0.005, () => (i % 2 === 0 ? fe.submit(spec(i)) : fe.submitDecodeLeg(spec(i))));
+    sim.scheduleAt(2000 * 0.005 + 0.001, () => expect(fe.abort(2000)).toBe(true));
+    sim.run();
+    const handed = seen.filter((s) => s.what !== 'abort');
+    expect(handed.map((s) => s.id)).toEqual(Array.from({ length: 3000 }, (_, i) => i));
+    for (const s of handed) {
+      expect(s.what).toBe(s.id % 2 === 0 ? 'submit' : 'leg');
+      expect(s.t).toBeCloseTo(s.id * 0.005 + 0.02, 12);
+    }
+    expect(seen.filter((s) => s.what === 'abort').map((s) => s.id)).toEqual([2000]);
+  });
 });

@@ -12,7 +12,14 @@ import type { EngineInstance } from './instance.js';
 import type { RequestSpec } from './types.js';
 
 export class FrontEndDeployment implements Deployment {
-  private readonly pending = new Set<number>();
+  /**
+   * Requests inside the front end, oldest first, from `head`: every one waits the same requestMs
+   * after a send in time order, so they leave in the order they came (FIFO), and one bound callback
+   * serves every hand-off (no closure or set entry per request).
+   */
+  private readonly specs: RequestSpec[] = [];
+  private readonly legs: boolean[] = [];
+  private head = 0;
   private readonly abortedEarly = new Set<number>();
 
   constructor(
@@ -29,32 +36,50 @@ export class FrontEndDeployment implements Deployment {
     return this.inner.abortedCount;
   }
 
+  /** A submit reaches the engines only requestMs later (an abort in between is held here, not there). */
+  get submitLeadS(): number {
+    return this.requestMs > 0 ? this.requestMs / 1000 : 0;
+  }
+
   submit(spec: RequestSpec): void {
-    this.after(spec, () => this.inner.submit(spec));
+    if (this.requestMs <= 0) this.inner.submit(spec);
+    else this.after(spec, false);
   }
 
   submitDecodeLeg(spec: RequestSpec): void {
-    this.after(spec, () => this.inner.submitDecodeLeg(spec));
+    if (this.requestMs <= 0) this.inner.submitDecodeLeg(spec);
+    else this.after(spec, true);
   }
 
   abort(id: number): boolean {
-    if (this.pending.has(id)) {
-      this.abortedEarly.add(id);
-      return true;
+    for (let i = this.head; i < this.specs.length; i++) {
+      if (this.specs[i]!.id === id) {
+        this.abortedEarly.add(id);
+        return true;
+      }
     }
     return this.inner.abort(id);
   }
 
-  private after(spec: RequestSpec, f: () => void): void {
-    if (this.requestMs <= 0) {
-      f();
-      return;
+  private after(spec: RequestSpec, leg: boolean): void {
+    // Dropped from the front of the queue only now and then: shifting per request would be O(n).
+    if (this.head >= 1024) {
+      this.specs.splice(0, this.head);
+      this.legs.splice(0, this.head);
+      this.head = 0;
     }
-    this.pending.add(spec.id);
-    this.sim.schedule(this.requestMs / 1000, () => {
-      this.pending.delete(spec.id);
-      f();
-      if (this.abortedEarly.delete(spec.id)) this.inner.abort(spec.id);
-    });
+    this.specs.push(spec);
+    this.legs.push(leg);
+    this.sim.schedule(this.requestMs / 1000, this.handOff);
   }
+
+  /** Bound once: the oldest request in the front end reaches the engines. */
+  private readonly handOff = (): void => {
+    const spec = this.specs[this.head]!;
+    const leg = this.legs[this.head]!;
+    this.head++;
+    if (leg) this.inner.submitDecodeLeg(spec);
+    else this.inner.submit(spec);
+    if (this.abortedEarly.size > 0 && this.abortedEarly.delete(spec.id)) this.inner.abort(spec.id);
+  };
 }

@@ -7,7 +7,10 @@
  * (4) at its end, advance every request and sample tokens.
  *
  * Fast path (fast-forward.ts): while the batch is decode-only and nothing can join it, many
- * identical iterations advance in one event, byte-identical to step-by-step simulation. Batches that
+ * identical iterations advance in one event, byte-identical to step-by-step simulation. And an
+ * iteration that ends before anything else can act on the engine (the kernel's horizon) completes
+ * without an event of its own (runFrom), so a prefill step and the decode segment after it cost one
+ * event between two hand-offs. Batches that
  * are not decode-only are priced by batch-pricer.ts; the configuration and hooks live in
  * instance-config.ts (re-exported here).
  *
@@ -245,11 +248,12 @@ export class EngineInstance {
     } else this.waiting.push(req);
   }
 
-  private kick(): void {
+  /** Takes a step at `atS` (now, or the end of an iteration completed ahead) unless one is under way. */
+  private kick(atS = this.sim.now): void {
     if (!this.busy) {
       this.busy = true;
       // Through the queue, so that every arrival at this instant is seen by the scheduler.
-      this.sim.schedule(0, () => this.step(), EventPriority.iterationEnd);
+      this.sim.scheduleAt(atS, this.onTurn, EventPriority.iterationEnd);
     }
   }
 
@@ -257,7 +261,8 @@ export class EngineInstance {
     this.blocks.release(req.blocks);
     req.blocks = 0;
     if (req.hashedKeys.length > 0) {
-      this.blocks.releaseHashed(req.hashedKeys);
+      // The hashed keys are a prefix of the block keys; passing the request's own array lets the manager use its node memo.
+      this.blocks.releaseHashed(req.blockKeys, 0, req.hashedKeys.length);
       req.hashedKeys = [];
     }
   }
@@ -278,9 +283,41 @@ export class EngineInstance {
   /** Bound once: a swap-in or tier load has landed. */
   private readonly onTierReady = (): void => this.kick();
 
-  private step(): void {
+  /**
+   * Runs steps from `startS`. An iteration that ends before anything else can act on this engine
+   * (the kernel's horizon: the next engine-side event, or a client send's hand-off) completes at
+   * once, without an event: nothing can see the engine in between, so it is what step-by-step
+   * simulation would do at that time. Only where nothing outside reads the engine's clock or is
+   * called per iteration (runsAhead); otherwise, and in step-by-step mode, every end is an event.
+   */
+  private runFrom(startS: number): void {
+    for (let s = startS; ;) {
+      const endS = this.step(s);
+      if (endS < 0) return;
+      if (!(endS < this.sim.peekHorizon() && this.runsAhead())) {
+        this.sim.scheduleAt(endS, this.onIterationEnd, EventPriority.iterationEnd);
+        return;
+      }
+      this.endIteration(endS);
+      s = endS;
+    }
+  }
+
+  /**
+   * Iterations may complete ahead of the clock: a colocated engine with fast-forward on, without
+   * KV tiers, shared GPU, weight stream or hooks (real-time serving's per-token calls, P/D hand-offs),
+   * whose only outputs go to the sink with their own times.
+   */
+  private runsAhead(): boolean {
+    const h = this.hooks;
+    return this.cfg.fastForward && this.cfg.role === 'colocated' && this.tiers === null && this.turns === null && this.weightFlow === null
+      && h.onTokens === undefined && h.onLeave === undefined && h.onPrefillDone === undefined && h.onPrefillIteration === undefined;
+  }
+
+  /** One scheduling step at `startS`: the end of the iteration it starts, or -1 when it started none it can time now. */
+  private step(startS: number): number {
     // A shared GPU held by another instance: this step runs when the GPU is handed over (busy stays set).
-    if (this.turns !== null && !this.turns.acquire(this, this.onTurn)) return;
+    if (this.turns !== null && !this.turns.acquire(this, this.onTurn)) return -1;
     const batch = this.scheduler.schedule(this.ctx);
     const late = this.lateArrivals.length > 0;
     if (late) {
@@ -292,11 +329,10 @@ export class EngineInstance {
       this.turns?.release(this);
       // A preemption emptied the batch (that step admits nothing), or the step chosen behind the one
       // that ended was empty: the next step may admit, so take it now rather than idle.
-      if ((this.scheduler.preempted || late) && this.waiting.length > 0) this.kick();
-      return;
+      if ((this.scheduler.preempted || late) && this.waiting.length > 0) this.kick(startS);
+      return -1;
     }
     this.scheduled = batch;
-    const startS = this.sim.now;
     this.lastStartS = startS;
     let allDecode = true;
     let newTokens = 0;
@@ -309,7 +345,7 @@ export class EngineInstance {
     let endS: number;
     if (this.weightFlow !== null) {
       this.streamedIteration(batch, startS, newTokens, allDecode);
-      return;
+      return -1;
     }
     if (allDecode) {
       const c = this.perf.decodeCoefficients(batch.length);
@@ -317,15 +353,12 @@ export class EngineInstance {
       endS = startS + dtS;
       this.finishIterationAccounting(startS, endS, batch.length, newTokens, 'decode');
       const segmentEnd = this.cfg.fastForward && (this.scheduler.stableDecodeShape || this.cfg.decodePolicy?.capsBatch === false) ? fastForward(this, batch, startS, endS, contextTokens, c) : null;
-      if (segmentEnd !== null) {
-        this.sim.scheduleAt(segmentEnd, this.onIterationEnd, EventPriority.iterationEnd);
-        return;
-      }
+      if (segmentEnd !== null) return segmentEnd;
     } else {
       endS = this.pricer.price(batch, startS);
       this.finishIterationAccounting(startS, endS, batch.length, newTokens, mixedKind(batch));
     }
-    this.sim.scheduleAt(endS, this.onIterationEnd, EventPriority.iterationEnd);
+    return endS;
   }
 
   /**
@@ -352,9 +385,12 @@ export class EngineInstance {
   }
 
   /** Bound once: scheduling an iteration end allocates no closure. */
-  private readonly onIterationEnd = (): void => this.endIteration(this.sim.now);
-  /** Bound once: the shared GPU was handed to this instance. */
-  private readonly onTurn = (): void => this.step();
+  private readonly onIterationEnd = (): void => {
+    this.endIteration(this.sim.now);
+    this.runFrom(this.sim.now);
+  };
+  /** Bound once: a step is due now (kick), or the shared GPU was handed to this instance. */
+  private readonly onTurn = (): void => this.runFrom(this.sim.now);
 
   private endIteration(endS: number): void {
     const batch = this.scheduled;
@@ -396,9 +432,8 @@ export class EngineInstance {
     if (tokens > 0) this.sink.tokens(endS, tokens);
     for (let i = 0; i < nFinished; i++) this.leave(finished[i]!, endS);
     if (endS >= this.sink.nextGaugeS) this.sink.gauges(this.name, endS, this.running.length, this.waiting.length, this.blocks.usedBlocks, this.cfg.numGpuBlocks);
-    // A shared GPU passes to an instance that waited for it; this one asks again in step().
+    // A shared GPU passes to an instance that waited for it; this one asks again in its next step.
     this.turns?.release(this);
-    this.step();
   }
 
   /** @internal Reused list of an iteration's finished requests (endIteration, fast-forward.ts). */
@@ -413,11 +448,30 @@ export class EngineInstance {
   private commitPromptBlocks(r: RequestState): void {
     // Prompt blocks that are full are now complete and shareable.
     const full = Math.min(r.blockKeys.length, Math.floor(r.spec.promptTokens / this.cfg.blockSizeTokens));
-    const newKeys = r.blockKeys.slice(r.hashedKeys.length, full);
-    if (newKeys.length === 0) return;
-    this.blocks.commit(newKeys);
-    r.blocks -= newKeys.length;
-    r.hashedKeys = r.hashedKeys.concat(newKeys);
+    const from = r.hashedKeys.length;
+    if (full <= from) return;
+    this.blocks.commit(r.blockKeys, from, full);
+    r.blocks -= full - from;
+    // The hashed keys are always a prefix of the block keys.
+    r.hashedKeys = r.blockKeys.slice(0, full);
+  }
+
+  /**
+   * @internal For fast-forward.ts: `n` requests of `finished` leave at `timeS`, in order, as leave()
+   * would let them (colocated, no prefix blocks held, no leave hook: the caller checked), and the
+   * running queue becomes `survivors` (what it is, in order, once they left).
+   */
+  retire(finished: readonly RequestState[], n: number, survivors: readonly RequestState[], timeS: number): void {
+    const run = this.running;
+    for (let i = 0; i < survivors.length; i++) run[i] = survivors[i]!;
+    run.length = survivors.length;
+    for (let i = 0; i < n; i++) {
+      const r = finished[i]!;
+      this.blocks.release(r.blocks);
+      r.blocks = 0;
+      this.outstanding--;
+      this.sink.finish(r, timeS, this.name);
+    }
   }
 
   /** @internal */

@@ -25,7 +25,7 @@
 import type { FlowNetwork } from '../hardware/flow-network.js';
 import type { Route } from '../hardware/topology.js';
 import type { Simulator } from '../kernel/simulator.js';
-import { TierStore, type BlockHash, type TierStoreStats } from '../kv/tier-store.js';
+import { TierStore, type NodeList, type TierStoreStats } from '../kv/tier-store.js';
 import type { RequestState } from './request-state.js';
 
 export interface KvTierRoutes {
@@ -201,12 +201,12 @@ export class KvTiers {
     }
     if (diskKeys.length > 0) {
       st.left++;
-      const mv = store.promote(diskKeys);
-      this.afterMove(mv.demoted, false);
-      this.hold(diskKeys);
+      const mv = store.promoteHolding(diskKeys);
+      this.afterMove(mv.demoted);
+      const read = mv.read;
       this.c.bytesFromDisk += diskKeys.length * this.cfg.blockBytes;
       this.diskFlow(this.routes.fromDisk!, diskKeys.length, `${tag} disk read`, () => {
-        this.unhold(diskKeys);
+        store.releaseNodes(read);
         this.c.bytesH2D += diskKeys.length * this.cfg.blockBytes;
         this.toGpu(diskKeys.length, `${tag} h2d`, finish);
       });
@@ -218,15 +218,16 @@ export class KvTiers {
   offloadPrompt(r: RequestState): void {
     if (this.store === null || r.blockKeys.length === 0) return;
     this.advance();
-    // The store holds the written and demoted blocks itself (one probe each fewer); the flows below release them.
-    const res = this.store.store(r.blockKeys, true);
+    // The store holds the written and demoted blocks itself and answers their nodes; the flows below release them by node.
+    const store = this.store;
+    const res = store.storeMoving(r.blockKeys);
     if (res.written.length > 0) {
       this.c.storedBlocks += res.written.length;
       this.c.bytesD2H += res.written.length * this.cfg.blockBytes;
       const written = res.written;
-      this.toHost(written.length, `tier r${r.spec.id} store`, () => this.unhold(written));
+      this.toHost(written.length, `tier r${r.spec.id} store`, () => store.releaseNodes(written));
     }
-    this.afterMove(res.demoted, true);
+    this.afterMove(res.demoted);
     this.sample();
   }
 
@@ -345,21 +346,12 @@ export class KvTiers {
     }
   }
 
-  /** Demoted blocks are written CPU -> disk (`held`: the store already counted the flow on them); evicted ones just vanish. */
-  private afterMove(demoted: readonly BlockHash[], held: boolean): void {
+  /** Demoted blocks (their nodes, already held by the store) are written CPU -> disk; evicted ones just vanish. */
+  private afterMove(demoted: NodeList): void {
     if (demoted.length === 0) return;
     this.c.bytesToDisk += demoted.length * this.cfg.blockBytes;
-    if (!held) this.hold(demoted);
-    this.diskFlow(this.routes.toDisk!, demoted.length, `tier ${this.cfg.instance} demote`, () => this.unhold(demoted));
-  }
-
-  /** Blocks whose bytes are moving are no hit until the flow lands (counted in the store's table, see TierStore.hold). */
-  private hold(keys: readonly BlockHash[]): void {
-    this.store!.hold(keys);
-  }
-
-  private unhold(keys: readonly BlockHash[]): void {
-    this.store!.release(keys);
+    const store = this.store!;
+    this.diskFlow(this.routes.toDisk!, demoted.length, `tier ${this.cfg.instance} demote`, () => store.releaseNodes(demoted));
   }
 
   // --- occupancy ----------------------------------------------------------------------------

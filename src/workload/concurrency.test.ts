@@ -71,11 +71,36 @@ describe('bench peaks', () => {
     p.tokens(1.4, 4); // same bucket as 0.6 (both < 1 s after the first send)
     p.sent(1.0);
     p.tokens(1.6, 5); // bucket 1
-    p.left();
+    p.left(1.7);
     p.sent(2.0);
-    p.left();
-    p.left();
+    p.left(2.1);
+    p.left(2.2);
     expect(p.maxOutputTokensPerS).toBe(7);
     expect(p.maxConcurrent).toBe(2);
+  });
+
+  // Sends at 0, 1, 2, 3; finishes at 2.5 and 3. Hand count: 3 in flight over [2, 2.5), then 2;
+  // at t = 3 the finish counts before the send (a gate sends the held request at the finish that
+  // frees its slot), so 2 again. Reported ahead of the sends they follow (an engine's closed-form
+  // stretch), a counter driven by call order would say 2.
+  it('depends on send and finish times, not on the order finishes are reported in', () => {
+    const feed = (finishesAhead: boolean) => {
+      const p = new BenchPeaks();
+      p.sent(0);
+      p.sent(1);
+      if (finishesAhead) {
+        p.left(3);
+        p.left(2.5);
+      }
+      p.sent(2);
+      if (!finishesAhead) {
+        p.left(2.5);
+        p.left(3);
+      }
+      p.sent(3);
+      return p.maxConcurrent;
+    };
+    expect(feed(true)).toBe(3);
+    expect(feed(false)).toBe(3);
   });
 });

@@ -131,16 +131,20 @@ export function vidurColumns(file: string, limit: number, startS: number): Trace
   let t0 = NaN;
   let prev = -Infinity;
   let rows = 0;
-  /** Offsets of the commas of the current line, then its end. */
+  /**
+   * Offsets of the commas of the current line, then its end: ends[0, ne). A count rather than
+   * `ends.length = 0` per line (a runtime call, ~0.2 us, 100k times).
+   */
   const ends: number[] = [];
+  let ne = 0;
   /** One line text[a, b) (no line break); 'stop' when enough rows are kept, null to fall back. */
   const line = (text: string, a: number, b: number): 'go' | 'stop' | null => {
     if (b > a && text.charCodeAt(b - 1) === 13) b--;
     if (b === a) return 'go';
     if (text.charCodeAt(a) <= 32) return null;
-    ends.length = 0;
-    for (let c = text.indexOf(',', a); c >= 0 && c < b; c = text.indexOf(',', c + 1)) ends.push(c);
-    ends.push(b);
+    ne = 0;
+    for (let c = text.indexOf(',', a); c >= 0 && c < b; c = text.indexOf(',', c + 1)) ends[ne++] = c;
+    ends[ne++] = b;
     if (width < 0) {
       const names = text.slice(a, b).split(',').map((c) => c.trim());
       width = names.length;
@@ -149,7 +153,7 @@ export function vidurColumns(file: string, limit: number, startS: number): Trace
       oi = names.indexOf('num_decode_tokens');
       return ti < 0 || pi < 0 || oi < 0 ? null : 'go';
     }
-    if (ends.length !== width) return null;
+    if (ne !== width) return null;
     const ta = ti === 0 ? a : ends[ti - 1]! + 1;
     const tb = ends[ti]!;
     // Number() also takes blanks around, "0x10" or "Infinity": digits or a point at both edges

@@ -2,7 +2,7 @@
  * `pdsim simulate SCENARIO`: virtual-time run. Writes summary.json, requests.jsonl (streamed),
  * scenario.resolved.json and report.html into --out (default runs/<scenario>-<timestamp>).
  */
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { UserError } from '../../errors.js';
 import { formatRangeFlag, rangeFindings } from '../../perf/range-flags.js';
 import path from 'node:path';
@@ -11,6 +11,7 @@ import { loadScenario } from '../../scenario/load.js';
 import { checkOutDir, prepareOutDir, seedFlag } from '../flags.js';
 import { runSimulation, type RunResult } from '../../run/simulation.js';
 import { JsonlRecordWriter, NullRecordWriter } from '../../run/record-writer.js';
+import { openRecordSink, type RecordSink } from '../../run/record-thread.js';
 import { writeReport } from '../../report/write.js';
 import { ProgressReporter } from '../progress.js';
 import { fmt, formatTable } from '../table.js';
@@ -88,7 +89,9 @@ export async function simulateCommand(file: string, o: SimulateCliOptions): Prom
   const seed = seedArg ?? sc.seed;
   const outDir = prepareOutDir(o.out ?? defaultOutDir(sc.name));
   writeFileAtomic(path.join(outDir, 'scenario.resolved.json'), JSON.stringify({ ...sc, seed }, null, 2) + '\n');
-  const writer = new JsonlRecordWriter(path.join(outDir, 'requests.jsonl'));
+  // A long run writes requests.jsonl on a second thread (same bytes; see src/run/record-thread.ts).
+  const jsonl = path.join(outDir, 'requests.jsonl');
+  const writer: RecordSink = o.requests === false ? new JsonlRecordWriter(jsonl) : openRecordSink(jsonl, sc.workload.requests);
   // --no-requests: records go nowhere, and the (empty) file is removed after the run.
   const records = o.requests === false ? new NullRecordWriter() : writer;
   const detailed = o.saveDetailed ? new DetailedRecorder(records) : undefined;
@@ -112,7 +115,8 @@ export async function simulateCommand(file: string, o: SimulateCliOptions): Prom
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
-    writer.close();
+    // Waits for the record thread: every record handed over is in the file before summary.json.
+    await writer.close();
     if (o.requests === false) rmSync(writer.file, { force: true });
     progress.done();
   }
@@ -164,7 +168,7 @@ export async function simulateCommand(file: string, o: SimulateCliOptions): Prom
     // Machine-readable run statistics for `npm run bench` (peak RSS as the OS counts it).
     // CPU seconds of this process too (start-up included): a loaded machine inflates them less than wall time.
     const ru = process.resourceUsage();
-    process.stderr.write(`PDSIM_STATS ${JSON.stringify({ events: result.events, requests: result.summary.completed, maxRssMB: ru.maxRSS / 1024, cpuS: (ru.userCPUTime + ru.systemCPUTime) / 1e6 })}\n`);
+    process.stderr.write(`PDSIM_STATS ${JSON.stringify({ events: result.events, requests: result.summary.completed, maxRssMB: ru.maxRSS / 1024, cpuS: (ru.userCPUTime + ru.systemCPUTime) / 1e6, mainCpuS: mainThreadCpuS() })}\n`);
   }
   return result;
 }
@@ -193,4 +197,17 @@ export function register(program: Command): void {
 /** `--vllm-version X` is `--set engine.vllmVersion=X` (quoted so YAML keeps "0.10" a string). */
 export function withVersion(set: readonly string[], version: string | undefined): string[] {
   return version === undefined ? [...set] : [...set, `engine.vllmVersion=${JSON.stringify(version)}`];
+}
+
+/**
+ * CPU seconds of this (the main) thread alone, where Linux says (/proc/thread-self/schedstat, in
+ * ns): the run's own thread, without the record thread's and the GC helpers' time, so what bounds
+ * the wall time on an idle machine. Undefined elsewhere (JSON.stringify then drops the key).
+ */
+function mainThreadCpuS(): number | undefined {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e9;
+  } catch {
+    return undefined;
+  }
 }

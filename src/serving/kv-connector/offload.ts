@@ -52,13 +52,12 @@ export class OffloadKvConnector implements KvConnector {
     if (!c.cfg.enableChunkedPrefill && n < r.numTokens - loaded) return 'fail';
     // GPU blocks for the loaded tokens and the first chunk after them (vLLM allocates both at once).
     const need = c.blocks.blocksFor(loaded + n) - gpuHit;
-    const gpuKeys = r.blockKeys.slice(0, gpuHit);
-    if (gpuHit > 0) c.blocks.acquire(gpuKeys);
+    if (gpuHit > 0) c.blocks.acquire(r.blockKeys, 0, gpuHit);
     if (!c.blocks.allocate(need)) {
-      if (gpuHit > 0) c.blocks.releaseHashed(gpuKeys);
+      if (gpuHit > 0) c.blocks.releaseHashed(r.blockKeys, 0, gpuHit);
       return 'fail';
     }
-    r.hashedKeys = gpuKeys;
+    r.hashedKeys = r.blockKeys.slice(0, gpuHit);
     r.blocks = need;
     tiers.noteAdmission(r.numTokens, gpuHit);
     const keys = r.blockKeys.slice(gpuHit, gpuHit + tierHit);
@@ -66,9 +65,9 @@ export class OffloadKvConnector implements KvConnector {
       r.numComputed = loaded;
       if (r.generated === 0) r.cachedPromptTokens = loaded;
       if (c.cfg.enablePrefixCaching) {
-        c.blocks.commit(keys);
-        r.blocks -= keys.length;
-        r.hashedKeys = r.hashedKeys.concat(keys);
+        c.blocks.commit(r.blockKeys, gpuHit, gpuHit + tierHit);
+        r.blocks -= tierHit;
+        r.hashedKeys = r.blockKeys.slice(0, gpuHit + tierHit);
       }
       this.onReady();
     });

@@ -115,7 +115,7 @@ export class V1Scheduler implements Scheduler {
         // Blocks already held: a request whose KV arrived, was loaded from a tier or swapped in.
         const held = r.numComputed > 0 || r.blocks > 0 ? r.blocks + r.hashedKeys.length : hitBlocks;
         let need = Math.max(0, c.blocks.blocksFor(computed + n) - held);
-        if (hitBlocks > 0) c.blocks.acquire(r.blockKeys.slice(0, hitBlocks));
+        if (hitBlocks > 0) c.blocks.acquire(r.blockKeys, 0, hitBlocks);
         if (!c.blocks.allocate(need)) {
           // Loaded or swapped in, but no blocks for a longer chunk: run what its blocks hold.
           const room = held * cfg.blockSizeTokens - computed;
@@ -123,7 +123,7 @@ export class V1Scheduler implements Scheduler {
             n = Math.min(n, room);
             need = 0;
           } else {
-            if (hitBlocks > 0) c.blocks.releaseHashed(r.blockKeys.slice(0, hitBlocks));
+            if (hitBlocks > 0) c.blocks.releaseHashed(r.blockKeys, 0, hitBlocks);
             j = conn.waitingMayHoldBlocks ? passer(j + 1) : -1;
             passing = true;
             if (j < 0) break;
