@@ -1,37 +1,17 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../serving/types.js';
 import { openRecordSink, recordWorkerUrl, THREAD_MIN_RECORDS, ThreadedRecordWriter } from './record-thread.js';
 import { JsonlRecordWriter, recordLine } from './record-writer.js';
+import { oddRecords } from './records-testing.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'pdsim-record-thread-'));
 
-/** Records with every kind of value the encoder treats apart (as record-writer.test.ts). */
+/** The shared odd records; some plain ones come without the hint (the writer then looks for extras itself). */
 function records(count: number): { rec: RequestRecord; baseOnly: boolean }[] {
-  const rnd = seedrandom('thread');
-  const odd = [0, -0, 1e-7, 4.9999995e-7, 0.9999995, 123456.7890125, -3.25, 1e15 + 0.5, 2.5e20, 1e300, NaN, Infinity];
-  return Array.from({ length: count }, (_, i) => {
-    const t = i < odd.length ? odd[i]! : rnd() * 10 ** Math.floor(rnd() * 9);
-    const rec: RequestRecord = {
-      id: i === 5 ? 2 ** 60 : i,
-      arrivalS: t,
-      firstTokenS: i % 7 === 0 ? null : t + rnd(),
-      finishS: i % 11 === 0 ? null : t + 10 * rnd(),
-      promptTokens: i === 6 ? 1.5 : Math.floor(rnd() * 1e6),
-      outputTokens: Math.floor(rnd() * 5000),
-      replica: i % 3 === 0 ? `p${i % 4}->d${i % 5}` : i === 8 ? 'é"\\x' : 'colocated0',
-      preemptions: i % 13,
-      cachedPromptTokens: Math.floor(rnd() * 100) * 16,
-    };
-    const extra = i % 17 === 0 || i === 9;
-    if (i % 17 === 0) Object.assign(rec, { error: `failed ${i} "quoted"`, kvTransferMs: rnd(), prefillFirstTokenS: null });
-    if (i === 9) rec.error = 'x'.repeat(100_000); // longer than a chunk
-    // Some plain records come without the hint (the writer then looks for extras itself).
-    return { rec, baseOnly: !extra && i % 5 !== 0 };
-  });
+  return oddRecords(count, 'thread').map(({ rec, hasExtra }, i) => ({ rec, baseOnly: !hasExtra && i % 5 !== 0 }));
 }
 
 describe('ThreadedRecordWriter (requests.jsonl on a second thread)', () => {
