@@ -124,9 +124,7 @@ export class EngineInstance {
 
   /** Tokens still to compute or generate for admitted requests (a routing load figure; O(requests)). */
   outstandingTokens(): number {
-    let t = 0;
-    for (const q of [this.waiting, this.lateArrivals, this.running]) for (const r of q) t += r.numTokens - r.numComputed + r.spec.outputTokens - r.generated;
-    return t;
+    return outstanding(this.waiting) + outstanding(this.lateArrivals) + outstanding(this.running);
   }
 
   /** Why a request can never run here, or undefined. */
@@ -487,4 +485,11 @@ export class EngineInstance {
     this.sink.finish(r, timeS, this.name);
     this.hooks.onLeave?.(r);
   }
+}
+
+/** Tokens a queue's requests still have to compute or generate (no array built per call: a router reads it per arrival). */
+function outstanding(q: readonly RequestState[]): number {
+  let t = 0;
+  for (const r of q) t += r.numTokens - r.numComputed + r.spec.outputTokens - r.generated;
+  return t;
 }
