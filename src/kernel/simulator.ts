@@ -72,7 +72,6 @@ export class Simulator {
   private nextSeq = 0;
   private processed = 0;
   private stopped = false;
-  private runningPriority = Infinity;
 
   /** Current simulated time in seconds. */
   get now(): number {
@@ -82,15 +81,6 @@ export class Simulator {
   /** Events executed so far (cancelled ones excluded). */
   get eventsProcessed(): number {
     return this.processed;
-  }
-
-  /**
-   * Priority of the event being run, Infinity between events: a caller that applies work computed
-   * ahead (materialize on read) uses it to tell whether work due at this very instant would already
-   * have run, i.e. whether its priority is below this event's.
-   */
-  get currentPriority(): number {
-    return this.runningPriority;
   }
 
   get pending(): number {
@@ -138,12 +128,7 @@ export class Simulator {
 
   /** Time of the next live event, or Infinity. */
   peekTime(): number {
-    let t = liveTop(this.queue)?.timeS ?? Infinity;
-    for (const l of this.lanes) {
-      const top = liveTop(l.queue);
-      if (top !== undefined && top.timeS < t) t = top.timeS;
-    }
-    return t;
+    return this.earliest(false);
   }
 
   /**
@@ -151,10 +136,17 @@ export class Simulator {
    * a lane's next event plus its lead. Infinity when nothing is pending. Equals peekTime() without lanes.
    */
   peekHorizon(): number {
+    return this.earliest(true);
+  }
+
+  /** Earliest live event time over the main queue and the lanes, each lane's plus its lead when `withLead`. */
+  private earliest(withLead: boolean): number {
     let t = liveTop(this.queue)?.timeS ?? Infinity;
     for (const l of this.lanes) {
       const top = liveTop(l.queue);
-      if (top !== undefined && top.timeS + l.leadS < t) t = top.timeS + l.leadS;
+      if (top === undefined) continue;
+      const atS = withLead ? top.timeS + l.leadS : top.timeS;
+      if (atS < t) t = atS;
     }
     return t;
   }
@@ -191,10 +183,8 @@ export class Simulator {
       if (top.cancelled) continue;
       this.nowS = top.timeS;
       this.processed++;
-      this.runningPriority = top.priority;
       top.fn();
     }
-    this.runningPriority = Infinity;
     if (!holdClock && untilS !== Infinity && !this.stopped && untilS > this.nowS) this.nowS = untilS;
   }
 }
