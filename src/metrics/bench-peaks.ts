@@ -46,6 +46,16 @@ export class BenchPeaks {
     this.perSecond[b] = (this.perSecond[b] ?? 0) + count;
   }
 
+  /** tokens(timesS[i], count) for i in [0, n), in order. */
+  tokensAt(timesS: Float64Array, n: number, count: number): void {
+    const t0S = this.t0S ?? 0;
+    const perSecond = this.perSecond;
+    for (let i = 0; i < n; i++) {
+      const b = Math.max(0, Math.floor(timesS[i]! - t0S));
+      perSecond[b] = (perSecond[b] ?? 0) + count;
+    }
+  }
+
   get maxOutputTokensPerS(): number {
     let m = 0;
     for (const v of this.perSecond) if (v !== undefined && v > m) m = v;

@@ -109,24 +109,30 @@ export class MetricsCollector implements EngineSink {
     if (this.recordTimeline && this.timelineTotal++ < MAX_TIMELINE_SEGMENTS) this.timeline.push({ resource: instance, kind, startS, endS });
   }
 
-  /** The iteration/itl/tokens calls of a decode run, inlined (EngineSink.decodeRun); same arithmetic, same order per figure. */
+  /**
+   * The iteration/itl/tokens calls of a decode run (EngineSink.decodeRun): same arithmetic, same
+   * order per figure. Each figure takes the run in one call of its own, so that no per-iteration
+   * call passes a float (a boxed number, allocated, when the call is not inlined).
+   */
   decodeRun(instance: string, startS: number, endsS: Float64Array, n: number, emitting: number, batchSize: number): void {
     const s = this.stats(instance);
     let start = startS;
+    let busyS = s.busyS;
     for (let i = 0; i < n; i++) {
       const end = endsS[i]!;
-      s.busyS += end - start;
-      s.iterations++;
-      s.batchSizeSum += batchSize;
-      s.newTokensSum += batchSize;
+      busyS += end - start;
       if (this.recordTimeline && this.timelineTotal++ < MAX_TIMELINE_SEGMENTS) this.timeline.push({ resource: instance, kind: 'decode', startS: start, endS: end });
-      if (i < emitting) {
-        this.itlMs.add((end - start) * 1000, batchSize);
-        this.series.addTokens(end, batchSize);
-        this.peaks.tokens(end, batchSize);
-      }
       start = end;
     }
+    s.busyS = busyS;
+    // Integer sums (exact below 2^53): n additions of batchSize are n * batchSize.
+    s.iterations += n;
+    s.batchSizeSum += n * batchSize;
+    s.newTokensSum += n * batchSize;
+    if (emitting <= 0) return;
+    this.itlMs.addGapsMs(startS, endsS, emitting, batchSize);
+    this.series.addTokensAt(endsS, emitting, batchSize);
+    this.peaks.tokensAt(endsS, emitting, batchSize);
   }
 
   gauges(instance: string, timeS: number, running: number, waiting: number, usedBlocks: number, totalBlocks: number): void {

@@ -37,4 +37,65 @@ describe('Distribution', () => {
       expect(Math.abs(d.percentile(p) - exact) / exact).toBeLessThanOrEqual(SKETCH_RELATIVE_ACCURACY * 1.01);
     }
   });
+
+  it('puts every value past the cap in the bucket ceil(log(v) / log(gamma)) gives, bucket edges included', () => {
+    // The reference: DDSketch's bucket of each value by the formula, and the quantile rule of
+    // percentile() (first bucket whose cumulative count exceeds the rank, at its midpoint 2g^i/(g+1)).
+    const gamma = (1 + SKETCH_RELATIVE_ACCURACY) / (1 - SKETCH_RELATIVE_ACCURACY);
+    const lg = Math.log(gamma);
+    const f64 = new Float64Array(1);
+    const i64 = new BigInt64Array(f64.buffer);
+    const step = (v: number, ulps: number): number => {
+      f64[0] = v;
+      i64[0] += BigInt(ulps);
+      return f64[0]!;
+    };
+    const values: number[] = [];
+    // Slowly rising gaps (as a decode run's), then each side of many bucket edges, a few ulps out.
+    for (let i = 0; i < 20000; i++) values.push(23 + i * 1e-3);
+    for (let k = -200; k < 900; k += 7) {
+      const edge = Math.exp(k * lg);
+      for (const u of [-3, -2, -1, 0, 1, 2, 3]) values.push(step(edge, u));
+    }
+    const d = new Distribution(10);
+    for (const v of values) d.add(v, 2);
+    expect(d.isExact).toBe(false);
+    const counts = new Map<number, number>();
+    for (const v of values) {
+      const b = Math.ceil(Math.log(v) / lg);
+      counts.set(b, (counts.get(b) ?? 0) + 2);
+    }
+    const buckets = [...counts].sort((a, b) => a[0] - b[0]);
+    const total = 2 * values.length;
+    const min = Math.min(...values);
+    const max = Math.max(...values);
+    for (const p of [0, 1, 5, 10, 25, 50, 75, 90, 99, 100]) {
+      const rank = (p / 100) * (total - 1);
+      let cum = 0;
+      let want = max;
+      for (const [b, c] of buckets) {
+        cum += c;
+        if (rank < cum) {
+          want = Math.min(max, Math.max(min, (2 * Math.pow(gamma, b)) / (gamma + 1)));
+          break;
+        }
+      }
+      expect(d.percentile(p)).toBe(want);
+    }
+  });
+
+  it('addGapsMs adds each gap as add() would', () => {
+    const a = new Distribution(5);
+    const b = new Distribution(5);
+    const ends = Float64Array.of(0.1, 0.13, 0.17, 0.2, 0.26, 0.3, 0.31, 0.4);
+    a.addGapsMs(0.05, ends, 7, 3);
+    let start = 0.05;
+    for (let i = 0; i < 7; i++) {
+      b.add((ends[i]! - start) * 1000, 3);
+      start = ends[i]!;
+    }
+    expect([a.count, a.sum, a.sumSq, a.min, a.max]).toEqual([b.count, b.sum, b.sumSq, b.min, b.max]);
+    expect(a.count).toBe(21);
+    for (const p of [0, 50, 90, 100]) expect(a.percentile(p)).toBe(b.percentile(p));
+  });
 });

@@ -67,13 +67,45 @@ export class Distribution {
     this.n = 0;
   }
 
+  /** add() for each gap between consecutive times of endsS[0..n) (the first from startS), in ms, in order. */
+  addGapsMs(startS: number, endsS: Float64Array, n: number, weight: number): void {
+    let start = startS;
+    for (let i = 0; i < n; i++) {
+      const end = endsS[i]!;
+      this.add((end - start) * 1000, weight);
+      start = end;
+    }
+  }
+
+  /**
+   * The bucket of the last value that needed a logarithm, and the open interval (binLo, binHi) of
+   * values certain to share it: bucket i's edges gamma^(i-1-OFFSET) and gamma^(i-OFFSET), pulled
+   * in by a relative 1e-12, far more than the few ulps by which Math.log, the division and
+   * Math.exp can err (relative ~1e-15), so a value inside gets the bucket the logarithm would
+   * give. Consecutive decode gaps mostly fall in one bucket: this saves a Math.log per sample.
+   */
+  private bin = -1;
+  private binLo = Infinity;
+  private binHi = -Infinity;
+
   private addToSketch(v: number, w: number): void {
     if (v <= 0) {
       this.zeroCount += w;
       return;
     }
-    const i = Math.min(2 * OFFSET - 1, Math.max(0, Math.ceil(Math.log(v) / LOG_GAMMA) + OFFSET));
+    if (v > this.binLo && v < this.binHi) {
+      this.sketch![this.bin]! += w;
+      return;
+    }
+    const raw = Math.ceil(Math.log(v) / LOG_GAMMA) + OFFSET;
+    const i = Math.min(2 * OFFSET - 1, Math.max(0, raw));
     this.sketch![i]! += w;
+    // The clamped end buckets hold every value beyond them: not cached (never met in practice).
+    if (i === raw && i > 0 && i < 2 * OFFSET - 1) {
+      this.bin = i;
+      this.binLo = Math.exp((i - 1 - OFFSET) * LOG_GAMMA) * (1 + 1e-12);
+      this.binHi = Math.exp((i - OFFSET) * LOG_GAMMA) * (1 - 1e-12);
+    }
   }
 
   private cache: { sorted: Float64Array; cum: Float64Array; n: number } | null = null;

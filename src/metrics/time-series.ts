@@ -49,6 +49,14 @@ export class TimeSeries {
     this.tokens[b] = (this.tokens[b] ?? 0) + n;
   }
 
+  /** addTokens(endsS[i], n) for i in [0, count), in order. */
+  addTokensAt(endsS: Float64Array, count: number, n: number): void {
+    for (let i = 0; i < count; i++) {
+      const b = this.bucket(endsS[i]!);
+      this.tokens[b] = (this.tokens[b] ?? 0) + n;
+    }
+  }
+
   addCompletion(tS: number): void {
     const b = this.bucket(tS);
     this.completions[b] = (this.completions[b] ?? 0) + 1;
