@@ -46,13 +46,24 @@ export class BenchPeaks {
     this.perSecond[b] = (this.perSecond[b] ?? 0) + count;
   }
 
-  /** tokens(timesS[i], count) for i in [0, n), in order. */
+  /**
+   * tokens(timesS[i], count) for i in [0, n), in order, one array update per second met: floor(t -
+   * t0) never decreases as t grows, so rising times whose difference stays below b + 1 share
+   * bucket b (integer counts: the sum is exact in any grouping).
+   */
   tokensAt(timesS: Float64Array, n: number, count: number): void {
     const t0S = this.t0S ?? 0;
     const perSecond = this.perSecond;
-    for (let i = 0; i < n; i++) {
-      const b = Math.max(0, Math.floor(timesS[i]! - t0S));
-      perSecond[b] = (perSecond[b] ?? 0) + count;
+    for (let i = 0; i < n; ) {
+      let last = timesS[i]!;
+      const b = Math.max(0, Math.floor(last - t0S));
+      let k = 1;
+      for (i++; i < n; i++, k++) {
+        const t = timesS[i]!;
+        if (t < last || t - t0S >= b + 1) break;
+        last = t;
+      }
+      perSecond[b] = (perSecond[b] ?? 0) + k * count;
     }
   }
 

@@ -40,7 +40,8 @@ export class Distribution {
       if (this.weights !== null) this.weights[this.n] = weight;
       this.n++;
       if (this.n > this.exactCap) this.toSketch();
-    } else this.addToSketch(value, weight);
+    } else if (value > this.binLo && value < this.binHi) this.sketch[this.bin]! += weight;
+    else this.addToSketch(value, weight);
   }
 
   private grow(): void {
@@ -61,7 +62,12 @@ export class Distribution {
 
   private toSketch(): void {
     this.sketch = new Float64Array(2 * OFFSET);
-    for (let i = 0; i < this.n; i++) this.addToSketch(this.values[i]!, this.weights === null ? 1 : this.weights[i]!);
+    for (let i = 0; i < this.n; i++) {
+      const v = this.values[i]!;
+      const w = this.weights === null ? 1 : this.weights[i]!;
+      if (v > this.binLo && v < this.binHi) this.sketch[this.bin]! += w;
+      else this.addToSketch(v, w);
+    }
     this.values = new Float64Array(0);
     this.weights = null;
     this.n = 0;
@@ -83,6 +89,8 @@ export class Distribution {
    * in by a relative 1e-12, far more than the few ulps by which Math.log, the division and
    * Math.exp can err (relative ~1e-15), so a value inside gets the bucket the logarithm would
    * give. Consecutive decode gaps mostly fall in one bucket: this saves a Math.log per sample.
+   * Callers test the interval before calling addToSketch (a float argument to a call that is not
+   * inlined is boxed, i.e. allocated).
    */
   private bin = -1;
   private binLo = Infinity;
@@ -91,10 +99,6 @@ export class Distribution {
   private addToSketch(v: number, w: number): void {
     if (v <= 0) {
       this.zeroCount += w;
-      return;
-    }
-    if (v > this.binLo && v < this.binHi) {
-      this.sketch![this.bin]! += w;
       return;
     }
     const raw = Math.ceil(Math.log(v) / LOG_GAMMA) + OFFSET;

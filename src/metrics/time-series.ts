@@ -49,11 +49,24 @@ export class TimeSeries {
     this.tokens[b] = (this.tokens[b] ?? 0) + n;
   }
 
-  /** addTokens(endsS[i], n) for i in [0, count), in order. */
+  /**
+   * addTokens(endsS[i], n) for i in [0, count), in order, one bucket lookup (a division) per
+   * bucket met rather than per time: floor(t / w) never decreases as t grows (rounding is
+   * monotone), and a t below (b + 1) w (1 - 1e-12) keeps t / w, rounded, below b + 1, so rising
+   * times under that bound share bucket b. Counts are integers: their sum is exact in any grouping.
+   */
   addTokensAt(endsS: Float64Array, count: number, n: number): void {
-    for (let i = 0; i < count; i++) {
-      const b = this.bucket(endsS[i]!);
-      this.tokens[b] = (this.tokens[b] ?? 0) + n;
+    for (let i = 0; i < count; ) {
+      let last = endsS[i]!;
+      const b = this.bucket(last);
+      const belowS = (b + 1) * this.widthS * (1 - 1e-12);
+      let k = 1;
+      for (i++; i < count; i++, k++) {
+        const t = endsS[i]!;
+        if (t < last || t >= belowS) break;
+        last = t;
+      }
+      this.tokens[b] = (this.tokens[b] ?? 0) + k * n;
     }
   }
 

@@ -46,8 +46,12 @@ export class V1Scheduler implements Scheduler {
         i++;
         continue;
       }
-      // Blocks it must add to hold numComputed + n tokens (this loop runs for every request of every step).
-      const need = Math.ceil((r.numComputed + n) / bs) - r.blocks - r.hashedKeys.length;
+      // Blocks it must add to hold numComputed + n tokens (this loop runs for every request of every
+      // step): none unless that is more than its blocks hold, tested with a product (integers:
+      // ceil(t / bs) > held exactly when t > held * bs), so most decodes need no division.
+      const target = r.numComputed + n;
+      const held = r.blocks + r.hashedKeys.length;
+      const need = target > held * bs ? Math.ceil(target / bs) - held : 0;
       let selfPreempted = false;
       while (need > 0 && !blocks.allocate(need)) {
         const victim = c.running.pop()!;
@@ -137,7 +141,9 @@ export class V1Scheduler implements Scheduler {
           if (r.generated === 0 && !r.remoteKv) r.cachedPromptTokens = computed;
         }
         r.blocks += need;
-        c.waiting.splice(j, 1);
+        // The head (most admissions) by shift(), which V8 does in place; splice is a generic runtime call.
+        if (j === 0) c.waiting.shift();
+        else c.waiting.splice(j, 1);
         c.running.push(r);
         r.scheduled = n;
         budget -= n;
