@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Distribution, SKETCH_RELATIVE_ACCURACY } from './distribution.js';
+import { ulpsAway } from './ulps-testing.js';
 
 describe('Distribution', () => {
   it('gives numpy-style percentiles (linear interpolation) when exact', () => {
@@ -43,19 +44,12 @@ describe('Distribution', () => {
     // percentile() (first bucket whose cumulative count exceeds the rank, at its midpoint 2g^i/(g+1)).
     const gamma = (1 + SKETCH_RELATIVE_ACCURACY) / (1 - SKETCH_RELATIVE_ACCURACY);
     const lg = Math.log(gamma);
-    const f64 = new Float64Array(1);
-    const i64 = new BigInt64Array(f64.buffer);
-    const step = (v: number, ulps: number): number => {
-      f64[0] = v;
-      i64[0] += BigInt(ulps);
-      return f64[0]!;
-    };
     const values: number[] = [];
     // Slowly rising gaps (as a decode run's), then each side of many bucket edges, a few ulps out.
     for (let i = 0; i < 20000; i++) values.push(23 + i * 1e-3);
     for (let k = -200; k < 900; k += 7) {
       const edge = Math.exp(k * lg);
-      for (const u of [-3, -2, -1, 0, 1, 2, 3]) values.push(step(edge, u));
+      for (const u of [-3, -2, -1, 0, 1, 2, 3]) values.push(ulpsAway(edge, u));
     }
     const d = new Distribution(10);
     for (const v of values) d.add(v, 2);

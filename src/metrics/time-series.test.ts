@@ -1,18 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { BenchPeaks } from './bench-peaks.js';
 import { TimeSeries } from './time-series.js';
+import { ulpsAway } from './ulps-testing.js';
 
 /** Times at, just below and just above bucket edges of width w, with a step back in the middle. */
 function edgeTimes(w: number, buckets: number): Float64Array {
-  const f64 = new Float64Array(1);
-  const i64 = new BigInt64Array(f64.buffer);
-  const ulps = (v: number, u: number): number => {
-    f64[0] = v;
-    i64[0] += BigInt(u);
-    return f64[0]!;
-  };
   const out: number[] = [];
-  for (let b = 1; b <= buckets; b++) for (const u of [-2, -1, 0, 1, 2]) out.push(ulps(b * w, u));
+  for (let b = 1; b <= buckets; b++) for (const u of [-2, -1, 0, 1, 2]) out.push(ulpsAway(b * w, u));
   out.splice(out.length >> 1, 0, w * 0.5); // not rising: the run must look the bucket up again
   return Float64Array.from(out);
 }
