@@ -43,26 +43,33 @@ describe('BlockManager', () => {
         if (b.allocate(n)) held.push(n);
       } else if (op === 1 && held.length > 0) b.release(held.pop()!);
       else if (op === 2 && held.length > 0) {
+        // Chain keys (a key fixes its prefix): one of 6 groups' leading blocks, then the request's own.
         const n = held.pop()!;
-        const keys = Array.from({ length: n }, () => rng.intBetween(0, 40));
-        const uniq = [...new Set(keys)];
-        b.release(n - uniq.length);
-        b.commit(uniq);
-        hashed.push(uniq);
+        const g = rng.intBetween(0, 5);
+        const shared = rng.intBetween(0, n);
+        const keys = Array.from({ length: n }, (_, k) => (k < shared ? g * 100 + k : -(i * 100 + k + 1)));
+        const hit = b.matchPrefix(keys);
+        b.acquire(keys, 0, hit);
+        b.release(hit);
+        b.commit(keys, hit, n);
+        hashed.push(keys);
       } else if (op === 3 && hashed.length > 0) b.releaseHashed(hashed.pop()!);
       b.checkConservation();
     }
   });
 
-  it('answers exactly as the Map-based prefix cache it replaces (random requests sharing prefixes, 20k operations)', () => {
+  it('answers exactly as the per-block Map prefix cache (random requests on a prefix tree, chunked commits, 20k operations)', () => {
     const rng = new RandomStreams(11).stream('diff');
     const fast = new BlockManager(300, 16);
     const ref = new MapBlockManager(300);
-    // Requests: a prefix group's leading keys plus keys of their own; each holds anonymous blocks, then commits them.
+    // Requests: a group's leading keys, then one of 4 branches from a random depth (so a run is often
+    // matched part way), then keys of their own; each holds anonymous blocks, then commits them in chunks.
     type Req = { keys: number[]; hashed: number[]; anon: number };
     const live: Req[] = [];
+    const seen: number[][] = [];
     let mismatches = 0;
     let evictionsSeen = 0;
+    let partialHits = 0;
     const same = (a: unknown, b: unknown): void => {
       if (a !== b) mismatches++;
     };
@@ -70,9 +77,12 @@ describe('BlockManager', () => {
       const op = rng.next();
       if (op < 0.45) {
         const g = rng.intBetween(0, 30);
-        const keys = Array.from({ length: rng.intBetween(1, 40) }, (_, b) => (b < 20 ? g * 1000 + b : -(i * 100 + b)));
+        const s = rng.intBetween(0, 30);
+        const u = rng.intBetween(0, 3);
+        const keys = Array.from({ length: rng.intBetween(1, 50) }, (_, b) => (b < s ? g * 1e6 + b : b < 30 ? g * 1e6 + (s + 1) * 1e4 + u * 100 + b : -(i * 100 + b + 1)));
         const hit = fast.matchPrefix(keys);
         same(hit, ref.matchPrefix(keys));
+        if (hit > 0 && hit < keys.length) partialHits++;
         const hashed = keys.slice(0, hit);
         // The fast one gets ranges of the request's own key array (the engine's path), the reference slices.
         fast.acquire(keys, 0, hit);
@@ -80,14 +90,18 @@ describe('BlockManager', () => {
         const need = keys.length - hit + rng.intBetween(0, 3);
         const ok = fast.allocate(need);
         same(ok, ref.allocate(need));
-        if (ok) live.push({ keys, hashed, anon: need });
-        else {
+        if (ok) {
+          live.push({ keys, hashed, anon: need });
+          seen.push(keys);
+          if (seen.length > 200) seen.shift();
+        } else {
           fast.releaseHashed(keys, 0, hit);
           ref.releaseHashed(hashed);
         }
       } else if (op < 0.75 && live.length > 0) {
         const r = live[rng.intBetween(0, live.length - 1)]!;
-        const fresh = r.keys.slice(r.hashed.length, r.hashed.length + Math.min(r.anon, r.keys.length - r.hashed.length));
+        const room = Math.min(r.anon, r.keys.length - r.hashed.length);
+        const fresh = r.keys.slice(r.hashed.length, r.hashed.length + rng.intBetween(Math.min(1, room), room));
         fast.commit(r.keys, r.hashed.length, r.hashed.length + fresh.length);
         ref.commit(fresh);
         r.hashed = r.hashed.concat(fresh);
@@ -103,23 +117,54 @@ describe('BlockManager', () => {
       same(fast.evictableBlocks, ref.evictable.size);
       same(fast.usedBlocks, ref.usedBlocks);
       same(fast.evictions, ref.evictions);
+      if (seen.length > 0) {
+        const k = seen[rng.intBetween(0, seen.length - 1)]!;
+        same(fast.matchPrefix(k), ref.matchPrefix(k));
+      }
       fast.checkConservation();
       evictionsSeen = ref.evictions;
     }
     expect(mismatches).toBe(0);
     expect(evictionsSeen).toBeGreaterThan(1000);
-    // What is left cached, key by key, and which blocks an allocation would evict next: the same.
-    const probe = [...ref.evictable.keys(), ...ref.referenced.keys()];
-    expect(probe.map((k) => fast.matchPrefix([k]))).toEqual(probe.map((k) => ref.matchPrefix([k])));
+    expect(partialHits).toBeGreaterThan(500);
+    // Then evict what is left one block at a time: after each eviction every request seen matches as many blocks in both.
+    for (const r of live) {
+      fast.releaseHashed(r.keys, 0, r.hashed.length);
+      ref.releaseHashed(r.hashed);
+    }
     const n = ref.evictable.size;
-    const order = [...ref.evictable.keys()];
+    expect(n).toBeGreaterThan(100);
     for (let k = 0; k < n; k++) {
       fast.allocate(fast.freeBlocks + 1);
       ref.allocate(ref.free + 1);
-      expect(fast.matchPrefix([order[k]!])).toBe(0);
-      if (k + 1 < n) expect(fast.matchPrefix([order[k + 1]!])).toBe(1);
+      for (const keys of seen) same(fast.matchPrefix(keys), ref.matchPrefix(keys));
     }
+    expect(mismatches).toBe(0);
+    expect(fast.evictableBlocks).toBe(0);
+    fast.checkConservation();
   });
+
+  it('keeps a prompt committed in chunks as one run, evicted from its tail first', () => {
+    const bm = new BlockManager(10, 16);
+    const a = [1, 2, 3, 4, 5, 6];
+    expect(bm.allocate(6)).toBe(true);
+    bm.commit(a, 0, 2);
+    bm.commit(a, 2, 6);
+    const ops = bm.indexOps;
+    bm.releaseHashed(a, 0, 6);
+    expect(bm.indexOps - ops).toBe(1); // one run: one probe
+    expect(bm.allocate(4 + 2)).toBe(true); // 4 free, then blocks 6 and 5 are evicted
+    expect(bm.matchPrefix(a)).toBe(4);
+    const b = [1, 2, 30];
+    expect(bm.matchPrefix(b)).toBe(2); // a run matched part way
+    bm.acquire(b, 0, 2); // splits a's run: 1-2 referenced, 3-4 still evictable
+    expect([bm.evictableBlocks, bm.usedBlocks]).toEqual([2, 6 + 2]);
+    bm.release(6);
+    expect(bm.allocate(6 + 1)).toBe(true); // the 6 free, then evicts 4 (older than 3)
+    expect(bm.matchPrefix(a)).toBe(3);
+    bm.checkConservation();
+  });
+
   it('never trusts a remembered node whose block was evicted and whose node now holds another block', () => {
     const bm = new BlockManager(2, 16);
     const a = [11, 12];
@@ -131,7 +176,7 @@ describe('BlockManager', () => {
     bm.commit(b, 0, 2); // b's blocks reuse a's nodes
     expect(bm.matchPrefix(a)).toBe(0);
     expect(() => bm.acquire(a, 0, 1)).toThrow(/uncached block 11/);
-    expect(() => bm.releaseHashed(a, 0, 2)).toThrow(/unreferenced block 12/);
+    expect(() => bm.releaseHashed(a, 0, 2)).toThrow(/unreferenced block 11/);
     bm.releaseHashed(b, 0, 2);
     expect([bm.evictableBlocks, bm.matchPrefix(b)]).toEqual([2, 2]);
     bm.checkConservation();

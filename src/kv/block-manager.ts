@@ -5,33 +5,60 @@
  * caching is a handful of integers. Invariant: free + evictable + inUse = total, always.
  * Cached blocks whose reference count drops to zero stay reusable (evictable, LRU) until an
  * allocation needs their space.
+ *
+ * Hashed blocks are kept as runs (kvrun round, docs/speed.md): a run is blocks lo..hi-1 of one
+ * request's key array with one reference count and, when that count is 0, one stretch of the
+ * evictable list (oldest = highest index, the order a reverse release appends them in). Only a
+ * run's first key is in the hash index, so a 750-block Mooncake prompt is committed, released and
+ * evicted as a few entries rather than 750 inserts, relinks and deletes. The per-block LRU
+ * semantics stay exact (block-manager.test.ts drives this and a per-block Map model with the same
+ * random requests): an operation on part of a run first splits it at the part's ends (`splitAt`),
+ * eviction takes blocks from the oldest run's high end one by one.
+ *
+ * Why the index of first keys is enough: keys are chain hashes (src/serving/block-keys.ts), so a
+ * key fixes its position and every key before it. A cached block keys[i] that is not its run's
+ * first block has keys[i-1] just before it in the same run, so a prefix walk that found keys[i-1]
+ * in run r finds keys[i] by comparing r's next key, and otherwise by probing the index. The
+ * callers keep vLLM's contract: a request holds a prefix keys[0, n) of its own keys, commits
+ * keys[n, m) next and releases what it holds; then the cached set is prefix-closed (a block is
+ * evicted before the one before it, as vLLM frees in reverse), so a commit whose walk misses
+ * keys[i] knows keys[i..] are all new.
  */
-import { LruLists, NO_LIST } from './lru.js';
+import { NumMap } from './num-map.js';
 
-/** The one recency list: hashed blocks with reference count 0 (referenced ones are on no list). */
-const EVICTABLE = 0;
+/** Blocks lo..hi-1 of `keys`, with one reference count; on the evictable list when refs is 0. */
+class Run {
+  prev: Run | null = null;
+  next: Run | null = null;
+  constructor(
+    readonly id: number,
+    public keys: readonly number[],
+    public lo: number,
+    public hi: number,
+    public refs: number,
+  ) {}
+}
 
 export class BlockManager {
   private free: number;
-  /**
-   * Every hashed block, its reference count as the node's value: count 0 = evictable, on the LRU
-   * list (oldest first; O(1) eviction, see lru.ts); count > 0 = referenced, on no list. One table,
-   * so acquiring or releasing a cached block is one probe and a relink.
-   */
-  private readonly hashed = new LruLists(1);
   private anonymousInUse = 0;
-  /**
-   * Per request key array (the engine passes each request's own `blockKeys`), the node each key
-   * was last found at: releasing a request's blocks, or acquiring the prefix `matchPrefix` just
-   * found, then needs no hash probe per block. A handle is checked (`LruLists.holds`) before use,
-   * so a stale one costs a probe, never a wrong block.
-   */
-  private readonly nodesOf = new WeakMap<readonly number[], Int32Array>();
-  /** The memo used last (the engine works on one request several times in a row). */
-  private lastKeys: readonly number[] | null = null;
-  private lastMemo: Int32Array = new Int32Array(0);
+  /** Hashed blocks with reference count > 0 (all runs off the evictable list). */
+  private referencedBlocks = 0;
+  private evictable = 0;
+  /** First key of each run -> run id (unboxed keys, see num-map.ts). */
+  private readonly index = new NumMap();
+  /** Runs by id; freed ids are reused. */
+  private readonly runs: (Run | null)[] = [];
+  private readonly freeIds: number[] = [];
+  /** The evictable list, oldest run first. */
+  private head: Run | null = null;
+  private tail: Run | null = null;
+  /** The runs one range operation covers, in key order (reused). */
+  private readonly scratch: Run[] = [];
   /** Blocks taken from the evictable LRU to satisfy allocations (prefix-cache evictions). */
   evictions = 0;
+  /** Hash-index operations (probes, inserts, deletes) so far: what the bench counts per request. */
+  indexOps = 0;
 
   constructor(
     readonly totalBlocks: number,
@@ -45,14 +72,14 @@ export class BlockManager {
     return this.free;
   }
   get evictableBlocks(): number {
-    return this.hashed.sizeOf(EVICTABLE);
+    return this.evictable;
   }
   get usedBlocks(): number {
-    return this.anonymousInUse + this.hashed.size - this.hashed.sizeOf(EVICTABLE);
+    return this.anonymousInUse + this.referencedBlocks;
   }
   /** Blocks an allocation could get now (free plus evictable cached ones). */
   get availableBlocks(): number {
-    return this.free + this.hashed.sizeOf(EVICTABLE);
+    return this.free + this.evictable;
   }
 
   blocksFor(tokens: number): number {
@@ -62,13 +89,22 @@ export class BlockManager {
   /** Takes `n` anonymous blocks; returns false (and takes nothing) if they are not available. */
   allocate(n: number): boolean {
     if (n <= 0) return true;
-    if (n > this.free + this.hashed.sizeOf(EVICTABLE)) return false;
+    if (n > this.free + this.evictable) return false;
     const fromFree = Math.min(n, this.free);
     this.free -= fromFree;
     let rest = n - fromFree;
-    if (rest > 0) {
-      this.evictions += rest;
-      while (rest-- > 0) this.hashed.popOldest(EVICTABLE);
+    this.evictions += rest;
+    this.evictable -= rest;
+    // The oldest blocks: the oldest run's highest indices first (its first key, the indexed one, goes last).
+    while (rest > 0) {
+      const r = this.head!;
+      const take = Math.min(rest, r.hi - r.lo);
+      r.hi -= take;
+      rest -= take;
+      if (r.hi === r.lo) {
+        this.unlinkRun(r);
+        this.dropRun(r);
+      }
     }
     this.anonymousInUse += n;
     return true;
@@ -83,36 +119,13 @@ export class BlockManager {
 
   /** Number of leading keys that are cached (referenced or evictable). */
   matchPrefix(keys: readonly number[]): number {
-    const memo = this.memo(keys);
-    let n = 0;
-    for (; n < keys.length; n++) {
-      // A waiting request is matched at every try: the nodes found last time answer without a probe.
-      const node = this.nodeAt(keys, memo, n);
-      if (node < 0) break;
-      memo[n] = node;
+    let i = 0;
+    while (i < keys.length) {
+      const r = this.runStartingAt(keys, i);
+      if (r === null) break;
+      i = this.matchEnd(r, keys, i, keys.length);
     }
-    return n;
-  }
-
-  /** The node memo of a request's key array (made on first use). */
-  private memo(keys: readonly number[]): Int32Array {
-    // The engine works on one request several times in a row (match, acquire, commit): no WeakMap look-up then.
-    if (keys === this.lastKeys) return this.lastMemo;
-    let m = this.nodesOf.get(keys);
-    if (m === undefined) {
-      m = new Int32Array(keys.length).fill(-1);
-      this.nodesOf.set(keys, m);
-    }
-    this.lastKeys = keys;
-    this.lastMemo = m;
-    return m;
-  }
-
-  /** The node of keys[i], from the memo when it still holds that key, else by probe (-1: absent). */
-  private nodeAt(keys: readonly number[], memo: Int32Array, i: number): number {
-    const k = keys[i]!;
-    const node = memo[i]!;
-    return this.hashed.holds(node, k) ? node : this.hashed.find(k);
+    return i;
   }
 
   /**
@@ -120,62 +133,198 @@ export class BlockManager {
    * Ranges rather than slices: callers pass a request's own key array, no copy per call.
    */
   acquire(keys: readonly number[], from = 0, to = keys.length): void {
-    const t = this.hashed;
-    const memo = this.memo(keys);
-    for (let i = from; i < to; i++) {
-      const node = this.nodeAt(keys, memo, i);
-      if (node < 0) throw new Error(`acquire of uncached block ${keys[i]}`);
-      memo[i] = node;
-      const refs = t.value(node);
-      if (refs === 0) t.detach(node);
-      t.setValue(node, refs + 1);
-    }
+    const n = this.cover(keys, from, to, 'acquire of uncached block');
+    for (let k = 0; k < n; k++) this.reference(this.scratch[k]!);
   }
 
   /**
    * Turns `to - from` of the caller's anonymous blocks into hashed, referenced blocks keys[from, to) (their
    * content is now complete). A key already cached by someone else is shared and the caller's
-   * duplicate block is freed, as vLLM does.
+   * duplicate block is freed, as vLLM does. The caller holds keys[0, from).
    */
   commit(keys: readonly number[], from = 0, to = keys.length): void {
-    const t = this.hashed;
+    if (to <= from) return;
     this.anonymousInUse -= to - from;
-    const memo = this.memo(keys);
-    for (let i = from; i < to; i++) {
-      const k = keys[i]!;
-      const node = t.find(k);
-      if (node < 0) {
-        memo[i] = t.insert(k, NO_LIST, 1);
-        continue;
+    // Walk keys[0, from) (held, so cached), then share what is cached of keys[from, to).
+    let i = 0;
+    let last: Run | null = null;
+    while (i < to) {
+      const r = this.runStartingAt(keys, i);
+      if (r === null) {
+        if (i < from) throw new Error(`commit after uncached block ${keys[i]}`);
+        break;
       }
-      memo[i] = node;
-      const refs = t.value(node);
-      if (refs === 0) t.detach(node);
-      t.setValue(node, refs + 1);
-      this.free++;
+      const j = this.matchEnd(r, keys, i, to);
+      if (j > from) {
+        const piece = this.piece(r, i, j, from, to);
+        this.reference(piece);
+        this.free += piece.hi - piece.lo;
+        last = piece;
+      } else last = r;
+      i = j;
     }
+    if (i >= to) return;
+    // keys[i, to) are new (the cached set is prefix-closed): one run, or the tail of the caller's own run.
+    this.referencedBlocks += to - i;
+    if (last !== null && last.keys === keys && last.hi === i && last.refs === 1) {
+      last.hi = to;
+      return;
+    }
+    this.newRun(keys, i, to, 1);
   }
 
   /** Drops references on hashed blocks keys[from, to); unreferenced ones become evictable (most recent last). */
   releaseHashed(keys: readonly number[], from = 0, to = keys.length): void {
-    const t = this.hashed;
+    const n = this.cover(keys, from, to, 'release of unreferenced block');
     // Reverse order: a request's tail blocks are evicted before its head (vLLM frees in reverse).
-    const memo = this.memo(keys);
-    for (let i = to - 1; i >= from; i--) {
-      const node = this.nodeAt(keys, memo, i);
-      const refs = node < 0 ? 0 : t.value(node);
-      if (refs === 0) throw new Error(`release of unreferenced block ${keys[i]}`);
-      t.setValue(node, refs - 1);
-      if (refs === 1) t.moveToTail(node, EVICTABLE);
+    for (let k = n - 1; k >= 0; k--) {
+      const r = this.scratch[k]!;
+      if (r.refs === 0) throw new Error(`release of unreferenced block ${r.keys[r.lo]}`);
+      if (--r.refs === 0) {
+        const size = r.hi - r.lo;
+        this.referencedBlocks -= size;
+        this.evictable += size;
+        this.linkLast(r);
+      }
     }
   }
 
   /** Checks free + evictable + inUse = total; throws if violated (used by tests and debug runs). */
   checkConservation(): void {
-    const evictable = this.hashed.sizeOf(EVICTABLE);
-    const sum = this.free + evictable + this.usedBlocks;
+    const sum = this.free + this.evictable + this.usedBlocks;
     if (sum !== this.totalBlocks || this.free < 0 || this.anonymousInUse < 0) {
-      throw new Error(`KV blocks not conserved: free ${this.free} + evictable ${evictable} + used ${this.usedBlocks} != ${this.totalBlocks}`);
+      throw new Error(`KV blocks not conserved: free ${this.free} + evictable ${this.evictable} + used ${this.usedBlocks} != ${this.totalBlocks}`);
+    }
+    // The runs agree with the counters and the index (tests).
+    let onList = 0;
+    let listed = 0;
+    for (let r = this.head; r !== null; r = r.next) {
+      if (r.refs !== 0 || r.hi <= r.lo) throw new Error(`evictable run ${r.keys[r.lo]} has ${r.refs} references, ${r.hi - r.lo} blocks`);
+      onList += r.hi - r.lo;
+      listed++;
+    }
+    let referenced = 0;
+    let live = 0;
+    let unreferenced = 0;
+    for (const r of this.runs) {
+      if (r === null) continue;
+      live++;
+      if (r.refs > 0) referenced += r.hi - r.lo;
+      else unreferenced++;
+      if (this.index.get(r.keys[r.lo]!) !== r.id) throw new Error(`run ${r.keys[r.lo]} is not indexed by its first key`);
+    }
+    if (onList !== this.evictable || referenced !== this.referencedBlocks || live !== this.index.size || unreferenced !== listed) {
+      throw new Error(`KV runs disagree with the counters: ${onList} evictable on the list (${this.evictable}), ${referenced} referenced (${this.referencedBlocks}), ${live} runs, ${this.index.size} indexed`);
     }
   }
+
+  // --- runs ---------------------------------------------------------------------------------
+
+  /** The run whose first block is keys[i], or null when keys[i] is not cached there (one probe). */
+  private runStartingAt(keys: readonly number[], i: number): Run | null {
+    this.indexOps++;
+    const id = this.index.get(keys[i]!);
+    if (id < 0) return null;
+    const r = this.runs[id]!;
+    // A chain-hash key fixes its position: a key found at another index breaks the contract above.
+    if (r.lo !== i) throw new Error(`block key ${keys[i]} at index ${i} is cached at index ${r.lo}: keys are not chain hashes`);
+    return r;
+  }
+
+  /** End (exclusive, at most `to`) of the stretch from i where run r holds keys[i..]. */
+  private matchEnd(r: Run, keys: readonly number[], i: number, to: number): number {
+    const end = Math.min(r.hi, to);
+    if (r.keys === keys) return end;
+    const rk = r.keys;
+    let j = i + 1;
+    while (j < end && rk[j] === keys[j]) j++;
+    return j;
+  }
+
+  /**
+   * Runs holding exactly keys[from, to) (split at both ends where needed), in key order, into
+   * `scratch`; returns how many. keys[0, to) must be cached, else throws `what` and the key.
+   */
+  private cover(keys: readonly number[], from: number, to: number, what: string): number {
+    let n = 0;
+    let i = 0;
+    while (i < to) {
+      const r = this.runStartingAt(keys, i);
+      if (r === null) throw new Error(`${what} ${keys[i]}`);
+      const j = this.matchEnd(r, keys, i, to);
+      if (j > from) this.scratch[n++] = this.piece(r, i, j, from, to);
+      i = j;
+    }
+    return n;
+  }
+
+  /** Of run r (starting at i, holding keys[i, j)), the run holding exactly keys[max(i, from), min(j, to)), split off as needed. */
+  private piece(r: Run, i: number, j: number, from: number, to: number): Run {
+    const end = Math.min(j, to);
+    if (end < r.hi) this.splitAt(r, end);
+    return from > i ? this.splitAt(r, from) : r;
+  }
+
+  /**
+   * Splits run r before index `at` (r.lo < at < r.hi): r keeps [lo, at), a new run takes [at, hi)
+   * with the same count and, on the evictable list, the place just before r (higher indices are older).
+   */
+  private splitAt(r: Run, at: number): Run {
+    const s = this.newRun(r.keys, at, r.hi, r.refs);
+    r.hi = at;
+    if (r.refs === 0) {
+      s.prev = r.prev;
+      s.next = r;
+      if (r.prev === null) this.head = s;
+      else r.prev.next = s;
+      r.prev = s;
+    }
+    return s;
+  }
+
+  /** A reference on every block of run r (off the evictable list when it was unreferenced). */
+  private reference(r: Run): void {
+    if (r.refs++ === 0) {
+      const size = r.hi - r.lo;
+      this.evictable -= size;
+      this.referencedBlocks += size;
+      this.unlinkRun(r);
+    }
+  }
+
+  private newRun(keys: readonly number[], lo: number, hi: number, refs: number): Run {
+    const id = this.freeIds.length > 0 ? this.freeIds.pop()! : this.runs.length;
+    const r = new Run(id, keys, lo, hi, refs);
+    this.runs[id] = r;
+    this.indexOps++;
+    this.index.set(keys[lo]!, id);
+    return r;
+  }
+
+  private dropRun(r: Run): void {
+    this.indexOps++;
+    this.index.delete(r.keys[r.lo]!);
+    this.runs[r.id] = null;
+    this.freeIds.push(r.id);
+    r.keys = EMPTY_KEYS; // the request's key array is not kept alive by a dead run
+  }
+
+  private linkLast(r: Run): void {
+    r.prev = this.tail;
+    r.next = null;
+    if (this.tail === null) this.head = r;
+    else this.tail.next = r;
+    this.tail = r;
+  }
+
+  private unlinkRun(r: Run): void {
+    if (r.prev === null) this.head = r.next;
+    else r.prev.next = r.next;
+    if (r.next === null) this.tail = r.prev;
+    else r.next.prev = r.prev;
+    r.prev = null;
+    r.next = null;
+  }
 }
+
+const EMPTY_KEYS: readonly number[] = [];

@@ -32,7 +32,7 @@ describe('blockKeys', () => {
       const mag = mags[t % mags.length]!;
       const hashes = Array.from({ length: n }, () => Math.round((rng.next() * 2 - 1) * mag));
       hashes.push(0, -0, 67_108_859, -67_108_837, 2 ** 53 - 1, -(2 ** 53 - 1));
-      const hbt = [16, 64, 256, 512][t % 4]!;
+      const hbt = [16, 64, 256, 512, 8, 24][t % 6]!; // also hash blocks smaller than, and not a multiple of, an engine block
       const bs = [16, 32][t % 2]!;
       const prompt = rng.intBetween(1, hashes.length * hbt + 40);
       expect(blockKeys(prompt, hashes, hbt, bs)).toEqual(blockKeysReference(prompt, hashes, hbt, bs));

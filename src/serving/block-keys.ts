@@ -43,30 +43,35 @@ function plusSmall(base: number, off: number, p: number): number {
 export function blockKeys(promptTokens: number, hashes: readonly number[] | undefined, hashBlockTokens: number | undefined, blockSizeTokens: number): number[] {
   if (!hashes || hashes.length === 0 || !hashBlockTokens) return [];
   const fullBlocks = Math.floor(Math.min(promptTokens, hashes.length * hashBlockTokens) / blockSizeTokens);
-  const out = new Array<number>(fullBlocks);
+  // Pushed, not preallocated: a packed array (no hole checks where the block tables read it).
+  const out: number[] = [];
   let h1 = 0;
   let h2 = 0;
-  // h * m mod p of the chain so far: a block's key mixes in its offset under its hash block, and
-  // (h * m + off + 1) mod p = (base + off + 1) mod p needs no division for a small offset.
-  let base1 = 0;
-  let base2 = 0;
   let chained = -1;
-  for (let i = 0; i < fullBlocks; i++) {
-    const lastToken = (i + 1) * blockSizeTokens - 1;
-    const j = Math.floor(lastToken / hashBlockTokens);
+  // One pass per prefix hash block: its engine blocks share the chain, so the inner loop has no
+  // division (a Mooncake prompt is 24 hash blocks of 32 engine blocks).
+  for (let i = 0; i < fullBlocks; ) {
+    const j = Math.floor(((i + 1) * blockSizeTokens - 1) / hashBlockTokens);
     while (chained < j) {
       chained++;
       const v = hashes[chained]!;
       if (!Number.isSafeInteger(v)) throw new RangeError(`prefix block hash ${v} is not an integer below 2^53`);
       h1 = mix(h1, v, P1, M1);
       h2 = mix(h2, v, P2, M2);
-      base1 = modP(h1 * M1, P1);
-      base2 = modP(h2 * M2, P2);
     }
-    // Offset of this block inside its hash block, so blocks under one hash differ.
-    const off = i - Math.floor((j * hashBlockTokens) / blockSizeTokens);
-    if (off + 1 < P2) out[i] = plusSmall(base1, off, P1) * 67_108_864 + plusSmall(base2, off, P2);
-    else out[i] = mix(h1, off, P1, M1) * 67_108_864 + mix(h2, off, P2, M2); // a hash block of over 2^26 engine blocks
+    // h * m mod p of the chain so far: a block's key mixes in its offset under its hash block, and
+    // (h * m + off + 1) mod p = (base + off + 1) mod p needs no division for a small offset.
+    const base1 = modP(h1 * M1, P1);
+    const base2 = modP(h2 * M2, P2);
+    // Blocks whose last token lies in hash block j: up to (j + 1) * hashBlockTokens tokens.
+    const end = Math.min(fullBlocks, Math.floor(((j + 1) * hashBlockTokens) / blockSizeTokens));
+    // Offset of a block inside its hash block, so blocks under one hash differ.
+    const first = Math.floor((j * hashBlockTokens) / blockSizeTokens);
+    for (; i < end; i++) {
+      const off = i - first;
+      if (off + 1 < P2) out.push(plusSmall(base1, off, P1) * 67_108_864 + plusSmall(base2, off, P2));
+      else out.push(mix(h1, off, P1, M1) * 67_108_864 + mix(h2, off, P2, M2)); // a hash block of over 2^26 engine blocks
+    }
   }
   return out;
 }
