@@ -23,6 +23,7 @@ import type { InstanceConfig, InstanceHooks } from './instance-config.js';
 import type { KvConnector } from './kv-connector/index.js';
 import type { KvTiers } from './kv-tiers.js';
 import type { RequestState } from './request-state.js';
+import type { SinkOrder } from './sink-buffer.js';
 
 /** What fast-forward reads and writes of an engine instance (its fields, not a copy). */
 export interface SegmentEngine {
@@ -46,6 +47,17 @@ export interface SegmentEngine {
   lastStartS: number;
   /** End times of a fast-forward segment's iterations (reused: no allocation per segment). */
   runEndsS: Float64Array;
+  /** The run's order of held sink calls (sink-buffer.ts). */
+  readonly order: SinkOrder;
+  /** An open plan (planSegment): its batch, iterations (ends in runEndsS), next held iteration, start, and iteration 1's same-gap count. */
+  planOpen: boolean;
+  planBatch: RequestState[];
+  planK: number;
+  planNext: number;
+  planStartS: number;
+  planSame: number;
+  /** End of iteration planNext while its calls are held, else Infinity (read by SinkOrder.drain). */
+  planDueS: number;
   leave(r: RequestState, timeS: number): void;
   retire(finished: readonly RequestState[], n: number, survivors: readonly RequestState[], timeS: number): void;
   finishIterationAccounting(startS: number, endS: number, batchSize: number, newTokens: number, kind: 'prefill' | 'decode' | 'mixed'): void;
@@ -257,3 +269,157 @@ function gaugesMidSegment(inst: SegmentEngine, batch: RequestState[], k: number,
   for (const r of batch) used += Math.ceil((r.numComputed + k) / bs) - r.blocks - r.hashedKeys.length;
   inst.sink.gauges(inst.name, t, inst.running.length, inst.waiting.length, used, inst.cfg.numGpuBlocks);
 }
+
+/**
+ * Per-instance fast-forward (several replicas: see sink-buffer.ts). The decode-only iteration of
+ * fastForward, extended into a plan of K iterations to the segment's own end (the first finish,
+ * or the blocks' bound), not to the next event of any engine: the plan's end is this engine's next
+ * event, and nothing is applied yet. The requests keep their state of the plan's start, and the
+ * plan's sink calls are held: SinkOrder.drain makes them in time order with other engines' calls
+ * (flushPlan). Whatever would act on the engine first settles the plan at its clock (settlePlan,
+ * from EngineInstance.sync: a hand-off to it, an abort), which applies the iterations that ended
+ * by then and leaves the one in flight, exactly the state fastForward would have left had that
+ * event been the horizon. A router's load read needs no settling (planOutstandingTokens). Returns
+ * the plan's end, or null to run step by step. Same checks and floats as fastForward.
+ */
+export function planSegment(inst: SegmentEngine, batch: RequestState[], startS: number, firstEndS: number, context0: number, c: { fixedMs: number; perContextTokenMs: number }): number | null {
+  if (inst.waiting.length > 0 && inst.running.length < inst.cfg.maxNumSeqs) return null;
+  if (inst.hooks.onTokens || batch.length !== inst.running.length || batch.length > inst.cfg.maxNumBatchedTokens) return null;
+  const B = batch.length;
+  const bs = inst.cfg.blockSizeTokens;
+  let kMax = Infinity;
+  let extra2 = 0;
+  let same = 0;
+  for (let i = 0; i < B; i++) {
+    const r = batch[i]!;
+    const left = r.spec.outputTokens - r.generated;
+    if (left < kMax) kMax = left;
+    extra2 += Math.ceil((r.numComputed + 2) / bs) - r.blocks - r.hashedKeys.length;
+    if (r.lastTokenS === startS) same++;
+  }
+  const pol = inst.cfg.decodePolicy;
+  if (pol !== undefined) {
+    if (pol.sameIterationEviction && inst.waiting.length > 0) return null;
+    kMax = Math.min(kMax, pol.steadyIterations(batch));
+  }
+  if (kMax < 2) return null;
+  const avail = inst.blocks.availableBlocks;
+  if (extra2 > avail) return null;
+  if (extra2 + B * Math.ceil((kMax - 2) / bs) > avail && extraBlocksFor(inst, batch, kMax) > avail) {
+    let lo = 2;
+    let hi = kMax;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >>> 1;
+      if (extraBlocksFor(inst, batch, mid) <= avail) lo = mid;
+      else hi = mid;
+    }
+    kMax = lo;
+  }
+  let ends = inst.runEndsS;
+  if (kMax > ends.length) {
+    let n = ends.length;
+    while (n < kMax) n *= 2;
+    ends = inst.runEndsS = new Float64Array(n);
+  }
+  ends[0] = firstEndS;
+  let t = firstEndS;
+  let ctx = context0 + B;
+  for (let k = 1; k < kMax; k++) {
+    t = t + (c.fixedMs + c.perContextTokenMs * ctx) / 1000;
+    ctx += B;
+    ends[k] = t;
+  }
+  inst.planOpen = true;
+  inst.planBatch = batch;
+  inst.planK = kMax;
+  inst.planNext = 0;
+  inst.planStartS = startS;
+  inst.planSame = same;
+  inst.planDueS = firstEndS;
+  return t;
+}
+
+/**
+ * Makes the held calls of the plan's iterations (all but the last, which endIteration reports)
+ * that end before `beforeS`, at least the next one: per iteration what endIteration and the next
+ * step() would call at its end (gaps, tokens, gauges, the next iteration's accounting), in
+ * fastForward's order per figure.
+ */
+export function flushPlan(inst: SegmentEngine, beforeS: number): void {
+  const ends = inst.runEndsS;
+  const sink = inst.sink;
+  const batch = inst.planBatch;
+  const B = batch.length;
+  const last = inst.planK - 1;
+  let i = inst.planNext;
+  do {
+    const t = ends[i]!;
+    if (i === 0) {
+      const startS = inst.planStartS;
+      const same = inst.planSame;
+      if (same < B) for (const r of batch) if (r.lastTokenS !== startS) sink.itl(t - r.lastTokenS, 1);
+      if (same > 0) sink.itl(t - startS, same);
+    } else sink.itl(t - ends[i - 1]!, B);
+    sink.tokens(t, B);
+    if (t >= sink.nextGaugeS) gaugesMidSegment(inst, batch, i + 1, t);
+    const next = ends[i + 1]!;
+    inst.busyS += next - t;
+    inst.iterations++;
+    sink.iteration(inst.name, t, next, B, B, 'decode');
+    i++;
+  } while (i < last && ends[i]! < beforeS);
+  inst.planNext = i;
+  inst.planDueS = i < last ? ends[i]! : Infinity;
+}
+
+/**
+ * Closes the plan at `atS` (now, or a time ahead the engine reaches without an event): makes the
+ * held calls due before it, then applies the iterations that ended before it to every request and
+ * takes the blocks the one in flight needs, as fastForward does. Returns that iteration's end.
+ */
+export function settlePlan(inst: SegmentEngine, atS: number): number {
+  inst.order.drain(atS);
+  const ends = inst.runEndsS;
+  const K = inst.planNext + 1;
+  const batch = inst.planBatch;
+  inst.planOpen = false;
+  inst.planDueS = Infinity;
+  inst.planBatch = NO_REQUESTS;
+  const done = K - 1;
+  if (done > 0) {
+    const bs = inst.cfg.blockSizeTokens;
+    const prevEnd = ends[K - 2]!;
+    let extraK = 0;
+    for (const r of batch) {
+      const blocks = Math.ceil((r.numComputed + K) / bs) - r.hashedKeys.length;
+      extraK += blocks - r.blocks;
+      r.blocks = blocks;
+      r.numComputed += done;
+      r.numTokens += done;
+      r.generated += done;
+      r.lastTokenS = prevEnd;
+      r.scheduled = 1;
+    }
+    inst.blocks.allocate(extraK);
+    inst.lastStartS = prevEnd;
+  }
+  return ends[K - 1]!;
+}
+
+/**
+ * Iterations of the open plan that ended before `nowS` (what step by step would have applied when
+ * an event at `nowS` reads the engine): each took one token off every request's outstanding count.
+ */
+export function planIterationsBefore(inst: SegmentEngine, nowS: number): number {
+  const ends = inst.runEndsS;
+  let lo = 0;
+  let hi = inst.planK;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ends[mid]! < nowS) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+const NO_REQUESTS: RequestState[] = [];
