@@ -185,7 +185,7 @@ export function fastForward(inst: SegmentEngine, batch: RequestState[], startS: 
  * schedules the survivors' next iteration as step() would, and extends it into the next segment.
  * Returns that segment's end, or null (nothing changed) to leave the iteration to endIteration.
  */
-function continueAfterFinish(inst: SegmentEngine, batch: RequestState[], startS: number, endS: number): number | null {
+export function continueAfterFinish(inst: SegmentEngine, batch: RequestState[], startS: number, endS: number): number | null {
   // Prefix caching may be on (vLLM's default) as long as no request holds prefix blocks: then
   // leaving and scheduling touch only anonymous block counts (checked per request below).
   if (inst.waiting.length > 0 || inst.cfg.decodePolicy !== undefined || inst.hooks.onLeave || inst.connector.leavesAfterPrefill || inst.tiers !== null || inst.turns !== null || inst.weightFlow !== null) return null;
@@ -247,7 +247,7 @@ function continueAfterFinish(inst: SegmentEngine, batch: RequestState[], startS:
   const c = inst.perf.decodeCoefficients(next.length);
   const nextEndS = endS + (c.fixedMs + c.perContextTokenMs * contextTokens) / 1000;
   inst.finishIterationAccounting(endS, nextEndS, next.length, next.length, 'decode');
-  return fastForward(inst, next, endS, nextEndS, contextTokens, c) ?? nextEndS;
+  return (inst.order.planning() ? planSegment(inst, next, endS, nextEndS, contextTokens, c) : fastForward(inst, next, endS, nextEndS, contextTokens, c)) ?? nextEndS;
 }
 
 function decodeRun(inst: SegmentEngine, startS: number, n: number, emitting: number, batchSize: number): void {

@@ -25,7 +25,7 @@ import { BlockManager } from '../kv/block-manager.js';
 import type { PerfModel } from '../perf/perf-model.js';
 import { BatchPricer, mixedKind } from './batch-pricer.js';
 import type { EngineSink } from './engine-sink.js';
-import { fastForward, flushPlan, planIterationsBefore, planSegment, settlePlan } from './fast-forward.js';
+import { continueAfterFinish, fastForward, flushPlan, planIterationsBefore, planSegment, settlePlan } from './fast-forward.js';
 import type { GpuTurns } from './gpu-turns.js';
 import type { InstanceConfig, InstanceHooks } from './instance-config.js';
 import type { KvTiers } from './kv-tiers.js';
@@ -346,9 +346,10 @@ export class EngineInstance implements PlanHolder {
    * simulation would do at that time. Only where nothing outside reads the engine's clock or is
    * called per iteration (runsAhead); otherwise, and in step-by-step mode, every end is an event.
    */
-  private runFrom(startS: number): void {
-    for (let s = startS; ;) {
-      const endS = this.step(s);
+  private runFrom(startS: number, firstEndS = -1): void {
+    for (let s = startS, first = firstEndS; ;) {
+      const endS = first >= 0 ? first : this.step(s);
+      first = -1;
       if (endS < 0) return;
       if (!(endS < this.sim.peekHorizon() && this.runsAhead())) {
         const ev = this.sim.scheduleAt(endS, this.onIterationEnd, EventPriority.iterationEnd);
@@ -446,7 +447,17 @@ export class EngineInstance implements PlanHolder {
 
   /** Bound once: scheduling an iteration end allocates no closure. */
   private readonly onIterationEnd = (): void => {
-    if (this.planOpen) this.settleAt(this.sim.now);
+    if (this.planOpen) {
+      const nowS = this.sim.now;
+      this.settleAt(nowS);
+      // The plan's last iteration, mostly one that finishes requests: carried on in one pass over the
+      // batch as fastForward does before any other event (the same calls endIteration and step() make now).
+      const nextEndS = continueAfterFinish(this, this.scheduled, this.lastStartS, nowS);
+      if (nextEndS !== null) {
+        this.runFrom(nowS, nextEndS);
+        return;
+      }
+    }
     this.endIteration(this.sim.now);
     this.runFrom(this.sim.now);
   };
