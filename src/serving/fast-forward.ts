@@ -71,52 +71,16 @@ export interface SegmentEngine {
  * order, as step-by-step simulation would compute it.
  */
 export function fastForward(inst: SegmentEngine, batch: RequestState[], startS: number, firstEndS: number, context0: number, c: { fixedMs: number; perContextTokenMs: number }): number | null {
-  if (inst.waiting.length > 0 && inst.running.length < inst.cfg.maxNumSeqs) return null;
-  if (inst.hooks.onTokens || batch.length !== inst.running.length || batch.length > inst.cfg.maxNumBatchedTokens) return null;
-  if (inst.turns?.contended) return null; // another instance waits for the GPU after this iteration
-  const B = batch.length;
   // (c) Stop at the first boundary at or after the next pending event that can act on an engine
   // (the kernel's horizon: a client's send reaches the engines only after its API-server delay,
   // so it is counted at its hand-off time). Tested first, as the cheapest: an event due within
   // iteration 1 leaves nothing to fast-forward.
   const nextEventS = inst.sim.peekHorizon();
   if (firstEndS >= nextEventS) return null;
-  // One pass over the batch for (a), (b) at k = 2, and iteration 1's gaps (no side effects yet).
-  const bs = inst.cfg.blockSizeTokens;
-  let kMax = Infinity;
-  let extra2 = 0;
-  let same = 0;
-  for (let i = 0; i < B; i++) {
-    const r = batch[i]!;
-    // (a) No request may finish before the last iteration of the segment.
-    const left = r.spec.outputTokens - r.generated;
-    if (left < kMax) kMax = left;
-    extra2 += Math.ceil((r.numComputed + 2) / bs) - r.blocks - r.hashedKeys.length;
-    if (r.lastTokenS === startS) same++;
-  }
-  // A decode policy (uncapped: see step): its arrangement must keep the order over the segment,
-  // and a finishing sequence must not give its slot to a waiting one before the last iteration.
-  const pol = inst.cfg.decodePolicy;
-  if (pol !== undefined) {
-    if (pol.sameIterationEviction && inst.waiting.length > 0) return null;
-    kMax = Math.min(kMax, pol.steadyIterations(batch));
-  }
-  if (kMax < 2) return null;
-  // (b) Blocks for all K iterations must be available now, so no preemption can occur inside.
-  const avail = inst.blocks.availableBlocks;
-  if (extra2 > avail) return null;
-  // extraBlocksFor(batch, kMax) is at most extra2 + B * ceil((kMax - 2) / bs) (ceil(x + y) <=
-  // ceil(x) + ceil(y)): when that bound fits, so does kMax, and the exact sum is not needed.
-  if (extra2 + B * Math.ceil((kMax - 2) / bs) > avail && extraBlocksFor(inst, batch, kMax) > avail) {
-    let lo = 2;
-    let hi = kMax;
-    while (hi - lo > 1) {
-      const mid = (lo + hi) >>> 1;
-      if (extraBlocksFor(inst, batch, mid) <= avail) lo = mid;
-      else hi = mid;
-    }
-    kMax = lo;
-  }
+  const kMax = segmentLimit(inst, batch, startS);
+  if (kMax < 0) return null;
+  const B = batch.length;
+  const same = limitSame;
   // Iteration 1's outputs, as endIteration would record them (gaps of their own first, in batch order).
   if (same < B) for (const r of batch) if (r.lastTokenS !== startS) inst.sink.itl(firstEndS - r.lastTokenS, 1);
   if (same > 0) inst.sink.itl(firstEndS - startS, same);
@@ -155,22 +119,7 @@ export function fastForward(inst: SegmentEngine, batch: RequestState[], startS: 
   }
   inst.iterations += k - 1;
   decodeRun(inst, runStartS, m, m - 1, B);
-  // Apply iterations 1..k-1 to every request and take the blocks iteration k needs.
-  const done = k - 1;
-  // The blocks iteration k needs (extraBlocksFor(batch, k), summed as the requests take them).
-  let extraK = 0;
-  for (const r of batch) {
-    const blocks = Math.ceil((r.numComputed + k) / bs) - r.hashedKeys.length;
-    extraK += blocks - r.blocks;
-    r.blocks = blocks;
-    r.numComputed += done;
-    r.numTokens += done;
-    r.generated += done;
-    r.lastTokenS = prevEnd;
-    r.scheduled = 1;
-  }
-  inst.blocks.allocate(extraK);
-  inst.lastStartS = prevEnd;
+  applyIterations(inst, batch, k, prevEnd);
   // Iteration k finishes a request before any other event: carry on past it when nothing can
   // join the smaller batch, doing here what endIteration and step() would do at t.
   if (k === kMax && t < nextEventS) return continueAfterFinish(inst, batch, prevEnd, t) ?? t;
@@ -283,38 +232,10 @@ function gaugesMidSegment(inst: SegmentEngine, batch: RequestState[], k: number,
  * the plan's end, or null to run step by step. Same checks and floats as fastForward.
  */
 export function planSegment(inst: SegmentEngine, batch: RequestState[], startS: number, firstEndS: number, context0: number, c: { fixedMs: number; perContextTokenMs: number }): number | null {
-  if (inst.waiting.length > 0 && inst.running.length < inst.cfg.maxNumSeqs) return null;
-  if (inst.hooks.onTokens || batch.length !== inst.running.length || batch.length > inst.cfg.maxNumBatchedTokens) return null;
+  const kMax = segmentLimit(inst, batch, startS);
+  if (kMax < 0) return null;
   const B = batch.length;
-  const bs = inst.cfg.blockSizeTokens;
-  let kMax = Infinity;
-  let extra2 = 0;
-  let same = 0;
-  for (let i = 0; i < B; i++) {
-    const r = batch[i]!;
-    const left = r.spec.outputTokens - r.generated;
-    if (left < kMax) kMax = left;
-    extra2 += Math.ceil((r.numComputed + 2) / bs) - r.blocks - r.hashedKeys.length;
-    if (r.lastTokenS === startS) same++;
-  }
-  const pol = inst.cfg.decodePolicy;
-  if (pol !== undefined) {
-    if (pol.sameIterationEviction && inst.waiting.length > 0) return null;
-    kMax = Math.min(kMax, pol.steadyIterations(batch));
-  }
-  if (kMax < 2) return null;
-  const avail = inst.blocks.availableBlocks;
-  if (extra2 > avail) return null;
-  if (extra2 + B * Math.ceil((kMax - 2) / bs) > avail && extraBlocksFor(inst, batch, kMax) > avail) {
-    let lo = 2;
-    let hi = kMax;
-    while (hi - lo > 1) {
-      const mid = (lo + hi) >>> 1;
-      if (extraBlocksFor(inst, batch, mid) <= avail) lo = mid;
-      else hi = mid;
-    }
-    kMax = lo;
-  }
+  const same = limitSame;
   let ends = inst.runEndsS;
   if (kMax > ends.length) {
     let n = ends.length;
@@ -385,25 +306,31 @@ export function settlePlan(inst: SegmentEngine, atS: number): number {
   inst.planOpen = false;
   inst.planDueS = Infinity;
   inst.planBatch = NO_REQUESTS;
-  const done = K - 1;
-  if (done > 0) {
-    const bs = inst.cfg.blockSizeTokens;
-    const prevEnd = ends[K - 2]!;
-    let extraK = 0;
-    for (const r of batch) {
-      const blocks = Math.ceil((r.numComputed + K) / bs) - r.hashedKeys.length;
-      extraK += blocks - r.blocks;
-      r.blocks = blocks;
-      r.numComputed += done;
-      r.numTokens += done;
-      r.generated += done;
-      r.lastTokenS = prevEnd;
-      r.scheduled = 1;
-    }
-    inst.blocks.allocate(extraK);
-    inst.lastStartS = prevEnd;
-  }
+  if (K > 1) applyIterations(inst, batch, K, ends[K - 2]!);
   return ends[K - 1]!;
+}
+
+/**
+ * Applies iterations 1..k-1 of a segment to every request of `batch` (the last of them ended at
+ * `prevEndS`) and takes the blocks iteration k needs (extraBlocksFor(batch, k), summed as the
+ * requests take them): the state step by step would leave with iteration k in flight.
+ */
+function applyIterations(inst: SegmentEngine, batch: RequestState[], k: number, prevEndS: number): void {
+  const bs = inst.cfg.blockSizeTokens;
+  const done = k - 1;
+  let extraK = 0;
+  for (const r of batch) {
+    const blocks = Math.ceil((r.numComputed + k) / bs) - r.hashedKeys.length;
+    extraK += blocks - r.blocks;
+    r.blocks = blocks;
+    r.numComputed += done;
+    r.numTokens += done;
+    r.generated += done;
+    r.lastTokenS = prevEndS;
+    r.scheduled = 1;
+  }
+  inst.blocks.allocate(extraK);
+  inst.lastStartS = prevEndS;
 }
 
 /**
@@ -423,3 +350,55 @@ export function planIterationsBefore(inst: SegmentEngine, nowS: number): number 
 }
 
 const NO_REQUESTS: RequestState[] = [];
+
+/** Iteration 1's requests whose last token came at the segment's start (set by segmentLimit: no allocation per call). */
+let limitSame = 0;
+
+/**
+ * The most iterations a decode segment of `batch` started at `startS` may run (a, b below), or -1
+ * when it must run step by step; leaves in limitSame the count of iteration 1's gaps equal to it.
+ */
+function segmentLimit(inst: SegmentEngine, batch: RequestState[], startS: number): number {
+  if (inst.waiting.length > 0 && inst.running.length < inst.cfg.maxNumSeqs) return -1;
+  if (inst.hooks.onTokens || batch.length !== inst.running.length || batch.length > inst.cfg.maxNumBatchedTokens) return -1;
+  if (inst.turns?.contended) return -1; // another instance waits for the GPU after this iteration
+  const B = batch.length;
+  // One pass over the batch for (a), (b) at k = 2, and iteration 1's gaps (no side effects yet).
+  const bs = inst.cfg.blockSizeTokens;
+  let kMax = Infinity;
+  let extra2 = 0;
+  let same = 0;
+  for (let i = 0; i < B; i++) {
+    const r = batch[i]!;
+    // (a) No request may finish before the last iteration of the segment.
+    const left = r.spec.outputTokens - r.generated;
+    if (left < kMax) kMax = left;
+    extra2 += Math.ceil((r.numComputed + 2) / bs) - r.blocks - r.hashedKeys.length;
+    if (r.lastTokenS === startS) same++;
+  }
+  limitSame = same;
+  // A decode policy (uncapped: see step): its arrangement must keep the order over the segment,
+  // and a finishing sequence must not give its slot to a waiting one before the last iteration.
+  const pol = inst.cfg.decodePolicy;
+  if (pol !== undefined) {
+    if (pol.sameIterationEviction && inst.waiting.length > 0) return -1;
+    kMax = Math.min(kMax, pol.steadyIterations(batch));
+  }
+  if (kMax < 2) return -1;
+  // (b) Blocks for all K iterations must be available now, so no preemption can occur inside.
+  const avail = inst.blocks.availableBlocks;
+  if (extra2 > avail) return -1;
+  // extraBlocksFor(batch, kMax) is at most extra2 + B * ceil((kMax - 2) / bs) (ceil(x + y) <=
+  // ceil(x) + ceil(y)): when that bound fits, so does kMax, and the exact sum is not needed.
+  if (extra2 + B * Math.ceil((kMax - 2) / bs) > avail && extraBlocksFor(inst, batch, kMax) > avail) {
+    let lo = 2;
+    let hi = kMax;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >>> 1;
+      if (extraBlocksFor(inst, batch, mid) <= avail) lo = mid;
+      else hi = mid;
+    }
+    kMax = lo;
+  }
+  return kMax;
+}
