@@ -19,6 +19,16 @@ function scenario(over: Record<string, unknown>, pools?: unknown[]): LoadedScena
   return { scenario: resolveScenario(raw, 'test.yaml'), file: 'test.yaml', baseDir: process.cwd() };
 }
 
+/** Fast and step-by-step runs agree byte for byte (the event count aside), and the fast one skipped work. */
+function expectSame(r: Awaited<ReturnType<typeof both>>): void {
+  const { fast, slow, a, b } = r;
+  expect(fast.events).toBeLessThan(slow.events);
+  const strip = (s: Record<string, unknown>) => JSON.stringify({ ...s, pdsim: { ...(s.pdsim as object), simulated_events: 0 } });
+  expect(strip(fast.summary)).toBe(strip(slow.summary));
+  expect(JSON.stringify(a.records)).toBe(JSON.stringify(b.records));
+  expect(JSON.stringify(fast.series.timeSeries)).toBe(JSON.stringify(slow.series.timeSeries));
+}
+
 async function both(loaded: () => LoadedScenario) {
   const a = new MemoryRecordWriter();
   const b = new MemoryRecordWriter();
@@ -74,12 +84,40 @@ describe('decode fast-forward', () => {
           ...(policy === 'prefix-aware' ? { prefixSharing: { sharedPrefixTokens: 512, groups: 4 } } : {}),
         },
       });
-      const { fast, slow, a, b } = await both(make);
-      expect(fast.events).toBeLessThan(slow.events);
-      const strip = (s: Record<string, unknown>) => JSON.stringify({ ...s, pdsim: { ...(s.pdsim as object), simulated_events: 0 } });
-      expect(strip(fast.summary)).toBe(strip(slow.summary));
-      expect(JSON.stringify(a.records)).toBe(JSON.stringify(b.records));
-      expect(JSON.stringify(fast.series.timeSeries)).toBe(JSON.stringify(slow.series.timeSeries));
+      expectSame(await both(make));
+    });
+  }
+
+  // Per-instance fast-forward (sink-buffer.ts): plans run past other replicas' events and past
+  // hand-offs that go elsewhere, their sink calls held and made in time order. With the timeline on,
+  // its bars (iteration calls of every replica, capped) must come in step-by-step order too.
+  const many = (policy: string, over: Record<string, unknown> = {}) => () => scenario({
+    engine: { maxNumSeqs: 64, maxNumBatchedTokens: 2048, maxModelLen: 4096 },
+    deployment: { pools: [{ role: 'colocated', gpu: 'h100-sxm', instances: 8 }], router: { policy } },
+    workload: {
+      requests: 600, arrival: { process: 'poisson', rate: 40 },
+      input: { dist: 'lognormal', median: 600, sigma: 0.9, min: 4, max: 3000 },
+      output: { dist: 'lognormal', median: 120, sigma: 0.8, min: 2, max: 800 },
+    },
+    ...over,
+  });
+  const manyCases: [string, () => LoadedScenario][] = [
+    ['8 replicas, power-of-two', many('power-of-two')],
+    ['8 replicas, round-robin, timeline on', many('round-robin', { output: { timeline: true } })],
+    ['8 replicas, least-outstanding-tokens, async scheduling', many('least-outstanding-tokens', { engine: { maxNumSeqs: 64, maxNumBatchedTokens: 2048, maxModelLen: 4096, asyncScheduling: true } })],
+    ['8 replicas behind a max-concurrency gate', many('power-of-two', { workload: { requests: 600, maxConcurrency: 40, arrival: { process: 'poisson', rate: 40 }, input: { dist: 'lognormal', median: 600, sigma: 0.9, min: 4, max: 3000 }, output: { dist: 'lognormal', median: 120, sigma: 0.8, min: 2, max: 800 } } })],
+    ['4 KV-starved replicas with preemptions', () => scenario({
+      engine: { maxNumSeqs: 64, maxNumBatchedTokens: 2048, maxModelLen: 4096, numGpuBlocks: 300 },
+      deployment: { pools: [{ role: 'colocated', gpu: 'h100-sxm', instances: 4 }], router: { policy: 'power-of-two' } },
+      workload: { requests: 400, arrival: { process: 'poisson', rate: 30 }, input: { dist: 'lognormal', median: 600, sigma: 0.9, min: 4, max: 3000 }, output: { dist: 'lognormal', median: 120, sigma: 0.8, min: 2, max: 800 } },
+    })],
+  ];
+  for (const [name, make] of manyCases) {
+    it(`per-instance plans: byte-identical summary, records, series and timeline to step by step (${name})`, async () => {
+      const r = await both(make);
+      expectSame(r);
+      expect(JSON.stringify(r.fast.series.timeline)).toBe(JSON.stringify(r.slow.series.timeline));
+      expect(r.a.records.length).toBe(r.fast.summary.completed + r.fast.summary.failed);
     });
   }
 

@@ -23,6 +23,7 @@ import type { InstanceConfig, InstanceHooks } from './instance-config.js';
 import type { KvConnector } from './kv-connector/index.js';
 import type { KvTiers } from './kv-tiers.js';
 import type { RequestState } from './request-state.js';
+import type { SinkOrder } from './sink-buffer.js';
 
 /** What fast-forward reads and writes of an engine instance (its fields, not a copy). */
 export interface SegmentEngine {
@@ -46,6 +47,17 @@ export interface SegmentEngine {
   lastStartS: number;
   /** End times of a fast-forward segment's iterations (reused: no allocation per segment). */
   runEndsS: Float64Array;
+  /** The run's order of held sink calls (sink-buffer.ts). */
+  readonly order: SinkOrder;
+  /** An open plan (planSegment): its batch, iterations (ends in runEndsS), next held iteration, start, and iteration 1's same-gap count. */
+  planOpen: boolean;
+  planBatch: RequestState[];
+  planK: number;
+  planNext: number;
+  planStartS: number;
+  planSame: number;
+  /** End of iteration planNext while its calls are held, else Infinity (read by SinkOrder.drain). */
+  planDueS: number;
   leave(r: RequestState, timeS: number): void;
   retire(finished: readonly RequestState[], n: number, survivors: readonly RequestState[], timeS: number): void;
   finishIterationAccounting(startS: number, endS: number, batchSize: number, newTokens: number, kind: 'prefill' | 'decode' | 'mixed'): void;
@@ -59,52 +71,16 @@ export interface SegmentEngine {
  * order, as step-by-step simulation would compute it.
  */
 export function fastForward(inst: SegmentEngine, batch: RequestState[], startS: number, firstEndS: number, context0: number, c: { fixedMs: number; perContextTokenMs: number }): number | null {
-  if (inst.waiting.length > 0 && inst.running.length < inst.cfg.maxNumSeqs) return null;
-  if (inst.hooks.onTokens || batch.length !== inst.running.length || batch.length > inst.cfg.maxNumBatchedTokens) return null;
-  if (inst.turns?.contended) return null; // another instance waits for the GPU after this iteration
-  const B = batch.length;
   // (c) Stop at the first boundary at or after the next pending event that can act on an engine
   // (the kernel's horizon: a client's send reaches the engines only after its API-server delay,
   // so it is counted at its hand-off time). Tested first, as the cheapest: an event due within
   // iteration 1 leaves nothing to fast-forward.
   const nextEventS = inst.sim.peekHorizon();
   if (firstEndS >= nextEventS) return null;
-  // One pass over the batch for (a), (b) at k = 2, and iteration 1's gaps (no side effects yet).
-  const bs = inst.cfg.blockSizeTokens;
-  let kMax = Infinity;
-  let extra2 = 0;
-  let same = 0;
-  for (let i = 0; i < B; i++) {
-    const r = batch[i]!;
-    // (a) No request may finish before the last iteration of the segment.
-    const left = r.spec.outputTokens - r.generated;
-    if (left < kMax) kMax = left;
-    extra2 += Math.ceil((r.numComputed + 2) / bs) - r.blocks - r.hashedKeys.length;
-    if (r.lastTokenS === startS) same++;
-  }
-  // A decode policy (uncapped: see step): its arrangement must keep the order over the segment,
-  // and a finishing sequence must not give its slot to a waiting one before the last iteration.
-  const pol = inst.cfg.decodePolicy;
-  if (pol !== undefined) {
-    if (pol.sameIterationEviction && inst.waiting.length > 0) return null;
-    kMax = Math.min(kMax, pol.steadyIterations(batch));
-  }
-  if (kMax < 2) return null;
-  // (b) Blocks for all K iterations must be available now, so no preemption can occur inside.
-  const avail = inst.blocks.availableBlocks;
-  if (extra2 > avail) return null;
-  // extraBlocksFor(batch, kMax) is at most extra2 + B * ceil((kMax - 2) / bs) (ceil(x + y) <=
-  // ceil(x) + ceil(y)): when that bound fits, so does kMax, and the exact sum is not needed.
-  if (extra2 + B * Math.ceil((kMax - 2) / bs) > avail && extraBlocksFor(inst, batch, kMax) > avail) {
-    let lo = 2;
-    let hi = kMax;
-    while (hi - lo > 1) {
-      const mid = (lo + hi) >>> 1;
-      if (extraBlocksFor(inst, batch, mid) <= avail) lo = mid;
-      else hi = mid;
-    }
-    kMax = lo;
-  }
+  const kMax = segmentLimit(inst, batch, startS);
+  if (kMax < 0) return null;
+  const B = batch.length;
+  const same = limitSame;
   // Iteration 1's outputs, as endIteration would record them (gaps of their own first, in batch order).
   if (same < B) for (const r of batch) if (r.lastTokenS !== startS) inst.sink.itl(firstEndS - r.lastTokenS, 1);
   if (same > 0) inst.sink.itl(firstEndS - startS, same);
@@ -143,22 +119,7 @@ export function fastForward(inst: SegmentEngine, batch: RequestState[], startS: 
   }
   inst.iterations += k - 1;
   decodeRun(inst, runStartS, m, m - 1, B);
-  // Apply iterations 1..k-1 to every request and take the blocks iteration k needs.
-  const done = k - 1;
-  // The blocks iteration k needs (extraBlocksFor(batch, k), summed as the requests take them).
-  let extraK = 0;
-  for (const r of batch) {
-    const blocks = Math.ceil((r.numComputed + k) / bs) - r.hashedKeys.length;
-    extraK += blocks - r.blocks;
-    r.blocks = blocks;
-    r.numComputed += done;
-    r.numTokens += done;
-    r.generated += done;
-    r.lastTokenS = prevEnd;
-    r.scheduled = 1;
-  }
-  inst.blocks.allocate(extraK);
-  inst.lastStartS = prevEnd;
+  applyIterations(inst, batch, k, prevEnd);
   // Iteration k finishes a request before any other event: carry on past it when nothing can
   // join the smaller batch, doing here what endIteration and step() would do at t.
   if (k === kMax && t < nextEventS) return continueAfterFinish(inst, batch, prevEnd, t) ?? t;
@@ -173,7 +134,7 @@ export function fastForward(inst: SegmentEngine, batch: RequestState[], startS: 
  * schedules the survivors' next iteration as step() would, and extends it into the next segment.
  * Returns that segment's end, or null (nothing changed) to leave the iteration to endIteration.
  */
-function continueAfterFinish(inst: SegmentEngine, batch: RequestState[], startS: number, endS: number): number | null {
+export function continueAfterFinish(inst: SegmentEngine, batch: RequestState[], startS: number, endS: number): number | null {
   // Prefix caching may be on (vLLM's default) as long as no request holds prefix blocks: then
   // leaving and scheduling touch only anonymous block counts (checked per request below).
   if (inst.waiting.length > 0 || inst.cfg.decodePolicy !== undefined || inst.hooks.onLeave || inst.connector.leavesAfterPrefill || inst.tiers !== null || inst.turns !== null || inst.weightFlow !== null) return null;
@@ -235,7 +196,7 @@ function continueAfterFinish(inst: SegmentEngine, batch: RequestState[], startS:
   const c = inst.perf.decodeCoefficients(next.length);
   const nextEndS = endS + (c.fixedMs + c.perContextTokenMs * contextTokens) / 1000;
   inst.finishIterationAccounting(endS, nextEndS, next.length, next.length, 'decode');
-  return fastForward(inst, next, endS, nextEndS, contextTokens, c) ?? nextEndS;
+  return (inst.order.planning() ? planSegment(inst, next, endS, nextEndS, contextTokens, c) : fastForward(inst, next, endS, nextEndS, contextTokens, c)) ?? nextEndS;
 }
 
 function decodeRun(inst: SegmentEngine, startS: number, n: number, emitting: number, batchSize: number): void {
@@ -256,4 +217,188 @@ function gaugesMidSegment(inst: SegmentEngine, batch: RequestState[], k: number,
   const bs = inst.cfg.blockSizeTokens;
   for (const r of batch) used += Math.ceil((r.numComputed + k) / bs) - r.blocks - r.hashedKeys.length;
   inst.sink.gauges(inst.name, t, inst.running.length, inst.waiting.length, used, inst.cfg.numGpuBlocks);
+}
+
+/**
+ * Per-instance fast-forward (several replicas: see sink-buffer.ts). The decode-only iteration of
+ * fastForward, extended into a plan of K iterations to the segment's own end (the first finish,
+ * or the blocks' bound), not to the next event of any engine: the plan's end is this engine's next
+ * event, and nothing is applied yet. The requests keep their state of the plan's start, and the
+ * plan's sink calls are held: SinkOrder.drain makes them in time order with other engines' calls
+ * (flushPlan). Whatever would act on the engine first settles the plan at its clock (settlePlan,
+ * from EngineInstance.sync: a hand-off to it, an abort), which applies the iterations that ended
+ * by then and leaves the one in flight, exactly the state fastForward would have left had that
+ * event been the horizon. A router's load read needs no settling (planOutstandingTokens). Returns
+ * the plan's end, or null to run step by step. Same checks and floats as fastForward.
+ */
+export function planSegment(inst: SegmentEngine, batch: RequestState[], startS: number, firstEndS: number, context0: number, c: { fixedMs: number; perContextTokenMs: number }): number | null {
+  const kMax = segmentLimit(inst, batch, startS);
+  if (kMax < 0) return null;
+  const B = batch.length;
+  const same = limitSame;
+  let ends = inst.runEndsS;
+  if (kMax > ends.length) {
+    let n = ends.length;
+    while (n < kMax) n *= 2;
+    ends = inst.runEndsS = new Float64Array(n);
+  }
+  ends[0] = firstEndS;
+  let t = firstEndS;
+  let ctx = context0 + B;
+  for (let k = 1; k < kMax; k++) {
+    t = t + (c.fixedMs + c.perContextTokenMs * ctx) / 1000;
+    ctx += B;
+    ends[k] = t;
+  }
+  inst.planOpen = true;
+  inst.planBatch = batch;
+  inst.planK = kMax;
+  inst.planNext = 0;
+  inst.planStartS = startS;
+  inst.planSame = same;
+  inst.planDueS = firstEndS;
+  return t;
+}
+
+/**
+ * Makes the held calls of the plan's iterations (all but the last, which endIteration reports)
+ * that end before `beforeS`, at least the next one: per iteration what endIteration and the next
+ * step() would call at its end (gaps, tokens, gauges, the next iteration's accounting), in
+ * fastForward's order per figure.
+ */
+export function flushPlan(inst: SegmentEngine, beforeS: number): void {
+  const ends = inst.runEndsS;
+  const sink = inst.sink;
+  const batch = inst.planBatch;
+  const B = batch.length;
+  const last = inst.planK - 1;
+  let i = inst.planNext;
+  do {
+    const t = ends[i]!;
+    if (i === 0) {
+      const startS = inst.planStartS;
+      const same = inst.planSame;
+      if (same < B) for (const r of batch) if (r.lastTokenS !== startS) sink.itl(t - r.lastTokenS, 1);
+      if (same > 0) sink.itl(t - startS, same);
+    } else sink.itl(t - ends[i - 1]!, B);
+    sink.tokens(t, B);
+    if (t >= sink.nextGaugeS) gaugesMidSegment(inst, batch, i + 1, t);
+    const next = ends[i + 1]!;
+    inst.busyS += next - t;
+    inst.iterations++;
+    sink.iteration(inst.name, t, next, B, B, 'decode');
+    i++;
+  } while (i < last && ends[i]! < beforeS);
+  inst.planNext = i;
+  inst.planDueS = i < last ? ends[i]! : Infinity;
+}
+
+/**
+ * Closes the plan at `atS` (now, or a time ahead the engine reaches without an event): makes the
+ * held calls due before it, then applies the iterations that ended before it to every request and
+ * takes the blocks the one in flight needs, as fastForward does. Returns that iteration's end.
+ */
+export function settlePlan(inst: SegmentEngine, atS: number): number {
+  inst.order.drain(atS);
+  const ends = inst.runEndsS;
+  const K = inst.planNext + 1;
+  const batch = inst.planBatch;
+  inst.planOpen = false;
+  inst.planDueS = Infinity;
+  inst.planBatch = NO_REQUESTS;
+  if (K > 1) applyIterations(inst, batch, K, ends[K - 2]!);
+  return ends[K - 1]!;
+}
+
+/**
+ * Applies iterations 1..k-1 of a segment to every request of `batch` (the last of them ended at
+ * `prevEndS`) and takes the blocks iteration k needs (extraBlocksFor(batch, k), summed as the
+ * requests take them): the state step by step would leave with iteration k in flight.
+ */
+function applyIterations(inst: SegmentEngine, batch: RequestState[], k: number, prevEndS: number): void {
+  const bs = inst.cfg.blockSizeTokens;
+  const done = k - 1;
+  let extraK = 0;
+  for (const r of batch) {
+    const blocks = Math.ceil((r.numComputed + k) / bs) - r.hashedKeys.length;
+    extraK += blocks - r.blocks;
+    r.blocks = blocks;
+    r.numComputed += done;
+    r.numTokens += done;
+    r.generated += done;
+    r.lastTokenS = prevEndS;
+    r.scheduled = 1;
+  }
+  inst.blocks.allocate(extraK);
+  inst.lastStartS = prevEndS;
+}
+
+/**
+ * Iterations of the open plan that ended before `nowS` (what step by step would have applied when
+ * an event at `nowS` reads the engine): each took one token off every request's outstanding count.
+ */
+export function planIterationsBefore(inst: SegmentEngine, nowS: number): number {
+  const ends = inst.runEndsS;
+  let lo = 0;
+  let hi = inst.planK;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ends[mid]! < nowS) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+const NO_REQUESTS: RequestState[] = [];
+
+/** Iteration 1's requests whose last token came at the segment's start (set by segmentLimit: no allocation per call). */
+let limitSame = 0;
+
+/**
+ * The most iterations a decode segment of `batch` started at `startS` may run (a, b below), or -1
+ * when it must run step by step; leaves in limitSame the count of iteration 1's gaps equal to it.
+ */
+function segmentLimit(inst: SegmentEngine, batch: RequestState[], startS: number): number {
+  if (inst.waiting.length > 0 && inst.running.length < inst.cfg.maxNumSeqs) return -1;
+  if (inst.hooks.onTokens || batch.length !== inst.running.length || batch.length > inst.cfg.maxNumBatchedTokens) return -1;
+  if (inst.turns?.contended) return -1; // another instance waits for the GPU after this iteration
+  const B = batch.length;
+  // One pass over the batch for (a), (b) at k = 2, and iteration 1's gaps (no side effects yet).
+  const bs = inst.cfg.blockSizeTokens;
+  let kMax = Infinity;
+  let extra2 = 0;
+  let same = 0;
+  for (let i = 0; i < B; i++) {
+    const r = batch[i]!;
+    // (a) No request may finish before the last iteration of the segment.
+    const left = r.spec.outputTokens - r.generated;
+    if (left < kMax) kMax = left;
+    extra2 += Math.ceil((r.numComputed + 2) / bs) - r.blocks - r.hashedKeys.length;
+    if (r.lastTokenS === startS) same++;
+  }
+  limitSame = same;
+  // A decode policy (uncapped: see step): its arrangement must keep the order over the segment,
+  // and a finishing sequence must not give its slot to a waiting one before the last iteration.
+  const pol = inst.cfg.decodePolicy;
+  if (pol !== undefined) {
+    if (pol.sameIterationEviction && inst.waiting.length > 0) return -1;
+    kMax = Math.min(kMax, pol.steadyIterations(batch));
+  }
+  if (kMax < 2) return -1;
+  // (b) Blocks for all K iterations must be available now, so no preemption can occur inside.
+  const avail = inst.blocks.availableBlocks;
+  if (extra2 > avail) return -1;
+  // extraBlocksFor(batch, kMax) is at most extra2 + B * ceil((kMax - 2) / bs) (ceil(x + y) <=
+  // ceil(x) + ceil(y)): when that bound fits, so does kMax, and the exact sum is not needed.
+  if (extra2 + B * Math.ceil((kMax - 2) / bs) > avail && extraBlocksFor(inst, batch, kMax) > avail) {
+    let lo = 2;
+    let hi = kMax;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >>> 1;
+      if (extraBlocksFor(inst, batch, mid) <= avail) lo = mid;
+      else hi = mid;
+    }
+    kMax = lo;
+  }
+  return kMax;
 }

@@ -20,12 +20,12 @@
  * or endIteration() (never inside a decode-only segment), and their byte moves end on flow-network
  * events, which end a segment like any other pending event (kv-tiers.test.ts compares both modes).
  */
-import type { Simulator } from '../kernel/simulator.js';
+import type { EventHandle, Simulator } from '../kernel/simulator.js';
 import { BlockManager } from '../kv/block-manager.js';
 import type { PerfModel } from '../perf/perf-model.js';
 import { BatchPricer, mixedKind } from './batch-pricer.js';
 import type { EngineSink } from './engine-sink.js';
-import { fastForward } from './fast-forward.js';
+import { continueAfterFinish, fastForward, flushPlan, planIterationsBefore, planSegment, settlePlan } from './fast-forward.js';
 import type { GpuTurns } from './gpu-turns.js';
 import type { InstanceConfig, InstanceHooks } from './instance-config.js';
 import type { KvTiers } from './kv-tiers.js';
@@ -34,6 +34,7 @@ import { messages } from '../messages.js';
 import { EventPriority } from './event-priorities.js';
 import { connectorForRole, NoKvConnector, tiersConnector, type KvConnector } from './kv-connector/index.js';
 import { createScheduler, type Scheduler, type SchedulerContext } from './scheduler/index.js';
+import { sinkOrderOf, type PlanHolder, type SinkOrder } from './sink-buffer.js';
 
 export type { InstanceConfig, InstanceHooks, InstanceRole } from './instance-config.js';
 
@@ -42,7 +43,7 @@ const NO_BATCH: RequestState[] = [];
 
 // Members marked @internal are public only for this engine's helpers in src/serving (fast-forward.ts
 // reads them through SegmentEngine, which this class must satisfy); nothing else should use them.
-export class EngineInstance {
+export class EngineInstance implements PlanHolder {
   readonly blocks: BlockManager;
   /** @internal */
   readonly waiting: RequestState[] = [];
@@ -84,6 +85,50 @@ export class EngineInstance {
       connector: this.connector,
       preempt: (victim) => this.preempt(victim),
     };
+    this.order = sinkOrderOf(sim);
+    this.order.register(this);
+  }
+
+  /** @internal The run's order of held sink calls (sink-buffer.ts). */
+  readonly order: SinkOrder;
+  /** @internal An open plan of per-instance fast-forward (fast-forward.ts planSegment); its ends are in runEndsS. */
+  planOpen = false;
+  /** @internal */
+  planBatch: RequestState[] = NO_BATCH;
+  /** @internal */
+  planK = 0;
+  /** @internal */
+  planNext = 0;
+  /** @internal */
+  planStartS = 0;
+  /** @internal */
+  planSame = 0;
+  /** @internal */
+  planDueS = Infinity;
+  /** The open plan's end event (rescheduled when the plan is settled earlier). */
+  private planEvent: EventHandle | null = null;
+  /** Outstanding tokens at the open plan's start, -1 until a router reads them. */
+  private planTokens = -1;
+
+  /** @internal SinkOrder: the open plan's held calls before `beforeS`. */
+  flushHeld(beforeS: number): void {
+    flushPlan(this, beforeS);
+  }
+
+  /**
+   * Brings an open plan to the clock before anything acts on this engine: the iterations that ended
+   * are applied, the one in flight ends the plan (its end event moves there). A no-op without a plan.
+   */
+  private sync(): void {
+    if (!this.planOpen) return;
+    const oldEndS = this.runEndsS[this.planK - 1]!;
+    const endS = settlePlan(this, this.sim.now);
+    this.planTokens = -1;
+    if (endS !== oldEndS) {
+      this.planEvent!.cancel();
+      this.sim.scheduleAt(endS, this.onIterationEnd, EventPriority.iterationEnd);
+    }
+    this.planEvent = null;
   }
 
   private readonly scheduler: Scheduler;
@@ -124,6 +169,11 @@ export class EngineInstance {
 
   /** Tokens still to compute or generate for admitted requests (a routing load figure; O(requests)). */
   outstandingTokens(): number {
+    if (this.planOpen) {
+      // Read at a hand-off without settling the plan: each iteration ended so far took one token off every request.
+      if (this.planTokens < 0) this.planTokens = outstanding(this.waiting) + outstanding(this.lateArrivals) + outstanding(this.running);
+      return this.planTokens - this.planBatch.length * planIterationsBefore(this, this.sim.now);
+    }
     return outstanding(this.waiting) + outstanding(this.lateArrivals) + outstanding(this.running);
   }
 
@@ -140,8 +190,10 @@ export class EngineInstance {
 
   /** A new request (colocated or prefill role). */
   submit(req: RequestState): void {
+    this.sync();
     const reason = this.rejectReason(req.spec.promptTokens, this.connector.leavesAfterPrefill ? 1 : req.spec.outputTokens);
     if (reason !== undefined) {
+      this.order.drain(this.sim.now);
       this.sink.finish(req, this.sim.now, this.name, reason);
       return;
     }
@@ -160,6 +212,7 @@ export class EngineInstance {
    * with `reserveForRemote`; it joins the waiting queue as a decode-ready request.
    */
   admitRemote(req: RequestState): void {
+    this.sync();
     this.enqueue(req);
     this.kick();
   }
@@ -176,6 +229,7 @@ export class EngineInstance {
    * prompt tokens whose KV arrives (fewer when a store keeps whole chunks only: the rest is recomputed).
    */
   reserveForRemote(req: RequestState, loadedTokens = req.spec.promptTokens): boolean {
+    this.sync();
     const need = this.blocks.blocksFor(req.spec.promptTokens + 1);
     if (this.blocks.availableBlocks - need < this.headNeedBlocks) return false;
     if (!this.blocks.allocate(need)) return false;
@@ -192,6 +246,7 @@ export class EngineInstance {
 
   /** Decode role: a reservation whose request was aborted before it arrived; its blocks go back. */
   releaseReserved(req: RequestState): void {
+    this.sync();
     this.freeBlocks(req);
     this.outstanding--;
     this.hooks.onLeave?.(req);
@@ -200,6 +255,7 @@ export class EngineInstance {
 
   /** Prefill role: the KV has been transferred away; free its blocks. */
   releaseHandedOff(req: RequestState): void {
+    this.sync();
     this.freeBlocks(req);
     this.outstanding--;
     this.hooks.onLeave?.(req);
@@ -214,6 +270,7 @@ export class EngineInstance {
    * false when the request is not here.
    */
   abort(id: number): boolean {
+    this.sync();
     let q = this.waiting;
     let i = -1;
     for (const queue of [this.waiting, this.lateArrivals, this.running]) {
@@ -232,6 +289,7 @@ export class EngineInstance {
     this.freeBlocks(r);
     this.outstanding--;
     this.aborted++;
+    this.order.drain(this.sim.now);
     this.sink.finish(r, this.sim.now, this.name, messages.abortedReason());
     this.hooks.onLeave?.(r);
     if (this.waiting.length > 0) this.kick();
@@ -288,14 +346,17 @@ export class EngineInstance {
    * simulation would do at that time. Only where nothing outside reads the engine's clock or is
    * called per iteration (runsAhead); otherwise, and in step-by-step mode, every end is an event.
    */
-  private runFrom(startS: number): void {
-    for (let s = startS; ;) {
-      const endS = this.step(s);
+  private runFrom(startS: number, firstEndS = -1): void {
+    for (let s = startS, first = firstEndS; ;) {
+      const endS = first >= 0 ? first : this.step(s);
+      first = -1;
       if (endS < 0) return;
       if (!(endS < this.sim.peekHorizon() && this.runsAhead())) {
-        this.sim.scheduleAt(endS, this.onIterationEnd, EventPriority.iterationEnd);
+        const ev = this.sim.scheduleAt(endS, this.onIterationEnd, EventPriority.iterationEnd);
+        if (this.planOpen) this.planEvent = ev;
         return;
       }
+      if (this.planOpen) this.settleAt(endS);
       this.endIteration(endS);
       s = endS;
     }
@@ -306,7 +367,7 @@ export class EngineInstance {
    * KV tiers, shared GPU, weight stream or hooks (real-time serving's per-token calls, P/D hand-offs),
    * whose only outputs go to the sink with their own times.
    */
-  private runsAhead(): boolean {
+  runsAhead(): boolean {
     const h = this.hooks;
     return this.cfg.fastForward && this.cfg.role === 'colocated' && this.tiers === null && this.turns === null && this.weightFlow === null
       && h.onTokens === undefined && h.onLeave === undefined && h.onPrefillDone === undefined && h.onPrefillIteration === undefined;
@@ -350,7 +411,9 @@ export class EngineInstance {
       const dtS = (c.fixedMs + c.perContextTokenMs * contextTokens) / 1000;
       endS = startS + dtS;
       this.finishIterationAccounting(startS, endS, batch.length, newTokens, 'decode');
-      const segmentEnd = this.cfg.fastForward && (this.scheduler.stableDecodeShape || this.cfg.decodePolicy?.capsBatch === false) ? fastForward(this, batch, startS, endS, contextTokens, c) : null;
+      const segmentEnd = this.cfg.fastForward && (this.scheduler.stableDecodeShape || this.cfg.decodePolicy?.capsBatch === false)
+        ? (this.order.planning() ? planSegment(this, batch, startS, endS, contextTokens, c) : fastForward(this, batch, startS, endS, contextTokens, c))
+        : null;
       if (segmentEnd !== null) return segmentEnd;
     } else {
       endS = this.pricer.price(batch, startS);
@@ -384,13 +447,36 @@ export class EngineInstance {
 
   /** Bound once: scheduling an iteration end allocates no closure. */
   private readonly onIterationEnd = (): void => {
+    if (this.planOpen) {
+      const nowS = this.sim.now;
+      this.settleAt(nowS);
+      // The plan's last iteration, mostly one that finishes requests: carried on in one pass over the
+      // batch as fastForward does before any other event (the same calls endIteration and step() make now).
+      const nextEndS = continueAfterFinish(this, this.scheduled, this.lastStartS, nowS);
+      if (nextEndS !== null) {
+        this.runFrom(nowS, nextEndS);
+        return;
+      }
+    }
     this.endIteration(this.sim.now);
     this.runFrom(this.sim.now);
   };
   /** Bound once: a step is due now (kick), or the shared GPU was handed to this instance. */
-  private readonly onTurn = (): void => this.runFrom(this.sim.now);
+  private readonly onTurn = (): void => {
+    this.order.drain(this.sim.now);
+    this.runFrom(this.sim.now);
+  };
+
+  /** The open plan reaches its end at `endS` (its event, or ahead of the clock before the horizon). */
+  private settleAt(endS: number): void {
+    settlePlan(this, endS);
+    this.planEvent = null;
+    this.planTokens = -1;
+  }
 
   private endIteration(endS: number): void {
+    // Held calls of other engines' plans that ended before this iteration come first (sink-buffer.ts).
+    this.order.drain(endS);
     const batch = this.scheduled;
     this.scheduled = NO_BATCH;
     const iterStartS = this.lastStartS;
