@@ -10,8 +10,8 @@
  * (reference/hardware.md Table 2: Gen4 11-16 GB/s per direction when both are busy, vs ~25 one way).
  *
  * The network is built in layers: flow-parts.ts (channel and flow records), flow-allocation.ts
- * (max-min allocation and re-rating), flow-solo.ts (solo flows in closed form), and this file (the
- * public API and claims).
+ * (max-min allocation and re-rating), flow-solo.ts (solo flows in closed form), flow-episode.ts
+ * (a group of two-leg flows run in one call), and this file (the public API and claims).
  *
  * Claims (a caller's chain of solo flows computed ahead, src/serving/disagg/layer-chain.ts): a caller
  * that has worked out a whole schedule of solo flows on some channels may claim them and move no
@@ -21,22 +21,23 @@
  * ("materialize on read"), so nothing here ever sees the chain out of time order.
  */
 import type { Simulator } from '../kernel/simulator.js';
-import { SoloFlows } from './flow-solo.js';
+import { EpisodeFlows } from './flow-episode.js';
 import { Flow, type ChannelClaim, type SoloPlan, type SoloStride } from './flow-parts.js';
 import type { ChannelStats, FlowHandle, FlowNetworkListener, FlowSpec } from './flow-types.js';
 
 export type { ChannelClaim, SoloPlan, SoloStride } from './flow-parts.js';
 export { soloActiveS, soloFinishS } from './flow-parts.js';
+export type { FlowEpisode } from './flow-episode.js';
 export type { ChannelSegment, ChannelStats, FlowHandle, FlowNetworkListener, FlowSpec, FlowState } from './flow-types.js';
 
-export class FlowNetwork extends SoloFlows {
+export class FlowNetwork extends EpisodeFlows {
   constructor(
     sim: Simulator,
     listener: FlowNetworkListener = {},
     /** Kernel priority of the network's events among others at the same time. */
     eventPriority = 0,
     /** Closed-form solo flows (flow-solo.ts); false runs every flow through the allocation (tests compare both). */
-    private readonly soloFlows = true,
+    protected readonly soloFlows = true,
   ) {
     super(sim, listener, eventPriority);
   }

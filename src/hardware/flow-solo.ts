@@ -57,6 +57,15 @@ export abstract class SoloFlows extends FlowAllocation {
     this.burst = { atS, seq: this.sim.scheduledCount, uses: flow.uses, flows };
   }
 
+  /**
+   * Ends the current burst, as scheduling any other event would: the next flow gets its own
+   * activation (a caller that launches several transfers' chunks in one event, where each would
+   * have scheduled its next chunk in between).
+   */
+  separateActivations(): void {
+    this.burst = null;
+  }
+
   private activateBurst(flows: Flow[]): void {
     if (this.burst?.flows === flows) this.burst = null;
     let entered = false;

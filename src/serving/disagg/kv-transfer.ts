@@ -28,6 +28,7 @@ import type { Reservation, StagingBuffer } from '../../kv/staging-buffer.js';
 import type { RequestState } from '../request-state.js';
 import { EventPriority } from '../event-priorities.js';
 import { LayerChain, type ChainHost } from './layer-chain.js';
+import { runMatesEpisode, type EpisodeHost } from './mates-episode.js';
 import type { Transfer } from './transfer.js';
 
 export type { Transfer } from './transfer.js';
@@ -81,7 +82,11 @@ export class KvTransferManager {
       afterSourceLeg: (t, res) => this.afterSourceLeg(t, 0, t.shardBytes, res),
       afterPull: (t, res) => this.afterPull(t, t.srcGpus[0]!, res),
     };
+    this.episodeHost = { sim, net, routes: (src, dst) => this.routesFor(src, dst), staging: (t) => this.stagingOf(t.srcGpus[0]!) };
   }
+
+  /** What a batch-mates' episode needs of this manager (bound once). */
+  private readonly episodeHost: EpisodeHost;
 
   /** Chunk count of one transfer. */
   get chunks(): number {
@@ -146,7 +151,7 @@ export class KvTransferManager {
     const t: Transfer = {
       req, tag: tag(req), srcGpus, dstGpus: null, bytes: shardBytes * legs, tokens, shardBytes, firstDueS: dueS[0]!, firstMoveS: NaN, doneS: NaN, prefillDoneS: null,
       srcReleased: false, ready: false, srcLeft: legs, dstLeft: legs, stagingWaitS: 0, stagingLastGrantS: NaN, channels: new Map(), waiting: [],
-      dueS, pieces, launched: 0, dueEvent: null, chain: null, batched: false,
+      dueS, pieces, launched: 0, dueEvent: null, chain: null, batched: false, mates: null, led: false,
     };
     // A chain made for the first of two batch-mates would be handed back at once by the second.
     const last = this.lastBegun;
@@ -154,8 +159,44 @@ export class KvTransferManager {
     this.lastBegun = t;
     this.byTag.set(t.tag, t);
     if (legs === 0) return t; // nothing stored (a prompt shorter than one chunk): ready once prefill ends and decode reserved
+    if (t.batched && this.joinMates(last!, t)) return t;
     this.scheduleDueFrom(t, 0);
     return t;
+  }
+
+  /**
+   * Batch-mates due at the very same times share the first one's events (fast paths, layer-wise
+   * staging): their separate due events would run back to back, in begin order, with nothing between
+   * them (same time, same priority), and a layer's chunks may then run as one flow episode.
+   */
+  private joinMates(last: Transfer, t: Transfer): boolean {
+    if (!this.chains || this.cfg.path !== 'staging' || this.cfg.policy !== 'layerwise') return false;
+    const lead = last.led ? last.mates![0]! : last;
+    if (lead.dueEvent === null || lead.launched !== 0 || lead.pieces !== t.pieces || !sameTimes(lead.dueS, t.dueS)) return false;
+    (lead.mates ??= [lead]).push(t);
+    t.mates = lead.mates;
+    t.led = true;
+    return true;
+  }
+
+  /**
+   * Layer `launched` of a group of batch-mates falls due: one flow episode (flow-episode.ts) when
+   * nothing else can act before it ends, else every mate's chunks in begin order, as their own
+   * events would have launched them (each would have scheduled its next chunk in between).
+   */
+  private groupDue(lead: Transfer): void {
+    lead.dueEvent = null;
+    const mates = lead.mates!;
+    const i = lead.launched;
+    const more = i + 1 < lead.dueS.length;
+    if (!(more && runMatesEpisode(this.episodeHost, mates, i))) {
+      for (const t of mates) {
+        for (let p = 0; p < t.pieces; p++) for (let k = 0; k < t.srcGpus.length; k++) this.launchSource(t, k, t.shardBytes);
+        if (more) this.net.separateActivations();
+      }
+    }
+    for (const t of mates) t.launched = i + 1;
+    if (more) lead.dueEvent = this.sim.scheduleAt(lead.dueS[i + 1]!, () => this.groupDue(lead), EventPriority.kvChunkDue);
   }
 
   /**
@@ -165,6 +206,7 @@ export class KvTransferManager {
   scheduleDueFrom(t: Transfer, from: number): void {
     t.launched = from;
     const due = (): void => {
+      if (t.mates !== null) return this.groupDue(t);
       t.dueEvent = null;
       // The first chunk falls due: the whole schedule may be computed now (layer-chain.ts).
       if (t.launched === 0 && !t.batched && this.chains && this.cfg.path === 'staging' && this.cfg.policy === 'layerwise') {
@@ -288,6 +330,12 @@ export class KvTransferManager {
       this.cb.onReady(t);
     }
   }
+}
+
+function sameTimes(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function tag(req: RequestState): string {

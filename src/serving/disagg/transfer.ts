@@ -55,4 +55,11 @@ export interface Transfer {
    * prefill iteration): their chunks share the links from the first layer on, so neither is a chain.
    */
   batched: boolean;
+  /**
+   * Batch-mates due at the very same times, launched together by the first one's events
+   * (kv-transfer.ts groupDue): on the first, every mate in begin order, itself included; null otherwise.
+   */
+  mates: Transfer[] | null;
+  /** A mate launched by another transfer's events (it schedules none of its own). */
+  led: boolean;
 }

@@ -1,0 +1,75 @@
+/**
+ * One layer of a group of batch-mates (prompts completed in one prefill iteration, so their
+ * layer-wise chunks fall due at the same instants) run as one flow episode (flow-episode.ts):
+ * every mate's chunk takes its staging pages, is copied D2H and pulled H2D, sharing the links with
+ * the others in the max-min allocation. Chunk by chunk that is ~4 kernel events per chunk and leg;
+ * here it is computed inside the layer's due event and applied at once (staging takes and frees
+ * with their own times, the transfers' leg counters), which is exact when nothing else can act
+ * before the layer's last flow ends: no kernel event is pending before then (Simulator.peekTime)
+ * and the next layer falls due after it, the allocation is otherwise empty, and no mate can report
+ * anything (prefill not done, so check() is silent; the decode side reserved for every mate, so no
+ * chunk waits in staging). The last layer, whose ends free the source and land the KV, always
+ * runs chunk by chunk. pd-fast-path.test.ts compares the whole run with step-by-step simulation.
+ */
+import type { Simulator } from '../../kernel/simulator.js';
+import type { FlowNetwork } from '../../hardware/flow-network.js';
+import type { Route } from '../../hardware/topology.js';
+import type { Reservation, StagingBuffer } from '../../kv/staging-buffer.js';
+import type { Transfer } from './transfer.js';
+
+/** What an episode needs of its transfer manager. */
+export interface EpisodeHost {
+  sim: Simulator;
+  net: FlowNetwork;
+  routes(src: number, dst: number): Route[];
+  staging(t: Transfer): StagingBuffer | undefined;
+}
+
+/** Episodes run, process-wide (tests check the path ran). */
+export const episodeCounts = { run: 0 };
+
+const bytes: number[] = [];
+const held: Reservation[] = [];
+
+/** Runs layer `layer` of `mates` as one episode and returns true, or false with nothing changed. */
+export function runMatesEpisode(host: EpisodeHost, mates: readonly Transfer[], layer: number): boolean {
+  const lead = mates[0]!;
+  if (lead.srcGpus.length !== 1 || lead.pieces !== 1 || lead.dstGpus === null || lead.dstGpus.length !== 1) return false;
+  const buf = host.staging(lead);
+  if (buf === undefined || buf.claim !== null) return false;
+  const dst = lead.dstGpus[0]!;
+  let pages = 0;
+  bytes.length = 0;
+  for (const t of mates) {
+    if (t.dstGpus === null || t.dstGpus.length !== 1 || t.dstGpus[0] !== dst || t.prefillDoneS !== null || t.chain !== null) return false;
+    pages += buf.pagesFor(t.shardBytes);
+    bytes.push(t.shardBytes);
+  }
+  if (pages > buf.freePagesUnqueued) return false;
+  const { sim, net } = host;
+  const [r1, r2] = host.routes(lead.srcGpus[0]!, dst) as [Route, Route];
+  const beforeS = Math.min(lead.dueS[layer + 1]!, sim.peekTime());
+  const ep = net.runEpisode(r1.path, r1.latencyS, r1.rateCapBytesPerS ?? Infinity, r2.path, r2.latencyS, r2.rateCapBytesPerS ?? Infinity, bytes, beforeS);
+  if (ep === null) return false;
+  episodeCounts.run++;
+  net.commitEpisode(ep);
+  const now = sim.now;
+  held.length = 0;
+  for (const t of mates) {
+    // As each mate's chunk launch did: its pages now (they fit: counted above), its first move now.
+    const r = buf.reserveAt(t.req.spec.id, t.shardBytes, now);
+    if (r === null) throw new Error(`mates episode bug: request ${t.req.spec.id} layer ${layer}: staging pages not free`);
+    held.push(r);
+    if (Number.isNaN(t.firstMoveS)) t.firstMoveS = now;
+  }
+  for (let k = 0; k < ep.doneCount; k++) {
+    const pair = ep.donePair[k]!;
+    const t = mates[pair]!;
+    if (!ep.doneSecond[k]) t.srcLeft--;
+    else {
+      buf.freeAt(held[pair]!, ep.doneS[k]!);
+      t.dstLeft--;
+    }
+  }
+  return true;
+}
