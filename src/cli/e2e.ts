@@ -23,6 +23,7 @@ import { runSimulationSync } from '../run/simulation.js';
 import { resolveScenario } from '../scenario/load.js';
 import { runLatency } from './commands/latency.js';
 import { runPerf } from './commands/perf.js';
+import type { SamplingParams } from '../perf/sampler.js';
 
 export interface E2eMeasurement {
   id: string;
@@ -46,6 +47,8 @@ export interface E2eMeasurement {
   /** Tokens the server's chat template adds to every prompt (chat endpoint): the engine prefills inputLen + this. */
   chatTemplateTokens?: number;
   outputLen: number;
+  /** Serving rows: the sampling parameters the bench's requests ran with, after the server's generation-config defaults (samplingNote says why). */
+  sampling?: SamplingParams;
   metric: 'avg_latency_ms' | 'median_itl_ms' | 'median_ttft_ms' | 'mean_ttft_ms' | 'median_tpot_ms' | 'mean_tpot_ms' | 'decode_speedup_ratio';
   measured: number;
   fitted?: boolean;
@@ -93,6 +96,7 @@ export function servingSummary(m: E2eMeasurement, modelsDir?: string): Record<st
       arrival: c !== undefined ? { process: 'all-at-once' } : { process: m.kind === 'constant' ? 'constant' : 'poisson', rate: m.requestRate },
       input: { dist: 'fixed', value: m.inputLen + (m.chatTemplateTokens ?? 0) },
       output: { dist: 'fixed', value: m.outputLen },
+      ...(m.sampling ? { sampling: m.sampling } : {}),
     },
   };
   const key = JSON.stringify([raw, modelsDir]);
