@@ -31,7 +31,9 @@ describe('engineBehaviour (sheet 1.1, 1.6, 1.8, 6)', () => {
     expect(turing.generation).toBe('v0');
     expect(turing.attentionBackend).toBe('XFORMERS');
     expect(turing.notes.join()).toMatch(/V0 engine/);
-    expect(engineBehaviour('0.11.0', t4)).toMatchObject({ generation: 'v1', attentionBackend: 'TRITON_ATTN' });
+    expect(engineBehaviour('0.11.0', t4)).toMatchObject({ generation: 'v1', attentionBackend: 'FLASHINFER' });
+    expect(engineBehaviour('0.23.0', t4).attentionBackend).toBe('FLASHINFER');
+    expect(engineBehaviour('0.24.0', t4).attentionBackend).toBe('TRITON_ATTN');
   });
   it('defaults: async scheduling from 0.14, async output processing in V0 from 0.6, utilization 0.92 from 0.25, prefix caching in V1', () => {
     expect(engineBehaviour('0.13.0', h100).asyncScheduling).toBe(false);

@@ -95,7 +95,10 @@ export function engineBehaviour(versionText: string | undefined, gpu: GpuFacts, 
   const generation: EngineGeneration = !atLeast(v, '0.8.0') || (turing && !atLeast(v, '0.11.0')) ? 'v0' : 'v1';
   if (turing && generation === 'v0' && atLeast(v, '0.8.0')) notes.push(`vLLM ${v.text} runs the V0 engine on ${gpu.name} (compute capability ${gpu.computeCapability}: V1 unsupported before 0.11)`);
   let attentionBackend: AttentionBackend;
-  if (turing) attentionBackend = generation === 'v0' ? 'XFORMERS' : 'TRITON_ATTN';
+  // Turing V1: FLASH_ATTN needs sm80, so the next in V1's priority list (FLASH_ATTN, FLASHINFER,
+  // TRITON_ATTN: sheet 6.2) wins. FlashInfer (a default dependency of vLLM's CUDA builds by vLLM PR
+  // #26859, Oct 2025) accepted sm75 up to 0.23.0 and needs sm80 from 0.24.0 (vllm#47949, PR #45375).
+  if (turing) attentionBackend = generation === 'v0' ? 'XFORMERS' : atLeast(v, '0.24.0') ? 'TRITON_ATTN' : 'FLASHINFER';
   else if (generation === 'v1' && cc >= 10) attentionBackend = 'FLASHINFER';
   else attentionBackend = 'FLASH_ATTN';
   const behaviour: EngineBehaviour = {

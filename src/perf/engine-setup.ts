@@ -6,6 +6,7 @@
 import type { GpuProfile } from '../model/gpu.js';
 import { resolvePrecision, type KvCacheDtype, type ModelDtype, type Precision, type WeightQuantization } from '../model/quantization.js';
 import { engineBehaviour, type EngineBehaviour } from '../model/vllm-version.js';
+import { eagerStepModel, type EagerStepModel } from './eager-step.js';
 import { frontEndCost, type FrontEndCost } from './front-end.js';
 import { overheadCoefficients, overheadRegime, type OverheadRegime, type StepOverheadCoefficients } from './step-overhead.js';
 
@@ -59,4 +60,12 @@ export function engineSetup(i: EngineSetupInput): EngineSetup {
   if (profiled) return { behaviour, asyncScheduling, precision, regime: 'profile', overhead: profiled, frontEnd: { requestMs: 0, perTokenFraction: 0 }, notes };
   const regime = overheadRegime(behaviour.generation, { asyncScheduling, asyncOutputProcessing: behaviour.asyncOutputProcessing });
   return { behaviour, asyncScheduling, precision, regime, overhead: overheadCoefficients(regime), frontEnd: frontEndCost(behaviour.generation), notes };
+}
+
+/**
+ * Which steps run without CUDA graphs (src/perf/eager-step.ts) for an engine with these scheduler
+ * limits; none for an engine profiled end to end (its profile holds its own launch costs).
+ */
+export function eagerSteps(setup: EngineSetup, maxNumSeqs: number, maxNumBatchedTokens: number): EagerStepModel | undefined {
+  return setup.regime === 'profile' ? undefined : eagerStepModel(setup.behaviour.generation, maxNumSeqs, maxNumBatchedTokens);
 }

@@ -8,7 +8,8 @@
  *   queueing and prefill. V1 value fitted on one measurement: ai.wmx.dev/benchmarks (L4,
  *   Qwen2.5-0.5B, vLLM 0.23.0, 256-token prompts sent to the chat endpoint, so 285 tokens after
  *   Qwen2.5's chat template, concurrency 1): median TTFT 27.0 ms minus pdsim's prefill of those 285
- *   tokens, 8.45 ms = 18.55 ms (models/data/e2e/vllm-measurements.json, marked fitted; the e2e
+ *   tokens with its sampler pass (greedy + the generation config's repetition penalty), 8.56 ms =
+ *   18.44 ms (models/data/e2e/vllm-measurements.json, marked fitted; the e2e
  *   test refits it). Checked on another host: the same bench stack's T4 run (GuideLLM, one request
  *   at a time) is predicted within 7% (docs/accuracy.md, end-to-end section).
  *   Consistent with ray#59681: bare `vllm serve` 0.22, Qwen2.5-0.5B on an RTX 5050, p50 TTFT 16.9 ms
@@ -28,8 +29,8 @@ export interface FrontEndCost {
   perTokenFraction: number;
 }
 
-export const V1_FRONT_END: FrontEndCost = { requestMs: 18.55, perTokenFraction: 0 };
-export const V0_FRONT_END: FrontEndCost = { requestMs: 18.55, perTokenFraction: 0.06 };
+export const V1_FRONT_END: FrontEndCost = { requestMs: 18.44, perTokenFraction: 0 };
+export const V0_FRONT_END: FrontEndCost = { requestMs: 18.44, perTokenFraction: 0.06 };
 
 export function frontEndCost(generation: EngineGeneration): FrontEndCost {
   return generation === 'v0' ? V0_FRONT_END : V1_FRONT_END;

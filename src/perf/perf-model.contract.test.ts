@@ -9,11 +9,15 @@ import { describe, expect, it } from 'vitest';
 import { RandomStreams } from '../kernel/random.js';
 import { listIds, loadGpu, loadLlm } from '../model/catalog.js';
 import { LinearPerfModel } from '../serving/testing.js';
+import { eagerStepModel } from './eager-step.js';
 import { RooflinePerfModel, type BatchEntry, type PerfModel } from './perf-model.js';
+import { samplerCost, samplerWork } from './sampler.js';
 
 const arch = loadLlm('llama-3.1-8b');
 const implementations: [string, () => PerfModel][] = [
   ...listIds('gpu').flatMap((id) => [1, 2].map((tp) => [`roofline ${id} tp${tp}`, () => new RooflinePerfModel(arch, loadGpu(id), { tp })] as [string, () => PerfModel])),
+  // The sampler and steps without CUDA graphs (V1 above 512 tokens, V0 every prompt step) keep the contract.
+  ...(['t4', 'h100-sxm'] as const).flatMap((id) => (['v0', 'v1'] as const).map((gen) => [`roofline ${id} ${gen} sampler + eager steps`, () => new RooflinePerfModel(arch, loadGpu(id), { tp: 1, sampler: samplerCost(samplerWork({ temperature: 0.7, topK: 20, repetitionPenalty: 1.1 })), eager: eagerStepModel(gen, 256, 2048) })] as [string, () => PerfModel])),
   ['linear test double', () => new LinearPerfModel(1, 0.02)],
 ];
 

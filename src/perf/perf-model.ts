@@ -9,6 +9,8 @@
 import { deriveSizes, type DerivedSizes, type LlmArchitecture } from '../model/architecture.js';
 import type { CollectiveModel, GpuPerfParams, GpuProfile } from '../model/gpu.js';
 import type { Precision } from '../model/quantization.js';
+import { eagerExcessMs, runsEager, type EagerStepModel } from './eager-step.js';
+import { samplerMs, type SamplerCost, type SamplerRates } from './sampler.js';
 import { stepOverheadMs, V1_ASYNC_OVERHEAD, type StepOverheadCoefficients } from './step-overhead.js';
 import {
   decodeAttentionTime,
@@ -74,6 +76,13 @@ export interface PerfModelOptions {
    * (V0: +6% per step, src/perf/front-end.ts). Default 0 (offline, or V1's separate API process).
    */
   streamingFraction?: number;
+  /**
+   * The sampler's GPU passes over the logits (src/perf/sampler.ts), by the sampling parameters
+   * requests run with. Default: not priced (the scenario does not say how requests sample).
+   */
+  sampler?: SamplerCost;
+  /** Steps that run without CUDA graphs (src/perf/eager-step.ts). Default: every step graphed. */
+  eager?: EagerStepModel;
 }
 
 /** Coefficients of a decode-only iteration: totalMs = fixedMs + perContextTokenMs * sum(contextTokens). */
@@ -137,6 +146,9 @@ export class RooflinePerfModel implements PerfModel {
   /** LM head ms by number of sampled rows. */
   private readonly headCache = new Map<number, number>();
   private readonly prefillScratch: BatchEntry[] = [];
+  private readonly sampler?: SamplerCost;
+  private readonly samplerRates: SamplerRates;
+  private readonly eager?: EagerStepModel;
 
   constructor(
     readonly arch: LlmArchitecture,
@@ -151,6 +163,9 @@ export class RooflinePerfModel implements PerfModel {
     this.hw = hwRatesOf(gpu);
     this.overhead = opts.overhead ?? V1_ASYNC_OVERHEAD;
     this.streamingFraction = opts.streamingFraction ?? 0;
+    if (opts.sampler) this.sampler = opts.sampler;
+    if (opts.eager) this.eager = opts.eager;
+    this.samplerRates = { hbmBytesPerMs: this.hw.hbmBytesPerMs, elementwiseEfficiency: gpu.perf.elementwise.memoryEfficiency, launchUs: gpu.perf.elementwise.launchUs };
     // Fitted efficiencies are fractions of the peak; a quantized GEMM is taken to reach the same fraction of its own peak.
     const peakTflops = prec?.fp8TensorCores && gpu.fp8Tflops ? gpu.fp8Tflops : gpu.fp16Tflops * (prec?.linearComputeSpeedup ?? 1);
     this.linearHw = { ...this.hw, peakFlopsPerMs: peakTflops * 1e9 };
@@ -243,17 +258,26 @@ export class RooflinePerfModel implements PerfModel {
     const p = this.gpu.perf;
     const L = a.numLayers;
     const groups: OpGroupTime[] = this.layerGroups(batch).map((g) => ({ ...g, ms: g.ms * L, flops: g.flops * L, bytes: g.bytes * L }));
-    const perLayerMs = groups.reduce((acc, g) => acc + g.ms, 0) / L;
+    const layersMs = groups.reduce((acc, g) => acc + g.ms, 0);
+    const perLayerMs = layersMs / L;
     let tokens = 0;
-    for (const e of batch) tokens += e.newTokens;
+    let prefillSeqs = 0;
+    for (const e of batch) {
+      tokens += e.newTokens;
+      if (e.newTokens > 1) prefillSeqs++;
+    }
     // Outside the layers: LM head over sampled rows, CPU overhead, streamed (offloaded) weights.
     const sampled = batch.length;
     if (sampled > 0 && tokens > 0) {
       const head = gemmTime(p.gemm, this.hw, sampled, a.vocabSize / this.tp, a.hiddenSize, this.sizes.bytesPerElement);
       groups.push({ name: 'lm_head', ms: head.ms, bound: head.bound, flops: head.flops, bytes: head.bytes });
+      if (this.sampler) groups.push({ name: 'sampler', ms: samplerMs(this.sampler, this.samplerRates, sampled, a.vocabSize), bound: 'memory', flops: 0, bytes: 0 });
     }
     if (batch.length > 0) {
       groups.push({ name: 'cpu_overhead', ms: stepOverheadMs(this.overhead, this.tp, batch.length), bound: 'cpu', flops: 0, bytes: 0 });
+    }
+    if (this.eager && runsEager(this.eager, tokens, prefillSeqs)) {
+      groups.push({ name: 'eager_launch', ms: eagerExcessMs(this.eager, L, layersMs), bound: 'cpu', flops: 0, bytes: 0 });
     }
     if (this.offloadMs > 0 && tokens > 0) {
       groups.push({ name: 'weight_offload', ms: this.offloadMs, bound: 'host-link', flops: 0, bytes: 0 });
@@ -317,8 +341,11 @@ export class RooflinePerfModel implements PerfModel {
     if (decodeSeqs > 0) total += decodeAttentionTime(p.attentionDecode, this.hw, decodeSeqs, decodeKv, this.geom).ms * L;
     total += dense[3]! * L;
     if (this.tp > 1) total += dense[4]! * L;
+    const layersMs = total;
     total += head;
+    if (this.sampler) total += samplerMs(this.sampler, this.samplerRates, batch.length, a.vocabSize);
     total += stepOverheadMs(this.overhead, this.tp, batch.length);
+    if (this.eager && runsEager(this.eager, tokens, prefill.length)) total += eagerExcessMs(this.eager, L, layersMs);
     if (this.offloadMs > 0) total += this.offloadMs;
     if (this.streamingFraction > 0) total += this.streamingFraction * total;
     return total;

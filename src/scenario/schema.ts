@@ -76,6 +76,19 @@ export const Workload = Type.Object(
     trace: Opt(Trace),
     maxConcurrency: Opt(Int('`vllm bench serve --max-concurrency`: at most this many requests in flight; an arrival waits for a free slot (closed loop), and its latencies count from when it is sent.', { minimum: 1, maximum: 1_000_000 })),
     prefixLen: Opt(Int('`--random-prefix-len`: tokens of one prefix shared by every prompt, added to the sampled input length.', { minimum: 0, maximum: MAX_TOKENS })),
+    sampling: Opt(
+      Type.Object(
+        {
+          temperature: Opt(Num('0 = greedy (`vllm bench serve` sends 0 unless told otherwise).', { minimum: 0, maximum: 100 })),
+          topK: Opt(Int('top_k; 0 or -1 = off.', { minimum: -1, maximum: 10_000_000 })),
+          topP: Opt(Num('top_p; 1 = off.', { exclusiveMinimum: 0, maximum: 1 })),
+          repetitionPenalty: Opt(Num('repetition_penalty; 1 = off.', { exclusiveMinimum: 0, maximum: 100 })),
+          frequencyPenalty: Opt(Num('frequency_penalty; 0 = off.', { minimum: -2, maximum: 2 })),
+          presencePenalty: Opt(Num('presence_penalty; 0 = off.', { minimum: -2, maximum: 2 })),
+        },
+        { additionalProperties: false, description: 'The sampling parameters every request runs with, after the server\'s defaults (`vllm serve` fills the ones a request leaves unset from the model\'s generation_config). Prices the sampler\'s passes over the logits each step (src/perf/sampler.ts); absent: sampling is not priced.' },
+      ),
+    ),
     prefixSharing: Opt(
       Type.Object(
         {

@@ -16,6 +16,7 @@ import type { Command } from 'commander';
 import { Catalog } from '../../model/catalog.js';
 import { KV_CACHE_DTYPES, MODEL_DTYPES, WEIGHT_QUANTIZATIONS } from '../../model/quantization.js';
 import { batchDefaults } from '../../model/vllm-version.js';
+import { eagerSteps } from '../../perf/engine-setup.js';
 import { RooflinePerfModel } from '../../perf/perf-model.js';
 import { rangeWarnings } from '../../perf/range-check.js';
 import { staticBatchLatency } from '../../perf/static-batch.js';
@@ -107,7 +108,7 @@ export function runLatency(o: LatencyOptions): LatencyResult {
   const overhead = { ...setup.overhead };
   if (o.cpuOverheadMs !== undefined) overhead.baseMs = nonNegative('--cpu-overhead-ms', o.cpuOverheadMs);
   if (o.cpuOverheadPerSeqMs !== undefined) overhead.perSeqMs = nonNegative('--cpu-overhead-per-seq-ms', o.cpuOverheadPerSeqMs);
-  const model = new RooflinePerfModel(arch, gpu, { tp, overhead, precision: setup.precision });
+  const model = new RooflinePerfModel(arch, gpu, { tp, overhead, precision: setup.precision, eager: eagerSteps(setup, maxNumSeqs, maxNumBatchedTokens) });
   // 3. KV capacity, derived as simulate derives it.
   const util = o.gpuMemoryUtilization === undefined ? b.gpuMemoryUtilization : Number(o.gpuMemoryUtilization);
   if (!(util > 0 && util <= 1)) throw new UserError(cliMessages.gpuMemoryUtilizationOutOfRange(JSON.stringify(o.gpuMemoryUtilization)));

@@ -11,7 +11,8 @@ import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
 import { Catalog } from '../../model/catalog.js';
 import { KV_CACHE_DTYPES, MODEL_DTYPES, oneOf, WEIGHT_QUANTIZATIONS } from '../../model/quantization.js';
-import { engineSetup, type EngineSetup } from '../../perf/engine-setup.js';
+import { eagerSteps, engineSetup, type EngineSetup } from '../../perf/engine-setup.js';
+import { batchDefaults } from '../../model/vllm-version.js';
 import { RooflinePerfModel, type BatchEntry, type IterationBreakdown } from '../../perf/perf-model.js';
 import { rangeWarnings } from '../../perf/range-check.js';
 import { cliMessages } from '../../messages/cli.js';
@@ -69,7 +70,9 @@ export function buildModel(catalog: Catalog, o: Pick<PerfOptions, 'model' | 'gpu
   const gpu = catalog.loadGpu(o.gpu);
   if (arch.numHeads % tp !== 0) throw new UserError(cliMessages.tpDoesNotDivideHeads(tp, arch.numHeads, o.model));
   const setup = engineFromFlags(o, gpu);
-  return { model: new RooflinePerfModel(arch, gpu, { tp, overhead: setup.overhead, precision: setup.precision }), setup };
+  // One iteration of a served engine: the version's `vllm serve` limits decide which steps run without a graph.
+  const d = batchDefaults(setup.behaviour, gpu, 'serve', arch.maxPositionEmbeddings, true);
+  return { model: new RooflinePerfModel(arch, gpu, { tp, overhead: setup.overhead, precision: setup.precision, eager: eagerSteps(setup, d.maxNumSeqs, d.maxNumBatchedTokens) }), setup };
 }
 
 export interface PerfResult {

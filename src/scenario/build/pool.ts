@@ -9,7 +9,8 @@ import { atPointer, UserError } from '../../errors.js';
 import { deriveSizes, type LlmArchitecture } from '../../model/architecture.js';
 import { loadGpu, loadLink, loadLlm } from '../../model/catalog.js';
 import type { GpuProfile } from '../../model/gpu.js';
-import { engineSetup, type EngineSetup } from '../../perf/engine-setup.js';
+import { eagerSteps, engineSetup, type EngineSetup } from '../../perf/engine-setup.js';
+import { samplerCost, samplerWork } from '../../perf/sampler.js';
 import { withForwardPasses } from '../../perf/forward-passes.js';
 import { RooflinePerfModel } from '../../perf/perf-model.js';
 import type { Deployment } from '../../serving/deployment.js';
@@ -110,6 +111,8 @@ export function buildPool(sc: Scenario, file: string, pool: PoolSpec, index: num
   const perf = withForwardPasses(new RooflinePerfModel(arch, gpu, {
     tp, offloadedWeightBytes: capacity.offloadedWeightBytesPerGpu, hostLinkGBps,
     overhead: setup.overhead, precision: setup.precision, streamingFraction: setup.frontEnd.perTokenFraction,
+    eager: eagerSteps(setup, engine.maxNumSeqs, engine.maxNumBatchedTokens),
+    ...(sc.workload.sampling ? { sampler: samplerCost(samplerWork(sc.workload.sampling)) } : {}),
   }), gpu);
   const name = pool.name ?? pool.role;
   const instances: EngineInstance[] = [];
