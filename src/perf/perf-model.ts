@@ -143,7 +143,8 @@ export class RooflinePerfModel implements PerfModel {
   private readonly streamingFraction: number;
   private readonly offloadMs: number;
   readonly weightStream?: WeightStream;
-  private readonly decodeCache = new Map<number, DecodeCoefficients>();
+  /** decodeCoefficients by batch size (an array: the engine asks once per decode step). */
+  private readonly decodeCache: (DecodeCoefficients | undefined)[] = [];
   /**
    * iterationMs's caches, arrays indexed by an integer (a Map lookup per call was most of a warm
    * call's cost): per token count, the per-layer ms of the groups that depend on it alone,
@@ -393,7 +394,7 @@ export class RooflinePerfModel implements PerfModel {
    * depends on the batch size alone. The engine's fast path relies on this.
    */
   decodeCoefficients(batchSize: number): DecodeCoefficients {
-    let c = this.decodeCache.get(batchSize);
+    let c = this.decodeCache[batchSize];
     if (c === undefined) {
       const zero = this.iteration(Array.from({ length: batchSize }, () => ({ newTokens: 1, contextTokens: 0 })));
       // d(time)/d(context) of decode attention alone: every other term depends on the batch size only.
@@ -403,7 +404,7 @@ export class RooflinePerfModel implements PerfModel {
       // Occupancy depends on the batch size and geometry only, so this stays a constant per batch size.
       const perContextTokenMs = ((1 + this.streamingFraction) * this.arch.numLayers * kvBytesPerToken) / decodeBytesPerMs(p, this.hw, batchSize, g);
       c = { fixedMs: zero.totalMs, perContextTokenMs };
-      this.decodeCache.set(batchSize, c);
+      this.decodeCache[batchSize] = c;
     }
     return c;
   }

@@ -11,6 +11,12 @@ import type { DecodeBatchPolicy } from './decode/index.js';
 import type { RequestState } from '../request-state.js';
 import type { Scheduler, SchedulerContext } from './types.js';
 
+/** Index of the first waiting request from `from` on that already holds blocks, or -1 (a function, not a closure per step). */
+function passer(waiting: readonly RequestState[], from: number): number {
+  for (let k = from; k < waiting.length; k++) if (waiting[k]!.blocks > 0) return k;
+  return -1;
+}
+
 export class V1Scheduler implements Scheduler {
   readonly name = 'v1';
   preempted = false;
@@ -80,10 +86,6 @@ export class V1Scheduler implements Scheduler {
       // in, already holds its blocks: it may pass a head that cannot get blocks (otherwise the head
       // could wait forever on blocks held by such requests). The KV connector says whether that can
       // happen (never on a colocated instance without tiers).
-      const passer = (from: number): number => {
-        for (let k = from; k < c.waiting.length; k++) if (c.waiting[k]!.blocks > 0) return k;
-        return -1;
-      };
       if (conn.loadsKv) conn.orderWaiting(c.waiting);
       let j = 0;
       let passing = false;
@@ -95,9 +97,9 @@ export class V1Scheduler implements Scheduler {
           // Loading from a tier or swapping in: skipped (as vLLM's WAITING_FOR_REMOTE_KVS).
           const t = conn.admit(r, budget);
           if (t !== 'go') {
-            if (t === 'busy') j = passing ? passer(j + 1) : j + 1;
+            if (t === 'busy') j = passing ? passer(c.waiting, j + 1) : j + 1;
             else {
-              j = conn.waitingMayHoldBlocks ? passer(j + 1) : -1;
+              j = conn.waitingMayHoldBlocks ? passer(c.waiting, j + 1) : -1;
               passing = true;
             }
             if (j < 0) break;
@@ -128,7 +130,7 @@ export class V1Scheduler implements Scheduler {
             need = 0;
           } else {
             if (hitBlocks > 0) c.blocks.releaseHashed(r.blockKeys, 0, hitBlocks);
-            j = conn.waitingMayHoldBlocks ? passer(j + 1) : -1;
+            j = conn.waitingMayHoldBlocks ? passer(c.waiting, j + 1) : -1;
             passing = true;
             if (j < 0) break;
             continue;
@@ -148,7 +150,7 @@ export class V1Scheduler implements Scheduler {
         r.scheduled = n;
         budget -= n;
         out.push(r);
-        if (passing && (j = passer(j)) < 0) break;
+        if (passing && (j = passer(c.waiting, j)) < 0) break;
       }
     }
     this.preempted = preempted;
