@@ -146,12 +146,13 @@ export class RooflinePerfModel implements PerfModel {
   /** decodeCoefficients by batch size (an array: the engine asks once per decode step). */
   private readonly decodeCache: (DecodeCoefficients | undefined)[] = [];
   /**
-   * iterationMs's caches, arrays indexed by an integer (a Map lookup per call was most of a warm
-   * call's cost): per token count, the per-layer ms of the groups that depend on it alone,
-   * [qkv, o, mlp, elementwise, allreduce]; per batch size, the LM head's ms; per count of decoding
-   * sequences, decode attention's batch-size terms.
+   * iterationMs's caches, indexed by an integer (a Map lookup per call was most of a warm call's
+   * cost): per token count t, denseMs[5t, 5t + 5) holds the per-layer ms of the groups that depend
+   * on it alone, [qkv, o, mlp, elementwise, allreduce] (NaN until computed; one typed array, as
+   * token counts reach thousands and a plain array indexed that far goes sparse); per batch size,
+   * the LM head's ms; per count of decoding sequences, decode attention's batch-size terms.
    */
-  private readonly denseCache: (Float64Array | undefined)[] = [];
+  private denseMs: Float64Array = new Float64Array(0);
   private readonly headCache: (number | undefined)[] = [];
   private readonly decodeAttnCache: (DecodeAttentionParts | undefined)[] = [];
   /** The batch's prefill entries; its first prefillCount are this call's (resized only when that count changes). */
@@ -350,7 +351,9 @@ export class RooflinePerfModel implements PerfModel {
     if (tokens === 0) return this.iteration(batch).totalMs;
     // Mostly one prompt per priced step: the scratch keeps its length and needs no `length =` (a runtime call).
     if (prefill.length !== nPrefill) prefill.length = nPrefill;
-    const dense = this.denseCache[tokens] ?? this.cacheDense(tokens);
+    const o = 5 * tokens;
+    let dense = this.denseMs;
+    if (o >= dense.length || dense[o] !== dense[o]) dense = this.cacheDense(tokens);
     const a = this.arch;
     const p = this.gpu.perf;
     const L = a.numLayers;
@@ -360,17 +363,17 @@ export class RooflinePerfModel implements PerfModel {
       this.headCache[n] = head;
     }
     let total = 0;
-    total += dense[0]! * L;
-    total += dense[1]! * L;
-    total += dense[2]! * L;
+    total += dense[o]! * L;
+    total += dense[o + 1]! * L;
+    total += dense[o + 2]! * L;
     if (nPrefill > 0) total += prefillAttentionTime(p.attentionPrefill, this.hw, prefill, this.geom).ms * L;
     if (decodeSeqs > 0) {
       let d = this.decodeAttnCache[decodeSeqs];
       if (d === undefined) this.decodeAttnCache[decodeSeqs] = d = decodeAttentionParts(p.attentionDecode, this.hw, decodeSeqs, this.geom);
       total += decodeAttentionMsOf(d, decodeKv) * L;
     }
-    total += dense[3]! * L;
-    if (this.tp > 1) total += dense[4]! * L;
+    total += dense[o + 3]! * L;
+    if (this.tp > 1) total += dense[o + 4]! * L;
     const layersMs = total;
     total += head;
     if (this.sampler) total += samplerMs(this.sampler, this.samplerRates, n, a.vocabSize);
@@ -381,11 +384,21 @@ export class RooflinePerfModel implements PerfModel {
     return total;
   }
 
-  /** denseCache's entry for `tokens` (> 0), computed as layerGroups computes those groups. */
+  /** Fills denseMs's entry for `tokens` (> 0), computed as layerGroups computes those groups, growing it as needed; returns denseMs. */
   private cacheDense(tokens: number): Float64Array {
+    const o = 5 * tokens;
+    if (o >= this.denseMs.length) {
+      const grown = new Float64Array(Math.max(5 * 1024, 2 * (o + 5))).fill(NaN);
+      grown.set(this.denseMs);
+      this.denseMs = grown;
+    }
     const d = this.denseGroups(tokens);
-    const dense = Float64Array.of(d.qkv.ms, d.o.ms, d.mlp.ms, d.elementwise.ms, d.allreduce?.ms ?? 0);
-    this.denseCache[tokens] = dense;
+    const dense = this.denseMs;
+    dense[o] = d.qkv.ms;
+    dense[o + 1] = d.o.ms;
+    dense[o + 2] = d.mlp.ms;
+    dense[o + 3] = d.elementwise.ms;
+    dense[o + 4] = d.allreduce?.ms ?? 0;
     return dense;
   }
 
