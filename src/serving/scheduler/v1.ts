@@ -56,7 +56,7 @@ export class V1Scheduler implements Scheduler {
       // step): none unless that is more than its blocks hold, tested with a product (integers:
       // ceil(t / bs) > held exactly when t > held * bs), so most decodes need no division.
       const target = r.numComputed + n;
-      const held = r.blocks + r.hashedKeys.length;
+      const held = r.blocks + r.hashedBlocks;
       const need = target > held * bs ? Math.ceil(target / bs) - held : 0;
       let selfPreempted = false;
       while (need > 0 && !blocks.allocate(need)) {
@@ -119,7 +119,7 @@ export class V1Scheduler implements Scheduler {
         let n = Math.min(remaining, budget);
         if (!cfg.enableChunkedPrefill && n < remaining) break;
         // Blocks already held: a request whose KV arrived, was loaded from a tier or swapped in.
-        const held = r.numComputed > 0 || r.blocks > 0 ? r.blocks + r.hashedKeys.length : hitBlocks;
+        const held = r.numComputed > 0 || r.blocks > 0 ? r.blocks + r.hashedBlocks : hitBlocks;
         let need = Math.max(0, c.blocks.blocksFor(computed + n) - held);
         if (hitBlocks > 0) c.blocks.acquire(r.blockKeys, 0, hitBlocks);
         if (!c.blocks.allocate(need)) {
@@ -138,7 +138,7 @@ export class V1Scheduler implements Scheduler {
         }
         if (fresh && conn.loadsKv && r.blockKeys.length > 0) conn.noteAdmission(r.numTokens, hitBlocks);
         if (hitBlocks > 0) {
-          r.hashedKeys = r.blockKeys.slice(0, hitBlocks);
+          r.hashedBlocks = hitBlocks;
           r.numComputed = computed;
           if (r.generated === 0 && !r.remoteKv) r.cachedPromptTokens = computed;
         }
