@@ -49,9 +49,9 @@ export function makeWorkload(w: WorkloadSpec, baseDir: string, file: string, str
     // Mooncake rows carry prefix hash lists: streamed twice, a first pass validates every row up to
     // the last one replayed and counts them (so a bad cell is reported before the run starts), the
     // second yields them. Memory stays O(1).
-    const selected = function* () {
+    const selected = function* (hashes: boolean) {
       let n = 0;
-      for (const r of traceRows(tracePath, format)) {
+      for (const r of traceRows(tracePath, format, hashes)) {
         if (n >= w.requests) return;
         if (r.arrivalS < start) continue;
         n++;
@@ -60,13 +60,13 @@ export function makeWorkload(w: WorkloadSpec, baseDir: string, file: string, str
     };
     let count = 0;
     let t0 = 0;
-    for (const r of selected()) if (count++ === 0) t0 = r.arrivalS;
+    for (const r of selected(false)) if (count++ === 0) t0 = r.arrivalS;
     if (count === 0) throw new UserError(workloadMessages.noRequestAfterStartOffset(start), file, '/workload/trace/startOffsetS');
     return {
       count,
       *requests() {
         let i = 0;
-        for (const r of selected()) {
+        for (const r of selected(true)) {
           yield {
             id: i++,
             arrivalS: (r.arrivalS - t0) * scale,
