@@ -19,7 +19,7 @@ export interface TraceColumns {
 }
 
 /** Growable columns (doubling, capped at the rows wanted). */
-class Columns implements TraceColumns {
+export class Columns implements TraceColumns {
   count = 0;
   private cap: number;
   arrivalS: Float64Array;
@@ -108,28 +108,6 @@ function decimal(text: string, a: number, b: number): number {
   const d = point < 0 ? 0 : b - point - 1;
   if (digitsSeen === 0 || m > Number.MAX_SAFE_INTEGER || d > 22) return Number(text.slice(a, b));
   return d === 0 ? m : m / POW10[d]!;
-}
-
-/**
- * A JSON number without sign or exponent, `(0|[1-9][0-9]*)(.[0-9]+)?`, in text[a, b): its value as
- * JSON.parse and Number() give it (both round correctly), or -1 for anything else or a non-finite value.
- */
-export function plainDecimal(text: string, a: number, b: number): number {
-  if (b <= a) return -1;
-  let i = a;
-  const lead = text.charCodeAt(i);
-  if (lead < 48 || lead > 57) return -1;
-  i++;
-  if (lead !== 48) while (i < b && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) i++;
-  if (i < b) {
-    if (text.charCodeAt(i) !== 46 || i + 1 >= b) return -1;
-    for (i++; i < b; i++) {
-      const c = text.charCodeAt(i);
-      if (c < 48 || c > 57) return -1;
-    }
-  }
-  const v = decimal(text, a, b);
-  return Number.isFinite(v) ? v : -1;
 }
 
 /** First or last character of a plain decimal number: a digit or a point. */

@@ -8,7 +8,6 @@
 import { UserError } from '../errors.js';
 import { csvRecords, lines, type CsvRecord } from '../io/records.js';
 import { workloadMessages } from '../messages/workload.js';
-import { scanMooncakeLine, type MooncakeLine } from './mooncake-scan.js';
 
 export interface TraceRow {
   arrivalS: number;
@@ -67,15 +66,9 @@ export function parseAzureTimestamp(s: string | undefined, file: string, line: n
   return t / 1000 + (m[3] ? Number(m[3]) : 0);
 }
 
-function* rawRows(file: string, format: TraceFormat, wantHashes: boolean): Generator<TraceRow> {
+function* rawRows(file: string, format: TraceFormat): Generator<TraceRow> {
   if (format === 'mooncake') {
-    const scanned: MooncakeLine = { timestampMs: 0, promptTokens: 0, outputTokens: 0, hashIds: undefined, hasHashIds: false };
     for (const { text, line } of lines(file, 'trace file')) {
-      // The plain line (mooncake-scan.ts) without JSON.parse; anything else, errors included, below.
-      if (scanMooncakeLine(text, 0, text.length, scanned, wantHashes)) {
-        yield { arrivalS: scanned.timestampMs / 1000, promptTokens: scanned.promptTokens, outputTokens: scanned.outputTokens, prefixHashes: scanned.hashIds, line };
-        continue;
-      }
       if (text.trim() === '') continue;
       let o: unknown;
       try {
@@ -119,15 +112,12 @@ function* rawRows(file: string, format: TraceFormat, wantHashes: boolean): Gener
   }
 }
 
-/**
- * Rows in file order, arrival seconds from the first row; decreasing arrival times are an error.
- * `wantHashes` false: a Mooncake row's prefixHashes may be left out (a pass that only counts rows).
- */
-export function* traceRows(file: string, format: TraceFormat, wantHashes = true): Generator<TraceRow> {
+/** Rows in file order, arrival seconds from the first row; decreasing arrival times are an error. */
+export function* traceRows(file: string, format: TraceFormat): Generator<TraceRow> {
   let t0: number | undefined;
   let prev = -Infinity;
   let prevLine = 0;
-  for (const row of rawRows(file, format, wantHashes)) {
+  for (const row of rawRows(file, format)) {
     t0 ??= row.arrivalS;
     if (row.arrivalS < prev) {
       throw new UserError(workloadMessages.traceNotSorted((prev - row.arrivalS).toFixed(3), prevLine), file, `line ${row.line}`);
