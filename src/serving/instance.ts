@@ -536,8 +536,9 @@ export class EngineInstance implements PlanHolder {
     if (full <= from) return;
     this.blocks.commit(r.blockKeys, from, full);
     r.blocks -= full - from;
-    // The hashed keys are always a prefix of the block keys.
-    r.hashedKeys = r.blockKeys.slice(0, full);
+    // The hashed keys are always a prefix of the block keys; all of them is the usual case (a prompt's
+    // keys cover its full blocks), where a copy would be a second 750-key array per Mooncake request.
+    r.hashedKeys = full === r.blockKeys.length ? r.blockKeys : r.blockKeys.slice(0, full);
   }
 
   /**

@@ -12,8 +12,11 @@ export class RequestState {
   generated = 0;
   /** Anonymous KV blocks held. */
   blocks = 0;
-  /** Prefix-block keys this request holds references on (prefix caching). */
-  hashedKeys: number[] = [];
+  /**
+   * Prefix-block keys this request holds references on (prefix caching): a prefix of blockKeys, read
+   * for its length only, so it may be blockKeys itself (never written through).
+   */
+  hashedKeys: readonly number[] = [];
   firstTokenS: number | null = null;
   lastTokenS = 0;
   preemptions = 0;
