@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RandomStreams } from '../../kernel/random.js';
 import { createRouter, leastOutstandingTokens, powerOfTwo, prefixAffinity, roundRobin, routingPolicyNames } from './index.js';
 import { leastLoadedIndex } from './least-outstanding-tokens.js';
+import { fnv1a } from './prefix-affinity.js';
 import type { RouteCandidate } from './types.js';
 
 const idle = (n: number): RouteCandidate[] =>
@@ -101,6 +102,20 @@ describe('leastLoadedIndex', () => {
       // Reference: a stable sort by (tokens, requests) keeps the given order among equals.
       const ref = [...order].sort((a, b) => c[a]!.outstandingTokens - c[b]!.outstandingTokens || c[a]!.outstandingRequests - c[b]!.outstandingRequests)[0];
       expect(leastLoadedIndex(c, among)).toBe(ref);
+    }
+  });
+});
+
+describe('fnv1a', () => {
+  it('hashes known vectors, and a continued hash equals the hash of the joined text', () => {
+    // Reference values of 32-bit FNV-1a (Fowler, Noll, Vo): "" and "a".
+    expect(fnv1a('')).toBe(0x811c9dc5);
+    expect(fnv1a('a')).toBe(0xe40c292c);
+    const rng = new RandomStreams(2).stream('text');
+    for (let k = 0; k < 200; k++) {
+      const a = `${rng.intBetween(0, 2 ** 40)}/`;
+      const b = `h${rng.intBetween(0, 999)}`;
+      expect(fnv1a(b, fnv1a(a))).toBe(fnv1a(a + b));
     }
   });
 });
