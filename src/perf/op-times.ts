@@ -150,7 +150,8 @@ export function prefillAttentionTime(p: GpuPerfParams['attentionPrefill'], hw: H
 export function decodeAttentionTime(p: GpuPerfParams['attentionDecode'], hw: HwRates, batch: number, kvTokens: number, g: AttnGeometry): Roof {
   const d = decodeAttentionParts(p, hw, batch, g);
   const bytes = kvTokens * d.kvBytesPerToken + d.batchBytes;
-  return { ms: decodeAttentionMsOf(d, kvTokens), bound: 'memory', flops: 4 * g.qHeads * g.headDim * kvTokens, bytes };
+  const qDim = g.qHeads * g.headDim;
+  return { ms: decodeAttentionMsOf(d, kvTokens), bound: 'memory', flops: 4 * qDim * kvTokens, bytes };
 }
 
 /** What decode attention's time depends on besides the KV tokens: the batch size and geometry. */
