@@ -164,4 +164,35 @@ describe('StagingBuffer', () => {
     expect(counted).toEqual(numbered);
     expect(counted.free).toBe(48 * MiB);
   });
+
+  it('keeps each request\'s reservations in grant order whatever order they are freed in, and refuses a free of one not held', () => {
+    const rng = new RandomStreams(41).stream('order');
+    const sim = new Simulator();
+    const buf = new StagingBuffer(sim, { capacityBytes: 400 * MiB, pageBytes: MiB });
+    const other = new StagingBuffer(sim, { capacityBytes: 4 * MiB, pageBytes: MiB });
+    // Reference: per request, the reservations still held, in grant order.
+    const held = new Map<number, Reservation[]>();
+    let frees = 0;
+    for (let step = 0; step < 4000; step++) {
+      const req = Math.floor(rng.next() * 6);
+      const list = held.get(req) ?? [];
+      if (list.length > 0 && (rng.next() < 0.5 || buf.freeBytes < 30 * MiB)) {
+        // First, last or a middle one: the list must unlink each.
+        const r = list.splice(Math.floor(rng.next() * list.length), 1)[0]!;
+        buf.free(r);
+        frees++;
+        expect(() => buf.free(r)).toThrow(/not held/);
+        expect(() => other.free(r)).toThrow(/not held/);
+      } else {
+        const r = buf.reserveNow(req, (1 + Math.floor(rng.next() * 4)) * MiB);
+        expect(r).not.toBeNull();
+        list.push(r!);
+      }
+      held.set(req, list);
+      expect(buf.pagesOf(req)).toEqual(list.flatMap((r) => r.pages));
+    }
+    expect(frees).toBeGreaterThan(1000);
+    for (const [req, list] of held) expect(buf.release(req)).toBe(list.reduce((n, r) => n + r.pages.length, 0));
+    expect(buf.freeBytes).toBe(400 * MiB);
+  });
 });

@@ -52,9 +52,20 @@ interface Pending {
   onGranted: (r: Reservation) => void;
 }
 
+/** Shared by every reservation of a buffer that keeps counts only (never written: pushRun runs only with page numbers). */
+const NO_RUNS: number[] = [];
+
 class MutableReservation implements Reservation {
-  /** Pages held, as [start, length] pairs in grant order (each run ascending). */
-  runs: number[] = [];
+  /** Pages held, as [start, length] pairs in grant order (each run ascending); NO_RUNS with counts only. */
+  runs: number[] = NO_RUNS;
+  /**
+   * Its request's granted reservations as a list in grant order (the page table's entry is the
+   * first; the first's `prev` is the last): a layer's free unlinks it in O(1), with no array per request.
+   */
+  prev: MutableReservation | null = null;
+  next: MutableReservation | null = null;
+  /** The buffer whose page table holds it, or null. */
+  heldBy: object | null = null;
   /** Pages held. */
   count = 0;
   grantedS = NaN;
@@ -104,8 +115,8 @@ export class StagingBuffer {
   private readonly freeRuns: number[];
   private readonly trackPages: boolean;
   private freeCount: number;
-  /** Page table: request id -> its granted reservations. */
-  private readonly table = new Map<number, MutableReservation[]>();
+  /** Page table: request id -> the first of its granted reservations (a list, MutableReservation.next). */
+  private readonly table = new Map<number, MutableReservation>();
   private readonly queue: Pending[] = [];
   private usedPages = 0;
   private peakPages = 0;
@@ -168,7 +179,7 @@ export class StagingBuffer {
   /** Pages held by a request (all its granted reservations), in grant order. */
   pagesOf(reqId: number): number[] {
     this.claim?.materialize();
-    return (this.table.get(reqId) ?? []).flatMap((r) => r.pages);
+    return this.heldOf(reqId).flatMap((r) => r.pages);
   }
 
   /**
@@ -224,20 +235,64 @@ export class StagingBuffer {
 
   /** free as of `timeS` (the claimant's form; nothing may be queued when it is not now). */
   freeAt(reservation: Reservation, timeS: number): void {
-    const list = this.table.get(reservation.reqId);
-    const i = list?.indexOf(reservation as MutableReservation) ?? -1;
-    if (list === undefined || i < 0) throw new Error(`Reservation of request ${reservation.reqId} is not held`);
-    list.splice(i, 1);
-    if (list.length === 0) this.table.delete(reservation.reqId);
-    this.giveBack([reservation as MutableReservation], timeS);
-    this.drainQueue();
+    const r = reservation as MutableReservation;
+    if (!(r instanceof MutableReservation) || r.heldBy !== this) throw new Error(`Reservation of request ${reservation.reqId} is not held`);
+    this.unlink(r);
+    if (this.trackPages) this.returnRuns(r.runs, timeS);
+    else this.returnCount(r.count, timeS);
+    if (this.queue.length > 0) this.drainQueue();
+  }
+
+  /** Its request's granted reservations, in grant order. */
+  private heldOf(reqId: number): MutableReservation[] {
+    const out: MutableReservation[] = [];
+    for (let r = this.table.get(reqId) ?? null; r !== null; r = r.next) out.push(r);
+    return out;
+  }
+
+  /** Appends a granted reservation to its request's list. */
+  private link(r: MutableReservation): void {
+    r.heldBy = this;
+    const head = this.table.get(r.reqId);
+    if (head === undefined) {
+      r.prev = r;
+      this.table.set(r.reqId, r);
+      return;
+    }
+    const tail = head.prev!;
+    tail.next = r;
+    r.prev = tail;
+    head.prev = r;
+  }
+
+  /** Takes a granted reservation off its request's list. */
+  private unlink(r: MutableReservation): void {
+    r.heldBy = null;
+    const next = r.next;
+    const head = this.table.get(r.reqId)!;
+    if (r === head) {
+      if (next === null) this.table.delete(r.reqId);
+      else {
+        next.prev = r.prev;
+        this.table.set(r.reqId, next);
+      }
+    } else {
+      r.prev!.next = next;
+      if (next === null) head.prev = r.prev;
+      else next.prev = r.prev;
+    }
+    r.prev = r.next = null;
   }
 
   /** Frees every page of a request and drops its queued reservations; returns the pages freed. */
   release(reqId: number): number {
     this.claim?.materialize();
     for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i]!.reservation.reqId === reqId) this.queue.splice(i, 1);
-    const held = this.table.get(reqId) ?? [];
+    const held = this.heldOf(reqId);
+    for (const r of held) {
+      r.heldBy = null;
+      r.prev = r.next = null;
+    }
     this.table.delete(reqId);
     this.giveBack(held, this.sim.now);
     this.drainQueue();
@@ -276,6 +331,7 @@ export class StagingBuffer {
     const n = this.pagesFor(r.bytes);
     r.count = n;
     const free = this.freeRuns;
+    if (this.trackPages) r.runs = [];
     for (let left = this.trackPages ? n : 0; left > 0; ) {
       const top = free.length - 2;
       const start = free[top]!;
@@ -294,9 +350,7 @@ export class StagingBuffer {
     }
     this.freeCount -= n;
     r.grantedS = nowS;
-    const list = this.table.get(r.reqId);
-    if (list) list.push(r);
-    else this.table.set(r.reqId, [r]);
+    this.link(r);
     this.usedPages += n;
     this.peakPages = Math.max(this.peakPages, this.usedPages);
     this.grants++;
@@ -324,6 +378,11 @@ export class StagingBuffer {
     }
     let n = 0;
     for (const r of held) n += r.count;
+    this.returnCount(n, nowS);
+  }
+
+  /** Puts `n` pages back (counts only). */
+  private returnCount(n: number, nowS: number): void {
     // As returnRuns: nothing held, nothing changes (no occupancy sample).
     if (n === 0) return;
     this.integrate(nowS);
