@@ -7,9 +7,10 @@
  * with their own times, the transfers' leg counters), which is exact when nothing else can act
  * before the layer's last flow ends: no kernel event is pending before then (Simulator.peekTime)
  * and the next layer falls due after it, the allocation is otherwise empty, and no mate can report
- * anything (prefill not done, so check() is silent; the decode side reserved for every mate, so no
- * chunk waits in staging). The last layer, whose ends free the source and land the KV, always
- * runs chunk by chunk. pd-fast-path.test.ts compares the whole run with step-by-step simulation.
+ * anything (prefill not done, so check() is silent). Either the decode side is reserved for every
+ * mate (copy and pull), or for none (copies only: each copied chunk waits in staging for its pull,
+ * as afterSourceLeg leaves it; the reservation comes from an event, so not within the episode).
+ * The last layer, whose ends free the source and land the KV, always runs chunk by chunk. pd-fast-path.test.ts compares the whole run with step-by-step simulation.
  */
 import type { Simulator } from '../../kernel/simulator.js';
 import type { FlowNetwork } from '../../hardware/flow-network.js';
@@ -26,7 +27,7 @@ export interface EpisodeHost {
 }
 
 /** Episodes run, process-wide (tests check the path ran). */
-export const episodeCounts = { run: 0 };
+export const episodeCounts = { run: 0, copyOnly: 0 };
 
 const bytes: number[] = [];
 const held: Reservation[] = [];
@@ -34,24 +35,31 @@ const held: Reservation[] = [];
 /** Runs layer `layer` of `mates` as one episode and returns true, or false with nothing changed. */
 export function runMatesEpisode(host: EpisodeHost, mates: readonly Transfer[], layer: number): boolean {
   const lead = mates[0]!;
-  if (lead.srcGpus.length !== 1 || lead.pieces !== 1 || lead.dstGpus === null || lead.dstGpus.length !== 1) return false;
+  if (lead.srcGpus.length !== 1 || lead.pieces !== 1 || (lead.dstGpus !== null && lead.dstGpus.length !== 1)) return false;
   const buf = host.staging(lead);
   if (buf === undefined || buf.claim !== null) return false;
-  const dst = lead.dstGpus[0]!;
+  const copyOnly = lead.dstGpus === null;
+  // -1: no destination (copies only); every mate must be in the same case.
+  const dst = copyOnly ? -1 : lead.dstGpus![0]!;
   let pages = 0;
   bytes.length = 0;
   for (const t of mates) {
-    if (t.dstGpus === null || t.dstGpus.length !== 1 || t.dstGpus[0] !== dst || t.prefillDoneS !== null || t.chain !== null) return false;
+    if ((t.dstGpus === null ? -1 : t.dstGpus.length !== 1 ? -2 : t.dstGpus[0]!) !== dst || t.prefillDoneS !== null || t.chain !== null) return false;
     pages += buf.pagesFor(t.shardBytes);
     bytes.push(t.shardBytes);
   }
   if (pages > buf.freePagesUnqueued) return false;
   const { sim, net } = host;
-  const [r1, r2] = host.routes(lead.srcGpus[0]!, dst) as [Route, Route];
+  const src = lead.srcGpus[0]!;
+  // The D2H route does not depend on the destination (KvTransferManager.launchSource asks src -> src).
+  const [r1, r2] = host.routes(src, copyOnly ? src : dst) as [Route, Route];
   const beforeS = Math.min(lead.dueS[layer + 1]!, sim.peekTime());
-  const ep = net.runEpisode(r1.path, r1.latencyS, r1.rateCapBytesPerS ?? Infinity, r2.path, r2.latencyS, r2.rateCapBytesPerS ?? Infinity, bytes, beforeS);
+  const ep = copyOnly
+    ? net.runEpisode(r1.path, r1.latencyS, r1.rateCapBytesPerS ?? Infinity, null, 0, 0, bytes, beforeS)
+    : net.runEpisode(r1.path, r1.latencyS, r1.rateCapBytesPerS ?? Infinity, r2.path, r2.latencyS, r2.rateCapBytesPerS ?? Infinity, bytes, beforeS);
   if (ep === null) return false;
   episodeCounts.run++;
+  if (copyOnly) episodeCounts.copyOnly++;
   net.commitEpisode(ep);
   const now = sim.now;
   held.length = 0;
@@ -65,8 +73,11 @@ export function runMatesEpisode(host: EpisodeHost, mates: readonly Transfer[], l
   for (let k = 0; k < ep.doneCount; k++) {
     const pair = ep.donePair[k]!;
     const t = mates[pair]!;
-    if (!ep.doneSecond[k]) t.srcLeft--;
-    else {
+    if (!ep.doneSecond[k]) {
+      t.srcLeft--;
+      // As afterSourceLeg with no destination yet: the staged chunk waits for its pull.
+      if (copyOnly) t.waiting.push({ shard: 0, res: held[pair]! });
+    } else {
       buf.freeAt(held[pair]!, ep.doneS[k]!);
       t.dstLeft--;
     }
