@@ -176,7 +176,12 @@ describe('StagingBuffer', () => {
     for (let step = 0; step < 4000; step++) {
       const req = Math.floor(rng.next() * 6);
       const list = held.get(req) ?? [];
-      if (list.length > 0 && (rng.next() < 0.5 || buf.freeBytes < 30 * MiB)) {
+      if (list.length > 0 && rng.next() < 0.02) {
+        // The whole request at once; its next take starts a new list.
+        expect(buf.release(req)).toBe(list.reduce((n, r) => n + r.pages.length, 0));
+        for (const r of list) expect(() => buf.free(r)).toThrow(/not held/);
+        list.length = 0;
+      } else if (list.length > 0 && (rng.next() < 0.5 || buf.freeBytes < 30 * MiB)) {
         // First, last or a middle one: the list must unlink each.
         const r = list.splice(Math.floor(rng.next() * list.length), 1)[0]!;
         buf.free(r);
@@ -194,5 +199,10 @@ describe('StagingBuffer', () => {
     expect(frees).toBeGreaterThan(1000);
     for (const [req, list] of held) expect(buf.release(req)).toBe(list.reduce((n, r) => n + r.pages.length, 0));
     expect(buf.freeBytes).toBe(400 * MiB);
+    // A request released, then granted again: a new list, the old one gone.
+    const again = buf.reserveNow(3, MiB)!;
+    expect(buf.pagesOf(3)).toEqual(again.pages);
+    expect(buf.release(3)).toBe(1);
+    expect(buf.pagesOf(3)).toEqual([]);
   });
 });

@@ -55,17 +55,25 @@ interface Pending {
 /** Shared by every reservation of a buffer that keeps counts only (never written: pushRun runs only with page numbers). */
 const NO_RUNS: number[] = [];
 
+/** A request's entry in the page table: its granted reservations, first to last. */
+interface Held {
+  readonly buffer: StagingBuffer;
+  readonly reqId: number;
+  first: MutableReservation | null;
+  last: MutableReservation | null;
+}
+
 class MutableReservation implements Reservation {
   /** Pages held, as [start, length] pairs in grant order (each run ascending); NO_RUNS with counts only. */
   runs: number[] = NO_RUNS;
   /**
-   * Its request's granted reservations as a list in grant order (the page table's entry is the
-   * first; the first's `prev` is the last): a layer's free unlinks it in O(1), with no array per request.
+   * Its request's granted reservations as a list in grant order (the page table's entry): a layer's
+   * free unlinks it in O(1), with no array and no table lookup until the request's last one goes.
    */
   prev: MutableReservation | null = null;
   next: MutableReservation | null = null;
-  /** The buffer whose page table holds it, or null. */
-  heldBy: object | null = null;
+  /** The page-table entry holding it, or null. */
+  heldIn: Held | null = null;
   /** Pages held. */
   count = 0;
   grantedS = NaN;
@@ -115,8 +123,10 @@ export class StagingBuffer {
   private readonly freeRuns: number[];
   private readonly trackPages: boolean;
   private freeCount: number;
-  /** Page table: request id -> the first of its granted reservations (a list, MutableReservation.next). */
-  private readonly table = new Map<number, MutableReservation>();
+  /** Page table: request id -> its granted reservations (a list, MutableReservation.next). */
+  private readonly table = new Map<number, Held>();
+  /** The entry of the last take (takes come in runs for one request: no lookup then). */
+  private lastHeld: Held | null = null;
   private readonly queue: Pending[] = [];
   private usedPages = 0;
   private peakPages = 0;
@@ -236,7 +246,7 @@ export class StagingBuffer {
   /** free as of `timeS` (the claimant's form; nothing may be queued when it is not now). */
   freeAt(reservation: Reservation, timeS: number): void {
     const r = reservation as MutableReservation;
-    if (!(r instanceof MutableReservation) || r.heldBy !== this) throw new Error(`Reservation of request ${reservation.reqId} is not held`);
+    if (!(r instanceof MutableReservation) || r.heldIn === null || r.heldIn.buffer !== this) throw new Error(`Reservation of request ${reservation.reqId} is not held`);
     this.unlink(r);
     if (this.trackPages) this.returnRuns(r.runs, timeS);
     else this.returnCount(r.count, timeS);
@@ -246,42 +256,39 @@ export class StagingBuffer {
   /** Its request's granted reservations, in grant order. */
   private heldOf(reqId: number): MutableReservation[] {
     const out: MutableReservation[] = [];
-    for (let r = this.table.get(reqId) ?? null; r !== null; r = r.next) out.push(r);
+    for (let r = this.table.get(reqId)?.first ?? null; r !== null; r = r.next) out.push(r);
     return out;
   }
 
   /** Appends a granted reservation to its request's list. */
   private link(r: MutableReservation): void {
-    r.heldBy = this;
-    const head = this.table.get(r.reqId);
-    if (head === undefined) {
-      r.prev = r;
-      this.table.set(r.reqId, r);
-      return;
+    let h = this.lastHeld;
+    if (h === null || h.reqId !== r.reqId || h.first === null) {
+      h = this.table.get(r.reqId) ?? null;
+      if (h === null) this.table.set(r.reqId, (h = { buffer: this, reqId: r.reqId, first: null, last: null }));
+      this.lastHeld = h;
     }
-    const tail = head.prev!;
-    tail.next = r;
-    r.prev = tail;
-    head.prev = r;
+    r.heldIn = h;
+    const last = h.last;
+    if (last === null) h.first = r;
+    else {
+      last.next = r;
+      r.prev = last;
+    }
+    h.last = r;
   }
 
-  /** Takes a granted reservation off its request's list. */
+  /** Takes a granted reservation off its request's list (the entry goes with the last one). */
   private unlink(r: MutableReservation): void {
-    r.heldBy = null;
-    const next = r.next;
-    const head = this.table.get(r.reqId)!;
-    if (r === head) {
-      if (next === null) this.table.delete(r.reqId);
-      else {
-        next.prev = r.prev;
-        this.table.set(r.reqId, next);
-      }
-    } else {
-      r.prev!.next = next;
-      if (next === null) head.prev = r.prev;
-      else next.prev = r.prev;
-    }
+    const h = r.heldIn!;
+    r.heldIn = null;
+    const { prev, next } = r;
+    if (prev === null) h.first = next;
+    else prev.next = next;
+    if (next === null) h.last = prev;
+    else next.prev = prev;
     r.prev = r.next = null;
+    if (h.first === null) this.table.delete(h.reqId);
   }
 
   /** Frees every page of a request and drops its queued reservations; returns the pages freed. */
@@ -290,9 +297,12 @@ export class StagingBuffer {
     for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i]!.reservation.reqId === reqId) this.queue.splice(i, 1);
     const held = this.heldOf(reqId);
     for (const r of held) {
-      r.heldBy = null;
+      r.heldIn = null;
       r.prev = r.next = null;
     }
+    const h = this.table.get(reqId);
+    // Emptied, so that a later take (link) does not append to it.
+    if (h !== undefined) h.first = h.last = null;
     this.table.delete(reqId);
     this.giveBack(held, this.sim.now);
     this.drainQueue();
