@@ -205,4 +205,35 @@ describe('StagingBuffer', () => {
     expect(buf.release(3)).toBe(1);
     expect(buf.pagesOf(3)).toEqual([]);
   });
+
+  it('keeps the page table right across sweeps of emptied entries (thousands of requests, some coming back)', () => {
+    const rng = new RandomStreams(43).stream('sweep');
+    const sim = new Simulator();
+    const buf = new StagingBuffer(sim, { capacityBytes: 64 * MiB, pageBytes: MiB });
+    const held = new Map<number, Reservation[]>();
+    let nextReq = 0;
+    for (let step = 0; step < 30000; step++) {
+      const live = [...held.keys()];
+      const u = rng.next();
+      if (live.length > 0 && (u < 0.45 || buf.freeBytes < 8 * MiB)) {
+        const req = live[Math.floor(rng.next() * live.length)]!;
+        const list = held.get(req)!;
+        buf.free(list.splice(Math.floor(rng.next() * list.length), 1)[0]!);
+        if (list.length === 0) held.delete(req);
+      } else if (live.length > 0 && u < 0.47) {
+        const req = live[Math.floor(rng.next() * live.length)]!;
+        expect(buf.release(req)).toBe(held.get(req)!.reduce((n, r) => n + r.pages.length, 0));
+        held.delete(req);
+      } else {
+        // A new request mostly; now and then one whose reservations all went, or one still holding some.
+        const req = rng.next() < 0.9 || nextReq === 0 ? nextReq++ : Math.floor(rng.next() * nextReq);
+        const r = buf.reserveNow(req, (1 + Math.floor(rng.next() * 3)) * MiB)!;
+        expect(r).not.toBeNull();
+        held.set(req, [...(held.get(req) ?? []), r]);
+      }
+      if (step % 97 === 0) for (let req = Math.max(0, nextReq - 300); req < nextReq; req++) expect(buf.pagesOf(req)).toEqual((held.get(req) ?? []).flatMap((r) => r.pages));
+    }
+    expect(nextReq).toBeGreaterThan(5000);
+    for (const [req, list] of held) expect(buf.pagesOf(req)).toEqual(list.flatMap((r) => r.pages));
+  });
 });
