@@ -142,13 +142,16 @@ export abstract class EpisodeFlows extends SoloFlows {
    * of the same bytes starts on path 2 (none when `path2` is null: copies only). Null when the allocation is not empty, a channel of either
    * path (or a duplex partner) carries or is claimed, a listener wants segments or re-rates, or
    * some event of the episode falls at or after `beforeS`. Nothing changes until commitEpisode,
-   * which must come before the next episode is run (the result is scratch space).
+   * which must come before the next episode is run (the result is scratch space). `startS` (not
+   * before now) runs it as of a later instant, for a caller that knows nothing else happens until
+   * then (the network is as this call finds it, its last advance included).
    */
   runEpisode(
     path1: readonly string[], latency1S: number, cap1: number,
     path2: readonly string[] | null, latency2S: number, cap2: number,
-    bytes: readonly number[], beforeS: number,
+    bytes: readonly number[], beforeS: number, startS = this.sim.now,
   ): FlowEpisode | null {
+    if (!(startS >= this.sim.now)) return null;
     if (!this.soloFlows || this.moving.size > 0 || this.listener.onSegment !== undefined || this.listener.onRerate !== undefined) return null;
     for (const b of bytes) if (!(b > 0)) return null;
     const sh = this.shapeOf(path1, latency1S, cap1, path2, latency2S, cap2);
@@ -165,7 +168,7 @@ export abstract class EpisodeFlows extends SoloFlows {
       e.flowsCarried = c.flowsCarried;
       e.solo = null;
     }
-    return this.scratch.run(sh, bytes, this.sim.now, this.lastAdvanceS, beforeS) ? this.scratch : null;
+    return this.scratch.run(sh, bytes, startS, this.lastAdvanceS, beforeS) ? this.scratch : null;
   }
 
   /** Applies an episode's channel figures and counters (the caller applies its own effects). */

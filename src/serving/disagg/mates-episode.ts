@@ -27,13 +27,16 @@ export interface EpisodeHost {
 }
 
 /** Episodes run, process-wide (tests check the path ran). */
-export const episodeCounts = { run: 0, copyOnly: 0 };
+export const episodeCounts = { run: 0, copyOnly: 0, ahead: 0 };
 
 const bytes: number[] = [];
 const held: Reservation[] = [];
 
-/** Runs layer `layer` of `mates` as one episode and returns true, or false with nothing changed. */
-export function runMatesEpisode(host: EpisodeHost, mates: readonly Transfer[], layer: number): boolean {
+/**
+ * Runs layer `layer` of `mates` as one episode and returns true, or false with nothing changed.
+ * `startS`: the layer's due time, now or (when the caller knows no event runs before then) later.
+ */
+export function runMatesEpisode(host: EpisodeHost, mates: readonly Transfer[], layer: number, startS: number): boolean {
   const lead = mates[0]!;
   if (lead.srcGpus.length !== 1 || lead.pieces !== 1 || (lead.dstGpus !== null && lead.dstGpus.length !== 1)) return false;
   const buf = host.staging(lead);
@@ -54,14 +57,16 @@ export function runMatesEpisode(host: EpisodeHost, mates: readonly Transfer[], l
   // The D2H route does not depend on the destination (KvTransferManager.launchSource asks src -> src).
   const [r1, r2] = host.routes(src, copyOnly ? src : dst) as [Route, Route];
   const beforeS = Math.min(lead.dueS[layer + 1]!, sim.peekTime());
+  if (!(startS < beforeS)) return false;
   const ep = copyOnly
-    ? net.runEpisode(r1.path, r1.latencyS, r1.rateCapBytesPerS ?? Infinity, null, 0, 0, bytes, beforeS)
-    : net.runEpisode(r1.path, r1.latencyS, r1.rateCapBytesPerS ?? Infinity, r2.path, r2.latencyS, r2.rateCapBytesPerS ?? Infinity, bytes, beforeS);
+    ? net.runEpisode(r1.path, r1.latencyS, r1.rateCapBytesPerS ?? Infinity, null, 0, 0, bytes, beforeS, startS)
+    : net.runEpisode(r1.path, r1.latencyS, r1.rateCapBytesPerS ?? Infinity, r2.path, r2.latencyS, r2.rateCapBytesPerS ?? Infinity, bytes, beforeS, startS);
   if (ep === null) return false;
   episodeCounts.run++;
+  if (startS > sim.now) episodeCounts.ahead++;
   if (copyOnly) episodeCounts.copyOnly++;
   net.commitEpisode(ep);
-  const now = sim.now;
+  const now = startS;
   held.length = 0;
   for (const t of mates) {
     // As each mate's chunk launch did: its pages now (they fit: counted above), its first move now.
