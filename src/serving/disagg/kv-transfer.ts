@@ -216,9 +216,10 @@ export class KvTransferManager {
     const due = (): void => {
       if (t.mates !== null) return this.groupDue(t);
       t.dueEvent = null;
-      // The first chunk falls due: the whole schedule may be computed now (layer-chain.ts).
-      if (t.launched === 0 && !t.batched && this.chains && this.cfg.path === 'staging' && this.cfg.policy === 'layerwise') {
-        t.chain = LayerChain.plan(t, this.chainContext);
+      // A chunk falls due: the schedule of it and the ones after may be computed now (layer-chain.ts;
+      // after the first, when a chain was handed back or could not be made then).
+      if (!t.batched && this.chains && this.cfg.path === 'staging' && this.cfg.policy === 'layerwise') {
+        t.chain = LayerChain.plan(t, this.chainContext, t.launched);
         if (t.chain !== null) return;
       }
       for (let p = 0; p < t.pieces; p++) for (let k = 0; k < t.srcGpus.length; k++) this.launchSource(t, k, t.shardBytes);

@@ -72,7 +72,7 @@ const pullEnds: number[] = [];
 
 export class LayerChain implements TransferChain {
   /** Chains made and handed back, process-wide (tests check both paths ran). */
-  static readonly counts = { made: 0, materialized: 0 };
+  static readonly counts = { made: 0, materialized: 0, resumed: 0 };
   /**
    * Step times and codes (kind + 4 x layer), in time order (strictly increasing). Plain arrays:
    * a typed array of this size gets an off-heap store, slower to allocate and collect.
@@ -106,6 +106,8 @@ export class LayerChain implements TransferChain {
     timesS: number[],
     codes: number[],
     prev: LayerChain | null,
+    /** Its first layer (the layers before it ran chunk by chunk, or in a chain handed back). */
+    private readonly from: number,
   ) {
     const L = t.dueS.length;
     this.timesS = timesS;
@@ -113,7 +115,7 @@ export class LayerChain implements TransferChain {
     this.copyEndS = copyEnds.slice(0, L);
     this.res = new Array<Reservation | null>(L).fill(null);
     this.prev = prev;
-    this.pages = L * buf.pagesFor(t.shardBytes);
+    this.pages = (L - from) * buf.pagesFor(t.shardBytes);
     this.copyOnly = routes.length === 1;
   }
 
@@ -126,20 +128,22 @@ export class LayerChain implements TransferChain {
    * The chain of a layer-wise staging transfer from one source GPU to one destination GPU, made at
    * its first chunk's due event (instead of launching it), or null when it would not be exact (the
    * transfer then runs chunk by chunk). Claims its channels and buffer, schedules its two events and
-   * applies its first step.
+   * applies its first step. `from` > 0: the chain of layers from..L-1 only, made at layer from's due
+   * event (a chain of copies handed back when the decode side was reserved mid-way: once the staged
+   * chunks are pulled, the layers left move alone again); the layers before are the network's.
    */
-  static plan(t: Transfer, host: ChainHost): LayerChain | null {
+  static plan(t: Transfer, host: ChainHost, from = 0): LayerChain | null {
     const { sim, net } = host;
     const dueS = t.dueS;
     const L = dueS.length;
-    if (t.srcGpus.length !== 1 || (t.dstGpus !== null && t.dstGpus.length !== 1) || t.pieces !== 1 || !Number.isInteger(t.shardBytes) || dueS[0]! !== sim.now || L > 65535) return null;
+    if (t.srcGpus.length !== 1 || (t.dstGpus !== null && t.dstGpus.length !== 1) || t.pieces !== 1 || !Number.isInteger(t.shardBytes) || !(from < L) || dueS[from]! !== sim.now || L > 65535) return null;
     const buf = host.staging(t);
     if (buf === undefined) return null;
     const prev = buf.claim instanceof LayerChain && !buf.claim.done ? buf.claim : null;
     if (buf.claim !== null && prev === null) return null;
-    if (prev !== null && !(prev.lastS < dueS[0]!)) return null;
+    if (prev !== null && !(prev.lastS < dueS[from]!)) return null;
     // Pages: every chunk's take must succeed whatever the chains before it still hold (bytes are integers: sums exact).
-    let pending = L * buf.pagesFor(t.shardBytes);
+    let pending = (L - from) * buf.pagesFor(t.shardBytes);
     for (let c = prev; c !== null; c = c.prev) pending += c.pages;
     if (pending > buf.freePagesUnqueued) return null;
     const routes = host.routes(t);
@@ -155,7 +159,7 @@ export class LayerChain implements TransferChain {
     const s2 = r2 === undefined ? null : net.soloStride(r2.path, bytes, r2.latencyS, r2.rateCapBytesPerS ?? Infinity);
     let copyEndS = -Infinity;
     let pullEndS = -Infinity;
-    for (let i = 0; i < L; i++) {
+    for (let i = from; i < L; i++) {
       const d = dueS[i]!;
       if (!(copyEndS < d) || (shared && !(pullEndS < d))) return null;
       copyEndS = copyEnds[i] = soloFinishS(s1, d);
@@ -163,15 +167,15 @@ export class LayerChain implements TransferChain {
       if (!(pullEndS < copyEndS)) return null;
       pullEndS = pullEnds[i] = soloFinishS(s2, copyEndS);
     }
-    // Merge sequence A (d_0, f1_0, d_1, f1_1, ...) with sequence B (f2_0, f2_1, ...); any tie
-    // between steps leaves their order to event sequence numbers: not made then.
+    // Merge sequence A (d_from, f1_from, d_from+1, ...) with sequence B (f2_from, f2_from+1, ...);
+    // any tie between steps leaves their order to event sequence numbers: not made then.
     const nA = 2 * L;
-    const nB = s2 === null ? 0 : L;
+    const nB = s2 === null ? from : L;
     // Sized once (the step count is known): pushes grew them 5-6 times per chain.
-    const timesS = new Array<number>(nA + nB);
-    const codes = new Array<number>(nA + nB);
-    let a = 0;
-    let b = 0;
+    const timesS = new Array<number>(nA + nB - 3 * from);
+    const codes = new Array<number>(nA + nB - 3 * from);
+    let a = 2 * from;
+    let b = from;
     let n = 0;
     let lastS = -Infinity;
     while (a < nA || b < nB) {
@@ -193,14 +197,15 @@ export class LayerChain implements TransferChain {
       timesS[n] = timeS;
       codes[n++] = code;
     }
-    const chain = new LayerChain(t, host, buf, routes, claims.ids, s1, s2, timesS, codes, prev);
+    const chain = new LayerChain(t, host, buf, routes, claims.ids, s1, s2, timesS, codes, prev, from);
     LayerChain.counts.made++;
+    if (from > 0) LayerChain.counts.resumed++;
     net.setClaim(claims.ids, chain);
     buf.claim = chain;
     const lastCopyS = copyEnds[L - 1]!;
     if (r2 !== undefined) chain.events.push(sim.scheduleAt(lastCopyS, () => chain.advance(), net.priority));
     chain.events.push(sim.scheduleAt(chain.lastS, () => chain.finish(), net.priority));
-    // The first step (layer 0's pages) is due now.
+    // The first step (layer from's pages) is due now.
     chain.advance();
     return chain;
   }
@@ -281,7 +286,7 @@ export class LayerChain implements TransferChain {
     const [r1, r2] = this.routes as [Route, Route | undefined];
     const now = host.sim.now;
     let firstPending = -1;
-    for (let layer = 0; layer < this.copyEndS.length; layer++) {
+    for (let layer = this.from; layer < this.copyEndS.length; layer++) {
       const res = this.res[layer];
       const copyEndS = this.copyEndS[layer]!;
       if (t.dueS[layer]! > now) {

@@ -24,7 +24,8 @@ describe('P/D fast paths', () => {
   // episodes run ('every kind': of copies only, with the decode side not reserved yet, and run ahead of the clock too)]
   const cases: [string, string, string[], ('made' | 'handed back')?, (true | 'every kind')?][] = [
     ['layer-wise through staging, 1.2 req/s', 'scenarios/dual-l4-disagg.yaml', ['workload.requests=150', 'output.timeline=false'], 'made', true],
-    // Busier: decode reservations arrive while chains of copies run, so those are handed back mid-way.
+    // Busier: decode reservations arrive while chains of copies run, so those are handed back mid-way
+    // (and their layers left chained again).
     ['layer-wise through staging, 1.8 req/s', 'scenarios/dual-l4-disagg.yaml', ['workload.requests=300', 'workload.arrival.rate=1.8'], 'handed back'],
     // Prompts batched in one prefill iteration share the links from the first layer: episodes of
     // batch-mates (without a timeline: with one, the network reports segments and they run chunk by chunk).
@@ -49,7 +50,11 @@ describe('P/D fast paths', () => {
       }
       if (chains) {
         expect(LayerChain.counts.made - before.made).toBeGreaterThan(10);
-        if (chains === 'handed back') expect(LayerChain.counts.materialized - before.materialized).toBeGreaterThan(0);
+        if (chains === 'handed back') {
+          expect(LayerChain.counts.materialized - before.materialized).toBeGreaterThan(0);
+          // ... and the layers left of some of them chained again once the staged chunks were pulled.
+          expect(LayerChain.counts.resumed - before.resumed).toBeGreaterThan(0);
+        }
       }
       const mid = { ...LayerChain.counts };
       const episodesMid = { ...episodeCounts };
