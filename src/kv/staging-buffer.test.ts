@@ -236,4 +236,56 @@ describe('StagingBuffer', () => {
     expect(nextReq).toBeGreaterThan(5000);
     for (const [req, list] of held) expect(buf.pagesOf(req)).toEqual(list.flatMap((r) => r.pages));
   });
+
+  it('takes by count (takeAt, freeTakenAt, adoptTaken) with the occupancy samples and figures of reservations', () => {
+    // The same random run twice on counts-only buffers: once with reservation objects, once by count
+    // (some handed over as reservations and freed as such, as a chain of copies hands its chunks over).
+    const run = (byCount: boolean) => {
+      const rng = new RandomStreams(47).stream('taken');
+      const sim = new Simulator();
+      const samples: string[] = [];
+      const buf = new StagingBuffer(sim, { capacityBytes: 40 * MiB, pageBytes: MiB, pageNumbers: false, onOccupancy: (t, used) => samples.push(`${t} ${used}`) });
+      const held: { req: number; bytes: number; r: Reservation | null }[] = [];
+      let t = 0;
+      for (let step = 0; step < 3000; step++) {
+        t += rng.next();
+        if (held.length > 0 && (rng.next() < 0.5 || buf.freePagesUnqueued < 8)) {
+          const h = held.splice(Math.floor(rng.next() * held.length), 1)[0]!;
+          const adopt = rng.next() < 0.3;
+          if (h.r !== null) buf.freeAt(h.r, t);
+          else if (adopt) buf.freeAt(buf.adoptTaken(h.req, h.bytes, t), t);
+          else buf.freeTakenAt(h.req, h.bytes, t);
+        } else {
+          const req = Math.floor(rng.next() * 30);
+          const bytes = (0.5 + rng.next() * 5) * MiB;
+          if (byCount) {
+            expect(buf.takeAt(req, bytes, t)).toBe(true);
+            held.push({ req, bytes, r: null });
+          } else held.push({ req, bytes, r: buf.reserveAt(req, bytes, t)! });
+        }
+        samples.push(`free ${buf.freePagesUnqueued}`);
+      }
+      // What is still held goes with its request.
+      const released = [...new Set(held.map((h) => h.req))].map((req) => buf.release(req));
+      return { samples, released, stats: buf.stats(), free: buf.freeBytes };
+    };
+    const objects = run(false);
+    const counted = run(true);
+    expect(objects.samples.length).toBeGreaterThan(5000);
+    expect(counted).toEqual(objects);
+    expect(counted.free).toBe(40 * MiB);
+  });
+
+  it('refuses frees of pages not taken, and takes by count on a buffer that keeps page numbers', () => {
+    const sim = new Simulator();
+    const buf = new StagingBuffer(sim, { capacityBytes: 8 * MiB, pageBytes: MiB, pageNumbers: false });
+    expect(buf.takeAt(1, 2 * MiB, 0)).toBe(true);
+    expect(() => buf.freeTakenAt(1, 3 * MiB, 0)).toThrow(/not taken/);
+    expect(() => buf.adoptTaken(2, MiB, 0)).toThrow(/not taken/);
+    expect(buf.takeAt(1, 7 * MiB, 0)).toBe(false);
+    buf.freeTakenAt(1, 2 * MiB, 0);
+    expect(buf.freeBytes).toBe(8 * MiB);
+    const numbered = new StagingBuffer(sim, { capacityBytes: 8 * MiB, pageBytes: MiB });
+    expect(() => numbered.takeAt(1, MiB, 0)).toThrow(/counts only/);
+  });
 });

@@ -61,12 +61,18 @@ interface Held {
   readonly reqId: number;
   first: MutableReservation | null;
   last: MutableReservation | null;
+  /** Pages its claimant took without reservation objects (takeAt; counts-only buffers). */
+  taken: number;
   /** Still in the page table (an emptied entry stays there until a sweep or a release removes it). */
   inTable: boolean;
 }
 
 /** Emptied page-table entries swept out at once past this many (and past half the table). */
 const SWEEP_EMPTIES = 1024;
+
+function isEmpty(h: Held): boolean {
+  return h.first === null && h.taken === 0;
+}
 
 class MutableReservation implements Reservation {
   /** Pages held, as [start, length] pairs in grant order (each run ascending); NO_RUNS with counts only. */
@@ -263,6 +269,59 @@ export class StagingBuffer {
     if (this.queue.length > 0) this.drainQueue();
   }
 
+  /** Whether it keeps page numbers (takeAt needs a buffer that keeps counts only). */
+  get keepsPageNumbers(): boolean {
+    return this.trackPages;
+  }
+
+  /**
+   * reserveAt without a reservation object, for a claimant that frees the pages itself
+   * (freeTakenAt) or hands them over as a reservation (adoptTaken) before anyone else may look:
+   * any other call makes the claimant materialize first. Counts-only buffers; false when it would queue.
+   */
+  takeAt(reqId: number, bytes: number, timeS: number): boolean {
+    if (this.trackPages) throw new Error('StagingBuffer.takeAt needs a buffer that keeps counts only');
+    const n = this.pagesFor(bytes);
+    if (this.queue.length > 0 || n > this.freeCount) return false;
+    if (!(bytes >= 0) || !Number.isFinite(bytes)) throw new RangeError(`Staging reservation must be >= 0 bytes, got ${bytes}`);
+    const h = this.entryOf(reqId);
+    if (isEmpty(h)) this.empties--;
+    h.taken += n;
+    // As take() for a reservation granted at once (no wait).
+    this.integrate(timeS);
+    this.freeCount -= n;
+    this.usedPages += n;
+    this.peakPages = Math.max(this.peakPages, this.usedPages);
+    this.grants++;
+    this.opts.onOccupancy?.(timeS, this.usedPages * this.pageBytes);
+    return true;
+  }
+
+  /** Frees pages taken with takeAt, as freeAt frees a reservation of `bytes`. */
+  freeTakenAt(reqId: number, bytes: number, timeS: number): void {
+    const n = this.pagesFor(bytes);
+    const h = this.lastHeld !== null && this.lastHeld.reqId === reqId && this.lastHeld.inTable ? this.lastHeld : this.table.get(reqId);
+    if (h === undefined || h.taken < n) throw new Error(`Pages of request ${reqId} were not taken`);
+    h.taken -= n;
+    if (isEmpty(h)) this.emptied();
+    this.returnCount(n, timeS);
+    if (this.queue.length > 0) this.drainQueue();
+  }
+
+  /** Pages taken with takeAt, handed over as a reservation granted at `grantedS` (nothing else changes). */
+  adoptTaken(reqId: number, bytes: number, grantedS: number): Reservation {
+    const n = this.pagesFor(bytes);
+    const h = this.table.get(reqId);
+    if (h === undefined || h.taken < n) throw new Error(`Pages of request ${reqId} were not taken`);
+    const r = new MutableReservation(reqId, bytes, grantedS);
+    r.count = n;
+    r.grantedS = grantedS;
+    // Linked first (the entry is not empty), then the count moves over.
+    this.link(r);
+    h.taken -= n;
+    return r;
+  }
+
   /** Its request's granted reservations, in grant order. */
   private heldOf(reqId: number): MutableReservation[] {
     const out: MutableReservation[] = [];
@@ -270,19 +329,24 @@ export class StagingBuffer {
     return out;
   }
 
-  /** Appends a granted reservation to its request's list. */
-  private link(r: MutableReservation): void {
+  /** The page-table entry of a request, made (counted empty) when it has none. */
+  private entryOf(reqId: number): Held {
     let h = this.lastHeld;
-    if (h === null || h.reqId !== r.reqId || !h.inTable) {
-      h = this.table.get(r.reqId) ?? null;
+    if (h === null || h.reqId !== reqId || !h.inTable) {
+      h = this.table.get(reqId) ?? null;
       if (h === null) {
-        this.table.set(r.reqId, (h = { buffer: this, reqId: r.reqId, first: null, last: null, inTable: true }));
-        // Counted empty, so that the line below counts it taken.
+        this.table.set(reqId, (h = { buffer: this, reqId, first: null, last: null, taken: 0, inTable: true }));
         this.empties++;
       }
       this.lastHeld = h;
     }
-    if (h.first === null) this.empties--;
+    return h;
+  }
+
+  /** Appends a granted reservation to its request's list. */
+  private link(r: MutableReservation): void {
+    const h = this.entryOf(r.reqId);
+    if (isEmpty(h)) this.empties--;
     r.heldIn = h;
     const last = h.last;
     if (last === null) h.first = r;
@@ -303,13 +367,18 @@ export class StagingBuffer {
     if (next === null) h.last = prev;
     else next.prev = prev;
     r.prev = r.next = null;
-    if (h.first === null && ++this.empties >= SWEEP_EMPTIES && 2 * this.empties > this.table.size) this.sweep();
+    if (isEmpty(h)) this.emptied();
+  }
+
+  /** An entry became empty: counted, and the emptied ones swept out past a bound. */
+  private emptied(): void {
+    if (++this.empties >= SWEEP_EMPTIES && 2 * this.empties > this.table.size) this.sweep();
   }
 
   /** Drops every emptied entry from the table. */
   private sweep(): void {
     for (const [reqId, h] of this.table) {
-      if (h.first !== null) continue;
+      if (!isEmpty(h)) continue;
       h.inTable = false;
       this.table.delete(reqId);
     }
@@ -326,16 +395,21 @@ export class StagingBuffer {
       r.prev = r.next = null;
     }
     const h = this.table.get(reqId);
+    // A claimant's takes without objects are gone by now (materialized above); counted all the same.
+    let taken = 0;
     if (h !== undefined) {
-      if (h.first === null) this.empties--;
+      if (isEmpty(h)) this.empties--;
+      taken = h.taken;
       // Out of the table, so that a later take (link) does not append to it.
       h.first = h.last = null;
+      h.taken = 0;
       h.inTable = false;
       this.table.delete(reqId);
     }
     this.giveBack(held, this.sim.now);
+    if (taken > 0) this.returnCount(taken, this.sim.now);
     this.drainQueue();
-    return held.reduce((n, r) => n + r.pageCount, 0);
+    return held.reduce((n, r) => n + r.pageCount, taken);
   }
 
   stats(): StagingBufferStats {

@@ -66,6 +66,13 @@ function claimsOf(net: FlowNetwork, r1: Route, r2: Route | undefined): Claims {
   return c;
 }
 
+/**
+ * A layer's pages taken without a reservation object (StagingBuffer.takeAt, counts-only buffers):
+ * a chain that pulls its own chunks frees them by count, so ~32 objects per transfer are never made;
+ * one is made (adoptTaken) only when a staged chunk is handed over (copies only, materialize).
+ */
+const TAKEN = { reqId: -1, bytes: 0, pages: [], requestedS: NaN, grantedS: NaN } as const satisfies Reservation;
+
 // Scratch for plan (one chain is planned at a time): each layer's copy and pull end.
 const copyEnds: number[] = [];
 const pullEnds: number[] = [];
@@ -239,7 +246,7 @@ export class LayerChain implements TransferChain {
     const plan = this.plan;
     switch (code & 3) {
       case TAKE: {
-        const r = this.buf.reserveAt(t.req.spec.id, t.shardBytes, timeS);
+        const r = this.buf.keepsPageNumbers ? this.buf.reserveAt(t.req.spec.id, t.shardBytes, timeS) : this.buf.takeAt(t.req.spec.id, t.shardBytes, timeS) ? TAKEN : null;
         if (r === null) throw new Error(`LayerChain bug: request ${t.req.spec.id} layer ${layer}: staging pages not free`);
         this.res[layer] = r;
         if (Number.isNaN(t.firstMoveS)) t.firstMoveS = timeS;
@@ -253,22 +260,33 @@ export class LayerChain implements TransferChain {
         t.srcLeft--;
         if (this.copyOnly) {
           // As afterSourceLeg with no destination yet: the staged chunk waits for its pull.
-          t.waiting.push({ shard: 0, res: this.res[layer]! });
+          t.waiting.push({ shard: 0, res: this.held(layer) });
           this.res[layer] = null;
         }
         this.host.check(t);
         break;
-      case PULLED:
+      case PULLED: {
         plan.rate = this.s2!.rate;
         plan.activeS = soloActiveS(this.s2!, this.copyEndS[layer]!);
         plan.finishS = timeS;
         net.replaySolo(this.routes[1]!.path, t.shardBytes, t.tag, plan);
-        this.buf.freeAt(this.res[layer]!, timeS);
+        const r = this.res[layer]!;
+        if (r === TAKEN) this.buf.freeTakenAt(t.req.spec.id, t.shardBytes, timeS);
+        else this.buf.freeAt(r, timeS);
         this.res[layer] = null;
         t.dstLeft--;
         this.host.check(t);
         break;
+      }
     }
+  }
+
+  /** Layer `layer`'s pages as a reservation (made from pages taken by count, TAKEN). */
+  private held(layer: number): Reservation {
+    const r = this.res[layer]!;
+    if (r !== TAKEN) return r;
+    // Taken at the layer's due time (the TAKE step), granted at once.
+    return this.buf.adoptTaken(this.t.req.spec.id, this.t.shardBytes, this.t.dueS[layer]!);
   }
 
   /**
@@ -287,13 +305,13 @@ export class LayerChain implements TransferChain {
     const now = host.sim.now;
     let firstPending = -1;
     for (let layer = this.from; layer < this.copyEndS.length; layer++) {
-      const res = this.res[layer];
+      const res = this.res[layer] === null || this.res[layer] === undefined ? null : this.held(layer);
       const copyEndS = this.copyEndS[layer]!;
       if (t.dueS[layer]! > now) {
         if (firstPending < 0) firstPending = layer;
       } else if (copyEndS > now) {
         host.net.adoptSolo({ ...r1, bytes: t.shardBytes, tag: t.tag, onDone: () => host.afterSourceLeg(t, res!) }, t.dueS[layer]!);
-      } else if (res !== null && res !== undefined && r2 !== undefined) {
+      } else if (res !== null && r2 !== undefined) {
         host.net.adoptSolo({ ...r2, bytes: t.shardBytes, tag: t.tag, onDone: () => host.afterPull(t, res) }, copyEndS);
       }
     }
