@@ -30,7 +30,8 @@ export interface EpisodeHost {
 export const episodeCounts = { run: 0, copyOnly: 0, ahead: 0 };
 
 const bytes: number[] = [];
-const held: Reservation[] = [];
+/** Each mate's pages: its reservation, or null when taken by count. */
+const held: (Reservation | null)[] = [];
 
 /**
  * Runs layer `layer` of `mates` as one episode and returns true, or false with nothing changed.
@@ -67,23 +68,28 @@ export function runMatesEpisode(host: EpisodeHost, mates: readonly Transfer[], l
   if (copyOnly) episodeCounts.copyOnly++;
   net.commitEpisode(ep);
   const now = startS;
+  // Counts-only buffer: pages taken by count, each freed by count when pulled or handed over as a
+  // reservation when it waits in staging (nothing else runs in between: all is applied here).
+  const byCount = !buf.keepsPageNumbers;
   held.length = 0;
   for (const t of mates) {
     // As each mate's chunk launch did: its pages now (they fit: counted above), its first move now.
-    const r = buf.reserveAt(t.req.spec.id, t.shardBytes, now);
-    if (r === null) throw new Error(`mates episode bug: request ${t.req.spec.id} layer ${layer}: staging pages not free`);
+    const r = byCount ? (buf.takeAt(t.req.spec.id, t.shardBytes, now) ? null : undefined) : buf.reserveAt(t.req.spec.id, t.shardBytes, now);
+    if (r === undefined || (!byCount && r === null)) throw new Error(`mates episode bug: request ${t.req.spec.id} layer ${layer}: staging pages not free`);
     held.push(r);
     if (Number.isNaN(t.firstMoveS)) t.firstMoveS = now;
   }
   for (let k = 0; k < ep.doneCount; k++) {
     const pair = ep.donePair[k]!;
     const t = mates[pair]!;
+    const r = held[pair] ?? null;
     if (!ep.doneSecond[k]) {
       t.srcLeft--;
       // As afterSourceLeg with no destination yet: the staged chunk waits for its pull.
-      if (copyOnly) t.waiting.push({ shard: 0, res: held[pair]! });
+      if (copyOnly) t.waiting.push({ shard: 0, res: r ?? buf.adoptTaken(t.req.spec.id, t.shardBytes, now) });
     } else {
-      buf.freeAt(held[pair]!, ep.doneS[k]!);
+      if (r === null) buf.freeTakenAt(t.req.spec.id, t.shardBytes, ep.doneS[k]!);
+      else buf.freeAt(r, ep.doneS[k]!);
       t.dstLeft--;
     }
   }
