@@ -30,6 +30,8 @@ describe('P/D fast paths', () => {
     // Prompts batched in one prefill iteration share the links from the first layer: episodes of
     // batch-mates (without a timeline: with one, the network reports segments and they run chunk by chunk).
     ['layer-wise through staging, 2.5 req/s', 'scenarios/dual-l4-disagg.yaml', ['workload.requests=300', 'workload.arrival.rate=2.5', 'output.timeline=false'], undefined, 'every kind'],
+    // A small staging buffer: back-pressure on the chunks, with chains, episodes and hand-backs about.
+    ['layer-wise through a small staging buffer, 1.6 req/s', 'scenarios/dual-l4-disagg.yaml', ['workload.requests=300', 'workload.arrival.rate=1.6', 'deployment.transfer.stagingBufferGiB=0.5', 'output.timeline=false', 'seed=2'], 'handed back', 'every kind'],
     // Saturated: chunks of batched prompts overlap on the links, so solo flows are materialized into the allocation.
     ['saturated (shared links, back-pressure)', 'scenarios/dual-l4-disagg-saturated.yaml', ['workload.requests=120']],
     ['direct path, whole transfers', 'scenarios/dual-l4-disagg.yaml', ['workload.requests=120', 'deployment.transfer.path=direct', 'deployment.transfer.policy=whole']],
