@@ -246,8 +246,9 @@ class EpisodeRun implements FlowEpisode {
     this.lastAdvanceS = lastAdvanceS;
     this.beforeS = beforeS;
     this.seq = 0;
-    this.events.length = 0;
-    this.moving.length = 0;
+    // Empty after an episode that ran to its end: `length =` (a runtime call) only after one dropped mid-way.
+    if (this.events.length > 0) this.events.length = 0;
+    if (this.moving.length > 0) this.moving.length = 0;
     this.completion = null;
     this.burst = null;
     this.flows = 0;
@@ -525,12 +526,12 @@ class EpisodeRun implements FlowEpisode {
     const now = this.now;
     const limitS = now + TIME_TOLERANCE * Math.max(1, now);
     const finished = this.finished;
-    finished.length = 0;
-    for (const f of this.moving) if (f.finishS <= limitS) finished.push(f);
-    for (const f of finished) this.detach(f);
+    // Entries past n are stale (no `length =`, a runtime call per completion).
+    let n = 0;
+    for (const f of this.moving) if (f.finishS <= limitS) finished[n++] = f;
+    for (let i = 0; i < n; i++) this.detach(finished[i]!);
     this.rerate();
     // Callbacks after the re-rate, in finish order (as completeDue calls onDone); one may start a flow.
-    const n = finished.length;
     for (let i = 0; i < n; i++) this.onDone(finished[i]!);
   }
 

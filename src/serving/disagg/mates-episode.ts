@@ -46,12 +46,15 @@ export function runMatesEpisode(host: EpisodeHost, mates: readonly Transfer[], l
   // -1: no destination (copies only); every mate must be in the same case.
   const dst = copyOnly ? -1 : lead.dstGpus![0]!;
   let pages = 0;
-  bytes.length = 0;
-  for (const t of mates) {
+  const n = mates.length;
+  for (let i = 0; i < n; i++) {
+    const t = mates[i]!;
     if ((t.dstGpus === null ? -1 : t.dstGpus.length !== 1 ? -2 : t.dstGpus[0]!) !== dst || t.prefillDoneS !== null || t.chain !== null) return false;
     pages += buf.pagesFor(t.shardBytes);
-    bytes.push(t.shardBytes);
+    bytes[i] = t.shardBytes;
   }
+  // Set only when it changes (`length =` is a runtime call, and a group has the same mates at every layer).
+  if (bytes.length !== n) bytes.length = n;
   if (pages > buf.freePagesUnqueued) return false;
   const { sim, net } = host;
   const src = lead.srcGpus[0]!;
@@ -71,12 +74,12 @@ export function runMatesEpisode(host: EpisodeHost, mates: readonly Transfer[], l
   // Counts-only buffer: pages taken by count, each freed by count when pulled or handed over as a
   // reservation when it waits in staging (nothing else runs in between: all is applied here).
   const byCount = !buf.keepsPageNumbers;
-  held.length = 0;
-  for (const t of mates) {
+  for (let i = 0; i < n; i++) {
+    const t = mates[i]!;
     // As each mate's chunk launch did: its pages now (they fit: counted above), its first move now.
     const r = byCount ? (buf.takeAt(t.req.spec.id, t.shardBytes, now) ? null : undefined) : buf.reserveAt(t.req.spec.id, t.shardBytes, now);
     if (r === undefined || (!byCount && r === null)) throw new Error(`mates episode bug: request ${t.req.spec.id} layer ${layer}: staging pages not free`);
-    held.push(r);
+    held[i] = r;
     if (Number.isNaN(t.firstMoveS)) t.firstMoveS = now;
   }
   for (let k = 0; k < ep.doneCount; k++) {
