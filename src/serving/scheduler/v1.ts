@@ -38,7 +38,9 @@ export class V1Scheduler implements Scheduler {
     let cap = Infinity;
     if (pol) {
       pol.arrange(c.running);
-      cap = pol.seqCap(c.running.length < cfg.maxNumSeqs ? c.running.concat(c.waiting.slice(0, cfg.maxNumSeqs - c.running.length)) : c.running, c.perf, cfg.maxNumSeqs, c.running.length);
+      // Without a capping variant seqCap is maxNumSeqs whatever the candidates: no list built per step.
+      if (pol.capsBatch) cap = pol.seqCap(c.running.length < cfg.maxNumSeqs ? c.running.concat(c.waiting.slice(0, cfg.maxNumSeqs - c.running.length)) : c.running, c.perf, cfg.maxNumSeqs, c.running.length);
+      else cap = cfg.maxNumSeqs;
     }
     const running = c.running;
     const blocks = c.blocks;
