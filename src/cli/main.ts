@@ -7,4 +7,7 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   process.exit(process.exitCode ?? 0);
 });
 
-process.exitCode = await main(process.argv.slice(2));
+// No top-level await: the bundle runs this file as a CommonJS script (src/build/bundle.ts, for V8's code cache).
+void main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});
