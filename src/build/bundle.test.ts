@@ -71,6 +71,9 @@ describe('code cache', () => {
     };
     const cached = outputs('check');
     expect(cached.stderr).toContain('pdsim: code cache used\n');
+    // The other cache: the `--help` warm-up's, taken by any command that does not simulate.
+    const version = spawnSync(process.execPath, [built.entry, '--version'], { encoding: 'utf8', env: { ...process.env, PDSIM_CODE_CACHE: 'check' } });
+    expect(version.stderr).toBe('pdsim: code cache used\n');
     const plain = outputs('off');
     expect(Object.keys(cached.files)).toEqual(['report.html', 'report.json', 'requests.jsonl', 'scenario.resolved.json', 'summary.json']);
     // Buffer.equals: a deep toEqual of the 1 MB report.html takes seconds.

