@@ -3,6 +3,7 @@
 // command module and none of the YAML parser, the scenario validator or vega: those load lazily.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Metafile } from 'esbuild';
@@ -78,5 +79,26 @@ describe('code cache', () => {
     expect(Object.keys(cached.files)).toEqual(['report.html', 'report.json', 'requests.jsonl', 'scenario.resolved.json', 'summary.json']);
     // Buffer.equals: a deep toEqual of the 1 MB report.html takes seconds.
     for (const [f, bytes] of Object.entries(cached.files)) expect(bytes.equals(plain.files[f]!), f).toBe(true);
+  }, 60_000);
+});
+
+describe('external packages from the cached CLI script', () => {
+  it("has no import() but importExternal's fallback (a code-cached vm.Script loses import()'s callback)", () => {
+    const script = readFileSync(path.join(outDir, 'pdsim.cjs'), 'utf8');
+    const calls = script.split('\n').filter((l) => /(^|[^\w$.])import\(/.test(l));
+    expect(calls.map((l) => l.trim())).toEqual(['return typeof __pdsimImport === "function" ? __pdsimImport(specifier) : import(specifier);']);
+  });
+
+  it('loads vega through the loader: `report --svg` with the cache in use draws the charts', () => {
+    const run = path.join(outDir, 'svg-run');
+    const sim = spawnSync(process.execPath, [built.entry, 'simulate', 'scenarios/quickstart.yaml', '--set', 'workload.requests=5', '--no-progress', '--out', run], { cwd: packageRoot(), encoding: 'utf8' });
+    expect(sim.status, sim.stderr).toBe(0);
+    // From a folder with no node_modules above it: packages resolve from the bundle, not the working directory.
+    const r = spawnSync(process.execPath, [built.entry, 'report', run, '--svg'], { cwd: tmpdir(), encoding: 'utf8', env: { ...process.env, PDSIM_CODE_CACHE: 'check' } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toBe('pdsim: code cache used\n');
+    const svgs = readdirSync(path.join(run, 'charts')).filter((f) => f.endsWith('.svg'));
+    expect(svgs.length).toBeGreaterThan(0);
+    expect(readFileSync(path.join(run, 'charts', svgs[0]!), 'utf8')).toMatch(/^<svg/);
   }, 60_000);
 });

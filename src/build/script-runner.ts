@@ -20,10 +20,10 @@ export type CacheMode = 'use' | 'write' | 'off' | 'check';
 
 /**
  * The wrapper Node gives CommonJS files, plus the bundle's `import.meta.url` (bundle.ts defines it
- * as __pdsimUrl). "use strict": the sources are ES modules, strict throughout, and esbuild's CommonJS
+ * as __pdsimUrl) and an import() for external packages (src/io/import-external.ts says why). "use strict": the sources are ES modules, strict throughout, and esbuild's CommonJS
  * output adds no directive; without it the bundle would run in sloppy mode.
  */
-const PARAMS = 'exports, require, module, __filename, __dirname, __pdsimUrl';
+const PARAMS = 'exports, require, module, __filename, __dirname, __pdsimUrl, __pdsimImport';
 export function wrapScript(source: string): string {
   return `(function (${PARAMS}) {"use strict";${source}\n})`;
 }
@@ -42,8 +42,6 @@ export function runScript(file: string, cacheFile: string, mode: CacheMode): Cac
   const script = new vm.Script(wrapScript(source), {
     filename: file,
     ...(cachedData ? { cachedData } : {}),
-    // The bundle's own import() calls (vega, resvg, the tokenizer: external packages) go to Node's loader.
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
   const outcome: CacheOutcome = mode === 'off' || mode === 'write' ? 'off' : !cachedData ? 'missing' : script.cachedDataRejected ? 'rejected' : 'used';
   if (mode === 'write') {
@@ -57,6 +55,8 @@ export function runScript(file: string, cacheFile: string, mode: CacheMode): Cac
   if (mode === 'check') process.on('exit', () => process.stderr.write(`pdsim: code cache ${outcome}\n`));
   const fn = script.runInThisContext() as (...args: unknown[]) => void;
   const module = { exports: {} };
-  fn.call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file), pathToFileURL(file).href);
+  // Resolves from this module, dist/pdsim.mjs: the same node_modules lookup as from dist/pdsim.cjs.
+  const importExternal = (specifier: string): Promise<unknown> => import(specifier);
+  fn.call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file), pathToFileURL(file).href, importExternal);
   return outcome;
 }
