@@ -97,18 +97,18 @@ function writeSources(outDir: string, metafiles: readonly Metafile[]): void {
   writeFileSync(path.join(outDir, 'sources.txt'), [...inputs].sort().join('\n') + '\n');
 }
 
-/** Runs a warm-up through the new bundle with PDSIM_CODE_CACHE=write, which saves its cache beside the entry. */
+/** Runs a cache's warm-ups through the new bundle with PDSIM_CODE_CACHE=write, which saves the cache beside the entry. */
 function writeCodeCache(entry: string, cache: CodeCache): void {
   const out = mkdtempSync(path.join(tmpdir(), 'pdsim-warm-up-'));
   try {
-    const simulates = cache.warmUp[0] === 'simulate';
-    const r = spawnSync(process.execPath, [entry, ...cache.warmUp, ...(simulates ? ['--out', out] : [])], {
+    const warmUps = cache.warmUps.map((argv, i) => (argv[0] === 'simulate' ? [...argv, '--out', path.join(out, String(i))] : argv));
+    const r = spawnSync(process.execPath, [entry, cache.file], {
       cwd: packageRoot(),
       encoding: 'utf8',
-      env: { ...process.env, PDSIM_CODE_CACHE: 'write' },
+      env: { ...process.env, PDSIM_CODE_CACHE: 'write', PDSIM_WARM_UPS: JSON.stringify(warmUps) },
     });
     const file = path.join(path.dirname(entry), cache.file);
-    if (r.status !== 0 || !existsSync(file)) throw new Error(`the bundle's warm-up run \`${cache.warmUp.join(' ')}\` failed (${r.status}):\n${r.stderr}`);
+    if (r.status !== 0 || !existsSync(file)) throw new Error(`the bundle's warm-up runs for ${cache.file} failed (${r.status}):\n${r.stderr}`);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import vm from 'node:vm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cacheModeFrom, runScript, wrapScript } from './script-runner.js';
+import { cacheModeFrom, runScript, wrapScript, writeCache } from './script-runner.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'pdsim-script-runner-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -52,3 +52,24 @@ describe('runScript', () => {
     expect(['write', 'off', 'check', undefined, '', 'on'].map(cacheModeFrom)).toEqual(['write', 'off', 'check', 'use', 'use', 'use']);
   });
 });
+
+describe('writeCache', () => {
+  it('runs each warm-up command line in turn, waiting for its `done`, then saves a cache runScript takes', async () => {
+    const file = path.join(dir, 'warm.cjs');
+    writeFileSync(file, `const runs = globalThis.__pdsimWarmRuns ??= [];
+runs.push(process.argv.slice(2).join(' '));
+exports.done = new Promise((resolve) => setTimeout(resolve, 5)).then(() => { runs.push('done'); if (process.argv[2] === 'fail') process.exitCode = 3; });`);
+    const cache = `${file}.cache`;
+    const argv = process.argv;
+    try {
+      await writeCache(file, cache, [['simulate', 'a.yaml'], ['--help']]);
+      expect((globalThis as unknown as { __pdsimWarmRuns: string[] }).__pdsimWarmRuns).toEqual(['simulate a.yaml', 'done', '--help', 'done']);
+      await expect(writeCache(file, `${file}.bad`, [['fail']])).rejects.toThrow('warm-up `pdsim fail` exited 3');
+    } finally {
+      process.argv = argv;
+      process.exitCode = undefined;
+    }
+    expect(runScript(file, cache, 'use')).toBe('used');
+  });
+});
+
