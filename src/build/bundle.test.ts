@@ -2,13 +2,14 @@
 // the package root), and what starts every command (the entry and its static imports) holds no
 // command module and none of the YAML parser, the scenario validator or vega: those load lazily.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Metafile } from 'esbuild';
 import { packageRoot } from '../package-files.js';
 import { buildBundle, type BundleResult } from './bundle.js';
+import { CODE_CACHES } from './cache-files.js';
 
 const outDir = path.join(packageRoot(), `.test-dist-${process.pid}`);
 let built: BundleResult;
@@ -73,8 +74,21 @@ describe('code cache', () => {
     const cached = outputs('check');
     expect(cached.stderr).toContain('pdsim: code cache used\n');
     // The other cache: the `--help` warm-up's, taken by any command that does not simulate.
-    const version = spawnSync(process.execPath, [built.entry, '--version'], { encoding: 'utf8', env: { ...process.env, PDSIM_CODE_CACHE: 'check' } });
-    expect(version.stderr).toBe('pdsim: code cache used\n');
+    const version = () => spawnSync(process.execPath, [built.entry, '--version'], { encoding: 'utf8', env: { ...process.env, PDSIM_CODE_CACHE: 'check' } });
+    expect(version().stderr).toBe('pdsim: code cache used\n');
+    // A damaged cache (cut off, or noise) is rejected by V8's checks and the command runs as without one.
+    const other = path.join(outDir, CODE_CACHES.other.file);
+    const whole = readFileSync(other);
+    try {
+      for (const bad of [whole.subarray(0, whole.length >> 1), Buffer.alloc(4096, 7)]) {
+        writeFileSync(other, bad);
+        const r = version();
+        expect(r.stderr).toBe('pdsim: code cache rejected\n');
+        expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')).version);
+      }
+    } finally {
+      writeFileSync(other, whole);
+    }
     const plain = outputs('off');
     expect(Object.keys(cached.files)).toEqual(['report.html', 'report.json', 'requests.jsonl', 'scenario.resolved.json', 'summary.json']);
     // Buffer.equals: a deep toEqual of the 1 MB report.html takes seconds.

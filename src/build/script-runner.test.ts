@@ -16,7 +16,9 @@ const seen = (): Seen => (globalThis as unknown as { __pdsimScriptTest: Seen }).
 
 /** A script that reports its wrapper's values and computes something, with a code cache from `cacheSource`. */
 function scriptWithCache(name: string, cacheSource?: string): { file: string; cache: string } {
-  const source = `const s = globalThis.__pdsimScriptTest = {};
+  // The name in a comment: V8 also caches compiled scripts in memory by source, so each test's is its own.
+  const source = `// ${name}
+const s = globalThis.__pdsimScriptTest = {};
 s.url = __pdsimUrl; s.file = __filename;
 s.strict = (function () { return this === undefined; })();
 s.sum = [1, 2, 3, 4].reduce((a, b) => a + b, 0);
@@ -39,6 +41,8 @@ describe('runScript', () => {
     const same = scriptWithCache('same');
     // Made from the file's own text: what the build's warm-up saves.
     writeFileSync(same.cache, new vm.Script(wrapScript(readFileSync(same.file, 'utf8')), { filename: same.file }).createCachedData());
+    // In this process V8 may also find the script in its in-memory compilation cache; a fresh
+    // process taking the build's cache, and rejecting a damaged one, is checked in bundle.test.ts.
     expect(runScript(same.file, same.cache, 'use')).toBe('used');
     expect(seen().sum).toBe(10);
     const stale = scriptWithCache('stale', 'globalThis.x = 1;');
