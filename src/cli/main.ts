@@ -7,4 +7,9 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   process.exit(process.exitCode ?? 0);
 });
 
-process.exitCode = await main(process.argv.slice(2));
+// No top-level await: the bundle runs this file as a CommonJS script (src/build/bundle.ts, for V8's
+// code cache). `done`: the build's warm-up (src/build/script-runner.ts) runs several command lines
+// in one process and waits for each.
+export const done = main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { escapeScript, formatCell, renderReportHtml } from './html.js';
+import { escapeScript, formatCell, renderReportHtml, renderReportHtmlBytes } from './html.js';
 import { buildCharts } from './specs.js';
 import { sampleInput, sampleSweepInput } from './testing.js';
 
@@ -12,6 +12,11 @@ const EVIL = '<script>alert(1)</script>';
 describe('renderReportHtml', () => {
   const input = sampleInput();
   const html = renderReportHtml(input);
+
+  it('as bytes (what report.html holds) is the page encoded as UTF-8, user text with multi-byte characters included', () => {
+    const accented = { ...input, title: 'débit € 10³', notes: ['p99 ≤ 2 s'] };
+    expect(renderReportHtmlBytes(accented).equals(Buffer.from(renderReportHtml(accented)))).toBe(true);
+  });
 
   it('inlines vega, vega-lite and vega-embed and loads nothing from the network', () => {
     for (const name of ['vega', 'vega-lite', 'vega-embed']) expect(html).toContain(`<script data-library="${name}">`);

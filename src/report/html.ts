@@ -7,7 +7,9 @@
  * escapeHtml; the spec JSON goes through jsonForScript and the inlined libraries through
  * escapeScript, so that no "</script" inside them can close their <script> element early.
  */
-import { vegaScripts } from './assets.js';
+import { escapeScript, vegaLibrariesHtml } from './assets.js';
+
+export { escapeScript };
 import { buildCharts, type ChartOptions } from './specs.js';
 import type { ReportInput } from './types.js';
 
@@ -18,15 +20,6 @@ export function escapeHtml(text: string): string {
     .replaceAll('>', '&gt;')
     .replaceAll('"', '&quot;')
     .replaceAll("'", '&#39;');
-}
-
-/**
- * Makes JS source safe inside <script>: "</script" would close the element and "<!--" can switch
- * the HTML parser into its escaped state. Such text can only sit in JS strings, templates or regexes,
- * where \x3C means "<" (also in /u regexes, unlike "\!"), so the program is unchanged.
- */
-export function escapeScript(source: string): string {
-  return source.replace(/<(\/script|!--)/gi, '\\x3C$1');
 }
 
 /** JSON for a <script type="application/json">: `<` can only occur in strings, where \u003c is the same. */
@@ -65,6 +58,21 @@ table.figures th:first-child { text-align: left; }
 
 /** Renders the whole page. Steps: 1 build the specs, 2 write the text parts, 3 inline libraries + specs + boot script. */
 export function renderReportHtml(input: ReportInput, options: ChartOptions = {}): string {
+  const { before, after } = pageAround(input, options);
+  return before + vegaLibrariesHtml().toString('utf8') + after;
+}
+
+/**
+ * renderReportHtml's page as UTF-8 bytes, what report.html holds: the ~830 KB of libraries copied
+ * as bytes rather than decoded, joined into one string and encoded again (~10 ms a report).
+ */
+export function renderReportHtmlBytes(input: ReportInput, options: ChartOptions = {}): Buffer {
+  const { before, after } = pageAround(input, options);
+  return Buffer.concat([Buffer.from(before), vegaLibrariesHtml(), Buffer.from(after)]);
+}
+
+/** The page's text before and after the inlined libraries (vegaLibrariesHtml). */
+function pageAround(input: ReportInput, options: ChartOptions): { before: string; after: string } {
   // 1. Specs
   const charts = buildCharts(input, options);
   // 2. Text parts
@@ -75,10 +83,7 @@ export function renderReportHtml(input: ReportInput, options: ChartOptions = {})
     : '';
   const divs = charts.map((c) => `<div class="chart" id="${c.id}"></div>`).join('\n');
   const empty = charts.length === 0 ? '<p>No chart data in this report.</p>' : '';
-  // 3. Scripts: libraries, the specs as inert JSON, then a boot script that embeds each chart.
-  const libraries = vegaScripts()
-    .map((s) => `<script data-library="${s.name}">\n${escapeScript(s.source)}\n</script>`)
-    .join('\n');
+  // 3. Scripts: libraries (between `before` and `after`), the specs as inert JSON, then a boot script that embeds each chart.
   const boot = `
 const charts = JSON.parse(document.getElementById('pdsim-charts').textContent);
 for (const c of charts) {
@@ -86,7 +91,7 @@ for (const c of charts) {
     document.getElementById(c.id).textContent = 'This chart failed to render: ' + err;
   });
 }`;
-  return `<!DOCTYPE html>
+  const before = `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -102,11 +107,13 @@ ${table}
 ${notes}
 ${divs}
 ${empty}
-${libraries}
+`;
+  const after = `
 <script type="application/json" id="pdsim-charts">${jsonForScript(charts)}</script>
 <script>${boot}
 </script>
 </body>
 </html>
 `;
+  return { before, after };
 }

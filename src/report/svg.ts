@@ -6,10 +6,11 @@
  * never draw.
  */
 import type { TopLevelSpec } from 'vega-lite';
+import { importExternal } from '../io/import-external.js';
 
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const vega = await import('vega');
-  const { compile } = await import('vega-lite');
+  const vega = await importExternal<typeof import('vega')>('vega');
+  const { compile } = await importExternal<typeof import('vega-lite')>('vega-lite');
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
@@ -23,7 +24,7 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
  * native package from npm, no canvas or browser. Text uses the system fonts (DejaVu Sans when present).
  */
 export async function renderPng(svg: string): Promise<Buffer> {
-  const { Resvg } = await import('@resvg/resvg-js');
+  const { Resvg } = await importExternal<typeof import('@resvg/resvg-js')>('@resvg/resvg-js');
   const r = new Resvg(svg, { fitTo: { mode: 'zoom', value: 2 }, background: 'white', font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } });
   return r.render().asPng();
 }

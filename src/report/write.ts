@@ -5,7 +5,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
-import { renderReportHtml } from './html.js';
+import { renderReportHtmlBytes } from './html.js';
 import type { ReportInput } from './types.js';
 import { reportMessages } from '../messages/report.js';
 
@@ -18,7 +18,7 @@ export async function writeReport(dir: string, input: ReportInput): Promise<stri
   await mkdir(dir, { recursive: true });
   const htmlPath = join(dir, REPORT_HTML);
   await writeFile(join(dir, REPORT_JSON), JSON.stringify(input) + '\n');
-  await writeFile(htmlPath, renderReportHtml(input));
+  await writeFile(htmlPath, renderReportHtmlBytes(input));
   return htmlPath;
 }
 

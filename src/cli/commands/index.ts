@@ -1,7 +1,8 @@
 /**
  * The command registry: one entry per command module, loaded only when that command runs, so
- * `pdsim perf` never parses the scenario validator or the YAML parser and `pdsim --help` loads no
- * command at all (the bundle splits each module into its own chunk). Each module exports
+ * `pdsim perf` never evaluates the scenario validator or the YAML parser and `pdsim --help` loads
+ * no command at all (the bundle, one script, evaluates a module reached through import() only at
+ * that import: src/build/bundle.ts). Each module exports
  * `register(program)`, which adds its subcommand to the commander program. The name, arguments and
  * summary here are what the top-level help lists; registry.test.ts checks they match the modules.
  * A module may register several commands (adapters/llamacpp/cli.ts: one entry each, same module).
