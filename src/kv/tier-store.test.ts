@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RandomStreams } from '../kernel/random.js';
 import { BlockTierStore } from './tier-store-blocks.js';
-import { TierStore } from './tier-store.js';
+import { TierStore, type Holds } from './tier-store.js';
 
 /**
  * Key arrays of a prefix tree: each new array copies a prefix of an existing one (or none) and adds
@@ -29,7 +29,7 @@ describe('TierStore (runs) against the per-block BlockTierStore', () => {
     const universe = [...new Set(tree.flat())];
     const fast = new TierStore({ cpuBlocks: cpu, diskBlocks: disk, blockBytes: 3 });
     const ref = new BlockTierStore({ cpuBlocks: cpu, diskBlocks: disk, blockBytes: 3 });
-    const flows: { fast: readonly number[]; ref: readonly number[] }[] = [];
+    const flows: { fast: Holds; ref: readonly number[] }[] = [];
     const seen = { loads: 0, diskLoads: 0, midRun: 0, demoted: 0 };
     const recent: number[][] = [];
     for (let step = 0; step < 3000; step++) {
@@ -41,9 +41,9 @@ describe('TierStore (runs) against the per-block BlockTierStore', () => {
         const b = ref.offload(keys, 0, keys.length);
         recent.push(keys);
         if (recent.length > 4) recent.shift();
-        expect([a.written.length, a.demoted.length]).toEqual([b.written.length, b.demoted.length]);
+        expect([a.written.blocks, a.demoted.blocks]).toEqual([b.written.length, b.demoted.length]);
         flows.push({ fast: a.written, ref: b.written }, { fast: a.demoted, ref: b.demoted });
-        if (a.demoted.length > 0) seen.demoted++;
+        if (a.demoted.blocks > 0) seen.demoted++;
       } else if (op < 0.65) {
         // A load after a GPU hit of `from` blocks: what the offload connector does on admission.
         const from = rng.intBetween(0, Math.min(keys.length - 1, Math.max(1, cpu >> 1)));
@@ -52,7 +52,7 @@ describe('TierStore (runs) against the per-block BlockTierStore', () => {
         if (hits > 0) {
           const a = fast.load(keys, from, from + hits);
           const b = ref.load(keys, from, from + hits);
-          expect([a.cpu, a.disk, a.demoted.length, a.read.length]).toEqual([b.cpu, b.disk, b.demoted.length, b.read.length]);
+          expect([a.cpu, a.disk, a.demoted.blocks, a.read.blocks]).toEqual([b.cpu, b.disk, b.demoted.length, b.read.length]);
           flows.push({ fast: a.demoted, ref: b.demoted }, { fast: a.read, ref: b.read });
           seen.loads++;
           if (b.disk > 0) seen.diskLoads++;
@@ -98,7 +98,7 @@ describe('TierStore (runs) against the per-block BlockTierStore', () => {
     const t = new TierStore({ cpuBlocks: 100, diskBlocks: 100, blockBytes: 1 });
     const keys = Array.from({ length: 40 }, (_, i) => 1000 + i);
     const h = t.offload(keys, 0, 40);
-    expect([h.written.length, h.demoted.length, t.runCount, t.cpuHeld]).toEqual([40, 0, 1, 40]);
+    expect([h.written.blocks, h.written.los.length, h.demoted.blocks, t.runCount, t.cpuHeld]).toEqual([40, 1, 0, 1, 40]);
     expect(t.readyHits(keys, 10, 40)).toBe(0); // moving
     t.land(h.written);
     const probes = t.ops.probes;

@@ -60,9 +60,31 @@ export interface TierStoreStats {
   bytesDiskToCpu: number;
 }
 
-/** Keys of the blocks one flow moves; `land` releases them. */
-export type Holds = readonly number[];
-const NO_HOLDS: Holds = [];
+/**
+ * The blocks one flow moves: stretches keys[lo, hi) of key arrays (a stored prompt's written blocks
+ * are one or two, not one entry per block); `land` releases them.
+ */
+export class Holds {
+  readonly arrays: (readonly number[])[] = [];
+  readonly los: number[] = [];
+  readonly his: number[] = [];
+  blocks = 0;
+  /** Place in the store's list of holds in flight; -1 before and after. */
+  slot = -1;
+
+  /** Adds keys[lo, hi), joined to the last stretch when it continues it downward (a call's steps run high to low). */
+  add(keys: readonly number[], lo: number, hi: number): void {
+    this.blocks += hi - lo;
+    const n = this.los.length - 1;
+    if (n >= 0 && this.arrays[n] === keys && this.los[n] === hi) this.los[n] = lo;
+    else {
+      this.arrays.push(keys);
+      this.los.push(lo);
+      this.his.push(hi);
+    }
+  }
+}
+const NO_HOLDS = new Holds();
 
 /** Blocks lo..hi-1 of `keys`, adjacent on `list` (oldest = hi-1). */
 class Run {
@@ -71,6 +93,8 @@ class Run {
   list = NO_LIST;
   /** The call that last put it at a list's tail (`TierStore.epoch`). */
   stamp = 0;
+  /** The call whose `appendNew` made it (only such a run grows: see appendNew). */
+  born = 0;
   alive = true;
   constructor(
     readonly id: number,
@@ -88,8 +112,8 @@ export class TierStore {
   private readonly heads: (Run | null)[] = [null, null];
   private readonly tails: (Run | null)[] = [null, null];
   private readonly sizes = [0, 0];
-  /** Flows moving each block (keys with a count > 0 only). */
-  private readonly holdsOf = new NumMap();
+  /** Holds of flows in flight (a block is held once per stretch of them holding it). */
+  private readonly active: Holds[] = [];
   private holds = 0;
   /** Bumped per call: runs a call put at a tail carry it, so the call's head steps never take them in bulk. */
   private epoch = 0;
@@ -98,8 +122,8 @@ export class TierStore {
   private readonly segHi: number[] = [];
   private readonly segRun: (Run | null)[] = [];
   /** What the current call's stretches hold for its flows (null: the call holds nothing). */
-  private written: number[] | null = null;
-  private demoted: number[] | null = null;
+  private written: Holds | null = null;
+  private demoted: Holds | null = null;
   private promoting = false;
   private readonly cpuBlocks: number;
   private readonly diskBlocks: number;
@@ -143,9 +167,11 @@ export class TierStore {
     return this.holds;
   }
 
-  /** Flows still moving block `hash`. */
+  /** Flows still moving block `hash` (tests: a scan of every hold). */
   holdCount(hash: BlockHash): number {
-    return Math.max(0, this.holdsOf.get(hash));
+    let n = 0;
+    for (const h of this.active) for (let k = 0; k < h.los.length; k++) for (let i = h.los[k]!; i < h.his[k]!; i++) if (h.arrays[k]![i] === hash) n++;
+    return n;
   }
 
   /**
@@ -157,8 +183,8 @@ export class TierStore {
   offload(keys: readonly number[], from: number, to: number): { written: Holds; demoted: Holds } {
     this.counters.storeCalls++;
     this.epoch++;
-    const written: number[] = [];
-    const demoted: number[] = [];
+    const written = new Holds();
+    const demoted = new Holds();
     this.written = written;
     this.demoted = demoted;
     const n = this.walk(keys, from, to, false);
@@ -178,7 +204,7 @@ export class TierStore {
       const r = stRun[top]!;
       stRun[top] = null;
       if (r !== null && !(r.alive && r.lo === lo && r.hi >= hi)) {
-        const m = this.walk(keys, lo, hi, false, lo);
+        const m = this.walk(keys, lo, hi, false);
         for (let k = 0; k < m; k++, top++) {
           stLo[top] = this.segLo[k]!;
           stHi[top] = this.segHi[k]!;
@@ -195,7 +221,7 @@ export class TierStore {
     }
     this.written = null;
     this.demoted = null;
-    return { written: written.length > 0 ? written : NO_HOLDS, demoted: demoted.length > 0 ? demoted : NO_HOLDS };
+    return { written: this.start(written), demoted: this.start(demoted) };
   }
   /** offload's stretches still to do, highest last. */
   private readonly stLo: number[] = [];
@@ -208,12 +234,19 @@ export class TierStore {
     if (from >= to) return 0;
     const n = this.walk(keys, from, to, true);
     const end = n === 0 ? from : this.segRun[n - 1] === null ? this.segLo[n - 1]! : this.segHi[n - 1]!;
-    if (this.holdsOf.size === 0) return end - from;
-    for (let i = from; i < end; i++) {
-      this.ops.holdOps++;
-      if (this.holdsOf.get(keys[i]!) > 0) return i - from;
+    // A hold's stretch of array A covers keys[m..] from m = max(its lo, from) when A agrees with
+    // keys at m (chain keys agree on a prefix): the first such m ends the ready blocks.
+    let stop = end;
+    const active = this.active;
+    for (let j = 0; j < active.length; j++) {
+      const h = active[j]!;
+      for (let k = 0; k < h.los.length; k++) {
+        this.ops.holdOps++;
+        const m = Math.max(h.los[k]!, from);
+        if (m < stop && m < h.his[k]! && h.arrays[k]![m] === keys[m]) stop = m;
+      }
     }
-    return end - from;
+    return stop - from;
   }
 
   /**
@@ -249,35 +282,42 @@ export class TierStore {
     // demotes at most one CPU block: disk never overflows, nothing is evicted, so the disk
     // stretches stay as the refresh left them).
     this.epoch++;
-    const demoted: number[] = [];
-    const read: number[] = [];
+    const demoted = new Holds();
+    const read = new Holds();
     this.demoted = demoted;
     this.promoting = true;
     for (const p of diskRuns) {
-      for (let i = p.lo; i < p.hi; i++) read.push(p.keys[i]!);
+      read.add(p.keys, p.lo, p.hi);
       this.insertStretch(p.keys, p.lo, p.hi, p);
     }
     this.promoting = false;
     this.demoted = null;
-    // The read blocks are held after the demoted ones (a block promoted then demoted again is held twice).
-    for (let i = 0; i < read.length; i++) this.hold(read[i]!);
-    return { cpu, disk, demoted: demoted.length > 0 ? demoted : NO_HOLDS, read };
+    // A block promoted then demoted again is held by both.
+    return { cpu, disk, demoted: this.start(demoted), read: this.start(read) };
   }
 
   /** The flow holding these blocks landed. */
   land(h: Holds): void {
-    for (let i = 0; i < h.length; i++) {
-      const k = h[i]!;
-      this.ops.holdOps++;
-      const slot = this.holdsOf.find(k);
-      const c = slot < 0 ? 0 : this.holdsOf.valueAt(slot);
-      if (!(c > 0)) throw new Error(`TierStore: release of block ${k}, which no flow holds`);
-      if (c === 1) {
-        this.ops.holdOps++;
-        this.holdsOf.delete(k);
-      } else this.holdsOf.setValueAt(slot, c - 1);
+    if (h.blocks === 0) return;
+    const at = h.slot;
+    if (at < 0) throw new Error(`TierStore: release of ${h.blocks} blocks no flow holds (landed twice?)`);
+    const active = this.active;
+    const last = active.pop()!;
+    if (last !== h) {
+      active[at] = last;
+      last.slot = at;
     }
-    this.holds -= h.length;
+    h.slot = -1;
+    this.holds -= h.blocks;
+  }
+
+  /** Counts a call's holds in flight (an empty one is the shared NO_HOLDS). */
+  private start(h: Holds): Holds {
+    if (h.blocks === 0) return NO_HOLDS;
+    h.slot = this.active.length;
+    this.active.push(h);
+    this.holds += h.blocks;
+    return h;
   }
 
   /** Keys on a tier's list, least recently used first (tests). */
@@ -327,9 +367,9 @@ export class TierStore {
     }
     if (runs !== this.index.size) throw new Error(`TierStore: ${runs} runs on the lists, ${this.index.size} indexed`);
     let holds = 0;
-    for (const c of this.holdsOf.values()) {
-      if (!(c > 0)) throw new Error('TierStore: a hold count of 0 kept');
-      holds += c;
+    for (const [j, h] of this.active.entries()) {
+      if (h.slot !== j || !(h.blocks > 0)) throw new Error(`TierStore: hold ${j} of ${h.blocks} blocks is misplaced`);
+      holds += h.blocks;
     }
     if (holds !== this.holds) throw new Error(`TierStore: ${this.holds} block-flows held, ${holds} counted on blocks`);
   }
@@ -338,13 +378,13 @@ export class TierStore {
 
   /**
    * Stretches of keys[from, to) (segLo/segHi/segRun; returns how many), each held by one run or not
-   * held. Walks from `start` (0, or the low end of a stretch a previous walk found: the block before
-   * it is then in a run ending there or not held), one probe per run start or missing block.
+   * held. Walks from index 0 (a run holding keys[i] starts at i or holds keys[i - 1] too), one probe
+   * per run start or missing block.
    * `stopAtMiss`: stop at the first block not held (that stretch is the last one, with run null).
    */
-  private walk(keys: readonly number[], from: number, to: number, stopAtMiss: boolean, start = 0): number {
+  private walk(keys: readonly number[], from: number, to: number, stopAtMiss: boolean): number {
     let n = 0;
-    let i = start;
+    let i = 0;
     while (i < to) {
       const r = this.runStartingAt(keys, i);
       let j: number;
@@ -443,7 +483,7 @@ export class TierStore {
       if (cpuFree <= 0) {
         if (this.diskBlocks > 0) {
           if (evict) this.dropOldest(DISK, s);
-          this.demoteOldest(s);
+          this.demoteOldest(s, src);
         } else this.dropOldest(CPU, s);
       }
       // 3. Last in the CPU tier.
@@ -452,24 +492,22 @@ export class TierStore {
       if (this.promoting) this.counters.promotions += s;
       else {
         this.gpuToCpuBlocks += s;
-        const w = this.written;
-        if (w !== null) for (let i = x - 1; i >= a; i--) this.hold(keys[i]!, w);
+        this.written?.add(keys, a, x);
       }
       x = a;
     }
   }
 
-  /** Demotes the s oldest CPU blocks (all of the head run's top) to the disk tier's tail. */
-  private demoteOldest(s: number): void {
+  /** Demotes the s oldest CPU blocks (all of the head run's top) to the disk tier's tail (`src`: the run being read back, which must not grow). */
+  private demoteOldest(s: number, src: Run | null): void {
     const h = this.heads[CPU]!;
     this.counters.demotions += s;
-    const d = this.demoted;
-    if (d !== null) for (let i = h.hi - 1; i >= h.hi - s; i--) this.hold(h.keys[i]!, d);
+    this.demoted?.add(h.keys, h.hi - s, h.hi);
     if (s === h.hi - h.lo) this.moveToTail(h, DISK);
     else {
       h.hi -= s;
       this.sizes[CPU]! -= s;
-      this.appendNew(h.keys, h.hi, h.hi + s, DISK);
+      this.appendNew(h.keys, h.hi, h.hi + s, DISK, src);
     }
   }
 
@@ -483,17 +521,6 @@ export class TierStore {
       this.unlink(e);
       this.dropRun(e);
     }
-  }
-
-  private hold(key: number, into?: number[]): void {
-    this.ops.holdOps++;
-    const slot = this.holdsOf.find(key);
-    if (slot < 0) {
-      this.ops.holdOps++;
-      this.holdsOf.set(key, 1);
-    } else this.holdsOf.setValueAt(slot, this.holdsOf.valueAt(slot) + 1);
-    this.holds++;
-    if (into !== undefined) into.push(key);
   }
 
   // --- runs -----------------------------------------------------------------------------------
@@ -521,9 +548,26 @@ export class TierStore {
     return s;
   }
 
-  /** A new run of keys[lo, hi), last on `list`. */
-  private appendNew(keys: readonly number[], lo: number, hi: number, list: number): void {
+  /**
+   * Blocks keys[lo, hi) last on `list`: added to the tail run when this call made it and it holds
+   * keys[hi] as its newest block (without that, each step's run would be cut to the smaller of two
+   * head runs and runs would shrink call after call), else a new run. A run that grows changes
+   * its first key, so a stretch of `offload` still to do may find its run changed: it is walked
+   * again from index 0 then. `src` (the disk run being read back) never grows.
+   */
+  private appendNew(keys: readonly number[], lo: number, hi: number, list: number, src: Run | null = null): void {
+    const t = this.tails[list]!;
+    if (t !== null && t.born === this.epoch && t !== src && t.lo === hi && t.keys[hi - 1] === keys[hi - 1]) {
+      this.ops.deletes++;
+      this.index.delete(t.keys[hi]!);
+      t.lo = lo;
+      this.ops.inserts++;
+      this.index.set(t.keys[lo]!, t.id);
+      this.sizes[list]! += hi - lo;
+      return;
+    }
     const r = this.newRun(keys, lo, hi);
+    r.born = this.epoch;
     this.linkLast(r, list);
     this.sizes[list]! += hi - lo;
   }

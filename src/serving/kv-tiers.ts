@@ -213,11 +213,11 @@ export class KvTiers {
     // The store holds the written and demoted blocks itself and answers their keys; the flows below release them.
     const store = this.store;
     const res = store.offload(r.blockKeys, 0, r.blockKeys.length);
-    if (res.written.length > 0) {
-      this.c.storedBlocks += res.written.length;
-      this.c.bytesD2H += res.written.length * this.cfg.blockBytes;
+    if (res.written.blocks > 0) {
+      this.c.storedBlocks += res.written.blocks;
+      this.c.bytesD2H += res.written.blocks * this.cfg.blockBytes;
       const written = res.written;
-      this.toHost(written.length, `tier r${r.spec.id} store`, () => store.land(written));
+      this.toHost(written.blocks, `tier r${r.spec.id} store`, () => store.land(written));
     }
     this.afterMove(res.demoted);
     this.sample();
@@ -340,10 +340,10 @@ export class KvTiers {
 
   /** Demoted blocks (already held by the store) are written CPU -> disk; evicted ones just vanish. */
   private afterMove(demoted: Holds): void {
-    if (demoted.length === 0) return;
-    this.c.bytesToDisk += demoted.length * this.cfg.blockBytes;
+    if (demoted.blocks === 0) return;
+    this.c.bytesToDisk += demoted.blocks * this.cfg.blockBytes;
     const store = this.store!;
-    this.diskFlow(this.routes.toDisk!, demoted.length, `tier ${this.cfg.instance} demote`, () => store.land(demoted));
+    this.diskFlow(this.routes.toDisk!, demoted.blocks, `tier ${this.cfg.instance} demote`, () => store.land(demoted));
   }
 
   // --- occupancy ----------------------------------------------------------------------------
