@@ -28,6 +28,7 @@
  * whether or not the block is still on a tier (it follows a block dropped and stored again
  * meanwhile); a held block is no hit (vLLM's non-ready blocks).
  */
+import { KeyFilter } from './key-filter.js';
 import { NumMap } from './num-map.js';
 
 const CPU = 0;
@@ -107,6 +108,8 @@ class Run {
 export class TierStore {
   /** First key of each run -> run id. */
   private readonly index = new NumMap();
+  /** The index's keys, asked first: a walk's probes mostly miss (a prompt's new blocks). */
+  private readonly starts = new KeyFilter();
   private readonly runs: (Run | null)[] = [];
   private readonly freeIds: number[] = [];
   private readonly heads: (Run | null)[] = [null, null];
@@ -139,8 +142,8 @@ export class TierStore {
     diskHitBlocks: 0,
   };
   private gpuToCpuBlocks = 0;
-  /** Hash-index operations (probes, inserts, deletes) and run relinks so far (what the bench counts). */
-  readonly ops = { probes: 0, inserts: 0, deletes: 0, holdOps: 0, relinks: 0 };
+  /** Filter checks, hash-index operations (probes past the filter, inserts, deletes), hold stretches scanned and run relinks so far (counted per request in docs/speed.md). */
+  readonly ops = { filtered: 0, probes: 0, inserts: 0, deletes: 0, holdOps: 0, relinks: 0 };
 
   constructor(opts: TierStoreOptions) {
     if (!Number.isInteger(opts.cpuBlocks) || opts.cpuBlocks < 1) {
@@ -414,8 +417,11 @@ export class TierStore {
 
   /** The run whose first block is keys[i], or null (one probe). */
   private runStartingAt(keys: readonly number[], i: number): Run | null {
+    const k = keys[i]!;
+    this.ops.filtered++;
+    if (!this.starts.mayHave(k)) return null;
     this.ops.probes++;
-    const id = this.index.get(keys[i]!);
+    const id = this.index.get(k);
     if (id < 0) return null;
     const r = this.runs[id]!;
     if (r.lo !== i) throw new Error(`block key ${keys[i]} at index ${i} is held at index ${r.lo}: keys are not chain hashes`);
@@ -558,11 +564,9 @@ export class TierStore {
   private appendNew(keys: readonly number[], lo: number, hi: number, list: number, src: Run | null = null): void {
     const t = this.tails[list]!;
     if (t !== null && t.born === this.epoch && t !== src && t.lo === hi && t.keys[hi - 1] === keys[hi - 1]) {
-      this.ops.deletes++;
-      this.index.delete(t.keys[hi]!);
+      this.unindex(t.keys[hi]!);
       t.lo = lo;
-      this.ops.inserts++;
-      this.index.set(t.keys[lo]!, t.id);
+      this.indexAs(t.keys[lo]!, t.id);
       this.sizes[list]! += hi - lo;
       return;
     }
@@ -586,18 +590,28 @@ export class TierStore {
     const id = this.freeIds.length > 0 ? this.freeIds.pop()! : this.runs.length;
     const r = new Run(id, keys, lo, hi);
     this.runs[id] = r;
-    this.ops.inserts++;
-    this.index.set(keys[lo]!, id);
+    this.indexAs(keys[lo]!, id);
     return r;
   }
 
   private dropRun(r: Run): void {
-    this.ops.deletes++;
-    this.index.delete(r.keys[r.lo]!);
+    this.unindex(r.keys[r.lo]!);
     this.runs[r.id] = null;
     this.freeIds.push(r.id);
     r.alive = false;
     r.keys = EMPTY_KEYS; // the request's key array is not kept alive by a dead run
+  }
+
+  private indexAs(key: number, id: number): void {
+    this.ops.inserts++;
+    this.index.set(key, id);
+    this.starts.add(key);
+  }
+
+  private unindex(key: number): void {
+    this.ops.deletes++;
+    this.index.delete(key);
+    this.starts.remove(key);
   }
 
   private linkLast(r: Run, list: number): void {
