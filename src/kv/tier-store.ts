@@ -206,7 +206,9 @@ export class TierStore {
       const hi = stHi[top]!;
       const r = stRun[top]!;
       stRun[top] = null;
-      if (r !== null && !(r.alive && r.lo === lo && r.hi >= hi)) {
+      // Still held there when r lives and covers the stretch: a run only loses blocks at its top
+      // (head steps, splits) and grows downward (merges); its key array never changes.
+      if (r !== null && !(r.alive && r.lo <= lo && r.hi >= hi)) {
         const m = this.walk(keys, lo, hi, false);
         for (let k = 0; k < m; k++, top++) {
           stLo[top] = this.segLo[k]!;
@@ -219,7 +221,7 @@ export class TierStore {
         this.counters.blocksIn += hi - lo;
         this.insertStretch(keys, lo, hi, null);
       } else if (r.list === CPU) {
-        this.moveToTail(this.isolate(r, lo, hi), CPU);
+        this.moveToTail(this.isolate(r, lo, hi), CPU, true);
       } else this.insertStretch(keys, lo, hi, this.isolate(r, lo, hi));
     }
     this.written = null;
@@ -276,7 +278,8 @@ export class TierStore {
         disk += hi - lo;
         diskRuns.push(p);
       }
-      this.moveToTail(p, p.list);
+      // A disk piece is read back below, so it keeps its identity (no merge).
+      this.moveToTail(p, p.list, p.list === CPU);
     }
     this.counters.cpuHitBlocks += cpu;
     this.counters.diskHitBlocks += disk;
@@ -493,7 +496,7 @@ export class TierStore {
         } else this.dropOldest(CPU, s);
       }
       // 3. Last in the CPU tier.
-      if (whole !== null) this.moveToTail(whole, CPU);
+      if (whole !== null) this.moveToTail(whole, CPU, true);
       else this.appendNew(keys, a, x, CPU);
       if (this.promoting) this.counters.promotions += s;
       else {
@@ -509,7 +512,7 @@ export class TierStore {
     const h = this.heads[CPU]!;
     this.counters.demotions += s;
     this.demoted?.add(h.keys, h.hi - s, h.hi);
-    if (s === h.hi - h.lo) this.moveToTail(h, DISK);
+    if (s === h.hi - h.lo) this.moveToTail(h, DISK, true, src);
     else {
       h.hi -= s;
       this.sizes[CPU]! -= s;
@@ -576,11 +579,31 @@ export class TierStore {
     this.sizes[list]! += hi - lo;
   }
 
-  /** Puts run r (on a list or not) last on `list`, its blocks counted there. */
-  private moveToTail(r: Run, list: number): void {
+  /**
+   * Puts run r (on a list or not) last on `list`, its blocks counted there. `merge`: when the tail
+   * run was made by this call (as appendNew's rule) and r's blocks precede its newest in the chain,
+   * it takes r's blocks and r is gone (a stored prompt's moved prefix and its new suffix make one
+   * run); never into `keep` (a disk run being read back).
+   */
+  private moveToTail(r: Run, list: number, merge = false, keep: Run | null = null): void {
     if (r.list !== NO_LIST) {
       this.sizes[r.list]! -= r.hi - r.lo;
       this.unlink(r);
+    }
+    const t = this.tails[list]!;
+    if (merge && t !== null && t.born === this.epoch && t !== keep && t.lo === r.hi && t.keys[r.hi - 1] === r.keys[r.hi - 1]) {
+      // r's first key (also t's now: chain keys) points at t; t's old first key goes.
+      this.sizes[list]! += r.hi - r.lo;
+      this.unindex(t.keys[t.lo]!);
+      t.lo = r.lo;
+      this.ops.inserts++;
+      this.index.set(r.keys[r.lo]!, t.id);
+      t.stamp = this.epoch;
+      this.runs[r.id] = null;
+      this.freeIds.push(r.id);
+      r.alive = false;
+      r.keys = EMPTY_KEYS;
+      return;
     }
     this.linkLast(r, list);
     this.sizes[list]! += r.hi - r.lo;
