@@ -392,20 +392,22 @@ export class TierStore {
     let n = 0;
     let i = 0;
     while (i < to) {
-      const r = this.runStartingAt(keys, i);
-      let j: number;
+      let r = this.runStartingAt(keys, i);
       if (r === null) {
-        j = i + 1;
-        if (j > from) {
-          const lo = Math.max(i, from);
-          if (n > 0 && this.segRun[n - 1] === null) this.segHi[n - 1] = j;
-          else n = this.seg(n, lo, j, null);
-          if (stopAtMiss) return n;
+        if (stopAtMiss && i >= from) return this.seg(n, i, i + 1, null);
+        // A stretch of missing blocks (a prompt's new ones): the filter answers most in a tight loop.
+        const start = i;
+        const starts = this.starts;
+        for (i++; i < to; i++) {
+          this.ops.filtered++;
+          if (starts.mayHave(keys[i]!) && (r = this.probe(keys, i)) !== null) break;
+          if (stopAtMiss && i >= from) return this.seg(n, i, i + 1, null);
         }
-      } else {
-        j = this.matchEnd(r, keys, i, to);
-        if (j > from) n = this.seg(n, Math.max(i, from), j, r);
+        if (i > from) n = this.seg(n, Math.max(start, from), i, null);
+        if (r === null) break;
       }
+      const j = this.matchEnd(r, keys, i, to);
+      if (j > from) n = this.seg(n, Math.max(i, from), j, r);
       i = j;
     }
     return n;
@@ -418,13 +420,16 @@ export class TierStore {
     return n + 1;
   }
 
-  /** The run whose first block is keys[i], or null (one probe). */
+  /** The run whose first block is keys[i], or null (a filter check, and a probe past it). */
   private runStartingAt(keys: readonly number[], i: number): Run | null {
-    const k = keys[i]!;
     this.ops.filtered++;
-    if (!this.starts.mayHave(k)) return null;
+    return this.starts.mayHave(keys[i]!) ? this.probe(keys, i) : null;
+  }
+
+  /** The run whose first block is keys[i], or null (one probe of the index). */
+  private probe(keys: readonly number[], i: number): Run | null {
     this.ops.probes++;
-    const id = this.index.get(k);
+    const id = this.index.get(keys[i]!);
     if (id < 0) return null;
     const r = this.runs[id]!;
     if (r.lo !== i) throw new Error(`block key ${keys[i]} at index ${i} is held at index ${r.lo}: keys are not chain hashes`);
