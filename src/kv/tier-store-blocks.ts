@@ -25,20 +25,13 @@
  */
 import { LruLists, NO_LIST } from './lru.js';
 import { NumMap } from './num-map.js';
+import { checkedTierSizes, tierStats, zeroTierCounters, type BlockHash, type Tier, type TierStoreOptions, type TierStoreStats } from './tier-store.js';
 
 /** The store's two recency lists (a block is on exactly one). */
 const CPU = 0;
 const DISK = 1;
 
-export type BlockHash = number;
-export type Tier = 'cpu' | 'disk';
-
-export interface TierStoreOptions {
-  cpuBlocks: number;
-  /** 0 or absent: no disk tier. */
-  diskBlocks?: number;
-  blockBytes: number;
-}
+export type { BlockHash, Tier, TierStoreOptions, TierStoreStats } from './tier-store.js';
 
 export interface Movement {
   /** Blocks moved CPU -> disk to make room. */
@@ -54,21 +47,6 @@ export interface StoreResult extends Movement {
   alreadyHeld: BlockHash[];
 }
 
-export interface TierStoreStats {
-  blocksIn: number;
-  cpuHeld: number;
-  diskHeld: number;
-  evictions: number;
-  demotions: number;
-  promotions: number;
-  storeCalls: number;
-  lookups: number;
-  cpuHitBlocks: number;
-  diskHitBlocks: number;
-  bytesGpuToCpu: number;
-  bytesCpuToDisk: number;
-  bytesDiskToCpu: number;
-}
 
 export class BlockTierStore {
   /**
@@ -89,28 +67,11 @@ export class BlockTierStore {
   private readonly cpuBlocks: number;
   private readonly diskBlocks: number;
   private readonly blockBytes: number;
-  private readonly counters = {
-    blocksIn: 0,
-    evictions: 0,
-    demotions: 0,
-    promotions: 0,
-    storeCalls: 0,
-    lookups: 0,
-    cpuHitBlocks: 0,
-    diskHitBlocks: 0,
-  };
+  private readonly counters = zeroTierCounters();
   private gpuToCpuBlocks = 0;
 
   constructor(opts: TierStoreOptions) {
-    if (!Number.isInteger(opts.cpuBlocks) || opts.cpuBlocks < 1) {
-      throw new RangeError(`CPU KV tier needs at least 1 block, got ${opts.cpuBlocks}`);
-    }
-    const disk = opts.diskBlocks ?? 0;
-    if (!Number.isInteger(disk) || disk < 0) throw new RangeError(`Disk KV tier size must be a whole number of blocks >= 0, got ${disk}`);
-    if (!(opts.blockBytes > 0)) throw new RangeError(`KV block size must be > 0 bytes, got ${opts.blockBytes}`);
-    this.cpuBlocks = opts.cpuBlocks;
-    this.diskBlocks = disk;
-    this.blockBytes = opts.blockBytes;
+    ({ cpuBlocks: this.cpuBlocks, diskBlocks: this.diskBlocks, blockBytes: this.blockBytes } = checkedTierSizes(opts));
   }
 
   /** Blocks held in the CPU tier (as stats().cpuHeld, without building the stats object). */
@@ -376,14 +337,7 @@ export class BlockTierStore {
   }
 
   stats(): TierStoreStats {
-    return {
-      ...this.counters,
-      cpuHeld: this.held.sizeOf(CPU),
-      diskHeld: this.held.sizeOf(DISK),
-      bytesGpuToCpu: this.gpuToCpuBlocks * this.blockBytes,
-      bytesCpuToDisk: this.counters.demotions * this.blockBytes,
-      bytesDiskToCpu: this.counters.promotions * this.blockBytes,
-    };
+    return tierStats(this.counters, this.held.sizeOf(CPU), this.held.sizeOf(DISK), this.gpuToCpuBlocks, this.blockBytes);
   }
 
   /** Throws when bookkeeping is broken: blocks in = blocks held + blocks evicted, tiers within size, every held block in one tier. */

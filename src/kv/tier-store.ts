@@ -45,10 +45,9 @@ export interface TierStoreOptions {
   blockBytes: number;
 }
 
-export interface TierStoreStats {
+/** The store's counters (both stores: this one and the per-block BlockTierStore, its test oracle). */
+export interface TierCounters {
   blocksIn: number;
-  cpuHeld: number;
-  diskHeld: number;
   evictions: number;
   demotions: number;
   promotions: number;
@@ -56,9 +55,40 @@ export interface TierStoreStats {
   lookups: number;
   cpuHitBlocks: number;
   diskHitBlocks: number;
+}
+
+export function zeroTierCounters(): TierCounters {
+  return { blocksIn: 0, evictions: 0, demotions: 0, promotions: 0, storeCalls: 0, lookups: 0, cpuHitBlocks: 0, diskHitBlocks: 0 };
+}
+
+export interface TierStoreStats extends TierCounters {
+  cpuHeld: number;
+  diskHeld: number;
   bytesGpuToCpu: number;
   bytesCpuToDisk: number;
   bytesDiskToCpu: number;
+}
+
+/** The sizes of `opts`, checked (RangeError when not whole blocks, or no CPU block). */
+export function checkedTierSizes(opts: TierStoreOptions): { cpuBlocks: number; diskBlocks: number; blockBytes: number } {
+  if (!Number.isInteger(opts.cpuBlocks) || opts.cpuBlocks < 1) {
+    throw new RangeError(`CPU KV tier needs at least 1 block, got ${opts.cpuBlocks}`);
+  }
+  const disk = opts.diskBlocks ?? 0;
+  if (!Number.isInteger(disk) || disk < 0) throw new RangeError(`Disk KV tier size must be a whole number of blocks >= 0, got ${disk}`);
+  if (!(opts.blockBytes > 0)) throw new RangeError(`KV block size must be > 0 bytes, got ${opts.blockBytes}`);
+  return { cpuBlocks: opts.cpuBlocks, diskBlocks: disk, blockBytes: opts.blockBytes };
+}
+
+export function tierStats(c: TierCounters, cpuHeld: number, diskHeld: number, gpuToCpuBlocks: number, blockBytes: number): TierStoreStats {
+  return {
+    ...c,
+    cpuHeld,
+    diskHeld,
+    bytesGpuToCpu: gpuToCpuBlocks * blockBytes,
+    bytesCpuToDisk: c.demotions * blockBytes,
+    bytesDiskToCpu: c.promotions * blockBytes,
+  };
 }
 
 /**
@@ -131,30 +161,13 @@ export class TierStore {
   private readonly cpuBlocks: number;
   private readonly diskBlocks: number;
   private readonly blockBytes: number;
-  private readonly counters = {
-    blocksIn: 0,
-    evictions: 0,
-    demotions: 0,
-    promotions: 0,
-    storeCalls: 0,
-    lookups: 0,
-    cpuHitBlocks: 0,
-    diskHitBlocks: 0,
-  };
+  private readonly counters = zeroTierCounters();
   private gpuToCpuBlocks = 0;
   /** Filter checks, hash-index operations (probes past the filter, inserts, deletes), hold stretches scanned and run relinks so far (counted per request in docs/speed.md). */
   readonly ops = { filtered: 0, probes: 0, inserts: 0, deletes: 0, holdOps: 0, relinks: 0 };
 
   constructor(opts: TierStoreOptions) {
-    if (!Number.isInteger(opts.cpuBlocks) || opts.cpuBlocks < 1) {
-      throw new RangeError(`CPU KV tier needs at least 1 block, got ${opts.cpuBlocks}`);
-    }
-    const disk = opts.diskBlocks ?? 0;
-    if (!Number.isInteger(disk) || disk < 0) throw new RangeError(`Disk KV tier size must be a whole number of blocks >= 0, got ${disk}`);
-    if (!(opts.blockBytes > 0)) throw new RangeError(`KV block size must be > 0 bytes, got ${opts.blockBytes}`);
-    this.cpuBlocks = opts.cpuBlocks;
-    this.diskBlocks = disk;
-    this.blockBytes = opts.blockBytes;
+    ({ cpuBlocks: this.cpuBlocks, diskBlocks: this.diskBlocks, blockBytes: this.blockBytes } = checkedTierSizes(opts));
   }
 
   /** Blocks held in the CPU tier (as stats().cpuHeld, without building the stats object). */
@@ -339,14 +352,7 @@ export class TierStore {
   }
 
   stats(): TierStoreStats {
-    return {
-      ...this.counters,
-      cpuHeld: this.sizes[CPU]!,
-      diskHeld: this.sizes[DISK]!,
-      bytesGpuToCpu: this.gpuToCpuBlocks * this.blockBytes,
-      bytesCpuToDisk: this.counters.demotions * this.blockBytes,
-      bytesDiskToCpu: this.counters.promotions * this.blockBytes,
-    };
+    return tierStats(this.counters, this.sizes[CPU]!, this.sizes[DISK]!, this.gpuToCpuBlocks, this.blockBytes);
   }
 
   /** Throws when bookkeeping is broken: blocks in = held + evicted, tiers within size, runs agree with the index and the lists, holds add up. */
