@@ -19,14 +19,21 @@
  * stretches that touch no block another step of the same stretch touches (`insertStretch`), and
  * one block at a time where they might.
  *
+ * Runs a call made at a tail grow when the next blocks continue their chain (`appendNew`,
+ * `moveToTail`): without that, each step's run would be cut to the smaller of two head runs and
+ * runs would shrink call after call (measured: 14.5k runs of ~11 blocks for 164k blocks, 4.7k with).
+ *
  * Keys are chain hashes (src/serving/block-keys.ts): a key fixes its position and every key before
  * it. So a walk from index 0 finds every held block of a key array with one probe per run start or
  * missing block (`walk`), also when a lookup starts mid-run at the GPU hit; and two arrays that
- * agree at index j agree below it (`matchEnd` bisects).
+ * agree at index j agree below it (`matchEnd` bisects). A counting filter over the runs' first
+ * keys (key-filter.ts) answers most missing blocks (a prompt's new ones) without a probe.
  *
- * A block whose bytes are moving is held: a count per key in a small map (`holdCount`), kept
- * whether or not the block is still on a tier (it follows a block dropped and stored again
- * meanwhile); a held block is no hit (vLLM's non-ready blocks).
+ * A block whose bytes are moving is held: each flow's `Holds` are stretches of key arrays (a
+ * written prompt is one, not one count per block), in a list of holds in flight that `readyHits`
+ * scans (a few at a time); a hold covers its blocks whether or not they are still on a tier (it
+ * follows a block dropped and stored again meanwhile); a held block is no hit (vLLM's non-ready
+ * blocks).
  */
 import { KeyFilter } from './key-filter.js';
 import { NumMap } from './num-map.js';
