@@ -51,10 +51,11 @@ describe('end-to-end accuracy against public vLLM measurements', () => {
     const expectS = (m.numPrompts! - 1) / m.requestRate! + (s.median_e2el_ms as number) / 1000;
     expect(Math.abs((s.duration as number) - expectS) / expectS).toBeLessThan(0.01);
   });
-  it('held-out errors stay within the issue targets (static median <= 10%, p90 <= 25%; serving TPOT/ITL median <= 15%; serving TTFT is reported, not asserted: it misses, see docs/accuracy.md)', () => {
+  it('held-out errors stay within the issue targets (static median <= 10%, p90 <= 25%; serving TTFT and TPOT/ITL median <= 15%; the p90s are reported in docs/accuracy.md, not asserted: the issue sets no p90 target for serving)', () => {
     const s = Object.fromEntries(e2eSummary(rows).map((x) => [x.kind, x]));
     expect(s['static avg_latency_ms']!.medianAbsPct).toBeLessThanOrEqual(10);
     expect(s['static avg_latency_ms']!.p90AbsPct).toBeLessThanOrEqual(25);
+    expect(s['serving TTFT']!.medianAbsPct).toBeLessThanOrEqual(15);
     expect(s['serving TPOT/ITL']!.medianAbsPct).toBeLessThanOrEqual(15);
   });
 });

@@ -24,6 +24,10 @@ export abstract class FlowAllocation {
   private readonly scratchShares: FairShareFlow[] = [];
   private readonly scratchRates: number[] = [];
   private nextCompletion?: EventHandle;
+  /** The completion event's callback, bound once (a re-rate schedules one, most flow starts and ends re-rate). */
+  private readonly onCompletion = (): void => this.completeDue();
+  /** Flows finishing in one completion event (reused: completeDue is never re-entered, it runs only as that event). */
+  private readonly finishedScratch: (Flow | null)[] = [];
   protected nextFlowId = 0;
   protected completed = 0;
   protected delivered = 0;
@@ -219,7 +223,7 @@ export abstract class FlowAllocation {
     }
     this.nextCompletion?.cancel();
     this.nextCompletion = Number.isFinite(nextS)
-      ? this.sim.scheduleAt(Math.max(now, nextS), () => this.completeDue(), this.eventPriority)
+      ? this.sim.scheduleAt(Math.max(now, nextS), this.onCompletion, this.eventPriority)
       : undefined;
     this.listener.onRerate?.(now);
   }
@@ -229,16 +233,23 @@ export abstract class FlowAllocation {
     this.advance();
     const now = this.sim.now;
     const limitS = now + TIME_TOLERANCE * Math.max(1, now);
-    const finished: Flow[] = [];
-    for (const f of this.moving) if (f.finishS <= limitS) finished.push(f);
-    for (const f of finished) {
+    const finished = this.finishedScratch;
+    let n = 0;
+    for (const f of this.moving) if (f.finishS <= limitS) finished[n++] = f;
+    for (let i = 0; i < n; i++) {
+      const f = finished[i]!;
       this.detach(f, 'done');
       this.completed++;
       this.delivered += f.bytes;
     }
     this.rerate();
     // Callbacks last: they may start flows, which re-rates against the state just settled.
-    for (const f of finished) f.onDone?.(f);
+    for (let i = 0; i < n; i++) {
+      const f = finished[i]!;
+      // Not kept past its callback (a reference from this long-lived array would keep it alive; `length =` is a slow runtime call).
+      finished[i] = null;
+      f.onDone?.(f);
+    }
   }
 }
 

@@ -9,7 +9,8 @@
  * operations, in the same order, as flow-allocation.ts and flow-solo.ts would (advance, solo
  * flows and their materialization, activation bursts, re-rates, completions with their
  * tolerance), on copies of the channels' figures, and the caller commits it in one step.
- * A caller whose check fails discards it and starts the flows the ordinary way. Differential test:
+ * Without a second path the episode is of copies only (the chunks then wait in staging for a
+ * destination not known yet). A caller whose check fails discards it and starts the flows the ordinary way. Differential test:
  * flow-episode.test.ts (episode against the event-driven network, byte for byte).
  */
 import { maxMinFairRatesInto, type ChannelUse, type FairShareFlow } from './max-min.js';
@@ -28,13 +29,14 @@ interface Leg {
 
 /** The channels and legs of one pair of paths, built once and reused by every episode on them. */
 interface Shape {
-  uses2: readonly Use[];
+  /** Null: copies only (no second leg). */
+  uses2: readonly Use[] | null;
   latency1S: number;
   cap1: number;
   latency2S: number;
   cap2: number;
   leg1: Leg;
-  leg2: Leg;
+  leg2: Leg | null;
   chans: EChannel[];
   capacities: number[];
 }
@@ -108,13 +110,14 @@ export abstract class EpisodeFlows extends SoloFlows {
   /** One run's scratch, reused: an episode is committed or dropped before the next one runs. */
   private readonly scratch = new EpisodeRun();
 
-  private shapeOf(path1: readonly string[], latency1S: number, cap1: number, path2: readonly string[], latency2S: number, cap2: number): Shape {
+  private shapeOf(path1: readonly string[], latency1S: number, cap1: number, path2: readonly string[] | null, latency2S: number, cap2: number): Shape {
     const a = this.usesOf(path1);
-    const b = this.usesOf(path2);
+    const b = path2 === null ? null : this.usesOf(path2);
+    const uses2 = b === null ? null : b.uses;
     let list = this.shapes.get(a.uses);
     if (list === undefined) this.shapes.set(a.uses, (list = []));
     for (const sh of list) {
-      if (sh.uses2 === b.uses && sh.latency1S === latency1S && sh.cap1 === cap1 && sh.latency2S === latency2S && sh.cap2 === cap2) return sh;
+      if (sh.uses2 === uses2 && sh.latency1S === latency1S && sh.cap1 === cap1 && sh.latency2S === latency2S && sh.cap2 === cap2) return sh;
     }
     const slotOf = new Map<Channel, number>();
     const chans: EChannel[] = [];
@@ -122,30 +125,33 @@ export abstract class EpisodeFlows extends SoloFlows {
       slots: uses.map((u) => slotFor(u.channel, slotOf, chans)), weights: uses.map((u) => u.weight), share: { uses: shareUses, capBytesPerS }, latencyS, capBytesPerS,
     });
     const leg1 = leg(a.uses, a.shareUses, latency1S, cap1);
-    const leg2 = leg(b.uses, b.shareUses, latency2S, cap2);
+    const leg2 = b === null ? null : leg(b.uses, b.shareUses, latency2S, cap2);
     for (let i = 0; i < chans.length; i++) {
       const p = chans[i]!.ch.partner;
       if (p !== undefined) chans[i]!.partner = slotFor(p, slotOf, chans);
     }
     let maxIndex = 0;
     for (const c of chans) maxIndex = Math.max(maxIndex, c.ch.index);
-    const sh: Shape = { uses2: b.uses, latency1S, cap1, latency2S, cap2, leg1, leg2, chans, capacities: new Array<number>(maxIndex + 1).fill(0) };
+    const sh: Shape = { uses2, latency1S, cap1, latency2S, cap2, leg1, leg2, chans, capacities: new Array<number>(maxIndex + 1).fill(0) };
     list.push(sh);
     return sh;
   }
 
   /**
    * Runs an episode at now: flow i of `bytes` starts on path 1, in order, and when it ends a flow
-   * of the same bytes starts on path 2. Null when the allocation is not empty, a channel of either
+   * of the same bytes starts on path 2 (none when `path2` is null: copies only). Null when the allocation is not empty, a channel of either
    * path (or a duplex partner) carries or is claimed, a listener wants segments or re-rates, or
    * some event of the episode falls at or after `beforeS`. Nothing changes until commitEpisode,
-   * which must come before the next episode is run (the result is scratch space).
+   * which must come before the next episode is run (the result is scratch space). `startS` (not
+   * before now) runs it as of a later instant, for a caller that knows nothing else happens until
+   * then (the network is as this call finds it, its last advance included).
    */
   runEpisode(
     path1: readonly string[], latency1S: number, cap1: number,
-    path2: readonly string[], latency2S: number, cap2: number,
-    bytes: readonly number[], beforeS: number,
+    path2: readonly string[] | null, latency2S: number, cap2: number,
+    bytes: readonly number[], beforeS: number, startS = this.sim.now,
   ): FlowEpisode | null {
+    if (!(startS >= this.sim.now)) return null;
     if (!this.soloFlows || this.moving.size > 0 || this.listener.onSegment !== undefined || this.listener.onRerate !== undefined) return null;
     for (const b of bytes) if (!(b > 0)) return null;
     const sh = this.shapeOf(path1, latency1S, cap1, path2, latency2S, cap2);
@@ -162,7 +168,7 @@ export abstract class EpisodeFlows extends SoloFlows {
       e.flowsCarried = c.flowsCarried;
       e.solo = null;
     }
-    return this.scratch.run(sh, bytes, this.sim.now, this.lastAdvanceS, beforeS) ? this.scratch : null;
+    return this.scratch.run(sh, bytes, startS, this.lastAdvanceS, beforeS) ? this.scratch : null;
   }
 
   /** Applies an episode's channel figures and counters (the caller applies its own effects). */
@@ -240,8 +246,9 @@ class EpisodeRun implements FlowEpisode {
     this.lastAdvanceS = lastAdvanceS;
     this.beforeS = beforeS;
     this.seq = 0;
-    this.events.length = 0;
-    this.moving.length = 0;
+    // Empty after an episode that ran to its end: `length =` (a runtime call) only after one dropped mid-way.
+    if (this.events.length > 0) this.events.length = 0;
+    if (this.moving.length > 0) this.moving.length = 0;
     this.completion = null;
     this.burst = null;
     this.flows = 0;
@@ -519,22 +526,22 @@ class EpisodeRun implements FlowEpisode {
     const now = this.now;
     const limitS = now + TIME_TOLERANCE * Math.max(1, now);
     const finished = this.finished;
-    finished.length = 0;
-    for (const f of this.moving) if (f.finishS <= limitS) finished.push(f);
-    for (const f of finished) this.detach(f);
+    // Entries past n are stale (no `length =`, a runtime call per completion).
+    let n = 0;
+    for (const f of this.moving) if (f.finishS <= limitS) finished[n++] = f;
+    for (let i = 0; i < n; i++) this.detach(finished[i]!);
     this.rerate();
     // Callbacks after the re-rate, in finish order (as completeDue calls onDone); one may start a flow.
-    const n = finished.length;
     for (let i = 0; i < n; i++) this.onDone(finished[i]!);
   }
 
-  /** Every end is recorded (completed and delivered count it); a first leg's end starts its second leg at once. */
+  /** Every end is recorded (completed and delivered count it); a first leg's end starts its second leg, if any, at once. */
   private onDone(f: EFlow): void {
     const k = this.doneCount++;
     this.donePair[k] = f.pair;
     this.doneSecond[k] = f.second;
     this.doneS[k] = this.now;
-    if (!f.second) this.startFlow(newFlow(this.leg2!, f.pair, true, f.bytes));
+    if (!f.second && this.leg2 !== null) this.startFlow(newFlow(this.leg2, f.pair, true, f.bytes));
   }
 }
 

@@ -63,6 +63,28 @@ describe('maxMinFairRates', () => {
   });
 });
 
+describe('maxMinFairRatesInto, flows of one shape', () => {
+  // Flows sharing one uses array and cap take a one-round shortcut: it must give the textbook's bits.
+  it('gives bit-identical rates to the textbook loop when every flow has the same uses and cap', () => {
+    const rng = seedrandom('one-shape');
+    const out: number[] = [];
+    for (let trial = 0; trial < 3000; trial++) {
+      const nCh = 1 + Math.floor(rng() * 5);
+      const caps = Array.from({ length: nCh }, () => (rng() < 0.3 ? 25e9 : rng() * 30e9 + 1e6));
+      const uses = [];
+      for (let c = 0; c < nCh; c++) if (rng() < 0.6) uses.push({ channel: c, weight: rng() < 0.2 ? 2 : rng() < 0.1 ? 1.5 : 1 });
+      // Now and then a channel listed twice, or no channel at all.
+      if (uses.length > 0 && rng() < 0.1) uses.push({ ...uses[0]! });
+      const cap = rng() < 0.3 ? rng() * 20e9 + 1 : rng() < 0.05 ? 0 : Infinity;
+      const shared = { uses, capBytesPerS: cap };
+      const flows: FairShareFlow[] = Array.from({ length: 2 + Math.floor(rng() * 40) }, () => shared);
+      const want = textbookRates(flows, caps);
+      maxMinFairRatesInto(flows, flows.length, caps, out);
+      for (let i = 0; i < flows.length; i++) expect(Object.is(out[i], want[i])).toBe(true);
+    }
+  });
+});
+
 /** The implementation before it was made allocation-free (Maps per call), kept as the reference. */
 function textbookRates(flows: readonly FairShareFlow[], capacityBytesPerS: readonly number[]): number[] {
   const rates = new Array<number>(flows.length).fill(0);

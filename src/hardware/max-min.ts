@@ -66,6 +66,17 @@ export function maxMinFairRatesInto(flows: readonly FairShareFlow[], n: number, 
     }
   }
   for (let i = 0; i < n; i++) for (const u of flows[i]!.uses) weightSum[u.channel]! += u.weight;
+  if (n > 1 && oneShape(flows, n)) {
+    // Every flow on the same uses with the same cap (chunks pulled together on one path): the
+    // loop's first round computes one level for all, and every flow freezes there (the term that
+    // makes the minimum is within the threshold), so that round's operations give every rate.
+    const f = flows[0]!;
+    let level = Infinity;
+    level = Math.min(level, f.capBytesPerS);
+    for (const u of f.uses) level = Math.min(level, remaining[u.channel]! / weightSum[u.channel]!);
+    for (let i = 0; i < n; i++) out[i] = level;
+    return;
+  }
 
   let unfrozen = unfrozenA;
   let next = unfrozenB;
@@ -103,4 +114,12 @@ export function maxMinFairRatesInto(flows: readonly FairShareFlow[], n: number, 
     next = t;
     count = nNext;
   }
+}
+
+/** The first n flows share one uses array and one cap. */
+function oneShape(flows: readonly FairShareFlow[], n: number): boolean {
+  const uses = flows[0]!.uses;
+  const cap = flows[0]!.capBytesPerS;
+  for (let i = 1; i < n; i++) if (flows[i]!.uses !== uses || flows[i]!.capBytesPerS !== cap) return false;
+  return true;
 }

@@ -164,4 +164,128 @@ describe('StagingBuffer', () => {
     expect(counted).toEqual(numbered);
     expect(counted.free).toBe(48 * MiB);
   });
+
+  it('keeps each request\'s reservations in grant order whatever order they are freed in, and refuses a free of one not held', () => {
+    const rng = new RandomStreams(41).stream('order');
+    const sim = new Simulator();
+    const buf = new StagingBuffer(sim, { capacityBytes: 400 * MiB, pageBytes: MiB });
+    const other = new StagingBuffer(sim, { capacityBytes: 4 * MiB, pageBytes: MiB });
+    // Reference: per request, the reservations still held, in grant order.
+    const held = new Map<number, Reservation[]>();
+    let frees = 0;
+    for (let step = 0; step < 4000; step++) {
+      const req = Math.floor(rng.next() * 6);
+      const list = held.get(req) ?? [];
+      if (list.length > 0 && rng.next() < 0.02) {
+        // The whole request at once; its next take starts a new list.
+        expect(buf.release(req)).toBe(list.reduce((n, r) => n + r.pages.length, 0));
+        for (const r of list) expect(() => buf.free(r)).toThrow(/not held/);
+        list.length = 0;
+      } else if (list.length > 0 && (rng.next() < 0.5 || buf.freeBytes < 30 * MiB)) {
+        // First, last or a middle one: the list must unlink each.
+        const r = list.splice(Math.floor(rng.next() * list.length), 1)[0]!;
+        buf.free(r);
+        frees++;
+        expect(() => buf.free(r)).toThrow(/not held/);
+        expect(() => other.free(r)).toThrow(/not held/);
+      } else {
+        const r = buf.reserveNow(req, (1 + Math.floor(rng.next() * 4)) * MiB);
+        expect(r).not.toBeNull();
+        list.push(r!);
+      }
+      held.set(req, list);
+      expect(buf.pagesOf(req)).toEqual(list.flatMap((r) => r.pages));
+    }
+    expect(frees).toBeGreaterThan(1000);
+    for (const [req, list] of held) expect(buf.release(req)).toBe(list.reduce((n, r) => n + r.pages.length, 0));
+    expect(buf.freeBytes).toBe(400 * MiB);
+    // A request released, then granted again: a new list, the old one gone.
+    const again = buf.reserveNow(3, MiB)!;
+    expect(buf.pagesOf(3)).toEqual(again.pages);
+    expect(buf.release(3)).toBe(1);
+    expect(buf.pagesOf(3)).toEqual([]);
+  });
+
+  it('keeps the page table right across sweeps of emptied entries (thousands of requests, some coming back)', () => {
+    const rng = new RandomStreams(43).stream('sweep');
+    const sim = new Simulator();
+    const buf = new StagingBuffer(sim, { capacityBytes: 64 * MiB, pageBytes: MiB });
+    const held = new Map<number, Reservation[]>();
+    let nextReq = 0;
+    for (let step = 0; step < 30000; step++) {
+      const live = [...held.keys()];
+      const u = rng.next();
+      if (live.length > 0 && (u < 0.45 || buf.freeBytes < 8 * MiB)) {
+        const req = live[Math.floor(rng.next() * live.length)]!;
+        const list = held.get(req)!;
+        buf.free(list.splice(Math.floor(rng.next() * list.length), 1)[0]!);
+        if (list.length === 0) held.delete(req);
+      } else if (live.length > 0 && u < 0.47) {
+        const req = live[Math.floor(rng.next() * live.length)]!;
+        expect(buf.release(req)).toBe(held.get(req)!.reduce((n, r) => n + r.pages.length, 0));
+        held.delete(req);
+      } else {
+        // A new request mostly; now and then one whose reservations all went, or one still holding some.
+        const req = rng.next() < 0.9 || nextReq === 0 ? nextReq++ : Math.floor(rng.next() * nextReq);
+        const r = buf.reserveNow(req, (1 + Math.floor(rng.next() * 3)) * MiB)!;
+        expect(r).not.toBeNull();
+        held.set(req, [...(held.get(req) ?? []), r]);
+      }
+      if (step % 97 === 0) for (let req = Math.max(0, nextReq - 300); req < nextReq; req++) expect(buf.pagesOf(req)).toEqual((held.get(req) ?? []).flatMap((r) => r.pages));
+    }
+    expect(nextReq).toBeGreaterThan(5000);
+    for (const [req, list] of held) expect(buf.pagesOf(req)).toEqual(list.flatMap((r) => r.pages));
+  });
+
+  it('takes by count (takeAt, freeTakenAt, adoptTaken) with the occupancy samples and figures of reservations', () => {
+    // The same random run twice on counts-only buffers: once with reservation objects, once by count
+    // (some handed over as reservations and freed as such, as a chain of copies hands its chunks over).
+    const run = (byCount: boolean) => {
+      const rng = new RandomStreams(47).stream('taken');
+      const sim = new Simulator();
+      const samples: string[] = [];
+      const buf = new StagingBuffer(sim, { capacityBytes: 40 * MiB, pageBytes: MiB, pageNumbers: false, onOccupancy: (t, used) => samples.push(`${t} ${used}`) });
+      const held: { req: number; bytes: number; r: Reservation | null }[] = [];
+      let t = 0;
+      for (let step = 0; step < 3000; step++) {
+        t += rng.next();
+        if (held.length > 0 && (rng.next() < 0.5 || buf.freePagesUnqueued < 8)) {
+          const h = held.splice(Math.floor(rng.next() * held.length), 1)[0]!;
+          const adopt = rng.next() < 0.3;
+          if (h.r !== null) buf.freeAt(h.r, t);
+          else if (adopt) buf.freeAt(buf.adoptTaken(h.req, h.bytes, t), t);
+          else buf.freeTakenAt(h.req, h.bytes, t);
+        } else {
+          const req = Math.floor(rng.next() * 30);
+          const bytes = (0.5 + rng.next() * 5) * MiB;
+          if (byCount) {
+            expect(buf.takeAt(req, bytes, t)).toBe(true);
+            held.push({ req, bytes, r: null });
+          } else held.push({ req, bytes, r: buf.reserveAt(req, bytes, t)! });
+        }
+        samples.push(`free ${buf.freePagesUnqueued}`);
+      }
+      // What is still held goes with its request.
+      const released = [...new Set(held.map((h) => h.req))].map((req) => buf.release(req));
+      return { samples, released, stats: buf.stats(), free: buf.freeBytes };
+    };
+    const objects = run(false);
+    const counted = run(true);
+    expect(objects.samples.length).toBeGreaterThan(5000);
+    expect(counted).toEqual(objects);
+    expect(counted.free).toBe(40 * MiB);
+  });
+
+  it('refuses frees of pages not taken, and takes by count on a buffer that keeps page numbers', () => {
+    const sim = new Simulator();
+    const buf = new StagingBuffer(sim, { capacityBytes: 8 * MiB, pageBytes: MiB, pageNumbers: false });
+    expect(buf.takeAt(1, 2 * MiB, 0)).toBe(true);
+    expect(() => buf.freeTakenAt(1, 3 * MiB, 0)).toThrow(/not taken/);
+    expect(() => buf.adoptTaken(2, MiB, 0)).toThrow(/not taken/);
+    expect(buf.takeAt(1, 7 * MiB, 0)).toBe(false);
+    buf.freeTakenAt(1, 2 * MiB, 0);
+    expect(buf.freeBytes).toBe(8 * MiB);
+    const numbered = new StagingBuffer(sim, { capacityBytes: 8 * MiB, pageBytes: MiB });
+    expect(() => numbered.takeAt(1, MiB, 0)).toThrow(/counts only/);
+  });
 });

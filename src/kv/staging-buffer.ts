@@ -52,9 +52,39 @@ interface Pending {
   onGranted: (r: Reservation) => void;
 }
 
+/** Shared by every reservation of a buffer that keeps counts only (never written: pushRun runs only with page numbers). */
+const NO_RUNS: number[] = [];
+
+/** A request's entry in the page table: its granted reservations, first to last. */
+interface Held {
+  readonly buffer: StagingBuffer;
+  readonly reqId: number;
+  first: MutableReservation | null;
+  last: MutableReservation | null;
+  /** Pages its claimant took without reservation objects (takeAt; counts-only buffers). */
+  taken: number;
+  /** Still in the page table (an emptied entry stays there until a sweep or a release removes it). */
+  inTable: boolean;
+}
+
+/** Emptied page-table entries swept out at once past this many (and past half the table). */
+const SWEEP_EMPTIES = 1024;
+
+function isEmpty(h: Held): boolean {
+  return h.first === null && h.taken === 0;
+}
+
 class MutableReservation implements Reservation {
-  /** Pages held, as [start, length] pairs in grant order (each run ascending). */
-  runs: number[] = [];
+  /** Pages held, as [start, length] pairs in grant order (each run ascending); NO_RUNS with counts only. */
+  runs: number[] = NO_RUNS;
+  /**
+   * Its request's granted reservations as a list in grant order (the page table's entry): a layer's
+   * free unlinks it in O(1), with no array and no table lookup until the request's last one goes.
+   */
+  prev: MutableReservation | null = null;
+  next: MutableReservation | null = null;
+  /** The page-table entry holding it, or null. */
+  heldIn: Held | null = null;
   /** Pages held. */
   count = 0;
   grantedS = NaN;
@@ -104,8 +134,15 @@ export class StagingBuffer {
   private readonly freeRuns: number[];
   private readonly trackPages: boolean;
   private freeCount: number;
-  /** Page table: request id -> its granted reservations. */
-  private readonly table = new Map<number, MutableReservation[]>();
+  /** Page table: request id -> its granted reservations (a list, MutableReservation.next). */
+  private readonly table = new Map<number, Held>();
+  /** The entry of the last take (takes come in runs for one request: no lookup then). */
+  private lastHeld: Held | null = null;
+  /**
+   * Emptied entries still in the table. Deleting each at once made V8 shrink (reallocate) the
+   * table's storage on most deletes, ~7 % of a P/D run's allocation; they go in sweeps instead.
+   */
+  private empties = 0;
   private readonly queue: Pending[] = [];
   private usedPages = 0;
   private peakPages = 0;
@@ -168,7 +205,7 @@ export class StagingBuffer {
   /** Pages held by a request (all its granted reservations), in grant order. */
   pagesOf(reqId: number): number[] {
     this.claim?.materialize();
-    return (this.table.get(reqId) ?? []).flatMap((r) => r.pages);
+    return this.heldOf(reqId).flatMap((r) => r.pages);
   }
 
   /**
@@ -224,24 +261,155 @@ export class StagingBuffer {
 
   /** free as of `timeS` (the claimant's form; nothing may be queued when it is not now). */
   freeAt(reservation: Reservation, timeS: number): void {
-    const list = this.table.get(reservation.reqId);
-    const i = list?.indexOf(reservation as MutableReservation) ?? -1;
-    if (list === undefined || i < 0) throw new Error(`Reservation of request ${reservation.reqId} is not held`);
-    list.splice(i, 1);
-    if (list.length === 0) this.table.delete(reservation.reqId);
-    this.giveBack([reservation as MutableReservation], timeS);
-    this.drainQueue();
+    const r = reservation as MutableReservation;
+    if (!(r instanceof MutableReservation) || r.heldIn === null || r.heldIn.buffer !== this) throw new Error(`Reservation of request ${reservation.reqId} is not held`);
+    this.unlink(r);
+    if (this.trackPages) this.returnRuns(r.runs, timeS);
+    else this.returnCount(r.count, timeS);
+    if (this.queue.length > 0) this.drainQueue();
+  }
+
+  /** Whether it keeps page numbers (takeAt needs a buffer that keeps counts only). */
+  get keepsPageNumbers(): boolean {
+    return this.trackPages;
+  }
+
+  /**
+   * reserveAt without a reservation object, for a claimant that frees the pages itself
+   * (freeTakenAt) or hands them over as a reservation (adoptTaken) before anyone else may look:
+   * any other call makes the claimant materialize first. Counts-only buffers; false when it would queue.
+   */
+  takeAt(reqId: number, bytes: number, timeS: number): boolean {
+    if (this.trackPages) throw new Error('StagingBuffer.takeAt needs a buffer that keeps counts only');
+    const n = this.pagesFor(bytes);
+    if (this.queue.length > 0 || n > this.freeCount) return false;
+    if (!(bytes >= 0) || !Number.isFinite(bytes)) throw new RangeError(`Staging reservation must be >= 0 bytes, got ${bytes}`);
+    const h = this.entryOf(reqId);
+    if (isEmpty(h)) this.empties--;
+    h.taken += n;
+    // As take() for a reservation granted at once (no wait).
+    this.integrate(timeS);
+    this.freeCount -= n;
+    this.usedPages += n;
+    this.peakPages = Math.max(this.peakPages, this.usedPages);
+    this.grants++;
+    this.opts.onOccupancy?.(timeS, this.usedPages * this.pageBytes);
+    return true;
+  }
+
+  /** Frees pages taken with takeAt, as freeAt frees a reservation of `bytes`. */
+  freeTakenAt(reqId: number, bytes: number, timeS: number): void {
+    const n = this.pagesFor(bytes);
+    const h = this.lastHeld !== null && this.lastHeld.reqId === reqId && this.lastHeld.inTable ? this.lastHeld : this.table.get(reqId);
+    if (h === undefined || h.taken < n) throw new Error(`Pages of request ${reqId} were not taken`);
+    h.taken -= n;
+    if (isEmpty(h)) this.emptied();
+    this.returnCount(n, timeS);
+    if (this.queue.length > 0) this.drainQueue();
+  }
+
+  /** Pages taken with takeAt, handed over as a reservation granted at `grantedS` (nothing else changes). */
+  adoptTaken(reqId: number, bytes: number, grantedS: number): Reservation {
+    const n = this.pagesFor(bytes);
+    const h = this.table.get(reqId);
+    if (h === undefined || h.taken < n) throw new Error(`Pages of request ${reqId} were not taken`);
+    const r = new MutableReservation(reqId, bytes, grantedS);
+    r.count = n;
+    r.grantedS = grantedS;
+    // Linked first (the entry is not empty), then the count moves over.
+    this.link(r);
+    h.taken -= n;
+    return r;
+  }
+
+  /** Its request's granted reservations, in grant order. */
+  private heldOf(reqId: number): MutableReservation[] {
+    const out: MutableReservation[] = [];
+    for (let r = this.table.get(reqId)?.first ?? null; r !== null; r = r.next) out.push(r);
+    return out;
+  }
+
+  /** The page-table entry of a request, made (counted empty) when it has none. */
+  private entryOf(reqId: number): Held {
+    let h = this.lastHeld;
+    if (h === null || h.reqId !== reqId || !h.inTable) {
+      h = this.table.get(reqId) ?? null;
+      if (h === null) {
+        this.table.set(reqId, (h = { buffer: this, reqId, first: null, last: null, taken: 0, inTable: true }));
+        this.empties++;
+      }
+      this.lastHeld = h;
+    }
+    return h;
+  }
+
+  /** Appends a granted reservation to its request's list. */
+  private link(r: MutableReservation): void {
+    const h = this.entryOf(r.reqId);
+    if (isEmpty(h)) this.empties--;
+    r.heldIn = h;
+    const last = h.last;
+    if (last === null) h.first = r;
+    else {
+      last.next = r;
+      r.prev = last;
+    }
+    h.last = r;
+  }
+
+  /** Takes a granted reservation off its request's list (an emptied entry stays until a sweep). */
+  private unlink(r: MutableReservation): void {
+    const h = r.heldIn!;
+    r.heldIn = null;
+    const { prev, next } = r;
+    if (prev === null) h.first = next;
+    else prev.next = next;
+    if (next === null) h.last = prev;
+    else next.prev = prev;
+    r.prev = r.next = null;
+    if (isEmpty(h)) this.emptied();
+  }
+
+  /** An entry became empty: counted, and the emptied ones swept out past a bound. */
+  private emptied(): void {
+    if (++this.empties >= SWEEP_EMPTIES && 2 * this.empties > this.table.size) this.sweep();
+  }
+
+  /** Drops every emptied entry from the table. */
+  private sweep(): void {
+    for (const [reqId, h] of this.table) {
+      if (!isEmpty(h)) continue;
+      h.inTable = false;
+      this.table.delete(reqId);
+    }
+    this.empties = 0;
   }
 
   /** Frees every page of a request and drops its queued reservations; returns the pages freed. */
   release(reqId: number): number {
     this.claim?.materialize();
     for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i]!.reservation.reqId === reqId) this.queue.splice(i, 1);
-    const held = this.table.get(reqId) ?? [];
-    this.table.delete(reqId);
+    const held = this.heldOf(reqId);
+    for (const r of held) {
+      r.heldIn = null;
+      r.prev = r.next = null;
+    }
+    const h = this.table.get(reqId);
+    // A claimant's takes without objects are gone by now (materialized above); counted all the same.
+    let taken = 0;
+    if (h !== undefined) {
+      if (isEmpty(h)) this.empties--;
+      taken = h.taken;
+      // Out of the table, so that a later take (link) does not append to it.
+      h.first = h.last = null;
+      h.taken = 0;
+      h.inTable = false;
+      this.table.delete(reqId);
+    }
     this.giveBack(held, this.sim.now);
+    if (taken > 0) this.returnCount(taken, this.sim.now);
     this.drainQueue();
-    return held.reduce((n, r) => n + r.pageCount, 0);
+    return held.reduce((n, r) => n + r.pageCount, taken);
   }
 
   stats(): StagingBufferStats {
@@ -276,6 +444,7 @@ export class StagingBuffer {
     const n = this.pagesFor(r.bytes);
     r.count = n;
     const free = this.freeRuns;
+    if (this.trackPages) r.runs = [];
     for (let left = this.trackPages ? n : 0; left > 0; ) {
       const top = free.length - 2;
       const start = free[top]!;
@@ -294,9 +463,7 @@ export class StagingBuffer {
     }
     this.freeCount -= n;
     r.grantedS = nowS;
-    const list = this.table.get(r.reqId);
-    if (list) list.push(r);
-    else this.table.set(r.reqId, [r]);
+    this.link(r);
     this.usedPages += n;
     this.peakPages = Math.max(this.peakPages, this.usedPages);
     this.grants++;
@@ -324,6 +491,11 @@ export class StagingBuffer {
     }
     let n = 0;
     for (const r of held) n += r.count;
+    this.returnCount(n, nowS);
+  }
+
+  /** Puts `n` pages back (counts only). */
+  private returnCount(n: number, nowS: number): void {
     // As returnRuns: nothing held, nothing changes (no occupancy sample).
     if (n === 0) return;
     this.integrate(nowS);

@@ -148,11 +148,31 @@ export function prefillAttentionTime(p: GpuPerfParams['attentionPrefill'], hw: H
  * to `kvTokens`. Memory-bound: it reads every K and V once. Affine in kvTokens for a fixed batch.
  */
 export function decodeAttentionTime(p: GpuPerfParams['attentionDecode'], hw: HwRates, batch: number, kvTokens: number, g: AttnGeometry): Roof {
+  const d = decodeAttentionParts(p, hw, batch, g);
+  const bytes = kvTokens * d.kvBytesPerToken + d.batchBytes;
   const qDim = g.qHeads * g.headDim;
-  const bytes = kvTokens * kvBytesPerTokenOf(g) + batch * 2 * qDim * g.bytesPerElement;
+  return { ms: decodeAttentionMsOf(d, kvTokens), bound: 'memory', flops: 4 * qDim * kvTokens, bytes };
+}
+
+/** What decode attention's time depends on besides the KV tokens: the batch size and geometry. */
+export interface DecodeAttentionParts {
+  fixedMs: number;
+  kvBytesPerToken: number;
+  /** Bytes of the queries and outputs (2 x batch x qDim elements). */
+  batchBytes: number;
+  bytesPerMs: number;
+}
+
+/** The batch-size terms of decodeAttentionTime, which the perf model caches per batch size. */
+export function decodeAttentionParts(p: GpuPerfParams['attentionDecode'], hw: HwRates, batch: number, g: AttnGeometry): DecodeAttentionParts {
+  const qDim = g.qHeads * g.headDim;
   const fixedUs = p.launchUs + (p.perQueryHeadUs ?? 0) * batch * g.qHeads + (p.perKvHeadUs ?? 0) * batch * g.kvHeads;
-  const ms = fixedUs / 1000 + bytes / decodeBytesPerMs(p, hw, batch, g);
-  return { ms, bound: 'memory', flops: 4 * qDim * kvTokens, bytes };
+  return { fixedMs: fixedUs / 1000, kvBytesPerToken: kvBytesPerTokenOf(g), batchBytes: batch * 2 * qDim * g.bytesPerElement, bytesPerMs: decodeBytesPerMs(p, hw, batch, g) };
+}
+
+/** decodeAttentionTime(...).ms from its batch-size parts, for `kvTokens` KV tokens (cached + new) in all. */
+export function decodeAttentionMsOf(d: DecodeAttentionParts, kvTokens: number): number {
+  return d.fixedMs + (kvTokens * d.kvBytesPerToken + d.batchBytes) / d.bytesPerMs;
 }
 
 /**

@@ -5,6 +5,8 @@ import { efficiency } from '../model/gpu.js';
 import { RooflinePerfModel } from './perf-model.js';
 import { listIds, loadGpu, loadLlm } from '../model/catalog.js';
 import { RandomStreams } from '../kernel/random.js';
+import { eagerStepModel } from './eager-step.js';
+import { samplerCost, samplerWork } from './sampler.js';
 
 // Round numbers so every step can be checked by hand: peak 100 TFLOPS = 1e11 FLOP/ms,
 // HBM 1000 GB/s = 1e9 B/ms, every efficiency a constant 0.5, no launch latency, CPU 1 ms.
@@ -157,6 +159,42 @@ describe('iterationMs', () => {
           );
           expect(m.iterationMs(batch)).toBe(m.iteration(batch).totalMs);
         }
+      }
+    }
+  });
+});
+
+describe('iterationMs caches', () => {
+  it('give iteration().totalMs bit for bit whatever was priced before (sampler, eager steps, offload, streaming, TP 1 and 2)', () => {
+    // Few distinct token counts and batch sizes, so most calls hit the per-count caches filled by
+    // earlier calls; a second model pricing the batches in reverse order must agree call by call.
+    const rng = new RandomStreams(11).stream('cached');
+    const arch = loadLlm('llama-3.1-8b');
+    for (const id of listIds('gpu')) {
+      for (const tp of [1, 2]) {
+        const opts = {
+          tp,
+          sampler: samplerCost(samplerWork({ temperature: 0.7, topP: 0.9 })),
+          eager: eagerStepModel('v1', 8, 2048),
+          streamingFraction: 0.06,
+          offloadedWeightBytes: 2e9,
+          hostLinkGBps: 25,
+        };
+        const batches = Array.from({ length: 60 }, () =>
+          Array.from({ length: rng.intBetween(1, 4) }, () =>
+            rng.next() < 0.7 ? { newTokens: 1, contextTokens: rng.intBetween(1, 50) } : { newTokens: rng.intBetween(2, 5), contextTokens: rng.intBetween(0, 3) },
+          ),
+        );
+        const forward = new RooflinePerfModel(arch, loadGpu(id), opts);
+        const backward = new RooflinePerfModel(arch, loadGpu(id), opts);
+        const reference = new RooflinePerfModel(arch, loadGpu(id), opts);
+        const fwd = batches.map((b) => forward.iterationMs(b));
+        const bwd = batches.map((_, i) => backward.iterationMs(batches[batches.length - 1 - i]!)).reverse();
+        batches.forEach((b, i) => {
+          const want = reference.iteration(b).totalMs;
+          expect(fwd[i]).toBe(want);
+          expect(bwd[i]).toBe(want);
+        });
       }
     }
   });

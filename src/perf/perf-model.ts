@@ -13,6 +13,8 @@ import { eagerExcessMs, runsEager, type EagerStepModel } from './eager-step.js';
 import { samplerMs, type SamplerCost, type SamplerRates } from './sampler.js';
 import { stepOverheadMs, V1_ASYNC_OVERHEAD, type StepOverheadCoefficients } from './step-overhead.js';
 import {
+  decodeAttentionMsOf,
+  decodeAttentionParts,
   decodeAttentionTime,
   decodeBytesPerMs,
   ELEMENTWISE_PER_LAYER,
@@ -24,6 +26,7 @@ import {
   prefillAttentionTime,
   type AttnGeometry,
   type Bound,
+  type DecodeAttentionParts,
   type ElementwiseOp,
   type HwRates,
   type PrefillSeq,
@@ -140,11 +143,19 @@ export class RooflinePerfModel implements PerfModel {
   private readonly streamingFraction: number;
   private readonly offloadMs: number;
   readonly weightStream?: WeightStream;
-  private readonly decodeCache = new Map<number, DecodeCoefficients>();
-  /** Per-layer ms of the groups that depend on the token count alone: [qkv, o, mlp, elementwise, allreduce]. */
-  private readonly denseCache = new Map<number, Float64Array>();
-  /** LM head ms by number of sampled rows. */
-  private readonly headCache = new Map<number, number>();
+  /** decodeCoefficients by batch size (an array: the engine asks once per decode step). */
+  private readonly decodeCache: (DecodeCoefficients | undefined)[] = [];
+  /**
+   * iterationMs's caches, indexed by an integer (a Map lookup per call was most of a warm call's
+   * cost): per token count t, denseMs[5t, 5t + 5) holds the per-layer ms of the groups that depend
+   * on it alone, [qkv, o, mlp, elementwise, allreduce] (NaN until computed; one typed array, as
+   * token counts reach thousands and a plain array indexed that far goes sparse); per batch size,
+   * the LM head's ms; per count of decoding sequences, decode attention's batch-size terms.
+   */
+  private denseMs: Float64Array = new Float64Array(0);
+  private readonly headCache: (number | undefined)[] = [];
+  private readonly decodeAttnCache: (DecodeAttentionParts | undefined)[] = [];
+  /** The batch's prefill entries; its first prefillCount are this call's (resized only when that count changes). */
   private readonly prefillScratch: BatchEntry[] = [];
   private readonly sampler?: SamplerCost;
   private readonly samplerRates: SamplerRates;
@@ -189,15 +200,8 @@ export class RooflinePerfModel implements PerfModel {
 
   /** The decoder-layer groups for `tokens` new tokens; exported to calibration through perLayerGroups(). */
   private layerGroups(batch: readonly BatchEntry[]): OpGroupTime[] {
-    const a = this.arch;
     const p = this.gpu.perf;
-    const b = this.sizes.bytesPerElement;
-    const wb = this.sizes.linearWeightBytes;
-    const lhw = this.linearHw;
     const g = this.geom;
-    const qDim = g.qHeads * a.headDim;
-    const kvDim = g.kvHeads * a.headDim;
-    const inter = a.intermediateSize / this.tp;
     let tokens = 0;
     let decodeSeqs = 0;
     let decodeKv = 0;
@@ -214,38 +218,58 @@ export class RooflinePerfModel implements PerfModel {
     }
     const groups: OpGroupTime[] = [];
     const add = (name: string, r: Roof) => groups.push({ name, ms: r.ms, bound: r.bound, flops: r.flops, bytes: r.bytes });
-    if (tokens > 0) {
-      const lg = this.linearGemm;
-      add('qkv_proj', gemmTime(lg, lhw, tokens, qDim + 2 * kvDim, a.hiddenSize, b, wb));
-      add('o_proj', gemmTime(lg, lhw, tokens, a.hiddenSize, qDim, b, wb));
-      const up = gemmTime(lg, lhw, tokens, (a.gatedMlp ? 2 : 1) * inter, a.hiddenSize, b, wb);
-      const down = gemmTime(lg, lhw, tokens, a.hiddenSize, inter, b, wb);
-      add('mlp', {
-        ms: up.ms + down.ms,
-        bound: up.bound === 'compute' || down.bound === 'compute' ? 'compute' : 'memory',
-        flops: up.flops + down.flops,
-        bytes: up.bytes + down.bytes,
-      });
+    const d = tokens > 0 ? this.denseGroups(tokens) : null;
+    if (d !== null) {
+      add('qkv_proj', d.qkv);
+      add('o_proj', d.o);
+      add('mlp', d.mlp);
     }
     if (prefill.length > 0) add('attn_prefill', prefillAttentionTime(p.attentionPrefill, this.hw, prefill, g));
     if (decodeSeqs > 0) add('attn_decode', decodeAttentionTime(p.attentionDecode, this.hw, decodeSeqs, decodeKv, g));
-    if (tokens > 0) {
-      const per = elementwiseBytesPerToken(a.hiddenSize, qDim, kvDim, inter, b);
-      let ms = 0;
-      let bytes = 0;
-      for (const op of Object.keys(per) as ElementwiseOp[]) {
-        const count = ELEMENTWISE_PER_LAYER[op];
-        ms += count * elementwiseMs(p.elementwise, this.hw, tokens * per[op], tokens, op);
-        bytes += count * tokens * per[op];
-      }
-      add('elementwise', { ms, bound: 'memory', flops: 0, bytes });
-      if (this.tp > 1) {
-        // Two all-reduces per layer (after O and after down), each of the tokens' hidden states.
-        const arBytes = tokens * a.hiddenSize * b;
-        add('allreduce', { ms: 2 * ringAllReduceMs(collectiveFor(p.allReduce, this.tp), this.tp, arBytes), bound: 'interconnect', flops: 0, bytes: 2 * arBytes });
-      }
+    if (d !== null) {
+      add('elementwise', d.elementwise);
+      if (d.allreduce !== null) add('allreduce', d.allreduce);
     }
     return groups;
+  }
+
+  /** The decoder-layer groups that depend on the token count alone (`tokens` > 0): linear layers, elementwise kernels, all-reduces. */
+  private denseGroups(tokens: number): { qkv: Roof; o: Roof; mlp: Roof; elementwise: Roof; allreduce: Roof | null } {
+    const a = this.arch;
+    const p = this.gpu.perf;
+    const b = this.sizes.bytesPerElement;
+    const wb = this.sizes.linearWeightBytes;
+    const lhw = this.linearHw;
+    const g = this.geom;
+    const qDim = g.qHeads * a.headDim;
+    const kvDim = g.kvHeads * a.headDim;
+    const inter = a.intermediateSize / this.tp;
+    const lg = this.linearGemm;
+    const qkv = gemmTime(lg, lhw, tokens, qDim + 2 * kvDim, a.hiddenSize, b, wb);
+    const o = gemmTime(lg, lhw, tokens, a.hiddenSize, qDim, b, wb);
+    const up = gemmTime(lg, lhw, tokens, (a.gatedMlp ? 2 : 1) * inter, a.hiddenSize, b, wb);
+    const down = gemmTime(lg, lhw, tokens, a.hiddenSize, inter, b, wb);
+    const mlp: Roof = {
+      ms: up.ms + down.ms,
+      bound: up.bound === 'compute' || down.bound === 'compute' ? 'compute' : 'memory',
+      flops: up.flops + down.flops,
+      bytes: up.bytes + down.bytes,
+    };
+    const per = elementwiseBytesPerToken(a.hiddenSize, qDim, kvDim, inter, b);
+    let ms = 0;
+    let bytes = 0;
+    for (const op of Object.keys(per) as ElementwiseOp[]) {
+      const count = ELEMENTWISE_PER_LAYER[op];
+      ms += count * elementwiseMs(p.elementwise, this.hw, tokens * per[op], tokens, op);
+      bytes += count * tokens * per[op];
+    }
+    let allreduce: Roof | null = null;
+    if (this.tp > 1) {
+      // Two all-reduces per layer (after O and after down), each of the tokens' hidden states.
+      const arBytes = tokens * a.hiddenSize * b;
+      allreduce = { ms: 2 * ringAllReduceMs(collectiveFor(p.allReduce, this.tp), this.tp, arBytes), bound: 'interconnect', flops: 0, bytes: 2 * arBytes };
+    }
+    return { qkv, o, mlp, elementwise: { ms, bound: 'memory', flops: 0, bytes }, allreduce };
   }
 
   /** Groups of one decoder layer (not multiplied by the layer count); what calibration compares against measured layers. */
@@ -308,47 +332,74 @@ export class RooflinePerfModel implements PerfModel {
     let tokens = 0;
     let decodeSeqs = 0;
     let decodeKv = 0;
+    let nPrefill = 0;
     const prefill = this.prefillScratch;
-    prefill.length = 0;
-    for (const e of batch) {
-      tokens += e.newTokens;
-      if (e.newTokens === 1) {
+    const n = batch.length;
+    for (let i = 0; i < n; i++) {
+      const e = batch[i]!;
+      const newTokens = e.newTokens;
+      tokens += newTokens;
+      if (newTokens === 1) {
         decodeSeqs++;
         decodeKv += e.contextTokens + 1;
-      } else if (e.newTokens > 1) prefill.push(e);
+      } else if (newTokens > 1) {
+        if (nPrefill < prefill.length) prefill[nPrefill] = e;
+        else prefill.push(e);
+        nPrefill++;
+      }
     }
     if (tokens === 0) return this.iteration(batch).totalMs;
-    let dense = this.denseCache.get(tokens);
-    if (dense === undefined) {
-      const groups = this.layerGroups([{ newTokens: tokens, contextTokens: 0 }]);
-      const ms = (name: string) => groups.find((g) => g.name === name)?.ms ?? 0;
-      dense = Float64Array.of(ms('qkv_proj'), ms('o_proj'), ms('mlp'), ms('elementwise'), ms('allreduce'));
-      this.denseCache.set(tokens, dense);
-    }
+    // Mostly one prompt per priced step: the scratch keeps its length and needs no `length =` (a runtime call).
+    if (prefill.length !== nPrefill) prefill.length = nPrefill;
+    const o = 5 * tokens;
+    let dense = this.denseMs;
+    if (o >= dense.length || dense[o] !== dense[o]) dense = this.cacheDense(tokens);
     const a = this.arch;
     const p = this.gpu.perf;
     const L = a.numLayers;
-    let head = this.headCache.get(batch.length);
+    let head = this.headCache[n];
     if (head === undefined) {
-      head = gemmTime(p.gemm, this.hw, batch.length, a.vocabSize / this.tp, a.hiddenSize, this.sizes.bytesPerElement).ms;
-      this.headCache.set(batch.length, head);
+      head = gemmTime(p.gemm, this.hw, n, a.vocabSize / this.tp, a.hiddenSize, this.sizes.bytesPerElement).ms;
+      this.headCache[n] = head;
     }
     let total = 0;
-    total += dense[0]! * L;
-    total += dense[1]! * L;
-    total += dense[2]! * L;
-    if (prefill.length > 0) total += prefillAttentionTime(p.attentionPrefill, this.hw, prefill, this.geom).ms * L;
-    if (decodeSeqs > 0) total += decodeAttentionTime(p.attentionDecode, this.hw, decodeSeqs, decodeKv, this.geom).ms * L;
-    total += dense[3]! * L;
-    if (this.tp > 1) total += dense[4]! * L;
+    total += dense[o]! * L;
+    total += dense[o + 1]! * L;
+    total += dense[o + 2]! * L;
+    if (nPrefill > 0) total += prefillAttentionTime(p.attentionPrefill, this.hw, prefill, this.geom).ms * L;
+    if (decodeSeqs > 0) {
+      let d = this.decodeAttnCache[decodeSeqs];
+      if (d === undefined) this.decodeAttnCache[decodeSeqs] = d = decodeAttentionParts(p.attentionDecode, this.hw, decodeSeqs, this.geom);
+      total += decodeAttentionMsOf(d, decodeKv) * L;
+    }
+    total += dense[o + 3]! * L;
+    if (this.tp > 1) total += dense[o + 4]! * L;
     const layersMs = total;
     total += head;
-    if (this.sampler) total += samplerMs(this.sampler, this.samplerRates, batch.length, a.vocabSize);
-    total += stepOverheadMs(this.overhead, this.tp, batch.length);
-    if (this.eager && runsEager(this.eager, tokens, prefill.length)) total += eagerExcessMs(this.eager, L, layersMs);
+    if (this.sampler) total += samplerMs(this.sampler, this.samplerRates, n, a.vocabSize);
+    total += stepOverheadMs(this.overhead, this.tp, n);
+    if (this.eager && runsEager(this.eager, tokens, nPrefill)) total += eagerExcessMs(this.eager, L, layersMs);
     if (this.offloadMs > 0) total += this.offloadMs;
     if (this.streamingFraction > 0) total += this.streamingFraction * total;
     return total;
+  }
+
+  /** Fills denseMs's entry for `tokens` (> 0), computed as layerGroups computes those groups, growing it as needed; returns denseMs. */
+  private cacheDense(tokens: number): Float64Array {
+    const o = 5 * tokens;
+    if (o >= this.denseMs.length) {
+      const grown = new Float64Array(Math.max(5 * 1024, 2 * (o + 5))).fill(NaN);
+      grown.set(this.denseMs);
+      this.denseMs = grown;
+    }
+    const d = this.denseGroups(tokens);
+    const dense = this.denseMs;
+    dense[o] = d.qkv.ms;
+    dense[o + 1] = d.o.ms;
+    dense[o + 2] = d.mlp.ms;
+    dense[o + 3] = d.elementwise.ms;
+    dense[o + 4] = d.allreduce?.ms ?? 0;
+    return dense;
   }
 
   /**
@@ -356,7 +407,7 @@ export class RooflinePerfModel implements PerfModel {
    * depends on the batch size alone. The engine's fast path relies on this.
    */
   decodeCoefficients(batchSize: number): DecodeCoefficients {
-    let c = this.decodeCache.get(batchSize);
+    let c = this.decodeCache[batchSize];
     if (c === undefined) {
       const zero = this.iteration(Array.from({ length: batchSize }, () => ({ newTokens: 1, contextTokens: 0 })));
       // d(time)/d(context) of decode attention alone: every other term depends on the batch size only.
@@ -366,7 +417,7 @@ export class RooflinePerfModel implements PerfModel {
       // Occupancy depends on the batch size and geometry only, so this stays a constant per batch size.
       const perContextTokenMs = ((1 + this.streamingFraction) * this.arch.numLayers * kvBytesPerToken) / decodeBytesPerMs(p, this.hw, batchSize, g);
       c = { fixedMs: zero.totalMs, perContextTokenMs };
-      this.decodeCache.set(batchSize, c);
+      this.decodeCache[batchSize] = c;
     }
     return c;
   }

@@ -43,8 +43,10 @@ function plusSmall(base: number, off: number, p: number): number {
 export function blockKeys(promptTokens: number, hashes: readonly number[] | undefined, hashBlockTokens: number | undefined, blockSizeTokens: number): number[] {
   if (!hashes || hashes.length === 0 || !hashBlockTokens) return [];
   const fullBlocks = Math.floor(Math.min(promptTokens, hashes.length * hashBlockTokens) / blockSizeTokens);
-  // Pushed, not preallocated: a packed array (no hole checks where the block tables read it).
-  const out: number[] = [];
+  // Sized at once and filled with a double (0.5: never a key), so the store is a double array from the
+  // start: pushing 750 keys of a Mooncake prompt regrew it ~15 times, and those copies were garbage a
+  // run collected (whole-run A/B, 8 pairs: -7 % main-thread CPU, against a packed array's cheaper reads).
+  const out: number[] = new Array<number>(fullBlocks).fill(0.5);
   let h1 = 0;
   let h2 = 0;
   let chained = -1;
@@ -69,8 +71,8 @@ export function blockKeys(promptTokens: number, hashes: readonly number[] | unde
     const first = Math.floor((j * hashBlockTokens) / blockSizeTokens);
     for (; i < end; i++) {
       const off = i - first;
-      if (off + 1 < P2) out.push(plusSmall(base1, off, P1) * 67_108_864 + plusSmall(base2, off, P2));
-      else out.push(mix(h1, off, P1, M1) * 67_108_864 + mix(h2, off, P2, M2)); // a hash block of over 2^26 engine blocks
+      if (off + 1 < P2) out[i] = plusSmall(base1, off, P1) * 67_108_864 + plusSmall(base2, off, P2);
+      else out[i] = mix(h1, off, P1, M1) * 67_108_864 + mix(h2, off, P2, M2); // a hash block of over 2^26 engine blocks
     }
   }
   return out;

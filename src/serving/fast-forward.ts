@@ -146,7 +146,7 @@ export function continueAfterFinish(inst: SegmentEngine, batch: RequestState[], 
   for (let i = 0; i < batch.length; i++) {
     const r = batch[i]!;
     // The batch is the running queue in its order (retire below relies on it).
-    if (r.hashedKeys.length > 0 || running[i] !== r) return null;
+    if (r.hashedBlocks > 0 || running[i] !== r) return null;
     if (r.generated + 1 >= r.spec.outputTokens) freed += r.blocks;
     else {
       survivors++;
@@ -208,14 +208,14 @@ function decodeRun(inst: SegmentEngine, startS: number, n: number, emitting: num
 function extraBlocksFor(inst: SegmentEngine, batch: RequestState[], k: number): number {
   const bs = inst.cfg.blockSizeTokens;
   let s = 0;
-  for (const r of batch) s += Math.ceil((r.numComputed + k) / bs) - r.blocks - r.hashedKeys.length;
+  for (const r of batch) s += Math.ceil((r.numComputed + k) / bs) - r.blocks - r.hashedBlocks;
   return s;
 }
 
 function gaugesMidSegment(inst: SegmentEngine, batch: RequestState[], k: number, t: number): void {
   let used = inst.blocks.usedBlocks;
   const bs = inst.cfg.blockSizeTokens;
-  for (const r of batch) used += Math.ceil((r.numComputed + k) / bs) - r.blocks - r.hashedKeys.length;
+  for (const r of batch) used += Math.ceil((r.numComputed + k) / bs) - r.blocks - r.hashedBlocks;
   inst.sink.gauges(inst.name, t, inst.running.length, inst.waiting.length, used, inst.cfg.numGpuBlocks);
 }
 
@@ -320,7 +320,7 @@ function applyIterations(inst: SegmentEngine, batch: RequestState[], k: number, 
   const done = k - 1;
   let extraK = 0;
   for (const r of batch) {
-    const blocks = Math.ceil((r.numComputed + k) / bs) - r.hashedKeys.length;
+    const blocks = Math.ceil((r.numComputed + k) / bs) - r.hashedBlocks;
     extraK += blocks - r.blocks;
     r.blocks = blocks;
     r.numComputed += done;
@@ -373,7 +373,7 @@ function segmentLimit(inst: SegmentEngine, batch: RequestState[], startS: number
     // (a) No request may finish before the last iteration of the segment.
     const left = r.spec.outputTokens - r.generated;
     if (left < kMax) kMax = left;
-    extra2 += Math.ceil((r.numComputed + 2) / bs) - r.blocks - r.hashedKeys.length;
+    extra2 += Math.ceil((r.numComputed + 2) / bs) - r.blocks - r.hashedBlocks;
     if (r.lastTokenS === startS) same++;
   }
   limitSame = same;

@@ -316,10 +316,10 @@ export class EngineInstance implements PlanHolder {
   private freeBlocks(req: RequestState): void {
     this.blocks.release(req.blocks);
     req.blocks = 0;
-    if (req.hashedKeys.length > 0) {
+    if (req.hashedBlocks > 0) {
       // The hashed keys are a prefix of the block keys; passing the request's own array lets the manager use its node memo.
-      this.blocks.releaseHashed(req.blockKeys, 0, req.hashedKeys.length);
-      req.hashedKeys = [];
+      this.blocks.releaseHashed(req.blockKeys, 0, req.hashedBlocks);
+      req.hashedBlocks = 0;
     }
   }
 
@@ -507,7 +507,7 @@ export class EngineInstance implements PlanHolder {
       tokens++;
       if (onTokens !== undefined) onTokens.call(hooks, r, endS, 1);
       if (generated === 1) {
-        if (prefixCaching && r.hashedKeys.length < r.blockKeys.length) this.commitPromptBlocks(r);
+        if (prefixCaching && r.hashedBlocks < r.blockKeys.length) this.commitPromptBlocks(r);
         connector.onPromptDone(r);
       }
       if (generated >= r.spec.outputTokens || (leavesAfterPrefill && generated === 1)) finished[nFinished++] = r;
@@ -532,12 +532,12 @@ export class EngineInstance implements PlanHolder {
   private commitPromptBlocks(r: RequestState): void {
     // Prompt blocks that are full are now complete and shareable.
     const full = Math.min(r.blockKeys.length, Math.floor(r.spec.promptTokens / this.cfg.blockSizeTokens));
-    const from = r.hashedKeys.length;
+    const from = r.hashedBlocks;
     if (full <= from) return;
     this.blocks.commit(r.blockKeys, from, full);
     r.blocks -= full - from;
-    // The hashed keys are always a prefix of the block keys.
-    r.hashedKeys = r.blockKeys.slice(0, full);
+    // The hashed keys are always blockKeys[0, full): a count, no copy (a 750-key array per Mooncake request before).
+    r.hashedBlocks = full;
   }
 
   /**

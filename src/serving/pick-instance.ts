@@ -8,7 +8,7 @@
  */
 import type { RandomStream } from '../kernel/random.js';
 import type { EngineInstance } from './instance.js';
-import { createRouter, type RouteCandidate, type Router, type RoutingPolicyName } from './routing/index.js';
+import { createRouter, type RouteCandidate, type RouteRequest, type Router, type RoutingPolicyName } from './routing/index.js';
 
 export type RouterPolicy = RoutingPolicyName;
 
@@ -16,28 +16,48 @@ export type RouterPolicy = RoutingPolicyName;
 export interface RouteState {
   next: number;
   router?: Router;
+  /** Candidates of `forInstances`, reused from pick to pick (refreshed before each). */
+  candidates?: CountedOnRead[];
+  forInstances?: readonly EngineInstance[];
+  request?: { promptTokens: number; prefixHashes: readonly number[] | undefined };
 }
 
 export function pickInstance(policy: RouterPolicy, instances: readonly EngineInstance[], state: RouteState, rng: RandomStream, keys: readonly number[], promptTokens = 0): EngineInstance {
   if (instances.length === 1) return instances[0]!;
   state.router ??= createRouter(policy, () => rng.next());
-  // Tokens are counted (O(requests)) only for a router that declares it reads them, and only for the
-  // candidates it looks at (power-of-two reads two of sixteen).
-  const tokens = state.router.reads === 'tokens';
-  const candidates: RouteCandidate[] = instances.map((i) => (tokens ? new CountedOnRead(i) : { id: i.name, outstandingRequests: i.outstanding }));
-  return instances[state.router.pick(candidates, { promptTokens, prefixHashes: keys.length > 0 ? keys : undefined })]!;
+  // One candidate object per instance for the pool's lifetime, not 16 per arrival: a pick refreshes
+  // the request counts and forgets the token counts, which are counted (O(requests)) only when a
+  // router that declares it reads them looks at that candidate (power-of-two reads two of sixteen).
+  let cs = state.candidates;
+  if (cs === undefined || state.forInstances !== instances) {
+    const tokens = state.router.reads === 'tokens';
+    state.candidates = cs = instances.map((i) => new CountedOnRead(i, tokens));
+    state.forInstances = instances;
+  }
+  for (let i = 0; i < cs.length; i++) cs[i]!.refresh();
+  const req = (state.request ??= { promptTokens: 0, prefixHashes: undefined });
+  req.promptTokens = promptTokens;
+  req.prefixHashes = keys.length > 0 ? keys : undefined;
+  return instances[state.router.pick(cs, req as RouteRequest)]!;
 }
 
-/** A candidate whose outstanding tokens are counted when first read (the instance does not change during a pick). */
+/**
+ * A candidate whose outstanding tokens are counted when first read after a refresh (the instance
+ * does not change during a pick); a router that does not read tokens sees none, as the contract says.
+ */
 class CountedOnRead implements RouteCandidate {
   readonly id: string;
-  readonly outstandingRequests: number;
+  outstandingRequests = 0;
   private tokens = -1;
-  constructor(private readonly inst: EngineInstance) {
+  constructor(private readonly inst: EngineInstance, private readonly readsTokens: boolean) {
     this.id = inst.name;
-    this.outstandingRequests = inst.outstanding;
   }
-  get outstandingTokens(): number {
+  refresh(): void {
+    this.outstandingRequests = this.inst.outstanding;
+    this.tokens = -1;
+  }
+  get outstandingTokens(): number | undefined {
+    if (!this.readsTokens) return undefined;
     if (this.tokens < 0) this.tokens = this.inst.outstandingTokens();
     return this.tokens;
   }

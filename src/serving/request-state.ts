@@ -12,8 +12,11 @@ export class RequestState {
   generated = 0;
   /** Anonymous KV blocks held. */
   blocks = 0;
-  /** Prefix-block keys this request holds references on (prefix caching). */
-  hashedKeys: number[] = [];
+  /**
+   * Prefix blocks this request holds references on (prefix caching): always the first ones of
+   * blockKeys, so a count (every reader needed only that; a copy of the keys was made per admission).
+   */
+  hashedBlocks = 0;
   firstTokenS: number | null = null;
   lastTokenS = 0;
   preemptions = 0;

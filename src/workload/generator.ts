@@ -12,7 +12,8 @@ import type { WorkloadSpec } from './spec.js';
 import type { RequestSpec } from '../serving/types.js';
 import { arrivalTimes } from './arrivals.js';
 import { makeLengthSampler } from './lengths.js';
-import { MOONCAKE_BLOCK_TOKENS, readLengthColumn, traceRows } from './traces.js';
+import { MOONCAKE_BLOCK_TOKENS, readLengthColumn } from './traces.js';
+import { mooncakeColumns, rowHashes } from './mooncake-columns.js';
 import { workloadMessages } from '../messages/workload.js';
 import { traceColumns } from './trace-columns.js';
 
@@ -46,34 +47,23 @@ export function makeWorkload(w: WorkloadSpec, baseDir: string, file: string, str
         },
       };
     }
-    // Mooncake rows carry prefix hash lists: streamed twice, a first pass validates every row up to
-    // the last one replayed and counts them (so a bad cell is reported before the run starts), the
-    // second yields them. Memory stays O(1).
-    const selected = function* () {
-      let n = 0;
-      for (const r of traceRows(tracePath, format)) {
-        if (n >= w.requests) return;
-        if (r.arrivalS < start) continue;
-        n++;
-        yield r;
-      }
-    };
-    let count = 0;
-    let t0 = 0;
-    for (const r of selected()) if (count++ === 0) t0 = r.arrivalS;
-    if (count === 0) throw new UserError(workloadMessages.noRequestAfterStartOffset(start), file, '/workload/trace/startOffsetS');
+    // Mooncake rows carry prefix hash lists: one validating pass keeps the replayed rows in columns
+    // (mooncake-columns.ts), so a bad cell is reported before the run starts and the file is read once.
+    const cols = mooncakeColumns(tracePath, w.requests, start);
+    if (cols.count === 0) throw new UserError(workloadMessages.noRequestAfterStartOffset(start), file, '/workload/trace/startOffsetS');
+    const t0 = cols.arrivalS[0]!;
     return {
-      count,
+      count: cols.count,
       *requests() {
-        let i = 0;
-        for (const r of selected()) {
+        for (let i = 0; i < cols.count; i++) {
+          const prefixHashes = rowHashes(cols, i);
           yield {
-            id: i++,
-            arrivalS: (r.arrivalS - t0) * scale,
-            promptTokens: r.promptTokens,
-            outputTokens: r.outputTokens,
-            prefixHashes: r.prefixHashes,
-            prefixBlockTokens: r.prefixHashes ? blockTokens : undefined,
+            id: i,
+            arrivalS: (cols.arrivalS[i]! - t0) * scale,
+            promptTokens: cols.promptTokens[i]!,
+            outputTokens: cols.outputTokens[i]!,
+            prefixHashes,
+            prefixBlockTokens: prefixHashes ? blockTokens : undefined,
           };
         }
       },

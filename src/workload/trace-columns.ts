@@ -19,7 +19,7 @@ export interface TraceColumns {
 }
 
 /** Growable columns (doubling, capped at the rows wanted). */
-class Columns implements TraceColumns {
+export class Columns implements TraceColumns {
   count = 0;
   private cap: number;
   arrivalS: Float64Array;

@@ -183,20 +183,28 @@ export class KvTransferManager {
    * Layer `launched` of a group of batch-mates falls due: one flow episode (flow-episode.ts) when
    * nothing else can act before it ends, else every mate's chunks in begin order, as their own
    * events would have launched them (each would have scheduled its next chunk in between).
+   * After an episode, the layers due next run as episodes at their own due times in this event
+   * while each ends before any pending event (the next layer's event would be the next to run,
+   * and would find the network and buffer as the episode before left them).
    */
   private groupDue(lead: Transfer): void {
     lead.dueEvent = null;
     const mates = lead.mates!;
-    const i = lead.launched;
-    const more = i + 1 < lead.dueS.length;
-    if (!(more && runMatesEpisode(this.episodeHost, mates, i))) {
+    const L = lead.dueS.length;
+    let i = lead.launched;
+    if (i + 1 < L && runMatesEpisode(this.episodeHost, mates, i, this.sim.now)) {
+      i++;
+      while (i + 1 < L && runMatesEpisode(this.episodeHost, mates, i, lead.dueS[i]!)) i++;
+    } else {
+      const more = i + 1 < L;
       for (const t of mates) {
         for (let p = 0; p < t.pieces; p++) for (let k = 0; k < t.srcGpus.length; k++) this.launchSource(t, k, t.shardBytes);
         if (more) this.net.separateActivations();
       }
+      i++;
     }
-    for (const t of mates) t.launched = i + 1;
-    if (more) lead.dueEvent = this.sim.scheduleAt(lead.dueS[i + 1]!, () => this.groupDue(lead), EventPriority.kvChunkDue);
+    for (const t of mates) t.launched = i;
+    if (i < L) lead.dueEvent = this.sim.scheduleAt(lead.dueS[i]!, () => this.groupDue(lead), EventPriority.kvChunkDue);
   }
 
   /**
@@ -208,9 +216,10 @@ export class KvTransferManager {
     const due = (): void => {
       if (t.mates !== null) return this.groupDue(t);
       t.dueEvent = null;
-      // The first chunk falls due: the whole schedule may be computed now (layer-chain.ts).
-      if (t.launched === 0 && !t.batched && this.chains && this.cfg.path === 'staging' && this.cfg.policy === 'layerwise') {
-        t.chain = LayerChain.plan(t, this.chainContext);
+      // A chunk falls due: the schedule of it and the ones after may be computed now (layer-chain.ts;
+      // after the first, when a chain was handed back or could not be made then).
+      if (!t.batched && this.chains && this.cfg.path === 'staging' && this.cfg.policy === 'layerwise') {
+        t.chain = LayerChain.plan(t, this.chainContext, t.launched);
         if (t.chain !== null) return;
       }
       for (let p = 0; p < t.pieces; p++) for (let k = 0; k < t.srcGpus.length; k++) this.launchSource(t, k, t.shardBytes);

@@ -66,13 +66,20 @@ function claimsOf(net: FlowNetwork, r1: Route, r2: Route | undefined): Claims {
   return c;
 }
 
+/**
+ * A layer's pages taken without a reservation object (StagingBuffer.takeAt, counts-only buffers):
+ * a chain that pulls its own chunks frees them by count, so ~32 objects per transfer are never made;
+ * one is made (adoptTaken) only when a staged chunk is handed over (copies only, materialize).
+ */
+const TAKEN = { reqId: -1, bytes: 0, pages: [], requestedS: NaN, grantedS: NaN } as const satisfies Reservation;
+
 // Scratch for plan (one chain is planned at a time): each layer's copy and pull end.
 const copyEnds: number[] = [];
 const pullEnds: number[] = [];
 
 export class LayerChain implements TransferChain {
   /** Chains made and handed back, process-wide (tests check both paths ran). */
-  static readonly counts = { made: 0, materialized: 0 };
+  static readonly counts = { made: 0, materialized: 0, resumed: 0 };
   /**
    * Step times and codes (kind + 4 x layer), in time order (strictly increasing). Plain arrays:
    * a typed array of this size gets an off-heap store, slower to allocate and collect.
@@ -106,6 +113,8 @@ export class LayerChain implements TransferChain {
     timesS: number[],
     codes: number[],
     prev: LayerChain | null,
+    /** Its first layer (the layers before it ran chunk by chunk, or in a chain handed back). */
+    private readonly from: number,
   ) {
     const L = t.dueS.length;
     this.timesS = timesS;
@@ -113,7 +122,7 @@ export class LayerChain implements TransferChain {
     this.copyEndS = copyEnds.slice(0, L);
     this.res = new Array<Reservation | null>(L).fill(null);
     this.prev = prev;
-    this.pages = L * buf.pagesFor(t.shardBytes);
+    this.pages = (L - from) * buf.pagesFor(t.shardBytes);
     this.copyOnly = routes.length === 1;
   }
 
@@ -126,20 +135,22 @@ export class LayerChain implements TransferChain {
    * The chain of a layer-wise staging transfer from one source GPU to one destination GPU, made at
    * its first chunk's due event (instead of launching it), or null when it would not be exact (the
    * transfer then runs chunk by chunk). Claims its channels and buffer, schedules its two events and
-   * applies its first step.
+   * applies its first step. `from` > 0: the chain of layers from..L-1 only, made at layer from's due
+   * event (a chain of copies handed back when the decode side was reserved mid-way: once the staged
+   * chunks are pulled, the layers left move alone again); the layers before are the network's.
    */
-  static plan(t: Transfer, host: ChainHost): LayerChain | null {
+  static plan(t: Transfer, host: ChainHost, from = 0): LayerChain | null {
     const { sim, net } = host;
     const dueS = t.dueS;
     const L = dueS.length;
-    if (t.srcGpus.length !== 1 || (t.dstGpus !== null && t.dstGpus.length !== 1) || t.pieces !== 1 || !Number.isInteger(t.shardBytes) || dueS[0]! !== sim.now || L > 65535) return null;
+    if (t.srcGpus.length !== 1 || (t.dstGpus !== null && t.dstGpus.length !== 1) || t.pieces !== 1 || !Number.isInteger(t.shardBytes) || !(from < L) || dueS[from]! !== sim.now || L > 65535) return null;
     const buf = host.staging(t);
     if (buf === undefined) return null;
     const prev = buf.claim instanceof LayerChain && !buf.claim.done ? buf.claim : null;
     if (buf.claim !== null && prev === null) return null;
-    if (prev !== null && !(prev.lastS < dueS[0]!)) return null;
+    if (prev !== null && !(prev.lastS < dueS[from]!)) return null;
     // Pages: every chunk's take must succeed whatever the chains before it still hold (bytes are integers: sums exact).
-    let pending = L * buf.pagesFor(t.shardBytes);
+    let pending = (L - from) * buf.pagesFor(t.shardBytes);
     for (let c = prev; c !== null; c = c.prev) pending += c.pages;
     if (pending > buf.freePagesUnqueued) return null;
     const routes = host.routes(t);
@@ -155,7 +166,7 @@ export class LayerChain implements TransferChain {
     const s2 = r2 === undefined ? null : net.soloStride(r2.path, bytes, r2.latencyS, r2.rateCapBytesPerS ?? Infinity);
     let copyEndS = -Infinity;
     let pullEndS = -Infinity;
-    for (let i = 0; i < L; i++) {
+    for (let i = from; i < L; i++) {
       const d = dueS[i]!;
       if (!(copyEndS < d) || (shared && !(pullEndS < d))) return null;
       copyEndS = copyEnds[i] = soloFinishS(s1, d);
@@ -163,14 +174,16 @@ export class LayerChain implements TransferChain {
       if (!(pullEndS < copyEndS)) return null;
       pullEndS = pullEnds[i] = soloFinishS(s2, copyEndS);
     }
-    // Merge sequence A (d_0, f1_0, d_1, f1_1, ...) with sequence B (f2_0, f2_1, ...); any tie
-    // between steps leaves their order to event sequence numbers: not made then.
-    const timesS: number[] = [];
-    const codes: number[] = [];
+    // Merge sequence A (d_from, f1_from, d_from+1, ...) with sequence B (f2_from, f2_from+1, ...);
+    // any tie between steps leaves their order to event sequence numbers: not made then.
     const nA = 2 * L;
-    const nB = s2 === null ? 0 : L;
-    let a = 0;
-    let b = 0;
+    const nB = s2 === null ? from : L;
+    // Sized once (the step count is known): pushes grew them 5-6 times per chain.
+    const timesS = new Array<number>(nA + nB - 3 * from);
+    const codes = new Array<number>(nA + nB - 3 * from);
+    let a = 2 * from;
+    let b = from;
+    let n = 0;
     let lastS = -Infinity;
     while (a < nA || b < nB) {
       const layerA = a >>> 1;
@@ -188,17 +201,18 @@ export class LayerChain implements TransferChain {
       }
       if (!(lastS < timeS)) return null;
       lastS = timeS;
-      timesS.push(timeS);
-      codes.push(code);
+      timesS[n] = timeS;
+      codes[n++] = code;
     }
-    const chain = new LayerChain(t, host, buf, routes, claims.ids, s1, s2, timesS, codes, prev);
+    const chain = new LayerChain(t, host, buf, routes, claims.ids, s1, s2, timesS, codes, prev, from);
     LayerChain.counts.made++;
+    if (from > 0) LayerChain.counts.resumed++;
     net.setClaim(claims.ids, chain);
     buf.claim = chain;
     const lastCopyS = copyEnds[L - 1]!;
     if (r2 !== undefined) chain.events.push(sim.scheduleAt(lastCopyS, () => chain.advance(), net.priority));
     chain.events.push(sim.scheduleAt(chain.lastS, () => chain.finish(), net.priority));
-    // The first step (layer 0's pages) is due now.
+    // The first step (layer from's pages) is due now.
     chain.advance();
     return chain;
   }
@@ -232,7 +246,7 @@ export class LayerChain implements TransferChain {
     const plan = this.plan;
     switch (code & 3) {
       case TAKE: {
-        const r = this.buf.reserveAt(t.req.spec.id, t.shardBytes, timeS);
+        const r = this.buf.keepsPageNumbers ? this.buf.reserveAt(t.req.spec.id, t.shardBytes, timeS) : this.buf.takeAt(t.req.spec.id, t.shardBytes, timeS) ? TAKEN : null;
         if (r === null) throw new Error(`LayerChain bug: request ${t.req.spec.id} layer ${layer}: staging pages not free`);
         this.res[layer] = r;
         if (Number.isNaN(t.firstMoveS)) t.firstMoveS = timeS;
@@ -246,22 +260,33 @@ export class LayerChain implements TransferChain {
         t.srcLeft--;
         if (this.copyOnly) {
           // As afterSourceLeg with no destination yet: the staged chunk waits for its pull.
-          t.waiting.push({ shard: 0, res: this.res[layer]! });
+          t.waiting.push({ shard: 0, res: this.held(layer) });
           this.res[layer] = null;
         }
         this.host.check(t);
         break;
-      case PULLED:
+      case PULLED: {
         plan.rate = this.s2!.rate;
         plan.activeS = soloActiveS(this.s2!, this.copyEndS[layer]!);
         plan.finishS = timeS;
         net.replaySolo(this.routes[1]!.path, t.shardBytes, t.tag, plan);
-        this.buf.freeAt(this.res[layer]!, timeS);
+        const r = this.res[layer]!;
+        if (r === TAKEN) this.buf.freeTakenAt(t.req.spec.id, t.shardBytes, timeS);
+        else this.buf.freeAt(r, timeS);
         this.res[layer] = null;
         t.dstLeft--;
         this.host.check(t);
         break;
+      }
     }
+  }
+
+  /** Layer `layer`'s pages as a reservation (made from pages taken by count, TAKEN). */
+  private held(layer: number): Reservation {
+    const r = this.res[layer]!;
+    if (r !== TAKEN) return r;
+    // Taken at the layer's due time (the TAKE step), granted at once.
+    return this.buf.adoptTaken(this.t.req.spec.id, this.t.shardBytes, this.t.dueS[layer]!);
   }
 
   /**
@@ -279,14 +304,14 @@ export class LayerChain implements TransferChain {
     const [r1, r2] = this.routes as [Route, Route | undefined];
     const now = host.sim.now;
     let firstPending = -1;
-    for (let layer = 0; layer < this.copyEndS.length; layer++) {
-      const res = this.res[layer];
+    for (let layer = this.from; layer < this.copyEndS.length; layer++) {
+      const res = this.res[layer] === null || this.res[layer] === undefined ? null : this.held(layer);
       const copyEndS = this.copyEndS[layer]!;
       if (t.dueS[layer]! > now) {
         if (firstPending < 0) firstPending = layer;
       } else if (copyEndS > now) {
         host.net.adoptSolo({ ...r1, bytes: t.shardBytes, tag: t.tag, onDone: () => host.afterSourceLeg(t, res!) }, t.dueS[layer]!);
-      } else if (res !== null && res !== undefined && r2 !== undefined) {
+      } else if (res !== null && r2 !== undefined) {
         host.net.adoptSolo({ ...r2, bytes: t.shardBytes, tag: t.tag, onDone: () => host.afterPull(t, res) }, copyEndS);
       }
     }

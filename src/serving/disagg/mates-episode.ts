@@ -7,9 +7,10 @@
  * with their own times, the transfers' leg counters), which is exact when nothing else can act
  * before the layer's last flow ends: no kernel event is pending before then (Simulator.peekTime)
  * and the next layer falls due after it, the allocation is otherwise empty, and no mate can report
- * anything (prefill not done, so check() is silent; the decode side reserved for every mate, so no
- * chunk waits in staging). The last layer, whose ends free the source and land the KV, always
- * runs chunk by chunk. pd-fast-path.test.ts compares the whole run with step-by-step simulation.
+ * anything (prefill not done, so check() is silent). Either the decode side is reserved for every
+ * mate (copy and pull), or for none (copies only: each copied chunk waits in staging for its pull,
+ * as afterSourceLeg leaves it; the reservation comes from an event, so not within the episode).
+ * The last layer, whose ends free the source and land the KV, always runs chunk by chunk. pd-fast-path.test.ts compares the whole run with step-by-step simulation.
  */
 import type { Simulator } from '../../kernel/simulator.js';
 import type { FlowNetwork } from '../../hardware/flow-network.js';
@@ -26,48 +27,72 @@ export interface EpisodeHost {
 }
 
 /** Episodes run, process-wide (tests check the path ran). */
-export const episodeCounts = { run: 0 };
+export const episodeCounts = { run: 0, copyOnly: 0, ahead: 0 };
 
 const bytes: number[] = [];
-const held: Reservation[] = [];
+/** Each mate's pages: its reservation, or null when taken by count. */
+const held: (Reservation | null)[] = [];
 
-/** Runs layer `layer` of `mates` as one episode and returns true, or false with nothing changed. */
-export function runMatesEpisode(host: EpisodeHost, mates: readonly Transfer[], layer: number): boolean {
+/**
+ * Runs layer `layer` of `mates` as one episode and returns true, or false with nothing changed.
+ * `startS`: the layer's due time, now or (when the caller knows no event runs before then) later.
+ */
+export function runMatesEpisode(host: EpisodeHost, mates: readonly Transfer[], layer: number, startS: number): boolean {
   const lead = mates[0]!;
-  if (lead.srcGpus.length !== 1 || lead.pieces !== 1 || lead.dstGpus === null || lead.dstGpus.length !== 1) return false;
+  if (lead.srcGpus.length !== 1 || lead.pieces !== 1 || (lead.dstGpus !== null && lead.dstGpus.length !== 1)) return false;
   const buf = host.staging(lead);
   if (buf === undefined || buf.claim !== null) return false;
-  const dst = lead.dstGpus[0]!;
+  const copyOnly = lead.dstGpus === null;
+  // -1: no destination (copies only); every mate must be in the same case.
+  const dst = copyOnly ? -1 : lead.dstGpus![0]!;
   let pages = 0;
-  bytes.length = 0;
-  for (const t of mates) {
-    if (t.dstGpus === null || t.dstGpus.length !== 1 || t.dstGpus[0] !== dst || t.prefillDoneS !== null || t.chain !== null) return false;
+  const n = mates.length;
+  for (let i = 0; i < n; i++) {
+    const t = mates[i]!;
+    if ((t.dstGpus === null ? -1 : t.dstGpus.length !== 1 ? -2 : t.dstGpus[0]!) !== dst || t.prefillDoneS !== null || t.chain !== null) return false;
     pages += buf.pagesFor(t.shardBytes);
-    bytes.push(t.shardBytes);
+    bytes[i] = t.shardBytes;
   }
+  // Set only when it changes (`length =` is a runtime call, and a group has the same mates at every layer).
+  if (bytes.length !== n) bytes.length = n;
   if (pages > buf.freePagesUnqueued) return false;
   const { sim, net } = host;
-  const [r1, r2] = host.routes(lead.srcGpus[0]!, dst) as [Route, Route];
+  const src = lead.srcGpus[0]!;
+  // The D2H route does not depend on the destination (KvTransferManager.launchSource asks src -> src).
+  const [r1, r2] = host.routes(src, copyOnly ? src : dst) as [Route, Route];
   const beforeS = Math.min(lead.dueS[layer + 1]!, sim.peekTime());
-  const ep = net.runEpisode(r1.path, r1.latencyS, r1.rateCapBytesPerS ?? Infinity, r2.path, r2.latencyS, r2.rateCapBytesPerS ?? Infinity, bytes, beforeS);
+  if (!(startS < beforeS)) return false;
+  const ep = copyOnly
+    ? net.runEpisode(r1.path, r1.latencyS, r1.rateCapBytesPerS ?? Infinity, null, 0, 0, bytes, beforeS, startS)
+    : net.runEpisode(r1.path, r1.latencyS, r1.rateCapBytesPerS ?? Infinity, r2.path, r2.latencyS, r2.rateCapBytesPerS ?? Infinity, bytes, beforeS, startS);
   if (ep === null) return false;
   episodeCounts.run++;
+  if (startS > sim.now) episodeCounts.ahead++;
+  if (copyOnly) episodeCounts.copyOnly++;
   net.commitEpisode(ep);
-  const now = sim.now;
-  held.length = 0;
-  for (const t of mates) {
+  const now = startS;
+  // Counts-only buffer: pages taken by count, each freed by count when pulled or handed over as a
+  // reservation when it waits in staging (nothing else runs in between: all is applied here).
+  const byCount = !buf.keepsPageNumbers;
+  for (let i = 0; i < n; i++) {
+    const t = mates[i]!;
     // As each mate's chunk launch did: its pages now (they fit: counted above), its first move now.
-    const r = buf.reserveAt(t.req.spec.id, t.shardBytes, now);
-    if (r === null) throw new Error(`mates episode bug: request ${t.req.spec.id} layer ${layer}: staging pages not free`);
-    held.push(r);
+    const r = byCount ? (buf.takeAt(t.req.spec.id, t.shardBytes, now) ? null : undefined) : buf.reserveAt(t.req.spec.id, t.shardBytes, now);
+    if (r === undefined || (!byCount && r === null)) throw new Error(`mates episode bug: request ${t.req.spec.id} layer ${layer}: staging pages not free`);
+    held[i] = r;
     if (Number.isNaN(t.firstMoveS)) t.firstMoveS = now;
   }
   for (let k = 0; k < ep.doneCount; k++) {
     const pair = ep.donePair[k]!;
     const t = mates[pair]!;
-    if (!ep.doneSecond[k]) t.srcLeft--;
-    else {
-      buf.freeAt(held[pair]!, ep.doneS[k]!);
+    const r = held[pair] ?? null;
+    if (!ep.doneSecond[k]) {
+      t.srcLeft--;
+      // As afterSourceLeg with no destination yet: the staged chunk waits for its pull.
+      if (copyOnly) t.waiting.push({ shard: 0, res: r ?? buf.adoptTaken(t.req.spec.id, t.shardBytes, now) });
+    } else {
+      if (r === null) buf.freeTakenAt(t.req.spec.id, t.shardBytes, ep.doneS[k]!);
+      else buf.freeAt(r, ep.doneS[k]!);
       t.dstLeft--;
     }
   }

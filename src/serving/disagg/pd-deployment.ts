@@ -178,8 +178,11 @@ export class PdDeployment implements Deployment {
     const o = this.o;
     // Per-iteration work outside the layers (scheduling, input preparation) is placed first, so the
     // last layer ends with the iteration.
-    const due = o.transferPolicy === 'layerwise' ? Array.from({ length: o.numLayers }, (_, i) => startS + (bd.outsideLayersMs + (i + 1) * bd.perLayerMs) / 1000) : [startS + bd.totalMs / 1000];
-    due[due.length - 1] = startS + bd.totalMs / 1000;
+    // A counted loop: Array.from over an array-like with a mapping callback was ~3 % of a P/D run.
+    const n = o.transferPolicy === 'layerwise' ? o.numLayers : 1;
+    const due = new Array<number>(n);
+    for (let i = 0; i < n - 1; i++) due[i] = startS + (bd.outsideLayersMs + (i + 1) * bd.perLayerMs) / 1000;
+    due[n - 1] = startS + bd.totalMs / 1000;
     const transfer = this.mgr.begin(req, o.gpusOf.get(prefill)!, due);
     const f: Flight = { req, prefill, transfer, dreq: new RequestState(req.spec, []), decode: null, wantS: NaN, reservedS: NaN, legS: NaN, aborted: false };
     this.flights.set(req.spec.id, f);

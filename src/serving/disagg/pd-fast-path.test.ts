@@ -20,14 +20,18 @@ function load(file: string, overrides: string[]): LoadedScenario {
 }
 
 describe('P/D fast paths', () => {
-  // [name, file, overrides, layer chains made (and handed back, materialized) in the fast run, batch-mates' episodes run]
-  const cases: [string, string, string[], ('made' | 'handed back')?, boolean?][] = [
+  // [name, file, overrides, layer chains made (and handed back, materialized) in the fast run, batch-mates'
+  // episodes run ('every kind': of copies only, with the decode side not reserved yet, and run ahead of the clock too)]
+  const cases: [string, string, string[], ('made' | 'handed back')?, (true | 'every kind')?][] = [
     ['layer-wise through staging, 1.2 req/s', 'scenarios/dual-l4-disagg.yaml', ['workload.requests=150', 'output.timeline=false'], 'made', true],
-    // Busier: decode reservations arrive while chains of copies run, so those are handed back mid-way.
+    // Busier: decode reservations arrive while chains of copies run, so those are handed back mid-way
+    // (and their layers left chained again).
     ['layer-wise through staging, 1.8 req/s', 'scenarios/dual-l4-disagg.yaml', ['workload.requests=300', 'workload.arrival.rate=1.8'], 'handed back'],
     // Prompts batched in one prefill iteration share the links from the first layer: episodes of
     // batch-mates (without a timeline: with one, the network reports segments and they run chunk by chunk).
-    ['layer-wise through staging, 2.5 req/s', 'scenarios/dual-l4-disagg.yaml', ['workload.requests=300', 'workload.arrival.rate=2.5', 'output.timeline=false'], undefined, true],
+    ['layer-wise through staging, 2.5 req/s', 'scenarios/dual-l4-disagg.yaml', ['workload.requests=300', 'workload.arrival.rate=2.5', 'output.timeline=false'], undefined, 'every kind'],
+    // A small staging buffer: back-pressure on the chunks, with chains, episodes and hand-backs about.
+    ['layer-wise through a small staging buffer, 1.6 req/s', 'scenarios/dual-l4-disagg.yaml', ['workload.requests=300', 'workload.arrival.rate=1.6', 'deployment.transfer.stagingBufferGiB=0.5', 'output.timeline=false', 'seed=2'], 'handed back', 'every kind'],
     // Saturated: chunks of batched prompts overlap on the links, so solo flows are materialized into the allocation.
     ['saturated (shared links, back-pressure)', 'scenarios/dual-l4-disagg-saturated.yaml', ['workload.requests=120']],
     ['direct path, whole transfers', 'scenarios/dual-l4-disagg.yaml', ['workload.requests=120', 'deployment.transfer.path=direct', 'deployment.transfer.policy=whole']],
@@ -37,18 +41,28 @@ describe('P/D fast paths', () => {
       const a = new MemoryRecordWriter();
       const b = new MemoryRecordWriter();
       const before = { ...LayerChain.counts };
-      const episodesBefore = episodeCounts.run;
+      const episodesBefore = { ...episodeCounts };
       const fast = await runSimulation(load(file, overrides), { writer: a, fastForward: true });
-      if (episodes) expect(episodeCounts.run - episodesBefore).toBeGreaterThan(10);
+      if (episodes) {
+        expect(episodeCounts.run - episodesBefore.run).toBeGreaterThan(10);
+        if (episodes === 'every kind') {
+          expect(episodeCounts.copyOnly - episodesBefore.copyOnly).toBeGreaterThan(10);
+          expect(episodeCounts.ahead - episodesBefore.ahead).toBeGreaterThan(10);
+        }
+      }
       if (chains) {
         expect(LayerChain.counts.made - before.made).toBeGreaterThan(10);
-        if (chains === 'handed back') expect(LayerChain.counts.materialized - before.materialized).toBeGreaterThan(0);
+        if (chains === 'handed back') {
+          expect(LayerChain.counts.materialized - before.materialized).toBeGreaterThan(0);
+          // ... and the layers left of some of them chained again once the staged chunks were pulled.
+          expect(LayerChain.counts.resumed - before.resumed).toBeGreaterThan(0);
+        }
       }
       const mid = { ...LayerChain.counts };
-      const episodesMid = episodeCounts.run;
+      const episodesMid = { ...episodeCounts };
       const slow = await runSimulation(load(file, overrides), { writer: b, fastForward: false });
       expect(LayerChain.counts).toEqual(mid);
-      expect(episodeCounts.run).toBe(episodesMid);
+      expect(episodeCounts).toEqual(episodesMid);
       expect(a.records.length).toBeGreaterThan(100);
       expect(fast.events).toBeLessThan(slow.events);
       expect(JSON.stringify(a.records)).toBe(JSON.stringify(b.records));

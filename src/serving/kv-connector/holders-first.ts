@@ -9,7 +9,7 @@ export function holdersFirst(w: RequestState[], busy: (r: RequestState) => boole
   let k = 0;
   for (let i = 0; i < w.length; i++) {
     const r = w[i]!;
-    if (r.numComputed > 0 && r.blocks + r.hashedKeys.length > 0 && !busy(r)) {
+    if (r.numComputed > 0 && r.blocks + r.hashedBlocks > 0 && !busy(r)) {
       if (i !== k) {
         w.splice(i, 1);
         w.splice(k, 0, r);

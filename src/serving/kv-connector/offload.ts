@@ -57,7 +57,7 @@ export class OffloadKvConnector implements KvConnector {
       if (gpuHit > 0) c.blocks.releaseHashed(r.blockKeys, 0, gpuHit);
       return 'fail';
     }
-    r.hashedKeys = r.blockKeys.slice(0, gpuHit);
+    r.hashedBlocks = gpuHit;
     r.blocks = need;
     tiers.noteAdmission(r.numTokens, gpuHit);
     tiers.startLoad(r, r.blockKeys, gpuHit, gpuHit + tierHit, () => {
@@ -66,7 +66,7 @@ export class OffloadKvConnector implements KvConnector {
       if (c.cfg.enablePrefixCaching) {
         c.blocks.commit(r.blockKeys, gpuHit, gpuHit + tierHit);
         r.blocks -= tierHit;
-        r.hashedKeys = r.blockKeys.slice(0, gpuHit + tierHit);
+        r.hashedBlocks = gpuHit + tierHit;
       }
       this.onReady();
     });

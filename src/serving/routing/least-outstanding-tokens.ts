@@ -6,13 +6,17 @@
 import { assertCandidates, tokensOf, type RouteCandidate, type Router } from './types.js';
 
 export function leastLoadedIndex(candidates: readonly RouteCandidate[], among?: readonly number[]): number {
-  const indices = among ?? candidates.map((_, i) => i);
-  let best = indices[0]!;
-  for (const i of indices) {
+  // No index array built when all are candidates: a simulated router picks once per arrival.
+  const n = among === undefined ? candidates.length : among.length;
+  let best = among === undefined ? 0 : among[0]!;
+  let bestTokens = tokensOf(candidates[best]!);
+  for (let k = 1; k < n; k++) {
+    const i = among === undefined ? k : among[k]!;
     const c = candidates[i]!;
-    const b = candidates[best]!;
-    if (tokensOf(c) < tokensOf(b) || (tokensOf(c) === tokensOf(b) && c.outstandingRequests < b.outstandingRequests)) {
+    const t = tokensOf(c);
+    if (t < bestTokens || (t === bestTokens && c.outstandingRequests < candidates[best]!.outstandingRequests)) {
       best = i;
+      bestTokens = t;
     }
   }
   return best;

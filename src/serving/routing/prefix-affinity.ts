@@ -8,9 +8,10 @@
 import { leastLoadedIndex } from './least-outstanding-tokens.js';
 import { assertCandidates, tokensOf, type RouteCandidate, type RouteRequest, type Router } from './types.js';
 
-/** 32-bit FNV-1a over a string; stable across runs and platforms. */
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
+const FNV_OFFSET = 0x811c9dc5;
+
+/** 32-bit FNV-1a over a string, continued from state `h` (FNV_OFFSET to start); stable across runs and platforms. */
+export function fnv1a(s: string, h = FNV_OFFSET): number {
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
@@ -29,13 +30,16 @@ export function prefixAffinity(maxImbalance = 2): Router {
       if (first === undefined) return least;
       let best = 0;
       let bestScore = -1;
-      candidates.forEach((c, i) => {
-        const score = fnv1a(`${first}/${c.id}`);
+      // FNV-1a runs left to right, so the hash of `${first}/${id}` continues that of `${first}/`:
+      // the block's text is made and hashed once per request, not once per candidate.
+      const head = fnv1a(`${first}/`);
+      for (let i = 0; i < candidates.length; i++) {
+        const score = fnv1a(candidates[i]!.id, head);
         if (score > bestScore) {
           bestScore = score;
           best = i;
         }
-      });
+      }
       const limit = maxImbalance * tokensOf(candidates[least]!) + req.promptTokens;
       return tokensOf(candidates[best]!) > limit ? least : best;
     },

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { RandomStreams } from '../../kernel/random.js';
 import { createRouter, leastOutstandingTokens, powerOfTwo, prefixAffinity, roundRobin, routingPolicyNames } from './index.js';
+import { leastLoadedIndex } from './least-outstanding-tokens.js';
+import { fnv1a } from './prefix-affinity.js';
 import type { RouteCandidate } from './types.js';
 
 const idle = (n: number): RouteCandidate[] =>
@@ -86,5 +88,34 @@ describe('what routers read', () => {
   });
   it('a token-reading router refuses a candidate without tokens instead of reading a request count', () => {
     expect(() => leastOutstandingTokens().pick([{ id: 'a', outstandingRequests: 1 }, { id: 'b', outstandingRequests: 0 }], { promptTokens: 1 })).toThrow(/outstandingTokens/);
+  });
+});
+
+describe('leastLoadedIndex', () => {
+  it('is the first of the lowest (tokens, requests) in the order given, over all or some candidates', () => {
+    const rng = new RandomStreams(9).stream('cands');
+    for (let k = 0; k < 500; k++) {
+      const n = 1 + rng.intBetween(0, 6);
+      const c = Array.from({ length: n }, (_, i) => ({ id: `i${i}`, outstandingRequests: rng.intBetween(0, 3), outstandingTokens: rng.intBetween(0, 4) }));
+      const among = k % 2 === 0 ? undefined : Array.from({ length: 1 + rng.intBetween(0, n - 1) }, () => rng.intBetween(0, n - 1));
+      const order = among ?? c.map((_, i) => i);
+      // Reference: a stable sort by (tokens, requests) keeps the given order among equals.
+      const ref = [...order].sort((a, b) => c[a]!.outstandingTokens - c[b]!.outstandingTokens || c[a]!.outstandingRequests - c[b]!.outstandingRequests)[0];
+      expect(leastLoadedIndex(c, among)).toBe(ref);
+    }
+  });
+});
+
+describe('fnv1a', () => {
+  it('hashes known vectors, and a continued hash equals the hash of the joined text', () => {
+    // Reference values of 32-bit FNV-1a (Fowler, Noll, Vo): "" and "a".
+    expect(fnv1a('')).toBe(0x811c9dc5);
+    expect(fnv1a('a')).toBe(0xe40c292c);
+    const rng = new RandomStreams(2).stream('text');
+    for (let k = 0; k < 200; k++) {
+      const a = `${rng.intBetween(0, 2 ** 40)}/`;
+      const b = `h${rng.intBetween(0, 999)}`;
+      expect(fnv1a(b, fnv1a(a))).toBe(fnv1a(a + b));
+    }
   });
 });

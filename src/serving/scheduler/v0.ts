@@ -47,7 +47,7 @@ export class V0Scheduler implements Scheduler {
       const r = c.waiting[0]!;
       const n = r.numTokens - r.numComputed;
       if (n > budget) break;
-      const need = Math.max(0, c.blocks.blocksFor(r.numComputed + n) - r.blocks - r.hashedKeys.length);
+      const need = Math.max(0, c.blocks.blocksFor(r.numComputed + n) - r.blocks - r.hashedBlocks);
       if (c.blocks.availableBlocks - need < watermark || !c.blocks.allocate(need)) break;
       r.blocks += need;
       c.waiting.shift();
@@ -64,7 +64,7 @@ export class V0Scheduler implements Scheduler {
     for (let i = 0; i < c.running.length && budget > 0; i++) {
       const r = c.running[i]!;
       const n = r.numTokens - r.numComputed;
-      const need = Math.max(0, c.blocks.blocksFor(r.numComputed + n) - r.blocks - r.hashedKeys.length);
+      const need = Math.max(0, c.blocks.blocksFor(r.numComputed + n) - r.blocks - r.hashedBlocks);
       let self = false;
       while (!c.blocks.allocate(need)) {
         const victim = c.running.pop()!;

@@ -11,6 +11,12 @@ import type { DecodeBatchPolicy } from './decode/index.js';
 import type { RequestState } from '../request-state.js';
 import type { Scheduler, SchedulerContext } from './types.js';
 
+/** Index of the first waiting request from `from` on that already holds blocks, or -1 (a function, not a closure per step). */
+function passer(waiting: readonly RequestState[], from: number): number {
+  for (let k = from; k < waiting.length; k++) if (waiting[k]!.blocks > 0) return k;
+  return -1;
+}
+
 export class V1Scheduler implements Scheduler {
   readonly name = 'v1';
   preempted = false;
@@ -32,7 +38,9 @@ export class V1Scheduler implements Scheduler {
     let cap = Infinity;
     if (pol) {
       pol.arrange(c.running);
-      cap = pol.seqCap(c.running.length < cfg.maxNumSeqs ? c.running.concat(c.waiting.slice(0, cfg.maxNumSeqs - c.running.length)) : c.running, c.perf, cfg.maxNumSeqs, c.running.length);
+      // Without a capping variant seqCap is maxNumSeqs whatever the candidates: no list built per step.
+      if (pol.capsBatch) cap = pol.seqCap(c.running.length < cfg.maxNumSeqs ? c.running.concat(c.waiting.slice(0, cfg.maxNumSeqs - c.running.length)) : c.running, c.perf, cfg.maxNumSeqs, c.running.length);
+      else cap = cfg.maxNumSeqs;
     }
     const running = c.running;
     const blocks = c.blocks;
@@ -50,7 +58,7 @@ export class V1Scheduler implements Scheduler {
       // step): none unless that is more than its blocks hold, tested with a product (integers:
       // ceil(t / bs) > held exactly when t > held * bs), so most decodes need no division.
       const target = r.numComputed + n;
-      const held = r.blocks + r.hashedKeys.length;
+      const held = r.blocks + r.hashedBlocks;
       const need = target > held * bs ? Math.ceil(target / bs) - held : 0;
       let selfPreempted = false;
       while (need > 0 && !blocks.allocate(need)) {
@@ -80,10 +88,6 @@ export class V1Scheduler implements Scheduler {
       // in, already holds its blocks: it may pass a head that cannot get blocks (otherwise the head
       // could wait forever on blocks held by such requests). The KV connector says whether that can
       // happen (never on a colocated instance without tiers).
-      const passer = (from: number): number => {
-        for (let k = from; k < c.waiting.length; k++) if (c.waiting[k]!.blocks > 0) return k;
-        return -1;
-      };
       if (conn.loadsKv) conn.orderWaiting(c.waiting);
       let j = 0;
       let passing = false;
@@ -95,9 +99,9 @@ export class V1Scheduler implements Scheduler {
           // Loading from a tier or swapping in: skipped (as vLLM's WAITING_FOR_REMOTE_KVS).
           const t = conn.admit(r, budget);
           if (t !== 'go') {
-            if (t === 'busy') j = passing ? passer(j + 1) : j + 1;
+            if (t === 'busy') j = passing ? passer(c.waiting, j + 1) : j + 1;
             else {
-              j = conn.waitingMayHoldBlocks ? passer(j + 1) : -1;
+              j = conn.waitingMayHoldBlocks ? passer(c.waiting, j + 1) : -1;
               passing = true;
             }
             if (j < 0) break;
@@ -117,7 +121,7 @@ export class V1Scheduler implements Scheduler {
         let n = Math.min(remaining, budget);
         if (!cfg.enableChunkedPrefill && n < remaining) break;
         // Blocks already held: a request whose KV arrived, was loaded from a tier or swapped in.
-        const held = r.numComputed > 0 || r.blocks > 0 ? r.blocks + r.hashedKeys.length : hitBlocks;
+        const held = r.numComputed > 0 || r.blocks > 0 ? r.blocks + r.hashedBlocks : hitBlocks;
         let need = Math.max(0, c.blocks.blocksFor(computed + n) - held);
         if (hitBlocks > 0) c.blocks.acquire(r.blockKeys, 0, hitBlocks);
         if (!c.blocks.allocate(need)) {
@@ -128,7 +132,7 @@ export class V1Scheduler implements Scheduler {
             need = 0;
           } else {
             if (hitBlocks > 0) c.blocks.releaseHashed(r.blockKeys, 0, hitBlocks);
-            j = conn.waitingMayHoldBlocks ? passer(j + 1) : -1;
+            j = conn.waitingMayHoldBlocks ? passer(c.waiting, j + 1) : -1;
             passing = true;
             if (j < 0) break;
             continue;
@@ -136,7 +140,7 @@ export class V1Scheduler implements Scheduler {
         }
         if (fresh && conn.loadsKv && r.blockKeys.length > 0) conn.noteAdmission(r.numTokens, hitBlocks);
         if (hitBlocks > 0) {
-          r.hashedKeys = r.blockKeys.slice(0, hitBlocks);
+          r.hashedBlocks = hitBlocks;
           r.numComputed = computed;
           if (r.generated === 0 && !r.remoteKv) r.cachedPromptTokens = computed;
         }
@@ -148,7 +152,7 @@ export class V1Scheduler implements Scheduler {
         r.scheduled = n;
         budget -= n;
         out.push(r);
-        if (passing && (j = passer(j)) < 0) break;
+        if (passing && (j = passer(c.waiting, j)) < 0) break;
       }
     }
     this.preempted = preempted;
