@@ -7,22 +7,40 @@
  * channels, CPU<->disk over the disk channels) using what each call returns.
  *
  * Within one call, blocks are touched tail first, so the head of a prefix ends up most recently used:
- * eviction takes tails before heads, as vLLM's free-block queue does, and a prefix is never cut at its
- * head while its tail survives.
+ * eviction takes tails before heads, as vLLM's free-block queue does.
  *
- * Both tiers live in one table (lru.ts) with a list per tier, so a demotion or promotion relinks a
- * block rather than deleting it from one table and inserting it into another. A block's count of
- * flows moving its bytes lives on its node; the engine's path (`storeMoving`, `promoteHolding`)
- * gets the nodes it counted on and releases them by node (`releaseNodes`): no hash probe per block
- * when a flow lands. A node dropped from both tiers while flows still hold it stays allocated (an
- * orphan, found by hash in `orphans`) and is taken back if its block is stored again.
+ * Blocks are kept as runs (tier6 round, docs/speed.md), as the GPU prefix cache's are
+ * (block-manager.ts): a run is blocks lo..hi-1 of one request's key array, adjacent on one tier's
+ * list, oldest = highest index (the order a tail-first call appends them in). Only a run's first
+ * key is in the hash index, so the index holds a few thousand runs instead of 10^5 blocks (it
+ * stays in cache) and a stored prompt is one insert, not one per block. The per-block LRU
+ * semantics are exact (tier-store.test.ts drives this and the per-block BlockTierStore with the
+ * same random operations and compares both lists after every one): a call applies its blocks in
+ * stretches that touch no block another step of the same stretch touches (`insertStretch`), and
+ * one block at a time where they might.
+ *
+ * Runs a call made at a tail grow when the next blocks continue their chain (`appendNew`,
+ * `moveToTail`): without that, each step's run would be cut to the smaller of two head runs and
+ * runs would shrink call after call (measured: 14.5k runs of ~11 blocks for 164k blocks, 4.7k with).
+ *
+ * Keys are chain hashes (src/serving/block-keys.ts): a key fixes its position and every key before
+ * it. So a walk from index 0 finds every held block of a key array with one probe per run start or
+ * missing block (`walk`), also when a lookup starts mid-run at the GPU hit; and two arrays that
+ * agree at index j agree below it (`matchEnd` bisects). A counting filter over the runs' first
+ * keys (key-filter.ts) answers most missing blocks (a prompt's new ones) without a probe.
+ *
+ * A block whose bytes are moving is held: each flow's `Holds` are stretches of key arrays (a
+ * written prompt is one, not one count per block), in a list of holds in flight that `readyHits`
+ * scans (a few at a time); a hold covers its blocks whether or not they are still on a tier (it
+ * follows a block dropped and stored again meanwhile); a held block is no hit (vLLM's non-ready
+ * blocks).
  */
-import { LruLists, NO_LIST } from './lru.js';
+import { KeyFilter } from './key-filter.js';
 import { NumMap } from './num-map.js';
 
-/** The store's two recency lists (a block is on exactly one). */
 const CPU = 0;
 const DISK = 1;
+const NO_LIST = -1;
 
 export type BlockHash = number;
 export type Tier = 'cpu' | 'disk';
@@ -34,24 +52,9 @@ export interface TierStoreOptions {
   blockBytes: number;
 }
 
-export interface Movement {
-  /** Blocks moved CPU -> disk to make room. */
-  demoted: BlockHash[];
-  /** Blocks dropped from every tier. */
-  evicted: BlockHash[];
-}
-
-export interface StoreResult extends Movement {
-  /** Blocks written GPU -> CPU (new ones, and ones that were only on disk). */
-  written: BlockHash[];
-  /** Blocks already in the CPU tier: only their recency changed, no bytes move. */
-  alreadyHeld: BlockHash[];
-}
-
-export interface TierStoreStats {
+/** The store's counters (both stores: this one and the per-block BlockTierStore, its test oracle). */
+export interface TierCounters {
   blocksIn: number;
-  cpuHeld: number;
-  diskHeld: number;
   evictions: number;
   demotions: number;
   promotions: number;
@@ -59,397 +62,622 @@ export interface TierStoreStats {
   lookups: number;
   cpuHitBlocks: number;
   diskHitBlocks: number;
+}
+
+export function zeroTierCounters(): TierCounters {
+  return { blocksIn: 0, evictions: 0, demotions: 0, promotions: 0, storeCalls: 0, lookups: 0, cpuHitBlocks: 0, diskHitBlocks: 0 };
+}
+
+export interface TierStoreStats extends TierCounters {
+  cpuHeld: number;
+  diskHeld: number;
   bytesGpuToCpu: number;
   bytesCpuToDisk: number;
   bytesDiskToCpu: number;
 }
 
+/** The sizes of `opts`, checked (RangeError when not whole blocks, or no CPU block). */
+export function checkedTierSizes(opts: TierStoreOptions): { cpuBlocks: number; diskBlocks: number; blockBytes: number } {
+  if (!Number.isInteger(opts.cpuBlocks) || opts.cpuBlocks < 1) {
+    throw new RangeError(`CPU KV tier needs at least 1 block, got ${opts.cpuBlocks}`);
+  }
+  const disk = opts.diskBlocks ?? 0;
+  if (!Number.isInteger(disk) || disk < 0) throw new RangeError(`Disk KV tier size must be a whole number of blocks >= 0, got ${disk}`);
+  if (!(opts.blockBytes > 0)) throw new RangeError(`KV block size must be > 0 bytes, got ${opts.blockBytes}`);
+  return { cpuBlocks: opts.cpuBlocks, diskBlocks: disk, blockBytes: opts.blockBytes };
+}
+
+export function tierStats(c: TierCounters, cpuHeld: number, diskHeld: number, gpuToCpuBlocks: number, blockBytes: number): TierStoreStats {
+  return {
+    ...c,
+    cpuHeld,
+    diskHeld,
+    bytesGpuToCpu: gpuToCpuBlocks * blockBytes,
+    bytesCpuToDisk: c.demotions * blockBytes,
+    bytesDiskToCpu: c.promotions * blockBytes,
+  };
+}
+
+/**
+ * The blocks one flow moves: stretches keys[lo, hi) of key arrays (a stored prompt's written blocks
+ * are one or two, not one entry per block); `land` releases them.
+ */
+export class Holds {
+  readonly arrays: (readonly number[])[] = [];
+  readonly los: number[] = [];
+  readonly his: number[] = [];
+  blocks = 0;
+  /** Place in the store's list of holds in flight; -1 before and after. */
+  slot = -1;
+
+  /** Adds keys[lo, hi), joined to the last stretch when it continues it downward (a call's steps run high to low). */
+  add(keys: readonly number[], lo: number, hi: number): void {
+    this.blocks += hi - lo;
+    const n = this.los.length - 1;
+    if (n >= 0 && this.arrays[n] === keys && this.los[n] === hi) this.los[n] = lo;
+    else {
+      this.arrays.push(keys);
+      this.los.push(lo);
+      this.his.push(hi);
+    }
+  }
+}
+const NO_HOLDS = new Holds();
+
+/** Blocks lo..hi-1 of `keys`, adjacent on `list` (oldest = hi-1). */
+class Run {
+  prev: Run | null = null;
+  next: Run | null = null;
+  list = NO_LIST;
+  /** The call that last put it at a list's tail (`TierStore.epoch`). */
+  stamp = 0;
+  /** The call whose `appendNew` made it (only such a run grows: see appendNew). */
+  born = 0;
+  alive = true;
+  constructor(
+    readonly id: number,
+    public keys: readonly number[],
+    public lo: number,
+    public hi: number,
+  ) {}
+}
+
 export class TierStore {
-  /**
-   * Every held block, on the CPU or the disk list, least recently used first (O(1) eviction, see
-   * lru.ts); a node's value is the block's count of flows still moving its bytes (`hold`).
-   */
-  private readonly held = new LruLists(2);
-  /** Nodes of blocks dropped from both tiers while their bytes were still moving (rare), by hash. */
-  private readonly orphans = new NumMap();
+  /** First key of each run -> run id. */
+  private readonly index = new NumMap();
+  /** The index's keys, asked first: a walk's probes mostly miss (a prompt's new blocks). */
+  private readonly starts = new KeyFilter();
+  private readonly runs: (Run | null)[] = [];
+  private readonly freeIds: number[] = [];
+  private readonly heads: (Run | null)[] = [null, null];
+  private readonly tails: (Run | null)[] = [null, null];
+  private readonly sizes = [0, 0];
+  /** Holds of flows in flight (a block is held once per stretch of them holding it). */
+  private readonly active: Holds[] = [];
   private holds = 0;
-  /** Inside a store that holds what it moves: a demoted block is held as it moves. */
-  private holdDemoted = false;
-  /** What the last store/promote moved, in visiting order (reused: no arrays per call). */
-  private readonly moved = new MovedList();
-  private readonly kept = new MovedList();
-  private readonly demoted = new MovedList();
-  private readonly evicted = new MovedList();
+  /** Bumped per call: runs a call put at a tail carry it, so the call's head steps never take them in bulk. */
+  private epoch = 0;
+  /** A walk's stretches of a key array: [lo, hi) and the run holding it, or null when not held. */
+  private readonly segLo: number[] = [];
+  private readonly segHi: number[] = [];
+  private readonly segRun: (Run | null)[] = [];
+  /** What the current call's stretches hold for its flows (null: the call holds nothing). */
+  private written: Holds | null = null;
+  private demoted: Holds | null = null;
+  private promoting = false;
   private readonly cpuBlocks: number;
   private readonly diskBlocks: number;
   private readonly blockBytes: number;
-  private readonly counters = {
-    blocksIn: 0,
-    evictions: 0,
-    demotions: 0,
-    promotions: 0,
-    storeCalls: 0,
-    lookups: 0,
-    cpuHitBlocks: 0,
-    diskHitBlocks: 0,
-  };
+  private readonly counters = zeroTierCounters();
   private gpuToCpuBlocks = 0;
+  /** Filter checks, hash-index operations (probes past the filter, inserts, deletes), hold stretches scanned and run relinks so far (counted per request in docs/speed.md). */
+  readonly ops = { filtered: 0, probes: 0, inserts: 0, deletes: 0, holdOps: 0, relinks: 0 };
 
   constructor(opts: TierStoreOptions) {
-    if (!Number.isInteger(opts.cpuBlocks) || opts.cpuBlocks < 1) {
-      throw new RangeError(`CPU KV tier needs at least 1 block, got ${opts.cpuBlocks}`);
-    }
-    const disk = opts.diskBlocks ?? 0;
-    if (!Number.isInteger(disk) || disk < 0) throw new RangeError(`Disk KV tier size must be a whole number of blocks >= 0, got ${disk}`);
-    if (!(opts.blockBytes > 0)) throw new RangeError(`KV block size must be > 0 bytes, got ${opts.blockBytes}`);
-    this.cpuBlocks = opts.cpuBlocks;
-    this.diskBlocks = disk;
-    this.blockBytes = opts.blockBytes;
+    ({ cpuBlocks: this.cpuBlocks, diskBlocks: this.diskBlocks, blockBytes: this.blockBytes } = checkedTierSizes(opts));
   }
 
   /** Blocks held in the CPU tier (as stats().cpuHeld, without building the stats object). */
   get cpuHeld(): number {
-    return this.held.sizeOf(CPU);
+    return this.sizes[CPU]!;
   }
   get diskHeld(): number {
-    return this.held.sizeOf(DISK);
+    return this.sizes[DISK]!;
   }
 
-  tierOf(hash: BlockHash): Tier | undefined {
-    const node = this.held.find(hash);
-    return node < 0 ? undefined : this.held.listOf(node) === CPU ? 'cpu' : 'disk';
-  }
-
-  /** The tier of a held block whose bytes are not moving (a block in flight is no hit, as vLLM's non-ready blocks). */
-  readyTierOf(hash: BlockHash): Tier | undefined {
-    const node = this.held.find(hash);
-    if (node < 0 || this.held.value(node) > 0) return undefined;
-    return this.held.listOf(node) === CPU ? 'cpu' : 'disk';
-  }
-
-  /**
-   * A flow moving these blocks' bytes started: they are not ready until `release` (counted per
-   * block, so two flows carrying one block both have to land). The count follows a block that is
-   * dropped and stored again meanwhile. Returns the nodes counted on, for `releaseNodes`.
-   */
-  hold(hashes: readonly BlockHash[]): NodeList {
-    const held = this.held;
-    const nodes = new Array<number>(hashes.length);
-    for (let i = 0; i < hashes.length; i++) {
-      const h = hashes[i]!;
-      let node = held.find(h);
-      if (node < 0) node = this.orphans.get(h);
-      if (node < 0) {
-        node = held.alloc(h, 0);
-        this.orphans.set(h, node);
-      }
-      held.setValue(node, held.value(node) + 1);
-      nodes[i] = node;
-    }
-    this.holds += hashes.length;
-    return nodes;
-  }
-
-  /** The flow that `hold` counted landed. */
-  release(hashes: readonly BlockHash[]): void {
-    const held = this.held;
-    for (const h of hashes) {
-      let node = held.find(h);
-      if (node < 0) node = this.orphans.get(h);
-      if (node < 0) throw new Error(`TierStore: release of block ${h}, which no flow holds`);
-      this.releaseNode(node);
-    }
-    this.holds -= hashes.length;
-  }
-
-  /** The flow landed whose blocks `hold`, `storeMoving` or `promoteHolding` counted on these nodes. */
-  releaseNodes(nodes: NodeList): void {
-    for (let i = 0; i < nodes.length; i++) this.releaseNode(nodes[i]!);
-    this.holds -= nodes.length;
-  }
-
-  private releaseNode(node: number): void {
-    const held = this.held;
-    const n = held.value(node);
-    if (!(n > 0)) throw new Error(`TierStore: release of block ${held.keyOf(node)}, which no flow holds`);
-    held.setValue(node, n - 1);
-    // An orphan (on no list) whose last flow landed is gone.
-    if (n === 1 && held.listOf(node) === NO_LIST) {
-      this.orphans.delete(held.keyOf(node));
-      held.free(node);
-    }
-  }
-
-  /** Blocks dropped from both tiers while flows still move their bytes (tests). */
-  get orphanCount(): number {
-    return this.orphans.size;
-  }
-
-  /** Block-flows started by `hold` and not released yet. */
+  /** Block-flows held and not landed yet. */
   get heldInFlight(): number {
     return this.holds;
   }
 
-  /**
-   * Offloads blocks from the GPU into the CPU tier. `holdMoved`: the caller starts flows for the
-   * written and the demoted blocks, so each is held (as `hold` on both lists after the call would
-   * do, while the block is in hand).
-   */
-  store(hashes: readonly BlockHash[], holdMoved = false): StoreResult {
-    this.storeCore(hashes, holdMoved);
-    return { written: this.moved.keysReversed(), alreadyHeld: this.kept.keysReversed(), demoted: this.demoted.keysInOrder(), evicted: this.evicted.keysInOrder() };
+  /** Flows still moving block `hash` (tests: a scan of every hold). */
+  holdCount(hash: BlockHash): number {
+    let n = 0;
+    for (const h of this.active) for (let k = 0; k < h.los.length; k++) for (let i = h.los[k]!; i < h.his[k]!; i++) if (h.arrays[k]![i] === hash) n++;
+    return n;
   }
 
   /**
-   * The engine's store: as `store(hashes, true)`, answering only the nodes of the written and the
-   * demoted blocks (each held once; `releaseNodes` when its flow lands). No arrays of hashes built.
+   * Offloads keys[from, to) from the GPU into the CPU tier (tail first): blocks already in the CPU
+   * tier are refreshed, the others written (a block only on disk is rewritten from the GPU's copy),
+   * pushing the CPU tier's LRU blocks to disk. The written and the demoted blocks are held, one
+   * flow each; `land` each answer when its flow lands.
    */
-  storeMoving(hashes: readonly BlockHash[]): { written: NodeList; demoted: NodeList } {
-    this.storeCore(hashes, true);
-    return { written: this.moved.nodesCopy(), demoted: this.demoted.nodesCopy() };
-  }
-
-  private storeCore(hashes: readonly BlockHash[], holdMoved: boolean): void {
+  offload(keys: readonly number[], from: number, to: number): { written: Holds; demoted: Holds } {
     this.counters.storeCalls++;
-    const held = this.held;
-    const written = this.moved.reset();
-    const kept = this.kept.reset();
-    this.demoted.reset();
-    this.evicted.reset();
-    this.holdDemoted = holdMoved;
-    for (let i = hashes.length - 1; i >= 0; i--) {
-      const h = hashes[i]!;
-      const node = held.find(h);
-      if (node >= 0 && held.listOf(node) === CPU) {
-        held.moveToTail(node, CPU);
-        kept.push(h, node);
+    this.epoch++;
+    const written = new Holds();
+    const demoted = new Holds();
+    this.written = written;
+    this.demoted = demoted;
+    const n = this.walk(keys, from, to, false);
+    // Stretches highest first; each is checked again before use, since a step's demotions and
+    // evictions may have taken blocks of a lower stretch of the same key array.
+    const { stLo, stHi, stRun } = this;
+    let top = 0;
+    for (let k = 0; k < n; k++, top++) {
+      stLo[top] = this.segLo[k]!;
+      stHi[top] = this.segHi[k]!;
+      stRun[top] = this.segRun[k]!;
+    }
+    while (top > 0) {
+      top--;
+      const lo = stLo[top]!;
+      const hi = stHi[top]!;
+      const r = stRun[top]!;
+      stRun[top] = null;
+      // Still held there when r lives and covers the stretch: a run only loses blocks at its top
+      // (head steps, splits) and grows downward (merges); its key array never changes.
+      if (r !== null && !(r.alive && r.lo <= lo && r.hi >= hi)) {
+        const m = this.walk(keys, lo, hi, false);
+        for (let k = 0; k < m; k++, top++) {
+          stLo[top] = this.segLo[k]!;
+          stHi[top] = this.segHi[k]!;
+          stRun[top] = this.segRun[k]!;
+        }
         continue;
       }
-      // A block only on disk is rewritten from the GPU's copy rather than read back.
-      if (node >= 0) held.detach(node);
-      else this.counters.blocksIn++;
-      const at = this.insertCpu(h, node);
-      if (holdMoved) held.setValue(at, held.value(at) + 1);
-      written.push(h, at);
-      this.gpuToCpuBlocks++;
+      if (r === null) {
+        this.counters.blocksIn += hi - lo;
+        this.insertStretch(keys, lo, hi, null);
+      } else if (r.list === CPU) {
+        this.moveToTail(this.isolate(r, lo, hi), CPU, true);
+      } else this.insertStretch(keys, lo, hi, this.isolate(r, lo, hi));
     }
-    this.holdDemoted = false;
-    if (holdMoved) this.holds += written.n + this.demoted.n;
+    this.written = null;
+    this.demoted = null;
+    return { written: this.start(written), demoted: this.start(demoted) };
+  }
+  /** offload's stretches still to do, highest last. */
+  private readonly stLo: number[] = [];
+  private readonly stHi: number[] = [];
+  private readonly stRun: (Run | null)[] = [];
+
+  /** Leading blocks of keys[from, to) the tiers hold and that are not moving (no side effect). */
+  readyHits(keys: readonly number[], from: number, to: number): number {
+    if (to > keys.length) to = keys.length;
+    if (from >= to) return 0;
+    const n = this.walk(keys, from, to, true);
+    const end = n === 0 ? from : this.segRun[n - 1] === null ? this.segLo[n - 1]! : this.segHi[n - 1]!;
+    // A hold's stretch of array A covers keys[m..] from m = max(its lo, from) when A agrees with
+    // keys at m (chain keys agree on a prefix): the first such m ends the ready blocks.
+    let stop = end;
+    const active = this.active;
+    for (let j = 0; j < active.length; j++) {
+      const h = active[j]!;
+      for (let k = 0; k < h.los.length; k++) {
+        this.ops.holdOps++;
+        const m = Math.max(h.los[k]!, from);
+        if (m < stop && m < h.his[k]! && h.arrays[k]![m] === keys[m]) stop = m;
+      }
+    }
+    return stop - from;
   }
 
   /**
-   * The tier of each block of the longest held prefix of `hashes` (stops at the first miss). Counts
-   * hits and refreshes recency; use `peek` for a side-effect-free look (routing decisions).
+   * Looks up keys[from, to) (the caller checked they are held, `readyHits`): refreshes them tail
+   * first on their own tiers and counts the hits; then reads the disk ones back into the CPU tier,
+   * tail first, pushing CPU LRU blocks to disk. Holds the demoted blocks (their CPU -> disk flow)
+   * and the read ones (their disk -> CPU flow).
    */
-  lookup(hashes: readonly BlockHash[]): Tier[] {
+  load(keys: readonly number[], from: number, to: number): { cpu: number; disk: number; demoted: Holds; read: Holds } {
     this.counters.lookups++;
-    const held = this.held;
-    const found = this.kept.reset();
-    const tiers: Tier[] = [];
-    for (const h of hashes) {
-      const node = held.find(h);
-      if (node < 0) break;
-      tiers.push(held.listOf(node) === CPU ? 'cpu' : 'disk');
-      found.push(h, node);
-    }
-    for (let i = found.n - 1; i >= 0; i--) {
-      const node = found.nodes[i]!;
-      const list = held.listOf(node);
-      held.moveToTail(node, list);
-      if (list === CPU) this.counters.cpuHitBlocks++;
-      else this.counters.diskHitBlocks++;
-    }
-    return tiers;
-  }
-
-  peek(hashes: readonly BlockHash[]): Tier[] {
-    const tiers: Tier[] = [];
-    for (const h of hashes) {
-      const t = this.tierOf(h);
-      if (t === undefined) break;
-      tiers.push(t);
-    }
-    return tiers;
-  }
-
-  /** Reads disk blocks back into the CPU tier (before loading them onto a GPU); CPU blocks are refreshed. */
-  promote(hashes: readonly BlockHash[]): Movement & { promoted: BlockHash[] } {
-    this.promoteCore(hashes);
-    return { promoted: this.moved.keysReversed(), demoted: this.demoted.keysInOrder(), evicted: this.evicted.keysInOrder() };
-  }
-
-  /**
-   * The engine's read-back: `promote(hashes)`, then the blocks it demoted held (their CPU -> disk
-   * flow) and then `hashes` held (their disk -> CPU flow), as `hold` on each list would; answers the
-   * nodes of each hold for `releaseNodes`.
-   */
-  promoteHolding(hashes: readonly BlockHash[]): { demoted: NodeList; read: NodeList } {
-    this.promoteCore(hashes);
-    if (this.evicted.n === 0 && this.moved.n === hashes.length) {
-      // Every block was promoted and nothing was dropped, so no node was freed meanwhile: the nodes
-      // the call visited are the ones a hold by hash would find (a block promoted then demoted
-      // again is on both lists and is held twice either way).
-      const demoted = this.holdVisited(this.demoted);
-      return { demoted, read: this.holdVisited(this.moved) };
-    }
-    const demoted = this.demoted.n === 0 ? EMPTY_NODES : this.hold(this.demoted.keysInOrder());
-    return { demoted, read: this.hold(hashes) };
-  }
-
-  private holdVisited(list: MovedList): NodeList {
-    const nodes = list.nodesCopy();
-    const held = this.held;
-    for (let i = 0; i < nodes.length; i++) held.setValue(nodes[i]!, held.value(nodes[i]!) + 1);
-    this.holds += nodes.length;
-    return nodes;
-  }
-
-  private promoteCore(hashes: readonly BlockHash[]): void {
-    const held = this.held;
-    const promoted = this.moved.reset();
-    this.demoted.reset();
-    this.evicted.reset();
-    for (let i = hashes.length - 1; i >= 0; i--) {
-      const h = hashes[i]!;
-      const node = held.find(h);
-      if (node < 0) continue;
-      if (held.listOf(node) === CPU) {
-        held.moveToTail(node, CPU);
-        continue;
+    this.epoch++;
+    let n = this.walk(keys, from, to, true);
+    if (n > 0 && this.segRun[n - 1] === null) n--;
+    // Refresh: each stretch moved to its tier's tail, highest first; the disk ones remembered.
+    const diskRuns: Run[] = [];
+    let cpu = 0;
+    let disk = 0;
+    for (let k = n - 1; k >= 0; k--) {
+      const lo = this.segLo[k]!;
+      const hi = this.segHi[k]!;
+      const p = this.isolate(this.segRun[k]!, lo, hi);
+      if (p.list === CPU) cpu += hi - lo;
+      else {
+        disk += hi - lo;
+        diskRuns.push(p);
       }
-      held.detach(node);
-      this.insertCpu(h, node);
-      promoted.push(h, node);
-      this.counters.promotions++;
+      // A disk piece is read back below, so it keeps its identity (no merge).
+      this.moveToTail(p, p.list, p.list === CPU);
     }
+    this.counters.cpuHitBlocks += cpu;
+    this.counters.diskHitBlocks += disk;
+    if (disk === 0) return { cpu, disk, demoted: NO_HOLDS, read: NO_HOLDS };
+    // Read-back of the disk stretches, highest first (a promotion detaches one disk block and
+    // demotes at most one CPU block: disk never overflows, nothing is evicted, so the disk
+    // stretches stay as the refresh left them).
+    this.epoch++;
+    const demoted = new Holds();
+    const read = new Holds();
+    this.demoted = demoted;
+    this.promoting = true;
+    for (const p of diskRuns) {
+      read.add(p.keys, p.lo, p.hi);
+      this.insertStretch(p.keys, p.lo, p.hi, p);
+    }
+    this.promoting = false;
+    this.demoted = null;
+    // A block promoted then demoted again is held by both.
+    return { cpu, disk, demoted: this.start(demoted), read: this.start(read) };
+  }
+
+  /** The flow holding these blocks landed. */
+  land(h: Holds): void {
+    if (h.blocks === 0) return;
+    const at = h.slot;
+    if (at < 0) throw new Error(`TierStore: release of ${h.blocks} blocks no flow holds (landed twice?)`);
+    const active = this.active;
+    const last = active.pop()!;
+    if (last !== h) {
+      active[at] = last;
+      last.slot = at;
+    }
+    h.slot = -1;
+    this.holds -= h.blocks;
+  }
+
+  /** Counts a call's holds in flight (an empty one is the shared NO_HOLDS). */
+  private start(h: Holds): Holds {
+    if (h.blocks === 0) return NO_HOLDS;
+    h.slot = this.active.length;
+    this.active.push(h);
+    this.holds += h.blocks;
+    return h;
+  }
+
+  /** Keys on a tier's list, least recently used first (tests). */
+  listKeys(tier: Tier): number[] {
+    const out: number[] = [];
+    for (let r: Run | null = this.heads[tier === 'cpu' ? CPU : DISK]!; r !== null; r = r.next) for (let i = r.hi - 1; i >= r.lo; i--) out.push(r.keys[i]!);
+    return out;
+  }
+
+  /** Runs on both lists (tests, the bench's counts). */
+  get runCount(): number {
+    return this.index.size;
   }
 
   stats(): TierStoreStats {
-    return {
-      ...this.counters,
-      cpuHeld: this.held.sizeOf(CPU),
-      diskHeld: this.held.sizeOf(DISK),
-      bytesGpuToCpu: this.gpuToCpuBlocks * this.blockBytes,
-      bytesCpuToDisk: this.counters.demotions * this.blockBytes,
-      bytesDiskToCpu: this.counters.promotions * this.blockBytes,
-    };
+    return tierStats(this.counters, this.sizes[CPU]!, this.sizes[DISK]!, this.gpuToCpuBlocks, this.blockBytes);
   }
 
-  /** Throws when bookkeeping is broken: blocks in = blocks held + blocks evicted, tiers within size, every held block in one tier. */
+  /** Throws when bookkeeping is broken: blocks in = held + evicted, tiers within size, runs agree with the index and the lists, holds add up. */
   checkInvariants(): void {
     const { blocksIn, evictions } = this.counters;
-    const cpu = this.held.sizeOf(CPU);
-    const disk = this.held.sizeOf(DISK);
+    const cpu = this.sizes[CPU]!;
+    const disk = this.sizes[DISK]!;
     if (blocksIn !== cpu + disk + evictions) {
       throw new Error(`TierStore: ${blocksIn} blocks in != ${cpu} CPU + ${disk} disk + ${evictions} evicted`);
     }
     if (cpu > this.cpuBlocks || disk > this.diskBlocks) throw new Error('TierStore: a tier is over capacity');
-    if (this.held.size !== cpu + disk) throw new Error(`TierStore: ${this.held.size} blocks held, ${cpu + disk} on the tier lists`);
-    let holds = 0;
-    for (const list of [CPU, DISK]) for (const h of this.held.keys(list)) holds += this.held.value(this.held.find(h));
-    for (const node of this.orphans.values()) {
-      if (this.held.listOf(node) !== NO_LIST || !(this.held.value(node) > 0)) throw new Error(`TierStore: orphan block ${this.held.keyOf(node)} is on a list or held by no flow`);
-      holds += this.held.value(node);
+    let runs = 0;
+    for (const list of [CPU, DISK]) {
+      let blocks = 0;
+      let prev: Run | null = null;
+      for (let r: Run | null = this.heads[list]!; r !== null; r = r.next) {
+        if (r.prev !== prev || r.list !== list || !r.alive || r.hi <= r.lo) throw new Error(`TierStore: run ${r.keys[r.lo]} is broken on list ${list}`);
+        if (this.index.get(r.keys[r.lo]!) !== r.id || this.runs[r.id] !== r) throw new Error(`TierStore: run ${r.keys[r.lo]} is not indexed by its first key`);
+        blocks += r.hi - r.lo;
+        runs++;
+        prev = r;
+      }
+      if (prev !== this.tails[list] || blocks !== this.sizes[list]) throw new Error(`TierStore: list ${list} holds ${blocks} blocks, counted ${this.sizes[list]}`);
     }
-    if (holds !== this.holds || this.holds < 0) throw new Error(`TierStore: ${this.holds} block-flows held, ${holds} counted on blocks`);
+    if (runs !== this.index.size) throw new Error(`TierStore: ${runs} runs on the lists, ${this.index.size} indexed`);
+    let holds = 0;
+    for (const [j, h] of this.active.entries()) {
+      if (h.slot !== j || !(h.blocks > 0)) throw new Error(`TierStore: hold ${j} of ${h.blocks} blocks is misplaced`);
+      holds += h.blocks;
+    }
+    if (holds !== this.holds) throw new Error(`TierStore: ${this.holds} block-flows held, ${holds} counted on blocks`);
+  }
+
+  // --- walking a key array --------------------------------------------------------------------
+
+  /**
+   * Stretches of keys[from, to) (segLo/segHi/segRun; returns how many), each held by one run or not
+   * held. Walks from index 0 (a run holding keys[i] starts at i or holds keys[i - 1] too), one probe
+   * per run start or missing block.
+   * `stopAtMiss`: stop at the first block not held (that stretch is the last one, with run null).
+   */
+  private walk(keys: readonly number[], from: number, to: number, stopAtMiss: boolean): number {
+    let n = 0;
+    let i = 0;
+    while (i < to) {
+      let r = this.runStartingAt(keys, i);
+      if (r === null) {
+        if (stopAtMiss && i >= from) return this.seg(n, i, i + 1, null);
+        // A stretch of missing blocks (a prompt's new ones): the filter answers most in a tight loop.
+        const start = i;
+        const starts = this.starts;
+        for (i++; i < to; i++) {
+          this.ops.filtered++;
+          if (starts.mayHave(keys[i]!) && (r = this.probe(keys, i)) !== null) break;
+          if (stopAtMiss && i >= from) return this.seg(n, i, i + 1, null);
+        }
+        if (i > from) n = this.seg(n, Math.max(start, from), i, null);
+        if (r === null) break;
+      }
+      const j = this.matchEnd(r, keys, i, to);
+      if (j > from) n = this.seg(n, Math.max(i, from), j, r);
+      i = j;
+    }
+    return n;
+  }
+
+  private seg(n: number, lo: number, hi: number, r: Run | null): number {
+    this.segLo[n] = lo;
+    this.segHi[n] = hi;
+    this.segRun[n] = r;
+    return n + 1;
+  }
+
+  /** The run whose first block is keys[i], or null (a filter check, and a probe past it). */
+  private runStartingAt(keys: readonly number[], i: number): Run | null {
+    this.ops.filtered++;
+    return this.starts.mayHave(keys[i]!) ? this.probe(keys, i) : null;
+  }
+
+  /** The run whose first block is keys[i], or null (one probe of the index). */
+  private probe(keys: readonly number[], i: number): Run | null {
+    this.ops.probes++;
+    const id = this.index.get(keys[i]!);
+    if (id < 0) return null;
+    const r = this.runs[id]!;
+    if (r.lo !== i) throw new Error(`block key ${keys[i]} at index ${i} is held at index ${r.lo}: keys are not chain hashes`);
+    return r;
+  }
+
+  /** End (exclusive, at most `to`) of the stretch from i where run r holds keys[i..]: chain keys agree on a prefix, so bisect. */
+  private matchEnd(r: Run, keys: readonly number[], i: number, to: number): number {
+    const end = Math.min(r.hi, to);
+    const rk = r.keys;
+    if (rk === keys || rk[end - 1] === keys[end - 1]) return end;
+    // rk[i] === keys[i] (the probe), rk[end - 1] !== keys[end - 1]: the last agreeing index lies in [i, end - 1).
+    let a = i;
+    let b = end - 1;
+    while (b - a > 1) {
+      const m = (a + b) >>> 1;
+      if (rk[m] === keys[m]) a = m;
+      else b = m;
+    }
+    return a + 1;
+  }
+
+  // --- applying a stretch ---------------------------------------------------------------------
+
+  /**
+   * Puts keys[lo, hi) (not in the CPU tier: new when `src` is null, else the disk run holding
+   * exactly them) last in the CPU tier, highest first, making room as each block would: the CPU
+   * LRU block goes to disk (whose LRU block is dropped first when disk is full), or is dropped
+   * without a disk tier. Done in steps of s blocks that need the same room-making and take from
+   * one head run each that this call did not put at a tail (so no step meets another's blocks); one
+   * block at a time where that does not hold.
+   */
+  private insertStretch(keys: readonly number[], lo: number, hi: number, src: Run | null): void {
+    let x = hi; // blocks lo..x-1 are left
+    while (x > lo) {
+      let s = x - lo;
+      const cpuFree = this.cpuBlocks - this.sizes[CPU]!;
+      let evict = false;
+      if (cpuFree > 0) s = Math.min(s, cpuFree);
+      else {
+        const h = this.heads[CPU]!;
+        s = h.stamp === this.epoch ? 1 : Math.min(s, h.hi - h.lo);
+        if (this.diskBlocks > 0 && src === null) {
+          const diskFree = this.diskBlocks - this.sizes[DISK]!;
+          if (diskFree > 0) s = Math.min(s, diskFree);
+          else {
+            const e = this.heads[DISK]!;
+            s = e.stamp === this.epoch ? 1 : Math.min(s, e.hi - e.lo);
+            evict = true;
+          }
+        }
+      }
+      const a = x - s;
+      // 1. Off disk (a disk block is detached before room is made for it; a whole run moves in step 3,
+      // which orders the lists as detaching it first would: the other steps touch other runs).
+      let whole: Run | null = null;
+      if (src !== null) {
+        if (src.lo === a) whole = src;
+        else {
+          src.hi = a;
+          this.sizes[DISK]! -= s;
+        }
+      }
+      // 2. Room.
+      if (cpuFree <= 0) {
+        if (this.diskBlocks > 0) {
+          if (evict) this.dropOldest(DISK, s);
+          this.demoteOldest(s, src);
+        } else this.dropOldest(CPU, s);
+      }
+      // 3. Last in the CPU tier.
+      if (whole !== null) this.moveToTail(whole, CPU, true);
+      else this.appendNew(keys, a, x, CPU);
+      if (this.promoting) this.counters.promotions += s;
+      else {
+        this.gpuToCpuBlocks += s;
+        this.written?.add(keys, a, x);
+      }
+      x = a;
+    }
+  }
+
+  /** Demotes the s oldest CPU blocks (all of the head run's top) to the disk tier's tail (`src`: the run being read back, which must not grow). */
+  private demoteOldest(s: number, src: Run | null): void {
+    const h = this.heads[CPU]!;
+    this.counters.demotions += s;
+    this.demoted?.add(h.keys, h.hi - s, h.hi);
+    if (s === h.hi - h.lo) this.moveToTail(h, DISK, true, src);
+    else {
+      h.hi -= s;
+      this.sizes[CPU]! -= s;
+      this.appendNew(h.keys, h.hi, h.hi + s, DISK, src);
+    }
+  }
+
+  /** Drops the s oldest blocks of `list` (all of its head run's top). */
+  private dropOldest(list: number, s: number): void {
+    const e = this.heads[list]!;
+    this.counters.evictions += s;
+    this.sizes[list]! -= s;
+    e.hi -= s;
+    if (e.hi === e.lo) {
+      this.unlink(e);
+      this.dropRun(e);
+    }
+  }
+
+  // --- runs -----------------------------------------------------------------------------------
+
+  /**
+   * The run holding exactly blocks lo..hi-1 of r (r.lo <= lo < hi <= r.hi), split off r as needed:
+   * pieces keep their places on the list (higher indices older).
+   */
+  private isolate(r: Run, lo: number, hi: number): Run {
+    if (hi < r.hi) this.splitAt(r, hi);
+    return lo > r.lo ? this.splitAt(r, lo) : r;
+  }
+
+  /** Splits r before index `at`: r keeps [lo, at), a new run takes [at, hi), just before r on its list. */
+  private splitAt(r: Run, at: number): Run {
+    const s = this.newRun(r.keys, at, r.hi);
+    r.hi = at;
+    s.list = r.list;
+    s.stamp = r.stamp;
+    s.prev = r.prev;
+    s.next = r;
+    if (r.prev === null) this.heads[r.list] = s;
+    else r.prev.next = s;
+    r.prev = s;
+    return s;
   }
 
   /**
-   * Puts `h` last in the CPU tier (`node`: its node, off every list, or -1 for a new block), first
-   * making room: the CPU LRU block goes to disk (whose LRU block is dropped when disk is full), or
-   * is dropped when there is no disk tier. Returns `h`'s node.
+   * Blocks keys[lo, hi) last on `list`: added to the tail run when this call made it and it holds
+   * keys[hi] as its newest block (without that, each step's run would be cut to the smaller of two
+   * head runs and runs would shrink call after call), else a new run. A run that grows changes
+   * its first key, so a stretch of `offload` still to do may find its run changed: it is walked
+   * again from index 0 then. `src` (the disk run being read back) never grows.
    */
-  private insertCpu(h: BlockHash, node: number): number {
-    const held = this.held;
-    if (held.sizeOf(CPU) >= this.cpuBlocks) {
-      if (this.diskBlocks > 0) {
-        if (held.sizeOf(DISK) >= this.diskBlocks) {
-          this.evicted.push(this.drop(held.oldest(DISK)), -1);
-          this.counters.evictions++;
-        }
-        const victim = held.oldest(CPU);
-        held.moveToTail(victim, DISK);
-        if (this.holdDemoted) held.setValue(victim, held.value(victim) + 1);
-        this.demoted.push(held.keyOf(victim), victim);
-        this.counters.demotions++;
-      } else {
-        this.evicted.push(this.drop(held.oldest(CPU)), -1);
-        this.counters.evictions++;
-      }
+  private appendNew(keys: readonly number[], lo: number, hi: number, list: number, src: Run | null = null): void {
+    const t = this.tails[list]!;
+    if (t !== null && t.born === this.epoch && t !== src && t.lo === hi && t.keys[hi - 1] === keys[hi - 1]) {
+      this.unindex(t.keys[hi]!);
+      t.lo = lo;
+      this.indexAs(t.keys[lo]!, t.id);
+      this.sizes[list]! += hi - lo;
+      return;
     }
-    if (node >= 0) {
-      held.moveToTail(node, CPU);
-      return node;
-    }
-    if (this.orphans.size > 0) {
-      // A block dropped while its bytes were moving comes back with its flow count.
-      const o = this.orphans.get(h);
-      if (o >= 0) {
-        this.orphans.delete(h);
-        held.remap(o);
-        held.moveToTail(o, CPU);
-        return o;
-      }
-    }
-    return held.insert(h, CPU);
+    const r = this.newRun(keys, lo, hi);
+    r.born = this.epoch;
+    this.linkLast(r, list);
+    this.sizes[list]! += hi - lo;
   }
 
-  /** Removes a block from the tiers, keeping its node as an orphan if its bytes are still moving; returns its hash. */
-  private drop(node: number): BlockHash {
-    const held = this.held;
-    const h = held.keyOf(node);
-    if (held.value(node) > 0) {
-      held.unmap(node);
-      this.orphans.set(h, node);
-    } else held.remove(node);
-    return h;
+  /**
+   * Puts run r (on a list or not) last on `list`, its blocks counted there. `merge`: when the tail
+   * run was made by this call (as appendNew's rule) and r's blocks precede its newest in the chain,
+   * it takes r's blocks and r is gone (a stored prompt's moved prefix and its new suffix make one
+   * run); never into `keep` (a disk run being read back).
+   */
+  private moveToTail(r: Run, list: number, merge = false, keep: Run | null = null): void {
+    if (r.list !== NO_LIST) {
+      this.sizes[r.list]! -= r.hi - r.lo;
+      this.unlink(r);
+    }
+    const t = this.tails[list]!;
+    if (merge && t !== null && t.born === this.epoch && t !== keep && t.lo === r.hi && t.keys[r.hi - 1] === r.keys[r.hi - 1]) {
+      // r's first key (also t's now: chain keys) points at t; t's old first key goes.
+      this.sizes[list]! += r.hi - r.lo;
+      this.unindex(t.keys[t.lo]!);
+      t.lo = r.lo;
+      this.ops.inserts++;
+      this.index.set(r.keys[r.lo]!, t.id);
+      t.stamp = this.epoch;
+      this.runs[r.id] = null;
+      this.freeIds.push(r.id);
+      r.alive = false;
+      r.keys = EMPTY_KEYS;
+      return;
+    }
+    this.linkLast(r, list);
+    this.sizes[list]! += r.hi - r.lo;
+  }
+
+  private newRun(keys: readonly number[], lo: number, hi: number): Run {
+    const id = this.freeIds.length > 0 ? this.freeIds.pop()! : this.runs.length;
+    const r = new Run(id, keys, lo, hi);
+    this.runs[id] = r;
+    this.indexAs(keys[lo]!, id);
+    return r;
+  }
+
+  private dropRun(r: Run): void {
+    this.unindex(r.keys[r.lo]!);
+    this.runs[r.id] = null;
+    this.freeIds.push(r.id);
+    r.alive = false;
+    r.keys = EMPTY_KEYS; // the request's key array is not kept alive by a dead run
+  }
+
+  private indexAs(key: number, id: number): void {
+    this.ops.inserts++;
+    this.index.set(key, id);
+    this.starts.add(key);
+  }
+
+  private unindex(key: number): void {
+    this.ops.deletes++;
+    this.index.delete(key);
+    this.starts.remove(key);
+  }
+
+  private linkLast(r: Run, list: number): void {
+    this.ops.relinks++;
+    const t = this.tails[list]!;
+    r.prev = t;
+    r.next = null;
+    if (t === null) this.heads[list] = r;
+    else t.next = r;
+    this.tails[list] = r;
+    r.list = list;
+    r.stamp = this.epoch;
+  }
+
+  /** Takes r off its list (its blocks still counted there: the caller adjusts sizes). */
+  private unlink(r: Run): void {
+    const list = r.list;
+    if (r.prev === null) this.heads[list] = r.next;
+    else r.prev.next = r.next;
+    if (r.next === null) this.tails[list] = r.prev;
+    else r.next.prev = r.prev;
+    r.prev = null;
+    r.next = null;
+    r.list = NO_LIST;
   }
 }
 
-/**
- * Nodes a flow holds (an array of small integers: cheaper to make than a typed array at the ~10^2
- * entries of one store).
- */
-export type NodeList = readonly number[];
-const EMPTY_NODES: NodeList = [];
-
-/** Hashes and nodes of the blocks one call moved, in visiting order; grows, never shrinks. */
-class MovedList {
-  n = 0;
-  keys = new Float64Array(64);
-  nodes = new Int32Array(64);
-
-  reset(): this {
-    this.n = 0;
-    return this;
-  }
-
-  push(key: number, node: number): void {
-    if (this.n === this.keys.length) {
-      const keys = new Float64Array(2 * this.n);
-      keys.set(this.keys);
-      this.keys = keys;
-      const nodes = new Int32Array(2 * this.n);
-      nodes.set(this.nodes);
-      this.nodes = nodes;
-    }
-    this.keys[this.n] = key;
-    this.nodes[this.n++] = node;
-  }
-
-  keysInOrder(): number[] {
-    return Array.from(this.keys.subarray(0, this.n));
-  }
-
-  /** Calls visit blocks tail first; their lists read head first. */
-  keysReversed(): number[] {
-    return Array.from(this.keys.subarray(0, this.n)).reverse();
-  }
-
-  nodesCopy(): NodeList {
-    if (this.n === 0) return EMPTY_NODES;
-    const out: number[] = [];
-    for (let i = 0; i < this.n; i++) out.push(this.nodes[i]!);
-    return out;
-  }
-}
+const EMPTY_KEYS: readonly number[] = [];

@@ -41,7 +41,8 @@ describe('KV tiers (hand-computed)', () => {
     const sim = new Simulator();
     const sink = new RecordingSink();
     const { tiers, net, topo } = machine(sim, {});
-    tiers.store!.store(keys); // the CPU tier holds the whole prompt (an earlier request offloaded it)
+    const held = tiers.store!.offload(keys, 0, keys.length); // the CPU tier holds the whole prompt (an earlier request offloaded it)
+    tiers.store!.land(held.written); // and its bytes have landed
     const inst = new EngineInstance(cfg(), sim, new LinearPerfModel(1, 0.1), sink);
     inst.attachKvTiers(tiers);
     const req = new RequestState({ id: 0, arrivalS: 0, promptTokens: 20, outputTokens: 2 }, keys);

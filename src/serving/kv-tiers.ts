@@ -25,7 +25,7 @@
 import type { FlowNetwork } from '../hardware/flow-network.js';
 import type { Route } from '../hardware/topology.js';
 import type { Simulator } from '../kernel/simulator.js';
-import { TierStore, type NodeList, type TierStoreStats } from '../kv/tier-store.js';
+import { TierStore, type Holds, type TierStoreStats } from '../kv/tier-store.js';
 import type { RequestState } from './request-state.js';
 
 export interface KvTierRoutes {
@@ -152,14 +152,7 @@ export class KvTiers {
 
   /** Leading blocks of keys[from, to) the tiers hold and can load now (no side effect). */
   hits(keys: readonly number[], from: number, to: number): number {
-    if (this.store === null) return 0;
-    let n = 0;
-    for (let i = from; i < to && i < keys.length; i++) {
-      const k = keys[i]!;
-      if (this.store.readyTierOf(k) === undefined) break;
-      n++;
-    }
-    return n;
+    return this.store === null ? 0 : this.store.readyHits(keys, from, to);
   }
 
   /** A request starting from zero was admitted: `tokens` queried, GPU and tier hits in blocks. */
@@ -170,16 +163,17 @@ export class KvTiers {
   }
 
   /**
-   * Loads `keys` (all held by the tiers, see `hits`) into GPU blocks the request holds; `onDone`
-   * runs when the last byte has landed.
+   * Loads keys[from, to) (all held by the tiers, see `hits`; a request's own key array, no copy)
+   * into GPU blocks the request holds; `onDone` runs when the last byte has landed.
    */
-  startLoad(r: RequestState, keys: readonly number[], onDone: () => void): void {
+  startLoad(r: RequestState, keys: readonly number[], from: number, to: number, onDone: () => void): void {
     const store = this.store!;
     this.advance();
-    const tiers = store.lookup(keys);
-    const diskKeys = keys.filter((_, i) => tiers[i] === 'disk');
-    this.c.cpuHitBlocks += keys.length - diskKeys.length;
-    this.c.diskHitBlocks += diskKeys.length;
+    const mv = store.load(keys, from, to);
+    const cpuCount = mv.cpu;
+    const diskCount = mv.disk;
+    this.c.cpuHitBlocks += cpuCount;
+    this.c.diskHitBlocks += diskCount;
     this.c.loads++;
     const st: ReqState = { kind: 'load', startS: this.sim.now, left: 0, onDone };
     this.reqs.set(r, st);
@@ -192,23 +186,21 @@ export class KvTiers {
       this.c.loadWaitMaxS = Math.max(this.c.loadWaitMaxS, waitS);
       onDone();
     };
-    const cpuCount = keys.length - diskKeys.length;
     const tag = `tier r${r.spec.id}`;
     if (cpuCount > 0) {
       st.left++;
       this.c.bytesH2D += cpuCount * this.cfg.blockBytes;
       this.toGpu(cpuCount, `${tag} h2d`, finish);
     }
-    if (diskKeys.length > 0) {
+    if (diskCount > 0) {
       st.left++;
-      const mv = store.promoteHolding(diskKeys);
       this.afterMove(mv.demoted);
       const read = mv.read;
-      this.c.bytesFromDisk += diskKeys.length * this.cfg.blockBytes;
-      this.diskFlow(this.routes.fromDisk!, diskKeys.length, `${tag} disk read`, () => {
-        store.releaseNodes(read);
-        this.c.bytesH2D += diskKeys.length * this.cfg.blockBytes;
-        this.toGpu(diskKeys.length, `${tag} h2d`, finish);
+      this.c.bytesFromDisk += diskCount * this.cfg.blockBytes;
+      this.diskFlow(this.routes.fromDisk!, diskCount, `${tag} disk read`, () => {
+        store.land(read);
+        this.c.bytesH2D += diskCount * this.cfg.blockBytes;
+        this.toGpu(diskCount, `${tag} h2d`, finish);
       });
     }
     this.sample();
@@ -218,14 +210,14 @@ export class KvTiers {
   offloadPrompt(r: RequestState): void {
     if (this.store === null || r.blockKeys.length === 0) return;
     this.advance();
-    // The store holds the written and demoted blocks itself and answers their nodes; the flows below release them by node.
+    // The store holds the written and demoted blocks itself and answers their keys; the flows below release them.
     const store = this.store;
-    const res = store.storeMoving(r.blockKeys);
-    if (res.written.length > 0) {
-      this.c.storedBlocks += res.written.length;
-      this.c.bytesD2H += res.written.length * this.cfg.blockBytes;
+    const res = store.offload(r.blockKeys, 0, r.blockKeys.length);
+    if (res.written.blocks > 0) {
+      this.c.storedBlocks += res.written.blocks;
+      this.c.bytesD2H += res.written.blocks * this.cfg.blockBytes;
       const written = res.written;
-      this.toHost(written.length, `tier r${r.spec.id} store`, () => store.releaseNodes(written));
+      this.toHost(written.blocks, `tier r${r.spec.id} store`, () => store.land(written));
     }
     this.afterMove(res.demoted);
     this.sample();
@@ -346,12 +338,12 @@ export class KvTiers {
     }
   }
 
-  /** Demoted blocks (their nodes, already held by the store) are written CPU -> disk; evicted ones just vanish. */
-  private afterMove(demoted: NodeList): void {
-    if (demoted.length === 0) return;
-    this.c.bytesToDisk += demoted.length * this.cfg.blockBytes;
+  /** Demoted blocks (already held by the store) are written CPU -> disk; evicted ones just vanish. */
+  private afterMove(demoted: Holds): void {
+    if (demoted.blocks === 0) return;
+    this.c.bytesToDisk += demoted.blocks * this.cfg.blockBytes;
     const store = this.store!;
-    this.diskFlow(this.routes.toDisk!, demoted.length, `tier ${this.cfg.instance} demote`, () => store.releaseNodes(demoted));
+    this.diskFlow(this.routes.toDisk!, demoted.blocks, `tier ${this.cfg.instance} demote`, () => store.land(demoted));
   }
 
   // --- occupancy ----------------------------------------------------------------------------

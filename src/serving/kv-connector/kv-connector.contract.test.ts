@@ -76,7 +76,8 @@ describe.each(all)('KvConnector contract: %s', (_n, role, make) => {
   it('a tier hit allocates the blocks for the loaded KV and first chunk, is busy until it lands, then ready', () => {
     const { c, t, blocks, sim, readies } = setup();
     if (t === undefined || t.store === null) return; // none, swap only: nothing to load (covered above)
-    t.store!.store([1, 2, 3, 4, 5]);
+    const held = t.store!.offload([1, 2, 3, 4, 5], 0, 5);
+    t.store!.land(held.written); // as the store's flow landing would: the blocks are ready
     const r = new RequestState({ id: 2, arrivalS: 0, promptTokens: 20, outputTokens: 3 }, [1, 2, 3, 4, 5]);
     expect(c.admit(r, 64)).toBe('busy');
     // 4 blocks loaded (the last token is always computed) + the block of the 4-token first chunk.

@@ -60,8 +60,7 @@ export class OffloadKvConnector implements KvConnector {
     r.hashedBlocks = gpuHit;
     r.blocks = need;
     tiers.noteAdmission(r.numTokens, gpuHit);
-    const keys = r.blockKeys.slice(gpuHit, gpuHit + tierHit);
-    tiers.startLoad(r, keys, () => {
+    tiers.startLoad(r, r.blockKeys, gpuHit, gpuHit + tierHit, () => {
       r.numComputed = loaded;
       if (r.generated === 0) r.cachedPromptTokens = loaded;
       if (c.cfg.enablePrefixCaching) {
