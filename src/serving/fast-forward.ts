@@ -61,6 +61,8 @@ export interface SegmentEngine {
   leave(r: RequestState, timeS: number): void;
   retire(finished: readonly RequestState[], n: number, survivors: readonly RequestState[], timeS: number): void;
   finishIterationAccounting(startS: number, endS: number, batchSize: number, newTokens: number, kind: 'prefill' | 'decode' | 'mixed'): void;
+  /** Whether iterations may complete ahead of the clock (EngineInstance.runsAhead). */
+  runsAhead(): boolean;
 }
 
 /**
@@ -78,9 +80,16 @@ export function fastForward(inst: SegmentEngine, batch: RequestState[], startS: 
   const nextEventS = inst.sim.peekHorizon();
   if (firstEndS >= nextEventS) return null;
   const kMax = segmentLimit(inst, batch, startS);
-  if (kMax < 0) return null;
   const B = batch.length;
   const same = limitSame;
+  if (kMax < 0) {
+    // Iteration 1 alone finishes a request (a prompt's second token is its last, or a segment's
+    // survivor ends next): where the engine would complete it ahead of the clock anyway (runFrom),
+    // apply it and carry on as after a segment's last iteration, rather than a step of its own.
+    // Its gaps must all be this iteration (continueAfterFinish records them as one weighted gap).
+    if (limitNext1 && same === B && inst.runsAhead()) return continueAfterFinish(inst, batch, startS, firstEndS);
+    return null;
+  }
   // Iteration 1's outputs, as endIteration would record them (gaps of their own first, in batch order).
   if (same < B) for (const r of batch) if (r.lastTokenS !== startS) inst.sink.itl(firstEndS - r.lastTokenS, 1);
   if (same > 0) inst.sink.itl(firstEndS - startS, same);
@@ -353,12 +362,15 @@ const NO_REQUESTS: RequestState[] = [];
 
 /** Iteration 1's requests whose last token came at the segment's start (set by segmentLimit: no allocation per call). */
 let limitSame = 0;
+/** Set by segmentLimit: -1 only because a request of the batch samples its last token in iteration 1. */
+let limitNext1 = false;
 
 /**
  * The most iterations a decode segment of `batch` started at `startS` may run (a, b below), or -1
  * when it must run step by step; leaves in limitSame the count of iteration 1's gaps equal to it.
  */
 function segmentLimit(inst: SegmentEngine, batch: RequestState[], startS: number): number {
+  limitNext1 = false;
   if (inst.waiting.length > 0 && inst.running.length < inst.cfg.maxNumSeqs) return -1;
   if (inst.hooks.onTokens || batch.length !== inst.running.length || batch.length > inst.cfg.maxNumBatchedTokens) return -1;
   if (inst.turns?.contended) return -1; // another instance waits for the GPU after this iteration
@@ -384,7 +396,10 @@ function segmentLimit(inst: SegmentEngine, batch: RequestState[], startS: number
     if (pol.sameIterationEviction && inst.waiting.length > 0) return -1;
     kMax = Math.min(kMax, pol.steadyIterations(batch));
   }
-  if (kMax < 2) return -1;
+  if (kMax < 2) {
+    limitNext1 = pol === undefined;
+    return -1;
+  }
   // (b) Blocks for all K iterations must be available now, so no preemption can occur inside.
   const avail = inst.blocks.availableBlocks;
   if (extra2 > avail) return -1;
