@@ -393,14 +393,10 @@ export class EngineInstance implements PlanHolder {
     }
     this.scheduled = batch;
     this.lastStartS = startS;
-    let allDecode = true;
-    let newTokens = 0;
-    let contextTokens = 0;
-    for (const r of batch) {
-      if (r.scheduled !== 1 || r.generated === 0) allDecode = false;
-      newTokens += r.scheduled;
-      contextTokens += r.numComputed;
-    }
+    // Summed by the scheduler as it formed the batch (no pass of its own here).
+    const allDecode = this.scheduler.batchAllDecode;
+    const newTokens = this.scheduler.batchNewTokens;
+    const contextTokens = this.scheduler.batchContextTokens;
     let endS: number;
     if (this.weightFlow !== null) {
       this.streamedIteration(batch, startS, newTokens, allDecode);

@@ -20,6 +20,9 @@ function passer(waiting: readonly RequestState[], from: number): number {
 export class V1Scheduler implements Scheduler {
   readonly name = 'v1';
   preempted = false;
+  batchNewTokens = 0;
+  batchContextTokens = 0;
+  batchAllDecode = true;
   readonly stableDecodeShape: boolean;
 
   constructor(decodePolicy?: DecodeBatchPolicy) {
@@ -34,6 +37,9 @@ export class V1Scheduler implements Scheduler {
     // A fresh array: cheaper than emptying a reused one (`length = 0` is a runtime call; measured).
     const out: RequestState[] = [];
     let preempted = false;
+    let newTokens = 0;
+    let contextTokens = 0;
+    let allDecode = true;
     const pol = cfg.decodePolicy;
     let cap = Infinity;
     if (pol) {
@@ -73,6 +79,9 @@ export class V1Scheduler implements Scheduler {
       r.scheduled = n;
       budget -= n;
       out.push(r);
+      newTokens += n;
+      contextTokens += r.numComputed;
+      if (n !== 1 || r.generated === 0) allDecode = false;
       i++;
     }
     // No admissions in an iteration that preempted (as vLLM), except when nothing runs at all while
@@ -150,10 +159,16 @@ export class V1Scheduler implements Scheduler {
         r.scheduled = n;
         budget -= n;
         out.push(r);
+        newTokens += n;
+        contextTokens += r.numComputed;
+        if (n !== 1 || r.generated === 0) allDecode = false;
         if (passing && (j = passer(c.waiting, j)) < 0) break;
       }
     }
     this.preempted = preempted;
+    this.batchNewTokens = newTokens;
+    this.batchContextTokens = contextTokens;
+    this.batchAllDecode = allDecode;
     return out;
   }
 }
