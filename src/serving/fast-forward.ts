@@ -159,7 +159,10 @@ export function continueAfterFinish(inst: SegmentEngine, batch: RequestState[], 
     if (r.generated + 1 >= r.spec.outputTokens) freed += r.blocks;
     else {
       survivors++;
-      need += Math.max(0, Math.ceil((r.numComputed + 2) / bs) - r.blocks);
+      // Blocks beyond those held for numComputed + 2 tokens: none unless that is more than they hold,
+      // tested with a product (integers: ceil(t / bs) > held exactly when t > held * bs), as the scheduler does.
+      const t = r.numComputed + 2;
+      if (t > r.blocks * bs) need += Math.ceil(t / bs) - r.blocks;
     }
   }
   if (survivors === 0 || need > inst.blocks.availableBlocks + freed) return null;
@@ -183,8 +186,8 @@ export function continueAfterFinish(inst: SegmentEngine, batch: RequestState[], 
       r.scheduled = 0;
       finished[nFinished++] = r;
     } else {
-      const add = Math.ceil((computed + 1) / bs) - r.blocks;
-      if (add > 0) {
+      if (computed + 1 > r.blocks * bs) {
+        const add = Math.ceil((computed + 1) / bs) - r.blocks;
         r.blocks += add;
         more += add;
       }
