@@ -41,6 +41,10 @@ export interface SegmentEngine {
   readonly turns: GpuTurns | null;
   readonly weightFlow: ((bytes: number, onDone: () => void) => void) | null;
   readonly finishedScratch: RequestState[];
+  /** continueAfterFinish's survivor batches: two arrays, alternated (survivorFlip picks the next). */
+  readonly survivorsA: RequestState[];
+  readonly survivorsB: RequestState[];
+  survivorFlip: boolean;
   busyS: number;
   iterations: number;
   scheduled: RequestState[];
@@ -174,7 +178,10 @@ export function continueAfterFinish(inst: SegmentEngine, batch: RequestState[], 
   // the sum: the same blocks from the free pool, then from the LRU, as one call per request.
   const finished = inst.finishedScratch;
   let nFinished = 0;
-  const next: RequestState[] = [];
+  // One of the engine's two survivor arrays, alternated (written by index, cut once): `batch` is
+  // the other one or the scheduler's, and a batch is read until the next step, never past it.
+  const next = (inst.survivorFlip = !inst.survivorFlip) ? inst.survivorsA : inst.survivorsB;
+  let nNext = 0;
   let contextTokens = 0;
   let more = 0;
   for (const r of batch) {
@@ -193,9 +200,10 @@ export function continueAfterFinish(inst: SegmentEngine, batch: RequestState[], 
       }
       r.scheduled = 1;
       contextTokens += computed;
-      next.push(r);
+      next[nNext++] = r;
     }
   }
+  if (next.length !== nNext) next.length = nNext;
   inst.sink.itl(endS - startS, batch.length);
   inst.sink.tokens(endS, batch.length);
   // As leave() for each finished request, in batch order; the running queue (the batch, in its

@@ -518,6 +518,12 @@ export class EngineInstance implements PlanHolder {
 
   /** @internal Reused list of an iteration's finished requests (endIteration, fast-forward.ts). */
   readonly finishedScratch: RequestState[] = [];
+  /** @internal continueAfterFinish's survivor batches (fast-forward.ts): alternated, no array per call. */
+  readonly survivorsA: RequestState[] = [];
+  /** @internal */
+  readonly survivorsB: RequestState[] = [];
+  /** @internal */
+  survivorFlip = false;
 
   /** @internal Start of the iteration in flight (all requests of one iteration share it). */
   lastStartS = 0;
