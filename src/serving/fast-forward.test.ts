@@ -48,6 +48,9 @@ describe('decode fast-forward', () => {
     ['one instance, synchronous scheduling', () => scenario({ engine: { maxNumSeqs: 32, maxNumBatchedTokens: 2048, maxModelLen: 4096, asyncScheduling: false } })],
     // The parity benchmark's engine and trace (no chunked prefill), 300 requests.
     ['the Vidur parity run', () => loadCase(goldenCases.find((c) => c.name === 'vidur-parity')!)],
+    // Outputs of 2 and 3 tokens: after its prefill a request's next iteration is often its last
+    // (iteration 1 finishes it: carried on from fastForward as after a segment's last iteration).
+    ['one instance, outputs of 2-3 tokens', () => scenario({ workload: { requests: 300, arrival: { process: 'poisson', rate: 40 }, input: { dist: 'uniform', min: 20, max: 600 }, output: { dist: 'uniform', min: 2, max: 3 } } })],
     ['one instance draining a burst', () => scenario({ workload: { requests: 120, arrival: { process: 'all-at-once' }, input: { dist: 'uniform', min: 50, max: 400 }, output: { dist: 'uniform', min: 2, max: 400 } } })],
     ['KV-starved instance with preemptions', () => scenario({ engine: { maxNumSeqs: 64, maxNumBatchedTokens: 2048, maxModelLen: 4096, numGpuBlocks: 300 } })],
     ['two instances, least-loaded, prefix caching', () => scenario({

@@ -41,6 +41,10 @@ export interface SegmentEngine {
   readonly turns: GpuTurns | null;
   readonly weightFlow: ((bytes: number, onDone: () => void) => void) | null;
   readonly finishedScratch: RequestState[];
+  /** continueAfterFinish's survivor batches: two arrays, alternated (survivorFlip picks the next). */
+  readonly survivorsA: RequestState[];
+  readonly survivorsB: RequestState[];
+  survivorFlip: boolean;
   busyS: number;
   iterations: number;
   scheduled: RequestState[];
@@ -61,6 +65,8 @@ export interface SegmentEngine {
   leave(r: RequestState, timeS: number): void;
   retire(finished: readonly RequestState[], n: number, survivors: readonly RequestState[], timeS: number): void;
   finishIterationAccounting(startS: number, endS: number, batchSize: number, newTokens: number, kind: 'prefill' | 'decode' | 'mixed'): void;
+  /** Whether iterations may complete ahead of the clock (EngineInstance.runsAhead). */
+  runsAhead(): boolean;
 }
 
 /**
@@ -78,9 +84,16 @@ export function fastForward(inst: SegmentEngine, batch: RequestState[], startS: 
   const nextEventS = inst.sim.peekHorizon();
   if (firstEndS >= nextEventS) return null;
   const kMax = segmentLimit(inst, batch, startS);
-  if (kMax < 0) return null;
   const B = batch.length;
   const same = limitSame;
+  if (kMax < 0) {
+    // Iteration 1 alone finishes a request (a prompt's second token is its last, or a segment's
+    // survivor ends next): where the engine would complete it ahead of the clock anyway (runFrom),
+    // apply it and carry on as after a segment's last iteration, rather than a step of its own.
+    // Its gaps must all be this iteration (continueAfterFinish records them as one weighted gap).
+    if (limitNext1 && same === B && inst.runsAhead()) return continueAfterFinish(inst, batch, startS, firstEndS);
+    return null;
+  }
   // Iteration 1's outputs, as endIteration would record them (gaps of their own first, in batch order).
   if (same < B) for (const r of batch) if (r.lastTokenS !== startS) inst.sink.itl(firstEndS - r.lastTokenS, 1);
   if (same > 0) inst.sink.itl(firstEndS - startS, same);
@@ -150,7 +163,10 @@ export function continueAfterFinish(inst: SegmentEngine, batch: RequestState[], 
     if (r.generated + 1 >= r.spec.outputTokens) freed += r.blocks;
     else {
       survivors++;
-      need += Math.max(0, Math.ceil((r.numComputed + 2) / bs) - r.blocks);
+      // Blocks beyond those held for numComputed + 2 tokens: none unless that is more than they hold,
+      // tested with a product (integers: ceil(t / bs) > held exactly when t > held * bs), as the scheduler does.
+      const t = r.numComputed + 2;
+      if (t > r.blocks * bs) need += Math.ceil(t / bs) - r.blocks;
     }
   }
   if (survivors === 0 || need > inst.blocks.availableBlocks + freed) return null;
@@ -162,7 +178,10 @@ export function continueAfterFinish(inst: SegmentEngine, batch: RequestState[], 
   // the sum: the same blocks from the free pool, then from the LRU, as one call per request.
   const finished = inst.finishedScratch;
   let nFinished = 0;
-  const next: RequestState[] = [];
+  // One of the engine's two survivor arrays, alternated (written by index, cut once): `batch` is
+  // the other one or the scheduler's, and a batch is read until the next step, never past it.
+  const next = (inst.survivorFlip = !inst.survivorFlip) ? inst.survivorsA : inst.survivorsB;
+  let nNext = 0;
   let contextTokens = 0;
   let more = 0;
   for (const r of batch) {
@@ -174,16 +193,17 @@ export function continueAfterFinish(inst: SegmentEngine, batch: RequestState[], 
       r.scheduled = 0;
       finished[nFinished++] = r;
     } else {
-      const add = Math.ceil((computed + 1) / bs) - r.blocks;
-      if (add > 0) {
+      if (computed + 1 > r.blocks * bs) {
+        const add = Math.ceil((computed + 1) / bs) - r.blocks;
         r.blocks += add;
         more += add;
       }
       r.scheduled = 1;
       contextTokens += computed;
-      next.push(r);
+      next[nNext++] = r;
     }
   }
+  if (next.length !== nNext) next.length = nNext;
   inst.sink.itl(endS - startS, batch.length);
   inst.sink.tokens(endS, batch.length);
   // As leave() for each finished request, in batch order; the running queue (the batch, in its
@@ -353,12 +373,15 @@ const NO_REQUESTS: RequestState[] = [];
 
 /** Iteration 1's requests whose last token came at the segment's start (set by segmentLimit: no allocation per call). */
 let limitSame = 0;
+/** Set by segmentLimit: -1 only because a request of the batch samples its last token in iteration 1. */
+let limitNext1 = false;
 
 /**
  * The most iterations a decode segment of `batch` started at `startS` may run (a, b below), or -1
  * when it must run step by step; leaves in limitSame the count of iteration 1's gaps equal to it.
  */
 function segmentLimit(inst: SegmentEngine, batch: RequestState[], startS: number): number {
+  limitNext1 = false;
   if (inst.waiting.length > 0 && inst.running.length < inst.cfg.maxNumSeqs) return -1;
   if (inst.hooks.onTokens || batch.length !== inst.running.length || batch.length > inst.cfg.maxNumBatchedTokens) return -1;
   if (inst.turns?.contended) return -1; // another instance waits for the GPU after this iteration
@@ -384,7 +407,10 @@ function segmentLimit(inst: SegmentEngine, batch: RequestState[], startS: number
     if (pol.sameIterationEviction && inst.waiting.length > 0) return -1;
     kMax = Math.min(kMax, pol.steadyIterations(batch));
   }
-  if (kMax < 2) return -1;
+  if (kMax < 2) {
+    limitNext1 = pol === undefined;
+    return -1;
+  }
   // (b) Blocks for all K iterations must be available now, so no preemption can occur inside.
   const avail = inst.blocks.availableBlocks;
   if (extra2 > avail) return -1;

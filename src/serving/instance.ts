@@ -393,14 +393,10 @@ export class EngineInstance implements PlanHolder {
     }
     this.scheduled = batch;
     this.lastStartS = startS;
-    let allDecode = true;
-    let newTokens = 0;
-    let contextTokens = 0;
-    for (const r of batch) {
-      if (r.scheduled !== 1 || r.generated === 0) allDecode = false;
-      newTokens += r.scheduled;
-      contextTokens += r.numComputed;
-    }
+    // Summed by the scheduler as it formed the batch (no pass of its own here).
+    const allDecode = this.scheduler.batchAllDecode;
+    const newTokens = this.scheduler.batchNewTokens;
+    const contextTokens = this.scheduler.batchContextTokens;
     let endS: number;
     if (this.weightFlow !== null) {
       this.streamedIteration(batch, startS, newTokens, allDecode);
@@ -522,6 +518,12 @@ export class EngineInstance implements PlanHolder {
 
   /** @internal Reused list of an iteration's finished requests (endIteration, fast-forward.ts). */
   readonly finishedScratch: RequestState[] = [];
+  /** @internal continueAfterFinish's survivor batches (fast-forward.ts): alternated, no array per call. */
+  readonly survivorsA: RequestState[] = [];
+  /** @internal */
+  readonly survivorsB: RequestState[] = [];
+  /** @internal */
+  survivorFlip = false;
 
   /** @internal Start of the iteration in flight (all requests of one iteration share it). */
   lastStartS = 0;

@@ -11,6 +11,7 @@ import { EngineInstance, type InstanceConfig } from '../instance.js';
 import { RequestState } from '../request-state.js';
 import { LinearPerfModel, RecordingSink } from '../testing.js';
 import { schedulers, type SchedulerName } from './index.js';
+import type { Scheduler } from './types.js';
 
 // Options that turn on each registered decode variant (a variant missing here fails the suite).
 const variantOptions: Record<string, DecodePolicyOptions> = {
@@ -55,6 +56,18 @@ describe.each(cases)('scheduler contract: %s with %s decode batching', (schedule
       })();
       inst = new EngineInstance(cfg, sim, new LinearPerfModel(1, 0.02), sink);
       const engine = inst;
+      // The scheduler's batch sums (which the engine reads instead of a pass of its own) equal a recount.
+      const sch = (inst as unknown as { scheduler: Scheduler }).scheduler;
+      const schedule = sch.schedule.bind(sch);
+      let summed = 0;
+      sch.schedule = (c) => {
+        const out = schedule(c);
+        expect([sch.batchNewTokens, sch.batchContextTokens, sch.batchAllDecode]).toEqual([
+          out.reduce((t, r) => t + r.scheduled, 0), out.reduce((t, r) => t + r.numComputed, 0), out.every((r) => r.scheduled === 1 && r.generated > 0),
+        ]);
+        if (out.length > 0) summed++;
+        return out;
+      };
       const rng = new RandomStreams(11).stream('contract');
       const n = 60;
       let outputs = 0;
@@ -74,6 +87,7 @@ describe.each(cases)('scheduler contract: %s with %s decode batching', (schedule
         expect(it.batchSize - finishing).toBeLessThanOrEqual(cfg.maxNumSeqs);
         expect(it.batchSize).toBeGreaterThan(0);
       }
+      expect(summed).toBeGreaterThan(0);
       expect(sink.finished).toHaveLength(n);
       expect(sink.finished.every((f) => f.error === undefined)).toBe(true);
       expect(sink.tokensTotal).toBe(outputs);

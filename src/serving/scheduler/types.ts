@@ -46,6 +46,14 @@ export interface Scheduler {
   /** Whether the last `schedule` preempted (it then admitted nothing). */
   readonly preempted: boolean;
   /**
+   * The last batch's sums, kept as it is formed (the engine read them in a pass of its own per step):
+   * tokens scheduled, tokens computed before the step, and whether every request decodes one token
+   * of a prompt already done (scheduled 1, generated > 0).
+   */
+  readonly batchNewTokens: number;
+  readonly batchContextTokens: number;
+  readonly batchAllDecode: boolean;
+  /**
    * Whether a decode-only batch keeps its shape from one iteration to the next while nothing new
    * arrives (the engine's exact decode fast path relies on it, with the connector's word too).
    */

@@ -25,6 +25,9 @@ export const V0_WATERMARK = 0.01;
 export class V0Scheduler implements Scheduler {
   readonly name = 'v0';
   preempted = false;
+  batchNewTokens = 0;
+  batchContextTokens = 0;
+  batchAllDecode = true;
   readonly stableDecodeShape: boolean;
   private readonly v1: V1Scheduler;
 
@@ -37,6 +40,9 @@ export class V0Scheduler implements Scheduler {
     if (c.cfg.enableChunkedPrefill || c.cfg.enablePrefixCaching || c.connector.loadsKv || c.cfg.decodePolicy) {
       const out = this.v1.schedule(c);
       this.preempted = this.v1.preempted;
+      this.batchNewTokens = this.v1.batchNewTokens;
+      this.batchContextTokens = this.v1.batchContextTokens;
+      this.batchAllDecode = this.v1.batchAllDecode;
       return out;
     }
     const cfg = c.cfg;
@@ -58,6 +64,7 @@ export class V0Scheduler implements Scheduler {
     }
     if (out.length > 0) {
       this.preempted = false;
+      this.sums(out);
       return out;
     }
     let preempted = false;
@@ -82,6 +89,22 @@ export class V0Scheduler implements Scheduler {
       out.push(r);
     }
     this.preempted = preempted;
+    this.sums(out);
     return out;
+  }
+
+  /** The batch's sums (Scheduler.batchNewTokens...): one pass here, V0 being off the hot path. */
+  private sums(out: readonly RequestState[]): void {
+    let newTokens = 0;
+    let contextTokens = 0;
+    let allDecode = true;
+    for (const r of out) {
+      newTokens += r.scheduled;
+      contextTokens += r.numComputed;
+      if (r.scheduled !== 1 || r.generated === 0) allDecode = false;
+    }
+    this.batchNewTokens = newTokens;
+    this.batchContextTokens = contextTokens;
+    this.batchAllDecode = allDecode;
   }
 }
