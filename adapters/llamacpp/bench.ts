@@ -1,5 +1,5 @@
 /**
- * `npm run bench:llamacpp [-- --test-model ID --threads N --fractions 0.25,0.5,0.9 --input 32-256 --output 16-64 --quick-profile --warmup-rounds N --reprofile --out DIR]`:
+ * `npm run bench:llamacpp [-- --test-model ID --threads N --fractions 0.25,0.5,0.9 --input 32-256 --output 16-64 --quick-profile --warmup-rounds N --prompt-idle-ms MS --reprofile --out DIR]`:
  * predicted vs measured serving figures on the real engine (llama.cpp on this CPU) at several
  * arrival rates, set as fractions of the capacity the calibrated simulator predicts. Runs the loop
  * of loop.ts with the full profiling plan and writes DIR/bench.json and DIR/bench.md (the table
@@ -25,6 +25,8 @@ const { values: a } = parseArgs({
     'quick-profile': { type: 'boolean', default: false },
     // Untimed rounds before the profile's timed ones (0: the profiler of runs 7-18, without them).
     'warmup-rounds': { type: 'string' },
+    // Idle pause before each profiled prompt, ms (0: prompts back to back, the profiler of runs 7-24).
+    'prompt-idle-ms': { type: 'string' },
     // Profile again after serving and price the served passes with both fits.
     reprofile: { type: 'boolean', default: false },
   },
@@ -67,6 +69,7 @@ const r = await runLoop({
   workDir: out,
   quick: a['quick-profile'],
   ...(a['warmup-rounds'] !== undefined ? { warmupRounds: Number(a['warmup-rounds']) } : {}),
+  ...(a['prompt-idle-ms'] !== undefined ? { promptIdleMs: Number(a['prompt-idle-ms']) } : {}),
   reprofile: a.reprofile,
   rates: { ofCapacity: fractions },
   // About 40 requests at low load, more as the rate grows, so each point spans a few minutes at most.

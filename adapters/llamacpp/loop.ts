@@ -42,6 +42,8 @@ export interface LoopOptions {
   report?: boolean;
   /** Profiler warm-up rounds (profile.ts WARMUP_ROUNDS when unset). */
   warmupRounds?: number;
+  /** Idle pause before each profiled prompt (profile.ts PROMPT_IDLE_MS when unset). */
+  promptIdleMs?: number;
   /** After serving, profile and calibrate again (models-after/) and price the served passes with that fit too. */
   reprofile?: boolean;
   log?: (s: string) => void;
@@ -96,7 +98,7 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
   const profileAndFit = async (csv: string, dir: string): Promise<void> => {
     const file = join(dir, 'gpu', `${deviceId}.json`);
     rmSync(file, { force: true }); // a fresh base profile for this machine, not the committed one
-    await runProfile({ testModel: o.testModel, modelDir, threads: o.threads, out: csv, deviceOut: file, deviceId, quick: o.quick, warmupRounds: o.warmupRounds }, log);
+    await runProfile({ testModel: o.testModel, modelDir, threads: o.threads, out: csv, deviceOut: file, deviceId, quick: o.quick, warmupRounds: o.warmupRounds, promptIdleMs: o.promptIdleMs }, log);
     runCalibrate([csv], { gpu: [deviceId], modelsDir: dir, write: true, command: `pdsim calibrate --gpu ${deviceId} ${csv} --write` }, log);
   };
   await profileAndFit(join(o.workDir, 'profile.csv'), modelsDir);

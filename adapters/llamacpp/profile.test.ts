@@ -106,11 +106,11 @@ describe('llama.cpp profiler output', () => {
     for (const b of plan.decodeBatches) for (const c of plan.decodeKvLens) expect(timedAt.get(`${b}@${c}`)).toBe(12);
     expect(pairs).toBe(54);
     expect(rows.filter((r) => r.op === 'iter_decode')).toHaveLength(9);
-    // Fills: first step 8 + warm-up prompt round 8 + prefill rounds 5 x 8; 4 slots up to 255 in the warm-up (then reset), up to 255 again in sweep 1 and from 31 in sweep 3: 4 x (255 + 255 + 224).
-    expect(appended).toBe(8 + 8 + 5 * 8 + 4 * (255 + 255 + 224));
+    // Fills: first step 8 + warm-up prompt round 8 + prefill rounds 5 x 2 x 8 (each size after an idle pause, then again right after it); 4 slots up to 255 in the warm-up (then reset), up to 255 again in sweep 1 and from 31 in sweep 3: 4 x (255 + 255 + 224).
+    expect(appended).toBe(8 + 8 + 5 * 2 * 8 + 4 * (255 + 255 + 224));
     expect(kv.every((k) => k === 0)).toBe(true);
-    // Prompts run in the slot the decode batches leave free, spread over the profile: first step + warm-up round + 5 rounds, not all before the first decode.
-    expect(events.filter((x) => x === 'p')).toHaveLength(7);
+    // Prompts run in the slot the decode batches leave free, spread over the profile: first step + warm-up round + 5 rounds of two, not all before the first decode.
+    expect(events.filter((x) => x === 'p')).toHaveLength(12);
     const firstDecode = events.indexOf('d');
     expect(events.slice(firstDecode).filter((x) => x === 'p').length).toBeGreaterThanOrEqual(3);
   });
@@ -134,13 +134,49 @@ describe('llama.cpp profiler output', () => {
         async truncate() {},
         async close() {},
       };
-      return profileEngine(engine, 32000, { prefillTokens: [8, 32], decodeBatches: [1, 4], decodeKvLens: [32, 128], repeats: 3, warmupRounds }, () => {});
+      return profileEngine(engine, 32000, { prefillTokens: [8, 32], decodeBatches: [1, 4], decodeKvLens: [32, 128], repeats: 3, warmupRounds, promptIdleMs: 0 }, () => {});
     };
     const warmed = await run(1);
     // Hand-computed warm prices: prefill n tokens 10 + 0.5 n; decode b sequences 10.5 b.
     expect(warmed.map((r) => r.ms)).toEqual([14, 26, 10.5, 42, 10.5, 42]);
     const cold = await run(0);
     expect(cold.some((r, i) => r.ms > warmed[i]!.ms)).toBe(true);
+    vi.restoreAllMocks();
+  });
+
+  it('prompt rows are timed after an idle pause, as a served prompt meets the engine at low load; the same size right after a pass is logged beside them', async () => {
+    // A fake engine on a fake clock: a prompt costs 10 + 0.5 n ms, 1.25x when the engine sat idle (>= 60 ms of real time) before it; decodes 10.5 ms per sequence.
+    let clock = 0;
+    vi.spyOn(performance, 'now').mockImplementation(() => clock);
+    let lastEnd = Date.now();
+    const run = async (promptIdleMs: number, log: string[]): Promise<ProfileRow[]> => {
+      const engine: Engine = {
+        slots: 3,
+        contextTokens: 300,
+        batchTokens: 64,
+        async step(items) {
+          const idle = Date.now() - lastEnd >= 60;
+          const n = items.reduce((a, i) => a + i.tokens.length, 0);
+          clock += items.length === 1 && n > 1 ? (10 + 0.5 * n) * (idle ? 1.25 : 1) : 10.5 * items.length;
+          lastEnd = Date.now();
+          return items.map(() => 1);
+        },
+        async reset() {},
+        async truncate() {},
+        async close() {},
+      };
+      return profileEngine(engine, 32000, { prefillTokens: [8, 32], decodeBatches: [1], decodeKvLens: [32], repeats: 3, warmupRounds: 0, promptIdleMs }, (s) => log.push(s));
+    };
+    const log: string[] = [];
+    const rows = await run(100, log);
+    // Hand-computed: 1.25 x (10 + 0.5 x 8) = 17.5, 1.25 x (10 + 0.5 x 32) = 32.5.
+    expect(rows.filter((r) => r.op === 'iter_prefill').map((r) => r.ms)).toEqual([17.5, 32.5]);
+    expect(log).toContain('prefill 8 tokens: 17.5 ms after 100 ms idle; right after a pass 14.0 ms');
+    expect(log.some((l) => l.startsWith('prompt passes after 100 ms idle / right after a pass, same round and size: median 1.250 over 6 pairs'))).toBe(true);
+    // Back to back (the profiler before run 25): the engine never idles, and nothing else is logged.
+    const old: string[] = [];
+    expect((await run(0, old)).filter((r) => r.op === 'iter_prefill').map((r) => r.ms)).toEqual([14, 26]);
+    expect(old.some((l) => l.startsWith('prompt passes after'))).toBe(false);
     vi.restoreAllMocks();
   });
 });

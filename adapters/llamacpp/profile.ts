@@ -28,6 +28,8 @@ export interface ProfilePlan {
   repeats: number;
   /** Untimed rounds of every shape before the timed ones (WARMUP_ROUNDS; 0 reproduces the profiler of runs 7-18). */
   warmupRounds?: number;
+  /** Idle pause before each timed prompt pass (PROMPT_IDLE_MS; 0: prompts back to back, the profiler before run 25). */
+  promptIdleMs?: number;
 }
 
 // Shapes a served step of the benchmark's workload runs (prompts up to 512 tokens, up to 8 sequences, KV up to 1,024), with enough of each for a two-fold held-out check.
@@ -93,6 +95,27 @@ export const DECODE_SWEEPS = 3;
  */
 export const WARMUP_ROUNDS = 1;
 
+/**
+ * Idle time before each timed prompt pass. A served prompt at low load reaches an idle engine: in
+ * the quiet bench of 2 December 14:33 every single-prompt step came after the loop had stopped for
+ * want of work (98 of them; gaps of 8 ms to 2 s), and they ran a median 1.25x the price of the
+ * profile's back-to-back prompts, CPU / wall 0.996, while prompt chunks run right after a decode
+ * pass in the same step ran 1.12x and batch-1 decodes (memory-bound) 0.97x. In-process A/Bs on a
+ * loaded machine (adapters/llamacpp/prompt-ab.ts) found no difference in CPU time from token ids,
+ * slot, context shape, off-grid lengths, the step loop or the HTTP server, nor from an idle pause;
+ * on a loaded machine a core is never idle, so what an idle core does to the next compute-bound
+ * pass (host frequency, another guest on the core) can only show on a quiet one. So the prompt
+ * rows are timed as serving meets them, after an idle pause, and each is followed by the same size
+ * right after a pass, so the profile's log carries that A/B on every run.
+ */
+export const PROMPT_IDLE_MS = 100;
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
 /** The order of the KV-length indices in each sweep: up, down, up, ... */
 export function decodeSweeps(kvCount: number, repeats: number): number[][] {
   const up = Array.from({ length: kvCount }, (_, i) => i);
@@ -130,12 +153,20 @@ export async function profileEngine(e: Engine, vocab: number, plan: ProfilePlan,
   await e.reset(prefillSlot);
   const sizes = plan.prefillTokens.filter((n) => n <= e.batchTokens && n <= e.contextTokens);
   const prefillMs = sizes.map(() => [] as number[]);
+  const backToBackMs = sizes.map(() => [] as number[]);
+  const idleMs = plan.promptIdleMs ?? PROMPT_IDLE_MS;
   let prefillRounds = 0;
+  // Each size twice (see PROMPT_IDLE_MS): after an idle pause (the row), then right after that pass (logged beside it).
   const prefillRound = async (): Promise<void> => {
     const r = prefillRounds++;
     for (const [i, n] of sizes.entries()) {
+      if (idleMs > 0) await new Promise((res) => setTimeout(res, idleMs));
       const p = promptFor(r + 1, n, vocab);
       prefillMs[i]!.push(await timed(() => e.step([{ slot: prefillSlot, tokens: p, sample: true }]), timing));
+      await e.reset(prefillSlot);
+      if (idleMs <= 0) continue;
+      const q = promptFor(r + 1 + plan.repeats, n, vocab);
+      backToBackMs[i]!.push(await timed(() => e.step([{ slot: prefillSlot, tokens: q, sample: true }])));
       await e.reset(prefillSlot);
     }
   };
@@ -181,8 +212,13 @@ export async function profileEngine(e: Engine, vocab: number, plan: ProfilePlan,
   while (prefillRounds < plan.repeats) await prefillRound();
   sizes.forEach((n, i) => {
     rows.push({ op: 'iter_prefill', batch: 1, seqLen: n, ms: expectedMs(prefillMs[i]!) });
-    log(`prefill ${n} tokens: ${expectedMs(prefillMs[i]!).toFixed(1)} ms`);
+    const b2b = backToBackMs[i]!.length > 0 ? `; right after a pass ${expectedMs(backToBackMs[i]!).toFixed(1)} ms` : '';
+    log(`prefill ${n} tokens: ${expectedMs(prefillMs[i]!).toFixed(1)} ms${idleMs > 0 ? ` after ${idleMs} ms idle${b2b}` : ''}`);
   });
+  if (idleMs > 0 && sizes.length > 0) {
+    const ratios = sizes.map((_, i) => prefillMs[i]!.map((x, r) => x / backToBackMs[i]![r]!)).flat();
+    log(`prompt passes after ${idleMs} ms idle / right after a pass, same round and size: median ${median(ratios).toFixed(3)} over ${ratios.length} pairs (the rows are the idle ones)`);
+  }
   for (const [i, kv] of kvs.entries()) {
     batches.forEach((b, j) => {
       rows.push({ op: 'iter_decode', batch: b, kvLen: kv, ms: expectedMs(ms[i]![j]!) });
@@ -289,12 +325,18 @@ interface ProfileCli {
   quick?: boolean;
   /** Untimed rounds before the timed ones (default WARMUP_ROUNDS; the bench's --warmup-rounds 0 is the profiler of runs 7-18). */
   warmupRounds?: number;
+  /** Idle pause before each timed prompt (default PROMPT_IDLE_MS; 0: back to back, the profiler of runs 7-24). */
+  promptIdleMs?: number;
 }
 
 export async function runProfile(o: ProfileCli, log: (s: string) => void): Promise<ProfileRow[]> {
   const spec = TEST_MODELS[o.testModel];
   if (!spec) throw new UserError(llamacppMessages.unknownTestModel(o.testModel, Object.keys(TEST_MODELS).join(', ')));
-  const plan = { ...(o.quick ? QUICK_PLAN : FULL_PLAN), ...(o.warmupRounds !== undefined ? { warmupRounds: o.warmupRounds } : {}) };
+  const plan = {
+    ...(o.quick ? QUICK_PLAN : FULL_PLAN),
+    ...(o.warmupRounds !== undefined ? { warmupRounds: o.warmupRounds } : {}),
+    ...(o.promptIdleMs !== undefined ? { promptIdleMs: o.promptIdleMs } : {}),
+  };
   const m = resolveModel({ testModel: o.testModel, modelDir: o.modelDir });
   const maxKv = Math.max(...plan.decodeKvLens) + plan.repeats + 8;
   const engine = await loadEngine({
