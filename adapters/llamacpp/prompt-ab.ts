@@ -1,9 +1,33 @@
 /**
- * `npx tsx adapters/llamacpp/prompt-ab.ts EXPERIMENT [--rounds N]`: in-process A/B tests of what
- * makes a served prompt pass cost more than the profiler's. Every condition runs in ONE process,
- * interleaved in a shuffled order each round, so load from other processes falls on all alike;
- * prints the median ms of each condition and its ratio to the first (with a bootstrap-free spread:
- * the median of per-round ratios and their quartiles).
+ * `npx tsx adapters/llamacpp/prompt-ab.ts EXPERIMENT [--rounds N] [--n TOKENS]`: in-process A/B
+ * tests of what makes a served prompt pass cost more than the profiler's (the quiet bench of
+ * 2 December 14:33: served lone prompts 1.25x their profiled price, CPU / wall 0.996). Every
+ * condition runs in ONE process (two engines of one model where the engine shape is the question),
+ * interleaved in a shuffled order each round, so load from other processes falls on all alike.
+ * Prints each condition's median wall and process-CPU time and the median of its per-round ratios
+ * to the first condition, with their quartiles.
+ *
+ * Experiments, and what they gave on 2 December 14:42-14:49 (load 1.3-5.5, 20-25 rounds, n = 160;
+ * CPU ratio median [quartiles]):
+ * - `engine`: the profiler's engine (9 sequences, 1017 cells each) in its prompt slot 8 or slot 0,
+ *   against the server's (8 x 1024) in slot 0 or 7: wall 0.995-1.027, no difference.
+ * - `ids`: the profiler's ids (promptFor(r + 1)), promptFor(40 + r), uniform random ids, one id
+ *   repeated: wall 0.989-1.037 [0.84-1.12], none. (Served prompts use promptFor(job id) too: the
+ *   server ignores the ids a client sends.)
+ * - `sizes`: 15 lengths 128-256 (grid points and lengths between): CPU time linear in the length,
+ *   0.61-0.67 ms a token; grid points no faster than their neighbours.
+ * - `before`: after a prompt, after 40 batch-1 decodes (same or another slot), after decodes and
+ *   100 ms idle, after 300 ms idle: wall 1.01-1.13, with quartiles of 0.9-1.27 (load 5).
+ * - `idle`: right after a prompt, after sleeping 2, 20, 300 ms, after spinning the main thread
+ *   300 ms: CPU 0.979-1.010 [0.90-1.05]; wall after 300 ms of sleep 1.37 (the scheduler under
+ *   load 4-5), CPU the same.
+ * - `loop`: a bare step against the same prompt through StepLoopBackend (1 or 40 output tokens):
+ *   CPU 0.979-0.986, none.
+ * - `process`: a bare step here against `llamacpp-serve` in a child process (as the bench starts
+ *   it) over HTTP, streamed or not, the pass read from its step log: CPU 1.008 and 1.033, none.
+ * So on a loaded machine nothing in the served path changes a prompt pass's CPU time; on a loaded
+ * machine a core never idles either, which is the one condition these could not create
+ * (profile.ts, PROMPT_IDLE_MS).
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
