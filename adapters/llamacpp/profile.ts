@@ -364,9 +364,9 @@ export async function runProfile(o: ProfileCli, log: (s: string) => void): Promi
   }
 }
 
-const int = (flag: string) => (v: string): number => {
+const int = (flag: string, min = 1) => (v: string): number => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UserError(llamacppMessages.integerBelowMin(flag, 1, v));
+  if (!Number.isInteger(n) || n < min) throw new UserError(llamacppMessages.integerBelowMin(flag, min, v));
   return n;
 };
 
@@ -380,6 +380,7 @@ export function llamaProfileCommand(): Command {
     .option('--device-out <file>', 'also write a base device profile here if none exists (e.g. models/gpu/llamacpp-cpu-1t.json)')
     .option('--device-id <id>', 'id of that profile (default llamacpp-cpu-<threads>t)')
     .option('--quick', 'fewer shapes and repeats (CI)')
+    .option('--prompt-idle-ms <ms>', `idle pause before each timed prompt, as serving meets prompts at low load (0: back to back)`, int('--prompt-idle-ms', 0), PROMPT_IDLE_MS)
     .action(async (o: ProfileCli) => {
       await runProfile(o, (s) => process.stderr.write(`${s}\n`));
     });
