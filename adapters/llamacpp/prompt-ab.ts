@@ -34,6 +34,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { spawnCli } from '../testing/child.js';
 import { loadEngine, type Engine } from './engine-api.js';
 import { promptFor, StepLoopBackend, type StepRecord } from './step-loop.js';
@@ -122,6 +123,16 @@ async function conditions(): Promise<{ conds: Cond[]; engines: Engine[] }> {
           { name: 'sleep 20 ms', run: async (r) => (await sleep(20), timePrompt(s, 0, ids(r))) },
           { name: 'sleep 300 ms', run: async (r) => (await sleep(300), timePrompt(s, 0, ids(r))) },
           { name: 'spin 300 ms (main thread busy)', run: async (r) => (spin(300), timePrompt(s, 0, ids(r))) },
+          {
+            name: 'spin 300 ms on both vCPUs',
+            run: async (r) => {
+              const w = new Worker('const t = Date.now(); while (Date.now() - t < 300);', { eval: true });
+              spin(300);
+              await new Promise((res) => w.once('exit', res));
+              return timePrompt(s, 0, ids(r));
+            },
+          },
+          { name: 'sleep 1000 ms', run: async (r) => (await sleep(1000), timePrompt(s, 0, ids(r))) },
         ],
       };
     }
