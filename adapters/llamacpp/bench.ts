@@ -98,9 +98,9 @@ const lines = [
   }).join(' | ')} |`),
   `| completed / failed | ${r.points.map((p) => `${p.result.live.completed} / ${p.result.live.failed}`).join(' | ')} |`,
   '',
-  ...r.points.map((p) => `- ${p.rate} req/s, the server's passes: ${p.steps ? formatStepCheck(p.steps) : 'no step log'}`),
+  ...r.points.map((p) => `- ${p.rate} req/s, the server's passes: ${p.steps ? formatStepCheck(p.steps) : 'no step log'}; host compute speed (speed-probe.ts) serving / profiling ${p.probeRatio?.toFixed(3) ?? '-'}`),
   ...r.points.filter((p) => p.stepsAfter).map((p) => `- ${p.rate} req/s, priced by the profile taken after serving: ${formatStepCheck(p.stepsAfter!)}`),
 ];
 writeFileSync(join(out, 'bench.md'), `${lines.join('\n')}\n`);
-writeFileSync(join(out, 'bench.json'), `${JSON.stringify({ model, threads, before, after, serverOverhead: r.serverOverhead, points: r.points.map((p) => ({ rate: p.rate, ofCapacity: p.ofCapacity, steps: p.steps, stepsAfter: p.stepsAfter, comparison: p.result.comparison })) }, null, 2)}\n`);
+writeFileSync(join(out, 'bench.json'), `${JSON.stringify({ model, threads, before, after, serverOverhead: r.serverOverhead, points: r.points.map((p) => ({ rate: p.rate, ofCapacity: p.ofCapacity, steps: p.steps, stepsAfter: p.stepsAfter, probeRatio: p.probeRatio, comparison: p.result.comparison })) }, null, 2)}\n`);
 process.stdout.write(`${lines.join('\n')}\n\nwrote ${join(out, 'bench.md')}, ${join(out, 'bench.json')}\n`);

@@ -21,6 +21,7 @@ import { spawnCli } from '../testing/child.js';
 import { runValidate, type ValidateResult } from '../vllm/validate-run.js';
 import { profileCsv, runProfile, WARMUP_ROUNDS, type ProfileRow } from './profile.js';
 import { fitServerOverhead, iterationOverheads, runCalibrationRequests, withServerOverhead, type ServerOverhead } from './server-overhead.js';
+import { medianRate, SpeedProbe } from './speed-probe.js';
 import { TEST_MODELS } from './test-models.js';
 import { checkSteps, formatStepCheck, passPricer, readStepLog, type StepCheck } from './step-check.js';
 import { DEFAULT_MODEL_DIR } from './serve.js';
@@ -62,6 +63,8 @@ export interface LoopPoint {
   steps?: StepCheck;
   /** The same passes priced by the profile taken after serving (LoopOptions.reprofile). */
   stepsAfter?: StepCheck;
+  /** The host's compute speed while this point was served over its speed while profiling (speed-probe.ts). */
+  probeRatio?: number;
 }
 
 export function loopScenario(o: LoopOptions, deviceId: string, rate: number, requests: number): Record<string, unknown> {
@@ -110,7 +113,13 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
   const passModelsDir = join(o.workDir, 'models-passes');
   rmSync(passModelsDir, { recursive: true, force: true });
   cpSync(modelsDir, passModelsDir, { recursive: true });
-  const rows = await profileAndFit(join(o.workDir, 'profile.csv'), passModelsDir, modelsDir);
+  const probe = new SpeedProbe();
+  const profiledFrom = Date.now();
+  const rows = await profileAndFit(join(o.workDir, 'profile.csv'), passModelsDir, modelsDir).catch(async (e: unknown) => {
+    await probe.stop();
+    throw e;
+  });
+  const profiledTo = Date.now();
 
   // 3. The real engine's server, in its own process (its event loop apart from the client's).
   const stepLog = join(o.workDir, 'steps.jsonl');
@@ -135,6 +144,7 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
     fit(servedCsv, modelsDir);
   } catch (e) {
     await server.close();
+    await probe.stop();
     throw e;
   }
   const nOf = (rate: number): number => (typeof o.requests === 'number' ? o.requests : o.requests(rate));
@@ -158,7 +168,13 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
     }
   } finally {
     await server.close();
+    await probe.stop();
   }
+  const profiledRate = medianRate(probe.samples, profiledFrom, profiledTo);
+  points.forEach((p, i) => {
+    const r = medianRate(probe.samples, windows[i]![0], windows[i]![1]);
+    if (r !== null && profiledRate !== null) p.probeRatio = r / profiledRate;
+  });
   // Profile, serve, profile again: if the served passes match the later fit and not the earlier one, the profile's timing (not its method) is off.
   const modelsAfter = join(o.workDir, 'models-after');
   if (o.reprofile) {
