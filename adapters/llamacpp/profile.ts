@@ -100,7 +100,8 @@ export const WARMUP_ROUNDS = 1;
  * the quiet bench of 2 December 14:33 every single-prompt step came after the loop had stopped for
  * want of work (98 of them; gaps of 8 ms to 2 s), and they ran a median 1.25x the price of the
  * profile's back-to-back prompts, CPU / wall 0.996, while prompt chunks run right after a decode
- * pass in the same step ran 1.12x and batch-1 decodes (memory-bound) 0.97x. In-process A/Bs on a
+ * pass in the same step ran 1.12x (less the longer the loop had run: 1.21x within 100 ms of a
+ * restart, 1.09x after 3 s) and batch-1 decodes (memory-bound) 0.97x. In-process A/Bs on a
  * loaded machine (adapters/llamacpp/prompt-ab.ts) found no difference in CPU time from token ids,
  * slot, context shape, off-grid lengths, the step loop or the HTTP server, nor from an idle pause;
  * on a loaded machine a core is never idle, so what an idle core does to the next compute-bound
