@@ -14,14 +14,14 @@ describe('the step loop\'s own cost per iteration', () => {
     expect(iterationSequences(rec([{ entries: [[64, 0]], ms: 40 }, { entries: [[32, 0]], ms: 20 }], null, 0.1))).toBe(2);
   });
 
-  it('an iteration\'s cost is its delivery plus the gap before the next one; a restart after idling (gap null) is not one', () => {
+  it('an iteration\'s cost is its time outside its passes, its delivery and the gap before the next one; a restart after idling (gap null) is not one', () => {
     const d = (n: number) => [{ entries: Array.from({ length: n }, () => [1, 10] as [number, number]), ms: 5 }];
-    const rs = [rec(d(1), null, 0.1), rec(d(2), 0.3, 0.2), rec(d(2), null, 0.4), rec(d(1), 0.5, 0.05)];
-    // Hand-computed: 0.1 + 0.3 (1 sequence); 0.2 + null skipped; 0.4 + 0.5 (2 sequences); the last has no successor.
+    const rs = [rec(d(1), null, 0.1), rec(d(2), 0.3, 0.2), { ...rec(d(2), null, 0.4), ms: 5.25 }, rec(d(1), 0.5, 0.05)];
+    // Hand-computed (passes 5 ms, iterations 1 ms: nothing outside, except the third's 5.25 - 5): 0.1 + 0.3 (1 sequence); 0.2 + null skipped; 0.25 + 0.4 + 0.5 (2 sequences); the last has no successor.
     const s = iterationOverheads(rs);
     expect(s.map((x) => x.seqs)).toEqual([1, 2]);
     expect(s[0]!.ms).toBeCloseTo(0.4, 12);
-    expect(s[1]!.ms).toBeCloseTo(0.9, 12);
+    expect(s[1]!.ms).toBeCloseTo(1.15, 12);
   });
 
   it('fits base + perSeq x sequences by least squares (an exact line recovered), one batch size gives its mean, and never a negative term', () => {
