@@ -19,7 +19,7 @@ import { runSimulation } from '../../src/run/simulation.js';
 import { loadScenario } from '../../src/scenario/load.js';
 import { spawnCli } from '../testing/child.js';
 import { runValidate, type ValidateResult } from '../vllm/validate-run.js';
-import { profileCsv, runProfile, WARMUP_ROUNDS, type ProfileRow } from './profile.js';
+import { profileCsv, runProfile, WARMUP_ROUNDS, type ProfileRow, type ProfileTiming } from './profile.js';
 import { fitServerOverhead, iterationOverheads, runCalibrationRequests, withServerOverhead, type ServerOverhead } from './server-overhead.js';
 import { medianRate, SpeedProbe } from './speed-probe.js';
 import { TEST_MODELS } from './test-models.js';
@@ -91,7 +91,7 @@ export function loopScenario(o: LoopOptions, deviceId: string, rate: number, req
   };
 }
 
-export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; modelsDir: string; points: LoopPoint[]; serverOverhead?: ServerOverhead }> {
+export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; modelsDir: string; points: LoopPoint[]; serverOverhead?: ServerOverhead; profileTiming: ProfileTiming }> {
   const log = o.log ?? (() => {});
   const deviceId = `llamacpp-cpu-${o.threads}t`;
   const modelDir = o.modelDir ?? DEFAULT_MODEL_DIR;
@@ -102,20 +102,20 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
 
   // 1-2. Profile, then calibrate: `dir` gets the engine's own fit (what step-check prices passes with); `servedDir`, when given, the base profile to fit later with the server's cost added.
   const fit = (csv: string, dir: string): void => void runCalibrate([csv], { gpu: [deviceId], modelsDir: dir, write: true, command: `pdsim calibrate --gpu ${deviceId} ${csv} --write` }, log);
-  const profileAndFit = async (csv: string, dir: string, servedDir?: string): Promise<ProfileRow[]> => {
+  const profileAndFit = async (csv: string, dir: string, servedDir?: string): Promise<{ rows: ProfileRow[]; timing: ProfileTiming }> => {
     const file = join(dir, 'gpu', `${deviceId}.json`);
     rmSync(file, { force: true }); // a fresh base profile for this machine, not the committed one
-    const rows = await runProfile({ testModel: o.testModel, modelDir, threads: o.threads, out: csv, deviceOut: file, deviceId, quick: o.quick, warmupRounds: o.warmupRounds, promptIdleMs: o.promptIdleMs }, log);
+    const profiled = await runProfile({ testModel: o.testModel, modelDir, threads: o.threads, out: csv, deviceOut: file, deviceId, quick: o.quick, warmupRounds: o.warmupRounds, promptIdleMs: o.promptIdleMs }, log);
     if (servedDir) cpSync(file, join(servedDir, 'gpu', `${deviceId}.json`));
     fit(csv, dir);
-    return rows;
+    return profiled;
   };
   const passModelsDir = join(o.workDir, 'models-passes');
   rmSync(passModelsDir, { recursive: true, force: true });
   cpSync(modelsDir, passModelsDir, { recursive: true });
   const probe = new SpeedProbe();
   const profiledFrom = Date.now();
-  const rows = await profileAndFit(join(o.workDir, 'profile.csv'), passModelsDir, modelsDir).catch(async (e: unknown) => {
+  const { rows, timing: profileTiming } = await profileAndFit(join(o.workDir, 'profile.csv'), passModelsDir, modelsDir).catch(async (e: unknown) => {
     await probe.stop();
     throw e;
   });
@@ -195,7 +195,7 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
       if (priceAfter) p.stepsAfter = checkSteps(mine, priceAfter);
     });
   }
-  return { deviceId, modelsDir, points, ...(overhead ? { serverOverhead: overhead } : {}) };
+  return { deviceId, modelsDir, points, profileTiming, ...(overhead ? { serverOverhead: overhead } : {}) };
 }
 
 /** Simulated request throughput with every request queued at once: the deployment's capacity for this workload. */

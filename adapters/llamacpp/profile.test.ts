@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { parseSourceText } from '../../src/calibrate/sources.js';
 import { Catalog } from '../../src/model/catalog.js';
 import type { Engine } from './engine-api.js';
-import { baseDeviceProfile, cpuPeak, decodeSweeps, expectedMs, profileCsv, profileEngine, roundsInSweep, type ProfileRow } from './profile.js';
+import { baseDeviceProfile, cpuPeak, decodeSweeps, expectedMs, profileCsv, profileEngine, roundsInSweep, type ProfileRow, type ProfileTiming } from './profile.js';
 import { TEST_MODELS } from './test-models.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pdsim-llamacpp-profile-'));
@@ -149,6 +149,7 @@ describe('llama.cpp profiler output', () => {
     let clock = 0;
     vi.spyOn(performance, 'now').mockImplementation(() => clock);
     let lastEnd = Date.now();
+    const timing: ProfileTiming = { wallMs: 0, cpuMs: 0 };
     const run = async (promptIdleMs: number, log: string[]): Promise<ProfileRow[]> => {
       const engine: Engine = {
         slots: 3,
@@ -165,7 +166,7 @@ describe('llama.cpp profiler output', () => {
         async truncate() {},
         async close() {},
       };
-      return profileEngine(engine, 32000, { prefillTokens: [8, 32], decodeBatches: [1], decodeKvLens: [32], repeats: 3, warmupRounds: 0, promptIdleMs }, (s) => log.push(s));
+      return profileEngine(engine, 32000, { prefillTokens: [8, 32], decodeBatches: [1], decodeKvLens: [32], repeats: 3, warmupRounds: 0, promptIdleMs }, (s) => log.push(s), timing);
     };
     const log: string[] = [];
     const rows = await run(100, log);
@@ -173,6 +174,7 @@ describe('llama.cpp profiler output', () => {
     expect(rows.filter((r) => r.op === 'iter_prefill').map((r) => r.ms)).toEqual([17.5, 32.5]);
     expect(log).toContain('prefill 8 tokens: 17.5 ms after 100 ms idle; right after a pass 14.0 ms');
     expect(log.some((l) => l.startsWith('prompt passes after 100 ms idle / right after a pass, same round and size: median 1.250 over 6 pairs'))).toBe(true);
+    expect(timing.promptIdleRatio).toBeCloseTo(1.25, 12);
     // Back to back (the profiler before run 25): the engine never idles, and nothing else is logged.
     const old: string[] = [];
     expect((await run(0, old)).filter((r) => r.op === 'iter_prefill').map((r) => r.ms)).toEqual([14, 26]);

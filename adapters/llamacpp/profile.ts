@@ -61,6 +61,8 @@ export const expectedMs = (xs: number[]): number => {
 export interface ProfileTiming {
   wallMs: number;
   cpuMs: number;
+  /** Median over (round, size) pairs of a prompt after the idle pause / the same size right after a pass (PROMPT_IDLE_MS); set when both were timed. */
+  promptIdleRatio?: number;
 }
 
 /** Times `f`, adding its wall and process CPU time (every thread: llama.cpp's and the event loop's) to `acc`. */
@@ -218,6 +220,7 @@ export async function profileEngine(e: Engine, vocab: number, plan: ProfilePlan,
   });
   if (idleMs > 0 && sizes.length > 0) {
     const ratios = sizes.map((_, i) => prefillMs[i]!.map((x, r) => x / backToBackMs[i]![r]!)).flat();
+    if (timing) timing.promptIdleRatio = median(ratios);
     log(`prompt passes after ${idleMs} ms idle / right after a pass, same round and size: median ${median(ratios).toFixed(3)} over ${ratios.length} pairs (the rows are the idle ones)`);
   }
   for (const [i, kv] of kvs.entries()) {
@@ -330,7 +333,7 @@ interface ProfileCli {
   promptIdleMs?: number;
 }
 
-export async function runProfile(o: ProfileCli, log: (s: string) => void): Promise<ProfileRow[]> {
+export async function runProfile(o: ProfileCli, log: (s: string) => void): Promise<{ rows: ProfileRow[]; timing: ProfileTiming }> {
   const spec = TEST_MODELS[o.testModel];
   if (!spec) throw new UserError(llamacppMessages.unknownTestModel(o.testModel, Object.keys(TEST_MODELS).join(', ')));
   const plan = {
@@ -359,7 +362,7 @@ export async function runProfile(o: ProfileCli, log: (s: string) => void): Promi
       writeFileSync(o.deviceOut, `${JSON.stringify(baseDeviceProfile(id, o.threads, measureCopyGBps()), null, 2)}\n`);
       log(`wrote ${o.deviceOut} (base profile; fit it with: pdsim calibrate --gpu ${id} ${o.out} --write)`);
     }
-    return rows;
+    return { rows, timing };
   } finally {
     await engine.close();
   }
