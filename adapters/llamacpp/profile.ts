@@ -28,7 +28,7 @@ export interface ProfilePlan {
   repeats: number;
   /** Untimed rounds of every shape before the timed ones (WARMUP_ROUNDS; 0 reproduces the profiler of runs 7-18). */
   warmupRounds?: number;
-  /** Idle pause before each timed prompt pass (PROMPT_IDLE_MS; 0: prompts back to back, the profiler before run 25). */
+  /** Idle pause before each timed prompt pass (PROMPT_IDLE_MS, 0: back to back); > 0 also times each size right after a pass and logs the A/B. */
   promptIdleMs?: number;
 }
 
@@ -98,20 +98,19 @@ export const DECODE_SWEEPS = 3;
 export const WARMUP_ROUNDS = 1;
 
 /**
- * Idle time before each timed prompt pass. A served prompt at low load reaches an idle engine: in
- * the quiet bench of 2 December 14:33 every single-prompt step came after the loop had stopped for
- * want of work (98 of them; gaps of 8 ms to 2 s), and they ran a median 1.25x the price of the
- * profile's back-to-back prompts, CPU / wall 0.996, while prompt chunks run right after a decode
- * pass in the same step ran 1.12x (less the longer the loop had run: 1.21x within 100 ms of a
- * restart, 1.09x after 3 s) and batch-1 decodes (memory-bound) 0.97x. In-process A/Bs on a
- * loaded machine (adapters/llamacpp/prompt-ab.ts) found no difference in CPU time from token ids,
- * slot, context shape, off-grid lengths, the step loop or the HTTP server, nor from an idle pause;
- * on a loaded machine a core is never idle, so what an idle core does to the next compute-bound
- * pass (host frequency, another guest on the core) can only show on a quiet one. So the prompt
- * rows are timed as serving meets them, after an idle pause, and each is followed by the same size
- * right after a pass, so the profile's log carries that A/B on every run.
+ * Idle time before each timed prompt pass; 0 (prompts back to back) by default. A served prompt at
+ * low load reaches an idle engine: in the quiet bench of 2 December 14:33 every single-prompt step
+ * came after the loop had stopped for want of work (98 of them; gaps of 8 ms to 2 s), and they ran
+ * a median 1.25x the price of the profile's back-to-back prompts, CPU / wall 0.996, while prompt
+ * chunks run right after a decode pass in the same step ran 1.12x (less the longer the loop had
+ * run: 1.21x within 100 ms of a restart, 1.09x after 3 s) and batch-1 decodes 0.97x. Whether an
+ * idle core makes the next prompt slower was measured on a quiet machine (16:04, load 0.1-0.4,
+ * `prompt-ab.ts idle`, 14 rounds): after sleeping 2 ms-1 s, CPU 0.996-1.038x a prompt right after
+ * another; after both vCPUs spun 300 ms, 0.966x. It does not, so the rows stay back to back; with
+ * a pause > 0 each size is timed after it and again right after that pass, and the log prints the
+ * A/B (`--prompt-idle-ms`).
  */
-export const PROMPT_IDLE_MS = 100;
+export const PROMPT_IDLE_MS = 0;
 
 const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -329,7 +328,7 @@ interface ProfileCli {
   quick?: boolean;
   /** Untimed rounds before the timed ones (default WARMUP_ROUNDS; the bench's --warmup-rounds 0 is the profiler of runs 7-18). */
   warmupRounds?: number;
-  /** Idle pause before each timed prompt (default PROMPT_IDLE_MS; 0: back to back, the profiler of runs 7-24). */
+  /** Idle pause before each timed prompt (default PROMPT_IDLE_MS = 0: back to back). */
   promptIdleMs?: number;
 }
 
@@ -384,7 +383,7 @@ export function llamaProfileCommand(): Command {
     .option('--device-out <file>', 'also write a base device profile here if none exists (e.g. models/gpu/llamacpp-cpu-1t.json)')
     .option('--device-id <id>', 'id of that profile (default llamacpp-cpu-<threads>t)')
     .option('--quick', 'fewer shapes and repeats (CI)')
-    .option('--prompt-idle-ms <ms>', `idle pause before each timed prompt, as serving meets prompts at low load (0: back to back)`, int('--prompt-idle-ms', 0), PROMPT_IDLE_MS)
+    .option('--prompt-idle-ms <ms>', `idle pause before each timed prompt, ms, and an A/B against the same size right after a pass in the log (0: back to back, no A/B)`, int('--prompt-idle-ms', 0), PROMPT_IDLE_MS)
     .action(async (o: ProfileCli) => {
       await runProfile(o, (s) => process.stderr.write(`${s}\n`));
     });

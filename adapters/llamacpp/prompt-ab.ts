@@ -29,7 +29,7 @@
  * machine a core never idles either, which is the one condition these could not create
  * (profile.ts, PROMPT_IDLE_MS).
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -164,13 +164,16 @@ async function conditions(): Promise<{ conds: Cond[]; engines: Engine[] }> {
       rmSync(log, { force: true });
       const srv = await spawnCli(['llamacpp-serve', '--test-model', 'llama-test-6l-512', '--threads', '1', '--port', '0', '--quiet', '--step-log', log, '--max-num-seqs', '8', '--max-num-batched-tokens', '512', '--max-model-len', '1024'], 180_000, fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url)));
       closers.push(() => srv.close());
-      const http = (stream: boolean) => async (r: number): Promise<number> => {
-        const res = await fetch(`${srv.url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'llama-test-6l-512', prompt: ids(r), max_tokens: 1, ignore_eos: true, stream }) });
+      const http = (stream: boolean, maxTokens = 1) => async (r: number): Promise<number> => {
+        const lines = (): string[] => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => l.trim() !== '') : []);
+        const before = lines().length;
+        const res = await fetch(`${srv.url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'llama-test-6l-512', prompt: ids(r), max_tokens: maxTokens, ignore_eos: true, stream }) });
         await res.text();
         await sleep(50);
-        const last = JSON.parse(readFileSync(log, 'utf8').trim().split('\n').at(-1)!) as StepRecord;
-        lastCpu.push(last.passes[0]!.cpuMs!);
-        return last.passes[0]!.ms;
+        // The request's first iteration is its prompt pass.
+        const first = JSON.parse(lines()[before]!) as StepRecord;
+        lastCpu.push(first.passes[0]!.cpuMs!);
+        return first.passes[0]!.ms;
       };
       return {
         engines: [s],
@@ -178,6 +181,7 @@ async function conditions(): Promise<{ conds: Cond[]; engines: Engine[] }> {
           { name: 'bare step, this process', run: async (r) => (await sleep(100), timePrompt(s, 0, ids(r))) },
           { name: 'llamacpp-serve child, HTTP, streamed', run: async (r) => (await sleep(100), http(true)(r)) },
           { name: 'llamacpp-serve child, HTTP, not streamed', run: async (r) => (await sleep(100), http(false)(r)) },
+          { name: 'llamacpp-serve child, streamed, 40 tokens', run: async (r) => (await sleep(100), http(true, 40)(r)) },
         ],
       };
     }
