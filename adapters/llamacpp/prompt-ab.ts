@@ -25,9 +25,10 @@
  *   CPU 0.979-0.986, none.
  * - `process`: a bare step here against `llamacpp-serve` in a child process (as the bench starts
  *   it) over HTTP, streamed or not, the pass read from its step log: CPU 1.008 and 1.033, none.
- * So on a loaded machine nothing in the served path changes a prompt pass's CPU time; on a loaded
- * machine a core never idles either, which is the one condition these could not create
- * (profile.ts, PROMPT_IDLE_MS).
+ * So on a loaded machine nothing in the served path changes a prompt pass's CPU time. On a quiet
+ * machine (16:04-16:07, load 0.1-1.1, 14 rounds) neither does an idle core nor the server: `idle`
+ * CPU 0.996-1.038 after sleeping 2 ms-1 s, 0.966 after spinning both vCPUs 300 ms; `process`
+ * (streamed with 1 or 40 output tokens, or not) 0.964-0.985; all at 0.62-0.67 ms a token.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
