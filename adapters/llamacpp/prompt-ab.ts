@@ -214,12 +214,18 @@ const q = (xs: number[], f: number): number => [...xs].sort((x, y) => x - y)[Mat
 const { conds, engines } = await conditions();
 const ms = conds.map(() => [] as number[]);
 const cpu = conds.map(() => [] as number[]);
-for (let r = 0; r < rounds; r++) {
-  const order = conds.map((_, i) => i).sort(() => rand() - 0.5);
-  for (const i of order) {
-    ms[i]!.push(await conds[i]!.run(r));
-    cpu[i]!.push(lastCpu[lastCpu.length - 1]!);
+try {
+  for (let r = 0; r < rounds; r++) {
+    const order = conds.map((_, i) => i).sort(() => rand() - 0.5);
+    for (const i of order) {
+      ms[i]!.push(await conds[i]!.run(r));
+      cpu[i]!.push(lastCpu[lastCpu.length - 1]!);
+    }
   }
+} catch (e) {
+  // A failed round must not leave the child server running.
+  for (const c of closers) await c();
+  throw e;
 }
 const base = ms[0]!;
 process.stdout.write(`experiment ${exp}, n=${N}, ${rounds} rounds\n`);
