@@ -37,6 +37,21 @@ describe.skipIf(!installed)('llama.cpp loop: profile -> calibrate -> simulate ->
     const device = JSON.parse(readFileSync(join(r.modelsDir, 'gpu', `${r.deviceId}.json`), 'utf8')) as { calibrated: boolean; provenance: { sources: { format: string }[] } };
     expect(device.calibrated).toBe(true);
     expect(device.provenance.sources[0]!.format).toBe('pdsim-profile');
+    // The server's cost per iteration came from the calibration run and sits in the fitted profile's rows: each row of b sequences + base + perSeq x b.
+    const o = r.serverOverhead!;
+    expect(o.iterations).toBeGreaterThan(100);
+    expect(o.baseMs + o.perSeqMs).toBeGreaterThan(0);
+    const csv = (f: string) => readFileSync(join(work, f), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    const raw = csv('profile.csv');
+    const served = csv('profile-served.csv');
+    expect(served).toHaveLength(raw.length);
+    const col = (name: string) => readFileSync(join(work, 'profile.csv'), 'utf8').split('\n')[0]!.split(',').indexOf(name);
+    raw.forEach((row, i) => {
+      const b = Number(row[col('batch_size')]);
+      expect(Number(served[i]![col('latency_ms')])).toBeCloseTo(Number(row[col('latency_ms')]) + o.baseMs + o.perSeqMs * b, 1);
+    });
+    // The engine's own fit (what the served passes are priced with) is written apart.
+    expect(existsSync(join(work, 'models-passes', 'gpu', `${r.deviceId}.json`))).toBe(true);
     const p = r.points[0]!;
     expect(p.result.live.completed).toBe(requests);
     expect(p.result.live.failed).toBe(0);

@@ -3,7 +3,8 @@
  * README gives the same steps as CLI commands):
  *   1. profile llama.cpp on this CPU (llamacpp-profile) -> profile.csv and a base device profile;
  *   2. `pdsim calibrate` fits the device profile to it;
- *   3. start `pdsim llamacpp-serve` in its own process;
+ *   3. start `pdsim llamacpp-serve` in its own process, measure its own cost per iteration in a
+ *      calibration run (server-overhead.ts) and fit the device profile again with it added;
  *   4. per arrival rate, `pdsim validate` a scenario on that device: simulate, replay live, compare.
  * Everything is written under `workDir`, the catalog included (a copy of models/ that the new
  * device profile goes into), so the repository's models/ is not touched.
@@ -18,7 +19,10 @@ import { runSimulation } from '../../src/run/simulation.js';
 import { loadScenario } from '../../src/scenario/load.js';
 import { spawnCli } from '../testing/child.js';
 import { runValidate, type ValidateResult } from '../vllm/validate-run.js';
-import { runProfile, WARMUP_ROUNDS } from './profile.js';
+import { profileCsv, runProfile, WARMUP_ROUNDS, type ProfileRow, type ProfileTiming } from './profile.js';
+import { fitServerOverhead, iterationOverheads, runCalibrationRequests, withServerOverhead, type ServerOverhead } from './server-overhead.js';
+import { medianRate, SpeedProbe } from './speed-probe.js';
+import { TEST_MODELS } from './test-models.js';
 import { checkSteps, formatStepCheck, passPricer, readStepLog, type StepCheck } from './step-check.js';
 import { DEFAULT_MODEL_DIR } from './serve.js';
 
@@ -42,6 +46,8 @@ export interface LoopOptions {
   report?: boolean;
   /** Profiler warm-up rounds (profile.ts WARMUP_ROUNDS when unset). */
   warmupRounds?: number;
+  /** Idle pause before each profiled prompt (profile.ts PROMPT_IDLE_MS when unset). */
+  promptIdleMs?: number;
   /** After serving, profile and calibrate again (models-after/) and price the served passes with that fit too. */
   reprofile?: boolean;
   log?: (s: string) => void;
@@ -57,6 +63,8 @@ export interface LoopPoint {
   steps?: StepCheck;
   /** The same passes priced by the profile taken after serving (LoopOptions.reprofile). */
   stepsAfter?: StepCheck;
+  /** The host's compute speed while this point was served over its speed while profiling (speed-probe.ts). */
+  probeRatio?: number;
 }
 
 export function loopScenario(o: LoopOptions, deviceId: string, rate: number, requests: number): Record<string, unknown> {
@@ -83,7 +91,7 @@ export function loopScenario(o: LoopOptions, deviceId: string, rate: number, req
   };
 }
 
-export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; modelsDir: string; points: LoopPoint[] }> {
+export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; modelsDir: string; points: LoopPoint[]; serverOverhead?: ServerOverhead; profileTiming: ProfileTiming }> {
   const log = o.log ?? (() => {});
   const deviceId = `llamacpp-cpu-${o.threads}t`;
   const modelDir = o.modelDir ?? DEFAULT_MODEL_DIR;
@@ -92,14 +100,26 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
   rmSync(modelsDir, { recursive: true, force: true });
   cpSync(defaultModelsDir(), modelsDir, { recursive: true });
 
-  // 1-2. Profile, then calibrate.
-  const profileAndFit = async (csv: string, dir: string): Promise<void> => {
+  // 1-2. Profile, then calibrate: `dir` gets the engine's own fit (what step-check prices passes with); `servedDir`, when given, the base profile to fit later with the server's cost added.
+  const fit = (csv: string, dir: string): void => void runCalibrate([csv], { gpu: [deviceId], modelsDir: dir, write: true, command: `pdsim calibrate --gpu ${deviceId} ${csv} --write` }, log);
+  const profileAndFit = async (csv: string, dir: string, servedDir?: string): Promise<{ rows: ProfileRow[]; timing: ProfileTiming }> => {
     const file = join(dir, 'gpu', `${deviceId}.json`);
     rmSync(file, { force: true }); // a fresh base profile for this machine, not the committed one
-    await runProfile({ testModel: o.testModel, modelDir, threads: o.threads, out: csv, deviceOut: file, deviceId, quick: o.quick, warmupRounds: o.warmupRounds }, log);
-    runCalibrate([csv], { gpu: [deviceId], modelsDir: dir, write: true, command: `pdsim calibrate --gpu ${deviceId} ${csv} --write` }, log);
+    const profiled = await runProfile({ testModel: o.testModel, modelDir, threads: o.threads, out: csv, deviceOut: file, deviceId, quick: o.quick, warmupRounds: o.warmupRounds, promptIdleMs: o.promptIdleMs }, log);
+    if (servedDir) cpSync(file, join(servedDir, 'gpu', `${deviceId}.json`));
+    fit(csv, dir);
+    return profiled;
   };
-  await profileAndFit(join(o.workDir, 'profile.csv'), modelsDir);
+  const passModelsDir = join(o.workDir, 'models-passes');
+  rmSync(passModelsDir, { recursive: true, force: true });
+  cpSync(modelsDir, passModelsDir, { recursive: true });
+  const probe = new SpeedProbe();
+  const profiledFrom = Date.now();
+  const { rows, timing: profileTiming } = await profileAndFit(join(o.workDir, 'profile.csv'), passModelsDir, modelsDir).catch(async (e: unknown) => {
+    await probe.stop();
+    throw e;
+  });
+  const profiledTo = Date.now();
 
   // 3. The real engine's server, in its own process (its event loop apart from the client's).
   const stepLog = join(o.workDir, 'steps.jsonl');
@@ -112,6 +132,21 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
   );
   const points: LoopPoint[] = [];
   const windows: [number, number][] = [];
+  let overhead: ServerOverhead | undefined;
+  try {
+    // 3b. The server's own cost per iteration (server-overhead.ts), from a calibration run apart from the validated rates; added to the profile, fitted into modelsDir.
+    const [from, to] = await runCalibrationRequests(server.url, o.testModel, { prompt: Math.min(32, o.input.min), output: 32 });
+    await new Promise((r) => setTimeout(r, 200)); // the step log is written asynchronously
+    overhead = fitServerOverhead(iterationOverheads(readStepLog(stepLog).filter((r) => r.atMs >= from && r.atMs <= to)));
+    log(`server cost per iteration (calibration run, ${overhead.iterations} iterations): ${overhead.baseMs.toFixed(3)} ms + ${overhead.perSeqMs.toFixed(3)} ms per sequence`);
+    const servedCsv = join(o.workDir, 'profile-served.csv');
+    writeFileSync(servedCsv, profileCsv(withServerOverhead(rows, overhead), TEST_MODELS[o.testModel]!));
+    fit(servedCsv, modelsDir);
+  } catch (e) {
+    await server.close();
+    await probe.stop();
+    throw e;
+  }
   const nOf = (rate: number): number => (typeof o.requests === 'number' ? o.requests : o.requests(rate));
   try {
     let rates: { rate: number; ofCapacity?: number }[];
@@ -133,17 +168,24 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
     }
   } finally {
     await server.close();
+    await probe.stop();
   }
+  const profiledRate = medianRate(probe.samples, profiledFrom, profiledTo);
+  points.forEach((p, i) => {
+    const r = medianRate(probe.samples, windows[i]![0], windows[i]![1]);
+    if (r !== null && profiledRate !== null) p.probeRatio = r / profiledRate;
+  });
   // Profile, serve, profile again: if the served passes match the later fit and not the earlier one, the profile's timing (not its method) is off.
   const modelsAfter = join(o.workDir, 'models-after');
   if (o.reprofile) {
     rmSync(modelsAfter, { recursive: true, force: true });
-    cpSync(modelsDir, modelsAfter, { recursive: true });
+    cpSync(passModelsDir, modelsAfter, { recursive: true });
     await profileAndFit(join(o.workDir, 'profile-after.csv'), modelsAfter);
   }
   if (existsSync(stepLog)) {
     const records = readStepLog(stepLog);
-    const price = passPricer(o.testModel, deviceId, modelsDir);
+    // Passes are priced by the engine's own fit: the server's cost is between passes, not in them.
+    const price = passPricer(o.testModel, deviceId, passModelsDir);
     const priceAfter = o.reprofile ? passPricer(o.testModel, deviceId, modelsAfter) : null;
     points.forEach((p, i) => {
       const [a, b] = windows[i]!;
@@ -153,7 +195,7 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
       if (priceAfter) p.stepsAfter = checkSteps(mine, priceAfter);
     });
   }
-  return { deviceId, modelsDir, points };
+  return { deviceId, modelsDir, points, profileTiming, ...(overhead ? { serverOverhead: overhead } : {}) };
 }
 
 /** Simulated request throughput with every request queued at once: the deployment's capacity for this workload. */

@@ -28,6 +28,8 @@ export interface ProfilePlan {
   repeats: number;
   /** Untimed rounds of every shape before the timed ones (WARMUP_ROUNDS; 0 reproduces the profiler of runs 7-18). */
   warmupRounds?: number;
+  /** Idle pause before each timed prompt pass (PROMPT_IDLE_MS, 0: back to back); > 0 also times each size right after a pass and logs the A/B. */
+  promptIdleMs?: number;
 }
 
 // Shapes a served step of the benchmark's workload runs (prompts up to 512 tokens, up to 8 sequences, KV up to 1,024), with enough of each for a two-fold held-out check.
@@ -59,6 +61,8 @@ export const expectedMs = (xs: number[]): number => {
 export interface ProfileTiming {
   wallMs: number;
   cpuMs: number;
+  /** Median over (round, size) pairs of a prompt after the idle pause / the same size right after a pass (PROMPT_IDLE_MS); set when both were timed. */
+  promptIdleRatio?: number;
 }
 
 /** Times `f`, adding its wall and process CPU time (every thread: llama.cpp's and the event loop's) to `acc`. */
@@ -92,6 +96,27 @@ export const DECODE_SWEEPS = 3;
  * load 10-14); two rounds measured 11 % at load 18-20, where CPU time itself is noisy, so one it is.
  */
 export const WARMUP_ROUNDS = 1;
+
+/**
+ * Idle time before each timed prompt pass; 0 (prompts back to back) by default. A served prompt at
+ * low load reaches an idle engine: in the quiet bench of 2 December 14:33 every single-prompt step
+ * came after the loop had stopped for want of work (98 of them; gaps of 8 ms to 2 s), and they ran
+ * a median 1.25x the price of the profile's back-to-back prompts, CPU / wall 0.996, while prompt
+ * chunks run right after a decode pass in the same step ran 1.12x (less the longer the loop had
+ * run: 1.21x within 100 ms of a restart, 1.09x after 3 s) and batch-1 decodes 0.97x. Whether an
+ * idle core makes the next prompt slower was measured on a quiet machine (16:04, load 0.1-0.4,
+ * `prompt-ab.ts idle`, 14 rounds): after sleeping 2 ms-1 s, CPU 0.996-1.038x a prompt right after
+ * another; after both vCPUs spun 300 ms, 0.966x. It does not, so the rows stay back to back; with
+ * a pause > 0 each size is timed after it and again right after that pass, and the log prints the
+ * A/B (`--prompt-idle-ms`).
+ */
+export const PROMPT_IDLE_MS = 0;
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
 
 /** The order of the KV-length indices in each sweep: up, down, up, ... */
 export function decodeSweeps(kvCount: number, repeats: number): number[][] {
@@ -130,12 +155,20 @@ export async function profileEngine(e: Engine, vocab: number, plan: ProfilePlan,
   await e.reset(prefillSlot);
   const sizes = plan.prefillTokens.filter((n) => n <= e.batchTokens && n <= e.contextTokens);
   const prefillMs = sizes.map(() => [] as number[]);
+  const backToBackMs = sizes.map(() => [] as number[]);
+  const idleMs = plan.promptIdleMs ?? PROMPT_IDLE_MS;
   let prefillRounds = 0;
+  // Each size twice (see PROMPT_IDLE_MS): after an idle pause (the row), then right after that pass (logged beside it).
   const prefillRound = async (): Promise<void> => {
     const r = prefillRounds++;
     for (const [i, n] of sizes.entries()) {
+      if (idleMs > 0) await new Promise((res) => setTimeout(res, idleMs));
       const p = promptFor(r + 1, n, vocab);
       prefillMs[i]!.push(await timed(() => e.step([{ slot: prefillSlot, tokens: p, sample: true }]), timing));
+      await e.reset(prefillSlot);
+      if (idleMs <= 0) continue;
+      const q = promptFor(r + 1 + plan.repeats, n, vocab);
+      backToBackMs[i]!.push(await timed(() => e.step([{ slot: prefillSlot, tokens: q, sample: true }])));
       await e.reset(prefillSlot);
     }
   };
@@ -181,8 +214,14 @@ export async function profileEngine(e: Engine, vocab: number, plan: ProfilePlan,
   while (prefillRounds < plan.repeats) await prefillRound();
   sizes.forEach((n, i) => {
     rows.push({ op: 'iter_prefill', batch: 1, seqLen: n, ms: expectedMs(prefillMs[i]!) });
-    log(`prefill ${n} tokens: ${expectedMs(prefillMs[i]!).toFixed(1)} ms`);
+    const b2b = backToBackMs[i]!.length > 0 ? `; right after a pass ${expectedMs(backToBackMs[i]!).toFixed(1)} ms` : '';
+    log(`prefill ${n} tokens: ${expectedMs(prefillMs[i]!).toFixed(1)} ms${idleMs > 0 ? ` after ${idleMs} ms idle${b2b}` : ''}`);
   });
+  if (idleMs > 0 && sizes.length > 0) {
+    const ratios = sizes.map((_, i) => prefillMs[i]!.map((x, r) => x / backToBackMs[i]![r]!)).flat();
+    if (timing) timing.promptIdleRatio = median(ratios);
+    log(`prompt passes after ${idleMs} ms idle / right after a pass, same round and size: median ${median(ratios).toFixed(3)} over ${ratios.length} pairs (the rows are the idle ones)`);
+  }
   for (const [i, kv] of kvs.entries()) {
     batches.forEach((b, j) => {
       rows.push({ op: 'iter_decode', batch: b, kvLen: kv, ms: expectedMs(ms[i]![j]!) });
@@ -289,12 +328,18 @@ interface ProfileCli {
   quick?: boolean;
   /** Untimed rounds before the timed ones (default WARMUP_ROUNDS; the bench's --warmup-rounds 0 is the profiler of runs 7-18). */
   warmupRounds?: number;
+  /** Idle pause before each timed prompt (default PROMPT_IDLE_MS = 0: back to back). */
+  promptIdleMs?: number;
 }
 
-export async function runProfile(o: ProfileCli, log: (s: string) => void): Promise<ProfileRow[]> {
+export async function runProfile(o: ProfileCli, log: (s: string) => void): Promise<{ rows: ProfileRow[]; timing: ProfileTiming }> {
   const spec = TEST_MODELS[o.testModel];
   if (!spec) throw new UserError(llamacppMessages.unknownTestModel(o.testModel, Object.keys(TEST_MODELS).join(', ')));
-  const plan = { ...(o.quick ? QUICK_PLAN : FULL_PLAN), ...(o.warmupRounds !== undefined ? { warmupRounds: o.warmupRounds } : {}) };
+  const plan = {
+    ...(o.quick ? QUICK_PLAN : FULL_PLAN),
+    ...(o.warmupRounds !== undefined ? { warmupRounds: o.warmupRounds } : {}),
+    ...(o.promptIdleMs !== undefined ? { promptIdleMs: o.promptIdleMs } : {}),
+  };
   const m = resolveModel({ testModel: o.testModel, modelDir: o.modelDir });
   const maxKv = Math.max(...plan.decodeKvLens) + plan.repeats + 8;
   const engine = await loadEngine({
@@ -316,15 +361,15 @@ export async function runProfile(o: ProfileCli, log: (s: string) => void): Promi
       writeFileSync(o.deviceOut, `${JSON.stringify(baseDeviceProfile(id, o.threads, measureCopyGBps()), null, 2)}\n`);
       log(`wrote ${o.deviceOut} (base profile; fit it with: pdsim calibrate --gpu ${id} ${o.out} --write)`);
     }
-    return rows;
+    return { rows, timing };
   } finally {
     await engine.close();
   }
 }
 
-const int = (flag: string) => (v: string): number => {
+const int = (flag: string, min = 1) => (v: string): number => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UserError(llamacppMessages.integerBelowMin(flag, 1, v));
+  if (!Number.isInteger(n) || n < min) throw new UserError(llamacppMessages.integerBelowMin(flag, min, v));
   return n;
 };
 
@@ -338,6 +383,7 @@ export function llamaProfileCommand(): Command {
     .option('--device-out <file>', 'also write a base device profile here if none exists (e.g. models/gpu/llamacpp-cpu-1t.json)')
     .option('--device-id <id>', 'id of that profile (default llamacpp-cpu-<threads>t)')
     .option('--quick', 'fewer shapes and repeats (CI)')
+    .option('--prompt-idle-ms <ms>', `idle pause before each timed prompt, ms, and an A/B against the same size right after a pass in the log (0: back to back, no A/B)`, int('--prompt-idle-ms', 0), PROMPT_IDLE_MS)
     .action(async (o: ProfileCli) => {
       await runProfile(o, (s) => process.stderr.write(`${s}\n`));
     });

@@ -69,6 +69,25 @@ describe('step check: logged passes against the model that priced them', () => {
     expect(c.windowRatios.map((x) => Number(x.toFixed(10)))).toEqual([1, 1.2]);
   });
 
+  it('prompt passes after the loop idled against those of a running loop; their system CPU and page faults (hand-computed)', () => {
+    const price = (e: { newTokens: number }[]) => 10 + e.reduce((a, x) => a + x.newTokens, 0);
+    const recs: StepRecord[] = [
+      // The loop restarts for a lone prompt of 20 tokens: predicted 30, measured 39 (1.3).
+      { atMs: 0, ms: 39, gapMs: null, passes: [{ entries: [[20, 0]], ms: 39, cpuMs: 38, sysMs: 2, faults: 30 }] },
+      // Running on: a decode pass, then a 9-token chunk rest: predicted 19, measured 20.9 (1.1).
+      { atMs: 45, ms: 33, gapMs: 0.4, passes: [{ entries: [[1, 21], [1, 0]], ms: 12 }, { entries: [[9, 1]], ms: 20.9, cpuMs: 20, sysMs: 0, faults: 10 }] },
+      // A restart with a decode in it (a request in flight through an idle moment) is not a lone prompt: 1.2.
+      { atMs: 90, ms: 36, gapMs: null, passes: [{ entries: [[1, 30]], ms: 12 }, { entries: [[20, 0]], ms: 36 }] },
+    ];
+    const c = checkSteps(recs, price);
+    expect(c.promptAfterIdle).toEqual({ n: 1, ratio: 1.3 });
+    expect(c.promptInRunningLoop.n).toBe(2);
+    expect(c.promptInRunningLoop.ratio).toBeCloseTo((1.1 + 1.2) / 2, 10);
+    // Over the two prompt passes that record them: (2 + 0) / (38 + 20) system CPU, (30 + 10) / 2 faults.
+    expect(c.promptSysShare).toBeCloseTo(2 / 58, 10);
+    expect(c.promptFaultsPerPass).toBe(20);
+  });
+
   it('an empty log gives no ratios', () => {
     expect(checkSteps([], () => 1)).toMatchObject({ iterations: 0, passes: 0, decodeRatio: null, totalRatio: null, meanGapMs: null });
   });

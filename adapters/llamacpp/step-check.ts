@@ -20,6 +20,16 @@ export interface StepCheck {
   decodeRatio: number | null;
   /** Same, passes with a prompt chunk. */
   prefillRatio: number | null;
+  /**
+   * The prompt passes split by what came before them: a prompt-only iteration the loop started
+   * after idling (gapMs null: the engine had no work), against prompt passes of a loop that ran on
+   * (PROMPT_IDLE_MS in profile.ts says why); medians of measured / predicted, with their counts.
+   */
+  promptAfterIdle: { n: number; ratio: number | null };
+  promptInRunningLoop: { n: number; ratio: number | null };
+  /** Over the prompt passes that record them: system CPU / all CPU, and minor page faults per pass (memory the engine touched afresh). */
+  promptSysShare: number | null;
+  promptFaultsPerPass: number | null;
   /** Measured / predicted, summed over every pass. */
   totalRatio: number | null;
   /** Mean time between back-to-back iterations, ms, and its share of the engine's busy time. */
@@ -56,6 +66,9 @@ export function readStepLog(file: string): StepRecord[] {
 export function checkSteps(records: readonly StepRecord[], priceMs: (entries: { newTokens: number; contextTokens: number }[]) => number): StepCheck {
   const dec: number[] = [];
   const pre: number[] = [];
+  const afterIdle: number[] = [];
+  const running: number[] = [];
+  const promptRes = { sys: 0, cpu: 0, faults: 0, n: 0 };
   let measured = 0;
   let predicted = 0;
   let passes = 0;
@@ -88,6 +101,15 @@ export function checkSteps(records: readonly StepRecord[], priceMs: (entries: { 
       w.p += ms;
       const decode = p.entries.every(([n]) => n === 1);
       (decode ? dec : pre).push(p.ms / ms);
+      if (!decode) {
+        (r.gapMs === null && r.passes.every((q) => q.entries.every(([n]) => n > 1)) ? afterIdle : running).push(p.ms / ms);
+        if (p.sysMs !== undefined && p.cpuMs !== undefined && p.faults !== undefined) {
+          promptRes.sys += p.sysMs;
+          promptRes.cpu += p.cpuMs;
+          promptRes.faults += p.faults;
+          promptRes.n++;
+        }
+      }
       if (p.pad) {
         padded.n++;
         padded.m += p.ms;
@@ -109,6 +131,10 @@ export function checkSteps(records: readonly StepRecord[], priceMs: (entries: { 
     passes,
     decodeRatio: median(dec),
     prefillRatio: median(pre),
+    promptAfterIdle: { n: afterIdle.length, ratio: median(afterIdle) },
+    promptInRunningLoop: { n: running.length, ratio: median(running) },
+    promptSysShare: promptRes.cpu > 0 ? promptRes.sys / promptRes.cpu : null,
+    promptFaultsPerPass: promptRes.n > 0 ? promptRes.faults / promptRes.n : null,
     totalRatio: predicted > 0 ? measured / predicted : null,
     meanGapMs: gaps.length > 0 ? gapSum / gaps.length : null,
     gapShare: busy > 0 ? gapSum / busy : null,
@@ -132,5 +158,5 @@ export function formatStepCheck(c: StepCheck): string {
   const f = (x: number | null, d = 2): string => (x === null ? '-' : x.toFixed(d));
   const pct = (x: number | null): string => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
   const byBatch = c.decodeByBatch.map((g) => `b${g.batch} ${f(g.ratio)} (${g.n}${g.padded > 0 ? `, ${g.padded} padded` : ''})`).join(', ');
-  return `${c.iterations} iterations, ${c.passes} passes; measured / predicted pass time: decode median ${f(c.decodeRatio)}, prompt median ${f(c.prefillRatio)}, all ${f(c.totalRatio)}; decode-only steps by batch (sum measured / sum predicted): ${byBatch || '-'}; passes with padding: ${c.paddedPasses}, ${f(c.paddedRatio)}; by ${WINDOW_MS / 1000}-s window: ${c.windowRatios.length > 0 ? `${f(Math.min(...c.windowRatios))}-${f(Math.max(...c.windowRatios))}` : '-'}; gap between iterations mean ${f(c.meanGapMs)} ms (${pct(c.gapShare)} of engine time), delivery after iterations ${pct(c.postShare)}; CPU / wall during passes ${f(c.cpuShare)}`;
+  return `${c.iterations} iterations, ${c.passes} passes; measured / predicted pass time: decode median ${f(c.decodeRatio)}, prompt median ${f(c.prefillRatio)} (after the loop idled ${f(c.promptAfterIdle.ratio)} (${c.promptAfterIdle.n}), in a running loop ${f(c.promptInRunningLoop.ratio)} (${c.promptInRunningLoop.n}); system CPU ${pct(c.promptSysShare)}, ${f(c.promptFaultsPerPass, 0)} page faults per pass), all ${f(c.totalRatio)}; decode-only steps by batch (sum measured / sum predicted): ${byBatch || '-'}; passes with padding: ${c.paddedPasses}, ${f(c.paddedRatio)}; by ${WINDOW_MS / 1000}-s window: ${c.windowRatios.length > 0 ? `${f(Math.min(...c.windowRatios))}-${f(Math.max(...c.windowRatios))}` : '-'}; gap between iterations mean ${f(c.meanGapMs)} ms (${pct(c.gapShare)} of engine time), delivery after iterations ${pct(c.postShare)}; CPU / wall during passes ${f(c.cpuShare)}`;
 }

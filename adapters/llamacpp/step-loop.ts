@@ -68,9 +68,10 @@ export interface StepRecord {
   gapMs: number | null;
   /**
    * `pad`: throw-away tokens in the pass (not in `entries`, and not priced by the simulator);
-   * `cpuMs`: the server process's CPU time during the pass (every thread), so wall - CPU is time the engine waited for a core.
+   * `cpuMs`: the server process's CPU time during the pass (every thread), so wall - CPU is time the engine waited for a core;
+   * `sysMs` the system part of it and `faults` the minor page faults (memory touched afresh) during the pass.
    */
-  passes: { entries: [number, number][]; ms: number; cpuMs?: number; pad?: number }[];
+  passes: { entries: [number, number][]; ms: number; cpuMs?: number; sysMs?: number; faults?: number; pad?: number }[];
   /** After the passes: delivering the sampled tokens (SSE writes) and freeing finished slots; neither in `ms` nor in the next `gapMs`. */
   postMs?: number;
 }
@@ -243,17 +244,18 @@ export class StepLoopBackend implements TimingBackend {
     const t = performance.now();
     const rec: StepRecord = { atMs: Date.now(), ms: 0, gapMs: this.lastEndMs === null ? null : t - this.lastEndMs, passes: [] };
     for (const pass of this.passes(plan)) {
-      const cp = process.cpuUsage();
+      const cp = this.onStep ? process.resourceUsage() : undefined;
       const tp = performance.now();
       const out = await this.engine.step(pass.items);
       // Shapes as the simulator sees them (src/perf/forward-passes.ts): padding is not part of them.
-      if (this.onStep) {
+      if (cp) {
+        const ms = performance.now() - tp;
+        const c = process.resourceUsage();
         const entries: [number, number][] = [];
         pass.items.forEach((it, j) => void (pass.of[j]! >= 0 && entries.push([it.tokens.length, pass.context[j]!])));
         const pad = pass.items.length - entries.length;
-        const ms = performance.now() - tp;
-        const c = process.cpuUsage(cp);
-        rec.passes.push({ entries, ms, cpuMs: (c.user + c.system) / 1000, ...(pad > 0 ? { pad } : {}) });
+        const sys = c.systemCPUTime - cp.systemCPUTime;
+        rec.passes.push({ entries, ms, cpuMs: (c.userCPUTime - cp.userCPUTime + sys) / 1000, sysMs: sys / 1000, faults: c.minorPageFault - cp.minorPageFault, ...(pad > 0 ? { pad } : {}) });
       }
       this.stats.passes++;
       for (const [j, k] of pass.of.entries()) {
