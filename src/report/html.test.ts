@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { escapeScript, formatCell, renderReportHtml, renderReportHtmlBytes } from './html.js';
+import { escapeScript } from './assets.js';
+import { formatCell, renderReportHtml, renderReportHtmlBytes } from './html.js';
 import { buildCharts } from './specs.js';
 import { sampleInput, sampleSweepInput } from './testing.js';
 

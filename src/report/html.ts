@@ -5,11 +5,9 @@
  *
  * Injection safety: every piece of user text (title, labels, table cells, notes) goes through
  * escapeHtml; the spec JSON goes through jsonForScript and the inlined libraries through
- * escapeScript, so that no "</script" inside them can close their <script> element early.
+ * escapeScript (assets.ts), so that no "</script" inside them can close their <script> element early.
  */
-import { escapeScript, vegaLibrariesHtml } from './assets.js';
-
-export { escapeScript };
+import { vegaLibrariesHtml } from './assets.js';
 import { buildCharts, type ChartOptions } from './specs.js';
 import type { ReportInput } from './types.js';
 
