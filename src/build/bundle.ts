@@ -70,19 +70,19 @@ export async function buildBundle(outDir: string = path.join(packageRoot(), 'dis
     outfile: path.join(outDir, 'pdsim.cjs'),
     define: { 'import.meta.url': '__pdsimUrl' },
   });
+  const entry = path.join(outDir, 'pdsim.mjs');
   const loader = await build({
     ...common,
     entryPoints: [path.join(packageRoot(), 'src/build/cli-loader.ts')],
     format: 'esm',
-    outfile: path.join(outDir, 'pdsim.mjs'),
+    outfile: entry,
   });
-  const entry = path.join(outDir, 'pdsim.mjs');
-  writeSources(outDir, [esm.metafile, cli.metafile, loader.metafile]);
-  for (const cache of Object.values(CODE_CACHES)) writeCodeCache(entry, cache);
   const metafile: Metafile = {
     inputs: { ...esm.metafile.inputs, ...cli.metafile.inputs, ...loader.metafile.inputs },
     outputs: { ...esm.metafile.outputs, ...cli.metafile.outputs, ...loader.metafile.outputs },
   };
+  writeSources(outDir, Object.keys(metafile.inputs));
+  for (const cache of Object.values(CODE_CACHES)) writeCodeCache(entry, cache);
   const bytes = Object.values(metafile.outputs).reduce((s, o) => s + o.bytes, 0);
   return { entry, bytes, metafile };
 }
@@ -92,9 +92,9 @@ export async function buildBundle(outDir: string = path.join(packageRoot(), 'dis
  * bin/pdsim.mjs checks those for a newer one rather than every .ts file (tests included) under src/
  * and adapters/ (~300 stats instead of ~440 and 48 folder reads).
  */
-function writeSources(outDir: string, metafiles: readonly Metafile[]): void {
-  const inputs = new Set(metafiles.flatMap((m) => Object.keys(m.inputs)).filter((i) => !i.includes('node_modules/')));
-  writeFileSync(path.join(outDir, 'sources.txt'), [...inputs].sort().join('\n') + '\n');
+function writeSources(outDir: string, inputs: readonly string[]): void {
+  const own = inputs.filter((i) => !i.includes('node_modules/')).sort();
+  writeFileSync(path.join(outDir, 'sources.txt'), own.join('\n') + '\n');
 }
 
 /** Runs a cache's warm-ups through the new bundle with PDSIM_CODE_CACHE=write, which saves the cache beside the entry. */
