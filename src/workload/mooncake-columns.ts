@@ -5,7 +5,7 @@
  * the replay: each pass a gunzip, a split into lines and a JSON.parse per line) nor keeps a row
  * object or array per request between the two. Rows are validated by traceRows, which words every error.
  */
-import { Columns, type TraceColumns } from './trace-columns.js';
+import { Columns, grown, type TraceColumns } from './trace-columns.js';
 import { traceRows } from './traces.js';
 
 export interface MooncakeColumns extends TraceColumns {
@@ -33,22 +33,14 @@ export function mooncakeColumns(file: string, limit: number, startS: number): Mo
     if (r.arrivalS < startS) continue;
     if (n + 1 >= starts.length) {
       const size = Math.min(limit + 1, starts.length * 2);
-      const s2 = new Float64Array(size);
-      s2.set(starts);
-      starts = s2;
-      const h2 = new Uint8Array(size);
-      h2.set(has);
-      has = h2;
+      starts = grown(starts, size);
+      has = grown(has, size);
     }
     starts[n] = nIds;
     const h = r.prefixHashes;
     if (h !== undefined) {
       has[n] = 1;
-      if (nIds + h.length > ids.length) {
-        const i2 = new Float64Array(Math.max(ids.length * 2, nIds + h.length));
-        i2.set(ids);
-        ids = i2;
-      }
+      if (nIds + h.length > ids.length) ids = grown(ids, Math.max(ids.length * 2, nIds + h.length));
       for (let k = 0; k < h.length; k++) ids[nIds++] = h[k]!;
     }
     n++;

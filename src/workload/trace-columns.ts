@@ -22,8 +22,8 @@ export interface TraceColumns {
  * `a` copied into a longer array. A function of its own, not an arrow in push(): one that captures
  * `this` makes V8 allocate a context on every call of push (100k per parity run), grown or not.
  */
-function grown(a: Float64Array, cap: number): Float64Array {
-  const b = new Float64Array(cap);
+export function grown<T extends Float64Array | Uint8Array>(a: T, cap: number): T {
+  const b = (a instanceof Float64Array ? new Float64Array(cap) : new Uint8Array(cap)) as T;
   b.set(a);
   return b;
 }
