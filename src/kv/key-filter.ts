@@ -7,18 +7,16 @@
  * A counter that reaches 255 sticks there (never counted down), so the filter stays exact about
  * absence however many keys share a counter.
  */
+import { mix32 } from './num-map.js';
+
 const BITS = 17;
 const STUCK = 255;
-
-const f64 = new Float64Array(1);
-const u32 = new Uint32Array(f64.buffer);
 
 export class KeyFilter {
   private readonly counts = new Uint8Array(1 << BITS);
 
   private static slot(key: number): number {
-    f64[0] = key === 0 ? 0 : key; // -0 -> 0, as NumMap compares keys
-    return Math.imul(u32[0]! ^ Math.imul(u32[1]!, 0x85ebca6b), 0x9e3779b1) >>> (32 - BITS);
+    return mix32(key === 0 ? 0 : key) >>> (32 - BITS); // -0 -> 0, as NumMap compares keys
   }
 
   mayHave(key: number): boolean {

@@ -15,6 +15,12 @@ const EMPTY = -1;
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
 
+/** A double's bits mixed into 32 (both halves: keys differ in high and low bits alike), Fibonacci hashing; also KeyFilter's hash. */
+export function mix32(key: number): number {
+  f64[0] = key;
+  return Math.imul(u32[0]! ^ Math.imul(u32[1]!, 0x85ebca6b), 0x9e3779b1);
+}
+
 export class NumMap {
   /** Slot i: key at 2i, value at 2i + 1; EMPTY as the value marks a free slot (values are >= 0). */
   private tab: Float64Array;
@@ -39,9 +45,7 @@ export class NumMap {
   }
 
   private slot(key: number): number {
-    f64[0] = key;
-    // Mix both halves of the double (keys differ in high and low bits alike), Fibonacci hashing.
-    return Math.imul(u32[0]! ^ Math.imul(u32[1]!, 0x85ebca6b), 0x9e3779b1) & this.mask;
+    return mix32(key) & this.mask;
   }
 
   /**
