@@ -64,7 +64,7 @@ export interface E2eRow extends E2eMeasurement {
 // From the package root, not this module's URL: the bundle runs from dist/pdsim.cjs, one folder up from a chunk.
 export const E2E_FILE = path.join(packageDataDir(), 'e2e', 'vllm-measurements.json');
 
-export function loadE2e(file: URL | string = E2E_FILE): E2eMeasurement[] {
+export function loadE2e(file: string = E2E_FILE): E2eMeasurement[] {
   return (JSON.parse(readFileSync(file, 'utf8')) as { measurements: E2eMeasurement[] }).measurements;
 }
 

@@ -71,8 +71,7 @@ export function maxMinFairRatesInto(flows: readonly FairShareFlow[], n: number, 
     // loop's first round computes one level for all, and every flow freezes there (the term that
     // makes the minimum is within the threshold), so that round's operations give every rate.
     const f = flows[0]!;
-    let level = Infinity;
-    level = Math.min(level, f.capBytesPerS);
+    let level = f.capBytesPerS;
     for (const u of f.uses) level = Math.min(level, remaining[u.channel]! / weightSum[u.channel]!);
     for (let i = 0; i < n; i++) out[i] = level;
     return;
