@@ -20,6 +20,7 @@ import { fill, warmUpEngine } from './warm-up.js';
 import { resolveModel } from './serve.js';
 import { TEST_MODELS, type TestModelSpec } from './test-models.js';
 import { llamacppMessages } from '../../src/messages/llamacpp.js';
+import { median } from '../../src/bench/regimes.js';
 
 export interface ProfilePlan {
   prefillTokens: number[];
@@ -111,12 +112,6 @@ export const WARMUP_ROUNDS = 1;
  * A/B (`--prompt-idle-ms`).
  */
 export const PROMPT_IDLE_MS = 0;
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 /** The order of the KV-length indices in each sweep: up, down, up, ... */
 export function decodeSweeps(kvCount: number, repeats: number): number[][] {

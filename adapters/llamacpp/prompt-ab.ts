@@ -41,6 +41,7 @@ import { loadEngine, type Engine } from './engine-api.js';
 import { promptFor, StepLoopBackend, type StepRecord } from './step-loop.js';
 import { resolveModel, serveWarmupShapes } from './serve.js';
 import { warmUpEngine } from './warm-up.js';
+import { median } from '../../src/bench/regimes.js';
 
 const { values: a, positionals } = parseArgs({ allowPositionals: true, options: { rounds: { type: 'string', default: '30' }, n: { type: 'string', default: '160' } } });
 const rounds = Number(a.rounds);
@@ -204,11 +205,6 @@ async function conditions(): Promise<{ conds: Cond[]; engines: Engine[] }> {
   }
 }
 
-const median = (xs: number[]): number => {
-  const t = [...xs].sort((x, y) => x - y);
-  const k = t.length >> 1;
-  return t.length % 2 ? t[k]! : (t[k - 1]! + t[k]!) / 2;
-};
 const q = (xs: number[], f: number): number => [...xs].sort((x, y) => x - y)[Math.floor(f * (xs.length - 1))]!;
 
 const { conds, engines } = await conditions();

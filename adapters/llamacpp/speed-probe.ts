@@ -11,6 +11,7 @@
  * for it; it costs about 1 ms of one core a second.
  */
 import { Worker } from 'node:worker_threads';
+import { median } from '../../src/bench/regimes.js';
 
 export interface ProbeSample {
   atMs: number;
@@ -54,8 +55,6 @@ export class SpeedProbe {
 
 /** Median probe rate of the samples within [fromMs, toMs]; null when there are none. */
 export function medianRate(samples: readonly ProbeSample[], fromMs: number, toMs: number): number | null {
-  const xs = samples.filter((s) => s.atMs >= fromMs && s.atMs <= toMs).map((s) => s.rate).sort((a, b) => a - b);
-  if (xs.length === 0) return null;
-  const m = xs.length >> 1;
-  return xs.length % 2 ? xs[m]! : (xs[m - 1]! + xs[m]!) / 2;
+  const xs = samples.filter((s) => s.atMs >= fromMs && s.atMs <= toMs).map((s) => s.rate);
+  return xs.length === 0 ? null : median(xs);
 }

@@ -87,6 +87,8 @@ export function checkSteps(records: readonly StepRecord[], priceMs: (entries: { 
     busy += r.ms;
     post += r.postMs ?? 0;
     if (r.gapMs !== null) gaps.push(r.gapMs);
+    // A record of prompt chunks only, after the loop had idled (gapMs null): its prompt passes met an idle engine.
+    const idleStart = r.gapMs === null && r.passes.every((q) => q.entries.every(([n]) => n > 1));
     for (const p of r.passes) {
       if (p.entries.length === 0) continue;
       const ms = priceMs(p.entries.map(([newTokens, contextTokens]) => ({ newTokens, contextTokens })));
@@ -100,9 +102,10 @@ export function checkSteps(records: readonly StepRecord[], priceMs: (entries: { 
       w.m += p.ms;
       w.p += ms;
       const decode = p.entries.every(([n]) => n === 1);
-      (decode ? dec : pre).push(p.ms / ms);
+      const ratio = p.ms / ms;
+      (decode ? dec : pre).push(ratio);
       if (!decode) {
-        (r.gapMs === null && r.passes.every((q) => q.entries.every(([n]) => n > 1)) ? afterIdle : running).push(p.ms / ms);
+        (idleStart ? afterIdle : running).push(ratio);
         if (p.sysMs !== undefined && p.cpuMs !== undefined && p.faults !== undefined) {
           promptRes.sys += p.sysMs;
           promptRes.cpu += p.cpuMs;
