@@ -90,7 +90,7 @@ const lines = [
   `model ${model} (llama.cpp via node-llama-cpp 3.21.1, CPU), ${threads} thread(s); max-num-seqs ${a['max-num-seqs']}, input uniform ${input.min}-${input.max}, output uniform ${output.min}-${output.max}, Poisson arrivals`,
   `machine before: ${before}; after: ${after}; ${((Date.now() - t0) / 60000).toFixed(1)} min in all`,
   `profile: CPU / wall during its timed steps ${(r.profileTiming.cpuMs / r.profileTiming.wallMs).toFixed(3)}; prompt passes after ${a['prompt-idle-ms'] ?? PROMPT_IDLE_MS} ms idle / right after a pass, median ${r.profileTiming.promptIdleRatio?.toFixed(3) ?? '-'}`,
-  `server cost per iteration, priced (calibration run, closed loop at concurrency 1 and 4): ${r.serverOverhead ? `${r.serverOverhead.baseMs.toFixed(3)} ms + ${r.serverOverhead.perSeqMs.toFixed(3)} ms per sequence (${r.serverOverhead.iterations} iterations)` : '-'}`,
+  `server cost per iteration, priced (calibration run, closed loop at concurrency 1 and 4): ${r.serverOverhead.baseMs.toFixed(3)} ms + ${r.serverOverhead.perSeqMs.toFixed(3)} ms per sequence (${r.serverOverhead.iterations} iterations)`,
   '',
   `| metric | ${r.points.map((p) => `${p.ofCapacity ?? ''} x cap = ${p.rate} req/s: predicted / measured (error)`).join(' | ')} |`,
   `|---|${r.points.map(() => '---').join('|')}|`,

@@ -38,7 +38,7 @@ describe.skipIf(!installed)('llama.cpp loop: profile -> calibrate -> simulate ->
     expect(device.calibrated).toBe(true);
     expect(device.provenance.sources[0]!.format).toBe('pdsim-profile');
     // The server's cost per iteration came from the calibration run and sits in the fitted profile's rows: each row of b sequences + base + perSeq x b.
-    const o = r.serverOverhead!;
+    const o = r.serverOverhead;
     expect(o.iterations).toBeGreaterThan(100);
     expect(o.baseMs + o.perSeqMs).toBeGreaterThan(0);
     const csv = (f: string) => readFileSync(join(work, f), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));

@@ -91,7 +91,7 @@ export function loopScenario(o: LoopOptions, deviceId: string, rate: number, req
   };
 }
 
-export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; modelsDir: string; points: LoopPoint[]; serverOverhead?: ServerOverhead; profileTiming: ProfileTiming }> {
+export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; modelsDir: string; points: LoopPoint[]; serverOverhead: ServerOverhead; profileTiming: ProfileTiming }> {
   const log = o.log ?? (() => {});
   const deviceId = `llamacpp-cpu-${o.threads}t`;
   const modelDir = o.modelDir ?? DEFAULT_MODEL_DIR;
@@ -114,60 +114,57 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
   rmSync(passModelsDir, { recursive: true, force: true });
   cpSync(modelsDir, passModelsDir, { recursive: true });
   const probe = new SpeedProbe();
-  const profiledFrom = Date.now();
-  const { rows, timing: profileTiming } = await profileAndFit(join(o.workDir, 'profile.csv'), passModelsDir, modelsDir).catch(async (e: unknown) => {
-    await probe.stop();
-    throw e;
-  });
-  const profiledTo = Date.now();
-
   // 3. The real engine's server, in its own process (its event loop apart from the client's).
   const stepLog = join(o.workDir, 'steps.jsonl');
-  rmSync(stepLog, { force: true });
-  const server = await spawnCli(
-    ['llamacpp-serve', '--test-model', o.testModel, '--model-dir', modelDir, '--threads', String(o.threads), '--port', '0', '--quiet', '--step-log', stepLog,
-      '--max-num-seqs', String(o.maxNumSeqs), '--warmup-rounds', String(o.warmupRounds ?? WARMUP_ROUNDS), '--max-num-batched-tokens', String(o.maxNumBatchedTokens), '--max-model-len', String(o.maxModelLen)],
-    180_000,
-    MAIN,
-  );
   const points: LoopPoint[] = [];
   const windows: [number, number][] = [];
-  let overhead: ServerOverhead | undefined;
+  let profiledFrom: number;
+  let profiledTo: number;
+  let profileTiming: ProfileTiming;
+  let overhead: ServerOverhead;
   try {
-    // 3b. The server's own cost per iteration (server-overhead.ts), from a calibration run apart from the validated rates; added to the profile, fitted into modelsDir.
-    const [from, to] = await runCalibrationRequests(server.url, o.testModel, { prompt: Math.min(32, o.input.min), output: 32 });
-    await new Promise((r) => setTimeout(r, 200)); // the step log is written asynchronously
-    overhead = fitServerOverhead(iterationOverheads(readStepLog(stepLog).filter((r) => r.atMs >= from && r.atMs <= to)));
-    log(`server cost per iteration (calibration run, ${overhead.iterations} iterations): ${overhead.baseMs.toFixed(3)} ms + ${overhead.perSeqMs.toFixed(3)} ms per sequence`);
-    const servedCsv = join(o.workDir, 'profile-served.csv');
-    writeFileSync(servedCsv, profileCsv(withServerOverhead(rows, overhead), TEST_MODELS[o.testModel]!));
-    fit(servedCsv, modelsDir);
-  } catch (e) {
-    await server.close();
-    await probe.stop();
-    throw e;
-  }
-  const nOf = (rate: number): number => (typeof o.requests === 'number' ? o.requests : o.requests(rate));
-  try {
-    let rates: { rate: number; ofCapacity?: number }[];
-    if (Array.isArray(o.rates)) rates = (o.rates as readonly number[]).map((rate) => ({ rate }));
-    else {
-      const cap = await predictedCapacity(o, deviceId, modelsDir);
-      log(`predicted capacity ${cap.toFixed(3)} req/s`);
-      rates = (o.rates as { ofCapacity: readonly number[] }).ofCapacity.map((f) => ({ rate: Number((f * cap).toPrecision(3)), ofCapacity: f }));
-    }
-    // 4. Validate at each rate.
-    for (const { rate, ofCapacity } of rates) {
-      const file = join(o.workDir, `scenario-rate${rate}.json`);
-      writeFileSync(file, `${JSON.stringify(loopScenario(o, deviceId, rate, nOf(rate)), null, 2)}\n`);
-      const dir = join(o.workDir, `rate${rate}`);
-      const fromMs = Date.now();
-      const result = await runValidate(file, { out: dir, endpoint: server.url, modelsDir, speed: 1, report: o.report ?? false, log });
-      points.push({ rate, ...(ofCapacity !== undefined ? { ofCapacity } : {}), dir, result });
-      windows.push([fromMs, Date.now()]);
+    profiledFrom = Date.now();
+    const profiled = await profileAndFit(join(o.workDir, 'profile.csv'), passModelsDir, modelsDir);
+    profileTiming = profiled.timing;
+    profiledTo = Date.now();
+    rmSync(stepLog, { force: true });
+    const server = await spawnCli(
+      ['llamacpp-serve', '--test-model', o.testModel, '--model-dir', modelDir, '--threads', String(o.threads), '--port', '0', '--quiet', '--step-log', stepLog,
+        '--max-num-seqs', String(o.maxNumSeqs), '--warmup-rounds', String(o.warmupRounds ?? WARMUP_ROUNDS), '--max-num-batched-tokens', String(o.maxNumBatchedTokens), '--max-model-len', String(o.maxModelLen)],
+      180_000,
+      MAIN,
+    );
+    try {
+      // 3b. The server's own cost per iteration (server-overhead.ts), from a calibration run apart from the validated rates; added to the profile, fitted into modelsDir.
+      const [from, to] = await runCalibrationRequests(server.url, o.testModel, { prompt: Math.min(32, o.input.min), output: 32 });
+      await new Promise((r) => setTimeout(r, 200)); // the step log is written asynchronously
+      overhead = fitServerOverhead(iterationOverheads(readStepLog(stepLog).filter((r) => r.atMs >= from && r.atMs <= to)));
+      log(`server cost per iteration (calibration run, ${overhead.iterations} iterations): ${overhead.baseMs.toFixed(3)} ms + ${overhead.perSeqMs.toFixed(3)} ms per sequence`);
+      const servedCsv = join(o.workDir, 'profile-served.csv');
+      writeFileSync(servedCsv, profileCsv(withServerOverhead(profiled.rows, overhead), TEST_MODELS[o.testModel]!));
+      fit(servedCsv, modelsDir);
+      const nOf = (rate: number): number => (typeof o.requests === 'number' ? o.requests : o.requests(rate));
+      let rates: { rate: number; ofCapacity?: number }[];
+      if (Array.isArray(o.rates)) rates = (o.rates as readonly number[]).map((rate) => ({ rate }));
+      else {
+        const cap = await predictedCapacity(o, deviceId, modelsDir);
+        log(`predicted capacity ${cap.toFixed(3)} req/s`);
+        rates = (o.rates as { ofCapacity: readonly number[] }).ofCapacity.map((f) => ({ rate: Number((f * cap).toPrecision(3)), ofCapacity: f }));
+      }
+      // 4. Validate at each rate.
+      for (const { rate, ofCapacity } of rates) {
+        const file = join(o.workDir, `scenario-rate${rate}.json`);
+        writeFileSync(file, `${JSON.stringify(loopScenario(o, deviceId, rate, nOf(rate)), null, 2)}\n`);
+        const dir = join(o.workDir, `rate${rate}`);
+        const fromMs = Date.now();
+        const result = await runValidate(file, { out: dir, endpoint: server.url, modelsDir, speed: 1, report: o.report ?? false, log });
+        points.push({ rate, ...(ofCapacity !== undefined ? { ofCapacity } : {}), dir, result });
+        windows.push([fromMs, Date.now()]);
+      }
+    } finally {
+      await server.close();
     }
   } finally {
-    await server.close();
     await probe.stop();
   }
   const profiledRate = medianRate(probe.samples, profiledFrom, profiledTo);
@@ -195,7 +192,7 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
       if (priceAfter) p.stepsAfter = checkSteps(mine, priceAfter);
     });
   }
-  return { deviceId, modelsDir, points, profileTiming, ...(overhead ? { serverOverhead: overhead } : {}) };
+  return { deviceId, modelsDir, points, profileTiming, serverOverhead: overhead };
 }
 
 /** Simulated request throughput with every request queued at once: the deployment's capacity for this workload. */
