@@ -57,7 +57,7 @@ export function waveUtilization(p: GpuPerfParams['gemm'], hw: HwRates, m: number
 }
 
 /** Compute time of a GEMM (no launch, no memory roof), before the monotone envelope. */
-function gemmComputeRaw(p: GpuPerfParams['gemm'], hw: HwRates, m: number, n: number, k: number): number {
+export function gemmComputeRaw(p: GpuPerfParams['gemm'], hw: HwRates, m: number, n: number, k: number): number {
   const mp = paddedRows(p, m);
   return (2 * mp * n * k) / (hw.peakFlopsPerMs * gemmEfficiency(p, mp, n, k) * waveUtilization(p, hw, m, n));
 }
@@ -82,9 +82,13 @@ export function gemmComputeMs(p: GpuPerfParams['gemm'], hw: HwRates, m: number, 
  * weight matrix (`weightBytesPerElement` < the activations') is read at its own width.
  */
 export function gemmTime(p: GpuPerfParams['gemm'], hw: HwRates, m: number, n: number, k: number, bytesPerElement: number, weightBytesPerElement = bytesPerElement): Roof {
+  return gemmRoof(p, hw, m, n, k, gemmComputeMs(p, hw, m, n, k), bytesPerElement, weightBytesPerElement);
+}
+
+/** gemmTime given the GEMM's compute time `c` (gemmComputeMs, or a cache of it: gemm-envelope.ts). */
+export function gemmRoof(p: GpuPerfParams['gemm'], hw: HwRates, m: number, n: number, k: number, c: number, bytesPerElement: number, weightBytesPerElement: number): Roof {
   const flops = 2 * m * n * k;
   const bytes = (m * k + m * n) * bytesPerElement + k * n * weightBytesPerElement;
-  const c = gemmComputeMs(p, hw, m, n, k);
   const mem = bytes / (hw.hbmBytesPerMs * p.memoryEfficiency);
   return { ms: Math.max(c, mem) + p.launchUs / 1000, bound: c >= mem ? 'compute' : 'memory', flops, bytes };
 }

@@ -10,6 +10,7 @@ import { deriveSizes, type DerivedSizes, type LlmArchitecture } from '../model/a
 import type { CollectiveModel, GpuPerfParams, GpuProfile } from '../model/gpu.js';
 import type { Precision } from '../model/quantization.js';
 import { eagerExcessMs, runsEager, type EagerStepModel } from './eager-step.js';
+import { GemmEnvelope } from './gemm-envelope.js';
 import { samplerMs, type SamplerCost, type SamplerRates } from './sampler.js';
 import { stepOverheadMs, V1_ASYNC_OVERHEAD, type StepOverheadCoefficients } from './step-overhead.js';
 import {
@@ -157,6 +158,7 @@ export class RooflinePerfModel implements PerfModel {
   private readonly decodeAttnCache: (DecodeAttentionParts | undefined)[] = [];
   /** The batch's prefill entries; its first prefillCount are this call's (resized only when that count changes). */
   private readonly prefillScratch: BatchEntry[] = [];
+  private denseGemms?: GemmEnvelope[];
   private readonly sampler?: SamplerCost;
   private readonly samplerRates: SamplerRates;
   private readonly eager?: EagerStepModel;
@@ -244,11 +246,17 @@ export class RooflinePerfModel implements PerfModel {
     const qDim = g.qHeads * a.headDim;
     const kvDim = g.kvHeads * a.headDim;
     const inter = a.intermediateSize / this.tp;
-    const lg = this.linearGemm;
-    const qkv = gemmTime(lg, lhw, tokens, qDim + 2 * kvDim, a.hiddenSize, b, wb);
-    const o = gemmTime(lg, lhw, tokens, a.hiddenSize, qDim, b, wb);
-    const up = gemmTime(lg, lhw, tokens, (a.gatedMlp ? 2 : 1) * inter, a.hiddenSize, b, wb);
-    const down = gemmTime(lg, lhw, tokens, a.hiddenSize, inter, b, wb);
+    // The four linear layers' GEMMs (as gemmTime(this.linearGemm, lhw, tokens, n, k, b, wb)), made once.
+    const gm = (this.denseGemms ??= [
+      new GemmEnvelope(this.linearGemm, lhw, qDim + 2 * kvDim, a.hiddenSize),
+      new GemmEnvelope(this.linearGemm, lhw, a.hiddenSize, qDim),
+      new GemmEnvelope(this.linearGemm, lhw, (a.gatedMlp ? 2 : 1) * inter, a.hiddenSize),
+      new GemmEnvelope(this.linearGemm, lhw, a.hiddenSize, inter),
+    ]);
+    const qkv = gm[0]!.time(tokens, b, wb);
+    const o = gm[1]!.time(tokens, b, wb);
+    const up = gm[2]!.time(tokens, b, wb);
+    const down = gm[3]!.time(tokens, b, wb);
     const mlp: Roof = {
       ms: up.ms + down.ms,
       bound: up.bound === 'compute' || down.bound === 'compute' ? 'compute' : 'memory',
