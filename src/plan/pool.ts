@@ -20,6 +20,12 @@ export interface PoolOptions {
   onResult?: (index: number, result: TaskResult) => void;
 }
 
+/** What a pool thread posts (src/plan/worker.ts): a result, an error, or that it ran out of tasks. */
+export type WorkerMessage =
+  | { done?: undefined; id: number; result: TaskResult; error?: undefined }
+  | { done?: undefined; id: number; result?: undefined; error: { message: string; user: boolean; stack?: string } }
+  | { done: true };
+
 export function defaultWorkers(): number {
   return Math.max(1, availableParallelism());
 }
@@ -32,54 +38,88 @@ export function parseWorkers(value: string | undefined): number | undefined {
 }
 
 export async function runPool(tasks: readonly Task[], opts: PoolOptions = {}): Promise<TaskResult[]> {
-  const results: (TaskResult | undefined)[] = new Array(tasks.length);
-  let released = 0;
-  const release = () => {
-    while (released < tasks.length && results[released] !== undefined) {
-      opts.onResult?.(released, results[released]!);
-      released++;
-    }
-  };
-  // From sources, a bootstrap that registers tsx in the worker; from the bundle (a chunk under dist/),
-  // the bundled worker entry dist/plan-worker.mjs. A build that ships neither runs serially (same results).
+  const pool = new Pool(opts.workers, tasks.length);
+  try {
+    return await pool.run(tasks, opts.onResult);
+  } finally {
+    await pool.close();
+  }
+}
+
+// From sources, a bootstrap that registers tsx in the worker; from the bundle (a chunk under dist/),
+// the bundled worker entry dist/plan-worker.mjs. A build that ships neither runs serially (same results).
+function workerUrl(): URL | null {
   const url = import.meta.url.endsWith('.ts') ? new URL('./worker-entry.mjs', import.meta.url) : pathToFileURL(path.join(packageRoot(), 'dist', 'plan-worker.mjs'));
-  const canThread = url.protocol === 'file:' && existsSync(fileURLToPath(url));
-  const n = canThread ? Math.min(opts.workers ?? defaultWorkers(), tasks.length) : 1;
-  if (n <= 1) {
-    for (let i = 0; i < tasks.length; i++) {
-      results[i] = await runTask(tasks[i]!);
+  return url.protocol === 'file:' && existsSync(fileURLToPath(url)) ? url : null;
+}
+
+/**
+ * The runners of up to `taskCount` tasks: the main thread and `workers - 1` threads, started at
+ * construction, so a caller can build its tasks (load scenarios) while the threads boot (~0.1-0.3 s
+ * each: the bundle compiled again). The main thread would otherwise wait idle. Each runner claims the next
+ * task index from one shared counter, so none holds a task another could run. One run() per pool.
+ */
+export class Pool {
+  private readonly threads: Worker[];
+
+  constructor(workers: number | undefined, taskCount: number) {
+    const url = workerUrl();
+    const n = url === null ? 1 : Math.min(workers ?? defaultWorkers(), taskCount);
+    this.threads = n <= 1 ? [] : Array.from({ length: n - 1 }, () => new Worker(url!));
+  }
+
+  async run(tasks: readonly Task[], onResult?: (index: number, result: TaskResult) => void): Promise<TaskResult[]> {
+    const results: (TaskResult | undefined)[] = new Array(tasks.length);
+    let released = 0;
+    const release = () => {
+      while (released < tasks.length && results[released] !== undefined) {
+        onResult?.(released, results[released]!);
+        released++;
+      }
+    };
+    const claim = new Int32Array(new SharedArrayBuffer(4));
+    let failure: { error: unknown } | null = null;
+    const fail = (error: unknown) => {
+      failure ??= { error };
+      Atomics.store(claim, 0, tasks.length);
+    };
+    const threads = this.threads.map(
+      (w) =>
+        new Promise<void>((resolve) => {
+          w.on('message', (m: WorkerMessage) => {
+            if (m.done) return resolve();
+            if (m.error) {
+              fail(m.error.user ? new UserError(m.error.message) : Object.assign(new Error(m.error.message), { stack: m.error.stack }));
+              return resolve();
+            }
+            results[m.id] = m.result;
+            release();
+          });
+          w.on('error', (e) => {
+            fail(e);
+            resolve();
+          });
+          w.postMessage({ tasks, claim: claim.buffer });
+        }),
+    );
+    for (let id = Atomics.add(claim, 0, 1); id < tasks.length; id = Atomics.add(claim, 0, 1)) {
+      try {
+        results[id] = await runTask(tasks[id]!);
+      } catch (e) {
+        fail(e);
+        break;
+      }
+      // Let the threads' results in (macrotasks) between this thread's tasks, so they stream in order.
+      if (threads.length > 0) await new Promise<void>((r) => setImmediate(r));
       release();
     }
+    await Promise.all(threads);
+    if (failure !== null) throw (failure as { error: unknown }).error;
+    release();
     return results as TaskResult[];
   }
-  const workers = Array.from({ length: n }, () => new Worker(url));
-  let next = 0;
-  try {
-    await Promise.all(
-      workers.map(
-        (w) =>
-          new Promise<void>((resolve, reject) => {
-            const feed = () => {
-              if (next >= tasks.length) return resolve();
-              const id = next++;
-              w.postMessage({ id, task: tasks[id] });
-            };
-            w.on('message', (m: { id: number; result?: TaskResult; error?: { message: string; user: boolean; stack?: string } }) => {
-              if (m.error) {
-                const e = m.error.user ? new UserError(m.error.message) : Object.assign(new Error(m.error.message), { stack: m.error.stack });
-                return reject(e);
-              }
-              results[m.id] = m.result;
-              release();
-              feed();
-            });
-            w.on('error', reject);
-            feed();
-          }),
-      ),
-    );
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+
+  async close(): Promise<void> {
+    await Promise.all(this.threads.map((w) => w.terminate()));
   }
-  return results as TaskResult[];
 }

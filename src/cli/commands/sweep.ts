@@ -17,7 +17,7 @@ import type { SweepPoint } from '../../report/types.js';
 import { figureOf, type Summary } from '../../metrics/summary.js';
 import { gridPoints, inShard, parseAxes, parseReplicates, parseShard, type Axis } from '../../plan/grid.js';
 import { replicateIntervals, replicateSeeds } from '../../plan/replicates.js';
-import { parseWorkers, runPool } from '../../plan/pool.js';
+import { parseWorkers, Pool } from '../../plan/pool.js';
 import type { Task } from '../../plan/tasks.js';
 import { formatInterval } from '../interval-format.js';
 import { writeShardInfo } from '../../plan/shard-files.js';
@@ -77,22 +77,27 @@ export async function sweepCommand(file: string, o: SweepOptions): Promise<Sweep
   const first = loadScenario(file, o.set ?? []);
   const seeds = replicateSeeds(first.scenario.seed, replicates);
   const points = gridPoints(axes).map((values, index) => ({ values, index })).filter((p) => inShard(p.index, shard));
-  // Every point is loaded (validated) here, so a bad value fails before any simulation starts.
-  const tasks: Task[] = points.flatMap((p) => {
-    const loaded = loadScenario(file, [...(o.set ?? []), ...Object.entries(p.values).map(([f, v]) => `${f}=${v}`)]);
-    return seeds.map((seed, r): Task => ({ kind: 'eval', input: { raw: loaded.scenario as unknown as Record<string, unknown>, file: loaded.file, baseDir: loaded.baseDir, seed, series: r === 0 && o.report !== false } }));
-  });
-  const outDir = prepareOutDir(o.out ?? defaultOutDir(`${first.scenario.name}-sweep`));
-  const jsonl = path.join(outDir, 'sweep.jsonl');
-  writeFileSync(jsonl, '');
-  writeShardInfo(outDir, { kind: 'sweep', file: first.file, argv: { vary: o.vary, set: o.set ?? [], replicates }, total: gridPoints(axes).length, shard });
-  const rows: SweepRow[] = [];
-  const runs: RunSeries[] = [];
-  const chartPoints: SweepPoint[] = [];
-  let pending: Summary[] = [];
-  await runPool(tasks, {
-    workers,
-    onResult: (i, res) => {
+  // The threads boot while the points load (each load parses the file again).
+  const pool = new Pool(workers, points.length * seeds.length);
+  let rows: SweepRow[];
+  let runs: RunSeries[];
+  let chartPoints: SweepPoint[];
+  let outDir: string;
+  try {
+    // Every point is loaded (validated) here, so a bad value fails before any simulation starts.
+    const tasks: Task[] = points.flatMap((p) => {
+      const loaded = loadScenario(file, [...(o.set ?? []), ...Object.entries(p.values).map(([f, v]) => `${f}=${v}`)]);
+      return seeds.map((seed, r): Task => ({ kind: 'eval', input: { raw: loaded.scenario as unknown as Record<string, unknown>, file: loaded.file, baseDir: loaded.baseDir, seed, series: r === 0 && o.report !== false } }));
+    });
+    outDir = prepareOutDir(o.out ?? defaultOutDir(`${first.scenario.name}-sweep`));
+    const jsonl = path.join(outDir, 'sweep.jsonl');
+    writeFileSync(jsonl, '');
+    writeShardInfo(outDir, { kind: 'sweep', file: first.file, argv: { vary: o.vary, set: o.set ?? [], replicates }, total: gridPoints(axes).length, shard });
+    rows = [];
+    runs = [];
+    chartPoints = [];
+    let pending: Summary[] = [];
+    await pool.run(tasks, (i, res) => {
       if (res.kind !== 'eval') throw new Error('sweep: unexpected task result');
       pending.push(res.output.summary);
       if (res.output.series) runs.push({ ...res.output.series, label: Object.entries(points[Math.floor(i / replicates)]!.values).map(([f, v]) => `${f}=${v}`).join(' ') });
@@ -106,8 +111,10 @@ export async function sweepCommand(file: string, o: SweepOptions): Promise<Sweep
       chartPoints.push({ value: Object.values(p.values).join(', '), figures: Object.fromEntries(SWEEP_FIGURES.map((k) => [k, figureOf(s0, k)])) });
       appendFileSync(jsonl, JSON.stringify(row) + '\n');
       process.stderr.write(`sweep: point ${p.index} (${Object.entries(p.values).map(([f, v]) => `${f}=${v}`).join(', ')}) done (${rows.length}/${points.length})\n`);
-    },
-  });
+    });
+  } finally {
+    await pool.close();
+  }
   const table = sweepTable(axes.map((a) => a.field), rows);
   process.stdout.write(formatTable(table.columns, table.rows) + '\n');
   if (replicates > 1) process.stdout.write(`${replicates} replicates per point (seeds ${seeds.join(', ')}): mean ±95% half-width (Student t)\n`);

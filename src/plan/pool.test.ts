@@ -1,0 +1,49 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadScenario } from '../scenario/load.js';
+import { UserError } from '../errors.js';
+import { Pool, runPool } from './pool.js';
+import type { Task, TaskResult } from './tasks.js';
+
+// Small quickstart runs at several rates (threads boot tsx from sources: seconds, hence the timeouts): each task's summary differs, so a result in the wrong slot shows.
+function tasks(rates: readonly number[], requests = 60): Task[] {
+  return rates.map((rate): Task => {
+    const l = loadScenario('scenarios/quickstart.yaml', [`workload.requests=${requests}`, `workload.arrival.rate=${rate}`]);
+    return { kind: 'eval', input: { raw: l.scenario as unknown as Record<string, unknown>, file: l.file, baseDir: l.baseDir, seed: 1 } };
+  });
+}
+
+const summaries = (rs: TaskResult[]) => rs.map((r) => (r.kind === 'eval' ? JSON.stringify(r.output.summary) : ''));
+
+describe('runPool: the main thread and worker threads claim tasks from one counter', () => {
+  it('gives the serial results, in task order, streamed in order, with more runners than one', async () => {
+    const t = tasks([1, 4, 16, 2, 8]);
+    const serial = await runPool(t, { workers: 1 });
+    const order: number[] = [];
+    const threaded = await runPool(t, { workers: 3, onResult: (i) => order.push(i) });
+    expect(summaries(threaded)).toEqual(summaries(serial));
+    expect(order).toEqual([0, 1, 2, 3, 4]);
+    // Summaries of different rates differ, so equality above is not vacuous.
+    expect(new Set(summaries(serial)).size).toBe(5);
+  }, 60_000);
+
+  it('runs with more threads asked for than tasks, and with a pool started before its tasks exist', async () => {
+    const pool = new Pool(8, 2);
+    try {
+      const t = tasks([3, 6]);
+      expect(summaries(await pool.run(t))).toEqual(summaries(await runPool(t, { workers: 1 })));
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
+
+  it("rethrows a task's user error (first, or after others ran)", async () => {
+    const good = tasks([2])[0]!;
+    const bad: Task = { kind: 'eval', input: { ...(good as Extract<Task, { kind: 'eval' }>).input, raw: { name: 'broken' } } };
+    for (const t of [[bad, good, good], [good, good, bad, good]]) {
+      const e = await runPool(t, { workers: 2 }).then(() => null, (x: unknown) => x);
+      expect(e).toBeInstanceOf(UserError);
+    }
+    expect(path.basename(good.kind === 'eval' ? good.input.file : '')).toBe('quickstart.yaml');
+  }, 60_000);
+});
