@@ -23,8 +23,8 @@ export const CODE_CACHES = {
   other: { file: 'pdsim-other.cache', warmUps: [['--help']] },
 } as const satisfies Record<string, CodeCache>;
 
-/** Commands that run whole simulations on the main thread (a sweep runs points there too, beside its workers; plan runs them in workers). */
-const SIMULATING = new Set(['simulate', 'compare', 'sweep']);
+/** Commands that run whole simulations on the main thread (sweep and plan run them in workers). */
+const SIMULATING = new Set(['simulate', 'compare']);
 
 export function cacheFileFor(argv: readonly string[]): string {
   return (argv[0] !== undefined && SIMULATING.has(argv[0]) ? CODE_CACHES.simulate : CODE_CACHES.other).file;

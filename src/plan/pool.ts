@@ -61,11 +61,14 @@ function workerUrl(): URL | null {
  */
 export class Pool {
   private readonly threads: Worker[];
+  private readonly bootErrors: unknown[] = [];
 
   constructor(workers: number | undefined, taskCount: number) {
     const url = workerUrl();
     const n = url === null ? 1 : Math.min(workers ?? defaultWorkers(), taskCount);
     this.threads = n <= 1 ? [] : Array.from({ length: n - 1 }, () => new Worker(url!));
+    // A thread that fails to boot before run() listens would otherwise throw an unhandled 'error'.
+    this.threads.forEach((w, i) => w.on('error', (e) => (this.bootErrors[i] ??= e)));
   }
 
   async run(tasks: readonly Task[], onResult?: (index: number, result: TaskResult) => void): Promise<TaskResult[]> {
@@ -84,8 +87,12 @@ export class Pool {
       Atomics.store(claim, 0, tasks.length);
     };
     const threads = this.threads.map(
-      (w) =>
+      (w, i) =>
         new Promise<void>((resolve) => {
+          if (this.bootErrors[i] !== undefined) {
+            fail(this.bootErrors[i]);
+            return resolve();
+          }
           w.on('message', (m: WorkerMessage) => {
             if (m.done) return resolve();
             if (m.error) {
