@@ -36,6 +36,7 @@
  * blocks).
  */
 import { KeyFilter } from './key-filter.js';
+import { chainMatchEnd } from './runs.js';
 import { NumMap } from './num-map.js';
 
 const CPU = 0;
@@ -426,20 +427,9 @@ export class TierStore {
     return r;
   }
 
-  /** End (exclusive, at most `to`) of the stretch from i where run r holds keys[i..]: chain keys agree on a prefix, so bisect. */
+  /** End (exclusive, at most `to`) of the stretch from i where run r holds keys[i..]. */
   private matchEnd(r: Run, keys: readonly number[], i: number, to: number): number {
-    const end = Math.min(r.hi, to);
-    const rk = r.keys;
-    if (rk === keys || rk[end - 1] === keys[end - 1]) return end;
-    // rk[i] === keys[i] (the probe), rk[end - 1] !== keys[end - 1]: the last agreeing index lies in [i, end - 1).
-    let a = i;
-    let b = end - 1;
-    while (b - a > 1) {
-      const m = (a + b) >>> 1;
-      if (rk[m] === keys[m]) a = m;
-      else b = m;
-    }
-    return a + 1;
+    return chainMatchEnd(r.keys, keys, i, Math.min(r.hi, to));
   }
 
   // --- applying a stretch ---------------------------------------------------------------------
