@@ -25,6 +25,7 @@
  * keys[i] knows keys[i..] are all new.
  */
 import { NumMap } from './num-map.js';
+import { chainMatchEnd } from './runs.js';
 
 /** Blocks lo..hi-1 of `keys`, with one reference count; on the evictable list when refs is 0. */
 class Run {
@@ -233,12 +234,7 @@ export class BlockManager {
 
   /** End (exclusive, at most `to`) of the stretch from i where run r holds keys[i..]. */
   private matchEnd(r: Run, keys: readonly number[], i: number, to: number): number {
-    const end = Math.min(r.hi, to);
-    if (r.keys === keys) return end;
-    const rk = r.keys;
-    let j = i + 1;
-    while (j < end && rk[j] === keys[j]) j++;
-    return j;
+    return chainMatchEnd(r.keys, keys, i, Math.min(r.hi, to));
   }
 
   /**

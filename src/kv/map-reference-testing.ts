@@ -1,8 +1,8 @@
 /**
- * Reference versions of the prefix cache and the KV tiers written the plain way (a `Map` in
- * insertion order per recency list, touch = delete + set), as they were before lru.ts: the
- * differential tests drive these and the fast ones with the same random operations and compare
- * every answer. Test-only.
+ * Reference versions of the prefix cache and the KV tiers written the plain way, one block at a
+ * time (a `Map` in insertion order per recency list, touch = delete + set): the differential tests
+ * drive these and the run-based stores (block-manager.ts, tier-store.ts) with the same random
+ * operations and compare every answer. Test-only.
  */
 type Tier = 'cpu' | 'disk';
 
@@ -85,79 +85,123 @@ export class MapBlockManager {
   }
 }
 
+/**
+ * The KV tiers (tier-store.ts) one block at a time, with TierStore's range API: `offload`,
+ * `readyHits`, `load`, `land`. A flow's holds are its keys, counted per key in `held` (so a hold
+ * follows a block dropped and stored again meanwhile); a held block is no hit.
+ */
 export class MapTierStore {
   readonly cpu = new Map<number, true>();
   readonly disk = new Map<number, true>();
-  blocksIn = 0;
-  evictions = 0;
-  demotions = 0;
-  promotions = 0;
+  /** Flows moving each key's bytes (keys with none are absent). */
+  private readonly held = new Map<number, number>();
+  heldInFlight = 0;
+  private readonly c = { blocksIn: 0, evictions: 0, demotions: 0, promotions: 0, storeCalls: 0, lookups: 0, cpuHitBlocks: 0, diskHitBlocks: 0 };
+  private gpuToCpuBlocks = 0;
   constructor(
     readonly cpuBlocks: number,
     readonly diskBlocks: number,
+    readonly blockBytes: number,
   ) {}
-  tierOf(h: number): Tier | undefined {
-    return this.cpu.has(h) ? 'cpu' : this.disk.has(h) ? 'disk' : undefined;
-  }
-  store(hashes: readonly number[]): { written: number[]; alreadyHeld: number[]; demoted: number[]; evicted: number[] } {
-    const result = { written: [] as number[], alreadyHeld: [] as number[], demoted: [] as number[], evicted: [] as number[] };
-    for (let i = hashes.length - 1; i >= 0; i--) {
-      const h = hashes[i]!;
-      if (touch(this.cpu, h)) {
-        result.alreadyHeld.push(h);
-        continue;
-      }
-      if (!this.disk.delete(h)) this.blocksIn++;
-      this.insertCpu(h, result);
-      result.written.push(h);
-    }
-    result.written.reverse();
-    result.alreadyHeld.reverse();
-    return result;
-  }
-  peek(hashes: readonly number[]): Tier[] {
-    const tiers: Tier[] = [];
-    for (const h of hashes) {
-      const t = this.tierOf(h);
-      if (t === undefined) break;
-      tiers.push(t);
-    }
-    return tiers;
-  }
-  lookup(hashes: readonly number[]): Tier[] {
-    const tiers = this.peek(hashes);
-    for (let i = tiers.length - 1; i >= 0; i--) touch(tiers[i] === 'cpu' ? this.cpu : this.disk, hashes[i]!);
-    return tiers;
-  }
-  promote(hashes: readonly number[]): { promoted: number[]; demoted: number[]; evicted: number[] } {
-    const result = { promoted: [] as number[], demoted: [] as number[], evicted: [] as number[] };
-    for (let i = hashes.length - 1; i >= 0; i--) {
-      const h = hashes[i]!;
+
+  /** Stores keys[from, to) tail first (a block only on disk is rewritten); holds the written and the demoted keys, one flow each. */
+  offload(keys: readonly number[], from: number, to: number): { written: number[]; demoted: number[] } {
+    this.c.storeCalls++;
+    const written: number[] = [];
+    const demoted: number[] = [];
+    for (let i = to - 1; i >= from; i--) {
+      const h = keys[i]!;
       if (touch(this.cpu, h)) continue;
-      if (this.disk.delete(h)) {
-        this.insertCpu(h, result);
-        result.promoted.push(h);
-        this.promotions++;
-      }
+      if (!this.disk.delete(h)) this.c.blocksIn++;
+      this.insertCpu(h, demoted);
+      written.push(h);
+      this.gpuToCpuBlocks++;
     }
-    result.promoted.reverse();
-    return result;
+    return { written: this.hold(written), demoted: this.hold(demoted) };
   }
-  private insertCpu(h: number, out: { demoted: number[]; evicted: number[] }): void {
+
+  /** Leading keys of keys[from, to) on a tier and held by no flow. */
+  readyHits(keys: readonly number[], from: number, to: number): number {
+    let i = from;
+    while (i < to && i < keys.length && (this.cpu.has(keys[i]!) || this.disk.has(keys[i]!)) && !this.held.has(keys[i]!)) i++;
+    return i - from;
+  }
+
+  /** Refreshes keys[from, to) tail first on their tiers, then reads the disk ones back into CPU tail first; holds the demoted and the read keys. */
+  load(keys: readonly number[], from: number, to: number): { cpu: number; disk: number; demoted: number[]; read: number[] } {
+    this.c.lookups++;
+    const onDisk: number[] = [];
+    for (let i = to - 1; i >= from; i--) {
+      const h = keys[i]!;
+      if (touch(this.cpu, h)) continue;
+      if (!touch(this.disk, h)) throw new Error(`load of block ${h}, which no tier holds`);
+      onDisk.push(h);
+    }
+    const disk = onDisk.length;
+    this.c.cpuHitBlocks += to - from - disk;
+    this.c.diskHitBlocks += disk;
+    const demoted: number[] = [];
+    for (const h of onDisk) {
+      this.disk.delete(h);
+      this.insertCpu(h, demoted);
+      this.c.promotions++;
+    }
+    return { cpu: to - from - disk, disk, demoted: this.hold(demoted), read: this.hold(onDisk) };
+  }
+
+  /** The flow holding `keys` landed. */
+  land(keys: readonly number[]): void {
+    for (const h of keys) {
+      const n = this.held.get(h);
+      if (n === undefined) throw new Error(`release of block ${h}, which no flow holds`);
+      if (n === 1) this.held.delete(h);
+      else this.held.set(h, n - 1);
+    }
+    this.heldInFlight -= keys.length;
+  }
+
+  holdCount(h: number): number {
+    return this.held.get(h) ?? 0;
+  }
+
+  listKeys(tier: Tier): number[] {
+    return [...(tier === 'cpu' ? this.cpu : this.disk).keys()];
+  }
+
+  stats(): Record<string, number> {
+    const b = this.blockBytes;
+    const c = this.c;
+    return { ...c, cpuHeld: this.cpu.size, diskHeld: this.disk.size, bytesGpuToCpu: this.gpuToCpuBlocks * b, bytesCpuToDisk: c.demotions * b, bytesDiskToCpu: c.promotions * b };
+  }
+
+  checkInvariants(): void {
+    const { cpu, disk } = this;
+    if (this.c.blocksIn !== cpu.size + disk.size + this.c.evictions || cpu.size > this.cpuBlocks || disk.size > this.diskBlocks) throw new Error('MapTierStore: blocks not conserved');
+    for (const h of cpu.keys()) if (disk.has(h)) throw new Error(`MapTierStore: block ${h} on both tiers`);
+    let holds = 0;
+    for (const n of this.held.values()) holds += n;
+    if (holds !== this.heldInFlight) throw new Error('MapTierStore: holds do not add up');
+  }
+
+  private hold(keys: number[]): number[] {
+    for (const h of keys) this.held.set(h, (this.held.get(h) ?? 0) + 1);
+    this.heldInFlight += keys.length;
+    return keys;
+  }
+
+  /** Puts h last in CPU, first moving the CPU LRU block to disk (dropping disk's LRU when full) or dropping it without a disk tier. */
+  private insertCpu(h: number, demoted: number[]): void {
     if (this.cpu.size >= this.cpuBlocks) {
       const victim = popOldest(this.cpu);
       if (this.diskBlocks > 0) {
         if (this.disk.size >= this.diskBlocks) {
-          out.evicted.push(popOldest(this.disk));
-          this.evictions++;
+          popOldest(this.disk);
+          this.c.evictions++;
         }
         this.disk.set(victim, true);
-        out.demoted.push(victim);
-        this.demotions++;
-      } else {
-        out.evicted.push(victim);
-        this.evictions++;
-      }
+        demoted.push(victim);
+        this.c.demotions++;
+      } else this.c.evictions++;
     }
     this.cpu.set(h, true);
   }

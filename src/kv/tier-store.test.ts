@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RandomStreams } from '../kernel/random.js';
-import { BlockTierStore } from './tier-store-blocks.js';
+import { MapTierStore } from './map-reference-testing.js';
 import { TierStore, type Holds } from './tier-store.js';
 
 /**
@@ -21,14 +21,14 @@ function prefixTree(rng: { intBetween(a: number, b: number): number; next(): num
   return out;
 }
 
-describe('TierStore (runs) against the per-block BlockTierStore', () => {
+describe('TierStore (runs) against the per-block MapTierStore', () => {
   const sizes: [number, number][] = [[3, 5], [6, 0], [15, 30], [2, 2], [1, 0], [1, 1], [40, 100], [25, 8]];
   it.each(sizes)('same lists, holds, hits and counters after every random operation (cpu %i, disk %i blocks)', (cpu, disk) => {
     const rng = new RandomStreams(17 + cpu * 7 + disk).stream('tier-runs');
     const tree = prefixTree(rng, 60, 24);
     const universe = [...new Set(tree.flat())];
     const fast = new TierStore({ cpuBlocks: cpu, diskBlocks: disk, blockBytes: 3 });
-    const ref = new BlockTierStore({ cpuBlocks: cpu, diskBlocks: disk, blockBytes: 3 });
+    const ref = new MapTierStore(cpu, disk, 3);
     const flows: { fast: Holds; ref: readonly number[] }[] = [];
     const seen = { loads: 0, diskLoads: 0, midRun: 0, demoted: 0 };
     const recent: number[][] = [];
@@ -93,6 +93,67 @@ describe('TierStore (runs) against the per-block BlockTierStore', () => {
     if (disk > 0) expect([seen.diskLoads, seen.demoted].every((n) => n > 10)).toBe(true);
     expect(fast.stats().evictions).toBeGreaterThan(100);
   }, 60_000);
+
+  // Hand-computed cases (ported from the per-block store's tests): one-block prompts are chain keys too.
+  const store1 = (t: TierStore, k: number) => {
+    const h = t.offload([k], 0, 1);
+    t.land(h.written);
+    t.land(h.demoted);
+  };
+  it('evicts the least recently used block when there is no disk tier', () => {
+    const t = new TierStore({ cpuBlocks: 3, blockBytes: 100 });
+    for (const k of [1, 2, 3]) store1(t, k);
+    t.load([1], 0, 1); // 1 is now the most recent; 2 is the LRU
+    store1(t, 4);
+    expect(t.listKeys('cpu')).toEqual([3, 1, 4]);
+    expect(t.stats()).toMatchObject({ blocksIn: 4, evictions: 1, cpuHitBlocks: 1, lookups: 1, bytesGpuToCpu: 400 });
+    t.checkInvariants();
+  });
+
+  it('demotes CPU LRU blocks to disk, then evicts from disk LRU when disk is full', () => {
+    const t = new TierStore({ cpuBlocks: 2, diskBlocks: 2, blockBytes: 100 });
+    store1(t, 10);
+    store1(t, 11);
+    const d = [12, 13, 14].map((k) => t.offload([k], 0, 1).demoted);
+    expect(d.map((h) => [h.arrays[0]![h.los[0]!], h.blocks])).toEqual([[10, 1], [11, 1], [12, 1]]);
+    expect([t.listKeys('cpu'), t.listKeys('disk')]).toEqual([[13, 14], [11, 12]]);
+    expect(t.stats()).toMatchObject({ blocksIn: 5, cpuHeld: 2, diskHeld: 2, evictions: 1, demotions: 3, bytesGpuToCpu: 500, bytesCpuToDisk: 300 });
+    t.checkInvariants();
+  });
+
+  it('loads a prefix from both tiers: refreshes it, reads the disk blocks back highest first, demoting the CPU LRU ones', () => {
+    const t = new TierStore({ cpuBlocks: 2, diskBlocks: 4, blockBytes: 1 });
+    const keys = [1, 2, 3, 4, 99, 5];
+    const h = t.offload(keys, 0, 4);
+    // Stored tail first: 4, 3 fill the CPU tier, 2 and 1 push them to disk.
+    expect([t.listKeys('cpu'), t.listKeys('disk'), h.written.blocks, h.demoted.blocks]).toEqual([[2, 1], [4, 3], 4, 2]);
+    t.land(h.written);
+    t.land(h.demoted);
+    expect(t.readyHits(keys, 0, 6)).toBe(4);
+    const l = t.load(keys, 0, 4);
+    // Refresh: disk [4, 3], CPU [2, 1]; read 4 back (demotes 2), then 3 (demotes 1).
+    expect([l.cpu, l.disk, l.demoted.blocks, l.read.blocks]).toEqual([2, 2, 2, 2]);
+    expect([t.listKeys('cpu'), t.listKeys('disk')]).toEqual([[4, 3], [2, 1]]);
+    expect(t.stats()).toMatchObject({ cpuHitBlocks: 2, diskHitBlocks: 2, lookups: 1, promotions: 2, demotions: 4, bytesDiskToCpu: 2 });
+    expect(t.readyHits(keys, 0, 4)).toBe(0); // 1..4 are all moving again
+    t.checkInvariants();
+  });
+
+  it('a held block is no hit until every flow holding it lands, also when it is dropped and stored again meanwhile', () => {
+    const t = new TierStore({ cpuBlocks: 1, blockBytes: 1 });
+    const a = t.offload([5], 0, 1).written;
+    expect(t.readyHits([5], 0, 1)).toBe(0);
+    const b = t.offload([6], 0, 1).written; // drops 5 while a still moves it
+    const c = t.offload([5], 0, 1).written; // back, drops 6
+    expect([t.holdCount(5), t.heldInFlight, t.stats().evictions]).toEqual([2, 3, 2]);
+    t.land(a);
+    t.land(b);
+    expect(t.readyHits([5], 0, 1)).toBe(0);
+    t.land(c);
+    expect(t.readyHits([5], 0, 1)).toBe(1);
+    expect(() => t.land(c)).toThrow(/landed twice/);
+    t.checkInvariants();
+  });
 
   it('keeps a stored prompt as one run and finds a load that starts mid-run with one probe per run', () => {
     const t = new TierStore({ cpuBlocks: 100, diskBlocks: 100, blockBytes: 1 });

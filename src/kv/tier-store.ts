@@ -14,8 +14,8 @@
  * list, oldest = highest index (the order a tail-first call appends them in). Only a run's first
  * key is in the hash index, so the index holds a few thousand runs instead of 10^5 blocks (it
  * stays in cache) and a stored prompt is one insert, not one per block. The per-block LRU
- * semantics are exact (tier-store.test.ts drives this and the per-block BlockTierStore with the
- * same random operations and compares both lists after every one): a call applies its blocks in
+ * semantics are exact (tier-store.test.ts drives this and the per-block MapTierStore
+ * (map-reference-testing.ts) with the same random operations and compares both lists after every one): a call applies its blocks in
  * stretches that touch no block another step of the same stretch touches (`insertStretch`), and
  * one block at a time where they might.
  *
@@ -36,6 +36,7 @@
  * blocks).
  */
 import { KeyFilter } from './key-filter.js';
+import { chainMatchEnd } from './runs.js';
 import { NumMap } from './num-map.js';
 
 const CPU = 0;
@@ -52,8 +53,7 @@ export interface TierStoreOptions {
   blockBytes: number;
 }
 
-/** The store's counters (both stores: this one and the per-block BlockTierStore, its test oracle). */
-export interface TierCounters {
+export interface TierStoreStats {
   blocksIn: number;
   evictions: number;
   demotions: number;
@@ -62,40 +62,11 @@ export interface TierCounters {
   lookups: number;
   cpuHitBlocks: number;
   diskHitBlocks: number;
-}
-
-export function zeroTierCounters(): TierCounters {
-  return { blocksIn: 0, evictions: 0, demotions: 0, promotions: 0, storeCalls: 0, lookups: 0, cpuHitBlocks: 0, diskHitBlocks: 0 };
-}
-
-export interface TierStoreStats extends TierCounters {
   cpuHeld: number;
   diskHeld: number;
   bytesGpuToCpu: number;
   bytesCpuToDisk: number;
   bytesDiskToCpu: number;
-}
-
-/** The sizes of `opts`, checked (RangeError when not whole blocks, or no CPU block). */
-export function checkedTierSizes(opts: TierStoreOptions): { cpuBlocks: number; diskBlocks: number; blockBytes: number } {
-  if (!Number.isInteger(opts.cpuBlocks) || opts.cpuBlocks < 1) {
-    throw new RangeError(`CPU KV tier needs at least 1 block, got ${opts.cpuBlocks}`);
-  }
-  const disk = opts.diskBlocks ?? 0;
-  if (!Number.isInteger(disk) || disk < 0) throw new RangeError(`Disk KV tier size must be a whole number of blocks >= 0, got ${disk}`);
-  if (!(opts.blockBytes > 0)) throw new RangeError(`KV block size must be > 0 bytes, got ${opts.blockBytes}`);
-  return { cpuBlocks: opts.cpuBlocks, diskBlocks: disk, blockBytes: opts.blockBytes };
-}
-
-export function tierStats(c: TierCounters, cpuHeld: number, diskHeld: number, gpuToCpuBlocks: number, blockBytes: number): TierStoreStats {
-  return {
-    ...c,
-    cpuHeld,
-    diskHeld,
-    bytesGpuToCpu: gpuToCpuBlocks * blockBytes,
-    bytesCpuToDisk: c.demotions * blockBytes,
-    bytesDiskToCpu: c.promotions * blockBytes,
-  };
 }
 
 /**
@@ -161,20 +132,27 @@ export class TierStore {
   private readonly segLo: number[] = [];
   private readonly segHi: number[] = [];
   private readonly segRun: (Run | null)[] = [];
-  /** What the current call's stretches hold for its flows (null: the call holds nothing). */
+  /** What the current call's stretches hold for its flows (`written` null: not an offload, a read-back). */
   private written: Holds | null = null;
   private demoted: Holds | null = null;
-  private promoting = false;
   private readonly cpuBlocks: number;
   private readonly diskBlocks: number;
   private readonly blockBytes: number;
-  private readonly counters = zeroTierCounters();
+  private readonly counters = { blocksIn: 0, evictions: 0, demotions: 0, promotions: 0, storeCalls: 0, lookups: 0, cpuHitBlocks: 0, diskHitBlocks: 0 };
   private gpuToCpuBlocks = 0;
   /** Filter checks, hash-index operations (probes past the filter, inserts, deletes), hold stretches scanned and run relinks so far (counted per request in docs/speed.md). */
   readonly ops = { filtered: 0, probes: 0, inserts: 0, deletes: 0, holdOps: 0, relinks: 0 };
 
   constructor(opts: TierStoreOptions) {
-    ({ cpuBlocks: this.cpuBlocks, diskBlocks: this.diskBlocks, blockBytes: this.blockBytes } = checkedTierSizes(opts));
+    if (!Number.isInteger(opts.cpuBlocks) || opts.cpuBlocks < 1) {
+      throw new RangeError(`CPU KV tier needs at least 1 block, got ${opts.cpuBlocks}`);
+    }
+    const disk = opts.diskBlocks ?? 0;
+    if (!Number.isInteger(disk) || disk < 0) throw new RangeError(`Disk KV tier size must be a whole number of blocks >= 0, got ${disk}`);
+    if (!(opts.blockBytes > 0)) throw new RangeError(`KV block size must be > 0 bytes, got ${opts.blockBytes}`);
+    this.cpuBlocks = opts.cpuBlocks;
+    this.diskBlocks = disk;
+    this.blockBytes = opts.blockBytes;
   }
 
   /** Blocks held in the CPU tier (as stats().cpuHeld, without building the stats object). */
@@ -311,12 +289,10 @@ export class TierStore {
     const demoted = new Holds();
     const read = new Holds();
     this.demoted = demoted;
-    this.promoting = true;
     for (const p of diskRuns) {
       read.add(p.keys, p.lo, p.hi);
       this.insertStretch(p.keys, p.lo, p.hi, p);
     }
-    this.promoting = false;
     this.demoted = null;
     // A block promoted then demoted again is held by both.
     return { cpu, disk, demoted: this.start(demoted), read: this.start(read) };
@@ -359,7 +335,9 @@ export class TierStore {
   }
 
   stats(): TierStoreStats {
-    return tierStats(this.counters, this.sizes[CPU]!, this.sizes[DISK]!, this.gpuToCpuBlocks, this.blockBytes);
+    const c = this.counters;
+    const b = this.blockBytes;
+    return { ...c, cpuHeld: this.sizes[CPU]!, diskHeld: this.sizes[DISK]!, bytesGpuToCpu: this.gpuToCpuBlocks * b, bytesCpuToDisk: c.demotions * b, bytesDiskToCpu: c.promotions * b };
   }
 
   /** Throws when bookkeeping is broken: blocks in = held + evicted, tiers within size, runs agree with the index and the lists, holds add up. */
@@ -449,20 +427,9 @@ export class TierStore {
     return r;
   }
 
-  /** End (exclusive, at most `to`) of the stretch from i where run r holds keys[i..]: chain keys agree on a prefix, so bisect. */
+  /** End (exclusive, at most `to`) of the stretch from i where run r holds keys[i..]. */
   private matchEnd(r: Run, keys: readonly number[], i: number, to: number): number {
-    const end = Math.min(r.hi, to);
-    const rk = r.keys;
-    if (rk === keys || rk[end - 1] === keys[end - 1]) return end;
-    // rk[i] === keys[i] (the probe), rk[end - 1] !== keys[end - 1]: the last agreeing index lies in [i, end - 1).
-    let a = i;
-    let b = end - 1;
-    while (b - a > 1) {
-      const m = (a + b) >>> 1;
-      if (rk[m] === keys[m]) a = m;
-      else b = m;
-    }
-    return a + 1;
+    return chainMatchEnd(r.keys, keys, i, Math.min(r.hi, to));
   }
 
   // --- applying a stretch ---------------------------------------------------------------------
@@ -516,10 +483,12 @@ export class TierStore {
       // 3. Last in the CPU tier.
       if (whole !== null) this.moveToTail(whole, CPU, true);
       else this.appendNew(keys, a, x, CPU);
-      if (this.promoting) this.counters.promotions += s;
+      // Only offload writes from the GPU (it sets `written`); load's read-back promotes.
+      const written = this.written;
+      if (written === null) this.counters.promotions += s;
       else {
         this.gpuToCpuBlocks += s;
-        this.written?.add(keys, a, x);
+        written.add(keys, a, x);
       }
       x = a;
     }

@@ -131,8 +131,14 @@ export class KvTiers {
     this.diskTierName = `disk ${cfg.instance}`;
     this.store = cfg.cpuBlocks > 0 ? new TierStore({ cpuBlocks: cfg.cpuBlocks, diskBlocks: cfg.diskBlocks, blockBytes: cfg.blockBytes }) : null;
     if (cfg.diskBlocks > 0 && (!routes.toDisk || !routes.fromDisk)) throw new Error(`${cfg.instance}: a disk KV tier needs a disk`);
+    // One disk flow per TP rank, as the PCIe shards: the per-rank route lists made once, not per flow.
+    this.toDiskShards = routes.toDisk ? routes.d2h.map(() => routes.toDisk!) : [];
+    this.fromDiskShards = routes.fromDisk ? routes.d2h.map(() => routes.fromDisk!) : [];
     this.lastS = sim.now;
   }
+
+  private readonly toDiskShards: readonly Route[];
+  private readonly fromDiskShards: readonly Route[];
 
   get swapEnabled(): boolean {
     return this.cfg.swapBlocks > 0;
@@ -197,7 +203,7 @@ export class KvTiers {
       this.afterMove(mv.demoted);
       const read = mv.read;
       this.c.bytesFromDisk += diskCount * this.cfg.blockBytes;
-      this.diskFlow(this.routes.fromDisk!, diskCount, `${tag} disk read`, () => {
+      this.shards(this.fromDiskShards, diskCount, `${tag} disk read`, () => {
         store.land(read);
         this.c.bytesH2D += diskCount * this.cfg.blockBytes;
         this.toGpu(diskCount, `${tag} h2d`, finish);
@@ -318,10 +324,6 @@ export class KvTiers {
     this.shards(this.routes.h2d, blocks, tag, onDone);
   }
 
-  private diskFlow(route: Route, blocks: number, tag: string, onDone: () => void): void {
-    this.shards(this.routes.d2h.map(() => route), blocks, tag, onDone);
-  }
-
   /** One flow per TP rank, each 1/tp of the bytes; `onDone` once all have landed. */
   private shards(routes: readonly Route[], blocks: number, tag: string, onDone: () => void): void {
     const bytes = (blocks * this.cfg.blockBytes) / routes.length;
@@ -343,7 +345,7 @@ export class KvTiers {
     if (demoted.blocks === 0) return;
     this.c.bytesToDisk += demoted.blocks * this.cfg.blockBytes;
     const store = this.store!;
-    this.diskFlow(this.routes.toDisk!, demoted.blocks, `tier ${this.cfg.instance} demote`, () => store.land(demoted));
+    this.shards(this.toDiskShards, demoted.blocks, `tier ${this.cfg.instance} demote`, () => store.land(demoted));
   }
 
   // --- occupancy ----------------------------------------------------------------------------
