@@ -373,6 +373,15 @@ export class EngineInstance implements PlanHolder {
       && h.onTokens === undefined && h.onLeave === undefined && h.onPrefillDone === undefined && h.onPrefillIteration === undefined;
   }
 
+  /**
+   * A P/D engine (its hooks call the P/D runtime, which drains before its own sink calls) whose sink
+   * calls all come from endIteration, step and the sync'd entry points, each after a drain at its
+   * time: its decode segments may be planned (sink-buffer.ts), settled by a reservation or hand-off.
+   */
+  drainsFirst(): boolean {
+    return this.cfg.fastForward && this.cfg.role !== 'colocated' && this.tiers === null && this.turns === null && this.weightFlow === null && this.hooks.onTokens === undefined;
+  }
+
   /** One scheduling step at `startS`: the end of the iteration it starts, or -1 when it started none it can time now. */
   private step(startS: number): number {
     // A shared GPU held by another instance: this step runs when the GPU is handed over (busy stays set).
