@@ -246,8 +246,7 @@ export class StagingBuffer {
    * computed ahead. Null when it would queue.
    */
   reserveAt(reqId: number, bytes: number, timeS: number): Reservation | null {
-    if (this.queue.length > 0 || this.pagesFor(bytes) > this.freeCount) return null;
-    if (!(bytes >= 0) || !Number.isFinite(bytes)) throw new RangeError(`Staging reservation must be >= 0 bytes, got ${bytes}`);
+    if (this.grantableNow(bytes) < 0) return null;
     const r = new MutableReservation(reqId, bytes, timeS);
     this.take(r, timeS);
     return r;
@@ -281,20 +280,32 @@ export class StagingBuffer {
    */
   takeAt(reqId: number, bytes: number, timeS: number): boolean {
     if (this.trackPages) throw new Error('StagingBuffer.takeAt needs a buffer that keeps counts only');
-    const n = this.pagesFor(bytes);
-    if (this.queue.length > 0 || n > this.freeCount) return false;
-    if (!(bytes >= 0) || !Number.isFinite(bytes)) throw new RangeError(`Staging reservation must be >= 0 bytes, got ${bytes}`);
+    const n = this.grantableNow(bytes);
+    if (n < 0) return false;
     const h = this.entryOf(reqId);
     if (isEmpty(h)) this.empties--;
     h.taken += n;
     // As take() for a reservation granted at once (no wait).
     this.integrate(timeS);
+    this.countTaken(n, timeS);
+    return true;
+  }
+
+  /** Pages `bytes` takes when a grant may be made now (nobody queued, the pages free), else -1. */
+  private grantableNow(bytes: number): number {
+    const n = this.pagesFor(bytes);
+    if (this.queue.length > 0 || n > this.freeCount) return -1;
+    if (!(bytes >= 0) || !Number.isFinite(bytes)) throw new RangeError(`Staging reservation must be >= 0 bytes, got ${bytes}`);
+    return n;
+  }
+
+  /** The counts of a grant of `n` pages at `nowS` (take and takeAt; the integral is brought to nowS first). */
+  private countTaken(n: number, nowS: number): void {
     this.freeCount -= n;
     this.usedPages += n;
     this.peakPages = Math.max(this.peakPages, this.usedPages);
     this.grants++;
-    this.opts.onOccupancy?.(timeS, this.usedPages * this.pageBytes);
-    return true;
+    this.opts.onOccupancy?.(nowS, this.usedPages * this.pageBytes);
   }
 
   /** Frees pages taken with takeAt, as freeAt frees a reservation of `bytes`. */
@@ -461,19 +472,15 @@ export class StagingBuffer {
       }
       left -= k;
     }
-    this.freeCount -= n;
     r.grantedS = nowS;
     this.link(r);
-    this.usedPages += n;
-    this.peakPages = Math.max(this.peakPages, this.usedPages);
-    this.grants++;
     const waitedS = r.grantedS - r.requestedS;
     if (waitedS > 0) {
       this.waits++;
       this.waitS += waitedS;
       this.maxWaitS = Math.max(this.maxWaitS, waitedS);
     }
-    this.opts.onOccupancy?.(nowS, this.usedPages * this.pageBytes);
+    this.countTaken(n, nowS);
   }
 
   /** Appends run [start, start + len) to `runs`, merged with the last run when it continues it. */

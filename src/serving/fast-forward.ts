@@ -369,6 +369,15 @@ export function planIterationsBefore(inst: SegmentEngine, nowS: number): number 
   return lo;
 }
 
+/**
+ * Blocks the open plan's requests take, beyond those held now, by the time its iteration k is in
+ * flight (what settling there allocates): iteration planNext + 1 is the one in flight once the held
+ * calls before the clock are made, planK the plan's last.
+ */
+export function planExtraBlocks(inst: SegmentEngine, k: number): number {
+  return k > 1 ? extraBlocksFor(inst, inst.planBatch, k) : 0;
+}
+
 const NO_REQUESTS: RequestState[] = [];
 
 /** Iteration 1's requests whose last token came at the segment's start (set by segmentLimit: no allocation per call). */

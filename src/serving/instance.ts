@@ -25,7 +25,7 @@ import { BlockManager } from '../kv/block-manager.js';
 import type { PerfModel } from '../perf/perf-model.js';
 import { BatchPricer, mixedKind } from './batch-pricer.js';
 import type { EngineSink } from './engine-sink.js';
-import { continueAfterFinish, fastForward, flushPlan, planIterationsBefore, planSegment, settlePlan } from './fast-forward.js';
+import { continueAfterFinish, fastForward, flushPlan, planExtraBlocks, planIterationsBefore, planSegment, settlePlan } from './fast-forward.js';
 import type { GpuTurns } from './gpu-turns.js';
 import type { InstanceConfig, InstanceHooks } from './instance-config.js';
 import type { KvTiers } from './kv-tiers.js';
@@ -229,8 +229,16 @@ export class EngineInstance implements PlanHolder {
    * prompt tokens whose KV arrives (fewer when a store keeps whole chunks only: the rest is recomputed).
    */
   reserveForRemote(req: RequestState, loadedTokens = req.spec.promptTokens): boolean {
-    this.sync();
     const need = this.blocks.blocksFor(req.spec.promptTokens + 1);
+    if (this.planOpen) {
+      // A decode plan goes on past a reservation that leaves its later iterations their blocks (no
+      // preemption, same batch: what step by step would run); the answer is the clock's: the blocks
+      // the iteration in flight holds count as taken. Otherwise the plan is settled first.
+      this.order.drain(this.sim.now);
+      const free = this.blocks.availableBlocks;
+      if (free - planExtraBlocks(this, this.planNext + 1) - need < this.headNeedBlocks) return false;
+      if (free - need < planExtraBlocks(this, this.planK)) this.sync();
+    }
     if (this.blocks.availableBlocks - need < this.headNeedBlocks) return false;
     if (!this.blocks.allocate(need)) return false;
     req.blocks = need;
@@ -371,6 +379,15 @@ export class EngineInstance implements PlanHolder {
     const h = this.hooks;
     return this.cfg.fastForward && this.cfg.role === 'colocated' && this.tiers === null && this.turns === null && this.weightFlow === null
       && h.onTokens === undefined && h.onLeave === undefined && h.onPrefillDone === undefined && h.onPrefillIteration === undefined;
+  }
+
+  /**
+   * A P/D engine (its hooks call the P/D runtime, which drains before its own sink calls) whose sink
+   * calls all come from endIteration, step and the sync'd entry points, each after a drain at its
+   * time: its decode segments may be planned (sink-buffer.ts), settled by a reservation or hand-off.
+   */
+  drainsFirst(): boolean {
+    return this.cfg.fastForward && this.cfg.role !== 'colocated' && this.tiers === null && this.turns === null && this.weightFlow === null && this.hooks.onTokens === undefined;
   }
 
   /** One scheduling step at `startS`: the end of the iteration it starts, or -1 when it started none it can time now. */

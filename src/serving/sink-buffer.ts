@@ -15,8 +15,10 @@
  *
  * One order per simulator (a run's engines share its clock and sink), found through a WeakMap so
  * the composition root needs no change. Planning is on only when the run has two or more engines
- * and every one of them may complete iterations ahead of the clock (EngineInstance.runsAhead): one
- * replica gains nothing from it, and an engine that cannot run ahead makes calls the order does not see.
+ * and every one of them may complete iterations ahead of the clock (EngineInstance.runsAhead) or
+ * drains before each of its own calls (EngineInstance.drainsFirst: a P/D prefill or decode engine,
+ * whose deployment drains before its own calls too): one replica gains nothing from it, and any
+ * other engine makes calls the order does not see.
  */
 import type { Simulator } from '../kernel/simulator.js';
 
@@ -26,6 +28,8 @@ export interface PlanHolder {
   planDueS: number;
   /** Whether this engine may plan (every iteration completed ahead of the clock goes through the sink). */
   runsAhead(): boolean;
+  /** Whether every sink call this engine makes at the clock comes after a drain at its time. */
+  drainsFirst(): boolean;
   /** Makes the held calls of the plan's iterations that end before `beforeS`, at least the next one. */
   flushHeld(beforeS: number): void;
 }
@@ -42,7 +46,7 @@ export class SinkOrder {
 
   /** Whether engines of this run plan their segments (see the module comment). */
   planning(): boolean {
-    if (this.on === null) this.on = this.holders.length >= 2 && this.holders.every((h) => h.runsAhead());
+    if (this.on === null) this.on = this.holders.length >= 2 && this.holders.every((h) => h.runsAhead() || h.drainsFirst());
     return this.on;
   }
 

@@ -37,6 +37,7 @@ import { RequestState } from '../request-state.js';
 import type { RequestSpec } from '../types.js';
 import type { DisaggSink } from './disagg-sink.js';
 import type { KvTransferManager, Transfer, TransferPolicy } from './kv-transfer.js';
+import { sinkOrderOf, type SinkOrder } from '../sink-buffer.js';
 
 /**
  * One landed transfer, split by cause (definitions and formulas: docs/metrics.md, "KV transfer").
@@ -127,7 +128,14 @@ export class PdDeployment implements Deployment {
     private readonly o: PdOptions,
   ) {
     this.instances = [...prefills, ...decodes, ...colocated];
+    this.order = sinkOrderOf(sim);
   }
+
+  /**
+   * The run's order of held sink calls (sink-buffer.ts): a decode engine's planned segment holds its
+   * calls, so every call made here for now comes after a drain to now, as the engines' own do.
+   */
+  private readonly order: SinkOrder;
 
   /** Flights whose KV has not landed yet. */
   get pendingTransfers(): number {
@@ -148,6 +156,7 @@ export class PdDeployment implements Deployment {
     }
     const reason = this.decodes[0]!.rejectReason(spec.promptTokens, spec.outputTokens);
     if (reason !== undefined) {
+      this.order.drain(this.sim.now);
       this.sink.finish(req, this.sim.now, 'router', `decode: ${reason}`);
       return;
     }
@@ -223,6 +232,7 @@ export class PdDeployment implements Deployment {
     this.flights.delete(t.req.spec.id);
     const { req, dreq } = f;
     const decode = f.decode!;
+    this.order.drain(this.sim.now);
     if (f.aborted) {
       this.flightsAborted++;
       decode.releaseReserved(dreq);

@@ -34,6 +34,9 @@ describe('P/D fast paths', () => {
     ['layer-wise through a small staging buffer, 1.6 req/s', 'scenarios/dual-l4-disagg.yaml', ['workload.requests=300', 'workload.arrival.rate=1.6', 'deployment.transfer.stagingBufferGiB=0.5', 'output.timeline=false', 'seed=2'], 'handed back', 'every kind'],
     // Saturated: chunks of batched prompts overlap on the links, so solo flows are materialized into the allocation.
     ['saturated (shared links, back-pressure)', 'scenarios/dual-l4-disagg-saturated.yaml', ['workload.requests=120']],
+    // Few decode blocks: reservations arrive while the decode engine's segment is planned, some leaving its
+    // later iterations their blocks (the plan goes on), some not (it is settled first), some refused; preemptions too.
+    ['layer-wise through staging, scarce decode blocks', 'scenarios/dual-l4-disagg.yaml', ['workload.requests=300', 'workload.arrival.rate=1.5', 'engine.gpuMemoryUtilization=0.8', 'output.timeline=false']],
     ['direct path, whole transfers', 'scenarios/dual-l4-disagg.yaml', ['workload.requests=120', 'deployment.transfer.path=direct', 'deployment.transfer.policy=whole']],
   ];
   for (const [name, file, overrides, chains, episodes] of cases) {
@@ -66,6 +69,8 @@ describe('P/D fast paths', () => {
       expect(a.records.length).toBeGreaterThan(100);
       expect(fast.events).toBeLessThan(slow.events);
       expect(JSON.stringify(a.records)).toBe(JSON.stringify(b.records));
+      // The series too (gauges, KV occupancy per instance): a planned decode segment's calls are held and made in time order.
+      expect(JSON.stringify(fast.series.timeSeries)).toBe(JSON.stringify(slow.series.timeSeries));
       const strip = (s: Record<string, unknown>) => JSON.stringify({ ...s, pdsim: { ...(s.pdsim as object), simulated_events: 0 } });
       expect(strip(fast.summary)).toBe(strip(slow.summary));
     }, 60_000);
