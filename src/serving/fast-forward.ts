@@ -149,7 +149,7 @@ export function fastForward(inst: SegmentEngine, batch: RequestState[], startS: 
  * schedules the survivors' next iteration as step() would, and extends it into the next segment.
  * Returns that segment's end, or null (nothing changed) to leave the iteration to endIteration.
  */
-export function continueAfterFinish(inst: SegmentEngine, batch: RequestState[], startS: number, endS: number): number | null {
+export function continueAfterFinish(inst: SegmentEngine, batch: RequestState[], startS: number, endS: number, checkDecode = false): number | null {
   // Prefix caching may be on (vLLM's default) as long as no request holds prefix blocks: then
   // leaving and scheduling touch only anonymous block counts (checked per request below).
   if (inst.waiting.length > 0 || inst.cfg.decodePolicy !== undefined || inst.hooks.onLeave || inst.connector.leavesAfterPrefill || inst.tiers !== null || inst.turns !== null || inst.weightFlow !== null) return null;
@@ -162,6 +162,9 @@ export function continueAfterFinish(inst: SegmentEngine, batch: RequestState[], 
     const r = batch[i]!;
     // The batch is the running queue in its order (retire below relies on it).
     if (r.hashedBlocks > 0 || running[i] !== r) return null;
+    // An iteration ended at an event (continueBeforeLateJoin): each request must have decoded one
+    // token with its gap this iteration (not a prefill chunk, not skipped the iteration before).
+    if (checkDecode && (r.scheduled !== 1 || r.lastTokenS !== startS || r.firstTokenS === null || r.numComputed + 1 !== r.numTokens)) return null;
     if (r.generated + 1 >= r.spec.outputTokens) freed += r.blocks;
     else {
       survivors++;
@@ -236,9 +239,8 @@ export function continueAfterFinish(inst: SegmentEngine, batch: RequestState[], 
  */
 export function continueBeforeLateJoin(inst: SegmentEngine, batch: RequestState[], startS: number, endS: number): number | null {
   if (!inst.cfg.fastForward || inst.hooks.onTokens !== undefined || batch.length !== inst.running.length) return null;
-  for (const r of batch) if (r.scheduled !== 1 || r.lastTokenS !== startS || r.firstTokenS === null || r.numComputed + 1 !== r.numTokens) return null;
   inst.order.drain(endS);
-  return continueAfterFinish(inst, batch, startS, endS);
+  return continueAfterFinish(inst, batch, startS, endS, true);
 }
 
 function decodeRun(inst: SegmentEngine, startS: number, n: number, emitting: number, batchSize: number): void {

@@ -433,9 +433,14 @@ export class EngineInstance implements PlanHolder {
   /** @internal Async scheduling: the arrivals held during the step in flight join the waiting queue (after a schedule); whether there were any. */
   admitLateArrivals(): boolean {
     const late = this.lateArrivals;
-    if (late.length === 0) return false;
-    for (const r of late) this.enqueue(r);
-    late.length = 0;
+    const n = late.length;
+    if (n === 0) return false;
+    // Mostly one: pop() is inlined, `length = 0` a runtime call.
+    if (n === 1) this.enqueue(late.pop()!);
+    else {
+      for (const r of late) this.enqueue(r);
+      late.length = 0;
+    }
     return true;
   }
 
