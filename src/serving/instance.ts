@@ -566,6 +566,8 @@ export class EngineInstance implements PlanHolder {
    * running queue becomes `survivors` (what it is, in order, once they left).
    */
   retire(finished: readonly RequestState[], n: number, survivors: readonly RequestState[], timeS: number): void {
+    // None finished (mostly a late join's carried-on iteration): the queue is the survivors already.
+    if (n === 0) return;
     const run = this.running;
     for (let i = 0; i < survivors.length; i++) run[i] = survivors[i]!;
     run.length = survivors.length;
