@@ -3,7 +3,7 @@
 // `prepare` script on `npm ci` / `npm install`, and shipped in the npm package). In a development
 // checkout where a source file is newer than the bundle, it runs the TypeScript sources through tsx
 // instead (slower start, never stale); `npm run build` refreshes the bundle.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const bundle = new URL('../dist/pdsim.mjs', import.meta.url);
@@ -12,30 +12,15 @@ const root = fileURLToPath(new URL('../', import.meta.url));
 const sourceDirs = ['../src/', '../adapters/'].map((d) => fileURLToPath(new URL(d, import.meta.url)));
 
 /**
- * Newest modification time of the .ts files under a folder (ending in '/'), node_modules skipped:
- * ~400 stats, a few ms. Plain path strings: a URL object per file made the scan ~2x slower.
- */
-function newestMs(dir) {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    if (e.isDirectory()) {
-      if (e.name !== 'node_modules') newest = Math.max(newest, newestMs(`${dir}${e.name}/`));
-    } else if (e.name.endsWith('.ts')) {
-      newest = Math.max(newest, statSync(dir + e.name).mtimeMs);
-    }
-  }
-  return newest;
-}
-
-/**
  * Whether a file the bundle was built from (dist/sources.txt, written by the build) is newer than
- * it or gone; without that list, whether any .ts file under src/ or adapters/ is newer. Only in a
- * checkout: an installed package ships dist/ without the sources. The list skips the tests and
- * the folder reads (~250 stats instead of ~440 and 48 readdirs).
+ * it or gone. Only in a checkout: an installed package ships dist/ without the sources. A bundle
+ * without the list (a build older than the list, or one stopped before writing it) cannot say what
+ * it was built from, so it counts as stale: the sources run until `npm run build`, rather than a
+ * scan of every .ts file under src/ and adapters/ kept for that case alone.
  */
 function sourcesNewer(built) {
   if (!sourceDirs.some((d) => existsSync(d))) return false;
-  if (!existsSync(sourceList)) return sourceDirs.some((d) => existsSync(d) && newestMs(d) > built);
+  if (!existsSync(sourceList)) return true;
   for (const rel of readFileSync(sourceList, 'utf8').split('\n')) {
     if (rel === '') continue;
     const st = statSync(root + rel, { throwIfNoEntry: false });

@@ -45,6 +45,9 @@ describe('decode fast-forward', () => {
     ['one instance behind a max-concurrency gate', () => scenario({ workload: { requests: 300, maxConcurrency: 12, arrival: { process: 'poisson', rate: 15 }, input: { dist: 'lognormal', median: 600, sigma: 0.9, min: 4, max: 3000 }, output: { dist: 'lognormal', median: 120, sigma: 0.8, min: 2, max: 800 } } })],
     // Async scheduling (late joins) on and off: iterations completed ahead of the clock between hand-offs.
     ['one instance, async scheduling', () => scenario({ engine: { maxNumSeqs: 32, maxNumBatchedTokens: 2048, maxModelLen: 4096, asyncScheduling: true } })],
+    // Async, with prefill chunks of a small token budget and few blocks: arrivals inside segments,
+    // inside mixed iterations and inside iterations that preempt (the late join's carried-on decode and its refusals).
+    ['one instance, async scheduling, chunked and KV-starved', () => scenario({ engine: { maxNumSeqs: 48, maxNumBatchedTokens: 256, maxModelLen: 4096, asyncScheduling: true, enableChunkedPrefill: true, numGpuBlocks: 400 } })],
     ['one instance, synchronous scheduling', () => scenario({ engine: { maxNumSeqs: 32, maxNumBatchedTokens: 2048, maxModelLen: 4096, asyncScheduling: false } })],
     // The parity benchmark's engine and trace (no chunked prefill), 300 requests.
     ['the Vidur parity run', () => loadCase(goldenCases.find((c) => c.name === 'vidur-parity')!)],

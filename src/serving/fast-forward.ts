@@ -63,6 +63,8 @@ export interface SegmentEngine {
   /** End of iteration planNext while its calls are held, else Infinity (read by SinkOrder.drain). */
   planDueS: number;
   leave(r: RequestState, timeS: number): void;
+  /** Async scheduling: moves the arrivals held during the step in flight to the waiting queue (as step() does after its schedule); whether there were any. */
+  admitLateArrivals(): boolean;
   retire(finished: readonly RequestState[], n: number, survivors: readonly RequestState[], timeS: number): void;
   finishIterationAccounting(startS: number, endS: number, batchSize: number, newTokens: number, kind: 'prefill' | 'decode' | 'mixed'): void;
   /** Whether iterations may complete ahead of the clock (EngineInstance.runsAhead). */
@@ -147,7 +149,7 @@ export function fastForward(inst: SegmentEngine, batch: RequestState[], startS: 
  * schedules the survivors' next iteration as step() would, and extends it into the next segment.
  * Returns that segment's end, or null (nothing changed) to leave the iteration to endIteration.
  */
-export function continueAfterFinish(inst: SegmentEngine, batch: RequestState[], startS: number, endS: number): number | null {
+export function continueAfterFinish(inst: SegmentEngine, batch: RequestState[], startS: number, endS: number, checkDecode = false): number | null {
   // Prefix caching may be on (vLLM's default) as long as no request holds prefix blocks: then
   // leaving and scheduling touch only anonymous block counts (checked per request below).
   if (inst.waiting.length > 0 || inst.cfg.decodePolicy !== undefined || inst.hooks.onLeave || inst.connector.leavesAfterPrefill || inst.tiers !== null || inst.turns !== null || inst.weightFlow !== null) return null;
@@ -160,6 +162,9 @@ export function continueAfterFinish(inst: SegmentEngine, batch: RequestState[], 
     const r = batch[i]!;
     // The batch is the running queue in its order (retire below relies on it).
     if (r.hashedBlocks > 0 || running[i] !== r) return null;
+    // An iteration ended at an event (continueBeforeLateJoin): each request must have decoded one
+    // token with its gap this iteration (not a prefill chunk, not skipped the iteration before).
+    if (checkDecode && (r.scheduled !== 1 || r.lastTokenS !== startS || r.firstTokenS === null || r.numComputed + 1 !== r.numTokens)) return null;
     if (r.generated + 1 >= r.spec.outputTokens) freed += r.blocks;
     else {
       survivors++;
@@ -216,7 +221,26 @@ export function continueAfterFinish(inst: SegmentEngine, batch: RequestState[], 
   const c = inst.perf.decodeCoefficients(next.length);
   const nextEndS = endS + (c.fixedMs + c.perContextTokenMs * contextTokens) / 1000;
   inst.finishIterationAccounting(endS, nextEndS, next.length, next.length, 'decode');
+  // As step() after its schedule: requests that arrived during the iteration that ended now wait
+  // (async scheduling), so the segment below stops for them at once (they join after nextEndS).
+  inst.admitLateArrivals();
   return (inst.order.planning() ? planSegment(inst, next, endS, nextEndS, contextTokens, c) : fastForward(inst, next, endS, nextEndS, contextTokens, c)) ?? nextEndS;
+}
+
+/**
+ * At the event `endS` that ends a decode iteration (started at `startS`) while requests that arrived
+ * during it wait to join (async scheduling: they join one iteration later, after the one step()
+ * would now schedule for the running batch alone): that next iteration is the batch's plain decode
+ * iteration, so it is applied as continueAfterFinish applies a segment's last one (the finishes,
+ * then the survivors' next iteration scheduled and the arrivals moved to the waiting queue), rather
+ * than by endIteration and a schedule of its own. Only where every request of the batch sampled its
+ * previous token at `startS` (all gaps are this iteration) and nothing is called per token. Returns
+ * the end of the iteration scheduled, or null (nothing changed) to leave it to endIteration.
+ */
+export function continueBeforeLateJoin(inst: SegmentEngine, batch: RequestState[], startS: number, endS: number): number | null {
+  if (!inst.cfg.fastForward || inst.hooks.onTokens !== undefined || batch.length !== inst.running.length) return null;
+  inst.order.drain(endS);
+  return continueAfterFinish(inst, batch, startS, endS, true);
 }
 
 function decodeRun(inst: SegmentEngine, startS: number, n: number, emitting: number, batchSize: number): void {

@@ -25,7 +25,7 @@ import { BlockManager } from '../kv/block-manager.js';
 import type { PerfModel } from '../perf/perf-model.js';
 import { BatchPricer, mixedKind } from './batch-pricer.js';
 import type { EngineSink } from './engine-sink.js';
-import { continueAfterFinish, fastForward, flushPlan, planExtraBlocks, planIterationsBefore, planSegment, settlePlan } from './fast-forward.js';
+import { continueAfterFinish, continueBeforeLateJoin, fastForward, flushPlan, planExtraBlocks, planIterationsBefore, planSegment, settlePlan } from './fast-forward.js';
 import type { GpuTurns } from './gpu-turns.js';
 import type { InstanceConfig, InstanceHooks } from './instance-config.js';
 import type { KvTiers } from './kv-tiers.js';
@@ -395,11 +395,7 @@ export class EngineInstance implements PlanHolder {
     // A shared GPU held by another instance: this step runs when the GPU is handed over (busy stays set).
     if (this.turns !== null && !this.turns.acquire(this, this.onTurn)) return -1;
     const batch = this.scheduler.schedule(this.ctx);
-    const late = this.lateArrivals.length > 0;
-    if (late) {
-      for (const r of this.lateArrivals) this.enqueue(r);
-      this.lateArrivals.length = 0;
-    }
+    const late = this.admitLateArrivals();
     if (batch.length === 0) {
       this.busy = false;
       this.turns?.release(this);
@@ -451,6 +447,20 @@ export class EngineInstance implements PlanHolder {
     });
   }
 
+  /** @internal Async scheduling: the arrivals held during the step in flight join the waiting queue (after a schedule); whether there were any. */
+  admitLateArrivals(): boolean {
+    const late = this.lateArrivals;
+    const n = late.length;
+    if (n === 0) return false;
+    // Mostly one: pop() is inlined, `length = 0` a runtime call.
+    if (n === 1) this.enqueue(late.pop()!);
+    else {
+      for (const r of late) this.enqueue(r);
+      late.length = 0;
+    }
+    return true;
+  }
+
   /** @internal */
   finishIterationAccounting(startS: number, endS: number, batchSize: number, newTokens: number, kind: 'prefill' | 'decode' | 'mixed'): void {
     this.busyS += endS - startS;
@@ -466,6 +476,14 @@ export class EngineInstance implements PlanHolder {
       // The plan's last iteration, mostly one that finishes requests: carried on in one pass over the
       // batch as fastForward does before any other event (the same calls endIteration and step() make now).
       const nextEndS = continueAfterFinish(this, this.scheduled, this.lastStartS, nowS);
+      if (nextEndS !== null) {
+        this.runFrom(nowS, nextEndS);
+        return;
+      }
+    } else if (this.lateArrivals.length > 0) {
+      // The batch's next iteration, before the arrivals join, applied in one pass (fast-forward.ts).
+      const nowS = this.sim.now;
+      const nextEndS = continueBeforeLateJoin(this, this.scheduled, this.lastStartS, nowS);
       if (nextEndS !== null) {
         this.runFrom(nowS, nextEndS);
         return;
@@ -565,6 +583,8 @@ export class EngineInstance implements PlanHolder {
    * running queue becomes `survivors` (what it is, in order, once they left).
    */
   retire(finished: readonly RequestState[], n: number, survivors: readonly RequestState[], timeS: number): void {
+    // None finished (mostly a late join's carried-on iteration): the queue is the survivors already.
+    if (n === 0) return;
     const run = this.running;
     for (let i = 0; i < survivors.length; i++) run[i] = survivors[i]!;
     run.length = survivors.length;
