@@ -9,10 +9,17 @@ import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { UserError } from '../../src/errors.js';
 import { runLoop } from './loop.js';
 import { PROMPT_IDLE_MS } from './profile.js';
 import { formatStepCheck } from './step-check.js';
 
+// A UserError (a server that cannot be reached, a bad flag) is one line and exit code 2, as in the pdsim CLI; anything else is a bug and keeps its stack.
+process.on('uncaughtException', (e) => {
+  if (!(e instanceof UserError)) throw e;
+  process.stderr.write(`bench:llamacpp: error: ${e.message}\n`);
+  process.exit(2);
+});
 const { values: a } = parseArgs({
   options: {
     'test-model': { type: 'string', default: 'llama-test-6l-512' },
@@ -35,7 +42,7 @@ const { values: a } = parseArgs({
 /** "MIN-MAX" token counts (uniform), as the flags give them. */
 const range = (flag: string, v: string): { min: number; max: number } => {
   const m = /^(\d+)-(\d+)$/.exec(v);
-  if (!m || Number(m[1]) < 1 || Number(m[2]) < Number(m[1])) throw new Error(`--${flag} must be MIN-MAX token counts (1 <= MIN <= MAX), got "${v}"`);
+  if (!m || Number(m[1]) < 1 || Number(m[2]) < Number(m[1])) throw new UserError(`--${flag} must be MIN-MAX token counts (1 <= MIN <= MAX), got "${v}"`);
   return { min: Number(m[1]), max: Number(m[2]) };
 };
 const input = range('input', a.input!);
