@@ -1,5 +1,5 @@
 /**
- * `npm run bench:llamacpp [-- --test-model ID --threads N --fractions 0.25,0.5,0.9 --input 32-256 --output 16-64 --quick-profile --warmup-rounds N --prompt-idle-ms MS --reprofile --out DIR]`:
+ * `npm run bench:llamacpp [-- --test-model ID --threads N --fractions 0.25,0.5,0.9 --input 32-256 --output 16-64 --quick-profile --warmup-rounds N --reprofile --out DIR]`:
  * predicted vs measured serving figures on the real engine (llama.cpp on this CPU) at several
  * arrival rates, set as fractions of the capacity the calibrated simulator predicts. Runs the loop
  * of loop.ts with the full profiling plan and writes DIR/bench.json and DIR/bench.md (the table
@@ -9,10 +9,17 @@ import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { UserError } from '../../src/errors.js';
 import { runLoop } from './loop.js';
-import { PROMPT_IDLE_MS } from './profile.js';
 import { formatStepCheck } from './step-check.js';
+import { formatTpotTerms } from './tpot-terms.js';
 
+// A UserError (a server that cannot be reached, a bad flag) is one line and exit code 2, as in the pdsim CLI; anything else is a bug and keeps its stack.
+process.on('uncaughtException', (e) => {
+  if (!(e instanceof UserError)) throw e;
+  process.stderr.write(`bench:llamacpp: error: ${e.message}\n`);
+  process.exit(2);
+});
 const { values: a } = parseArgs({
   options: {
     'test-model': { type: 'string', default: 'llama-test-6l-512' },
@@ -26,8 +33,6 @@ const { values: a } = parseArgs({
     'quick-profile': { type: 'boolean', default: false },
     // Untimed rounds before the profile's timed ones (0: the profiler of runs 7-18, without them).
     'warmup-rounds': { type: 'string' },
-    // Idle pause before each profiled prompt, ms (0: prompts back to back, the profiler of runs 7-24).
-    'prompt-idle-ms': { type: 'string' },
     // Profile again after serving and price the served passes with both fits.
     reprofile: { type: 'boolean', default: false },
   },
@@ -35,7 +40,7 @@ const { values: a } = parseArgs({
 /** "MIN-MAX" token counts (uniform), as the flags give them. */
 const range = (flag: string, v: string): { min: number; max: number } => {
   const m = /^(\d+)-(\d+)$/.exec(v);
-  if (!m || Number(m[1]) < 1 || Number(m[2]) < Number(m[1])) throw new Error(`--${flag} must be MIN-MAX token counts (1 <= MIN <= MAX), got "${v}"`);
+  if (!m || Number(m[1]) < 1 || Number(m[2]) < Number(m[1])) throw new UserError(`--${flag} must be MIN-MAX token counts (1 <= MIN <= MAX), got "${v}"`);
   return { min: Number(m[1]), max: Number(m[2]) };
 };
 const input = range('input', a.input!);
@@ -70,7 +75,6 @@ const r = await runLoop({
   workDir: out,
   quick: a['quick-profile'],
   ...(a['warmup-rounds'] !== undefined ? { warmupRounds: Number(a['warmup-rounds']) } : {}),
-  ...(a['prompt-idle-ms'] !== undefined ? { promptIdleMs: Number(a['prompt-idle-ms']) } : {}),
   reprofile: a.reprofile,
   rates: { ofCapacity: fractions },
   // About 40 requests at low load, more as the rate grows, so each point spans a few minutes at most.
@@ -89,7 +93,7 @@ const fmt = (v: number | null | undefined): string => (v === null || v === undef
 const lines = [
   `model ${model} (llama.cpp via node-llama-cpp 3.21.1, CPU), ${threads} thread(s); max-num-seqs ${a['max-num-seqs']}, input uniform ${input.min}-${input.max}, output uniform ${output.min}-${output.max}, Poisson arrivals`,
   `machine before: ${before}; after: ${after}; ${((Date.now() - t0) / 60000).toFixed(1)} min in all`,
-  `profile: CPU / wall during its timed steps ${(r.profileTiming.cpuMs / r.profileTiming.wallMs).toFixed(3)}; prompt passes after ${a['prompt-idle-ms'] ?? PROMPT_IDLE_MS} ms idle / right after a pass, median ${r.profileTiming.promptIdleRatio?.toFixed(3) ?? '-'}`,
+  `profile: CPU / wall during its timed steps ${(r.profileTiming.cpuMs / r.profileTiming.wallMs).toFixed(3)}`,
   `server cost per iteration, priced (calibration run, closed loop at concurrency 1 and 4): ${r.serverOverhead.baseMs.toFixed(3)} ms + ${r.serverOverhead.perSeqMs.toFixed(3)} ms per sequence (${r.serverOverhead.iterations} iterations)`,
   '',
   `| metric | ${r.points.map((p) => `${p.ofCapacity ?? ''} x cap = ${p.rate} req/s: predicted / measured (error)`).join(' | ')} |`,
@@ -101,8 +105,9 @@ const lines = [
   `| completed / failed | ${r.points.map((p) => `${p.result.live.completed} / ${p.result.live.failed}`).join(' | ')} |`,
   '',
   ...r.points.map((p) => `- ${p.rate} req/s, the server's passes: ${p.steps ? formatStepCheck(p.steps) : 'no step log'}; host compute speed (speed-probe.ts) serving / profiling ${p.probeRatio?.toFixed(3) ?? '-'}`),
+  ...r.points.filter((p) => p.tpot).map((p) => `- ${p.rate} req/s, ${formatTpotTerms(p.tpot!, p.result.comparison.metrics['mean_itl_ms']?.predicted, p.result.comparison.metrics['mean_itl_ms']?.measured)}`),
   ...r.points.filter((p) => p.stepsAfter).map((p) => `- ${p.rate} req/s, priced by the profile taken after serving: ${formatStepCheck(p.stepsAfter!)}`),
 ];
 writeFileSync(join(out, 'bench.md'), `${lines.join('\n')}\n`);
-writeFileSync(join(out, 'bench.json'), `${JSON.stringify({ model, threads, before, after, profileTiming: r.profileTiming, serverOverhead: r.serverOverhead, points: r.points.map((p) => ({ rate: p.rate, ofCapacity: p.ofCapacity, steps: p.steps, stepsAfter: p.stepsAfter, probeRatio: p.probeRatio, comparison: p.result.comparison })) }, null, 2)}\n`);
+writeFileSync(join(out, 'bench.json'), `${JSON.stringify({ model, threads, before, after, profileTiming: r.profileTiming, serverOverhead: r.serverOverhead, points: r.points.map((p) => ({ rate: p.rate, ofCapacity: p.ofCapacity, fromMs: p.fromMs, toMs: p.toMs, steps: p.steps, stepsAfter: p.stepsAfter, tpot: p.tpot, probeRatio: p.probeRatio, comparison: p.result.comparison })) }, null, 2)}\n`);
 process.stdout.write(`${lines.join('\n')}\n\nwrote ${join(out, 'bench.md')}, ${join(out, 'bench.json')}\n`);

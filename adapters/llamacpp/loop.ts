@@ -24,6 +24,7 @@ import { fitServerOverhead, iterationOverheads, runCalibrationRequests, withServ
 import { medianRate, SpeedProbe } from './speed-probe.js';
 import { TEST_MODELS } from './test-models.js';
 import { checkSteps, formatStepCheck, passPricer, readStepLog, type StepCheck } from './step-check.js';
+import { tpotTerms, type TpotTerms } from './tpot-terms.js';
 import { DEFAULT_MODEL_DIR } from './serve.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -46,8 +47,6 @@ export interface LoopOptions {
   report?: boolean;
   /** Profiler warm-up rounds (profile.ts WARMUP_ROUNDS when unset). */
   warmupRounds?: number;
-  /** Idle pause before each profiled prompt (profile.ts PROMPT_IDLE_MS when unset). */
-  promptIdleMs?: number;
   /** After serving, profile and calibrate again (models-after/) and price the served passes with that fit too. */
   reprofile?: boolean;
   log?: (s: string) => void;
@@ -58,11 +57,16 @@ export interface LoopPoint {
   /** The rate as a fraction of the predicted capacity, when rates were given that way. */
   ofCapacity?: number;
   dir: string;
+  /** Wall-clock window of this point (epoch ms): its records in the step log. */
+  fromMs: number;
+  toMs: number;
   result: ValidateResult;
   /** The server's passes during this point against the calibrated model (step-check.ts). */
   steps?: StepCheck;
   /** The same passes priced by the profile taken after serving (LoopOptions.reprofile). */
   stepsAfter?: StepCheck;
+  /** The predicted per-token time split into its terms, each beside the step log's (tpot-terms.ts). */
+  tpot?: TpotTerms;
   /** The host's compute speed while this point was served over its speed while profiling (speed-probe.ts). */
   probeRatio?: number;
 }
@@ -105,7 +109,7 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
   const profileAndFit = async (csv: string, dir: string, servedDir?: string): Promise<{ rows: ProfileRow[]; timing: ProfileTiming }> => {
     const file = join(dir, 'gpu', `${deviceId}.json`);
     rmSync(file, { force: true }); // a fresh base profile for this machine, not the committed one
-    const profiled = await runProfile({ testModel: o.testModel, modelDir, threads: o.threads, out: csv, deviceOut: file, deviceId, quick: o.quick, warmupRounds: o.warmupRounds, promptIdleMs: o.promptIdleMs }, log);
+    const profiled = await runProfile({ testModel: o.testModel, modelDir, threads: o.threads, out: csv, deviceOut: file, deviceId, quick: o.quick, warmupRounds: o.warmupRounds }, log);
     if (servedDir) cpSync(file, join(servedDir, 'gpu', `${deviceId}.json`));
     fit(csv, dir);
     return profiled;
@@ -117,7 +121,6 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
   // 3. The real engine's server, in its own process (its event loop apart from the client's).
   const stepLog = join(o.workDir, 'steps.jsonl');
   const points: LoopPoint[] = [];
-  const windows: [number, number][] = [];
   let profiledFrom: number;
   let profiledTo: number;
   let profileTiming: ProfileTiming;
@@ -158,8 +161,8 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
         const dir = join(o.workDir, `rate${rate}`);
         const fromMs = Date.now();
         const result = await runValidate(file, { out: dir, endpoint: server.url, modelsDir, speed: 1, report: o.report ?? false, log });
-        points.push({ rate, ...(ofCapacity !== undefined ? { ofCapacity } : {}), dir, result });
-        windows.push([fromMs, Date.now()]);
+        const toMs = Date.now();
+        points.push({ rate, ...(ofCapacity !== undefined ? { ofCapacity } : {}), dir, fromMs, toMs, result });
       }
     } finally {
       await server.close();
@@ -168,8 +171,8 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
     await probe.stop();
   }
   const profiledRate = medianRate(probe.samples, profiledFrom, profiledTo);
-  points.forEach((p, i) => {
-    const r = medianRate(probe.samples, windows[i]![0], windows[i]![1]);
+  points.forEach((p) => {
+    const r = medianRate(probe.samples, p.fromMs, p.toMs);
     if (r !== null && profiledRate !== null) p.probeRatio = r / profiledRate;
   });
   // Profile, serve, profile again: if the served passes match the later fit and not the earlier one, the profile's timing (not its method) is off.
@@ -184,12 +187,13 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
     // Passes are priced by the engine's own fit: the server's cost is between passes, not in them.
     const price = passPricer(o.testModel, deviceId, passModelsDir);
     const priceAfter = o.reprofile ? passPricer(o.testModel, deviceId, modelsAfter) : null;
-    points.forEach((p, i) => {
-      const [a, b] = windows[i]!;
-      const mine = records.filter((r) => r.atMs >= a && r.atMs <= b);
+    const servedPrice = passPricer(o.testModel, deviceId, modelsDir);
+    points.forEach((p) => {
+      const mine = records.filter((r) => r.atMs >= p.fromMs && r.atMs <= p.toMs);
       p.steps = checkSteps(mine, price);
       log(`rate ${p.rate}: ${formatStepCheck(p.steps)}`);
       if (priceAfter) p.stepsAfter = checkSteps(mine, priceAfter);
+      p.tpot = tpotTerms(mine, price, servedPrice, overhead);
     });
   }
   return { deviceId, modelsDir, points, profileTiming, serverOverhead: overhead };

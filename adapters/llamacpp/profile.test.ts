@@ -134,51 +134,13 @@ describe('llama.cpp profiler output', () => {
         async truncate() {},
         async close() {},
       };
-      return profileEngine(engine, 32000, { prefillTokens: [8, 32], decodeBatches: [1, 4], decodeKvLens: [32, 128], repeats: 3, warmupRounds, promptIdleMs: 0 }, () => {});
+      return profileEngine(engine, 32000, { prefillTokens: [8, 32], decodeBatches: [1, 4], decodeKvLens: [32, 128], repeats: 3, warmupRounds }, () => {});
     };
     const warmed = await run(1);
     // Hand-computed warm prices: prefill n tokens 10 + 0.5 n; decode b sequences 10.5 b.
     expect(warmed.map((r) => r.ms)).toEqual([14, 26, 10.5, 42, 10.5, 42]);
     const cold = await run(0);
     expect(cold.some((r, i) => r.ms > warmed[i]!.ms)).toBe(true);
-    vi.restoreAllMocks();
-  });
-
-  it('with an idle pause, prompt rows are timed after it and the same size right after a pass is logged beside them (the A/B)', async () => {
-    // A fake engine on a fake clock: a prompt costs 10 + 0.5 n ms, 1.25x when the engine sat idle (>= 60 ms of real time) before it; decodes 10.5 ms per sequence.
-    let clock = 0;
-    vi.spyOn(performance, 'now').mockImplementation(() => clock);
-    let lastEnd = Date.now();
-    const timing: ProfileTiming = { wallMs: 0, cpuMs: 0 };
-    const run = async (promptIdleMs: number, log: string[]): Promise<ProfileRow[]> => {
-      const engine: Engine = {
-        slots: 3,
-        contextTokens: 300,
-        batchTokens: 64,
-        async step(items) {
-          const idle = Date.now() - lastEnd >= 60;
-          const n = items.reduce((a, i) => a + i.tokens.length, 0);
-          clock += items.length === 1 && n > 1 ? (10 + 0.5 * n) * (idle ? 1.25 : 1) : 10.5 * items.length;
-          lastEnd = Date.now();
-          return items.map(() => 1);
-        },
-        async reset() {},
-        async truncate() {},
-        async close() {},
-      };
-      return profileEngine(engine, 32000, { prefillTokens: [8, 32], decodeBatches: [1], decodeKvLens: [32], repeats: 3, warmupRounds: 0, promptIdleMs }, (s) => log.push(s), timing);
-    };
-    const log: string[] = [];
-    const rows = await run(100, log);
-    // Hand-computed: 1.25 x (10 + 0.5 x 8) = 17.5, 1.25 x (10 + 0.5 x 32) = 32.5.
-    expect(rows.filter((r) => r.op === 'iter_prefill').map((r) => r.ms)).toEqual([17.5, 32.5]);
-    expect(log).toContain('prefill 8 tokens: 17.5 ms after 100 ms idle; right after a pass 14.0 ms');
-    expect(log.some((l) => l.startsWith('prompt passes after 100 ms idle / right after a pass, same round and size: median 1.250 over 6 pairs'))).toBe(true);
-    expect(timing.promptIdleRatio).toBeCloseTo(1.25, 12);
-    // Back to back (the default): the engine never idles, and no A/B is logged.
-    const old: string[] = [];
-    expect((await run(0, old)).filter((r) => r.op === 'iter_prefill').map((r) => r.ms)).toEqual([14, 26]);
-    expect(old.some((l) => l.startsWith('prompt passes after'))).toBe(false);
     vi.restoreAllMocks();
   });
 });

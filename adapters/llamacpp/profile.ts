@@ -20,7 +20,6 @@ import { fill, warmUpEngine } from './warm-up.js';
 import { resolveModel } from './serve.js';
 import { TEST_MODELS, type TestModelSpec } from './test-models.js';
 import { llamacppMessages } from '../../src/messages/llamacpp.js';
-import { median } from '../../src/bench/regimes.js';
 
 export interface ProfilePlan {
   prefillTokens: number[];
@@ -29,8 +28,6 @@ export interface ProfilePlan {
   repeats: number;
   /** Untimed rounds of every shape before the timed ones (WARMUP_ROUNDS; 0 reproduces the profiler of runs 7-18). */
   warmupRounds?: number;
-  /** Idle pause before each timed prompt pass (PROMPT_IDLE_MS, 0: back to back); > 0 also times each size right after a pass and logs the A/B. */
-  promptIdleMs?: number;
 }
 
 // Shapes a served step of the benchmark's workload runs (prompts up to 512 tokens, up to 8 sequences, KV up to 1,024), with enough of each for a two-fold held-out check.
@@ -62,8 +59,6 @@ export const expectedMs = (xs: number[]): number => {
 export interface ProfileTiming {
   wallMs: number;
   cpuMs: number;
-  /** Median over (round, size) pairs of a prompt after the idle pause / the same size right after a pass (PROMPT_IDLE_MS); set when both were timed. */
-  promptIdleRatio?: number;
 }
 
 /** Times `f`, adding its wall and process CPU time (every thread: llama.cpp's and the event loop's) to `acc`. */
@@ -98,20 +93,6 @@ export const DECODE_SWEEPS = 3;
  */
 export const WARMUP_ROUNDS = 1;
 
-/**
- * Idle time before each timed prompt pass; 0 (prompts back to back) by default. A served prompt at
- * low load reaches an idle engine: in the quiet bench of 2 December 14:33 every single-prompt step
- * came after the loop had stopped for want of work (98 of them; gaps of 8 ms to 2 s), and they ran
- * a median 1.25x the price of the profile's back-to-back prompts, CPU / wall 0.996, while prompt
- * chunks run right after a decode pass in the same step ran 1.12x (less the longer the loop had
- * run: 1.21x within 100 ms of a restart, 1.09x after 3 s) and batch-1 decodes 0.97x. Whether an
- * idle core makes the next prompt slower was measured on a quiet machine (16:04, load 0.1-0.4,
- * `prompt-ab.ts idle`, 14 rounds): after sleeping 2 ms-1 s, CPU 0.996-1.038x a prompt right after
- * another; after both vCPUs spun 300 ms, 0.966x. It does not, so the rows stay back to back; with
- * a pause > 0 each size is timed after it and again right after that pass, and the log prints the
- * A/B (`--prompt-idle-ms`).
- */
-export const PROMPT_IDLE_MS = 0;
 
 /** The order of the KV-length indices in each sweep: up, down, up, ... */
 export function decodeSweeps(kvCount: number, repeats: number): number[][] {
@@ -150,20 +131,12 @@ export async function profileEngine(e: Engine, vocab: number, plan: ProfilePlan,
   await e.reset(prefillSlot);
   const sizes = plan.prefillTokens.filter((n) => n <= e.batchTokens && n <= e.contextTokens);
   const prefillMs = sizes.map(() => [] as number[]);
-  const backToBackMs = sizes.map(() => [] as number[]);
-  const idleMs = plan.promptIdleMs ?? PROMPT_IDLE_MS;
   let prefillRounds = 0;
-  // Each size twice (see PROMPT_IDLE_MS): after an idle pause (the row), then right after that pass (logged beside it).
+  // Back to back: whether an idle core slows the next prompt was measured on a quiet machine and it does not (`prompt-ab.ts idle`, docs/accuracy-live.md run 25).
   const prefillRound = async (): Promise<void> => {
     const r = prefillRounds++;
     for (const [i, n] of sizes.entries()) {
-      if (idleMs > 0) await new Promise((res) => setTimeout(res, idleMs));
-      const p = promptFor(r + 1, n, vocab);
-      prefillMs[i]!.push(await timed(() => e.step([{ slot: prefillSlot, tokens: p, sample: true }]), timing));
-      await e.reset(prefillSlot);
-      if (idleMs <= 0) continue;
-      const q = promptFor(r + 1 + plan.repeats, n, vocab);
-      backToBackMs[i]!.push(await timed(() => e.step([{ slot: prefillSlot, tokens: q, sample: true }])));
+      prefillMs[i]!.push(await timed(() => e.step([{ slot: prefillSlot, tokens: promptFor(r + 1, n, vocab), sample: true }]), timing));
       await e.reset(prefillSlot);
     }
   };
@@ -209,14 +182,8 @@ export async function profileEngine(e: Engine, vocab: number, plan: ProfilePlan,
   while (prefillRounds < plan.repeats) await prefillRound();
   sizes.forEach((n, i) => {
     rows.push({ op: 'iter_prefill', batch: 1, seqLen: n, ms: expectedMs(prefillMs[i]!) });
-    const b2b = backToBackMs[i]!.length > 0 ? `; right after a pass ${expectedMs(backToBackMs[i]!).toFixed(1)} ms` : '';
-    log(`prefill ${n} tokens: ${expectedMs(prefillMs[i]!).toFixed(1)} ms${idleMs > 0 ? ` after ${idleMs} ms idle${b2b}` : ''}`);
+    log(`prefill ${n} tokens: ${expectedMs(prefillMs[i]!).toFixed(1)} ms`);
   });
-  if (idleMs > 0 && sizes.length > 0) {
-    const ratios = sizes.map((_, i) => prefillMs[i]!.map((x, r) => x / backToBackMs[i]![r]!)).flat();
-    if (timing) timing.promptIdleRatio = median(ratios);
-    log(`prompt passes after ${idleMs} ms idle / right after a pass, same round and size: median ${median(ratios).toFixed(3)} over ${ratios.length} pairs (the rows are the idle ones)`);
-  }
   for (const [i, kv] of kvs.entries()) {
     batches.forEach((b, j) => {
       rows.push({ op: 'iter_decode', batch: b, kvLen: kv, ms: expectedMs(ms[i]![j]!) });
@@ -323,8 +290,6 @@ interface ProfileCli {
   quick?: boolean;
   /** Untimed rounds before the timed ones (default WARMUP_ROUNDS; the bench's --warmup-rounds 0 is the profiler of runs 7-18). */
   warmupRounds?: number;
-  /** Idle pause before each timed prompt (default PROMPT_IDLE_MS = 0: back to back). */
-  promptIdleMs?: number;
 }
 
 export async function runProfile(o: ProfileCli, log: (s: string) => void): Promise<{ rows: ProfileRow[]; timing: ProfileTiming }> {
@@ -333,7 +298,6 @@ export async function runProfile(o: ProfileCli, log: (s: string) => void): Promi
   const plan = {
     ...(o.quick ? QUICK_PLAN : FULL_PLAN),
     ...(o.warmupRounds !== undefined ? { warmupRounds: o.warmupRounds } : {}),
-    ...(o.promptIdleMs !== undefined ? { promptIdleMs: o.promptIdleMs } : {}),
   };
   const m = resolveModel({ testModel: o.testModel, modelDir: o.modelDir });
   const maxKv = Math.max(...plan.decodeKvLens) + plan.repeats + 8;
@@ -378,7 +342,6 @@ export function llamaProfileCommand(): Command {
     .option('--device-out <file>', 'also write a base device profile here if none exists (e.g. models/gpu/llamacpp-cpu-1t.json)')
     .option('--device-id <id>', 'id of that profile (default llamacpp-cpu-<threads>t)')
     .option('--quick', 'fewer shapes and repeats (CI)')
-    .option('--prompt-idle-ms <ms>', `idle pause before each timed prompt, ms, and an A/B against the same size right after a pass in the log (0: back to back, no A/B)`, int('--prompt-idle-ms', 0), PROMPT_IDLE_MS)
     .action(async (o: ProfileCli) => {
       await runProfile(o, (s) => process.stderr.write(`${s}\n`));
     });

@@ -13,6 +13,7 @@
  * to every profiled row (a row is one pass, and all but a few served iterations are one pass;
  * a step with prompt chunks pays it once per pass, a few tenths of a ms on a 20-200 ms chunk).
  */
+import { fitAffineNonNegative } from '../../src/calibrate/fit.js';
 import type { ProfileRow } from './profile.js';
 import type { StepRecord } from './step-loop.js';
 
@@ -47,21 +48,10 @@ export function iterationOverheads(records: readonly StepRecord[]): { seqs: numb
   return out;
 }
 
-/** Least squares of ms = base + perSeq x seqs; one sequence count only: perSeq 0 and base the mean. Both kept >= 0. */
+/** Least squares of ms = base + perSeq x seqs, both >= 0: the regression the device profile's cpuOverhead is fitted with. */
 export function fitServerOverhead(samples: readonly { seqs: number; ms: number }[]): ServerOverhead {
-  const n = samples.length;
-  if (n === 0) return { baseMs: 0, perSeqMs: 0, iterations: 0 };
-  const mx = samples.reduce((a, s) => a + s.seqs, 0) / n;
-  const my = samples.reduce((a, s) => a + s.ms, 0) / n;
-  const sxx = samples.reduce((a, s) => a + (s.seqs - mx) ** 2, 0);
-  const sxy = samples.reduce((a, s) => a + (s.seqs - mx) * (s.ms - my), 0);
-  let perSeqMs = sxx > 0 ? Math.max(0, sxy / sxx) : 0;
-  let baseMs = my - perSeqMs * mx;
-  if (baseMs < 0) {
-    baseMs = 0;
-    perSeqMs = my / mx;
-  }
-  return { baseMs, perSeqMs, iterations: n };
+  const f = fitAffineNonNegative(samples.map((s) => ({ x: s.seqs, y: s.ms })));
+  return { baseMs: f.base, perSeqMs: f.slope, iterations: samples.length };
 }
 
 /** The profile's rows with the server's per-iteration cost added (a row of b sequences: base + perSeq x b). */

@@ -6,7 +6,7 @@
  * 14:33, lone served prompts (compute-bound) ran 1.25x their profiled price while batch-1 decodes
  * (memory-bound) ran 0.97x, and the prompts' ratios were correlated from one to the next (lag-1
  * 0.36): a slower compute phase of the host during serving would do that (an idle core coming
- * back slow was measured not to: profile.ts, PROMPT_IDLE_MS). A worker,
+ * back slow was measured not to: `prompt-ab.ts idle`). A worker,
  * not the main thread, so that the client's event loop (which timestamps the tokens) never waits
  * for it; it costs about 1 ms of one core a second.
  */

@@ -23,7 +23,7 @@ export interface StepCheck {
   /**
    * The prompt passes split by what came before them: a prompt-only iteration the loop started
    * after idling (gapMs null: the engine had no work), against prompt passes of a loop that ran on
-   * (PROMPT_IDLE_MS in profile.ts says why); medians of measured / predicted, with their counts.
+   * (docs/accuracy-live.md, run 25, says why); medians of measured / predicted, with their counts.
    */
   promptAfterIdle: { n: number; ratio: number | null };
   promptInRunningLoop: { n: number; ratio: number | null };

@@ -20,12 +20,16 @@ export interface ServerInfo {
 
 const authHeaders = (apiKey?: string): Record<string, string> => (apiKey ? { authorization: `Bearer ${apiKey}` } : {});
 
-async function get(url: string, apiKey: string | undefined, timeoutMs: number): Promise<Response> {
+// One retry when the connection was lost: a caller that blocked its event loop past the server's
+// keep-alive timeout (a fit, a simulation) reuses a pooled socket the server has closed; a GET is idempotent.
+async function get(url: string, apiKey: string | undefined, timeoutMs: number, retries = 1): Promise<Response> {
   try {
     return await fetch(url, { headers: authHeaders(apiKey), signal: AbortSignal.timeout(timeoutMs) });
   } catch (e) {
     const timedOut = (e as Error).name === 'TimeoutError';
-    throw new UserError(msg.unreachable(url, failureReason(e, timeoutMs, timedOut)));
+    const reason = failureReason(e, timeoutMs, timedOut);
+    if (reason === 'connection reset' && retries > 0) return get(url, apiKey, timeoutMs, retries - 1);
+    throw new UserError(msg.unreachable(url, reason));
   }
 }
 

@@ -263,24 +263,30 @@ export function fitAllReduce(samples: readonly AllReduceSample[], gpus: number):
   return decode(minimize(loss, [Math.log(10), Math.log(100)]).x);
 }
 
-/** Per-iteration CPU overhead: least squares of base + perSeq x batch, both clamped at >= 0. */
+/** Per-iteration CPU overhead: least squares of base + perSeq x batch, both >= 0 (fitAffineNonNegative). */
 export function fitCpuOverhead(samples: readonly CpuOverheadSample[]): GpuPerfParams['cpuOverhead'] {
   requireEnough('CPU overhead', samples.length, distinct(samples, (s) => s.batch), 2);
-  const n = samples.length;
-  let sx = 0;
-  let sy = 0;
-  let sxx = 0;
-  let sxy = 0;
-  for (const s of samples) {
-    sx += s.batch;
-    sy += s.ms;
-    sxx += s.batch * s.batch;
-    sxy += s.batch * s.ms;
-  }
-  let slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
-  if (!(slope >= 0)) slope = 0;
-  const base = Math.max(0, (sy - slope * sx) / n);
-  return { baseMs: base, perSeqMs: slope };
+  const f = fitAffineNonNegative(samples.map((s) => ({ x: s.batch, y: s.ms })));
+  return { baseMs: f.base, perSeqMs: f.slope };
+}
+
+/**
+ * Least squares of y = base + slope x with both terms >= 0; one x value only: slope 0 and base the
+ * mean. A clamped term refits the other through the means (base 0: slope = mean y / mean x), since
+ * what the line prices is an expectation and must keep the samples' mean. Also the llama.cpp
+ * server's cost per iteration (adapters/llamacpp/server-overhead.ts): the same regression.
+ */
+export function fitAffineNonNegative(points: readonly { x: number; y: number }[]): { base: number; slope: number } {
+  const n = points.length;
+  if (n === 0) return { base: 0, slope: 0 };
+  const mx = points.reduce((a, p) => a + p.x, 0) / n;
+  const my = points.reduce((a, p) => a + p.y, 0) / n;
+  const sxx = points.reduce((a, p) => a + (p.x - mx) ** 2, 0);
+  const sxy = points.reduce((a, p) => a + (p.x - mx) * (p.y - my), 0);
+  const slope = sxx > 0 ? Math.max(0, sxy / sxx) : 0;
+  const base = my - slope * mx;
+  if (base < 0) return { base: 0, slope: mx > 0 ? my / mx : 0 };
+  return { base, slope };
 }
 
 /** Host<->device and device copies (pdsim profiler): latency + bytes / bandwidth per kind and memory type. */
