@@ -5,6 +5,7 @@
  * the replay: each pass a gunzip, a split into lines and a JSON.parse per line) nor keeps a row
  * object or array per request between the two. Rows are validated by traceRows, which words every error.
  */
+import { MAX_RECORD_BYTES, textChunks } from '../io/records.js';
 import { Columns, grown, type TraceColumns } from './trace-columns.js';
 import { traceRows } from './traces.js';
 
@@ -19,9 +20,15 @@ export interface MooncakeColumns extends TraceColumns {
 /**
  * The first `limit` rows arriving at or after `startS` (seconds from the file's first row). As the
  * streamed replay did, the row after the last one kept is read too (so a bad row right after it is
- * still reported), and nothing after that.
+ * still reported), and nothing after that. Plain lines take a scanner (scanMooncake); a file with any
+ * other line is read again by the generic reader, which reports errors with their file and line.
  */
 export function mooncakeColumns(file: string, limit: number, startS: number): MooncakeColumns {
+  return scanMooncake(file, limit, startS) ?? genericColumns(file, limit, startS);
+}
+
+/** The generic reading (traceRows: JSON.parse of every line, every error worded). */
+export function genericColumns(file: string, limit: number, startS: number): MooncakeColumns {
   const cols = new Columns(Math.max(1, limit));
   let ids = new Float64Array(1024);
   let nIds = 0;
@@ -48,6 +55,112 @@ export function mooncakeColumns(file: string, limit: number, startS: number): Mo
   }
   starts[n] = nIds;
   return { count: n, arrivalS: cols.arrivalS, promptTokens: cols.promptTokens, outputTokens: cols.outputTokens, hashStart: starts, hashIds: ids, hasHashes: has };
+}
+
+/**
+ * The plain case, read without the generic pipeline's per-row objects, generator hops and
+ * closures: each line JSON.parse'd (native, no JIT warm-up: a hand-written character scanner was
+ * no faster in a cold process) and checked with the generic reader's own tests (rawRows and
+ * traceRows in traces.ts). `line` answers null as soon as a line fails one of them; the generic
+ * reading then runs from the start and words the error with its line.
+ */
+class PlainRows {
+  readonly cols: Columns;
+  ids = new Float64Array(1024);
+  nIds = 0;
+  starts: Float64Array;
+  has: Uint8Array;
+  n = 0;
+  rows = 0;
+  private t0 = 0;
+  private prev = -Infinity;
+
+  constructor(
+    private readonly limit: number,
+    private readonly startS: number,
+  ) {
+    this.cols = new Columns(Math.max(1, limit));
+    this.starts = new Float64Array(Math.min(Math.max(1, limit), 1024) + 1);
+    this.has = new Uint8Array(this.starts.length);
+  }
+
+  /** One line (no line break); 'stop' once the row after the last kept one is read; null: not plain. */
+  line(text: string): 'go' | 'stop' | null {
+    if (text.trim() === '') return 'go';
+    let o: unknown;
+    try {
+      o = JSON.parse(text);
+    } catch {
+      return null;
+    }
+    if (o === null || typeof o !== 'object' || Array.isArray(o)) return null;
+    const rec = o as Record<string, unknown>;
+    const ts = rec.timestamp;
+    const inLen = rec.input_length;
+    const outLen = rec.output_length;
+    const h = rec.hash_ids;
+    if (typeof ts !== 'number' || !Number.isFinite(ts) || ts < 0) return null;
+    if (typeof inLen !== 'number' || !Number.isSafeInteger(inLen) || inLen < 1) return null;
+    if (typeof outLen !== 'number' || !Number.isSafeInteger(outLen) || outLen < 1) return null;
+    if (h !== undefined) {
+      if (!Array.isArray(h)) return null;
+      for (let k = 0; k < h.length; k++) if (!Number.isSafeInteger(h[k])) return null;
+    }
+    // traceRows: arrivals in seconds, non-decreasing, counted from the first row.
+    const arrivalS = ts / 1000;
+    if (arrivalS < this.prev) return null;
+    this.prev = arrivalS;
+    if (this.rows++ === 0) this.t0 = arrivalS;
+    const n = this.n;
+    if (n >= this.limit) return 'stop';
+    const rel = arrivalS - this.t0;
+    if (rel < this.startS) return 'go';
+    if (n + 1 >= this.starts.length) {
+      const size = Math.min(this.limit + 1, this.starts.length * 2);
+      this.starts = grown(this.starts, size);
+      this.has = grown(this.has, size);
+    }
+    let nIds = this.nIds;
+    this.starts[n] = nIds;
+    if (h !== undefined) {
+      this.has[n] = 1;
+      const hs = h as number[];
+      if (nIds + hs.length > this.ids.length) this.ids = grown(this.ids, Math.max(this.ids.length * 2, nIds + hs.length));
+      const ids = this.ids;
+      for (let k = 0; k < hs.length; k++) ids[nIds++] = hs[k]!;
+      this.nIds = nIds;
+    }
+    this.n = n + 1;
+    this.cols.push(rel, inLen, outLen);
+    return 'go';
+  }
+
+  result(): MooncakeColumns {
+    this.starts[this.n] = this.nIds;
+    const c = this.cols;
+    return { count: this.n, arrivalS: c.arrivalS, promptTokens: c.promptTokens, outputTokens: c.outputTokens, hashStart: this.starts, hashIds: this.ids, hasHashes: this.has };
+  }
+}
+
+/** The plain case read by PlainRows (lines cut as lines() in io/records.ts cuts them), or null for the generic reading. */
+export function scanMooncake(file: string, limit: number, startS: number): MooncakeColumns | null {
+  const s = new PlainRows(limit, startS);
+  let carry = '';
+  for (const chunk of textChunks(file, 'trace file')) {
+    const text = carry + chunk;
+    let pos = 0;
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', pos)) {
+      const r = s.line(text.slice(pos, nl > pos && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl));
+      if (r === null) return null;
+      if (r === 'stop') return s.result();
+      pos = nl + 1;
+    }
+    carry = text.slice(pos);
+    // A record longer than the reader's limit: the generic reader says so.
+    if (carry.length > MAX_RECORD_BYTES) return null;
+  }
+  if (carry !== '' && s.line(carry.charCodeAt(carry.length - 1) === 13 ? carry.slice(0, -1) : carry) === null) return null;
+  return s.rows === 0 ? null : s.result();
 }
 
 /** Row i's hash ids as a new array, undefined when the row had none. */
