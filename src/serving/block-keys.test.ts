@@ -48,4 +48,28 @@ describe('blockKeys', () => {
     expect(b[4]).not.toBe(a[4]);
     expect(blockKeys(100, undefined, 64, 16)).toEqual([]);
   });
+
+  it('equals the % formulation where a half of the key wraps inside a hash block (the non-incremental path)', () => {
+    // The first hash v such that the chain's h * m mod p is p - 3 for one half: blocks at offset 2
+    // and later under that hash block wrap past p.
+    const inv = (m: bigint, p: bigint): bigint => {
+      let r = 1n;
+      for (let b = m, e = p - 2n; e > 0n; e >>= 1n, b = (b * b) % p) if (e & 1n) r = (r * b) % p;
+      return r;
+    };
+    const hashFor = (p: number, m: number, base: number): number => {
+      const h = Number((BigInt(base) * inv(BigInt(m), BigInt(p))) % BigInt(p)); // h * m = base (mod p)
+      return h - 1; // mix(0, v) = v + 1 for 0 <= v < p - 1
+    };
+    for (const [p, m] of [[67_108_859, 40_503], [67_108_837, 51_787]] as const) {
+      for (const top of [1, 3, 17, 31, 32]) {
+        const v = hashFor(p, m, p - top);
+        for (const [prompt, hbt, bs] of [[2048, 512, 16], [1000, 512, 16], [4096, 1024, 32], [300, 64, 16]] as const) {
+          const hashes = [v, v + 1, v];
+          expect(blockKeys(prompt, hashes, hbt, bs)).toEqual(blockKeysReference(prompt, hashes, hbt, bs));
+          expect(blockKeys(prompt, [5, ...hashes], hbt, bs)).toEqual(blockKeysReference(prompt, [5, ...hashes], hbt, bs));
+        }
+      }
+    }
+  });
 });

@@ -69,6 +69,15 @@ export function blockKeys(promptTokens: number, hashes: readonly number[] | unde
     const end = Math.min(fullBlocks, Math.floor(((j + 1) * hashBlockTokens) / blockSizeTokens));
     // Offset of a block inside its hash block, so blocks under one hash differ.
     const first = Math.floor((j * hashBlockTokens) / blockSizeTokens);
+    if (base1 + (end - first) < P1 && base2 + (end - first) < P2) {
+      // Neither half wraps below `end` (all but ~1 in 2^20 hash blocks of 32 engine blocks): the
+      // key of offset off is k0 + off * (2^26 + 1), an exact sum (every value is below 2^53).
+      let k = (base1 + (i - first) + 1) * 67_108_864 + (base2 + (i - first) + 1);
+      for (; i < end; i++) {
+        out[i] = k;
+        k += 67_108_865;
+      }
+    }
     for (; i < end; i++) {
       const off = i - first;
       if (off + 1 < P2) out[i] = plusSmall(base1, off, P1) * 67_108_864 + plusSmall(base2, off, P2);
