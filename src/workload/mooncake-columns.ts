@@ -3,7 +3,8 @@
  * every row's hash_ids packed in one Float64Array (8 bytes an id, ~24 ids a conversation row, about
  * the size of the ids' own text), so the run neither reads the file twice (a validating count, then
  * the replay: each pass a gunzip, a split into lines and a JSON.parse per line) nor keeps a row
- * object or array per request between the two. Rows are validated by traceRows, which words every error.
+ * object or array per request between the two. Rows are validated with traceRows' checks; traceRows
+ * itself words every error.
  */
 import { MAX_RECORD_BYTES, textChunks } from '../io/records.js';
 import { Columns, grown, type TraceColumns } from './trace-columns.js';
@@ -20,8 +21,9 @@ export interface MooncakeColumns extends TraceColumns {
 /**
  * The first `limit` rows arriving at or after `startS` (seconds from the file's first row). As the
  * streamed replay did, the row after the last one kept is read too (so a bad row right after it is
- * still reported), and nothing after that. Plain lines take a scanner (scanMooncake); a file with any
- * other line is read again by the generic reader, which reports errors with their file and line.
+ * still reported), and nothing after that. A file whose lines all pass the checks is read by
+ * scanMooncake (no per-row objects); one with any other line is read again by the generic reading,
+ * which reports the error with its file and line.
  */
 export function mooncakeColumns(file: string, limit: number, startS: number): MooncakeColumns {
   return scanMooncake(file, limit, startS) ?? genericColumns(file, limit, startS);
