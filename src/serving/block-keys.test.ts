@@ -72,4 +72,16 @@ describe('blockKeys', () => {
       }
     }
   });
+
+  it('equals the % formulation at multiples of either prime and one either side (where a quotient is nearest an integer)', () => {
+    const rng = new RandomStreams(5).stream('multiples');
+    for (let t = 0; t < 400; t++) {
+      const p = t % 2 === 0 ? 67_108_859 : 67_108_837;
+      const k = t < 40 ? t : Math.floor(rng.next() * 2 ** 26); // k * p stays below 2^52 (the division path)
+      const hashes = [k * p, k * p - 1, k * p + 1, -k * p, -(k * p) - 1];
+      for (const [prompt, hbt, bs] of [[5 * 512, 512, 16], [5 * 16, 16, 16]] as const) {
+        expect(blockKeys(prompt, hashes, hbt, bs)).toEqual(blockKeysReference(prompt, hashes, hbt, bs));
+      }
+    }
+  });
 });
