@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { userError } from '../errors-testing.js';
@@ -86,7 +87,7 @@ describe('mooncakeColumns (one-pass Mooncake reading)', () => {
   }
 
   it('reads the bundled Mooncake trace by the plain-line path, equal to the generic reading', () => {
-    const f = path.join(__dirname, '../../scenarios/traces/mooncake-conversation.jsonl.gz');
+    const f = fileURLToPath(new URL('../../scenarios/traces/mooncake-conversation.jsonl.gz', import.meta.url));
     for (const [limit, startS] of [[1e9, 0], [12_031, 0], [5000, 600], [1, 0]] as const) {
       const fast = scanMooncake(f, limit, startS);
       expect(fast).not.toBeNull();
