@@ -25,6 +25,7 @@
 import type { FlowNetwork } from '../hardware/flow-network.js';
 import type { Route } from '../hardware/topology.js';
 import type { Simulator } from '../kernel/simulator.js';
+import { EventPriority } from './event-priorities.js';
 import { TierStore, type Holds, type TierStoreStats } from '../kv/tier-store.js';
 import type { RequestState } from './request-state.js';
 
@@ -140,6 +141,15 @@ export class KvTiers {
   private readonly toDiskShards: readonly Route[];
   private readonly fromDiskShards: readonly Route[];
 
+  /**
+   * Whether the engine may complete iterations ahead of the clock (EngineInstance.runsAhead): its
+   * calls here then carry the engine's own time, and flows started ahead are held until that time
+   * (shards). Not with swap, whose calls (preemption, swap-in) keep the clock's time.
+   */
+  get runsAheadOk(): boolean {
+    return !this.swapEnabled;
+  }
+
   get swapEnabled(): boolean {
     return this.cfg.swapBlocks > 0;
   }
@@ -170,18 +180,19 @@ export class KvTiers {
 
   /**
    * Loads keys[from, to) (all held by the tiers, see `hits`; a request's own key array, no copy)
-   * into GPU blocks the request holds; `onDone` runs when the last byte has landed.
+   * into GPU blocks the request holds, from the engine's time `atS` (see `runsAheadOk`); `onDone`
+   * runs when the last byte has landed.
    */
-  startLoad(r: RequestState, keys: readonly number[], from: number, to: number, onDone: () => void): void {
+  startLoad(r: RequestState, keys: readonly number[], from: number, to: number, atS: number, onDone: () => void): void {
     const store = this.store!;
-    this.advance();
+    this.advanceTo(atS);
     const mv = store.load(keys, from, to);
     const cpuCount = mv.cpu;
     const diskCount = mv.disk;
     this.c.cpuHitBlocks += cpuCount;
     this.c.diskHitBlocks += diskCount;
     this.c.loads++;
-    const st: ReqState = { kind: 'load', startS: this.sim.now, left: 0, onDone };
+    const st: ReqState = { kind: 'load', startS: atS, left: 0, onDone };
     this.reqs.set(r, st);
     const finish = (): void => {
       if (--st.left > 0) return;
@@ -196,26 +207,26 @@ export class KvTiers {
     if (cpuCount > 0) {
       st.left++;
       this.c.bytesH2D += cpuCount * this.cfg.blockBytes;
-      this.toGpu(cpuCount, `${tag} h2d`, finish);
+      this.shards(this.routes.h2d, cpuCount, `${tag} h2d`, atS, finish);
     }
     if (diskCount > 0) {
       st.left++;
-      this.afterMove(mv.demoted);
+      this.afterMove(mv.demoted, atS);
       const read = mv.read;
       this.c.bytesFromDisk += diskCount * this.cfg.blockBytes;
-      this.shards(this.fromDiskShards, diskCount, `${tag} disk read`, () => {
+      this.shards(this.fromDiskShards, diskCount, `${tag} disk read`, atS, () => {
         store.land(read);
         this.c.bytesH2D += diskCount * this.cfg.blockBytes;
         this.toGpu(diskCount, `${tag} h2d`, finish);
       });
     }
-    this.sample();
+    this.sample(atS);
   }
 
-  /** The request's prompt blocks are complete: store those not in the CPU tier yet (offload_prompt_only). */
-  offloadPrompt(r: RequestState): void {
+  /** The request's prompt blocks are complete at the engine's time `atS`: store those not in the CPU tier yet (offload_prompt_only). */
+  offloadPrompt(r: RequestState, atS: number): void {
     if (this.store === null || r.blockKeys.length === 0) return;
-    this.advance();
+    this.advanceTo(atS);
     // The store holds the written and demoted blocks itself and answers their keys; the flows below release them.
     const store = this.store;
     const res = store.offload(r.blockKeys, 0, r.blockKeys.length);
@@ -223,10 +234,10 @@ export class KvTiers {
       this.c.storedBlocks += res.written.blocks;
       this.c.bytesD2H += res.written.blocks * this.cfg.blockBytes;
       const written = res.written;
-      this.toHost(written.blocks, `tier r${r.spec.id} store`, () => store.land(written));
+      this.shards(this.routes.d2h, written.blocks, `tier r${r.spec.id} store`, atS, () => store.land(written));
     }
-    this.afterMove(res.demoted);
-    this.sample();
+    this.afterMove(res.demoted, atS);
+    this.sample(atS);
   }
 
   /**
@@ -317,18 +328,53 @@ export class KvTiers {
   // --- moving bytes -------------------------------------------------------------------------
 
   private toHost(blocks: number, tag: string, onDone: () => void): void {
-    this.shards(this.routes.d2h, blocks, tag, onDone);
+    this.shards(this.routes.d2h, blocks, tag, this.sim.now, onDone);
   }
 
   private toGpu(blocks: number, tag: string, onDone: () => void): void {
-    this.shards(this.routes.h2d, blocks, tag, onDone);
+    this.shards(this.routes.h2d, blocks, tag, this.sim.now, onDone);
   }
 
-  /** One flow per TP rank, each 1/tp of the bytes; `onDone` once all have landed. */
-  private shards(routes: readonly Route[], blocks: number, tag: string, onDone: () => void): void {
+  /**
+   * One flow per TP rank, each 1/tp of the bytes, started at `atS`; `onDone` once all have landed.
+   * An engine running ahead of the clock (runsAheadOk) calls at its own time: the flows are held
+   * and started in call order by one event at that time (priority of the iteration end that would
+   * have started them step by step), so the flow network sees them at the instant and in the order
+   * step by step would. Nothing else can act before it: the engine ran ahead only up to the horizon.
+   */
+  private shards(routes: readonly Route[], blocks: number, tag: string, atS: number, onDone: () => void): void {
+    this.c.flowsInFlight += routes.length;
+    if (atS > this.sim.now) {
+      if (this.heldStarts.length === 0) {
+        this.heldAtS = atS;
+        this.sim.scheduleAt(atS, this.onHeldDue, EventPriority.iterationEnd);
+      } else if (atS !== this.heldAtS) {
+        // The held event bounds the engine's horizon: it cannot run past it.
+        throw new Error(`${this.cfg.instance}: KV tier flows held for ${this.heldAtS} s, asked again for ${atS} s`);
+      }
+      this.heldStarts.push({ routes, blocks, tag, onDone });
+      return;
+    }
+    this.startShards(routes, blocks, tag, onDone);
+  }
+
+  /** Flow starts held for `heldAtS` (shards), in call order. */
+  private readonly heldStarts: { routes: readonly Route[]; blocks: number; tag: string; onDone: () => void }[] = [];
+  private heldAtS = -1;
+  private readonly onHeldDue = (): void => {
+    const held = this.heldStarts;
+    // startFlow never calls back at once (a flow's end is an event of its own), so nothing joins the list meanwhile.
+    for (let i = 0; i < held.length; i++) {
+      const h = held[i]!;
+      this.startShards(h.routes, h.blocks, h.tag, h.onDone);
+    }
+    held.length = 0;
+    this.heldAtS = -1;
+  };
+
+  private startShards(routes: readonly Route[], blocks: number, tag: string, onDone: () => void): void {
     const bytes = (blocks * this.cfg.blockBytes) / routes.length;
     let left = routes.length;
-    this.c.flowsInFlight += routes.length;
     for (const r of routes) {
       this.net.startFlow({
         path: r.path, bytes, latencyS: r.latencyS, rateCapBytesPerS: r.rateCapBytesPerS, tag,
@@ -340,12 +386,12 @@ export class KvTiers {
     }
   }
 
-  /** Demoted blocks (already held by the store) are written CPU -> disk; evicted ones just vanish. */
-  private afterMove(demoted: Holds): void {
+  /** Demoted blocks (already held by the store) are written CPU -> disk from `atS`; evicted ones just vanish. */
+  private afterMove(demoted: Holds, atS: number): void {
     if (demoted.blocks === 0) return;
     this.c.bytesToDisk += demoted.blocks * this.cfg.blockBytes;
     const store = this.store!;
-    this.shards(this.toDiskShards, demoted.blocks, `tier ${this.cfg.instance} demote`, () => store.land(demoted));
+    this.shards(this.toDiskShards, demoted.blocks, `tier ${this.cfg.instance} demote`, atS, () => store.land(demoted));
   }
 
   // --- occupancy ----------------------------------------------------------------------------
@@ -364,15 +410,14 @@ export class KvTiers {
     }
   }
 
-  /** After a change of the tier store: new occupancy, peaks, a series row per tier. */
-  private sample(): void {
+  /** After a change of the tier store at `t`: new occupancy, peaks, a series row per tier. */
+  private sample(t: number): void {
     // Held counts straight from the store (no stats object per change), tier names built once.
     const store = this.store!;
     this.cpuHeld = store.cpuHeld;
     this.diskHeld = store.diskHeld;
     this.cpuPeak = Math.max(this.cpuPeak, this.cpuHeld);
     this.diskPeak = Math.max(this.diskPeak, this.diskHeld);
-    const t = this.sim.now;
     this.series.push({ tS: t, tier: this.cpuTierName, occupancy: this.cpuHeld / this.cfg.cpuBlocks });
     if (this.cfg.diskBlocks > 0) this.series.push({ tS: t, tier: this.diskTierName, occupancy: this.diskHeld / this.cfg.diskBlocks });
     if (this.series.length > MAX_SERIES_ROWS) {
