@@ -85,7 +85,14 @@ const MAX_SERIES_ROWS = 20_000;
 export class KvTiers {
   readonly store: TierStore | null;
   private readonly reqs = new Map<RequestState, ReqState>();
-  readonly series: TierOccupancyRow[] = [];
+  /**
+   * The occupancy series as columns, one entry per change (sample): rows are made only when read
+   * (`series`), so a run does not keep ~20k row objects alive through its scavenges.
+   */
+  private readonly seriesS: Float64Array;
+  private readonly seriesCpu: Float64Array;
+  private readonly seriesDisk: Float64Array;
+  private samples = 0;
   private readonly cpuTierName: string;
   private readonly diskTierName: string;
   private lastS = 0;
@@ -136,6 +143,22 @@ export class KvTiers {
     this.toDiskShards = routes.toDisk ? routes.d2h.map(() => routes.toDisk!) : [];
     this.fromDiskShards = routes.fromDisk ? routes.d2h.map(() => routes.fromDisk!) : [];
     this.lastS = sim.now;
+    // Room for the most samples kept before thinning: one more than MAX_SERIES_ROWS rows' worth.
+    const cap = Math.floor(MAX_SERIES_ROWS / (cfg.diskBlocks > 0 ? 2 : 1)) + 1;
+    this.seriesS = new Float64Array(cap);
+    this.seriesCpu = new Float64Array(cap);
+    this.seriesDisk = new Float64Array(cfg.diskBlocks > 0 ? cap : 0);
+  }
+
+  /** Occupancy rows per change, CPU then disk (when there is one) at each time. */
+  get series(): TierOccupancyRow[] {
+    const rows: TierOccupancyRow[] = [];
+    const disk = this.cfg.diskBlocks > 0;
+    for (let i = 0; i < this.samples; i++) {
+      rows.push({ tS: this.seriesS[i]!, tier: this.cpuTierName, occupancy: this.seriesCpu[i]! });
+      if (disk) rows.push({ tS: this.seriesS[i]!, tier: this.diskTierName, occupancy: this.seriesDisk[i]! });
+    }
+    return rows;
   }
 
   private readonly toDiskShards: readonly Route[];
@@ -418,14 +441,20 @@ export class KvTiers {
     this.diskHeld = store.diskHeld;
     this.cpuPeak = Math.max(this.cpuPeak, this.cpuHeld);
     this.diskPeak = Math.max(this.diskPeak, this.diskHeld);
-    this.series.push({ tS: t, tier: this.cpuTierName, occupancy: this.cpuHeld / this.cfg.cpuBlocks });
-    if (this.cfg.diskBlocks > 0) this.series.push({ tS: t, tier: this.diskTierName, occupancy: this.diskHeld / this.cfg.diskBlocks });
-    if (this.series.length > MAX_SERIES_ROWS) {
+    const n = this.samples++;
+    this.seriesS[n] = t;
+    this.seriesCpu[n] = this.cpuHeld / this.cfg.cpuBlocks;
+    const disk = this.cfg.diskBlocks > 0;
+    if (disk) this.seriesDisk[n] = this.diskHeld / this.cfg.diskBlocks;
+    if (this.samples * (disk ? 2 : 1) > MAX_SERIES_ROWS) {
       // Keep every other sample (the report thins to ~300 points per tier anyway).
-      const per = this.cfg.diskBlocks > 0 ? 2 : 1;
       let w = 0;
-      for (let i = 0; i < this.series.length; i++) if (Math.floor(i / per) % 2 === 0) this.series[w++] = this.series[i]!;
-      this.series.length = w;
+      for (let i = 0; i < this.samples; i += 2, w++) {
+        this.seriesS[w] = this.seriesS[i]!;
+        this.seriesCpu[w] = this.seriesCpu[i]!;
+        if (disk) this.seriesDisk[w] = this.seriesDisk[i]!;
+      }
+      this.samples = w;
     }
   }
 }
