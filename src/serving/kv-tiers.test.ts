@@ -6,7 +6,7 @@ import { MemoryRecordWriter } from '../run/record-writer.js';
 import { runSimulation } from '../run/simulation.js';
 import { resolveScenario, type LoadedScenario } from '../scenario/load.js';
 import { EngineInstance, type InstanceConfig } from './instance.js';
-import { KvTiers, type KvTiersConfig } from './kv-tiers.js';
+import { KvTiers, type KvTiersConfig, type TierOccupancyRow } from './kv-tiers.js';
 import { swapFigures, tierFigures } from '../metrics/kv-tiers-summary.js';
 import { RequestState } from './request-state.js';
 import { LinearPerfModel, RecordingSink } from './testing.js';
@@ -167,6 +167,35 @@ describe('KV tiers (hand-computed)', () => {
     const rc = run(false);
     expect(rc.sink.iterations.reduce((a, i) => a + i.newTokens, 0)).toBeGreaterThan(3 * (8 + 11));
     expect(rc.sink.tokensTotal).toBe(36);
+  });
+
+  it('occupancy series: a row per tier and change, every other change dropped past 20,000 rows (as a list of rows would be)', () => {
+    for (const diskBlocks of [0, 30]) {
+      const sim = new Simulator();
+      const { tiers } = machine(sim, { cpuBlocks: 20, diskBlocks });
+      const store = tiers.store!;
+      // The reference: the row list the series was before it became columns, thinned the same way.
+      const ref: TierOccupancyRow[] = [];
+      const per = diskBlocks > 0 ? 2 : 1;
+      const n = 21_000 / per + 5;
+      for (let k = 0; k < n; k++) {
+        const r = new RequestState({ id: k, arrivalS: 0, promptTokens: 8, outputTokens: 1 }, [2 * k + 1, 2 * k + 2]);
+        sim.scheduleAt(k * 0.01, () => { // 10 ms apart: each flow (2 MB, disk 1 GB/s) lands before the next
+          tiers.offloadPrompt(r, sim.now);
+          ref.push({ tS: sim.now, tier: 'cpu r0', occupancy: store.cpuHeld / 20 });
+          if (diskBlocks > 0) ref.push({ tS: sim.now, tier: 'disk r0', occupancy: store.diskHeld / diskBlocks });
+          if (ref.length > 20_000) {
+            let w = 0;
+            for (let i = 0; i < ref.length; i++) if (Math.floor(i / per) % 2 === 0) ref[w++] = ref[i]!;
+            ref.length = w;
+          }
+        });
+      }
+      sim.run();
+      expect(ref.length).toBeLessThan(n * per); // thinned at least once
+      expect(tiers.series).toEqual(ref);
+      expect(ref.some((row) => row.occupancy > 0 && row.occupancy < 1)).toBe(true);
+    }
   });
 
   it('swap area full: falls back to recompute and counts it', () => {
