@@ -372,8 +372,9 @@ export class EngineInstance implements PlanHolder {
 
   /**
    * Iterations may complete ahead of the clock: a colocated engine with fast-forward on, without
-   * KV tiers, shared GPU, weight stream or hooks (real-time serving's per-token calls, P/D hand-offs),
-   * whose only outputs go to the sink with their own times.
+   * swap, shared GPU, weight stream or hooks (real-time serving's per-token calls, P/D hand-offs),
+   * whose only outputs go to the sink with their own times. CPU/disk tiers may run ahead: their calls
+   * carry `stepS` and the flows they start are held to that time (KvTiers.runsAheadOk, shards).
    */
   runsAhead(): boolean {
     const h = this.hooks;
