@@ -259,6 +259,8 @@ export class TierStore {
     this.demoted = null;
     return { written: this.start(written), demoted: this.start(demoted) };
   }
+  /** load's disk stretches, highest first (entries past the call's count are null). */
+  private readonly diskRuns: (Run | null)[] = [];
   /** offload's stretches still to do, highest last. */
   private readonly stLo: number[] = [];
   private readonly stHi: number[] = [];
@@ -297,7 +299,9 @@ export class TierStore {
     let n = this.walk(keys, from, to, true);
     if (n > 0 && this.segRun[n - 1] === null) n--;
     // Refresh: each stretch moved to its tier's tail, highest first; the disk ones remembered.
-    const diskRuns: Run[] = [];
+    // A scratch list (no array per load), emptied below so it keeps no run alive.
+    const diskRuns = this.diskRuns;
+    let nDisk = 0;
     let cpu = 0;
     let disk = 0;
     for (let k = n - 1; k >= 0; k--) {
@@ -307,7 +311,7 @@ export class TierStore {
       if (p.list === CPU) cpu += hi - lo;
       else {
         disk += hi - lo;
-        diskRuns.push(p);
+        diskRuns[nDisk++] = p;
       }
       // A disk piece is read back below, so it keeps its identity (no merge).
       this.moveToTail(p, p.list, p.list === CPU);
@@ -322,7 +326,9 @@ export class TierStore {
     const demoted = new Holds();
     const read = new Holds();
     this.demoted = demoted;
-    for (const p of diskRuns) {
+    for (let k = 0; k < nDisk; k++) {
+      const p = diskRuns[k]!;
+      diskRuns[k] = null;
       read.add(p.keys, p.lo, p.hi);
       this.insertStretch(p.keys, p.lo, p.hi, p);
     }

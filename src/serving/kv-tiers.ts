@@ -95,6 +95,7 @@ export class KvTiers {
   private samples = 0;
   private readonly cpuTierName: string;
   private readonly diskTierName: string;
+  private readonly demoteTag: string;
   private lastS = 0;
   private cpuHeld = 0;
   private diskHeld = 0;
@@ -136,6 +137,7 @@ export class KvTiers {
     readonly cfg: KvTiersConfig,
   ) {
     this.cpuTierName = `cpu ${cfg.instance}`;
+    this.demoteTag = `tier ${cfg.instance} demote`;
     this.diskTierName = `disk ${cfg.instance}`;
     this.store = cfg.cpuBlocks > 0 ? new TierStore({ cpuBlocks: cfg.cpuBlocks, diskBlocks: cfg.diskBlocks, blockBytes: cfg.blockBytes }) : null;
     if (cfg.diskBlocks > 0 && (!routes.toDisk || !routes.fromDisk)) throw new Error(`${cfg.instance}: a disk KV tier needs a disk`);
@@ -226,21 +228,21 @@ export class KvTiers {
       this.c.loadWaitMaxS = Math.max(this.c.loadWaitMaxS, waitS);
       onDone();
     };
-    const tag = `tier r${r.spec.id}`;
+    const tag = `tier r${r.spec.id} h2d`;
     if (cpuCount > 0) {
       st.left++;
       this.c.bytesH2D += cpuCount * this.cfg.blockBytes;
-      this.shards(this.routes.h2d, cpuCount, `${tag} h2d`, atS, finish);
+      this.shards(this.routes.h2d, cpuCount, tag, atS, finish);
     }
     if (diskCount > 0) {
       st.left++;
       this.afterMove(mv.demoted, atS);
       const read = mv.read;
       this.c.bytesFromDisk += diskCount * this.cfg.blockBytes;
-      this.shards(this.fromDiskShards, diskCount, `${tag} disk read`, atS, () => {
+      this.shards(this.fromDiskShards, diskCount, `tier r${r.spec.id} disk read`, atS, () => {
         store.land(read);
         this.c.bytesH2D += diskCount * this.cfg.blockBytes;
-        this.toGpu(diskCount, `${tag} h2d`, finish);
+        this.toGpu(diskCount, tag, finish);
       });
     }
     this.sample(atS);
@@ -414,7 +416,7 @@ export class KvTiers {
     if (demoted.blocks === 0) return;
     this.c.bytesToDisk += demoted.blocks * this.cfg.blockBytes;
     const store = this.store!;
-    this.shards(this.toDiskShards, demoted.blocks, `tier ${this.cfg.instance} demote`, atS, () => store.land(demoted));
+    this.shards(this.toDiskShards, demoted.blocks, this.demoteTag, atS, () => store.land(demoted));
   }
 
   // --- occupancy ----------------------------------------------------------------------------
