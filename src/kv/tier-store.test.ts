@@ -115,7 +115,7 @@ describe('TierStore (runs) against the per-block MapTierStore', () => {
     store1(t, 10);
     store1(t, 11);
     const d = [12, 13, 14].map((k) => t.offload([k], 0, 1).demoted);
-    expect(d.map((h) => [h.arrays[0]![h.los[0]!], h.blocks])).toEqual([[10, 1], [11, 1], [12, 1]]);
+    expect(d.map((h) => [h.keysAt(0)[h.loAt(0)], h.blocks])).toEqual([[10, 1], [11, 1], [12, 1]]);
     expect([t.listKeys('cpu'), t.listKeys('disk')]).toEqual([[13, 14], [11, 12]]);
     expect(t.stats()).toMatchObject({ blocksIn: 5, cpuHeld: 2, diskHeld: 2, evictions: 1, demotions: 3, bytesGpuToCpu: 500, bytesCpuToDisk: 300 });
     t.checkInvariants();
@@ -159,7 +159,7 @@ describe('TierStore (runs) against the per-block MapTierStore', () => {
     const t = new TierStore({ cpuBlocks: 100, diskBlocks: 100, blockBytes: 1 });
     const keys = Array.from({ length: 40 }, (_, i) => 1000 + i);
     const h = t.offload(keys, 0, 40);
-    expect([h.written.blocks, h.written.los.length, h.demoted.blocks, t.runCount, t.cpuHeld]).toEqual([40, 1, 0, 1, 40]);
+    expect([h.written.blocks, h.written.stretches, h.demoted.blocks, t.runCount, t.cpuHeld]).toEqual([40, 1, 0, 1, 40]);
     expect(t.readyHits(keys, 10, 40)).toBe(0); // moving
     t.land(h.written);
     const probes = t.ops.probes;

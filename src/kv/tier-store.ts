@@ -39,6 +39,7 @@ import { KeyFilter } from './key-filter.js';
 import { chainMatchEnd } from './runs.js';
 import { NumMap } from './num-map.js';
 
+const EMPTY_KEYS: readonly number[] = [];
 const CPU = 0;
 const DISK = 1;
 const NO_LIST = -1;
@@ -71,26 +72,58 @@ export interface TierStoreStats {
 
 /**
  * The blocks one flow moves: stretches keys[lo, hi) of key arrays (a stored prompt's written blocks
- * are one or two, not one entry per block); `land` releases them.
+ * are one or two, not one entry per block); `land` releases them. The first stretch is kept in
+ * fields and any others in arrays made when needed: most holds have one stretch, and three arrays
+ * per hold were ~0.5 KB of allocation each (a stored prompt makes two holds, a disk hit two more).
  */
 export class Holds {
-  readonly arrays: (readonly number[])[] = [];
-  readonly los: number[] = [];
-  readonly his: number[] = [];
   blocks = 0;
   /** Place in the store's list of holds in flight; -1 before and after. */
   slot = -1;
+  /** Stretches held. */
+  stretches = 0;
+  private keys0: readonly number[] = EMPTY_KEYS;
+  private lo0 = 0;
+  private hi0 = 0;
+  /** Stretches 1.. (null while there is at most one). */
+  private moreKeys: (readonly number[])[] | null = null;
+  private moreLo: number[] | null = null;
+  private moreHi: number[] | null = null;
+
+  keysAt(k: number): readonly number[] {
+    return k === 0 ? this.keys0 : this.moreKeys![k - 1]!;
+  }
+  loAt(k: number): number {
+    return k === 0 ? this.lo0 : this.moreLo![k - 1]!;
+  }
+  hiAt(k: number): number {
+    return k === 0 ? this.hi0 : this.moreHi![k - 1]!;
+  }
 
   /** Adds keys[lo, hi), joined to the last stretch when it continues it downward (a call's steps run high to low). */
   add(keys: readonly number[], lo: number, hi: number): void {
     this.blocks += hi - lo;
-    const n = this.los.length - 1;
-    if (n >= 0 && this.arrays[n] === keys && this.los[n] === hi) this.los[n] = lo;
-    else {
-      this.arrays.push(keys);
-      this.los.push(lo);
-      this.his.push(hi);
+    const n = this.stretches;
+    if (n === 0) {
+      this.keys0 = keys;
+      this.lo0 = lo;
+      this.hi0 = hi;
+    } else if (n === 1 && this.keys0 === keys && this.lo0 === hi) {
+      this.lo0 = lo;
+      return;
+    } else if (n > 1 && this.moreKeys![n - 2] === keys && this.moreLo![n - 2] === hi) {
+      this.moreLo![n - 2] = lo;
+      return;
+    } else if (this.moreKeys === null) {
+      this.moreKeys = [keys];
+      this.moreLo = [lo];
+      this.moreHi = [hi];
+    } else {
+      this.moreKeys.push(keys);
+      this.moreLo!.push(lo);
+      this.moreHi!.push(hi);
     }
+    this.stretches = n + 1;
   }
 }
 const NO_HOLDS = new Holds();
@@ -171,7 +204,7 @@ export class TierStore {
   /** Flows still moving block `hash` (tests: a scan of every hold). */
   holdCount(hash: BlockHash): number {
     let n = 0;
-    for (const h of this.active) for (let k = 0; k < h.los.length; k++) for (let i = h.los[k]!; i < h.his[k]!; i++) if (h.arrays[k]![i] === hash) n++;
+    for (const h of this.active) for (let k = 0; k < h.stretches; k++) for (let i = h.loAt(k); i < h.hiAt(k); i++) if (h.keysAt(k)[i] === hash) n++;
     return n;
   }
 
@@ -226,6 +259,8 @@ export class TierStore {
     this.demoted = null;
     return { written: this.start(written), demoted: this.start(demoted) };
   }
+  /** load's disk stretches, highest first (entries past the call's count are null). */
+  private readonly diskRuns: (Run | null)[] = [];
   /** offload's stretches still to do, highest last. */
   private readonly stLo: number[] = [];
   private readonly stHi: number[] = [];
@@ -243,10 +278,10 @@ export class TierStore {
     const active = this.active;
     for (let j = 0; j < active.length; j++) {
       const h = active[j]!;
-      for (let k = 0; k < h.los.length; k++) {
+      for (let k = 0; k < h.stretches; k++) {
         this.ops.holdOps++;
-        const m = Math.max(h.los[k]!, from);
-        if (m < stop && m < h.his[k]! && h.arrays[k]![m] === keys[m]) stop = m;
+        const m = Math.max(h.loAt(k), from);
+        if (m < stop && m < h.hiAt(k) && h.keysAt(k)[m] === keys[m]) stop = m;
       }
     }
     return stop - from;
@@ -264,7 +299,9 @@ export class TierStore {
     let n = this.walk(keys, from, to, true);
     if (n > 0 && this.segRun[n - 1] === null) n--;
     // Refresh: each stretch moved to its tier's tail, highest first; the disk ones remembered.
-    const diskRuns: Run[] = [];
+    // A scratch list (no array per load), emptied below so it keeps no run alive.
+    const diskRuns = this.diskRuns;
+    let nDisk = 0;
     let cpu = 0;
     let disk = 0;
     for (let k = n - 1; k >= 0; k--) {
@@ -274,7 +311,7 @@ export class TierStore {
       if (p.list === CPU) cpu += hi - lo;
       else {
         disk += hi - lo;
-        diskRuns.push(p);
+        diskRuns[nDisk++] = p;
       }
       // A disk piece is read back below, so it keeps its identity (no merge).
       this.moveToTail(p, p.list, p.list === CPU);
@@ -289,7 +326,9 @@ export class TierStore {
     const demoted = new Holds();
     const read = new Holds();
     this.demoted = demoted;
-    for (const p of diskRuns) {
+    for (let k = 0; k < nDisk; k++) {
+      const p = diskRuns[k]!;
+      diskRuns[k] = null;
       read.add(p.keys, p.lo, p.hi);
       this.insertStretch(p.keys, p.lo, p.hi, p);
     }
@@ -649,4 +688,3 @@ export class TierStore {
   }
 }
 
-const EMPTY_KEYS: readonly number[] = [];

@@ -372,12 +372,13 @@ export class EngineInstance implements PlanHolder {
 
   /**
    * Iterations may complete ahead of the clock: a colocated engine with fast-forward on, without
-   * KV tiers, shared GPU, weight stream or hooks (real-time serving's per-token calls, P/D hand-offs),
-   * whose only outputs go to the sink with their own times.
+   * swap, shared GPU, weight stream or hooks (real-time serving's per-token calls, P/D hand-offs),
+   * whose only outputs go to the sink with their own times. CPU/disk tiers may run ahead: their calls
+   * carry `stepS` and the flows they start are held to that time (KvTiers.runsAheadOk, shards).
    */
   runsAhead(): boolean {
     const h = this.hooks;
-    return this.cfg.fastForward && this.cfg.role === 'colocated' && this.tiers === null && this.turns === null && this.weightFlow === null
+    return this.cfg.fastForward && this.cfg.role === 'colocated' && (this.tiers === null || this.tiers.runsAheadOk) && this.turns === null && this.weightFlow === null
       && h.onTokens === undefined && h.onLeave === undefined && h.onPrefillDone === undefined && h.onPrefillIteration === undefined;
   }
 
@@ -392,6 +393,7 @@ export class EngineInstance implements PlanHolder {
 
   /** One scheduling step at `startS`: the end of the iteration it starts, or -1 when it started none it can time now. */
   private step(startS: number): number {
+    this.stepS = startS;
     // A shared GPU held by another instance: this step runs when the GPU is handed over (busy stays set).
     if (this.turns !== null && !this.turns.acquire(this, this.onTurn)) return -1;
     const batch = this.scheduler.schedule(this.ctx);
@@ -506,6 +508,7 @@ export class EngineInstance implements PlanHolder {
   }
 
   private endIteration(endS: number): void {
+    this.stepS = endS;
     // Held calls of other engines' plans that ended before this iteration come first (sink-buffer.ts).
     this.order.drain(endS);
     const batch = this.scheduled;
@@ -559,6 +562,9 @@ export class EngineInstance implements PlanHolder {
   readonly survivorsB: RequestState[] = [];
   /** @internal */
   survivorFlip = false;
+
+  /** @internal The time of the step or iteration end in progress, ahead of the clock when the engine runs ahead: what its KV connector times tier flows by. */
+  stepS = 0;
 
   /** @internal Start of the iteration in flight (all requests of one iteration share it). */
   lastStartS = 0;

@@ -6,7 +6,7 @@ import { MemoryRecordWriter } from '../run/record-writer.js';
 import { runSimulation } from '../run/simulation.js';
 import { resolveScenario, type LoadedScenario } from '../scenario/load.js';
 import { EngineInstance, type InstanceConfig } from './instance.js';
-import { KvTiers, type KvTiersConfig } from './kv-tiers.js';
+import { KvTiers, type KvTiersConfig, type TierOccupancyRow } from './kv-tiers.js';
 import { swapFigures, tierFigures } from '../metrics/kv-tiers-summary.js';
 import { RequestState } from './request-state.js';
 import { LinearPerfModel, RecordingSink } from './testing.js';
@@ -169,6 +169,35 @@ describe('KV tiers (hand-computed)', () => {
     expect(rc.sink.tokensTotal).toBe(36);
   });
 
+  it('occupancy series: a row per tier and change, every other change dropped past 20,000 rows (as a list of rows would be)', () => {
+    for (const diskBlocks of [0, 30]) {
+      const sim = new Simulator();
+      const { tiers } = machine(sim, { cpuBlocks: 20, diskBlocks });
+      const store = tiers.store!;
+      // The reference: the row list the series was before it became columns, thinned the same way.
+      const ref: TierOccupancyRow[] = [];
+      const per = diskBlocks > 0 ? 2 : 1;
+      const n = 21_000 / per + 5;
+      for (let k = 0; k < n; k++) {
+        const r = new RequestState({ id: k, arrivalS: 0, promptTokens: 8, outputTokens: 1 }, [2 * k + 1, 2 * k + 2]);
+        sim.scheduleAt(k * 0.01, () => { // 10 ms apart: each flow (2 MB, disk 1 GB/s) lands before the next
+          tiers.offloadPrompt(r, sim.now);
+          ref.push({ tS: sim.now, tier: 'cpu r0', occupancy: store.cpuHeld / 20 });
+          if (diskBlocks > 0) ref.push({ tS: sim.now, tier: 'disk r0', occupancy: store.diskHeld / diskBlocks });
+          if (ref.length > 20_000) {
+            let w = 0;
+            for (let i = 0; i < ref.length; i++) if (Math.floor(i / per) % 2 === 0) ref[w++] = ref[i]!;
+            ref.length = w;
+          }
+        });
+      }
+      sim.run();
+      expect(ref.length).toBeLessThan(n * per); // thinned at least once
+      expect(tiers.series).toEqual(ref);
+      expect(ref.some((row) => row.occupancy > 0 && row.occupancy < 1)).toBe(true);
+    }
+  });
+
   it('swap area full: falls back to recompute and counts it', () => {
     const sim = new Simulator();
     const sink = new RecordingSink();
@@ -193,7 +222,7 @@ function lcg(seed: number): () => number {
   };
 }
 
-function tierScenario(seed: number): LoadedScenario {
+function tierScenario(seed: number, edit?: (engine: Record<string, unknown>) => void): LoadedScenario {
   const rnd = lcg(seed * 7919 + 1);
   const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const chunked = rnd() < 0.7;
@@ -214,6 +243,7 @@ function tierScenario(seed: number): LoadedScenario {
   };
   if (raw.engine.kvOffloadingGiB > 0 && rnd() < 0.5) raw.engine.kvDiskGiB = pick([0.01, 0.2]);
   if (raw.engine.kvOffloadingGiB === 0 && !swap) raw.engine.kvOffloadingGiB = 0.02;
+  edit?.(raw.engine);
   return { scenario: resolveScenario(raw, 'test.yaml'), file: 'test.yaml', baseDir: process.cwd() };
 }
 
@@ -261,6 +291,36 @@ describe('KV tiers (randomized, colocated)', () => {
       expect(JSON.stringify(fast.series.tiers)).toBe(JSON.stringify(slow.series.tiers));
     }
   });
+});
+
+describe('KV tiers ahead of the clock', () => {
+  // Without swap an engine with tiers completes iterations ahead of the clock (runsAheadOk): its tier
+  // calls carry its own time and the flows they start are held to it. Step by step is the reference.
+  const noSwap = (disk: boolean) => (e: Record<string, unknown>) => {
+    e.preemptionMode = 'recompute';
+    e.swapSpaceGiB = 0;
+    if (!((e.kvOffloadingGiB as number) > 0)) e.kvOffloadingGiB = 0.05;
+    e.kvDiskGiB = disk ? 0.2 : 0;
+  };
+  for (const seed of [1, 3, 4, 6, 7, 8]) {
+    it(`seed ${seed}${seed % 2 ? ' with a disk tier' : ''}: byte-identical to step by step, in fewer events`, async () => {
+      const sc = () => tierScenario(seed, noSwap(seed % 2 === 1));
+      const a = new MemoryRecordWriter();
+      const b = new MemoryRecordWriter();
+      const fast = await runSimulation(sc(), { writer: a, fastForward: true });
+      const slow = await runSimulation(sc(), { writer: b, fastForward: false });
+      const strip = (s: Record<string, unknown>) => JSON.stringify({ ...s, pdsim: { ...(s.pdsim as object), simulated_events: 0 } });
+      expect(strip(fast.summary)).toBe(strip(slow.summary));
+      expect(JSON.stringify(a.records)).toBe(JSON.stringify(b.records));
+      expect(JSON.stringify(fast.series.tiers)).toBe(JSON.stringify(slow.series.tiers));
+      expect(fast.events).toBeLessThan(slow.events);
+      for (const inst of fast.built.pools[0]!.instances) {
+        expect(inst.runsAhead()).toBe(true);
+        inst.tiers!.checkConservation();
+        expect(inst.tiers!.inFlight).toEqual({ requests: 0, flows: 0 });
+      }
+    });
+  }
 });
 
 describe('KV tiers in scenarios', () => {

@@ -25,6 +25,7 @@
 import type { FlowNetwork } from '../hardware/flow-network.js';
 import type { Route } from '../hardware/topology.js';
 import type { Simulator } from '../kernel/simulator.js';
+import { EventPriority } from './event-priorities.js';
 import { TierStore, type Holds, type TierStoreStats } from '../kv/tier-store.js';
 import type { RequestState } from './request-state.js';
 
@@ -84,9 +85,17 @@ const MAX_SERIES_ROWS = 20_000;
 export class KvTiers {
   readonly store: TierStore | null;
   private readonly reqs = new Map<RequestState, ReqState>();
-  readonly series: TierOccupancyRow[] = [];
+  /**
+   * The occupancy series as columns, one entry per change (sample): rows are made only when read
+   * (`series`), so a run does not keep ~20k row objects alive through its scavenges.
+   */
+  private readonly seriesS: Float64Array;
+  private readonly seriesCpu: Float64Array;
+  private readonly seriesDisk: Float64Array;
+  private samples = 0;
   private readonly cpuTierName: string;
   private readonly diskTierName: string;
+  private readonly demoteTag: string;
   private lastS = 0;
   private cpuHeld = 0;
   private diskHeld = 0;
@@ -128,6 +137,7 @@ export class KvTiers {
     readonly cfg: KvTiersConfig,
   ) {
     this.cpuTierName = `cpu ${cfg.instance}`;
+    this.demoteTag = `tier ${cfg.instance} demote`;
     this.diskTierName = `disk ${cfg.instance}`;
     this.store = cfg.cpuBlocks > 0 ? new TierStore({ cpuBlocks: cfg.cpuBlocks, diskBlocks: cfg.diskBlocks, blockBytes: cfg.blockBytes }) : null;
     if (cfg.diskBlocks > 0 && (!routes.toDisk || !routes.fromDisk)) throw new Error(`${cfg.instance}: a disk KV tier needs a disk`);
@@ -135,10 +145,35 @@ export class KvTiers {
     this.toDiskShards = routes.toDisk ? routes.d2h.map(() => routes.toDisk!) : [];
     this.fromDiskShards = routes.fromDisk ? routes.d2h.map(() => routes.fromDisk!) : [];
     this.lastS = sim.now;
+    // Room for the most samples kept before thinning: one more than MAX_SERIES_ROWS rows' worth.
+    const cap = Math.floor(MAX_SERIES_ROWS / (cfg.diskBlocks > 0 ? 2 : 1)) + 1;
+    this.seriesS = new Float64Array(cap);
+    this.seriesCpu = new Float64Array(cap);
+    this.seriesDisk = new Float64Array(cfg.diskBlocks > 0 ? cap : 0);
+  }
+
+  /** Occupancy rows per change, CPU then disk (when there is one) at each time. */
+  get series(): TierOccupancyRow[] {
+    const rows: TierOccupancyRow[] = [];
+    const disk = this.cfg.diskBlocks > 0;
+    for (let i = 0; i < this.samples; i++) {
+      rows.push({ tS: this.seriesS[i]!, tier: this.cpuTierName, occupancy: this.seriesCpu[i]! });
+      if (disk) rows.push({ tS: this.seriesS[i]!, tier: this.diskTierName, occupancy: this.seriesDisk[i]! });
+    }
+    return rows;
   }
 
   private readonly toDiskShards: readonly Route[];
   private readonly fromDiskShards: readonly Route[];
+
+  /**
+   * Whether the engine may complete iterations ahead of the clock (EngineInstance.runsAhead): its
+   * calls here then carry the engine's own time, and flows started ahead are held until that time
+   * (shards). Not with swap, whose calls (preemption, swap-in) keep the clock's time.
+   */
+  get runsAheadOk(): boolean {
+    return !this.swapEnabled;
+  }
 
   get swapEnabled(): boolean {
     return this.cfg.swapBlocks > 0;
@@ -170,18 +205,19 @@ export class KvTiers {
 
   /**
    * Loads keys[from, to) (all held by the tiers, see `hits`; a request's own key array, no copy)
-   * into GPU blocks the request holds; `onDone` runs when the last byte has landed.
+   * into GPU blocks the request holds, from the engine's time `atS` (see `runsAheadOk`); `onDone`
+   * runs when the last byte has landed.
    */
-  startLoad(r: RequestState, keys: readonly number[], from: number, to: number, onDone: () => void): void {
+  startLoad(r: RequestState, keys: readonly number[], from: number, to: number, atS: number, onDone: () => void): void {
     const store = this.store!;
-    this.advance();
+    this.advanceTo(atS);
     const mv = store.load(keys, from, to);
     const cpuCount = mv.cpu;
     const diskCount = mv.disk;
     this.c.cpuHitBlocks += cpuCount;
     this.c.diskHitBlocks += diskCount;
     this.c.loads++;
-    const st: ReqState = { kind: 'load', startS: this.sim.now, left: 0, onDone };
+    const st: ReqState = { kind: 'load', startS: atS, left: 0, onDone };
     this.reqs.set(r, st);
     const finish = (): void => {
       if (--st.left > 0) return;
@@ -192,30 +228,30 @@ export class KvTiers {
       this.c.loadWaitMaxS = Math.max(this.c.loadWaitMaxS, waitS);
       onDone();
     };
-    const tag = `tier r${r.spec.id}`;
+    const tag = `tier r${r.spec.id} h2d`;
     if (cpuCount > 0) {
       st.left++;
       this.c.bytesH2D += cpuCount * this.cfg.blockBytes;
-      this.toGpu(cpuCount, `${tag} h2d`, finish);
+      this.shards(this.routes.h2d, cpuCount, tag, atS, finish);
     }
     if (diskCount > 0) {
       st.left++;
-      this.afterMove(mv.demoted);
+      this.afterMove(mv.demoted, atS);
       const read = mv.read;
       this.c.bytesFromDisk += diskCount * this.cfg.blockBytes;
-      this.shards(this.fromDiskShards, diskCount, `${tag} disk read`, () => {
+      this.shards(this.fromDiskShards, diskCount, `tier r${r.spec.id} disk read`, atS, () => {
         store.land(read);
         this.c.bytesH2D += diskCount * this.cfg.blockBytes;
-        this.toGpu(diskCount, `${tag} h2d`, finish);
+        this.toGpu(diskCount, tag, finish);
       });
     }
-    this.sample();
+    this.sample(atS);
   }
 
-  /** The request's prompt blocks are complete: store those not in the CPU tier yet (offload_prompt_only). */
-  offloadPrompt(r: RequestState): void {
+  /** The request's prompt blocks are complete at the engine's time `atS`: store those not in the CPU tier yet (offload_prompt_only). */
+  offloadPrompt(r: RequestState, atS: number): void {
     if (this.store === null || r.blockKeys.length === 0) return;
-    this.advance();
+    this.advanceTo(atS);
     // The store holds the written and demoted blocks itself and answers their keys; the flows below release them.
     const store = this.store;
     const res = store.offload(r.blockKeys, 0, r.blockKeys.length);
@@ -223,10 +259,10 @@ export class KvTiers {
       this.c.storedBlocks += res.written.blocks;
       this.c.bytesD2H += res.written.blocks * this.cfg.blockBytes;
       const written = res.written;
-      this.toHost(written.blocks, `tier r${r.spec.id} store`, () => store.land(written));
+      this.shards(this.routes.d2h, written.blocks, `tier r${r.spec.id} store`, atS, () => store.land(written));
     }
-    this.afterMove(res.demoted);
-    this.sample();
+    this.afterMove(res.demoted, atS);
+    this.sample(atS);
   }
 
   /**
@@ -317,18 +353,53 @@ export class KvTiers {
   // --- moving bytes -------------------------------------------------------------------------
 
   private toHost(blocks: number, tag: string, onDone: () => void): void {
-    this.shards(this.routes.d2h, blocks, tag, onDone);
+    this.shards(this.routes.d2h, blocks, tag, this.sim.now, onDone);
   }
 
   private toGpu(blocks: number, tag: string, onDone: () => void): void {
-    this.shards(this.routes.h2d, blocks, tag, onDone);
+    this.shards(this.routes.h2d, blocks, tag, this.sim.now, onDone);
   }
 
-  /** One flow per TP rank, each 1/tp of the bytes; `onDone` once all have landed. */
-  private shards(routes: readonly Route[], blocks: number, tag: string, onDone: () => void): void {
+  /**
+   * One flow per TP rank, each 1/tp of the bytes, started at `atS`; `onDone` once all have landed.
+   * An engine running ahead of the clock (runsAheadOk) calls at its own time: the flows are held
+   * and started in call order by one event at that time (priority of the iteration end that would
+   * have started them step by step), so the flow network sees them at the instant and in the order
+   * step by step would. Nothing else can act before it: the engine ran ahead only up to the horizon.
+   */
+  private shards(routes: readonly Route[], blocks: number, tag: string, atS: number, onDone: () => void): void {
+    this.c.flowsInFlight += routes.length;
+    if (atS > this.sim.now) {
+      if (this.heldStarts.length === 0) {
+        this.heldAtS = atS;
+        this.sim.scheduleAt(atS, this.onHeldDue, EventPriority.iterationEnd);
+      } else if (atS !== this.heldAtS) {
+        // The held event bounds the engine's horizon: it cannot run past it.
+        throw new Error(`${this.cfg.instance}: KV tier flows held for ${this.heldAtS} s, asked again for ${atS} s`);
+      }
+      this.heldStarts.push({ routes, blocks, tag, onDone });
+      return;
+    }
+    this.startShards(routes, blocks, tag, onDone);
+  }
+
+  /** Flow starts held for `heldAtS` (shards), in call order. */
+  private readonly heldStarts: { routes: readonly Route[]; blocks: number; tag: string; onDone: () => void }[] = [];
+  private heldAtS = -1;
+  private readonly onHeldDue = (): void => {
+    const held = this.heldStarts;
+    // startFlow never calls back at once (a flow's end is an event of its own), so nothing joins the list meanwhile.
+    for (let i = 0; i < held.length; i++) {
+      const h = held[i]!;
+      this.startShards(h.routes, h.blocks, h.tag, h.onDone);
+    }
+    held.length = 0;
+    this.heldAtS = -1;
+  };
+
+  private startShards(routes: readonly Route[], blocks: number, tag: string, onDone: () => void): void {
     const bytes = (blocks * this.cfg.blockBytes) / routes.length;
     let left = routes.length;
-    this.c.flowsInFlight += routes.length;
     for (const r of routes) {
       this.net.startFlow({
         path: r.path, bytes, latencyS: r.latencyS, rateCapBytesPerS: r.rateCapBytesPerS, tag,
@@ -340,12 +411,12 @@ export class KvTiers {
     }
   }
 
-  /** Demoted blocks (already held by the store) are written CPU -> disk; evicted ones just vanish. */
-  private afterMove(demoted: Holds): void {
+  /** Demoted blocks (already held by the store) are written CPU -> disk from `atS`; evicted ones just vanish. */
+  private afterMove(demoted: Holds, atS: number): void {
     if (demoted.blocks === 0) return;
     this.c.bytesToDisk += demoted.blocks * this.cfg.blockBytes;
     const store = this.store!;
-    this.shards(this.toDiskShards, demoted.blocks, `tier ${this.cfg.instance} demote`, () => store.land(demoted));
+    this.shards(this.toDiskShards, demoted.blocks, this.demoteTag, atS, () => store.land(demoted));
   }
 
   // --- occupancy ----------------------------------------------------------------------------
@@ -364,23 +435,28 @@ export class KvTiers {
     }
   }
 
-  /** After a change of the tier store: new occupancy, peaks, a series row per tier. */
-  private sample(): void {
+  /** After a change of the tier store at `t`: new occupancy, peaks, a series row per tier. */
+  private sample(t: number): void {
     // Held counts straight from the store (no stats object per change), tier names built once.
     const store = this.store!;
     this.cpuHeld = store.cpuHeld;
     this.diskHeld = store.diskHeld;
     this.cpuPeak = Math.max(this.cpuPeak, this.cpuHeld);
     this.diskPeak = Math.max(this.diskPeak, this.diskHeld);
-    const t = this.sim.now;
-    this.series.push({ tS: t, tier: this.cpuTierName, occupancy: this.cpuHeld / this.cfg.cpuBlocks });
-    if (this.cfg.diskBlocks > 0) this.series.push({ tS: t, tier: this.diskTierName, occupancy: this.diskHeld / this.cfg.diskBlocks });
-    if (this.series.length > MAX_SERIES_ROWS) {
+    const n = this.samples++;
+    this.seriesS[n] = t;
+    this.seriesCpu[n] = this.cpuHeld / this.cfg.cpuBlocks;
+    const disk = this.cfg.diskBlocks > 0;
+    if (disk) this.seriesDisk[n] = this.diskHeld / this.cfg.diskBlocks;
+    if (this.samples * (disk ? 2 : 1) > MAX_SERIES_ROWS) {
       // Keep every other sample (the report thins to ~300 points per tier anyway).
-      const per = this.cfg.diskBlocks > 0 ? 2 : 1;
       let w = 0;
-      for (let i = 0; i < this.series.length; i++) if (Math.floor(i / per) % 2 === 0) this.series[w++] = this.series[i]!;
-      this.series.length = w;
+      for (let i = 0; i < this.samples; i += 2, w++) {
+        this.seriesS[w] = this.seriesS[i]!;
+        this.seriesCpu[w] = this.seriesCpu[i]!;
+        if (disk) this.seriesDisk[w] = this.seriesDisk[i]!;
+      }
+      this.samples = w;
     }
   }
 }

@@ -25,27 +25,30 @@ function tiers(sim: Simulator, sizes: { cpuBlocks: number; swapBlocks: number } 
   return new KvTiers(sim, net, { d2h: [topo.path({ gpu: 0 }, { host: 0 })], h2d: [topo.path({ host: 0 }, { gpu: 0 })] }, { instance: 'r0', blockSizeTokens: 4, blockBytes: 1e6, diskBlocks: 0, ...sizes });
 }
 
+/** The engine side a connector reads; step by step its step time is the clock. */
+const eng = (sim: Simulator, blocks: BlockManager) => ({ cfg, blocks, get stepS() { return sim.now; } });
+
 type Make = (sim: Simulator, blocks: BlockManager, ready: () => void) => { c: KvConnector; t?: KvTiers };
 const base: [string, Make][] = [
   ['none', () => ({ c: new NoKvConnector() })],
   ['offload', (sim, blocks, ready) => {
     const t = tiers(sim, { cpuBlocks: 100, swapBlocks: 0 });
-    return { c: new OffloadKvConnector(t, { cfg, blocks }, ready), t };
+    return { c: new OffloadKvConnector(t, eng(sim, blocks), ready), t };
   }],
   ['swap', (sim, blocks, ready) => {
     const t = tiers(sim, { cpuBlocks: 0, swapBlocks: 10 });
-    return { c: new SwapKvConnector(t, { cfg, blocks }, ready, new NoKvConnector()), t };
+    return { c: new SwapKvConnector(t, eng(sim, blocks), ready, new NoKvConnector()), t };
   }],
   ['swap around offload', (sim, blocks, ready) => {
     const t = tiers(sim);
-    return { c: new SwapKvConnector(t, { cfg, blocks }, ready, new OffloadKvConnector(t, { cfg, blocks }, ready)), t };
+    return { c: new SwapKvConnector(t, eng(sim, blocks), ready, new OffloadKvConnector(t, eng(sim, blocks), ready)), t };
   }],
 ];
 
 it('tiersConnector picks offload, swap, or swap around offload from what the tiers hold', () => {
   const sim = new Simulator();
   const blocks = new BlockManager(50, 4);
-  const pick = (cpuBlocks: number, swapBlocks: number) => tiersConnector(tiers(sim, { cpuBlocks, swapBlocks }), { cfg, blocks }, () => {}).name;
+  const pick = (cpuBlocks: number, swapBlocks: number) => tiersConnector(tiers(sim, { cpuBlocks, swapBlocks }), eng(sim, blocks), () => {}).name;
   expect([pick(100, 0), pick(0, 10), pick(100, 10)]).toEqual(['offload', 'swap', 'swap+offload']);
 });
 

@@ -17,6 +17,8 @@ import type { AdmitResult, KvConnector } from './types.js';
 export interface ConnectorEngine {
   readonly cfg: { blockSizeTokens: number; enablePrefixCaching: boolean; enableChunkedPrefill: boolean };
   readonly blocks: BlockManager;
+  /** The engine's time of the step or iteration end in progress (ahead of the clock when it runs ahead). */
+  readonly stepS: number;
 }
 
 export class OffloadKvConnector implements KvConnector {
@@ -60,7 +62,7 @@ export class OffloadKvConnector implements KvConnector {
     r.hashedBlocks = gpuHit;
     r.blocks = need;
     tiers.noteAdmission(r.numTokens, gpuHit);
-    tiers.startLoad(r, r.blockKeys, gpuHit, gpuHit + tierHit, () => {
+    tiers.startLoad(r, r.blockKeys, gpuHit, gpuHit + tierHit, c.stepS, () => {
       r.numComputed = loaded;
       if (r.generated === 0) r.cachedPromptTokens = loaded;
       if (c.cfg.enablePrefixCaching) {
@@ -86,7 +88,7 @@ export class OffloadKvConnector implements KvConnector {
   }
 
   onPromptDone(r: RequestState): void {
-    this.tiers.offloadPrompt(r);
+    this.tiers.offloadPrompt(r, this.engine.stepS);
   }
 
   isBusy(r: RequestState): boolean {
