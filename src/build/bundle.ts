@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { packageRoot } from '../package-files.js';
 import { CODE_CACHES, type CodeCache } from './cache-files.js';
+import { lazyBuiltins } from './lazy-builtins.js';
 
 /**
  * Loaded from node_modules at run time, all through dynamic imports: vega (reports also read its
@@ -69,6 +70,7 @@ export async function buildBundle(outDir: string = path.join(packageRoot(), 'dis
     format: 'cjs',
     outfile: path.join(outDir, 'pdsim.cjs'),
     define: { 'import.meta.url': '__pdsimUrl' },
+    plugins: [lazyBuiltins()],
   });
   const entry = path.join(outDir, 'pdsim.mjs');
   const loader = await build({
