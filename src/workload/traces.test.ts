@@ -3,9 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { userError } from '../errors-testing.js';
-import { lines } from '../io/records.js';
-import { packageRoot } from '../package-files.js';
-import { mooncakeLine, readLengthColumn, readTrace, traceRows } from './traces.js';
+import { readLengthColumn, readTrace, traceRows } from './traces.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'pdsim-traces-'));
 function write(name: string, text: string): string {
@@ -84,48 +82,5 @@ describe('Mooncake JSONL and empirical lengths', () => {
     expect(userError(() => readLengthColumn(write('e.jsonl', '{"n": 4}\n{n: 4}\n'), 'n')).message).toMatch(/e\.jsonl: line 2: not valid JSON/);
     expect(readLengthColumn(write('f.jsonl', '{"n": 4}\n\n{"n": 7}\n'), 'n')).toEqual([4, 7]);
     expect(readLengthColumn(write('g.csv', 'x,n\n"a,b",4\nc,7\n'), 'n')).toEqual([4, 7]);
-  });
-});
-
-describe('Mooncake lines read without JSON.parse (mooncakeLine)', () => {
-  const parsed = (text: string) => {
-    const o = JSON.parse(text) as { timestamp: number; input_length: number; output_length: number; hash_ids: number[] };
-    return { timestampMs: o.timestamp, inputLength: o.input_length, outputLength: o.output_length, hashIds: o.hash_ids };
-  };
-
-  it("gives JSON.parse's values for every line of the shipped trace, and takes every one of them", () => {
-    const file = path.join(packageRoot(), 'scenarios/traces/mooncake-conversation.jsonl.gz');
-    let n = 0;
-    for (const { text } of lines(file, 'trace file')) {
-      if (text === '') continue;
-      expect(mooncakeLine(text), text).toEqual(parsed(text));
-      n++;
-    }
-    expect(n).toBe(12031);
-  });
-
-  it('takes the plain layout, empty and long id lists, 15-digit integers', () => {
-    for (const t of ['{"timestamp": 0, "input_length": 1, "output_length": 1, "hash_ids": []}', '{"timestamp": 999999999999999, "input_length": 10, "output_length": 2, "hash_ids": [0, 10, 999999999999999]}']) {
-      expect(mooncakeLine(t)).toEqual(parsed(t));
-    }
-  });
-
-  it('leaves every other layout or value to JSON.parse and its checks (null)', () => {
-    const ok = '{"timestamp": 5, "input_length": 7, "output_length": 3, "hash_ids": [1, 2]}';
-    const others = [
-      ok.replace('5', '05'), ok.replace('5', '-5'), ok.replace('5', '5.5'), ok.replace('5', '5e3'), ok.replace('5', '1234567890123456'),
-      ok.replace('7', '0'), ok.replace('3', '0'), ok.replace('[1, 2]', '[1,2]'), ok.replace('[1, 2]', '[1, -2]'), ok.replace('[1, 2]', '[1, 2, ]'),
-      ok.replace('[1, 2]', '[1, 2.0]'), ok.replace('}', ', "x": 1}'), `${ok} `, ` ${ok}`, ok.replace(': ', ':'), ok.slice(0, -1), ok.slice(0, -2),
-      '{"input_length": 7, "timestamp": 5, "output_length": 3, "hash_ids": [1, 2]}', '{"timestamp": 5, "input_length": 7, "output_length": 3}', '',
-    ];
-    for (const t of others) expect(mooncakeLine(t), t).toBeNull();
-  });
-
-  it('reads the same rows, and words the same errors, whichever way a line goes', () => {
-    const plain = '{"timestamp": 1000, "input_length": 7, "output_length": 3, "hash_ids": [1, 2]}\n{"timestamp": 2500, "input_length": 9, "output_length": 4, "hash_ids": []}\n';
-    const spaced = '{ "timestamp":1000,"input_length":7,"output_length":3,"hash_ids":[1,2] }\n{"hash_ids": [], "output_length": 4, "input_length": 9, "timestamp": 2500}\n';
-    expect(readTrace(write('fast.jsonl', plain), 'mooncake')).toEqual(readTrace(write('slow.jsonl', spaced), 'mooncake'));
-    const e = userError(() => readTrace(write('zero.jsonl', `${plain}{"timestamp": 3000, "input_length": 0, "output_length": 4, "hash_ids": []}\n`), 'mooncake'));
-    expect(e.message).toMatch(/zero\.jsonl: line 3: .*input_length/);
   });
 });

@@ -66,69 +66,9 @@ export function parseAzureTimestamp(s: string | undefined, file: string, line: n
   return t / 1000 + (m[3] ? Number(m[3]) : 0);
 }
 
-const MC_TIMESTAMP = '{"timestamp": ';
-const MC_INPUT = ', "input_length": ';
-const MC_OUTPUT = ', "output_length": ';
-const MC_HASHES = ', "hash_ids": [';
-/** End of the integer read last by mcInt. */
-let mcEnd = 0;
-
-/** A JSON integer of 1 to 15 digits (no sign, no leading zero) at text[p], else -1; its end in mcEnd. */
-function mcInt(text: string, p: number): number {
-  let v = 0;
-  let i = p;
-  for (; i < text.length && i - p < 16; i++) {
-    const d = text.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) break;
-    v = v * 10 + d;
-  }
-  const n = i - p;
-  if (n === 0 || n > 15 || (n > 1 && text.charCodeAt(p) === 48)) return -1;
-  mcEnd = i;
-  return v;
-}
-
-/**
- * A Mooncake line in the trace's own layout (keys in its order, ", " and ": " between, integers
- * only), read without JSON.parse: JSON.parse and the checks after it were most of reading the
- * trace. Anything else, a valid line laid out otherwise included, returns null and goes through
- * JSON.parse and the checks, which word the errors; what is accepted here passes those checks
- * with the same values (plain integers of at most 15 digits are exact either way).
- */
-export function mooncakeLine(text: string): { timestampMs: number; inputLength: number; outputLength: number; hashIds: number[] } | null {
-  if (!text.startsWith(MC_TIMESTAMP)) return null;
-  const timestampMs = mcInt(text, MC_TIMESTAMP.length);
-  if (timestampMs < 0 || !text.startsWith(MC_INPUT, mcEnd)) return null;
-  const inputLength = mcInt(text, mcEnd + MC_INPUT.length);
-  if (inputLength < 1 || !text.startsWith(MC_OUTPUT, mcEnd)) return null;
-  const outputLength = mcInt(text, mcEnd + MC_OUTPUT.length);
-  if (outputLength < 1 || !text.startsWith(MC_HASHES, mcEnd)) return null;
-  const hashIds: number[] = [];
-  let p = mcEnd + MC_HASHES.length;
-  if (text.charCodeAt(p) !== 93) {
-    for (;;) {
-      const h = mcInt(text, p);
-      if (h < 0) return null;
-      hashIds.push(h);
-      p = mcEnd;
-      if (text.charCodeAt(p) === 93) break;
-      if (text.charCodeAt(p) !== 44 || text.charCodeAt(p + 1) !== 32) return null;
-      p += 2;
-    }
-  }
-  // "]}" and nothing after.
-  if (p + 2 !== text.length || text.charCodeAt(p + 1) !== 125) return null;
-  return { timestampMs, inputLength, outputLength, hashIds };
-}
-
 function* rawRows(file: string, format: TraceFormat): Generator<TraceRow> {
   if (format === 'mooncake') {
     for (const { text, line } of lines(file, 'trace file')) {
-      const fast = mooncakeLine(text);
-      if (fast !== null) {
-        yield { arrivalS: fast.timestampMs / 1000, promptTokens: fast.inputLength, outputTokens: fast.outputLength, prefixHashes: fast.hashIds, line };
-        continue;
-      }
       if (text.trim() === '') continue;
       let o: unknown;
       try {
