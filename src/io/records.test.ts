@@ -32,7 +32,7 @@ describe('textChunks of gzip files (head first, then the rest)', () => {
   });
 
   it('joins to the file text exactly, in two chunks, the first a prefix ending anywhere', () => {
-    const chunks = [...textChunks(write('a.csv.gz', gz), 'trace file')];
+    const chunks = [...textChunks(write('a.csv.gz', gz), 'trace file', true)];
     expect(chunks.length).toBe(2);
     expect(chunks.join('')).toBe(text);
     expect(chunks[0]!.length).toBeGreaterThan(0);
@@ -40,24 +40,26 @@ describe('textChunks of gzip files (head first, then the rest)', () => {
   });
 
   it('drops a BOM, reads concatenated gzip members whole, and small files in one chunk', () => {
-    const bom = [...textChunks(write('bom.csv.gz', gzipSync(`\ufeff${text}`)), 't')];
+    const bom = [...textChunks(write('bom.csv.gz', gzipSync(`\ufeff${text}`)), 't', true)];
     expect(bom.join('')).toBe(text);
-    const two = [...textChunks(write('two.csv.gz', Buffer.concat([gz, gzipSync('tail,1\n')])), 't')];
+    const two = [...textChunks(write('two.csv.gz', Buffer.concat([gz, gzipSync('tail,1\n')])), 't', true)];
     expect(two.join('')).toBe(`${text}tail,1\n`);
-    const small = [...textChunks(write('s.csv.gz', gzipSync('\ufeffa,b\n1,2\n')), 't')];
+    const small = [...textChunks(write('s.csv.gz', gzipSync('\ufeffa,b\n1,2\n')), 't', true)];
     expect(small).toEqual(['a,b\n1,2\n']);
   });
 
-  it('equals the lines of the plain file', () => {
+  it('equals the whole-file read (one chunk) and the lines of the plain file', () => {
+    const f = write('p.csv.gz', gz);
+    expect([...textChunks(f, 't')]).toEqual([text]);
+    expect([...textChunks(f, 't', true)].join('')).toBe(text);
     const plain = [...lines(write('p.csv', text), 't')];
-    const zipped = [...lines(write('p.csv.gz', gz), 't')];
-    expect(zipped).toEqual(plain);
+    expect([...lines(f, 't')]).toEqual(plain);
   });
 
   it('yields the head before reading the rest: a reader that stops there never sees a damaged tail', () => {
     const damaged = Buffer.from(gz);
     damaged.fill(0x55, gz.length - 20_000, gz.length - 8);
-    const chunks = textChunks(write('d.csv.gz', damaged), 'trace file');
+    const chunks = textChunks(write('d.csv.gz', damaged), 'trace file', true);
     const head = chunks.next();
     expect(head.done).toBe(false);
     expect(text.startsWith(head.value as string)).toBe(true);
@@ -69,8 +71,8 @@ describe('textChunks of gzip files (head first, then the rest)', () => {
 
   it('reports a truncated file or one that is not gzip when read whole', () => {
     const cut = write('cut.csv.gz', gz.subarray(0, gz.length - 100));
-    expect(userError(() => [...textChunks(cut, 't')]).message).toContain('not a valid gzip file');
+    expect(userError(() => [...textChunks(cut, 't', true)]).message).toContain('not a valid gzip file');
     const junk = write('junk.csv.gz', 'hello, not gzip\n'.repeat(10_000));
-    expect(userError(() => [...textChunks(junk, 't')]).message).toContain('not a valid gzip file');
+    expect(userError(() => [...textChunks(junk, 't', true)]).message).toContain('not a valid gzip file');
   });
 });

@@ -85,12 +85,34 @@ function readInto(fd: number, buf: Buffer, from: number, to: number): number {
   return n;
 }
 
-/** Text chunks of a regular file, decoded as UTF-8 (a BOM at the start is dropped). */
-export function* textChunks(file: string, what: string): Generator<string> {
+/**
+ * Text chunks of a regular file, decoded as UTF-8 (a BOM at the start is dropped). `headFirst`: a
+ * reader that likely needs only the start of a gzip file (a few thousand rows of a trace) gets its
+ * head inflated first (gzipTextChunks); without it a gzip file is inflated whole, in one chunk.
+ */
+export function* textChunks(file: string, what: string, headFirst = false): Generator<string> {
   const fd = openRegular(file, what);
-  if (file.endsWith('.gz')) {
+  if (file.endsWith('.gz') && headFirst) {
     yield* gzipTextChunks(file, fd);
     return;
+  }
+  if (file.endsWith('.gz')) {
+    // zlib has no synchronous streaming API: a compressed trace (the bundled ones, a few MB) is
+    // inflated whole, then cut into records as a plain one is. For a reader of the whole file this
+    // is cheaper than gzipTextChunks (one string, no second chunk to join: 5-20 ms less on the
+    // 100k-row parity trace, fresh processes).
+    try {
+      let text: string;
+      try {
+        text = gunzipSync(readFileSync(fd)).toString('utf8');
+      } catch (e) {
+        throw new UserError(ioMessages.invalidGzip((e as Error).message), file);
+      }
+      yield text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+      return;
+    } finally {
+      closeSync(fd);
+    }
   }
   const buf = Buffer.allocUnsafe(CHUNK_BYTES);
   const dec = new StringDecoder('utf8');
