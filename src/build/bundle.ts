@@ -47,10 +47,9 @@ export async function buildBundle(outDir: string = path.join(packageRoot(), 'dis
   } as const;
   const esm = await build({
     ...common,
-    // plan-worker: the worker-thread side of sweep/plan's pool (src/plan/pool.ts finds it beside the entry).
+    // sweep/plan's pool threads run the CLI script (src/plan/pool.ts says why): no entry of their own.
     entryPoints: {
       lib: path.join(packageRoot(), 'src/notebook/index.ts'),
-      'plan-worker': path.join(packageRoot(), 'src/plan/worker.ts'),
     },
     splitting: true,
     format: 'esm',
