@@ -1,8 +1,7 @@
 // Runs the CLI; the logic lives in program.ts so tests can call main() without exiting.
-import { main } from './program.js';
-
 import { isMainThread, workerData } from 'node:worker_threads';
 import { PLAN_THREAD_FLAG } from '../plan/thread-flag.js';
+import { main } from './program.js';
 
 /**
  * A sweep/plan pool thread (src/plan/pool.ts) started on the bundle's entry runs this same script

@@ -62,7 +62,7 @@ function workerStart(): { url: URL; options: WorkerOptions } | null {
 /**
  * The runners of up to `taskCount` tasks: the main thread and `workers - 1` threads, started at
  * construction, so a caller can build its tasks (load scenarios) while the threads boot (~0.1-0.3 s
- * each: the bundle compiled again). The main thread would otherwise wait idle. Each runner claims the next
+ * each at load: a new isolate, the code cache deserialised). The main thread would otherwise wait idle. Each runner claims the next
  * task index from one shared counter, so none holds a task another could run. One run() per pool.
  */
 export class Pool {
