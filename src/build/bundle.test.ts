@@ -59,6 +59,20 @@ describe('bundle', () => {
   }, 60_000);
 });
 
+describe('sweep threads', () => {
+  it('run the CLI script as pool workers: -j 2 and -j 1 write the same sweep.jsonl', () => {
+    const sweep = (jobs: string) => {
+      const out = path.join(outDir, `sweep-j${jobs}`);
+      const r = spawnSync(process.execPath, [built.entry, 'sweep', 'scenarios/quickstart.yaml', '--vary', 'workload.arrival.rate=2,4,8', '--set', 'workload.requests=200', '--out', out, '-j', jobs], { cwd: packageRoot(), encoding: 'utf8', timeout: 50_000 });
+      expect(r.status, r.stderr).toBe(0);
+      return readFileSync(path.join(out, 'sweep.jsonl'), 'utf8');
+    };
+    const serial = sweep('1');
+    expect(serial.trim().split('\n')).toHaveLength(3);
+    expect(sweep('2')).toBe(serial);
+  }, 60_000);
+});
+
 describe('code cache', () => {
   it("is the warm-up's, used by a run, and changes no output byte (same run with the cache off)", () => {
     const outputs = (mode: string) => {

@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { packageRoot } from '../package-files.js';
 import { CODE_CACHES, type CodeCache } from './cache-files.js';
+import { lazyBuiltins } from './lazy-builtins.js';
 
 /**
  * Loaded from node_modules at run time, all through dynamic imports: vega (reports also read its
@@ -46,12 +47,9 @@ export async function buildBundle(outDir: string = path.join(packageRoot(), 'dis
   } as const;
   const esm = await build({
     ...common,
-    // plan-worker: the worker-thread side of sweep/plan's pool (src/plan/pool.ts finds it beside the entry);
-    // record-worker: the thread that writes requests.jsonl (src/run/record-thread.ts finds it the same way).
+    // sweep/plan's pool threads run the CLI script (src/plan/pool.ts says why): no entry of their own.
     entryPoints: {
       lib: path.join(packageRoot(), 'src/notebook/index.ts'),
-      'plan-worker': path.join(packageRoot(), 'src/plan/worker.ts'),
-      'record-worker': path.join(packageRoot(), 'src/run/record-worker.ts'),
     },
     splitting: true,
     format: 'esm',
@@ -69,6 +67,16 @@ export async function buildBundle(outDir: string = path.join(packageRoot(), 'dis
     format: 'cjs',
     outfile: path.join(outDir, 'pdsim.cjs'),
     define: { 'import.meta.url': '__pdsimUrl' },
+    plugins: [lazyBuiltins()],
+  });
+  // record-worker: the thread that writes requests.jsonl (src/run/record-thread.ts finds it beside
+  // the entry). One CommonJS file of its own (~10 KB): a thread started on a script skips the ES
+  // module loader's start-up and the chunk lookups (~5 ms of the thread's ~35 ms boot).
+  const recordWorker = await build({
+    ...common,
+    entryPoints: [path.join(packageRoot(), 'src/run/record-worker.ts')],
+    format: 'cjs',
+    outfile: path.join(outDir, 'record-worker.cjs'),
   });
   const entry = path.join(outDir, 'pdsim.mjs');
   const loader = await build({
@@ -78,8 +86,8 @@ export async function buildBundle(outDir: string = path.join(packageRoot(), 'dis
     outfile: entry,
   });
   const metafile: Metafile = {
-    inputs: { ...esm.metafile.inputs, ...cli.metafile.inputs, ...loader.metafile.inputs },
-    outputs: { ...esm.metafile.outputs, ...cli.metafile.outputs, ...loader.metafile.outputs },
+    inputs: { ...esm.metafile.inputs, ...cli.metafile.inputs, ...recordWorker.metafile.inputs, ...loader.metafile.inputs },
+    outputs: { ...esm.metafile.outputs, ...cli.metafile.outputs, ...recordWorker.metafile.outputs, ...loader.metafile.outputs },
   };
   writeSources(outDir, Object.keys(metafile.inputs));
   for (const cache of Object.values(CODE_CACHES)) writeCodeCache(entry, cache);

@@ -23,8 +23,12 @@ export const CODE_CACHES = {
   other: { file: 'pdsim-other.cache', warmUps: [['--help']] },
 } as const satisfies Record<string, CodeCache>;
 
-/** Commands that run whole simulations on the main thread (sweep and plan run them in workers). */
-const SIMULATING = new Set(['simulate', 'compare']);
+/**
+ * Commands that run whole simulations on the main thread. sweep's main thread runs points beside
+ * its worker threads (src/plan/pool.ts): main-thread CPU of 8 x 5k quickstart points -16 ms serial,
+ * -20 ms with -j 2 (paired medians, 6 pairs, load 10-13). plan's pool does too (not measured).
+ */
+const SIMULATING = new Set(['simulate', 'compare', 'sweep']);
 
 export function cacheFileFor(argv: readonly string[]): string {
   return (argv[0] !== undefined && SIMULATING.has(argv[0]) ? CODE_CACHES.simulate : CODE_CACHES.other).file;

@@ -2,7 +2,7 @@
  * Checks of command-line values shared by the commands: every mistake is a UserError naming the
  * flag and what was expected (exit code 2), never a NaN carried into a run or a crash at listen().
  */
-import { accessSync, constants, mkdirSync, realpathSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, realpathSync, statfsSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { UserError } from '../errors.js';
@@ -81,7 +81,8 @@ export function checkOutDir(dir: string, flag = '--out'): void {
     // Access checks pass for root on read-only mounts: a real write is the only sure test.
     const probe = path.join(existing, `.pdsim-write-test-${process.pid}`);
     writeFileSync(probe, '');
-    rmSync(probe);
+    // unlinkSync, not rmSync: rmSync loads Node's recursive-removal module (~2-5 ms at start) for one file.
+    unlinkSync(probe);
   } catch (e) {
     throw new UserError(cliMessages.notWritable(flag, dir, (e as NodeJS.ErrnoException).code ?? (e as Error).message, existing));
   }

@@ -4,8 +4,8 @@
  * O(chunk), not O(file); a record longer than 1 MiB (a file with no newlines, such as /dev/zero
  * behind a symlink that slipped past the checks) is an error, not an unbounded buffer.
  */
-import { closeSync, readFileSync, readSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { closeSync, fstatSync, readFileSync, readSync } from 'node:fs';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { StringDecoder } from 'node:string_decoder';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { UserError } from '../errors.js';
@@ -15,12 +15,92 @@ import { ioMessages } from '../messages/io.js';
 const CHUNK_BYTES = 1024 * 1024;
 export const MAX_RECORD_BYTES = 1024 * 1024;
 
-/** Text chunks of a regular file, decoded as UTF-8 (a BOM at the start is dropped). */
-export function* textChunks(file: string, what: string): Generator<string> {
+/** Compressed bytes inflated first on their own: ~150 KB of text, thousands of trace rows. */
+export const GZIP_HEAD_BYTES = 64 * 1024;
+
+/**
+ * A gzip file's text in two chunks: the inflated first GZIP_HEAD_BYTES, then the rest. zlib has no
+ * synchronous streaming API in Node (a sync call closes its handle), so the head is inflated as a
+ * truncated input (`finishFlush: Z_SYNC_FLUSH`: what the bytes so far decode to, a prefix of the
+ * whole output), and only a reader that wants more pays for the whole file, inflated once more
+ * (the head again: ~1/20 of a shipped trace). A run of 100 trace rows inflated 3.2 MB before.
+ * The CRC and a truncated end are checked only when the whole file is read, as a plain file's
+ * unread tail is never looked at.
+ */
+function* gzipTextChunks(file: string, fd: number): Generator<string> {
+  const dec = new StringDecoder('utf8');
+  let first = true;
+  const text = (bytes: Buffer): string => {
+    let s = dec.write(bytes);
+    if (first && s.length > 0) {
+      first = false;
+      if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
+    }
+    return s;
+  };
+  const inflate = (bytes: Buffer, whole: boolean): Buffer => {
+    try {
+      return gunzipSync(bytes, whole ? {} : { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    } catch (e) {
+      throw new UserError(ioMessages.invalidGzip((e as Error).message), file);
+    }
+  };
+  try {
+    // The file is read once, the head first (a size that changed since the stat only costs copies).
+    let bytes = Buffer.allocUnsafe(Math.max(fstatSync(fd).size, GZIP_HEAD_BYTES));
+    let n = readInto(fd, bytes, 0, GZIP_HEAD_BYTES);
+    let headOut = 0;
+    if (n === GZIP_HEAD_BYTES) {
+      const out = inflate(bytes.subarray(0, n), false);
+      headOut = out.length;
+      const s = text(out);
+      if (s.length > 0) yield s;
+    }
+    for (;;) {
+      if (n === bytes.length) {
+        const bigger = Buffer.allocUnsafe(bytes.length * 2);
+        bytes.copy(bigger, 0, 0, n);
+        bytes = bigger;
+      }
+      const r = readInto(fd, bytes, n, bytes.length);
+      if (r === n) break;
+      n = r;
+    }
+    const all = inflate(bytes.subarray(0, n), true);
+    const s = text(all.subarray(headOut)) + dec.end();
+    if (s.length > 0) yield s;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Reads from the fd's position into buf[from, to) until full or end of file; the new end. */
+function readInto(fd: number, buf: Buffer, from: number, to: number): number {
+  let n = from;
+  while (n < to) {
+    const r = readSync(fd, buf, n, to - n, null);
+    if (r === 0) break;
+    n += r;
+  }
+  return n;
+}
+
+/**
+ * Text chunks of a regular file, decoded as UTF-8 (a BOM at the start is dropped). `headFirst`: a
+ * reader that likely needs only the start of a gzip file (a few thousand rows of a trace) gets its
+ * head inflated first (gzipTextChunks); without it a gzip file is inflated whole, in one chunk.
+ */
+export function* textChunks(file: string, what: string, headFirst = false): Generator<string> {
   const fd = openRegular(file, what);
+  if (file.endsWith('.gz') && headFirst) {
+    yield* gzipTextChunks(file, fd);
+    return;
+  }
   if (file.endsWith('.gz')) {
     // zlib has no synchronous streaming API: a compressed trace (the bundled ones, a few MB) is
-    // inflated whole, then cut into records as a plain one is.
+    // inflated whole, then cut into records as a plain one is. For a reader of the whole file this
+    // is cheaper than gzipTextChunks (one string, no second chunk to join: 5-20 ms less on the
+    // 100k-row parity trace, fresh processes).
     try {
       let text: string;
       try {

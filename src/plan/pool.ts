@@ -7,11 +7,12 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { UserError } from '../errors.js';
 import { packageRoot } from '../package-files.js';
 import { runTask, type Task, type TaskResult } from './tasks.js';
 import { planMessages } from '../messages/plan.js';
+import { PLAN_THREAD_FLAG } from './thread-flag.js';
 
 export interface PoolOptions {
   /** Worker threads; 1 runs in-process (no threads). Default: the machine's cores, at most the task count. */
@@ -46,17 +47,22 @@ export async function runPool(tasks: readonly Task[], opts: PoolOptions = {}): P
   }
 }
 
-// From sources, a bootstrap that registers tsx in the worker; from the bundle (a chunk under dist/),
-// the bundled worker entry dist/plan-worker.mjs. A build that ships neither runs serially (same results).
-function workerUrl(): URL | null {
-  const url = import.meta.url.endsWith('.ts') ? new URL('./worker-entry.mjs', import.meta.url) : pathToFileURL(path.join(packageRoot(), 'dist', 'plan-worker.mjs'));
-  return url.protocol === 'file:' && existsSync(fileURLToPath(url)) ? url : null;
+// From sources, a bootstrap that registers tsx in the worker; from the bundle (a chunk under dist/
+// or the CLI script), the bundle's own entry dist/pdsim.mjs, which runs the CLI script with the
+// simulate code cache and, told by workerData, becomes the pool's worker (src/cli/main.ts): a
+// thread then compiles no simulation code the cache holds. A build without it runs serially.
+function workerStart(): { url: URL; options: WorkerOptions } | null {
+  const fromSources = import.meta.url.endsWith('.ts');
+  const url = fromSources ? new URL('./worker-entry.mjs', import.meta.url) : pathToFileURL(path.join(packageRoot(), 'dist', 'pdsim.mjs'));
+  if (url.protocol !== 'file:' || !existsSync(fileURLToPath(url))) return null;
+  // argv 'sweep': the entry picks its code cache by the command (src/build/cache-files.ts).
+  return { url, options: fromSources ? {} : { argv: ['sweep'], workerData: { [PLAN_THREAD_FLAG]: true } } };
 }
 
 /**
  * The runners of up to `taskCount` tasks: the main thread and `workers - 1` threads, started at
  * construction, so a caller can build its tasks (load scenarios) while the threads boot (~0.1-0.3 s
- * each: the bundle compiled again). The main thread would otherwise wait idle. Each runner claims the next
+ * each at load: a new isolate, the code cache deserialised). The main thread would otherwise wait idle. Each runner claims the next
  * task index from one shared counter, so none holds a task another could run. One run() per pool.
  */
 export class Pool {
@@ -64,9 +70,9 @@ export class Pool {
   private readonly bootErrors: unknown[] = [];
 
   constructor(workers: number | undefined, taskCount: number) {
-    const url = workerUrl();
-    const n = url === null ? 1 : Math.min(workers ?? defaultWorkers(), taskCount);
-    this.threads = n <= 1 ? [] : Array.from({ length: n - 1 }, () => new Worker(url!));
+    const start = workerStart();
+    const n = start === null ? 1 : Math.min(workers ?? defaultWorkers(), taskCount);
+    this.threads = n <= 1 ? [] : Array.from({ length: n - 1 }, () => new Worker(start!.url, start!.options));
     // A thread that fails to boot before run() listens would otherwise throw an unhandled 'error'.
     this.threads.forEach((w, i) => w.on('error', (e) => (this.bootErrors[i] ??= e)));
   }
@@ -93,8 +99,12 @@ export class Pool {
             fail(this.bootErrors[i]);
             return resolve();
           }
+          let finished = false;
           w.on('message', (m: WorkerMessage) => {
-            if (m.done) return resolve();
+            if (m.done) {
+              finished = true;
+              return resolve();
+            }
             if (m.error) {
               fail(m.error.user ? new UserError(m.error.message) : Object.assign(new Error(m.error.message), { stack: m.error.stack }));
               return resolve();
@@ -104,6 +114,12 @@ export class Pool {
           });
           w.on('error', (e) => {
             fail(e);
+            resolve();
+          });
+          // A thread that ends without saying it is done (it never became a pool worker) fails the run, not hangs it.
+          w.on('exit', (code) => {
+            if (finished) return;
+            fail(new Error(`a pool thread exited (code ${code}) before finishing its tasks`));
             resolve();
           });
           w.postMessage({ tasks, claim: claim.buffer });

@@ -29,3 +29,30 @@ describe('RecordEncoder', () => {
     }
   });
 });
+
+describe('RecordEncoder digits', () => {
+  it('writes recordLine bytes for integers and seconds around every digit-count and pair boundary', () => {
+    const ints: number[] = [0, 1, 2];
+    for (let p = 10; p <= 1e15; p *= 10) ints.push(p - 1, p, p + 1);
+    ints.push(2 ** 31 - 1, 2 ** 31, 2 ** 31 + 1, 2 ** 32, 2 ** 53 - 1, 999_999_999_999_999);
+    // Microsecond fractions whose pairs have zeros in every place, and values that round up to the next second.
+    const fracs = [0, 1e-6, 1e-5, 1e-4, 0.001, 0.01, 0.1, 0.000101, 0.010203, 0.123456, 0.999999, 0.9999995, 0.99999949, 0.5];
+    const recs: RequestRecord[] = [];
+    for (const n of ints) {
+      for (const f of fracs) {
+        const s = n + f;
+        recs.push({ id: n, arrivalS: s, firstTokenS: -s, finishS: n < 2 ** 40 ? s * 3 : s, promptTokens: n, outputTokens: n + 1, replica: 'colocated0', preemptions: n % 97, cachedPromptTokens: n });
+      }
+    }
+    // A fixed linear congruential sequence of times and counts across the usual ranges.
+    let x = 12345;
+    const next = (): number => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648;
+    for (let i = 0; i < 5000; i++) {
+      const t = next() * 10 ** Math.floor(next() * 7);
+      recs.push({ id: Math.floor(next() * 1e6), arrivalS: t, firstTokenS: next() < 0.1 ? null : t + next(), finishS: t + next() * 100, promptTokens: 1 + Math.floor(next() * 8192), outputTokens: Math.floor(next() * 4096), replica: `r${i % 3}`, preemptions: Math.floor(next() * 3), cachedPromptTokens: Math.floor(next() * 4096) });
+    }
+    const enc = new RecordEncoder(64);
+    for (const r of recs) enc.line(r);
+    expect(enc.buf.subarray(0, enc.pos).toString('utf8')).toBe(recs.map(recordLine).join(''));
+  });
+});

@@ -44,7 +44,7 @@ const STALL_LIMIT_MS = 120_000;
 
 /** The record thread's module: the bundle's entry beside dist/pdsim.mjs, or the sources' bootstrap. */
 export function recordWorkerUrl(): URL | null {
-  const url = import.meta.url.endsWith('.ts') ? new URL('./record-worker-entry.mjs', import.meta.url) : pathToFileURL(path.join(packageRoot(), 'dist', 'record-worker.mjs'));
+  const url = import.meta.url.endsWith('.ts') ? new URL('./record-worker-entry.mjs', import.meta.url) : pathToFileURL(path.join(packageRoot(), 'dist', 'record-worker.cjs'));
   return url.protocol === 'file:' && existsSync(fileURLToPath(url)) ? url : null;
 }
 

@@ -9,6 +9,12 @@
 import { MAX_RECORD_BYTES, textChunks } from '../io/records.js';
 import { traceRows, type TraceFormat } from './traces.js';
 
+/**
+ * Rows few enough that the first 64 KiB of a gzip trace most likely hold them (the parity trace
+ * has ~4,600 rows there): the file's head is inflated first, and the rest only if more are needed.
+ */
+export const HEAD_FIRST_ROWS = 2048;
+
 /** A CSV trace's replayed rows as columns (arrival seconds from the first row of the file). */
 export interface TraceColumns {
   count: number;
@@ -177,7 +183,7 @@ export function vidurColumns(file: string, limit: number, startS: number): Trace
     return cols.push(arrivalS, p, o) ? 'go' : 'stop';
   };
   let carry = '';
-  for (const chunk of textChunks(file, 'trace file')) {
+  for (const chunk of textChunks(file, 'trace file', limit <= HEAD_FIRST_ROWS)) {
     const text = carry + chunk;
     if (text.includes('"')) return null;
     let pos = 0;
