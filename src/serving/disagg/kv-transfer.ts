@@ -77,7 +77,7 @@ export class KvTransferManager {
       net,
       routes: (t) => (t.dstGpus === null ? [this.routesFor(t.srcGpus[0]!, t.srcGpus[0]!)[0]!] : this.routesFor(t.srcGpus[0]!, t.dstGpus[0]!)),
       staging: (t) => this.stagingOf(t.srcGpus[0]!),
-      check: (t) => this.check(t),
+      check: (t, atS) => this.check(t, atS),
       scheduleDueFrom: (t, from) => this.scheduleDueFrom(t, from),
       afterSourceLeg: (t, res) => this.afterSourceLeg(t, 0, t.shardBytes, res),
       afterPull: (t, res) => this.afterPull(t, t.srcGpus[0]!, res),
@@ -241,10 +241,12 @@ export class KvTransferManager {
     this.check(t);
   }
 
-  prefillDone(t: Transfer, timeS: number): void {
+  /** The prompt's KV is complete at `timeS`; the decode side takes the KV no earlier than `readyNotBeforeS`. */
+  prefillDone(t: Transfer, timeS: number, readyNotBeforeS = timeS): void {
     t.chain?.advance();
     t.prefillDoneS = timeS;
     this.check(t);
+    t.chain?.deferFinish(readyNotBeforeS);
   }
 
   /** What a layer chain needs of this manager (bound once, in the constructor). */
@@ -326,7 +328,8 @@ export class KvTransferManager {
     this.net.startFlow({ path: r.path, bytes, latencyS: r.latencyS, rateCapBytesPerS: r.rateCapBytesPerS, tag: t.tag, onDone });
   }
 
-  private check(t: Transfer): void {
+  /** `atS`: when the leg that may complete it ended (a layer chain applies legs after their time). */
+  private check(t: Transfer, atS = this.sim.now): void {
     if (t.prefillDoneS === null) return;
     if (t.srcLeft === 0 && !t.srcReleased) {
       t.srcReleased = true;
@@ -334,7 +337,7 @@ export class KvTransferManager {
     }
     if (t.dstLeft === 0 && !t.ready && t.dstGpus !== null) {
       t.ready = true;
-      t.doneS = this.sim.now;
+      t.doneS = atS;
       this.byTag.delete(t.tag);
       this.cb.onReady(t);
     }

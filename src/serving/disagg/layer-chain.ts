@@ -32,8 +32,8 @@ export interface ChainHost {
   /** [D2H route, H2D route] of a transfer whose destination is known, [D2H route] otherwise. */
   routes(t: Transfer): Route[];
   staging(t: Transfer): StagingBuffer | undefined;
-  /** Releases the source / reports the KV ready when their legs are all done. */
-  check(t: Transfer): void;
+  /** Releases the source / reports the KV ready when their legs are all done; `atS`: when the last leg ended. */
+  check(t: Transfer, atS: number): void;
   /** Ordinary chunk-by-chunk events from chunk `from` on. */
   scheduleDueFrom(t: Transfer, from: number): void;
   /** The ordinary ends of a chunk's D2H and H2D legs (the flows' onDone). */
@@ -77,9 +77,19 @@ const TAKEN = { reqId: -1, bytes: 0, pages: [], requestedS: NaN, grantedS: NaN }
 const copyEnds: number[] = [];
 const pullEnds: number[] = [];
 
+/**
+ * A chain whose steps are all due by `nowS` but whose finish was deferred (deferFinish) is settled
+ * now, so that it does not keep the buffer and links from the next transfer (the hand-off is then
+ * scheduled as an event, as without the deferral).
+ */
+export function settleFinished(buf: StagingBuffer, nowS: number): void {
+  const c = buf.claim;
+  if (c instanceof LayerChain && !c.done && c.lastS <= nowS) c.advance();
+}
+
 export class LayerChain implements TransferChain {
   /** Chains made and handed back, process-wide (tests check both paths ran). */
-  static readonly counts = { made: 0, materialized: 0, resumed: 0 };
+  static readonly counts = { made: 0, materialized: 0, resumed: 0, deferred: 0 };
   /**
    * Step times and codes (kind + 4 x layer), in time order (strictly increasing). Plain arrays:
    * a typed array of this size gets an off-heap store, slower to allocate and collect.
@@ -92,7 +102,10 @@ export class LayerChain implements TransferChain {
   private next = 0;
   private readonly res: (Reservation | null)[];
   private readonly events: EventHandle[] = [];
-  private done = false;
+  /** The event that applies its last step (events' last entry; moved by deferFinish). */
+  private finishEvent: EventHandle | null = null;
+  /** @internal Released (every step applied, or handed back). */
+  done = false;
   /** The chain before it on the same links, settled first while it is live. */
   private prev: LayerChain | null;
   /** Staging pages of all its chunks (what it may hold at most). */
@@ -146,6 +159,7 @@ export class LayerChain implements TransferChain {
     if (t.srcGpus.length !== 1 || (t.dstGpus !== null && t.dstGpus.length !== 1) || t.pieces !== 1 || !Number.isInteger(t.shardBytes) || !(from < L) || dueS[from]! !== sim.now || L > 65535) return null;
     const buf = host.staging(t);
     if (buf === undefined) return null;
+    settleFinished(buf, sim.now);
     const prev = buf.claim instanceof LayerChain && !buf.claim.done ? buf.claim : null;
     if (buf.claim !== null && prev === null) return null;
     if (prev !== null && !(prev.lastS < dueS[from]!)) return null;
@@ -211,22 +225,51 @@ export class LayerChain implements TransferChain {
     buf.claim = chain;
     const lastCopyS = copyEnds[L - 1]!;
     if (r2 !== undefined) chain.events.push(sim.scheduleAt(lastCopyS, () => chain.advance(), net.priority));
-    chain.events.push(sim.scheduleAt(chain.lastS, () => chain.finish(), net.priority));
+    chain.events.push((chain.finishEvent = sim.scheduleAt(chain.lastS, () => chain.finish(), net.priority)));
     // The first step (layer from's pages) is due now.
     chain.advance();
     return chain;
   }
 
-  /** Applies every step due by now (a step at this very instant has run: its events come first). */
+  /**
+   * Applies every step due by now (a step at this very instant has run: its events come first).
+   * The chain before it first: its last steps come before this one's first, but a deferred finish
+   * (deferFinish) may not have applied them yet. Once all are applied the chain is released.
+   */
   advance(): void {
     if (this.done) return;
+    if (this.prev !== null) {
+      this.prev.advance();
+      if (this.prev.done) this.prev = null;
+    }
     const now = this.host.sim.now;
-    while (this.next < this.timesS.length && this.timesS[this.next]! <= now) this.apply(this.next++);
+    const n = this.timesS.length;
+    while (this.next < n && this.timesS[this.next]! <= now) this.apply(this.next++);
+    if (this.next === n) {
+      for (const e of this.events) e.cancel();
+      this.release();
+    }
   }
 
   private finish(): void {
     this.advance();
     this.release();
+  }
+
+  /**
+   * The KV is handed to the decode engine no earlier than `atS` (the decode leg's arrival), so the
+   * last pull's event moves there when that is later: the pull is applied with its own time and the
+   * hand-off follows in the same event (one event instead of two: the pull, then the admission the
+   * pull would have scheduled at atS). Until then the chain still holds its claims, so whoever
+   * reads its links or buffer first settles it, and the hand-off is then scheduled as before.
+   * Priority 0: the admission event's (PdDeployment.onReady).
+   */
+  deferFinish(atS: number): void {
+    if (this.done || this.copyOnly || !(atS > this.lastS) || this.finishEvent === null) return;
+    this.finishEvent.cancel();
+    LayerChain.counts.deferred++;
+    const chain = this;
+    this.events[this.events.length - 1] = this.finishEvent = this.host.sim.scheduleAt(atS, () => chain.finish(), 0);
   }
 
   private release(): void {
@@ -263,7 +306,7 @@ export class LayerChain implements TransferChain {
           t.waiting.push({ shard: 0, res: this.held(layer) });
           this.res[layer] = null;
         }
-        this.host.check(t);
+        this.host.check(t, timeS);
         break;
       case PULLED: {
         plan.rate = this.s2!.rate;
@@ -275,7 +318,7 @@ export class LayerChain implements TransferChain {
         else this.buf.freeAt(r, timeS);
         this.res[layer] = null;
         t.dstLeft--;
-        this.host.check(t);
+        this.host.check(t, timeS);
         break;
       }
     }

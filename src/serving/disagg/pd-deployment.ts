@@ -207,7 +207,7 @@ export class PdDeployment implements Deployment {
       if (legS > 0) this.sim.schedule(legS, () => this.requestDecode(f));
       else this.requestDecode(f);
     }
-    this.mgr.prefillDone(f.transfer, timeS);
+    this.mgr.prefillDone(f.transfer, timeS, f.legS);
   }
 
   /** Decode hook: a request left a decode instance; queued flights may now get its blocks. */

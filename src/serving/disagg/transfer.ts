@@ -12,6 +12,8 @@ export interface TransferChain {
   advance(): void;
   /** Hands the transfer back to chunk-by-chunk simulation at now. */
   materialize(): void;
+  /** The KV is taken no earlier than `atS`: its last step's event may move there (layer-chain.ts). */
+  deferFinish(atS: number): void;
 }
 
 export interface Transfer {
