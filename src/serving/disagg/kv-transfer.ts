@@ -140,8 +140,17 @@ export class KvTransferManager {
   /** The transfer begun last (to tell batch-mates). */
   private lastBegun: Transfer | null = null;
 
-  /** Starts a transfer whose chunks become due at `dueS` (one time per chunk, non-decreasing, >= now). */
-  begin(req: RequestState, srcGpus: readonly number[], dueS: readonly number[]): Transfer {
+  /** A transfer begun with `launchLater` whose launch() has not come yet. */
+  private unlaunched: Transfer | null = null;
+
+  /**
+   * Starts a transfer whose chunks become due at `dueS` (one time per chunk, non-decreasing, >= now).
+   * `launchLater`: its chunks are scheduled by launch(), which the caller makes once it has asked for
+   * the decode side (in the same event, before any other transfer begins), so a layer chain can be
+   * computed then, with its destination known, instead of at the first chunk's due event.
+   */
+  begin(req: RequestState, srcGpus: readonly number[], dueS: readonly number[], launchLater = false): Transfer {
+    if (this.unlaunched !== null) this.launch(this.unlaunched);
     const tp = srcGpus.length;
     const tokens = this.storedTokens(req.spec.promptTokens);
     // disk + whole: one flow per stored chunk (all due at prefill end); otherwise one per due time.
@@ -155,13 +164,40 @@ export class KvTransferManager {
     };
     // A chain made for the first of two batch-mates would be handed back at once by the second.
     const last = this.lastBegun;
-    if (last !== null && last.launched === 0 && last.dueS[0] === dueS[0] && last.srcGpus === srcGpus) last.batched = t.batched = true;
+    if (last !== null && last.launched === 0 && last.dueS[0] === dueS[0] && last.srcGpus === srcGpus) {
+      last.batched = t.batched = true;
+      // Its chain, computed ahead at launch (no step applied: its first is still to come), is handed
+      // back: its first chunk's due event is scheduled, which the mates then share.
+      last.chain?.materialize();
+    }
     this.lastBegun = t;
     this.byTag.set(t.tag, t);
     if (legs === 0) return t; // nothing stored (a prompt shorter than one chunk): ready once prefill ends and decode reserved
     if (t.batched && this.joinMates(last!, t)) return t;
-    this.scheduleDueFrom(t, 0);
+    if (launchLater) this.unlaunched = t;
+    else this.scheduleDueFrom(t, 0);
     return t;
+  }
+
+  /**
+   * Schedules a transfer begun with `launchLater`: a layer chain computed now, ahead of its first
+   * chunk (layer-chain.ts, `ahead`: it claims its links and buffer from now, so whoever touches them
+   * before the chunk is due hands it back, and the chunk's due event is scheduled then), else the
+   * first chunk's due event. A transfer that joined batch-mates, or moves nothing, has nothing to launch.
+   */
+  launch(t: Transfer): void {
+    if (this.unlaunched !== t) return;
+    this.unlaunched = null;
+    if (this.chainable(t)) {
+      t.chain = LayerChain.plan(t, this.chainContext, 0, true);
+      if (t.chain !== null) return;
+    }
+    this.scheduleDueFrom(t, 0);
+  }
+
+  /** Whether a layer chain may be tried for `t` (fast paths, layer-wise staging, no batch-mates). */
+  private chainable(t: Transfer): boolean {
+    return !t.batched && this.chains && this.cfg.path === 'staging' && this.cfg.policy === 'layerwise';
   }
 
   /**
@@ -218,7 +254,7 @@ export class KvTransferManager {
       t.dueEvent = null;
       // A chunk falls due: the schedule of it and the ones after may be computed now (layer-chain.ts;
       // after the first, when a chain was handed back or could not be made then).
-      if (!t.batched && this.chains && this.cfg.path === 'staging' && this.cfg.policy === 'layerwise') {
+      if (this.chainable(t)) {
         t.chain = LayerChain.plan(t, this.chainContext, t.launched);
         if (t.chain !== null) return;
       }

@@ -89,7 +89,7 @@ export function settleFinished(buf: StagingBuffer, nowS: number): void {
 
 export class LayerChain implements TransferChain {
   /** Chains made and handed back, process-wide (tests check both paths ran). */
-  static readonly counts = { made: 0, materialized: 0, resumed: 0, deferred: 0 };
+  static readonly counts = { made: 0, materialized: 0, resumed: 0, deferred: 0, ahead: 0 };
   /**
    * Step times and codes (kind + 4 x layer), in time order (strictly increasing). Plain arrays:
    * a typed array of this size gets an off-heap store, slower to allocate and collect.
@@ -152,11 +152,13 @@ export class LayerChain implements TransferChain {
    * event (a chain of copies handed back when the decode side was reserved mid-way: once the staged
    * chunks are pulled, the layers left move alone again); the layers before are the network's.
    */
-  static plan(t: Transfer, host: ChainHost, from = 0): LayerChain | null {
+  static plan(t: Transfer, host: ChainHost, from = 0, ahead = false): LayerChain | null {
     const { sim, net } = host;
     const dueS = t.dueS;
     const L = dueS.length;
-    if (t.srcGpus.length !== 1 || (t.dstGpus !== null && t.dstGpus.length !== 1) || t.pieces !== 1 || !Number.isInteger(t.shardBytes) || !(from < L) || dueS[from]! !== sim.now || L > 65535) return null;
+    if (t.srcGpus.length !== 1 || (t.dstGpus !== null && t.dstGpus.length !== 1) || t.pieces !== 1 || !Number.isInteger(t.shardBytes) || !(from < L) || L > 65535) return null;
+    // `ahead`: made before layer `from` falls due (from its transfer's launch); its claims hold from now.
+    if (ahead ? !(dueS[from]! >= sim.now) : dueS[from]! !== sim.now) return null;
     const buf = host.staging(t);
     if (buf === undefined) return null;
     settleFinished(buf, sim.now);
@@ -221,12 +223,13 @@ export class LayerChain implements TransferChain {
     const chain = new LayerChain(t, host, buf, routes, claims.ids, s1, s2, timesS, codes, prev, from);
     LayerChain.counts.made++;
     if (from > 0) LayerChain.counts.resumed++;
+    if (dueS[from]! > sim.now) LayerChain.counts.ahead++;
     net.setClaim(claims.ids, chain);
     buf.claim = chain;
     const lastCopyS = copyEnds[L - 1]!;
     if (r2 !== undefined) chain.events.push(sim.scheduleAt(lastCopyS, () => chain.advance(), net.priority));
     chain.events.push((chain.finishEvent = sim.scheduleAt(chain.lastS, () => chain.finish(), net.priority)));
-    // The first step (layer from's pages) is due now.
+    // The first step (layer from's pages) is due now (not yet when made ahead).
     chain.advance();
     return chain;
   }
