@@ -91,16 +91,26 @@ export class LayerChain implements TransferChain {
   /** Chains made and handed back, process-wide (tests check both paths ran). */
   static readonly counts = { made: 0, materialized: 0, resumed: 0, deferred: 0, ahead: 0 };
   /**
-   * Step times and codes (kind + 4 x layer), in time order (strictly increasing). Plain arrays:
-   * a typed array of this size gets an off-heap store, slower to allocate and collect.
+   * Its steps are two sequences merged in time order (strictly increasing, checked when made):
+   * A, each layer's take (its due time) then its copy's end, and B, each layer's pull end; `a`
+   * and `b` are the next of each (a = 2 x layer + 0 take / 1 copied). Walked, not stored: a list
+   * of ~96 steps with times and codes per chain was a tenth of a P/D run's allocation.
    */
-  private readonly timesS: number[];
-  private readonly codes: number[];
-  /** Each layer's D2H end (where its pull starts). */
+  private a: number;
+  private b: number;
+  private readonly nA: number;
+  private readonly nB: number;
+  /** Each layer's D2H end (where its pull starts), and its H2D end (null: copies only). */
   private readonly copyEndS: number[];
-  /** Steps applied so far. */
-  private next = 0;
-  private readonly res: (Reservation | null)[];
+  private readonly pullEndS: number[] | null;
+  /** Time of its last step. */
+  readonly lastS: number;
+  /**
+   * Each layer's pages as a reservation, for a buffer that keeps page numbers; null for a
+   * counts-only one (the pages are taken by count, TAKEN: held from a layer's take until its pull,
+   * or its copy's end for copies only).
+   */
+  private readonly res: (Reservation | null)[] | null;
   private readonly events: EventHandle[] = [];
   /** The event that applies its last step (events' last entry; moved by deferFinish). */
   private finishEvent: EventHandle | null = null;
@@ -123,25 +133,22 @@ export class LayerChain implements TransferChain {
     private readonly claimed: readonly string[],
     private readonly s1: SoloStride,
     private readonly s2: SoloStride | null,
-    timesS: number[],
-    codes: number[],
     prev: LayerChain | null,
     /** Its first layer (the layers before it ran chunk by chunk, or in a chain handed back). */
     private readonly from: number,
   ) {
     const L = t.dueS.length;
-    this.timesS = timesS;
-    this.codes = codes;
     this.copyEndS = copyEnds.slice(0, L);
-    this.res = new Array<Reservation | null>(L).fill(null);
+    this.pullEndS = s2 === null ? null : pullEnds.slice(0, L);
+    this.a = 2 * from;
+    this.b = from;
+    this.nA = 2 * L;
+    this.nB = s2 === null ? from : L;
+    this.lastS = s2 === null ? this.copyEndS[L - 1]! : this.pullEndS![L - 1]!;
+    this.res = buf.keepsPageNumbers ? new Array<Reservation | null>(L).fill(null) : null;
     this.prev = prev;
     this.pages = (L - from) * buf.pagesFor(t.shardBytes);
     this.copyOnly = routes.length === 1;
-  }
-
-  /** Time of its last step. */
-  get lastS(): number {
-    return this.timesS[this.timesS.length - 1]!;
   }
 
   /**
@@ -192,35 +199,27 @@ export class LayerChain implements TransferChain {
     }
     // Merge sequence A (d_from, f1_from, d_from+1, ...) with sequence B (f2_from, f2_from+1, ...);
     // any tie between steps leaves their order to event sequence numbers: not made then.
+    // (The chain walks the same merge as it applies its steps: the same comparisons, so the same order.)
     const nA = 2 * L;
     const nB = s2 === null ? from : L;
-    // Sized once (the step count is known): pushes grew them 5-6 times per chain.
-    const timesS = new Array<number>(nA + nB - 3 * from);
-    const codes = new Array<number>(nA + nB - 3 * from);
     let a = 2 * from;
     let b = from;
-    let n = 0;
     let lastS = -Infinity;
     while (a < nA || b < nB) {
       const layerA = a >>> 1;
       const timeA = a < nA ? ((a & 1) === 0 ? dueS[layerA]! : copyEnds[layerA]!) : Infinity;
       let timeS: number;
-      let code: number;
       if (b >= nB || (a < nA && timeA < pullEnds[b]!)) {
         timeS = timeA;
-        code = ((a & 1) === 0 ? TAKE : COPIED) + 4 * layerA;
         a++;
       } else {
         timeS = pullEnds[b]!;
-        code = PULLED + 4 * b;
         b++;
       }
       if (!(lastS < timeS)) return null;
       lastS = timeS;
-      timesS[n] = timeS;
-      codes[n++] = code;
     }
-    const chain = new LayerChain(t, host, buf, routes, claims.ids, s1, s2, timesS, codes, prev, from);
+    const chain = new LayerChain(t, host, buf, routes, claims.ids, s1, s2, prev, from);
     LayerChain.counts.made++;
     if (from > 0) LayerChain.counts.resumed++;
     if (dueS[from]! > sim.now) LayerChain.counts.ahead++;
@@ -246,9 +245,24 @@ export class LayerChain implements TransferChain {
       if (this.prev.done) this.prev = null;
     }
     const now = this.host.sim.now;
-    const n = this.timesS.length;
-    while (this.next < n && this.timesS[this.next]! <= now) this.apply(this.next++);
-    if (this.next === n) {
+    const { nA, nB, copyEndS, pullEndS } = this;
+    const dueS = this.t.dueS;
+    for (;;) {
+      const a = this.a;
+      const b = this.b;
+      if (a < nA && (b >= nB || (a & 1 ? copyEndS[a >>> 1]! : dueS[a >>> 1]!) < pullEndS![b]!)) {
+        const timeS = (a & 1) === 0 ? dueS[a >>> 1]! : copyEndS[a >>> 1]!;
+        if (!(timeS <= now)) break;
+        this.a = a + 1;
+        this.apply((a & 1) === 0 ? TAKE : COPIED, a >>> 1, timeS);
+      } else if (b < nB) {
+        const timeS = pullEndS![b]!;
+        if (!(timeS <= now)) break;
+        this.b = b + 1;
+        this.apply(PULLED, b, timeS);
+      } else break;
+    }
+    if (this.a === nA && this.b === nB) {
       for (const e of this.events) e.cancel();
       this.release();
     }
@@ -283,18 +297,16 @@ export class LayerChain implements TransferChain {
     this.t.chain = null;
   }
 
-  private apply(i: number): void {
+  private apply(kind: number, layer: number, timeS: number): void {
     const t = this.t;
-    const code = this.codes[i]!;
-    const layer = code >>> 2;
-    const timeS = this.timesS[i]!;
     const net = this.host.net;
     const plan = this.plan;
-    switch (code & 3) {
+    switch (kind) {
       case TAKE: {
-        const r = this.buf.keepsPageNumbers ? this.buf.reserveAt(t.req.spec.id, t.shardBytes, timeS) : this.buf.takeAt(t.req.spec.id, t.shardBytes, timeS) ? TAKEN : null;
+        const res = this.res;
+        const r = res !== null ? this.buf.reserveAt(t.req.spec.id, t.shardBytes, timeS) : this.buf.takeAt(t.req.spec.id, t.shardBytes, timeS) ? TAKEN : null;
         if (r === null) throw new Error(`LayerChain bug: request ${t.req.spec.id} layer ${layer}: staging pages not free`);
-        this.res[layer] = r;
+        if (res !== null) res[layer] = r;
         if (Number.isNaN(t.firstMoveS)) t.firstMoveS = timeS;
         break;
       }
@@ -307,7 +319,7 @@ export class LayerChain implements TransferChain {
         if (this.copyOnly) {
           // As afterSourceLeg with no destination yet: the staged chunk waits for its pull.
           t.waiting.push({ shard: 0, res: this.held(layer) });
-          this.res[layer] = null;
+          if (this.res !== null) this.res[layer] = null;
         }
         this.host.check(t, timeS);
         break;
@@ -316,10 +328,12 @@ export class LayerChain implements TransferChain {
         plan.activeS = soloActiveS(this.s2!, this.copyEndS[layer]!);
         plan.finishS = timeS;
         net.replaySolo(this.routes[1]!.path, t.shardBytes, t.tag, plan);
-        const r = this.res[layer]!;
-        if (r === TAKEN) this.buf.freeTakenAt(t.req.spec.id, t.shardBytes, timeS);
-        else this.buf.freeAt(r, timeS);
-        this.res[layer] = null;
+        const res = this.res;
+        if (res === null) this.buf.freeTakenAt(t.req.spec.id, t.shardBytes, timeS);
+        else {
+          this.buf.freeAt(res[layer]!, timeS);
+          res[layer] = null;
+        }
         t.dstLeft--;
         this.host.check(t, timeS);
         break;
@@ -327,10 +341,16 @@ export class LayerChain implements TransferChain {
     }
   }
 
+  /** Whether layer `layer`'s pages are held now (taken, not yet pulled, nor handed over as a copied chunk). */
+  private heldNow(layer: number): boolean {
+    if (this.res !== null) return this.res[layer] !== null && this.res[layer] !== undefined;
+    if (layer < this.from || !(this.a > 2 * layer)) return false;
+    return this.copyOnly ? !(this.a > 2 * layer + 1) : !(this.b > layer);
+  }
+
   /** Layer `layer`'s pages as a reservation (made from pages taken by count, TAKEN). */
   private held(layer: number): Reservation {
-    const r = this.res[layer]!;
-    if (r !== TAKEN) return r;
+    if (this.res !== null) return this.res[layer]!;
     // Taken at the layer's due time (the TAKE step), granted at once.
     return this.buf.adoptTaken(this.t.req.spec.id, this.t.shardBytes, this.t.dueS[layer]!);
   }
@@ -351,7 +371,7 @@ export class LayerChain implements TransferChain {
     const now = host.sim.now;
     let firstPending = -1;
     for (let layer = this.from; layer < this.copyEndS.length; layer++) {
-      const res = this.res[layer] === null || this.res[layer] === undefined ? null : this.held(layer);
+      const res = this.heldNow(layer) ? this.held(layer) : null;
       const copyEndS = this.copyEndS[layer]!;
       if (t.dueS[layer]! > now) {
         if (firstPending < 0) firstPending = layer;
