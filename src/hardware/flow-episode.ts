@@ -517,7 +517,11 @@ class EpisodeRun implements FlowEpisode {
     f.sent = f.bytes;
     f.state = DONE;
     f.rate = 0;
-    this.moving.splice(this.moving.indexOf(f), 1);
+    // Removed in place, order kept (splice returns a fresh array of what it removed).
+    const m = this.moving;
+    const last = m.length - 1;
+    for (let j = m.indexOf(f); j < last; j++) m[j] = m[j + 1]!;
+    m.pop();
     const leg = f.leg;
     for (let k = 0; k < leg.slots.length; k++) {
       const c = this.chans[leg.slots[k]!]!;

@@ -159,7 +159,7 @@ export class KvTransferManager {
     const legs = dueS.length * tp * pieces;
     const t: Transfer = {
       req, tag: tag(req), srcGpus, dstGpus: null, bytes: shardBytes * legs, tokens, shardBytes, firstDueS: dueS[0]!, firstMoveS: NaN, doneS: NaN, prefillDoneS: null,
-      srcReleased: false, ready: false, srcLeft: legs, dstLeft: legs, stagingWaitS: 0, stagingLastGrantS: NaN, channels: new Map(), waiting: [],
+      srcReleased: false, ready: false, srcLeft: legs, dstLeft: legs, stagingWaitS: 0, stagingLastGrantS: NaN, channels: null, waiting: [],
       dueS, pieces, launched: 0, dueEvent: null, chain: null, batched: false, mates: null, led: false,
     };
     // A chain made for the first of two batch-mates would be handed back at once by the second.
@@ -270,10 +270,17 @@ export class KvTransferManager {
     t.chain?.materialize();
     t.dstGpus = dstGpus;
     const shardBytes = t.shardBytes;
-    for (const w of t.waiting.splice(0)) {
+    // The legs waiting now, in order (no copy: none is added meanwhile, as starting flows calls nothing back).
+    const waiting = t.waiting;
+    const n = waiting.length;
+    for (let i = 0; i < n; i++) {
+      const w = waiting[i]!;
       if (this.cfg.path === 'direct' || this.cfg.path === 'network') this.flowDirect(t, w.shard, shardBytes);
       else this.pull(t, w.shard, shardBytes, w.res);
     }
+    if (waiting.length === n) {
+      if (n > 0) waiting.length = 0;
+    } else waiting.splice(0, n);
     this.check(t);
   }
 
@@ -292,8 +299,9 @@ export class KvTransferManager {
   onSegment(seg: ChannelSegment): void {
     const t = this.byTag.get(seg.tag);
     if (!t) return;
-    const c = t.channels.get(seg.channelId);
-    if (!c) t.channels.set(seg.channelId, { startS: seg.startS, endS: seg.endS });
+    const channels = (t.channels ??= new Map());
+    const c = channels.get(seg.channelId);
+    if (!c) channels.set(seg.channelId, { startS: seg.startS, endS: seg.endS });
     else {
       c.startS = Math.min(c.startS, seg.startS);
       c.endS = Math.max(c.endS, seg.endS);

@@ -256,7 +256,7 @@ export class PdDeployment implements Deployment {
       kvReservationWaitMs: round3(o.reservationWaitMs),
       kvStagingWaitMs: round3(o.stagingWaitMs),
     });
-    for (const [ch, seg] of t.channels) this.sink.segment({ resource: ch, kind: 'transfer', startS: seg.startS, endS: seg.endS });
+    if (t.channels !== null) for (const [ch, seg] of t.channels) this.sink.segment({ resource: ch, kind: 'transfer', startS: seg.startS, endS: seg.endS });
     decode.admitRemote(dreq);
   }
 

@@ -40,8 +40,8 @@ export interface Transfer {
   stagingWaitS: number;
   /** When its last staging reservation was granted (NaN: none waited or no staging). */
   stagingLastGrantS: number;
-  /** Per channel: first and last instant this transfer's bytes crossed it (Gantt). */
-  readonly channels: Map<string, { startS: number; endS: number }>;
+  /** Per channel: first and last instant this transfer's bytes crossed it (Gantt); null until a segment (none without a timeline). */
+  channels: Map<string, { startS: number; endS: number }> | null;
   /** Source legs waiting for the decode reservation (direct) or staged legs waiting to be pulled. */
   readonly waiting: { shard: number; res?: Reservation }[];
   /** When each chunk falls due, and the flows each shard starts then. */
