@@ -20,7 +20,7 @@
  * reservation arriving mid-way materializes it.
  */
 import type { EventHandle, Simulator } from '../../kernel/simulator.js';
-import { soloActiveS, soloFinishS, type FlowNetwork, type SoloPlan, type SoloStride } from '../../hardware/flow-network.js';
+import { soloActiveS, soloFinishS, type FlowNetwork, type SoloPath, type SoloPlan, type SoloStride } from '../../hardware/flow-network.js';
 import type { Route } from '../../hardware/topology.js';
 import type { Reservation, StagingBuffer } from '../../kv/staging-buffer.js';
 import type { Transfer, TransferChain } from './transfer.js';
@@ -122,8 +122,11 @@ export class LayerChain implements TransferChain {
   readonly pages: number;
   /** D2H copies only: the destination was not known when it was made. */
   private readonly copyOnly: boolean;
-  /** What replaySolo is handed (filled per step). */
+  /** What replaySoloOn is handed (filled per step). */
   private readonly plan: SoloPlan = { rate: 0, activeS: 0, finishS: 0 };
+  /** Its two routes' channels, resolved once (the pull's: null for copies only). */
+  private readonly path1: SoloPath;
+  private readonly path2: SoloPath | null;
 
   private constructor(
     private readonly t: Transfer,
@@ -146,6 +149,8 @@ export class LayerChain implements TransferChain {
     this.nB = s2 === null ? from : L;
     this.lastS = s2 === null ? this.copyEndS[L - 1]! : this.pullEndS![L - 1]!;
     this.res = buf.keepsPageNumbers ? new Array<Reservation | null>(L).fill(null) : null;
+    this.path1 = host.net.soloPath(routes[0]!.path);
+    this.path2 = routes.length > 1 ? host.net.soloPath(routes[1]!.path) : null;
     this.prev = prev;
     this.pages = (L - from) * buf.pagesFor(t.shardBytes);
     this.copyOnly = routes.length === 1;
@@ -314,7 +319,7 @@ export class LayerChain implements TransferChain {
         plan.rate = this.s1.rate;
         plan.activeS = soloActiveS(this.s1, t.dueS[layer]!);
         plan.finishS = timeS;
-        net.replaySolo(this.routes[0]!.path, t.shardBytes, t.tag, plan);
+        net.replaySoloOn(this.path1, t.shardBytes, t.tag, plan);
         t.srcLeft--;
         if (this.copyOnly) {
           // As afterSourceLeg with no destination yet: the staged chunk waits for its pull.
@@ -327,7 +332,7 @@ export class LayerChain implements TransferChain {
         plan.rate = this.s2!.rate;
         plan.activeS = soloActiveS(this.s2!, this.copyEndS[layer]!);
         plan.finishS = timeS;
-        net.replaySolo(this.routes[1]!.path, t.shardBytes, t.tag, plan);
+        net.replaySoloOn(this.path2!, t.shardBytes, t.tag, plan);
         const res = this.res;
         if (res === null) this.buf.freeTakenAt(t.req.spec.id, t.shardBytes, timeS);
         else {
@@ -367,6 +372,12 @@ export class LayerChain implements TransferChain {
     for (const e of this.events) e.cancel();
     this.release();
     const { t, host } = this;
+    if (this.a === 2 * this.from && this.b === this.from && t.dueS[this.from]! > host.sim.now) {
+      // Made ahead, no step applied yet (a batch-mate began, or its links were touched): every
+      // layer is still to fall due, nothing is held or in flight.
+      host.scheduleDueFrom(t, this.from);
+      return;
+    }
     const [r1, r2] = this.routes as [Route, Route | undefined];
     const now = host.sim.now;
     let firstPending = -1;
