@@ -70,7 +70,9 @@ interface EEvent {
   timeS: number;
   seq: number;
   kind: number;
+  /** Its flows, the first `nFlows` (a pooled event keeps its array). */
   flows: EFlow[];
+  nFlows: number;
   cancelled: boolean;
 }
 
@@ -229,7 +231,19 @@ class EpisodeRun implements FlowEpisode {
   private readonly events: EEvent[] = [];
   private readonly moving: EFlow[] = [];
   private completion: EEvent | null = null;
-  private burst: { atS: number; seq: number; leg: Leg; flows: EFlow[] } | null = null;
+  /** The activation event that later flows of the same leg, time and seq join (null: none). */
+  private burst: EEvent | null = null;
+  private burstLeg: Leg | null = null;
+  /** The seq the burst was scheduled at (the kernel's counter then, as SoloFlows compares). */
+  private burstSeq = 0;
+  /**
+   * Flows and events come from pools reset at each run (an episode's objects are dead once it is
+   * committed or dropped): ~4 objects and arrays per flow were a fifth of a P/D run's allocation.
+   */
+  private readonly flowPool: EFlow[] = [];
+  private flowsUsed = 0;
+  private readonly eventPool: EEvent[] = [];
+  private eventsUsed = 0;
   private readonly shares: FairShareFlow[] = [];
   private readonly rates: number[] = [];
   private readonly finished: EFlow[] = [];
@@ -251,11 +265,13 @@ class EpisodeRun implements FlowEpisode {
     if (this.moving.length > 0) this.moving.length = 0;
     this.completion = null;
     this.burst = null;
+    this.flowsUsed = 0;
+    this.eventsUsed = 0;
     this.flows = 0;
     this.doneCount = 0;
     this.failed = false;
     for (let i = 0; i < bytes.length; i++) {
-      this.startFlow(newFlow(shape.leg1, i, false, bytes[i]!));
+      this.startFlow(this.newFlow(shape.leg1, i, false, bytes[i]!));
       // Between two chunks' starts the caller's event schedules its next chunk: no burst spans them.
       this.burst = null;
     }
@@ -275,10 +291,36 @@ class EpisodeRun implements FlowEpisode {
     return true;
   }
 
-  private schedule(timeS: number, kind: number, flows: EFlow[]): EEvent {
-    const ev: EEvent = { timeS, seq: this.seq++, kind, flows, cancelled: false };
+  /** An event of `kind` with `flow` (null: none) as its first flow. */
+  private schedule(timeS: number, kind: number, flow: EFlow | null): EEvent {
+    let ev = this.eventPool[this.eventsUsed];
+    if (ev === undefined) this.eventPool.push((ev = { timeS: 0, seq: 0, kind: 0, flows: [], nFlows: 0, cancelled: false }));
+    this.eventsUsed++;
+    ev.timeS = timeS;
+    ev.seq = this.seq++;
+    ev.kind = kind;
+    ev.cancelled = false;
+    ev.nFlows = 0;
+    if (flow !== null) ev.flows[ev.nFlows++] = flow;
     this.events.push(ev);
     return ev;
+  }
+
+  private newFlow(leg: Leg, pair: number, second: boolean, bytes: number): EFlow {
+    let f = this.flowPool[this.flowsUsed];
+    if (f === undefined) this.flowPool.push((f = { leg, pair, second, bytes, state: WAITING, sent: 0, rate: 0, finishS: Infinity, soloActiveS: 0, event: null }));
+    this.flowsUsed++;
+    f.leg = leg;
+    f.pair = pair;
+    f.second = second;
+    f.bytes = bytes;
+    f.state = WAITING;
+    f.sent = 0;
+    f.rate = 0;
+    f.finishS = Infinity;
+    f.soloActiveS = 0;
+    f.event = null;
+    return f;
   }
 
   private pop(): EEvent | null {
@@ -341,28 +383,31 @@ class EpisodeRun implements FlowEpisode {
     f.soloActiveS = this.now + leg.latencyS;
     f.finishS = f.soloActiveS + moveS;
     for (const s of leg.slots) this.chans[s]!.solo = f;
-    f.event = this.schedule(f.finishS, SOLO_END, [f]);
+    f.event = this.schedule(f.finishS, SOLO_END, f);
   }
 
   /** SoloFlows.scheduleActivation. */
   private scheduleActivation(f: EFlow): void {
     const atS = this.now + f.leg.latencyS;
     const b = this.burst;
-    if (b !== null && b.atS === atS && b.leg === f.leg && b.seq === this.seq && b.flows[0]!.state === WAITING) {
+    if (b !== null && b.timeS === atS && this.burstLeg === f.leg && this.burstSeq === this.seq && b.flows[0]!.state === WAITING) {
       b.flows[0]!.event = null;
-      b.flows.push(f);
+      b.flows[b.nFlows++] = f;
       return;
     }
-    const flows = [f];
-    f.event = this.schedule(atS, ACTIVATE, flows);
-    this.burst = { atS, seq: this.seq, leg: f.leg, flows };
+    const ev = this.schedule(atS, ACTIVATE, f);
+    f.event = ev;
+    this.burst = ev;
+    this.burstLeg = f.leg;
+    this.burstSeq = this.seq;
   }
 
   /** SoloFlows.activateBurst. */
   private activateBurst(ev: EEvent): void {
-    if (this.burst?.flows === ev.flows) this.burst = null;
+    if (this.burst === ev) this.burst = null;
     let entered = false;
-    for (const f of ev.flows) {
+    for (let i = 0; i < ev.nFlows; i++) {
+      const f = ev.flows[i]!;
       if (f.state !== WAITING) continue;
       this.enter(f);
       entered = true;
@@ -437,7 +482,7 @@ class EpisodeRun implements FlowEpisode {
       f.state = WAITING;
       f.rate = 0;
       // Its own activation event (SoloFlows.activate: enter and re-rate), not a burst.
-      f.event = this.schedule(activeS, ACTIVATE, [f]);
+      f.event = this.schedule(activeS, ACTIVATE, f);
       return;
     }
     this.advance();
@@ -472,7 +517,11 @@ class EpisodeRun implements FlowEpisode {
     f.sent = f.bytes;
     f.state = DONE;
     f.rate = 0;
-    this.moving.splice(this.moving.indexOf(f), 1);
+    // Removed in place, order kept (splice returns a fresh array of what it removed).
+    const m = this.moving;
+    const last = m.length - 1;
+    for (let j = m.indexOf(f); j < last; j++) m[j] = m[j + 1]!;
+    m.pop();
     const leg = f.leg;
     for (let k = 0; k < leg.slots.length; k++) {
       const c = this.chans[leg.slots[k]!]!;
@@ -516,7 +565,7 @@ class EpisodeRun implements FlowEpisode {
       c.peak = Math.max(c.peak, c.load);
     }
     if (this.completion !== null) this.completion.cancelled = true;
-    this.completion = Number.isFinite(nextS) ? this.schedule(Math.max(now, nextS), COMPLETE, []) : null;
+    this.completion = Number.isFinite(nextS) ? this.schedule(Math.max(now, nextS), COMPLETE, null) : null;
   }
 
   /** FlowAllocation.completeDue. */
@@ -541,10 +590,6 @@ class EpisodeRun implements FlowEpisode {
     this.donePair[k] = f.pair;
     this.doneSecond[k] = f.second;
     this.doneS[k] = this.now;
-    if (!f.second && this.leg2 !== null) this.startFlow(newFlow(this.leg2, f.pair, true, f.bytes));
+    if (!f.second && this.leg2 !== null) this.startFlow(this.newFlow(this.leg2, f.pair, true, f.bytes));
   }
-}
-
-function newFlow(leg: Leg, pair: number, second: boolean, bytes: number): EFlow {
-  return { leg, pair, second, bytes, state: WAITING, sent: 0, rate: 0, finishS: Infinity, soloActiveS: 0, event: null };
 }

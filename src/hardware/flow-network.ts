@@ -22,10 +22,12 @@
  */
 import type { Simulator } from '../kernel/simulator.js';
 import { EpisodeFlows } from './flow-episode.js';
-import { Flow, type ChannelClaim, type SoloPlan, type SoloStride } from './flow-parts.js';
+import { Flow, type ChannelClaim, type SoloPlan, type SoloStride, type Use } from './flow-parts.js';
 import type { ChannelStats, FlowHandle, FlowNetworkListener, FlowSpec } from './flow-types.js';
 
 export type { ChannelClaim, SoloPlan, SoloStride } from './flow-parts.js';
+/** A path's channels as soloPath resolves them (opaque to callers). */
+export type SoloPath = readonly Use[];
 export { soloActiveS, soloFinishS } from './flow-parts.js';
 export type { FlowEpisode } from './flow-episode.js';
 export type { ChannelSegment, ChannelStats, FlowHandle, FlowNetworkListener, FlowSpec, FlowState } from './flow-types.js';
@@ -146,14 +148,40 @@ export class FlowNetwork extends EpisodeFlows {
    * finishSolo would have at its end: channel integrals, counters and timeline segments.
    */
   replaySolo(path: readonly string[], bytes: number, tag: string, plan: SoloPlan): void {
-    const { uses } = this.usesOf(path);
+    this.replaySoloOn(this.usesOf(path).uses, bytes, tag, plan);
+  }
+
+  /** A path's channels resolved once, for a caller that replays many flows on it (replaySoloOn). */
+  soloPath(path: readonly string[]): SoloPath {
+    return this.usesOf(path).uses;
+  }
+
+  /**
+   * replaySolo on a path resolved by soloPath. Per channel, chargeLoad's operations then
+   * creditResidue's, in one pass (a path's channels are distinct, so each sees the same order).
+   */
+  replaySoloOn(uses: SoloPath, bytes: number, tag: string, plan: SoloPlan): void {
+    const rate = plan.rate;
     const dt = plan.finishS - plan.activeS;
-    this.chargeLoad(uses, plan.rate, dt);
-    this.creditResidue(uses, bytes, plan.rate, dt);
+    for (let k = 0; k < uses.length; k++) {
+      const { channel, weight } = uses[k]!;
+      const load = rate * weight;
+      channel.flowsCarried++;
+      channel.peakLoadBytesPerS = Math.max(channel.peakLoadBytesPerS, load);
+      channel.bytesCarried += load * dt;
+      channel.busyS += dt;
+      channel.utilisationIntegralS += (load / channel.capacityBytesPerS) * dt;
+      const residual = (bytes - rate * dt) * weight;
+      channel.bytesCarried += residual;
+      channel.utilisationIntegralS += residual / channel.capacityBytesPerS;
+    }
     this.completed++;
     this.delivered += bytes;
     const id = this.nextFlowId++;
-    for (const { channel, weight } of uses) this.listener.onSegment?.({ channelId: channel.id, flowId: id, tag, startS: plan.activeS, endS: plan.finishS, bytes: bytes * weight });
+    const onSegment = this.listener.onSegment;
+    if (onSegment !== undefined) {
+      for (const { channel, weight } of uses) onSegment.call(this.listener, { channelId: channel.id, flowId: id, tag, startS: plan.activeS, endS: plan.finishS, bytes: bytes * weight });
+    }
   }
 
   /**

@@ -77,7 +77,7 @@ export class KvTransferManager {
       net,
       routes: (t) => (t.dstGpus === null ? [this.routesFor(t.srcGpus[0]!, t.srcGpus[0]!)[0]!] : this.routesFor(t.srcGpus[0]!, t.dstGpus[0]!)),
       staging: (t) => this.stagingOf(t.srcGpus[0]!),
-      check: (t) => this.check(t),
+      check: (t, atS) => this.check(t, atS),
       scheduleDueFrom: (t, from) => this.scheduleDueFrom(t, from),
       afterSourceLeg: (t, res) => this.afterSourceLeg(t, 0, t.shardBytes, res),
       afterPull: (t, res) => this.afterPull(t, t.srcGpus[0]!, res),
@@ -140,8 +140,17 @@ export class KvTransferManager {
   /** The transfer begun last (to tell batch-mates). */
   private lastBegun: Transfer | null = null;
 
-  /** Starts a transfer whose chunks become due at `dueS` (one time per chunk, non-decreasing, >= now). */
-  begin(req: RequestState, srcGpus: readonly number[], dueS: readonly number[]): Transfer {
+  /** A transfer begun with `launchLater` whose launch() has not come yet. */
+  private unlaunched: Transfer | null = null;
+
+  /**
+   * Starts a transfer whose chunks become due at `dueS` (one time per chunk, non-decreasing, >= now).
+   * `launchLater`: its chunks are scheduled by launch(), which the caller makes once it has asked for
+   * the decode side (in the same event, before any other transfer begins), so a layer chain can be
+   * computed then, with its destination known, instead of at the first chunk's due event.
+   */
+  begin(req: RequestState, srcGpus: readonly number[], dueS: readonly number[], launchLater = false): Transfer {
+    if (this.unlaunched !== null) this.launch(this.unlaunched);
     const tp = srcGpus.length;
     const tokens = this.storedTokens(req.spec.promptTokens);
     // disk + whole: one flow per stored chunk (all due at prefill end); otherwise one per due time.
@@ -150,18 +159,45 @@ export class KvTransferManager {
     const legs = dueS.length * tp * pieces;
     const t: Transfer = {
       req, tag: tag(req), srcGpus, dstGpus: null, bytes: shardBytes * legs, tokens, shardBytes, firstDueS: dueS[0]!, firstMoveS: NaN, doneS: NaN, prefillDoneS: null,
-      srcReleased: false, ready: false, srcLeft: legs, dstLeft: legs, stagingWaitS: 0, stagingLastGrantS: NaN, channels: new Map(), waiting: [],
+      srcReleased: false, ready: false, srcLeft: legs, dstLeft: legs, stagingWaitS: 0, stagingLastGrantS: NaN, channels: null, waiting: [],
       dueS, pieces, launched: 0, dueEvent: null, chain: null, batched: false, mates: null, led: false,
     };
     // A chain made for the first of two batch-mates would be handed back at once by the second.
     const last = this.lastBegun;
-    if (last !== null && last.launched === 0 && last.dueS[0] === dueS[0] && last.srcGpus === srcGpus) last.batched = t.batched = true;
+    if (last !== null && last.launched === 0 && last.dueS[0] === dueS[0] && last.srcGpus === srcGpus) {
+      last.batched = t.batched = true;
+      // Its chain, computed ahead at launch (no step applied: its first is still to come), is handed
+      // back: its first chunk's due event is scheduled, which the mates then share.
+      last.chain?.materialize();
+    }
     this.lastBegun = t;
     this.byTag.set(t.tag, t);
     if (legs === 0) return t; // nothing stored (a prompt shorter than one chunk): ready once prefill ends and decode reserved
     if (t.batched && this.joinMates(last!, t)) return t;
-    this.scheduleDueFrom(t, 0);
+    if (launchLater) this.unlaunched = t;
+    else this.scheduleDueFrom(t, 0);
     return t;
+  }
+
+  /**
+   * Schedules a transfer begun with `launchLater`: a layer chain computed now, ahead of its first
+   * chunk (layer-chain.ts, `ahead`: it claims its links and buffer from now, so whoever touches them
+   * before the chunk is due hands it back, and the chunk's due event is scheduled then), else the
+   * first chunk's due event. A transfer that joined batch-mates, or moves nothing, has nothing to launch.
+   */
+  launch(t: Transfer): void {
+    if (this.unlaunched !== t) return;
+    this.unlaunched = null;
+    if (this.chainable(t)) {
+      t.chain = LayerChain.plan(t, this.chainContext, 0, true);
+      if (t.chain !== null) return;
+    }
+    this.scheduleDueFrom(t, 0);
+  }
+
+  /** Whether a layer chain may be tried for `t` (fast paths, layer-wise staging, no batch-mates). */
+  private chainable(t: Transfer): boolean {
+    return !t.batched && this.chains && this.cfg.path === 'staging' && this.cfg.policy === 'layerwise';
   }
 
   /**
@@ -218,7 +254,7 @@ export class KvTransferManager {
       t.dueEvent = null;
       // A chunk falls due: the schedule of it and the ones after may be computed now (layer-chain.ts;
       // after the first, when a chain was handed back or could not be made then).
-      if (!t.batched && this.chains && this.cfg.path === 'staging' && this.cfg.policy === 'layerwise') {
+      if (this.chainable(t)) {
         t.chain = LayerChain.plan(t, this.chainContext, t.launched);
         if (t.chain !== null) return;
       }
@@ -234,17 +270,26 @@ export class KvTransferManager {
     t.chain?.materialize();
     t.dstGpus = dstGpus;
     const shardBytes = t.shardBytes;
-    for (const w of t.waiting.splice(0)) {
+    // The legs waiting now, in order (no copy: none is added meanwhile, as starting flows calls nothing back).
+    const waiting = t.waiting;
+    const n = waiting.length;
+    for (let i = 0; i < n; i++) {
+      const w = waiting[i]!;
       if (this.cfg.path === 'direct' || this.cfg.path === 'network') this.flowDirect(t, w.shard, shardBytes);
       else this.pull(t, w.shard, shardBytes, w.res);
     }
+    if (waiting.length === n) {
+      if (n > 0) waiting.length = 0;
+    } else waiting.splice(0, n);
     this.check(t);
   }
 
-  prefillDone(t: Transfer, timeS: number): void {
+  /** The prompt's KV is complete at `timeS`; the decode side takes the KV no earlier than `readyNotBeforeS`. */
+  prefillDone(t: Transfer, timeS: number, readyNotBeforeS = timeS): void {
     t.chain?.advance();
     t.prefillDoneS = timeS;
     this.check(t);
+    t.chain?.deferFinish(readyNotBeforeS);
   }
 
   /** What a layer chain needs of this manager (bound once, in the constructor). */
@@ -254,8 +299,9 @@ export class KvTransferManager {
   onSegment(seg: ChannelSegment): void {
     const t = this.byTag.get(seg.tag);
     if (!t) return;
-    const c = t.channels.get(seg.channelId);
-    if (!c) t.channels.set(seg.channelId, { startS: seg.startS, endS: seg.endS });
+    const channels = (t.channels ??= new Map());
+    const c = channels.get(seg.channelId);
+    if (!c) channels.set(seg.channelId, { startS: seg.startS, endS: seg.endS });
     else {
       c.startS = Math.min(c.startS, seg.startS);
       c.endS = Math.max(c.endS, seg.endS);
@@ -326,7 +372,8 @@ export class KvTransferManager {
     this.net.startFlow({ path: r.path, bytes, latencyS: r.latencyS, rateCapBytesPerS: r.rateCapBytesPerS, tag: t.tag, onDone });
   }
 
-  private check(t: Transfer): void {
+  /** `atS`: when the leg that may complete it ended (a layer chain applies legs after their time). */
+  private check(t: Transfer, atS = this.sim.now): void {
     if (t.prefillDoneS === null) return;
     if (t.srcLeft === 0 && !t.srcReleased) {
       t.srcReleased = true;
@@ -334,7 +381,7 @@ export class KvTransferManager {
     }
     if (t.dstLeft === 0 && !t.ready && t.dstGpus !== null) {
       t.ready = true;
-      t.doneS = this.sim.now;
+      t.doneS = atS;
       this.byTag.delete(t.tag);
       this.cb.onReady(t);
     }

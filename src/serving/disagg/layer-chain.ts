@@ -20,7 +20,7 @@
  * reservation arriving mid-way materializes it.
  */
 import type { EventHandle, Simulator } from '../../kernel/simulator.js';
-import { soloActiveS, soloFinishS, type FlowNetwork, type SoloPlan, type SoloStride } from '../../hardware/flow-network.js';
+import { soloActiveS, soloFinishS, type FlowNetwork, type SoloPath, type SoloPlan, type SoloStride } from '../../hardware/flow-network.js';
 import type { Route } from '../../hardware/topology.js';
 import type { Reservation, StagingBuffer } from '../../kv/staging-buffer.js';
 import type { Transfer, TransferChain } from './transfer.js';
@@ -32,8 +32,8 @@ export interface ChainHost {
   /** [D2H route, H2D route] of a transfer whose destination is known, [D2H route] otherwise. */
   routes(t: Transfer): Route[];
   staging(t: Transfer): StagingBuffer | undefined;
-  /** Releases the source / reports the KV ready when their legs are all done. */
-  check(t: Transfer): void;
+  /** Releases the source / reports the KV ready when their legs are all done; `atS`: when the last leg ended. */
+  check(t: Transfer, atS: number): void;
   /** Ordinary chunk-by-chunk events from chunk `from` on. */
   scheduleDueFrom(t: Transfer, from: number): void;
   /** The ordinary ends of a chunk's D2H and H2D legs (the flows' onDone). */
@@ -77,30 +77,56 @@ const TAKEN = { reqId: -1, bytes: 0, pages: [], requestedS: NaN, grantedS: NaN }
 const copyEnds: number[] = [];
 const pullEnds: number[] = [];
 
+/**
+ * A chain whose steps are all due by `nowS` but whose finish was deferred (deferFinish) is settled
+ * now, so that it does not keep the buffer and links from the next transfer (the hand-off is then
+ * scheduled as an event, as without the deferral).
+ */
+export function settleFinished(buf: StagingBuffer, nowS: number): void {
+  const c = buf.claim;
+  if (c instanceof LayerChain && !c.done && c.lastS <= nowS) c.advance();
+}
+
 export class LayerChain implements TransferChain {
   /** Chains made and handed back, process-wide (tests check both paths ran). */
-  static readonly counts = { made: 0, materialized: 0, resumed: 0 };
+  static readonly counts = { made: 0, materialized: 0, resumed: 0, deferred: 0, ahead: 0 };
   /**
-   * Step times and codes (kind + 4 x layer), in time order (strictly increasing). Plain arrays:
-   * a typed array of this size gets an off-heap store, slower to allocate and collect.
+   * Its steps are two sequences merged in time order (strictly increasing, checked when made):
+   * A, each layer's take (its due time) then its copy's end, and B, each layer's pull end; `a`
+   * and `b` are the next of each (a = 2 x layer + 0 take / 1 copied). Walked, not stored: a list
+   * of ~96 steps with times and codes per chain was a tenth of a P/D run's allocation.
    */
-  private readonly timesS: number[];
-  private readonly codes: number[];
-  /** Each layer's D2H end (where its pull starts). */
+  private a: number;
+  private b: number;
+  private readonly nA: number;
+  private readonly nB: number;
+  /** Each layer's D2H end (where its pull starts), and its H2D end (null: copies only). */
   private readonly copyEndS: number[];
-  /** Steps applied so far. */
-  private next = 0;
-  private readonly res: (Reservation | null)[];
+  private readonly pullEndS: number[] | null;
+  /** Time of its last step. */
+  readonly lastS: number;
+  /**
+   * Each layer's pages as a reservation, for a buffer that keeps page numbers; null for a
+   * counts-only one (the pages are taken by count, TAKEN: held from a layer's take until its pull,
+   * or its copy's end for copies only).
+   */
+  private readonly res: (Reservation | null)[] | null;
   private readonly events: EventHandle[] = [];
-  private done = false;
+  /** The event that applies its last step (events' last entry; moved by deferFinish). */
+  private finishEvent: EventHandle | null = null;
+  /** @internal Released (every step applied, or handed back). */
+  done = false;
   /** The chain before it on the same links, settled first while it is live. */
   private prev: LayerChain | null;
   /** Staging pages of all its chunks (what it may hold at most). */
   readonly pages: number;
   /** D2H copies only: the destination was not known when it was made. */
   private readonly copyOnly: boolean;
-  /** What replaySolo is handed (filled per step). */
+  /** What replaySoloOn is handed (filled per step). */
   private readonly plan: SoloPlan = { rate: 0, activeS: 0, finishS: 0 };
+  /** Its two routes' channels, resolved once (the pull's: null for copies only). */
+  private readonly path1: SoloPath;
+  private readonly path2: SoloPath | null;
 
   private constructor(
     private readonly t: Transfer,
@@ -110,25 +136,24 @@ export class LayerChain implements TransferChain {
     private readonly claimed: readonly string[],
     private readonly s1: SoloStride,
     private readonly s2: SoloStride | null,
-    timesS: number[],
-    codes: number[],
     prev: LayerChain | null,
     /** Its first layer (the layers before it ran chunk by chunk, or in a chain handed back). */
     private readonly from: number,
   ) {
     const L = t.dueS.length;
-    this.timesS = timesS;
-    this.codes = codes;
     this.copyEndS = copyEnds.slice(0, L);
-    this.res = new Array<Reservation | null>(L).fill(null);
+    this.pullEndS = s2 === null ? null : pullEnds.slice(0, L);
+    this.a = 2 * from;
+    this.b = from;
+    this.nA = 2 * L;
+    this.nB = s2 === null ? from : L;
+    this.lastS = s2 === null ? this.copyEndS[L - 1]! : this.pullEndS![L - 1]!;
+    this.res = buf.keepsPageNumbers ? new Array<Reservation | null>(L).fill(null) : null;
+    this.path1 = host.net.soloPath(routes[0]!.path);
+    this.path2 = routes.length > 1 ? host.net.soloPath(routes[1]!.path) : null;
     this.prev = prev;
     this.pages = (L - from) * buf.pagesFor(t.shardBytes);
     this.copyOnly = routes.length === 1;
-  }
-
-  /** Time of its last step. */
-  get lastS(): number {
-    return this.timesS[this.timesS.length - 1]!;
   }
 
   /**
@@ -139,13 +164,16 @@ export class LayerChain implements TransferChain {
    * event (a chain of copies handed back when the decode side was reserved mid-way: once the staged
    * chunks are pulled, the layers left move alone again); the layers before are the network's.
    */
-  static plan(t: Transfer, host: ChainHost, from = 0): LayerChain | null {
+  static plan(t: Transfer, host: ChainHost, from = 0, ahead = false): LayerChain | null {
     const { sim, net } = host;
     const dueS = t.dueS;
     const L = dueS.length;
-    if (t.srcGpus.length !== 1 || (t.dstGpus !== null && t.dstGpus.length !== 1) || t.pieces !== 1 || !Number.isInteger(t.shardBytes) || !(from < L) || dueS[from]! !== sim.now || L > 65535) return null;
+    if (t.srcGpus.length !== 1 || (t.dstGpus !== null && t.dstGpus.length !== 1) || t.pieces !== 1 || !Number.isInteger(t.shardBytes) || !(from < L) || L > 65535) return null;
+    // `ahead`: made before layer `from` falls due (from its transfer's launch); its claims hold from now.
+    if (ahead ? !(dueS[from]! >= sim.now) : dueS[from]! !== sim.now) return null;
     const buf = host.staging(t);
     if (buf === undefined) return null;
+    settleFinished(buf, sim.now);
     const prev = buf.claim instanceof LayerChain && !buf.claim.done ? buf.claim : null;
     if (buf.claim !== null && prev === null) return null;
     if (prev !== null && !(prev.lastS < dueS[from]!)) return null;
@@ -176,57 +204,94 @@ export class LayerChain implements TransferChain {
     }
     // Merge sequence A (d_from, f1_from, d_from+1, ...) with sequence B (f2_from, f2_from+1, ...);
     // any tie between steps leaves their order to event sequence numbers: not made then.
+    // (The chain walks the same merge as it applies its steps: the same comparisons, so the same order.)
     const nA = 2 * L;
     const nB = s2 === null ? from : L;
-    // Sized once (the step count is known): pushes grew them 5-6 times per chain.
-    const timesS = new Array<number>(nA + nB - 3 * from);
-    const codes = new Array<number>(nA + nB - 3 * from);
     let a = 2 * from;
     let b = from;
-    let n = 0;
     let lastS = -Infinity;
     while (a < nA || b < nB) {
       const layerA = a >>> 1;
       const timeA = a < nA ? ((a & 1) === 0 ? dueS[layerA]! : copyEnds[layerA]!) : Infinity;
       let timeS: number;
-      let code: number;
       if (b >= nB || (a < nA && timeA < pullEnds[b]!)) {
         timeS = timeA;
-        code = ((a & 1) === 0 ? TAKE : COPIED) + 4 * layerA;
         a++;
       } else {
         timeS = pullEnds[b]!;
-        code = PULLED + 4 * b;
         b++;
       }
       if (!(lastS < timeS)) return null;
       lastS = timeS;
-      timesS[n] = timeS;
-      codes[n++] = code;
     }
-    const chain = new LayerChain(t, host, buf, routes, claims.ids, s1, s2, timesS, codes, prev, from);
+    const chain = new LayerChain(t, host, buf, routes, claims.ids, s1, s2, prev, from);
     LayerChain.counts.made++;
     if (from > 0) LayerChain.counts.resumed++;
+    if (dueS[from]! > sim.now) LayerChain.counts.ahead++;
     net.setClaim(claims.ids, chain);
     buf.claim = chain;
     const lastCopyS = copyEnds[L - 1]!;
     if (r2 !== undefined) chain.events.push(sim.scheduleAt(lastCopyS, () => chain.advance(), net.priority));
-    chain.events.push(sim.scheduleAt(chain.lastS, () => chain.finish(), net.priority));
-    // The first step (layer from's pages) is due now.
+    chain.events.push((chain.finishEvent = sim.scheduleAt(chain.lastS, () => chain.finish(), net.priority)));
+    // The first step (layer from's pages) is due now (not yet when made ahead).
     chain.advance();
     return chain;
   }
 
-  /** Applies every step due by now (a step at this very instant has run: its events come first). */
+  /**
+   * Applies every step due by now (a step at this very instant has run: its events come first).
+   * The chain before it first: its last steps come before this one's first, but a deferred finish
+   * (deferFinish) may not have applied them yet. Once all are applied the chain is released.
+   */
   advance(): void {
     if (this.done) return;
+    if (this.prev !== null) {
+      this.prev.advance();
+      if (this.prev.done) this.prev = null;
+    }
     const now = this.host.sim.now;
-    while (this.next < this.timesS.length && this.timesS[this.next]! <= now) this.apply(this.next++);
+    const { nA, nB, copyEndS, pullEndS } = this;
+    const dueS = this.t.dueS;
+    for (;;) {
+      const a = this.a;
+      const b = this.b;
+      if (a < nA && (b >= nB || (a & 1 ? copyEndS[a >>> 1]! : dueS[a >>> 1]!) < pullEndS![b]!)) {
+        const timeS = (a & 1) === 0 ? dueS[a >>> 1]! : copyEndS[a >>> 1]!;
+        if (!(timeS <= now)) break;
+        this.a = a + 1;
+        this.apply((a & 1) === 0 ? TAKE : COPIED, a >>> 1, timeS);
+      } else if (b < nB) {
+        const timeS = pullEndS![b]!;
+        if (!(timeS <= now)) break;
+        this.b = b + 1;
+        this.apply(PULLED, b, timeS);
+      } else break;
+    }
+    if (this.a === nA && this.b === nB) {
+      for (const e of this.events) e.cancel();
+      this.release();
+    }
   }
 
   private finish(): void {
     this.advance();
     this.release();
+  }
+
+  /**
+   * The KV is handed to the decode engine no earlier than `atS` (the decode leg's arrival), so the
+   * last pull's event moves there when that is later: the pull is applied with its own time and the
+   * hand-off follows in the same event (one event instead of two: the pull, then the admission the
+   * pull would have scheduled at atS). Until then the chain still holds its claims, so whoever
+   * reads its links or buffer first settles it, and the hand-off is then scheduled as before.
+   * Priority 0: the admission event's (PdDeployment.onReady).
+   */
+  deferFinish(atS: number): void {
+    if (this.done || this.copyOnly || !(atS > this.lastS) || this.finishEvent === null) return;
+    this.finishEvent.cancel();
+    LayerChain.counts.deferred++;
+    const chain = this;
+    this.events[this.events.length - 1] = this.finishEvent = this.host.sim.scheduleAt(atS, () => chain.finish(), 0);
   }
 
   private release(): void {
@@ -237,18 +302,16 @@ export class LayerChain implements TransferChain {
     this.t.chain = null;
   }
 
-  private apply(i: number): void {
+  private apply(kind: number, layer: number, timeS: number): void {
     const t = this.t;
-    const code = this.codes[i]!;
-    const layer = code >>> 2;
-    const timeS = this.timesS[i]!;
     const net = this.host.net;
     const plan = this.plan;
-    switch (code & 3) {
+    switch (kind) {
       case TAKE: {
-        const r = this.buf.keepsPageNumbers ? this.buf.reserveAt(t.req.spec.id, t.shardBytes, timeS) : this.buf.takeAt(t.req.spec.id, t.shardBytes, timeS) ? TAKEN : null;
+        const res = this.res;
+        const r = res !== null ? this.buf.reserveAt(t.req.spec.id, t.shardBytes, timeS) : this.buf.takeAt(t.req.spec.id, t.shardBytes, timeS) ? TAKEN : null;
         if (r === null) throw new Error(`LayerChain bug: request ${t.req.spec.id} layer ${layer}: staging pages not free`);
-        this.res[layer] = r;
+        if (res !== null) res[layer] = r;
         if (Number.isNaN(t.firstMoveS)) t.firstMoveS = timeS;
         break;
       }
@@ -256,35 +319,43 @@ export class LayerChain implements TransferChain {
         plan.rate = this.s1.rate;
         plan.activeS = soloActiveS(this.s1, t.dueS[layer]!);
         plan.finishS = timeS;
-        net.replaySolo(this.routes[0]!.path, t.shardBytes, t.tag, plan);
+        net.replaySoloOn(this.path1, t.shardBytes, t.tag, plan);
         t.srcLeft--;
         if (this.copyOnly) {
           // As afterSourceLeg with no destination yet: the staged chunk waits for its pull.
           t.waiting.push({ shard: 0, res: this.held(layer) });
-          this.res[layer] = null;
+          if (this.res !== null) this.res[layer] = null;
         }
-        this.host.check(t);
+        this.host.check(t, timeS);
         break;
       case PULLED: {
         plan.rate = this.s2!.rate;
         plan.activeS = soloActiveS(this.s2!, this.copyEndS[layer]!);
         plan.finishS = timeS;
-        net.replaySolo(this.routes[1]!.path, t.shardBytes, t.tag, plan);
-        const r = this.res[layer]!;
-        if (r === TAKEN) this.buf.freeTakenAt(t.req.spec.id, t.shardBytes, timeS);
-        else this.buf.freeAt(r, timeS);
-        this.res[layer] = null;
+        net.replaySoloOn(this.path2!, t.shardBytes, t.tag, plan);
+        const res = this.res;
+        if (res === null) this.buf.freeTakenAt(t.req.spec.id, t.shardBytes, timeS);
+        else {
+          this.buf.freeAt(res[layer]!, timeS);
+          res[layer] = null;
+        }
         t.dstLeft--;
-        this.host.check(t);
+        this.host.check(t, timeS);
         break;
       }
     }
   }
 
+  /** Whether layer `layer`'s pages are held now (taken, not yet pulled, nor handed over as a copied chunk). */
+  private heldNow(layer: number): boolean {
+    if (this.res !== null) return this.res[layer] !== null && this.res[layer] !== undefined;
+    if (layer < this.from || !(this.a > 2 * layer)) return false;
+    return this.copyOnly ? !(this.a > 2 * layer + 1) : !(this.b > layer);
+  }
+
   /** Layer `layer`'s pages as a reservation (made from pages taken by count, TAKEN). */
   private held(layer: number): Reservation {
-    const r = this.res[layer]!;
-    if (r !== TAKEN) return r;
+    if (this.res !== null) return this.res[layer]!;
     // Taken at the layer's due time (the TAKE step), granted at once.
     return this.buf.adoptTaken(this.t.req.spec.id, this.t.shardBytes, this.t.dueS[layer]!);
   }
@@ -301,11 +372,17 @@ export class LayerChain implements TransferChain {
     for (const e of this.events) e.cancel();
     this.release();
     const { t, host } = this;
+    if (this.a === 2 * this.from && this.b === this.from && t.dueS[this.from]! > host.sim.now) {
+      // Made ahead, no step applied yet (a batch-mate began, or its links were touched): every
+      // layer is still to fall due, nothing is held or in flight.
+      host.scheduleDueFrom(t, this.from);
+      return;
+    }
     const [r1, r2] = this.routes as [Route, Route | undefined];
     const now = host.sim.now;
     let firstPending = -1;
     for (let layer = this.from; layer < this.copyEndS.length; layer++) {
-      const res = this.res[layer] === null || this.res[layer] === undefined ? null : this.held(layer);
+      const res = this.heldNow(layer) ? this.held(layer) : null;
       const copyEndS = this.copyEndS[layer]!;
       if (t.dueS[layer]! > now) {
         if (firstPending < 0) firstPending = layer;

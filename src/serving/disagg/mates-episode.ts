@@ -17,6 +17,7 @@ import type { FlowNetwork } from '../../hardware/flow-network.js';
 import type { Route } from '../../hardware/topology.js';
 import type { Reservation, StagingBuffer } from '../../kv/staging-buffer.js';
 import type { Transfer } from './transfer.js';
+import { settleFinished } from './layer-chain.js';
 
 /** What an episode needs of its transfer manager. */
 export interface EpisodeHost {
@@ -41,7 +42,9 @@ export function runMatesEpisode(host: EpisodeHost, mates: readonly Transfer[], l
   const lead = mates[0]!;
   if (lead.srcGpus.length !== 1 || lead.pieces !== 1 || (lead.dstGpus !== null && lead.dstGpus.length !== 1)) return false;
   const buf = host.staging(lead);
-  if (buf === undefined || buf.claim !== null) return false;
+  if (buf === undefined) return false;
+  if (buf.claim !== null) settleFinished(buf, host.sim.now);
+  if (buf.claim !== null) return false;
   const copyOnly = lead.dstGpus === null;
   // -1: no destination (copies only); every mate must be in the same case.
   const dst = copyOnly ? -1 : lead.dstGpus![0]!;

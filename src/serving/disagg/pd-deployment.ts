@@ -192,10 +192,12 @@ export class PdDeployment implements Deployment {
     const due = new Array<number>(n);
     for (let i = 0; i < n - 1; i++) due[i] = startS + (bd.outsideLayersMs + (i + 1) * bd.perLayerMs) / 1000;
     due[n - 1] = startS + bd.totalMs / 1000;
-    const transfer = this.mgr.begin(req, o.gpusOf.get(prefill)!, due);
+    // Launched once the decode side is asked for: a layer chain can then be computed with it known.
+    const transfer = this.mgr.begin(req, o.gpusOf.get(prefill)!, due, true);
     const f: Flight = { req, prefill, transfer, dreq: new RequestState(req.spec, []), decode: null, wantS: NaN, reservedS: NaN, legS: NaN, aborted: false };
     this.flights.set(req.spec.id, f);
     if (o.transferPolicy === 'layerwise') this.requestDecode(f);
+    this.mgr.launch(transfer);
   }
 
   /** Prefill hook: the prompt's KV is complete. */
@@ -207,7 +209,7 @@ export class PdDeployment implements Deployment {
       if (legS > 0) this.sim.schedule(legS, () => this.requestDecode(f));
       else this.requestDecode(f);
     }
-    this.mgr.prefillDone(f.transfer, timeS);
+    this.mgr.prefillDone(f.transfer, timeS, f.legS);
   }
 
   /** Decode hook: a request left a decode instance; queued flights may now get its blocks. */
@@ -254,7 +256,7 @@ export class PdDeployment implements Deployment {
       kvReservationWaitMs: round3(o.reservationWaitMs),
       kvStagingWaitMs: round3(o.stagingWaitMs),
     });
-    for (const [ch, seg] of t.channels) this.sink.segment({ resource: ch, kind: 'transfer', startS: seg.startS, endS: seg.endS });
+    if (t.channels !== null) for (const [ch, seg] of t.channels) this.sink.segment({ resource: ch, kind: 'transfer', startS: seg.startS, endS: seg.endS });
     decode.admitRemote(dreq);
   }
 

@@ -55,6 +55,10 @@ describe('P/D fast paths', () => {
       }
       if (chains) {
         expect(LayerChain.counts.made - before.made).toBeGreaterThan(10);
+        // Most chains end before the decode leg arrives: their last pull's event moves to the hand-off.
+        expect(LayerChain.counts.deferred - before.deferred).toBeGreaterThan(10);
+        // ... and most are computed when the transfer is launched, ahead of their first chunk.
+        expect(LayerChain.counts.ahead - before.ahead).toBeGreaterThan(10);
         if (chains === 'handed back') {
           expect(LayerChain.counts.materialized - before.materialized).toBeGreaterThan(0);
           // ... and the layers left of some of them chained again once the staged chunks were pulled.

@@ -12,6 +12,8 @@ export interface TransferChain {
   advance(): void;
   /** Hands the transfer back to chunk-by-chunk simulation at now. */
   materialize(): void;
+  /** The KV is taken no earlier than `atS`: its last step's event may move there (layer-chain.ts). */
+  deferFinish(atS: number): void;
 }
 
 export interface Transfer {
@@ -38,8 +40,8 @@ export interface Transfer {
   stagingWaitS: number;
   /** When its last staging reservation was granted (NaN: none waited or no staging). */
   stagingLastGrantS: number;
-  /** Per channel: first and last instant this transfer's bytes crossed it (Gantt). */
-  readonly channels: Map<string, { startS: number; endS: number }>;
+  /** Per channel: first and last instant this transfer's bytes crossed it (Gantt); null until a segment (none without a timeline). */
+  channels: Map<string, { startS: number; endS: number }> | null;
   /** Source legs waiting for the decode reservation (direct) or staged legs waiting to be pulled. */
   readonly waiting: { shard: number; res?: Reservation }[];
   /** When each chunk falls due, and the flows each shard starts then. */
