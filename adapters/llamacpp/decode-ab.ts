@@ -1,0 +1,249 @@
+/**
+ * `npx tsx adapters/llamacpp/decode-ab.ts [--batch B] [--kv C] [--rounds N] [--spread S]`: in-process
+ * A/B of the profiler's decode step against served-like ones, to find why served decode passes of
+ * 2-4 sequences ran 1.10-1.23x their profiled price while batch 1 was priced right (runs 23-34,
+ * docs/accuracy-live.md). One engine of the server's shape (8 sequences x 1,024 cells, 512-token
+ * batches), warmed up as llamacpp-serve warms up; every condition times ONE decode step of B
+ * sequences whose KV holds C - 1 tokens on average, in a shuffled order each round, so load from
+ * other processes falls on all alike. Prints each condition's median wall and process-CPU time and
+ * the median of its per-round CPU ratios to the first (the profiler's) with their quartiles.
+ *
+ * Conditions (what a served batch does that the profiled one does not):
+ * - `profiler`: profile.ts's step: equal KV lengths, the same step run twice, the second timed, KV
+ *   truncated back after each.
+ * - `staggered`: the same, but the B sequences' KV lengths spread over C - 1 +- S (same mean).
+ * - `growing`: equal lengths, 4 untimed steps feeding each sequence its sampled token, the 5th timed
+ *   (KV grows, tokens differ per sequence, no truncation between steps).
+ * - `staggered+growing`: both: the steady state of a served batch.
+ * - `after prompt pass`: the profiler's step, but the step before it is a 32-token prompt in another
+ *   slot (a served iteration's prompt chunk runs between two decode passes).
+ * - `after join`: B - 1 sequences step, then a (C - 1)-token prompt joins in slot B - 1, then the
+ *   timed step of all B (the joiner's first decode).
+ * - `after finish`: B + 1 sequences step, slot B is freed, then the timed step of B.
+ * - `no graph reuse`: the profiler's step on a second engine created with
+ *   LLAMA_GRAPH_REUSE_DISABLE=1 (llama.cpp rebuilds the compute graph for every ubatch).
+ */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { spawnCli, type ChildServer } from '../testing/child.js';
+import { loadEngine, type Engine, type StepItem } from './engine-api.js';
+import { promptFor, StepLoopBackend, type StepRecord } from './step-loop.js';
+import { resolveModel, serveWarmupShapes } from './serve.js';
+import { fill, warmUpEngine } from './warm-up.js';
+import { median } from '../../src/bench/regimes.js';
+
+const { values: a } = parseArgs({ options: { rounds: { type: 'string', default: '12' }, batch: { type: 'string', default: '3' }, kv: { type: 'string', default: '192' }, spread: { type: 'string', default: '64' }, only: { type: 'string' }, batches: { type: 'string' }, served: { type: 'boolean', default: false } } });
+const rounds = Number(a.rounds);
+const B = Number(a.batch);
+const C = Number(a.kv);
+const S = Number(a.spread);
+const VOCAB = 32000;
+const m = resolveModel({ testModel: 'llama-test-6l-512' });
+const shape = { modelPath: m.path, threads: 1, sequences: 8, contextTokens: 1024, batchTokens: 512 };
+
+/** The KV lengths each slot of an engine holds (kept in step with the engine by `setLen`). */
+interface Held {
+  e: Engine;
+  len: number[];
+}
+const held = (e: Engine): Held => ({ e, len: new Array<number>(e.slots).fill(0) });
+
+/** Makes `slot` hold exactly n tokens: truncated, or extended with its own deterministic prompt. */
+async function setLen(h: Held, slot: number, n: number): Promise<void> {
+  if (h.len[slot]! > n) {
+    if (n === 0) await h.e.reset(slot);
+    else await h.e.truncate(slot, n);
+  } else if (h.len[slot]! < n) await fill(h.e, slot, promptFor(slot + 1, n, VOCAB).slice(h.len[slot]!));
+  h.len[slot] = n;
+}
+
+const decodeItems = (slots: number[], tokens: (s: number) => number): StepItem[] => slots.map((slot) => ({ slot, tokens: [tokens(slot)], sample: true }));
+const range = (n: number, from = 0): number[] => Array.from({ length: n }, (_, i) => from + i);
+
+let lastCpu = 0;
+async function timedStep(e: Engine, items: StepItem[]): Promise<{ ms: number; out: (number | null)[] }> {
+  const c = process.cpuUsage();
+  const t = performance.now();
+  const out = await e.step(items);
+  const ms = performance.now() - t;
+  const d = process.cpuUsage(c);
+  lastCpu = (d.user + d.system) / 1000;
+  return { ms, out };
+}
+
+/** KV lengths of the B sequences: all C - 1, or spread evenly over C - 1 +- S (the same mean). */
+const lens = (stagger: boolean, b = B): number[] => range(b).map((s) => (stagger && b > 1 ? C - 1 - S + Math.round((2 * S * s) / (b - 1)) : C - 1));
+
+/** The profiler's step (profile.ts decodeRound): the same step twice, the second timed, truncated back after each. */
+async function repeatStep(h: Held, stagger: boolean, r: number, before?: () => Promise<void>, b = B): Promise<number> {
+  const L = lens(stagger, b);
+  for (const [s, n] of L.entries()) await setLen(h, s, n);
+  const items = decodeItems(range(b), () => 300 + r);
+  await h.e.step(items);
+  for (const [s, n] of L.entries()) await h.e.truncate(s, n);
+  if (before) await before();
+  const { ms } = await timedStep(h.e, items);
+  for (const [s, n] of L.entries()) await h.e.truncate(s, n);
+  return ms;
+}
+
+/** Served steady state: KV growing by one per step, each sequence fed its own sampled token; the 5th step timed. */
+async function growingStep(h: Held, stagger: boolean, b = B): Promise<number> {
+  const steps = 4;
+  const L = lens(stagger, b);
+  for (const [s, n] of L.entries()) await setLen(h, s, n - steps);
+  let toks = range(b).map((s) => 300 + s);
+  let ms = 0;
+  for (let k = 0; k <= steps; k++) {
+    const items = decodeItems(range(b), (s) => toks[s]!);
+    const res = k === steps ? await timedStep(h.e, items) : { ms: 0, out: await h.e.step(items) };
+    ms = res.ms;
+    toks = res.out.map((t, s) => t ?? 300 + s);
+  }
+  for (const [s, n] of L.entries()) {
+    await h.e.truncate(s, n);
+    h.len[s] = n;
+  }
+  return ms;
+}
+
+/** `base`: the index of the condition this one's ratios are to (default the first). */
+type Cond = { name: string; run: (r: number) => Promise<number>; base?: number };
+
+const main = held(await loadEngine(shape));
+await warmUpEngine(main.e, VOCAB, serveWarmupShapes(main.e), 1, 0);
+process.env['LLAMA_GRAPH_REUSE_DISABLE'] = '1';
+const noReuse = held(await loadEngine(shape));
+delete process.env['LLAMA_GRAPH_REUSE_DISABLE'];
+await warmUpEngine(noReuse.e, VOCAB, serveWarmupShapes(noReuse.e), 1, 0);
+const OTHER = 7;
+
+const all: Cond[] = [
+  { name: 'profiler (equal KV, repeated, truncated)', run: (r) => repeatStep(main, false, r) },
+  { name: 'staggered KV', run: (r) => repeatStep(main, true, r) },
+  { name: 'growing KV, sampled tokens', run: () => growingStep(main, false) },
+  { name: 'staggered + growing', run: () => growingStep(main, true) },
+  {
+    name: 'after a 32-token prompt pass in slot 7',
+    run: (r) => repeatStep(main, false, r, async () => {
+      await main.e.step([{ slot: OTHER, tokens: promptFor(900 + r, 32, VOCAB), sample: true }]);
+      await main.e.reset(OTHER);
+    }),
+  },
+  {
+    name: 'right after a join',
+    run: async (r) => {
+      for (let s = 0; s < B - 1; s++) await setLen(main, s, C - 1);
+      await setLen(main, B - 1, 0);
+      if (B > 1) {
+        await main.e.step(decodeItems(range(B - 1), () => 300 + r));
+        for (let s = 0; s < B - 1; s++) await main.e.truncate(s, C - 1);
+      }
+      await fill(main.e, B - 1, promptFor(B, C - 1, VOCAB));
+      main.len[B - 1] = C - 1;
+      const { ms } = await timedStep(main.e, decodeItems(range(B), () => 300 + r));
+      for (let s = 0; s < B; s++) await main.e.truncate(s, C - 1);
+      return ms;
+    },
+  },
+  {
+    name: 'right after a finish',
+    run: async (r) => {
+      for (let s = 0; s <= B; s++) await setLen(main, s, C - 1);
+      await main.e.step(decodeItems(range(B + 1), () => 300 + r));
+      for (let s = 0; s < B; s++) await main.e.truncate(s, C - 1);
+      await setLen(main, B, 0);
+      const { ms } = await timedStep(main.e, decodeItems(range(B), () => 300 + r));
+      for (let s = 0; s < B; s++) await main.e.truncate(s, C - 1);
+      return ms;
+    },
+  },
+  { name: 'no graph reuse (profiler step)', run: (r) => repeatStep(noReuse, false, r) },
+];
+/** Median CPU and wall ms of the decode-only passes of exactly `b` sequences (no padding) in `recs`. */
+function decodePasses(recs: readonly StepRecord[], b: number): number {
+  const ps = recs.filter((r) => r.passes.length === 1).map((r) => r.passes[0]!).filter((p) => !p.pad && p.entries.length === b && p.entries.every(([n]) => n === 1));
+  if (ps.length === 0) throw new Error(`no decode-only pass of batch ${b}`);
+  lastCpu = median(ps.map((p) => p.cpuMs!));
+  return median(ps.map((p) => p.ms));
+}
+
+/** b jobs of a (C - 9)-token prompt and 17 output tokens, submitted at once: their decode-only steps hold KV C - 8 .. C + 7 (mean C). */
+const servedJob = (id: number): { id: number; promptTokens: number; outputTokens: number } => ({ id, promptTokens: C - 9, outputTokens: 17 });
+
+let child: ChildServer | undefined;
+let childLog = '';
+let loopEngine: Engine | undefined;
+let jobId = 0;
+async function servedConds(b: number): Promise<Cond[]> {
+  if (!loopEngine) {
+    loopEngine = await loadEngine(shape);
+    await warmUpEngine(loopEngine, VOCAB, serveWarmupShapes(loopEngine), 1, 0);
+    childLog = join(tmpdir(), `decode-ab-steps-${process.pid}.jsonl`);
+    rmSync(childLog, { force: true });
+    child = await spawnCli(['llamacpp-serve', '--test-model', 'llama-test-6l-512', '--threads', '1', '--port', '0', '--quiet', '--step-log', childLog, '--max-num-seqs', '8', '--max-num-batched-tokens', '512', '--max-model-len', '1024'], 180_000, fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url)));
+  }
+  const eng = loopEngine;
+  const recs: StepRecord[] = [];
+  const loop = new StepLoopBackend(eng, VOCAB, (e) => { throw e; }, (r) => void recs.push(r));
+  const lines = (): string[] => (existsSync(childLog) ? readFileSync(childLog, 'utf8').split('\n').filter((l) => l.trim() !== '') : []);
+  return [
+    { name: `profiler step, batch ${b}`, run: (r) => repeatStep(main, false, r, undefined, b) },
+    {
+      name: `step loop in this process, batch ${b}`,
+      run: async () => {
+        recs.length = 0;
+        await Promise.all(range(b).map(() => new Promise<void>((res, rej) => loop.submit(servedJob(jobId++), { onTokens: () => {}, onFinish: (e) => (e ? rej(new Error(e)) : res()) }))));
+        await loop.idle();
+        return decodePasses(recs, b);
+      },
+    },
+    {
+      name: `llamacpp-serve child over HTTP, batch ${b}`,
+      run: async (r) => {
+        const before = lines().length;
+        await Promise.all(range(b).map(async (k) => {
+          const res = await fetch(`${child!.url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'llama-test-6l-512', prompt: promptFor(2000 + r * 8 + k, C - 9, VOCAB), max_tokens: 17, ignore_eos: true, stream: true }) });
+          await res.text();
+        }));
+        // The step log is written asynchronously.
+        await new Promise((res) => setTimeout(res, 100));
+        return decodePasses(lines().slice(before).map((l) => JSON.parse(l) as StepRecord), b);
+      },
+    },
+  ];
+}
+
+// --batches 1,2,4: the profiler's step and the served steady state (staggered + growing) at each batch size, all against the profiler's first.
+const sweep = a.batches?.split(',').map(Number);
+const conds = a.served ? (await (async () => { const out: Cond[] = []; for (const b of sweep ?? [B]) out.push(...(await servedConds(b))); return out; })()).map((c, i) => ({ ...c, base: i - (i % 3) })) : sweep ? sweep.flatMap((b): Cond[] => [
+  { name: `profiler step, batch ${b}`, run: (r) => repeatStep(main, false, r, undefined, b) },
+  { name: `staggered + growing, batch ${b}`, run: () => growingStep(main, true, b) },
+]) : a.only ? [all[0]!, ...all.filter((c, i) => i > 0 && a.only!.split(',').map(Number).includes(i))] : all;
+
+let seed = 4242;
+const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+const q = (xs: number[], f: number): number => [...xs].sort((x, y) => x - y)[Math.floor(f * (xs.length - 1))]!;
+const ms = conds.map(() => [] as number[]);
+const cpu = conds.map(() => [] as number[]);
+for (let r = 0; r < rounds; r++) {
+  const order = conds.map((_, i) => i).sort(() => rand() - 0.5);
+  for (const i of order) {
+    ms[i]!.push(await conds[i]!.run(r));
+    cpu[i]!.push(lastCpu);
+  }
+}
+process.stdout.write(`decode A/B: batch ${B}, KV ${C} (spread +-${S} when staggered), ${rounds} rounds\n`);
+for (const [i, c] of conds.entries()) {
+  const k = c.base ?? 0;
+  const cr = cpu[i]!.map((x, r) => x / cpu[k]![r]!);
+  const wr = ms[i]!.map((x, r) => x / ms[k]![r]!);
+  process.stdout.write(`${c.name.padEnd(42)} wall ${median(ms[i]!).toFixed(2)} ms (ratio ${median(wr).toFixed(3)}), CPU ${median(cpu[i]!).toFixed(2)} ms, ratio ${median(cr).toFixed(3)} [${q(cr, 0.25).toFixed(3)}, ${q(cr, 0.75).toFixed(3)}]\n`);
+}
+await main.e.close();
+await noReuse.e.close();
+await loopEngine?.close();
+await child?.close();
