@@ -35,7 +35,7 @@ import { resolveModel, serveWarmupShapes } from './serve.js';
 import { fill, warmUpEngine } from './warm-up.js';
 import { median } from '../../src/bench/regimes.js';
 
-const { values: a } = parseArgs({ options: { rounds: { type: 'string', default: '12' }, batch: { type: 'string', default: '3' }, kv: { type: 'string', default: '192' }, spread: { type: 'string', default: '64' }, only: { type: 'string' }, batches: { type: 'string' }, served: { type: 'boolean', default: false } } });
+const { values: a } = parseArgs({ options: { rounds: { type: 'string', default: '12' }, batch: { type: 'string', default: '3' }, kv: { type: 'string', default: '192' }, spread: { type: 'string', default: '64' }, only: { type: 'string' }, batches: { type: 'string' }, served: { type: 'boolean', default: false }, engines: { type: 'boolean', default: false } } });
 const rounds = Number(a.rounds);
 const B = Number(a.batch);
 const C = Number(a.kv);
@@ -219,7 +219,18 @@ async function servedConds(b: number): Promise<Cond[]> {
 
 // --batches 1,2,4: the profiler's step and the served steady state (staggered + growing) at each batch size, all against the profiler's first.
 const sweep = a.batches?.split(',').map(Number);
-const conds = a.served ? (await (async () => { const out: Cond[] = []; for (const b of sweep ?? [B]) out.push(...(await servedConds(b))); return out; })()).map((c, i) => ({ ...c, base: i - (i % 3) })) : sweep ? sweep.flatMap((b): Cond[] => [
+// --engines: the profiler's step on the server's engine (8 x 1,024 cells) against the profiler's own (9 sequences x 1,017: profile.ts runProfile).
+async function engineConds(): Promise<Cond[]> {
+  const prof = held(await loadEngine({ ...shape, sequences: 9, contextTokens: 1017 }));
+  await warmUpEngine(prof.e, VOCAB, serveWarmupShapes(prof.e), 1, 8);
+  closers.push(() => prof.e.close());
+  return (sweep ?? [B]).flatMap((b, k): Cond[] => [
+    { name: `server engine, batch ${b}`, run: (r) => repeatStep(main, false, r, undefined, b), base: 2 * k },
+    { name: `profiler engine (9 x 1017), batch ${b}`, run: (r) => repeatStep(prof, false, r, undefined, b), base: 2 * k },
+  ]);
+}
+const closers: (() => Promise<void>)[] = [];
+const conds = a.engines ? await engineConds() : a.served ? (await (async () => { const out: Cond[] = []; for (const b of sweep ?? [B]) out.push(...(await servedConds(b))); return out; })()).map((c, i) => ({ ...c, base: i - (i % 3) })) : sweep ? sweep.flatMap((b): Cond[] => [
   { name: `profiler step, batch ${b}`, run: (r) => repeatStep(main, false, r, undefined, b) },
   { name: `staggered + growing, batch ${b}`, run: () => growingStep(main, true, b) },
 ]) : a.only ? [all[0]!, ...all.filter((c, i) => i > 0 && a.only!.split(',').map(Number).includes(i))] : all;
@@ -246,4 +257,5 @@ for (const [i, c] of conds.entries()) {
 await main.e.close();
 await noReuse.e.close();
 await loopEngine?.close();
+for (const c of closers) await c();
 await child?.close();
