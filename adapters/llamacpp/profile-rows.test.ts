@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { fitByBatch, interpolate, rowPricer } from './profile-rows.js';
-import type { ProfileRow } from './profile.js';
+import { fitByBatch, interpolate, parseProfileCsv, rowPricer } from './profile-rows.js';
+import { profileCsv, type ProfileRow } from './profile.js';
+import { TEST_MODELS } from './test-models.js';
 
 const dec = (batch: number, kvLen: number, ms: number): ProfileRow => ({ op: 'iter_decode', batch, kvLen, ms });
 // Batches 1 and 4 at KV 100 and 300: 10/14 ms and 22/30 ms.
@@ -43,5 +44,9 @@ describe('profile rows as a price', () => {
     expect(g.map((x) => x.batch)).toEqual([1, 4]);
     expect(g[0]!.rowOverFit).toBeCloseTo((10 / 12 + 14 / 12) / 2, 12);
     expect(g[1]!.rowOverFit).toBeCloseTo((22 / 18 + 30 / 18) / 2, 12);
+  });
+
+  it('a profile CSV reads back as the rows written (profileCsv round trip)', () => {
+    expect(parseProfileCsv(profileCsv(rows, TEST_MODELS['llama-test-6l-512']!))).toEqual(rows);
   });
 });

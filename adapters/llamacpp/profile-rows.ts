@@ -51,3 +51,18 @@ export function fitByBatch(rows: readonly ProfileRow[], priceMs: (entries: { new
   }
   return [...acc].sort(([x], [y]) => x - y).map(([batch, xs]) => ({ batch, rowOverFit: xs.reduce((s, x) => s + x, 0) / xs.length }));
 }
+
+/** The iter_prefill / iter_decode rows of a profile CSV that profileCsv wrote (offline reports read a finished run's profile.csv). */
+export function parseProfileCsv(text: string): ProfileRow[] {
+  const [head, ...lines] = text.trim().split('\n');
+  const col = new Map(head!.split(',').map((h, i) => [h, i]));
+  const rows: ProfileRow[] = [];
+  for (const l of lines) {
+    const c = l.split(',');
+    const get = (k: string): string => c[col.get(k) ?? -1] ?? '';
+    const op = get('op');
+    if (op !== 'iter_decode' && op !== 'iter_prefill') continue;
+    rows.push({ op, batch: Number(get('batch_size')), ms: Number(get('latency_ms')), ...(get('seq_len') !== '' ? { seqLen: Number(get('seq_len')) } : {}), ...(get('kv_len') !== '' ? { kvLen: Number(get('kv_len')) } : {}) });
+  }
+  return rows;
+}
