@@ -23,6 +23,7 @@
  * - `no graph reuse`: the profiler's step on a second engine created with
  *   LLAMA_GRAPH_REUSE_DISABLE=1 (llama.cpp rebuilds the compute graph for every ubatch).
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,7 +36,7 @@ import { resolveModel, serveWarmupShapes } from './serve.js';
 import { fill, warmUpEngine } from './warm-up.js';
 import { median } from '../../src/bench/regimes.js';
 
-const { values: a } = parseArgs({ options: { rounds: { type: 'string', default: '12' }, batch: { type: 'string', default: '3' }, kv: { type: 'string', default: '192' }, spread: { type: 'string', default: '64' }, only: { type: 'string' }, batches: { type: 'string' }, served: { type: 'boolean', default: false }, engines: { type: 'boolean', default: false } } });
+const { values: a } = parseArgs({ options: { rounds: { type: 'string', default: '12' }, batch: { type: 'string', default: '3' }, kv: { type: 'string', default: '192' }, spread: { type: 'string', default: '64' }, only: { type: 'string' }, batches: { type: 'string' }, served: { type: 'boolean', default: false }, engines: { type: 'boolean', default: false }, sibling: { type: 'boolean', default: false } } });
 const rounds = Number(a.rounds);
 const B = Number(a.batch);
 const C = Number(a.kv);
@@ -229,8 +230,33 @@ async function engineConds(): Promise<Cond[]> {
     { name: `profiler engine (9 x 1017), batch ${b}`, run: (r) => repeatStep(prof, false, r, undefined, b), base: 2 * k },
   ]);
 }
+// --sibling: the profiler's step with the other vCPU idle against it busy in another process (a float multiply-add loop, or a 64 MiB copy loop), that process stopped and continued by SIGSTOP / SIGCONT, so its CPU time is not this process's.
+function siblingConds(): Cond[] {
+  const spin = (code: string): ChildProcess => {
+    const c = spawn(process.execPath, ['-e', code], { stdio: 'ignore' });
+    c.kill('SIGSTOP');
+    closers.push(async () => void c.kill('SIGKILL'));
+    return c;
+  };
+  const fma = spin('let x = 1.0000001; for (;;) { for (let i = 0; i < 1e7; i++) x = x * 0.9999999 + 1e-7; if (x < 0) console.log(x); }');
+  const copy = spin('const a = Buffer.alloc(64 << 20, 1), b = Buffer.alloc(64 << 20); for (;;) a.copy(b);');
+  const withBusy = (c: ChildProcess, f: () => Promise<number>) => async (): Promise<number> => {
+    c.kill('SIGCONT');
+    await new Promise((res) => setTimeout(res, 20));
+    try {
+      return await f();
+    } finally {
+      c.kill('SIGSTOP');
+    }
+  };
+  return (sweep ?? [B]).flatMap((b, k): Cond[] => [
+    { name: `other vCPU idle, batch ${b}`, run: (r) => repeatStep(main, false, r, undefined, b), base: 3 * k },
+    { name: `other vCPU: FMA loop, batch ${b}`, run: (r) => withBusy(fma, () => repeatStep(main, false, r, undefined, b))(), base: 3 * k },
+    { name: `other vCPU: memory copy, batch ${b}`, run: (r) => withBusy(copy, () => repeatStep(main, false, r, undefined, b))(), base: 3 * k },
+  ]);
+}
 const closers: (() => Promise<void>)[] = [];
-const conds = a.engines ? await engineConds() : a.served ? (await (async () => { const out: Cond[] = []; for (const b of sweep ?? [B]) out.push(...(await servedConds(b))); return out; })()).map((c, i) => ({ ...c, base: i - (i % 3) })) : sweep ? sweep.flatMap((b): Cond[] => [
+const conds = a.sibling ? siblingConds() : a.engines ? await engineConds() : a.served ? (await (async () => { const out: Cond[] = []; for (const b of sweep ?? [B]) out.push(...(await servedConds(b))); return out; })()).map((c, i) => ({ ...c, base: i - (i % 3) })) : sweep ? sweep.flatMap((b): Cond[] => [
   { name: `profiler step, batch ${b}`, run: (r) => repeatStep(main, false, r, undefined, b) },
   { name: `staggered + growing, batch ${b}`, run: () => growingStep(main, true, b) },
 ]) : a.only ? [all[0]!, ...all.filter((c, i) => i > 0 && a.only!.split(',').map(Number).includes(i))] : all;
