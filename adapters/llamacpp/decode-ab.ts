@@ -22,6 +22,18 @@
  * - `after finish`: B + 1 sequences step, slot B is freed, then the timed step of B.
  * - `no graph reuse`: the profiler's step on a second engine created with
  *   LLAMA_GRAPH_REUSE_DISABLE=1 (llama.cpp rebuilds the compute graph for every ubatch).
+ * Modes: `--batches 1,2,4` (the profiler's step and staggered + growing at each size), `--served`
+ * (the profiler's step against the same b jobs through StepLoopBackend here and through a
+ * llamacpp-serve child over HTTP, the passes read from the step logs), `--engines` (the profiler's
+ * engine shape, 9 x 1,017, against the server's), `--sibling` (the other vCPU idle or busy).
+ *
+ * What it gave on 3 December 15:19-15:45 UTC (load 5-13, not quiet; CPU ratio to the profiler's
+ * step, median of 8-12 rounds): at batch 2 / 3 / 4, KV 192: staggered 1.003 / 0.999 / 0.997, growing
+ * with sampled tokens 1.003 / 1.021 / 0.990, both 0.983 / 1.002 / 0.992, after a prompt pass 1.013 /
+ * 1.046 / 1.017, right after a join 1.035 / 1.053 / 1.055, after a finish 1.018 / 1.030 / 0.980, no
+ * graph reuse 1.027 / 1.020 / 1.056. `--served` (KV 128): the llamacpp-serve child over HTTP 0.943,
+ * 0.921, 1.012, 0.991 at batch 1-4 (the step loop here 0.833-0.979). `--engines`: 0.94-1.06.
+ * `--sibling`: 0.98-1.03. So a served pass of 2-4 sequences costs what the profiled one does.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -92,17 +104,17 @@ async function repeatStep(h: Held, stagger: boolean, r: number, before?: () => P
 }
 
 /** Served steady state: KV growing by one per step, each sequence fed its own sampled token; the 5th step timed. */
-async function growingStep(h: Held, stagger: boolean, b = B): Promise<number> {
+async function growingStep(h: Held, stagger: boolean, b = B, fixedToken?: number): Promise<number> {
   const steps = 4;
   const L = lens(stagger, b);
   for (const [s, n] of L.entries()) await setLen(h, s, n - steps);
-  let toks = range(b).map((s) => 300 + s);
+  let toks = range(b).map((s) => fixedToken ?? 300 + s);
   let ms = 0;
   for (let k = 0; k <= steps; k++) {
     const items = decodeItems(range(b), (s) => toks[s]!);
     const res = k === steps ? await timedStep(h.e, items) : { ms: 0, out: await h.e.step(items) };
     ms = res.ms;
-    toks = res.out.map((t, s) => t ?? 300 + s);
+    toks = res.out.map((t, s) => (fixedToken !== undefined ? fixedToken : (t ?? 300 + s)));
   }
   for (const [s, n] of L.entries()) {
     await h.e.truncate(s, n);
@@ -163,6 +175,7 @@ const all: Cond[] = [
     },
   },
   { name: 'no graph reuse (profiler step)', run: (r) => repeatStep(noReuse, false, r) },
+  { name: 'growing KV, the profiler\'s token 300 + r', run: (r) => growingStep(main, false, B, 300 + r) },
 ];
 /** Median CPU and wall ms of the decode-only passes of exactly `b` sequences (no padding) in `recs`. */
 function decodePasses(recs: readonly StepRecord[], b: number): number {
