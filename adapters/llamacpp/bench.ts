@@ -104,10 +104,10 @@ const lines = [
   }).join(' | ')} |`),
   `| completed / failed | ${r.points.map((p) => `${p.result.live.completed} / ${p.result.live.failed}`).join(' | ')} |`,
   '',
-  ...r.points.map((p) => `- ${p.rate} req/s, the server's passes: ${p.steps ? formatStepCheck(p.steps) : 'no step log'}; host compute speed (speed-probe.ts) serving / profiling ${p.probeRatio?.toFixed(3) ?? '-'}`),
+  ...r.points.map((p) => `- ${p.rate} req/s, the server's passes: ${p.steps ? formatStepCheck(p.steps) : 'no step log'}; host compute speed (speed-probe.ts) serving / profiling ${p.probeRatio?.toFixed(3) ?? '-'}, memory copy bandwidth ${p.probeCopyRatio?.toFixed(3) ?? '-'}`),
   ...r.points.filter((p) => p.tpot).map((p) => `- ${p.rate} req/s, ${formatTpotTerms(p.tpot!, p.result.comparison.metrics['mean_itl_ms']?.predicted, p.result.comparison.metrics['mean_itl_ms']?.measured)}`),
   ...r.points.filter((p) => p.stepsAfter).map((p) => `- ${p.rate} req/s, priced by the profile taken after serving: ${formatStepCheck(p.stepsAfter!)}`),
 ];
 writeFileSync(join(out, 'bench.md'), `${lines.join('\n')}\n`);
-writeFileSync(join(out, 'bench.json'), `${JSON.stringify({ model, threads, before, after, profileTiming: r.profileTiming, fitByBatch: r.fitByBatch, serverOverhead: r.serverOverhead, points: r.points.map((p) => ({ rate: p.rate, ofCapacity: p.ofCapacity, fromMs: p.fromMs, toMs: p.toMs, steps: p.steps, stepsAfter: p.stepsAfter, tpot: p.tpot, probeRatio: p.probeRatio, comparison: p.result.comparison })) }, null, 2)}\n`);
+writeFileSync(join(out, 'bench.json'), `${JSON.stringify({ model, threads, before, after, profileTiming: r.profileTiming, fitByBatch: r.fitByBatch, serverOverhead: r.serverOverhead, points: r.points.map((p) => ({ rate: p.rate, ofCapacity: p.ofCapacity, fromMs: p.fromMs, toMs: p.toMs, steps: p.steps, stepsAfter: p.stepsAfter, tpot: p.tpot, probeRatio: p.probeRatio, probeCopyRatio: p.probeCopyRatio, comparison: p.result.comparison })) }, null, 2)}\n`);
 process.stdout.write(`${lines.join('\n')}\n\nwrote ${join(out, 'bench.md')}, ${join(out, 'bench.json')}\n`);

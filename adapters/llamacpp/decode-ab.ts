@@ -48,7 +48,7 @@ import { resolveModel, serveWarmupShapes } from './serve.js';
 import { fill, warmUpEngine } from './warm-up.js';
 import { median } from '../../src/bench/regimes.js';
 
-const { values: a } = parseArgs({ options: { rounds: { type: 'string', default: '12' }, batch: { type: 'string', default: '3' }, kv: { type: 'string', default: '192' }, spread: { type: 'string', default: '64' }, only: { type: 'string' }, batches: { type: 'string' }, served: { type: 'boolean', default: false }, engines: { type: 'boolean', default: false }, sibling: { type: 'boolean', default: false } } });
+const { values: a } = parseArgs({ options: { rounds: { type: 'string', default: '12' }, batch: { type: 'string', default: '3' }, kv: { type: 'string', default: '192' }, spread: { type: 'string', default: '64' }, only: { type: 'string' }, batches: { type: 'string' }, served: { type: 'boolean', default: false }, engines: { type: 'boolean', default: false }, sibling: { type: 'boolean', default: false }, probe: { type: 'boolean', default: false }, 'pause-ms': { type: 'string', default: '1500' } } });
 const rounds = Number(a.rounds);
 const B = Number(a.batch);
 const C = Number(a.kv);
@@ -267,6 +267,42 @@ function siblingConds(): Cond[] {
     { name: `other vCPU: FMA loop, batch ${b}`, run: (r) => withBusy(fma, () => repeatStep(main, false, r, undefined, b))(), base: 3 * k },
     { name: `other vCPU: memory copy, batch ${b}`, run: (r) => withBusy(copy, () => repeatStep(main, false, r, undefined, b))(), base: 3 * k },
   ]);
+}
+/** CPU ms of `f` on this thread (a probe runs on the main thread: no engine call is in flight). */
+const cpuOf = (f: () => void): number => {
+  const c = process.cpuUsage();
+  f();
+  const d = process.cpuUsage(c);
+  return (d.user + d.system) / 1000;
+};
+const pearson = (x: number[], y: number[]): number => {
+  const mx = x.reduce((s, v) => s + v, 0) / x.length;
+  const my = y.reduce((s, v) => s + v, 0) / y.length;
+  let sxy = 0, sxx = 0, syy = 0;
+  x.forEach((v, i) => { sxy += (v - mx) * (y[i]! - my); sxx += (v - mx) ** 2; syy += (y[i]! - my) ** 2; });
+  return sxy / Math.sqrt(sxx * syy);
+};
+// --probe: per round (a pause apart, so rounds span minutes of the host's state), the profiler's step at batch 1 and 2 beside a register-only float loop and a 32 MiB copy, each in CPU ms; which probe follows the steps.
+if (a.probe) {
+  const src = Buffer.alloc(32 << 20, 1);
+  const dst = Buffer.alloc(32 << 20);
+  const series: Record<string, number[]> = { b1: [], b2: [], fma: [], copy: [] };
+  for (let r = 0; r < rounds; r++) {
+    await repeatStep(main, false, r, undefined, 1);
+    series['b1']!.push(lastCpu);
+    await repeatStep(main, false, r, undefined, 2);
+    series['b2']!.push(lastCpu);
+    series['fma']!.push(cpuOf(() => { let x = 1.0000001; for (let i = 0; i < 2e6; i++) x = x * 0.9999999 + 1e-7; if (x < 0) throw new Error(); }));
+    series['copy']!.push(cpuOf(() => { for (let k = 0; k < 4; k++) src.copy(dst); }));
+    await new Promise((res) => setTimeout(res, Number(a['pause-ms'])));
+  }
+  const q = (xs: number[], f: number): number => [...xs].sort((x, y) => x - y)[Math.floor(f * (xs.length - 1))]!;
+  for (const [k, v] of Object.entries(series)) process.stdout.write(`${k.padEnd(5)} CPU ms median ${median(v).toFixed(2)}, 10-90 % ${q(v, 0.1).toFixed(2)}-${q(v, 0.9).toFixed(2)}\n`);
+  for (const k of ['b1', 'b2']) process.stdout.write(`${k} correlation over rounds: with the float loop ${pearson(series[k]!, series['fma']!).toFixed(2)}, with the copy ${pearson(series[k]!, series['copy']!).toFixed(2)}\n`);
+  process.stdout.write(`b2 / b1 per round: median ${median(series['b2']!.map((x, i) => x / series['b1']![i]!)).toFixed(3)}; b1 with b2: ${pearson(series['b1']!, series['b2']!).toFixed(2)}\n`);
+  await main.e.close();
+  await noReuse.e.close();
+  process.exit(0);
 }
 const closers: (() => Promise<void>)[] = [];
 const conds = a.sibling ? siblingConds() : a.engines ? await engineConds() : a.served ? (await (async () => { const out: Cond[] = []; for (const b of sweep ?? [B]) out.push(...(await servedConds(b))); return out; })()).map((c, i) => ({ ...c, base: i - (i % 3) })) : sweep ? sweep.flatMap((b): Cond[] => [

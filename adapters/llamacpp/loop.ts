@@ -70,6 +70,8 @@ export interface LoopPoint {
   tpot?: TpotTerms;
   /** The host's compute speed while this point was served over its speed while profiling (speed-probe.ts). */
   probeRatio?: number;
+  /** The same for the probe's memory copy bandwidth (what a batch-1 decode is bound by). */
+  probeCopyRatio?: number;
 }
 
 export function loopScenario(o: LoopOptions, deviceId: string, rate: number, requests: number): Record<string, unknown> {
@@ -174,9 +176,12 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
     await probe.stop();
   }
   const profiledRate = medianRate(probe.samples, profiledFrom, profiledTo);
+  const profiledCopy = medianRate(probe.samples, profiledFrom, profiledTo, 'copyGBps');
   points.forEach((p) => {
     const r = medianRate(probe.samples, p.fromMs, p.toMs);
     if (r !== null && profiledRate !== null) p.probeRatio = r / profiledRate;
+    const c = medianRate(probe.samples, p.fromMs, p.toMs, 'copyGBps');
+    if (c !== null && profiledCopy !== null) p.probeCopyRatio = c / profiledCopy;
   });
   // Profile, serve, profile again: if the served passes match the later fit and not the earlier one, the profile's timing (not its method) is off.
   const modelsAfter = join(o.workDir, 'models-after');
