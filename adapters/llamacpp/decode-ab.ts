@@ -34,6 +34,9 @@
  * graph reuse 1.027 / 1.020 / 1.056. `--served` (KV 128): the llamacpp-serve child over HTTP 0.943,
  * 0.921, 1.012, 0.991 at batch 1-4 (the step loop here 0.833-0.979). `--engines`: 0.94-1.06.
  * `--sibling`: 0.98-1.03. So a served pass of 2-4 sequences costs what the profiled one does.
+ * `--probe` (60 rounds 1.5 s apart, load 9-11): batch 1 10.0-11.1 ms of CPU (10-90 %), correlated
+ * with the 32 MiB copy's time (0.40), not the float loop's (-0.09); batch 2 with neither. Across
+ * the runs above the profiler's batch-1 step took 5.5-10.4 ms, batch 2 10.8-12.4.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
