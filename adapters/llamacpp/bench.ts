@@ -93,7 +93,7 @@ const fmt = (v: number | null | undefined): string => (v === null || v === undef
 const lines = [
   `model ${model} (llama.cpp via node-llama-cpp 3.21.1, CPU), ${threads} thread(s); max-num-seqs ${a['max-num-seqs']}, input uniform ${input.min}-${input.max}, output uniform ${output.min}-${output.max}, Poisson arrivals`,
   `machine before: ${before}; after: ${after}; ${((Date.now() - t0) / 60000).toFixed(1)} min in all`,
-  `profile: CPU / wall during its timed steps ${(r.profileTiming.cpuMs / r.profileTiming.wallMs).toFixed(3)}`,
+  `profile: CPU / wall during its timed steps ${(r.profileTiming.cpuMs / r.profileTiming.wallMs).toFixed(3)}; the fit against its own decode rows, mean row / fit by batch: ${r.fitByBatch.map((g) => `b${g.batch} ${g.rowOverFit.toFixed(3)}`).join(', ')}`,
   `server cost per iteration, priced (calibration run, closed loop at concurrency 1 and 4): ${r.serverOverhead.baseMs.toFixed(3)} ms + ${r.serverOverhead.perSeqMs.toFixed(3)} ms per sequence (${r.serverOverhead.iterations} iterations)`,
   '',
   `| metric | ${r.points.map((p) => `${p.ofCapacity ?? ''} x cap = ${p.rate} req/s: predicted / measured (error)`).join(' | ')} |`,
@@ -104,10 +104,10 @@ const lines = [
   }).join(' | ')} |`),
   `| completed / failed | ${r.points.map((p) => `${p.result.live.completed} / ${p.result.live.failed}`).join(' | ')} |`,
   '',
-  ...r.points.map((p) => `- ${p.rate} req/s, the server's passes: ${p.steps ? formatStepCheck(p.steps) : 'no step log'}; host compute speed (speed-probe.ts) serving / profiling ${p.probeRatio?.toFixed(3) ?? '-'}`),
+  ...r.points.map((p) => `- ${p.rate} req/s, the server's passes: ${p.steps ? formatStepCheck(p.steps) : 'no step log'}; host compute speed (speed-probe.ts) serving / profiling ${p.probeRatio?.toFixed(3) ?? '-'}, memory copy bandwidth ${p.probeCopyRatio?.toFixed(3) ?? '-'}`),
   ...r.points.filter((p) => p.tpot).map((p) => `- ${p.rate} req/s, ${formatTpotTerms(p.tpot!, p.result.comparison.metrics['mean_itl_ms']?.predicted, p.result.comparison.metrics['mean_itl_ms']?.measured)}`),
   ...r.points.filter((p) => p.stepsAfter).map((p) => `- ${p.rate} req/s, priced by the profile taken after serving: ${formatStepCheck(p.stepsAfter!)}`),
 ];
 writeFileSync(join(out, 'bench.md'), `${lines.join('\n')}\n`);
-writeFileSync(join(out, 'bench.json'), `${JSON.stringify({ model, threads, before, after, profileTiming: r.profileTiming, serverOverhead: r.serverOverhead, points: r.points.map((p) => ({ rate: p.rate, ofCapacity: p.ofCapacity, fromMs: p.fromMs, toMs: p.toMs, steps: p.steps, stepsAfter: p.stepsAfter, tpot: p.tpot, probeRatio: p.probeRatio, comparison: p.result.comparison })) }, null, 2)}\n`);
+writeFileSync(join(out, 'bench.json'), `${JSON.stringify({ model, threads, before, after, profileTiming: r.profileTiming, fitByBatch: r.fitByBatch, serverOverhead: r.serverOverhead, points: r.points.map((p) => ({ rate: p.rate, ofCapacity: p.ofCapacity, fromMs: p.fromMs, toMs: p.toMs, steps: p.steps, stepsAfter: p.stepsAfter, tpot: p.tpot, probeRatio: p.probeRatio, probeCopyRatio: p.probeCopyRatio, comparison: p.result.comparison })) }, null, 2)}\n`);
 process.stdout.write(`${lines.join('\n')}\n\nwrote ${join(out, 'bench.md')}, ${join(out, 'bench.json')}\n`);

@@ -25,6 +25,7 @@ import { medianRate, SpeedProbe } from './speed-probe.js';
 import { TEST_MODELS } from './test-models.js';
 import { checkSteps, formatStepCheck, passPricer, readStepLog, type StepCheck } from './step-check.js';
 import { tpotTerms, type TpotTerms } from './tpot-terms.js';
+import { fitByBatch, rowPricer } from './profile-rows.js';
 import { DEFAULT_MODEL_DIR } from './serve.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -69,6 +70,8 @@ export interface LoopPoint {
   tpot?: TpotTerms;
   /** The host's compute speed while this point was served over its speed while profiling (speed-probe.ts). */
   probeRatio?: number;
+  /** The same for the probe's memory copy bandwidth (what a batch-1 decode is bound by). */
+  probeCopyRatio?: number;
 }
 
 export function loopScenario(o: LoopOptions, deviceId: string, rate: number, requests: number): Record<string, unknown> {
@@ -95,7 +98,7 @@ export function loopScenario(o: LoopOptions, deviceId: string, rate: number, req
   };
 }
 
-export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; modelsDir: string; points: LoopPoint[]; serverOverhead: ServerOverhead; profileTiming: ProfileTiming }> {
+export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; modelsDir: string; points: LoopPoint[]; serverOverhead: ServerOverhead; profileTiming: ProfileTiming; fitByBatch: { batch: number; rowOverFit: number }[] }> {
   const log = o.log ?? (() => {});
   const deviceId = `llamacpp-cpu-${o.threads}t`;
   const modelDir = o.modelDir ?? DEFAULT_MODEL_DIR;
@@ -124,11 +127,13 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
   let profiledFrom: number;
   let profiledTo: number;
   let profileTiming: ProfileTiming;
+  let profileRows: ProfileRow[];
   let overhead: ServerOverhead;
   try {
     profiledFrom = Date.now();
     const profiled = await profileAndFit(join(o.workDir, 'profile.csv'), passModelsDir, modelsDir);
     profileTiming = profiled.timing;
+    profileRows = profiled.rows;
     profiledTo = Date.now();
     rmSync(stepLog, { force: true });
     const server = await spawnCli(
@@ -171,9 +176,12 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
     await probe.stop();
   }
   const profiledRate = medianRate(probe.samples, profiledFrom, profiledTo);
+  const profiledCopy = medianRate(probe.samples, profiledFrom, profiledTo, 'copyGBps');
   points.forEach((p) => {
     const r = medianRate(probe.samples, p.fromMs, p.toMs);
     if (r !== null && profiledRate !== null) p.probeRatio = r / profiledRate;
+    const c = medianRate(probe.samples, p.fromMs, p.toMs, 'copyGBps');
+    if (c !== null && profiledCopy !== null) p.probeCopyRatio = c / profiledCopy;
   });
   // Profile, serve, profile again: if the served passes match the later fit and not the earlier one, the profile's timing (not its method) is off.
   const modelsAfter = join(o.workDir, 'models-after');
@@ -182,21 +190,23 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
     cpSync(passModelsDir, modelsAfter, { recursive: true });
     await profileAndFit(join(o.workDir, 'profile-after.csv'), modelsAfter);
   }
+  // Passes are priced by the engine's own fit: the server's cost is between passes, not in them.
+  const price = passPricer(o.testModel, deviceId, passModelsDir);
+  // Decode-only passes also by the profile's rows themselves (profile-rows.ts says why).
+  const rowPrice = rowPricer(profileRows);
   if (existsSync(stepLog)) {
     const records = readStepLog(stepLog);
-    // Passes are priced by the engine's own fit: the server's cost is between passes, not in them.
-    const price = passPricer(o.testModel, deviceId, passModelsDir);
     const priceAfter = o.reprofile ? passPricer(o.testModel, deviceId, modelsAfter) : null;
     const servedPrice = passPricer(o.testModel, deviceId, modelsDir);
     points.forEach((p) => {
       const mine = records.filter((r) => r.atMs >= p.fromMs && r.atMs <= p.toMs);
-      p.steps = checkSteps(mine, price);
+      p.steps = checkSteps(mine, price, rowPrice);
       log(`rate ${p.rate}: ${formatStepCheck(p.steps)}`);
       if (priceAfter) p.stepsAfter = checkSteps(mine, priceAfter);
       p.tpot = tpotTerms(mine, price, servedPrice, overhead);
     });
   }
-  return { deviceId, modelsDir, points, profileTiming, serverOverhead: overhead };
+  return { deviceId, modelsDir, points, profileTiming, serverOverhead: overhead, fitByBatch: fitByBatch(profileRows, price) };
 }
 
 /** Simulated request throughput with every request queued at once: the deployment's capacity for this workload. */

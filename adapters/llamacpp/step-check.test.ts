@@ -61,6 +61,23 @@ describe('step check: logged passes against the model that priced them', () => {
     expect(c.windowRatios[0]).toBeCloseTo(c.totalRatio!, 10);
   });
 
+  it('decode steps by batch against a second price, the profile rows, over the passes it covers (hand-computed)', () => {
+    const price = () => 10;
+    // The rows price batch 1 at 8 ms and leave batch 2 unpriced (null).
+    const rows = (e: { newTokens: number }[]) => (e.length === 1 ? 8 : null);
+    const recs: StepRecord[] = [
+      { atMs: 0, ms: 12, gapMs: null, passes: [{ entries: [[1, 5]], ms: 12 }] },
+      { atMs: 20, ms: 8, gapMs: 0.5, passes: [{ entries: [[1, 6]], ms: 8 }] },
+      { atMs: 40, ms: 15, gapMs: 0.5, passes: [{ entries: [[1, 5], [1, 7]], ms: 15 }] },
+    ];
+    const c = checkSteps(recs, price, rows);
+    // Batch 1: 20 / 20 by the fit, 20 / 16 by the rows; batch 2 has no row price, so no `rows` figure.
+    expect(c.decodeByBatch).toEqual([
+      { batch: 1, n: 2, ratio: 1, padded: 0, rows: 1.25 },
+      { batch: 2, n: 1, ratio: 1.5, padded: 0 },
+    ]);
+  });
+
   it('drift windows: measured / predicted per 10 s of wall time, empty windows skipped (hand-computed)', () => {
     const price = () => 10;
     const rec = (atMs: number, ms: number): StepRecord => ({ atMs, ms, gapMs: null, passes: [{ entries: [[1, 5]], ms }] });

@@ -37,8 +37,12 @@ export interface StepCheck {
   gapShare: number | null;
   /** Delivery and slot release after each iteration's passes (StepRecord.postMs), as a share of busy time. */
   postShare: number | null;
-  /** Decode-only iterations by batch size: summed measured / summed predicted, and how many had padding. */
-  decodeByBatch: { batch: number; n: number; ratio: number; padded: number }[];
+  /**
+   * Decode-only iterations by batch size: summed measured / summed predicted, and how many had padding;
+   * `rows`, when checkSteps was given the profile's rows as a second price (profile-rows.ts): summed
+   * measured / summed row price over the passes that price covers.
+   */
+  decodeByBatch: { batch: number; n: number; ratio: number; padded: number; rows?: number }[];
   /** Passes with throw-away padding tokens: summed measured / predicted (their pads are not priced). */
   paddedRatio: number | null;
   paddedPasses: number;
@@ -63,7 +67,7 @@ export function readStepLog(file: string): StepRecord[] {
 }
 
 /** Prices each logged pass with `priceMs` ([new tokens, context] per sequence -> ms) and compares. */
-export function checkSteps(records: readonly StepRecord[], priceMs: (entries: { newTokens: number; contextTokens: number }[]) => number): StepCheck {
+export function checkSteps(records: readonly StepRecord[], priceMs: (entries: { newTokens: number; contextTokens: number }[]) => number, rowMs?: (entries: { newTokens: number; contextTokens: number }[]) => number | null): StepCheck {
   const dec: number[] = [];
   const pre: number[] = [];
   const afterIdle: number[] = [];
@@ -77,7 +81,7 @@ export function checkSteps(records: readonly StepRecord[], priceMs: (entries: { 
   let cpu = 0;
   let cpuWall = 0;
   const gaps: number[] = [];
-  const byBatch = new Map<number, { n: number; m: number; p: number; padded: number }>();
+  const byBatch = new Map<number, { n: number; m: number; p: number; padded: number; rm: number; rp: number }>();
   const padded = { n: 0, m: 0, p: 0 };
   const windows = new Map<number, { m: number; p: number }>();
   for (const r of records) {
@@ -119,10 +123,15 @@ export function checkSteps(records: readonly StepRecord[], priceMs: (entries: { 
         padded.p += ms;
       }
       if (decode && r.passes.length === 1) {
-        const g = byBatch.get(p.entries.length) ?? { n: 0, m: 0, p: 0, padded: 0 };
+        const g = byBatch.get(p.entries.length) ?? { n: 0, m: 0, p: 0, padded: 0, rm: 0, rp: 0 };
         g.n++;
         g.m += p.ms;
         g.p += ms;
+        const row = rowMs?.(p.entries.map(([newTokens, contextTokens]) => ({ newTokens, contextTokens })));
+        if (row !== undefined && row !== null) {
+          g.rm += p.ms;
+          g.rp += row;
+        }
         if (p.pad) g.padded++;
         byBatch.set(p.entries.length, g);
       }
@@ -142,7 +151,7 @@ export function checkSteps(records: readonly StepRecord[], priceMs: (entries: { 
     meanGapMs: gaps.length > 0 ? gapSum / gaps.length : null,
     gapShare: busy > 0 ? gapSum / busy : null,
     postShare: busy > 0 ? post / busy : null,
-    decodeByBatch: [...byBatch].sort(([a], [b]) => a - b).map(([batch, g]) => ({ batch, n: g.n, ratio: g.m / g.p, padded: g.padded })),
+    decodeByBatch: [...byBatch].sort(([a], [b]) => a - b).map(([batch, g]) => ({ batch, n: g.n, ratio: g.m / g.p, padded: g.padded, ...(rowMs && g.rp > 0 ? { rows: g.rm / g.rp } : {}) })),
     paddedRatio: padded.p > 0 ? padded.m / padded.p : null,
     paddedPasses: padded.n,
     cpuShare: cpuWall > 0 ? cpu / cpuWall : null,
@@ -160,6 +169,6 @@ export function passPricer(modelId: string, deviceId: string, modelsDir: string)
 export function formatStepCheck(c: StepCheck): string {
   const f = (x: number | null, d = 2): string => (x === null ? '-' : x.toFixed(d));
   const pct = (x: number | null): string => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
-  const byBatch = c.decodeByBatch.map((g) => `b${g.batch} ${f(g.ratio)} (${g.n}${g.padded > 0 ? `, ${g.padded} padded` : ''})`).join(', ');
-  return `${c.iterations} iterations, ${c.passes} passes; measured / predicted pass time: decode median ${f(c.decodeRatio)}, prompt median ${f(c.prefillRatio)} (after the loop idled ${f(c.promptAfterIdle.ratio)} (${c.promptAfterIdle.n}), in a running loop ${f(c.promptInRunningLoop.ratio)} (${c.promptInRunningLoop.n}); system CPU ${pct(c.promptSysShare)}, ${f(c.promptFaultsPerPass, 0)} page faults per pass), all ${f(c.totalRatio)}; decode-only steps by batch (sum measured / sum predicted): ${byBatch || '-'}; passes with padding: ${c.paddedPasses}, ${f(c.paddedRatio)}; by ${WINDOW_MS / 1000}-s window: ${c.windowRatios.length > 0 ? `${f(Math.min(...c.windowRatios))}-${f(Math.max(...c.windowRatios))}` : '-'}; gap between iterations mean ${f(c.meanGapMs)} ms (${pct(c.gapShare)} of engine time), delivery after iterations ${pct(c.postShare)}; CPU / wall during passes ${f(c.cpuShare)}`;
+  const byBatch = c.decodeByBatch.map((g) => `b${g.batch} ${f(g.ratio)}${g.rows !== undefined ? ` [rows ${f(g.rows)}]` : ''} (${g.n}${g.padded > 0 ? `, ${g.padded} padded` : ''})`).join(', ');
+  return `${c.iterations} iterations, ${c.passes} passes; measured / predicted pass time: decode median ${f(c.decodeRatio)}, prompt median ${f(c.prefillRatio)} (after the loop idled ${f(c.promptAfterIdle.ratio)} (${c.promptAfterIdle.n}), in a running loop ${f(c.promptInRunningLoop.ratio)} (${c.promptInRunningLoop.n}); system CPU ${pct(c.promptSysShare)}, ${f(c.promptFaultsPerPass, 0)} page faults per pass), all ${f(c.totalRatio)}; decode-only steps by batch (sum measured / sum predicted${c.decodeByBatch.some((g) => g.rows !== undefined) ? ' [/ the profile\'s own rows, interpolated]' : ''}): ${byBatch || '-'}; passes with padding: ${c.paddedPasses}, ${f(c.paddedRatio)}; by ${WINDOW_MS / 1000}-s window: ${c.windowRatios.length > 0 ? `${f(Math.min(...c.windowRatios))}-${f(Math.max(...c.windowRatios))}` : '-'}; gap between iterations mean ${f(c.meanGapMs)} ms (${pct(c.gapShare)} of engine time), delivery after iterations ${pct(c.postShare)}; CPU / wall during passes ${f(c.cpuShare)}`;
 }

@@ -1,0 +1,68 @@
+/**
+ * The profile's own decode rows as a price, beside the calibrated fit's: a served decode-only pass
+ * of b sequences is priced by interpolating the rows (linear in the mean KV length, then in the
+ * batch size between profiled sizes), with no model in between. Served passes of 2-4 sequences ran
+ * 1.10-1.23x the fit's price in the quiet runs while decode-ab.ts found a served pass and the
+ * profiler's step of the same shape equal in CPU time (within 5 %, same minute): so either the fit
+ * misprices the rows at those sizes, or the engine ran slower while serving than while profiling.
+ * Served / rows near 1 with served / fit above it says the first; both above 1, the second.
+ */
+import type { ProfileRow } from './profile.js';
+
+type Entries = readonly { newTokens: number; contextTokens: number }[];
+
+/** Linear interpolation of y(x) on sorted points; outside them, the end segment extended (one point: its y). */
+export function interpolate(points: readonly [number, number][], x: number): number {
+  if (points.length === 1) return points[0]![1];
+  let i = points.findIndex(([px]) => px >= x);
+  if (i <= 0) i = i === 0 ? 1 : points.length - 1;
+  const [x0, y0] = points[i - 1]!;
+  const [x1, y1] = points[i]!;
+  return y0 + ((y1 - y0) * (x - x0)) / (x1 - x0);
+}
+
+/**
+ * Price of a decode-only pass (every entry one new token) from the profile's iter_decode rows: the
+ * row's kv_len is the KV length after the step (profile.ts: slots hold kv - 1 tokens, the step adds
+ * one), so a served sequence with c tokens in its KV is at kv_len c + 1. Null for any other pass,
+ * and for batch sizes outside the profiled ones (not extrapolated).
+ */
+export function rowPricer(rows: readonly ProfileRow[]): (entries: Entries) => number | null {
+  const byBatch = new Map<number, [number, number][]>();
+  for (const r of rows) if (r.op === 'iter_decode' && r.kvLen !== undefined) (byBatch.get(r.batch) ?? byBatch.set(r.batch, []).get(r.batch)!).push([r.kvLen, r.ms]);
+  for (const pts of byBatch.values()) pts.sort((x, y) => x[0] - y[0]);
+  const batches = [...byBatch.keys()].sort((x, y) => x - y);
+  return (entries) => {
+    const b = entries.length;
+    if (b === 0 || !entries.every((e) => e.newTokens === 1) || b < batches[0]! || b > batches[batches.length - 1]!) return null;
+    const kv = entries.reduce((s, e) => s + e.contextTokens + 1, 0) / b;
+    const atKv = batches.map((bb): [number, number] => [bb, interpolate(byBatch.get(bb)!, kv)]);
+    return interpolate(atKv, b);
+  };
+}
+
+/** The fit against its own profile, per decode batch size: mean of row / fit over the row's KV lengths. */
+export function fitByBatch(rows: readonly ProfileRow[], priceMs: (entries: { newTokens: number; contextTokens: number }[]) => number): { batch: number; rowOverFit: number }[] {
+  const acc = new Map<number, number[]>();
+  for (const r of rows) {
+    if (r.op !== 'iter_decode' || r.kvLen === undefined) continue;
+    const fit = priceMs(Array.from({ length: r.batch }, () => ({ newTokens: 1, contextTokens: r.kvLen! - 1 })));
+    (acc.get(r.batch) ?? acc.set(r.batch, []).get(r.batch)!).push(r.ms / fit);
+  }
+  return [...acc].sort(([x], [y]) => x - y).map(([batch, xs]) => ({ batch, rowOverFit: xs.reduce((s, x) => s + x, 0) / xs.length }));
+}
+
+/** The iter_prefill / iter_decode rows of a profile CSV that profileCsv wrote (offline reports read a finished run's profile.csv). */
+export function parseProfileCsv(text: string): ProfileRow[] {
+  const [head, ...lines] = text.trim().split('\n');
+  const col = new Map(head!.split(',').map((h, i) => [h, i]));
+  const rows: ProfileRow[] = [];
+  for (const l of lines) {
+    const c = l.split(',');
+    const get = (k: string): string => c[col.get(k) ?? -1] ?? '';
+    const op = get('op');
+    if (op !== 'iter_decode' && op !== 'iter_prefill') continue;
+    rows.push({ op, batch: Number(get('batch_size')), ms: Number(get('latency_ms')), ...(get('seq_len') !== '' ? { seqLen: Number(get('seq_len')) } : {}), ...(get('kv_len') !== '' ? { kvLen: Number(get('kv_len')) } : {}) });
+  }
+  return rows;
+}
