@@ -92,4 +92,33 @@ describe('Distribution', () => {
     expect(a.count).toBe(21);
     for (const p of [0, 50, 90, 100]) expect(a.percentile(p)).toBe(b.percentile(p));
   });
+
+  it('addGapsMs in sketch mode (runs of gaps within one bucket, and across buckets) equals add() gap by gap', () => {
+    // Decode-like runs: slowly rising gaps that mostly share a bucket, jumps between runs, a few
+    // zero and repeated gaps, weights integer and not.
+    for (const weight of [1, 7, 2.5]) {
+      const a = new Distribution(50);
+      const b = new Distribution(50);
+      let t = 0;
+      for (let run = 0; run < 300; run++) {
+        const n = 1 + (run % 37);
+        const ends = new Float64Array(n);
+        const startS = t;
+        const base = run % 5 === 0 ? 0.2 : 0.023 + (run % 11) * 1e-4;
+        for (let i = 0; i < n; i++) {
+          t += run % 13 === 0 && i === 2 ? 0 : base + i * 1e-7;
+          ends[i] = t;
+        }
+        a.addGapsMs(startS, ends, n, weight);
+        let s = startS;
+        for (let i = 0; i < n; i++) {
+          b.add((ends[i]! - s) * 1000, weight);
+          s = ends[i]!;
+        }
+      }
+      expect(a.isExact).toBe(false);
+      expect([a.count, a.sum, a.sumSq, a.min, a.max]).toEqual([b.count, b.sum, b.sumSq, b.min, b.max]);
+      for (const p of [0, 1, 10, 25, 50, 75, 90, 99, 100]) expect(a.percentile(p)).toBe(b.percentile(p));
+    }
+  });
 });
