@@ -78,6 +78,45 @@ describe('Distribution', () => {
     }
   });
 
+  it('keeps the formula\'s buckets when values alternate between cached buckets (two entries) and edges', () => {
+    // Decode gaps, the longer gap across a prefill iteration and values a few ulps around bucket
+    // edges, interleaved, so both cache entries are hit, swapped and replaced; every bucket count
+    // must be the one ceil(log(v) / log(gamma)) gives (checked through all percentiles' buckets).
+    const gamma = (1 + SKETCH_RELATIVE_ACCURACY) / (1 - SKETCH_RELATIVE_ACCURACY);
+    const lg = Math.log(gamma);
+    const values: number[] = [];
+    for (let i = 0; i < 30000; i++) {
+      values.push(23 + i * 2e-4);
+      if (i % 3 === 0) values.push(260 + (i % 50) * 0.01);
+      if (i % 7 === 0) values.push(ulpsAway(Math.exp(((i % 40) + 620) * lg), (i % 7) - 3));
+      if (i % 11 === 0) values.push(23 + i * 2e-4 + 0.5);
+    }
+    const d = new Distribution(10);
+    for (const v of values) d.add(v);
+    expect(d.isExact).toBe(false);
+    const counts = new Map<number, number>();
+    for (const v of values) {
+      const b = Math.ceil(Math.log(v) / lg);
+      counts.set(b, (counts.get(b) ?? 0) + 1);
+    }
+    const buckets = [...counts].sort((a, b) => a[0] - b[0]);
+    const min = Math.min(...values);
+    const max = Math.max(...values);
+    for (let p = 0; p <= 100; p += 0.5) {
+      const rank = (p / 100) * (values.length - 1);
+      let cum = 0;
+      let want = max;
+      for (const [b, c] of buckets) {
+        cum += c;
+        if (rank < cum) {
+          want = Math.min(max, Math.max(min, (2 * Math.pow(gamma, b)) / (gamma + 1)));
+          break;
+        }
+      }
+      expect(d.percentile(p)).toBe(want);
+    }
+  });
+
   it('addGapsMs adds each gap as add() would', () => {
     const a = new Distribution(5);
     const b = new Distribution(5);

@@ -142,10 +142,32 @@ export class Distribution {
   private bin = -1;
   private binLo = Infinity;
   private binHi = -Infinity;
+  /**
+   * The bucket cached before it, with its interval: a run's ITL alternates between decode gaps
+   * and the longer gap across a prefill iteration, two buckets, so a second entry spares most of
+   * the logarithms (and two Math.exp) such a switch cost (addToSketch was ~2 % of a parity run).
+   */
+  private bin2 = -1;
+  private binLo2 = Infinity;
+  private binHi2 = -Infinity;
 
   private addToSketch(v: number, w: number): void {
     if (v <= 0) {
       this.zeroCount += w;
+      return;
+    }
+    if (v > this.binLo2 && v < this.binHi2) {
+      // The other cached bucket: it becomes the first (the intervals are swapped, not recomputed).
+      const bin = this.bin2;
+      const lo = this.binLo2;
+      const hi = this.binHi2;
+      this.bin2 = this.bin;
+      this.binLo2 = this.binLo;
+      this.binHi2 = this.binHi;
+      this.bin = bin;
+      this.binLo = lo;
+      this.binHi = hi;
+      this.sketch![bin]! += w;
       return;
     }
     const raw = Math.ceil(Math.log(v) / LOG_GAMMA) + OFFSET;
@@ -153,11 +175,23 @@ export class Distribution {
     this.sketch![i]! += w;
     // The clamped end buckets hold every value beyond them: not cached (never met in practice).
     if (i === raw && i > 0 && i < 2 * OFFSET - 1) {
+      this.bin2 = this.bin;
+      this.binLo2 = this.binLo;
+      this.binHi2 = this.binHi;
       this.bin = i;
-      this.binLo = Math.exp((i - 1 - OFFSET) * LOG_GAMMA) * (1 + 1e-12);
-      this.binHi = Math.exp((i - OFFSET) * LOG_GAMMA) * (1 - 1e-12);
+      // Each bucket's interval is computed once (two Math.exp), then read from the table.
+      const edges = (this.binEdges ??= new Float64Array(4 * OFFSET));
+      if (edges[2 * i] === 0) {
+        edges[2 * i] = Math.exp((i - 1 - OFFSET) * LOG_GAMMA) * (1 + 1e-12);
+        edges[2 * i + 1] = Math.exp((i - OFFSET) * LOG_GAMMA) * (1 - 1e-12);
+      }
+      this.binLo = edges[2 * i]!;
+      this.binHi = edges[2 * i + 1]!;
     }
   }
+
+  /** binLo and binHi of every bucket met so far, at [2i, 2i + 2) (0 until computed; a low edge is > 0). */
+  private binEdges: Float64Array | null = null;
 
   private cache: { sorted: Float64Array; cum: Float64Array; n: number } | null = null;
 

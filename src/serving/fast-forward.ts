@@ -101,7 +101,7 @@ export function fastForward(inst: SegmentEngine, batch: RequestState[], startS: 
   if (same > 0) inst.sink.itl(firstEndS - startS, same);
   inst.sink.tokens(firstEndS, B);
   if (firstEndS >= inst.sink.nextGaugeS) gaugesMidSegment(inst, batch, 1, firstEndS);
-  let t = firstEndS;
+  let t = +firstEndS;
   let ctx = context0 + B;
   let k = 1;
   // Iterations 2..k go to the sink in runs (decodeRun), cut only where gauges are sampled so every
