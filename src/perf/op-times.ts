@@ -121,6 +121,29 @@ export function kvBytesPerTokenOf(g: AttnGeometry): number {
  * tokens after c cached ones: QK^T and PV, 2 x 2 x d per (query, key) pair, n*c + n(n+1)/2 pairs.
  */
 export function prefillAttentionTime(p: GpuPerfParams['attentionPrefill'], hw: HwRates, seqs: readonly PrefillSeq[], g: AttnGeometry): Roof {
+  prefillAttentionSums(p, hw, seqs, g);
+  const computeMs = SUMS[0]!;
+  const bytes = SUMS[1]!;
+  const memMs = bytes / (hw.hbmBytesPerMs * p.memoryEfficiency);
+  return { ms: Math.max(computeMs, memMs) + p.launchUs / 1000, bound: computeMs >= memMs ? 'compute' : 'memory', flops: SUMS[2]!, bytes };
+}
+
+/**
+ * prefillAttentionTime(...).ms, bit for bit, without the Roof: the engine prices every prefill
+ * step, and the object with its three boxed numbers was ~10 MB of a parity run's allocation.
+ */
+export function prefillAttentionMs(p: GpuPerfParams['attentionPrefill'], hw: HwRates, seqs: readonly PrefillSeq[], g: AttnGeometry): number {
+  prefillAttentionSums(p, hw, seqs, g);
+  const computeMs = SUMS[0]!;
+  const memMs = SUMS[1]! / (hw.hbmBytesPerMs * p.memoryEfficiency);
+  return Math.max(computeMs, memMs) + p.launchUs / 1000;
+}
+
+/** prefillAttentionSums' results: compute ms, bytes, flops (read at once by the two callers above). */
+const SUMS = new Float64Array(3);
+
+/** Prefill attention's compute time, bytes and flops summed over `seqs`, into SUMS. */
+function prefillAttentionSums(p: GpuPerfParams['attentionPrefill'], hw: HwRates, seqs: readonly PrefillSeq[], g: AttnGeometry): void {
   const qDim = g.qHeads * g.headDim;
   const kvBytesPerToken = kvBytesPerTokenOf(g);
   let totalNew = 0;
@@ -143,8 +166,9 @@ export function prefillAttentionTime(p: GpuPerfParams['attentionPrefill'], hw: H
     const one = f1 / (hw.peakFlopsPerMs * efficiency(p.compute, s.contextTokens + 1) * par1);
     computeMs += Math.max(raw, one);
   }
-  const memMs = bytes / (hw.hbmBytesPerMs * p.memoryEfficiency);
-  return { ms: Math.max(computeMs, memMs) + p.launchUs / 1000, bound: computeMs >= memMs ? 'compute' : 'memory', flops, bytes };
+  SUMS[0] = computeMs;
+  SUMS[1] = bytes;
+  SUMS[2] = flops;
 }
 
 /**
