@@ -127,8 +127,9 @@ export class MetricsCollector implements EngineSink {
       }
     } else {
       // Apart from the timeline's loop: there `start` also goes into an object, so TurboFan keeps
-      // it boxed, a heap number per iteration; here it stays a raw double (same additions, same order).
-      let start = startS;
+      // it boxed, a heap number per iteration; here it stays a raw double (same additions, same order),
+      // started as a number (a loop variable started from a parameter is boxed as well).
+      let start = +startS;
       for (let i = 0; i < n; i++) {
         const end = endsS[i]!;
         busyS += end - start;

@@ -100,7 +100,8 @@ export class Distribution {
   private gapsInBin(startS: number, endsS: Float64Array, from: number, n: number, weight: number): number {
     const lo = this.binLo;
     const hi = this.binHi;
-    let start = from > 0 ? endsS[from - 1]! : startS;
+    // +startS: a loop variable started from a parameter would stay boxed (a heap number per gap).
+    let start = from > 0 ? endsS[from - 1]! : +startS;
     let count = this.count;
     let sum = this.sum;
     let sumSq = this.sumSq;

@@ -290,7 +290,8 @@ export function planSegment(inst: SegmentEngine, batch: RequestState[], startS: 
     ends = inst.runEndsS = new Float64Array(n);
   }
   ends[0] = firstEndS;
-  let t = firstEndS;
+  // A number from the start (a loop variable started from a parameter stays boxed: fastForward).
+  let t = +firstEndS;
   let ctx = context0 + B;
   for (let k = 1; k < kMax; k++) {
     t = t + (c.fixedMs + c.perContextTokenMs * ctx) / 1000;
