@@ -9,6 +9,12 @@ export const SKETCH_RELATIVE_ACCURACY = 0.005;
 const GAMMA = (1 + SKETCH_RELATIVE_ACCURACY) / (1 - SKETCH_RELATIVE_ACCURACY);
 const LOG_GAMMA = Math.log(GAMMA);
 const OFFSET = 4000; // bucket index range [-4000, 4000): values from ~1e-18 to ~1e17
+/** A double's bits (HIGH_WORD indexes the word with the sign and exponent on this platform). */
+const BITS = new Float64Array(1);
+const WORDS = new Uint32Array(BITS.buffer);
+const HIGH_WORD = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
+/** log2 at the middle of each of the 1,024 slices of the mantissa [1, 2) its top 10 bits select. */
+const LOG2_MID = Float64Array.from({ length: 1024 }, (_, k) => Math.log2(1 + (k + 0.5) / 1024));
 
 export class Distribution {
   /** Exact samples [0, n): typed arrays grown by doubling (8 bytes a sample, 16 once weighted). */
@@ -171,24 +177,55 @@ export class Distribution {
       this.sketch![bin]! += w;
       return;
     }
+    // The bucket from the exponent and a table of mantissa logarithms, within one of the formula's
+    // (0.05 bucket at most off), confirmed by the exact intervals of it and its neighbours: no
+    // Math.log where a value lies inside one (with 16 replicas the gaps of many batches alternate,
+    // and the logarithm was ~5 % of a run). Values near an edge fall through to the formula.
+    BITS[0] = v;
+    const high = WORDS[HIGH_WORD]!;
+    const ex = high >>> 20;
+    if (ex > 0 && ex < 2047) {
+      const g = Math.ceil(((ex - 1023 + LOG2_MID[(high >>> 10) & 1023]!) * Math.LN2) / LOG_GAMMA) + OFFSET;
+      const j = this.holds(g, v) ? g : this.holds(g - 1, v) ? g - 1 : this.holds(g + 1, v) ? g + 1 : -1;
+      if (j >= 0) {
+        this.sketch![j]! += w;
+        this.useBin(j);
+        return;
+      }
+    }
     const raw = Math.ceil(Math.log(v) / LOG_GAMMA) + OFFSET;
     const i = Math.min(2 * OFFSET - 1, Math.max(0, raw));
     this.sketch![i]! += w;
     // The clamped end buckets hold every value beyond them: not cached (never met in practice).
-    if (i === raw && i > 0 && i < 2 * OFFSET - 1) {
-      this.bin2 = this.bin;
-      this.binLo2 = this.binLo;
-      this.binHi2 = this.binHi;
-      this.bin = i;
-      // Each bucket's interval is computed once (two Math.exp), then read from the table.
-      const edges = (this.binEdges ??= new Float64Array(4 * OFFSET));
-      if (edges[2 * i] === 0) {
-        edges[2 * i] = Math.exp((i - 1 - OFFSET) * LOG_GAMMA) * (1 + 1e-12);
-        edges[2 * i + 1] = Math.exp((i - OFFSET) * LOG_GAMMA) * (1 - 1e-12);
-      }
-      this.binLo = edges[2 * i]!;
-      this.binHi = edges[2 * i + 1]!;
+    if (i === raw && i > 0 && i < 2 * OFFSET - 1) this.useBin(i);
+  }
+
+  /** Whether v lies inside bucket i's interval (i a bucket whose interval may be cached). */
+  private holds(i: number, v: number): boolean {
+    if (i <= 0 || i >= 2 * OFFSET - 1) return false;
+    const edges = this.edgesOf(i);
+    return v > edges[2 * i]! && v < edges[2 * i + 1]!;
+  }
+
+  /** Makes bucket i the first cached one (the first becomes the second). */
+  private useBin(i: number): void {
+    const edges = this.edgesOf(i);
+    this.bin2 = this.bin;
+    this.binLo2 = this.binLo;
+    this.binHi2 = this.binHi;
+    this.bin = i;
+    this.binLo = edges[2 * i]!;
+    this.binHi = edges[2 * i + 1]!;
+  }
+
+  /** The interval table with bucket i's filled (two Math.exp, once per bucket). */
+  private edgesOf(i: number): Float64Array {
+    const edges = (this.binEdges ??= new Float64Array(4 * OFFSET));
+    if (edges[2 * i] === 0) {
+      edges[2 * i] = Math.exp((i - 1 - OFFSET) * LOG_GAMMA) * (1 + 1e-12);
+      edges[2 * i + 1] = Math.exp((i - OFFSET) * LOG_GAMMA) * (1 - 1e-12);
     }
+    return edges;
   }
 
   /** binLo and binHi of every bucket met so far, at [2i, 2i + 2) (0 until computed; a low edge is > 0). */
