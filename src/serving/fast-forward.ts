@@ -305,7 +305,6 @@ export function planSegment(inst: SegmentEngine, batch: RequestState[], startS: 
   inst.planStartS = startS;
   inst.planSame = same;
   inst.planDueS = firstEndS;
-  inst.order.planOpened(firstEndS);
   return t;
 }
 

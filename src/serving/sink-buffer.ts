@@ -50,21 +50,9 @@ export class SinkOrder {
     return this.on;
   }
 
-  /**
-   * A lower bound of every holder's planDueS: a plan's due time only rises (flushPlan, settlePlan)
-   * until the plan closes, so only a plan opening (planOpened) can lower the minimum. A drain
-   * before it then has nothing to make, without reading 16 holders (most drains are such).
-   */
-  private minDueS = Infinity;
-
-  /** A plan opened with its first held call due at `dueS` (fast-forward.ts planSegment). */
-  planOpened(dueS: number): void {
-    if (dueS < this.minDueS) this.minDueS = dueS;
-  }
-
   /** Makes every held call of an iteration that ended before `timeS`, in time order across plans. */
   drain(timeS: number): void {
-    if (this.on !== true || timeS <= this.minDueS) return;
+    if (this.on !== true) return;
     const hs = this.holders;
     const n = hs.length;
     // A number from the start: loop variables started from a parameter are kept boxed by TurboFan,
@@ -74,21 +62,15 @@ export class SinkOrder {
       let best: PlanHolder | null = null;
       let bestS = untilS;
       let secondS = untilS;
-      let lowest = Infinity;
       for (let i = 0; i < n; i++) {
         const d = hs[i]!.planDueS;
-        if (d < lowest) lowest = d;
         if (d < bestS) {
           secondS = bestS;
           bestS = d;
           best = hs[i]!;
         } else if (d < secondS) secondS = d;
       }
-      if (best === null) {
-        // Nothing due before timeS: every due time is at or after it, `lowest` the earliest.
-        this.minDueS = lowest;
-        return;
-      }
+      if (best === null) return;
       // The earliest plan's calls up to the next plan's due time (at least one iteration).
       best.flushHeld(secondS);
     }
