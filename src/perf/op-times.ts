@@ -159,7 +159,8 @@ export function curveAt(c: EfficiencyCurve, x: number): number {
   return v;
 }
 
-const MEMO_LIMIT = 1 << 20;
+// At most 1 MiB a curve (a Mooncake run's long prompts reached 2^20 entries, 8 MiB, +4 MB of peak RSS).
+const MEMO_LIMIT = 1 << 17;
 const curveMemos = new WeakMap<EfficiencyCurve, Float64Array>();
 /** The two curves met last and their memos (a prefill step alternates between two). */
 let memoCurveA: EfficiencyCurve | null = null;
