@@ -78,6 +78,45 @@ describe('Distribution', () => {
     }
   });
 
+  it('keeps the formula\'s buckets when values alternate between cached buckets (two entries) and edges', () => {
+    // Decode gaps, the longer gap across a prefill iteration and values a few ulps around bucket
+    // edges, interleaved, so both cache entries are hit, swapped and replaced; every bucket count
+    // must be the one ceil(log(v) / log(gamma)) gives (checked through all percentiles' buckets).
+    const gamma = (1 + SKETCH_RELATIVE_ACCURACY) / (1 - SKETCH_RELATIVE_ACCURACY);
+    const lg = Math.log(gamma);
+    const values: number[] = [];
+    for (let i = 0; i < 30000; i++) {
+      values.push(23 + i * 2e-4);
+      if (i % 3 === 0) values.push(260 + (i % 50) * 0.01);
+      if (i % 7 === 0) values.push(ulpsAway(Math.exp(((i % 40) + 620) * lg), (i % 7) - 3));
+      if (i % 11 === 0) values.push(23 + i * 2e-4 + 0.5);
+    }
+    const d = new Distribution(10);
+    for (const v of values) d.add(v);
+    expect(d.isExact).toBe(false);
+    const counts = new Map<number, number>();
+    for (const v of values) {
+      const b = Math.ceil(Math.log(v) / lg);
+      counts.set(b, (counts.get(b) ?? 0) + 1);
+    }
+    const buckets = [...counts].sort((a, b) => a[0] - b[0]);
+    const min = Math.min(...values);
+    const max = Math.max(...values);
+    for (let p = 0; p <= 100; p += 0.5) {
+      const rank = (p / 100) * (values.length - 1);
+      let cum = 0;
+      let want = max;
+      for (const [b, c] of buckets) {
+        cum += c;
+        if (rank < cum) {
+          want = Math.min(max, Math.max(min, (2 * Math.pow(gamma, b)) / (gamma + 1)));
+          break;
+        }
+      }
+      expect(d.percentile(p)).toBe(want);
+    }
+  });
+
   it('addGapsMs adds each gap as add() would', () => {
     const a = new Distribution(5);
     const b = new Distribution(5);
@@ -91,5 +130,34 @@ describe('Distribution', () => {
     expect([a.count, a.sum, a.sumSq, a.min, a.max]).toEqual([b.count, b.sum, b.sumSq, b.min, b.max]);
     expect(a.count).toBe(21);
     for (const p of [0, 50, 90, 100]) expect(a.percentile(p)).toBe(b.percentile(p));
+  });
+
+  it('addGapsMs in sketch mode (runs of gaps within one bucket, and across buckets) equals add() gap by gap', () => {
+    // Decode-like runs: slowly rising gaps that mostly share a bucket, jumps between runs, a few
+    // zero and repeated gaps, weights integer and not.
+    for (const weight of [1, 7, 2.5]) {
+      const a = new Distribution(50);
+      const b = new Distribution(50);
+      let t = 0;
+      for (let run = 0; run < 300; run++) {
+        const n = 1 + (run % 37);
+        const ends = new Float64Array(n);
+        const startS = t;
+        const base = run % 5 === 0 ? 0.2 : 0.023 + (run % 11) * 1e-4;
+        for (let i = 0; i < n; i++) {
+          t += run % 13 === 0 && i === 2 ? 0 : base + i * 1e-7;
+          ends[i] = t;
+        }
+        a.addGapsMs(startS, ends, n, weight);
+        let s = startS;
+        for (let i = 0; i < n; i++) {
+          b.add((ends[i]! - s) * 1000, weight);
+          s = ends[i]!;
+        }
+      }
+      expect(a.isExact).toBe(false);
+      expect([a.count, a.sum, a.sumSq, a.min, a.max]).toEqual([b.count, b.sum, b.sumSq, b.min, b.max]);
+      for (const p of [0, 1, 10, 25, 50, 75, 90, 99, 100]) expect(a.percentile(p)).toBe(b.percentile(p));
+    }
   });
 });

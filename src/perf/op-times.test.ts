@@ -71,3 +71,23 @@ describe('tile, wave and occupancy terms', () => {
     expect(decodeOccupancy(p, noSms, 1, { qHeads: 8, kvHeads: 8, headDim: 128, bytesPerElement: 2 })).toBe(1);
   });
 });
+
+describe('curveAt (memoized efficiency)', () => {
+  it('returns efficiency(c, x) bit for bit, for curves met in turn, scrambled integers, growth and non-integers', async () => {
+    const { efficiency } = await import('../model/gpu.js');
+    const { curveAt } = await import('./op-times.js');
+    const curves = [
+      { max: 0.8, halfAt: 300, exponent: 1.3 },
+      { max: 0.6, halfAt: 7000, exponent: 0.7 },
+      { max: 0.9, halfAt: 0, exponent: 1 },
+      { max: 0.75, halfAt: 45, exponent: 2.1 },
+    ];
+    for (let i = 0; i < 20000; i++) {
+      // Mostly two curves in turn (as a prefill step's), now and then another (a second GPU).
+      const c = curves[i % 13 === 0 ? 2 + (i % 2) : i % 2]!;
+      // Repeated often (memo hits), now and then large (growth), fractional or past the memo.
+      const x = i % 97 === 0 ? i + 0.5 : i % 101 === 0 ? 5e6 + i : i % 89 === 0 ? (i * 7919) % 200003 : (i * 7919) % 3001;
+      expect(curveAt(c, x)).toBe(efficiency(c, x));
+    }
+  });
+});

@@ -6,7 +6,7 @@
  *
  * Every op: a fixed latency (launch + kernel prologue) plus the roofline max(compute, memory).
  */
-import { efficiency, type GpuPerfParams } from '../model/gpu.js';
+import { efficiency, type EfficiencyCurve, type GpuPerfParams } from '../model/gpu.js';
 
 export type Bound = 'compute' | 'memory' | 'interconnect' | 'host-link' | 'cpu';
 
@@ -121,11 +121,75 @@ export function kvBytesPerTokenOf(g: AttnGeometry): number {
  * tokens after c cached ones: QK^T and PV, 2 x 2 x d per (query, key) pair, n*c + n(n+1)/2 pairs.
  */
 export function prefillAttentionTime(p: GpuPerfParams['attentionPrefill'], hw: HwRates, seqs: readonly PrefillSeq[], g: AttnGeometry): Roof {
+  prefillAttentionSums(p, hw, seqs, g);
+  const computeMs = SUMS[0]!;
+  const bytes = SUMS[1]!;
+  const memMs = bytes / (hw.hbmBytesPerMs * p.memoryEfficiency);
+  return { ms: Math.max(computeMs, memMs) + p.launchUs / 1000, bound: computeMs >= memMs ? 'compute' : 'memory', flops: SUMS[2]!, bytes };
+}
+
+/**
+ * prefillAttentionTime(...).ms, bit for bit, without the Roof: the engine prices every prefill
+ * step, and the object with its three boxed numbers was ~10 MB of a parity run's allocation.
+ */
+export function prefillAttentionMs(p: GpuPerfParams['attentionPrefill'], hw: HwRates, seqs: readonly PrefillSeq[], g: AttnGeometry): number {
+  prefillAttentionSums(p, hw, seqs, g);
+  const computeMs = SUMS[0]!;
+  const memMs = SUMS[1]! / (hw.hbmBytesPerMs * p.memoryEfficiency);
+  return Math.max(computeMs, memMs) + p.launchUs / 1000;
+}
+
+/**
+ * efficiency(c, x), memoized for integer x below MEMO_LIMIT per curve object (a pure function:
+ * the memo holds the float a call returns). Prefill pricing evaluates four curves per priced step,
+ * two Math.pow each, at token counts a run meets again and again (~4 % of a 16-replica run).
+ */
+export function curveAt(c: EfficiencyCurve, x: number): number {
+  if (!((x | 0) === x && x >= 0 && x < MEMO_LIMIT)) return efficiency(c, x);
+  let memo = c === memoCurveA ? memoA : c === memoCurveB ? memoB : curveMemos.get(c);
+  if (memo === undefined || x >= memo.length) memo = growMemo(c, memo, x);
+  if (c !== memoCurveA) {
+    memoCurveB = memoCurveA;
+    memoB = memoA;
+    memoCurveA = c;
+    memoA = memo;
+  }
+  let v = memo[x]!;
+  if (v !== v) memo[x] = v = efficiency(c, x);
+  return v;
+}
+
+// At most 1 MiB a curve (a Mooncake run's long prompts reached 2^20 entries, 8 MiB, +4 MB of peak RSS).
+const MEMO_LIMIT = 1 << 17;
+const curveMemos = new WeakMap<EfficiencyCurve, Float64Array>();
+/** The two curves met last and their memos (a prefill step alternates between two). */
+let memoCurveA: EfficiencyCurve | null = null;
+let memoA: Float64Array = new Float64Array(0);
+let memoCurveB: EfficiencyCurve | null = null;
+let memoB: Float64Array = new Float64Array(0);
+
+/** The memo of c, holding index x (NaN where not computed yet), grown by doubling. */
+function growMemo(c: EfficiencyCurve, memo: Float64Array | undefined, x: number): Float64Array {
+  let n = Math.max(1024, memo?.length ?? 0);
+  while (n <= x) n *= 2;
+  const grown = new Float64Array(n).fill(NaN);
+  if (memo !== undefined) grown.set(memo);
+  curveMemos.set(c, grown);
+  if (c === memoCurveA) memoA = grown;
+  if (c === memoCurveB) memoB = grown;
+  return grown;
+}
+
+/** prefillAttentionSums' results: compute ms, bytes, flops (read at once by the two callers above). */
+const SUMS = new Float64Array(3);
+
+/** Prefill attention's compute time, bytes and flops summed over `seqs`, into SUMS. */
+function prefillAttentionSums(p: GpuPerfParams['attentionPrefill'], hw: HwRates, seqs: readonly PrefillSeq[], g: AttnGeometry): void {
   const qDim = g.qHeads * g.headDim;
   const kvBytesPerToken = kvBytesPerTokenOf(g);
   let totalNew = 0;
   for (const s of seqs) totalNew += s.newTokens * (s.count ?? 1);
-  const par = p.parallel ? efficiency(p.parallel, totalNew * g.qHeads) : 1;
+  const par = p.parallel ? curveAt(p.parallel, totalNew * g.qHeads) : 1;
   let flops = 0;
   let bytes = 0;
   let computeMs = 0;
@@ -135,16 +199,17 @@ export function prefillAttentionTime(p: GpuPerfParams['attentionPrefill'], hw: H
     const f = count * 4 * qDim * n * (s.contextTokens + (n + 1) / 2);
     flops += f;
     bytes += count * (2 * n * qDim * g.bytesPerElement + (s.contextTokens + n) * kvBytesPerToken);
-    const raw = f / (hw.peakFlopsPerMs * efficiency(p.compute, s.contextTokens + n) * par);
+    const raw = f / (hw.peakFlopsPerMs * curveAt(p.compute, s.contextTokens + n) * par);
     // The fitted curves rise faster than the work at a handful of tokens, which would make 4 new
     // tokens cheaper than 2; a chunk never takes less than a one-token chunk on the same context.
     const f1 = count * 4 * qDim * (s.contextTokens + 1);
-    const par1 = p.parallel ? efficiency(p.parallel, (totalNew - (n - 1) * count) * g.qHeads) : 1;
-    const one = f1 / (hw.peakFlopsPerMs * efficiency(p.compute, s.contextTokens + 1) * par1);
+    const par1 = p.parallel ? curveAt(p.parallel, (totalNew - (n - 1) * count) * g.qHeads) : 1;
+    const one = f1 / (hw.peakFlopsPerMs * curveAt(p.compute, s.contextTokens + 1) * par1);
     computeMs += Math.max(raw, one);
   }
-  const memMs = bytes / (hw.hbmBytesPerMs * p.memoryEfficiency);
-  return { ms: Math.max(computeMs, memMs) + p.launchUs / 1000, bound: computeMs >= memMs ? 'compute' : 'memory', flops, bytes };
+  SUMS[0] = computeMs;
+  SUMS[1] = bytes;
+  SUMS[2] = flops;
 }
 
 /**

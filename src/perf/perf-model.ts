@@ -24,6 +24,7 @@ import {
   gemmTime,
   hwRatesOf,
   kvBytesPerTokenOf,
+  prefillAttentionMs,
   prefillAttentionTime,
   type AttnGeometry,
   type Bound,
@@ -374,7 +375,7 @@ export class RooflinePerfModel implements PerfModel {
     total += dense[o]! * L;
     total += dense[o + 1]! * L;
     total += dense[o + 2]! * L;
-    if (nPrefill > 0) total += prefillAttentionTime(p.attentionPrefill, this.hw, prefill, this.geom).ms * L;
+    if (nPrefill > 0) total += prefillAttentionMs(p.attentionPrefill, this.hw, prefill, this.geom) * L;
     if (decodeSeqs > 0) {
       let d = this.decodeAttnCache[decodeSeqs];
       if (d === undefined) this.decodeAttnCache[decodeSeqs] = d = decodeAttentionParts(p.attentionDecode, this.hw, decodeSeqs, this.geom);

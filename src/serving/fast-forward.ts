@@ -101,8 +101,7 @@ export function fastForward(inst: SegmentEngine, batch: RequestState[], startS: 
   if (same > 0) inst.sink.itl(firstEndS - startS, same);
   inst.sink.tokens(firstEndS, B);
   if (firstEndS >= inst.sink.nextGaugeS) gaugesMidSegment(inst, batch, 1, firstEndS);
-  let prevEnd = firstEndS;
-  let t = firstEndS;
+  let t = +firstEndS;
   let ctx = context0 + B;
   let k = 1;
   // Iterations 2..k go to the sink in runs (decodeRun), cut only where gauges are sampled so every
@@ -126,19 +125,23 @@ export function fastForward(inst: SegmentEngine, batch: RequestState[], startS: 
     // Iteration k (not the last): every request's gap is this iteration.
     if (t >= inst.sink.nextGaugeS) {
       decodeRun(inst, runStartS, m, m, B);
-      runStartS = t;
+      runStartS = ends[m - 1]!;
       m = 0;
-      gaugesMidSegment(inst, batch, k, t);
+      gaugesMidSegment(inst, batch, k, runStartS);
     }
-    prevEnd = t;
   }
+  // The ends of iterations k and k - 1 read back from `ends`, not carried out of the loop: a loop
+  // variable that is also a call argument is kept boxed by TurboFan, a heap number allocated per
+  // iteration (~45 MB a parity run); used only in arithmetic, `t` stays a raw double.
+  const endS = ends[m - 1]!;
+  const prevEnd = m >= 2 ? ends[m - 2]! : runStartS;
   inst.iterations += k - 1;
   decodeRun(inst, runStartS, m, m - 1, B);
   applyIterations(inst, batch, k, prevEnd);
   // Iteration k finishes a request before any other event: carry on past it when nothing can
-  // join the smaller batch, doing here what endIteration and step() would do at t.
-  if (k === kMax && t < nextEventS) return continueAfterFinish(inst, batch, prevEnd, t) ?? t;
-  return t;
+  // join the smaller batch, doing here what endIteration and step() would do at endS.
+  if (k === kMax && endS < nextEventS) return continueAfterFinish(inst, batch, prevEnd, endS) ?? endS;
+  return endS;
 }
 
 /**
@@ -287,7 +290,8 @@ export function planSegment(inst: SegmentEngine, batch: RequestState[], startS: 
     ends = inst.runEndsS = new Float64Array(n);
   }
   ends[0] = firstEndS;
-  let t = firstEndS;
+  // A number from the start (a loop variable started from a parameter stays boxed: fastForward).
+  let t = +firstEndS;
   let ctx = context0 + B;
   for (let k = 1; k < kMax; k++) {
     t = t + (c.fixedMs + c.perContextTokenMs * ctx) / 1000;
