@@ -6,6 +6,8 @@
  * profiler's step of the same shape equal in CPU time (within 5 %, same minute): so either the fit
  * misprices the rows at those sizes, or the engine ran slower while serving than while profiling.
  * Served / rows near 1 with served / fit above it says the first; both above 1, the second.
+ * The bench prices by rowLinePricer (each batch's rows as their line in KV): with rowPricer one
+ * noisy row priced a whole KV segment and made a 3 % fit gap look like 11 % (fit-residuals.ts).
  */
 import type { ProfileRow } from './profile.js';
 
