@@ -60,12 +60,16 @@ if (existsSync(steps)) {
   const lineP = rowLinePricer(rows);
   // Per rate when bench.json gives each rate's window (its fromMs / toMs), else all passes together.
   const benchFile = join(dir, 'bench.json');
-  const points = existsSync(benchFile) ? (JSON.parse(readFileSync(benchFile, 'utf8')) as { points?: { rate: number; fromMs?: number; toMs?: number }[] }).points ?? [] : [];
+  const bench = existsSync(benchFile) ? (JSON.parse(readFileSync(benchFile, 'utf8')) as { points?: { rate: number; fromMs?: number; toMs?: number }[]; profileTiming?: { cpuMs: number; wallMs: number } }) : {};
+  const points = bench.points ?? [];
+  // The profile's CPU / wall over its timed steps: a served pass's CPU time against line x that share
+  // says whether the engine did more work than while profiling (CPU) or waited longer for a core (wall).
+  const profCpu = bench.profileTiming ? bench.profileTiming.cpuMs / bench.profileTiming.wallMs : null;
   const windows = points.every((p) => p.fromMs !== undefined && p.toMs !== undefined) && points.length > 0 ? points.map((p) => ({ label: `${p.rate} req/s`, from: p.fromMs!, to: p.toMs! })) : [{ label: 'all passes', from: -Infinity, to: Infinity }];
   const log = readStepLog(steps);
-  out.push('served decode-only passes without padding: sum measured / sum priced by the fit, the rows, the rows\' lines in KV; and line / fit');
+  out.push(`served decode-only passes without padding: sum measured / sum priced by the fit, the rows, the rows' lines in KV; line / fit; CPU / wall${profCpu !== null ? `; CPU / (line x the profile's CPU / wall ${profCpu.toFixed(3)})` : ''}`);
   for (const w of windows) {
-    const sums = new Map<number, { n: number; m: number; f: number; r: number; l: number }>();
+    const sums = new Map<number, { n: number; m: number; f: number; r: number; l: number; c: number; cm: number; cl: number }>();
     for (const rec of log) {
       if (rec.atMs < w.from || rec.atMs >= w.to) continue;
       for (const p of rec.passes) {
@@ -74,7 +78,12 @@ if (existsSync(steps)) {
         const r = rowP(e);
         const l = lineP(e);
         if (r === null || l === null) continue;
-        const g = sums.get(e.length) ?? sums.set(e.length, { n: 0, m: 0, f: 0, r: 0, l: 0 }).get(e.length)!;
+        const g = sums.get(e.length) ?? sums.set(e.length, { n: 0, m: 0, f: 0, r: 0, l: 0, c: 0, cm: 0, cl: 0 }).get(e.length)!;
+        if (p.cpuMs !== undefined) {
+          g.c += p.cpuMs;
+          g.cm += p.ms;
+          g.cl += l;
+        }
         g.n++;
         g.m += p.ms;
         g.f += model.iterationMs(e);
@@ -82,7 +91,7 @@ if (existsSync(steps)) {
         g.l += l;
       }
     }
-    out.push(`${w.label}: ` + [...sums].sort(([x], [y]) => x - y).map(([b, g]) => `b${b} ${(g.m / g.f).toFixed(2)} / ${(g.m / g.r).toFixed(2)} / ${(g.m / g.l).toFixed(2)}; ${(g.l / g.f).toFixed(3)} (${g.n})`).join(', '));
+    out.push(`${w.label}: ` + [...sums].sort(([x], [y]) => x - y).map(([b, g]) => `b${b} ${(g.m / g.f).toFixed(2)} / ${(g.m / g.r).toFixed(2)} / ${(g.m / g.l).toFixed(2)}; ${(g.l / g.f).toFixed(3)}${g.cm > 0 ? `; ${(g.c / g.cm).toFixed(2)}${profCpu !== null ? `; ${(g.c / (profCpu * g.cl)).toFixed(2)}` : ''}` : ''} (${g.n})`).join(', '));
   }
   out.push('served decode-only passes, mean KV length per pass: median [p10, p90] (n)');
   for (const [b, xs] of [...kvBy].sort(([x], [y]) => x - y)) {
