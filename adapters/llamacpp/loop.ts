@@ -25,7 +25,7 @@ import { medianRate, SpeedProbe } from './speed-probe.js';
 import { TEST_MODELS } from './test-models.js';
 import { checkSteps, formatStepCheck, passPricer, readStepLog, type StepCheck } from './step-check.js';
 import { tpotTerms, type TpotTerms } from './tpot-terms.js';
-import { fitByBatch, rowPricer } from './profile-rows.js';
+import { fitByBatch, rowLinePricer } from './profile-rows.js';
 import { DEFAULT_MODEL_DIR } from './serve.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -192,8 +192,9 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
   }
   // Passes are priced by the engine's own fit: the server's cost is between passes, not in them.
   const price = passPricer(o.testModel, deviceId, passModelsDir);
-  // Decode-only passes also by the profile's rows themselves (profile-rows.ts says why).
-  const rowPrice = rowPricer(profileRows);
+  // Decode-only passes also by the profile's rows themselves (profile-rows.ts says why), each batch's
+  // rows as their line in KV: one noisy row no longer prices a whole KV segment (rowLinePricer).
+  const rowPrice = rowLinePricer(profileRows);
   if (existsSync(stepLog)) {
     const records = readStepLog(stepLog);
     const priceAfter = o.reprofile ? passPricer(o.testModel, deviceId, modelsAfter) : null;

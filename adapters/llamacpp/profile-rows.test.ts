@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitByBatch, interpolate, parseProfileCsv, rowPricer } from './profile-rows.js';
+import { fitByBatch, interpolate, leastSquaresLine, parseProfileCsv, rowLinePricer, rowPricer } from './profile-rows.js';
 import { profileCsv, type ProfileRow } from './profile.js';
 import { TEST_MODELS } from './test-models.js';
 
@@ -48,5 +48,29 @@ describe('profile rows as a price', () => {
 
   it('a profile CSV reads back as the rows written (profileCsv round trip)', () => {
     expect(parseProfileCsv(profileCsv(rows, TEST_MODELS['llama-test-6l-512']!))).toEqual(rows);
+  });
+});
+
+describe('profile rows as a line in KV', () => {
+  it('least-squares line (hand-computed)', () => {
+    // (0,1), (1,3), (2,2): mean x 1, mean y 2, sxy = (-1)(-1) + 0 + (1)(0) = 1, sxx = 2: s 0.5, a 1.5.
+    const l = leastSquaresLine([[0, 1], [1, 3], [2, 2]]);
+    expect(l.s).toBeCloseTo(0.5, 12);
+    expect(l.a).toBeCloseTo(1.5, 12);
+    expect(leastSquaresLine([[5, 7]])).toEqual({ a: 7, s: 0 });
+  });
+
+  it('one high row moves its batch line by a third of its excess, not the segment it sits on (hand-computed)', () => {
+    // Batch 2 at KV 100, 200, 300: 10, 16, 14 ms (the middle row high, as bench-3's b2 at KV 128).
+    // Line: mean kv 200, mean ms 40/3; sxy = (-100)(10 - 40/3) + 0 + (100)(14 - 40/3) = 400, sxx = 20000: s 0.02, a 40/3 - 4 = 28/3.
+    const r = [dec(2, 100, 10), dec(2, 200, 16), dec(2, 300, 14), dec(4, 100, 20), dec(4, 300, 28)];
+    const line = rowLinePricer(r);
+    const rowsOnly = rowPricer(r);
+    // Context 149 -> kv 150: line 28/3 + 3 = 37/3 ms; the rows' segment 10..16 gives 13 ms.
+    expect(line([one(149), one(149)])).toBeCloseTo(37 / 3, 12);
+    expect(rowsOnly([one(149), one(149)])).toBeCloseTo(13, 12);
+    // Batch 3 at kv 100: halfway between batch 2's line (28/3 + 2 = 34/3) and batch 4's (20): 47/3.
+    expect(line([one(99), one(99), one(99)])).toBeCloseTo(47 / 3, 12);
+    expect(line([{ newTokens: 4, contextTokens: 0 }])).toBeNull();
   });
 });

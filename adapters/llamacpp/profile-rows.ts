@@ -6,6 +6,8 @@
  * profiler's step of the same shape equal in CPU time (within 5 %, same minute): so either the fit
  * misprices the rows at those sizes, or the engine ran slower while serving than while profiling.
  * Served / rows near 1 with served / fit above it says the first; both above 1, the second.
+ * The bench prices by rowLinePricer (each batch's rows as their line in KV): with rowPricer one
+ * noisy row priced a whole KV segment and made a 3 % fit gap look like 11 % (fit-residuals.ts).
  */
 import type { ProfileRow } from './profile.js';
 
@@ -37,6 +39,40 @@ export function rowPricer(rows: readonly ProfileRow[]): (entries: Entries) => nu
     if (b === 0 || !entries.every((e) => e.newTokens === 1) || b < batches[0]! || b > batches[batches.length - 1]!) return null;
     const kv = entries.reduce((s, e) => s + e.contextTokens + 1, 0) / b;
     const atKv = batches.map((bb): [number, number] => [bb, interpolate(byBatch.get(bb)!, kv)]);
+    return interpolate(atKv, b);
+  };
+}
+
+/** Least-squares line y = a + s x through points (two or more distinct x; one point: a flat line through it). */
+export function leastSquaresLine(points: readonly [number, number][]): { a: number; s: number } {
+  const n = points.length;
+  const mx = points.reduce((t, p) => t + p[0], 0) / n;
+  const my = points.reduce((t, p) => t + p[1], 0) / n;
+  const sxx = points.reduce((t, p) => t + (p[0] - mx) ** 2, 0);
+  const s = sxx > 0 ? points.reduce((t, p) => t + (p[0] - mx) * (p[1] - my), 0) / sxx : 0;
+  return { a: my - s * mx, s };
+}
+
+/**
+ * As rowPricer, but each batch size's rows are first replaced by their least-squares line in KV
+ * length. A decode step's KV-dependent work (attention reads every cached K and V once) is linear in
+ * KV, so a line is the physics, not a fit form; and it keeps one noisy row from setting the price of
+ * a whole KV segment: in a loaded profile (bench-3, 3 Dec) batch 2 took 16.65 ms at KV 128 but 14.42
+ * at KV 256, and served batch-2 passes (KV 114-242) were priced on that one segment.
+ */
+export function rowLinePricer(rows: readonly ProfileRow[]): (entries: Entries) => number | null {
+  const byBatch = new Map<number, [number, number][]>();
+  for (const r of rows) if (r.op === 'iter_decode' && r.kvLen !== undefined) (byBatch.get(r.batch) ?? byBatch.set(r.batch, []).get(r.batch)!).push([r.kvLen, r.ms]);
+  const lines = new Map([...byBatch].map(([b, pts]) => [b, leastSquaresLine(pts)]));
+  const batches = [...lines.keys()].sort((x, y) => x - y);
+  return (entries) => {
+    const b = entries.length;
+    if (b === 0 || !entries.every((e) => e.newTokens === 1) || b < batches[0]! || b > batches[batches.length - 1]!) return null;
+    const kv = entries.reduce((s, e) => s + e.contextTokens + 1, 0) / b;
+    const atKv = batches.map((bb): [number, number] => {
+      const l = lines.get(bb)!;
+      return [bb, l.a + l.s * kv];
+    });
     return interpolate(atKv, b);
   };
 }

@@ -8,7 +8,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkSteps, passPricer, readStepLog } from './step-check.js';
-import { fitByBatch, parseProfileCsv, rowPricer } from './profile-rows.js';
+import { fitByBatch, parseProfileCsv, rowLinePricer } from './profile-rows.js';
 import type { ServerOverhead } from './server-overhead.js';
 import type { StepRecord } from './step-loop.js';
 import { formatTpotTerms, tpotTerms } from './tpot-terms.js';
@@ -24,7 +24,7 @@ const starts = bench.points.map((p) => p.fromMs ?? statSync(join(dir, `scenario-
 const pass = passPricer(a['test-model']!, deviceId, join(dir, 'models-passes'));
 const served = passPricer(a['test-model']!, deviceId, join(dir, 'models'));
 const profileRows = parseProfileCsv(readFileSync(join(dir, 'profile.csv'), 'utf8'));
-const rowPrice = rowPricer(profileRows);
+const rowPrice = rowLinePricer(profileRows);
 process.stdout.write(`the fit against its own decode rows, mean row / fit: ${fitByBatch(profileRows, pass).map((g) => `b${g.batch} ${g.rowOverFit.toFixed(3)}`).join(', ')}\n`);
 
 /** Decode sequences of a record's first pass: its batch for the split below. */
@@ -35,7 +35,7 @@ bench.points.forEach((p, i) => {
   const itl = p.comparison.metrics['mean_itl_ms'];
   process.stdout.write(`rate ${p.rate}: ${formatTpotTerms(tpotTerms(mine, pass, served, bench.serverOverhead), itl?.predicted, itl?.measured)}\n`);
   const byRows = checkSteps(mine, pass, rowPrice).decodeByBatch;
-  process.stdout.write(`  decode-only passes by batch, served / fit [served / profile rows]: ${byRows.map((g) => `b${g.batch} ${g.ratio.toFixed(3)} [${g.rows?.toFixed(3) ?? '-'}] (${g.n})`).join(', ')}\n`);
+  process.stdout.write(`  decode-only passes by batch, served / fit [served / profile rows' lines in KV]: ${byRows.map((g) => `b${g.batch} ${g.ratio.toFixed(3)} [${g.rows?.toFixed(3) ?? '-'}] (${g.n})`).join(', ')}\n`);
   // By batch: each record with the next one's gap (pairs), so the split keeps the gap that follows an iteration.
   const byBatch = new Map<number, StepRecord[][]>();
   for (let k = 0; k + 1 < mine.length; k++) {
