@@ -25,6 +25,11 @@ export class RequestState {
   remoteKv = false;
   /** Tokens scheduled in the iteration in flight. */
   scheduled = 0;
+  /**
+   * Its outstanding tokens when it joined the engine's waiting queue (or late arrivals): what the
+   * engine's running counter holds for it, taken off as it leaves (instance.ts outstandingTokens).
+   */
+  queuedTokens = 0;
 
   constructor(
     readonly spec: RequestSpec,
