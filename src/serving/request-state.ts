@@ -6,6 +6,12 @@
  */
 import type { RequestSpec } from './types.js';
 
+/**
+ * The one key array of every request without prefix block keys (no allocation per request). Never
+ * written (readonly); a plain literal, not frozen, so reads of `blockKeys` see the map they saw before.
+ */
+export const NO_BLOCK_KEYS: readonly number[] = [];
+
 export class RequestState {
   numComputed = 0;
   numTokens: number;
