@@ -89,14 +89,22 @@ function* simulationSteps(loaded: LoadedScenario, opts: RunOptions): Generator<v
   const sends = leadS > 0 ? sim.lane(leadS) : sim;
   // Arrivals are generated lazily: one pending arrival event at a time.
   const it = workload.requests()[Symbol.iterator]();
+  // One bound handler and the one pending arrival, not a closure per request: the next arrival is
+  // pulled only after the pending one fired (the gate holds at most one, concurrency.ts).
+  let pending: RequestSpec | null = null;
+  const onArrival = (): void => {
+    const spec = pending!;
+    pending = null;
+    const go = gate ? gate.admit(spec, sim.now) : spec;
+    if (go) send(go); // else held: onExit sends it and resumes the arrivals
+  };
   const scheduleNext = (): void => {
     const n = it.next();
     if (n.done) return;
+    if (pending !== null) throw new Error('internal: an arrival was pulled while another was pending');
     const spec = n.value;
-    sends.scheduleAt(Math.max(spec.arrivalS, sim.now), () => {
-      const go = gate ? gate.admit(spec, sim.now) : spec;
-      if (go) send(go); // else held: onExit sends it and resumes the arrivals
-    }, EventPriority.arrival);
+    pending = spec;
+    sends.scheduleAt(Math.max(spec.arrivalS, sim.now), onArrival, EventPriority.arrival);
   };
   let maxContextTokens = 0;
   const send = (spec: RequestSpec): void => {

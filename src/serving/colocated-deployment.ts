@@ -8,7 +8,7 @@ import { blockKeys } from './block-keys.js';
 import { abortedOf, admitDecodeLeg, type Deployment } from './deployment.js';
 import type { EngineInstance } from './instance.js';
 import { pickInstance, type RouterPolicy, type RouteState } from './pick-instance.js';
-import { RequestState } from './request-state.js';
+import { NO_BLOCK_KEYS, RequestState } from './request-state.js';
 import type { RequestSpec } from './types.js';
 
 export interface ColocatedOptions {
@@ -28,7 +28,10 @@ export class ColocatedDeployment implements Deployment {
 
   submit(spec: RequestSpec): void {
     const o = this.o;
-    const keys = o.keyed ? blockKeys(spec.promptTokens, spec.prefixHashes, spec.prefixBlockTokens, o.blockSizeTokens) : [];
+    // Without prefix hashes (a keyed run on a trace without them: the parity run) blockKeys would
+    // return a new empty array; the shared one is the same keys without an allocation per request.
+    const h = spec.prefixHashes;
+    const keys = o.keyed && h !== undefined && h.length > 0 && spec.prefixBlockTokens ? blockKeys(spec.promptTokens, h, spec.prefixBlockTokens, o.blockSizeTokens) : NO_BLOCK_KEYS;
     const inst = pickInstance(o.policy, this.instances, this.route, o.rng, keys, spec.promptTokens);
     inst.submit(new RequestState(spec, keys));
   }

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EngineInstance } from './instance.js';
 import { resolveScenario, type LoadedScenario } from '../scenario/load.js';
 import { runSimulation } from '../run/simulation.js';
 import { MemoryRecordWriter } from '../run/record-writer.js';
@@ -38,6 +39,9 @@ async function both(loaded: () => LoadedScenario) {
 }
 
 describe('decode fast-forward', () => {
+  // Debug check: the engine's waiting-token counter equals a walk of its queues at every read (instance.ts).
+  beforeAll(() => { EngineInstance.checkTokenCounter = true; });
+  afterAll(() => { EngineInstance.checkTokenCounter = false; });
   const cases: [string, () => LoadedScenario][] = [
     ['one instance', () => scenario({})],
     // Segments carried on past finishes: with a concurrency gate (a finish releases a held arrival

@@ -82,7 +82,7 @@ export class EngineInstance implements PlanHolder {
     // on every step, and an accessor there was not inlined.
     this.ctx = {
       cfg, waiting: this.waiting, running: this.running, blocks: this.blocks, perf,
-      connector: this.connector,
+      connector: this.connector, waitingTokens: 0,
       preempt: (victim) => this.preempt(victim),
     };
     this.order = sinkOrderOf(sim);
@@ -167,14 +167,55 @@ export class EngineInstance implements PlanHolder {
     return this.waiting.length + this.lateArrivals.length;
   }
 
-  /** Tokens still to compute or generate for admitted requests (a routing load figure; O(requests)). */
+  /**
+   * Tokens still to compute or generate for admitted requests (a routing load figure; O(running)).
+   * Waiting requests do not change while they wait, so their part is a counter kept where they join
+   * and leave (ctx.waitingTokens): a walk of an overloaded replica's queue on every arrival was quadratic.
+   */
   outstandingTokens(): number {
+    if (this.waitingStale) this.recountWaiting();
+    if (EngineInstance.checkTokenCounter) this.checkWaitingTokens();
     if (this.planOpen) {
       // Read at a hand-off without settling the plan: each iteration ended so far took one token off every request.
-      if (this.planTokens < 0) this.planTokens = outstanding(this.waiting) + outstanding(this.lateArrivals) + outstanding(this.running);
+      if (this.planTokens < 0) this.planTokens = this.ctx.waitingTokens + outstanding(this.running);
       return this.planTokens - this.planBatch.length * planIterationsBefore(this, this.sim.now);
     }
-    return outstanding(this.waiting) + outstanding(this.lateArrivals) + outstanding(this.running);
+    return this.ctx.waitingTokens + outstanding(this.running);
+  }
+
+  /** Debug check (tests): every outstandingTokens() read compares the waiting counter with a walk of the queues. */
+  static checkTokenCounter = false;
+  /** A tier load changed a waiting request's computed tokens in place (offload.ts): recount at the next read. */
+  private waitingStale = false;
+
+  /** @internal The waiting queues' outstanding tokens by a walk (what ctx.waitingTokens must equal). */
+  waitingTokensWalk(): number {
+    return outstanding(this.waiting) + outstanding(this.lateArrivals);
+  }
+
+  /** Reads that checkTokenCounter compared with something waiting (tests: the check was exercised). */
+  static tokenChecks = 0;
+
+  /** Throws unless the counter equals the walk (not while a tier load's change awaits its recount). */
+  private checkWaitingTokens(): void {
+    if (this.waitingStale) return;
+    const walk = this.waitingTokensWalk();
+    if (walk !== this.ctx.waitingTokens) throw new Error(`${this.name}: waiting-token counter ${this.ctx.waitingTokens} != walk ${walk}`);
+    if (walk > 0) EngineInstance.tokenChecks++;
+  }
+
+  private recountWaiting(): void {
+    this.waitingStale = false;
+    this.ctx.waitingTokens = 0;
+    for (const r of this.waiting) this.countWaiting(r);
+    for (const r of this.lateArrivals) this.countWaiting(r);
+  }
+
+  /** `r` joins the waiting queue or the late arrivals: its outstanding tokens go into the counter. */
+  private countWaiting(r: RequestState): void {
+    const t = r.numTokens - r.numComputed + r.spec.outputTokens - r.generated;
+    r.queuedTokens = t;
+    this.ctx.waitingTokens += t;
   }
 
   /** Why a request can never run here, or undefined. */
@@ -198,6 +239,7 @@ export class EngineInstance implements PlanHolder {
       return;
     }
     this.outstanding++;
+    this.countWaiting(req);
     // Async scheduling with a step in flight: the next step is already chosen (step() admits it after).
     if (this.cfg.asyncScheduling === true && this.scheduled !== NO_BATCH) {
       this.lateArrivals.push(req);
@@ -205,6 +247,7 @@ export class EngineInstance implements PlanHolder {
     }
     this.enqueue(req);
     this.kick();
+    if (EngineInstance.checkTokenCounter) this.checkWaitingTokens();
   }
 
   /**
@@ -213,6 +256,7 @@ export class EngineInstance implements PlanHolder {
    */
   admitRemote(req: RequestState): void {
     this.sync();
+    this.countWaiting(req);
     this.enqueue(req);
     this.kick();
   }
@@ -290,6 +334,7 @@ export class EngineInstance implements PlanHolder {
     const r = q[i]!;
     if (this.connector.isBusy(r)) return false;
     q.splice(i, 1);
+    if (q !== this.running) this.ctx.waitingTokens -= r.queuedTokens;
     // In the iteration in flight: it leaves the batch (the iteration's cost was already priced).
     const k = this.scheduled.indexOf(r);
     if (k >= 0) this.scheduled.splice(k, 1);
@@ -338,6 +383,7 @@ export class EngineInstance implements PlanHolder {
     if (!swapped) victim.numComputed = 0;
     victim.preemptions++;
     this.sink.preemption(this.name);
+    this.countWaiting(victim);
     this.waiting.unshift(victim);
   }
 
@@ -345,7 +391,11 @@ export class EngineInstance implements PlanHolder {
   private readonly pricer: BatchPricer;
 
   /** Bound once: a swap-in or tier load has landed. */
-  private readonly onTierReady = (): void => this.kick();
+  private readonly onTierReady = (): void => {
+    // A load's end set a waiting request's numComputed (offload.ts); the request it was is not passed.
+    this.waitingStale = true;
+    this.kick();
+  };
 
   /**
    * Runs steps from `startS`. An iteration that ends before anything else can act on this engine
@@ -496,6 +546,7 @@ export class EngineInstance implements PlanHolder {
   };
   /** Bound once: a step is due now (kick), or the shared GPU was handed to this instance. */
   private readonly onTurn = (): void => {
+    if (EngineInstance.checkTokenCounter) this.checkWaitingTokens();
     this.order.drain(this.sim.now);
     this.runFrom(this.sim.now);
   };

@@ -6,6 +6,12 @@
  */
 import type { RequestSpec } from './types.js';
 
+/**
+ * The one key array of every request without prefix block keys (no allocation per request). Never
+ * written (readonly); a plain literal, not frozen, so reads of `blockKeys` see the map they saw before.
+ */
+export const NO_BLOCK_KEYS: readonly number[] = [];
+
 export class RequestState {
   numComputed = 0;
   numTokens: number;
@@ -25,6 +31,11 @@ export class RequestState {
   remoteKv = false;
   /** Tokens scheduled in the iteration in flight. */
   scheduled = 0;
+  /**
+   * Its outstanding tokens when it joined the engine's waiting queue (or late arrivals): what the
+   * engine's running counter holds for it, taken off as it leaves (instance.ts outstandingTokens).
+   */
+  queuedTokens = 0;
 
   constructor(
     readonly spec: RequestSpec,

@@ -35,6 +35,11 @@ export interface SchedulerContext {
   readonly perf: PerfModel;
   /** The engine's KV connector (src/serving/kv-connector): loads, swap, P/D roles. */
   readonly connector: KvConnector;
+  /**
+   * Sum of `queuedTokens` over waiting requests (and the engine's late arrivals): a scheduler that
+   * takes a request out of `waiting` subtracts its `queuedTokens` (the engine's routing load figure).
+   */
+  waitingTokens: number;
   /** Preempts `victim` (frees its blocks, swaps or recomputes, requeues it at the head of waiting). */
   preempt(victim: RequestState): void;
 }

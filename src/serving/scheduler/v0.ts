@@ -57,6 +57,7 @@ export class V0Scheduler implements Scheduler {
       if (c.blocks.availableBlocks - need < watermark || !c.blocks.allocate(need)) break;
       r.blocks += need;
       c.waiting.shift();
+      c.waitingTokens -= r.queuedTokens;
       c.running.push(r);
       r.scheduled = n;
       budget -= n;

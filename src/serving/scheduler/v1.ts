@@ -169,6 +169,7 @@ export class V1Scheduler implements Scheduler {
         // The head (most admissions) by shift(), which V8 does in place; splice is a generic runtime call.
         if (j === 0) c.waiting.shift();
         else c.waiting.splice(j, 1);
+        c.waitingTokens -= r.queuedTokens;
         c.running.push(r);
         r.scheduled = n;
         budget -= n;
