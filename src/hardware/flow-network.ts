@@ -22,7 +22,7 @@
  */
 import type { Simulator } from '../kernel/simulator.js';
 import { EpisodeFlows } from './flow-episode.js';
-import { Flow, type ChannelClaim, type SoloPlan, type SoloStride, type Use } from './flow-parts.js';
+import { Flow, soloFinishS, type ChannelClaim, type SoloPlan, type SoloStride, type Use } from './flow-parts.js';
 import type { ChannelStats, FlowHandle, FlowNetworkListener, FlowSpec } from './flow-types.js';
 
 export type { ChannelClaim, SoloPlan, SoloStride } from './flow-parts.js';
@@ -102,6 +102,42 @@ export class FlowNetwork extends EpisodeFlows {
       this.scheduleActivation(flow, latencyS);
     } else {
       this.activate(flow);
+    }
+    return flow;
+  }
+
+  /**
+   * startFlow as it would run at `atS` (> now), entered now without an event at `atS`: for a caller
+   * computing ahead of the clock (an engine running ahead, KvTiers.shards) that guarantees nothing can
+   * act on the network before `atS` (atS < the kernel's horizon), so the network is at `atS` as it is now.
+   * The flow's own first event is scheduled as startFlow would have at `atS`: a solo flow's end, a
+   * waiting flow's activation at atS + latency, an instantaneous flow's end after its latency. Null,
+   * and nothing done, where startFlow would act at `atS` itself (no latency and not solo: it enters
+   * the allocation, or ends, at once) or a claim holds the path (its claimant settles at now, not at
+   * `atS`): the caller then starts it at `atS` with startFlow from an event of its own.
+   */
+  startFlowAt(atS: number, spec: FlowSpec): FlowHandle | null {
+    const latencyS = spec.latencyS ?? 0;
+    const cap = spec.rateCapBytesPerS ?? Infinity;
+    if (!(atS >= this.sim.now)) throw new RangeError(`Flow start ${atS} s is before now (${this.sim.now} s)`);
+    if (!(spec.bytes >= 0) || !Number.isFinite(spec.bytes)) throw new RangeError(`Flow bytes must be >= 0, got ${spec.bytes}`);
+    if (!(latencyS >= 0)) throw new RangeError(`Flow latency must be >= 0 s, got ${latencyS}`);
+    if (!(cap > 0)) throw new RangeError(`Flow rate cap must be > 0 bytes/s, got ${cap}`);
+    const { uses, shareUses } = this.usesOf(spec.path);
+    for (const { channel } of uses) if (channel.claim !== null || (channel.partner?.claim ?? null) !== null) return null;
+    const instantaneous = spec.bytes === 0 || (uses.length === 0 && cap === Infinity);
+    const solo = !instantaneous && this.soloFlows && this.allIdle(uses);
+    // Its first event must fall after `atS`: at `atS` itself it would act before the caller's other work there.
+    // (A solo flow ends no earlier than atS + latency: only one without latency needs its finish.)
+    const firstS = solo && !(latencyS > 0) ? soloFinishS(this.soloStrideOf(uses, spec.bytes, latencyS, cap), atS) : atS + latencyS;
+    if (!(firstS > atS)) return null;
+    const flow = new Flow(this, this.nextFlowId++, spec.tag ?? '', spec.bytes, atS, uses, shareUses, cap, spec.onDone);
+    if (instantaneous) {
+      flow.activation = this.sim.scheduleAt(atS + latencyS, () => this.finishInstantaneous(flow), this.eventPriority);
+    } else if (solo) {
+      this.startSoloAt(flow, latencyS, atS);
+    } else {
+      this.scheduleActivation(flow, latencyS, atS);
     }
     return flow;
   }

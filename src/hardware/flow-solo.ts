@@ -43,8 +43,8 @@ export abstract class SoloFlows extends FlowAllocation {
    * is overwritten by the next: every rate, finish time and channel integral is the same, with
    * 1 re-rate instead of K (each over all moving flows).
    */
-  protected scheduleActivation(flow: Flow, latencyS: number): void {
-    const atS = this.sim.now + latencyS;
+  protected scheduleActivation(flow: Flow, latencyS: number, startS = this.sim.now): void {
+    const atS = startS + latencyS;
     const b = this.burst;
     if (b !== null && b.atS === atS && b.uses === flow.uses && b.seq === this.sim.scheduledCount && b.flows[0]!.state === 'waiting') {
       // A flow of a shared event is cancelled by its state alone (the event skips it).

@@ -15,7 +15,7 @@
  * step (vLLM, which fuses a whole step into one forward pass).
  */
 import type { GpuProfile } from '../model/gpu.js';
-import type { BatchEntry, DecodeCoefficients, IterationBreakdown, OpGroupTime, PerfModel } from './perf-model.js';
+import type { BatchEntry, DecodeCoefficients, IterationBreakdown, IterationTimes, OpGroupTime, PerfModel } from './perf-model.js';
 
 /** The forward passes of one step, as the step loop issues them (see the module comment). */
 export function forwardPasses(batch: readonly BatchEntry[]): BatchEntry[][] {
@@ -56,6 +56,25 @@ export class SplitPassPerfModel implements PerfModel {
     let ms = 0;
     for (const p of passes) ms += this.inner.iterationMs(p);
     return ms;
+  }
+
+  /** iteration()'s three times: the passes' summed in pass order, as iteration() sums them. */
+  iterationTimes(batch: readonly BatchEntry[], out: IterationTimes): IterationTimes {
+    const passes = forwardPasses(batch);
+    const inner = this.inner;
+    if (passes.length <= 1) {
+      if (inner.iterationTimes !== undefined) return inner.iterationTimes(batch, out);
+      const bd = inner.iteration(batch);
+      out.totalMs = bd.totalMs;
+      out.perLayerMs = bd.perLayerMs;
+      out.outsideLayersMs = bd.outsideLayersMs;
+      return out;
+    }
+    const bd = this.iteration(batch);
+    out.totalMs = bd.totalMs;
+    out.perLayerMs = bd.perLayerMs;
+    out.outsideLayersMs = bd.outsideLayersMs;
+    return out;
   }
 
   /** The passes' breakdowns merged: times, FLOPs and bytes add up group by group. */

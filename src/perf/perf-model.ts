@@ -52,12 +52,16 @@ export interface OpGroupTime {
   bytes: number;
 }
 
-export interface IterationBreakdown {
+/** An iteration's time split as layer-wise KV streaming places it (IterationBreakdown's three times). */
+export interface IterationTimes {
   totalMs: number;
   /** Time of one decoder layer (all per-layer groups); layers are identical. */
   perLayerMs: number;
   /** Per-iteration time outside the layers (LM head, sampling, CPU overhead, weight streaming). */
   outsideLayersMs: number;
+}
+
+export interface IterationBreakdown extends IterationTimes {
   groups: OpGroupTime[];
   flops: number;
   hbmBytes: number;
@@ -119,6 +123,11 @@ export interface PerfModel {
   readonly weightStream?: WeightStream;
   iteration(batch: readonly BatchEntry[]): IterationBreakdown;
   iterationMs(batch: readonly BatchEntry[]): number;
+  /**
+   * iteration(batch)'s three times, bit for bit, written into `out` without the groups (a P/D
+   * prefill engine prices every step for its hook). Optional: callers fall back to iteration().
+   */
+  iterationTimes?(batch: readonly BatchEntry[], out: IterationTimes): IterationTimes;
   decodeCoefficients(batchSize: number): DecodeCoefficients;
 }
 
@@ -338,6 +347,34 @@ export class RooflinePerfModel implements PerfModel {
    * computed as iteration() computes it; the sum runs in iteration()'s order.
    */
   iterationMs(batch: readonly BatchEntry[]): number {
+    return this.pricedMs(batch);
+  }
+
+  /** The layers' part of the last pricedMs (NaN where it fell back to iteration()). */
+  private pricedLayersMs = NaN;
+
+  iterationTimes(batch: readonly BatchEntry[], out: IterationTimes): IterationTimes {
+    const totalMs = this.pricedMs(batch);
+    const layersMs = this.pricedLayersMs;
+    if (layersMs !== layersMs) {
+      const bd = this.iteration(batch);
+      out.totalMs = bd.totalMs;
+      out.perLayerMs = bd.perLayerMs;
+      out.outsideLayersMs = bd.outsideLayersMs;
+      return out;
+    }
+    // As iteration() derives them from the same sums (pricedMs adds in its order).
+    const L = this.arch.numLayers;
+    const perLayerMs = layersMs / L;
+    out.totalMs = totalMs;
+    out.perLayerMs = perLayerMs;
+    out.outsideLayersMs = totalMs - perLayerMs * L;
+    return out;
+  }
+
+  /** iterationMs's body (not overridable: iterationTimes must match iteration(), as this does). */
+  private pricedMs(batch: readonly BatchEntry[]): number {
+    this.pricedLayersMs = NaN;
     let tokens = 0;
     let decodeSeqs = 0;
     let decodeKv = 0;
@@ -384,6 +421,7 @@ export class RooflinePerfModel implements PerfModel {
     total += dense[o + 3]! * L;
     if (this.tp > 1) total += dense[o + 4]! * L;
     const layersMs = total;
+    this.pricedLayersMs = layersMs;
     total += head;
     if (this.sampler) total += samplerMs(this.sampler, this.samplerRates, n, a.vocabSize);
     total += stepOverheadMs(this.overhead, this.tp, n);

@@ -5,7 +5,7 @@
  * Decode-only iterations are priced by the instance itself from the perf model's decode
  * coefficients (the fast path); this is the general case: prefill chunks and mixed batches.
  */
-import type { BatchEntry, PerfModel } from '../perf/perf-model.js';
+import type { BatchEntry, IterationTimes, PerfModel } from '../perf/perf-model.js';
 import type { InstanceHooks } from './instance-config.js';
 import type { RequestState } from './request-state.js';
 
@@ -20,6 +20,8 @@ export class BatchPricer {
   /** Reused batch entries for pricing an iteration (no per-iteration allocation). */
   private readonly entries: BatchEntry[] = [];
   private readonly entryPool: BatchEntry[] = [];
+  /** Reused by every priced step: the hook reads it during its call only. */
+  private readonly times: IterationTimes = { totalMs: 0, perLayerMs: 0, outsideLayersMs: 0 };
 
   constructor(
     private readonly perf: PerfModel,
@@ -39,10 +41,11 @@ export class BatchPricer {
       e.contextTokens = batch[i]!.numComputed;
     }
     if (this.hooks.onPrefillIteration) {
-      // Layer-wise KV streaming needs the per-layer breakdown; iterationMs equals its total exactly.
-      const breakdown = this.perf.iteration(entries);
-      for (const r of batch) if (r.generated === 0 && r.numComputed + r.scheduled === r.numTokens) this.hooks.onPrefillIteration(r, startS, breakdown);
-      return startS + breakdown.totalMs / 1000;
+      // Layer-wise KV streaming needs the per-layer split; iterationMs equals its total exactly.
+      // Three times in a reused object where the model gives them (no breakdown's groups per step).
+      const times = this.perf.iterationTimes !== undefined ? this.perf.iterationTimes(entries, this.times) : this.perf.iteration(entries);
+      for (const r of batch) if (r.generated === 0 && r.numComputed + r.scheduled === r.numTokens) this.hooks.onPrefillIteration(r, startS, times);
+      return startS + times.totalMs / 1000;
     }
     return startS + this.perf.iterationMs(entries) / 1000;
   }

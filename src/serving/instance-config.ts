@@ -4,7 +4,7 @@
  * KV streaming and real-time serving. Kept apart from the engine so that its helpers (fast-forward.ts)
  * can name them without importing the engine back.
  */
-import type { IterationBreakdown } from '../perf/perf-model.js';
+import type { IterationTimes } from '../perf/perf-model.js';
 import type { DecodeBatchPolicy } from './scheduler/decode/index.js';
 import type { RequestState } from './request-state.js';
 import type { SchedulerName } from './scheduler/index.js';
@@ -42,9 +42,10 @@ export interface InstanceHooks {
   onPrefillDone?(req: RequestState, timeS: number): void;
   /**
    * Prefill role: at the start of the iteration that completes `req`'s prompt, its timing (layer-wise
-   * KV streaming schedules each layer's transfer from it). Called inside the scheduling step.
+   * KV streaming schedules each layer's transfer from it). Called inside the scheduling step; `times`
+   * may be an object the engine reuses for every step: read it during the call, do not keep it.
    */
-  onPrefillIteration?(req: RequestState, startS: number, breakdown: IterationBreakdown): void;
+  onPrefillIteration?(req: RequestState, startS: number, times: IterationTimes): void;
   /** Per-iteration token callback for real-time serving (only called with fastForward off). */
   onTokens?(req: RequestState, timeS: number, count: number): void;
   /** Called when a request leaves the instance (finished or failed). */

@@ -22,7 +22,7 @@
  * Per-shard flows: an instance of tp GPUs moves 1/tp of every block over each GPU's link; disk
  * traffic is one flow per shard on the node's disk.
  */
-import type { FlowNetwork } from '../hardware/flow-network.js';
+import type { FlowNetwork, FlowSpec } from '../hardware/flow-network.js';
 import type { Route } from '../hardware/topology.js';
 import type { Simulator } from '../kernel/simulator.js';
 import { EventPriority } from './event-priorities.js';
@@ -362,54 +362,58 @@ export class KvTiers {
 
   /**
    * One flow per TP rank, each 1/tp of the bytes, started at `atS`; `onDone` once all have landed.
-   * An engine running ahead of the clock (runsAheadOk) calls at its own time: the flows are held
-   * and started in call order by one event at that time (priority of the iteration end that would
-   * have started them step by step), so the flow network sees them at the instant and in the order
-   * step by step would. Nothing else can act before it: the engine ran ahead only up to the horizon.
+   * An engine running ahead of the clock (runsAheadOk) calls at its own time, before anything else
+   * can act on the network (its horizon), so each flow is entered at once as startFlow would at `atS`
+   * (FlowNetwork.startFlowAt: no event at `atS`). One the network cannot enter ahead (no latency and
+   * not alone on its links) is held, with every later one at that time, and started in call order by
+   * one event at `atS` (priority of the iteration end that would have started it step by step): the
+   * network sees the same starts at the same instants in the same order as step by step.
    */
   private shards(routes: readonly Route[], blocks: number, tag: string, atS: number, onDone: () => void): void {
     this.c.flowsInFlight += routes.length;
-    if (atS > this.sim.now) {
-      if (this.heldStarts.length === 0) {
-        this.heldAtS = atS;
-        this.sim.scheduleAt(atS, this.onHeldDue, EventPriority.iterationEnd);
-      } else if (atS !== this.heldAtS) {
-        // The held event bounds the engine's horizon: it cannot run past it.
-        throw new Error(`${this.cfg.instance}: KV tier flows held for ${this.heldAtS} s, asked again for ${atS} s`);
+    const bytes = (blocks * this.cfg.blockBytes) / routes.length;
+    let left = routes.length;
+    const landed = (): void => {
+      this.c.flowsInFlight--;
+      if (--left === 0) onDone();
+    };
+    const ahead = atS > this.sim.now;
+    for (const r of routes) {
+      const spec: FlowSpec = { path: r.path, bytes, latencyS: r.latencyS, rateCapBytesPerS: r.rateCapBytesPerS, tag, onDone: landed };
+      if (!ahead) {
+        this.net.startFlow(spec);
+      } else if (this.heldStarts.length === 0 && this.net.startFlowAt(atS, spec) !== null) {
+        this.flowsAhead++;
+      } else {
+        this.hold(atS, spec);
       }
-      this.heldStarts.push({ routes, blocks, tag, onDone });
-      return;
     }
-    this.startShards(routes, blocks, tag, onDone);
   }
 
+  /** Flows entered ahead of the clock, and events that started held ones (counts for tests; not in any output). */
+  flowsAhead = 0;
+  heldEvents = 0;
   /** Flow starts held for `heldAtS` (shards), in call order. */
-  private readonly heldStarts: { routes: readonly Route[]; blocks: number; tag: string; onDone: () => void }[] = [];
+  private readonly heldStarts: FlowSpec[] = [];
   private heldAtS = -1;
+  private hold(atS: number, spec: FlowSpec): void {
+    if (this.heldStarts.length === 0) {
+      this.heldAtS = atS;
+      this.heldEvents++;
+      this.sim.scheduleAt(atS, this.onHeldDue, EventPriority.iterationEnd);
+    } else if (atS !== this.heldAtS) {
+      // The held event bounds the engine's horizon: it cannot run past it.
+      throw new Error(`${this.cfg.instance}: KV tier flows held for ${this.heldAtS} s, asked again for ${atS} s`);
+    }
+    this.heldStarts.push(spec);
+  }
   private readonly onHeldDue = (): void => {
     const held = this.heldStarts;
     // startFlow never calls back at once (a flow's end is an event of its own), so nothing joins the list meanwhile.
-    for (let i = 0; i < held.length; i++) {
-      const h = held[i]!;
-      this.startShards(h.routes, h.blocks, h.tag, h.onDone);
-    }
+    for (let i = 0; i < held.length; i++) this.net.startFlow(held[i]!);
     held.length = 0;
     this.heldAtS = -1;
   };
-
-  private startShards(routes: readonly Route[], blocks: number, tag: string, onDone: () => void): void {
-    const bytes = (blocks * this.cfg.blockBytes) / routes.length;
-    let left = routes.length;
-    for (const r of routes) {
-      this.net.startFlow({
-        path: r.path, bytes, latencyS: r.latencyS, rateCapBytesPerS: r.rateCapBytesPerS, tag,
-        onDone: () => {
-          this.c.flowsInFlight--;
-          if (--left === 0) onDone();
-        },
-      });
-    }
-  }
 
   /** Demoted blocks (already held by the store) are written CPU -> disk from `atS`; evicted ones just vanish. */
   private afterMove(demoted: Holds, atS: number): void {

@@ -26,7 +26,7 @@
  */
 import type { RandomStream } from '../../kernel/random.js';
 import type { Simulator } from '../../kernel/simulator.js';
-import type { IterationBreakdown } from '../../perf/perf-model.js';
+import type { IterationTimes } from '../../perf/perf-model.js';
 import { messages } from '../../messages.js';
 import { round3 } from '../../round.js';
 import { blockKeys } from '../block-keys.js';
@@ -183,7 +183,7 @@ export class PdDeployment implements Deployment {
   }
 
   /** Prefill hook: the iteration completing `req`'s prompt starts; its transfer is scheduled. */
-  onPrefillIteration(prefill: EngineInstance, req: RequestState, startS: number, bd: IterationBreakdown): void {
+  onPrefillIteration(prefill: EngineInstance, req: RequestState, startS: number, bd: IterationTimes): void {
     const o = this.o;
     // Per-iteration work outside the layers (scheduling, input preparation) is placed first, so the
     // last layer ends with the iteration.
