@@ -3,9 +3,9 @@
  * dist/pdsim.cjs, the CLI bundled by esbuild into one CommonJS script, with a V8 code cache
  * (dist/pdsim-*.cache, written by warm-up runs here, src/build/cache-files.ts; script-runner.ts says why). Each
  * command's module is still evaluated only when that command runs (src/cli/commands/index.ts
- * imports them dynamically; esbuild wraps such modules in lazy initialisers). And, as ES modules
- * split into shared chunks: dist/lib.mjs, the notebooks' library (src/notebook/index.ts), and the
- * two worker-thread entries. Our dependencies are inlined, except those in EXTERNAL below. Run by `npm ci` / `npm install` through the `prepare`
+ * imports them dynamically; esbuild wraps such modules in lazy initialisers). Sweep and plan pool
+ * threads start on the same bundle (src/plan/pool.ts). Besides: dist/lib.mjs, the notebooks'
+ * library (src/notebook/index.ts), and dist/record-worker.cjs, the requests.jsonl thread. Our dependencies are inlined, except those in EXTERNAL below. Run by `npm ci` / `npm install` through the `prepare`
  * script, by `npm pack`, and by `npm run bench`; `npm run build` after editing sources.
  */
 import { spawnSync } from 'node:child_process';
