@@ -22,6 +22,7 @@
  */
 import type { Simulator } from '../kernel/simulator.js';
 import { EpisodeFlows } from './flow-episode.js';
+import { chargeChannel, creditChannel } from './flow-solo.js';
 import { Flow, soloFinishS, type ChannelClaim, type SoloPlan, type SoloStride, type Use } from './flow-parts.js';
 import type { ChannelStats, FlowHandle, FlowNetworkListener, FlowSpec } from './flow-types.js';
 
@@ -201,15 +202,8 @@ export class FlowNetwork extends EpisodeFlows {
     const dt = plan.finishS - plan.activeS;
     for (let k = 0; k < uses.length; k++) {
       const { channel, weight } = uses[k]!;
-      const load = rate * weight;
-      channel.flowsCarried++;
-      channel.peakLoadBytesPerS = Math.max(channel.peakLoadBytesPerS, load);
-      channel.bytesCarried += load * dt;
-      channel.busyS += dt;
-      channel.utilisationIntegralS += (load / channel.capacityBytesPerS) * dt;
-      const residual = (bytes - rate * dt) * weight;
-      channel.bytesCarried += residual;
-      channel.utilisationIntegralS += residual / channel.capacityBytesPerS;
+      chargeChannel(channel, rate * weight, dt);
+      creditChannel(channel, (bytes - rate * dt) * weight);
     }
     this.completed++;
     this.delivered += bytes;

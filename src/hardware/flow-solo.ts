@@ -14,6 +14,21 @@ import { FlowAllocation } from './flow-allocation.js';
 import type { FlowState } from './flow-types.js';
 import { soloActiveS, soloFinishS, type Channel, type Flow, type SoloPlan, type SoloStride, type Use } from './flow-parts.js';
 
+/** A flow carrying `loadBytesPerS` over `channel` for `dt` seconds, added to its integrals. */
+export function chargeChannel(channel: Channel, loadBytesPerS: number, dt: number): void {
+  channel.flowsCarried++;
+  channel.peakLoadBytesPerS = Math.max(channel.peakLoadBytesPerS, loadBytesPerS);
+  channel.bytesCarried += loadBytesPerS * dt;
+  channel.busyS += dt;
+  channel.utilisationIntegralS += (loadBytesPerS / channel.capacityBytesPerS) * dt;
+}
+
+/** A finished flow's round-off residue (bytes) credited to `channel` so that bytes balance exactly. */
+export function creditChannel(channel: Channel, residualBytes: number): void {
+  channel.bytesCarried += residualBytes;
+  channel.utilisationIntegralS += residualBytes / channel.capacityBytesPerS;
+}
+
 export abstract class SoloFlows extends FlowAllocation {
   /** Claimants of these channels or their duplex partners settle first (flow-network.ts). */
   protected settleClaims(uses: readonly Use[]): void {
@@ -160,23 +175,12 @@ export abstract class SoloFlows extends FlowAllocation {
 
   /** Adds a flow moving alone at `rate` for `dt` seconds to the integrals of the channels it crosses. */
   protected chargeLoad(uses: readonly Use[], rate: number, dt: number): void {
-    for (const { channel, weight } of uses) {
-      const load = rate * weight;
-      channel.flowsCarried++;
-      channel.peakLoadBytesPerS = Math.max(channel.peakLoadBytesPerS, load);
-      channel.bytesCarried += load * dt;
-      channel.busyS += dt;
-      channel.utilisationIntegralS += (load / channel.capacityBytesPerS) * dt;
-    }
+    for (const { channel, weight } of uses) chargeChannel(channel, rate * weight, dt);
   }
 
   /** Credits the round-off residue of a finished solo flow so that bytes balance exactly (as detach() does). */
   protected creditResidue(uses: readonly Use[], bytes: number, rate: number, carriedS: number): void {
-    for (const { channel, weight } of uses) {
-      const residual = (bytes - rate * carriedS) * weight;
-      channel.bytesCarried += residual;
-      channel.utilisationIntegralS += residual / channel.capacityBytesPerS;
-    }
+    for (const { channel, weight } of uses) creditChannel(channel, (bytes - rate * carriedS) * weight);
   }
 
   private finishSolo(flow: Flow): void {

@@ -302,17 +302,22 @@ describe('KV tiers ahead of the clock', () => {
     if (!((e.kvOffloadingGiB as number) > 0)) e.kvOffloadingGiB = 0.05;
     e.kvDiskGiB = disk ? 0.2 : 0;
   };
+  /** Runs the seed's no-swap tier scenario fast and step by step and checks summary (less the event count), records and tier series equal. */
+  const fastEqualsSlow = async (seed: number) => {
+    const sc = () => tierScenario(seed, noSwap(seed % 2 === 1));
+    const a = new MemoryRecordWriter();
+    const b = new MemoryRecordWriter();
+    const fast = await runSimulation(sc(), { writer: a, fastForward: true });
+    const slow = await runSimulation(sc(), { writer: b, fastForward: false });
+    const strip = (s: Record<string, unknown>) => JSON.stringify({ ...s, pdsim: { ...(s.pdsim as object), simulated_events: 0 } });
+    expect(strip(fast.summary)).toBe(strip(slow.summary));
+    expect(JSON.stringify(a.records)).toBe(JSON.stringify(b.records));
+    expect(JSON.stringify(fast.series.tiers)).toBe(JSON.stringify(slow.series.tiers));
+    return { fast, slow };
+  };
   for (const seed of [1, 3, 4, 6, 7, 8]) {
     it(`seed ${seed}${seed % 2 ? ' with a disk tier' : ''}: byte-identical to step by step, in fewer events`, async () => {
-      const sc = () => tierScenario(seed, noSwap(seed % 2 === 1));
-      const a = new MemoryRecordWriter();
-      const b = new MemoryRecordWriter();
-      const fast = await runSimulation(sc(), { writer: a, fastForward: true });
-      const slow = await runSimulation(sc(), { writer: b, fastForward: false });
-      const strip = (s: Record<string, unknown>) => JSON.stringify({ ...s, pdsim: { ...(s.pdsim as object), simulated_events: 0 } });
-      expect(strip(fast.summary)).toBe(strip(slow.summary));
-      expect(JSON.stringify(a.records)).toBe(JSON.stringify(b.records));
-      expect(JSON.stringify(fast.series.tiers)).toBe(JSON.stringify(slow.series.tiers));
+      const { fast, slow } = await fastEqualsSlow(seed);
       expect(fast.events).toBeLessThan(slow.events);
       for (const inst of fast.built.pools[0]!.instances) {
         expect(inst.runsAhead()).toBe(true);
@@ -329,15 +334,7 @@ describe('KV tiers ahead of the clock', () => {
     const refuse = vi.spyOn(FlowNetwork.prototype, 'startFlowAt').mockReturnValue(null);
     try {
       for (const seed of [3, 4]) {
-        const sc = () => tierScenario(seed, noSwap(seed % 2 === 1));
-        const a = new MemoryRecordWriter();
-        const b = new MemoryRecordWriter();
-        const fast = await runSimulation(sc(), { writer: a, fastForward: true });
-        const slow = await runSimulation(sc(), { writer: b, fastForward: false });
-        const strip = (s: Record<string, unknown>) => JSON.stringify({ ...s, pdsim: { ...(s.pdsim as object), simulated_events: 0 } });
-        expect(strip(fast.summary)).toBe(strip(slow.summary));
-        expect(JSON.stringify(a.records)).toBe(JSON.stringify(b.records));
-        expect(JSON.stringify(fast.series.tiers)).toBe(JSON.stringify(slow.series.tiers));
+        const { fast, slow } = await fastEqualsSlow(seed);
         const insts = fast.built.pools[0]!.instances;
         expect(insts.reduce((n, i) => n + i.tiers!.flowsAhead, 0)).toBe(0);
         expect(insts.reduce((n, i) => n + i.tiers!.heldEvents, 0)).toBeGreaterThan(10);
