@@ -64,17 +64,7 @@ describe('Distribution', () => {
     const min = Math.min(...values);
     const max = Math.max(...values);
     for (const p of [0, 1, 5, 10, 25, 50, 75, 90, 99, 100]) {
-      const rank = (p / 100) * (total - 1);
-      let cum = 0;
-      let want = max;
-      for (const [b, c] of buckets) {
-        cum += c;
-        if (rank < cum) {
-          want = Math.min(max, Math.max(min, (2 * Math.pow(gamma, b)) / (gamma + 1)));
-          break;
-        }
-      }
-      expect(d.percentile(p)).toBe(want);
+      expect(d.percentile(p)).toBe(sketchPercentile(buckets, total, min, max, gamma, p));
     }
   });
 
@@ -103,17 +93,7 @@ describe('Distribution', () => {
     const min = Math.min(...values);
     const max = Math.max(...values);
     for (let p = 0; p <= 100; p += 0.5) {
-      const rank = (p / 100) * (values.length - 1);
-      let cum = 0;
-      let want = max;
-      for (const [b, c] of buckets) {
-        cum += c;
-        if (rank < cum) {
-          want = Math.min(max, Math.max(min, (2 * Math.pow(gamma, b)) / (gamma + 1)));
-          break;
-        }
-      }
-      expect(d.percentile(p)).toBe(want);
+      expect(d.percentile(p)).toBe(sketchPercentile(buckets, values.length, min, max, gamma, p));
     }
   });
 
@@ -161,3 +141,14 @@ describe('Distribution', () => {
     }
   });
 });
+
+/** The sketch's percentile by its definition: the bucket holding the rank, its midpoint 2 gamma^b / (gamma + 1), clamped to [min, max]. */
+function sketchPercentile(buckets: readonly (readonly [number, number])[], total: number, min: number, max: number, gamma: number, p: number): number {
+  const rank = (p / 100) * (total - 1);
+  let cum = 0;
+  for (const [b, c] of buckets) {
+    cum += c;
+    if (rank < cum) return Math.min(max, Math.max(min, (2 * Math.pow(gamma, b)) / (gamma + 1)));
+  }
+  return max;
+}
