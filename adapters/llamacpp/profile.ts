@@ -139,9 +139,13 @@ export async function profileEngine(e: Engine, vocab: number, plan: ProfilePlan,
       prefillMs[i]!.push(await timed(() => e.step([{ slot: prefillSlot, tokens: promptFor(r + 1, n, vocab), sample: true }]), timing));
       await e.reset(prefillSlot);
     }
+    if (sharedPromptSlot) held[prefillSlot] = 0;
   };
-  const batches = plan.decodeBatches.filter((b) => b <= prefillSlot);
+  // Batches up to every slot: a serving engine (serve-profile.ts) has no spare one, so its prompts share the last decode slot,
+  // which the next KV visit refills (untimed). The profiler's own engine has one slot more than its largest batch: nothing shared.
+  const batches = plan.decodeBatches.filter((b) => b <= e.slots);
   const maxB = Math.max(0, ...batches);
+  const sharedPromptSlot = prefillSlot < maxB;
   const kvs = batches.length === 0 ? [] : plan.decodeKvLens.filter((kv) => kv + 1 <= e.contextTokens);
   const ms = kvs.map(() => batches.map(() => [] as number[]));
   // Every slot holds kv - 1 tokens; a timed step of the first b appends one token each, then is undone.

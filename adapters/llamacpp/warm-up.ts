@@ -40,6 +40,8 @@ export async function warmUpEngine(e: Engine, vocab: number, shapes: WarmupShape
       await e.step([{ slot: promptSlot, tokens: promptFor(10_000 + w, n, vocab), sample: true }]);
       await e.reset(promptSlot);
     }
+    // The prompts emptied promptSlot: when it is a decode slot too, the KV loop refills it (a second round found it marked full).
+    if (promptSlot < maxB) held[promptSlot] = 0;
     for (const kv of kvs) {
       for (let s = 0; s < maxB; s++) {
         if (held[s]! > kv - 1) await e.truncate(s, kv - 1);
