@@ -135,11 +135,15 @@ export async function profileEngine(e: Engine, vocab: number, plan: ProfilePlan,
   // Back to back: whether an idle core slows the next prompt was measured on a quiet machine and it does not (`prompt-ab.ts idle`, docs/accuracy-live.md run 25).
   const prefillRound = async (): Promise<void> => {
     const r = prefillRounds++;
+    // A shared prompt slot holds the last KV visit's tokens: emptied (untimed), the next visit's hold() refills it.
+    if (sharedPromptSlot && held[prefillSlot]! > 0) {
+      await e.reset(prefillSlot);
+      held[prefillSlot] = 0;
+    }
     for (const [i, n] of sizes.entries()) {
       prefillMs[i]!.push(await timed(() => e.step([{ slot: prefillSlot, tokens: promptFor(r + 1, n, vocab), sample: true }]), timing));
       await e.reset(prefillSlot);
     }
-    if (sharedPromptSlot) held[prefillSlot] = 0;
   };
   // Batches up to every slot: a serving engine (serve-profile.ts) has no spare one, so its prompts share the last decode slot,
   // which the next KV visit refills (untimed). The profiler's own engine has one slot more than its largest batch: nothing shared.
