@@ -17,7 +17,7 @@ import { PDSIM_ITERATION_COLUMNS, PDSIM_PROFILE_COLUMNS } from '../../src/calibr
 import { loadEngine, type Engine } from './engine-api.js';
 import { promptFor } from './step-loop.js';
 import { fill, warmUpEngine } from './warm-up.js';
-import { resolveModel } from './serve.js';
+import { resolveModel } from './model-file.js';
 import { TEST_MODELS, type TestModelSpec } from './test-models.js';
 import { llamacppMessages } from '../../src/messages/llamacpp.js';
 

@@ -9,14 +9,13 @@
  */
 import { Command } from 'commander';
 import { createWriteStream } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
 import { UserError } from '../../src/errors.js';
+import { DEFAULT_MODEL_DIR, resolveModel } from './model-file.js';
 import { startSimServer, type SimServer } from '../server/server.js';
 import { loadEngine, type Engine } from './engine-api.js';
 import { StepLoopBackend } from './step-loop.js';
 import { warmUpEngine, type WarmupShapes } from './warm-up.js';
-import { ensureTestModel, TEST_MODELS } from './test-models.js';
+import { TEST_MODELS } from './test-models.js';
 import { profileServingEngine } from './serve-profile.js';
 import { llamacppMessages } from '../../src/messages/llamacpp.js';
 
@@ -47,18 +46,8 @@ export interface LlamaServer extends SimServer {
   backend: StepLoopBackend;
 }
 
-export const DEFAULT_MODEL_DIR = join(tmpdir(), 'pdsim-gguf');
-
-export function resolveModel(o: Pick<LlamaServeOptions, 'model' | 'testModel' | 'modelDir'>): { path: string; name: string; vocab: number } {
-  if (o.testModel !== undefined) {
-    const spec = TEST_MODELS[o.testModel];
-    if (!spec) throw new UserError(llamacppMessages.unknownTestModel(o.testModel, Object.keys(TEST_MODELS).join(', ')));
-    return { path: ensureTestModel(o.testModel, o.modelDir ?? DEFAULT_MODEL_DIR), name: spec.id, vocab: spec.vocab };
-  }
-  if (o.model === undefined) throw new UserError(llamacppMessages.needModelOrTestModel());
-  // A GGUF from elsewhere: its vocabulary size is unknown here; 32000 covers Llama-2-style vocabularies.
-  return { path: o.model, name: basename(o.model).replace(/\.gguf$/, ''), vocab: 32000 };
-}
+// In their own file so that profile.ts (which serve-profile.ts, imported here, imports) need not import this one.
+export { DEFAULT_MODEL_DIR, resolveModel } from './model-file.js';
 
 /** Shapes the server warms up: prompts of 8, 16, ... tokens up to a step's budget, every batch size, KV lengths 32, 128, 256, 512, ... up to the context. */
 export function serveWarmupShapes(e: Pick<Engine, 'slots' | 'contextTokens' | 'batchTokens'>): WarmupShapes {
