@@ -15,6 +15,7 @@ import { engineInstalled, INSTALL_HINT, type Engine } from './engine-api.js';
 import { FULL_PLAN, profileEngine, QUICK_PLAN } from './profile.js';
 import { parseProfileCsv } from './profile-rows.js';
 import { planForEngine, timingFileOf, type ServedProfileTiming } from './serve-profile.js';
+import { startLlamaServer } from './serve.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const installed = engineInstalled();
@@ -29,6 +30,10 @@ describe('profile inside the server', () => {
     const r = planForEngine(QUICK_PLAN, { slots: 4, contextTokens: 256, batchTokens: 128 });
     expect(r.plan).toEqual({ ...QUICK_PLAN, prefillTokens: [16, 32, 64, 128], decodeBatches: [1, 2, 4], decodeKvLens: [64] });
     expect(r.dropped).toEqual(['prefill 256', 'decode batch 8', 'decode KV 256']);
+  });
+
+  it('--profile-out with a GGUF from elsewhere is refused in one line (the CSV needs the model\'s shape), before any model is loaded', async () => {
+    await expect(startLlamaServer({ model: join(work, 'none.gguf'), threads: 1, maxNumSeqs: 1, maxNumBatchedTokens: 16, maxModelLen: 16, profileOut: join(work, 'x.csv') })).rejects.toThrow('--profile-out needs --test-model ID');
   });
 
   it('a batch of every slot: prompts run in an empty slot, and every timed decode finds all its sequences at kv - 1 tokens', async () => {
