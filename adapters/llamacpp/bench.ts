@@ -1,5 +1,5 @@
 /**
- * `npm run bench:llamacpp [-- --test-model ID --threads N --fractions 0.25,0.5,0.9 --input 32-256 --output 16-64 --quick-profile --warmup-rounds N --reprofile --out DIR]`:
+ * `npm run bench:llamacpp [-- --test-model ID --threads N --fractions 0.25,0.5,0.9 --input 32-256 --output 16-64 --quick-profile --warmup-rounds N --reprofile --profile-in-server --out DIR]`:
  * predicted vs measured serving figures on the real engine (llama.cpp on this CPU) at several
  * arrival rates, set as fractions of the capacity the calibrated simulator predicts. Runs the loop
  * of loop.ts with the full profiling plan and writes DIR/bench.json and DIR/bench.md (the table
@@ -35,6 +35,8 @@ const { values: a } = parseArgs({
     'warmup-rounds': { type: 'string' },
     // Profile again after serving and price the served passes with both fits.
     reprofile: { type: 'boolean', default: false },
+    // Profile inside the serving process, its own engine, before it listens (serve-profile.ts), instead of in this one.
+    'profile-in-server': { type: 'boolean', default: false },
   },
 });
 /** "MIN-MAX" token counts (uniform), as the flags give them. */
@@ -76,6 +78,7 @@ const r = await runLoop({
   quick: a['quick-profile'],
   ...(a['warmup-rounds'] !== undefined ? { warmupRounds: Number(a['warmup-rounds']) } : {}),
   reprofile: a.reprofile,
+  profileInServer: a['profile-in-server'],
   rates: { ofCapacity: fractions },
   // About 40 requests at low load, more as the rate grows, so each point spans a few minutes at most.
   requests: (rate) => Math.max(30, Math.min(80, Math.round(rate * 120))),
@@ -93,7 +96,7 @@ const fmt = (v: number | null | undefined): string => (v === null || v === undef
 const lines = [
   `model ${model} (llama.cpp via node-llama-cpp 3.21.1, CPU), ${threads} thread(s); max-num-seqs ${a['max-num-seqs']}, input uniform ${input.min}-${input.max}, output uniform ${output.min}-${output.max}, Poisson arrivals`,
   `machine before: ${before}; after: ${after}; ${((Date.now() - t0) / 60000).toFixed(1)} min in all`,
-  `profile: CPU / wall during its timed steps ${(r.profileTiming.cpuMs / r.profileTiming.wallMs).toFixed(3)}; the fit against its own decode rows, mean row / fit by batch: ${r.fitByBatch.map((g) => `b${g.batch} ${g.rowOverFit.toFixed(3)}`).join(', ')}`,
+  `profile${a['profile-in-server'] ? ' (in the serving process, its own engine)' : ''}: CPU / wall during its timed steps ${(r.profileTiming.cpuMs / r.profileTiming.wallMs).toFixed(3)}; the fit against its own decode rows, mean row / fit by batch: ${r.fitByBatch.map((g) => `b${g.batch} ${g.rowOverFit.toFixed(3)}`).join(', ')}`,
   `server cost per iteration, priced (calibration run, closed loop at concurrency 1 and 4): ${r.serverOverhead.baseMs.toFixed(3)} ms + ${r.serverOverhead.perSeqMs.toFixed(3)} ms per sequence (${r.serverOverhead.iterations} iterations)`,
   '',
   `| metric | ${r.points.map((p) => `${p.ofCapacity ?? ''} x cap = ${p.rate} req/s: predicted / measured (error)`).join(' | ')} |`,

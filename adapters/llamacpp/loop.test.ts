@@ -76,4 +76,37 @@ describe.skipIf(!installed)('llama.cpp loop: profile -> calibrate -> simulate ->
       expect(ratio, k).toBeLessThan(8);
     }
   });
+  it('profileInServer: the server profiles its own engine, the loop writes the base profile and fits it, and every request completes', { timeout: 600_000 }, async () => {
+    const dir = join(work, 'in-server');
+    const requests = 6;
+    const r = await runLoop({
+      testModel: 'llama-test-6l-512',
+      threads: 1,
+      workDir: dir,
+      modelDir: join(work, 'gguf'),
+      quick: true,
+      profileInServer: true,
+      rates: { ofCapacity: [0.3] },
+      requests,
+      input: { min: 16, max: 128 },
+      output: { min: 8, max: 24 },
+      maxNumSeqs: 8,
+      maxNumBatchedTokens: 256,
+      maxModelLen: 512,
+    });
+    for (const models of [r.modelsDir, join(dir, 'models-passes')]) {
+      const device = JSON.parse(readFileSync(join(models, 'gpu', `${r.deviceId}.json`), 'utf8')) as { calibrated: boolean; provenance: { sources: { format: string }[] } };
+      expect(device.calibrated).toBe(true);
+      expect(device.provenance.sources[0]!.format).toBe('pdsim-profile');
+    }
+    // The server's engine (8 slots of 512 tokens, 256 per step) holds the whole quick plan, batch 8 included: 5 prompt sizes + 4 batches x 2 KV lengths.
+    const rows = readFileSync(join(dir, 'profile.csv'), 'utf8').trim().split('\n').slice(1);
+    expect(rows).toHaveLength(5 + 4 * 2);
+    expect(r.profileTiming.wallMs).toBeGreaterThan(0);
+    expect(r.profileTiming.cpuMs).toBeGreaterThan(0);
+    const p = r.points[0]!;
+    expect(p.result.live.completed).toBe(requests);
+    expect(p.result.live.failed).toBe(0);
+    expect(p.steps).toBeDefined();
+  });
 });

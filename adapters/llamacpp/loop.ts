@@ -9,7 +9,7 @@
  * Everything is written under `workDir`, the catalog included (a copy of models/ that the new
  * device profile goes into), so the repository's models/ is not touched.
  */
-import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCalibrate } from '../../src/cli/commands/calibrate.js';
@@ -19,13 +19,14 @@ import { runSimulation } from '../../src/run/simulation.js';
 import { loadScenario } from '../../src/scenario/load.js';
 import { spawnCli } from '../testing/child.js';
 import { runValidate, type ValidateResult } from '../vllm/validate-run.js';
-import { profileCsv, runProfile, WARMUP_ROUNDS, type ProfileRow, type ProfileTiming } from './profile.js';
+import { baseDeviceProfile, measureCopyGBps, profileCsv, runProfile, WARMUP_ROUNDS, type ProfileRow, type ProfileTiming } from './profile.js';
+import { timingFileOf, type ServedProfileTiming } from './serve-profile.js';
 import { fitServerOverhead, iterationOverheads, runCalibrationRequests, withServerOverhead, type ServerOverhead } from './server-overhead.js';
 import { medianRate, SpeedProbe } from './speed-probe.js';
 import { TEST_MODELS } from './test-models.js';
 import { checkSteps, formatStepCheck, passPricer, readStepLog, type StepCheck } from './step-check.js';
 import { tpotTerms, type TpotTerms } from './tpot-terms.js';
-import { fitByBatch, rowLinePricer } from './profile-rows.js';
+import { fitByBatch, parseProfileCsv, rowLinePricer } from './profile-rows.js';
 import { DEFAULT_MODEL_DIR } from './serve.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -50,6 +51,12 @@ export interface LoopOptions {
   warmupRounds?: number;
   /** After serving, profile and calibrate again (models-after/) and price the served passes with that fit too. */
   reprofile?: boolean;
+  /**
+   * Profile inside the server (serve-profile.ts: its own engine, after its warm-up, before it
+   * listens) instead of in this process; the base device profile is written here and the fit is
+   * the same. Default off: the bench-process profile.
+   */
+  profileInServer?: boolean;
   log?: (s: string) => void;
 }
 
@@ -130,26 +137,42 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
   let profileRows: ProfileRow[];
   let overhead: ServerOverhead;
   try {
+    const profileFile = join(o.workDir, 'profile.csv');
+    let profiled: { rows: ProfileRow[]; timing: ProfileTiming } | undefined;
     profiledFrom = Date.now();
-    const profiled = await profileAndFit(join(o.workDir, 'profile.csv'), passModelsDir, modelsDir);
-    profileTiming = profiled.timing;
-    profileRows = profiled.rows;
+    if (!o.profileInServer) profiled = await profileAndFit(profileFile, passModelsDir, modelsDir);
     profiledTo = Date.now();
     rmSync(stepLog, { force: true });
+    if (o.profileInServer) rmSync(profileFile, { force: true });
     const server = await spawnCli(
       ['llamacpp-serve', '--test-model', o.testModel, '--model-dir', modelDir, '--threads', String(o.threads), '--port', '0', '--quiet', '--step-log', stepLog,
-        '--max-num-seqs', String(o.maxNumSeqs), '--warmup-rounds', String(o.warmupRounds ?? WARMUP_ROUNDS), '--max-num-batched-tokens', String(o.maxNumBatchedTokens), '--max-model-len', String(o.maxModelLen)],
-      180_000,
+        '--max-num-seqs', String(o.maxNumSeqs), '--warmup-rounds', String(o.warmupRounds ?? WARMUP_ROUNDS), '--max-num-batched-tokens', String(o.maxNumBatchedTokens), '--max-model-len', String(o.maxModelLen),
+        ...(o.profileInServer ? ['--profile-out', profileFile, ...(o.quick ? ['--quick-profile'] : [])] : [])],
+      // A full profile in the server runs before it listens (minutes on the larger test model).
+      o.profileInServer ? 1_800_000 : 180_000,
       MAIN,
     );
     try {
+      if (o.profileInServer) {
+        // 1-2 with the server's profile: the base device profile written here (what runProfile writes beside its CSV), then the same fits.
+        const t = JSON.parse(readFileSync(timingFileOf(profileFile), 'utf8')) as ServedProfileTiming;
+        profiledFrom = t.fromMs;
+        profiledTo = t.toMs;
+        const device = `${JSON.stringify(baseDeviceProfile(deviceId, o.threads, measureCopyGBps()), null, 2)}\n`;
+        for (const dir of [passModelsDir, modelsDir]) writeFileSync(join(dir, 'gpu', `${deviceId}.json`), device);
+        fit(profileFile, passModelsDir);
+        profiled = { rows: parseProfileCsv(readFileSync(profileFile, 'utf8')), timing: { wallMs: t.wallMs, cpuMs: t.cpuMs } };
+        log(`profile in server: ${profiled.rows.length} rows, CPU / wall ${t.cpuOverWall.toFixed(3)}`);
+      }
+      profileTiming = profiled!.timing;
+      profileRows = profiled!.rows;
       // 3b. The server's own cost per iteration (server-overhead.ts), from a calibration run apart from the validated rates; added to the profile, fitted into modelsDir.
       const [from, to] = await runCalibrationRequests(server.url, o.testModel, { prompt: Math.min(32, o.input.min), output: 32 });
       await new Promise((r) => setTimeout(r, 200)); // the step log is written asynchronously
       overhead = fitServerOverhead(iterationOverheads(readStepLog(stepLog).filter((r) => r.atMs >= from && r.atMs <= to)));
       log(`server cost per iteration (calibration run, ${overhead.iterations} iterations): ${overhead.baseMs.toFixed(3)} ms + ${overhead.perSeqMs.toFixed(3)} ms per sequence`);
       const servedCsv = join(o.workDir, 'profile-served.csv');
-      writeFileSync(servedCsv, profileCsv(withServerOverhead(profiled.rows, overhead), TEST_MODELS[o.testModel]!));
+      writeFileSync(servedCsv, profileCsv(withServerOverhead(profileRows, overhead), TEST_MODELS[o.testModel]!));
       fit(servedCsv, modelsDir);
       const nOf = (rate: number): number => (typeof o.requests === 'number' ? o.requests : o.requests(rate));
       let rates: { rate: number; ofCapacity?: number }[];

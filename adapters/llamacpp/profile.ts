@@ -17,7 +17,7 @@ import { PDSIM_ITERATION_COLUMNS, PDSIM_PROFILE_COLUMNS } from '../../src/calibr
 import { loadEngine, type Engine } from './engine-api.js';
 import { promptFor } from './step-loop.js';
 import { fill, warmUpEngine } from './warm-up.js';
-import { resolveModel } from './serve.js';
+import { resolveModel } from './model-file.js';
 import { TEST_MODELS, type TestModelSpec } from './test-models.js';
 import { llamacppMessages } from '../../src/messages/llamacpp.js';
 
@@ -135,13 +135,21 @@ export async function profileEngine(e: Engine, vocab: number, plan: ProfilePlan,
   // Back to back: whether an idle core slows the next prompt was measured on a quiet machine and it does not (`prompt-ab.ts idle`, docs/accuracy-live.md run 25).
   const prefillRound = async (): Promise<void> => {
     const r = prefillRounds++;
+    // A shared prompt slot holds the last KV visit's tokens: emptied (untimed), the next visit's hold() refills it.
+    if (sharedPromptSlot && held[prefillSlot]! > 0) {
+      await e.reset(prefillSlot);
+      held[prefillSlot] = 0;
+    }
     for (const [i, n] of sizes.entries()) {
       prefillMs[i]!.push(await timed(() => e.step([{ slot: prefillSlot, tokens: promptFor(r + 1, n, vocab), sample: true }]), timing));
       await e.reset(prefillSlot);
     }
   };
-  const batches = plan.decodeBatches.filter((b) => b <= prefillSlot);
+  // Batches up to every slot: a serving engine (serve-profile.ts) has no spare one, so its prompts share the last decode slot,
+  // which the next KV visit refills (untimed). The profiler's own engine has one slot more than its largest batch: nothing shared.
+  const batches = plan.decodeBatches.filter((b) => b <= e.slots);
   const maxB = Math.max(0, ...batches);
+  const sharedPromptSlot = prefillSlot < maxB;
   const kvs = batches.length === 0 ? [] : plan.decodeKvLens.filter((kv) => kv + 1 <= e.contextTokens);
   const ms = kvs.map(() => batches.map(() => [] as number[]));
   // Every slot holds kv - 1 tokens; a timed step of the first b appends one token each, then is undone.

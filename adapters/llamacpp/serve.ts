@@ -9,14 +9,14 @@
  */
 import { Command } from 'commander';
 import { createWriteStream } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
 import { UserError } from '../../src/errors.js';
+import { DEFAULT_MODEL_DIR, resolveModel } from './model-file.js';
 import { startSimServer, type SimServer } from '../server/server.js';
 import { loadEngine, type Engine } from './engine-api.js';
 import { StepLoopBackend } from './step-loop.js';
 import { warmUpEngine, type WarmupShapes } from './warm-up.js';
-import { ensureTestModel, TEST_MODELS } from './test-models.js';
+import { TEST_MODELS } from './test-models.js';
+import { profileServingEngine } from './serve-profile.js';
 import { llamacppMessages } from '../../src/messages/llamacpp.js';
 
 export interface LlamaServeOptions {
@@ -34,6 +34,10 @@ export interface LlamaServeOptions {
   stepLog?: string;
   /** Untimed warm-up rounds before listening (warm-up.ts; default 1, 0 = none). */
   warmupRounds?: number;
+  /** After the warm-up, profile this engine into this CSV before listening (serve-profile.ts); test models only. */
+  profileOut?: string;
+  /** With profileOut: the quick plan (profile.ts QUICK_PLAN) instead of the full one. */
+  quickProfile?: boolean;
   log?: (line: string) => void;
 }
 
@@ -42,18 +46,8 @@ export interface LlamaServer extends SimServer {
   backend: StepLoopBackend;
 }
 
-export const DEFAULT_MODEL_DIR = join(tmpdir(), 'pdsim-gguf');
-
-export function resolveModel(o: Pick<LlamaServeOptions, 'model' | 'testModel' | 'modelDir'>): { path: string; name: string; vocab: number } {
-  if (o.testModel !== undefined) {
-    const spec = TEST_MODELS[o.testModel];
-    if (!spec) throw new UserError(llamacppMessages.unknownTestModel(o.testModel, Object.keys(TEST_MODELS).join(', ')));
-    return { path: ensureTestModel(o.testModel, o.modelDir ?? DEFAULT_MODEL_DIR), name: spec.id, vocab: spec.vocab };
-  }
-  if (o.model === undefined) throw new UserError(llamacppMessages.needModelOrTestModel());
-  // A GGUF from elsewhere: its vocabulary size is unknown here; 32000 covers Llama-2-style vocabularies.
-  return { path: o.model, name: basename(o.model).replace(/\.gguf$/, ''), vocab: 32000 };
-}
+// In their own file so that profile.ts (which serve-profile.ts, imported here, imports) need not import this one.
+export { DEFAULT_MODEL_DIR, resolveModel } from './model-file.js';
 
 /** Shapes the server warms up: prompts of 8, 16, ... tokens up to a step's budget, every batch size, KV lengths 32, 128, 256, 512, ... up to the context. */
 export function serveWarmupShapes(e: Pick<Engine, 'slots' | 'contextTokens' | 'batchTokens'>): WarmupShapes {
@@ -66,9 +60,14 @@ export function serveWarmupShapes(e: Pick<Engine, 'slots' | 'contextTokens' | 'b
 
 export async function startLlamaServer(o: LlamaServeOptions): Promise<LlamaServer> {
   const m = resolveModel(o);
+  // profileCsv writes the model's shape columns, known only for the test models.
+  const spec = o.profileOut === undefined ? undefined : TEST_MODELS[o.testModel ?? ''];
+  if (o.profileOut !== undefined && !spec) throw new UserError(llamacppMessages.profileOutNeedsTestModel());
   const engine = await loadEngine({ modelPath: m.path, threads: o.threads, sequences: o.maxNumSeqs, contextTokens: o.maxModelLen, batchTokens: o.maxNumBatchedTokens });
   // Before listening, as vLLM runs dummy batches at start-up: the served passes are then of a warm engine, as the profile's are.
   await warmUpEngine(engine, m.vocab, serveWarmupShapes(engine), o.warmupRounds ?? 1, 0);
+  // The profiler warms up its own shapes as well, with the same rounds as the server's (loop.ts passes the bench profile's).
+  if (spec) await profileServingEngine(engine, spec, { out: o.profileOut!, quick: o.quickProfile, warmupRounds: o.warmupRounds }, o.log ?? ((l) => process.stderr.write(`${l}\n`)));
   const stepLog = o.stepLog === undefined ? undefined : createWriteStream(o.stepLog, { flags: 'a' });
   const backend = new StepLoopBackend(engine, m.vocab, (e) => o.log?.(`engine error: ${(e as Error).message}`), stepLog && ((r) => void stepLog.write(`${JSON.stringify(r)}\n`)));
   const server = await startSimServer({
@@ -114,6 +113,8 @@ export function llamaServeCommand(): Command {
     .option('--served-model-name <name>', 'model name in /v1/models (default: the model id or file name)')
     .option('--step-log <file>', 'append one JSON line per engine iteration (its passes, their shapes and times) to this file')
     .option('--warmup-rounds <n>', 'untimed rounds of every batch size, KV length and prompt size before listening', int('--warmup-rounds', 0), 1)
+    .option('--profile-out <file>', 'after the warm-up, profile the serving engine itself into this CSV (llamacpp-profile columns; FILE.timing.json beside it) before listening')
+    .option('--quick-profile', 'with --profile-out: fewer shapes and repeats (CI)')
     .option('--quiet', 'no per-request log lines')
     .action(async (o: LlamaServeOptions & { quiet?: boolean }) => {
       const s = await startLlamaServer({ ...o, log: o.quiet ? undefined : (l) => process.stderr.write(`${l}\n`) });

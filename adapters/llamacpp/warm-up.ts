@@ -36,6 +36,11 @@ export async function warmUpEngine(e: Engine, vocab: number, shapes: WarmupShape
   const kvs = shapes.decodeKvLens.filter((kv) => kv + 1 <= e.contextTokens);
   const held = new Array<number>(maxB).fill(0);
   for (let w = 0; w < rounds; w++) {
+    // When promptSlot is a decode slot too, a later round finds it holding KV: empty it (prompts start from an empty slot), and the KV loop refills it.
+    if (held[promptSlot] !== undefined && held[promptSlot]! > 0) {
+      await e.reset(promptSlot);
+      held[promptSlot] = 0;
+    }
     for (const n of sizes) {
       await e.step([{ slot: promptSlot, tokens: promptFor(10_000 + w, n, vocab), sample: true }]);
       await e.reset(promptSlot);

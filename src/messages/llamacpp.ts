@@ -9,5 +9,6 @@ export const llamacppMessages = {
   // adapters/llamacpp/serve.ts (integerBelowMin also profile.ts)
   unknownTestModel: (testModel: string, value: string): string => `unknown --test-model "${testModel}"; expected one of: ${value}`,
   needModelOrTestModel: (): string => `give --model FILE.gguf or --test-model ID`,
+  profileOutNeedsTestModel: (): string => `--profile-out needs --test-model ID (the profile CSV names the model's shape)`,
   integerBelowMin: (flag: string, min: number, v: string): string => `${flag} must be an integer >= ${min}, got "${v}"`,
 };
