@@ -7,6 +7,7 @@ import { Catalog } from '../../src/model/catalog.js';
 import type { Engine } from './engine-api.js';
 import { baseDeviceProfile, cpuPeak, decodeSweeps, expectedMs, profileCsv, profileEngine, roundsInSweep, type ProfileRow, type ProfileTiming } from './profile.js';
 import { TEST_MODELS } from './test-models.js';
+import { fakeSlotOps } from './fake-engine-testing.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pdsim-llamacpp-profile-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -92,13 +93,7 @@ describe('llama.cpp profiler output', () => {
         for (const i of items) kv[i.slot]! += i.tokens.length;
         return items.map(() => 1);
       },
-      async reset(slot) {
-        kv[slot] = 0;
-      },
-      async truncate(slot, keep) {
-        kv[slot] = Math.min(kv[slot]!, keep);
-      },
-      async close() {},
+      ...fakeSlotOps(kv),
     };
     const plan = { prefillTokens: [8], decodeBatches: [1, 2, 4], decodeKvLens: [32, 128, 256], repeats: 5 };
     const rows = await profileEngine(engine, 32000, plan);

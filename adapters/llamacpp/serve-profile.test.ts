@@ -16,6 +16,7 @@ import { FULL_PLAN, profileEngine, QUICK_PLAN } from './profile.js';
 import { parseProfileCsv } from './profile-rows.js';
 import { planForEngine, timingFileOf, type ServedProfileTiming } from './serve-profile.js';
 import { startLlamaServer } from './serve.js';
+import { fakeSlotOps } from './fake-engine-testing.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const installed = engineInstalled();
@@ -58,13 +59,7 @@ describe('profile inside the server', () => {
         for (const i of items) kv[i.slot]! += i.tokens.length;
         return items.map(() => 1);
       },
-      async reset(slot) {
-        kv[slot] = 0;
-      },
-      async truncate(slot, keep) {
-        kv[slot] = Math.min(kv[slot]!, keep);
-      },
-      async close() {},
+      ...fakeSlotOps(kv),
     };
     const plan = { prefillTokens: [8], decodeBatches: [1, 4], decodeKvLens: [32, 128], repeats: 3, warmupRounds: 2 };
     const rows = await profileEngine(engine, 32000, plan);

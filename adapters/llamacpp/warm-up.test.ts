@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Engine } from './engine-api.js';
 import { serveWarmupShapes } from './serve.js';
 import { warmUpEngine } from './warm-up.js';
+import { fakeSlotOps } from './fake-engine-testing.js';
 
 /** A fake engine that records each step's shape (batch @ KV length after it, or a prompt of n tokens). */
 function recorder(slots: number, contextTokens: number, batchTokens: number): { engine: Engine; kv: number[]; decodes: string[]; prompts: number[] } {
@@ -21,13 +22,7 @@ function recorder(slots: number, contextTokens: number, batchTokens: number): { 
       else if (items.length === 1 && items[0]!.sample) prompts.push(items[0]!.tokens.length);
       return items.map(() => 1);
     },
-    async reset(slot) {
-      kv[slot] = 0;
-    },
-    async truncate(slot, keep) {
-      kv[slot] = Math.min(kv[slot]!, keep);
-    },
-    async close() {},
+    ...fakeSlotOps(kv),
   };
   return { engine, kv, decodes, prompts };
 }
