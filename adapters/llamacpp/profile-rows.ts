@@ -23,24 +23,35 @@ export function interpolate(points: readonly [number, number][], x: number): num
   return y0 + ((y1 - y0) * (x - x0)) / (x1 - x0);
 }
 
-/**
- * Price of a decode-only pass (every entry one new token) from the profile's iter_decode rows: the
- * row's kv_len is the KV length after the step (profile.ts: slots hold kv - 1 tokens, the step adds
- * one), so a served sequence with c tokens in its KV is at kv_len c + 1. Null for any other pass,
- * and for batch sizes outside the profiled ones (not extrapolated).
- */
-export function rowPricer(rows: readonly ProfileRow[]): (entries: Entries) => number | null {
+/** The profile's iter_decode rows as (kv_len, ms) points per batch size. */
+function decodePointsByBatch(rows: readonly ProfileRow[]): Map<number, [number, number][]> {
   const byBatch = new Map<number, [number, number][]>();
   for (const r of rows) if (r.op === 'iter_decode' && r.kvLen !== undefined) (byBatch.get(r.batch) ?? byBatch.set(r.batch, []).get(r.batch)!).push([r.kvLen, r.ms]);
-  for (const pts of byBatch.values()) pts.sort((x, y) => x[0] - y[0]);
-  const batches = [...byBatch.keys()].sort((x, y) => x - y);
+  return byBatch;
+}
+
+/**
+ * Price of a decode-only pass (every entry one new token) from a per-batch-size curve of ms over
+ * kv_len: the row's kv_len is the KV length after the step (profile.ts: slots hold kv - 1 tokens,
+ * the step adds one), so a served sequence with c tokens in its KV is at kv_len c + 1; the curves
+ * at the mean KV are then interpolated in batch size. Null for any other pass, and for batch sizes
+ * outside the profiled ones (not extrapolated).
+ */
+function decodePricer(curves: ReadonlyMap<number, (kvLen: number) => number>): (entries: Entries) => number | null {
+  const batches = [...curves.keys()].sort((x, y) => x - y);
   return (entries) => {
     const b = entries.length;
     if (b === 0 || !entries.every((e) => e.newTokens === 1) || b < batches[0]! || b > batches[batches.length - 1]!) return null;
     const kv = entries.reduce((s, e) => s + e.contextTokens + 1, 0) / b;
-    const atKv = batches.map((bb): [number, number] => [bb, interpolate(byBatch.get(bb)!, kv)]);
-    return interpolate(atKv, b);
+    return interpolate(batches.map((bb): [number, number] => [bb, curves.get(bb)!(kv)]), b);
   };
+}
+
+/** decodePricer over the rows themselves, interpolated linearly in KV length. */
+export function rowPricer(rows: readonly ProfileRow[]): (entries: Entries) => number | null {
+  const byBatch = decodePointsByBatch(rows);
+  for (const pts of byBatch.values()) pts.sort((x, y) => x[0] - y[0]);
+  return decodePricer(new Map([...byBatch].map(([b, pts]) => [b, (kv: number) => interpolate(pts, kv)])));
 }
 
 /** Least-squares line y = a + s x through points (two or more distinct x; one point: a flat line through it). */
@@ -61,20 +72,10 @@ export function leastSquaresLine(points: readonly [number, number][]): { a: numb
  * at KV 256, and served batch-2 passes (KV 114-242) were priced on that one segment.
  */
 export function rowLinePricer(rows: readonly ProfileRow[]): (entries: Entries) => number | null {
-  const byBatch = new Map<number, [number, number][]>();
-  for (const r of rows) if (r.op === 'iter_decode' && r.kvLen !== undefined) (byBatch.get(r.batch) ?? byBatch.set(r.batch, []).get(r.batch)!).push([r.kvLen, r.ms]);
-  const lines = new Map([...byBatch].map(([b, pts]) => [b, leastSquaresLine(pts)]));
-  const batches = [...lines.keys()].sort((x, y) => x - y);
-  return (entries) => {
-    const b = entries.length;
-    if (b === 0 || !entries.every((e) => e.newTokens === 1) || b < batches[0]! || b > batches[batches.length - 1]!) return null;
-    const kv = entries.reduce((s, e) => s + e.contextTokens + 1, 0) / b;
-    const atKv = batches.map((bb): [number, number] => {
-      const l = lines.get(bb)!;
-      return [bb, l.a + l.s * kv];
-    });
-    return interpolate(atKv, b);
-  };
+  return decodePricer(new Map([...decodePointsByBatch(rows)].map(([b, pts]) => {
+    const l = leastSquaresLine(pts);
+    return [b, (kv: number) => l.a + l.s * kv];
+  })));
 }
 
 /** The fit against its own profile, per decode batch size: mean of row / fit over the row's KV lengths. */
