@@ -29,34 +29,57 @@ export function mooncakeColumns(file: string, limit: number, startS: number): Mo
   return scanMooncake(file, limit, startS) ?? genericColumns(file, limit, startS);
 }
 
+/** The columns as rows are kept: arrival, lengths, and each row's hash ids appended to one packed array. */
+class ColumnsBuilder {
+  private readonly cols: Columns;
+  private ids = new Float64Array(1024);
+  private nIds = 0;
+  private starts: Float64Array;
+  private has: Uint8Array;
+  n = 0;
+
+  constructor(private readonly limit: number) {
+    this.cols = new Columns(Math.max(1, limit));
+    this.starts = new Float64Array(Math.min(Math.max(1, limit), 1024) + 1);
+    this.has = new Uint8Array(this.starts.length);
+  }
+
+  push(arrivalS: number, promptTokens: number, outputTokens: number, hashes: readonly number[] | undefined): void {
+    const n = this.n;
+    if (n + 1 >= this.starts.length) {
+      const size = Math.min(this.limit + 1, this.starts.length * 2);
+      this.starts = grown(this.starts, size);
+      this.has = grown(this.has, size);
+    }
+    let nIds = this.nIds;
+    this.starts[n] = nIds;
+    if (hashes !== undefined) {
+      this.has[n] = 1;
+      if (nIds + hashes.length > this.ids.length) this.ids = grown(this.ids, Math.max(this.ids.length * 2, nIds + hashes.length));
+      const ids = this.ids;
+      for (let k = 0; k < hashes.length; k++) ids[nIds++] = hashes[k]!;
+      this.nIds = nIds;
+    }
+    this.n = n + 1;
+    this.cols.push(arrivalS, promptTokens, outputTokens);
+  }
+
+  result(): MooncakeColumns {
+    this.starts[this.n] = this.nIds;
+    const c = this.cols;
+    return { count: this.n, arrivalS: c.arrivalS, promptTokens: c.promptTokens, outputTokens: c.outputTokens, hashStart: this.starts, hashIds: this.ids, hasHashes: this.has };
+  }
+}
+
 /** The generic reading (traceRows: JSON.parse of every line, every error worded). */
 export function genericColumns(file: string, limit: number, startS: number): MooncakeColumns {
-  const cols = new Columns(Math.max(1, limit));
-  let ids = new Float64Array(1024);
-  let nIds = 0;
-  let starts = new Float64Array(Math.min(Math.max(1, limit), 1024) + 1);
-  let has = new Uint8Array(starts.length);
-  let n = 0;
+  const out = new ColumnsBuilder(limit);
   for (const r of traceRows(file, 'mooncake')) {
-    if (n >= limit) break;
+    if (out.n >= limit) break;
     if (r.arrivalS < startS) continue;
-    if (n + 1 >= starts.length) {
-      const size = Math.min(limit + 1, starts.length * 2);
-      starts = grown(starts, size);
-      has = grown(has, size);
-    }
-    starts[n] = nIds;
-    const h = r.prefixHashes;
-    if (h !== undefined) {
-      has[n] = 1;
-      if (nIds + h.length > ids.length) ids = grown(ids, Math.max(ids.length * 2, nIds + h.length));
-      for (let k = 0; k < h.length; k++) ids[nIds++] = h[k]!;
-    }
-    n++;
-    cols.push(r.arrivalS, r.promptTokens, r.outputTokens);
+    out.push(r.arrivalS, r.promptTokens, r.outputTokens, r.prefixHashes);
   }
-  starts[n] = nIds;
-  return { count: n, arrivalS: cols.arrivalS, promptTokens: cols.promptTokens, outputTokens: cols.outputTokens, hashStart: starts, hashIds: ids, hasHashes: has };
+  return out.result();
 }
 
 /**
@@ -67,12 +90,7 @@ export function genericColumns(file: string, limit: number, startS: number): Moo
  * reading then runs from the start and words the error with its line.
  */
 class PlainRows {
-  readonly cols: Columns;
-  ids = new Float64Array(1024);
-  nIds = 0;
-  starts: Float64Array;
-  has: Uint8Array;
-  n = 0;
+  readonly out: ColumnsBuilder;
   rows = 0;
   private t0 = 0;
   private prev = -Infinity;
@@ -81,9 +99,7 @@ class PlainRows {
     private readonly limit: number,
     private readonly startS: number,
   ) {
-    this.cols = new Columns(Math.max(1, limit));
-    this.starts = new Float64Array(Math.min(Math.max(1, limit), 1024) + 1);
-    this.has = new Uint8Array(this.starts.length);
+    this.out = new ColumnsBuilder(limit);
   }
 
   /** One line (no line break); 'stop' once the row after the last kept one is read; null: not plain. */
@@ -113,34 +129,11 @@ class PlainRows {
     if (arrivalS < this.prev) return null;
     this.prev = arrivalS;
     if (this.rows++ === 0) this.t0 = arrivalS;
-    const n = this.n;
-    if (n >= this.limit) return 'stop';
+    if (this.out.n >= this.limit) return 'stop';
     const rel = arrivalS - this.t0;
     if (rel < this.startS) return 'go';
-    if (n + 1 >= this.starts.length) {
-      const size = Math.min(this.limit + 1, this.starts.length * 2);
-      this.starts = grown(this.starts, size);
-      this.has = grown(this.has, size);
-    }
-    let nIds = this.nIds;
-    this.starts[n] = nIds;
-    if (h !== undefined) {
-      this.has[n] = 1;
-      const hs = h as number[];
-      if (nIds + hs.length > this.ids.length) this.ids = grown(this.ids, Math.max(this.ids.length * 2, nIds + hs.length));
-      const ids = this.ids;
-      for (let k = 0; k < hs.length; k++) ids[nIds++] = hs[k]!;
-      this.nIds = nIds;
-    }
-    this.n = n + 1;
-    this.cols.push(rel, inLen, outLen);
+    this.out.push(rel, inLen, outLen, h as number[] | undefined);
     return 'go';
-  }
-
-  result(): MooncakeColumns {
-    this.starts[this.n] = this.nIds;
-    const c = this.cols;
-    return { count: this.n, arrivalS: c.arrivalS, promptTokens: c.promptTokens, outputTokens: c.outputTokens, hashStart: this.starts, hashIds: this.ids, hasHashes: this.has };
   }
 }
 
@@ -154,7 +147,7 @@ export function scanMooncake(file: string, limit: number, startS: number): Moonc
     for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', pos)) {
       const r = s.line(text.slice(pos, nl > pos && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl));
       if (r === null) return null;
-      if (r === 'stop') return s.result();
+      if (r === 'stop') return s.out.result();
       pos = nl + 1;
     }
     carry = text.slice(pos);
@@ -162,7 +155,7 @@ export function scanMooncake(file: string, limit: number, startS: number): Moonc
     if (carry.length > MAX_RECORD_BYTES) return null;
   }
   if (carry !== '' && s.line(carry.charCodeAt(carry.length - 1) === 13 ? carry.slice(0, -1) : carry) === null) return null;
-  return s.rows === 0 ? null : s.result();
+  return s.rows === 0 ? null : s.out.result();
 }
 
 /** Row i's hash ids as a new array, undefined when the row had none. */
