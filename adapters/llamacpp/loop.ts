@@ -19,7 +19,7 @@ import { runSimulation } from '../../src/run/simulation.js';
 import { loadScenario } from '../../src/scenario/load.js';
 import { spawnCli } from '../testing/child.js';
 import { runValidate, type ValidateResult } from '../vllm/validate-run.js';
-import { baseDeviceProfile, measureCopyGBps, profileCsv, runProfile, WARMUP_ROUNDS, type ProfileRow, type ProfileTiming } from './profile.js';
+import { baseDeviceProfileJson, profileCsv, runProfile, WARMUP_ROUNDS, type ProfileRow, type ProfileTiming } from './profile.js';
 import { timingFileOf, type ServedProfileTiming } from './serve-profile.js';
 import { fitServerOverhead, iterationOverheads, runCalibrationRequests, withServerOverhead, type ServerOverhead } from './server-overhead.js';
 import { medianRate, SpeedProbe } from './speed-probe.js';
@@ -158,7 +158,7 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
         const t = JSON.parse(readFileSync(timingFileOf(profileFile), 'utf8')) as ServedProfileTiming;
         profiledFrom = t.fromMs;
         profiledTo = t.toMs;
-        const device = `${JSON.stringify(baseDeviceProfile(deviceId, o.threads, measureCopyGBps()), null, 2)}\n`;
+        const device = baseDeviceProfileJson(deviceId, o.threads);
         for (const dir of [passModelsDir, modelsDir]) writeFileSync(join(dir, 'gpu', `${deviceId}.json`), device);
         fit(profileFile, passModelsDir);
         profiled = { rows: parseProfileCsv(readFileSync(profileFile, 'utf8')), timing: { wallMs: t.wallMs, cpuMs: t.cpuMs } };

@@ -300,6 +300,11 @@ interface ProfileCli {
   warmupRounds?: number;
 }
 
+/** The base device profile's file text for this machine (copy bandwidth measured now), as `llamacpp-profile` writes it beside its CSV. */
+export function baseDeviceProfileJson(id: string, threads: number): string {
+  return `${JSON.stringify(baseDeviceProfile(id, threads, measureCopyGBps()), null, 2)}\n`;
+}
+
 export async function runProfile(o: ProfileCli, log: (s: string) => void): Promise<{ rows: ProfileRow[]; timing: ProfileTiming }> {
   const spec = TEST_MODELS[o.testModel];
   if (!spec) throw new UserError(llamacppMessages.unknownTestModel(o.testModel, Object.keys(TEST_MODELS).join(', ')));
@@ -325,7 +330,7 @@ export async function runProfile(o: ProfileCli, log: (s: string) => void): Promi
     log(`wrote ${o.out} (${rows.length} rows; ${((performance.now() - t0) / 1000).toFixed(0)} s with ${plan.warmupRounds ?? WARMUP_ROUNDS} warm-up round(s); CPU / wall during the timed steps ${(timing.cpuMs / timing.wallMs).toFixed(3)})`);
     if (o.deviceOut && !existsSync(o.deviceOut)) {
       const id = o.deviceId ?? `llamacpp-cpu-${o.threads}t`;
-      writeFileSync(o.deviceOut, `${JSON.stringify(baseDeviceProfile(id, o.threads, measureCopyGBps()), null, 2)}\n`);
+      writeFileSync(o.deviceOut, baseDeviceProfileJson(id, o.threads));
       log(`wrote ${o.deviceOut} (base profile; fit it with: pdsim calibrate --gpu ${id} ${o.out} --write)`);
     }
     return { rows, timing };
