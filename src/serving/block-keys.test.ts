@@ -84,4 +84,15 @@ describe('blockKeys', () => {
       }
     }
   });
+
+  it('equals the % formulation for hash ids either side of 2^35 (where the chain step starts reducing an id first)', () => {
+    const edge = 2 ** 35;
+    const ids = [edge - 1, edge, edge + 1, -(edge - 1), -edge, -(edge + 1), 2 ** 52 / 40_503, -(2 ** 52 / 51_787)].map(Math.floor);
+    for (let t = 0; t < ids.length * ids.length; t++) {
+      const hashes = [ids[t % ids.length]!, ids[Math.floor(t / ids.length)]!, 3, ids[t % ids.length]!];
+      for (const [prompt, hbt, bs] of [[4 * 512, 512, 16], [4 * 16, 16, 16], [4 * 64 - 5, 64, 32]] as const) {
+        expect(blockKeys(prompt, hashes, hbt, bs)).toEqual(blockKeysReference(prompt, hashes, hbt, bs));
+      }
+    }
+  });
 });

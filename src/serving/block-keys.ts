@@ -66,6 +66,7 @@ export function blockKeys(promptTokens: number, hashes: readonly number[] | unde
   // .fill(0.5)` allocated a holey SMI store, then a double one, and filled it (half a Mooncake run's
   // blockKeys time, the line profile says; 2x in a microbenchmark), and its keys read as holey.
   const out = doubles(fullBlocks);
+  if (hashBlockTokens % blockSizeTokens === 0) return alignedKeys(out, fullBlocks, hashes, hashBlockTokens / blockSizeTokens);
   let h1 = 0;
   let h2 = 0;
   let chained = -1;
@@ -88,20 +89,73 @@ export function blockKeys(promptTokens: number, hashes: readonly number[] | unde
     const end = Math.min(fullBlocks, Math.floor(((j + 1) * hashBlockTokens) / blockSizeTokens));
     // Offset of a block inside its hash block, so blocks under one hash differ.
     const first = Math.floor((j * hashBlockTokens) / blockSizeTokens);
+    i = fillKeys(out, i, end, first, base1, base2, h1, h2);
+  }
+  return out;
+}
+
+/** Hash ids below this in magnitude take the chain step without their own modP (see alignedKeys). */
+const SMALL_ID = 2 ** 35;
+
+/**
+ * blockKeys where a hash block is a whole number `per` of engine blocks (Mooncake's 512 over 16,
+ * kv-tiers' 16 over 16: every bundled workload): hash block j holds blocks [j * per, (j + 1) * per),
+ * so no division places them (those floors were a third of blockKeys' ticks in a kv-tiers run).
+ * The chain step needs one modP a half instead of three: with base = h * m mod p of the chain so
+ * far, the next h is (base + (v mod p) + 1) mod p, and the next base is (h' * m) mod p for any h'
+ * congruent to it, such as a = base + v + 1 itself: exact while |a * m| < 2^52, which |v| <
+ * 2^35 ensures (m < 2^16); larger ids are reduced first. The canonical h (a mod p) is needed only
+ * where a half wraps inside the hash block (fillKeys' per-key path).
+ */
+function alignedKeys(out: number[], fullBlocks: number, hashes: readonly number[], per: number): number[] {
+  let base1 = 0; // h * m mod p of the empty chain (h = 0)
+  let base2 = 0;
+  for (let j = 0, first = 0; first < fullBlocks; j++, first += per) {
+    const v = hashes[j]!;
+    if (!Number.isSafeInteger(v)) throw new RangeError(`prefix block hash ${v} is not an integer below 2^53`);
+    let a1: number;
+    let a2: number;
+    if (v > -SMALL_ID && v < SMALL_ID) {
+      a1 = base1 + v + 1;
+      a2 = base2 + v + 1;
+    } else {
+      a1 = base1 + modP(v, P1, INV1) + 1;
+      a2 = base2 + modP(v, P2, INV2) + 1;
+    }
+    base1 = modP(a1 * M1, P1, INV1);
+    base2 = modP(a2 * M2, P2, INV2);
+    const end = Math.min(fullBlocks, first + per);
     if (base1 + (end - first) < P1 && base2 + (end - first) < P2) {
-      // Neither half wraps below `end` (all but ~1 in 2^20 hash blocks of 32 engine blocks): the
-      // key of offset off is k0 + off * (2^26 + 1), an exact sum (every value is below 2^53).
-      let k = (base1 + (i - first) + 1) * 67_108_864 + (base2 + (i - first) + 1);
-      for (; i < end; i++) {
+      // fillKeys' no-wrap case, written out here (this loop runs once per hash block).
+      let k = (base1 + 1) * 67_108_864 + (base2 + 1);
+      for (let i = first; i < end; i++) {
         out[i] = k;
         k += 67_108_865;
       }
-    }
-    for (; i < end; i++) {
-      const off = i - first;
-      if (off + 1 < P2) out[i] = plusSmall(base1, off, P1) * 67_108_864 + plusSmall(base2, off, P2);
-      else out[i] = mix(h1, off, P1, M1, INV1) * 67_108_864 + mix(h2, off, P2, M2, INV2); // a hash block of over 2^26 engine blocks
-    }
+    } else fillKeys(out, first, end, first, base1, base2, modP(a1, P1, INV1), modP(a2, P2, INV2));
   }
   return out;
+}
+
+/**
+ * Keys of blocks [i, end) under one hash block whose first block is `first` (chain state h1, h2,
+ * bases h * m mod p); returns end.
+ */
+function fillKeys(out: number[], i: number, end: number, first: number, base1: number, base2: number, h1: number, h2: number): number {
+  if (base1 + (end - first) < P1 && base2 + (end - first) < P2) {
+    // Neither half wraps below `end` (all but ~1 in 2^20 hash blocks of 32 engine blocks): the
+    // key of offset off is k0 + off * (2^26 + 1), an exact sum (every value is below 2^53).
+    let k = (base1 + (i - first) + 1) * 67_108_864 + (base2 + (i - first) + 1);
+    for (; i < end; i++) {
+      out[i] = k;
+      k += 67_108_865;
+    }
+    return end;
+  }
+  for (; i < end; i++) {
+    const off = i - first;
+    if (off + 1 < P2) out[i] = plusSmall(base1, off, P1) * 67_108_864 + plusSmall(base2, off, P2);
+    else out[i] = mix(h1, off, P1, M1, INV1) * 67_108_864 + mix(h2, off, P2, M2, INV2); // a hash block of over 2^26 engine blocks
+  }
+  return end;
 }
