@@ -95,4 +95,14 @@ describe('blockKeys', () => {
       }
     }
   });
+
+  it('equals the % formulation for prompts past the template size, grown in steps (and shorter ones after)', () => {
+    // doubles() keeps a template of at least 8,192 entries and regrows it to twice a larger prompt's blocks.
+    for (const blocks of [8_191, 8_192, 8_193, 20_000, 9_000, 41_000, 5]) {
+      const hashes = Array.from({ length: Math.ceil(blocks / 32) }, (_, i) => i * 7 + blocks);
+      const keys = blockKeys(blocks * 16, hashes, 512, 16);
+      expect(keys).toHaveLength(blocks);
+      expect(keys).toEqual(blockKeysReference(blocks * 16, hashes, 512, 16));
+    }
+  });
 });
