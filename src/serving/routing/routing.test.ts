@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RandomStreams } from '../../kernel/random.js';
 import { createRouter, leastOutstandingTokens, powerOfTwo, prefixAffinity, roundRobin, routingPolicyNames } from './index.js';
 import { leastLoadedIndex } from './least-outstanding-tokens.js';
-import { fnv1a } from './prefix-affinity.js';
+import { fnv1a, fnv1aOfNumberSlash } from './prefix-affinity.js';
 import type { RouteCandidate } from './types.js';
 
 const idle = (n: number): RouteCandidate[] =>
@@ -117,5 +117,15 @@ describe('fnv1a', () => {
       const b = `h${rng.intBetween(0, 999)}`;
       expect(fnv1a(b, fnv1a(a))).toBe(fnv1a(a + b));
     }
+  });
+});
+
+describe('fnv1aOfNumberSlash', () => {
+  it('equals fnv1a of the number\'s text and a slash, for keys of every size and the edges of the digit path', () => {
+    const rng = new RandomStreams(4).stream('keys');
+    const values: number[] = [0, -0, 1, 9, 10, 11, 99, 100, 2 ** 26, 2 ** 52, 2 ** 53 - 1, 2 ** 53, 2 ** 53 + 2, 1e21, 1.5, -1, -(2 ** 40), NaN, Infinity, -Infinity];
+    for (let e = 0; e <= 15; e++) values.push(10 ** e, 10 ** e - 1, 10 ** e + 1, 9 * 10 ** e + 9);
+    for (let k = 0; k < 3000; k++) values.push(Math.floor(rng.next() * 2 ** (1 + (k % 53))), Math.floor(rng.next() * 2 ** 26) * 67_108_864 + Math.floor(rng.next() * 2 ** 26));
+    for (const v of values) expect(fnv1aOfNumberSlash(v)).toBe(fnv1a(`${v}/`));
   });
 });
