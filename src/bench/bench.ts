@@ -15,8 +15,8 @@
  *    twice their requests and say "not measured" (--million runs every one at 1M); a trace regime
  *    runs once at half its trace. Both sizes are printed; nothing is extrapolated.
  * 4. A line per regime against its targets, and the parity speed-up against Vidur's 179 s.
- * 5. `sweep` (sweep-regime.ts): one sweep of 8 rates serially and on all cores, the speed-up and
- *    whether both wrote the same sweep.jsonl bytes.
+ * 5. `sweep` (sweep-regime.ts): one sweep of 8 rates serially, with the default and on all cores,
+ *    the speed-ups and whether all three wrote the same sweep.jsonl bytes.
  *
  * Options: --runs N, --only a,b, --million, --million-budget S (a regime whose trace, shipped under scenarios/traces,
  * is missing is skipped, saying so), --tsx (one extra parity run of the sources through tsx), --bundle FILE
@@ -24,7 +24,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildBundle } from '../build/bundle.js';
@@ -140,7 +140,8 @@ async function main(): Promise<void> {
   }
   if (!only || only.includes(SWEEP_REGIME.name)) {
     const serial = runSweep(root, node, path.join(tmp, `run${n++}`), 1);
-    const { row: line, verdict: v } = sweepReport(serial, runSweep(root, node, path.join(tmp, `run${n++}`), undefined));
+    const byDefault = runSweep(root, node, path.join(tmp, `run${n++}`), undefined);
+    const { row: line, verdict: v } = sweepReport(serial, byDefault, runSweep(root, node, path.join(tmp, `run${n++}`), availableParallelism()));
     console.log(line);
     verdicts.push(v);
   }
