@@ -3,8 +3,8 @@
  * pdsim, for every regime in src/bench/regimes.ts.
  *
  * 1. Build the bundle the `pdsim` command runs (src/build/bundle.ts; it removes the TypeScript
- *    transpile step that `tsx` redoes at every start).
- * 2. Per regime, run `node <bundle> simulate <scenario> --out DIR` (default outputs) in a fresh
+ *    transpile step that `tsx` redoes at every start), and check that bin/pdsim.mjs runs it.
+ * 2. Per regime, run `node bin/pdsim.mjs simulate <scenario> --out DIR` (default outputs) in a fresh
  *    process `--runs` times (default 5; a regime whose first run takes over 30 s runs once) and
  *    print the medians: wall seconds (start-up included), simulated requests per wall-second, events
  *    per second, peak RSS (the child's own `process.resourceUsage().maxRSS`), and the child's CPU
@@ -91,6 +91,18 @@ function rssEvidence(regime: Regime, m: Measured, runAt: (requests: number) => M
   return { evidence: { requests: run.requests, maxRssMB: run.maxRssMB, smaller: base, ...(whyNot1M ? { whyNot1M } : {}) }, run };
 }
 
+/**
+ * The `pdsim` command itself, bin/pdsim.mjs, as a user runs it, once it is known to run the fresh
+ * bundle with its code cache: a stale check that misread the build's file list once sent every
+ * start in a checkout through tsx (~0.5 CPU-s) while a bench of dist/pdsim.mjs did not see it.
+ */
+function binRunsBundle(): string {
+  const bin = path.join(root, 'bin', 'pdsim.mjs');
+  const r = spawnSync('node', [bin, '--version'], { cwd: root, encoding: 'utf8', env: { ...process.env, PDSIM_CODE_CACHE: 'check' } });
+  if (r.status !== 0 || !r.stderr.includes('pdsim: code cache used')) throw new Error(`bin/pdsim.mjs does not run the fresh bundle with its code cache:\n${r.stderr}`);
+  return bin;
+}
+
 function row(label: string, m: Measured, runs: number, extra = ''): string {
   return `${label.padEnd(18)} ${m.wallS.toFixed(2).padStart(7)} s ${m.cpuS.toFixed(2).padStart(7)} s ${fmtK(m.requests / m.wallS).padStart(6)} req/s ${fmtK(m.events / m.wallS).padStart(6)} ev/s ${(m.events / m.requests).toFixed(2).padStart(6)} ev/req ${m.maxRssMB.toFixed(0).padStart(5)} MB  ${String(runs).padStart(2)} run${runs > 1 ? 's' : ' '}${m.mainCpuS !== undefined ? `; main thread ${m.mainCpuS.toFixed(2)} CPU-s` : ''}${extra}`;
 }
@@ -110,7 +122,7 @@ async function main(): Promise<void> {
   // Inside the repository, so the bundle resolves node_modules like the sources do.
   const given = opt(args, '--bundle');
   // The bundle the `pdsim` command runs (bin/pdsim.mjs), rebuilt so it matches the sources.
-  const bundle = given !== undefined ? path.resolve(given) : (await buildBundle()).entry;
+  const bundle = given !== undefined ? path.resolve(given) : (await buildBundle(), binRunsBundle());
   const node = ['node', bundle];
   console.log(`pdsim bench: node ${path.relative(root, bundle) || bundle} simulate <scenario> --out DIR (default outputs), medians of up to ${runs} whole-process runs`);
   console.log(`${'regime'.padEnd(18)} ${'wall'.padStart(9)} ${'CPU'.padStart(9)} ${'simulated'.padStart(12)} ${'events'.padStart(11)} ${''.padStart(13)} peak RSS`);
