@@ -127,7 +127,7 @@ export async function sweepCommand(file: string, o: SweepOptions): Promise<Sweep
 export function register(program: Command): void {
   program
     .command('sweep')
-    .description('Simulate a scenario at every point of a grid (repeat --vary), on all cores, and tabulate the key figures')
+    .description('Simulate a scenario at every point of a grid (repeat --vary), on all cores when the work is large enough to gain from them, and tabulate the key figures')
     .argument('<scenario>', 'scenario file')
     .requiredOption('--vary <path=v1,v2,...>', 'field and values, e.g. workload.arrival.rate=2,4,8,16; repeat for a grid', collect, [])
     .option('-o, --out <dir>', 'output directory')
