@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadScenario } from '../scenario/load.js';
 import { UserError } from '../errors.js';
 import { availableParallelism } from 'node:os';
-import { MIN_CPU_S_PER_REQUEST, PARALLEL_MIN_CPU_S, Pool, runPool, workLowerBoundCpuS, worthThreads } from './pool.js';
+import { idleCores, MIN_CPU_S_PER_REQUEST, PARALLEL_MIN_CPU_S, Pool, runPool, workLowerBoundCpuS, worthThreads } from './pool.js';
 import type { Task, TaskResult } from './tasks.js';
 
 // Small quickstart runs at several rates (threads boot tsx from sources: seconds, hence the timeouts): each task's summary differs, so a result in the wrong slot shows.
@@ -59,7 +59,7 @@ describe('runPool: the main thread and worker threads claim tasks from one count
       await alone.close();
     }
     // A threshold any task's CPU exceeds: after the first task on the main thread, threads join for the three left.
-    const joined = new Pool(undefined, t.length, 1e-9);
+    const joined = new Pool(undefined, t.length, 1e-9, () => 0);
     const order: number[] = [];
     try {
       expect(summaries(await joined.run(t, (i) => order.push(i)))).toEqual(serial);
@@ -67,6 +67,14 @@ describe('runPool: the main thread and worker threads claim tasks from one count
       expect(order).toEqual([0, 1, 2, 3]);
     } finally {
       await joined.close();
+    }
+    // The same on a machine busy with other work: no thread joins.
+    const busy = new Pool(undefined, t.length, 1e-9, () => 100);
+    try {
+      expect(summaries(await busy.run(t))).toEqual(serial);
+      expect(busy.threadCount).toBe(0);
+    } finally {
+      await busy.close();
     }
   }, 60_000);
 });
@@ -87,5 +95,13 @@ describe('when the default thread count starts threads', () => {
     expect(worthThreads(0, 100)).toBe(false);
     expect(worthThreads(-1, 100)).toBe(false);
     expect(worthThreads(1, 0.5, 0.5)).toBe(true);
+  });
+
+  it('counts the cores the load average leaves idle', () => {
+    expect(idleCores(2, 0.1)).toBe(2);
+    expect(idleCores(2, 1.0)).toBe(1);
+    expect(idleCores(2, 1.6)).toBe(0);
+    expect(idleCores(2, 8)).toBe(0);
+    expect(idleCores(16, 3.2)).toBe(13);
   });
 });

@@ -4,7 +4,7 @@
  * (sweep.jsonl, plan.jsonl) writes the same bytes whatever the thread count or finishing order.
  */
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
@@ -94,10 +94,21 @@ export function worthThreads(tasksLeft: number, cpuSPerTask: number, minCpuS = P
 }
 
 /**
+ * Cores the default may start threads on: those the 1-minute load average leaves idle (this run's
+ * own thread counts in it only once it has run a while, hence the rounding). 8 quickstart points
+ * of 50k requests at load 7-10 on 2 cores: -j 1 10.0 s wall, 4.3 CPU-s; two threads 10.8 s, 5.2
+ * CPU-s (6 pairs, lower in 1): a second thread competes with other work and gains nothing.
+ */
+export function idleCores(cores: number, load1: number): number {
+  return Math.max(0, Math.round(cores - load1));
+}
+
+/**
  * The runners of up to `taskCount` tasks: the main thread and up to `workers - 1` threads. With an
  * explicit `workers` the threads start at construction, so a caller can build its tasks (load
  * scenarios) while they boot (~0.1-0.3 s each at load: a new isolate, the code cache deserialised).
- * With the default (undefined) they start as PARALLEL_MIN_CPU_S says, possibly never. Each runner
+ * With the default (undefined) they start as PARALLEL_MIN_CPU_S says, on the cores idleCores finds
+ * idle, possibly never. Each runner
  * claims the next task index from one shared counter, so none holds a task another could run. One
  * run() per pool.
  */
@@ -108,8 +119,13 @@ export class Pool {
   /** Threads the default may still start (0 once started, or with an explicit count). */
   private autoThreads: number;
 
-  /** `minCpuS`: the default's threshold (tests lower it). */
-  constructor(workers: number | undefined, taskCount: number, private readonly minCpuS = PARALLEL_MIN_CPU_S) {
+  /** `minCpuS`: the default's threshold; `loadAverage`: the 1-minute load average (tests give their own). */
+  constructor(
+    workers: number | undefined,
+    taskCount: number,
+    private readonly minCpuS = PARALLEL_MIN_CPU_S,
+    private readonly loadAverage: () => number = () => loadavg()[0]!,
+  ) {
     this.start = workerStart();
     const n = this.start === null ? 1 : Math.min(workers ?? defaultWorkers(), taskCount);
     this.autoThreads = workers === undefined ? Math.max(0, n - 1) : 0;
@@ -178,8 +194,11 @@ export class Pool {
       });
     const running: Promise<void>[] = this.threads.map(attach);
     const join = (tasksLeft: number) => {
+      const count = Math.min(this.autoThreads, tasksLeft, idleCores(availableParallelism(), this.loadAverage()));
+      // A machine busy with other work: stay alone for now and look again after the next task.
+      if (count <= 0) return;
       const from = this.threads.length;
-      this.startThreads(Math.min(this.autoThreads, tasksLeft));
+      this.startThreads(count);
       this.autoThreads = 0;
       for (let i = from; i < this.threads.length; i++) running.push(attach(this.threads[i]!, i));
     };
