@@ -19,6 +19,8 @@ export interface PoolOptions {
   workers?: number;
   /** Called in task order (0, 1, 2, ...) as soon as the results up to that index are in. */
   onResult?: (index: number, result: TaskResult) => void;
+  /** Filled in once the pool is done: the threads it started (the main thread not counted). */
+  threads?: { count: number };
 }
 
 /** What a pool thread posts (src/plan/worker.ts): a result, an error, or that it ran out of tasks. */
@@ -43,6 +45,7 @@ export async function runPool(tasks: readonly Task[], opts: PoolOptions = {}): P
   try {
     return await pool.run(tasks, opts.onResult);
   } finally {
+    if (opts.threads) opts.threads.count = pool.threadCount;
     await pool.close();
   }
 }
