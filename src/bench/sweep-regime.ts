@@ -1,8 +1,9 @@
 /**
  * The `sweep` row of `npm run bench` (issue 14: "sweep runs its points in parallel on all cores,
- * results identical to a serial run"): one sweep of 8 arrival rates run serially (`-j 1`) and on
- * all cores (the default), each a whole `node <bundle> sweep` process; wall and CPU seconds, peak
- * RSS, the speed-up, and whether the two `sweep.jsonl` files are byte-identical.
+ * results identical to a serial run"): one sweep of 8 arrival rates run serially (`-j 1`), with the
+ * default (which runs this small sweep serially: src/plan/pool.ts PARALLEL_MIN_CPU_S) and on all
+ * cores (`-j <cores>`), each a whole `node <bundle> sweep` process; wall and CPU seconds, peak RSS,
+ * the speed-ups, and whether the three `sweep.jsonl` files are byte-identical.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -26,7 +27,7 @@ export interface SweepRun {
 
 const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
-/** One whole-process sweep with `jobs` worker threads (undefined: the default, all cores). */
+/** One whole-process sweep with `jobs` worker threads (undefined: the default). */
 export function runSweep(root: string, cmd: readonly string[], outDir: string, jobs: number | undefined): SweepRun {
   const s = SWEEP_REGIME;
   const args = [...cmd, 'sweep', s.scenario, '--vary', s.vary, '--set', `workload.requests=${s.requests}`, '--out', outDir, ...(jobs === undefined ? [] : ['-j', String(jobs)])];
@@ -43,14 +44,14 @@ export function runSweep(root: string, cmd: readonly string[], outDir: string, j
 }
 
 /** The printed row and the verdict line. */
-export function sweepReport(serial: SweepRun, parallel: SweepRun): { row: string; verdict: string } {
+export function sweepReport(serial: SweepRun, byDefault: SweepRun, parallel: SweepRun): { row: string; verdict: string } {
   const cores = availableParallelism();
-  const same = serial.lines === parallel.lines && serial.lines.length > 0;
+  const same = serial.lines.length > 0 && serial.lines === parallel.lines && serial.lines === byDefault.lines;
   const points = serial.lines.split('\n').filter((l) => l.length > 0).length;
-  const speedup = serial.wallS / parallel.wallS;
+  const fig = (r: SweepRun) => `${r.wallS.toFixed(2)} s wall ${r.cpuS.toFixed(2)} CPU-s ${r.maxRssMB.toFixed(0)} MB (${(serial.wallS / r.wallS).toFixed(2)}x)`;
   const row =
-    `${'sweep'.padEnd(18)} ${points} points x ${SWEEP_REGIME.requests} requests: serial ${serial.wallS.toFixed(2)} s wall ${serial.cpuS.toFixed(2)} CPU-s ${serial.maxRssMB.toFixed(0)} MB; ` +
-    `all ${cores} cores ${parallel.wallS.toFixed(2)} s wall ${parallel.cpuS.toFixed(2)} CPU-s ${parallel.maxRssMB.toFixed(0)} MB: ${speedup.toFixed(2)}x, sweep.jsonl ${same ? 'identical' : 'DIFFERS'}`;
-  const verdict = `${same ? 'MET   ' : 'MISSED'} ${'sweep'.padEnd(16)} parallel results ${same ? 'identical to' : 'differ from'} serial; ${speedup.toFixed(2)}x wall on ${cores} cores (load-sensitive)`;
+    `${'sweep'.padEnd(18)} ${points} points x ${SWEEP_REGIME.requests} requests: -j 1 ${serial.wallS.toFixed(2)} s wall ${serial.cpuS.toFixed(2)} CPU-s ${serial.maxRssMB.toFixed(0)} MB; ` +
+    `default ${fig(byDefault)}; -j ${cores} ${fig(parallel)}; sweep.jsonl ${same ? 'identical' : 'DIFFERS'}`;
+  const verdict = `${same ? 'MET   ' : 'MISSED'} ${'sweep'.padEnd(16)} default and ${cores}-thread results ${same ? 'identical to' : 'differ from'} serial; default ${(serial.wallS / byDefault.wallS).toFixed(2)}x, -j ${cores} ${(serial.wallS / parallel.wallS).toFixed(2)}x wall (load-sensitive)`;
   return { row, verdict };
 }

@@ -2,7 +2,7 @@
 // the package root), and what starts every command (the entry and its static imports) holds no
 // command module and none of the YAML parser, the scenario validator or vega: those load lazily.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -129,4 +129,13 @@ describe('external packages from the cached CLI script', () => {
     expect(svgs.length).toBeGreaterThan(0);
     expect(readFileSync(path.join(run, 'charts', svgs[0]!), 'utf8')).toMatch(/^<svg/);
   }, 60_000);
+
+  it("lists in sources.txt only the package's files it was built from, so a fresh build is not stale", () => {
+    const listed = readFileSync(path.join(outDir, 'sources.txt'), 'utf8').split('\n').filter((l) => l !== '');
+    expect(listed).toContain('src/cli/main.ts');
+    // The build's inputs hold virtual modules (lazy-builtins.ts's stand-ins), which must not be listed.
+    expect(Object.keys(built.metafile.inputs).filter((i) => i.startsWith('pdsim-lazy-builtin:')).length).toBeGreaterThan(0);
+    // bin/pdsim.mjs counts a listed path that is not a file as a deleted source (stale: tsx runs).
+    expect(listed.filter((l) => !existsSync(path.join(packageRoot(), l)))).toEqual([]);
+  });
 });

@@ -101,7 +101,9 @@ export async function buildBundle(outDir: string = path.join(packageRoot(), 'dis
  * and adapters/ (~300 stats instead of ~440 and 48 folder reads).
  */
 function writeSources(outDir: string, inputs: readonly string[]): void {
-  const own = inputs.filter((i) => !i.includes('node_modules/')).sort();
+  // Only files: esbuild also lists a plugin's virtual modules (`pdsim-lazy-builtin:crypto`,
+  // lazy-builtins.ts), which bin/pdsim.mjs took for deleted sources, running tsx at every start.
+  const own = inputs.filter((i) => !i.includes('node_modules/') && existsSync(path.join(packageRoot(), i))).sort();
   writeFileSync(path.join(outDir, 'sources.txt'), own.join('\n') + '\n');
 }
 

@@ -2,7 +2,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadScenario } from '../scenario/load.js';
 import { UserError } from '../errors.js';
-import { Pool, runPool } from './pool.js';
+import { availableParallelism } from 'node:os';
+import { idleCores, MIN_CPU_S_PER_REQUEST, PARALLEL_MIN_CPU_S, Pool, runPool, workLowerBoundCpuS, worthThreads } from './pool.js';
 import type { Task, TaskResult } from './tasks.js';
 
 // Small quickstart runs at several rates (threads boot tsx from sources: seconds, hence the timeouts): each task's summary differs, so a result in the wrong slot shows.
@@ -46,4 +47,61 @@ describe('runPool: the main thread and worker threads claim tasks from one count
     }
     expect(path.basename(good.kind === 'eval' ? good.input.file : '')).toBe('quickstart.yaml');
   }, 60_000);
+
+  it('by default runs small work on the main thread alone, and lets threads join once the work left is worth it', async () => {
+    const t = tasks([1, 4, 16, 2]);
+    const serial = summaries(await runPool(t, { workers: 1 }));
+    const alone = new Pool(undefined, t.length);
+    try {
+      expect(summaries(await alone.run(t))).toEqual(serial);
+      expect(alone.threadCount).toBe(0);
+    } finally {
+      await alone.close();
+    }
+    // A threshold any task's CPU exceeds: after the first task on the main thread, threads join for the three left.
+    const joined = new Pool(undefined, t.length, 1e-9, () => 0);
+    const order: number[] = [];
+    try {
+      expect(summaries(await joined.run(t, (i) => order.push(i)))).toEqual(serial);
+      expect(joined.threadCount).toBe(Math.min(availableParallelism(), t.length) - 1);
+      expect(order).toEqual([0, 1, 2, 3]);
+    } finally {
+      await joined.close();
+    }
+    // The same on a machine busy with other work: no thread joins.
+    const busy = new Pool(undefined, t.length, 1e-9, () => 100);
+    try {
+      expect(summaries(await busy.run(t))).toEqual(serial);
+      expect(busy.threadCount).toBe(0);
+    } finally {
+      await busy.close();
+    }
+  }, 60_000);
+});
+
+describe('when the default thread count starts threads', () => {
+  it('prices work by a lower bound of CPU per request, a plan group as always enough', () => {
+    const t = tasks([2, 8], 1000);
+    expect(workLowerBoundCpuS(t)).toBeCloseTo(2000 * MIN_CPU_S_PER_REQUEST, 12);
+    const group = { kind: 'group' } as unknown as Task;
+    expect(workLowerBoundCpuS([...t, group])).toBe(Infinity);
+    // 400k requests of the cheapest regime are the threshold.
+    expect(PARALLEL_MIN_CPU_S / MIN_CPU_S_PER_REQUEST).toBeCloseTo(400_000, 6);
+  });
+
+  it('threads only for enough work left, and never with no task left', () => {
+    expect(worthThreads(7, 0.1)).toBe(false);
+    expect(worthThreads(7, 0.3)).toBe(true);
+    expect(worthThreads(0, 100)).toBe(false);
+    expect(worthThreads(-1, 100)).toBe(false);
+    expect(worthThreads(1, 0.5, 0.5)).toBe(true);
+  });
+
+  it('counts the cores the load average leaves idle', () => {
+    expect(idleCores(2, 0.1)).toBe(2);
+    expect(idleCores(2, 1.0)).toBe(1);
+    expect(idleCores(2, 1.6)).toBe(0);
+    expect(idleCores(2, 8)).toBe(0);
+    expect(idleCores(16, 3.2)).toBe(13);
+  });
 });

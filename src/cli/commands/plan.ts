@@ -12,7 +12,7 @@ import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
 import { loadScenario } from '../../scenario/load.js';
 import { inShard, parseReplicates, parseShard } from '../../plan/grid.js';
-import { defaultWorkers, parseWorkers, runPool } from '../../plan/pool.js';
+import { parseWorkers, runPool } from '../../plan/pool.js';
 import { planSettings, type PlanFlags } from '../../plan/options.js';
 import { replicateSeeds } from '../../plan/replicates.js';
 import { enumerate, type Candidate } from '../../plan/space.js';
@@ -97,8 +97,10 @@ export async function planCommand(file: string, o: PlanOptions): Promise<PlanRes
   let done = 0;
   const nInShard = [...groups.values()].reduce((s, g) => s + g.length, 0);
   process.stderr.write(`plan: ${candidates.length} candidates in ${new Set(candidates.map((c) => c.group)).size} hardware groups${shard ? `, shard ${shard.index}/${shard.count}: ${nInShard} candidates in ${groups.size} groups` : ''}; ${replicates} seeds, ${settings.requests} requests per run\n`);
+  const used = { count: 0 };
   await runPool(tasks, {
     workers,
+    threads: used,
     onResult: (_i, res) => {
       if (res.kind !== 'group') throw new Error('plan: unexpected task result');
       for (const r of res.output) {
@@ -114,7 +116,8 @@ export async function planCommand(file: string, o: PlanOptions): Promise<PlanRes
   const wallS = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const cpuS = (cpu.user + cpu.system) / 1e6;
-  const threads = Math.min(workers ?? defaultWorkers(), tasks.length);
+  // The main thread runs tasks too; the default may start fewer threads on a busy machine (pool.ts idleCores).
+  const threads = used.count + 1;
   // The cost figures of every plan (and shard): CPU-s is what compares across loaded machines, wall time is what a user waits.
   const cost = `${lines.length} candidates, ${lines.reduce((n, l) => n + l.evaluations, 0)} simulations, ${wallS.toFixed(1)} s wall (${(lines.length / wallS).toFixed(2)} candidates/s), ${cpuS.toFixed(1)} s CPU (all threads, ${(cpuS / Math.max(lines.length, 1)).toFixed(2)} CPU-s per candidate), ${threads} worker threads`;
   if (shard) {

@@ -1,7 +1,8 @@
 /**
  * `pdsim sweep SCENARIO --vary path=v1,v2,... [--vary ...]`: one simulation per grid point (the
  * cartesian product of the --vary flags; same seed, so the same request lengths; only the varied
- * fields change), on all cores, `--replicates N` seeds per point with 95% intervals, `--shard i/N`
+ * fields change), on all cores when the work is worth it (src/plan/pool.ts PARALLEL_MIN_CPU_S: on
+ * 2 cores a second thread's cold JIT made small sweeps slower), `--replicates N` seeds per point with 95% intervals, `--shard i/N`
  * for a deterministic slice (joined by `pdsim merge`). sweep.jsonl gets one line per point in point
  * order as soon as the points before it are done, so it is byte-identical whatever the thread count.
  * The report overlays the latency CDFs and charts latency percentiles, throughput and goodput per point.
@@ -77,7 +78,7 @@ export async function sweepCommand(file: string, o: SweepOptions): Promise<Sweep
   const first = loadScenario(file, o.set ?? []);
   const seeds = replicateSeeds(first.scenario.seed, replicates);
   const points = gridPoints(axes).map((values, index) => ({ values, index })).filter((p) => inShard(p.index, shard));
-  // The threads boot while the points load (each load parses the file again).
+  // With -j the threads boot while the points load (each load parses the file again); by default they start when the work is known to be worth it.
   const pool = new Pool(workers, points.length * seeds.length);
   let rows: SweepRow[];
   let runs: RunSeries[];
@@ -126,14 +127,14 @@ export async function sweepCommand(file: string, o: SweepOptions): Promise<Sweep
 export function register(program: Command): void {
   program
     .command('sweep')
-    .description('Simulate a scenario at every point of a grid (repeat --vary), on all cores, and tabulate the key figures')
+    .description('Simulate a scenario at every point of a grid (repeat --vary), on all cores when the work is large enough to gain from them, and tabulate the key figures')
     .argument('<scenario>', 'scenario file')
     .requiredOption('--vary <path=v1,v2,...>', 'field and values, e.g. workload.arrival.rate=2,4,8,16; repeat for a grid', collect, [])
     .option('-o, --out <dir>', 'output directory')
     .option('--set <path=value>', 'fixed override (repeatable)', collect, [])
     .option('--replicates <n>', 'seeds per point (derived from the scenario seed): mean and 95% interval per figure', '1')
     .option('--shard <i/N>', 'run only the points whose index is i modulo N (join shards with `pdsim merge`)')
-    .option('-j, --jobs <n>', 'worker threads (default: all cores; 1 = serial, in-process)')
+    .option('-j, --jobs <n>', 'worker threads (default: all cores once the work is estimated at 2 CPU-s or more, else serial; 1 = serial, in-process; results identical either way)')
     .option('--no-report', 'skip report.html')
     .action(async (file: string, o: SweepOptions) => {
       await sweepCommand(file, o);
