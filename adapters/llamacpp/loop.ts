@@ -4,7 +4,7 @@
  *   1. profile llama.cpp on this CPU (llamacpp-profile) -> profile.csv and a base device profile;
  *   2. `pdsim calibrate` fits the device profile to it;
  *   3. start `pdsim llamacpp-serve` in its own process, measure its own cost per iteration in a
- *      calibration run (server-overhead.ts) and fit the device profile again with it added;
+ *      calibration run (server-overhead.ts) and add it to the fitted device profile's per-pass cost;
  *   4. per arrival rate, `pdsim validate` a scenario on that device: simulate, replay live, compare.
  * Everything is written under `workDir`, the catalog included (a copy of models/ that the new
  * device profile goes into), so the repository's models/ is not touched.
@@ -19,11 +19,10 @@ import { runSimulation } from '../../src/run/simulation.js';
 import { loadScenario } from '../../src/scenario/load.js';
 import { spawnCli } from '../testing/child.js';
 import { runValidate, type ValidateResult } from '../vllm/validate-run.js';
-import { baseDeviceProfileJson, profileCsv, runProfile, WARMUP_ROUNDS, type ProfileRow, type ProfileTiming } from './profile.js';
+import { baseDeviceProfileJson, runProfile, WARMUP_ROUNDS, type ProfileRow, type ProfileTiming } from './profile.js';
 import { timingFileOf, type ServedProfileTiming } from './serve-profile.js';
-import { fitServerOverhead, iterationOverheads, runCalibrationRequests, withServerOverhead, type ServerOverhead } from './server-overhead.js';
+import { calibrationLevels, fitServerOverhead, iterationOverheads, runCalibrationRequests, servedDeviceJson, type ServerOverhead } from './server-overhead.js';
 import { medianRate, SpeedProbe } from './speed-probe.js';
-import { TEST_MODELS } from './test-models.js';
 import { checkSteps, formatStepCheck, passPricer, readStepLog, type StepCheck } from './step-check.js';
 import { tpotTerms, type TpotTerms } from './tpot-terms.js';
 import { fitByBatch, parseProfileCsv, rowLinePricer } from './profile-rows.js';
@@ -114,13 +113,12 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
   rmSync(modelsDir, { recursive: true, force: true });
   cpSync(defaultModelsDir(), modelsDir, { recursive: true });
 
-  // 1-2. Profile, then calibrate: `dir` gets the engine's own fit (what step-check prices passes with); `servedDir`, when given, the base profile to fit later with the server's cost added.
+  // 1-2. Profile, then calibrate: `dir` gets the engine's own fit (what step-check prices passes with; modelsDir gets it with the server's cost added, step 3).
   const fit = (csv: string, dir: string): void => void runCalibrate([csv], { gpu: [deviceId], modelsDir: dir, write: true, command: `pdsim calibrate --gpu ${deviceId} ${csv} --write` }, log);
-  const profileAndFit = async (csv: string, dir: string, servedDir?: string): Promise<{ rows: ProfileRow[]; timing: ProfileTiming }> => {
+  const profileAndFit = async (csv: string, dir: string): Promise<{ rows: ProfileRow[]; timing: ProfileTiming }> => {
     const file = join(dir, 'gpu', `${deviceId}.json`);
     rmSync(file, { force: true }); // a fresh base profile for this machine, not the committed one
     const profiled = await runProfile({ testModel: o.testModel, modelDir, threads: o.threads, out: csv, deviceOut: file, deviceId, quick: o.quick, warmupRounds: o.warmupRounds }, log);
-    if (servedDir) cpSync(file, join(servedDir, 'gpu', `${deviceId}.json`));
     fit(csv, dir);
     return profiled;
   };
@@ -140,7 +138,7 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
     const profileFile = join(o.workDir, 'profile.csv');
     let profiled: { rows: ProfileRow[]; timing: ProfileTiming } | undefined;
     profiledFrom = Date.now();
-    if (!o.profileInServer) profiled = await profileAndFit(profileFile, passModelsDir, modelsDir);
+    if (!o.profileInServer) profiled = await profileAndFit(profileFile, passModelsDir);
     profiledTo = Date.now();
     rmSync(stepLog, { force: true });
     if (o.profileInServer) rmSync(profileFile, { force: true });
@@ -159,7 +157,7 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
         profiledFrom = t.fromMs;
         profiledTo = t.toMs;
         const device = baseDeviceProfileJson(deviceId, o.threads);
-        for (const dir of [passModelsDir, modelsDir]) writeFileSync(join(dir, 'gpu', `${deviceId}.json`), device);
+        writeFileSync(join(passModelsDir, 'gpu', `${deviceId}.json`), device);
         fit(profileFile, passModelsDir);
         profiled = { rows: parseProfileCsv(readFileSync(profileFile, 'utf8')), timing: { wallMs: t.wallMs, cpuMs: t.cpuMs } };
         log(`profile in server: ${profiled.rows.length} rows, CPU / wall ${t.cpuOverWall.toFixed(3)}`);
@@ -167,13 +165,13 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
       profileTiming = profiled!.timing;
       profileRows = profiled!.rows;
       // 3b. The server's own cost per iteration (server-overhead.ts), from a calibration run apart from the validated rates; added to the profile, fitted into modelsDir.
-      const [from, to] = await runCalibrationRequests(server.url, o.testModel, { prompt: Math.min(32, o.input.min), output: 32 });
+      const [from, to] = await runCalibrationRequests(server.url, o.testModel, { prompt: Math.min(32, o.input.min), output: 32 }, calibrationLevels(o.maxNumSeqs));
       await new Promise((r) => setTimeout(r, 200)); // the step log is written asynchronously
       overhead = fitServerOverhead(iterationOverheads(readStepLog(stepLog).filter((r) => r.atMs >= from && r.atMs <= to)));
       log(`server cost per iteration (calibration run, ${overhead.iterations} iterations): ${overhead.baseMs.toFixed(3)} ms + ${overhead.perSeqMs.toFixed(3)} ms per sequence`);
-      const servedCsv = join(o.workDir, 'profile-served.csv');
-      writeFileSync(servedCsv, profileCsv(withServerOverhead(profileRows, overhead), TEST_MODELS[o.testModel]!));
-      fit(servedCsv, modelsDir);
+      // The engine's fit plus that cost, not a second fit (servedDeviceJson says why).
+      const deviceFile = `gpu/${deviceId}.json`;
+      writeFileSync(join(modelsDir, deviceFile), servedDeviceJson(readFileSync(join(passModelsDir, deviceFile), 'utf8'), overhead));
       const nOf = (rate: number): number => (typeof o.requests === 'number' ? o.requests : o.requests(rate));
       let rates: { rate: number; ofCapacity?: number }[];
       if (Array.isArray(o.rates)) rates = (o.rates as readonly number[]).map((rate) => ({ rate }));
