@@ -104,7 +104,7 @@ export function loopScenario(o: LoopOptions, deviceId: string, rate: number, req
   };
 }
 
-export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; modelsDir: string; points: LoopPoint[]; serverOverhead: ServerOverhead; profileTiming: ProfileTiming; fitByBatch: { batch: number; rowOverFit: number }[] }> {
+export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; modelsDir: string; points: LoopPoint[]; serverOverhead: ServerOverhead; calibrationWindow: [number, number]; profileTiming: ProfileTiming; fitByBatch: { batch: number; rowOverFit: number }[] }> {
   const log = o.log ?? (() => {});
   const deviceId = `llamacpp-cpu-${o.threads}t`;
   const modelDir = o.modelDir ?? DEFAULT_MODEL_DIR;
@@ -134,6 +134,7 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
   let profileTiming: ProfileTiming;
   let profileRows: ProfileRow[];
   let overhead: ServerOverhead;
+  let calibrationWindow: [number, number];
   try {
     const profileFile = join(o.workDir, 'profile.csv');
     let profiled: { rows: ProfileRow[]; timing: ProfileTiming } | undefined;
@@ -165,7 +166,7 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
       profileTiming = profiled!.timing;
       profileRows = profiled!.rows;
       // 3b. The server's own cost per iteration (server-overhead.ts), from a calibration run apart from the validated rates; added to the profile, fitted into modelsDir.
-      const [from, to] = await runCalibrationRequests(server.url, o.testModel, { prompt: Math.min(32, o.input.min), output: 32 }, calibrationLevels(o.maxNumSeqs));
+      const [from, to] = (calibrationWindow = await runCalibrationRequests(server.url, o.testModel, { prompt: Math.min(32, o.input.min), output: 32 }, calibrationLevels(o.maxNumSeqs)));
       await new Promise((r) => setTimeout(r, 200)); // the step log is written asynchronously
       overhead = fitServerOverhead(iterationOverheads(readStepLog(stepLog).filter((r) => r.atMs >= from && r.atMs <= to)));
       log(`server cost per iteration (calibration run, ${overhead.iterations} iterations): ${overhead.baseMs.toFixed(3)} ms + ${overhead.perSeqMs.toFixed(3)} ms per sequence`);
@@ -228,7 +229,7 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
       p.tpot = tpotTerms(mine, price, servedPrice, overhead);
     });
   }
-  return { deviceId, modelsDir, points, profileTiming, serverOverhead: overhead, fitByBatch: fitByBatch(profileRows, price) };
+  return { deviceId, modelsDir, points, profileTiming, serverOverhead: overhead, calibrationWindow: calibrationWindow!, fitByBatch: fitByBatch(profileRows, price) };
 }
 
 /** Simulated request throughput with every request queued at once: the deployment's capacity for this workload. */
