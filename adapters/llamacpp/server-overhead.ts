@@ -15,10 +15,11 @@
  * 0.01-0.06 ms per decode token in the runs of 3 December, left).
  *
  * Two things the five quiet runs of 3 December showed (docs/speed.md, llama10 round): the first
- * request a fresh server process streams costs 0.50-0.70 ms per iteration against 0.36-0.42 for the
+ * request a fresh server process streams costs 0.50-0.70 ms per iteration against 0.38-0.43 for the
  * next ones (its HTTP and SSE code runs cold; V8 optimizes it as it runs), so warm-up requests go
- * first and are not fitted; and a line through concurrency 1 and 4 priced batch 8 at 1.22 ms where
- * the served batch-8 iterations cost 0.87-1.02, so the run also measures max-num-seqs streams.
+ * first and are not fitted; and a line through concurrency 1 and 4 priced batch 8 at 1.22-1.28 ms
+ * in four runs where the served batch-8 iterations cost 0.87-0.98, so the run also measures
+ * max-num-seqs streams.
  */
 import { fitAffineNonNegative } from '../../src/calibrate/fit.js';
 import type { ProfileRow } from './profile.js';
@@ -66,7 +67,7 @@ export function fitServerOverhead(samples: readonly { seqs: number; ms: number }
  * with the server's cost added to its per-pass cost. Before, the profile's rows with the cost added
  * were fitted again; that second 9-parameter fit did not come back to the first plus the cost (run
  * 39: base 0.48 -> 1.95 ms, not 0.77; GEMM efficiency 0.67 -> 0.57), and priced the served shapes
- * 0.01-0.51 ms per decode token above engine fit + cost in the five runs (the `refit` term).
+ * -0.01 to +0.51 ms per decode token above engine fit + cost in the five runs (the `refit` term).
  */
 export function servedDeviceJson(engineDeviceJson: string, o: ServerOverhead): string {
   const d = JSON.parse(engineDeviceJson) as { sources?: string[]; perf: { cpuOverhead: { baseMs: number; perSeqMs: number } }; provenance?: { notes?: string[] } };
