@@ -50,6 +50,8 @@ export interface LoopOptions {
   warmupRounds?: number;
   /** After serving, profile and calibrate again (models-after/) and price the served passes with that fit too. */
   reprofile?: boolean;
+  /** Warm-up of the server before its calibration run, seconds at least (server-overhead.ts runCalibrationRequests); default: its warm-up requests only. */
+  calibrationWarmupS?: number;
   /**
    * Profile inside the server (serve-profile.ts: its own engine, after its warm-up, before it
    * listens) instead of in this process; the base device profile is written here and the fit is
@@ -166,7 +168,7 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
       profileTiming = profiled!.timing;
       profileRows = profiled!.rows;
       // 3b. The server's own cost per iteration (server-overhead.ts), from a calibration run apart from the validated rates; added to the profile, fitted into modelsDir.
-      const [from, to] = (calibrationWindow = await runCalibrationRequests(server.url, o.testModel, { prompt: Math.min(32, o.input.min), output: 32 }, calibrationLevels(o.maxNumSeqs)));
+      const [from, to] = (calibrationWindow = await runCalibrationRequests(server.url, o.testModel, { prompt: Math.min(32, o.input.min), output: 32 }, calibrationLevels(o.maxNumSeqs), undefined, 1000 * (o.calibrationWarmupS ?? 0)));
       await new Promise((r) => setTimeout(r, 200)); // the step log is written asynchronously
       overhead = fitServerOverhead(iterationOverheads(readStepLog(stepLog).filter((r) => r.atMs >= from && r.atMs <= to)));
       log(`server cost per iteration (calibration run, ${overhead.iterations} iterations): ${overhead.baseMs.toFixed(3)} ms + ${overhead.perSeqMs.toFixed(3)} ms per sequence`);

@@ -79,11 +79,13 @@ describe('the step loop\'s own cost per iteration', () => {
     const backend = new StepLoopBackend(engine, 32000, (e) => { throw e; }, (r) => records.push(r));
     const s = await startSimServer({ backend, modelName: 'm', maxModelLen: 512 });
     try {
-      const [from, to] = await runCalibrationRequests(s.url, 'm', { prompt: 8, output: 5 }, [{ streams: 1, requests: 2 }, { streams: 3, requests: 2 }], 2);
+      const t0 = Date.now();
+      const [from, to] = await runCalibrationRequests(s.url, 'm', { prompt: 8, output: 5 }, [{ streams: 1, requests: 2 }, { streams: 3, requests: 2 }], 2, 120);
       expect(to).toBeGreaterThanOrEqual(from);
-      // 2 warm-up requests then 8 of 5 tokens each: one prompt iteration and 4 decode iterations each at concurrency 1.
+      // Warm-up requests (2, then more until 120 ms have passed) of 5 tokens each: one prompt iteration and 4 decode iterations each at concurrency 1.
       const warm = records.filter((r) => r.atMs < from);
       expect(warm.length).toBeGreaterThanOrEqual(2 * 5);
+      expect(from - t0).toBeGreaterThanOrEqual(120);
       expect(warm.every((r) => r.passes[0]!.entries.length === 1)).toBe(true);
       const timed = records.filter((r) => r.atMs >= from && r.atMs <= to);
       expect(timed.reduce((a, r) => a + r.passes[0]!.entries.length, 0)).toBeGreaterThanOrEqual(8);

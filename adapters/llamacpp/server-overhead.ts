@@ -17,7 +17,9 @@
  * Two things the five quiet runs of 3 December showed (docs/speed.md, llama10 round): the first
  * request a fresh server process streams costs 0.50-0.70 ms per iteration against 0.38-0.43 for the
  * next ones (its HTTP and SSE code runs cold; V8 optimizes it as it runs), so warm-up requests go
- * first and are not fitted; and a line through concurrency 1 and 4 priced batch 8 at 1.22-1.28 ms
+ * first and are not fitted (the cost goes on falling for 30-60 s of serving, from about 0.42 to
+ * 0.32 ms per batch-1 iteration: a longer warm-up is an option, off by default as unmeasured on a
+ * quiet machine); and a line through concurrency 1 and 4 priced batch 8 at 1.22-1.28 ms
  * in four runs where the served batch-8 iterations cost 0.87-0.98, so the run also measures
  * max-num-seqs streams.
  */
@@ -108,13 +110,14 @@ export function calibrationLevels(maxNumSeqs: number): { streams: number; reques
 }
 
 /**
- * The calibration run: `warmupRequests` requests one after another (not in the returned window),
+ * The calibration run: `warmupRequests` requests one after another, and more until `warmupMs` have
+ * passed (not in the returned window; the module comment says why, bench.ts --calibration-warmup-s),
  * then at each level `streams` closed loops each sending `requests` streamed completions one after
  * another (prompt and output `tokens` long, ignore_eos), through the same HTTP server and SSE path
  * the validated runs use. Returns the wall-clock window (epoch ms) of the levels' iterations in the
  * step log.
  */
-export async function runCalibrationRequests(url: string, model: string, tokens: { prompt: number; output: number }, levels: readonly { streams: number; requests: number }[] = CALIBRATION_STREAMS, warmupRequests = CALIBRATION_WARMUP_REQUESTS): Promise<[number, number]> {
+export async function runCalibrationRequests(url: string, model: string, tokens: { prompt: number; output: number }, levels: readonly { streams: number; requests: number }[] = CALIBRATION_STREAMS, warmupRequests = CALIBRATION_WARMUP_REQUESTS, warmupMs = 0): Promise<[number, number]> {
   let id = 0;
   const level = (streams: number, requests: number): Promise<unknown> =>
     Promise.all(
@@ -132,7 +135,9 @@ export async function runCalibrationRequests(url: string, model: string, tokens:
         }
       }),
     );
+  const warmFrom = Date.now();
   await level(1, warmupRequests);
+  while (Date.now() - warmFrom < warmupMs) await level(1, 1);
   // Records are matched by their start (atMs): the warm-up's last iteration started before its stream ended.
   const from = Date.now();
   for (const { streams, requests } of levels) await level(streams, requests);
