@@ -167,7 +167,7 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
       }
       profileTiming = profiled!.timing;
       profileRows = profiled!.rows;
-      // 3b. The server's own cost per iteration (server-overhead.ts), from a calibration run apart from the validated rates; added to the profile, fitted into modelsDir.
+      // 3b. The server's own cost per iteration (server-overhead.ts), from a calibration run apart from the validated rates; added to the engine's fit in modelsDir.
       const [from, to] = (calibrationWindow = await runCalibrationRequests(server.url, o.testModel, { prompt: Math.min(32, o.input.min), output: 32 }, calibrationLevels(o.maxNumSeqs), undefined, 1000 * (o.calibrationWarmupS ?? 0)));
       await new Promise((r) => setTimeout(r, 200)); // the step log is written asynchronously
       overhead = fitServerOverhead(iterationOverheads(readStepLog(stepLog).filter((r) => r.atMs >= from && r.atMs <= to)));

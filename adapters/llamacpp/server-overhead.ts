@@ -7,7 +7,7 @@
  * low-load ITL, and grew with the sequences served (0.98 ms at 8); the simulator prices neither.
  *
  * Measured in a calibration run against the same server before the validated rates: closed-loop
- * requests at concurrency 1 and 4 (CALIBRATION_STREAMS), a workload apart from the validated
+ * requests at concurrency 1, 4 and max-num-seqs (calibrationLevels), a workload apart from the validated
  * Poisson ones, so the rates stay held out. The fit, per iteration, is base + perSeq x sequences
  * (least squares: the simulator prices an expectation, and a served mean ITL is a mean); it is added
  * to the engine's fitted per-pass cost (servedDeviceJson; all but a few served iterations are one
@@ -24,7 +24,6 @@
  * max-num-seqs streams.
  */
 import { fitAffineNonNegative } from '../../src/calibrate/fit.js';
-import type { ProfileRow } from './profile.js';
 import type { StepRecord } from './step-loop.js';
 
 export interface ServerOverhead {
