@@ -82,6 +82,14 @@ export interface LoopPoint {
   probeCopyRatio?: number;
 }
 
+/**
+ * Engine fields every loop scenario sets beyond the server's limits: how llamacpp-serve's step loop
+ * runs (step-loop.ts). It schedules an iteration after the previous one ends, so a request that
+ * arrives during an iteration joins the next one; vLLM 0.14+ schedules step N+1 while N runs
+ * (async scheduling, the catalog's default version's), where such a request waits a step more.
+ */
+export const LOOP_ENGINE = { asyncScheduling: false } as const;
+
 export function loopScenario(o: LoopOptions, deviceId: string, rate: number, requests: number): Record<string, unknown> {
   return {
     name: `llamacpp-${o.testModel}-${o.threads}t-rate${rate}`,
@@ -95,6 +103,7 @@ export function loopScenario(o: LoopOptions, deviceId: string, rate: number, req
       blockSize: 16,
       numGpuBlocks: Math.floor((o.maxNumSeqs * o.maxModelLen) / 16),
       enablePrefixCaching: false,
+      ...LOOP_ENGINE,
     },
     deployment: { pools: [{ role: 'colocated', gpu: deviceId, instances: 1, tp: 1 }] },
     workload: {

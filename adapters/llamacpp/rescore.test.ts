@@ -6,7 +6,7 @@ import { defaultModelsDir } from '../../src/model/catalog.js';
 import { NullRecordWriter } from '../../src/run/record-writer.js';
 import { runSimulation } from '../../src/run/simulation.js';
 import { loadScenario } from '../../src/scenario/load.js';
-import { loopScenario, type LoopOptions } from './loop.js';
+import { LOOP_ENGINE, loopScenario, type LoopOptions } from './loop.js';
 import { calibrationRecords, errorPct, formatRescored, RESCORED_METRICS, rescoreRun, type BenchFile } from './rescore.js';
 import { servedDeviceJson } from './server-overhead.js';
 import type { StepRecord } from './step-loop.js';
@@ -31,7 +31,10 @@ function makeRun(dir: string): { scenario: string; fromMs: number } {
   writeFileSync(join(dir, 'models', deviceFile), servedDeviceJson(engine, { baseMs: 0.5, perSeqMs: 0.2, iterations: 1 }));
   const o = { testModel: 'llama-test-6l-512', threads: 1, maxNumSeqs: 8, maxNumBatchedTokens: 512, maxModelLen: 1024, input: { min: 32, max: 128 }, output: { min: 8, max: 24 } } as LoopOptions;
   const scenario = join(dir, 'scenario-rate1.5.json');
-  writeFileSync(scenario, JSON.stringify(loopScenario(o, DEVICE, 1.5, 20)));
+  // As the loop wrote it before LOOP_ENGINE: no asyncScheduling (the catalog version's default, on).
+  const sc = loopScenario(o, DEVICE, 1.5, 20) as { engine: Record<string, unknown> };
+  delete sc.engine['asyncScheduling'];
+  writeFileSync(scenario, JSON.stringify(sc));
   const warm = (t: number): StepRecord[] => [rec(t, null, 1), rec(t + 1, 2, 1), rec(t + 2, 2, 1), rec(t + 3, 2, 1)];
   const timed = [rec(20, null, 1), rec(21, 0.4, 1), rec(22, 0.4, 1), rec(23, 0.4, 2), rec(24, 0.5, 2), rec(25, 0.5, 2)];
   const fromMs = 100;
@@ -54,7 +57,7 @@ describe('rescore: a finished llama.cpp bench run scored again offline', () => {
     const bench: BenchFile = { model: 'llama-test-6l-512', threads: 1, serverOverhead: { baseMs: 0.5, perSeqMs: 0.2, iterations: 1 }, points: [{ rate: 1.5, fromMs, toMs: 200, comparison: { metrics } }] };
     writeFileSync(join(run, 'bench.json'), JSON.stringify(bench));
     const out = join(work, 'out');
-    const r = await rescoreRun(run, out);
+    const r = await rescoreRun(run, out, { oldScenario: true });
     expect(r.serverOverhead.new.baseMs).toBeCloseTo(0.3, 10);
     expect(r.serverOverhead.new.perSeqMs).toBeCloseTo(0.1, 10);
     // 6 timed records, the last without a next gap: 5 samples.
@@ -72,6 +75,14 @@ describe('rescore: a finished llama.cpp bench run scored again offline', () => {
     expect(p.tpot.tokens).toBe(5);
     expect(p.tpot.measured.serverMs).toBeCloseTo((0.7 + 2 * 0.7 + 2 * 0.9) / 5, 10);
     expect(formatRescored(r).join('\n')).toContain('-20.0 %');
+
+    // As the loop would run it now: the run's scenario with the loop's engine fields, the rest unchanged.
+    const r1 = await rescoreRun(run, out);
+    const rewritten = JSON.parse(readFileSync(join(out, 'scenario-rate1.5.json'), 'utf8')) as { engine: Record<string, unknown> };
+    const was = JSON.parse(readFileSync(scenario, 'utf8')) as typeof rewritten;
+    expect(rewritten).toEqual({ ...was, engine: { ...was.engine, ...LOOP_ENGINE } });
+    expect(r1.points[0]!.old).toEqual(p.old);
+    expect(r1.points[0]!.new).toEqual(await simulate(join(out, 'scenario-rate1.5.json'), join(out, 'models')).then((f) => Object.fromEntries(RESCORED_METRICS.map((k) => [k, f[k]]))));
 
     // A saved prediction the tree no longer gives is flagged, not hidden.
     const off = { ...bench, points: [{ ...bench.points[0]!, comparison: { metrics: { ...metrics, mean_tpot_ms: { predicted: saved['mean_tpot_ms']! * 1.01, measured: 1 } } } }] };

@@ -6,9 +6,10 @@
  * (scenario-rate*.json), the server's step log (steps.jsonl: the calibration run's iterations come
  * before the first validated rate's) and bench.json (each rate's window and measured figures).
  *
- * Per rate it simulates the scenario twice: with the run's own models/ (which must give back the
- * run's saved prediction: a check that the tree still simulates as it did) and with the profile
- * the loop derives now (server-overhead.ts: the engine's fit plus the server's cost, fitted on the
+ * Per rate it simulates the scenario twice: as the run did, with its own models/ (which must give
+ * back the run's saved prediction: a check that the tree still simulates as it did), and as the
+ * loop would now: the scenario with the loop's engine fields (loop.ts LOOP_ENGINE) and the profile
+ * it derives (server-overhead.ts: the engine's fit plus the server's cost, fitted on the
  * calibration iterations after its warm-up requests), and sets both beside the measured median
  * TTFT, mean TPOT and mean ITL; and splits the new prediction's per-token time into its terms on
  * the served shapes (tpot-terms.ts). `--served-cost` fits the server's cost on the validated
@@ -20,6 +21,7 @@ import { basename, join } from 'node:path';
 import { NullRecordWriter } from '../../src/run/record-writer.js';
 import { runSimulation } from '../../src/run/simulation.js';
 import { loadScenario } from '../../src/scenario/load.js';
+import { LOOP_ENGINE } from './loop.js';
 import { afterWarmup, CALIBRATION_WARMUP_REQUESTS, fitServerOverhead, iterationOverheads, servedDeviceJson, type ServerOverhead } from './server-overhead.js';
 import { passPricer, readStepLog } from './step-check.js';
 import type { StepRecord } from './step-loop.js';
@@ -62,6 +64,8 @@ export interface RescoreOptions {
   warmupRequests?: number;
   /** Fit the server's cost on the validated rates' own iterations (in-sample; a bound). */
   servedCost?: boolean;
+  /** Simulate the new profile on the run's scenario as it was, not with the loop's engine fields of now (to tell the two changes apart). */
+  oldScenario?: boolean;
 }
 
 /** (predicted - measured) / measured x 100, as comparison.json gives it. */
@@ -101,6 +105,10 @@ export async function rescoreRun(runDir: string, outDir: string, o: RescoreOptio
   for (const p of bench.points) {
     const scenario = join(runDir, `scenario-rate${p.rate}.json`);
     const old = await simulate(scenario, join(runDir, 'models'));
+    // The scenario as the loop writes it now: the run's, with the loop's engine fields (loop.ts LOOP_ENGINE).
+    const raw = JSON.parse(readFileSync(scenario, 'utf8')) as { engine: Record<string, unknown> };
+    const now = join(outDir, `scenario-rate${p.rate}.json`);
+    writeFileSync(now, `${JSON.stringify({ ...raw, engine: { ...raw.engine, ...LOOP_ENGINE } }, null, 2)}\n`);
     const m = p.comparison.metrics;
     const reproduced = RESCORED_METRICS.every((k) => Math.abs(old[k] - m[k]!.predicted!) <= 1e-9 * Math.abs(m[k]!.predicted!));
     points.push({
@@ -108,7 +116,7 @@ export async function rescoreRun(runDir: string, outDir: string, o: RescoreOptio
       measured: Object.fromEntries(RESCORED_METRICS.map((k) => [k, m[k]!.measured!])) as Figures,
       old,
       reproduced,
-      new: await simulate(scenario, modelsDir),
+      new: await simulate(o.oldScenario ? scenario : now, modelsDir),
       tpot: tpotTerms(within(p), enginePrice, newPrice, cost),
     });
   }
@@ -130,12 +138,12 @@ export function formatRescored(r: RescoredRun): string[] {
   return lines;
 }
 
-/** `npx tsx adapters/llamacpp/rescore.ts RUN... [--out DIR] [--warmup-requests N] [--served-cost]` */
+/** `npx tsx adapters/llamacpp/rescore.ts RUN... [--out DIR] [--warmup-requests N] [--served-cost] [--old-scenario]` */
 async function main(argv: string[]): Promise<void> {
   const { parseArgs } = await import('node:util');
-  const { values: a, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { out: { type: 'string', default: join('runs', 'rescore-llamacpp') }, 'warmup-requests': { type: 'string' }, 'served-cost': { type: 'boolean', default: false } } });
+  const { values: a, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { out: { type: 'string', default: join('runs', 'rescore-llamacpp') }, 'warmup-requests': { type: 'string' }, 'served-cost': { type: 'boolean', default: false }, 'old-scenario': { type: 'boolean', default: false } } });
   if (positionals.length === 0) {
-    process.stderr.write('usage: npx tsx adapters/llamacpp/rescore.ts RUN_DIR... [--out DIR] [--warmup-requests N] [--served-cost]\n');
+    process.stderr.write('usage: npx tsx adapters/llamacpp/rescore.ts RUN_DIR... [--out DIR] [--warmup-requests N] [--served-cost] [--old-scenario]\n');
     process.exit(2);
   }
   const runs: RescoredRun[] = [];
@@ -144,7 +152,7 @@ async function main(argv: string[]): Promise<void> {
       process.stderr.write(`rescore: ${dir}: not a finished bench:llamacpp run (no bench.json or steps.jsonl)\n`);
       process.exit(2);
     }
-    const r = await rescoreRun(dir, join(a.out!, basename(dir)), { ...(a['warmup-requests'] !== undefined ? { warmupRequests: Number(a['warmup-requests']) } : {}), servedCost: a['served-cost'] });
+    const r = await rescoreRun(dir, join(a.out!, basename(dir)), { ...(a['warmup-requests'] !== undefined ? { warmupRequests: Number(a['warmup-requests']) } : {}), servedCost: a['served-cost'], oldScenario: a['old-scenario'] });
     runs.push(r);
     process.stdout.write(`${formatRescored(r).join('\n')}\n`);
   }
