@@ -91,8 +91,9 @@ export async function rescoreRun(runDir: string, outDir: string, o: RescoreOptio
   const deviceId = `llamacpp-cpu-${bench.threads}t`;
   const records = readStepLog(join(runDir, 'steps.jsonl'));
   const within = (p: { fromMs: number; toMs: number }): StepRecord[] => records.filter((r) => r.atMs >= p.fromMs && r.atMs <= p.toMs);
-  const costRecords = o.servedCost ? bench.points.flatMap(within) : calibrationRecords(records, bench, o.warmupRequests ?? CALIBRATION_WARMUP_REQUESTS);
-  const cost = fitServerOverhead(o.servedCost ? bench.points.flatMap((p) => iterationOverheads(within(p))) : iterationOverheads(costRecords));
+  // Samples per window, so no pair spans two windows (a validated rate's first iteration would pair with the last one before it).
+  const samples = o.servedCost ? bench.points.flatMap((p) => iterationOverheads(within(p))) : iterationOverheads(calibrationRecords(records, bench, o.warmupRequests ?? CALIBRATION_WARMUP_REQUESTS));
+  const cost = fitServerOverhead(samples);
   const modelsDir = join(outDir, 'models');
   rmSync(modelsDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
