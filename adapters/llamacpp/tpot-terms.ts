@@ -5,8 +5,8 @@
  * its delivery (postMs), and the gap before the next one (server-overhead.ts). So the mean ITL a
  * client sees is, to the first order, the mean of those times weighted by decode tokens; the
  * simulator prices each pass with the device profile `simulate` uses, which is the engine's own fit
- * (the pass term) plus the server's cost added to every profiled row (the server term), refitted
- * (the refit term: what a second fit on the rows with the cost added moved besides adding it; zero
+ * (the pass term) plus the server's cost added to its per-pass cost (the server term); before, the
+ * rows with the cost added were refitted (the refit term: what a second fit on the rows with the cost added moved besides adding it; zero
  * since the cost is added to the engine's fit directly, server-overhead.ts servedDeviceJson). Priced
  * on the served shapes, the difference between prediction and measurement is one of these three;
  * what is left between the simulated TPOT and this priced one is the scheduling (the simulator
@@ -15,7 +15,7 @@
  * A decode token is a one-token entry of pass 1 that is not a prompt chunk's first token: a chunk
  * scheduled beside decodes puts its first token in pass 1 and its rest in a pass of its own
  * (step-loop.ts), so pass 1 holds one such entry per pass after it. Counting those as decodes
- * weighted the long mixed iterations once more per chunk (runs 38-39: 0.7-1.4 ms per token of a
+ * weighted the long mixed iterations once more per chunk (runs 35-39: 0.6-1.8 ms per token of a
  * "scheduling" term that was this). A token's ITL runs from the delivery of the sequence's previous
  * token, so an iteration goes with the gap before it (its own gapMs); weighted so, the step log's
  * total came within 0.02 ms of the client's mean ITL at every rate of the five runs of 3 December.
