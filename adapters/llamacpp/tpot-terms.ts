@@ -5,9 +5,9 @@
  * its delivery (postMs), and the gap before the next one (server-overhead.ts). So the mean ITL a
  * client sees is, to the first order, the mean of those times weighted by decode tokens; the
  * simulator prices each pass with the device profile `simulate` uses, which is the engine's own fit
- * (the pass term) plus the server's cost added to its per-pass cost (the server term); before, the
- * rows with the cost added were refitted (the refit term: what a second fit on the rows with the cost added moved besides adding it; zero
- * since the cost is added to the engine's fit directly, server-overhead.ts servedDeviceJson). Priced
+ * (the pass term) plus the server's cost added to its per-pass cost (the server term); the refit
+ * term is what a second fit of the rows with the cost added moved besides adding it (runs made
+ * before server-overhead.ts servedDeviceJson; zero since, to rounding). Priced
  * on the served shapes, the difference between prediction and measurement is one of these three;
  * what is left between the simulated TPOT and this priced one is the scheduling (the simulator
  * served other shapes).
