@@ -1,5 +1,5 @@
 /**
- * `npm run bench:llamacpp [-- --test-model ID --threads N --fractions 0.25,0.5,0.9 --input 32-256 --output 16-64 --quick-profile --warmup-rounds N --reprofile --profile-in-server --out DIR]`:
+ * `npm run bench:llamacpp [-- --test-model ID --threads N --fractions 0.25,0.5,0.9 --input 32-256 --output 16-64 --quick-profile --warmup-rounds N --reprofile --profile-in-server --calibration-warmup-s S --out DIR]`:
  * predicted vs measured serving figures on the real engine (llama.cpp on this CPU) at several
  * arrival rates, set as fractions of the capacity the calibrated simulator predicts. Runs the loop
  * of loop.ts with the full profiling plan and writes DIR/bench.json and DIR/bench.md (the table
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UserError } from '../../src/errors.js';
 import { runLoop } from './loop.js';
+import { calibrationLevels, CALIBRATION_WARMUP_REQUESTS } from './server-overhead.js';
 import { formatStepCheck } from './step-check.js';
 import { formatTpotTerms } from './tpot-terms.js';
 
@@ -37,6 +38,8 @@ const { values: a } = parseArgs({
     reprofile: { type: 'boolean', default: false },
     // Profile inside the serving process, its own engine, before it listens (serve-profile.ts), instead of in this one.
     'profile-in-server': { type: 'boolean', default: false },
+    // Serve warm-up requests for at least this long before the calibration run (the server's own cost falls over its first 30-60 s: server-overhead.ts).
+    'calibration-warmup-s': { type: 'string' },
   },
 });
 /** "MIN-MAX" token counts (uniform), as the flags give them. */
@@ -44,6 +47,12 @@ const range = (flag: string, v: string): { min: number; max: number } => {
   const m = /^(\d+)-(\d+)$/.exec(v);
   if (!m || Number(m[1]) < 1 || Number(m[2]) < Number(m[1])) throw new UserError(`--${flag} must be MIN-MAX token counts (1 <= MIN <= MAX), got "${v}"`);
   return { min: Number(m[1]), max: Number(m[2]) };
+};
+/** A non-negative number of seconds, as a flag gives it. */
+const seconds = (flag: string, v: string): number => {
+  const x = Number(v);
+  if (!Number.isFinite(x) || x < 0) throw new UserError(`--${flag} must be a number of seconds >= 0, got "${v}"`);
+  return x;
 };
 const input = range('input', a.input!);
 const output = range('output', a.output!);
@@ -79,6 +88,7 @@ const r = await runLoop({
   ...(a['warmup-rounds'] !== undefined ? { warmupRounds: Number(a['warmup-rounds']) } : {}),
   reprofile: a.reprofile,
   profileInServer: a['profile-in-server'],
+  ...(a['calibration-warmup-s'] !== undefined ? { calibrationWarmupS: seconds('calibration-warmup-s', a['calibration-warmup-s']) } : {}),
   rates: { ofCapacity: fractions },
   // About 40 requests at low load, more as the rate grows, so each point spans a few minutes at most.
   requests: (rate) => Math.max(30, Math.min(80, Math.round(rate * 120))),
@@ -97,7 +107,7 @@ const lines = [
   `model ${model} (llama.cpp via node-llama-cpp 3.21.1, CPU), ${threads} thread(s); max-num-seqs ${a['max-num-seqs']}, input uniform ${input.min}-${input.max}, output uniform ${output.min}-${output.max}, Poisson arrivals`,
   `machine before: ${before}; after: ${after}; ${((Date.now() - t0) / 60000).toFixed(1)} min in all`,
   `profile${a['profile-in-server'] ? ' (in the serving process, its own engine)' : ''}: CPU / wall during its timed steps ${(r.profileTiming.cpuMs / r.profileTiming.wallMs).toFixed(3)}; the fit against its own decode rows, mean row / fit by batch: ${r.fitByBatch.map((g) => `b${g.batch} ${g.rowOverFit.toFixed(3)}`).join(', ')}`,
-  `server cost per iteration, priced (calibration run, closed loop at concurrency 1 and 4): ${r.serverOverhead.baseMs.toFixed(3)} ms + ${r.serverOverhead.perSeqMs.toFixed(3)} ms per sequence (${r.serverOverhead.iterations} iterations)`,
+  `server cost per iteration, priced (calibration run after ${CALIBRATION_WARMUP_REQUESTS} warm-up requests${a['calibration-warmup-s'] ? ` and at least ${a['calibration-warmup-s']} s of them` : ''}, closed loop at concurrency ${calibrationLevels(Number(a['max-num-seqs'])).map((l) => l.streams).join(', ')}): ${r.serverOverhead.baseMs.toFixed(3)} ms + ${r.serverOverhead.perSeqMs.toFixed(3)} ms per sequence (${r.serverOverhead.iterations} iterations)`,
   '',
   `| metric | ${r.points.map((p) => `${p.ofCapacity ?? ''} x cap = ${p.rate} req/s: predicted / measured (error)`).join(' | ')} |`,
   `|---|${r.points.map(() => '---').join('|')}|`,
@@ -112,5 +122,5 @@ const lines = [
   ...r.points.filter((p) => p.stepsAfter).map((p) => `- ${p.rate} req/s, priced by the profile taken after serving: ${formatStepCheck(p.stepsAfter!)}`),
 ];
 writeFileSync(join(out, 'bench.md'), `${lines.join('\n')}\n`);
-writeFileSync(join(out, 'bench.json'), `${JSON.stringify({ model, threads, before, after, profileTiming: r.profileTiming, fitByBatch: r.fitByBatch, serverOverhead: r.serverOverhead, points: r.points.map((p) => ({ rate: p.rate, ofCapacity: p.ofCapacity, fromMs: p.fromMs, toMs: p.toMs, steps: p.steps, stepsAfter: p.stepsAfter, tpot: p.tpot, probeRatio: p.probeRatio, probeCopyRatio: p.probeCopyRatio, comparison: p.result.comparison })) }, null, 2)}\n`);
+writeFileSync(join(out, 'bench.json'), `${JSON.stringify({ model, threads, before, after, profileTiming: r.profileTiming, fitByBatch: r.fitByBatch, serverOverhead: r.serverOverhead, calibrationWindow: r.calibrationWindow, points: r.points.map((p) => ({ rate: p.rate, ofCapacity: p.ofCapacity, fromMs: p.fromMs, toMs: p.toMs, steps: p.steps, stepsAfter: p.stepsAfter, tpot: p.tpot, probeRatio: p.probeRatio, probeCopyRatio: p.probeCopyRatio, comparison: p.result.comparison })) }, null, 2)}\n`);
 process.stdout.write(`${lines.join('\n')}\n\nwrote ${join(out, 'bench.md')}, ${join(out, 'bench.json')}\n`);

@@ -37,19 +37,15 @@ describe.skipIf(!installed)('llama.cpp loop: profile -> calibrate -> simulate ->
     const device = JSON.parse(readFileSync(join(r.modelsDir, 'gpu', `${r.deviceId}.json`), 'utf8')) as { calibrated: boolean; provenance: { sources: { format: string }[] } };
     expect(device.calibrated).toBe(true);
     expect(device.provenance.sources[0]!.format).toBe('pdsim-profile');
-    // The server's cost per iteration came from the calibration run and sits in the fitted profile's rows: each row of b sequences + base + perSeq x b.
+    // The server's cost per iteration came from the calibration run and sits in the served profile's per-pass cost: the engine's fit + base, + perSeq.
     const o = r.serverOverhead;
     expect(o.iterations).toBeGreaterThan(100);
     expect(o.baseMs + o.perSeqMs).toBeGreaterThan(0);
-    const csv = (f: string) => readFileSync(join(work, f), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
-    const raw = csv('profile.csv');
-    const served = csv('profile-served.csv');
-    expect(served).toHaveLength(raw.length);
-    const col = (name: string) => readFileSync(join(work, 'profile.csv'), 'utf8').split('\n')[0]!.split(',').indexOf(name);
-    raw.forEach((row, i) => {
-      const b = Number(row[col('batch_size')]);
-      expect(Number(served[i]![col('latency_ms')])).toBeCloseTo(Number(row[col('latency_ms')]) + o.baseMs + o.perSeqMs * b, 1);
-    });
+    const engine = JSON.parse(readFileSync(join(work, 'models-passes', 'gpu', `${r.deviceId}.json`), 'utf8')) as { perf: { cpuOverhead: { baseMs: number; perSeqMs: number }; gemm: unknown } };
+    const served = JSON.parse(readFileSync(join(r.modelsDir, 'gpu', `${r.deviceId}.json`), 'utf8')) as typeof engine;
+    expect(served.perf.cpuOverhead.baseMs).toBeCloseTo(engine.perf.cpuOverhead.baseMs + o.baseMs, 3);
+    expect(served.perf.cpuOverhead.perSeqMs).toBeCloseTo(engine.perf.cpuOverhead.perSeqMs + o.perSeqMs, 3);
+    expect(served.perf.gemm).toEqual(engine.perf.gemm);
     // The engine's own fit (what the served passes are priced with) is written apart.
     expect(existsSync(join(work, 'models-passes', 'gpu', `${r.deviceId}.json`))).toBe(true);
     const p = r.points[0]!;

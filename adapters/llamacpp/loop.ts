@@ -4,7 +4,7 @@
  *   1. profile llama.cpp on this CPU (llamacpp-profile) -> profile.csv and a base device profile;
  *   2. `pdsim calibrate` fits the device profile to it;
  *   3. start `pdsim llamacpp-serve` in its own process, measure its own cost per iteration in a
- *      calibration run (server-overhead.ts) and fit the device profile again with it added;
+ *      calibration run (server-overhead.ts) and add it to the fitted device profile's per-pass cost;
  *   4. per arrival rate, `pdsim validate` a scenario on that device: simulate, replay live, compare.
  * Everything is written under `workDir`, the catalog included (a copy of models/ that the new
  * device profile goes into), so the repository's models/ is not touched.
@@ -19,11 +19,10 @@ import { runSimulation } from '../../src/run/simulation.js';
 import { loadScenario } from '../../src/scenario/load.js';
 import { spawnCli } from '../testing/child.js';
 import { runValidate, type ValidateResult } from '../vllm/validate-run.js';
-import { baseDeviceProfileJson, profileCsv, runProfile, WARMUP_ROUNDS, type ProfileRow, type ProfileTiming } from './profile.js';
+import { baseDeviceProfileJson, runProfile, WARMUP_ROUNDS, type ProfileRow, type ProfileTiming } from './profile.js';
 import { timingFileOf, type ServedProfileTiming } from './serve-profile.js';
-import { fitServerOverhead, iterationOverheads, runCalibrationRequests, withServerOverhead, type ServerOverhead } from './server-overhead.js';
+import { calibrationLevels, fitServerOverhead, iterationOverheads, runCalibrationRequests, servedDeviceJson, type ServerOverhead } from './server-overhead.js';
 import { medianRate, SpeedProbe } from './speed-probe.js';
-import { TEST_MODELS } from './test-models.js';
 import { checkSteps, formatStepCheck, passPricer, readStepLog, type StepCheck } from './step-check.js';
 import { tpotTerms, type TpotTerms } from './tpot-terms.js';
 import { fitByBatch, parseProfileCsv, rowLinePricer } from './profile-rows.js';
@@ -51,6 +50,8 @@ export interface LoopOptions {
   warmupRounds?: number;
   /** After serving, profile and calibrate again (models-after/) and price the served passes with that fit too. */
   reprofile?: boolean;
+  /** Warm-up of the server before its calibration run, seconds at least (server-overhead.ts runCalibrationRequests); default: its warm-up requests only. */
+  calibrationWarmupS?: number;
   /**
    * Profile inside the server (serve-profile.ts: its own engine, after its warm-up, before it
    * listens) instead of in this process; the base device profile is written here and the fit is
@@ -81,6 +82,14 @@ export interface LoopPoint {
   probeCopyRatio?: number;
 }
 
+/**
+ * Engine fields every loop scenario sets beyond the server's limits: how llamacpp-serve's step loop
+ * runs (step-loop.ts). It schedules an iteration after the previous one ends, so a request that
+ * arrives during an iteration joins the next one; vLLM 0.14+ schedules step N+1 while N runs
+ * (async scheduling, the catalog's default version's), where such a request waits a step more.
+ */
+export const LOOP_ENGINE = { asyncScheduling: false } as const;
+
 export function loopScenario(o: LoopOptions, deviceId: string, rate: number, requests: number): Record<string, unknown> {
   return {
     name: `llamacpp-${o.testModel}-${o.threads}t-rate${rate}`,
@@ -94,6 +103,7 @@ export function loopScenario(o: LoopOptions, deviceId: string, rate: number, req
       blockSize: 16,
       numGpuBlocks: Math.floor((o.maxNumSeqs * o.maxModelLen) / 16),
       enablePrefixCaching: false,
+      ...LOOP_ENGINE,
     },
     deployment: { pools: [{ role: 'colocated', gpu: deviceId, instances: 1, tp: 1 }] },
     workload: {
@@ -105,7 +115,7 @@ export function loopScenario(o: LoopOptions, deviceId: string, rate: number, req
   };
 }
 
-export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; modelsDir: string; points: LoopPoint[]; serverOverhead: ServerOverhead; profileTiming: ProfileTiming; fitByBatch: { batch: number; rowOverFit: number }[] }> {
+export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; modelsDir: string; points: LoopPoint[]; serverOverhead: ServerOverhead; calibrationWindow: [number, number]; profileTiming: ProfileTiming; fitByBatch: { batch: number; rowOverFit: number }[] }> {
   const log = o.log ?? (() => {});
   const deviceId = `llamacpp-cpu-${o.threads}t`;
   const modelDir = o.modelDir ?? DEFAULT_MODEL_DIR;
@@ -114,13 +124,12 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
   rmSync(modelsDir, { recursive: true, force: true });
   cpSync(defaultModelsDir(), modelsDir, { recursive: true });
 
-  // 1-2. Profile, then calibrate: `dir` gets the engine's own fit (what step-check prices passes with); `servedDir`, when given, the base profile to fit later with the server's cost added.
+  // 1-2. Profile, then calibrate: `dir` gets the engine's own fit (what step-check prices passes with; modelsDir gets it with the server's cost added, step 3).
   const fit = (csv: string, dir: string): void => void runCalibrate([csv], { gpu: [deviceId], modelsDir: dir, write: true, command: `pdsim calibrate --gpu ${deviceId} ${csv} --write` }, log);
-  const profileAndFit = async (csv: string, dir: string, servedDir?: string): Promise<{ rows: ProfileRow[]; timing: ProfileTiming }> => {
+  const profileAndFit = async (csv: string, dir: string): Promise<{ rows: ProfileRow[]; timing: ProfileTiming }> => {
     const file = join(dir, 'gpu', `${deviceId}.json`);
     rmSync(file, { force: true }); // a fresh base profile for this machine, not the committed one
     const profiled = await runProfile({ testModel: o.testModel, modelDir, threads: o.threads, out: csv, deviceOut: file, deviceId, quick: o.quick, warmupRounds: o.warmupRounds }, log);
-    if (servedDir) cpSync(file, join(servedDir, 'gpu', `${deviceId}.json`));
     fit(csv, dir);
     return profiled;
   };
@@ -136,11 +145,12 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
   let profileTiming: ProfileTiming;
   let profileRows: ProfileRow[];
   let overhead: ServerOverhead;
+  let calibrationWindow: [number, number];
   try {
     const profileFile = join(o.workDir, 'profile.csv');
     let profiled: { rows: ProfileRow[]; timing: ProfileTiming } | undefined;
     profiledFrom = Date.now();
-    if (!o.profileInServer) profiled = await profileAndFit(profileFile, passModelsDir, modelsDir);
+    if (!o.profileInServer) profiled = await profileAndFit(profileFile, passModelsDir);
     profiledTo = Date.now();
     rmSync(stepLog, { force: true });
     if (o.profileInServer) rmSync(profileFile, { force: true });
@@ -159,21 +169,21 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
         profiledFrom = t.fromMs;
         profiledTo = t.toMs;
         const device = baseDeviceProfileJson(deviceId, o.threads);
-        for (const dir of [passModelsDir, modelsDir]) writeFileSync(join(dir, 'gpu', `${deviceId}.json`), device);
+        writeFileSync(join(passModelsDir, 'gpu', `${deviceId}.json`), device);
         fit(profileFile, passModelsDir);
         profiled = { rows: parseProfileCsv(readFileSync(profileFile, 'utf8')), timing: { wallMs: t.wallMs, cpuMs: t.cpuMs } };
         log(`profile in server: ${profiled.rows.length} rows, CPU / wall ${t.cpuOverWall.toFixed(3)}`);
       }
       profileTiming = profiled!.timing;
       profileRows = profiled!.rows;
-      // 3b. The server's own cost per iteration (server-overhead.ts), from a calibration run apart from the validated rates; added to the profile, fitted into modelsDir.
-      const [from, to] = await runCalibrationRequests(server.url, o.testModel, { prompt: Math.min(32, o.input.min), output: 32 });
+      // 3b. The server's own cost per iteration (server-overhead.ts), from a calibration run apart from the validated rates; added to the engine's fit in modelsDir.
+      const [from, to] = (calibrationWindow = await runCalibrationRequests(server.url, o.testModel, { prompt: Math.min(32, o.input.min), output: 32 }, calibrationLevels(o.maxNumSeqs), undefined, 1000 * (o.calibrationWarmupS ?? 0)));
       await new Promise((r) => setTimeout(r, 200)); // the step log is written asynchronously
       overhead = fitServerOverhead(iterationOverheads(readStepLog(stepLog).filter((r) => r.atMs >= from && r.atMs <= to)));
       log(`server cost per iteration (calibration run, ${overhead.iterations} iterations): ${overhead.baseMs.toFixed(3)} ms + ${overhead.perSeqMs.toFixed(3)} ms per sequence`);
-      const servedCsv = join(o.workDir, 'profile-served.csv');
-      writeFileSync(servedCsv, profileCsv(withServerOverhead(profileRows, overhead), TEST_MODELS[o.testModel]!));
-      fit(servedCsv, modelsDir);
+      // The engine's fit plus that cost, not a second fit (servedDeviceJson says why).
+      const deviceFile = `gpu/${deviceId}.json`;
+      writeFileSync(join(modelsDir, deviceFile), servedDeviceJson(readFileSync(join(passModelsDir, deviceFile), 'utf8'), overhead));
       const nOf = (rate: number): number => (typeof o.requests === 'number' ? o.requests : o.requests(rate));
       let rates: { rate: number; ofCapacity?: number }[];
       if (Array.isArray(o.rates)) rates = (o.rates as readonly number[]).map((rate) => ({ rate }));
@@ -230,7 +240,7 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
       p.tpot = tpotTerms(mine, price, servedPrice, overhead);
     });
   }
-  return { deviceId, modelsDir, points, profileTiming, serverOverhead: overhead, fitByBatch: fitByBatch(profileRows, price) };
+  return { deviceId, modelsDir, points, profileTiming, serverOverhead: overhead, calibrationWindow: calibrationWindow!, fitByBatch: fitByBatch(profileRows, price) };
 }
 
 /** Simulated request throughput with every request queued at once: the deployment's capacity for this workload. */

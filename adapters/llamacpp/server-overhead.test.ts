@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { startSimServer } from '../server/server.js';
 import type { Engine } from './engine-api.js';
-import { fitServerOverhead, iterationOverheads, iterationSequences, runCalibrationRequests, withServerOverhead } from './server-overhead.js';
+import { afterWarmup, calibrationLevels, CALIBRATION_STREAMS, fitServerOverhead, iterationOverheads, iterationSequences, runCalibrationRequests, servedDeviceJson } from './server-overhead.js';
 import { StepLoopBackend, type StepRecord } from './step-loop.js';
 
 const rec = (passes: StepRecord['passes'], gapMs: number | null, postMs: number): StepRecord => ({ atMs: 0, ms: 1, gapMs, passes, postMs });
@@ -38,10 +38,28 @@ describe('the step loop\'s own cost per iteration', () => {
     expect(fitServerOverhead([])).toEqual({ baseMs: 0, perSeqMs: 0, iterations: 0 });
   });
 
-  it('adds base + perSeq x batch to every profiled row', () => {
-    const rows = withServerOverhead([{ op: 'iter_decode', batch: 4, kvLen: 128, ms: 20 }, { op: 'iter_prefill', batch: 1, seqLen: 64, ms: 40 }], { baseMs: 0.35, perSeqMs: 0.1, iterations: 9 });
-    expect(rows.map((r) => r.ms)).toEqual([20 + 0.35 + 0.4, 40 + 0.45]);
-    expect(rows[0]).toMatchObject({ op: 'iter_decode', batch: 4, kvLen: 128 });
+  it('the served device profile is the engine\'s fit with the cost added to its per-pass cost, nothing else changed', () => {
+    const engine = { id: 'dev', sources: ['profiled'], perf: { gemm: { memoryEfficiency: 0.834 }, cpuOverhead: { baseMs: 0.4836, perSeqMs: 1.162 } }, provenance: { fitted: ['cpuOverhead (whole iterations)'], notes: [] } };
+    const served = JSON.parse(servedDeviceJson(JSON.stringify(engine), { baseMs: 0.29074, perSeqMs: 0.11606, iterations: 445 }));
+    // 0.4836 + 0.29074 = 0.77434 and 1.162 + 0.11606 = 1.27806, to 4 significant digits.
+    expect(served.perf.cpuOverhead).toEqual({ baseMs: 0.7743, perSeqMs: 1.278 });
+    expect(served.perf.gemm).toEqual(engine.perf.gemm);
+    expect(served.provenance.fitted).toEqual(engine.provenance.fitted);
+    expect(served.sources).toHaveLength(2);
+    expect(served.provenance.notes[0]).toContain('0.2907 ms + 0.1161 ms per sequence over 445 iterations');
+  });
+
+  it('drops a finished run\'s warm-up requests: each request at concurrency 1 starts the loop afresh (no gap before it)', () => {
+    const d = [{ entries: [[1, 10]] as [number, number][], ms: 5 }];
+    const rs = [rec(d, null, 0), rec(d, 0.1, 0), rec(d, null, 0), rec(d, 0.2, 0), rec(d, null, 0), rec(d, 0.3, 0)];
+    expect(afterWarmup(rs, 0)).toEqual(rs);
+    expect(afterWarmup(rs, 2)).toEqual(rs.slice(4));
+    expect(afterWarmup(rs, 3)).toEqual([]);
+  });
+
+  it('calibrates up to every sequence busy when the server has more than the fixed levels', () => {
+    expect(calibrationLevels(8)).toEqual([...CALIBRATION_STREAMS, { streams: 8, requests: 4 }]);
+    expect(calibrationLevels(4)).toEqual([...CALIBRATION_STREAMS]);
   });
 
   it('the calibration run streams every request through the HTTP server and reaches the concurrency asked for', async () => {
@@ -61,11 +79,17 @@ describe('the step loop\'s own cost per iteration', () => {
     const backend = new StepLoopBackend(engine, 32000, (e) => { throw e; }, (r) => records.push(r));
     const s = await startSimServer({ backend, modelName: 'm', maxModelLen: 512 });
     try {
-      const [from, to] = await runCalibrationRequests(s.url, 'm', { prompt: 8, output: 5 }, [{ streams: 1, requests: 2 }, { streams: 3, requests: 2 }]);
+      const t0 = Date.now();
+      const [from, to] = await runCalibrationRequests(s.url, 'm', { prompt: 8, output: 5 }, [{ streams: 1, requests: 2 }, { streams: 3, requests: 2 }], 2, 120);
       expect(to).toBeGreaterThanOrEqual(from);
-      // 8 requests of 5 tokens: each iteration delivers one token per decoding sequence.
-      expect(records.reduce((a, r) => a + r.passes[0]!.entries.length, 0)).toBeGreaterThanOrEqual(8);
-      const samples = iterationOverheads(records);
+      // Warm-up requests (2, then more until 120 ms have passed) of 5 tokens each: one prompt iteration and 4 decode iterations each at concurrency 1.
+      const warm = records.filter((r) => r.atMs < from);
+      expect(warm.length).toBeGreaterThanOrEqual(2 * 5);
+      expect(from - t0).toBeGreaterThanOrEqual(120);
+      expect(warm.every((r) => r.passes[0]!.entries.length === 1)).toBe(true);
+      const timed = records.filter((r) => r.atMs >= from && r.atMs <= to);
+      expect(timed.reduce((a, r) => a + r.passes[0]!.entries.length, 0)).toBeGreaterThanOrEqual(8);
+      const samples = iterationOverheads(timed);
       expect(Math.max(...samples.map((x) => x.seqs))).toBe(3);
       expect(samples.every((x) => x.ms >= 0)).toBe(true);
     } finally {

@@ -7,14 +7,23 @@
  * low-load ITL, and grew with the sequences served (0.98 ms at 8); the simulator prices neither.
  *
  * Measured in a calibration run against the same server before the validated rates: closed-loop
- * requests at concurrency 1 and 4 (CALIBRATION_STREAMS), a workload apart from the validated
+ * requests at concurrency 1, 4 and max-num-seqs (calibrationLevels), a workload apart from the validated
  * Poisson ones, so the rates stay held out. The fit, per iteration, is base + perSeq x sequences
  * (least squares: the simulator prices an expectation, and a served mean ITL is a mean); it is added
- * to every profiled row (a row is one pass, and all but a few served iterations are one pass;
- * a step with prompt chunks pays it once per pass, a few tenths of a ms on a 20-200 ms chunk).
+ * to the engine's fitted per-pass cost (servedDeviceJson; all but a few served iterations are one
+ * pass, and a step with prompt chunks pays it once per pass in the simulator, once in the server:
+ * 0.01-0.06 ms per decode token in the runs of 3 December, left).
+ *
+ * Two things the five quiet runs of 3 December showed (docs/speed.md, llama10 round): the first
+ * request a fresh server process streams costs 0.50-0.70 ms per iteration against 0.38-0.43 for the
+ * next ones (its HTTP and SSE code runs cold; V8 optimizes it as it runs), so warm-up requests go
+ * first and are not fitted (the cost goes on falling for 30-60 s of serving, from about 0.42 to
+ * 0.32 ms per batch-1 iteration: a longer warm-up is an option, off by default as unmeasured on a
+ * quiet machine); and a line through concurrency 1 and 4 priced batch 8 at 1.22-1.28 ms
+ * in four runs where the served batch-8 iterations cost 0.87-0.98, so the run also measures
+ * max-num-seqs streams.
  */
 import { fitAffineNonNegative } from '../../src/calibrate/fit.js';
-import type { ProfileRow } from './profile.js';
 import type { StepRecord } from './step-loop.js';
 
 export interface ServerOverhead {
@@ -54,9 +63,33 @@ export function fitServerOverhead(samples: readonly { seqs: number; ms: number }
   return { baseMs: f.base, perSeqMs: f.slope, iterations: samples.length };
 }
 
-/** The profile's rows with the server's per-iteration cost added (a row of b sequences: base + perSeq x b). */
-export function withServerOverhead(rows: readonly ProfileRow[], o: ServerOverhead): ProfileRow[] {
-  return rows.map((r) => ({ ...r, ms: r.ms + o.baseMs + o.perSeqMs * r.batch }));
+/**
+ * The device profile `simulate` uses: the engine's own fit (its file text, as calibrate wrote it)
+ * with the server's cost added to its per-pass cost. Before, the profile's rows with the cost added
+ * were fitted again; that second 9-parameter fit did not come back to the first plus the cost (run
+ * 39: base 0.48 -> 1.95 ms, not 0.77; GEMM efficiency 0.67 -> 0.57), and priced the served shapes
+ * -0.01 to +0.51 ms per decode token above engine fit + cost in the five runs (the `refit` term).
+ */
+export function servedDeviceJson(engineDeviceJson: string, o: ServerOverhead): string {
+  const d = JSON.parse(engineDeviceJson) as { sources?: string[]; perf: { cpuOverhead: { baseMs: number; perSeqMs: number } }; provenance?: { notes?: string[] } };
+  const c = d.perf.cpuOverhead;
+  const round = (x: number): number => Number(x.toPrecision(4));
+  const note = `perf.cpuOverhead = the engine's fitted ${c.baseMs} ms + ${c.perSeqMs} ms per sequence, plus the server's own cost per iteration measured in a calibration run (adapters/llamacpp/server-overhead.ts): ${round(o.baseMs)} ms + ${round(o.perSeqMs)} ms per sequence over ${o.iterations} iterations`;
+  d.perf.cpuOverhead = { baseMs: round(c.baseMs + o.baseMs), perSeqMs: round(c.perSeqMs + o.perSeqMs) };
+  d.sources = [...(d.sources ?? []), note];
+  if (d.provenance) d.provenance.notes = [...(d.provenance.notes ?? []), note];
+  return `${JSON.stringify(d, null, 2)}\n`;
+}
+
+/**
+ * A finished run's calibration iterations without its first `warmupRequests` requests (a run made
+ * before the warm-up requests were sent separately): at concurrency 1 each request starts the loop
+ * afresh, an iteration with no gap before it, so the records from the (n+1)-th such start on.
+ */
+export function afterWarmup(records: readonly StepRecord[], warmupRequests: number): StepRecord[] {
+  let starts = 0;
+  for (let i = 0; i < records.length; i++) if (records[i]!.gapMs === null && ++starts > warmupRequests) return records.slice(i);
+  return [];
 }
 
 /** Concurrency levels of the calibration run, and requests per stream at each. */
@@ -66,17 +99,27 @@ export const CALIBRATION_STREAMS: readonly { streams: number; requests: number }
   { streams: 4, requests: 6 },
 ];
 
+/** Requests sent one after another before the timed levels, not fitted (see the module comment). */
+export const CALIBRATION_WARMUP_REQUESTS = 2;
+
+/** The levels for a server of `maxNumSeqs` sequences: CALIBRATION_STREAMS, then every sequence busy (4 requests each), so the fit spans the batch sizes it will price. */
+export function calibrationLevels(maxNumSeqs: number): { streams: number; requests: number }[] {
+  const top = Math.max(...CALIBRATION_STREAMS.map((l) => l.streams));
+  return maxNumSeqs > top ? [...CALIBRATION_STREAMS, { streams: maxNumSeqs, requests: 4 }] : [...CALIBRATION_STREAMS];
+}
+
 /**
- * The calibration run: at each level, `streams` closed loops each sending `requests` streamed
- * completions one after another (prompt and output `tokens` long, ignore_eos), through the same
- * HTTP server and SSE path the validated runs use. Returns the wall-clock window (epoch ms) of its
- * iterations in the step log.
+ * The calibration run: `warmupRequests` requests one after another, and more until `warmupMs` have
+ * passed (not in the returned window; the module comment says why, bench.ts --calibration-warmup-s),
+ * then at each level `streams` closed loops each sending `requests` streamed completions one after
+ * another (prompt and output `tokens` long, ignore_eos), through the same HTTP server and SSE path
+ * the validated runs use. Returns the wall-clock window (epoch ms) of the levels' iterations in the
+ * step log.
  */
-export async function runCalibrationRequests(url: string, model: string, tokens: { prompt: number; output: number }, levels = CALIBRATION_STREAMS): Promise<[number, number]> {
-  const from = Date.now();
+export async function runCalibrationRequests(url: string, model: string, tokens: { prompt: number; output: number }, levels: readonly { streams: number; requests: number }[] = CALIBRATION_STREAMS, warmupRequests = CALIBRATION_WARMUP_REQUESTS, warmupMs = 0): Promise<[number, number]> {
   let id = 0;
-  for (const { streams, requests } of levels) {
-    await Promise.all(
+  const level = (streams: number, requests: number): Promise<unknown> =>
+    Promise.all(
       Array.from({ length: streams }, async () => {
         for (let k = 0; k < requests; k++) {
           const first = 1000 + 37 * id++;
@@ -91,6 +134,11 @@ export async function runCalibrationRequests(url: string, model: string, tokens:
         }
       }),
     );
-  }
+  const warmFrom = Date.now();
+  await level(1, warmupRequests);
+  while (Date.now() - warmFrom < warmupMs) await level(1, 1);
+  // Records are matched by their start (atMs): the warm-up's last iteration started before its stream ended.
+  const from = Date.now();
+  for (const { streams, requests } of levels) await level(streams, requests);
   return [from, Date.now()];
 }

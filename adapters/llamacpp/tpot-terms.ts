@@ -5,10 +5,20 @@
  * its delivery (postMs), and the gap before the next one (server-overhead.ts). So the mean ITL a
  * client sees is, to the first order, the mean of those times weighted by decode tokens; the
  * simulator prices each pass with the device profile `simulate` uses, which is the engine's own fit
- * (the pass term) plus the server's cost added to every profiled row (the server term), refitted
- * (the refit term: what the second fit moves besides adding the cost). Priced on the served shapes,
- * the difference between prediction and measurement is one of these three; what is left between
- * the simulated TPOT and this priced one is the scheduling (the simulator served other shapes).
+ * (the pass term) plus the server's cost added to its per-pass cost (the server term); the refit
+ * term is what a second fit of the rows with the cost added moved besides adding it (runs made
+ * before server-overhead.ts servedDeviceJson; zero since, to rounding). Priced
+ * on the served shapes, the difference between prediction and measurement is one of these three;
+ * what is left between the simulated TPOT and this priced one is the scheduling (the simulator
+ * served other shapes).
+ *
+ * A decode token is a one-token entry of pass 1 that is not a prompt chunk's first token: a chunk
+ * scheduled beside decodes puts its first token in pass 1 and its rest in a pass of its own
+ * (step-loop.ts), so pass 1 holds one such entry per pass after it. Counting those as decodes
+ * weighted the long mixed iterations once more per chunk (runs 35-39: 0.6-1.8 ms per token of a
+ * "scheduling" term that was this). A token's ITL runs from the delivery of the sequence's previous
+ * token, so an iteration goes with the gap before it (its own gapMs); weighted so, the step log's
+ * total came within 0.02 ms of the client's mean ITL at every rate of the five runs of 3 December.
  */
 import type { ServerOverhead } from './server-overhead.js';
 import type { StepRecord } from './step-loop.js';
@@ -24,20 +34,24 @@ export interface TpotTerms {
   predicted: { passMs: number; serverMs: number; refitMs: number; totalMs: number };
 }
 
-const decodes = (r: StepRecord): number => (r.passes[0]?.entries ?? []).filter(([n]) => n === 1).length;
+/** Decode tokens of an iteration: pass 1's one-token entries less the prompt chunks' first tokens (one per later pass). */
+export function decodeTokens(r: StepRecord): number {
+  const first = r.passes[0]?.entries ?? [];
+  const ones = first.filter(([n]) => n === 1).length;
+  return ones === 0 ? 0 : ones - (r.passes.length - 1);
+}
 
 /**
  * `passPrice`: the engine's own fit (models-passes); `servedPrice`: the profile simulate used (with
- * the server's cost); `cost`: the server cost that was added to its rows. The last record has no
- * next gap and is left out, as are iterations without decodes (their time is a TTFT's).
+ * the server's cost); `cost`: the server cost that was added to it. Iterations without decodes
+ * (their time is a TTFT's) are left out, as is one after the loop idled (no gap: nothing decoded).
  */
 export function tpotTerms(records: readonly StepRecord[], passPrice: Pricer, servedPrice: Pricer, cost: ServerOverhead): TpotTerms {
   const sum = { tokens: 0, iterations: 0, mPass: 0, mServer: 0, pPass: 0, pServer: 0, pServed: 0 };
-  for (let i = 0; i + 1 < records.length; i++) {
-    const r = records[i]!;
-    const w = decodes(r);
-    const gap = records[i + 1]!.gapMs;
-    if (w === 0 || gap === null) continue;
+  for (const r of records) {
+    const w = decodeTokens(r);
+    const gap = r.gapMs;
+    if (w <= 0 || gap === null) continue;
     const passMs = r.passes.reduce((a, p) => a + p.ms, 0);
     let pPass = 0;
     let pServed = 0;
