@@ -248,7 +248,7 @@ export class Distribution {
       // Unit weights (the common case): a radix sort of the bits (radix-sort.ts: the same order
       // as the native numeric sort, which takes what it does not handle: negatives, -0, NaN).
       sorted.set(values.subarray(0, n));
-      if (!radixSortNonNegative(sorted)) sorted.sort();
+      if (!radixSortNonNegative(sorted, cum)) sorted.sort();
       for (let j = 0; j < n; j++) cum[j] = j + 1;
     } else {
       const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => values[a]! - values[b]! || a - b);

@@ -34,6 +34,15 @@ describe('radixSortNonNegative', () => {
     expect(radixSortNonNegative(whole.subarray(1, 5))).toBe(true);
     expect([...whole]).toEqual([9, 0.5, 1, 2, 3, 7]);
   });
+  it('uses a caller\'s scratch array (longer than the values) and sorts the same', () => {
+    const r = lcg(11);
+    const a = Float64Array.from({ length: 1000 }, () => r() * 1e4);
+    const want = a.slice().sort();
+    const scratch = new Float64Array(1500);
+    expect(radixSortNonNegative(a, scratch)).toBe(true);
+    expect(bitsOf(a)).toBe(bitsOf(want));
+    expect(() => radixSortNonNegative(Float64Array.from([2, 1, 3]), new Float64Array(2))).toThrow(RangeError);
+  });
   it('refuses (false, array unchanged) a negative, -0, NaN or an infinity', () => {
     for (const bad of [-1, -0, NaN, Infinity]) {
       const a = Float64Array.from([3, 1, bad, 2]);

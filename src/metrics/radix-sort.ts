@@ -11,10 +11,16 @@ const LOW_WORD = 1 - HIGH_WORD;
 /** Six digit tables of 2,048 counts (the 10-bit digits use the first 1,024), reused by every call. */
 const COUNTS = new Uint32Array(6 * 2048);
 
-/** Sorts `a` in place ascending, as `a.sort()` would, when every value is a non-negative finite number (not -0); false (nothing done) otherwise. */
-export function radixSortNonNegative(a: Float64Array): boolean {
+/**
+ * Sorts `a` in place ascending, as `a.sort()` would, when every value is a non-negative finite
+ * number (not -0); false (nothing done) otherwise. `scratch` (at least a's length, not a's memory)
+ * is the second buffer of the passes, its contents lost: a caller's array still to be filled
+ * (the distribution's cumulative weights) costs no memory of its own, as a fresh one cost peak RSS.
+ */
+export function radixSortNonNegative(a: Float64Array, scratch: Float64Array = new Float64Array(a.length)): boolean {
   const n = a.length;
   if (n < 2) return true;
+  if (scratch.length < n) throw new RangeError(`radix sort scratch of ${scratch.length} for ${n} values`);
   const words = new Uint32Array(a.buffer, a.byteOffset, 2 * n);
   const counts = COUNTS;
   counts.fill(0);
@@ -32,9 +38,9 @@ export function radixSortNonNegative(a: Float64Array): boolean {
     counts[10240 + (hi >>> 22)]!++;
   }
   let src: Float64Array = a;
-  let dst: Float64Array = new Float64Array(n);
+  let dst: Float64Array = scratch.length === n ? scratch : scratch.subarray(0, n);
   let srcWords: Uint32Array = words;
-  let dstWords: Uint32Array = new Uint32Array(dst.buffer, 0, 2 * n);
+  let dstWords: Uint32Array = new Uint32Array(dst.buffer, dst.byteOffset, 2 * n);
   for (let d = 0; d < 6; d++) {
     const base = d * 2048;
     const word = d < 3 ? LOW_WORD : HIGH_WORD;
