@@ -424,6 +424,26 @@ export function settlePlan(inst: SegmentEngine, atS: number): number {
 }
 
 /**
+ * At the open plan's end event `nowS` (its last iteration's end): settlePlan, then continueAfterFinish
+ * over the plan's batch, as the engine's iteration end does, with the plan's iterations applied in
+ * the same pass as continueAfterFinish's checks (applyAndContinue) where it may carry on. Returns
+ * the next segment's end, or null (the plan settled, its last iteration left to endIteration).
+ */
+export function settleAndContinue(inst: SegmentEngine, nowS: number): number | null {
+  inst.order.drain(nowS);
+  const ends = inst.runEndsS;
+  const K = inst.planNext + 1;
+  const batch = inst.planBatch;
+  inst.planOpen = false;
+  inst.planDueS = Infinity;
+  inst.planBatch = NO_REQUESTS;
+  // The plan's last iteration ends at its event (settlePlan would return ends[K - 1] === nowS).
+  if (K > 1 && batch === inst.scheduled && carriesOn(inst)) return applyAndContinue(inst, batch, K, ends[K - 2]!, nowS);
+  if (K > 1) applyIterations(inst, batch, K, ends[K - 2]!);
+  return continueAfterFinish(inst, inst.scheduled, inst.lastStartS, nowS);
+}
+
+/**
  * Applies iterations 1..k-1 of a segment to every request of `batch` (the last of them ended at
  * `prevEndS`) and takes the blocks iteration k needs (extraBlocksFor(batch, k), summed as the
  * requests take them): the state step by step would leave with iteration k in flight.

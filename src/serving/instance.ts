@@ -25,7 +25,7 @@ import { BlockManager } from '../kv/block-manager.js';
 import type { PerfModel } from '../perf/perf-model.js';
 import { BatchPricer, mixedKind } from './batch-pricer.js';
 import type { EngineSink } from './engine-sink.js';
-import { continueAfterFinish, continueBeforeLateJoin, fastForward, flushPlan, planExtraBlocks, planIterationsBefore, planSegment, settlePlan } from './fast-forward.js';
+import { continueBeforeLateJoin, fastForward, flushPlan, planExtraBlocks, planIterationsBefore, planSegment, settleAndContinue, settlePlan } from './fast-forward.js';
 import type { GpuTurns } from './gpu-turns.js';
 import type { InstanceConfig, InstanceHooks } from './instance-config.js';
 import type { KvTiers } from './kv-tiers.js';
@@ -524,10 +524,12 @@ export class EngineInstance implements PlanHolder {
   private readonly onIterationEnd = (): void => {
     if (this.planOpen) {
       const nowS = this.sim.now;
-      this.settleAt(nowS);
-      // The plan's last iteration, mostly one that finishes requests: carried on in one pass over the
-      // batch as fastForward does before any other event (the same calls endIteration and step() make now).
-      const nextEndS = continueAfterFinish(this, this.scheduled, this.lastStartS, nowS);
+      // Settled at its end (as settleAt), then the plan's last iteration, mostly one that finishes
+      // requests: carried on in one pass over the batch as fastForward does before any other event
+      // (the same calls endIteration and step() make now).
+      this.planEvent = null;
+      this.planTokens = -1;
+      const nextEndS = settleAndContinue(this, nowS);
       if (nextEndS !== null) {
         this.runFrom(nowS, nextEndS);
         return;
