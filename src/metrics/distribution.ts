@@ -5,6 +5,8 @@
  * (DDSketch construction: bucket i holds (gamma^(i-1), gamma^i]). Memory stays bounded however many
  * samples arrive. Samples may carry integer weights (n identical gaps at once).
  */
+import { radixSortNonNegative } from './radix-sort.js';
+
 export const SKETCH_RELATIVE_ACCURACY = 0.005;
 const GAMMA = (1 + SKETCH_RELATIVE_ACCURACY) / (1 - SKETCH_RELATIVE_ACCURACY);
 const LOG_GAMMA = Math.log(GAMMA);
@@ -243,10 +245,10 @@ export class Distribution {
     let unit = true;
     if (weights !== null) for (let j = 0; j < n && unit; j++) unit = weights[j] === 1;
     if (unit) {
-      // Unit weights (the common case): a native numeric sort, no comparator. (A radix sort was
-      // tried: 3x faster warm, but 2x slower in a run, which sorts each distribution once, cold.)
+      // Unit weights (the common case): a radix sort of the bits (radix-sort.ts: the same order
+      // as the native numeric sort, which takes what it does not handle: negatives, -0, NaN).
       sorted.set(values.subarray(0, n));
-      sorted.sort();
+      if (!radixSortNonNegative(sorted, cum)) sorted.sort();
       for (let j = 0; j < n; j++) cum[j] = j + 1;
     } else {
       const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => values[a]! - values[b]! || a - b);

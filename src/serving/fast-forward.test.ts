@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineInstance } from './instance.js';
+import { blocksBeyond } from './fast-forward.js';
 import { resolveScenario, type LoadedScenario } from '../scenario/load.js';
 import { runSimulation } from '../run/simulation.js';
 import { MemoryRecordWriter } from '../run/record-writer.js';
@@ -148,5 +149,25 @@ describe('determinism', () => {
     expect(JSON.stringify(r1.summary)).toBe(JSON.stringify(r2.summary));
     expect(JSON.stringify(w1.records)).toBe(JSON.stringify(w2.records));
     expect(JSON.stringify(w1.records)).not.toBe(JSON.stringify(w3.records));
+  });
+});
+
+describe('blocksBeyond', () => {
+  it('equals ceil(t / bs) - held on a grid of integers, including both sides of every block edge', () => {
+    let cases = 0;
+    for (const bs of [1, 2, 3, 16, 17]) {
+      for (let held = 0; held <= 12; held++) {
+        for (let t = 0; t <= 14 * bs + 2; t++) {
+          expect(blocksBeyond(t, held, bs)).toBe(Math.ceil(t / bs) - held);
+          cases++;
+        }
+      }
+    }
+    // Hand cases: inside the last held block, one past it, and far past / far below.
+    expect(blocksBeyond(32, 2, 16)).toBe(0);
+    expect(blocksBeyond(33, 2, 16)).toBe(1);
+    expect(blocksBeyond(49, 2, 16)).toBe(2);
+    expect(blocksBeyond(5, 3, 16)).toBe(-2);
+    expect(cases).toBeGreaterThan(1000);
   });
 });

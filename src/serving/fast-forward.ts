@@ -78,14 +78,14 @@ export interface SegmentEngine {
  * time, or null to run step by step. Every float is computed by the same operations, in the same
  * order, as step-by-step simulation would compute it.
  */
-export function fastForward(inst: SegmentEngine, batch: RequestState[], startS: number, firstEndS: number, context0: number, c: { fixedMs: number; perContextTokenMs: number }): number | null {
+export function fastForward(inst: SegmentEngine, batch: RequestState[], startS: number, firstEndS: number, context0: number, c: { fixedMs: number; perContextTokenMs: number }, minLeft = -1, extra2 = 0): number | null {
   // (c) Stop at the first boundary at or after the next pending event that can act on an engine
   // (the kernel's horizon: a client's send reaches the engines only after its API-server delay,
   // so it is counted at its hand-off time). Tested first, as the cheapest: an event due within
   // iteration 1 leaves nothing to fast-forward.
   const nextEventS = inst.sim.peekHorizon();
   if (firstEndS >= nextEventS) return null;
-  const kMax = segmentLimit(inst, batch, startS);
+  const kMax = segmentLimit(inst, batch, startS, minLeft, extra2);
   const B = batch.length;
   const same = limitSame;
   if (kMax < 0) {
@@ -137,11 +137,58 @@ export function fastForward(inst: SegmentEngine, batch: RequestState[], startS: 
   const prevEnd = m >= 2 ? ends[m - 2]! : runStartS;
   inst.iterations += k - 1;
   decodeRun(inst, runStartS, m, m - 1, B);
-  applyIterations(inst, batch, k, prevEnd);
   // Iteration k finishes a request before any other event: carry on past it when nothing can
-  // join the smaller batch, doing here what endIteration and step() would do at endS.
-  if (k === kMax && endS < nextEventS) return continueAfterFinish(inst, batch, prevEnd, endS) ?? endS;
+  // join the smaller batch, doing here what endIteration and step() would do at endS. The
+  // iterations before it are applied in the same pass as continueAfterFinish's checks.
+  if (k === kMax && endS < nextEventS && carriesOn(inst)) return applyAndContinue(inst, batch, k, prevEnd, endS) ?? endS;
+  applyIterations(inst, batch, k, prevEnd);
   return endS;
+}
+
+/** continueAfterFinish's checks on the engine (not its batch): nothing that could join or see the smaller batch. */
+function carriesOn(inst: SegmentEngine): boolean {
+  return !(inst.waiting.length > 0 || inst.cfg.decodePolicy !== undefined || inst.hooks.onLeave || inst.connector.leavesAfterPrefill || inst.tiers !== null || inst.turns !== null || inst.weightFlow !== null);
+}
+
+/**
+ * applyIterations(batch, k, prevEndS) and continueAfterFinish(batch, prevEndS, endS)'s checks in one
+ * pass over the batch (each request's checks read it as applied): the segment's last iteration is
+ * then carried on (continueAfterFinish's second part), or null with the iterations applied, as
+ * applyIterations alone would leave them. A pass per segment fewer.
+ */
+function applyAndContinue(inst: SegmentEngine, batch: RequestState[], k: number, prevEndS: number, endS: number): number | null {
+  const bs = inst.cfg.blockSizeTokens;
+  const done = k - 1;
+  const running = inst.running;
+  let extraK = 0;
+  let ok = true;
+  let survivors = 0;
+  let freed = 0;
+  let need = 0;
+  for (let i = 0; i < batch.length; i++) {
+    const r = batch[i]!;
+    // applyIterations' update.
+    const blocks = r.blocks + blocksBeyond(r.numComputed + k, r.blocks + r.hashedBlocks, bs);
+    extraK += blocks - r.blocks;
+    r.blocks = blocks;
+    const computed = (r.numComputed += done);
+    r.numTokens += done;
+    const generated = (r.generated += done);
+    r.lastTokenS = prevEndS;
+    r.scheduled = 1;
+    // continueAfterFinish's first pass, on the request as updated.
+    if (r.hashedBlocks > 0 || running[i] !== r) ok = false;
+    if (generated + 1 >= r.outputTokens) freed += blocks;
+    else {
+      survivors++;
+      const t = computed + 2;
+      if (t > blocks * bs) need += Math.ceil(t / bs) - blocks;
+    }
+  }
+  inst.blocks.allocate(extraK);
+  inst.lastStartS = prevEndS;
+  if (!ok || survivors === 0 || need > inst.blocks.availableBlocks + freed) return null;
+  return carryOn(inst, batch, prevEndS, endS);
 }
 
 /**
@@ -168,7 +215,7 @@ export function continueAfterFinish(inst: SegmentEngine, batch: RequestState[], 
     // An iteration ended at an event (continueBeforeLateJoin): each request must have decoded one
     // token with its gap this iteration (not a prefill chunk, not skipped the iteration before).
     if (checkDecode && (r.scheduled !== 1 || r.lastTokenS !== startS || r.firstTokenS === null || r.numComputed + 1 !== r.numTokens)) return null;
-    if (r.generated + 1 >= r.spec.outputTokens) freed += r.blocks;
+    if (r.generated + 1 >= r.outputTokens) freed += r.blocks;
     else {
       survivors++;
       // Blocks beyond those held for numComputed + 2 tokens: none unless that is more than they hold,
@@ -178,6 +225,17 @@ export function continueAfterFinish(inst: SegmentEngine, batch: RequestState[], 
     }
   }
   if (survivors === 0 || need > inst.blocks.availableBlocks + freed) return null;
+  return carryOn(inst, batch, startS, endS);
+}
+
+/**
+ * continueAfterFinish's second part, its checks passed: the iteration from `startS` to `endS`, the
+ * finishes, the survivors' next iteration, and the segment after it. In the same pass over the
+ * batch, what segmentLimit's pass would find on the survivors (their fewest tokens left, the blocks
+ * they need for a second iteration; every gap of their first is that iteration) is handed to it.
+ */
+function carryOn(inst: SegmentEngine, batch: RequestState[], startS: number, endS: number): number {
+  const bs = inst.cfg.blockSizeTokens;
   // endIteration at endS: every request samples a token, all with this iteration as gap.
   // In the same pass, step() at endS for the survivors: the scheduler gives every running request
   // one token (blocks checked above). The batch is the running queue in its order (fastForward
@@ -192,23 +250,30 @@ export function continueAfterFinish(inst: SegmentEngine, batch: RequestState[], 
   let nNext = 0;
   let contextTokens = 0;
   let more = 0;
+  let minLeft = Infinity;
+  let extra2 = 0;
   for (const r of batch) {
     const computed = (r.numComputed += r.scheduled);
     r.lastTokenS = endS;
-    r.generated++;
+    const generated = ++r.generated;
     r.numTokens++;
-    if (r.generated >= r.spec.outputTokens) {
+    const left = r.outputTokens - generated;
+    if (left <= 0) {
       r.scheduled = 0;
       finished[nFinished++] = r;
     } else {
-      if (computed + 1 > r.blocks * bs) {
-        const add = Math.ceil((computed + 1) / bs) - r.blocks;
-        r.blocks += add;
+      let blocks = r.blocks;
+      if (computed + 1 > blocks * bs) {
+        const add = Math.ceil((computed + 1) / bs) - blocks;
+        r.blocks = blocks += add;
         more += add;
       }
       r.scheduled = 1;
       contextTokens += computed;
       next[nNext++] = r;
+      // segmentLimit's pass on the survivor (no prefix blocks: checked before).
+      if (left < minLeft) minLeft = left;
+      extra2 += blocksBeyond(computed + 2, blocks, bs);
     }
   }
   if (next.length !== nNext) next.length = nNext;
@@ -227,7 +292,7 @@ export function continueAfterFinish(inst: SegmentEngine, batch: RequestState[], 
   // As step() after its schedule: requests that arrived during the iteration that ended now wait
   // (async scheduling), so the segment below stops for them at once (they join after nextEndS).
   inst.admitLateArrivals();
-  return (inst.order.planning() ? planSegment(inst, next, endS, nextEndS, contextTokens, c) : fastForward(inst, next, endS, nextEndS, contextTokens, c)) ?? nextEndS;
+  return (inst.order.planning() ? planSegment(inst, next, endS, nextEndS, contextTokens, c, minLeft, extra2) : fastForward(inst, next, endS, nextEndS, contextTokens, c, minLeft, extra2)) ?? nextEndS;
 }
 
 /**
@@ -278,8 +343,8 @@ function gaugesMidSegment(inst: SegmentEngine, batch: RequestState[], k: number,
  * event been the horizon. A router's load read needs no settling (planOutstandingTokens). Returns
  * the plan's end, or null to run step by step. Same checks and floats as fastForward.
  */
-export function planSegment(inst: SegmentEngine, batch: RequestState[], startS: number, firstEndS: number, context0: number, c: { fixedMs: number; perContextTokenMs: number }): number | null {
-  const kMax = segmentLimit(inst, batch, startS);
+export function planSegment(inst: SegmentEngine, batch: RequestState[], startS: number, firstEndS: number, context0: number, c: { fixedMs: number; perContextTokenMs: number }, minLeft = -1, extra2 = 0): number | null {
+  const kMax = segmentLimit(inst, batch, startS, minLeft, extra2);
   if (kMax < 0) return null;
   const B = batch.length;
   const same = limitSame;
@@ -359,6 +424,26 @@ export function settlePlan(inst: SegmentEngine, atS: number): number {
 }
 
 /**
+ * At the open plan's end event `nowS` (its last iteration's end): settlePlan, then continueAfterFinish
+ * over the plan's batch, as the engine's iteration end does, with the plan's iterations applied in
+ * the same pass as continueAfterFinish's checks (applyAndContinue) where it may carry on. Returns
+ * the next segment's end, or null (the plan settled, its last iteration left to endIteration).
+ */
+export function settleAndContinue(inst: SegmentEngine, nowS: number): number | null {
+  inst.order.drain(nowS);
+  const ends = inst.runEndsS;
+  const K = inst.planNext + 1;
+  const batch = inst.planBatch;
+  inst.planOpen = false;
+  inst.planDueS = Infinity;
+  inst.planBatch = NO_REQUESTS;
+  // The plan's last iteration ends at its event (settlePlan would return ends[K - 1] === nowS).
+  if (K > 1 && batch === inst.scheduled && carriesOn(inst)) return applyAndContinue(inst, batch, K, ends[K - 2]!, nowS);
+  if (K > 1) applyIterations(inst, batch, K, ends[K - 2]!);
+  return continueAfterFinish(inst, inst.scheduled, inst.lastStartS, nowS);
+}
+
+/**
  * Applies iterations 1..k-1 of a segment to every request of `batch` (the last of them ended at
  * `prevEndS`) and takes the blocks iteration k needs (extraBlocksFor(batch, k), summed as the
  * requests take them): the state step by step would leave with iteration k in flight.
@@ -368,7 +453,7 @@ function applyIterations(inst: SegmentEngine, batch: RequestState[], k: number, 
   const done = k - 1;
   let extraK = 0;
   for (const r of batch) {
-    const blocks = Math.ceil((r.numComputed + k) / bs) - r.hashedBlocks;
+    const blocks = r.blocks + blocksBeyond(r.numComputed + k, r.blocks + r.hashedBlocks, bs);
     extraK += blocks - r.blocks;
     r.blocks = blocks;
     r.numComputed += done;
@@ -408,6 +493,17 @@ export function planExtraBlocks(inst: SegmentEngine, k: number): number {
 
 const NO_REQUESTS: RequestState[] = [];
 
+/**
+ * ceil(t / bs) - held for integers t, held >= 0, bs >= 1, exactly: without a division where `t`
+ * falls in the held blocks' last one or the next (almost always, for a token or two more). The
+ * division was a quarter of carryOn's samples, run for every request of every segment.
+ */
+export function blocksBeyond(t: number, held: number, bs: number): number {
+  const cap = held * bs;
+  if (t > cap) return t <= cap + bs ? 1 : Math.ceil(t / bs) - held;
+  return t > cap - bs ? 0 : Math.ceil(t / bs) - held;
+}
+
 /** Iteration 1's requests whose last token came at the segment's start (set by segmentLimit: no allocation per call). */
 let limitSame = 0;
 /** Set by segmentLimit: -1 only because a request of the batch samples its last token in iteration 1. */
@@ -416,8 +512,10 @@ let limitNext1 = false;
 /**
  * The most iterations a decode segment of `batch` started at `startS` may run (a, b below), or -1
  * when it must run step by step; leaves in limitSame the count of iteration 1's gaps equal to it.
+ * `presetLeft` >= 0: the caller's pass over the batch found (a)'s fewest tokens left and (b)'s
+ * blocks at k = 2 (`presetExtra2`), every gap of iteration 1 being the segment's start (carryOn).
  */
-function segmentLimit(inst: SegmentEngine, batch: RequestState[], startS: number): number {
+function segmentLimit(inst: SegmentEngine, batch: RequestState[], startS: number, presetLeft: number, presetExtra2: number): number {
   limitNext1 = false;
   if (inst.waiting.length > 0 && inst.running.length < inst.cfg.maxNumSeqs) return -1;
   if (inst.hooks.onTokens || batch.length !== inst.running.length || batch.length > inst.cfg.maxNumBatchedTokens) return -1;
@@ -428,13 +526,19 @@ function segmentLimit(inst: SegmentEngine, batch: RequestState[], startS: number
   let kMax = Infinity;
   let extra2 = 0;
   let same = 0;
-  for (let i = 0; i < B; i++) {
-    const r = batch[i]!;
-    // (a) No request may finish before the last iteration of the segment.
-    const left = r.spec.outputTokens - r.generated;
-    if (left < kMax) kMax = left;
-    extra2 += Math.ceil((r.numComputed + 2) / bs) - r.blocks - r.hashedBlocks;
-    if (r.lastTokenS === startS) same++;
+  if (presetLeft >= 0) {
+    kMax = presetLeft;
+    extra2 = presetExtra2;
+    same = B;
+  } else {
+    for (let i = 0; i < B; i++) {
+      const r = batch[i]!;
+      // (a) No request may finish before the last iteration of the segment.
+      const left = r.outputTokens - r.generated;
+      if (left < kMax) kMax = left;
+      extra2 += blocksBeyond(r.numComputed + 2, r.blocks + r.hashedBlocks, bs);
+      if (r.lastTokenS === startS) same++;
+    }
   }
   limitSame = same;
   // A decode policy (uncapped: see step): its arrangement must keep the order over the segment,

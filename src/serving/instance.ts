@@ -25,11 +25,11 @@ import { BlockManager } from '../kv/block-manager.js';
 import type { PerfModel } from '../perf/perf-model.js';
 import { BatchPricer, mixedKind } from './batch-pricer.js';
 import type { EngineSink } from './engine-sink.js';
-import { continueAfterFinish, continueBeforeLateJoin, fastForward, flushPlan, planExtraBlocks, planIterationsBefore, planSegment, settlePlan } from './fast-forward.js';
+import { continueBeforeLateJoin, fastForward, flushPlan, planExtraBlocks, planIterationsBefore, planSegment, settleAndContinue, settlePlan } from './fast-forward.js';
 import type { GpuTurns } from './gpu-turns.js';
 import type { InstanceConfig, InstanceHooks } from './instance-config.js';
 import type { KvTiers } from './kv-tiers.js';
-import type { RequestState } from './request-state.js';
+import { smallInt, type RequestState } from './request-state.js';
 import { messages } from '../messages.js';
 import { EventPriority } from './event-priorities.js';
 import { connectorForRole, NoKvConnector, tiersConnector, type KvConnector } from './kv-connector/index.js';
@@ -213,7 +213,7 @@ export class EngineInstance implements PlanHolder {
 
   /** `r` joins the waiting queue or the late arrivals: its outstanding tokens go into the counter. */
   private countWaiting(r: RequestState): void {
-    const t = r.numTokens - r.numComputed + r.spec.outputTokens - r.generated;
+    const t = r.numTokens - r.numComputed + r.outputTokens - r.generated;
     r.queuedTokens = t;
     this.ctx.waitingTokens += t;
   }
@@ -232,7 +232,7 @@ export class EngineInstance implements PlanHolder {
   /** A new request (colocated or prefill role). */
   submit(req: RequestState): void {
     this.sync();
-    const reason = this.rejectReason(req.spec.promptTokens, this.connector.leavesAfterPrefill ? 1 : req.spec.outputTokens);
+    const reason = this.rejectReason(req.promptTokens, this.connector.leavesAfterPrefill ? 1 : req.outputTokens);
     if (reason !== undefined) {
       this.order.drain(this.sim.now);
       this.sink.finish(req, this.sim.now, this.name, reason);
@@ -272,8 +272,8 @@ export class EngineInstance implements PlanHolder {
    * when taking them would starve a waiting (preempted) request of blocks it needs. `loadedTokens`:
    * prompt tokens whose KV arrives (fewer when a store keeps whole chunks only: the rest is recomputed).
    */
-  reserveForRemote(req: RequestState, loadedTokens = req.spec.promptTokens): boolean {
-    const need = this.blocks.blocksFor(req.spec.promptTokens + 1);
+  reserveForRemote(req: RequestState, loadedTokens = req.promptTokens): boolean {
+    const need = this.blocks.blocksFor(req.promptTokens + 1);
     if (this.planOpen) {
       // A decode plan goes on past a reservation that leaves its later iterations their blocks (no
       // preemption, same batch: what step by step would run); the answer is the clock's: the blocks
@@ -289,8 +289,8 @@ export class EngineInstance implements PlanHolder {
     // vLLM V1: once the pulled KV is in, num_computed_tokens = num_tokens - 1, so the decode side
     // recomputes the last prompt token (a 1-token step over the full context) to sample its own
     // first token; the prefill side's token is discarded (vllm-engine-facts.md 4.2).
-    req.numComputed = Math.min(loadedTokens, req.spec.promptTokens - 1);
-    req.numTokens = req.spec.promptTokens;
+    req.numComputed = smallInt(Math.min(loadedTokens, req.promptTokens - 1));
+    req.numTokens = req.promptTokens;
     req.remoteKv = true;
     this.outstanding++;
     return true;
@@ -524,10 +524,12 @@ export class EngineInstance implements PlanHolder {
   private readonly onIterationEnd = (): void => {
     if (this.planOpen) {
       const nowS = this.sim.now;
-      this.settleAt(nowS);
-      // The plan's last iteration, mostly one that finishes requests: carried on in one pass over the
-      // batch as fastForward does before any other event (the same calls endIteration and step() make now).
-      const nextEndS = continueAfterFinish(this, this.scheduled, this.lastStartS, nowS);
+      // Settled at its end (as settleAt), then the plan's last iteration, mostly one that finishes
+      // requests: carried on in one pass over the batch as fastForward does before any other event
+      // (the same calls endIteration and step() make now).
+      this.planEvent = null;
+      this.planTokens = -1;
+      const nextEndS = settleAndContinue(this, nowS);
       if (nextEndS !== null) {
         this.runFrom(nowS, nextEndS);
         return;
@@ -595,7 +597,7 @@ export class EngineInstance implements PlanHolder {
         if (prefixCaching && r.hashedBlocks < r.blockKeys.length) this.commitPromptBlocks(r);
         connector.onPromptDone(r);
       }
-      if (generated >= r.spec.outputTokens || (leavesAfterPrefill && generated === 1)) finished[nFinished++] = r;
+      if (generated >= r.outputTokens || (leavesAfterPrefill && generated === 1)) finished[nFinished++] = r;
     }
     if (sameGap > 0) this.sink.itl(endS - iterStartS, sameGap);
     if (tokens > 0) this.sink.tokens(endS, tokens);
@@ -625,7 +627,7 @@ export class EngineInstance implements PlanHolder {
 
   private commitPromptBlocks(r: RequestState): void {
     // Prompt blocks that are full are now complete and shareable.
-    const full = Math.min(r.blockKeys.length, Math.floor(r.spec.promptTokens / this.cfg.blockSizeTokens));
+    const full = Math.min(r.blockKeys.length, Math.floor(r.promptTokens / this.cfg.blockSizeTokens));
     const from = r.hashedBlocks;
     if (full <= from) return;
     this.blocks.commit(r.blockKeys, from, full);
@@ -672,6 +674,6 @@ export class EngineInstance implements PlanHolder {
 /** Tokens a queue's requests still have to compute or generate (no array built per call: a router reads it per arrival). */
 function outstanding(q: readonly RequestState[]): number {
   let t = 0;
-  for (const r of q) t += r.numTokens - r.numComputed + r.spec.outputTokens - r.generated;
+  for (const r of q) t += r.numTokens - r.numComputed + r.outputTokens - r.generated;
   return t;
 }

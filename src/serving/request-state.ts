@@ -12,6 +12,17 @@ import type { RequestSpec } from './types.js';
  */
 export const NO_BLOCK_KEYS: readonly number[] = [];
 
+/**
+ * `n` as V8's small integer where it is one (else `n`, unchanged). A spec's lengths read from a
+ * trace's Float64Array arrive as heap numbers; one stored into a counter here (numTokens from
+ * promptTokens, and what is computed from it) turned numTokens, numComputed, scheduled and
+ * queuedTokens into boxed doubles for every request: a dereference per read, float arithmetic.
+ */
+export function smallInt(n: number): number {
+  const i = n | 0;
+  return i === n ? i : n;
+}
+
 export class RequestState {
   numComputed = 0;
   numTokens: number;
@@ -37,12 +48,18 @@ export class RequestState {
    */
   queuedTokens = 0;
 
+  /** spec.promptTokens and spec.outputTokens as small integers (smallInt), read here by the hot loops (one load, not three). */
+  readonly promptTokens: number;
+  readonly outputTokens: number;
+
   constructor(
     readonly spec: RequestSpec,
     /** Precomputed prefix-block keys in units of the engine's block size (empty without prefix caching). */
     readonly blockKeys: readonly number[],
   ) {
-    this.numTokens = spec.promptTokens;
+    this.promptTokens = smallInt(spec.promptTokens);
+    this.outputTokens = smallInt(spec.outputTokens);
+    this.numTokens = this.promptTokens;
   }
 
   get isDecode(): boolean {

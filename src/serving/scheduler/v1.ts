@@ -102,7 +102,7 @@ export class V1Scheduler implements Scheduler {
       if (pol?.sameIterationEviction) {
         for (let i = 0; i < k; i++) {
           const r = out[i]!;
-          if (r.generated > 0 && r.generated + 1 >= r.spec.outputTokens) freeing++;
+          if (r.generated > 0 && r.generated + 1 >= r.outputTokens) freeing++;
         }
       }
       // A request whose KV arrived from a prefill instance, or was loaded from a KV tier or swapped
