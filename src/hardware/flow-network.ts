@@ -45,6 +45,11 @@ export class FlowNetwork extends EpisodeFlows {
     super(sim, listener, eventPriority);
   }
 
+  /** Whether a listener takes timeline segments (onSegment): callers keep what only segments need otherwise. */
+  get reportsSegments(): boolean {
+    return this.listener.onSegment !== undefined;
+  }
+
   /** Accounting for one channel, advanced to now. */
   channelStats(id: string): ChannelStats {
     const c = this.channel(id);

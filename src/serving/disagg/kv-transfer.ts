@@ -24,7 +24,7 @@
 import type { Simulator } from '../../kernel/simulator.js';
 import type { ChannelSegment, FlowNetwork } from '../../hardware/flow-network.js';
 import type { Endpoint, Route, Topology } from '../../hardware/topology.js';
-import type { Reservation, StagingBuffer } from '../../kv/staging-buffer.js';
+import { TAKEN_BY_COUNT, type Reservation, type StagingBuffer } from '../../kv/staging-buffer.js';
 import type { RequestState } from '../request-state.js';
 import { EventPriority } from '../event-priorities.js';
 import { LayerChain, type ChainHost } from './layer-chain.js';
@@ -171,7 +171,8 @@ export class KvTransferManager {
       last.chain?.materialize();
     }
     this.lastBegun = t;
-    this.byTag.set(t.tag, t);
+    // Looked up only by onSegment: a network without a segment listener (no timeline) never calls it.
+    if (this.net.reportsSegments) this.byTag.set(t.tag, t);
     if (legs === 0) return t; // nothing stored (a prompt shorter than one chunk): ready once prefill ends and decode reserved
     if (t.batched && this.joinMates(last!, t)) return t;
     if (launchLater) this.unlaunched = t;
@@ -346,7 +347,12 @@ export class KvTransferManager {
 
   /** A chunk's destination leg is done: its staging pages go back. */
   afterPull(t: Transfer, src: number, res?: Reservation): void {
-    if (res) this.stagingOf(src)!.free(res);
+    if (res === TAKEN_BY_COUNT) {
+      // As free() does for a reservation: its claimant settles first, then the pages go back now.
+      const buf = this.stagingOf(src)!;
+      buf.claim?.materialize();
+      buf.freeTakenAt(t.req.spec.id, t.shardBytes, this.sim.now);
+    } else if (res) this.stagingOf(src)!.free(res);
     t.dstLeft--;
     this.check(t);
   }
@@ -382,7 +388,7 @@ export class KvTransferManager {
     if (t.dstLeft === 0 && !t.ready && t.dstGpus !== null) {
       t.ready = true;
       t.doneS = atS;
-      this.byTag.delete(t.tag);
+      if (this.net.reportsSegments) this.byTag.delete(t.tag);
       this.cb.onReady(t);
     }
   }
