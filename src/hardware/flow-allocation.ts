@@ -12,6 +12,14 @@ import { maxMinFairRatesInto, type ChannelUse, type FairShareFlow } from './max-
 import type { FlowNetworkListener } from './flow-types.js';
 import { CAPACITY_TOLERANCE, TIME_TOLERANCE, type Channel, type Flow, type Use } from './flow-parts.js';
 
+/** A path's channels as the network resolves them once (usesOf), with the last fair-share view made on it. */
+export interface PathUses {
+  ids: readonly string[];
+  uses: readonly Use[];
+  shareUses: readonly ChannelUse[];
+  share: FairShareFlow | null;
+}
+
 export abstract class FlowAllocation {
   protected readonly channels = new Map<string, Channel>();
   protected readonly channelList: Channel[] = [];
@@ -113,7 +121,7 @@ export abstract class FlowAllocation {
    * Channels a path crosses, with crossing counts, in first-crossing order; cached per path array
    * (callers reuse their routes' arrays, so a transfer's thousands of flows resolve it once).
    */
-  protected usesOf(path: readonly string[]): { uses: readonly Use[]; shareUses: readonly ChannelUse[] } {
+  protected usesOf(path: readonly string[]): PathUses {
     const hit = this.pathUses.get(path);
     if (hit !== undefined && samePath(hit.ids, path)) return hit;
     const weights = new Map<Channel, number>();
@@ -122,12 +130,23 @@ export abstract class FlowAllocation {
       weights.set(c, (weights.get(c) ?? 0) + 1);
     }
     const uses = [...weights].map(([channel, weight]) => ({ channel, weight }));
-    const entry = { ids: [...path], uses, shareUses: uses.map((u): ChannelUse => ({ channel: u.channel.index, weight: u.weight })) };
+    const entry: PathUses = { ids: [...path], uses, shareUses: uses.map((u): ChannelUse => ({ channel: u.channel.index, weight: u.weight })), share: null };
     this.pathUses.set(path, entry);
     return entry;
   }
 
-  private readonly pathUses = new WeakMap<readonly string[], { ids: readonly string[]; uses: readonly Use[]; shareUses: readonly ChannelUse[] }>();
+  private readonly pathUses = new WeakMap<readonly string[], PathUses>();
+
+  /**
+   * The fair-share view of a flow on this path with this cap, shared by every such flow (the
+   * solver only reads it): one object per flow before, where a late decode reservation starts a
+   * transfer's 32 staged pulls at once.
+   */
+  protected shareOf(p: PathUses, capBytesPerS: number): FairShareFlow {
+    const s = p.share;
+    if (s !== null && s.capBytesPerS === capBytesPerS) return s;
+    return (p.share = { uses: p.shareUses, capBytesPerS });
+  }
 
   protected channel(id: string): Channel {
     const c = this.channels.get(id);
