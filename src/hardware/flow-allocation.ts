@@ -10,7 +10,7 @@ import type { EventHandle, Simulator } from '../kernel/simulator.js';
 import { didYouMean } from '../errors.js';
 import { maxMinFairRatesInto, type ChannelUse, type FairShareFlow } from './max-min.js';
 import type { FlowNetworkListener } from './flow-types.js';
-import { CAPACITY_TOLERANCE, TIME_TOLERANCE, type Channel, type Flow, type Use } from './flow-parts.js';
+import { CAPACITY_TOLERANCE, TIME_TOLERANCE, type Channel, type ChannelClaim, type Flow, type Use } from './flow-parts.js';
 
 /** A path's channels as the network resolves them once (usesOf), with the last fair-share view made on it. */
 export interface PathUses {
@@ -31,7 +31,12 @@ export abstract class FlowAllocation {
   private readonly scratchFlows: Flow[] = [];
   private readonly scratchShares: FairShareFlow[] = [];
   private readonly scratchRates: number[] = [];
-  private nextCompletion?: EventHandle;
+  protected nextCompletion?: EventHandle;
+  /**
+   * A burst of equal flows accounted ahead (flow-burst.ts) while the allocation is otherwise empty:
+   * it settles before anything advances the allocation (a flow entering anywhere, a stats read).
+   */
+  protected pendingBurst: ChannelClaim | null = null;
   /** The completion event's callback, bound once (a re-rate schedules one, most flow starts and ends re-rate). */
   private readonly onCompletion = (): void => this.completeDue();
   /** Flows finishing in one completion event (reused: completeDue is never re-entered, it runs only as that event). */
@@ -167,6 +172,7 @@ export abstract class FlowAllocation {
 
   /** Brings every moving flow's delivered bytes and every channel's integrals up to now. */
   protected advance(): void {
+    if (this.pendingBurst !== null) this.pendingBurst.materialize();
     const now = this.sim.now;
     const dt = now - this.lastAdvanceS;
     if (dt <= 0) return;
@@ -208,6 +214,11 @@ export abstract class FlowAllocation {
 
   /** Recomputes every moving flow's rate and reschedules the single next-completion event. */
   protected rerate(): void {
+    this.rerateAt(this.sim.now, true);
+  }
+
+  /** rerate as of `now` (a burst's activation, replayed later: flow-burst.ts); `schedule` false: no completion event. */
+  protected rerateAt(now: number, schedule: boolean): void {
     for (const c of this.busyChannels) {
       const duplexBusy = c.partner !== undefined && c.partner.movingFlows > 0;
       c.effectiveBytesPerS = duplexBusy ? c.bidirectionalBytesPerS : c.capacityBytesPerS;
@@ -225,7 +236,6 @@ export abstract class FlowAllocation {
     // Entries past n are stale and ignored (setting `length` is a slow runtime call in V8).
     const rates = this.scratchRates;
     maxMinFairRatesInto(shares, n, this.capacities, rates);
-    const now = this.sim.now;
     let nextS = Infinity;
     for (let i = 0; i < n; i++) {
       const f = flows[i]!;
@@ -241,13 +251,13 @@ export abstract class FlowAllocation {
       c.peakLoadBytesPerS = Math.max(c.peakLoadBytesPerS, c.loadBytesPerS);
     }
     this.nextCompletion?.cancel();
-    this.nextCompletion = Number.isFinite(nextS)
+    this.nextCompletion = Number.isFinite(nextS) && schedule
       ? this.sim.scheduleAt(Math.max(now, nextS), this.onCompletion, this.eventPriority)
       : undefined;
     this.listener.onRerate?.(now);
   }
 
-  private completeDue(): void {
+  protected completeDue(): void {
     this.nextCompletion = undefined;
     this.advance();
     const now = this.sim.now;

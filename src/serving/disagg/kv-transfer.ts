@@ -274,6 +274,11 @@ export class KvTransferManager {
     // The legs waiting now, in order (no copy: none is added meanwhile, as starting flows calls nothing back).
     const waiting = t.waiting;
     const n = waiting.length;
+    if (n >= 2 && this.pullBurst(t, n)) {
+      waiting.length = 0;
+      this.check(t);
+      return;
+    }
     for (let i = 0; i < n; i++) {
       const w = waiting[i]!;
       if (this.cfg.path === 'direct' || this.cfg.path === 'network') this.flowDirect(t, w.shard, shardBytes);
@@ -283,6 +288,23 @@ export class KvTransferManager {
       if (n > 0) waiting.length = 0;
     } else waiting.splice(0, n);
     this.check(t);
+  }
+
+  /**
+   * A late reservation's staged chunks (one source GPU, one destination) pulled as one burst of
+   * equal flows (FlowNetwork.startBurst: one event instead of an activation, a completion and 32
+   * flows), where the network can hold it; false, nothing done, otherwise. Fast paths only.
+   */
+  private pullBurst(t: Transfer, n: number): boolean {
+    if (!this.chains || this.cfg.path !== 'staging' || t.srcGpus.length !== 1 || t.dstGpus!.length !== 1) return false;
+    const src = t.srcGpus[0]!;
+    const r = this.routesFor(src, t.dstGpus![0]!)[1]!;
+    const res = new Array<Reservation | undefined>(n);
+    for (let i = 0; i < n; i++) res[i] = t.waiting[i]!.res;
+    const spec = { path: r.path, bytes: t.shardBytes, latencyS: r.latencyS, rateCapBytesPerS: r.rateCapBytesPerS, tag: t.tag };
+    if (!this.net.startBurst(spec, n, (k) => this.afterPull(t, src, res[k]))) return false;
+    if (Number.isNaN(t.firstMoveS)) t.firstMoveS = this.sim.now;
+    return true;
   }
 
   /** The prompt's KV is complete at `timeS`; the decode side takes the KV no earlier than `readyNotBeforeS`. */
