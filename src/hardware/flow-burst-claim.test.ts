@@ -11,9 +11,9 @@ import { FlowNetwork } from './flow-network.js';
 
 const GB = 1e9;
 
-type Touch = 'none' | 'same-instant' | 'same-instant-pulls' | 'path' | 'partner' | 'elsewhere' | 'elsewhere-solo' | 'stats';
+type Touch = 'none' | 'same-instant' | 'same-instant-pulls' | 'same-instant-burst' | 'path' | 'partner' | 'elsewhere' | 'elsewhere-solo' | 'stats';
 
-function run(held: boolean, touch: Touch, touchAtS: number, n = 8) {
+function run(held: boolean, touch: Touch, touchAtS: number, n = 8, otherBytes = 2e7) {
   const sim = new Simulator();
   const net = new FlowNetwork(sim);
   net.addChannel('up', 25 * GB);
@@ -29,9 +29,11 @@ function run(held: boolean, touch: Touch, touchAtS: number, n = 8) {
   const other = (): void => {
     const spec = (path: string[], tag: string) => ({ path, bytes: 3e7, latencyS: 2e-6, tag, onDone: () => ends.push(`${tag} ${sim.now}`) });
     if (touch === 'path' || touch === 'same-instant') net.startFlow(spec(pull, 'other'));
-    else if (touch === 'same-instant-pulls') {
+    else if (touch === 'same-instant-pulls' || (touch === 'same-instant-burst' && !held)) {
       // Another transfer's staged chunks pulled in the same event: they join the burst's activation.
-      for (let k = 0; k < 3; k++) net.startFlow({ path: pull, bytes: 2e7, latencyS, tag: 'other', onDone: () => ends.push(`other${k} ${sim.now}`) });
+      for (let k = 0; k < 3; k++) net.startFlow({ path: pull, bytes: otherBytes, latencyS, tag: 'other', onDone: () => ends.push(`other${k} ${sim.now}`) });
+    } else if (touch === 'same-instant-burst') {
+      expect(net.startBurst({ path: pull, bytes: otherBytes, latencyS, tag: 'other' }, 3, (k) => ends.push(`other${k} ${sim.now}`))).toBe(true);
     }
     else if (touch === 'partner') net.startFlow(spec(['up'], 'other'));
     else if (touch === 'elsewhere') {
@@ -45,9 +47,9 @@ function run(held: boolean, touch: Touch, touchAtS: number, n = 8) {
     const started = held && net.startBurst({ path: pull, bytes, latencyS, tag: 'pull' }, n, (k) => ends.push(`pull${k} ${sim.now}`));
     if (held) expect(started).toBe(true);
     else for (let k = 0; k < n; k++) net.startFlow({ path: pull, bytes, latencyS, tag: 'pull', onDone: () => ends.push(`pull${k} ${sim.now}`) });
-    if (touch === 'same-instant' || touch === 'same-instant-pulls') other();
+    if (touch === 'same-instant' || touch === 'same-instant-pulls' || touch === 'same-instant-burst') other();
   });
-  if (touch !== 'none' && touch !== 'same-instant' && touch !== 'same-instant-pulls') sim.schedule(t0 + touchAtS, other);
+  if (!touch.startsWith('same-instant') && touch !== 'none') sim.schedule(t0 + touchAtS, other);
   sim.run();
   const figures = ['up', 'mem', 'down', 'nic'].map((id) => net.channelStats(id));
   return { ends, figures, delivered: net.bytesDelivered, completed: net.flowsCompleted, active: net.activeFlows, events: sim.eventsProcessed };
@@ -58,6 +60,7 @@ describe('FlowNetwork bursts held ahead', () => {
     ['none', 0],
     ['same-instant', 0],
     ['same-instant-pulls', 0],
+    ['same-instant-burst', 0],
     ['path', 5e-6],
     ['path', 1e-5],
     ['path', 4e-3],
@@ -81,6 +84,19 @@ describe('FlowNetwork bursts held ahead', () => {
       expect(burstCounts.held).toBe(before.held + 1);
       // Settled before its activation it holds the events the flows would; otherwise one fewer (no activation).
       expect(a.events).toBe(b.events - (early ? 0 : 1));
+    });
+  }
+
+  // Joined in its event by another group of pulls: fewer bytes (they end first), more, or the same.
+  for (const otherBytes of [2e7, 9e7, 4e7 + 12345]) {
+    it(`holds a second group started in its event as one burst (${otherBytes} B each)`, () => {
+      const before = { ...burstCounts };
+      const a = run(true, 'same-instant-burst', 0, 8, otherBytes);
+      const b = run(false, 'same-instant-burst', 0, 8, otherBytes);
+      expect(burstCounts.joined).toBe(before.joined + 1);
+      expect(a.ends.length).toBe(11);
+      expect({ ...a, events: 0 }).toEqual({ ...b, events: 0 });
+      expect(a.events).toBe(b.events - 1);
     });
   }
 

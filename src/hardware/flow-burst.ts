@@ -23,29 +23,36 @@ import { Flow, soloActiveS, soloFinishS, type ChannelClaim, type FlowOwner, type
 import type { FlowSpec } from './flow-types.js';
 import type { FairShareFlow } from './max-min.js';
 
+/** The flows of one startBurst call (a burst started in the same event on the same path joins the first). */
+interface Group {
+  bytes: number;
+  n: number;
+  firstId: number;
+  tag: string;
+  onDone: (k: number) => void;
+}
+
 /** One burst accounted ahead (at most one at a time). */
 interface Burst extends ChannelClaim {
   uses: readonly Use[];
   share: FairShareFlow;
   claimed: readonly Use[];
-  bytes: number;
+  groups: Group[];
+  /** Flows of all its groups. */
+  n: number;
   latencyS: number;
   cap: number;
-  tag: string;
-  n: number;
-  firstId: number;
   startS: number;
-  /** The shared activation (start + latency), and the common finish of every flow. */
+  /** The shared activation (start + latency), and the first finish (every flow of the group with the fewest bytes). */
   activeS: number;
   endS: number;
-  onDone: (k: number) => void;
   event: EventHandle;
   /** The kernel's scheduled count right after the burst was made (nothing scheduled since: its activation may still be joined). */
   countAfter: number;
 }
 
-/** Bursts held, and those settled before their end (before / after the activation), process-wide (tests check each path ran). */
-export const burstCounts = { held: 0, settledEarly: 0, settledActive: 0 };
+/** Bursts held (and joined), and those settled before their end (before / after the activation), process-wide (tests check each path ran). */
+export const burstCounts = { held: 0, joined: 0, settledEarly: 0, settledActive: 0 };
 
 export abstract class BurstFlows extends SoloFlows {
   /** Closed-form solo flows on (a burst's first flow is one, and an episode repeats what they do). */
@@ -67,7 +74,9 @@ export abstract class BurstFlows extends SoloFlows {
     const cap = spec.rateCapBytesPerS ?? Infinity;
     const bytes = spec.bytes;
     if (!this.soloFlows || !(n >= 2) || !(latencyS > 0) || !(bytes > 0) || !Number.isFinite(bytes) || !(cap > 0)) return false;
-    if (this.burstHeld !== null || this.moving.size > 0 || this.busyChannels.size > 0) return false;
+    const held = this.burstHeld;
+    if (held !== null) return this.joinBurst(held, spec, n, onDone);
+    if (this.moving.size > 0 || this.busyChannels.size > 0) return false;
     if (this.listener.onSegment !== undefined || this.listener.onRerate !== undefined) return false;
     const p = this.usesOf(spec.path);
     const uses = p.uses;
@@ -76,16 +85,9 @@ export abstract class BurstFlows extends SoloFlows {
     if (this.moving.size > 0 || this.busyChannels.size > 0 || !this.allIdle(uses)) return false;
     for (const { channel } of uses) if (channel.claim !== null || (channel.partner?.claim ?? null) !== null) return false;
     const now = this.sim.now;
-    // scheduleActivation's and the solo flow's activation (the same sum), then rerate's level for n
-    // flows of one shape (maxMinFairRatesInto's first round: weights summed flow by flow).
+    // scheduleActivation's and the solo flow's activation (the same sum).
     const activeS = now + latencyS;
-    let level = cap;
-    for (const { channel, weight } of uses) {
-      let w = 0;
-      for (let k = 0; k < n; k++) w += weight;
-      level = Math.min(level, channel.capacityBytesPerS / w);
-    }
-    const endS = activeS + Math.max(0, bytes - 0) / level;
+    const endS = burstEndS(uses, cap, activeS, n, bytes, Infinity);
     if (!(endS > activeS) || !Number.isFinite(endS)) return false;
     const claimed: Use[] = [];
     for (const u of uses) {
@@ -95,7 +97,7 @@ export abstract class BurstFlows extends SoloFlows {
     const firstId = this.nextFlowId;
     this.nextFlowId += n;
     const b: Burst = {
-      uses, share: this.shareOf(p, cap), claimed, bytes, latencyS, cap, tag: spec.tag ?? '', n, firstId, startS: now, activeS, endS, onDone,
+      uses, share: this.shareOf(p, cap), claimed, groups: [{ bytes, n, firstId, tag: spec.tag ?? '', onDone }], n, latencyS, cap, startS: now, activeS, endS,
       event: this.sim.scheduleAt(endS, () => this.endBurst(b), this.eventPriority),
       countAfter: 0,
       materialize: () => this.settleBurst(b, true),
@@ -105,6 +107,33 @@ export abstract class BurstFlows extends SoloFlows {
     this.burstHeld = b;
     this.pendingBurst = b;
     burstCounts.held++;
+    return true;
+  }
+
+  /**
+   * Flows started on a held burst's path in its very event with nothing scheduled since: one by one
+   * they would join its activation event (scheduleActivation), so they join the burst as a group;
+   * its end is then the first group's to finish (the rest end in ordinary completion events).
+   * Otherwise false (the caller then starts them one by one, and the first settles the burst).
+   */
+  private joinBurst(b: Burst, spec: FlowSpec, n: number, onDone: (k: number) => void): boolean {
+    const p = this.usesOf(spec.path);
+    const cap = spec.rateCapBytesPerS ?? Infinity;
+    const joins = p.uses === b.uses && spec.latencyS === b.latencyS && cap === b.cap && this.sim.now === b.startS && this.sim.scheduledCount === b.countAfter;
+    if (!joins) return false;
+    const all = b.n + n;
+    let endS = Infinity;
+    for (const g of b.groups) endS = burstEndS(b.uses, cap, b.activeS, all, g.bytes, endS);
+    endS = burstEndS(b.uses, cap, b.activeS, all, spec.bytes, endS);
+    if (!(endS > b.activeS) || !Number.isFinite(endS)) return false;
+    b.groups.push({ bytes: spec.bytes, n, firstId: this.nextFlowId, tag: spec.tag ?? '', onDone });
+    this.nextFlowId += n;
+    b.n = all;
+    b.endS = endS;
+    b.event.cancel();
+    b.event = this.sim.scheduleAt(endS, () => this.endBurst(b), this.eventPriority);
+    b.countAfter = this.sim.scheduledCount;
+    burstCounts.joined++;
     return true;
   }
 
@@ -127,13 +156,15 @@ export abstract class BurstFlows extends SoloFlows {
     if (schedule) b.event.cancel();
     const joinable = this.sim.scheduledCount === b.countAfter;
     const flows: Flow[] = [];
-    for (let k = 0; k < b.n; k++) {
-      // The network (FlowNetwork, the concrete class) is every flow's owner.
-      const flow = new Flow(this as unknown as FlowOwner, b.firstId + k, b.tag, b.bytes, b.startS, b.uses, b.share, b.cap, () => b.onDone(k));
-      flows.push(flow);
+    for (const g of b.groups) {
+      for (let k = 0; k < g.n; k++) {
+        // The network (FlowNetwork, the concrete class) is every flow's owner.
+        const flow = new Flow(this as unknown as FlowOwner, g.firstId + k, g.tag, g.bytes, b.startS, b.uses, b.share, b.cap, () => g.onDone(k));
+        flows.push(flow);
+      }
     }
     const f1 = flows[0]!;
-    const stride = this.soloStrideOf(b.uses, b.bytes, b.latencyS, b.cap);
+    const stride = this.soloStrideOf(b.uses, f1.bytes, b.latencyS, b.cap);
     const f1ActiveS = soloActiveS(stride, b.startS);
     if (schedule) {
       if (now < b.activeS) burstCounts.settledEarly++;
@@ -164,7 +195,7 @@ export abstract class BurstFlows extends SoloFlows {
     f1.soloActiveS = f1ActiveS;
     const dt = b.activeS - f1ActiveS;
     if (dt >= 0) this.chargeLoad(b.uses, f1.rate, dt);
-    f1.sent = Math.min(b.bytes, f1.rate * (b.activeS - f1ActiveS));
+    f1.sent = Math.min(f1.bytes, f1.rate * (b.activeS - f1ActiveS));
     f1.state = 'moving';
     f1.movingSinceS = f1ActiveS;
     this.moving.add(f1);
@@ -181,4 +212,19 @@ export abstract class BurstFlows extends SoloFlows {
     }
     this.rerateAt(b.activeS, schedule);
   }
+}
+
+/**
+ * The first finish of `n` flows activated together at `activeS` on `uses`, one of them of `bytes`
+ * (min with `beforeS`): rerate's level for flows of one shape (maxMinFairRatesInto's first round,
+ * weights summed flow by flow) and its finish time, with sent 0.
+ */
+function burstEndS(uses: readonly Use[], cap: number, activeS: number, n: number, bytes: number, beforeS: number): number {
+  let level = cap;
+  for (const { channel, weight } of uses) {
+    let w = 0;
+    for (let k = 0; k < n; k++) w += weight;
+    level = Math.min(level, channel.capacityBytesPerS / w);
+  }
+  return Math.min(beforeS, activeS + Math.max(0, bytes - 0) / level);
 }
