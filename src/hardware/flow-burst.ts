@@ -19,7 +19,7 @@
  */
 import type { EventHandle } from '../kernel/simulator.js';
 import { SoloFlows } from './flow-solo.js';
-import { Flow, soloActiveS, soloFinishS, type ChannelClaim, type FlowOwner, type Use } from './flow-parts.js';
+import { CAPACITY_TOLERANCE, Flow, soloActiveS, soloFinishS, type ChannelClaim, type FlowOwner, type Use } from './flow-parts.js';
 import type { FlowSpec } from './flow-types.js';
 import type { FairShareFlow } from './max-min.js';
 
@@ -139,8 +139,80 @@ export abstract class BurstFlows extends SoloFlows {
 
   /** At its end: the flows as the activation left them, then the allocation's completion at now. */
   private endBurst(b: Burst): void {
+    if (this.burstHeld !== b) return;
+    if (b.groups.length === 1) return this.endAlone(b);
     this.settleBurst(b, false);
     this.completeDue();
+  }
+
+  /**
+   * The end of a burst of one group never touched: what settleBurst and completeDue do, on the
+   * channels alone, without a Flow (its flows are alike: one rate, one finish, one residue). The
+   * activation at activeS (the solo flow's accountSolo, the entries, the re-rate's loads and peaks),
+   * then the completion at now (advance, detach of every flow in start order, the empty re-rate),
+   * then the callbacks in start order.
+   */
+  private endAlone(b: Burst): void {
+    this.burstHeld = null;
+    this.pendingBurst = null;
+    for (const { channel } of b.claimed) if (channel.claim === b) channel.claim = null;
+    const g = b.groups[0]!;
+    const { uses, activeS } = b;
+    const n = g.n;
+    const bytes = g.bytes;
+    const stride = this.soloStrideOf(uses, bytes, b.latencyS, b.cap);
+    const f1ActiveS = soloActiveS(stride, b.startS);
+    if (activeS - this.lastAdvanceS > 0) this.lastAdvanceS = activeS;
+    const dt1 = activeS - f1ActiveS;
+    if (dt1 >= 0) this.chargeLoad(uses, stride.rate, dt1);
+    let sent = Math.min(bytes, stride.rate * (activeS - f1ActiveS));
+    // rerateAt(activeS): the level maxMinFairRatesInto gives n flows of one shape, each channel's load
+    // summed flow by flow (its partner idle: its effective capacity is its own).
+    let level = b.cap;
+    for (const { channel, weight } of uses) {
+      let w = 0;
+      for (let k = 0; k < n; k++) w += weight;
+      level = Math.min(level, channel.capacityBytesPerS / w);
+    }
+    for (const { channel, weight } of uses) {
+      channel.flowsCarried += n - 1;
+      channel.effectiveBytesPerS = channel.capacityBytesPerS;
+      let load = 0;
+      for (let k = 0; k < n; k++) load += level * weight;
+      if (load > channel.effectiveBytesPerS * (1 + CAPACITY_TOLERANCE)) {
+        throw new Error(`FlowNetwork bug: channel ${channel.id} carries ${load} B/s over its capacity ${channel.effectiveBytesPerS} B/s`);
+      }
+      channel.loadBytesPerS = load;
+      channel.peakLoadBytesPerS = Math.max(channel.peakLoadBytesPerS, load);
+    }
+    // completeDue at now: advance, then every flow detached (all finish now: one bytes, one rate).
+    const now = this.sim.now;
+    const dt = now - this.lastAdvanceS;
+    if (dt > 0) {
+      sent += level * dt;
+      for (const { channel } of uses) {
+        channel.bytesCarried += channel.loadBytesPerS * dt;
+        channel.busyS += dt;
+        channel.utilisationIntegralS += (channel.loadBytesPerS / channel.capacityBytesPerS) * dt;
+      }
+      this.lastAdvanceS = now;
+    }
+    // Every flow's sent is the first's (0 at the activation, the same advance).
+    const residual = bytes - sent;
+    for (let k = 0; k < n; k++) {
+      for (const { channel, weight } of uses) {
+        channel.bytesCarried += residual * weight;
+        channel.utilisationIntegralS += (residual * weight) / channel.capacityBytesPerS;
+      }
+      this.completed++;
+      this.delivered += bytes;
+    }
+    for (const { channel } of uses) {
+      channel.loadBytesPerS = 0;
+      channel.effectiveBytesPerS = channel.capacityBytesPerS;
+    }
+    this.rerate();
+    for (let k = 0; k < n; k++) g.onDone(k);
   }
 
   /**
