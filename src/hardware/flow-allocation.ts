@@ -31,7 +31,7 @@ export abstract class FlowAllocation {
   private readonly scratchFlows: Flow[] = [];
   private readonly scratchShares: FairShareFlow[] = [];
   private readonly scratchRates: number[] = [];
-  protected nextCompletion?: EventHandle;
+  private nextCompletion?: EventHandle;
   /**
    * A burst of equal flows accounted ahead (flow-burst.ts) while the allocation is otherwise empty:
    * it settles before anything advances the allocation (a flow entering anywhere, a stats read).
@@ -214,11 +214,11 @@ export abstract class FlowAllocation {
 
   /** Recomputes every moving flow's rate and reschedules the single next-completion event. */
   protected rerate(): void {
-    this.rerateAt(this.sim.now, true);
+    this.rerateAt(this.sim.now);
   }
 
-  /** rerate as of `now` (a burst's activation, replayed later: flow-burst.ts); `schedule` false: no completion event. */
-  protected rerateAt(now: number, schedule: boolean): void {
+  /** rerate as of `now` (a burst's activation, replayed when it is settled later: flow-burst.ts). */
+  protected rerateAt(now: number): void {
     for (const c of this.busyChannels) {
       const duplexBusy = c.partner !== undefined && c.partner.movingFlows > 0;
       c.effectiveBytesPerS = duplexBusy ? c.bidirectionalBytesPerS : c.capacityBytesPerS;
@@ -251,13 +251,13 @@ export abstract class FlowAllocation {
       c.peakLoadBytesPerS = Math.max(c.peakLoadBytesPerS, c.loadBytesPerS);
     }
     this.nextCompletion?.cancel();
-    this.nextCompletion = Number.isFinite(nextS) && schedule
+    this.nextCompletion = Number.isFinite(nextS)
       ? this.sim.scheduleAt(Math.max(now, nextS), this.onCompletion, this.eventPriority)
       : undefined;
     this.listener.onRerate?.(now);
   }
 
-  protected completeDue(): void {
+  private completeDue(): void {
     this.nextCompletion = undefined;
     this.advance();
     const now = this.sim.now;

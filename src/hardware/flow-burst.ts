@@ -19,7 +19,7 @@
  */
 import type { EventHandle } from '../kernel/simulator.js';
 import { SoloFlows } from './flow-solo.js';
-import { CAPACITY_TOLERANCE, Flow, soloActiveS, soloFinishS, type ChannelClaim, type FlowOwner, type Use } from './flow-parts.js';
+import { CAPACITY_TOLERANCE, TIME_TOLERANCE, Flow, soloActiveS, soloFinishS, type ChannelClaim, type FlowOwner, type Use } from './flow-parts.js';
 import type { FlowSpec } from './flow-types.js';
 import type { FairShareFlow } from './max-min.js';
 
@@ -100,7 +100,7 @@ export abstract class BurstFlows extends SoloFlows {
       uses, share: this.shareOf(p, cap), claimed, groups: [{ bytes, n, firstId, tag: spec.tag ?? '', onDone }], n, latencyS, cap, startS: now, activeS, endS,
       event: this.sim.scheduleAt(endS, () => this.endBurst(b), this.eventPriority),
       countAfter: 0,
-      materialize: () => this.settleBurst(b, true),
+      materialize: () => this.settleBurst(b),
     };
     b.countAfter = this.sim.scheduledCount;
     for (const { channel } of claimed) channel.claim = b;
@@ -139,33 +139,30 @@ export abstract class BurstFlows extends SoloFlows {
 
   /** At its end: the flows as the activation left them, then the allocation's completion at now. */
   private endBurst(b: Burst): void {
-    if (this.burstHeld !== b) return;
-    if (b.groups.length === 1) return this.endAlone(b);
-    this.settleBurst(b, false);
-    this.completeDue();
+    if (this.burstHeld === b) this.endHeld(b);
   }
 
   /**
-   * The end of a burst of one group never touched: what settleBurst and completeDue do, on the
-   * channels alone, without a Flow (its flows are alike: one rate, one finish, one residue). The
-   * activation at activeS (the solo flow's accountSolo, the entries, the re-rate's loads and peaks),
-   * then the completion at now (advance, detach of every flow in start order, the empty re-rate),
-   * then the callbacks in start order.
+   * The end of a burst never touched: what settleBurst and completeDue do, on the channels, with
+   * Flow objects only for the groups that do not finish now (every flow has one rate, so a group's
+   * flows have one finish and one residue). The activation at activeS (the solo flow's accountSolo,
+   * the entries, the re-rate's loads and peaks), then the completion at now (advance, detach of the
+   * finished flows in start order, the re-rate of the rest), then the callbacks in start order.
    */
-  private endAlone(b: Burst): void {
+  private endHeld(b: Burst): void {
     this.burstHeld = null;
     this.pendingBurst = null;
     for (const { channel } of b.claimed) if (channel.claim === b) channel.claim = null;
-    const g = b.groups[0]!;
-    const { uses, activeS } = b;
-    const n = g.n;
-    const bytes = g.bytes;
-    const stride = this.soloStrideOf(uses, bytes, b.latencyS, b.cap);
+    const { uses, activeS, groups } = b;
+    const n = b.n;
+    const g1 = groups[0]!;
+    const stride = this.soloStrideOf(uses, g1.bytes, b.latencyS, b.cap);
     const f1ActiveS = soloActiveS(stride, b.startS);
     if (activeS - this.lastAdvanceS > 0) this.lastAdvanceS = activeS;
     const dt1 = activeS - f1ActiveS;
     if (dt1 >= 0) this.chargeLoad(uses, stride.rate, dt1);
-    let sent = Math.min(bytes, stride.rate * (activeS - f1ActiveS));
+    // The first flow's sent after its materialization (0); the others start at 0.
+    let sent = Math.min(g1.bytes, stride.rate * (activeS - f1ActiveS));
     // rerateAt(activeS): the level maxMinFairRatesInto gives n flows of one shape, each channel's load
     // summed flow by flow (its partner idle: its effective capacity is its own).
     let level = b.cap;
@@ -185,7 +182,7 @@ export abstract class BurstFlows extends SoloFlows {
       channel.loadBytesPerS = load;
       channel.peakLoadBytesPerS = Math.max(channel.peakLoadBytesPerS, load);
     }
-    // completeDue at now: advance, then every flow detached (all finish now: one bytes, one rate).
+    // completeDue at now: advance, then the flows finishing now detached in start order.
     const now = this.sim.now;
     const dt = now - this.lastAdvanceS;
     if (dt > 0) {
@@ -197,35 +194,71 @@ export abstract class BurstFlows extends SoloFlows {
       }
       this.lastAdvanceS = now;
     }
-    // Every flow's sent is the first's (0 at the activation, the same advance).
-    const residual = bytes - sent;
-    for (let k = 0; k < n; k++) {
-      for (const { channel, weight } of uses) {
-        channel.bytesCarried += residual * weight;
-        channel.utilisationIntegralS += (residual * weight) / channel.capacityBytesPerS;
+    const limitS = now + TIME_TOLERANCE * Math.max(1, now);
+    let left = 0;
+    const done: boolean[] = [];
+    for (const g of groups) {
+      const finishS = activeS + Math.max(0, g.bytes - 0) / level;
+      const ends = finishS <= limitS;
+      done.push(ends);
+      if (!ends) {
+        left += g.n;
+        continue;
       }
-      this.completed++;
-      this.delivered += bytes;
+      const residual = g.bytes - sent;
+      for (let k = 0; k < g.n; k++) {
+        for (const { channel, weight } of uses) {
+          channel.bytesCarried += residual * weight;
+          channel.utilisationIntegralS += (residual * weight) / channel.capacityBytesPerS;
+        }
+        this.completed++;
+        this.delivered += g.bytes;
+      }
     }
-    for (const { channel } of uses) {
-      channel.loadBytesPerS = 0;
-      channel.effectiveBytesPerS = channel.capacityBytesPerS;
+    if (left === 0) {
+      for (const { channel } of uses) {
+        channel.loadBytesPerS = 0;
+        channel.effectiveBytesPerS = channel.capacityBytesPerS;
+      }
+    } else {
+      // The groups still moving, as the allocation holds them (the re-rate below gives their new rates).
+      for (let i = 0; i < groups.length; i++) {
+        if (done[i]) continue;
+        const g = groups[i]!;
+        for (let k = 0; k < g.n; k++) {
+          const f = new Flow(this as unknown as FlowOwner, g.firstId + k, g.tag, g.bytes, b.startS, uses, b.share, b.cap, () => g.onDone(k));
+          f.state = 'moving';
+          f.movingSinceS = i === 0 && k === 0 ? f1ActiveS : activeS;
+          f.sent = sent;
+          f.rate = level;
+          f.finishS = activeS + Math.max(0, g.bytes - 0) / level;
+          this.moving.add(f);
+        }
+      }
+      for (const { channel } of uses) {
+        if (channel.movingFlows === 0) this.busyChannels.add(channel);
+        channel.movingFlows += left;
+      }
     }
     this.rerate();
-    for (let k = 0; k < n; k++) g.onDone(k);
+    for (let i = 0; i < groups.length; i++) {
+      if (!done[i]) continue;
+      const g = groups[i]!;
+      for (let k = 0; k < g.n; k++) g.onDone(k);
+    }
   }
 
   /**
-   * Makes the burst's flows as step-by-step simulation holds them now, and releases its claims.
-   * `schedule`: the events they hold then are scheduled (false only at its end, which completes them itself).
+   * Makes the burst's flows as step-by-step simulation holds them now, with the events they hold
+   * then, and releases its claims (someone touched its path or the allocation before its end).
    */
-  private settleBurst(b: Burst, schedule: boolean): void {
+  private settleBurst(b: Burst): void {
     if (this.burstHeld !== b) return;
     this.burstHeld = null;
     this.pendingBurst = null;
     for (const { channel } of b.claimed) if (channel.claim === b) channel.claim = null;
     const now = this.sim.now;
-    if (schedule) b.event.cancel();
+    b.event.cancel();
     const joinable = this.sim.scheduledCount === b.countAfter;
     const flows: Flow[] = [];
     for (const g of b.groups) {
@@ -238,10 +271,8 @@ export abstract class BurstFlows extends SoloFlows {
     const f1 = flows[0]!;
     const stride = this.soloStrideOf(b.uses, f1.bytes, b.latencyS, b.cap);
     const f1ActiveS = soloActiveS(stride, b.startS);
-    if (schedule) {
-      if (now < b.activeS) burstCounts.settledEarly++;
-      else burstCounts.settledActive++;
-    }
+    if (now < b.activeS) burstCounts.settledEarly++;
+    else burstCounts.settledActive++;
     if (now < b.activeS) {
       // Before the activation: startSoloAt for the first, one shared activation event for the rest.
       f1.solo = true;
@@ -282,7 +313,7 @@ export abstract class BurstFlows extends SoloFlows {
         channel.flowsCarried++;
       }
     }
-    this.rerateAt(b.activeS, schedule);
+    this.rerateAt(b.activeS);
   }
 }
 
