@@ -10,7 +10,15 @@ import type { EventHandle, Simulator } from '../kernel/simulator.js';
 import { didYouMean } from '../errors.js';
 import { maxMinFairRatesInto, type ChannelUse, type FairShareFlow } from './max-min.js';
 import type { FlowNetworkListener } from './flow-types.js';
-import { CAPACITY_TOLERANCE, TIME_TOLERANCE, type Channel, type Flow, type Use } from './flow-parts.js';
+import { CAPACITY_TOLERANCE, TIME_TOLERANCE, type Channel, type ChannelClaim, type Flow, type Use } from './flow-parts.js';
+
+/** A path's channels as the network resolves them once (usesOf), with the last fair-share view made on it. */
+export interface PathUses {
+  ids: readonly string[];
+  uses: readonly Use[];
+  shareUses: readonly ChannelUse[];
+  share: FairShareFlow | null;
+}
 
 export abstract class FlowAllocation {
   protected readonly channels = new Map<string, Channel>();
@@ -24,6 +32,11 @@ export abstract class FlowAllocation {
   private readonly scratchShares: FairShareFlow[] = [];
   private readonly scratchRates: number[] = [];
   private nextCompletion?: EventHandle;
+  /**
+   * A burst of equal flows accounted ahead (flow-burst.ts) while the allocation is otherwise empty:
+   * it settles before anything advances the allocation (a flow entering anywhere, a stats read).
+   */
+  protected pendingBurst: ChannelClaim | null = null;
   /** The completion event's callback, bound once (a re-rate schedules one, most flow starts and ends re-rate). */
   private readonly onCompletion = (): void => this.completeDue();
   /** Flows finishing in one completion event (reused: completeDue is never re-entered, it runs only as that event). */
@@ -113,7 +126,7 @@ export abstract class FlowAllocation {
    * Channels a path crosses, with crossing counts, in first-crossing order; cached per path array
    * (callers reuse their routes' arrays, so a transfer's thousands of flows resolve it once).
    */
-  protected usesOf(path: readonly string[]): { uses: readonly Use[]; shareUses: readonly ChannelUse[] } {
+  protected usesOf(path: readonly string[]): PathUses {
     const hit = this.pathUses.get(path);
     if (hit !== undefined && samePath(hit.ids, path)) return hit;
     const weights = new Map<Channel, number>();
@@ -122,12 +135,23 @@ export abstract class FlowAllocation {
       weights.set(c, (weights.get(c) ?? 0) + 1);
     }
     const uses = [...weights].map(([channel, weight]) => ({ channel, weight }));
-    const entry = { ids: [...path], uses, shareUses: uses.map((u): ChannelUse => ({ channel: u.channel.index, weight: u.weight })) };
+    const entry: PathUses = { ids: [...path], uses, shareUses: uses.map((u): ChannelUse => ({ channel: u.channel.index, weight: u.weight })), share: null };
     this.pathUses.set(path, entry);
     return entry;
   }
 
-  private readonly pathUses = new WeakMap<readonly string[], { ids: readonly string[]; uses: readonly Use[]; shareUses: readonly ChannelUse[] }>();
+  private readonly pathUses = new WeakMap<readonly string[], PathUses>();
+
+  /**
+   * The fair-share view of a flow on this path with this cap, shared by every such flow (the
+   * solver only reads it): one object per flow before, where a late decode reservation starts a
+   * transfer's 32 staged pulls at once.
+   */
+  protected shareOf(p: PathUses, capBytesPerS: number): FairShareFlow {
+    const s = p.share;
+    if (s !== null && s.capBytesPerS === capBytesPerS) return s;
+    return (p.share = { uses: p.shareUses, capBytesPerS });
+  }
 
   protected channel(id: string): Channel {
     const c = this.channels.get(id);
@@ -148,6 +172,7 @@ export abstract class FlowAllocation {
 
   /** Brings every moving flow's delivered bytes and every channel's integrals up to now. */
   protected advance(): void {
+    if (this.pendingBurst !== null) this.pendingBurst.materialize();
     const now = this.sim.now;
     const dt = now - this.lastAdvanceS;
     if (dt <= 0) return;
@@ -189,6 +214,11 @@ export abstract class FlowAllocation {
 
   /** Recomputes every moving flow's rate and reschedules the single next-completion event. */
   protected rerate(): void {
+    this.rerateAt(this.sim.now);
+  }
+
+  /** rerate as of `now` (a burst's activation, replayed when it is settled later: flow-burst.ts). */
+  protected rerateAt(now: number): void {
     for (const c of this.busyChannels) {
       const duplexBusy = c.partner !== undefined && c.partner.movingFlows > 0;
       c.effectiveBytesPerS = duplexBusy ? c.bidirectionalBytesPerS : c.capacityBytesPerS;
@@ -206,7 +236,6 @@ export abstract class FlowAllocation {
     // Entries past n are stale and ignored (setting `length` is a slow runtime call in V8).
     const rates = this.scratchRates;
     maxMinFairRatesInto(shares, n, this.capacities, rates);
-    const now = this.sim.now;
     let nextS = Infinity;
     for (let i = 0; i < n; i++) {
       const f = flows[i]!;

@@ -14,7 +14,7 @@
  * flow-episode.test.ts (episode against the event-driven network, byte for byte).
  */
 import { maxMinFairRatesInto, type ChannelUse, type FairShareFlow } from './max-min.js';
-import { SoloFlows } from './flow-solo.js';
+import { BurstFlows } from './flow-burst.js';
 import { TIME_TOLERANCE, type Channel, type Use } from './flow-parts.js';
 
 /** One leg's path as the network resolves it. */
@@ -104,9 +104,7 @@ export interface FlowEpisode {
   readonly doneS: readonly number[];
 }
 
-export abstract class EpisodeFlows extends SoloFlows {
-  /** Closed-form solo flows on (an episode repeats what they do, so it needs them). */
-  protected abstract readonly soloFlows: boolean;
+export abstract class EpisodeFlows extends BurstFlows {
   /** Shapes by first path's uses (an episode's second path is looked up in its list). */
   private readonly shapes = new WeakMap<readonly Use[], Shape[]>();
   /** One run's scratch, reused: an episode is committed or dropped before the next one runs. */
@@ -155,6 +153,13 @@ export abstract class EpisodeFlows extends SoloFlows {
   ): FlowEpisode | null {
     if (!(startS >= this.sim.now)) return null;
     if (!this.soloFlows || this.moving.size > 0 || this.listener.onSegment !== undefined || this.listener.onRerate !== undefined) return null;
+    // A burst held ahead (flow-burst.ts) is the allocation's from its activation on, and until then
+    // its activation event would be the kernel's next: the episode must end before it.
+    const burstS = this.burstActivationS;
+    if (!Number.isNaN(burstS)) {
+      if (!(this.sim.now < burstS)) return null;
+      if (burstS < beforeS) beforeS = burstS;
+    }
     for (const b of bytes) if (!(b > 0)) return null;
     const sh = this.shapeOf(path1, latency1S, cap1, path2, latency2S, cap2);
     for (const e of sh.chans) {

@@ -45,6 +45,11 @@ export class FlowNetwork extends EpisodeFlows {
     super(sim, listener, eventPriority);
   }
 
+  /** Whether a listener takes timeline segments (onSegment): callers keep what only segments need otherwise. */
+  get reportsSegments(): boolean {
+    return this.listener.onSegment !== undefined;
+  }
+
   /** Accounting for one channel, advanced to now. */
   channelStats(id: string): ChannelStats {
     const c = this.channel(id);
@@ -90,9 +95,10 @@ export class FlowNetwork extends EpisodeFlows {
     if (!(spec.bytes >= 0) || !Number.isFinite(spec.bytes)) throw new RangeError(`Flow bytes must be >= 0, got ${spec.bytes}`);
     if (!(latencyS >= 0)) throw new RangeError(`Flow latency must be >= 0 s, got ${latencyS}`);
     if (!(cap > 0)) throw new RangeError(`Flow rate cap must be > 0 bytes/s, got ${cap}`);
-    const { uses, shareUses } = this.usesOf(spec.path);
+    const p = this.usesOf(spec.path);
+    const uses = p.uses;
     this.settleClaims(uses);
-    const flow = new Flow(this, this.nextFlowId++, spec.tag ?? '', spec.bytes, this.sim.now, uses, shareUses, cap, spec.onDone);
+    const flow = new Flow(this, this.nextFlowId++, spec.tag ?? '', spec.bytes, this.sim.now, uses, this.shareOf(p, cap), cap, spec.onDone);
     // A flow with nothing to move, or nothing to limit it, finishes when its latency is over.
     const instantaneous = spec.bytes === 0 || (uses.length === 0 && cap === Infinity);
     if (instantaneous) {
@@ -124,7 +130,8 @@ export class FlowNetwork extends EpisodeFlows {
     if (!(spec.bytes >= 0) || !Number.isFinite(spec.bytes)) throw new RangeError(`Flow bytes must be >= 0, got ${spec.bytes}`);
     if (!(latencyS >= 0)) throw new RangeError(`Flow latency must be >= 0 s, got ${latencyS}`);
     if (!(cap > 0)) throw new RangeError(`Flow rate cap must be > 0 bytes/s, got ${cap}`);
-    const { uses, shareUses } = this.usesOf(spec.path);
+    const p = this.usesOf(spec.path);
+    const uses = p.uses;
     for (const { channel } of uses) if (channel.claim !== null || (channel.partner?.claim ?? null) !== null) return null;
     const instantaneous = spec.bytes === 0 || (uses.length === 0 && cap === Infinity);
     const solo = !instantaneous && this.soloFlows && this.allIdle(uses);
@@ -132,7 +139,7 @@ export class FlowNetwork extends EpisodeFlows {
     // (A solo flow ends no earlier than atS + latency: only one without latency needs its finish.)
     const firstS = solo && !(latencyS > 0) ? soloFinishS(this.soloStrideOf(uses, spec.bytes, latencyS, cap), atS) : atS + latencyS;
     if (!(firstS > atS)) return null;
-    const flow = new Flow(this, this.nextFlowId++, spec.tag ?? '', spec.bytes, atS, uses, shareUses, cap, spec.onDone);
+    const flow = new Flow(this, this.nextFlowId++, spec.tag ?? '', spec.bytes, atS, uses, this.shareOf(p, cap), cap, spec.onDone);
     if (instantaneous) {
       flow.activation = this.sim.scheduleAt(atS + latencyS, () => this.finishInstantaneous(flow), this.eventPriority);
     } else if (solo) {
@@ -219,8 +226,9 @@ export class FlowNetwork extends EpisodeFlows {
    * network as the solo flow startFlow would have made then (the caller has released its claim).
    */
   adoptSolo(spec: FlowSpec, startS: number): FlowHandle {
-    const { uses, shareUses } = this.usesOf(spec.path);
-    const flow = new Flow(this, this.nextFlowId++, spec.tag ?? '', spec.bytes, startS, uses, shareUses, spec.rateCapBytesPerS ?? Infinity, spec.onDone);
+    const p = this.usesOf(spec.path);
+    const cap = spec.rateCapBytesPerS ?? Infinity;
+    const flow = new Flow(this, this.nextFlowId++, spec.tag ?? '', spec.bytes, startS, p.uses, this.shareOf(p, cap), cap, spec.onDone);
     this.startSoloAt(flow, spec.latencyS ?? 0, startS);
     return flow;
   }

@@ -6,7 +6,7 @@
  * flow's state is read from the clock rather than stored (flow-solo.ts).
  */
 import type { EventHandle } from '../kernel/simulator.js';
-import type { ChannelUse, FairShareFlow } from './max-min.js';
+import type { FairShareFlow } from './max-min.js';
 import type { FlowHandle, FlowState } from './flow-types.js';
 
 /** A caller holding channels for flows it accounts itself (flow-network.ts); `materialize` hands them back. */
@@ -83,8 +83,6 @@ export class Flow implements FlowHandle {
   movingSinceS = 0;
   finishS = Infinity;
   activation?: EventHandle;
-  /** The flow as the fair-share solver sees it, built once. */
-  readonly share: FairShareFlow;
   constructor(
     private readonly net: FlowOwner,
     readonly id: number,
@@ -92,12 +90,11 @@ export class Flow implements FlowHandle {
     readonly bytes: number,
     readonly startS: number,
     readonly uses: readonly Use[],
-    shareUses: readonly ChannelUse[],
+    /** Its fair-share view (shared by flows of one path and cap: FlowAllocation.shareOf). */
+    readonly share: FairShareFlow,
     readonly capBytesPerS: number,
     readonly onDone: ((flow: FlowHandle) => void) | undefined,
-  ) {
-    this.share = { uses: shareUses, capBytesPerS };
-  }
+  ) {}
   get state(): FlowState {
     return this.solo ? this.net.soloState(this) : this.st;
   }

@@ -47,7 +47,7 @@ export abstract class SoloFlows extends FlowAllocation {
    * The activation last scheduled (scheduleActivation), while nothing else has been scheduled
    * since: a flow due to activate at the same instant on the same path joins its event.
    */
-  private burst: { atS: number; seq: number; uses: readonly Use[]; flows: Flow[] } | null = null;
+  protected burst: { atS: number; seq: number; uses: readonly Use[]; flows: Flow[] } | null = null;
 
   /**
    * Schedules a flow's activation after its latency. Flows started one after another with nothing
@@ -81,7 +81,7 @@ export abstract class SoloFlows extends FlowAllocation {
     this.burst = null;
   }
 
-  private activateBurst(flows: Flow[]): void {
+  protected activateBurst(flows: Flow[]): void {
     if (this.burst?.flows === flows) this.burst = null;
     let entered = false;
     for (const f of flows) {
@@ -165,7 +165,7 @@ export abstract class SoloFlows extends FlowAllocation {
   }
 
   /** Adds a solo flow's channel integrals over [its activation, untilS] (it was alone: constant load). */
-  private accountSolo(flow: Flow, untilS: number): void {
+  protected accountSolo(flow: Flow, untilS: number): void {
     const dt = untilS - flow.soloActiveS;
     for (const { channel } of flow.uses) channel.solo = null;
     if (dt >= 0) this.chargeLoad(flow.uses, flow.rate, dt);
@@ -183,7 +183,7 @@ export abstract class SoloFlows extends FlowAllocation {
     for (const { channel, weight } of uses) creditChannel(channel, (bytes - rate * carriedS) * weight);
   }
 
-  private finishSolo(flow: Flow): void {
+  protected finishSolo(flow: Flow): void {
     const now = this.sim.now;
     // Bytes balance exactly, as detach() credits a finishing flow's round-off residue.
     const carriedS = now - flow.soloActiveS;

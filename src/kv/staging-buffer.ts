@@ -47,6 +47,14 @@ export interface Reservation {
   readonly grantedS: number;
 }
 
+/**
+ * A staged chunk's pages held by count (takeAt, counts-only buffers) rather than as a reservation
+ * object: its holder frees them with freeTakenAt(reqId, bytes) for its own request and bytes. A
+ * layer chain or a batch-mates' episode hands copied chunks over as this, where adoptTaken made one
+ * object per chunk (~126k per 20k requests of dual-l4-disagg, whose decode side reserves late).
+ */
+export const TAKEN_BY_COUNT: Reservation = Object.freeze({ reqId: -1, bytes: 0, pages: [], requestedS: NaN, grantedS: NaN });
+
 interface Pending {
   reservation: MutableReservation;
   onGranted: (r: Reservation) => void;

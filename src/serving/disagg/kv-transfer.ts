@@ -24,7 +24,7 @@
 import type { Simulator } from '../../kernel/simulator.js';
 import type { ChannelSegment, FlowNetwork } from '../../hardware/flow-network.js';
 import type { Endpoint, Route, Topology } from '../../hardware/topology.js';
-import type { Reservation, StagingBuffer } from '../../kv/staging-buffer.js';
+import { TAKEN_BY_COUNT, type Reservation, type StagingBuffer } from '../../kv/staging-buffer.js';
 import type { RequestState } from '../request-state.js';
 import { EventPriority } from '../event-priorities.js';
 import { LayerChain, type ChainHost } from './layer-chain.js';
@@ -171,7 +171,8 @@ export class KvTransferManager {
       last.chain?.materialize();
     }
     this.lastBegun = t;
-    this.byTag.set(t.tag, t);
+    // Looked up only by onSegment: a network without a segment listener (no timeline) never calls it.
+    if (this.net.reportsSegments) this.byTag.set(t.tag, t);
     if (legs === 0) return t; // nothing stored (a prompt shorter than one chunk): ready once prefill ends and decode reserved
     if (t.batched && this.joinMates(last!, t)) return t;
     if (launchLater) this.unlaunched = t;
@@ -273,6 +274,11 @@ export class KvTransferManager {
     // The legs waiting now, in order (no copy: none is added meanwhile, as starting flows calls nothing back).
     const waiting = t.waiting;
     const n = waiting.length;
+    if (n >= 2 && this.pullBurst(t, n)) {
+      waiting.length = 0;
+      this.check(t);
+      return;
+    }
     for (let i = 0; i < n; i++) {
       const w = waiting[i]!;
       if (this.cfg.path === 'direct' || this.cfg.path === 'network') this.flowDirect(t, w.shard, shardBytes);
@@ -282,6 +288,23 @@ export class KvTransferManager {
       if (n > 0) waiting.length = 0;
     } else waiting.splice(0, n);
     this.check(t);
+  }
+
+  /**
+   * A late reservation's staged chunks (one source GPU, one destination) pulled as one burst of
+   * equal flows (FlowNetwork.startBurst: one event instead of an activation, a completion and 32
+   * flows), where the network can hold it; false, nothing done, otherwise. Fast paths only.
+   */
+  private pullBurst(t: Transfer, n: number): boolean {
+    if (!this.chains || this.cfg.path !== 'staging' || t.srcGpus.length !== 1 || t.dstGpus!.length !== 1) return false;
+    const src = t.srcGpus[0]!;
+    const r = this.routesFor(src, t.dstGpus![0]!)[1]!;
+    const res = new Array<Reservation | undefined>(n);
+    for (let i = 0; i < n; i++) res[i] = t.waiting[i]!.res;
+    const spec = { path: r.path, bytes: t.shardBytes, latencyS: r.latencyS, rateCapBytesPerS: r.rateCapBytesPerS, tag: t.tag };
+    if (!this.net.startBurst(spec, n, (k) => this.afterPull(t, src, res[k]))) return false;
+    if (Number.isNaN(t.firstMoveS)) t.firstMoveS = this.sim.now;
+    return true;
   }
 
   /** The prompt's KV is complete at `timeS`; the decode side takes the KV no earlier than `readyNotBeforeS`. */
@@ -346,7 +369,12 @@ export class KvTransferManager {
 
   /** A chunk's destination leg is done: its staging pages go back. */
   afterPull(t: Transfer, src: number, res?: Reservation): void {
-    if (res) this.stagingOf(src)!.free(res);
+    if (res === TAKEN_BY_COUNT) {
+      // As free() does for a reservation: its claimant settles first, then the pages go back now.
+      const buf = this.stagingOf(src)!;
+      buf.claim?.materialize();
+      buf.freeTakenAt(t.req.spec.id, t.shardBytes, this.sim.now);
+    } else if (res) this.stagingOf(src)!.free(res);
     t.dstLeft--;
     this.check(t);
   }
@@ -382,7 +410,7 @@ export class KvTransferManager {
     if (t.dstLeft === 0 && !t.ready && t.dstGpus !== null) {
       t.ready = true;
       t.doneS = atS;
-      this.byTag.delete(t.tag);
+      if (this.net.reportsSegments) this.byTag.delete(t.tag);
       this.cb.onReady(t);
     }
   }

@@ -15,7 +15,7 @@
 import type { Simulator } from '../../kernel/simulator.js';
 import type { FlowNetwork } from '../../hardware/flow-network.js';
 import type { Route } from '../../hardware/topology.js';
-import type { Reservation, StagingBuffer } from '../../kv/staging-buffer.js';
+import { TAKEN_BY_COUNT, type Reservation, type StagingBuffer } from '../../kv/staging-buffer.js';
 import type { Transfer } from './transfer.js';
 import { settleFinished } from './layer-chain.js';
 
@@ -92,7 +92,7 @@ export function runMatesEpisode(host: EpisodeHost, mates: readonly Transfer[], l
     if (!ep.doneSecond[k]) {
       t.srcLeft--;
       // As afterSourceLeg with no destination yet: the staged chunk waits for its pull.
-      if (copyOnly) t.waiting.push({ shard: 0, res: r ?? buf.adoptTaken(t.req.spec.id, t.shardBytes, now) });
+      if (copyOnly) t.waiting.push({ shard: 0, res: r ?? TAKEN_BY_COUNT });
     } else {
       if (r === null) buf.freeTakenAt(t.req.spec.id, t.shardBytes, ep.doneS[k]!);
       else buf.freeAt(r, ep.doneS[k]!);

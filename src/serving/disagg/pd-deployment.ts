@@ -33,7 +33,7 @@ import { blockKeys } from '../block-keys.js';
 import { abortedOf, admitDecodeLeg, type Deployment } from '../deployment.js';
 import type { EngineInstance } from '../instance.js';
 import { pickInstance, type RouterPolicy, type RouteState } from '../pick-instance.js';
-import { RequestState } from '../request-state.js';
+import { NO_BLOCK_KEYS, RequestState } from '../request-state.js';
 import type { RequestSpec } from '../types.js';
 import type { DisaggSink } from './disagg-sink.js';
 import type { KvTransferManager, Transfer, TransferPolicy } from './kv-transfer.js';
@@ -147,7 +147,7 @@ export class PdDeployment implements Deployment {
 
   submit(spec: RequestSpec): void {
     const o = this.o;
-    const keys = o.keyed ? blockKeys(spec.promptTokens, spec.prefixHashes, spec.prefixBlockTokens, o.blockSizeTokens) : [];
+    const keys = o.keyed ? blockKeys(spec.promptTokens, spec.prefixHashes, spec.prefixBlockTokens, o.blockSizeTokens) : NO_BLOCK_KEYS;
     const req = new RequestState(spec, keys);
     if (spec.promptTokens < o.thresholdTokens) {
       const local = this.colocated.length > 0 ? this.colocated : this.decodes;
@@ -194,7 +194,7 @@ export class PdDeployment implements Deployment {
     due[n - 1] = startS + bd.totalMs / 1000;
     // Launched once the decode side is asked for: a layer chain can then be computed with it known.
     const transfer = this.mgr.begin(req, o.gpusOf.get(prefill)!, due, true);
-    const f: Flight = { req, prefill, transfer, dreq: new RequestState(req.spec, []), decode: null, wantS: NaN, reservedS: NaN, legS: NaN, aborted: false };
+    const f: Flight = { req, prefill, transfer, dreq: new RequestState(req.spec, NO_BLOCK_KEYS), decode: null, wantS: NaN, reservedS: NaN, legS: NaN, aborted: false };
     this.flights.set(req.spec.id, f);
     if (o.transferPolicy === 'layerwise') this.requestDecode(f);
     this.mgr.launch(transfer);
@@ -248,7 +248,7 @@ export class PdDeployment implements Deployment {
     const o = transferOutcome(t, f.reservedS, f.wantS, req.firstTokenS! - req.spec.arrivalS);
     this.counters.transferred(o);
     this.sink.extras.set(req.spec.id, {
-      replica: `${f.prefill.name}->${decode.name}`,
+      replica: this.pairName(f.prefill, decode),
       prefillFirstTokenS: req.firstTokenS,
       kvTransferMs: round3(o.transferMs),
       kvExposedMs: round3(o.exposedMs),
@@ -260,9 +260,22 @@ export class PdDeployment implements Deployment {
     decode.admitRemote(dreq);
   }
 
+  /** `prefill->decode` names, built once per pair (a template string per landed transfer before). */
+  private readonly pairNames = new Map<EngineInstance, Map<EngineInstance, string>>();
+
+  private pairName(p: EngineInstance, d: EngineInstance): string {
+    let byD = this.pairNames.get(p);
+    if (byD === undefined) this.pairNames.set(p, (byD = new Map()));
+    let name = byD.get(d);
+    if (name === undefined) byD.set(d, (name = `${p.name}->${d.name}`));
+    return name;
+  }
+
   /** Decode instances in the order a reservation tries them: the router's pick, then the rest. */
-  private decodeOrder(): EngineInstance[] {
-    const first = pickInstance(this.o.policy, this.decodes, this.rrD, this.o.streams.decode, []);
+  private decodeOrder(): readonly EngineInstance[] {
+    const first = pickInstance(this.o.policy, this.decodes, this.rrD, this.o.streams.decode, NO_BLOCK_KEYS);
+    // One decode instance (the pick is it): no new arrays. Every queued flight asks at each decode leave.
+    if (this.decodes.length === 1) return this.decodes;
     return [first, ...this.decodes.filter((x) => x !== first)];
   }
 

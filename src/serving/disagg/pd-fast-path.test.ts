@@ -11,6 +11,7 @@ import { runSimulation } from '../../run/simulation.js';
 import { MemoryRecordWriter } from '../../run/record-writer.js';
 import { LayerChain } from './layer-chain.js';
 import { episodeCounts } from './mates-episode.js';
+import { burstCounts } from '../../hardware/flow-burst.js';
 
 function load(file: string, overrides: string[]): LoadedScenario {
   const abs = path.resolve(file);
@@ -21,31 +22,39 @@ function load(file: string, overrides: string[]): LoadedScenario {
 
 describe('P/D fast paths', () => {
   // [name, file, overrides, layer chains made (and handed back, materialized) in the fast run, batch-mates'
-  // episodes run ('every kind': of copies only, with the decode side not reserved yet, and run ahead of the clock too)]
-  const cases: [string, string, string[], ('made' | 'handed back')?, (true | 'every kind')?][] = [
+  // episodes run ('every kind': of copies only, with the decode side not reserved yet, and run ahead of the clock too),
+  // late reservations' staged pulls held as bursts (flow-burst.ts; others reserved in the same event joining them,
+  // some settled while their flows move; settled before the activation: flow-burst-claim.test.ts)]
+  const cases: [string, string, string[], ('made' | 'handed back')?, (true | 'every kind')?, true?][] = [
     ['layer-wise through staging, 1.2 req/s', 'scenarios/dual-l4-disagg.yaml', ['workload.requests=150', 'output.timeline=false'], 'made', true],
     // Busier: decode reservations arrive while chains of copies run, so those are handed back mid-way
     // (and their layers left chained again).
     ['layer-wise through staging, 1.8 req/s', 'scenarios/dual-l4-disagg.yaml', ['workload.requests=300', 'workload.arrival.rate=1.8'], 'handed back'],
     // Prompts batched in one prefill iteration share the links from the first layer: episodes of
     // batch-mates (without a timeline: with one, the network reports segments and they run chunk by chunk).
-    ['layer-wise through staging, 2.5 req/s', 'scenarios/dual-l4-disagg.yaml', ['workload.requests=300', 'workload.arrival.rate=2.5', 'output.timeline=false'], undefined, 'every kind'],
+    ['layer-wise through staging, 2.5 req/s', 'scenarios/dual-l4-disagg.yaml', ['workload.requests=300', 'workload.arrival.rate=2.5', 'output.timeline=false'], undefined, 'every kind', true],
     // A small staging buffer: back-pressure on the chunks, with chains, episodes and hand-backs about.
-    ['layer-wise through a small staging buffer, 1.6 req/s', 'scenarios/dual-l4-disagg.yaml', ['workload.requests=300', 'workload.arrival.rate=1.6', 'deployment.transfer.stagingBufferGiB=0.5', 'output.timeline=false', 'seed=2'], 'handed back', 'every kind'],
+    ['layer-wise through a small staging buffer, 1.6 req/s', 'scenarios/dual-l4-disagg.yaml', ['workload.requests=300', 'workload.arrival.rate=1.6', 'deployment.transfer.stagingBufferGiB=0.5', 'output.timeline=false', 'seed=2'], 'handed back', 'every kind', true],
     // Saturated: chunks of batched prompts overlap on the links, so solo flows are materialized into the allocation.
     ['saturated (shared links, back-pressure)', 'scenarios/dual-l4-disagg-saturated.yaml', ['workload.requests=120']],
     // Few decode blocks: reservations arrive while the decode engine's segment is planned, some leaving its
     // later iterations their blocks (the plan goes on), some not (it is settled first), some refused; preemptions too.
-    ['layer-wise through staging, scarce decode blocks', 'scenarios/dual-l4-disagg.yaml', ['workload.requests=300', 'workload.arrival.rate=1.5', 'engine.gpuMemoryUtilization=0.8', 'output.timeline=false']],
+    ['layer-wise through staging, scarce decode blocks', 'scenarios/dual-l4-disagg.yaml', ['workload.requests=300', 'workload.arrival.rate=1.5', 'engine.gpuMemoryUtilization=0.8', 'output.timeline=false'], undefined, undefined, true],
     ['direct path, whole transfers', 'scenarios/dual-l4-disagg.yaml', ['workload.requests=120', 'deployment.transfer.path=direct', 'deployment.transfer.policy=whole']],
   ];
-  for (const [name, file, overrides, chains, episodes] of cases) {
+  for (const [name, file, overrides, chains, episodes, bursts] of cases) {
     it(`gives the step-by-step allocation's bytes: ${name}`, async () => {
       const a = new MemoryRecordWriter();
       const b = new MemoryRecordWriter();
       const before = { ...LayerChain.counts };
       const episodesBefore = { ...episodeCounts };
+      const burstsBefore = { ...burstCounts };
       const fast = await runSimulation(load(file, overrides), { writer: a, fastForward: true });
+      if (bursts) {
+        expect(burstCounts.held - burstsBefore.held).toBeGreaterThan(10);
+        expect(burstCounts.joined - burstsBefore.joined).toBeGreaterThan(10);
+        expect(burstCounts.settledActive - burstsBefore.settledActive).toBeGreaterThan(0);
+      }
       if (episodes) {
         expect(episodeCounts.run - episodesBefore.run).toBeGreaterThan(10);
         if (episodes === 'every kind') {
@@ -67,9 +76,11 @@ describe('P/D fast paths', () => {
       }
       const mid = { ...LayerChain.counts };
       const episodesMid = { ...episodeCounts };
+      const burstsMid = { ...burstCounts };
       const slow = await runSimulation(load(file, overrides), { writer: b, fastForward: false });
       expect(LayerChain.counts).toEqual(mid);
       expect(episodeCounts).toEqual(episodesMid);
+      expect(burstCounts).toEqual(burstsMid);
       expect(a.records.length).toBeGreaterThan(100);
       expect(fast.events).toBeLessThan(slow.events);
       expect(JSON.stringify(a.records)).toBe(JSON.stringify(b.records));
