@@ -8,7 +8,7 @@
  * End (exclusive, at most `end`) of the stretch from i where `runKeys` (a run's key array, holding
  * keys[i]: the caller probed it) agrees with `keys`. Agreement is a prefix, so it is bisected.
  */
-export function chainMatchEnd(runKeys: ArrayLike<number>, keys: ArrayLike<number>, i: number, end: number): number {
+export function chainMatchEnd(runKeys: readonly number[], keys: readonly number[], i: number, end: number): number {
   if (runKeys === keys || runKeys[end - 1] === keys[end - 1]) return end;
   // runKeys[i] === keys[i], runKeys[end - 1] !== keys[end - 1]: the last agreeing index lies in [i, end - 1).
   let a = i;

@@ -36,15 +36,10 @@
  * blocks).
  */
 import { KeyFilter } from './key-filter.js';
-import { KeySlabs } from './key-slabs.js';
 import { chainMatchEnd } from './runs.js';
 import { NumMap } from './num-map.js';
 
-const EMPTY_KEYS: Keys = new Float64Array(0);
-/** A key array: a request's own (number[]), or the store's copy of one (key-slabs.ts). */
-type Keys = ArrayLike<number>;
-/** A hold stretch's slot when it points into a request's own array (no copy to keep). */
-const NO_SLOT = -1;
+const EMPTY_KEYS: readonly number[] = [];
 const CPU = 0;
 const DISK = 1;
 const NO_LIST = -1;
@@ -87,22 +82,16 @@ export class Holds {
   slot = -1;
   /** Stretches held. */
   stretches = 0;
-  private keys0: Keys = EMPTY_KEYS;
+  private keys0: readonly number[] = EMPTY_KEYS;
   private lo0 = 0;
   private hi0 = 0;
-  private slot0 = NO_SLOT;
   /** Stretches 1.. (null while there is at most one). */
-  private moreKeys: Keys[] | null = null;
+  private moreKeys: (readonly number[])[] | null = null;
   private moreLo: number[] | null = null;
   private moreHi: number[] | null = null;
-  private moreSlots: number[] | null = null;
 
-  keysAt(k: number): Keys {
+  keysAt(k: number): readonly number[] {
     return k === 0 ? this.keys0 : this.moreKeys![k - 1]!;
-  }
-  /** The key copy stretch k holds a reference to (NO_SLOT: a request's own array). */
-  slotAt(k: number): number {
-    return k === 0 ? this.slot0 : this.moreSlots![k - 1]!;
   }
   loAt(k: number): number {
     return k === 0 ? this.lo0 : this.moreLo![k - 1]!;
@@ -111,37 +100,30 @@ export class Holds {
     return k === 0 ? this.hi0 : this.moreHi![k - 1]!;
   }
 
-  /**
-   * Adds keys[lo, hi), joined to the last stretch when it continues it downward (a call's steps run
-   * high to low). True when it made a new stretch (the caller retains `slot` for it).
-   */
-  add(keys: Keys, lo: number, hi: number, slot: number): boolean {
+  /** Adds keys[lo, hi), joined to the last stretch when it continues it downward (a call's steps run high to low). */
+  add(keys: readonly number[], lo: number, hi: number): void {
     this.blocks += hi - lo;
     const n = this.stretches;
     if (n === 0) {
       this.keys0 = keys;
       this.lo0 = lo;
       this.hi0 = hi;
-      this.slot0 = slot;
     } else if (n === 1 && this.keys0 === keys && this.lo0 === hi) {
       this.lo0 = lo;
-      return false;
+      return;
     } else if (n > 1 && this.moreKeys![n - 2] === keys && this.moreLo![n - 2] === hi) {
       this.moreLo![n - 2] = lo;
-      return false;
+      return;
     } else if (this.moreKeys === null) {
       this.moreKeys = [keys];
       this.moreLo = [lo];
       this.moreHi = [hi];
-      this.moreSlots = [slot];
     } else {
       this.moreKeys.push(keys);
       this.moreLo!.push(lo);
       this.moreHi!.push(hi);
-      this.moreSlots!.push(slot);
     }
     this.stretches = n + 1;
-    return true;
   }
 }
 const NO_HOLDS = new Holds();
@@ -162,10 +144,7 @@ class Run {
   stale = false;
   constructor(
     readonly id: number,
-    /** The store's copy of a key array (KeySlabs), holding keys[lo, hi) and every key below. */
-    public keys: Keys,
-    /** Its slot (one reference per run). */
-    public slot: number,
+    public keys: readonly number[],
     public lo: number,
     public hi: number,
   ) {}
@@ -174,12 +153,6 @@ class Run {
 export class TierStore {
   /** First key of each run -> run id. */
   private readonly index = new NumMap();
-  /** Copies of the key arrays runs and holds point into. */
-  private readonly slabs = new KeySlabs();
-  /** The current offload's request key array, and its copy once a run needs one (slot NO_SLOT until then; the call holds a reference). */
-  private reqKeys: Keys = EMPTY_KEYS;
-  private reqView: Keys = EMPTY_KEYS;
-  private reqSlot = NO_SLOT;
   /** The index's keys, asked first: a walk's probes mostly miss (a prompt's new blocks). */
   private readonly starts = new KeyFilter();
   private readonly runs: (Run | null)[] = [];
@@ -254,7 +227,6 @@ export class TierStore {
   offload(keys: readonly number[], from: number, to: number): { written: Holds; demoted: Holds } {
     this.counters.storeCalls++;
     this.epoch++;
-    this.reqKeys = keys;
     const written = new Holds();
     const demoted = new Holds();
     this.written = written;
@@ -296,10 +268,6 @@ export class TierStore {
     this.written = null;
     this.demoted = null;
     this.flushIndex();
-    if (this.reqSlot !== NO_SLOT) this.slabs.release(this.reqSlot);
-    this.reqKeys = EMPTY_KEYS;
-    this.reqView = EMPTY_KEYS;
-    this.reqSlot = NO_SLOT;
     return { written: this.start(written), demoted: this.start(demoted) };
   }
   /** load's disk stretches, highest first (entries past the call's count are null). */
@@ -375,7 +343,7 @@ export class TierStore {
     for (let k = 0; k < nDisk; k++) {
       const p = diskRuns[k]!;
       diskRuns[k] = null;
-      if (read.add(p.keys, p.lo, p.hi, p.slot)) this.slabs.retain(p.slot);
+      read.add(p.keys, p.lo, p.hi);
       this.insertStretch(p.keys, p.lo, p.hi, p);
     }
     this.demoted = null;
@@ -397,10 +365,6 @@ export class TierStore {
     }
     h.slot = -1;
     this.holds -= h.blocks;
-    for (let k = 0; k < h.stretches; k++) {
-      const slot = h.slotAt(k);
-      if (slot !== NO_SLOT) this.slabs.release(slot);
-    }
   }
 
   /** Counts a call's holds in flight (an empty one is the shared NO_HOLDS). */
@@ -459,10 +423,6 @@ export class TierStore {
       holds += h.blocks;
     }
     if (holds !== this.holds) throw new Error(`TierStore: ${this.holds} block-flows held, ${holds} counted on blocks`);
-    // Every run and every hold stretch on a copy holds one reference to its slot, and nothing else does.
-    let refs = runs;
-    for (const h of this.active) for (let k = 0; k < h.stretches; k++) if (h.slotAt(k) !== NO_SLOT) refs++;
-    if (refs !== this.slabs.references) throw new Error(`TierStore: ${this.slabs.references} key-copy references, ${refs} runs and hold stretches`);
   }
 
   // --- walking a key array --------------------------------------------------------------------
@@ -537,7 +497,7 @@ export class TierStore {
    * one head run each that this call did not put at a tail (so no step meets another's blocks); one
    * block at a time where that does not hold.
    */
-  private insertStretch(keys: Keys, lo: number, hi: number, src: Run | null): void {
+  private insertStretch(keys: readonly number[], lo: number, hi: number, src: Run | null): void {
     let x = hi; // blocks lo..x-1 are left
     while (x > lo) {
       let s = x - lo;
@@ -575,17 +535,15 @@ export class TierStore {
           this.demoteOldest(s, src);
         } else this.dropOldest(CPU, s);
       }
-      // 3. Last in the CPU tier (a request's own keys through the store's copy of them).
+      // 3. Last in the CPU tier.
       if (whole !== null) this.moveToTail(whole, CPU, true);
-      else if (keys === this.reqKeys) this.appendNew(this.reqCopy(), this.reqSlot, a, x, CPU);
-      else this.appendNew(src!.keys, src!.slot, a, x, CPU);
+      else this.appendNew(keys, a, x, CPU);
       // Only offload writes from the GPU (it sets `written`); load's read-back promotes.
       const written = this.written;
       if (written === null) this.counters.promotions += s;
       else {
         this.gpuToCpuBlocks += s;
-        // The request's own array: it lives as long as the flow (no copy to keep).
-        written.add(keys, a, x, NO_SLOT);
+        written.add(keys, a, x);
       }
       x = a;
     }
@@ -595,12 +553,12 @@ export class TierStore {
   private demoteOldest(s: number, src: Run | null): void {
     const h = this.heads[CPU]!;
     this.counters.demotions += s;
-    if (this.demoted?.add(h.keys, h.hi - s, h.hi, h.slot)) this.slabs.retain(h.slot);
+    this.demoted?.add(h.keys, h.hi - s, h.hi);
     if (s === h.hi - h.lo) this.moveToTail(h, DISK, true, src);
     else {
       h.hi -= s;
       this.sizes[CPU]! -= s;
-      this.appendNew(h.keys, h.slot, h.hi, h.hi + s, DISK, src);
+      this.appendNew(h.keys, h.hi, h.hi + s, DISK, src);
     }
   }
 
@@ -630,7 +588,7 @@ export class TierStore {
   /** Splits r before index `at`: r keeps [lo, at), a new run takes [at, hi), just before r on its list. */
   private splitAt(r: Run, at: number): Run {
     if (r.stale) this.flushIndex();
-    const s = this.newRun(r.keys, r.slot, at, r.hi);
+    const s = this.newRun(r.keys, at, r.hi);
     r.hi = at;
     s.list = r.list;
     s.stamp = r.stamp;
@@ -649,7 +607,7 @@ export class TierStore {
    * its first key, so a stretch of `offload` still to do may find its run changed: it is walked
    * again from index 0 then. `src` (the disk run being read back) never grows.
    */
-  private appendNew(keys: Keys, slot: number, lo: number, hi: number, list: number, src: Run | null = null): void {
+  private appendNew(keys: readonly number[], lo: number, hi: number, list: number, src: Run | null = null): void {
     const t = this.tails[list]!;
     if (t !== null && t.born === this.epoch && t !== src && t.lo === hi && t.keys[hi - 1] === keys[hi - 1]) {
       t.lo = lo;
@@ -658,7 +616,7 @@ export class TierStore {
       return;
     }
     // Indexed when the call's steps are done (flushIndex): a tail run made here mostly grows again.
-    const r = this.newRun(keys, slot, lo, hi, false);
+    const r = this.newRun(keys, lo, hi, false);
     this.markStale(r);
     r.born = this.epoch;
     this.linkLast(r, list);
@@ -697,19 +655,16 @@ export class TierStore {
       this.runs[r.id] = null;
       this.freeIds.push(r.id);
       r.alive = false;
-      this.slabs.release(r.slot);
       r.keys = EMPTY_KEYS;
-      r.slot = NO_SLOT;
       return;
     }
     this.linkLast(r, list);
     this.sizes[list]! += r.hi - r.lo;
   }
 
-  private newRun(keys: Keys, slot: number, lo: number, hi: number, index = true): Run {
+  private newRun(keys: readonly number[], lo: number, hi: number, index = true): Run {
     const id = this.freeIds.length > 0 ? this.freeIds.pop()! : this.runs.length;
-    this.slabs.retain(slot);
-    const r = new Run(id, keys, slot, lo, hi);
+    const r = new Run(id, keys, lo, hi);
     this.runs[id] = r;
     if (index) {
       this.indexAs(keys[lo]!, id);
@@ -758,19 +713,7 @@ export class TierStore {
     this.runs[r.id] = null;
     this.freeIds.push(r.id);
     r.alive = false;
-    this.slabs.release(r.slot);
-    r.keys = EMPTY_KEYS;
-    r.slot = NO_SLOT;
-  }
-
-  /** The current offload's request keys as the store's copy (made at the first run that needs it). */
-  private reqCopy(): Keys {
-    if (this.reqSlot === NO_SLOT) {
-      const c = this.slabs.copy(this.reqKeys, this.reqKeys.length);
-      this.reqView = c.view;
-      this.reqSlot = c.slot;
-    }
-    return this.reqView;
+    r.keys = EMPTY_KEYS; // the request's key array is not kept alive by a dead run
   }
 
   private indexAs(key: number, id: number): void {
