@@ -46,8 +46,14 @@ describe('NumMap', () => {
         const v = Math.floor(rng() * 1000);
         m.set(k, v);
         ref.set(k, v);
-      } else if (op < 0.8) {
+      } else if (op < 0.7) {
         if (m.delete(k) !== ref.delete(k)) mismatches++;
+      } else if (op < 0.8) {
+        // deleteIf: only while the key holds that value (half the time it does not).
+        const v = rng() < 0.5 ? (ref.get(k) ?? 0) : Math.floor(rng() * 1000);
+        const hit = ref.get(k) === v;
+        if (hit) ref.delete(k);
+        if (m.deleteIf(k, v) !== hit) mismatches++;
       } else if (m.get(k) !== (ref.get(k) ?? -1)) mismatches++;
       if (m.size !== ref.size) mismatches++;
     }

@@ -109,8 +109,22 @@ export class NumMap {
   }
 
   delete(key: number): boolean {
-    let i = this.find(key);
+    const i = this.find(key);
     if (i < 0) return false;
+    this.removeSlot(i);
+    return true;
+  }
+
+  /** Deletes `key` only while it maps to `value` (one probe); true when it did. */
+  deleteIf(key: number, value: number): boolean {
+    const i = this.find(key);
+    if (i < 0 || this.tab[2 * i + 1] !== value) return false;
+    this.removeSlot(i);
+    return true;
+  }
+
+  private removeSlot(slot: number): void {
+    let i = slot;
     const tab = this.tab;
     const mask = this.mask;
     // Backward-shift deletion (Knuth 6.4, Algorithm R): move later entries of the run into the hole
@@ -126,7 +140,6 @@ export class NumMap {
     }
     tab[2 * i + 1] = EMPTY;
     this.count--;
-    return true;
   }
 
   /** Values, in no particular order (for invariant checks). */

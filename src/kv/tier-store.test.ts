@@ -75,9 +75,10 @@ describe('TierStore (runs) against the per-block MapTierStore', () => {
       expect(fast.stats()).toEqual(ref.stats());
       expect(fast.heldInFlight).toBe(ref.heldInFlight);
       for (const k of keys) expect(fast.holdCount(k)).toBe(ref.holdCount(k));
+      // Every step: the index (deferred re-keys included, flushIndex) must agree with the lists after each call.
+      fast.checkInvariants();
       if (step % 50 === 0) {
         for (const k of universe) expect(fast.holdCount(k)).toBe(ref.holdCount(k));
-        fast.checkInvariants();
         ref.checkInvariants();
       }
     }

@@ -138,6 +138,10 @@ class Run {
   /** The call whose `appendNew` made it (only such a run grows: see appendNew). */
   born = 0;
   alive = true;
+  /** keys[ixLo] is the key the index maps to this run (-1: none); ixLo !== lo while its re-index is deferred (TierStore.stale). */
+  ixLo = -1;
+  /** On TierStore's list of runs whose index entry is deferred. */
+  stale = false;
   constructor(
     readonly id: number,
     public keys: readonly number[],
@@ -159,6 +163,12 @@ export class TierStore {
   /** Holds of flows in flight (a block is held once per stretch of them holding it). */
   private readonly active: Holds[] = [];
   private holds = 0;
+  /**
+   * Runs whose index entry is deferred (ixLo !== lo): a tail run that grows step after step of
+   * one call is re-keyed once, before the next walk or at the call's end, not once per step.
+   */
+  private readonly stale: Run[] = [];
+  private staleCount = 0;
   /** Bumped per call: runs a call put at a tail carry it, so the call's head steps never take them in bulk. */
   private epoch = 0;
   /** A walk's stretches of a key array: [lo, hi) and the run holding it, or null when not held. */
@@ -257,6 +267,7 @@ export class TierStore {
     }
     this.written = null;
     this.demoted = null;
+    this.flushIndex();
     return { written: this.start(written), demoted: this.start(demoted) };
   }
   /** load's disk stretches, highest first (entries past the call's count are null). */
@@ -318,7 +329,10 @@ export class TierStore {
     }
     this.counters.cpuHitBlocks += cpu;
     this.counters.diskHitBlocks += disk;
-    if (disk === 0) return { cpu, disk, demoted: NO_HOLDS, read: NO_HOLDS };
+    if (disk === 0) {
+      this.flushIndex();
+      return { cpu, disk, demoted: NO_HOLDS, read: NO_HOLDS };
+    }
     // Read-back of the disk stretches, highest first (a promotion detaches one disk block and
     // demotes at most one CPU block: disk never overflows, nothing is evicted, so the disk
     // stretches stay as the refresh left them).
@@ -333,6 +347,7 @@ export class TierStore {
       this.insertStretch(p.keys, p.lo, p.hi, p);
     }
     this.demoted = null;
+    this.flushIndex();
     // A block promoted then demoted again is held by both.
     return { cpu, disk, demoted: this.start(demoted), read: this.start(read) };
   }
@@ -419,6 +434,7 @@ export class TierStore {
    * `stopAtMiss`: stop at the first block not held (that stretch is the last one, with run null).
    */
   private walk(keys: readonly number[], from: number, to: number, stopAtMiss: boolean): number {
+    if (this.staleCount > 0) this.flushIndex();
     let n = 0;
     let i = 0;
     while (i < to) {
@@ -571,6 +587,7 @@ export class TierStore {
 
   /** Splits r before index `at`: r keeps [lo, at), a new run takes [at, hi), just before r on its list. */
   private splitAt(r: Run, at: number): Run {
+    if (r.stale) this.flushIndex();
     const s = this.newRun(r.keys, at, r.hi);
     r.hi = at;
     s.list = r.list;
@@ -593,13 +610,14 @@ export class TierStore {
   private appendNew(keys: readonly number[], lo: number, hi: number, list: number, src: Run | null = null): void {
     const t = this.tails[list]!;
     if (t !== null && t.born === this.epoch && t !== src && t.lo === hi && t.keys[hi - 1] === keys[hi - 1]) {
-      this.unindex(t.keys[hi]!);
       t.lo = lo;
-      this.indexAs(t.keys[lo]!, t.id);
+      this.markStale(t);
       this.sizes[list]! += hi - lo;
       return;
     }
-    const r = this.newRun(keys, lo, hi);
+    // Indexed when the call's steps are done (flushIndex): a tail run made here mostly grows again.
+    const r = this.newRun(keys, lo, hi, false);
+    this.markStale(r);
     r.born = this.epoch;
     this.linkLast(r, list);
     this.sizes[list]! += hi - lo;
@@ -618,13 +636,22 @@ export class TierStore {
     }
     const t = this.tails[list]!;
     if (merge && t !== null && t.born === this.epoch && t !== keep && t.lo === r.hi && t.keys[r.hi - 1] === r.keys[r.hi - 1]) {
-      // r's first key (also t's now: chain keys) points at t; t's old first key goes.
       this.sizes[list]! += r.hi - r.lo;
-      this.unindex(t.keys[t.lo]!);
-      t.lo = r.lo;
-      this.ops.inserts++;
-      this.index.set(r.keys[r.lo]!, t.id);
+      if (!t.stale && r.ixLo === r.lo) {
+        // r's first key (also t's now: chain keys) points at t; t's old first key goes.
+        this.unindex(t.keys[t.lo]!);
+        t.lo = r.lo;
+        this.ops.inserts++;
+        this.index.set(r.keys[r.lo]!, t.id);
+        t.ixLo = t.lo;
+      } else {
+        // Either entry deferred: r's goes, t is re-keyed with the call's other deferred runs.
+        this.unindexRun(r);
+        t.lo = r.lo;
+        this.markStale(t);
+      }
       t.stamp = this.epoch;
+      r.ixLo = -1;
       this.runs[r.id] = null;
       this.freeIds.push(r.id);
       r.alive = false;
@@ -635,16 +662,54 @@ export class TierStore {
     this.sizes[list]! += r.hi - r.lo;
   }
 
-  private newRun(keys: readonly number[], lo: number, hi: number): Run {
+  private newRun(keys: readonly number[], lo: number, hi: number, index = true): Run {
     const id = this.freeIds.length > 0 ? this.freeIds.pop()! : this.runs.length;
     const r = new Run(id, keys, lo, hi);
     this.runs[id] = r;
-    this.indexAs(keys[lo]!, id);
+    if (index) {
+      this.indexAs(keys[lo]!, id);
+      r.ixLo = lo;
+    }
     return r;
   }
 
+  private markStale(r: Run): void {
+    if (r.stale) return;
+    r.stale = true;
+    this.stale[this.staleCount++] = r;
+  }
+
+  /**
+   * Re-keys the deferred runs (each under its first key now). Entries are removed by run, not by
+   * key: a deferred run's old key may since start another run (a block cut off its top and stored
+   * again), whose entry overwrote it; the filter counts every add, so it loses one count either way.
+   */
+  private flushIndex(): void {
+    const stale = this.stale;
+    for (let k = 0; k < this.staleCount; k++) {
+      const r = stale[k]!;
+      stale[k] = null!;
+      r.stale = false;
+      if (!r.alive || r.ixLo === r.lo) continue;
+      this.unindexRun(r);
+      this.indexAs(r.keys[r.lo]!, r.id);
+      r.ixLo = r.lo;
+    }
+    this.staleCount = 0;
+  }
+
+  /** Removes run r's index entry (if it has one and no other run's set has replaced it). */
+  private unindexRun(r: Run): void {
+    if (r.ixLo < 0) return;
+    const key = r.keys[r.ixLo]!;
+    this.ops.deletes++;
+    this.index.deleteIf(key, r.id);
+    this.starts.remove(key);
+    r.ixLo = -1;
+  }
+
   private dropRun(r: Run): void {
-    this.unindex(r.keys[r.lo]!);
+    this.unindexRun(r);
     this.runs[r.id] = null;
     this.freeIds.push(r.id);
     r.alive = false;

@@ -222,7 +222,7 @@ function lcg(seed: number): () => number {
   };
 }
 
-function tierScenario(seed: number, edit?: (engine: Record<string, unknown>) => void): LoadedScenario {
+function tierScenario(seed: number, edit?: (engine: Record<string, unknown>) => void, tp = 1): LoadedScenario {
   const rnd = lcg(seed * 7919 + 1);
   const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const chunked = rnd() < 0.7;
@@ -244,6 +244,8 @@ function tierScenario(seed: number, edit?: (engine: Record<string, unknown>) => 
   if (raw.engine.kvOffloadingGiB > 0 && rnd() < 0.5) raw.engine.kvDiskGiB = pick([0.01, 0.2]);
   if (raw.engine.kvOffloadingGiB === 0 && !swap) raw.engine.kvOffloadingGiB = 0.02;
   edit?.(raw.engine);
+  // TP > 1: one instance over both GPUs of the node, each tier move one flow per rank (one Move, `tp` flows).
+  if (tp > 1) Object.assign(raw.deployment.pools[0]!, { instances: 1, tp });
   return { scenario: resolveScenario(raw, 'test.yaml'), file: 'test.yaml', baseDir: process.cwd() };
 }
 
@@ -303,8 +305,8 @@ describe('KV tiers ahead of the clock', () => {
     e.kvDiskGiB = disk ? 0.2 : 0;
   };
   /** Runs the seed's no-swap tier scenario fast and step by step and checks summary (less the event count), records and tier series equal. */
-  const fastEqualsSlow = async (seed: number) => {
-    const sc = () => tierScenario(seed, noSwap(seed % 2 === 1));
+  const fastEqualsSlow = async (seed: number, tp = 1) => {
+    const sc = () => tierScenario(seed, noSwap(seed % 2 === 1), tp);
     const a = new MemoryRecordWriter();
     const b = new MemoryRecordWriter();
     const fast = await runSimulation(sc(), { writer: a, fastForward: true });
@@ -326,6 +328,24 @@ describe('KV tiers ahead of the clock', () => {
       }
       // Flows asked for ahead of the clock were entered then (FlowNetwork.startFlowAt), not held.
       expect(fast.built.pools[0]!.instances.reduce((a, i) => a + i.tiers!.flowsAhead, 0)).toBeGreaterThan(10);
+    });
+  }
+
+  for (const seed of [2, 5]) {
+    it(`seed ${seed}, TP 2: each tier move is one flow per rank, byte-identical to step by step, half the bytes on each GPU's link`, async () => {
+      const { fast } = await fastEqualsSlow(seed, 2);
+      const inst = fast.built.pools[0]!.instances[0]!;
+      const t = inst.tiers!;
+      t.checkConservation();
+      expect(t.inFlight).toEqual({ requests: 0, flows: 0 });
+      expect(t.c.storedBlocks).toBeGreaterThan(0);
+      expect(t.c.loads).toBeGreaterThan(0);
+      const links = (fast.summary.pdsim as { links: Record<string, { bytes: number }> }).links;
+      const rel = (a: number, b: number) => expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-6 * Math.max(1, b));
+      for (const g of [0, 1]) {
+        rel(links[`gpu${g}.pcie.d2h`]?.bytes ?? 0, t.c.bytesD2H / 2);
+        rel(links[`gpu${g}.pcie.h2d`]?.bytes ?? 0, t.c.bytesH2D / 2);
+      }
     });
   }
 

@@ -52,9 +52,55 @@ export interface KvTiersConfig {
   swapBlocks: number;
 }
 
-type ReqState =
-  | { kind: 'load'; startS: number; left: number; onDone: () => void }
-  | { kind: 'swap'; blocks: number; outDone: boolean; admitted: boolean; inStartS: number; onIn: (() => void) | null };
+/** A tier load in flight: its parts (CPU -> GPU, and disk -> CPU -> GPU) each end one move. */
+class LoadState {
+  readonly kind = 'load';
+  /** Parts still moving. */
+  left = 0;
+  constructor(
+    readonly r: RequestState,
+    readonly startS: number,
+    readonly onDone: () => void,
+    readonly tag: string,
+    /** Blocks read from disk (0: none), moved on to the GPU when they land in the CPU tier. */
+    readonly diskBlocks: number,
+  ) {}
+}
+
+type ReqState = LoadState | { kind: 'swap'; blocks: number; outDone: boolean; admitted: boolean; inStartS: number; onIn: (() => void) | null };
+
+/** What a move does once all of its flows have landed (KvTiers.moveLanded). */
+const enum MoveEnd {
+  /** The store's holds on the moved blocks go (a store D2H, a demotion). */
+  Land,
+  /** One part of a load is in the GPU. */
+  LoadPart,
+  /** Disk blocks of a load are in the CPU tier: their holds go and they move on to the GPU. */
+  DiskRead,
+  /** A callback (swap). */
+  Call,
+}
+
+/**
+ * One call of KvTiers.shards: its flows (one per TP rank) share `landed` as their onDone, and what
+ * happens at the end is a field, not a closure: a tier call made ~5 objects per move (the caller's
+ * closure and its context, shards' closure and context, a spec per flow), allocation that every
+ * scavenge paid for (docs/speed.md, tiers9 round).
+ */
+class Move {
+  left: number;
+  constructor(
+    private readonly tiers: KvTiers,
+    flows: number,
+    readonly end: MoveEnd,
+    readonly holds: Holds | null,
+    readonly load: LoadState | null,
+    readonly then: (() => void) | null,
+  ) {
+    this.left = flows;
+  }
+  readonly landed = (): void => this.tiers.moveLanded(this);
+}
 
 export interface TierOccupancyRow {
   tS: number;
@@ -78,6 +124,8 @@ export interface KvTierCounters {
   diskBlockSeconds: number;
   swapBlockSeconds: number;
 }
+
+const NO_PATH: readonly string[] = [];
 
 /** Rows kept per tier before the series is thinned by half (the report shows ~300 points). */
 const MAX_SERIES_ROWS = 20_000;
@@ -217,35 +265,51 @@ export class KvTiers {
     this.c.cpuHitBlocks += cpuCount;
     this.c.diskHitBlocks += diskCount;
     this.c.loads++;
-    const st: ReqState = { kind: 'load', startS: atS, left: 0, onDone };
+    const st = new LoadState(r, atS, onDone, `tier r${r.spec.id} h2d`, diskCount);
     this.reqs.set(r, st);
-    const finish = (): void => {
-      if (--st.left > 0) return;
-      this.reqs.delete(r);
-      const waitS = this.sim.now - st.startS;
-      this.c.loadsDone++;
-      this.c.loadWaitS += waitS;
-      this.c.loadWaitMaxS = Math.max(this.c.loadWaitMaxS, waitS);
-      onDone();
-    };
-    const tag = `tier r${r.spec.id} h2d`;
     if (cpuCount > 0) {
       st.left++;
       this.c.bytesH2D += cpuCount * this.cfg.blockBytes;
-      this.shards(this.routes.h2d, cpuCount, tag, atS, finish);
+      this.shards(this.routes.h2d, cpuCount, st.tag, atS, MoveEnd.LoadPart, null, st, null);
     }
     if (diskCount > 0) {
       st.left++;
       this.afterMove(mv.demoted, atS);
-      const read = mv.read;
       this.c.bytesFromDisk += diskCount * this.cfg.blockBytes;
-      this.shards(this.fromDiskShards, diskCount, `tier r${r.spec.id} disk read`, atS, () => {
-        store.land(read);
-        this.c.bytesH2D += diskCount * this.cfg.blockBytes;
-        this.toGpu(diskCount, tag, finish);
-      });
+      this.shards(this.fromDiskShards, diskCount, `tier r${r.spec.id} disk read`, atS, MoveEnd.DiskRead, mv.read, st, null);
     }
     this.sample(atS);
+  }
+
+  /** @internal A move's flows have all landed (Move.landed, its flows' onDone). */
+  moveLanded(m: Move): void {
+    this.c.flowsInFlight--;
+    if (--m.left > 0) return;
+    switch (m.end) {
+      case MoveEnd.Land:
+        this.store!.land(m.holds!);
+        return;
+      case MoveEnd.Call:
+        m.then!();
+        return;
+      case MoveEnd.DiskRead: {
+        this.store!.land(m.holds!);
+        const st = m.load!;
+        this.c.bytesH2D += st.diskBlocks * this.cfg.blockBytes;
+        this.shards(this.routes.h2d, st.diskBlocks, st.tag, this.sim.now, MoveEnd.LoadPart, null, st, null);
+        return;
+      }
+      case MoveEnd.LoadPart: {
+        const st = m.load!;
+        if (--st.left > 0) return;
+        this.reqs.delete(st.r);
+        const waitS = this.sim.now - st.startS;
+        this.c.loadsDone++;
+        this.c.loadWaitS += waitS;
+        this.c.loadWaitMaxS = Math.max(this.c.loadWaitMaxS, waitS);
+        st.onDone();
+      }
+    }
   }
 
   /** The request's prompt blocks are complete at the engine's time `atS`: store those not in the CPU tier yet (offload_prompt_only). */
@@ -258,8 +322,7 @@ export class KvTiers {
     if (res.written.blocks > 0) {
       this.c.storedBlocks += res.written.blocks;
       this.c.bytesD2H += res.written.blocks * this.cfg.blockBytes;
-      const written = res.written;
-      this.shards(this.routes.d2h, written.blocks, `tier r${r.spec.id} store`, atS, () => store.land(written));
+      this.shards(this.routes.d2h, res.written.blocks, `tier r${r.spec.id} store`, atS, MoveEnd.Land, res.written, null, null);
     }
     this.afterMove(res.demoted, atS);
     this.sample(atS);
@@ -353,11 +416,11 @@ export class KvTiers {
   // --- moving bytes -------------------------------------------------------------------------
 
   private toHost(blocks: number, tag: string, onDone: () => void): void {
-    this.shards(this.routes.d2h, blocks, tag, this.sim.now, onDone);
+    this.shards(this.routes.d2h, blocks, tag, this.sim.now, MoveEnd.Call, null, null, onDone);
   }
 
   private toGpu(blocks: number, tag: string, onDone: () => void): void {
-    this.shards(this.routes.h2d, blocks, tag, this.sim.now, onDone);
+    this.shards(this.routes.h2d, blocks, tag, this.sim.now, MoveEnd.Call, null, null, onDone);
   }
 
   /**
@@ -369,26 +432,32 @@ export class KvTiers {
    * one event at `atS` (priority of the iteration end that would have started it step by step): the
    * network sees the same starts at the same instants in the same order as step by step.
    */
-  private shards(routes: readonly Route[], blocks: number, tag: string, atS: number, onDone: () => void): void {
+  private shards(routes: readonly Route[], blocks: number, tag: string, atS: number, end: MoveEnd, holds: Holds | null, load: LoadState | null, then: (() => void) | null): void {
     this.c.flowsInFlight += routes.length;
     const bytes = (blocks * this.cfg.blockBytes) / routes.length;
-    let left = routes.length;
-    const landed = (): void => {
-      this.c.flowsInFlight--;
-      if (--left === 0) onDone();
-    };
+    const landed = new Move(this, routes.length, end, holds, load, then).landed;
     const ahead = atS > this.sim.now;
+    // One spec for every flow the network enters now (it copies what it keeps); a held one gets its own.
+    const spec = this.spec;
     for (const r of routes) {
-      const spec: FlowSpec = { path: r.path, bytes, latencyS: r.latencyS, rateCapBytesPerS: r.rateCapBytesPerS, tag, onDone: landed };
+      spec.path = r.path;
+      spec.bytes = bytes;
+      spec.latencyS = r.latencyS;
+      spec.rateCapBytesPerS = r.rateCapBytesPerS;
+      spec.tag = tag;
+      spec.onDone = landed;
       if (!ahead) {
         this.net.startFlow(spec);
       } else if (this.heldStarts.length === 0 && this.net.startFlowAt(atS, spec) !== null) {
         this.flowsAhead++;
       } else {
-        this.hold(atS, spec);
+        this.hold(atS, { ...spec });
       }
     }
+    spec.onDone = undefined;
+    spec.path = NO_PATH;
   }
+  private readonly spec: FlowSpec = { path: NO_PATH, bytes: 0, latencyS: 0, rateCapBytesPerS: undefined, tag: '', onDone: undefined };
 
   /** Flows entered ahead of the clock, and events that started held ones (counts for tests; not in any output). */
   flowsAhead = 0;
@@ -419,8 +488,7 @@ export class KvTiers {
   private afterMove(demoted: Holds, atS: number): void {
     if (demoted.blocks === 0) return;
     this.c.bytesToDisk += demoted.blocks * this.cfg.blockBytes;
-    const store = this.store!;
-    this.shards(this.toDiskShards, demoted.blocks, this.demoteTag, atS, () => store.land(demoted));
+    this.shards(this.toDiskShards, demoted.blocks, this.demoteTag, atS, MoveEnd.Land, demoted, null, null);
   }
 
   // --- occupancy ----------------------------------------------------------------------------
