@@ -62,8 +62,6 @@ export class ThreadedRecordWriter implements RecordSink {
   private readonly worker: Worker;
   private readonly shared = new Int32Array(new SharedArrayBuffer(8));
   private cols: Float64Array<ArrayBuffer>;
-  /** Batch arrays the thread has written and handed back (reused: every slot a batch reads is written again). */
-  private readonly free: Float64Array<ArrayBuffer>[] = [];
   private n = 0;
   private names: string[] = [];
   private extras: (number | string)[] | null = null;
@@ -85,11 +83,7 @@ export class ThreadedRecordWriter implements RecordSink {
     this.worker = new Worker(url, { workerData: { file, fd, shared: this.shared.buffer } });
     // The thread never keeps the process alive by itself (close() holds it while it finishes).
     this.worker.unref();
-    this.worker.on('message', (m: { kind: 'error' | 'closed'; flushed: number; detail?: string } | { kind: 'free'; cols: Float64Array<ArrayBuffer> }) => {
-      if (m.kind === 'free') {
-        if (this.free.length < MAX_IN_FLIGHT && m.cols.length === this.batchRecords * RECORD_FIELDS) this.free.push(m.cols);
-        return;
-      }
+    this.worker.on('message', (m: { kind: 'error' | 'closed'; flushed: number; detail?: string }) => {
       this.flushed = m.flushed;
       if (m.detail !== undefined && this.error === undefined) {
         this.errorDetail = m.detail;
@@ -140,7 +134,7 @@ export class ThreadedRecordWriter implements RecordSink {
     const batch: RecordBatch = { cols: this.cols, n: this.n, names: this.names, extras: this.extras };
     this.worker.postMessage(batch, [this.cols.buffer]);
     this.sent++;
-    this.cols = this.free.pop() ?? new Float64Array(this.batchRecords * RECORD_FIELDS);
+    this.cols = new Float64Array(this.batchRecords * RECORD_FIELDS);
     this.n = 0;
     this.names = [];
     this.extras = null;
