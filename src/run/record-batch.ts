@@ -36,6 +36,6 @@ export function writeBatch(writer: JsonlRecordWriter, b: RecordBatch, names: str
       nextExtra = e < ex!.length ? (ex![e] as number) : -1;
     }
     const o = i * RECORD_FIELDS;
-    writer.writeColumns(c, o, names[c[o + 6]!]!, extra);
+    writer.writeFields(c[o]!, c[o + 1]!, c[o + 2]!, c[o + 3]!, c[o + 4]!, c[o + 5]!, names[c[o + 6]!]!, c[o + 7]!, c[o + 8]!, extra);
   }
 }

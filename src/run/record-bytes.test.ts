@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../serving/types.js';
 import { RecordEncoder } from './record-bytes.js';
 import { recordLine } from './record-writer.js';
-import { RECORD_FIELDS } from './record-batch.js';
 
 /** Records whose fields take every path of the encoder: long, fractional, negative, null, extra keys. */
 function oddRecords(): RequestRecord[] {
@@ -30,26 +29,6 @@ describe('RecordEncoder', () => {
     }
   });
 });
-
-describe('RecordEncoder.columns (the record thread\'s batches)', () => {
-  it('writes recordLine bytes from a batch\'s numbers (null times as NaN) at any offset', () => {
-    const recs = oddRecords().filter((r) => extraKeys(r) === '');
-    const c = new Float64Array((recs.length + 1) * RECORD_FIELDS).fill(7);
-    recs.forEach((r, i) => {
-      const o = (i + 1) * RECORD_FIELDS;
-      c.set([r.id, r.arrivalS, r.firstTokenS ?? NaN, r.finishS ?? NaN, r.promptTokens, r.outputTokens, 99, r.preemptions, r.cachedPromptTokens], o);
-    });
-    const enc = new RecordEncoder(16);
-    recs.forEach((r, i) => enc.columns(c, (i + 1) * RECORD_FIELDS, r.replica, ''));
-    expect(recs.length).toBeGreaterThanOrEqual(3);
-    expect(enc.buf.subarray(0, enc.pos).toString('utf8')).toBe(recs.map(recordLine).join(''));
-  });
-});
-
-/** The record's keys beyond the base ones ('' for a base-only record in the usual order). */
-function extraKeys(r: RequestRecord): string {
-  return Object.keys(r).slice(9).join(',') + (Object.keys(r)[0] === 'id' ? '' : 'reordered');
-}
 
 describe('RecordEncoder digits', () => {
   it('writes recordLine bytes for integers and seconds around every digit-count and pair boundary', () => {

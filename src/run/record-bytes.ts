@@ -6,7 +6,6 @@
  * or fractional count, an extra field) goes through the same String()/JSON.stringify text.
  */
 import type { RequestRecord } from '../serving/types.js';
-import { RECORD_FIELDS } from './record-batch.js';
 
 const ascii = (s: string): Buffer => Buffer.from(s, 'latin1');
 const K_ID = ascii('{"id":');
@@ -83,51 +82,29 @@ export class RecordEncoder {
    * null), `extra` being extraText() of the record: what the record thread receives.
    */
   fields(id: number, arrivalS: number, firstTokenS: number | null, finishS: number | null, promptTokens: number, outputTokens: number, replicaName: string, preemptions: number, cachedPromptTokens: number, extra: string): void {
-    const s = this.scratch;
-    s[0] = id;
-    s[1] = arrivalS;
-    s[2] = firstTokenS ?? NaN;
-    s[3] = finishS ?? NaN;
-    s[4] = promptTokens;
-    s[5] = outputTokens;
-    s[7] = preemptions;
-    s[8] = cachedPromptTokens;
-    this.columns(s, 0, replicaName, extra);
-  }
-
-  /** One record's numbers for fields(), in record-batch.ts's order. */
-  private readonly scratch = new Float64Array(RECORD_FIELDS);
-
-  /**
-   * Appends the line of the record at c[o, o + RECORD_FIELDS) (record-batch.ts's order, a null time
-   * as NaN; the replica slot is not read). Each number is read here and the times inside secondsAt:
-   * a fractional double passed to a call V8 does not inline is boxed, a heap number per time per
-   * call (the record thread's scavenges came from them).
-   */
-  columns(c: Float64Array, o: number, replicaName: string, extra: string): void {
     const replica = this.replica(replicaName);
     // Room for every fixed field at its longest (an integer or seconds value that would not fit
     // goes through text(), which makes its own room), so the fields below check nothing.
     this.reserveBytes = FIXED_FIELDS_MAX_BYTES + replica.length;
     this.room(this.reserveBytes);
     this.bytes(K_ID);
-    this.int(c[o]!);
+    this.int(id);
     this.bytes(K_ARRIVAL);
-    this.secondsAt(c, o + 1);
+    this.seconds(arrivalS);
     this.bytes(K_FIRST);
-    this.secondsAt(c, o + 2);
+    this.seconds(firstTokenS);
     this.bytes(K_FINISH);
-    this.secondsAt(c, o + 3);
+    this.seconds(finishS);
     this.bytes(K_PROMPT);
-    this.int(c[o + 4]!);
+    this.int(promptTokens);
     this.bytes(K_OUTPUT);
-    this.int(c[o + 5]!);
+    this.int(outputTokens);
     this.bytes(K_REPLICA);
     this.bytes(replica);
     this.bytes(K_PREEMPT);
-    this.int(c[o + 7]!);
+    this.int(preemptions);
     this.bytes(K_CACHED);
-    this.int(c[o + 8]!);
+    this.int(cachedPromptTokens);
     if (extra !== '') this.text(extra);
     this.room(2);
     this.buf[this.pos++] = 125; // }
@@ -219,10 +196,9 @@ export class RecordEncoder {
     else this.text(String(n));
   }
 
-  /** secondsText (record-writer.ts) of c[i] by the same integer arithmetic (NaN prints null). */
-  private secondsAt(c: Float64Array, i: number): void {
-    const x = c[i]!;
-    if (!Number.isFinite(x)) {
+  /** secondsText (record-writer.ts) by the same integer arithmetic. */
+  private seconds(x: number | null): void {
+    if (x === null || !Number.isFinite(x)) {
       this.bytes(NULL);
       return;
     }

@@ -53,15 +53,6 @@ export class JsonlRecordWriter implements RecordWriter {
     if (this.enc.pos >= CHUNK_BYTES) this.flush();
   }
 
-  /** write() of the record at c[o, o + RECORD_FIELDS) (RecordEncoder.columns): the record thread's batches. */
-  writeColumns(c: Float64Array, o: number, replica: string, extra: string): void {
-    this.written++;
-    if (this.error) return;
-    this.enc.columns(c, o, replica, extra);
-    this.pendingRecords++;
-    if (this.enc.pos >= CHUNK_BYTES) this.flush();
-  }
-
   flush(): void {
     if (this.enc.pos === 0 || this.error) return;
     // A view of the encoder's bytes: written (or failed) before any new line reuses them.
