@@ -88,7 +88,7 @@ function* simulationSteps(loaded: LoadedScenario, opts: RunOptions): Generator<v
   const leadS = dep.submitLeadS ?? 0;
   const sends = leadS > 0 ? sim.lane(leadS) : sim;
   // Arrivals are generated lazily: one pending arrival event at a time.
-  const it = workload.requests()[Symbol.iterator]();
+  const pull = workload.cursor();
   // One bound handler and the one pending arrival, not a closure per request: the next arrival is
   // pulled only after the pending one fired (the gate holds at most one, concurrency.ts).
   let pending: RequestSpec | null = null;
@@ -99,10 +99,9 @@ function* simulationSteps(loaded: LoadedScenario, opts: RunOptions): Generator<v
     if (go) send(go); // else held: onExit sends it and resumes the arrivals
   };
   const scheduleNext = (): void => {
-    const n = it.next();
-    if (n.done) return;
+    const spec = pull();
+    if (spec === undefined) return;
     if (pending !== null) throw new Error('internal: an arrival was pulled while another was pending');
-    const spec = n.value;
     pending = spec;
     sends.scheduleAt(Math.max(spec.arrivalS, sim.now), onArrival, EventPriority.arrival);
   };

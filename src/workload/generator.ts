@@ -23,7 +23,35 @@ export const SYNTHETIC_PREFIX_BLOCK_TOKENS = 16;
 export interface Workload {
   /** Number of requests the stream will yield. */
   count: number;
+  /**
+   * A fresh pull from the first request: each call gives the next, undefined after the last. What a
+   * run reads; a generator's `{ value, done }` per request was ~6 MB of the parity run's allocation.
+   */
+  cursor(): () => RequestSpec | undefined;
+  /** The same requests as an iterable (tests, adapters). */
   requests(): Iterable<RequestSpec>;
+}
+
+/** A workload from its count and cursor. */
+function workloadOf(count: number, cursor: () => () => RequestSpec | undefined): Workload {
+  return {
+    count,
+    cursor,
+    *requests() {
+      const next = cursor();
+      for (let r = next(); r !== undefined; r = next()) yield r;
+    },
+  };
+}
+
+/**
+ * A token count read from a Float64Array column as a small integer where it is one (else itself):
+ * read as a double it is a heap number in the spec's field (a box per length per request, and a
+ * double field kept while the request runs); the value is the same number either way.
+ */
+function tokenCount(x: number): number {
+  const i = x | 0;
+  return i === x ? i : x;
 }
 
 export function makeWorkload(w: WorkloadSpec, baseDir: string, file: string, streams: RandomStreams): Workload {
@@ -40,34 +68,38 @@ export function makeWorkload(w: WorkloadSpec, baseDir: string, file: string, str
       const cols = traceColumns(tracePath, format, w.requests, start);
       if (cols.count === 0) throw new UserError(workloadMessages.noRequestAfterStartOffset(start), file, '/workload/trace/startOffsetS');
       const t0 = cols.arrivalS[0]!;
-      return {
-        count: cols.count,
-        *requests() {
-          for (let i = 0; i < cols.count; i++) yield { id: i, arrivalS: (cols.arrivalS[i]! - t0) * scale, promptTokens: cols.promptTokens[i]!, outputTokens: cols.outputTokens[i]!, prefixHashes: undefined, prefixBlockTokens: undefined };
-        },
-      };
+      return workloadOf(cols.count, () => {
+        let i = 0;
+        return () => {
+          if (i >= cols.count) return undefined;
+          const r = { id: i, arrivalS: (cols.arrivalS[i]! - t0) * scale, promptTokens: tokenCount(cols.promptTokens[i]!), outputTokens: tokenCount(cols.outputTokens[i]!), prefixHashes: undefined, prefixBlockTokens: undefined };
+          i++;
+          return r;
+        };
+      });
     }
     // Mooncake rows carry prefix hash lists: one validating pass keeps the replayed rows in columns
     // (mooncake-columns.ts), so a bad cell is reported before the run starts and the file is read once.
     const cols = mooncakeColumns(tracePath, w.requests, start);
     if (cols.count === 0) throw new UserError(workloadMessages.noRequestAfterStartOffset(start), file, '/workload/trace/startOffsetS');
     const t0 = cols.arrivalS[0]!;
-    return {
-      count: cols.count,
-      *requests() {
-        for (let i = 0; i < cols.count; i++) {
-          const prefixHashes = rowHashes(cols, i);
-          yield {
-            id: i,
-            arrivalS: (cols.arrivalS[i]! - t0) * scale,
-            promptTokens: cols.promptTokens[i]!,
-            outputTokens: cols.outputTokens[i]!,
-            prefixHashes,
-            prefixBlockTokens: prefixHashes ? blockTokens : undefined,
-          };
-        }
-      },
-    };
+    return workloadOf(cols.count, () => {
+      let i = 0;
+      return () => {
+        if (i >= cols.count) return undefined;
+        const prefixHashes = rowHashes(cols, i);
+        const r = {
+          id: i,
+          arrivalS: (cols.arrivalS[i]! - t0) * scale,
+          promptTokens: tokenCount(cols.promptTokens[i]!),
+          outputTokens: tokenCount(cols.outputTokens[i]!),
+          prefixHashes,
+          prefixBlockTokens: prefixHashes ? blockTokens : undefined,
+        };
+        i++;
+        return r;
+      };
+    });
   }
   if (!w.input || !w.output) throw new UserError(workloadMessages.syntheticNeedsLengths(), file, w.input ? '/workload/output' : '/workload/input');
   const loadValues = (spec: NonNullable<typeof w.input>, where: string) => {
@@ -85,30 +117,30 @@ export function makeWorkload(w: WorkloadSpec, baseDir: string, file: string, str
   const prefixLen = w.prefixLen ?? 0;
   // --random-prefix-len: one prefix shared by every prompt, so one prefix group.
   const sharing = prefixLen > 0 ? { sharedPrefixTokens: prefixLen, groups: 1 } : w.prefixSharing;
-  return {
-    count: w.requests,
-    *requests() {
-      const times = arrivalTimes(w, streams, file);
-      const inLen = makeLengthSampler(input, streams.stream('input-lengths'), '/workload/input', file, inputValues);
-      const outLen = makeLengthSampler(output, streams.stream('output-lengths'), '/workload/output', file, outputValues);
-      const groups = streams.stream('prefix-groups');
-      for (let id = 0; id < w.requests; id++) {
-        const t = times.next().value as number;
-        const promptTokens = prefixLen + inLen();
-        const spec: RequestSpec = { id, arrivalS: t, promptTokens, outputTokens: outLen() };
-        if (sharing && sharing.sharedPrefixTokens > 0) {
-          const g = groups.intBetween(0, sharing.groups - 1);
-          const bt = SYNTHETIC_PREFIX_BLOCK_TOKENS;
-          const sharedBlocks = Math.floor(Math.min(sharing.sharedPrefixTokens, promptTokens) / bt);
-          const total = Math.ceil(promptTokens / bt);
-          const hashes: number[] = [];
-          // Shared blocks get ids per group; the rest are unique to the request (negative ids cannot collide).
-          for (let b = 0; b < total; b++) hashes.push(b < sharedBlocks ? g * 1_000_000 + b : -(id * 100_000 + b + 1));
-          spec.prefixHashes = hashes;
-          spec.prefixBlockTokens = bt;
-        }
-        yield spec;
+  return workloadOf(w.requests, () => {
+    const times = arrivalTimes(w, streams, file);
+    const inLen = makeLengthSampler(input, streams.stream('input-lengths'), '/workload/input', file, inputValues);
+    const outLen = makeLengthSampler(output, streams.stream('output-lengths'), '/workload/output', file, outputValues);
+    const groups = streams.stream('prefix-groups');
+    let id = 0;
+    return () => {
+      if (id >= w.requests) return undefined;
+      const t = times.next().value as number;
+      const promptTokens = prefixLen + inLen();
+      const spec: RequestSpec = { id, arrivalS: t, promptTokens, outputTokens: outLen() };
+      if (sharing && sharing.sharedPrefixTokens > 0) {
+        const g = groups.intBetween(0, sharing.groups - 1);
+        const bt = SYNTHETIC_PREFIX_BLOCK_TOKENS;
+        const sharedBlocks = Math.floor(Math.min(sharing.sharedPrefixTokens, promptTokens) / bt);
+        const total = Math.ceil(promptTokens / bt);
+        const hashes: number[] = [];
+        // Shared blocks get ids per group; the rest are unique to the request (negative ids cannot collide).
+        for (let b = 0; b < total; b++) hashes.push(b < sharedBlocks ? g * 1_000_000 + b : -(id * 100_000 + b + 1));
+        spec.prefixHashes = hashes;
+        spec.prefixBlockTokens = bt;
       }
-    },
-  };
+      id++;
+      return spec;
+    };
+  });
 }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { RandomStreams } from '../kernel/random.js';
 import { resolveScenario } from '../scenario/load.js';
 import { makeWorkload } from './generator.js';
-import { readTrace } from './traces.js';
+import { readTrace, traceRows } from './traces.js';
 
 const fx = (f: string) => path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', f);
 
@@ -70,5 +70,29 @@ describe('synthetic workload', () => {
     const reqs = [...makeWorkload(s.workload, path.dirname(fx('x')), 'm.yaml', new RandomStreams(1)).requests()];
     expect(reqs.map((r) => r.arrivalS)).toEqual([0, 1]);
     expect(reqs[1]!.prefixBlockTokens).toBe(512);
+  });
+
+  it('a cursor pulls the same requests as requests(), each cursor from the first, then undefined', () => {
+    const s = resolveScenario({
+      name: 'v', model: 'llama-3.1-8b', deployment: { pools: [{ gpu: 'h100-sxm' }] },
+      workload: { requests: 10, trace: { path: 'vidur.csv', format: 'vidur' } },
+    }, 'v.yaml');
+    for (const w of [s.workload, sc({ process: 'poisson', rate: 4 }).workload]) {
+      const make = () => makeWorkload(w, path.dirname(fx('x')), 'v.yaml', new RandomStreams(3));
+      const all = [...make().requests()];
+      const wl = make();
+      const a = wl.cursor();
+      const pulled = [];
+      for (let r = a(); r !== undefined; r = a()) pulled.push(r);
+      expect(a()).toBeUndefined();
+      expect(pulled).toEqual(all);
+      expect(pulled.length).toBe(wl.count);
+      // A second cursor starts again (the synthetic one from its own fresh streams' positions).
+      if (w.trace) expect(wl.cursor()()).toEqual(all[0]);
+    }
+    // Token counts are the trace's numbers (small integers as read, not converted values).
+    const rows = [...traceRows(fx('vidur.csv'), 'vidur')];
+    const reqs = [...makeWorkload(s.workload, path.dirname(fx('x')), 'v.yaml', new RandomStreams(3)).requests()];
+    expect(reqs.map((r) => [r.promptTokens, r.outputTokens])).toEqual(rows.map((r) => [r.promptTokens, r.outputTokens]));
   });
 });
