@@ -406,19 +406,25 @@ export function flushPlan(inst: SegmentEngine, beforeS: number): void {
   inst.planDueS = i < last ? ends[i]! : Infinity;
 }
 
+/** Makes the held calls due before `atS`, then closes the open plan; returns its batch. */
+function closePlan(inst: SegmentEngine, atS: number): RequestState[] {
+  inst.order.drain(atS);
+  const batch = inst.planBatch;
+  inst.planOpen = false;
+  inst.planDueS = Infinity;
+  inst.planBatch = NO_REQUESTS;
+  return batch;
+}
+
 /**
  * Closes the plan at `atS` (now, or a time ahead the engine reaches without an event): makes the
  * held calls due before it, then applies the iterations that ended before it to every request and
  * takes the blocks the one in flight needs, as fastForward does. Returns that iteration's end.
  */
 export function settlePlan(inst: SegmentEngine, atS: number): number {
-  inst.order.drain(atS);
+  const batch = closePlan(inst, atS);
   const ends = inst.runEndsS;
   const K = inst.planNext + 1;
-  const batch = inst.planBatch;
-  inst.planOpen = false;
-  inst.planDueS = Infinity;
-  inst.planBatch = NO_REQUESTS;
   if (K > 1) applyIterations(inst, batch, K, ends[K - 2]!);
   return ends[K - 1]!;
 }
@@ -430,13 +436,9 @@ export function settlePlan(inst: SegmentEngine, atS: number): number {
  * the next segment's end, or null (the plan settled, its last iteration left to endIteration).
  */
 export function settleAndContinue(inst: SegmentEngine, nowS: number): number | null {
-  inst.order.drain(nowS);
+  const batch = closePlan(inst, nowS);
   const ends = inst.runEndsS;
   const K = inst.planNext + 1;
-  const batch = inst.planBatch;
-  inst.planOpen = false;
-  inst.planDueS = Infinity;
-  inst.planBatch = NO_REQUESTS;
   // The plan's last iteration ends at its event (settlePlan would return ends[K - 1] === nowS).
   if (K > 1 && batch === inst.scheduled && carriesOn(inst)) return applyAndContinue(inst, batch, K, ends[K - 2]!, nowS);
   if (K > 1) applyIterations(inst, batch, K, ends[K - 2]!);
