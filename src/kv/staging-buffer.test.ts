@@ -237,15 +237,17 @@ describe('StagingBuffer', () => {
     for (const [req, list] of held) expect(buf.pagesOf(req)).toEqual(list.flatMap((r) => r.pages));
   });
 
-  it('takes by count (takeAt, freeTakenAt, adoptTaken) with the occupancy samples and figures of reservations', () => {
+  it('takes by count (takeAt, takeAtOf, freeTakenAt, adoptTaken) with the occupancy samples and figures of reservations', () => {
     // The same random run twice on counts-only buffers: once with reservation objects, once by count
     // (some handed over as reservations and freed as such, as a chain of copies hands its chunks over).
-    const run = (byCount: boolean) => {
+    // takeAtOf: the same takes with each time read from a list of step times, as a layer chain's.
+    const run = (byCount: boolean, fromList = false) => {
       const rng = new RandomStreams(47).stream('taken');
       const sim = new Simulator();
       const samples: string[] = [];
       const buf = new StagingBuffer(sim, { capacityBytes: 40 * MiB, pageBytes: MiB, pageNumbers: false, onOccupancy: (t, used) => samples.push(`${t} ${used}`) });
       const held: { req: number; bytes: number; r: Reservation | null }[] = [];
+      const timesS: number[] = [];
       let t = 0;
       for (let step = 0; step < 3000; step++) {
         t += rng.next();
@@ -259,7 +261,8 @@ describe('StagingBuffer', () => {
           const req = Math.floor(rng.next() * 30);
           const bytes = (0.5 + rng.next() * 5) * MiB;
           if (byCount) {
-            expect(buf.takeAt(req, bytes, t)).toBe(true);
+            timesS.push(t);
+            expect(fromList ? buf.takeAtOf(req, bytes, timesS, timesS.length - 1) : buf.takeAt(req, bytes, t)).toBe(true);
             held.push({ req, bytes, r: null });
           } else held.push({ req, bytes, r: buf.reserveAt(req, bytes, t)! });
         }
@@ -273,6 +276,7 @@ describe('StagingBuffer', () => {
     const counted = run(true);
     expect(objects.samples.length).toBeGreaterThan(5000);
     expect(counted).toEqual(objects);
+    expect(run(true, true)).toEqual(objects);
     expect(counted.free).toBe(40 * MiB);
   });
 

@@ -299,6 +299,15 @@ export class StagingBuffer {
     return true;
   }
 
+  /**
+   * takeAt at `timesS[i]`, for a layer chain: the time is read here, not passed in (a double passed
+   * to a call that is not inlined is a fresh heap number, one per chain step; takeAt inlines here).
+   * No freeTakenAt twin: its own inner calls box the time again (profiled: the bytes only moved).
+   */
+  takeAtOf(reqId: number, bytes: number, timesS: readonly number[], i: number): boolean {
+    return this.takeAt(reqId, bytes, timesS[i]!);
+  }
+
   /** Pages `bytes` takes when a grant may be made now (nobody queued, the pages free), else -1. */
   private grantableNow(bytes: number): number {
     const n = this.pagesFor(bytes);
