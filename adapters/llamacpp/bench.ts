@@ -1,5 +1,5 @@
 /**
- * `npm run bench:llamacpp [-- --test-model ID --threads N --fractions 0.25,0.5,0.9 --input 32-256 --output 16-64 --quick-profile --warmup-rounds N --reprofile --profile-in-server --calibration-warmup-s S --out DIR]`:
+ * `npm run bench:llamacpp [-- --test-model ID --threads N --fractions 0.25,0.5,0.9 --input 32-256 --output 16-64 --quick-profile --warmup-rounds N --reprofile --profile-in-bench --calibration-warmup-s S --out DIR]`:
  * predicted vs measured serving figures on the real engine (llama.cpp on this CPU) at several
  * arrival rates, set as fractions of the capacity the calibrated simulator predicts. Runs the loop
  * of loop.ts with the full profiling plan and writes DIR/bench.json and DIR/bench.md (the table
@@ -36,8 +36,11 @@ const { values: a } = parseArgs({
     'warmup-rounds': { type: 'string' },
     // Profile again after serving and price the served passes with both fits.
     reprofile: { type: 'boolean', default: false },
-    // Profile inside the serving process, its own engine, before it listens (serve-profile.ts), instead of in this one.
-    'profile-in-server': { type: 'boolean', default: false },
+    // Profile inside the serving process, its own engine, before it listens (serve-profile.ts): the
+    // default since runs 40-43 (its served passes ran 0.95-1.03x their price; a profile taken in this
+    // process, then served by another engine instance, 0.82-1.07x). --profile-in-bench: the old way.
+    'profile-in-server': { type: 'boolean', default: true }, // kept so that older command lines still run
+    'profile-in-bench': { type: 'boolean', default: false },
     // Serve warm-up requests for at least this long before the calibration run (the server's own cost falls over its first 30-60 s: server-overhead.ts).
     'calibration-warmup-s': { type: 'string' },
   },
@@ -60,6 +63,7 @@ const threads = Number(a.threads);
 const model = a['test-model']!;
 const out = a.out ?? join('runs', `bench-llamacpp-${model}-${threads}t`);
 const fractions = a.fractions!.split(',').map(Number);
+const profileInServer = !a['profile-in-bench'];
 
 const KEYS: [string, string][] = [
   ['request_throughput', 'req/s'],
@@ -87,7 +91,7 @@ const r = await runLoop({
   quick: a['quick-profile'],
   ...(a['warmup-rounds'] !== undefined ? { warmupRounds: Number(a['warmup-rounds']) } : {}),
   reprofile: a.reprofile,
-  profileInServer: a['profile-in-server'],
+  profileInServer,
   ...(a['calibration-warmup-s'] !== undefined ? { calibrationWarmupS: seconds('calibration-warmup-s', a['calibration-warmup-s']) } : {}),
   rates: { ofCapacity: fractions },
   // About 40 requests at low load, more as the rate grows, so each point spans a few minutes at most.
@@ -106,7 +110,7 @@ const fmt = (v: number | null | undefined): string => (v === null || v === undef
 const lines = [
   `model ${model} (llama.cpp via node-llama-cpp 3.21.1, CPU), ${threads} thread(s); max-num-seqs ${a['max-num-seqs']}, input uniform ${input.min}-${input.max}, output uniform ${output.min}-${output.max}, Poisson arrivals`,
   `machine before: ${before}; after: ${after}; ${((Date.now() - t0) / 60000).toFixed(1)} min in all`,
-  `profile${a['profile-in-server'] ? ' (in the serving process, its own engine)' : ''}: CPU / wall during its timed steps ${(r.profileTiming.cpuMs / r.profileTiming.wallMs).toFixed(3)}; the fit against its own decode rows, mean row / fit by batch: ${r.fitByBatch.map((g) => `b${g.batch} ${g.rowOverFit.toFixed(3)}`).join(', ')}`,
+  `profile${profileInServer ? ' (in the serving process, its own engine)' : ''}: CPU / wall during its timed steps ${(r.profileTiming.cpuMs / r.profileTiming.wallMs).toFixed(3)}; the fit against its own decode rows, mean row / fit by batch: ${r.fitByBatch.map((g) => `b${g.batch} ${g.rowOverFit.toFixed(3)}`).join(', ')}`,
   `server cost per iteration, priced (calibration run after ${CALIBRATION_WARMUP_REQUESTS} warm-up requests${a['calibration-warmup-s'] ? ` and at least ${a['calibration-warmup-s']} s of them` : ''}, closed loop at concurrency ${calibrationLevels(Number(a['max-num-seqs'])).map((l) => l.streams).join(', ')}): ${r.serverOverhead.baseMs.toFixed(3)} ms + ${r.serverOverhead.perSeqMs.toFixed(3)} ms per sequence (${r.serverOverhead.iterations} iterations)`,
   '',
   `| metric | ${r.points.map((p) => `${p.ofCapacity ?? ''} x cap = ${p.rate} req/s: predicted / measured (error)`).join(' | ')} |`,
