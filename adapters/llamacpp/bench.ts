@@ -1,5 +1,5 @@
 /**
- * `npm run bench:llamacpp [-- --test-model ID --threads N --fractions 0.25,0.5,0.9 --input 32-256 --output 16-64 --quick-profile --warmup-rounds N --reprofile --profile-in-bench --calibration-warmup-s S --out DIR]`:
+ * `npm run bench:llamacpp [-- --test-model ID --threads N --fractions 0.25,0.5,0.9 --input 32-256 --output 16-64 --quick-profile --warmup-rounds N --reprofile --profile-in-bench --calibration-warmup-s S --rate-order as-given|low-first|high-first|2,0,1 --out DIR]`:
  * predicted vs measured serving figures on the real engine (llama.cpp on this CPU) at several
  * arrival rates, set as fractions of the capacity the calibrated simulator predicts. Runs the loop
  * of loop.ts with the full profiling plan and writes DIR/bench.json and DIR/bench.md (the table
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UserError } from '../../src/errors.js';
 import { runLoop } from './loop.js';
+import { formatRunOrder, parseRateOrder } from './rate-order.js';
 import { calibrationLevels, CALIBRATION_WARMUP_REQUESTS } from './server-overhead.js';
 import { formatStepCheck } from './step-check.js';
 import { formatTpotTerms } from './tpot-terms.js';
@@ -43,6 +44,8 @@ const { values: a } = parseArgs({
     'profile-in-bench': { type: 'boolean', default: false },
     // Serve warm-up requests for at least this long before the calibration run (the server's own cost falls over its first 30-60 s: server-overhead.ts).
     'calibration-warmup-s': { type: 'string' },
+    // The order the rates are served in: as-given (default), low-first, high-first, or indices into --fractions (rate-order.ts).
+    'rate-order': { type: 'string', default: 'as-given' },
   },
 });
 /** "MIN-MAX" token counts (uniform), as the flags give them. */
@@ -64,6 +67,7 @@ const model = a['test-model']!;
 const out = a.out ?? join('runs', `bench-llamacpp-${model}-${threads}t`);
 const fractions = a.fractions!.split(',').map(Number);
 const profileInServer = !a['profile-in-bench'];
+const rateOrder = parseRateOrder(a['rate-order']!);
 
 const KEYS: [string, string][] = [
   ['request_throughput', 'req/s'],
@@ -92,6 +96,7 @@ const r = await runLoop({
   ...(a['warmup-rounds'] !== undefined ? { warmupRounds: Number(a['warmup-rounds']) } : {}),
   reprofile: a.reprofile,
   profileInServer,
+  rateOrder,
   ...(a['calibration-warmup-s'] !== undefined ? { calibrationWarmupS: seconds('calibration-warmup-s', a['calibration-warmup-s']) } : {}),
   rates: { ofCapacity: fractions },
   // About 40 requests at low load, more as the rate grows, so each point spans a few minutes at most.
@@ -110,6 +115,7 @@ const fmt = (v: number | null | undefined): string => (v === null || v === undef
 const lines = [
   `model ${model} (llama.cpp via node-llama-cpp 3.21.1, CPU), ${threads} thread(s); max-num-seqs ${a['max-num-seqs']}, input uniform ${input.min}-${input.max}, output uniform ${output.min}-${output.max}, Poisson arrivals`,
   `machine before: ${before}; after: ${after}; ${((Date.now() - t0) / 60000).toFixed(1)} min in all`,
+  `rates served in the order ${formatRunOrder(r.points.map((p) => `${p.ofCapacity ?? p.rate}${p.ofCapacity !== undefined ? ' x cap' : ' req/s'}`), r.rateOrder, rateOrder)}`,
   `profile${profileInServer ? ' (in the serving process, its own engine)' : ''}: CPU / wall during its timed steps ${(r.profileTiming.cpuMs / r.profileTiming.wallMs).toFixed(3)}; the fit against its own decode rows, mean row / fit by batch: ${r.fitByBatch.map((g) => `b${g.batch} ${g.rowOverFit.toFixed(3)}`).join(', ')}`,
   `server cost per iteration, priced (calibration run after ${CALIBRATION_WARMUP_REQUESTS} warm-up requests${a['calibration-warmup-s'] ? ` and at least ${a['calibration-warmup-s']} s of them` : ''}, closed loop at concurrency ${calibrationLevels(Number(a['max-num-seqs'])).map((l) => l.streams).join(', ')}): ${r.serverOverhead.baseMs.toFixed(3)} ms + ${r.serverOverhead.perSeqMs.toFixed(3)} ms per sequence (${r.serverOverhead.iterations} iterations)`,
   '',
@@ -126,5 +132,5 @@ const lines = [
   ...r.points.filter((p) => p.stepsAfter).map((p) => `- ${p.rate} req/s, priced by the profile taken after serving: ${formatStepCheck(p.stepsAfter!)}`),
 ];
 writeFileSync(join(out, 'bench.md'), `${lines.join('\n')}\n`);
-writeFileSync(join(out, 'bench.json'), `${JSON.stringify({ model, threads, before, after, profileTiming: r.profileTiming, fitByBatch: r.fitByBatch, serverOverhead: r.serverOverhead, calibrationWindow: r.calibrationWindow, points: r.points.map((p) => ({ rate: p.rate, ofCapacity: p.ofCapacity, fromMs: p.fromMs, toMs: p.toMs, steps: p.steps, stepsAfter: p.stepsAfter, tpot: p.tpot, probeRatio: p.probeRatio, probeCopyRatio: p.probeCopyRatio, comparison: p.result.comparison })) }, null, 2)}\n`);
+writeFileSync(join(out, 'bench.json'), `${JSON.stringify({ model, threads, before, after, profileTiming: r.profileTiming, fitByBatch: r.fitByBatch, serverOverhead: r.serverOverhead, calibrationWindow: r.calibrationWindow, rateOrder: r.rateOrder, points: r.points.map((p) => ({ rate: p.rate, ofCapacity: p.ofCapacity, runIndex: p.runIndex, fromMs: p.fromMs, toMs: p.toMs, steps: p.steps, stepsAfter: p.stepsAfter, tpot: p.tpot, probeRatio: p.probeRatio, probeCopyRatio: p.probeCopyRatio, comparison: p.result.comparison })) }, null, 2)}\n`);
 process.stdout.write(`${lines.join('\n')}\n\nwrote ${join(out, 'bench.md')}, ${join(out, 'bench.json')}\n`);

@@ -27,6 +27,7 @@ import { checkSteps, formatStepCheck, passPricer, readStepLog, type StepCheck } 
 import { tpotTerms, type TpotTerms } from './tpot-terms.js';
 import { fitByBatch, parseProfileCsv, rowLinePricer } from './profile-rows.js';
 import { DEFAULT_MODEL_DIR } from './serve.js';
+import { resolveRateOrder, runInOrder, type RateOrder } from './rate-order.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
@@ -55,9 +56,11 @@ export interface LoopOptions {
   /**
    * Profile inside the server (serve-profile.ts: its own engine, after its warm-up, before it
    * listens) instead of in this process; the base device profile is written here and the fit is
-   * the same. Default off: the bench-process profile.
+   * the same. Default off here (the bench turns it on): the bench-process profile.
    */
   profileInServer?: boolean;
+  /** The order the rates are served in (rate-order.ts); default: as given. Points stay in the given order. */
+  rateOrder?: RateOrder;
   log?: (s: string) => void;
 }
 
@@ -65,6 +68,8 @@ export interface LoopPoint {
   rate: number;
   /** The rate as a fraction of the predicted capacity, when rates were given that way. */
   ofCapacity?: number;
+  /** When this rate was served: 0 first (LoopOptions.rateOrder). */
+  runIndex: number;
   dir: string;
   /** Wall-clock window of this point (epoch ms): its records in the step log. */
   fromMs: number;
@@ -115,7 +120,7 @@ export function loopScenario(o: LoopOptions, deviceId: string, rate: number, req
   };
 }
 
-export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; modelsDir: string; points: LoopPoint[]; serverOverhead: ServerOverhead; calibrationWindow: [number, number]; profileTiming: ProfileTiming; fitByBatch: { batch: number; rowOverFit: number }[] }> {
+export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; modelsDir: string; points: LoopPoint[]; rateOrder: number[]; serverOverhead: ServerOverhead; calibrationWindow: [number, number]; profileTiming: ProfileTiming; fitByBatch: { batch: number; rowOverFit: number }[] }> {
   const log = o.log ?? (() => {});
   const deviceId = `llamacpp-cpu-${o.threads}t`;
   const modelDir = o.modelDir ?? DEFAULT_MODEL_DIR;
@@ -139,7 +144,8 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
   const probe = new SpeedProbe();
   // 3. The real engine's server, in its own process (its event loop apart from the client's).
   const stepLog = join(o.workDir, 'steps.jsonl');
-  const points: LoopPoint[] = [];
+  let points: LoopPoint[] = [];
+  let rateOrder: number[] = [];
   let profiledFrom: number;
   let profiledTo: number;
   let profileTiming: ProfileTiming;
@@ -192,16 +198,17 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
         log(`predicted capacity ${cap.toFixed(3)} req/s`);
         rates = (o.rates as { ofCapacity: readonly number[] }).ofCapacity.map((f) => ({ rate: Number((f * cap).toPrecision(3)), ofCapacity: f }));
       }
-      // 4. Validate at each rate.
-      for (const { rate, ofCapacity } of rates) {
+      // 4. Validate at each rate, in the order asked for; each point keeps its rate, window and place in the given list.
+      rateOrder = resolveRateOrder(o.rateOrder ?? 'as-given', rates.map((r) => r.rate));
+      points = await runInOrder(rates, rateOrder, async ({ rate, ofCapacity }) => {
         const file = join(o.workDir, `scenario-rate${rate}.json`);
         writeFileSync(file, `${JSON.stringify(loopScenario(o, deviceId, rate, nOf(rate)), null, 2)}\n`);
         const dir = join(o.workDir, `rate${rate}`);
         const fromMs = Date.now();
         const result = await runValidate(file, { out: dir, endpoint: server.url, modelsDir, speed: 1, report: o.report ?? false, log });
         const toMs = Date.now();
-        points.push({ rate, ...(ofCapacity !== undefined ? { ofCapacity } : {}), dir, fromMs, toMs, result });
-      }
+        return { rate, ...(ofCapacity !== undefined ? { ofCapacity } : {}), dir, fromMs, toMs, result };
+      });
     } finally {
       await server.close();
     }
@@ -240,7 +247,7 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
       p.tpot = tpotTerms(mine, price, servedPrice, overhead);
     });
   }
-  return { deviceId, modelsDir, points, profileTiming, serverOverhead: overhead, calibrationWindow: calibrationWindow!, fitByBatch: fitByBatch(profileRows, price) };
+  return { deviceId, modelsDir, points, rateOrder, profileTiming, serverOverhead: overhead, calibrationWindow: calibrationWindow!, fitByBatch: fitByBatch(profileRows, price) };
 }
 
 /** Simulated request throughput with every request queued at once: the deployment's capacity for this workload. */
