@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { engineInstalled, INSTALL_HINT } from './engine-api.js';
-import { runLoop } from './loop.js';
+import { runLoop, type LoopOptions } from './loop.js';
 
 const installed = engineInstalled();
 if (!installed) console.warn(`SKIPPED adapters/llamacpp/loop.test.ts: node-llama-cpp is not installed (${INSTALL_HINT}; .ci/run does it)`);
@@ -17,23 +17,26 @@ if (!installed) console.warn(`SKIPPED adapters/llamacpp/loop.test.ts: node-llama
 const work = mkdtempSync(join(tmpdir(), 'pdsim-llamacpp-loop-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
+/** The CI loop: the small model, one thread, the quick profile, one rate; both cases share the generated GGUF. */
+const smallLoop = (workDir: string, requests: number): LoopOptions => ({
+  testModel: 'llama-test-6l-512',
+  threads: 1,
+  workDir,
+  modelDir: join(work, 'gguf'),
+  quick: true,
+  rates: { ofCapacity: [0.3] }, // relative to the speed profiled under the same machine load
+  requests,
+  input: { min: 16, max: 128 },
+  output: { min: 8, max: 24 },
+  maxNumSeqs: 8,
+  maxNumBatchedTokens: 256,
+  maxModelLen: 512,
+});
+
 describe.skipIf(!installed)('llama.cpp loop: profile -> calibrate -> simulate -> validate', () => {
   it('completes every request against the real engine and writes the comparison', { timeout: 600_000 }, async () => {
     const requests = 12;
-    const r = await runLoop({
-      testModel: 'llama-test-6l-512',
-      threads: 1,
-      workDir: work,
-      modelDir: join(work, 'gguf'),
-      quick: true,
-      rates: { ofCapacity: [0.3] }, // relative to the speed profiled under the same machine load
-      requests,
-      input: { min: 16, max: 128 },
-      output: { min: 8, max: 24 },
-      maxNumSeqs: 8,
-      maxNumBatchedTokens: 256,
-      maxModelLen: 512,
-    });
+    const r = await runLoop(smallLoop(work, requests));
     const device = JSON.parse(readFileSync(join(r.modelsDir, 'gpu', `${r.deviceId}.json`), 'utf8')) as { calibrated: boolean; provenance: { sources: { format: string }[] } };
     expect(device.calibrated).toBe(true);
     expect(device.provenance.sources[0]!.format).toBe('pdsim-profile');
@@ -75,21 +78,7 @@ describe.skipIf(!installed)('llama.cpp loop: profile -> calibrate -> simulate ->
   it('profileInServer: the server profiles its own engine, the loop writes the base profile and fits it, and every request completes', { timeout: 600_000 }, async () => {
     const dir = join(work, 'in-server');
     const requests = 6;
-    const r = await runLoop({
-      testModel: 'llama-test-6l-512',
-      threads: 1,
-      workDir: dir,
-      modelDir: join(work, 'gguf'),
-      quick: true,
-      profileInServer: true,
-      rates: { ofCapacity: [0.3] },
-      requests,
-      input: { min: 16, max: 128 },
-      output: { min: 8, max: 24 },
-      maxNumSeqs: 8,
-      maxNumBatchedTokens: 256,
-      maxModelLen: 512,
-    });
+    const r = await runLoop({ ...smallLoop(dir, requests), profileInServer: true });
     for (const models of [r.modelsDir, join(dir, 'models-passes')]) {
       const device = JSON.parse(readFileSync(join(models, 'gpu', `${r.deviceId}.json`), 'utf8')) as { calibrated: boolean; provenance: { sources: { format: string }[] } };
       expect(device.calibrated).toBe(true);

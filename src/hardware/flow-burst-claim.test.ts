@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { Simulator } from '../kernel/simulator.js';
 import { burstCounts } from './flow-burst.js';
 import { FlowNetwork } from './flow-network.js';
+import { addStagingChannels } from './flow-testing.js';
 
 const GB = 1e9;
 
@@ -16,11 +17,7 @@ type Touch = 'none' | 'same-instant' | 'same-instant-pulls' | 'same-instant-burs
 function run(held: boolean, touch: Touch, touchAtS: number, n = 8, otherBytes = 2e7) {
   const sim = new Simulator();
   const net = new FlowNetwork(sim);
-  net.addChannel('up', 25 * GB);
-  net.addChannel('mem', 40 * GB);
-  net.addChannel('down', 25 * GB);
-  net.addChannel('nic', 12 * GB);
-  net.coupleDuplex('up', 'down', 13.5 * GB);
+  addStagingChannels(net, [['nic', 12 * GB]]);
   const ends: string[] = [];
   const pull = ['mem', 'down'];
   const bytes = 4e7 + 12345;

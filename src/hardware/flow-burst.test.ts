@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { Simulator } from '../kernel/simulator.js';
 import { FlowNetwork, type ChannelSegment } from './flow-network.js';
+import { addStagingChannels } from './flow-testing.js';
 
 const GB = 1e9;
 
@@ -13,10 +14,7 @@ function run(separate: boolean, cancelSecond = false) {
   const sim = new Simulator();
   const segments: ChannelSegment[] = [];
   const net = new FlowNetwork(sim, { onSegment: (s) => segments.push(s) });
-  net.addChannel('up', 25 * GB);
-  net.addChannel('mem', 40 * GB);
-  net.addChannel('down', 25 * GB);
-  net.coupleDuplex('up', 'down', 13.5 * GB);
+  addStagingChannels(net);
   const ends: string[] = [];
   const pull = ['mem', 'down'];
   const copy = ['up', 'mem'];

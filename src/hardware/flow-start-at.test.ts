@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { Simulator } from '../kernel/simulator.js';
 import { FlowNetwork, type ChannelSegment, type FlowSpec } from './flow-network.js';
+import { addStagingChannels } from './flow-testing.js';
 
 const GB = 1e9;
 const CALLER_PRIORITY = 1;
@@ -42,11 +43,7 @@ function run(seed: number, ahead: boolean) {
   const sim = new Simulator();
   const segments: ChannelSegment[] = [];
   const net = new FlowNetwork(sim, { onSegment: (s) => segments.push(s) });
-  net.addChannel('up', 25 * GB);
-  net.addChannel('mem', 40 * GB);
-  net.addChannel('down', 25 * GB);
-  net.addChannel('disk', 3 * GB);
-  net.coupleDuplex('up', 'down', 13.5 * GB);
+  addStagingChannels(net, [['disk', 3 * GB]]);
   const list = starts(seed, 120);
   const ends: string[] = [];
   const spec = (i: number): FlowSpec => {
