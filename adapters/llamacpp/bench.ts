@@ -9,9 +9,10 @@ import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { numFlag } from '../../src/cli/flags.js';
 import { UserError } from '../../src/errors.js';
 import { runLoop } from './loop.js';
-import { formatRunOrder, parseRateOrder } from './rate-order.js';
+import { formatRunOrder, parseRateOrder, resolveRateOrder } from './rate-order.js';
 import { calibrationLevels, CALIBRATION_WARMUP_REQUESTS } from './server-overhead.js';
 import { formatStepCheck } from './step-check.js';
 import { formatTpotTerms } from './tpot-terms.js';
@@ -54,12 +55,6 @@ const range = (flag: string, v: string): { min: number; max: number } => {
   if (!m || Number(m[1]) < 1 || Number(m[2]) < Number(m[1])) throw new UserError(`--${flag} must be MIN-MAX token counts (1 <= MIN <= MAX), got "${v}"`);
   return { min: Number(m[1]), max: Number(m[2]) };
 };
-/** A non-negative number of seconds, as a flag gives it. */
-const seconds = (flag: string, v: string): number => {
-  const x = Number(v);
-  if (!Number.isFinite(x) || x < 0) throw new UserError(`--${flag} must be a number of seconds >= 0, got "${v}"`);
-  return x;
-};
 const input = range('input', a.input!);
 const output = range('output', a.output!);
 const threads = Number(a.threads);
@@ -68,6 +63,8 @@ const out = a.out ?? join('runs', `bench-llamacpp-${model}-${threads}t`);
 const fractions = a.fractions!.split(',').map(Number);
 const profileInServer = !a['profile-in-bench'];
 const rateOrder = parseRateOrder(a['rate-order']!);
+// Checked against the rates now, not after the profile and calibration minutes later (the loop resolves it again on the rates it serves).
+resolveRateOrder(rateOrder, fractions);
 
 const KEYS: [string, string][] = [
   ['request_throughput', 'req/s'],
@@ -97,7 +94,7 @@ const r = await runLoop({
   reprofile: a.reprofile,
   profileInServer,
   rateOrder,
-  ...(a['calibration-warmup-s'] !== undefined ? { calibrationWarmupS: seconds('calibration-warmup-s', a['calibration-warmup-s']) } : {}),
+  ...(a['calibration-warmup-s'] !== undefined ? { calibrationWarmupS: numFlag('--calibration-warmup-s', a['calibration-warmup-s'], 0, Number.MAX_VALUE, false, 's') } : {}),
   rates: { ofCapacity: fractions },
   // About 40 requests at low load, more as the rate grows, so each point spans a few minutes at most.
   requests: (rate) => Math.max(30, Math.min(80, Math.round(rate * 120))),
@@ -115,7 +112,7 @@ const fmt = (v: number | null | undefined): string => (v === null || v === undef
 const lines = [
   `model ${model} (llama.cpp via node-llama-cpp 3.21.1, CPU), ${threads} thread(s); max-num-seqs ${a['max-num-seqs']}, input uniform ${input.min}-${input.max}, output uniform ${output.min}-${output.max}, Poisson arrivals`,
   `machine before: ${before}; after: ${after}; ${((Date.now() - t0) / 60000).toFixed(1)} min in all`,
-  `rates served in the order ${formatRunOrder(r.points.map((p) => `${p.ofCapacity ?? p.rate}${p.ofCapacity !== undefined ? ' x cap' : ' req/s'}`), r.rateOrder, rateOrder)}`,
+  `rates served in the order ${formatRunOrder(r.points.map((p) => (p.ofCapacity !== undefined ? `${p.ofCapacity} x cap` : `${p.rate} req/s`)), r.rateOrder, rateOrder)}`,
   `profile${profileInServer ? ' (in the serving process, its own engine)' : ''}: CPU / wall during its timed steps ${(r.profileTiming.cpuMs / r.profileTiming.wallMs).toFixed(3)}; the fit against its own decode rows, mean row / fit by batch: ${r.fitByBatch.map((g) => `b${g.batch} ${g.rowOverFit.toFixed(3)}`).join(', ')}`,
   `server cost per iteration, priced (calibration run after ${CALIBRATION_WARMUP_REQUESTS} warm-up requests${a['calibration-warmup-s'] ? ` and at least ${a['calibration-warmup-s']} s of them` : ''}, closed loop at concurrency ${calibrationLevels(Number(a['max-num-seqs'])).map((l) => l.streams).join(', ')}): ${r.serverOverhead.baseMs.toFixed(3)} ms + ${r.serverOverhead.perSeqMs.toFixed(3)} ms per sequence (${r.serverOverhead.iterations} iterations)`,
   '',
