@@ -10,12 +10,15 @@ import type { EventHandle, Simulator } from '../kernel/simulator.js';
 import { didYouMean } from '../errors.js';
 import { maxMinFairRatesInto, type ChannelUse, type FairShareFlow } from './max-min.js';
 import type { FlowNetworkListener } from './flow-types.js';
-import { CAPACITY_TOLERANCE, TIME_TOLERANCE, type Channel, type ChannelClaim, type Flow, type Use } from './flow-parts.js';
+import { CAPACITY_TOLERANCE, NO_FREE_USES, TIME_TOLERANCE, type Channel, type ChannelClaim, type Flow, type FreeUse, type Use } from './flow-parts.js';
+import { FreeMeter } from './flow-free.js';
 
 /** A path's channels as the network resolves them once (usesOf), with the last fair-share view made on it. */
 export interface PathUses {
   ids: readonly string[];
   uses: readonly Use[];
+  /** Its non-binding channels, kept out of `uses` (flow-free.ts). */
+  free: readonly FreeUse[];
   shareUses: readonly ChannelUse[];
   share: FairShareFlow | null;
 }
@@ -79,6 +82,7 @@ export abstract class FlowAllocation {
       flowsCarried: 0,
       solo: null,
       claim: null,
+      meter: null,
     };
     this.channels.set(id, ch);
     this.channelList.push(ch);
@@ -105,6 +109,24 @@ export abstract class FlowAllocation {
     b.bidirectionalBytesPerS = Math.min(b.capacityBytesPerS, bidirectionalBytesPerSPerDirection);
   }
 
+  /** Meters of the non-binding channels, in marking order. */
+  protected readonly freeMeters: FreeMeter[] = [];
+  private pathsResolved = false;
+
+  /**
+   * Takes a channel out of the solve: its capacity must cover any load the callers' routes can put
+   * on it (Topology.nonBindingChannels), so it never limits a rate and is only accounted
+   * (flow-free.ts). Before any flow: paths resolved earlier would still hold it in their uses.
+   */
+  markNonBinding(id: string): void {
+    const c = this.channel(id);
+    if (this.pathsResolved) throw new Error(`Channel ${id}: marked non-binding after paths were resolved`);
+    if (c.partner !== undefined) throw new Error(`Channel ${id}: a duplex-coupled channel cannot be non-binding`);
+    if (c.meter !== null) return;
+    c.meter = new FreeMeter(id, c.capacityBytesPerS, this.sim.now);
+    this.freeMeters.push(c.meter);
+  }
+
   hasChannel(id: string): boolean {
     return this.channels.has(id);
   }
@@ -129,13 +151,19 @@ export abstract class FlowAllocation {
   protected usesOf(path: readonly string[]): PathUses {
     const hit = this.pathUses.get(path);
     if (hit !== undefined && samePath(hit.ids, path)) return hit;
+    this.pathsResolved = true;
     const weights = new Map<Channel, number>();
     for (const id of path) {
       const c = this.channel(id);
       weights.set(c, (weights.get(c) ?? 0) + 1);
     }
-    const uses = [...weights].map(([channel, weight]) => ({ channel, weight }));
-    const entry: PathUses = { ids: [...path], uses, shareUses: uses.map((u): ChannelUse => ({ channel: u.channel.index, weight: u.weight })), share: null };
+    const all = [...weights].map(([channel, weight]) => ({ channel, weight }));
+    const uses = all.filter((u) => u.channel.meter === null);
+    const freeList = all.filter((u) => u.channel.meter !== null).map((u): FreeUse => ({ meter: u.channel.meter!, weight: u.weight }));
+    const free = freeList.length === 0 ? NO_FREE_USES : freeList;
+    // A route with a non-binding channel always crosses another (else its bound is infinite).
+    if (uses.length === 0 && free.length > 0) throw new Error(`Path ${path.join(' -> ')} crosses only non-binding channels`);
+    const entry: PathUses = { ids: [...path], uses, free, shareUses: uses.map((u): ChannelUse => ({ channel: u.channel.index, weight: u.weight })), share: null };
     this.pathUses.set(path, entry);
     return entry;
   }
@@ -210,6 +238,10 @@ export abstract class FlowAllocation {
         bytes: flow.sent * weight,
       });
     }
+    for (const { meter, weight } of flow.free) {
+      meter.leaveAlloc(now, flow.sent * weight);
+      this.listener.onSegment?.({ channelId: meter.id, flowId: flow.id, tag: flow.tag, startS: flow.movingSinceS, endS: now, bytes: flow.sent * weight });
+    }
   }
 
   /** Recomputes every moving flow's rate and reschedules the single next-completion event. */
@@ -236,11 +268,15 @@ export abstract class FlowAllocation {
     // Entries past n are stale and ignored (setting `length` is a slow runtime call in V8).
     const rates = this.scratchRates;
     maxMinFairRatesInto(shares, n, this.capacities, rates);
+    const meters = this.freeMeters;
+    for (let k = 0; k < meters.length; k++) meters[k]!.allocNext = 0;
     let nextS = Infinity;
     for (let i = 0; i < n; i++) {
       const f = flows[i]!;
       f.rate = rates[i]!;
       for (const { channel, weight } of f.uses) channel.loadBytesPerS += f.rate * weight;
+      const free = f.free;
+      for (let k = 0; k < free.length; k++) free[k]!.meter.allocNext += f.rate * free[k]!.weight;
       f.finishS = now + Math.max(0, f.bytes - f.sent) / f.rate;
       nextS = Math.min(nextS, f.finishS);
     }
@@ -250,6 +286,7 @@ export abstract class FlowAllocation {
       }
       c.peakLoadBytesPerS = Math.max(c.peakLoadBytesPerS, c.loadBytesPerS);
     }
+    for (let k = 0; k < meters.length; k++) meters[k]!.setAllocLoad(now, meters[k]!.allocNext);
     this.nextCompletion?.cancel();
     this.nextCompletion = Number.isFinite(nextS)
       ? this.sim.scheduleAt(Math.max(now, nextS), this.onCompletion, this.eventPriority)

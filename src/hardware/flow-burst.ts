@@ -79,6 +79,8 @@ export abstract class BurstFlows extends SoloFlows {
     if (this.moving.size > 0 || this.busyChannels.size > 0) return false;
     if (this.listener.onSegment !== undefined || this.listener.onRerate !== undefined) return false;
     const p = this.usesOf(spec.path);
+    // A non-binding channel's meter runs in time order; a burst accounts its flows when settled, later.
+    if (p.free.length > 0) return false;
     const uses = p.uses;
     this.settleClaims(uses);
     // settleClaims may have started flows: checked after it.

@@ -161,6 +161,8 @@ export abstract class EpisodeFlows extends BurstFlows {
       if (burstS < beforeS) beforeS = burstS;
     }
     for (const b of bytes) if (!(b > 0)) return null;
+    // An episode runs ahead of the clock; a non-binding channel's meter runs in time order.
+    if (this.usesOf(path1).free.length > 0 || (path2 !== null && this.usesOf(path2).free.length > 0)) return null;
     const sh = this.shapeOf(path1, latency1S, cap1, path2, latency2S, cap2);
     for (const e of sh.chans) {
       const c = e.ch;

@@ -23,7 +23,7 @@
 import type { Simulator } from '../kernel/simulator.js';
 import { EpisodeFlows } from './flow-episode.js';
 import { chargeChannel, creditChannel } from './flow-solo.js';
-import { Flow, soloFinishS, type ChannelClaim, type SoloPlan, type SoloStride, type Use } from './flow-parts.js';
+import { Flow, soloFinishS, type Channel, type ChannelClaim, type SoloPlan, type SoloStride, type Use } from './flow-parts.js';
 import type { ChannelStats, FlowHandle, FlowNetworkListener, FlowSpec } from './flow-types.js';
 
 export type { ChannelClaim, SoloPlan, SoloStride } from './flow-parts.js';
@@ -55,6 +55,7 @@ export class FlowNetwork extends EpisodeFlows {
     const c = this.channel(id);
     c.claim?.materialize();
     this.advance();
+    if (c.meter !== null) return this.meterStats(c);
     const stats: ChannelStats = {
       id: c.id,
       capacityBytesPerS: c.capacityBytesPerS,
@@ -82,6 +83,27 @@ export class FlowNetwork extends EpisodeFlows {
     return stats;
   }
 
+  /** A non-binding channel's figures (flow-free.ts), with the bytes sent so far by flows not yet ended. */
+  private meterStats(c: Channel): ChannelStats {
+    const meter = c.meter!;
+    let inFlight = 0;
+    const add = (f: Flow): void => {
+      for (const u of f.free) if (u.meter === meter) inFlight += this.sentBytesOf(f) * u.weight;
+    };
+    for (const f of this.moving) add(f);
+    for (const f of this.solos) if (f.state === 'moving') add(f);
+    const m = meter.stats(this.sim.now, inFlight);
+    return { id: c.id, capacityBytesPerS: c.capacityBytesPerS, effectiveCapacityBytesPerS: c.capacityBytesPerS, ...m };
+  }
+
+  /**
+   * Whether a path crosses a non-binding channel: the fast paths that account flows ahead of or
+   * behind the clock (episodes, bursts, claims) refuse such paths, whose meter runs in time order.
+   */
+  crossesNonBinding(path: readonly string[]): boolean {
+    return this.usesOf(path).free.length > 0;
+  }
+
   get activeFlows(): number {
     for (const c of this.channelList) c.claim?.materialize();
     let solos = 0;
@@ -99,6 +121,7 @@ export class FlowNetwork extends EpisodeFlows {
     const uses = p.uses;
     this.settleClaims(uses);
     const flow = new Flow(this, this.nextFlowId++, spec.tag ?? '', spec.bytes, this.sim.now, uses, this.shareOf(p, cap), cap, spec.onDone);
+    flow.free = p.free;
     // A flow with nothing to move, or nothing to limit it, finishes when its latency is over.
     const instantaneous = spec.bytes === 0 || (uses.length === 0 && cap === Infinity);
     if (instantaneous) {
@@ -140,6 +163,7 @@ export class FlowNetwork extends EpisodeFlows {
     const firstS = solo && !(latencyS > 0) ? soloFinishS(this.soloStrideOf(uses, spec.bytes, latencyS, cap), atS) : atS + latencyS;
     if (!(firstS > atS)) return null;
     const flow = new Flow(this, this.nextFlowId++, spec.tag ?? '', spec.bytes, atS, uses, this.shareOf(p, cap), cap, spec.onDone);
+    flow.free = p.free;
     if (instantaneous) {
       flow.activation = this.sim.scheduleAt(atS + latencyS, () => this.finishInstantaneous(flow), this.eventPriority);
     } else if (solo) {
@@ -229,6 +253,7 @@ export class FlowNetwork extends EpisodeFlows {
     const p = this.usesOf(spec.path);
     const cap = spec.rateCapBytesPerS ?? Infinity;
     const flow = new Flow(this, this.nextFlowId++, spec.tag ?? '', spec.bytes, startS, p.uses, this.shareOf(p, cap), cap, spec.onDone);
+    flow.free = p.free;
     this.startSoloAt(flow, spec.latencyS ?? 0, startS);
     return flow;
   }

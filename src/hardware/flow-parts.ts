@@ -8,6 +8,7 @@
 import type { EventHandle } from '../kernel/simulator.js';
 import type { FairShareFlow } from './max-min.js';
 import type { FlowHandle, FlowState } from './flow-types.js';
+import type { FreeMeter, PendingLoad } from './flow-free.js';
 
 /** A caller holding channels for flows it accounts itself (flow-network.ts); `materialize` hands them back. */
 export interface ChannelClaim {
@@ -55,12 +56,22 @@ export interface Channel {
   solo: Flow | null;
   /** The claimant of this channel (flow-network.ts), or null. */
   claim: ChannelClaim | null;
+  /** Set on a non-binding channel (flow-free.ts): flows hold it apart from `uses` and it is accounted here. */
+  meter: FreeMeter | null;
 }
 
 export interface Use {
   channel: Channel;
   weight: number;
 }
+
+/** A path's crossing of a non-binding channel (outside the solve: flow-free.ts). */
+export interface FreeUse {
+  meter: FreeMeter;
+  weight: number;
+}
+
+export const NO_FREE_USES: readonly FreeUse[] = [];
 
 /** Relative slack for "finishes now" and for the capacity guard (float round-off, not physics). */
 export const TIME_TOLERANCE = 1e-12;
@@ -83,6 +94,9 @@ export class Flow implements FlowHandle {
   movingSinceS = 0;
   finishS = Infinity;
   activation?: EventHandle;
+  /** Non-binding channels crossed (outside `uses`), and a solo flow's loads due on their meters. */
+  free: readonly FreeUse[] = NO_FREE_USES;
+  freePending: PendingLoad[] | null = null;
   constructor(
     private readonly net: FlowOwner,
     readonly id: number,

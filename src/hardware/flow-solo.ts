@@ -108,6 +108,7 @@ export abstract class SoloFlows extends FlowAllocation {
       if (channel.movingFlows++ === 0) this.busyChannels.add(channel);
       channel.flowsCarried++;
     }
+    for (const { meter } of flow.free) meter.enterAlloc(this.sim.now);
   }
 
   /** Solo flows not yet ended, in start order. */
@@ -140,6 +141,8 @@ export abstract class SoloFlows extends FlowAllocation {
     flow.movingSinceS = plan.activeS;
     flow.finishS = plan.finishS;
     for (const { channel } of flow.uses) channel.solo = flow;
+    // Its activation is known now, so its load on non-binding channels is entered ahead (flow-free.ts).
+    if (flow.free.length > 0) flow.freePending = flow.free.map(({ meter, weight }) => meter.scheduleSolo(plan.activeS, plan.rate * weight));
     this.solos.add(flow);
     flow.activation = this.sim.scheduleAt(flow.finishS, () => this.finishSolo(flow), this.eventPriority);
   }
@@ -197,6 +200,14 @@ export abstract class SoloFlows extends FlowAllocation {
     for (const { channel, weight } of flow.uses) {
       this.listener.onSegment?.({ channelId: channel.id, flowId: flow.id, tag: flow.tag, startS: flow.soloActiveS, endS: now, bytes: flow.bytes * weight });
     }
+    const pending = flow.freePending;
+    if (pending !== null) {
+      flow.freePending = null;
+      flow.free.forEach(({ meter, weight }, k) => {
+        meter.endSolo(now, pending[k]!, flow.bytes * weight);
+        this.listener.onSegment?.({ channelId: meter.id, flowId: flow.id, tag: flow.tag, startS: flow.soloActiveS, endS: now, bytes: flow.bytes * weight });
+      });
+    }
     flow.onDone?.(flow);
   }
 
@@ -209,6 +220,16 @@ export abstract class SoloFlows extends FlowAllocation {
     flow.activation?.cancel();
     const activeS = flow.soloActiveS;
     this.accountSolo(flow, now);
+    const pending = flow.freePending;
+    if (pending !== null) {
+      flow.freePending = null;
+      // Not yet moving: its pending load is dropped (its activation enters it as a flow of the allocation).
+      for (let k = 0; k < pending.length; k++) {
+        const meter = flow.free[k]!.meter;
+        if (now < activeS) meter.endSolo(now, pending[k]!, 0);
+        else meter.soloToAlloc(now, pending[k]!);
+      }
+    }
     if (now < activeS) {
       flow.state = 'waiting';
       flow.rate = 0;

@@ -10,6 +10,7 @@
 import { UserError } from '../errors.js';
 import type { FlowNetwork } from './flow-network.js';
 import { hardwareMessages } from '../messages/hardware.js';
+import { nonBindingChannels, type RouteSource } from './non-binding.js';
 
 export interface HostLinkSpec {
   /** Pinned host memory to GPU, one direction alone (Gen4 x16 measured ~25). */
@@ -82,7 +83,7 @@ interface Hop {
   latencyS: number;
 }
 
-export class Topology {
+export class Topology implements RouteSource {
   /** Channels to create, in a stable order. */
   readonly channels: { id: string; capacityBytesPerS: number }[] = [];
   readonly duplexCouplings: { a: string; b: string; bidirectionalBytesPerSPerDirection: number }[] = [];
@@ -114,10 +115,39 @@ export class Topology {
     return this.diskNode.flatMap((n, d) => (n === node ? [d] : []));
   }
 
-  /** Creates every channel and duplex coupling in the network. */
+  /**
+   * Creates every channel and duplex coupling in the network, and takes the channels that can never
+   * bind out of its solve (non-binding.ts).
+   */
   install(net: FlowNetwork): void {
     for (const c of this.channels) net.addChannel(c.id, c.capacityBytesPerS);
     for (const d of this.duplexCouplings) net.coupleDuplex(d.a, d.b, d.bidirectionalBytesPerSPerDirection);
+    for (const id of this.nonBindingChannels()) net.markNonBinding(id);
+  }
+
+  /** Channels whose capacity covers any load the routes below can put on them (non-binding.ts). */
+  nonBindingChannels(): string[] {
+    return (this.nonBinding ??= nonBindingChannels(this));
+  }
+
+  private nonBinding?: string[];
+
+  /** Every place bytes can sit: each GPU, each node's host memory, each disk. */
+  endpoints(): Endpoint[] {
+    const gpus = this.gpuNode.map((_, gpu): Endpoint => ({ gpu }));
+    const hosts = this.spec.nodes.map((_, host): Endpoint => ({ host }));
+    const disks = this.diskNode.map((_, disk): Endpoint => ({ disk }));
+    return [...gpus, ...hosts, ...disks];
+  }
+
+  /** `path`, or null where the topology has none (nodes without NICs). */
+  tryPath(from: Endpoint, to: Endpoint): Route | null {
+    try {
+      return this.path(from, to);
+    } catch (e) {
+      if (e instanceof UserError) return null;
+      throw e;
+    }
   }
 
   /**

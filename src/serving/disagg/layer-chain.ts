@@ -50,6 +50,8 @@ const PULLED = 2;
 interface Claims {
   ids: readonly string[];
   shared: boolean;
+  /** A route crosses a non-binding channel: its meter runs in time order, a chain replays behind it. */
+  nonBinding: boolean;
 }
 const claimsByRoutes = new WeakMap<Route, Map<Route | null, Claims>>();
 
@@ -60,7 +62,8 @@ function claimsOf(net: FlowNetwork, r1: Route, r2: Route | undefined): Claims {
   if (c === undefined) {
     const ids1 = net.claimableChannels(r1.path);
     const ids2 = r2 === undefined ? [] : net.claimableChannels(r2.path);
-    c = { ids: [...new Set([...ids1, ...ids2])], shared: ids1.some((id) => ids2.includes(id)) };
+    const nonBinding = net.crossesNonBinding(r1.path) || (r2 !== undefined && net.crossesNonBinding(r2.path));
+    c = { ids: [...new Set([...ids1, ...ids2])], shared: ids1.some((id) => ids2.includes(id)), nonBinding };
     byR2.set(r2 ?? null, c);
   }
   return c;
@@ -185,7 +188,7 @@ export class LayerChain implements TransferChain {
     const routes = host.routes(t);
     const [r1, r2] = routes as [Route, Route | undefined];
     const claims = claimsOf(net, r1, r2);
-    if (!net.idleUnclaimed(claims.ids, prev)) return null;
+    if (claims.nonBinding || !net.idleUnclaimed(claims.ids, prev)) return null;
     // Each flow must start with its links idle of the chain's other flows (then it is solo): a copy
     // after the previous copy (and pull, where the two routes share a link), a pull after the previous pull.
     const shared = claims.shared;
