@@ -24,7 +24,7 @@ export interface RouteSource {
   tryPath(from: Endpoint, to: Endpoint): Route | null;
 }
 
-/** Each channel's bound on the load it can carry (Infinity where none), by id. */
+/** Each channel's bound on the load it can carry (Infinity where none, 0 on a channel no route crosses), by id. */
 export function loadBounds(topo: RouteSource): Map<string, number> {
   const cap = new Map(topo.channels.map((c) => [c.id, c.capacityBytesPerS]));
   const routes: Map<string, number>[] = [];
@@ -69,10 +69,11 @@ export function loadBounds(topo: RouteSource): Map<string, number> {
 /**
  * Channels whose capacity exceeds their load bound, in channel order. Strictly above, with a margin
  * far over float round-off: at equality the channel could tie the bottleneck and freeze flows in the
- * solve, which would then differ without it.
+ * solve, which would then differ without it. A channel no route crosses (a single node's NIC) is
+ * left as it is: nothing moves over it, so there is nothing to gain.
  */
 export function nonBindingChannels(topo: RouteSource): string[] {
   const coupled = new Set(topo.duplexCouplings.flatMap((d) => [d.a, d.b]));
   const bounds = loadBounds(topo);
-  return topo.channels.filter((c) => !coupled.has(c.id) && c.capacityBytesPerS > bounds.get(c.id)! * (1 + 1e-6)).map((c) => c.id);
+  return topo.channels.filter((c) => !coupled.has(c.id) && bounds.get(c.id)! > 0 && c.capacityBytesPerS > bounds.get(c.id)! * (1 + 1e-6)).map((c) => c.id);
 }
