@@ -98,6 +98,18 @@ describe('non-binding channel meter (flow-free.ts)', () => {
     expect(s.utilisationIntegralS).toBeCloseTo(1 / 70, 12);
   });
 
+  it('episodes, bursts and claims refuse a path through a non-binding channel (its meter runs in time order)', () => {
+    const { net } = network(true);
+    expect(net.crossesNonBinding(['up', 'mem'])).toBe(true);
+    expect(net.crossesNonBinding(['up'])).toBe(false);
+    expect(net.startBurst({ path: ['up', 'mem'], bytes: GB, latencyS: 1e-3 }, 4, () => {})).toBe(false);
+    expect(net.runEpisode(['up', 'mem'], 1e-3, Infinity, null, 0, 0, [GB], 10)).toBeNull();
+    expect(net.runEpisode(['up'], 1e-3, Infinity, ['mem', 'down'], 1e-3, Infinity, [GB], 10)).toBeNull();
+    // The same calls off the non-binding channel are taken.
+    expect(network(true).net.runEpisode(['up'], 1e-3, Infinity, null, 0, 0, [GB], 10)).not.toBeNull();
+    expect(network(true).net.startBurst({ path: ['up'], bytes: GB, latencyS: 1e-3 }, 4, () => {})).toBe(true);
+  });
+
   it('refuses a path through non-binding channels only, and marking after paths are resolved', () => {
     const { net } = network(true);
     expect(() => net.startFlow({ path: ['mem'], bytes: 1 })).toThrow(/only non-binding/);

@@ -116,13 +116,14 @@ export class Topology implements RouteSource {
   }
 
   /**
-   * Creates every channel and duplex coupling in the network, and takes the channels that can never
-   * bind out of its solve (non-binding.ts).
+   * Creates every channel and duplex coupling in the network; with `freeNonBinding`, takes the
+   * channels that can never bind out of its solve (non-binding.ts). A caller whose routes rely on
+   * episodes, bursts or layer chains leaves it off: those refuse routes through such channels.
    */
-  install(net: FlowNetwork): void {
+  install(net: FlowNetwork, freeNonBinding = false): void {
     for (const c of this.channels) net.addChannel(c.id, c.capacityBytesPerS);
     for (const d of this.duplexCouplings) net.coupleDuplex(d.a, d.b, d.bidirectionalBytesPerSPerDirection);
-    for (const id of this.nonBindingChannels()) net.markNonBinding(id);
+    if (freeNonBinding) for (const id of this.nonBindingChannels()) net.markNonBinding(id);
   }
 
   /** Channels whose capacity covers any load the routes below can put on them (non-binding.ts). */

@@ -69,6 +69,8 @@ export function buildDisaggregated(sc: Scenario, file: string, sim: Simulator, s
   // A transfer's per-channel bars feed only the timeline: without one, the network reports no segments.
   const timeline = sc.output?.timeline ?? true;
   const net = new FlowNetwork(sim, timeline ? { onSegment: (seg) => mgr.onSegment(seg) } : {}, 0, opts.fastForward);
+  // Host DRAM stays in the solve even where it cannot bind: staging routes cross it, and their layer
+  // chains, episodes and bursts (which refuse non-binding channels) save more events than leaving it.
   topo.install(net);
   // CPU/disk KV tiers and swap areas share these links with the KV transfers.
   attachKvTiers(sc, file, sim, net, topo, pools, (p, k) => machine.placement.gpus[p.index]![k]!, machine.hostMemoryCapacityGiB);

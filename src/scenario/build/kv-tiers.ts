@@ -103,7 +103,9 @@ export function colocatedKvTiers(sc: Scenario, file: string, sim: Simulator, poo
   const machine = buildMachine(sc, file, gpus, modelsDir);
   const topo = new Topology(machine.spec);
   const net = new FlowNetwork(sim, {}, 0, soloFlows);
-  topo.install(net);
+  // Tier and weight flows are plain flows (no episodes, bursts or chains): host DRAM that cannot bind
+  // leaves the solve, and most tier flows are then alone on their PCIe direction or disk channel.
+  topo.install(net, true);
   attachKvTiers(sc, file, sim, net, topo, pools, (p, k) => machine.placement.gpus[p.index]![k]!, machine.hostMemoryCapacityGiB);
   attachWeightStreams(net, topo, pools, (p, k) => machine.placement.gpus[p.index]![k]!);
   const instances = pools.flatMap((p) => p.instances);
