@@ -157,11 +157,10 @@ export function runTraceCacheDir(): string | undefined {
 }
 
 /**
- * A run's lookup (runTraceCacheDir), or null; with PDSIM_TRACE_CACHE=check, says on stderr what
+ * A run's lookup (in runTraceCacheDir unless given), or null; with PDSIM_TRACE_CACHE=check, says on stderr what
  * became of it. `wanted` false: the caller reads this trace more cheaply itself (only reported).
  */
-export function lookUpTrace(traceFile: string, format: TraceFormat, wanted = true): CachedTrace | null {
-  const dir = runTraceCacheDir();
+export function lookUpTrace(traceFile: string, format: TraceFormat, wanted = true, dir: string | undefined = runTraceCacheDir()): CachedTrace | null {
   const r: { outcome: TraceCacheOutcome; trace?: CachedTrace } = dir === undefined ? { outcome: 'off' } : wanted ? readTraceCache(dir, traceFile, format) : { outcome: 'unused' };
   if (process.env.PDSIM_TRACE_CACHE === 'check') process.stderr.write(`pdsim: trace cache ${r.outcome} (${path.basename(traceFile)})\n`);
   return r.trace ?? null;
