@@ -93,9 +93,10 @@ export async function buildBundle(outDir: string = path.join(packageRoot(), 'dis
     outputs: { ...esm.metafile.outputs, ...cli.metafile.outputs, ...recordWorker.metafile.outputs, ...loader.metafile.outputs },
   };
   writeSources(outDir, Object.keys(metafile.inputs));
-  // Before the warm-ups, so their trace reads take the cache's path, as a user's runs do.
-  writeTraceCaches(path.join(outDir, TRACE_CACHE_DIR), path.join(packageRoot(), 'scenarios', 'traces'), TRACE_CACHES);
   for (const cache of Object.values(CODE_CACHES)) writeCodeCache(entry, cache);
+  // After the warm-ups, so they parse their traces and the code cache holds the parsers compiled,
+  // as main's did, for traces the cache does not hold (a user's, an edited one, PDSIM_TRACE_CACHE=off).
+  writeTraceCaches(path.join(outDir, TRACE_CACHE_DIR), path.join(packageRoot(), 'scenarios', 'traces'), TRACE_CACHES);
   const bytes = Object.values(metafile.outputs).reduce((s, o) => s + o.bytes, 0);
   return { entry, bytes, metafile };
 }
