@@ -30,7 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { buildBundle } from '../build/bundle.js';
 import { parse as parseYaml } from 'yaml';
 import { runSweep, sweepReport, SWEEP_REGIME } from './sweep-regime.js';
-import { fmtK, fmtRequests, type Measured, medianOf, MILLION, millionFits, REGIMES, type Regime, type RssEvidence, TARGETS, verdict, VIDUR_RSS_MB, VIDUR_WALL_S } from './regimes.js';
+import { fmtK, fmtRequests, isPlainParity, type Measured, medianOf, MILLION, millionFits, REGIMES, type Regime, type RssEvidence, runEnv, TARGETS, verdict, VIDUR_RSS_MB, VIDUR_WALL_S } from './regimes.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SLOW_RUN_S = 30;
@@ -40,11 +40,11 @@ const MILLION_BUDGET_S = 15;
 /** GNU time, when installed: the child's CPU seconds and peak RSS for any bundle (older ones print no cpuS). */
 const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
-function runOnce(cmd: string[], scenario: string, outDir: string, sets: string[], extra: readonly string[] = []): Measured {
+function runOnce(cmd: string[], scenario: string, outDir: string, sets: string[], extra: readonly string[] = [], env: NodeJS.ProcessEnv = process.env): Measured {
   const t0 = performance.now();
   const args = [...cmd, 'simulate', scenario, '--out', outDir, '--no-progress', '--stats', ...extra, ...sets.flatMap((s) => ['--set', s])];
   const full = GNU_TIME ? [GNU_TIME, '-f', 'PDSIM_TIME %U %S %M', ...args] : args;
-  const r = spawnSync(full[0]!, full.slice(1), { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync(full[0]!, full.slice(1), { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26, env });
   const wallS = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`simulate ${scenario} failed (${r.status}):\n${r.stderr}`);
   const line = r.stderr.split('\n').find((l) => l.startsWith('PDSIM_STATS '));
@@ -137,14 +137,15 @@ async function main(): Promise<void> {
       continue;
     }
     const out = () => path.join(tmp, `run${n++}`);
-    const results = [runOnce(node, regime.scenario, out(), [], regime.args)];
-    while (results.length < runs && results[0]!.wallS <= SLOW_RUN_S) results.push(runOnce(node, regime.scenario, out(), [], regime.args));
+    const env = runEnv(regime, process.env);
+    const results = [runOnce(node, regime.scenario, out(), [], regime.args, env)];
+    while (results.length < runs && results[0]!.wallS <= SLOW_RUN_S) results.push(runOnce(node, regime.scenario, out(), [], regime.args, env));
     const m = medianOf(results);
-    const rss = rssEvidence(regime, m, (requests) => runOnce(node, regime.scenario, out(), [`workload.requests=${requests}`], regime.args), million);
+    const rss = rssEvidence(regime, m, (requests) => runOnce(node, regime.scenario, out(), [`workload.requests=${requests}`], regime.args, env), million);
     const big = rss.run;
     const tail = big === undefined ? '' : `\n${`  at ${fmtRequests(big.requests)} requests`.padEnd(18)} ${row('', big, 1).slice(19)}`;
     console.log(row(regime.name, m, results.length) + tail);
-    if (regime.parity && regime.args === undefined) {
+    if (isPlainParity(regime)) {
       console.log(`${''.padEnd(18)} ${(VIDUR_WALL_S / m.wallS).toFixed(0)}x Vidur's ${VIDUR_WALL_S} s wall, ${(VIDUR_RSS_MB / m.maxRssMB).toFixed(1)}x less memory than its ${VIDUR_RSS_MB} MB`);
       if (args.includes('--tsx')) console.log(row('  via tsx', runOnce(['node', '--import', 'tsx', path.join(root, 'src/cli/main.ts')], regime.scenario, out(), []), 1));
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { median, medianOf, millionFits, REGIMES, verdict } from './regimes.js';
+import { isPlainParity, median, medianOf, millionFits, REGIMES, runEnv, verdict } from './regimes.js';
 import { existsSync } from 'node:fs';
 import { loadScenario } from '../scenario/load.js';
 
@@ -51,5 +51,21 @@ describe('bench arithmetic', () => {
       expect(existsSync(r.scenario), r.scenario).toBe(true);
       expect(() => loadScenario(r.scenario), r.scenario).not.toThrow();
     }
+  });
+
+  it('parity-uncached is the parity run with the trace cache off, and only the plain parity run is set against Vidur', () => {
+    const byName = new Map(REGIMES.map((r) => [r.name, r]));
+    const plain = byName.get('parity')!;
+    const uncached = byName.get('parity-uncached')!;
+    const { name: _a, env, ...rest } = uncached;
+    const { name: _b, ...plainRest } = plain;
+    expect(rest).toEqual(plainRest);
+    expect(env).toEqual({ PDSIM_TRACE_CACHE: 'off' });
+    expect(REGIMES.filter(isPlainParity).map((r) => r.name)).toEqual(['parity']);
+    // The regime's variables over the bench's; a regime without any runs in the bench's own.
+    const base = { PATH: '/bin', PDSIM_TRACE_CACHE: 'check' };
+    expect(runEnv(uncached, base)).toEqual({ PATH: '/bin', PDSIM_TRACE_CACHE: 'off' });
+    expect(runEnv(plain, base)).toBe(base);
+    expect(base.PDSIM_TRACE_CACHE).toBe('check');
   });
 });

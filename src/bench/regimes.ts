@@ -27,17 +27,31 @@ export interface Regime {
   parity?: boolean;
   /** Extra `simulate` options. */
   args?: string[];
+  /** Environment variables for its runs, over the bench's own. */
+  env?: Record<string, string>;
 }
 
 export const REGIMES: readonly Regime[] = [
   { name: 'parity', scenario: 'scenarios/bench/vidur-parity.yaml', replaysTrace: true, parity: true },
   // What writing requests.jsonl costs: the same run without it.
   { name: 'parity-no-jsonl', scenario: 'scenarios/bench/vidur-parity.yaml', replaysTrace: true, parity: true, args: ['--no-requests'] },
+  // What the build's trace cache saves (src/workload/trace-cache.ts): the same run parsing the trace.
+  { name: 'parity-uncached', scenario: 'scenarios/bench/vidur-parity.yaml', replaysTrace: true, parity: true, env: { PDSIM_TRACE_CACHE: 'off' } },
   { name: 'dual-l4-disagg', scenario: 'scenarios/bench/dual-l4-disagg.yaml' },
   { name: 'kv-tiers', scenario: 'scenarios/bench/kv-tiers.yaml' },
   { name: 'mooncake-4xh100', scenario: 'scenarios/bench/mooncake-4xh100.yaml', replaysTrace: true },
   { name: 'h100x16-p2c', scenario: 'scenarios/bench/h100x16-p2c.yaml' },
 ];
+
+/** The parity run as a user makes it (no extra options or environment): the one compared with Vidur. */
+export function isPlainParity(r: Regime): boolean {
+  return r.parity === true && r.args === undefined && r.env === undefined;
+}
+
+/** A regime's run environment: the bench's, with the regime's own variables over it. */
+export function runEnv(r: Regime, base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return r.env === undefined ? base : { ...base, ...r.env };
+}
 
 export interface Measured {
   wallS: number;

@@ -2,13 +2,15 @@
 // the package root), and what starts every command (the entry and its static imports) holds no
 // command module and none of the YAML parser, the scenario validator or vega: those load lazily.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Metafile } from 'esbuild';
 import { packageRoot } from '../package-files.js';
 import { buildBundle, type BundleResult } from './bundle.js';
+import { traceCacheFile, TRACE_CACHE_DIR } from '../workload/trace-cache.js';
 import { CODE_CACHES } from './cache-files.js';
 
 const outDir = path.join(packageRoot(), `.test-dist-${process.pid}`);
@@ -107,6 +109,54 @@ describe('code cache', () => {
     expect(Object.keys(cached.files)).toEqual(['report.html', 'report.json', 'requests.jsonl', 'scenario.resolved.json', 'summary.json']);
     // Buffer.equals: a deep toEqual of the 1 MB report.html takes seconds.
     for (const [f, bytes] of Object.entries(cached.files)) expect(bytes.equals(plain.files[f]!), f).toBe(true);
+  }, 60_000);
+});
+
+describe('trace cache', () => {
+  it('is used by a run when the trace is the shipped one, else bypassed (edited, damaged, off) with the same outputs', () => {
+    // 3,000 rows: past the head-first read, which skips the cache (trace-columns.ts).
+    const run = (name: string, scenario: string, mode = 'check') => {
+      const out = path.join(outDir, `trace-${name}`);
+      const r = spawnSync(process.execPath, [built.entry, 'simulate', scenario, '--set', 'workload.requests=3000', '--no-progress', '--out', out], {
+        cwd: packageRoot(),
+        encoding: 'utf8',
+        env: { ...process.env, PDSIM_TRACE_CACHE: mode },
+      });
+      expect(r.status, r.stderr).toBe(0);
+      return { stderr: r.stderr, jsonl: readFileSync(path.join(out, 'requests.jsonl')) };
+    };
+    const parity = 'scenarios/bench/vidur-parity.yaml';
+    const used = run('used', parity);
+    expect(used.stderr).toBe('pdsim: trace cache used (vidur-parity-100k.csv.gz)\n');
+    const off = run('off', parity, 'off');
+    expect(off.stderr).toBe('');
+    expect(used.jsonl.equals(off.jsonl)).toBe(true);
+    // The same scenario beside a trace of the same name with one length changed.
+    const copy = path.join(outDir, 'edited', 'bench');
+    mkdirSync(path.join(outDir, 'edited', 'traces'), { recursive: true });
+    mkdirSync(copy, { recursive: true });
+    copyFileSync(path.join(packageRoot(), parity), path.join(copy, 'vidur-parity.yaml'));
+    const text = gunzipSync(readFileSync(path.join(packageRoot(), 'scenarios/traces/vidur-parity-100k.csv.gz'))).toString('utf8');
+    const lines = text.split('\n');
+    const cells = lines[5]!.split(',');
+    cells[2] = String(Number(cells[2]) + 1);
+    lines[5] = cells.join(',');
+    writeFileSync(path.join(outDir, 'edited', 'traces', 'vidur-parity-100k.csv.gz'), gzipSync(lines.join('\n')));
+    const edited = run('edited', path.join(copy, 'vidur-parity.yaml'));
+    expect(edited.stderr).toBe('pdsim: trace cache stale (vidur-parity-100k.csv.gz)\n');
+    expect(edited.jsonl.equals(used.jsonl)).toBe(false);
+    expect(edited.jsonl.equals(run('edited-off', path.join(copy, 'vidur-parity.yaml'), 'off').jsonl)).toBe(true);
+    // A damaged cache file: parsed as without one, no error and no stack trace.
+    const cacheFile = traceCacheFile(path.join(outDir, TRACE_CACHE_DIR), 'vidur-parity-100k.csv.gz', 'vidur');
+    const whole = readFileSync(cacheFile);
+    try {
+      writeFileSync(cacheFile, whole.subarray(0, whole.length >> 1));
+      const damaged = run('damaged', parity);
+      expect(damaged.stderr).toBe('pdsim: trace cache corrupt (vidur-parity-100k.csv.gz)\n');
+      expect(damaged.jsonl.equals(off.jsonl)).toBe(true);
+    } finally {
+      writeFileSync(cacheFile, whole);
+    }
   }, 60_000);
 });
 

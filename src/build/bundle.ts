@@ -4,7 +4,8 @@
  * (dist/pdsim-*.cache, written by warm-up runs here, src/build/cache-files.ts; script-runner.ts says why). Each
  * command's module is still evaluated only when that command runs (src/cli/commands/index.ts
  * imports them dynamically; esbuild wraps such modules in lazy initialisers). Sweep and plan pool
- * threads start on the same bundle (src/plan/pool.ts). Besides: dist/lib.mjs, the notebooks'
+ * threads start on the same bundle (src/plan/pool.ts). dist/trace-cache/: the shipped traces parsed
+ * once (trace-cache-write.ts). Besides: dist/lib.mjs, the notebooks'
  * library (src/notebook/index.ts), and dist/record-worker.cjs, the requests.jsonl thread. Our dependencies are inlined, except those in EXTERNAL below. Run by `npm ci` / `npm install` through the `prepare`
  * script, by `npm pack`, and by `npm run bench`; `npm run build` after editing sources.
  */
@@ -15,8 +16,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { packageRoot } from '../package-files.js';
-import { CODE_CACHES, type CodeCache } from './cache-files.js';
+import { TRACE_CACHE_DIR } from '../workload/trace-cache.js';
+import { CODE_CACHES, type CodeCache, TRACE_CACHES } from './cache-files.js';
 import { lazyBuiltins } from './lazy-builtins.js';
+import { writeTraceCaches } from './trace-cache-write.js';
 
 /**
  * Loaded from node_modules at run time, all through dynamic imports: vega (reports also read its
@@ -91,6 +94,9 @@ export async function buildBundle(outDir: string = path.join(packageRoot(), 'dis
   };
   writeSources(outDir, Object.keys(metafile.inputs));
   for (const cache of Object.values(CODE_CACHES)) writeCodeCache(entry, cache);
+  // After the warm-ups, so they parse their traces and the code cache holds the parsers compiled,
+  // as main's did, for traces the cache does not hold (a user's, an edited one, PDSIM_TRACE_CACHE=off).
+  writeTraceCaches(path.join(outDir, TRACE_CACHE_DIR), path.join(packageRoot(), 'scenarios', 'traces'), TRACE_CACHES);
   const bytes = Object.values(metafile.outputs).reduce((s, o) => s + o.bytes, 0);
   return { entry, bytes, metafile };
 }

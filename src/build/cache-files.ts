@@ -4,6 +4,8 @@
  * bundle change at all; commands that simulate in this thread get that one, the rest a cache of the
  * start-up alone (the `--help` warm-up). Each is written by its warm-up runs at build time (bundle.ts).
  */
+import type { TraceFormat } from '../workload/traces.js';
+
 export interface CodeCache {
   file: string;
   /** The command lines whose compiled functions the cache holds (simulate ones get an --out each). */
@@ -33,3 +35,13 @@ const SIMULATING = new Set(['simulate', 'compare', 'sweep']);
 export function cacheFileFor(argv: readonly string[]): string {
   return (argv[0] !== undefined && SIMULATING.has(argv[0]) ? CODE_CACHES.simulate : CODE_CACHES.other).file;
 }
+
+/**
+ * The shipped traces (scenarios/traces) the build parses into dist/trace-cache (trace-cache-write.ts),
+ * each with the format its scenarios read it as; a trace read as another format is parsed.
+ */
+export const TRACE_CACHES = [
+  { trace: 'vidur-parity-100k.csv.gz', format: 'vidur' },
+  { trace: 'azure-llm-2023-conv.csv.gz', format: 'azure' },
+  { trace: 'mooncake-conversation.jsonl.gz', format: 'mooncake' },
+] as const satisfies readonly { trace: string; format: TraceFormat }[];

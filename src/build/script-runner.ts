@@ -71,7 +71,12 @@ export async function writeCache(file: string, cacheFile: string, warmUps: reado
     await evaluate(script, file).done;
     if ((process.exitCode ?? 0) !== 0) throw new Error(`warm-up \`pdsim ${argv.join(' ')}\` exited ${process.exitCode}`);
   }
-  const tmp = `${cacheFile}.${process.pid}.tmp`;
-  writeFileSync(tmp, script.createCachedData());
-  renameSync(tmp, cacheFile);
+  writeAtomic(cacheFile, script.createCachedData());
+}
+
+/** Writes `file` whole or not at all (a temporary file renamed over it), so no reader sees half a cache. */
+export function writeAtomic(file: string, bytes: Uint8Array): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, bytes);
+  renameSync(tmp, file);
 }

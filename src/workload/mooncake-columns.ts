@@ -7,6 +7,7 @@
  * itself words every error.
  */
 import { MAX_RECORD_BYTES, textChunks } from '../io/records.js';
+import { keptRange, lookUpTrace, type CachedTrace } from './trace-cache.js';
 import { Columns, grown, type TraceColumns } from './trace-columns.js';
 import { traceRows } from './traces.js';
 
@@ -26,7 +27,22 @@ export interface MooncakeColumns extends TraceColumns {
  * which reports the error with its file and line.
  */
 export function mooncakeColumns(file: string, limit: number, startS: number): MooncakeColumns {
+  const cached = lookUpTrace(file, 'mooncake');
+  if (cached?.hashes) return cachedMooncake(cached, limit, startS);
+  return parseMooncakeColumns(file, limit, startS);
+}
+
+/** mooncakeColumns from the trace's text, whatever the cache holds (the build writes the cache from it). */
+export function parseMooncakeColumns(file: string, limit: number, startS: number): MooncakeColumns {
   return scanMooncake(file, limit, startS) ?? genericColumns(file, limit, startS);
+}
+
+/** The rows mooncakeColumns keeps, as views into the cached columns (hashStart indexes the whole id column). */
+export function cachedMooncake(t: CachedTrace, limit: number, startS: number): MooncakeColumns {
+  const { first, n } = keptRange(t, limit, startS);
+  const h = t.hashes!;
+  const end = first + n;
+  return { count: n, arrivalS: t.arrivalS.subarray(first, end), promptTokens: t.promptTokens.subarray(first, end), outputTokens: t.outputTokens.subarray(first, end), hashStart: h.start.subarray(first, end + 1), hashIds: h.ids, hasHashes: h.has.subarray(first, end) };
 }
 
 /** The columns as rows are kept: arrival, lengths, and each row's hash ids appended to one packed array. */
