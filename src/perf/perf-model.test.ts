@@ -200,6 +200,28 @@ describe('iterationMs caches', () => {
   });
 });
 
+describe('iterationMs: the one-prompt attention memo', () => {
+  it('gives iteration().totalMs bit for bit for steps of one whole prompt, memo hit or not (repeated lengths, cached context, counts, past the memo)', () => {
+    // Lengths from a small set, so most steps hit the memo filled by earlier ones; entries the memo
+    // must not serve (cached context, a count of equal prompts, a length past it) interleaved.
+    const rng = new RandomStreams(13).stream('one-prompt');
+    const arch = loadLlm('qwen2-7b');
+    const lengths = [2, 3, 17, 512, 1000, 1474, 4095, 140_000];
+    for (const id of listIds('gpu')) {
+      const m = new RooflinePerfModel(arch, loadGpu(id), { tp: 1, eager: eagerStepModel('v1', 48, 4096) });
+      const reference = new RooflinePerfModel(arch, loadGpu(id), { tp: 1, eager: eagerStepModel('v1', 48, 4096) });
+      for (let k = 0; k < 80; k++) {
+        const n = lengths[rng.intBetween(0, lengths.length - 1)]!;
+        const kind = rng.intBetween(0, 3);
+        const prompt = kind === 1 ? { newTokens: n, contextTokens: rng.intBetween(1, 64) } : kind === 2 ? { newTokens: n, contextTokens: 0, count: 2 } : { newTokens: n, contextTokens: 0 };
+        const decodes = Array.from({ length: rng.intBetween(0, 20) }, () => ({ newTokens: 1, contextTokens: rng.intBetween(1, 4000) }));
+        const batch = rng.next() < 0.5 ? [prompt, ...decodes] : [...decodes, prompt];
+        expect(m.iterationMs(batch)).toBe(reference.iteration(batch).totalMs);
+      }
+    }
+  });
+});
+
 describe('RooflinePerfModel: streaming share (V0 served engines)', () => {
   const a = loadLlm('llama-3.1-8b');
   const g = loadGpu('h100-sxm');

@@ -37,6 +37,9 @@ import {
 
 export type { Bound } from './op-times.js';
 
+/** Prompt lengths onePromptAttentionMs memoizes (1 MiB of memo at most; longer ones are computed). */
+const ONE_PROMPT_MEMO_LIMIT = 1 << 17;
+
 /** One sequence's share of an iteration: tokens computed now, tokens already in its KV cache. */
 export interface BatchEntry {
   newTokens: number;
@@ -168,6 +171,8 @@ export class RooflinePerfModel implements PerfModel {
   private readonly decodeAttnCache: (DecodeAttentionParts | undefined)[] = [];
   /** The batch's prefill entries; its first prefillCount are this call's (resized only when that count changes). */
   private readonly prefillScratch: BatchEntry[] = [];
+  /** onePromptAttentionMs's memo by prompt length (NaN until computed). */
+  private onePromptMs: Float64Array = new Float64Array(0);
   private denseGemms?: GemmEnvelope[];
   private readonly sampler?: SamplerCost;
   private readonly samplerRates: SamplerRates;
@@ -412,7 +417,8 @@ export class RooflinePerfModel implements PerfModel {
     total += dense[o]! * L;
     total += dense[o + 1]! * L;
     total += dense[o + 2]! * L;
-    if (nPrefill > 0) total += prefillAttentionMs(p.attentionPrefill, this.hw, prefill, this.geom) * L;
+    if (nPrefill === 1) total += this.onePromptAttentionMs(prefill) * L;
+    else if (nPrefill > 0) total += prefillAttentionMs(p.attentionPrefill, this.hw, prefill, this.geom) * L;
     if (decodeSeqs > 0) {
       let d = this.decodeAttnCache[decodeSeqs];
       if (d === undefined) this.decodeAttnCache[decodeSeqs] = d = decodeAttentionParts(p.attentionDecode, this.hw, decodeSeqs, this.geom);
@@ -429,6 +435,29 @@ export class RooflinePerfModel implements PerfModel {
     if (this.offloadMs > 0) total += this.offloadMs;
     if (this.streamingFraction > 0) total += this.streamingFraction * total;
     return total;
+  }
+
+  /**
+   * prefillAttentionMs of a step's one prompt chunk, memoized by its length where it has no cached
+   * context (a whole prompt: every priced step of an unchunked run): a pure function of that length
+   * for this model, so the memo holds the float the call returns (~3 % of a parity run's CPU).
+   */
+  private onePromptAttentionMs(prefill: readonly BatchEntry[]): number {
+    const e = prefill[0]!;
+    const n = e.newTokens;
+    const p = this.gpu.perf.attentionPrefill;
+    if (e.contextTokens !== 0 || (e as PrefillSeq).count !== undefined || !((n | 0) === n && n < ONE_PROMPT_MEMO_LIMIT)) return prefillAttentionMs(p, this.hw, prefill, this.geom);
+    let memo = this.onePromptMs;
+    if (n >= memo.length) {
+      let len = Math.max(1024, memo.length);
+      while (len <= n) len *= 2;
+      const grown = new Float64Array(len).fill(NaN);
+      grown.set(memo);
+      this.onePromptMs = memo = grown;
+    }
+    let v = memo[n]!;
+    if (v !== v) memo[n] = v = prefillAttentionMs(p, this.hw, prefill, this.geom);
+    return v;
   }
 
   /** Fills denseMs's entry for `tokens` (> 0), computed as layerGroups computes those groups, growing it as needed; returns denseMs. */
