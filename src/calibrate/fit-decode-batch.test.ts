@@ -63,5 +63,10 @@ describe('fitting the decode batch-shape table', () => {
     const errs = engineIterationErrors(rows, gpu, fitted);
     const med = (g: string) => errs.find((e) => e.group === g)!.heldOut.medianPct;
     expect(med('engine iteration decode')).toBeLessThan(med('engine iteration decode without decodeBatchMs'));
+    // Per batch, the held-out bias: within 1 % with the term at every b; further off without it somewhere.
+    const byBatch = errs.find((e) => e.group === 'engine iteration decode')!.byBatch!;
+    expect(byBatch.map((b) => b.batch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    for (const b of byBatch) expect(Math.abs(b.rowOverHeldOut - 1)).toBeLessThan(0.01);
+    expect(Math.max(...byBatch.map((b) => Math.abs(b.withoutTerm - 1)))).toBeGreaterThan(0.02);
   });
 });

@@ -92,6 +92,11 @@ export interface IterationErrors {
   inSample: ErrorStats;
   /** Two folds (alternate shapes in size order), each predicted by a fit on the other. */
   heldOut: ErrorStats;
+  /**
+   * Decode only, with a batch term: per batch size, summed rows / summed held-out prediction, with
+   * the term and without it (the same folds' base fits): the per-batch bias the term removes.
+   */
+  byBatch?: { batch: number; rowOverHeldOut: number; withoutTerm: number }[];
 }
 
 /** In-sample and 2-fold held-out error of the whole-iteration fit, per phase. */
@@ -109,10 +114,19 @@ export function engineIterationErrors(samples: readonly EngineIterationSample[],
   for (const phase of ['prefill', 'decode'] as const) {
     const own = samples.filter((s) => s.phase === phase);
     if (own.length === 0) continue;
+    const heldHere = held.filter(([s]) => s.phase === phase);
+    const sums = new Map<number, [number, number, number]>();
+    for (const [s, p, p0] of heldHere) {
+      const a = sums.get(s.batch) ?? sums.set(s.batch, [0, 0, 0]).get(s.batch)!;
+      a[0] += s.ms;
+      a[1] += p;
+      a[2] += p0;
+    }
     out.push({
       group: `engine iteration ${phase}`,
       inSample: errorStats(own.map((s) => [predictEngineIterationMs(gpu, perf, s), s.ms])),
-      heldOut: errorStats(held.filter(([s]) => s.phase === phase).map(([s, p]) => [p, s.ms])),
+      heldOut: errorStats(heldHere.map(([s, p]) => [p, s.ms])),
+      ...(phase === 'decode' && perf.decodeBatchMs !== undefined ? { byBatch: [...sums].sort(([x], [y]) => x - y).map(([batch, [m, p, p0]]) => ({ batch, rowOverHeldOut: m / p, withoutTerm: m / p0 })) } : {}),
     });
     if (phase === 'decode' && perf.decodeBatchMs !== undefined) {
       out.push({
