@@ -14,6 +14,7 @@ import { UserError } from '../../src/errors.js';
 import { runLoop } from './loop.js';
 import { formatRunOrder, parseRateOrder, resolveRateOrder } from './rate-order.js';
 import { calibrationLevels, CALIBRATION_WARMUP_REQUESTS } from './server-overhead.js';
+import { formatPassShapes } from './pass-shapes.js';
 import { formatStepCheck } from './step-check.js';
 import { formatTpotTerms } from './tpot-terms.js';
 
@@ -113,7 +114,7 @@ const lines = [
   `model ${model} (llama.cpp via node-llama-cpp 3.21.1, CPU), ${threads} thread(s); max-num-seqs ${a['max-num-seqs']}, input uniform ${input.min}-${input.max}, output uniform ${output.min}-${output.max}, Poisson arrivals`,
   `machine before: ${before}; after: ${after}; ${((Date.now() - t0) / 60000).toFixed(1)} min in all`,
   `rates served in the order ${formatRunOrder(r.points.map((p) => (p.ofCapacity !== undefined ? `${p.ofCapacity} x cap` : `${p.rate} req/s`)), r.rateOrder, rateOrder)}`,
-  `profile${profileInServer ? ' (in the serving process, its own engine)' : ''}: CPU / wall during its timed steps ${(r.profileTiming.cpuMs / r.profileTiming.wallMs).toFixed(3)}; the fit against its own decode rows, mean row / fit by batch: ${r.fitByBatch.map((g) => `b${g.batch} ${g.rowOverFit.toFixed(3)}`).join(', ')}`,
+  `profile${profileInServer ? ' (in the serving process, its own engine)' : ''}: CPU / wall during its timed steps ${(r.profileTiming.cpuMs / r.profileTiming.wallMs).toFixed(3)}; the fit against its own decode rows, mean row / fit by batch: ${r.fitByBatch.map((g) => `b${g.batch} ${g.rowOverFit.toFixed(3)}`).join(', ')} (without the batch term: ${r.fitByBatchWithoutTerm.map((g) => `b${g.batch} ${g.rowOverFit.toFixed(3)}`).join(', ')})`,
   `server cost per iteration, priced (calibration run after ${CALIBRATION_WARMUP_REQUESTS} warm-up requests${a['calibration-warmup-s'] ? ` and at least ${a['calibration-warmup-s']} s of them` : ''}, closed loop at concurrency ${calibrationLevels(Number(a['max-num-seqs'])).map((l) => l.streams).join(', ')}): ${r.serverOverhead.baseMs.toFixed(3)} ms + ${r.serverOverhead.perSeqMs.toFixed(3)} ms per sequence (${r.serverOverhead.iterations} iterations)`,
   '',
   `| metric | ${r.points.map((p) => `${p.ofCapacity ?? ''} x cap = ${p.rate} req/s: predicted / measured (error)`).join(' | ')} |`,
@@ -124,10 +125,14 @@ const lines = [
   }).join(' | ')} |`),
   `| completed / failed | ${r.points.map((p) => `${p.result.live.completed} / ${p.result.live.failed}`).join(' | ')} |`,
   '',
+  'The server\'s passes by shape (pass-shapes.ts; bN: N sequences of one token each, no padding), summed measured / summed price by the engine\'s fit, with its batch term (perf.decodeBatchMs) and without it:',
+  '',
+  ...formatPassShapes(r.points.map((p) => ({ label: p.ofCapacity !== undefined ? `${p.ofCapacity} x cap` : `${p.rate} req/s`, shapes: p.shapes ?? [] }))),
+  '',
   ...r.points.map((p) => `- ${p.rate} req/s, the server's passes: ${p.steps ? formatStepCheck(p.steps) : 'no step log'}; host compute speed (speed-probe.ts) serving / profiling ${p.probeRatio?.toFixed(3) ?? '-'}, memory copy bandwidth ${p.probeCopyRatio?.toFixed(3) ?? '-'}`),
   ...r.points.filter((p) => p.tpot).map((p) => `- ${p.rate} req/s, ${formatTpotTerms(p.tpot!, p.result.comparison.metrics['mean_itl_ms']?.predicted, p.result.comparison.metrics['mean_itl_ms']?.measured)}`),
   ...r.points.filter((p) => p.stepsAfter).map((p) => `- ${p.rate} req/s, priced by the profile taken after serving: ${formatStepCheck(p.stepsAfter!)}`),
 ];
 writeFileSync(join(out, 'bench.md'), `${lines.join('\n')}\n`);
-writeFileSync(join(out, 'bench.json'), `${JSON.stringify({ model, threads, before, after, profileTiming: r.profileTiming, fitByBatch: r.fitByBatch, serverOverhead: r.serverOverhead, calibrationWindow: r.calibrationWindow, rateOrder: r.rateOrder, points: r.points.map((p) => ({ rate: p.rate, ofCapacity: p.ofCapacity, runIndex: p.runIndex, fromMs: p.fromMs, toMs: p.toMs, steps: p.steps, stepsAfter: p.stepsAfter, tpot: p.tpot, probeRatio: p.probeRatio, probeCopyRatio: p.probeCopyRatio, comparison: p.result.comparison })) }, null, 2)}\n`);
+writeFileSync(join(out, 'bench.json'), `${JSON.stringify({ model, threads, before, after, profileTiming: r.profileTiming, fitByBatch: r.fitByBatch, fitByBatchWithoutTerm: r.fitByBatchWithoutTerm, serverOverhead: r.serverOverhead, calibrationWindow: r.calibrationWindow, rateOrder: r.rateOrder, points: r.points.map((p) => ({ rate: p.rate, ofCapacity: p.ofCapacity, runIndex: p.runIndex, fromMs: p.fromMs, toMs: p.toMs, steps: p.steps, shapes: p.shapes, stepsAfter: p.stepsAfter, tpot: p.tpot, probeRatio: p.probeRatio, probeCopyRatio: p.probeCopyRatio, comparison: p.result.comparison })) }, null, 2)}\n`);
 process.stdout.write(`${lines.join('\n')}\n\nwrote ${join(out, 'bench.md')}, ${join(out, 'bench.json')}\n`);

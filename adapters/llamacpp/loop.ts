@@ -25,6 +25,7 @@ import { calibrationLevels, fitServerOverhead, iterationOverheads, runCalibratio
 import { medianRate, SpeedProbe } from './speed-probe.js';
 import { checkSteps, formatStepCheck, passPricer, readStepLog, type StepCheck } from './step-check.js';
 import { tpotTerms, type TpotTerms } from './tpot-terms.js';
+import { passShapes, type ShapeRow } from './pass-shapes.js';
 import { fitByBatch, parseProfileCsv, rowLinePricer } from './profile-rows.js';
 import { DEFAULT_MODEL_DIR } from './serve.js';
 import { resolveRateOrder, runInOrder, type RateOrder } from './rate-order.js';
@@ -79,6 +80,8 @@ export interface LoopPoint {
   steps?: StepCheck;
   /** The same passes priced by the profile taken after serving (LoopOptions.reprofile). */
   stepsAfter?: StepCheck;
+  /** The server's passes by shape (batch size, padded, prompt) against their price, with and without the batch term (pass-shapes.ts). */
+  shapes?: ShapeRow[];
   /** The predicted per-token time split into its terms, each beside the step log's (tpot-terms.ts). */
   tpot?: TpotTerms;
   /** The host's compute speed while this point was served over its speed while profiling (speed-probe.ts). */
@@ -120,7 +123,7 @@ export function loopScenario(o: LoopOptions, deviceId: string, rate: number, req
   };
 }
 
-export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; modelsDir: string; points: LoopPoint[]; rateOrder: number[]; serverOverhead: ServerOverhead; calibrationWindow: [number, number]; profileTiming: ProfileTiming; fitByBatch: { batch: number; rowOverFit: number }[] }> {
+export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; modelsDir: string; points: LoopPoint[]; rateOrder: number[]; serverOverhead: ServerOverhead; calibrationWindow: [number, number]; profileTiming: ProfileTiming; fitByBatch: { batch: number; rowOverFit: number }[]; fitByBatchWithoutTerm: { batch: number; rowOverFit: number }[] }> {
   const log = o.log ?? (() => {});
   const deviceId = `llamacpp-cpu-${o.threads}t`;
   const modelDir = o.modelDir ?? DEFAULT_MODEL_DIR;
@@ -232,6 +235,7 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
   }
   // Passes are priced by the engine's own fit: the server's cost is between passes, not in them.
   const price = passPricer(o.testModel, deviceId, passModelsDir);
+  const priceWithoutTerm = passPricer(o.testModel, deviceId, passModelsDir, { withoutBatchTerm: true });
   // Decode-only passes also by the profile's rows themselves (profile-rows.ts says why), each batch's
   // rows as their line in KV: one noisy row no longer prices a whole KV segment (rowLinePricer).
   const rowPrice = rowLinePricer(profileRows);
@@ -242,12 +246,13 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
     points.forEach((p) => {
       const mine = records.filter((r) => r.atMs >= p.fromMs && r.atMs <= p.toMs);
       p.steps = checkSteps(mine, price, rowPrice);
+      p.shapes = passShapes(mine, price, priceWithoutTerm);
       log(`rate ${p.rate}: ${formatStepCheck(p.steps)}`);
       if (priceAfter) p.stepsAfter = checkSteps(mine, priceAfter);
       p.tpot = tpotTerms(mine, price, servedPrice, overhead);
     });
   }
-  return { deviceId, modelsDir, points, rateOrder, profileTiming, serverOverhead: overhead, calibrationWindow: calibrationWindow!, fitByBatch: fitByBatch(profileRows, price) };
+  return { deviceId, modelsDir, points, rateOrder, profileTiming, serverOverhead: overhead, calibrationWindow: calibrationWindow!, fitByBatch: fitByBatch(profileRows, price), fitByBatchWithoutTerm: fitByBatch(profileRows, priceWithoutTerm) };
 }
 
 /** Simulated request throughput with every request queued at once: the deployment's capacity for this workload. */

@@ -31,7 +31,8 @@ export interface ProfilePlan {
 }
 
 // Shapes a served step of the benchmark's workload runs (prompts up to 512 tokens, up to 8 sequences, KV up to 1,024), with enough of each for a two-fold held-out check.
-export const FULL_PLAN: ProfilePlan = { prefillTokens: [8, 16, 32, 64, 96, 128, 192, 256, 384, 512], decodeBatches: [1, 2, 3, 4, 6, 8], decodeKvLens: [32, 128, 256, 384, 640, 1000], repeats: 9 };
+// Every batch size 1-8: calibrate fits a per-batch-size term (perf.decodeBatchMs) that is not a smooth function of b (src/perf/decode-batch.ts).
+export const FULL_PLAN: ProfilePlan = { prefillTokens: [8, 16, 32, 64, 96, 128, 192, 256, 384, 512], decodeBatches: [1, 2, 3, 4, 5, 6, 7, 8], decodeKvLens: [32, 128, 256, 384, 640, 1000], repeats: 9 };
 export const QUICK_PLAN: ProfilePlan = { prefillTokens: [16, 32, 64, 128, 256], decodeBatches: [1, 2, 4, 8], decodeKvLens: [64, 256], repeats: 3 };
 
 export interface ProfileRow {

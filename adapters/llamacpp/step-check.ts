@@ -8,6 +8,7 @@
  * processes' load).
  */
 import { readFileSync } from 'node:fs';
+import { withoutDecodeBatch } from '../../src/calibrate/fit-decode-batch.js';
 import { loadGpu, loadLlm } from '../../src/model/catalog.js';
 import { profiledEngineOverhead } from '../../src/perf/engine-setup.js';
 import { RooflinePerfModel } from '../../src/perf/perf-model.js';
@@ -159,9 +160,10 @@ export function checkSteps(records: readonly StepRecord[], priceMs: (entries: { 
   };
 }
 
-/** The calibrated device's price of one pass, as `simulate` computes it (one pass: no further split). */
-export function passPricer(modelId: string, deviceId: string, modelsDir: string): (entries: { newTokens: number; contextTokens: number }[]) => number {
-  const gpu = loadGpu(deviceId, modelsDir);
+/** The calibrated device's price of one pass, as `simulate` computes it (one pass: no further split); `withoutBatchTerm`: less perf.decodeBatchMs. */
+export function passPricer(modelId: string, deviceId: string, modelsDir: string, o: { withoutBatchTerm?: boolean } = {}): (entries: { newTokens: number; contextTokens: number }[]) => number {
+  const loaded = loadGpu(deviceId, modelsDir);
+  const gpu = o.withoutBatchTerm ? { ...loaded, perf: withoutDecodeBatch(loaded.perf) } : loaded;
   const model = new RooflinePerfModel(loadLlm(modelId, modelsDir), gpu, { tp: 1, overhead: profiledEngineOverhead(gpu) });
   return (entries) => model.iterationMs(entries);
 }

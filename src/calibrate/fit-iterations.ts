@@ -12,6 +12,7 @@
  *   per-iteration overhead (baseMs + perSeqMs x sequences: graph build, sampling, the JS side).
  * Elementwise kernels share the GEMMs' memory efficiency (on a CPU both stream through the same
  * caches, and whole iterations cannot separate them). All-reduce is not measured (one device).
+ * Then, on what those leave, the decode batch-shape table (perf.decodeBatchMs, fit-decode-batch.ts).
  */
 import { UserError } from '../errors.js';
 import type { LlmArchitecture } from '../model/architecture.js';
@@ -22,6 +23,7 @@ import type { EngineIterationSample } from './samples.js';
 import { shapeToArch } from './iterations.js';
 import { errorStats, type ErrorStats } from './stats.js';
 import { calibrateMessages } from '../messages/calibrate.js';
+import { fitDecodeBatchMs, withoutDecodeBatch } from './fit-decode-batch.js';
 
 export function iterationArch(s: EngineIterationSample): LlmArchitecture {
   // The table-shape architecture, with the profiled model's own depth, tied embeddings and dtype.
@@ -39,7 +41,7 @@ export function predictEngineIterationMs(gpu: GpuProfile, perf: GpuPerfParams, s
   return new RooflinePerfModel(iterationArch(s), { ...gpu, perf }, { tp: 1, overhead }).iterationMs(iterationBatch(s));
 }
 
-type Fitted = Pick<GpuPerfParams, 'gemm' | 'attentionPrefill' | 'attentionDecode' | 'elementwise' | 'cpuOverhead'>;
+type Fitted = Pick<GpuPerfParams, 'gemm' | 'attentionPrefill' | 'attentionDecode' | 'elementwise' | 'cpuOverhead' | 'decodeBatchMs'>;
 
 function decode(x: readonly number[]): Fitted {
   const launchUs = Math.exp(x[3]!);
@@ -68,13 +70,21 @@ function requireShapes(samples: readonly EngineIterationSample[]): void {
   }
 }
 
-export function fitEngineIterations(samples: readonly EngineIterationSample[], gpu: GpuProfile, opts: { check?: boolean } = {}): Fitted {
+/**
+ * The nine parameters, then (unless `batchTerm: false`) the decode batch-shape table on what they
+ * leave (fit-decode-batch.ts); a previous profile's table is never part of the base fit's price.
+ */
+export function fitEngineIterations(samples: readonly EngineIterationSample[], gpu: GpuProfile, opts: { check?: boolean; batchTerm?: boolean } = {}): Fitted {
   if (opts.check !== false) requireShapes(samples);
+  const prev = withoutDecodeBatch(gpu.perf);
   const loss = (x: number[]): number => {
-    const perf = { ...gpu.perf, ...decode(x) };
+    const perf = { ...prev, ...decode(x) };
     return softL1(samples.map((s) => Math.log(predictEngineIterationMs(gpu, perf, s) / s.ms)));
   };
-  return decode(minimize(loss, X0, 3, 2500).x);
+  const fitted = decode(minimize(loss, X0, 3, 2500).x);
+  if (opts.batchTerm === false) return fitted;
+  const table = fitDecodeBatchMs(samples, { ...prev, ...fitted }, (perf, s) => predictEngineIterationMs(gpu, perf, s));
+  return table ? { ...fitted, decodeBatchMs: table } : fitted;
 }
 
 export interface IterationErrors {
@@ -82,26 +92,49 @@ export interface IterationErrors {
   inSample: ErrorStats;
   /** Two folds (alternate shapes in size order), each predicted by a fit on the other. */
   heldOut: ErrorStats;
+  /**
+   * Decode only, with a batch term: per batch size, summed rows / summed held-out prediction, with
+   * the term and without it (the same folds' base fits): the per-batch bias the term removes.
+   */
+  byBatch?: { batch: number; rowOverHeldOut: number; withoutTerm: number }[];
 }
 
 /** In-sample and 2-fold held-out error of the whole-iteration fit, per phase. */
 export function engineIterationErrors(samples: readonly EngineIterationSample[], gpu: GpuProfile, perf: GpuPerfParams): IterationErrors[] {
   const order = [...samples].sort((a, b) => (a.phase === b.phase ? a.batch - b.batch || a.kvLen - b.kvLen || a.newTokens - b.newTokens : a.phase < b.phase ? -1 : 1));
   const folds = [order.filter((_, i) => i % 2 === 0), order.filter((_, i) => i % 2 === 1)];
-  const held: [EngineIterationSample, number][] = [];
+  // Each fold's prediction with its fit's batch term and without it (the same base fit): what the term adds, held out.
+  const held: [EngineIterationSample, number, number][] = [];
+  const prev = withoutDecodeBatch(gpu.perf);
   folds.forEach((test, k) => {
-    const f = fitEngineIterations(folds[1 - k]!, gpu, { check: false });
-    for (const s of test) held.push([s, predictEngineIterationMs(gpu, { ...gpu.perf, ...f }, s)]);
+    const f = { ...prev, ...fitEngineIterations(folds[1 - k]!, gpu, { check: false }) };
+    for (const s of test) held.push([s, predictEngineIterationMs(gpu, f, s), predictEngineIterationMs(gpu, withoutDecodeBatch(f), s)]);
   });
   const out: IterationErrors[] = [];
   for (const phase of ['prefill', 'decode'] as const) {
     const own = samples.filter((s) => s.phase === phase);
     if (own.length === 0) continue;
+    const heldHere = held.filter(([s]) => s.phase === phase);
+    const sums = new Map<number, [number, number, number]>();
+    for (const [s, p, p0] of heldHere) {
+      const a = sums.get(s.batch) ?? sums.set(s.batch, [0, 0, 0]).get(s.batch)!;
+      a[0] += s.ms;
+      a[1] += p;
+      a[2] += p0;
+    }
     out.push({
       group: `engine iteration ${phase}`,
       inSample: errorStats(own.map((s) => [predictEngineIterationMs(gpu, perf, s), s.ms])),
-      heldOut: errorStats(held.filter(([s]) => s.phase === phase).map(([s, p]) => [p, s.ms])),
+      heldOut: errorStats(heldHere.map(([s, p]) => [p, s.ms])),
+      ...(phase === 'decode' && perf.decodeBatchMs !== undefined ? { byBatch: [...sums].sort(([x], [y]) => x - y).map(([batch, [m, p, p0]]) => ({ batch, rowOverHeldOut: m / p, withoutTerm: m / p0 })) } : {}),
     });
+    if (phase === 'decode' && perf.decodeBatchMs !== undefined) {
+      out.push({
+        group: 'engine iteration decode without decodeBatchMs',
+        inSample: errorStats(own.map((s) => [predictEngineIterationMs(gpu, withoutDecodeBatch(perf), s), s.ms])),
+        heldOut: errorStats(held.filter(([s]) => s.phase === phase).map(([s, , p]) => [p, s.ms])),
+      });
+    }
   }
   return out;
 }

@@ -115,6 +115,17 @@ describe('catalog errors', () => {
     expect(e.message).toContain('(0, 1]');
   });
 
+  it('perf.decodeBatchMs is optional, a non-empty array of finite ms (negative allowed)', () => {
+    const gpu = JSON.parse(readFileSync(join(defaultModelsDir(), 'gpu', 'llamacpp-cpu-1t.json'), 'utf8'));
+    const load = (table: unknown) => tempCatalog('gpu', gpu.id, JSON.stringify({ ...gpu, perf: { ...gpu.perf, decodeBatchMs: table } })).loadGpu(gpu.id);
+    expect(load([-0.5, 0, 1.25]).perf.decodeBatchMs).toEqual([-0.5, 0, 1.25]);
+    expect(userError(() => load([])).where).toBe('/perf/decodeBatchMs');
+    expect(userError(() => load({ 1: 0.5 })).where).toBe('/perf/decodeBatchMs');
+    const e = userError(() => load([0.1, 'x']));
+    expect(e.where).toBe('/perf/decodeBatchMs/1');
+    expect(e.message).toContain('expected a number (ms)');
+  });
+
   it('a missing or non-numeric field is reported with its pointer', () => {
     const llm = JSON.parse(readFileSync(join(defaultModelsDir(), 'llm', 'llama-2-7b.json'), 'utf8'));
     delete llm.hiddenSize;

@@ -265,7 +265,17 @@ function checkGpu(c: Checker, o: Json): void {
   const cpu = c.child(perf, '/perf', 'cpuOverhead');
   c.num(cpu, '/perf/cpuOverhead', 'baseMs', { atLeast: 0 });
   c.num(cpu, '/perf/cpuOverhead', 'perSeqMs', { atLeast: 0 });
+  if (perf.decodeBatchMs !== undefined) checkDecodeBatchMs(c, perf.decodeBatchMs);
   if (perf.forwardPasses !== undefined) c.oneOf(perf, '/perf', 'forwardPasses', ['one-token-then-chunks'] as const);
+}
+
+/** perf.decodeBatchMs: a non-empty array of finite ms (a correction: negative entries allowed). */
+function checkDecodeBatchMs(c: Checker, v: unknown): void {
+  const ptr = '/perf/decodeBatchMs';
+  if (!Array.isArray(v) || v.length === 0) c.fail(ptr, `expected a non-empty array of ms by batch size (entry b - 1), got ${show(v)}`);
+  v.forEach((x, i) => {
+    if (typeof x !== 'number' || !Number.isFinite(x)) c.fail(`${ptr}/${i}`, `expected a number (ms), got ${show(x)}`);
+  });
 }
 
 function checkLink(c: Checker, o: Json): void {

@@ -112,6 +112,14 @@ export interface GpuPerfParams {
    * the vLLM version, TP and batch and is one model for every GPU (src/perf/step-overhead.ts).
    */
   cpuOverhead: { baseMs: number; perSeqMs: number };
+  /**
+   * Optional decode batch-shape correction, ms per forward pass, by the number b of sequences in
+   * it that compute one token: entry b - 1 (may be negative; b beyond the table: 0). Fitted by
+   * `pdsim calibrate` on whole engine iterations (a profile's decode rows at b = 1..maxBatch) as
+   * what the roofline terms leave at each b (src/perf/decode-batch.ts says why a table). Absent:
+   * no correction (every profile but a live engine's).
+   */
+  decodeBatchMs?: number[];
   /** What the fit saw; `pdsim perf` warns outside it. Absent for uncalibrated profiles. */
   calibratedRange?: CalibratedRange;
   /**

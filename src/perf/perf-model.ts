@@ -9,6 +9,7 @@
 import { deriveSizes, type DerivedSizes, type LlmArchitecture } from '../model/architecture.js';
 import type { CollectiveModel, GpuPerfParams, GpuProfile } from '../model/gpu.js';
 import type { Precision } from '../model/quantization.js';
+import { decodeBatchMs } from './decode-batch.js';
 import { eagerExcessMs, runsEager, type EagerStepModel } from './eager-step.js';
 import { GemmEnvelope } from './gemm-envelope.js';
 import { samplerMs, type SamplerCost, type SamplerRates } from './sampler.js';
@@ -309,9 +310,11 @@ export class RooflinePerfModel implements PerfModel {
     const perLayerMs = layersMs / L;
     let tokens = 0;
     let prefillSeqs = 0;
+    let decodeSeqs = 0;
     for (const e of batch) {
       tokens += e.newTokens;
       if (e.newTokens > 1) prefillSeqs++;
+      else if (e.newTokens === 1) decodeSeqs++;
     }
     // Outside the layers: LM head over sampled rows, CPU overhead, streamed (offloaded) weights.
     const sampled = batch.length;
@@ -322,6 +325,9 @@ export class RooflinePerfModel implements PerfModel {
     }
     if (batch.length > 0) {
       groups.push({ name: 'cpu_overhead', ms: stepOverheadMs(this.overhead, this.tp, batch.length), bound: 'cpu', flops: 0, bytes: 0 });
+    }
+    if (p.decodeBatchMs !== undefined && decodeSeqs > 0 && tokens > 0) {
+      groups.push({ name: 'decode_batch', ms: decodeBatchMs(p.decodeBatchMs, decodeSeqs), bound: 'cpu', flops: 0, bytes: 0 });
     }
     if (this.eager && runsEager(this.eager, tokens, prefillSeqs)) {
       groups.push({ name: 'eager_launch', ms: eagerExcessMs(this.eager, L, layersMs), bound: 'cpu', flops: 0, bytes: 0 });
@@ -431,6 +437,7 @@ export class RooflinePerfModel implements PerfModel {
     total += head;
     if (this.sampler) total += samplerMs(this.sampler, this.samplerRates, n, a.vocabSize);
     total += stepOverheadMs(this.overhead, this.tp, n);
+    if (p.decodeBatchMs !== undefined && decodeSeqs > 0) total += decodeBatchMs(p.decodeBatchMs, decodeSeqs);
     if (this.eager && runsEager(this.eager, tokens, nPrefill)) total += eagerExcessMs(this.eager, L, layersMs);
     if (this.offloadMs > 0) total += this.offloadMs;
     if (this.streamingFraction > 0) total += this.streamingFraction * total;

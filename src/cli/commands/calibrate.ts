@@ -88,7 +88,10 @@ export function runCalibrate(filesArg: readonly string[], oArg: CalibrateOptions
     if (!o.json && !o.report) {
       log(`${gpu.id}: fitted ${r.fit.fitted.join(', ')}${r.fit.kept.length ? `; kept previous ${r.fit.kept.join(', ')} (no data)` : ''}\n`);
       for (const g of r.inSample) log(`  ${g.group.padEnd(20)} n=${String(g.n).padStart(6)}  median ${g.medianPct.toFixed(1)}%  p90 ${g.p90Pct.toFixed(1)}%  (in-sample)\n`);
-      for (const e of r.engineErrors ?? []) log(`  ${e.group.padEnd(20)} n=${String(e.heldOut.n).padStart(6)}  median ${e.heldOut.medianPct.toFixed(1)}%  p90 ${e.heldOut.p90Pct.toFixed(1)}%  (held out, 2-fold)\n`);
+      for (const e of r.engineErrors ?? []) {
+        log(`  ${e.group.padEnd(20)} n=${String(e.heldOut.n).padStart(6)}  median ${e.heldOut.medianPct.toFixed(1)}%  p90 ${e.heldOut.p90Pct.toFixed(1)}%  (held out, 2-fold)\n`);
+        if (e.byBatch) log(`  decode rows / held-out fit by batch (without decodeBatchMs): ${e.byBatch.map((b) => `b${b.batch} ${b.rowOverHeldOut.toFixed(3)} (${b.withoutTerm.toFixed(3)})`).join(', ')}\n`);
+      }
       for (const c of r.fit.copies) log(`  copy ${c.kind} ${c.pinned ? 'pinned' : 'pageable'}: ${c.bandwidthGBps.toFixed(1)} GB/s, ${c.latencyUs.toFixed(1)} us latency (${c.points} points)\n`);
     }
     if (o.write) for (const f of writeProfiles(catalog, r, command, job.notes)) if (!o.json) log(`wrote ${f}\n`);
