@@ -30,7 +30,7 @@ export interface EpisodeHost {
 }
 
 /** Episodes run, process-wide (tests check the path ran). */
-export const episodeCounts = { run: 0, copyOnly: 0, mixed: 0, ahead: 0 };
+export const episodeCounts = { run: 0, copyOnly: 0, mixed: 0, ahead: 0, pastLane: 0 };
 
 const bytes: number[] = [];
 /** Whether each mate's decode side is reserved (its chunk is pulled in the episode). */
@@ -86,6 +86,8 @@ export function runMatesEpisode(host: EpisodeHost, mates: readonly Transfer[], l
   if (startS > sim.now) episodeCounts.ahead++;
   if (copyOnly) episodeCounts.copyOnly++;
   else if (reserved < n) episodeCounts.mixed++;
+  // A pending event before its end is a lane's (main-queue ones bound it): the horizon let it run.
+  if (sim.peekTime() < ep.endS) episodeCounts.pastLane++;
   net.commitEpisode(ep);
   const now = startS;
   // Counts-only buffer: pages taken by count, each freed by count when pulled or handed over as a
