@@ -10,7 +10,7 @@
  * flows and their materialization, activation bursts, re-rates, completions with their
  * tolerance), on copies of the channels' figures, and the caller commits it in one step.
  * Without a second path the episode is of copies only (the chunks then wait in staging for a
- * destination not known yet). A caller whose check fails discards it and starts the flows the ordinary way. Differential test:
+ * destination not known yet); with one, some pairs may still be copies only (`pulls`). A caller whose check fails discards it and starts the flows the ordinary way. Differential test:
  * flow-episode.test.ts (episode against the event-driven network, byte for byte).
  */
 import { maxMinFairRatesInto, type ChannelUse, type FairShareFlow } from './max-min.js';
@@ -144,12 +144,13 @@ export abstract class EpisodeFlows extends BurstFlows {
    * some event of the episode falls at or after `beforeS`. Nothing changes until commitEpisode,
    * which must come before the next episode is run (the result is scratch space). `startS` (not
    * before now) runs it as of a later instant, for a caller that knows nothing else happens until
-   * then (the network is as this call finds it, its last advance included).
+   * then (the network is as this call finds it, its last advance included). `pulls` (with a
+   * second path): which pairs have a second leg (null: all), so a group may mix both kinds.
    */
   runEpisode(
     path1: readonly string[], latency1S: number, cap1: number,
     path2: readonly string[] | null, latency2S: number, cap2: number,
-    bytes: readonly number[], beforeS: number, startS = this.sim.now,
+    bytes: readonly number[], beforeS: number, startS = this.sim.now, pulls: readonly boolean[] | null = null,
   ): FlowEpisode | null {
     if (!(startS >= this.sim.now)) return null;
     if (!this.soloFlows || this.moving.size > 0 || this.listener.onSegment !== undefined || this.listener.onRerate !== undefined) return null;
@@ -177,7 +178,7 @@ export abstract class EpisodeFlows extends BurstFlows {
       e.flowsCarried = c.flowsCarried;
       e.solo = null;
     }
-    return this.scratch.run(sh, bytes, startS, this.lastAdvanceS, beforeS) ? this.scratch : null;
+    return this.scratch.run(sh, bytes, pulls, startS, this.lastAdvanceS, beforeS) ? this.scratch : null;
   }
 
   /** Applies an episode's channel figures and counters (the caller applies its own effects). */
@@ -231,6 +232,8 @@ class EpisodeRun implements FlowEpisode {
   readonly doneS: number[] = [];
   private chans: EChannel[] = [];
   private leg2: Leg | null = null;
+  /** Which pairs have a second leg (null: all, when leg2 is set). */
+  private pulls: readonly boolean[] | null = null;
   private capacities: number[] = [];
   private now = 0;
   private beforeS = 0;
@@ -257,8 +260,9 @@ class EpisodeRun implements FlowEpisode {
   private failed = false;
 
   /** Runs the episode on `shape`'s channel copies (filled by the caller); false when it must not be used. */
-  run(shape: Shape, bytes: readonly number[], startS: number, lastAdvanceS: number, beforeS: number): boolean {
+  run(shape: Shape, bytes: readonly number[], pulls: readonly boolean[] | null, startS: number, lastAdvanceS: number, beforeS: number): boolean {
     this.shape = shape;
+    this.pulls = pulls;
     this.chans = shape.chans;
     this.leg2 = shape.leg2;
     this.capacities = shape.capacities;
@@ -597,6 +601,6 @@ class EpisodeRun implements FlowEpisode {
     this.donePair[k] = f.pair;
     this.doneSecond[k] = f.second;
     this.doneS[k] = this.now;
-    if (!f.second && this.leg2 !== null) this.startFlow(this.newFlow(this.leg2, f.pair, true, f.bytes));
+    if (!f.second && this.leg2 !== null && (this.pulls === null || this.pulls[f.pair])) this.startFlow(this.newFlow(this.leg2, f.pair, true, f.bytes));
   }
 }

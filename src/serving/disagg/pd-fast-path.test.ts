@@ -22,7 +22,8 @@ function load(file: string, overrides: string[]): LoadedScenario {
 
 describe('P/D fast paths', () => {
   // [name, file, overrides, layer chains made (and handed back, materialized) in the fast run, batch-mates'
-  // episodes run ('every kind': of copies only, with the decode side not reserved yet, and run ahead of the clock too),
+  // episodes run ('every kind': of copies only, with the decode side not reserved yet, of mates reserved and not,
+  // run ahead of the clock, and run past a pending client send, too),
   // late reservations' staged pulls held as bursts (flow-burst.ts; others reserved in the same event joining them,
   // some settled while their flows move; settled before the activation: flow-burst-claim.test.ts)]
   const cases: [string, string, string[], ('made' | 'handed back')?, (true | 'every kind')?, true?][] = [
@@ -60,6 +61,10 @@ describe('P/D fast paths', () => {
         if (episodes === 'every kind') {
           expect(episodeCounts.copyOnly - episodesBefore.copyOnly).toBeGreaterThan(10);
           expect(episodeCounts.ahead - episodesBefore.ahead).toBeGreaterThan(10);
+          // Groups some of whose mates are reserved and some not, in one episode.
+          expect(episodeCounts.mixed - episodesBefore.mixed).toBeGreaterThan(10);
+          // Episodes that ran past a pending client send (the kernel's horizon: its submit comes a front-end lead later).
+          expect(episodeCounts.pastLane - episodesBefore.pastLane).toBeGreaterThan(10);
         }
       }
       if (chains) {
