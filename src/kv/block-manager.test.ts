@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { HashBlockKeys } from './hash-block-keys.js';
 import { RandomStreams } from '../kernel/random.js';
 import { BlockManager } from './block-manager.js';
 import { MapBlockManager } from './map-reference-testing.js';
@@ -19,15 +20,15 @@ describe('BlockManager', () => {
   it('shares committed prefix blocks and evicts the least recently used when space is needed', () => {
     const b = new BlockManager(6, 16);
     b.allocate(3);
-    b.commit([1, 2, 3]); // request A's prompt blocks are now cached
-    expect(b.matchPrefix([1, 2, 9])).toBe(2);
-    b.acquire([1, 2]); // request B hits two blocks
-    b.releaseHashed([1, 2, 3]); // A leaves: 3 becomes evictable, 1 and 2 still referenced by B
+    b.commit(HashBlockKeys.of([1, 2, 3])); // request A's prompt blocks are now cached
+    expect(b.matchPrefix(HashBlockKeys.of([1, 2, 9]))).toBe(2);
+    b.acquire(HashBlockKeys.of([1, 2])); // request B hits two blocks
+    b.releaseHashed(HashBlockKeys.of([1, 2, 3])); // A leaves: 3 becomes evictable, 1 and 2 still referenced by B
     expect(b.evictableBlocks).toBe(1);
     expect(b.availableBlocks).toBe(3 + 1);
     expect(b.allocate(4)).toBe(true); // takes the 3 free and evicts block 3
     expect(b.evictions).toBe(1);
-    expect(b.matchPrefix([1, 2, 3])).toBe(2);
+    expect(b.matchPrefix(HashBlockKeys.of([1, 2, 3]))).toBe(2);
     b.checkConservation();
   });
 
@@ -35,7 +36,7 @@ describe('BlockManager', () => {
     const rng = new RandomStreams(5).stream('ops');
     const b = new BlockManager(64, 16);
     const held: number[] = [];
-    const hashed: number[][] = [];
+    const hashed: HashBlockKeys[] = [];
     for (let i = 0; i < 5000; i++) {
       const op = rng.intBetween(0, 3);
       if (op === 0) {
@@ -47,7 +48,7 @@ describe('BlockManager', () => {
         const n = held.pop()!;
         const g = rng.intBetween(0, 5);
         const shared = rng.intBetween(0, n);
-        const keys = Array.from({ length: n }, (_, k) => (k < shared ? g * 100 + k : -(i * 100 + k + 1)));
+        const keys = HashBlockKeys.of(Array.from({ length: n }, (_, k) => (k < shared ? g * 100 + k : -(i * 100 + k + 1))));
         const hit = b.matchPrefix(keys);
         b.acquire(keys, 0, hit);
         b.release(hit);
@@ -64,9 +65,9 @@ describe('BlockManager', () => {
     const ref = new MapBlockManager(300);
     // Requests: a group's leading keys, then one of 4 branches from a random depth (so a run is often
     // matched part way), then keys of their own; each holds anonymous blocks, then commits them in chunks.
-    type Req = { keys: number[]; hashed: number[]; anon: number };
+    type Req = { keys: number[]; K: HashBlockKeys; hashed: number[]; anon: number };
     const live: Req[] = [];
-    const seen: number[][] = [];
+    const seen: { keys: number[]; K: HashBlockKeys }[] = [];
     let mismatches = 0;
     let evictionsSeen = 0;
     let partialHits = 0;
@@ -80,35 +81,36 @@ describe('BlockManager', () => {
         const s = rng.intBetween(0, 30);
         const u = rng.intBetween(0, 3);
         const keys = Array.from({ length: rng.intBetween(1, 50) }, (_, b) => (b < s ? g * 1e6 + b : b < 30 ? g * 1e6 + (s + 1) * 1e4 + u * 100 + b : -(i * 100 + b + 1)));
-        const hit = fast.matchPrefix(keys);
+        const K = HashBlockKeys.of(keys);
+        const hit = fast.matchPrefix(K);
         same(hit, ref.matchPrefix(keys));
         if (hit > 0 && hit < keys.length) partialHits++;
         const hashed = keys.slice(0, hit);
         // The fast one gets ranges of the request's own key array (the engine's path), the reference slices.
-        fast.acquire(keys, 0, hit);
+        fast.acquire(K, 0, hit);
         ref.acquire(hashed);
         const need = keys.length - hit + rng.intBetween(0, 3);
         const ok = fast.allocate(need);
         same(ok, ref.allocate(need));
         if (ok) {
-          live.push({ keys, hashed, anon: need });
-          seen.push(keys);
+          live.push({ keys, K, hashed, anon: need });
+          seen.push({ keys, K });
           if (seen.length > 200) seen.shift();
         } else {
-          fast.releaseHashed(keys, 0, hit);
+          fast.releaseHashed(K, 0, hit);
           ref.releaseHashed(hashed);
         }
       } else if (op < 0.75 && live.length > 0) {
         const r = live[rng.intBetween(0, live.length - 1)]!;
         const room = Math.min(r.anon, r.keys.length - r.hashed.length);
         const fresh = r.keys.slice(r.hashed.length, r.hashed.length + rng.intBetween(Math.min(1, room), room));
-        fast.commit(r.keys, r.hashed.length, r.hashed.length + fresh.length);
+        fast.commit(r.K, r.hashed.length, r.hashed.length + fresh.length);
         ref.commit(fresh);
         r.hashed = r.hashed.concat(fresh);
         r.anon -= fresh.length;
       } else if (live.length > 0) {
         const r = live.splice(rng.intBetween(0, live.length - 1), 1)[0]!;
-        fast.releaseHashed(r.keys, 0, r.hashed.length);
+        fast.releaseHashed(r.K, 0, r.hashed.length);
         ref.releaseHashed(r.hashed);
         fast.release(r.anon);
         ref.release(r.anon);
@@ -119,7 +121,7 @@ describe('BlockManager', () => {
       same(fast.evictions, ref.evictions);
       if (seen.length > 0) {
         const k = seen[rng.intBetween(0, seen.length - 1)]!;
-        same(fast.matchPrefix(k), ref.matchPrefix(k));
+        same(fast.matchPrefix(k.K), ref.matchPrefix(k.keys));
       }
       fast.checkConservation();
       evictionsSeen = ref.evictions;
@@ -129,7 +131,7 @@ describe('BlockManager', () => {
     expect(partialHits).toBeGreaterThan(500);
     // Then evict what is left one block at a time: after each eviction every request seen matches as many blocks in both.
     for (const r of live) {
-      fast.releaseHashed(r.keys, 0, r.hashed.length);
+      fast.releaseHashed(r.K, 0, r.hashed.length);
       ref.releaseHashed(r.hashed);
     }
     const n = ref.evictable.size;
@@ -137,7 +139,7 @@ describe('BlockManager', () => {
     for (let k = 0; k < n; k++) {
       fast.allocate(fast.freeBlocks + 1);
       ref.allocate(ref.free + 1);
-      for (const keys of seen) same(fast.matchPrefix(keys), ref.matchPrefix(keys));
+      for (const k of seen) same(fast.matchPrefix(k.K), ref.matchPrefix(k.keys));
     }
     expect(mismatches).toBe(0);
     expect(fast.evictableBlocks).toBe(0);
@@ -146,7 +148,7 @@ describe('BlockManager', () => {
 
   it('keeps a prompt committed in chunks as one run, evicted from its tail first', () => {
     const bm = new BlockManager(10, 16);
-    const a = [1, 2, 3, 4, 5, 6];
+    const a = HashBlockKeys.of([1, 2, 3, 4, 5, 6]);
     expect(bm.allocate(6)).toBe(true);
     bm.commit(a, 0, 2);
     bm.commit(a, 2, 6);
@@ -155,7 +157,7 @@ describe('BlockManager', () => {
     expect(bm.indexOps - ops).toBe(1); // one run: one probe
     expect(bm.allocate(4 + 2)).toBe(true); // 4 free, then blocks 6 and 5 are evicted
     expect(bm.matchPrefix(a)).toBe(4);
-    const b = [1, 2, 30];
+    const b = HashBlockKeys.of([1, 2, 30]);
     expect(bm.matchPrefix(b)).toBe(2); // a run matched part way
     bm.acquire(b, 0, 2); // splits a's run: 1-2 referenced, 3-4 still evictable
     expect([bm.evictableBlocks, bm.usedBlocks]).toEqual([2, 6 + 2]);
@@ -167,8 +169,8 @@ describe('BlockManager', () => {
 
   it('never trusts a remembered node whose block was evicted and whose node now holds another block', () => {
     const bm = new BlockManager(2, 16);
-    const a = [11, 12];
-    const b = [21, 22];
+    const a = HashBlockKeys.of([11, 12]);
+    const b = HashBlockKeys.of([21, 22]);
     expect(bm.allocate(2)).toBe(true);
     bm.commit(a, 0, 2); // remembers a's nodes
     bm.releaseHashed(a, 0, 2);

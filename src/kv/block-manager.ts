@@ -24,6 +24,7 @@
  * evicted before the one before it, as vLLM frees in reverse), so a commit whose walk misses
  * keys[i] knows keys[i..] are all new.
  */
+import { HashBlockKeys } from './hash-block-keys.js';
 import { NumMap } from './num-map.js';
 import { chainMatchEnd } from './runs.js';
 
@@ -33,7 +34,7 @@ class Run {
   next: Run | null = null;
   constructor(
     readonly id: number,
-    public keys: readonly number[],
+    public keys: HashBlockKeys,
     public lo: number,
     public hi: number,
     public refs: number,
@@ -119,7 +120,7 @@ export class BlockManager {
   }
 
   /** Number of leading keys that are cached (referenced or evictable). */
-  matchPrefix(keys: readonly number[]): number {
+  matchPrefix(keys: HashBlockKeys): number {
     let i = 0;
     while (i < keys.length) {
       const r = this.runStartingAt(keys, i);
@@ -133,7 +134,7 @@ export class BlockManager {
    * Takes a reference on cached blocks keys[from, to) (a prefix hit); they must all be cached.
    * Ranges rather than slices: callers pass a request's own key array, no copy per call.
    */
-  acquire(keys: readonly number[], from = 0, to = keys.length): void {
+  acquire(keys: HashBlockKeys, from = 0, to = keys.length): void {
     const n = this.cover(keys, from, to, 'acquire of uncached block');
     for (let k = 0; k < n; k++) this.reference(this.scratch[k]!);
   }
@@ -143,7 +144,7 @@ export class BlockManager {
    * content is now complete). A key already cached by someone else is shared and the caller's
    * duplicate block is freed, as vLLM does. The caller holds keys[0, from).
    */
-  commit(keys: readonly number[], from = 0, to = keys.length): void {
+  commit(keys: HashBlockKeys, from = 0, to = keys.length): void {
     if (to <= from) return;
     this.anonymousInUse -= to - from;
     // Walk keys[0, from) (held, so cached), then share what is cached of keys[from, to).
@@ -152,7 +153,7 @@ export class BlockManager {
     while (i < to) {
       const r = this.runStartingAt(keys, i);
       if (r === null) {
-        if (i < from) throw new Error(`commit after uncached block ${keys[i]}`);
+        if (i < from) throw new Error(`commit after uncached block ${keys.at(i)}`);
         break;
       }
       const j = this.matchEnd(r, keys, i, to);
@@ -175,12 +176,12 @@ export class BlockManager {
   }
 
   /** Drops references on hashed blocks keys[from, to); unreferenced ones become evictable (most recent last). */
-  releaseHashed(keys: readonly number[], from = 0, to = keys.length): void {
+  releaseHashed(keys: HashBlockKeys, from = 0, to = keys.length): void {
     const n = this.cover(keys, from, to, 'release of unreferenced block');
     // Reverse order: a request's tail blocks are evicted before its head (vLLM frees in reverse).
     for (let k = n - 1; k >= 0; k--) {
       const r = this.scratch[k]!;
-      if (r.refs === 0) throw new Error(`release of unreferenced block ${r.keys[r.lo]}`);
+      if (r.refs === 0) throw new Error(`release of unreferenced block ${r.keys.at(r.lo)}`);
       if (--r.refs === 0) {
         const size = r.hi - r.lo;
         this.referencedBlocks -= size;
@@ -200,7 +201,7 @@ export class BlockManager {
     let onList = 0;
     let listed = 0;
     for (let r = this.head; r !== null; r = r.next) {
-      if (r.refs !== 0 || r.hi <= r.lo) throw new Error(`evictable run ${r.keys[r.lo]} has ${r.refs} references, ${r.hi - r.lo} blocks`);
+      if (r.refs !== 0 || r.hi <= r.lo) throw new Error(`evictable run ${r.keys.at(r.lo)} has ${r.refs} references, ${r.hi - r.lo} blocks`);
       onList += r.hi - r.lo;
       listed++;
     }
@@ -212,7 +213,7 @@ export class BlockManager {
       live++;
       if (r.refs > 0) referenced += r.hi - r.lo;
       else unreferenced++;
-      if (this.index.get(r.keys[r.lo]!) !== r.id) throw new Error(`run ${r.keys[r.lo]} is not indexed by its first key`);
+      if (this.index.get(r.keys.at(r.lo)) !== r.id) throw new Error(`run ${r.keys.at(r.lo)} is not indexed by its first key`);
     }
     if (onList !== this.evictable || referenced !== this.referencedBlocks || live !== this.index.size || unreferenced !== listed) {
       throw new Error(`KV runs disagree with the counters: ${onList} evictable on the list (${this.evictable}), ${referenced} referenced (${this.referencedBlocks}), ${live} runs, ${this.index.size} indexed`);
@@ -222,18 +223,18 @@ export class BlockManager {
   // --- runs ---------------------------------------------------------------------------------
 
   /** The run whose first block is keys[i], or null when keys[i] is not cached there (one probe). */
-  private runStartingAt(keys: readonly number[], i: number): Run | null {
+  private runStartingAt(keys: HashBlockKeys, i: number): Run | null {
     this.indexOps++;
-    const id = this.index.get(keys[i]!);
+    const id = this.index.get(keys.at(i));
     if (id < 0) return null;
     const r = this.runs[id]!;
     // A chain-hash key fixes its position: a key found at another index breaks the contract above.
-    if (r.lo !== i) throw new Error(`block key ${keys[i]} at index ${i} is cached at index ${r.lo}: keys are not chain hashes`);
+    if (r.lo !== i) throw new Error(`block key ${keys.at(i)} at index ${i} is cached at index ${r.lo}: keys are not chain hashes`);
     return r;
   }
 
   /** End (exclusive, at most `to`) of the stretch from i where run r holds keys[i..]. */
-  private matchEnd(r: Run, keys: readonly number[], i: number, to: number): number {
+  private matchEnd(r: Run, keys: HashBlockKeys, i: number, to: number): number {
     return chainMatchEnd(r.keys, keys, i, Math.min(r.hi, to));
   }
 
@@ -241,12 +242,12 @@ export class BlockManager {
    * Runs holding exactly keys[from, to) (split at both ends where needed), in key order, into
    * `scratch`; returns how many. keys[0, to) must be cached, else throws `what` and the key.
    */
-  private cover(keys: readonly number[], from: number, to: number, what: string): number {
+  private cover(keys: HashBlockKeys, from: number, to: number, what: string): number {
     let n = 0;
     let i = 0;
     while (i < to) {
       const r = this.runStartingAt(keys, i);
-      if (r === null) throw new Error(`${what} ${keys[i]}`);
+      if (r === null) throw new Error(`${what} ${keys.at(i)}`);
       const j = this.matchEnd(r, keys, i, to);
       if (j > from) this.scratch[n++] = this.piece(r, i, j, from, to);
       i = j;
@@ -288,18 +289,18 @@ export class BlockManager {
     }
   }
 
-  private newRun(keys: readonly number[], lo: number, hi: number, refs: number): Run {
+  private newRun(keys: HashBlockKeys, lo: number, hi: number, refs: number): Run {
     const id = this.freeIds.length > 0 ? this.freeIds.pop()! : this.runs.length;
     const r = new Run(id, keys, lo, hi, refs);
     this.runs[id] = r;
     this.indexOps++;
-    this.index.set(keys[lo]!, id);
+    this.index.set(keys.at(lo), id);
     return r;
   }
 
   private dropRun(r: Run): void {
     this.indexOps++;
-    this.index.delete(r.keys[r.lo]!);
+    this.index.delete(r.keys.at(r.lo));
     this.runs[r.id] = null;
     this.freeIds.push(r.id);
     r.keys = EMPTY_KEYS; // the request's key array is not kept alive by a dead run
@@ -323,4 +324,4 @@ export class BlockManager {
   }
 }
 
-const EMPTY_KEYS: readonly number[] = [];
+const EMPTY_KEYS = HashBlockKeys.EMPTY;

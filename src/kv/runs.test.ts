@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { HashBlockKeys } from './hash-block-keys.js';
 import { chainMatchEnd } from './runs.js';
 
 describe('chainMatchEnd', () => {
@@ -11,10 +12,11 @@ describe('chainMatchEnd', () => {
         for (let end = i + 1; end <= 12; end++) {
           let j = i + 1;
           while (j < end && other[j] === base[j]) j++;
-          expect(chainMatchEnd(other, base, i, end)).toBe(j);
+          expect(chainMatchEnd(HashBlockKeys.of(other), HashBlockKeys.of(base), i, end)).toBe(j);
         }
       }
     }
-    expect(chainMatchEnd(base, base, 3, 7)).toBe(7);
+    const same = HashBlockKeys.of(base);
+    expect(chainMatchEnd(same, same, 3, 7)).toBe(7);
   });
 });

@@ -35,11 +35,12 @@
  * follows a block dropped and stored again meanwhile); a held block is no hit (vLLM's non-ready
  * blocks).
  */
+import { HashBlockKeys } from './hash-block-keys.js';
 import { KeyFilter } from './key-filter.js';
 import { chainMatchEnd } from './runs.js';
 import { NumMap } from './num-map.js';
 
-const EMPTY_KEYS: readonly number[] = [];
+const EMPTY_KEYS = HashBlockKeys.EMPTY;
 const CPU = 0;
 const DISK = 1;
 const NO_LIST = -1;
@@ -82,15 +83,15 @@ export class Holds {
   slot = -1;
   /** Stretches held. */
   stretches = 0;
-  private keys0: readonly number[] = EMPTY_KEYS;
+  private keys0: HashBlockKeys = EMPTY_KEYS;
   private lo0 = 0;
   private hi0 = 0;
   /** Stretches 1.. (null while there is at most one). */
-  private moreKeys: (readonly number[])[] | null = null;
+  private moreKeys: HashBlockKeys[] | null = null;
   private moreLo: number[] | null = null;
   private moreHi: number[] | null = null;
 
-  keysAt(k: number): readonly number[] {
+  keysAt(k: number): HashBlockKeys {
     return k === 0 ? this.keys0 : this.moreKeys![k - 1]!;
   }
   loAt(k: number): number {
@@ -101,7 +102,7 @@ export class Holds {
   }
 
   /** Adds keys[lo, hi), joined to the last stretch when it continues it downward (a call's steps run high to low). */
-  add(keys: readonly number[], lo: number, hi: number): void {
+  add(keys: HashBlockKeys, lo: number, hi: number): void {
     this.blocks += hi - lo;
     const n = this.stretches;
     if (n === 0) {
@@ -144,7 +145,7 @@ class Run {
   stale = false;
   constructor(
     readonly id: number,
-    public keys: readonly number[],
+    public keys: HashBlockKeys,
     public lo: number,
     public hi: number,
   ) {}
@@ -214,7 +215,7 @@ export class TierStore {
   /** Flows still moving block `hash` (tests: a scan of every hold). */
   holdCount(hash: BlockHash): number {
     let n = 0;
-    for (const h of this.active) for (let k = 0; k < h.stretches; k++) for (let i = h.loAt(k); i < h.hiAt(k); i++) if (h.keysAt(k)[i] === hash) n++;
+    for (const h of this.active) for (let k = 0; k < h.stretches; k++) for (let i = h.loAt(k); i < h.hiAt(k); i++) if (h.keysAt(k).at(i) === hash) n++;
     return n;
   }
 
@@ -224,7 +225,7 @@ export class TierStore {
    * pushing the CPU tier's LRU blocks to disk. The written and the demoted blocks are held, one
    * flow each; `land` each answer when its flow lands.
    */
-  offload(keys: readonly number[], from: number, to: number): { written: Holds; demoted: Holds } {
+  offload(keys: HashBlockKeys, from: number, to: number): { written: Holds; demoted: Holds } {
     this.counters.storeCalls++;
     this.epoch++;
     const written = new Holds();
@@ -278,7 +279,7 @@ export class TierStore {
   private readonly stRun: (Run | null)[] = [];
 
   /** Leading blocks of keys[from, to) the tiers hold and that are not moving (no side effect). */
-  readyHits(keys: readonly number[], from: number, to: number): number {
+  readyHits(keys: HashBlockKeys, from: number, to: number): number {
     if (to > keys.length) to = keys.length;
     if (from >= to) return 0;
     const n = this.walk(keys, from, to, true);
@@ -292,7 +293,7 @@ export class TierStore {
       for (let k = 0; k < h.stretches; k++) {
         this.ops.holdOps++;
         const m = Math.max(h.loAt(k), from);
-        if (m < stop && m < h.hiAt(k) && h.keysAt(k)[m] === keys[m]) stop = m;
+        if (m < stop && m < h.hiAt(k) && h.keysAt(k).at(m) === keys.at(m)) stop = m;
       }
     }
     return stop - from;
@@ -304,7 +305,7 @@ export class TierStore {
    * tail first, pushing CPU LRU blocks to disk. Holds the demoted blocks (their CPU -> disk flow)
    * and the read ones (their disk -> CPU flow).
    */
-  load(keys: readonly number[], from: number, to: number): { cpu: number; disk: number; demoted: Holds; read: Holds } {
+  load(keys: HashBlockKeys, from: number, to: number): { cpu: number; disk: number; demoted: Holds; read: Holds } {
     this.counters.lookups++;
     this.epoch++;
     let n = this.walk(keys, from, to, true);
@@ -379,7 +380,7 @@ export class TierStore {
   /** Keys on a tier's list, least recently used first (tests). */
   listKeys(tier: Tier): number[] {
     const out: number[] = [];
-    for (let r: Run | null = this.heads[tier === 'cpu' ? CPU : DISK]!; r !== null; r = r.next) for (let i = r.hi - 1; i >= r.lo; i--) out.push(r.keys[i]!);
+    for (let r: Run | null = this.heads[tier === 'cpu' ? CPU : DISK]!; r !== null; r = r.next) for (let i = r.hi - 1; i >= r.lo; i--) out.push(r.keys.at(i));
     return out;
   }
 
@@ -408,8 +409,8 @@ export class TierStore {
       let blocks = 0;
       let prev: Run | null = null;
       for (let r: Run | null = this.heads[list]!; r !== null; r = r.next) {
-        if (r.prev !== prev || r.list !== list || !r.alive || r.hi <= r.lo) throw new Error(`TierStore: run ${r.keys[r.lo]} is broken on list ${list}`);
-        if (this.index.get(r.keys[r.lo]!) !== r.id || this.runs[r.id] !== r) throw new Error(`TierStore: run ${r.keys[r.lo]} is not indexed by its first key`);
+        if (r.prev !== prev || r.list !== list || !r.alive || r.hi <= r.lo) throw new Error(`TierStore: run ${r.keys.at(r.lo)} is broken on list ${list}`);
+        if (this.index.get(r.keys.at(r.lo)) !== r.id || this.runs[r.id] !== r) throw new Error(`TierStore: run ${r.keys.at(r.lo)} is not indexed by its first key`);
         blocks += r.hi - r.lo;
         runs++;
         prev = r;
@@ -433,7 +434,7 @@ export class TierStore {
    * per run start or missing block.
    * `stopAtMiss`: stop at the first block not held (that stretch is the last one, with run null).
    */
-  private walk(keys: readonly number[], from: number, to: number, stopAtMiss: boolean): number {
+  private walk(keys: HashBlockKeys, from: number, to: number, stopAtMiss: boolean): number {
     if (this.staleCount > 0) this.flushIndex();
     let n = 0;
     let i = 0;
@@ -446,7 +447,7 @@ export class TierStore {
         const starts = this.starts;
         for (i++; i < to; i++) {
           this.ops.filtered++;
-          if (starts.mayHave(keys[i]!) && (r = this.probe(keys, i)) !== null) break;
+          if (starts.mayHave(keys.at(i)) && (r = this.probe(keys, i)) !== null) break;
           if (stopAtMiss && i >= from) return this.seg(n, i, i + 1, null);
         }
         if (i > from) n = this.seg(n, Math.max(start, from), i, null);
@@ -467,23 +468,23 @@ export class TierStore {
   }
 
   /** The run whose first block is keys[i], or null (a filter check, and a probe past it). */
-  private runStartingAt(keys: readonly number[], i: number): Run | null {
+  private runStartingAt(keys: HashBlockKeys, i: number): Run | null {
     this.ops.filtered++;
-    return this.starts.mayHave(keys[i]!) ? this.probe(keys, i) : null;
+    return this.starts.mayHave(keys.at(i)) ? this.probe(keys, i) : null;
   }
 
   /** The run whose first block is keys[i], or null (one probe of the index). */
-  private probe(keys: readonly number[], i: number): Run | null {
+  private probe(keys: HashBlockKeys, i: number): Run | null {
     this.ops.probes++;
-    const id = this.index.get(keys[i]!);
+    const id = this.index.get(keys.at(i));
     if (id < 0) return null;
     const r = this.runs[id]!;
-    if (r.lo !== i) throw new Error(`block key ${keys[i]} at index ${i} is held at index ${r.lo}: keys are not chain hashes`);
+    if (r.lo !== i) throw new Error(`block key ${keys.at(i)} at index ${i} is held at index ${r.lo}: keys are not chain hashes`);
     return r;
   }
 
   /** End (exclusive, at most `to`) of the stretch from i where run r holds keys[i..]. */
-  private matchEnd(r: Run, keys: readonly number[], i: number, to: number): number {
+  private matchEnd(r: Run, keys: HashBlockKeys, i: number, to: number): number {
     return chainMatchEnd(r.keys, keys, i, Math.min(r.hi, to));
   }
 
@@ -497,7 +498,7 @@ export class TierStore {
    * one head run each that this call did not put at a tail (so no step meets another's blocks); one
    * block at a time where that does not hold.
    */
-  private insertStretch(keys: readonly number[], lo: number, hi: number, src: Run | null): void {
+  private insertStretch(keys: HashBlockKeys, lo: number, hi: number, src: Run | null): void {
     let x = hi; // blocks lo..x-1 are left
     while (x > lo) {
       let s = x - lo;
@@ -607,9 +608,9 @@ export class TierStore {
    * its first key, so a stretch of `offload` still to do may find its run changed: it is walked
    * again from index 0 then. `src` (the disk run being read back) never grows.
    */
-  private appendNew(keys: readonly number[], lo: number, hi: number, list: number, src: Run | null = null): void {
+  private appendNew(keys: HashBlockKeys, lo: number, hi: number, list: number, src: Run | null = null): void {
     const t = this.tails[list]!;
-    if (t !== null && t.born === this.epoch && t !== src && t.lo === hi && t.keys[hi - 1] === keys[hi - 1]) {
+    if (t !== null && t.born === this.epoch && t !== src && t.lo === hi && t.keys.at(hi - 1) === keys.at(hi - 1)) {
       t.lo = lo;
       this.markStale(t);
       this.sizes[list]! += hi - lo;
@@ -635,14 +636,14 @@ export class TierStore {
       this.unlink(r);
     }
     const t = this.tails[list]!;
-    if (merge && t !== null && t.born === this.epoch && t !== keep && t.lo === r.hi && t.keys[r.hi - 1] === r.keys[r.hi - 1]) {
+    if (merge && t !== null && t.born === this.epoch && t !== keep && t.lo === r.hi && t.keys.at(r.hi - 1) === r.keys.at(r.hi - 1)) {
       this.sizes[list]! += r.hi - r.lo;
       if (!t.stale && r.ixLo === r.lo) {
         // r's first key (also t's now: chain keys) points at t; t's old first key goes.
-        this.unindex(t.keys[t.lo]!);
+        this.unindex(t.keys.at(t.lo));
         t.lo = r.lo;
         this.ops.inserts++;
-        this.index.set(r.keys[r.lo]!, t.id);
+        this.index.set(r.keys.at(r.lo), t.id);
         t.ixLo = t.lo;
       } else {
         // Either entry deferred: r's goes, t is re-keyed with the call's other deferred runs.
@@ -662,12 +663,12 @@ export class TierStore {
     this.sizes[list]! += r.hi - r.lo;
   }
 
-  private newRun(keys: readonly number[], lo: number, hi: number, index = true): Run {
+  private newRun(keys: HashBlockKeys, lo: number, hi: number, index = true): Run {
     const id = this.freeIds.length > 0 ? this.freeIds.pop()! : this.runs.length;
     const r = new Run(id, keys, lo, hi);
     this.runs[id] = r;
     if (index) {
-      this.indexAs(keys[lo]!, id);
+      this.indexAs(keys.at(lo), id);
       r.ixLo = lo;
     }
     return r;
@@ -692,7 +693,7 @@ export class TierStore {
       r.stale = false;
       if (!r.alive || r.ixLo === r.lo) continue;
       this.unindexRun(r);
-      this.indexAs(r.keys[r.lo]!, r.id);
+      this.indexAs(r.keys.at(r.lo), r.id);
       r.ixLo = r.lo;
     }
     this.staleCount = 0;
@@ -701,7 +702,7 @@ export class TierStore {
   /** Removes run r's index entry (if it has one and no other run's set has replaced it). */
   private unindexRun(r: Run): void {
     if (r.ixLo < 0) return;
-    const key = r.keys[r.ixLo]!;
+    const key = r.keys.at(r.ixLo);
     this.ops.deletes++;
     this.index.deleteIf(key, r.id);
     this.starts.remove(key);

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { RandomStreams } from '../kernel/random.js';
-import { blockKeys } from './block-keys.js';
+import { blockKeys as compactKeys } from './block-keys.js';
+
+/** The compact keys (one number per hash block) read back one per engine block, as every reader sees them. */
+const blockKeys = (...args: Parameters<typeof compactKeys>): number[] => compactKeys(...args).toArray();
 
 /** The keys as first written, with `%` (the reference the floor-division version must equal exactly). */
 function blockKeysReference(promptTokens: number, hashes: readonly number[], hashBlockTokens: number, blockSizeTokens: number): number[] {
@@ -97,12 +100,14 @@ describe('blockKeys', () => {
   });
 
   it('equals the % formulation for prompts past the template size, grown in steps (and shorter ones after)', () => {
-    // doubles() keeps a template of at least 8,192 entries and regrows it to twice a larger prompt's blocks.
-    for (const blocks of [8_191, 8_192, 8_193, 20_000, 9_000, 41_000, 5]) {
-      const hashes = Array.from({ length: Math.ceil(blocks / 32) }, (_, i) => i * 7 + blocks);
-      const keys = blockKeys(blocks * 16, hashes, 512, 16);
-      expect(keys).toHaveLength(blocks);
-      expect(keys).toEqual(blockKeysReference(blocks * 16, hashes, 512, 16));
+    // doubles() keeps a template of at least 8,192 entries (one a hash block) and regrows it to twice a larger prompt's.
+    for (const hashBlocks of [8_191, 8_192, 8_193, 20_000, 9_000, 41_000, 5]) {
+      const hashes = Array.from({ length: hashBlocks }, (_, i) => i * 7 + hashBlocks);
+      for (const hbt of [16, 32]) {
+        const keys = compactKeys(hashBlocks * hbt, hashes, hbt, 16);
+        expect([keys.length, keys.hashBlocks]).toEqual([(hashBlocks * hbt) / 16, hashBlocks]);
+        expect(keys.toArray()).toEqual(blockKeysReference(hashBlocks * hbt, hashes, hbt, 16));
+      }
     }
   });
 });

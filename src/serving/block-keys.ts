@@ -9,8 +9,10 @@
  * was most of the submission cost of a prefix-caching run; the quotient is right to one unit,
  * which two corrections absorb, so the keys are the same numbers (block-keys.test.ts).
  */
-const P1 = 67_108_859; // primes below 2^26
-const P2 = 67_108_837;
+import { HashBlockKeys, KEY_HALF, KEY_P1, KEY_P2 } from '../kv/hash-block-keys.js';
+
+const P1 = KEY_P1; // primes below 2^26
+const P2 = KEY_P2;
 const M1 = 40_503;
 const M2 = 51_787;
 
@@ -36,10 +38,9 @@ function mix(h: number, v: number, p: number, m: number, inv: number): number {
   return modP(h * m + modP(v, p, inv) + 1, p, inv);
 }
 
-/** (base + off + 1) mod p for base in [0, p) and 0 <= off + 1 < p: one subtraction at most. */
-function plusSmall(base: number, off: number, p: number): number {
-  const r = base + off + 1;
-  return r >= p ? r - p : r;
+/** (base + 1) mod p for base in [0, p). */
+function plusOne(base: number, p: number): number {
+  return base + 1 === p ? 0 : base + 1;
 }
 
 /** Packed doubles (0.5: never a key), sliced to size; grown to twice the largest size asked for. */
@@ -59,62 +60,62 @@ function doubles(n: number): number[] {
 /**
  * Keys of the full engine blocks of a prompt covered by `hashes` (each hash covers
  * `hashBlockTokens` tokens). A partial last block gets no key (vLLM caches only full blocks).
+ * Stored as one number per hash block (src/kv/hash-block-keys.ts): a Mooncake prompt's 750 keys
+ * were a 6 KB array per request, 72 MB of a run, mostly never read (readers probe a few keys).
  */
-export function blockKeys(promptTokens: number, hashes: readonly number[] | undefined, hashBlockTokens: number | undefined, blockSizeTokens: number): number[] {
-  if (!hashes || hashes.length === 0 || !hashBlockTokens) return [];
+export function blockKeys(promptTokens: number, hashes: readonly number[] | undefined, hashBlockTokens: number | undefined, blockSizeTokens: number): HashBlockKeys {
+  if (!hashes || hashes.length === 0 || !hashBlockTokens) return HashBlockKeys.EMPTY;
   const fullBlocks = Math.floor(Math.min(promptTokens, hashes.length * hashBlockTokens) / blockSizeTokens);
-  // Sized at once and a double array from the start (pushing 750 keys of a Mooncake prompt regrew it
-  // ~15 times). A slice of a packed double template is one allocation and a copy: `new Array(n)
-  // .fill(0.5)` allocated a holey SMI store, then a double one, and filled it (half a Mooncake run's
-  // blockKeys time, the line profile says; 2x in a microbenchmark), and its keys read as holey.
-  const out = doubles(fullBlocks);
-  if (hashBlockTokens % blockSizeTokens === 0) return alignedKeys(out, fullBlocks, hashes, hashBlockTokens / blockSizeTokens);
-  let h1 = 0;
-  let h2 = 0;
-  let chained = -1;
-  // One pass per prefix hash block: its engine blocks share the chain, so the inner loop has no
-  // division (a Mooncake prompt is 24 hash blocks of 32 engine blocks).
-  for (let i = 0; i < fullBlocks; ) {
-    const j = Math.floor(((i + 1) * blockSizeTokens - 1) / hashBlockTokens);
-    while (chained < j) {
-      chained++;
-      const v = hashes[chained]!;
-      if (!Number.isSafeInteger(v)) throw new RangeError(`prefix block hash ${v} is not an integer below 2^53`);
+  if (fullBlocks === 0) return HashBlockKeys.EMPTY;
+  const aligned = hashBlockTokens % blockSizeTokens === 0;
+  // Hash blocks up to the one holding the last full block's last token.
+  const nHash = aligned ? Math.ceil(fullBlocks / (hashBlockTokens / blockSizeTokens)) : Math.floor((fullBlocks * blockSizeTokens - 1) / hashBlockTokens) + 1;
+  // A slice of a packed double template: one allocation and a copy, packed doubles from the start.
+  const firstKeys = doubles(nHash);
+  if (aligned) alignedFirstKeys(firstKeys, hashes);
+  else {
+    let h1 = 0;
+    let h2 = 0;
+    for (let j = 0; j < nHash; j++) {
+      const v = checked(hashes[j]!);
       h1 = mix(h1, v, P1, M1, INV1);
       h2 = mix(h2, v, P2, M2, INV2);
+      // h * m mod p of the chain so far; the block at offset off under it has half (base + off + 1) mod p.
+      firstKeys[j] = firstKey(modP(h1 * M1, P1, INV1), modP(h2 * M2, P2, INV2));
     }
-    // h * m mod p of the chain so far: a block's key mixes in its offset under its hash block, and
-    // (h * m + off + 1) mod p = (base + off + 1) mod p needs no division for a small offset.
-    const base1 = modP(h1 * M1, P1, INV1);
-    const base2 = modP(h2 * M2, P2, INV2);
-    // Blocks whose last token lies in hash block j: up to (j + 1) * hashBlockTokens tokens.
-    const end = Math.min(fullBlocks, Math.floor(((j + 1) * hashBlockTokens) / blockSizeTokens));
-    // Offset of a block inside its hash block, so blocks under one hash differ.
-    const first = Math.floor((j * hashBlockTokens) / blockSizeTokens);
-    i = fillKeys(out, i, end, first, base1, base2, h1, h2);
   }
-  return out;
+  return new HashBlockKeys(fullBlocks, firstKeys, hashBlockTokens, blockSizeTokens);
 }
 
-/** Hash ids below this in magnitude take the chain step without their own modP (see alignedKeys). */
+function checked(v: number): number {
+  if (!Number.isSafeInteger(v)) throw new RangeError(`prefix block hash ${v} is not an integer below 2^53`);
+  return v;
+}
+
+/**
+ * The key of offset 0 under a hash block whose chain has h * m mod p = base1, base2: the block at
+ * offset off gets halves (base + off + 1) mod p (src/kv/hash-block-keys.ts keyAtOffset).
+ */
+function firstKey(base1: number, base2: number): number {
+  return plusOne(base1, P1) * KEY_HALF + plusOne(base2, P2);
+}
+
+/** Hash ids below this in magnitude take the chain step without their own modP (see alignedFirstKeys). */
 const SMALL_ID = 2 ** 35;
 
 /**
- * blockKeys where a hash block is a whole number `per` of engine blocks (Mooncake's 512 over 16,
- * kv-tiers' 16 over 16: every bundled workload): hash block j holds blocks [j * per, (j + 1) * per),
- * so no division places them (those floors were a third of blockKeys' ticks in a kv-tiers run).
- * The chain step needs one modP a half instead of three: with base = h * m mod p of the chain so
- * far, the next h is (base + (v mod p) + 1) mod p, and the next base is (h' * m) mod p for any h'
- * congruent to it, such as a = base + v + 1 itself: exact while |a * m| < 2^52, which |v| <
- * 2^35 ensures (m < 2^16); larger ids are reduced first. The canonical h (a mod p) is needed only
- * where a half wraps inside the hash block (fillKeys' per-key path).
+ * First keys where a hash block is a whole number of engine blocks (Mooncake's 512 over 16,
+ * kv-tiers' 16 over 16: every bundled workload), out.length of them. The chain step needs one modP
+ * a half instead of three: with base = h * m mod p of the chain so far, the next h is
+ * (base + (v mod p) + 1) mod p, and the next base is (h' * m) mod p for any h' congruent to it, such
+ * as a = base + v + 1 itself: exact while |a * m| < 2^52, which |v| < 2^35 ensures (m < 2^16);
+ * larger ids are reduced first.
  */
-function alignedKeys(out: number[], fullBlocks: number, hashes: readonly number[], per: number): number[] {
+function alignedFirstKeys(out: number[], hashes: readonly number[]): void {
   let base1 = 0; // h * m mod p of the empty chain (h = 0)
   let base2 = 0;
-  for (let j = 0, first = 0; first < fullBlocks; j++, first += per) {
-    const v = hashes[j]!;
-    if (!Number.isSafeInteger(v)) throw new RangeError(`prefix block hash ${v} is not an integer below 2^53`);
+  for (let j = 0; j < out.length; j++) {
+    const v = checked(hashes[j]!);
     let a1: number;
     let a2: number;
     if (v > -SMALL_ID && v < SMALL_ID) {
@@ -126,38 +127,6 @@ function alignedKeys(out: number[], fullBlocks: number, hashes: readonly number[
     }
     base1 = modP(a1 * M1, P1, INV1);
     base2 = modP(a2 * M2, P2, INV2);
-    const end = Math.min(fullBlocks, first + per);
-    if (base1 + (end - first) < P1 && base2 + (end - first) < P2) {
-      // fillKeys' no-wrap case, written out here (this loop runs once per hash block).
-      let k = (base1 + 1) * 67_108_864 + (base2 + 1);
-      for (let i = first; i < end; i++) {
-        out[i] = k;
-        k += 67_108_865;
-      }
-    } else fillKeys(out, first, end, first, base1, base2, modP(a1, P1, INV1), modP(a2, P2, INV2));
+    out[j] = firstKey(base1, base2);
   }
-  return out;
-}
-
-/**
- * Keys of blocks [i, end) under one hash block whose first block is `first` (chain state h1, h2,
- * bases h * m mod p); returns end.
- */
-function fillKeys(out: number[], i: number, end: number, first: number, base1: number, base2: number, h1: number, h2: number): number {
-  if (base1 + (end - first) < P1 && base2 + (end - first) < P2) {
-    // Neither half wraps below `end` (all but ~1 in 2^20 hash blocks of 32 engine blocks): the
-    // key of offset off is k0 + off * (2^26 + 1), an exact sum (every value is below 2^53).
-    let k = (base1 + (i - first) + 1) * 67_108_864 + (base2 + (i - first) + 1);
-    for (; i < end; i++) {
-      out[i] = k;
-      k += 67_108_865;
-    }
-    return end;
-  }
-  for (; i < end; i++) {
-    const off = i - first;
-    if (off + 1 < P2) out[i] = plusSmall(base1, off, P1) * 67_108_864 + plusSmall(base2, off, P2);
-    else out[i] = mix(h1, off, P1, M1, INV1) * 67_108_864 + mix(h2, off, P2, M2, INV2); // a hash block of over 2^26 engine blocks
-  }
-  return end;
 }

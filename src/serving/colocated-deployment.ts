@@ -37,7 +37,7 @@ export class ColocatedDeployment implements Deployment {
   }
 
   submitDecodeLeg(spec: RequestSpec): void {
-    const first = pickInstance(this.o.policy, this.instances, this.route, this.o.rng, [], spec.promptTokens);
+    const first = pickInstance(this.o.policy, this.instances, this.route, this.o.rng, NO_BLOCK_KEYS, spec.promptTokens);
     if (!admitDecodeLeg(spec, [first, ...this.instances.filter((i) => i !== first)], this.o.nowS())) this.submit(spec);
   }
 

@@ -5,7 +5,7 @@
  * composition root (src/scenario/build/) and testable without a scenario.
  */
 import type { EngineInstance } from './instance.js';
-import { RequestState } from './request-state.js';
+import { NO_BLOCK_KEYS, RequestState } from './request-state.js';
 import type { RequestSpec } from './types.js';
 
 export interface Deployment {
@@ -37,7 +37,7 @@ export interface Deployment {
  */
 export function admitDecodeLeg(spec: RequestSpec, candidates: readonly EngineInstance[], _nowS: number): boolean {
   for (const inst of candidates) {
-    const st = new RequestState(spec, []);
+    const st = new RequestState(spec, NO_BLOCK_KEYS);
     if (inst.reserveForRemote(st)) {
       inst.admitRemote(st);
       return true;

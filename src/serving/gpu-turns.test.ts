@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { HashBlockKeys } from '../kv/hash-block-keys.js';
 import { Simulator } from '../kernel/simulator.js';
 import { GpuTurns } from './gpu-turns.js';
 import { EngineInstance, type InstanceConfig } from './instance.js';
@@ -20,8 +21,8 @@ function run(fastForward: boolean) {
   const [a, b] = ['a', 'b'].map((n) => new EngineInstance(cfg(n, fastForward), sim, perf, sink)) as [EngineInstance, EngineInstance];
   a.shareGpu(turns);
   b.shareGpu(turns);
-  sim.scheduleAt(0, () => a.submit(new RequestState({ id: 0, arrivalS: 0, promptTokens: 10, outputTokens: 20 }, [])));
-  sim.scheduleAt(0.0105, () => b.submit(new RequestState({ id: 1, arrivalS: 0.0105, promptTokens: 100, outputTokens: 2 }, [])));
+  sim.scheduleAt(0, () => a.submit(new RequestState({ id: 0, arrivalS: 0, promptTokens: 10, outputTokens: 20 }, HashBlockKeys.EMPTY)));
+  sim.scheduleAt(0.0105, () => b.submit(new RequestState({ id: 1, arrivalS: 0.0105, promptTokens: 100, outputTokens: 2 }, HashBlockKeys.EMPTY)));
   sim.run();
   return { sink, turns };
 }

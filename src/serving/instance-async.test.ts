@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { HashBlockKeys } from '../kv/hash-block-keys.js';
 import { Simulator } from '../kernel/simulator.js';
 import { EngineInstance, type InstanceConfig } from './instance.js';
 import { RequestState } from './request-state.js';
@@ -18,7 +19,7 @@ function run(c: InstanceConfig, reqs: Req[], abortAt?: { id: number; at: number 
   const sink = new RecordingSink();
   // Step = 1 ms + 0.1 ms per new token: a 20-token prefill 3 ms, a 1-sequence decode 1.1 ms.
   const inst = new EngineInstance(c, sim, new LinearPerfModel(1, 0.1), sink);
-  for (const r of reqs) sim.scheduleAt(r.at, () => inst.submit(new RequestState({ id: r.id, arrivalS: r.at, promptTokens: r.p, outputTokens: r.o }, [])));
+  for (const r of reqs) sim.scheduleAt(r.at, () => inst.submit(new RequestState({ id: r.id, arrivalS: r.at, promptTokens: r.p, outputTokens: r.o }, HashBlockKeys.EMPTY)));
   if (abortAt) sim.scheduleAt(abortAt.at, () => inst.abort(abortAt.id));
   sim.run();
   const byId = (id: number) => sink.finished.find((f) => f.id === id)!;

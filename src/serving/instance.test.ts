@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { HashBlockKeys } from '../kv/hash-block-keys.js';
 import { Simulator } from '../kernel/simulator.js';
 import { EngineInstance, type InstanceConfig } from './instance.js';
 import { RequestState } from './request-state.js';
@@ -13,7 +14,7 @@ function run(c: InstanceConfig, perf: LinearPerfModel, reqs: { id: number; at: n
   const sim = new Simulator();
   const sink = new RecordingSink();
   const inst = new EngineInstance(c, sim, perf, sink);
-  for (const r of reqs) sim.scheduleAt(r.at, () => inst.submit(new RequestState({ id: r.id, arrivalS: r.at, promptTokens: r.p, outputTokens: r.o }, [])));
+  for (const r of reqs) sim.scheduleAt(r.at, () => inst.submit(new RequestState({ id: r.id, arrivalS: r.at, promptTokens: r.p, outputTokens: r.o }, HashBlockKeys.EMPTY)));
   sim.run();
   return { sink, inst, sim };
 }
@@ -76,7 +77,7 @@ describe('EngineInstance (hand-computed)', () => {
     const sim = new Simulator();
     const sink = new RecordingSink();
     const inst = new EngineInstance(cfg({ enablePrefixCaching: true }), sim, new LinearPerfModel(1, 0.1), sink);
-    const keys = [11, 12, 13, 14, 15]; // 5 full blocks of 4 = 20 tokens
+    const keys = HashBlockKeys.of([11, 12, 13, 14, 15]); // 5 full blocks of 4 = 20 tokens
     sim.scheduleAt(0, () => inst.submit(new RequestState({ id: 0, arrivalS: 0, promptTokens: 20, outputTokens: 2 }, keys)));
     sim.scheduleAt(1, () => inst.submit(new RequestState({ id: 1, arrivalS: 1, promptTokens: 20, outputTokens: 2 }, keys)));
     sim.run();

@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { HashBlockKeys } from '../kv/hash-block-keys.js';
 import { FlowNetwork } from '../hardware/flow-network.js';
 import { Topology } from '../hardware/topology.js';
 import { Simulator } from '../kernel/simulator.js';
@@ -35,7 +36,7 @@ function machine(sim: Simulator, tiers: Partial<KvTiersConfig>) {
 
 describe('KV tiers (hand-computed)', () => {
   // Prompt of 20 tokens = 5 full blocks of 4; prefill costs 1 ms + 0.1 ms per new token.
-  const keys = [11, 12, 13, 14, 15];
+  const keys = HashBlockKeys.of([11, 12, 13, 14, 15]);
 
   function oneHit(competingBytes: number) {
     const sim = new Simulator();
@@ -96,7 +97,7 @@ describe('KV tiers (hand-computed)', () => {
     const inst = new EngineInstance(cfg({ numGpuBlocks: 7 }), sim, new LinearPerfModel(1, 0.1), sink);
     inst.attachKvTiers(tiers);
     const r0 = new RequestState({ id: 0, arrivalS: 0, promptTokens: 20, outputTokens: 2 }, keys);
-    const r1 = new RequestState({ id: 1, arrivalS: 0.1, promptTokens: 24, outputTokens: 2 }, [21, 22, 23, 24, 25, 26]);
+    const r1 = new RequestState({ id: 1, arrivalS: 0.1, promptTokens: 24, outputTokens: 2 }, HashBlockKeys.of([21, 22, 23, 24, 25, 26]));
     const r2 = new RequestState({ id: 2, arrivalS: 0.2, promptTokens: 20, outputTokens: 2 }, keys);
     for (const r of [r0, r1, r2]) sim.scheduleAt(r.spec.arrivalS, () => inst.submit(r));
     sim.run();
@@ -119,7 +120,7 @@ describe('KV tiers (hand-computed)', () => {
     const inst = new EngineInstance(cfg({ numGpuBlocks: 7 }), sim, new LinearPerfModel(1, 0.1), sink);
     inst.attachKvTiers(tiers);
     const r0 = new RequestState({ id: 0, arrivalS: 0, promptTokens: 20, outputTokens: 2 }, keys);
-    const r1 = new RequestState({ id: 1, arrivalS: 0.1, promptTokens: 24, outputTokens: 2 }, [21, 22, 23, 24, 25, 26]);
+    const r1 = new RequestState({ id: 1, arrivalS: 0.1, promptTokens: 24, outputTokens: 2 }, HashBlockKeys.of([21, 22, 23, 24, 25, 26]));
     const r2 = new RequestState({ id: 2, arrivalS: 0.2, promptTokens: 20, outputTokens: 2 }, keys);
     for (const r of [r0, r1, r2]) sim.scheduleAt(r.spec.arrivalS, () => inst.submit(r));
     sim.run();
@@ -143,7 +144,7 @@ describe('KV tiers (hand-computed)', () => {
       // 12 blocks of 4 tokens = 48 tokens of KV; three requests of 8 prompt + 12 output need 60.
       const inst = new EngineInstance(cfg({ numGpuBlocks: 12, enablePrefixCaching: false }), sim, new LinearPerfModel(1, 0.1), sink);
       inst.attachKvTiers(tiers);
-      for (let id = 0; id < 3; id++) sim.scheduleAt(0, () => inst.submit(new RequestState({ id, arrivalS: 0, promptTokens: 8, outputTokens: 12 }, [])));
+      for (let id = 0; id < 3; id++) sim.scheduleAt(0, () => inst.submit(new RequestState({ id, arrivalS: 0, promptTokens: 8, outputTokens: 12 }, HashBlockKeys.EMPTY)));
       sim.run();
       return { sink, inst, tiers };
     };
@@ -179,7 +180,7 @@ describe('KV tiers (hand-computed)', () => {
       const per = diskBlocks > 0 ? 2 : 1;
       const n = 21_000 / per + 5;
       for (let k = 0; k < n; k++) {
-        const r = new RequestState({ id: k, arrivalS: 0, promptTokens: 8, outputTokens: 1 }, [2 * k + 1, 2 * k + 2]);
+        const r = new RequestState({ id: k, arrivalS: 0, promptTokens: 8, outputTokens: 1 }, HashBlockKeys.of([2 * k + 1, 2 * k + 2]));
         sim.scheduleAt(k * 0.01, () => { // 10 ms apart: each flow (2 MB, disk 1 GB/s) lands before the next
           tiers.offloadPrompt(r, sim.now);
           ref.push({ tS: sim.now, tier: 'cpu r0', occupancy: store.cpuHeld / 20 });
@@ -204,7 +205,7 @@ describe('KV tiers (hand-computed)', () => {
     const { tiers } = machine(sim, { cpuBlocks: 0, swapBlocks: 1 });
     const inst = new EngineInstance(cfg({ numGpuBlocks: 12, enablePrefixCaching: false }), sim, new LinearPerfModel(1, 0.1), sink);
     inst.attachKvTiers(tiers);
-    for (let id = 0; id < 3; id++) sim.scheduleAt(0, () => inst.submit(new RequestState({ id, arrivalS: 0, promptTokens: 8, outputTokens: 12 }, [])));
+    for (let id = 0; id < 3; id++) sim.scheduleAt(0, () => inst.submit(new RequestState({ id, arrivalS: 0, promptTokens: 8, outputTokens: 12 }, HashBlockKeys.EMPTY)));
     sim.run();
     expect(sink.preemptions).toBeGreaterThan(0);
     expect(tiers.c.swapFallbacks).toBe(sink.preemptions);

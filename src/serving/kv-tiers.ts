@@ -26,6 +26,7 @@ import type { FlowNetwork, FlowSpec } from '../hardware/flow-network.js';
 import type { Route } from '../hardware/topology.js';
 import type { Simulator } from '../kernel/simulator.js';
 import { EventPriority } from './event-priorities.js';
+import type { HashBlockKeys } from '../kv/hash-block-keys.js';
 import { TierStore, type Holds, type TierStoreStats } from '../kv/tier-store.js';
 import type { RequestState } from './request-state.js';
 
@@ -240,7 +241,7 @@ export class KvTiers {
   }
 
   /** Leading blocks of keys[from, to) the tiers hold and can load now (no side effect). */
-  hits(keys: readonly number[], from: number, to: number): number {
+  hits(keys: HashBlockKeys, from: number, to: number): number {
     return this.store === null ? 0 : this.store.readyHits(keys, from, to);
   }
 
@@ -256,7 +257,7 @@ export class KvTiers {
    * into GPU blocks the request holds, from the engine's time `atS` (see `runsAheadOk`); `onDone`
    * runs when the last byte has landed.
    */
-  startLoad(r: RequestState, keys: readonly number[], from: number, to: number, atS: number, onDone: () => void): void {
+  startLoad(r: RequestState, keys: HashBlockKeys, from: number, to: number, atS: number, onDone: () => void): void {
     const store = this.store!;
     this.advanceTo(atS);
     const mv = store.load(keys, from, to);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { HashBlockKeys } from '../kv/hash-block-keys.js';
 import { RandomStreams } from '../kernel/random.js';
 import type { EngineInstance } from './instance.js';
 import { pickInstance, type RouteState } from './pick-instance.js';
@@ -35,7 +36,7 @@ describe('pickInstance', () => {
       const keys = k % 3 === 0 ? [] : [k % 7, 100 + k];
       const fresh: RouteCandidate[] = fakes.map((f) => (ref.reads === 'tokens' ? { id: f.name, outstandingRequests: f.outstanding, outstandingTokens: f.tokens } : { id: f.name, outstandingRequests: f.outstanding }));
       const want = ref.pick(fresh, { promptTokens: 50 + k, prefixHashes: keys.length > 0 ? keys : undefined });
-      expect(pickInstance(policy, instances, state, rng, keys, 50 + k)).toBe(instances[want]);
+      expect(pickInstance(policy, instances, state, rng, HashBlockKeys.of(keys), 50 + k)).toBe(instances[want]);
     }
     // Tokens are counted only by routers that read them, at most once per candidate and pick.
     const reads = fakes.reduce((n, f) => n + f.tokenReads, 0);
@@ -49,8 +50,8 @@ describe('pickInstance', () => {
     const b = [new FakeInstance('b0'), new FakeInstance('b1'), new FakeInstance('b2')] as unknown as EngineInstance[];
     const state: RouteState = { next: 0 };
     const rng = new RandomStreams(1).stream('router');
-    expect(a).toContain(pickInstance('round-robin', a, state, rng, []));
-    const picks = [0, 1, 2].map(() => pickInstance('round-robin', b, state, rng, []));
+    expect(a).toContain(pickInstance('round-robin', a, state, rng, HashBlockKeys.EMPTY));
+    const picks = [0, 1, 2].map(() => pickInstance('round-robin', b, state, rng, HashBlockKeys.EMPTY));
     expect(new Set(picks).size).toBe(3);
     expect(picks.every((p) => b.includes(p))).toBe(true);
   });

@@ -6,6 +6,7 @@
  * that routes) runs, every instance has applied exactly the iterations that ended before it and has
  * the one in flight pending, as step by step (fast-forward.test.ts checks token readers too).
  */
+import type { HashBlockKeys } from '../kv/hash-block-keys.js';
 import type { RandomStream } from '../kernel/random.js';
 import type { EngineInstance } from './instance.js';
 import { createRouter, type RouteCandidate, type RouteRequest, type Router, type RoutingPolicyName } from './routing/index.js';
@@ -20,9 +21,11 @@ export interface RouteState {
   candidates?: CountedOnRead[];
   forInstances?: readonly EngineInstance[];
   request?: { promptTokens: number; prefixHashes: readonly number[] | undefined };
+  /** The request's first block key, as `request.prefixHashes` (reused from pick to pick). */
+  firstKey?: number[];
 }
 
-export function pickInstance(policy: RouterPolicy, instances: readonly EngineInstance[], state: RouteState, rng: RandomStream, keys: readonly number[], promptTokens = 0): EngineInstance {
+export function pickInstance(policy: RouterPolicy, instances: readonly EngineInstance[], state: RouteState, rng: RandomStream, keys: HashBlockKeys, promptTokens = 0): EngineInstance {
   if (instances.length === 1) return instances[0]!;
   state.router ??= createRouter(policy, () => rng.next());
   // One candidate object per instance for the pool's lifetime, not 16 per arrival: a pick refreshes
@@ -37,7 +40,11 @@ export function pickInstance(policy: RouterPolicy, instances: readonly EngineIns
   for (let i = 0; i < cs.length; i++) cs[i]!.refresh();
   const req = (state.request ??= { promptTokens: 0, prefixHashes: undefined });
   req.promptTokens = promptTokens;
-  req.prefixHashes = keys.length > 0 ? keys : undefined;
+  // Only the first block key: the one a router reads (prefix affinity); the keys are stored per hash
+  // block (src/kv/hash-block-keys.ts), not as the array a router is given.
+  const first = (state.firstKey ??= [0]);
+  if (keys.length > 0) first[0] = keys.at(0);
+  req.prefixHashes = keys.length > 0 ? first : undefined;
   return instances[state.router.pick(cs, req as RouteRequest)]!;
 }
 

@@ -4,13 +4,11 @@
  * iteration computes some of the rest, and when it reaches `numTokens` a new token is sampled.
  * A decode step is simply `numTokens - numComputed == 1`.
  */
+import { HashBlockKeys } from '../kv/hash-block-keys.js';
 import type { RequestSpec } from './types.js';
 
-/**
- * The one key array of every request without prefix block keys (no allocation per request). Never
- * written (readonly); a plain literal, not frozen, so reads of `blockKeys` see the map they saw before.
- */
-export const NO_BLOCK_KEYS: readonly number[] = [];
+/** The keys of every request without prefix block keys (one shared object, no allocation per request). */
+export const NO_BLOCK_KEYS: HashBlockKeys = HashBlockKeys.EMPTY;
 
 /**
  * `n` as V8's small integer where it is one (else `n`, unchanged). A spec's lengths read from a
@@ -55,7 +53,7 @@ export class RequestState {
   constructor(
     readonly spec: RequestSpec,
     /** Precomputed prefix-block keys in units of the engine's block size (empty without prefix caching). */
-    readonly blockKeys: readonly number[],
+    readonly blockKeys: HashBlockKeys,
   ) {
     this.promptTokens = smallInt(spec.promptTokens);
     this.outputTokens = smallInt(spec.outputTokens);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { HashBlockKeys } from '../kv/hash-block-keys.js';
 import { FlowNetwork } from '../hardware/flow-network.js';
 import { Simulator } from '../kernel/simulator.js';
 import type { BatchEntry, DecodeCoefficients, WeightStream } from '../perf/perf-model.js';
@@ -39,7 +40,7 @@ function run(opts: { flow: boolean; competingBytes?: number }) {
   const inst = new EngineInstance(cfg, sim, new OffloadPerfModel(1, 0.1, W, C), sink);
   if (opts.flow) inst.streamWeightsOver((bytes, done) => net.startFlow({ path: ['h2d'], bytes, latencyS: 0, tag: 'weights', onDone: done }));
   if (opts.competingBytes) net.startFlow({ path: ['h2d'], bytes: opts.competingBytes, latencyS: 0, tag: 'kv', onDone: () => {} });
-  inst.submit(new RequestState({ id: 0, arrivalS: 0, promptTokens: 10, outputTokens: 3 }, []));
+  inst.submit(new RequestState({ id: 0, arrivalS: 0, promptTokens: 10, outputTokens: 3 }, HashBlockKeys.EMPTY));
   sim.run();
   return sink;
 }

@@ -5,6 +5,7 @@
  * settling it, one that does not settles it first, and the answer is the clock's either way: the same
  * answers, iterations, gaps, gauges and finishes as step by step.
  */
+import { HashBlockKeys } from '../../kv/hash-block-keys.js';
 import { describe, expect, it } from 'vitest';
 import { Simulator } from '../../kernel/simulator.js';
 import { EngineInstance, type InstanceConfig } from '../instance.js';
@@ -51,7 +52,7 @@ function run(fastForward: boolean, seed: number, numGpuBlocks: number) {
     const output = 2 + Math.floor(rnd() * 120);
     const legS = rnd() * 0.01;
     sim.scheduleAt(t, () => {
-      const req = new RequestState({ id, arrivalS: sim.now, promptTokens: prompt, outputTokens: output }, []);
+      const req = new RequestState({ id, arrivalS: sim.now, promptTokens: prompt, outputTokens: output }, HashBlockKeys.EMPTY);
       const open = d.planOpen;
       const ok = d.reserveForRemote(req);
       answers.push(ok);
@@ -106,7 +107,7 @@ describe('planned P/D decode segments', () => {
     let inPlan = 0;
     let id = 0;
     const reserve = (e: ReturnType<typeof make>, prompt: number, output: number): boolean => {
-      const req = new RequestState({ id, arrivalS: e.sim.now, promptTokens: prompt, outputTokens: output }, []);
+      const req = new RequestState({ id, arrivalS: e.sim.now, promptTokens: prompt, outputTokens: output }, HashBlockKeys.EMPTY);
       const ok = e.d.reserveForRemote(req);
       if (ok) e.sim.schedule(0.002, () => e.d.admitRemote(req));
       return ok;

@@ -5,6 +5,7 @@
  * a loaded request takes exactly the GPU blocks its KV and first chunk need and gives back its
  * prefix-hit references on failure, and the role wrappers change only their role's flag.
  */
+import { HashBlockKeys } from '../../kv/hash-block-keys.js';
 import { describe, expect, it } from 'vitest';
 import { FlowNetwork } from '../../hardware/flow-network.js';
 import { Topology } from '../../hardware/topology.js';
@@ -64,7 +65,7 @@ describe.each(all)('KvConnector contract: %s', (_n, role, make) => {
   };
   it('a request with nothing outside the GPU to load is admitted as usual, taking no blocks', () => {
     const { c, blocks } = setup();
-    const r = new RequestState({ id: 1, arrivalS: 0, promptTokens: 20, outputTokens: 3 }, [1, 2, 3, 4, 5]);
+    const r = new RequestState({ id: 1, arrivalS: 0, promptTokens: 20, outputTokens: 3 }, HashBlockKeys.of([1, 2, 3, 4, 5]));
     expect(c.isBusy(r)).toBe(false);
     expect(c.admit(r, 64)).toBe('go');
     expect(blocks.usedBlocks).toBe(0);
@@ -79,9 +80,9 @@ describe.each(all)('KvConnector contract: %s', (_n, role, make) => {
   it('a tier hit allocates the blocks for the loaded KV and first chunk, is busy until it lands, then ready', () => {
     const { c, t, blocks, sim, readies } = setup();
     if (t === undefined || t.store === null) return; // none, swap only: nothing to load (covered above)
-    const held = t.store!.offload([1, 2, 3, 4, 5], 0, 5);
+    const held = t.store!.offload(HashBlockKeys.of([1, 2, 3, 4, 5]), 0, 5);
     t.store!.land(held.written); // as the store's flow landing would: the blocks are ready
-    const r = new RequestState({ id: 2, arrivalS: 0, promptTokens: 20, outputTokens: 3 }, [1, 2, 3, 4, 5]);
+    const r = new RequestState({ id: 2, arrivalS: 0, promptTokens: 20, outputTokens: 3 }, HashBlockKeys.of([1, 2, 3, 4, 5]));
     expect(c.admit(r, 64)).toBe('busy');
     // 4 blocks loaded (the last token is always computed) + the block of the 4-token first chunk.
     expect(blocks.usedBlocks).toBe(5);
@@ -93,7 +94,7 @@ describe.each(all)('KvConnector contract: %s', (_n, role, make) => {
   });
   it('a preempted request with computed KV is saved exactly when the connector swaps, and swaps back in before it runs', () => {
     const { c, t, blocks, sim, readies } = setup();
-    const r = new RequestState({ id: 3, arrivalS: 0, promptTokens: 8, outputTokens: 3 }, [1, 2]);
+    const r = new RequestState({ id: 3, arrivalS: 0, promptTokens: 8, outputTokens: 3 }, HashBlockKeys.of([1, 2]));
     r.numComputed = 8;
     const swaps = t !== undefined && t.swapEnabled;
     expect(c.saveOnPreempt(r, 2)).toBe(swaps);

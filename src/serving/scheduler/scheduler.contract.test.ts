@@ -3,6 +3,7 @@
  * policy: every iteration stays within the token budget and maxNumSeqs, KV blocks are conserved
  * (never over capacity, all back at the end), every token is produced once, and no request starves.
  */
+import { HashBlockKeys } from '../../kv/hash-block-keys.js';
 import { describe, expect, it } from 'vitest';
 import { RandomStreams } from '../../kernel/random.js';
 import { Simulator } from '../../kernel/simulator.js';
@@ -76,7 +77,7 @@ describe.each(cases)('scheduler contract: %s with %s decode batching', (schedule
         const o = rng.intBetween(1, 256 - p);
         outputs += o;
         const at = i * 0.002;
-        sim.scheduleAt(at, () => engine.submit(new RequestState({ id: i, arrivalS: at, promptTokens: p, outputTokens: o }, [])));
+        sim.scheduleAt(at, () => engine.submit(new RequestState({ id: i, arrivalS: at, promptTokens: p, outputTokens: o }, HashBlockKeys.EMPTY)));
       }
       sim.run();
       for (const it of sink.iterations) {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { HashBlockKeys } from '../../kv/hash-block-keys.js';
 import { Simulator } from '../../kernel/simulator.js';
 import { EngineInstance, type InstanceConfig } from '../instance.js';
 import { RequestState } from '../request-state.js';
@@ -14,7 +15,7 @@ function run(over: Partial<InstanceConfig>) {
   const sim = new Simulator();
   const sink = new RecordingSink();
   const inst = new EngineInstance(cfg, sim, new LinearPerfModel(1, 0.1), sink);
-  for (const id of [0, 1]) sim.scheduleAt(0, () => inst.submit(new RequestState({ id, arrivalS: 0, promptTokens: 20, outputTokens: 3 }, [])));
+  for (const id of [0, 1]) sim.scheduleAt(0, () => inst.submit(new RequestState({ id, arrivalS: 0, promptTokens: 20, outputTokens: 3 }, HashBlockKeys.EMPTY)));
   sim.run();
   const by = (id: number) => sink.finished.find((f) => f.id === id)!;
   return { a: by(0), b: by(1), sink };

@@ -2,6 +2,7 @@
  * Decode batch policies, each on a workload where it should matter, against plain continuous
  * batching (hand-computed with the linear perf model: 1 ms per iteration + 0.1 ms per new token).
  */
+import { HashBlockKeys } from '../../../kv/hash-block-keys.js';
 import { describe, expect, it } from 'vitest';
 import { Simulator } from '../../../kernel/simulator.js';
 import { RandomStreams } from '../../../kernel/random.js';
@@ -19,7 +20,7 @@ function run(specs: RequestSpec[], maxNumSeqs: number, decodePolicy?: DecodeBatc
   const sim = new Simulator();
   const sink = new RecordingSink();
   const inst = new EngineInstance(cfg, sim, new LinearPerfModel(1, 0.1), sink);
-  for (const s of specs) sim.scheduleAt(s.arrivalS, () => inst.submit(new RequestState(s, [])));
+  for (const s of specs) sim.scheduleAt(s.arrivalS, () => inst.submit(new RequestState(s, HashBlockKeys.EMPTY)));
   sim.run();
   return sink;
 }
@@ -49,7 +50,7 @@ describe('length bins', () => {
   it('fill a capped batch from the oldest sequence\'s bin', () => {
     const pol = makeDecodePolicy({ lengthBinTokens: 100, sameIterationEviction: false })!;
     const mk = (id: number, tokens: number) => {
-      const r = new RequestState({ id, arrivalS: 0, promptTokens: tokens, outputTokens: 10 }, []);
+      const r = new RequestState({ id, arrivalS: 0, promptTokens: tokens, outputTokens: 10 }, HashBlockKeys.EMPTY);
       r.numTokens = tokens + 1;
       return r;
     };
@@ -63,7 +64,7 @@ describe('length bins', () => {
   it('keep their order until the first sequence changes bin (the decode fast path relies on it)', () => {
     const pol = makeDecodePolicy({ lengthBinTokens: 100, sameIterationEviction: false })!;
     const running = [30, 60, 900].map((tokens, id) => {
-      const r = new RequestState({ id, arrivalS: 0, promptTokens: tokens, outputTokens: 500 }, []);
+      const r = new RequestState({ id, arrivalS: 0, promptTokens: tokens, outputTokens: 500 }, HashBlockKeys.EMPTY);
       r.numTokens = tokens + 1;
       return r;
     });
@@ -97,7 +98,7 @@ describe('length bins, arranged in place', () => {
       const n = Math.floor(rng.next() * 40);
       const spread = rng.next() < 0.5 ? 200 : 3000;
       const running = Array.from({ length: n }, (_, id) => {
-        const r = new RequestState({ id, arrivalS: 0, promptTokens: 1, outputTokens: 1 }, []);
+        const r = new RequestState({ id, arrivalS: 0, promptTokens: 1, outputTokens: 1 }, HashBlockKeys.EMPTY);
         r.numTokens = 1 + Math.floor(rng.next() * spread);
         return r;
       });
@@ -131,7 +132,7 @@ describe('adaptive batching', () => {
     const sim = new Simulator();
     const sink = new RecordingSink();
     const inst = new EngineInstance(cfg, sim, perf, sink);
-    for (const s of specs) sim.scheduleAt(0, () => inst.submit(new RequestState(s, [])));
+    for (const s of specs) sim.scheduleAt(0, () => inst.submit(new RequestState(s, HashBlockKeys.EMPTY)));
     sim.run();
     return sink;
   };
