@@ -12,7 +12,7 @@
  * The peak is taken over intervals of positive length, so the order of changes within one instant
  * does not matter (the in-solve peak also saw transient loads between two events at one time).
  */
-import { CAPACITY_TOLERANCE } from './flow-parts.js';
+import { CAPACITY_TOLERANCE } from './flow-tolerance.js';
 
 /** A solo flow's rate due on the meter at `atS` (cancelled when the flow is materialized before it). */
 export interface PendingLoad {

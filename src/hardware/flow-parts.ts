@@ -73,9 +73,8 @@ export interface FreeUse {
 
 export const NO_FREE_USES: readonly FreeUse[] = [];
 
-/** Relative slack for "finishes now" and for the capacity guard (float round-off, not physics). */
-export const TIME_TOLERANCE = 1e-12;
-export const CAPACITY_TOLERANCE = 1e-9;
+// In flow-tolerance.ts so that flow-free.ts reads them without importing this file back.
+export { TIME_TOLERANCE, CAPACITY_TOLERANCE } from './flow-tolerance.js';
 
 /** What a Flow asks of the network that owns it (FlowNetwork). */
 export interface FlowOwner {

@@ -13,7 +13,7 @@
  * capacities" bound. A route through c alone (or only through c) makes c binding. A duplex-coupled
  * channel is never freed (its partner's activity changes its capacity).
  */
-import type { Endpoint, Route } from './topology.js';
+import type { Endpoint, Route } from './route.js';
 
 /** What the bound needs of a topology (Topology implements it). */
 export interface RouteSource {

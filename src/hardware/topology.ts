@@ -11,6 +11,10 @@ import { UserError } from '../errors.js';
 import type { FlowNetwork } from './flow-network.js';
 import { hardwareMessages } from '../messages/hardware.js';
 import { nonBindingChannels, type RouteSource } from './non-binding.js';
+import type { Endpoint, Route } from './route.js';
+
+// In route.ts so that non-binding.ts reads them without importing this file back.
+export type { Endpoint, Route } from './route.js';
 
 export interface HostLinkSpec {
   /** Pinned host memory to GPU, one direction alone (Gen4 x16 measured ~25). */
@@ -46,21 +50,10 @@ export interface TopologySpec {
   nodes: NodeSpec[];
 }
 
-/** Where bytes sit: a GPU's memory, a node's host DRAM, or a disk (indices are machine-wide). */
-export type Endpoint = { gpu: number } | { host: number } | { disk: number };
 
 export interface RouteOptions {
   /** Host end of a GPU<->host copy: pinned (default) or pageable (rate-capped). */
   hostMemory?: 'pinned' | 'pageable';
-}
-
-/** What `path` returns; spreads straight into FlowNetwork.startFlow. */
-export interface Route {
-  path: string[];
-  latencyS: number;
-  rateCapBytesPerS?: number;
-  /** How the copy goes, for reports. */
-  via: 'local' | 'nvlink' | 'pcie-p2p' | 'host-bounce' | 'rdma' | 'host';
 }
 
 export const channelIds = {
