@@ -50,7 +50,6 @@ export interface TopologySpec {
   nodes: NodeSpec[];
 }
 
-
 export interface RouteOptions {
   /** Host end of a GPU<->host copy: pinned (default) or pageable (rate-capped). */
   hostMemory?: 'pinned' | 'pageable';

@@ -45,13 +45,13 @@ export class HashBlockKeys {
     return new HashBlockKeys(keys.length, keys, 1, 1);
   }
 
+  /** Engine blocks per hash block where a hash block is a whole number of them, else 0. */
+  private readonly per: number;
+
   /**
    * `length` engine blocks of `blockSizeTokens`; firstKeys[j] is the key of the first block under
    * hash block j (of `hashBlockTokens`), the block holding token j * hashBlockTokens.
    */
-  /** Engine blocks per hash block where a hash block is a whole number of them, else 0. */
-  private readonly per: number;
-
   constructor(
     /** Engine blocks with a key (full blocks of the prompt the hashes cover). */
     readonly length: number,

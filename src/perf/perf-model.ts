@@ -326,7 +326,7 @@ export class RooflinePerfModel implements PerfModel {
     if (batch.length > 0) {
       groups.push({ name: 'cpu_overhead', ms: stepOverheadMs(this.overhead, this.tp, batch.length), bound: 'cpu', flops: 0, bytes: 0 });
     }
-    if (p.decodeBatchMs !== undefined && decodeSeqs > 0 && tokens > 0) {
+    if (p.decodeBatchMs !== undefined && decodeSeqs > 0) {
       groups.push({ name: 'decode_batch', ms: decodeBatchMs(p.decodeBatchMs, decodeSeqs), bound: 'cpu', flops: 0, bytes: 0 });
     }
     if (this.eager && runsEager(this.eager, tokens, prefillSeqs)) {

@@ -9,10 +9,9 @@
  * was most of the submission cost of a prefix-caching run; the quotient is right to one unit,
  * which two corrections absorb, so the keys are the same numbers (block-keys.test.ts).
  */
-import { HashBlockKeys, KEY_HALF, KEY_P1, KEY_P2 } from '../kv/hash-block-keys.js';
+// The two primes below 2^26 the halves are taken modulo (hash-block-keys.ts derives offsets with them).
+import { HashBlockKeys, KEY_HALF, KEY_P1 as P1, KEY_P2 as P2 } from '../kv/hash-block-keys.js';
 
-const P1 = KEY_P1; // primes below 2^26
-const P2 = KEY_P2;
 const M1 = 40_503;
 const M2 = 51_787;
 

@@ -20,7 +20,10 @@ export interface RouteCandidate {
 /** What a router may look at in the request. */
 export interface RouteRequest {
   promptTokens: number;
-  /** Hashes of the prompt's prefix blocks, when known (Mooncake `hash_ids`). */
+  /**
+   * The prompt's prefix-cache block keys, when known (derived from Mooncake `hash_ids`): pickInstance
+   * gives only the first, the one prefix affinity reads (the keys are held per hash block, not as an array).
+   */
   prefixHashes?: readonly number[];
 }
 
