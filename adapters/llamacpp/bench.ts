@@ -1,5 +1,5 @@
 /**
- * `npm run bench:llamacpp [-- --test-model ID --threads N --fractions 0.25,0.5,0.9 --input 32-256 --output 16-64 --quick-profile --warmup-rounds N --reprofile --profile-in-bench --calibration-warmup-s S --rate-order as-given|low-first|high-first|2,0,1 --out DIR]`:
+ * `npm run bench:llamacpp [-- --test-model ID --threads N --fractions 0.25,0.5,0.9 --input 32-256 --output 16-64 --quick-profile --warmup-rounds N --reprofile --profile-in-bench --calibration-warmup-s S --rate-order as-given|low-first|high-first|2,0,1 --no-sequence-level --out DIR]`:
  * predicted vs measured serving figures on the real engine (llama.cpp on this CPU) at several
  * arrival rates, set as fractions of the capacity the calibrated simulator predicts. Runs the loop
  * of loop.ts with the full profiling plan and writes DIR/bench.json and DIR/bench.md (the table
@@ -48,6 +48,8 @@ const { values: a } = parseArgs({
     'calibration-warmup-s': { type: 'string' },
     // The order the rates are served in: as-given (default), low-first, high-first, or indices into --fractions (rate-order.ts).
     'rate-order': { type: 'string', default: 'as-given' },
+    // Leave the served passes' per-sequence level out of the served profile (sequence-level.ts): the profile of runs 44-45.
+    'no-sequence-level': { type: 'boolean', default: false },
   },
 });
 /** "MIN-MAX" token counts (uniform), as the flags give them. */
@@ -95,6 +97,7 @@ const r = await runLoop({
   reprofile: a.reprofile,
   profileInServer,
   rateOrder,
+  sequenceLevel: !a['no-sequence-level'],
   ...(a['calibration-warmup-s'] !== undefined ? { calibrationWarmupS: numFlag('--calibration-warmup-s', a['calibration-warmup-s'], 0, Number.MAX_VALUE, false, 's') } : {}),
   rates: { ofCapacity: fractions },
   // About 40 requests at low load, more as the rate grows, so each point spans a few minutes at most.
@@ -116,6 +119,7 @@ const lines = [
   `rates served in the order ${formatRunOrder(r.points.map((p) => (p.ofCapacity !== undefined ? `${p.ofCapacity} x cap` : `${p.rate} req/s`)), r.rateOrder, rateOrder)}`,
   `profile${profileInServer ? ' (in the serving process, its own engine)' : ''}: CPU / wall during its timed steps ${(r.profileTiming.cpuMs / r.profileTiming.wallMs).toFixed(3)}; the fit against its own decode rows, mean row / fit by batch: ${r.fitByBatch.map((g) => `b${g.batch} ${g.rowOverFit.toFixed(3)}`).join(', ')} (without the batch term: ${r.fitByBatchWithoutTerm.map((g) => `b${g.batch} ${g.rowOverFit.toFixed(3)}`).join(', ')})`,
   `server cost per iteration, priced (calibration run after ${CALIBRATION_WARMUP_REQUESTS} warm-up requests${a['calibration-warmup-s'] ? ` and at least ${a['calibration-warmup-s']} s of them` : ''}, closed loop at concurrency ${calibrationLevels(Number(a['max-num-seqs'])).map((l) => l.streams).join(', ')}): ${r.serverOverhead.baseMs.toFixed(3)} ms + ${r.serverOverhead.perSeqMs.toFixed(3)} ms per sequence (${r.serverOverhead.iterations} iterations)`,
+  `served decode passes' per-sequence level against the engine's fit (sequence-level.ts; same calibration run), in the served profile's decode batch table: ${r.sequenceLevel ? `${r.sequenceLevel.perSeqMs.toFixed(3)} ms per sequence (${r.sequenceLevel.passes} passes)` : a['no-sequence-level'] ? 'off (--no-sequence-level)' : 'none (too few single decode passes)'}`,
   '',
   `| metric | ${r.points.map((p) => `${p.ofCapacity ?? ''} x cap = ${p.rate} req/s: predicted / measured (error)`).join(' | ')} |`,
   `|---|${r.points.map(() => '---').join('|')}|`,
@@ -134,5 +138,5 @@ const lines = [
   ...r.points.filter((p) => p.stepsAfter).map((p) => `- ${p.rate} req/s, priced by the profile taken after serving: ${formatStepCheck(p.stepsAfter!)}`),
 ];
 writeFileSync(join(out, 'bench.md'), `${lines.join('\n')}\n`);
-writeFileSync(join(out, 'bench.json'), `${JSON.stringify({ model, threads, before, after, profileTiming: r.profileTiming, fitByBatch: r.fitByBatch, fitByBatchWithoutTerm: r.fitByBatchWithoutTerm, serverOverhead: r.serverOverhead, calibrationWindow: r.calibrationWindow, rateOrder: r.rateOrder, points: r.points.map((p) => ({ rate: p.rate, ofCapacity: p.ofCapacity, runIndex: p.runIndex, fromMs: p.fromMs, toMs: p.toMs, steps: p.steps, shapes: p.shapes, stepsAfter: p.stepsAfter, tpot: p.tpot, probeRatio: p.probeRatio, probeCopyRatio: p.probeCopyRatio, comparison: p.result.comparison })) }, null, 2)}\n`);
+writeFileSync(join(out, 'bench.json'), `${JSON.stringify({ model, threads, before, after, profileTiming: r.profileTiming, fitByBatch: r.fitByBatch, fitByBatchWithoutTerm: r.fitByBatchWithoutTerm, serverOverhead: r.serverOverhead, sequenceLevel: r.sequenceLevel, calibrationWindow: r.calibrationWindow, rateOrder: r.rateOrder, points: r.points.map((p) => ({ rate: p.rate, ofCapacity: p.ofCapacity, runIndex: p.runIndex, fromMs: p.fromMs, toMs: p.toMs, steps: p.steps, shapes: p.shapes, stepsAfter: p.stepsAfter, tpot: p.tpot, probeRatio: p.probeRatio, probeCopyRatio: p.probeCopyRatio, comparison: p.result.comparison })) }, null, 2)}\n`);
 process.stdout.write(`${lines.join('\n')}\n\nwrote ${join(out, 'bench.md')}, ${join(out, 'bench.json')}\n`);

@@ -44,11 +44,16 @@ describe.skipIf(!installed)('llama.cpp loop: profile -> calibrate -> simulate ->
     const o = r.serverOverhead;
     expect(o.iterations).toBeGreaterThan(100);
     expect(o.baseMs + o.perSeqMs).toBeGreaterThan(0);
-    const engine = JSON.parse(readFileSync(join(work, 'models-passes', 'gpu', `${r.deviceId}.json`), 'utf8')) as { perf: { cpuOverhead: { baseMs: number; perSeqMs: number }; gemm: unknown } };
+    const engine = JSON.parse(readFileSync(join(work, 'models-passes', 'gpu', `${r.deviceId}.json`), 'utf8')) as { perf: { cpuOverhead: { baseMs: number; perSeqMs: number }; gemm: unknown; decodeBatchMs?: number[] } };
     const served = JSON.parse(readFileSync(join(r.modelsDir, 'gpu', `${r.deviceId}.json`), 'utf8')) as typeof engine;
     expect(served.perf.cpuOverhead.baseMs).toBeCloseTo(engine.perf.cpuOverhead.baseMs + o.baseMs, 3);
     expect(served.perf.cpuOverhead.perSeqMs).toBeCloseTo(engine.perf.cpuOverhead.perSeqMs + o.perSeqMs, 3);
     expect(served.perf.gemm).toEqual(engine.perf.gemm);
+    // The served passes' per-sequence level, from the same calibration run (it has well over 20 single decode passes), in the decode batch table: level x b on top of the engine's entry.
+    const level = r.sequenceLevel!;
+    expect(level.passes).toBeGreaterThanOrEqual(20);
+    const table = (d: { perf: { decodeBatchMs?: number[] } }, b: number): number => d.perf.decodeBatchMs?.[b - 1] ?? 0;
+    for (const b of [1, 2]) expect(table(served, b) - table(engine, b)).toBeCloseTo(level.perSeqMs * b, 3);
     // The engine's own fit (what the served passes are priced with) is written apart.
     expect(existsSync(join(work, 'models-passes', 'gpu', `${r.deviceId}.json`))).toBe(true);
     const p = r.points[0]!;

@@ -4,7 +4,8 @@
  *   1. profile llama.cpp on this CPU (llamacpp-profile) -> profile.csv and a base device profile;
  *   2. `pdsim calibrate` fits the device profile to it;
  *   3. start `pdsim llamacpp-serve` in its own process, measure its own cost per iteration in a
- *      calibration run (server-overhead.ts) and add it to the fitted device profile's per-pass cost;
+ *      calibration run (server-overhead.ts) and add it to the fitted device profile's per-pass cost,
+ *      and from the same run the served passes' per-sequence level (sequence-level.ts);
  *   4. per arrival rate, `pdsim validate` a scenario on that device: simulate, replay live, compare.
  * Everything is written under `workDir`, the catalog included (a copy of models/ that the new
  * device profile goes into), so the repository's models/ is not touched.
@@ -29,6 +30,7 @@ import { passShapes, type ShapeRow } from './pass-shapes.js';
 import { fitByBatch, parseProfileCsv, rowLinePricer } from './profile-rows.js';
 import { DEFAULT_MODEL_DIR } from './serve.js';
 import { resolveRateOrder, runInOrder, type RateOrder } from './rate-order.js';
+import { applySequenceLevel, fitSequenceLevel, type SequenceLevel } from './sequence-level.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
@@ -62,6 +64,11 @@ export interface LoopOptions {
   profileInServer?: boolean;
   /** The order the rates are served in (rate-order.ts); default: as given. Points stay in the given order. */
   rateOrder?: RateOrder;
+  /**
+   * Fit the served engine's per-sequence level on the calibration run and put it in the served
+   * device profile (sequence-level.ts); default on. false: the profile of runs 44-45 (engine fit + server cost).
+   */
+  sequenceLevel?: boolean;
   log?: (s: string) => void;
 }
 
@@ -123,7 +130,7 @@ export function loopScenario(o: LoopOptions, deviceId: string, rate: number, req
   };
 }
 
-export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; modelsDir: string; points: LoopPoint[]; rateOrder: number[]; serverOverhead: ServerOverhead; calibrationWindow: [number, number]; profileTiming: ProfileTiming; fitByBatch: { batch: number; rowOverFit: number }[]; fitByBatchWithoutTerm: { batch: number; rowOverFit: number }[] }> {
+export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; modelsDir: string; points: LoopPoint[]; rateOrder: number[]; serverOverhead: ServerOverhead; sequenceLevel: SequenceLevel | null; calibrationWindow: [number, number]; profileTiming: ProfileTiming; fitByBatch: { batch: number; rowOverFit: number }[]; fitByBatchWithoutTerm: { batch: number; rowOverFit: number }[] }> {
   const log = o.log ?? (() => {});
   const deviceId = `llamacpp-cpu-${o.threads}t`;
   const modelDir = o.modelDir ?? DEFAULT_MODEL_DIR;
@@ -155,6 +162,7 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
   let profileRows: ProfileRow[];
   let overhead: ServerOverhead;
   let calibrationWindow: [number, number];
+  let sequenceLevel: SequenceLevel | null = null;
   try {
     const profileFile = join(o.workDir, 'profile.csv');
     let profiled: { rows: ProfileRow[]; timing: ProfileTiming } | undefined;
@@ -188,11 +196,16 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
       // 3b. The server's own cost per iteration (server-overhead.ts), from a calibration run apart from the validated rates; added to the engine's fit in modelsDir.
       const [from, to] = (calibrationWindow = await runCalibrationRequests(server.url, o.testModel, { prompt: Math.min(32, o.input.min), output: 32 }, calibrationLevels(o.maxNumSeqs), undefined, 1000 * (o.calibrationWarmupS ?? 0)));
       await new Promise((r) => setTimeout(r, 200)); // the step log is written asynchronously
-      overhead = fitServerOverhead(iterationOverheads(readStepLog(stepLog).filter((r) => r.atMs >= from && r.atMs <= to)));
+      const calibrationRecords = readStepLog(stepLog).filter((r) => r.atMs >= from && r.atMs <= to);
+      overhead = fitServerOverhead(iterationOverheads(calibrationRecords));
       log(`server cost per iteration (calibration run, ${overhead.iterations} iterations): ${overhead.baseMs.toFixed(3)} ms + ${overhead.perSeqMs.toFixed(3)} ms per sequence`);
       // The engine's fit plus that cost, not a second fit (servedDeviceJson says why).
       const deviceFile = `gpu/${deviceId}.json`;
-      writeFileSync(join(modelsDir, deviceFile), servedDeviceJson(readFileSync(join(passModelsDir, deviceFile), 'utf8'), overhead));
+      const withCost = servedDeviceJson(readFileSync(join(passModelsDir, deviceFile), 'utf8'), overhead);
+      // The same run's single decode passes against the engine's fit: their per-sequence level (sequence-level.ts says why).
+      sequenceLevel = o.sequenceLevel === false ? null : fitSequenceLevel(calibrationRecords, passPricer(o.testModel, deviceId, passModelsDir));
+      if (sequenceLevel) log(`served decode passes against the engine's fit (calibration run, ${sequenceLevel.passes} passes): ${sequenceLevel.perSeqMs.toFixed(3)} ms per sequence`);
+      writeFileSync(join(modelsDir, deviceFile), sequenceLevel ? applySequenceLevel(withCost, sequenceLevel, o.maxNumSeqs) : withCost);
       const nOf = (rate: number): number => (typeof o.requests === 'number' ? o.requests : o.requests(rate));
       let rates: { rate: number; ofCapacity?: number }[];
       if (Array.isArray(o.rates)) rates = (o.rates as readonly number[]).map((rate) => ({ rate }));
@@ -252,7 +265,7 @@ export async function runLoop(o: LoopOptions): Promise<{ deviceId: string; model
       p.tpot = tpotTerms(mine, price, servedPrice, overhead);
     });
   }
-  return { deviceId, modelsDir, points, rateOrder, profileTiming, serverOverhead: overhead, calibrationWindow: calibrationWindow!, fitByBatch: fitByBatch(profileRows, price), fitByBatchWithoutTerm: fitByBatch(profileRows, priceWithoutTerm) };
+  return { deviceId, modelsDir, points, rateOrder, profileTiming, serverOverhead: overhead, sequenceLevel, calibrationWindow: calibrationWindow!, fitByBatch: fitByBatch(profileRows, price), fitByBatchWithoutTerm: fitByBatch(profileRows, priceWithoutTerm) };
 }
 
 /** Simulated request throughput with every request queued at once: the deployment's capacity for this workload. */

@@ -6,8 +6,9 @@
  * client sees is, to the first order, the mean of those times weighted by decode tokens; the
  * simulator prices each pass with the device profile `simulate` uses, which is the engine's own fit
  * (the pass term) plus the server's cost added to its per-pass cost (the server term); the refit
- * term is what a second fit of the rows with the cost added moved besides adding it (runs made
- * before server-overhead.ts servedDeviceJson; zero since, to rounding). Priced
+ * term is whatever else the served profile prices beyond those two: what a second fit of the rows
+ * with the cost added moved (runs made before server-overhead.ts servedDeviceJson), and since the
+ * sequence level (sequence-level.ts) that level; zero without it, to rounding. Priced
  * on the served shapes, the difference between prediction and measurement is one of these three;
  * what is left between the simulated TPOT and this priced one is the scheduling (the simulator
  * served other shapes).
@@ -84,5 +85,5 @@ export function formatTpotTerms(t: TpotTerms, simulatedItlMs?: number | null, me
   const f = (x: number): string => x.toFixed(2);
   const sched = simulatedItlMs == null ? '' : `; simulated mean ITL ${f(simulatedItlMs)} ms against ${f(t.predicted.totalMs)} priced on the served shapes (scheduling ${f(simulatedItlMs - t.predicted.totalMs)} ms)`;
   const client = measuredItlMs == null ? '' : `; the client measured mean ITL ${f(measuredItlMs)} ms`;
-  return `per decode token over ${t.iterations} iterations (${t.tokens} tokens), predicted / measured ms: passes ${f(t.predicted.passMs)} / ${f(t.measured.passMs)}, server cost ${f(t.predicted.serverMs)} / ${f(t.measured.serverMs)}, refit ${f(t.predicted.refitMs)}, total ${f(t.predicted.totalMs)} / ${f(t.measured.totalMs)}${sched}${client}`;
+  return `per decode token over ${t.iterations} iterations (${t.tokens} tokens), predicted / measured ms: passes ${f(t.predicted.passMs)} / ${f(t.measured.passMs)}, server cost ${f(t.predicted.serverMs)} / ${f(t.measured.serverMs)}, refit / sequence level ${f(t.predicted.refitMs)}, total ${f(t.predicted.totalMs)} / ${f(t.measured.totalMs)}${sched}${client}`;
 }
