@@ -11,6 +11,7 @@
  */
 // The two primes below 2^26 the halves are taken modulo (hash-block-keys.ts derives offsets with them).
 import { HashBlockKeys, KEY_HALF, KEY_P1 as P1, KEY_P2 as P2 } from '../kv/hash-block-keys.js';
+import { packedDoubles } from '../packed-doubles.js';
 
 const M1 = 40_503;
 const M2 = 51_787;
@@ -42,20 +43,6 @@ function plusOne(base: number, p: number): number {
   return base + 1 === p ? 0 : base + 1;
 }
 
-/** Packed doubles (0.5: never a key), sliced to size; grown to twice the largest size asked for. */
-let template: number[] = [];
-
-function doubles(n: number): number[] {
-  if (n > template.length) {
-    // Doubled by concat (native copies, packed doubles kept): a push loop to 8,192 and more ran
-    // cold, interpreted, once per new largest prompt (~2 ms of a Mooncake run).
-    let t: number[] = [0.5];
-    while (t.length < Math.max(2 * n, 8192)) t = t.concat(t);
-    template = t;
-  }
-  return template.slice(0, n);
-}
-
 /**
  * Keys of the full engine blocks of a prompt covered by `hashes` (each hash covers
  * `hashBlockTokens` tokens). A partial last block gets no key (vLLM caches only full blocks).
@@ -69,8 +56,8 @@ export function blockKeys(promptTokens: number, hashes: readonly number[] | unde
   const aligned = hashBlockTokens % blockSizeTokens === 0;
   // Hash blocks up to the one holding the last full block's last token.
   const nHash = aligned ? Math.ceil(fullBlocks / (hashBlockTokens / blockSizeTokens)) : Math.floor((fullBlocks * blockSizeTokens - 1) / hashBlockTokens) + 1;
-  // A slice of a packed double template: one allocation and a copy, packed doubles from the start.
-  const firstKeys = doubles(nHash);
+  // 0.5 is never a key; every entry is overwritten below.
+  const firstKeys = packedDoubles(nHash);
   if (aligned) alignedFirstKeys(firstKeys, hashes);
   else {
     let h1 = 0;

@@ -16,6 +16,7 @@ import { MOONCAKE_BLOCK_TOKENS, readLengthColumn } from './traces.js';
 import { mooncakeColumns, rowHashes } from './mooncake-columns.js';
 import { workloadMessages } from '../messages/workload.js';
 import { traceColumns } from './trace-columns.js';
+import { packedDoubles } from '../packed-doubles.js';
 
 /** Block size of synthetic prefix hashes, tokens (vLLM's default KV block). */
 export const SYNTHETIC_PREFIX_BLOCK_TOKENS = 16;
@@ -133,9 +134,11 @@ export function makeWorkload(w: WorkloadSpec, baseDir: string, file: string, str
         const bt = SYNTHETIC_PREFIX_BLOCK_TOKENS;
         const sharedBlocks = Math.floor(Math.min(sharing.sharedPrefixTokens, promptTokens) / bt);
         const total = Math.ceil(promptTokens / bt);
-        const hashes: number[] = [];
+        // Filled in place (sharedBlocks <= total): a pushed list was a fifth of a kv-tiers run's allocation.
+        const hashes = packedDoubles(total);
         // Shared blocks get ids per group; the rest are unique to the request (negative ids cannot collide).
-        for (let b = 0; b < total; b++) hashes.push(b < sharedBlocks ? g * 1_000_000 + b : -(id * 100_000 + b + 1));
+        for (let b = 0; b < sharedBlocks; b++) hashes[b] = g * 1_000_000 + b;
+        for (let b = sharedBlocks; b < total; b++) hashes[b] = -(id * 100_000 + b + 1);
         spec.prefixHashes = hashes;
         spec.prefixBlockTokens = bt;
       }
