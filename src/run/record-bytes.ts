@@ -18,9 +18,9 @@ const K_REPLICA = ascii(',"replica":');
 const K_PREEMPT = ascii(',"preemptions":');
 const K_CACHED = ascii(',"cachedPromptTokens":');
 const NULL = ascii('null');
-const BASE_KEYS = { id: 1, arrivalS: 1, firstTokenS: 1, finishS: 1, promptTokens: 1, outputTokens: 1, replica: 1, preemptions: 1, cachedPromptTokens: 1 };
+export const BASE_KEYS = { id: 1, arrivalS: 1, firstTokenS: 1, finishS: 1, promptTokens: 1, outputTokens: 1, replica: 1, preemptions: 1, cachedPromptTokens: 1 };
 /** The base keys in the order the record's line prints them (and collector.finish builds them). */
-const BASE_ORDER = Object.keys(BASE_KEYS);
+export const BASE_ORDER = Object.keys(BASE_KEYS);
 /** Integers written digit by digit (beyond, String() may switch to exponents). */
 const MAX_PLAIN_INT = 1e15;
 /** A typical line's bytes at most (buffer sizing; longer lines make the buffer grow). */

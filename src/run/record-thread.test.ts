@@ -20,11 +20,12 @@ describe('ThreadedRecordWriter (requests.jsonl on a second thread)', () => {
     expect(url).not.toBeNull();
   });
 
-  it('writes exactly the synchronous writer\'s bytes, in order, across many small batches, and all of them by close()', async () => {
+  // 16 records a batch: 375 batches, past the in-flight bound, so the run also waits for the thread;
+  // 4,096: batches whose numeric extras outgrow their first buffer.
+  it.each([16, 4096])('writes exactly the synchronous writer\'s bytes, in order, in batches of %i records, and all of them by close()', async (batch) => {
     const recs = records(6000);
-    const f = path.join(dir, 'threaded.jsonl');
-    // 16 records a batch: 375 batches, past the in-flight bound, so the run also waits for the thread.
-    const w = new ThreadedRecordWriter(f, url!, 16);
+    const f = path.join(dir, `threaded-${batch}.jsonl`);
+    const w = new ThreadedRecordWriter(f, url!, batch);
     for (const { rec, baseOnly } of recs) w.write(rec, baseOnly);
     await w.close();
     expect(w.error).toBeUndefined();

@@ -17,7 +17,7 @@ import type { RecordWriter } from '../metrics/collector.js';
 import { packageRoot } from '../package-files.js';
 import type { RequestRecord } from '../serving/types.js';
 import { DONE_SLOT, FAILED_SLOT, RECORD_FIELDS, type RecordBatch } from './record-batch.js';
-import { extraText } from './record-bytes.js';
+import { BASE_KEYS, BASE_ORDER, extraText } from './record-bytes.js';
 import { JsonlRecordWriter } from './record-writer.js';
 
 /** What simulate needs of a requests.jsonl writer, threaded or not. */
@@ -65,6 +65,13 @@ export class ThreadedRecordWriter implements RecordSink {
   private n = 0;
   private names: string[] = [];
   private extras: (number | string)[] | null = null;
+  /** Records' numeric extras (record-batch.ts), the key lists new in this batch, the last list used. */
+  private nums = new Float64Array(1024);
+  private nNums = 0;
+  private shapes: string[][] = [];
+  private shapeKeys: string[] = [];
+  private shapeIndex = -1;
+  private readonly allShapes: string[][] = [];
   private readonly replicaIndex = new Map<string, number>();
   private lastReplica = '';
   private lastIndex = -1;
@@ -110,11 +117,68 @@ export class ThreadedRecordWriter implements RecordSink {
     c[o + 6] = rec.replica === this.lastReplica ? this.lastIndex : this.replica(rec.replica);
     c[o + 7] = rec.preemptions;
     c[o + 8] = rec.cachedPromptTokens;
-    if (baseOnly !== true) {
+    if (baseOnly !== true && !this.numbers(rec)) {
       const extra = extraText(rec);
       if (extra !== '') (this.extras ??= []).push(this.n, extra);
     }
     if (++this.n === this.batchRecords) this.post();
+  }
+
+  /**
+   * Puts the record's extra fields (the keys extraText would write, in its order) into `nums` when
+   * every value is a number, as [record index, shape, values...]; false (nothing kept) otherwise.
+   * The shape is the last one used when the keys match it, so a run's P/D records allocate nothing.
+   */
+  private numbers(rec: RequestRecord): boolean {
+    const start = this.nNums;
+    let p = start + 2;
+    const keys = this.shapeKeys;
+    let fresh: string[] | null = null;
+    let j = 0;
+    let i = 0;
+    for (const k in rec) {
+      if (i < BASE_ORDER.length && k === BASE_ORDER[i]) {
+        i++;
+        continue;
+      }
+      i = BASE_ORDER.length;
+      if (k in BASE_KEYS) continue;
+      const v = rec[k as keyof RequestRecord];
+      if (typeof v !== 'number') {
+        this.nNums = start;
+        return false;
+      }
+      if (fresh === null && (j >= keys.length || keys[j] !== k)) fresh = keys.slice(0, j);
+      if (fresh !== null) fresh.push(k);
+      if (p >= this.nums.length) this.growNums();
+      this.nums[p++] = v;
+      j++;
+    }
+    if (fresh === null && j < keys.length) fresh = keys.slice(0, j);
+    if (j === 0) return true;
+    if (fresh !== null) this.useShape(fresh);
+    this.nums[start] = this.n;
+    this.nums[start + 1] = this.shapeIndex;
+    this.nNums = p;
+    return true;
+  }
+
+  /** Makes `keys` the current shape: one seen before (a run has a few), else a new one the thread is sent. */
+  private useShape(keys: string[]): void {
+    let at = this.allShapes.findIndex((known) => known.length === keys.length && known.every((k, i) => k === keys[i]));
+    if (at < 0) {
+      at = this.allShapes.length;
+      this.allShapes.push(keys);
+      this.shapes.push(keys);
+    }
+    this.shapeKeys = this.allShapes[at]!;
+    this.shapeIndex = at;
+  }
+
+  private growNums(): void {
+    const bigger = new Float64Array(2 * this.nums.length);
+    bigger.set(this.nums);
+    this.nums = bigger;
   }
 
   private replica(name: string): number {
@@ -131,12 +195,18 @@ export class ThreadedRecordWriter implements RecordSink {
 
   private post(): void {
     if (this.failure) throw this.failure;
-    const batch: RecordBatch = { cols: this.cols, n: this.n, names: this.names, extras: this.extras };
-    this.worker.postMessage(batch, [this.cols.buffer]);
+    const nums = this.nNums > 0 ? this.nums : null;
+    const numsLength = this.nums.length;
+    const batch: RecordBatch = { cols: this.cols, n: this.n, names: this.names, extras: this.extras, shapes: this.shapes, nums, nNums: this.nNums };
+    this.worker.postMessage(batch, nums !== null ? [this.cols.buffer, nums.buffer] : [this.cols.buffer]);
     this.sent++;
     this.cols = new Float64Array(this.batchRecords * RECORD_FIELDS);
+    // (A transferred buffer reads as length 0.)
+    if (nums !== null) this.nums = new Float64Array(numsLength);
+    this.nNums = 0;
     this.n = 0;
     this.names = [];
+    this.shapes = [];
     this.extras = null;
     if (this.sent - Atomics.load(this.shared, DONE_SLOT) > MAX_IN_FLIGHT) this.waitFor(this.sent - MAX_IN_FLIGHT);
   }

@@ -12,6 +12,7 @@ const data = workerData as { file: string; fd: number; shared: SharedArrayBuffer
 const shared = new Int32Array(data.shared);
 const writer = new JsonlRecordWriter(data.file, undefined, data.fd);
 const names: string[] = [];
+const shapes: string[][] = [];
 let reported = false;
 const port = parentPort!;
 
@@ -24,7 +25,7 @@ port.on('message', (m: RecordBatch | { close: true }) => {
       port.close();
       return;
     }
-    writeBatch(writer, m, names);
+    writeBatch(writer, m, names, shapes);
     if (writer.error && !reported) {
       reported = true;
       port.postMessage({ kind: 'error', flushed: writer.flushed, detail: writer.errorDetail });

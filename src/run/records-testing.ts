@@ -1,7 +1,8 @@
 /**
  * Test-only: request records with every kind of value the requests.jsonl encoder treats apart
  * (signed zero, values that round across a microsecond, huge and non-finite numbers, nulls, a
- * 2^60 id, quotes and non-ASCII in strings, extra keys, a line longer than a write chunk). Shared by
+ * 2^60 id, quotes and non-ASCII in strings, extra keys, numeric extras in changing key lists, a
+ * line longer than a write chunk). Shared by
  * the synchronous writer's test and the record thread's, which must write the same bytes.
  */
 import seedrandom from 'seedrandom';
@@ -25,8 +26,22 @@ export function oddRecords(count: number, seed: string): { rec: RequestRecord; h
       preemptions: i % 13,
       cachedPromptTokens: Math.floor(rnd() * 100) * 16,
     };
+    // Numeric extras as a P/D run writes them, in runs of one key list and another (the record
+    // thread sends these as numbers): odd values, a base key overridden in place, one list ending
+    // early, one only overriding base keys (no extra text at all).
+    let numeric = false;
+    if (i % 4 === 1) {
+      Object.assign(rec, { prefillFirstTokenS: t + rnd(), kvTransferMs: ODD[i % ODD.length]!, kvExposedMs: rnd() * 100 });
+      numeric = true;
+    } else if (i % 8 === 2) {
+      Object.assign(rec, i % 24 === 2 ? { outputTokens: 5, kvTransferMs: -0 } : { kvTransferMs: rnd(), b: Infinity });
+      numeric = true;
+    } else if (i % 8 === 6 && i % 3 === 0) {
+      Object.assign(rec, { kvTransferMs: NaN, prefillFirstTokenS: rnd(), kvExposedMs: 1e21 });
+      numeric = true;
+    } else if (i % 16 === 14) Object.assign(rec, { replica: 'overridden', preemptions: 2 });
     if (i % 17 === 0) Object.assign(rec, { error: `failed ${i} "quoted"`, kvTransferMs: rnd(), prefillFirstTokenS: null });
     if (i === 9) rec.error = 'x'.repeat(100_000); // longer than a chunk
-    return { rec, hasExtra: i % 17 === 0 || i === 9 };
+    return { rec, hasExtra: numeric || i % 16 === 14 || i % 17 === 0 || i === 9 };
   });
 }
