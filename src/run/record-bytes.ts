@@ -18,9 +18,9 @@ const K_REPLICA = ascii(',"replica":');
 const K_PREEMPT = ascii(',"preemptions":');
 const K_CACHED = ascii(',"cachedPromptTokens":');
 const NULL = ascii('null');
-export const BASE_KEYS = { id: 1, arrivalS: 1, firstTokenS: 1, finishS: 1, promptTokens: 1, outputTokens: 1, replica: 1, preemptions: 1, cachedPromptTokens: 1 };
+const BASE_KEYS = { id: 1, arrivalS: 1, firstTokenS: 1, finishS: 1, promptTokens: 1, outputTokens: 1, replica: 1, preemptions: 1, cachedPromptTokens: 1 };
 /** The base keys in the order the record's line prints them (and collector.finish builds them). */
-export const BASE_ORDER = Object.keys(BASE_KEYS);
+const BASE_ORDER = Object.keys(BASE_KEYS);
 /** Integers written digit by digit (beyond, String() may switch to exponents). */
 const MAX_PLAIN_INT = 1e15;
 /** A typical line's bytes at most (buffer sizing; longer lines make the buffer grow). */
@@ -32,14 +32,14 @@ export const TYPICAL_LINE_BYTES = 512;
 const FIXED_FIELDS_MAX_BYTES = 160 + 5 * 16 + 3 * 24 + 2;
 
 /**
- * The text a record's line carries after its base fields: `,"key":value` for each other key, in
- * the record's key order ('' for most records).
+ * The record's keys beyond the base ones, in its key order, into `out` (a scratch array reused
+ * from record to record); returns how many. for-in rather than Object.keys: no array per record
+ * (records are plain object literals). A record built as collector.finish builds it starts with
+ * the base keys in BASE_ORDER: those are told apart by an identity compare, and only the keys after
+ * them are looked up.
  */
-export function extraText(rec: RequestRecord): string {
-  let extra = '';
-  // for-in rather than Object.keys: no array per record (records are plain object literals).
-  // A record built as collector.finish builds it starts with the base keys in BASE_ORDER: those
-  // are told apart by an identity compare, and only the keys after them are looked up.
+export function extraKeys(rec: RequestRecord, out: string[]): number {
+  let n = 0;
   let i = 0;
   for (const k in rec) {
     if (i < BASE_ORDER.length && k === BASE_ORDER[i]) {
@@ -47,7 +47,22 @@ export function extraText(rec: RequestRecord): string {
       continue;
     }
     i = BASE_ORDER.length;
-    if (!(k in BASE_KEYS)) extra += `,${JSON.stringify(k)}:${JSON.stringify(rec[k as keyof RequestRecord])}`;
+    if (!(k in BASE_KEYS)) out[n++] = k;
+  }
+  return n;
+}
+const scratchKeys: string[] = [];
+
+/**
+ * The text a record's line carries after its base fields: `,"key":value` for each other key, in
+ * the record's key order ('' for most records).
+ */
+export function extraText(rec: RequestRecord): string {
+  let extra = '';
+  const n = extraKeys(rec, scratchKeys);
+  for (let j = 0; j < n; j++) {
+    const k = scratchKeys[j]!;
+    extra += `,${JSON.stringify(k)}:${JSON.stringify(rec[k as keyof RequestRecord])}`;
   }
   return extra;
 }

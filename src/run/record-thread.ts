@@ -17,7 +17,7 @@ import type { RecordWriter } from '../metrics/collector.js';
 import { packageRoot } from '../package-files.js';
 import type { RequestRecord } from '../serving/types.js';
 import { DONE_SLOT, FAILED_SLOT, RECORD_FIELDS, type RecordBatch } from './record-batch.js';
-import { BASE_KEYS, BASE_ORDER, extraText } from './record-bytes.js';
+import { extraKeys, extraText } from './record-bytes.js';
 import { JsonlRecordWriter } from './record-writer.js';
 
 /** What simulate needs of a requests.jsonl writer, threaded or not. */
@@ -72,6 +72,8 @@ export class ThreadedRecordWriter implements RecordSink {
   private shapeKeys: string[] = [];
   private shapeIndex = -1;
   private readonly allShapes: string[][] = [];
+  /** extraKeys' scratch list. */
+  private readonly extraKeys: string[] = [];
   private readonly replicaIndex = new Map<string, number>();
   private lastReplica = '';
   private lastIndex = -1;
@@ -134,15 +136,11 @@ export class ThreadedRecordWriter implements RecordSink {
     let p = start + 2;
     const keys = this.shapeKeys;
     let fresh: string[] | null = null;
+    const extra = this.extraKeys;
+    const n = extraKeys(rec, extra);
     let j = 0;
-    let i = 0;
-    for (const k in rec) {
-      if (i < BASE_ORDER.length && k === BASE_ORDER[i]) {
-        i++;
-        continue;
-      }
-      i = BASE_ORDER.length;
-      if (k in BASE_KEYS) continue;
+    for (; j < n; j++) {
+      const k = extra[j]!;
       const v = rec[k as keyof RequestRecord];
       if (typeof v !== 'number') {
         this.nNums = start;
@@ -152,7 +150,6 @@ export class ThreadedRecordWriter implements RecordSink {
       if (fresh !== null) fresh.push(k);
       if (p >= this.nums.length) this.growNums();
       this.nums[p++] = v;
-      j++;
     }
     if (fresh === null && j < keys.length) fresh = keys.slice(0, j);
     if (j === 0) return true;
