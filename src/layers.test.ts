@@ -2,7 +2,7 @@
  * The layer rule of DESIGN.md section 2, checked on the import statements of every non-test source
  * file: a layer imports only layers below it (kernel < model, hardware < kv, perf < serving <
  * workload < metrics < scenario < run < report, calibrate < plan, build < the edges: cli, adapters, bench, docs
- * < notebook, the notebooks' facade; package-files, like errors, sits at the bottom),
+ * < notebook, the notebooks' facade; package-files and packed-doubles, like errors, sit at the bottom),
  * and no file imports itself back through a cycle. Tests are exempt from the order (they are
  * integration tests at any depth), not from the cycle check of what they test.
  */
@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const RANK: Record<string, number> = {
-  'src/errors': 0, 'src/messages': 0, 'src/round': 0, 'src/package-files': 0, 'src/errors-testing': 0.5,
+  'src/errors': 0, 'src/messages': 0, 'src/round': 0, 'src/packed-doubles': 0, 'src/package-files': 0, 'src/errors-testing': 0.5,
   'src/kernel': 1, 'src/io': 1,
   'src/model': 2, 'src/hardware': 2,
   'src/kv': 3, 'src/perf': 3,
