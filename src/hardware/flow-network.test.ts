@@ -14,31 +14,6 @@ function setup(channels: Record<string, number>): { sim: Simulator; net: FlowNet
 }
 
 describe('FlowNetwork', () => {
-  it('ends a quiet flow alone on its links in the quiet lane, and in the main queue once another flow joins or with a segment listener', () => {
-    const sim = new Simulator();
-    const net = new FlowNetwork(sim);
-    net.addChannel('link', 10 * GB);
-    net.addChannel('other', 10 * GB);
-    let done = 0;
-    net.startFlow({ path: ['link'], bytes: 1 * GB, quiet: true, onDone: () => done++ });
-    net.startFlow({ path: ['other'], bytes: 2 * GB, onDone: () => done++ });
-    // Alone: ends at 0.1 s, quiet; the plain flow's end at 0.2 s bounds the horizon past quiet events.
-    expect(sim.peekHorizon()).toBeCloseTo(0.1, 12);
-    expect(sim.peekHorizon(true)).toBeCloseTo(0.2, 12);
-    sim.run(0.05, true);
-    // A second flow on its link: both share the allocation, whose completion event is not quiet.
-    net.startFlow({ path: ['link'], bytes: 0.25 * GB, onDone: () => done++ });
-    expect(sim.peekHorizon(true)).toBe(sim.peekHorizon());
-    expect(sim.peekHorizon()).toBeLessThan(0.2);
-    sim.run();
-    expect(done).toBe(3);
-    expect(net.channelStats('link').bytesCarried).toBeCloseTo(1.25 * GB, 0);
-    // With a segment listener the timeline would see the end out of order: never quiet.
-    const { sim: sim2, net: net2 } = setup({ link: 10 });
-    net2.startFlow({ path: ['link'], bytes: 1 * GB, quiet: true });
-    expect(sim2.peekHorizon(true)).toBeCloseTo(0.1, 12);
-  });
-
   it('gives two equal flows half the link each', () => {
     const { sim, net } = setup({ link: 10 });
     const done: Record<string, number> = {};

@@ -122,7 +122,6 @@ export class FlowNetwork extends EpisodeFlows {
     this.settleClaims(uses);
     const flow = new Flow(this, this.nextFlowId++, spec.tag ?? '', spec.bytes, this.sim.now, uses, this.shareOf(p, cap), cap, spec.onDone);
     flow.free = p.free;
-    flow.quiet = spec.quiet === true;
     // A flow with nothing to move, or nothing to limit it, finishes when its latency is over.
     const instantaneous = spec.bytes === 0 || (uses.length === 0 && cap === Infinity);
     if (instantaneous) {
@@ -165,7 +164,6 @@ export class FlowNetwork extends EpisodeFlows {
     if (!(firstS > atS)) return null;
     const flow = new Flow(this, this.nextFlowId++, spec.tag ?? '', spec.bytes, atS, uses, this.shareOf(p, cap), cap, spec.onDone);
     flow.free = p.free;
-    flow.quiet = spec.quiet === true;
     if (instantaneous) {
       flow.activation = this.sim.scheduleAt(atS + latencyS, () => this.finishInstantaneous(flow), this.eventPriority);
     } else if (solo) {
@@ -256,7 +254,6 @@ export class FlowNetwork extends EpisodeFlows {
     const cap = spec.rateCapBytesPerS ?? Infinity;
     const flow = new Flow(this, this.nextFlowId++, spec.tag ?? '', spec.bytes, startS, p.uses, this.shareOf(p, cap), cap, spec.onDone);
     flow.free = p.free;
-    flow.quiet = spec.quiet === true;
     this.startSoloAt(flow, spec.latencyS ?? 0, startS);
     return flow;
   }

@@ -96,8 +96,6 @@ export class Flow implements FlowHandle {
   /** Non-binding channels crossed (outside `uses`), and a solo flow's loads due on their meters. */
   free: readonly FreeUse[] = NO_FREE_USES;
   freePending: PendingLoad[] | null = null;
-  /** FlowSpec.quiet: its end, while solo, is a quiet event. */
-  quiet = false;
   constructor(
     private readonly net: FlowOwner,
     readonly id: number,

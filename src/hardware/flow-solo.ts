@@ -10,7 +10,6 @@
  * ordinary flow of the allocation. Activation lives here because it is what materializes solos; it
  * also makes claimants settle first (claims: flow-network.ts).
  */
-import type { EventLane } from '../kernel/simulator.js';
 import { FlowAllocation } from './flow-allocation.js';
 import type { FlowState } from './flow-types.js';
 import { soloActiveS, soloFinishS, type Channel, type Flow, type SoloPlan, type SoloStride, type Use } from './flow-parts.js';
@@ -145,17 +144,8 @@ export abstract class SoloFlows extends FlowAllocation {
     // Its activation is known now, so its load on non-binding channels is entered ahead (flow-free.ts).
     if (flow.free.length > 0) flow.freePending = flow.free.map(({ meter, weight }) => meter.scheduleSolo(plan.activeS, plan.rate * weight));
     this.solos.add(flow);
-    // Alone, nothing else can change its end: a quiet flow's end then goes in the quiet lane (the
-    // moment another flow joins its channels, materialize cancels it and the allocation takes over).
-    // Not with a segment listener: its timeline would then see the end out of the engines' order.
-    const quiet = flow.quiet && this.listener.onSegment === undefined && SoloFlows.quietEnds;
-    flow.activation = (quiet ? (this.quietEvents ??= this.sim.quietLane()) : this.sim).scheduleAt(flow.finishS, () => this.finishSolo(flow), this.eventPriority);
+    flow.activation = this.sim.scheduleAt(flow.finishS, () => this.finishSolo(flow), this.eventPriority);
   }
-
-  /** The kernel's quiet lane for quiet flows' solo ends (made on first use). */
-  private quietEvents: EventLane | null = null;
-  /** Tests: false puts every solo end in the main queue (what the quiet lane saves is then countable). */
-  static quietEnds = true;
 
   /** The timing of a flow alone on `uses` started at `startS` (also what a layer chain replays). */
   protected soloTiming(uses: readonly Use[], bytes: number, latencyS: number, capBytesPerS: number, startS: number): SoloPlan {

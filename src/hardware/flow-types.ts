@@ -17,12 +17,6 @@ export interface FlowSpec {
   tag?: string;
   /** Called once, through the event queue, when the last byte has arrived (not after cancel()). */
   onDone?: (flow: FlowHandle) => void;
-  /**
-   * The caller's promise that onDone only does its own bookkeeping and starts or schedules nothing
-   * (a KV tier store's landing releasing holds). While such a flow moves alone, its end is a quiet
-   * event (Simulator.quietLane): components that read nothing it changes may compute past it.
-   */
-  quiet?: boolean;
 }
 
 export interface FlowHandle {

@@ -86,36 +86,6 @@ describe('Simulator lanes', () => {
     expect(order(true)).toEqual(plain);
   });
 
-  it('a quiet lane runs in the same order as one queue too', () => {
-    const order = (useLane: boolean) => {
-      const sim = new Simulator();
-      const quiet = sim.quietLane();
-      const log: number[] = [];
-      for (let i = 0; i < 200; i++) (useLane && i % 2 === 0 ? quiet : sim).scheduleAt(Math.floor((i * 7919) % 13) / 4, () => log.push(i), i % 3);
-      sim.run();
-      return log;
-    };
-    expect(order(true)).toEqual(order(false));
-  });
-
-  it('count quiet events in the horizon at their time, and only past them when asked', () => {
-    const sim = new Simulator();
-    const quiet = sim.quietLane();
-    const lane = sim.lane(0.5);
-    expect(quiet.leadS).toBe(0);
-    const q = quiet.scheduleAt(1, () => {});
-    lane.scheduleAt(1.2, () => {});
-    sim.scheduleAt(3, () => {});
-    expect(sim.peekTime()).toBe(1);
-    expect(sim.peekHorizon()).toBe(1);
-    expect(sim.peekHorizon(true)).toBe(1.7);
-    q.cancel();
-    expect(sim.peekHorizon()).toBe(1.7);
-    quiet.scheduleAt(0.5, () => {});
-    expect(sim.peekHorizon(true)).toBe(1.7);
-    expect(sim.peekHorizon()).toBe(0.5);
-  });
-
   it('give a horizon at a lane event plus its lead, or the next main-queue event if sooner', () => {
     const sim = new Simulator();
     const lane = sim.lane(0.5);

@@ -13,12 +13,6 @@
  * computes ahead (a stretch of work in closed form) may run up to it, past lane events that fall
  * due sooner. Lanes share the sequence counter, so events run in the same [time, priority, seq]
  * order as if they were in one queue.
- *
- * A quiet lane (`quietLane()`) holds events with no lookahead that act only on the component that
- * scheduled them (its own bookkeeping), and that schedule nothing. They count in `peekHorizon()`
- * at their time, like the main queue's; `peekHorizon(true)` looks past them, for a caller that
- * reads nothing those events change and so may compute past them (the caller's knowledge, not the
- * kernel's: the kernel only keeps the two horizons).
  */
 import FastPriorityQueue from 'fastpriorityqueue';
 
@@ -56,11 +50,7 @@ export interface EventLane {
 
 class Lane implements EventLane {
   readonly queue = new FastPriorityQueue<QueuedEvent>(before);
-  constructor(
-    private readonly sim: Simulator,
-    readonly leadS: number,
-    readonly quiet = false,
-  ) {}
+  constructor(private readonly sim: Simulator, readonly leadS: number) {}
   scheduleAt(timeS: number, fn: Callback, priority = 0): EventHandle {
     return this.sim.enqueue(this.queue, timeS, fn, priority);
   }
@@ -107,13 +97,6 @@ export class Simulator {
     return l;
   }
 
-  /** A new quiet lane (see the module comment): lead 0, skipped by peekHorizon(true). */
-  quietLane(): EventLane {
-    const l = new Lane(this, 0, true);
-    this.lanes.push(l);
-    return l;
-  }
-
   /** Events scheduled so far: unchanged between two reads means nothing was scheduled in between. */
   get scheduledCount(): number {
     return this.nextSeq;
@@ -151,17 +134,15 @@ export class Simulator {
   /**
    * Earliest time at which a pending event can act outside its lane: the next main-queue event, or
    * a lane's next event plus its lead. Infinity when nothing is pending. Equals peekTime() without lanes.
-   * `pastQuiet`: quiet lanes' events are not counted (for a caller none of them can act on).
    */
-  peekHorizon(pastQuiet = false): number {
-    return this.earliest(true, pastQuiet);
+  peekHorizon(): number {
+    return this.earliest(true);
   }
 
-  /** Earliest live event time over the main queue and the lanes, each lane's plus its lead when `withLead`; quiet lanes skipped when `pastQuiet`. */
-  private earliest(withLead: boolean, pastQuiet = false): number {
+  /** Earliest live event time over the main queue and the lanes, each lane's plus its lead when `withLead`. */
+  private earliest(withLead: boolean): number {
     let t = liveTop(this.queue)?.timeS ?? Infinity;
     for (const l of this.lanes) {
-      if (pastQuiet && l.quiet) continue;
       const top = liveTop(l.queue);
       if (top === undefined) continue;
       const atS = withLead ? top.timeS + l.leadS : top.timeS;

@@ -35,8 +35,6 @@ export interface SegmentEngine {
   readonly blocks: BlockManager;
   readonly name: string;
   readonly waiting: readonly RequestState[];
-  /** Waiting requests, async scheduling's late arrivals included. */
-  readonly numWaiting: number;
   readonly running: readonly RequestState[];
   readonly connector: KvConnector;
   readonly tiers: KvTiers | null;
@@ -85,9 +83,7 @@ export function fastForward(inst: SegmentEngine, batch: RequestState[], startS: 
   // (the kernel's horizon: a client's send reaches the engines only after its API-server delay,
   // so it is counted at its hand-off time). Tested first, as the cheapest: an event due within
   // iteration 1 leaves nothing to fast-forward.
-  // With nobody waiting, past quiet events too (a KV tier store landing: it only releases holds,
-  // which only a waiting request's admission reads; and nothing can join before the next other event).
-  const nextEventS = inst.sim.peekHorizon(inst.numWaiting === 0);
+  const nextEventS = inst.sim.peekHorizon();
   if (firstEndS >= nextEventS) return null;
   const kMax = segmentLimit(inst, batch, startS, minLeft, extra2);
   const B = batch.length;

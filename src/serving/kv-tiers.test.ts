@@ -1,7 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { HashBlockKeys } from '../kv/hash-block-keys.js';
 import { FlowNetwork } from '../hardware/flow-network.js';
-import { SoloFlows } from '../hardware/flow-solo.js';
 import { Topology } from '../hardware/topology.js';
 import { Simulator } from '../kernel/simulator.js';
 import { MemoryRecordWriter } from '../run/record-writer.js';
@@ -319,24 +318,6 @@ describe('KV tiers ahead of the clock', () => {
     expect(JSON.stringify(fast.series.tiers)).toBe(JSON.stringify(slow.series.tiers));
     return { fast, slow };
   };
-  it('store landings end quietly: a decode segment with nobody waiting runs past them, same bytes as with every end in the main queue, in fewer events', async () => {
-    let saved = 0;
-    for (const seed of [1, 3, 4, 6, 7, 8]) {
-      const { fast } = await fastEqualsSlow(seed);
-      SoloFlows.quietEnds = false;
-      try {
-        const loud = await runSimulation(tierScenario(seed, noSwap(seed % 2 === 1)), { writer: new MemoryRecordWriter(), fastForward: true });
-        const strip = (x: Record<string, unknown>) => JSON.stringify({ ...x, pdsim: { ...(x.pdsim as object), simulated_events: 0 } });
-        expect(strip(loud.summary)).toBe(strip(fast.summary));
-        expect(loud.events).toBeGreaterThanOrEqual(fast.events);
-        saved += loud.events - fast.events;
-      } finally {
-        SoloFlows.quietEnds = true;
-      }
-    }
-    expect(saved).toBeGreaterThan(0);
-  });
-
   for (const seed of [1, 3, 4, 6, 7, 8]) {
     it(`seed ${seed}${seed % 2 ? ' with a disk tier' : ''}: byte-identical to step by step, in fewer events`, async () => {
       const { fast, slow } = await fastEqualsSlow(seed);

@@ -447,9 +447,6 @@ export class KvTiers {
       spec.rateCapBytesPerS = r.rateCapBytesPerS;
       spec.tag = tag;
       spec.onDone = landed;
-      // A landing that only releases the store's holds (moveLanded: Land) changes nothing an engine
-      // reads in a decode segment with nobody waiting (fast-forward.ts): its end may be quiet.
-      spec.quiet = end === MoveEnd.Land;
       if (!ahead) {
         this.net.startFlow(spec);
       } else if (this.heldStarts.length === 0 && this.net.startFlowAt(atS, spec) !== null) {
@@ -461,7 +458,7 @@ export class KvTiers {
     spec.onDone = undefined;
     spec.path = NO_PATH;
   }
-  private readonly spec: FlowSpec = { path: NO_PATH, bytes: 0, latencyS: 0, rateCapBytesPerS: undefined, tag: '', onDone: undefined, quiet: false };
+  private readonly spec: FlowSpec = { path: NO_PATH, bytes: 0, latencyS: 0, rateCapBytesPerS: undefined, tag: '', onDone: undefined };
 
   /** Flows entered ahead of the clock, and events that started held ones (counts for tests; not in any output). */
   flowsAhead = 0;
