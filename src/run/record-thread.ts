@@ -59,6 +59,7 @@ export class ThreadedRecordWriter implements RecordSink {
   errorDetail: string | undefined;
   flushed = 0;
   written = 0;
+  private readonly worker: Worker;
   private readonly shared = new Int32Array(new SharedArrayBuffer(8));
   private cols: Float64Array<ArrayBuffer>;
   private n = 0;
@@ -83,36 +84,23 @@ export class ThreadedRecordWriter implements RecordSink {
 
   constructor(
     readonly file: string,
-    private readonly url: URL,
+    url: URL,
     private readonly batchRecords = BATCH_RECORDS,
   ) {
-    this.fd = openSync(file, 'w');
+    const fd = (this.fd = openSync(file, 'w'));
     this.cols = new Float64Array(batchRecords * RECORD_FIELDS);
-  }
-
-  private started: Worker | null = null;
-
-  /**
-   * The thread, started with the first batch rather than with the run: its start (an isolate and
-   * its module, ~40-130 ms of CPU) then falls after the run's own start-up and compilation, which
-   * it would otherwise compete with for the second core.
-   */
-  private get worker(): Worker {
-    if (this.started !== null) return this.started;
-    const file = this.file;
-    const w = (this.started = new Worker(this.url, { workerData: { file, fd: this.fd, shared: this.shared.buffer } }));
+    this.worker = new Worker(url, { workerData: { file, fd, shared: this.shared.buffer } });
     // The thread never keeps the process alive by itself (close() holds it while it finishes).
-    w.unref();
-    w.on('message', (m: { kind: 'error' | 'closed'; flushed: number; detail?: string }) => {
+    this.worker.unref();
+    this.worker.on('message', (m: { kind: 'error' | 'closed'; flushed: number; detail?: string }) => {
       this.flushed = m.flushed;
       if (m.detail !== undefined && this.error === undefined) {
         this.errorDetail = m.detail;
         this.error = new UserError(m.detail, file);
       }
     });
-    w.on('error', (e) => (this.failure = e));
-    w.on('exit', () => (this.exited = true));
-    return w;
+    this.worker.on('error', (e) => (this.failure = e));
+    this.worker.on('exit', () => (this.exited = true));
   }
 
   private exited = false;
@@ -236,11 +224,6 @@ export class ThreadedRecordWriter implements RecordSink {
   close(): Promise<void> {
     if (this.closing) return this.closing;
     if (this.n > 0) this.post();
-    if (this.started === null) {
-      // Nothing was written: no thread to start.
-      closeSync(this.fd);
-      return (this.closing = Promise.resolve());
-    }
     this.worker.ref();
     this.closing = new Promise<void>((resolve, reject) => {
       const gone = () => reject(this.failure ?? new Error('the requests.jsonl thread ended before closing the file'));
