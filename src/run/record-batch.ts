@@ -26,7 +26,7 @@ export interface RecordBatch {
 }
 
 /** `,"key":` for each key of a shape: what extraText writes before each value. */
-export function shapePrefixes(keys: readonly string[]): string[] {
+function shapePrefixes(keys: readonly string[]): string[] {
   return keys.map((k) => `,${JSON.stringify(k)}:`);
 }
 

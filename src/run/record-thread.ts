@@ -132,28 +132,21 @@ export class ThreadedRecordWriter implements RecordSink {
    * The shape is the last one used when the keys match it, so a run's P/D records allocate nothing.
    */
   private numbers(rec: RequestRecord): boolean {
-    const start = this.nNums;
-    let p = start + 2;
-    const keys = this.shapeKeys;
-    let fresh: string[] | null = null;
     const extra = this.extraKeys;
     const n = extraKeys(rec, extra);
-    let j = 0;
-    for (; j < n; j++) {
-      const k = extra[j]!;
-      const v = rec[k as keyof RequestRecord];
-      if (typeof v !== 'number') {
-        this.nNums = start;
-        return false;
-      }
-      if (fresh === null && (j >= keys.length || keys[j] !== k)) fresh = keys.slice(0, j);
-      if (fresh !== null) fresh.push(k);
+    if (n === 0) return true;
+    const start = this.nNums;
+    let p = start + 2;
+    for (let j = 0; j < n; j++) {
+      const v = rec[extra[j]! as keyof RequestRecord];
+      if (typeof v !== 'number') return false;
       if (p >= this.nums.length) this.growNums();
       this.nums[p++] = v;
     }
-    if (fresh === null && j < keys.length) fresh = keys.slice(0, j);
-    if (j === 0) return true;
-    if (fresh !== null) this.useShape(fresh);
+    const keys = this.shapeKeys;
+    let same = keys.length === n;
+    for (let j = 0; same && j < n; j++) same = keys[j] === extra[j];
+    if (!same) this.useShape(extra.slice(0, n));
     this.nums[start] = this.n;
     this.nums[start + 1] = this.shapeIndex;
     this.nNums = p;
